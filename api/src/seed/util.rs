@@ -1,0 +1,198 @@
+//! Helpers shared by the seed modules: bulk inserts, id bookkeeping, dates and Vietnamese
+//! number formatting.
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, InsertMany, IntoActiveModel,
+    Iterable, Statement,
+};
+
+/// Bound parameters per statement we allow ourselves: below SQLite's 32766 (and PostgreSQL's
+/// 65535), with headroom.
+const MAX_PARAMS: usize = 30_000;
+
+/// Inserts `rows` with multi-row `INSERT`s, as many rows per statement as the parameter limit
+/// allows, so a million cases need thousands of statements rather than millions.
+pub(super) async fn insert_chunked<C, A, M>(conn: &C, rows: Vec<M>) -> anyhow::Result<()>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+    M: IntoActiveModel<A> + Send,
+{
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let columns = <A::Entity as EntityTrait>::Column::iter().count().max(1);
+    let per_statement = (MAX_PARAMS / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<M> = rows.by_ref().take(per_statement).collect();
+        InsertMany::<A>::many(chunk)
+            .exec_without_returning(conn)
+            .await
+            .with_context(|| {
+                format!(
+                    "bulk insert into {}",
+                    sea_orm::EntityName::table_name(&<A::Entity as Default>::default())
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// The largest id in `table`, 0 when empty. Seed rows carry explicit ids (so children can point
+/// at parents without a round trip per row); this is where numbering continues.
+pub(super) async fn max_id<C: ConnectionTrait>(conn: &C, table: &str) -> anyhow::Result<i64> {
+    let backend = conn.get_database_backend();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!("SELECT MAX(id) AS m FROM {table}"),
+        ))
+        .await?;
+    let max = match row {
+        Some(row) => row.try_get_by_index::<Option<i64>>(0)?,
+        None => None,
+    };
+    Ok(max.unwrap_or(0))
+}
+
+/// After inserting explicit ids, PostgreSQL's sequences still point at 1; move each past the
+/// largest id so the application's own inserts do not collide. SQLite tracks this itself.
+pub(super) async fn sync_sequences<C: ConnectionTrait>(
+    conn: &C,
+    tables: &[&str],
+) -> anyhow::Result<()> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for table in tables {
+        conn.execute_unprepared(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+             COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        ))
+        .await
+        .with_context(|| format!("resetting the id sequence of {table}"))?;
+    }
+    Ok(())
+}
+
+/// Parses an ISO date written in the seed tables.
+pub(super) fn date(s: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").with_context(|| format!("bad seed date {s}"))
+}
+
+/// The demo's "today": the data reads as of this date (tasks overdue, reports missing…).
+pub(super) fn today() -> anyhow::Result<NaiveDate> {
+    date("2026-11-23")
+}
+
+/// A local (UTC+7) wall-clock time on `d`, as a UTC instant.
+pub(super) fn local(d: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
+    let local = d.and_time(NaiveTime::MIN)
+        + Duration::hours(i64::from(hour))
+        + Duration::minutes(i64::from(minute));
+    local.and_utc() - Duration::hours(7)
+}
+
+/// `dd/mm/yyyy`, as Vietnamese documents write dates.
+pub(super) fn vn_date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// Groups thousands with dots, the Vietnamese way: 1250000 → "1.250.000".
+pub(super) fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A quantity as Vietnamese text: thousands grouped with dots, one decimal after a comma when
+/// the unit needs it ("3,5 m³").
+pub(super) fn quantity(q: f64, decimals: bool) -> String {
+    if decimals {
+        let tenths = (q * 10.0).round() as i64;
+        let (whole, frac) = (tenths / 10, tenths % 10);
+        if frac == 0 {
+            thousands(whole)
+        } else {
+            format!("{},{}", thousands(whole), frac)
+        }
+    } else {
+        thousands(q.round() as i64)
+    }
+}
+
+/// A money amount in words a newspaper would use: "45 triệu đồng", "1,2 tỷ đồng".
+pub(super) fn money_words(vnd: i64) -> String {
+    if vnd >= 1_000_000_000 {
+        let tenths = (vnd as f64 / 100_000_000.0).round() as i64;
+        if tenths % 10 == 0 {
+            format!("{} tỷ đồng", tenths / 10)
+        } else {
+            format!("{},{} tỷ đồng", tenths / 10, tenths % 10)
+        }
+    } else if vnd >= 1_000_000 {
+        format!(
+            "{} triệu đồng",
+            thousands((vnd as f64 / 1_000_000.0).round() as i64)
+        )
+    } else {
+        format!("{} đồng", thousands(vnd))
+    }
+}
+
+/// Lower-cases the first character (for a name used mid-sentence: "cửa khẩu quốc tế Hữu Nghị").
+pub(super) fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A string of `n` random decimal digits.
+pub(super) fn digits(rng: &mut fastrand::Rng, n: usize) -> String {
+    (0..n).map(|_| char::from(b'0' + rng.u8(0..10))).collect()
+}
+
+/// Picks an element; the seed tables are never empty, the error only guards a programming slip.
+pub(super) fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> anyhow::Result<&'a T> {
+    if items.is_empty() {
+        anyhow::bail!("seed: picking from an empty list");
+    }
+    Ok(&items[rng.usize(..items.len())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_vietnamese_numbers() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_250_000), "1.250.000");
+        assert_eq!(quantity(3.54, true), "3,5");
+        assert_eq!(quantity(1250.2, false), "1.250");
+        assert_eq!(money_words(45_000_000), "45 triệu đồng");
+        assert_eq!(money_words(1_230_000_000), "1,2 tỷ đồng");
+        assert_eq!(lower_first("Cửa khẩu Chi Ma"), "cửa khẩu Chi Ma");
+    }
+
+    #[test]
+    fn local_time_is_utc_plus_seven() {
+        let d = date("2026-05-12").expect("date");
+        assert_eq!(local(d, 8, 30).to_rfc3339(), "2026-05-12T01:30:00+00:00");
+    }
+}
