@@ -1,0 +1,229 @@
+//! The role × compartment matrix of DOMAIN.md, in one place. Every resolver and service asks
+//! these functions; nothing else decides who reads what. Deny unless the matrix allows.
+
+use async_graphql::Context;
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+
+/// Restricted compartments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compartment {
+    /// Subjects' identities, investigation records, prosecution details.
+    Police,
+    /// Customs records, HS codes, importer/exporter tax codes.
+    Customs,
+    /// Who sent a tip and how to reach them.
+    Informant,
+}
+
+impl Compartment {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compartment::Police => "police",
+            Compartment::Customs => "customs",
+            Compartment::Informant => "informant",
+        }
+    }
+}
+
+/// How far a role reaches into a compartment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Never.
+    None,
+    /// Only on cases the viewer's agency leads (for informant: tips assigned to its agency).
+    OwnAgency,
+    /// Everywhere the viewer can see the record.
+    All,
+}
+
+/// The matrix's restricted rows.
+pub fn reach(role: Role, compartment: Compartment) -> Reach {
+    match (role, compartment) {
+        (Role::Police, Compartment::Police) => Reach::All,
+        (Role::Customs | Role::Officer, Compartment::Police) => Reach::OwnAgency,
+        (Role::Customs, Compartment::Customs) => Reach::All,
+        (Role::Police | Role::Officer, Compartment::Customs) => Reach::OwnAgency,
+        (Role::Police, Compartment::Informant) => Reach::OwnAgency,
+        _ => Reach::None,
+    }
+}
+
+impl Viewer {
+    /// May this viewer read `compartment` on a case led by `lead_agency_id`?
+    pub fn reads_case_compartment(&self, compartment: Compartment, lead_agency_id: i64) -> bool {
+        match reach(self.role, compartment) {
+            Reach::All => true,
+            Reach::OwnAgency => self.agency_id == Some(lead_agency_id),
+            Reach::None => false,
+        }
+    }
+
+    /// May this viewer read the reporter of a tip assigned to `assigned_agency_id`?
+    pub fn reads_informant(&self, assigned_agency_id: Option<i64>) -> bool {
+        match reach(self.role, Compartment::Informant) {
+            Reach::All => true,
+            Reach::OwnAgency => {
+                assigned_agency_id.is_some() && self.agency_id == assigned_agency_id
+            }
+            Reach::None => false,
+        }
+    }
+
+    /// Refuses a restricted field on one record, naming the field, never its value.
+    pub fn check_case_compartment(
+        &self,
+        compartment: Compartment,
+        lead_agency_id: i64,
+        field: &str,
+    ) -> AppResult<()> {
+        if self.reads_case_compartment(compartment, lead_agency_id) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "`{field}` is in the {} compartment, which your role may not read on this case",
+                compartment.name()
+            )))
+        }
+    }
+}
+
+/// Which cases a viewer sees at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseScope {
+    All,
+    /// Cases in one commune (commune users).
+    Commune(i64),
+}
+
+pub fn case_scope(viewer: &Viewer) -> AppResult<CaseScope> {
+    match viewer.role {
+        Role::Leader | Role::StandingOffice | Role::Police | Role::Customs | Role::Officer => {
+            Ok(CaseScope::All)
+        }
+        Role::Commune => viewer
+            .commune_id
+            .map(CaseScope::Commune)
+            .ok_or_else(|| AppError::forbidden("a commune user without a commune reads no cases")),
+        Role::Admin | Role::Press => Err(AppError::forbidden("your role may not read cases")),
+    }
+}
+
+/// Which tips a viewer sees (content and status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TipScope {
+    All,
+    AssignedTo(i64),
+}
+
+pub fn tip_scope(viewer: &Viewer) -> AppResult<TipScope> {
+    match viewer.role {
+        Role::Leader | Role::StandingOffice | Role::Police => Ok(TipScope::All),
+        Role::Customs | Role::Officer => viewer
+            .agency_id
+            .map(TipScope::AssignedTo)
+            .ok_or_else(|| AppError::forbidden("your role may not read tips")),
+        _ => Err(AppError::forbidden("your role may not read tips")),
+    }
+}
+
+/// Which directives, tasks and campaigns a viewer sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectiveScope {
+    All,
+    /// A commune user: tasks its agency leads or coordinates, the directives they come from,
+    /// and the campaigns its commune's cases are counted under.
+    CommuneAgency {
+        agency_id: i64,
+        commune_id: i64,
+    },
+}
+
+pub fn directive_scope(viewer: &Viewer) -> AppResult<DirectiveScope> {
+    match viewer.role {
+        Role::Press => Err(AppError::forbidden(
+            "your role may not read directives, tasks or campaigns",
+        )),
+        Role::Commune => match (viewer.agency_id, viewer.commune_id) {
+            (Some(agency_id), Some(commune_id)) => Ok(DirectiveScope::CommuneAgency {
+                agency_id,
+                commune_id,
+            }),
+            _ => Err(AppError::forbidden(
+                "a commune user without an agency reads no directives",
+            )),
+        },
+        _ => Ok(DirectiveScope::All),
+    }
+}
+
+/// Which publications (any status) a viewer sees through `publications`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationScope {
+    All,
+    /// Drafts and decisions on cases its agency leads.
+    OwnAgency(i64),
+}
+
+pub fn publication_scope(viewer: &Viewer) -> AppResult<PublicationScope> {
+    match viewer.role {
+        Role::Admin | Role::Leader | Role::StandingOffice => Ok(PublicationScope::All),
+        Role::Police | Role::Customs | Role::Officer => viewer
+            .agency_id
+            .map(PublicationScope::OwnAgency)
+            .ok_or_else(|| AppError::forbidden("your role may not read publications")),
+        Role::Commune | Role::Press => Err(AppError::forbidden(
+            "your role may not read publication drafts; the press reads publishedCases",
+        )),
+    }
+}
+
+/// Reference data: every authenticated role.
+pub fn check_reference(viewer: &Viewer) -> AppResult<()> {
+    let _ = viewer;
+    Ok(())
+}
+
+/// Whether a role can ever read a compartment: drives what introspection shows it.
+pub fn ever_reads(role: Role, compartment: Compartment) -> bool {
+    reach(role, compartment) != Reach::None
+}
+
+/// Introspection visibility: the police compartment's types and fields.
+pub fn police_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| ever_reads(r, Compartment::Police))
+}
+
+/// Introspection visibility: the customs compartment's types and fields.
+pub fn customs_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| ever_reads(r, Compartment::Customs))
+}
+
+/// Introspection visibility: the informant compartment.
+pub fn informant_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| ever_reads(r, Compartment::Informant))
+}
+
+/// Introspection visibility: tips (content) are shown to roles that may read some.
+pub fn tips_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| {
+        matches!(
+            r,
+            Role::Leader | Role::StandingOffice | Role::Police | Role::Customs | Role::Officer
+        )
+    })
+}
+
+/// Introspection visibility: anything but the press (cases, directives, drafts…).
+pub fn not_press_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| r != Role::Press)
+}
+
+fn visible_for(ctx: &Context<'_>, allowed: impl Fn(Role) -> bool) -> bool {
+    match ctx.data_opt::<crate::graphql::RequestCtx>() {
+        Some(req) => req.viewer.as_ref().is_some_and(|v| allowed(v.role)),
+        // Outside a request (SDL export for schema.graphql) everything is shown.
+        None => true,
+    }
+}

@@ -1,0 +1,462 @@
+//! Cases (vụ việc): the core compartment, with the police and customs compartments hanging off
+//! it behind per-case checks.
+
+mod prefetch;
+pub mod service;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+
+use entity::{cases, customs_records, investigation_records, seizures, subjects};
+
+use crate::access::Compartment;
+use crate::directives::Campaign;
+use crate::graphql::{Vnd, db, loaders, parse_id, viewer};
+use crate::loaders::{children, many, one};
+use crate::pagination::{PageInfo, page_size};
+use crate::reference::{Agency, BorderGate, Commune};
+use crate::vocab::*;
+use service::CaseFilterParams;
+
+/// Filters on cases. The police- and customs-compartment filters are refused with `FORBIDDEN`
+/// for roles that cannot read those compartments, and narrowed to the viewer's own agency's
+/// cases for roles that read them only there.
+#[derive(InputObject, Default)]
+pub struct CaseFilter {
+    pub status: Option<Vec<CaseStatus>>,
+    pub violation_type: Option<Vec<ViolationType>>,
+    pub commodity_group: Option<Vec<CommodityGroup>>,
+    pub channel: Option<Vec<Channel>>,
+    pub platform: Option<Vec<Platform>>,
+    /// Lead agency code.
+    pub lead_agency: Option<String>,
+    /// Commune code.
+    pub commune: Option<String>,
+    /// Campaign code.
+    pub campaign: Option<String>,
+    pub detected_from: Option<NaiveDate>,
+    pub detected_to: Option<NaiveDate>,
+    /// A subject's name, with or without diacritics (police compartment).
+    #[graphql(visible = "crate::access::police_visible")]
+    pub subject_name: Option<String>,
+    /// A subject's ID number, CCCD (police compartment).
+    #[graphql(visible = "crate::access::police_visible")]
+    pub subject_id_number: Option<String>,
+    /// A customs declaration number (customs compartment).
+    #[graphql(visible = "crate::access::customs_visible")]
+    pub declaration_number: Option<String>,
+    /// An HS code or its prefix (customs compartment).
+    #[graphql(visible = "crate::access::customs_visible")]
+    pub hs_code: Option<String>,
+}
+
+impl From<CaseFilter> for CaseFilterParams {
+    fn from(f: CaseFilter) -> Self {
+        CaseFilterParams {
+            status: f.status.unwrap_or_default(),
+            violation_type: f.violation_type.unwrap_or_default(),
+            commodity_group: f.commodity_group.unwrap_or_default(),
+            channel: f.channel.unwrap_or_default(),
+            platform: f.platform.unwrap_or_default(),
+            lead_agency: f.lead_agency,
+            commune: f.commune,
+            campaign: f.campaign,
+            detected_from: f.detected_from,
+            detected_to: f.detected_to,
+            subject_name: f.subject_name,
+            subject_id_number: f.subject_id_number,
+            declaration_number: f.declaration_number,
+            hs_code: f.hs_code,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct CaseQuery;
+
+#[Object]
+impl CaseQuery {
+    /// Cases in the viewer's scope, newest detection first (keyset pagination, `first` ≤ 100).
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<CaseFilter>,
+        #[graphql(desc = "Words to find in title, goods and place, with or without diacritics")]
+        search: Option<String>,
+    ) -> Result<CaseConnection> {
+        let viewer = viewer(ctx)?;
+        let size = page_size(first)?;
+        let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
+        let cond = service::case_condition(viewer, &params, search.as_deref())?;
+        let (rows, has_next) =
+            service::list(db(ctx)?, cond.clone(), after.as_deref(), size).await?;
+        prefetch::prefetch(ctx, viewer, loaders(ctx)?, &rows).await?;
+        Ok(CaseConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+            cond,
+        })
+    }
+
+    /// One case by id; `null` with `NOT_FOUND` when it does not exist or is outside the scope.
+    #[graphql(name = "case", visible = "crate::access::not_press_visible")]
+    async fn case_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Case>> {
+        let viewer = viewer(ctx)?;
+        let id = parse_id(&id)?;
+        match service::get(db(ctx)?, viewer, id).await? {
+            Some(case) => Ok(Some(Case(case))),
+            None => Err(crate::error::AppError::NotFound("no such case".into()).into()),
+        }
+    }
+}
+
+/// A page of cases.
+pub struct CaseConnection {
+    rows: Vec<cases::Model>,
+    has_next: bool,
+    has_previous: bool,
+    cond: sea_orm::Condition,
+}
+
+#[derive(SimpleObject)]
+pub struct CaseEdge {
+    pub cursor: String,
+    pub node: Case,
+}
+
+#[Object]
+impl CaseConnection {
+    async fn edges(&self) -> Vec<CaseEdge> {
+        self.rows
+            .iter()
+            .map(|c| CaseEdge {
+                cursor: service::cursor_of(c),
+                node: Case(c.clone()),
+            })
+            .collect()
+    }
+
+    async fn nodes(&self) -> Vec<Case> {
+        self.rows.iter().cloned().map(Case).collect()
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.has_previous,
+            start_cursor: self.rows.first().map(service::cursor_of),
+            end_cursor: self.rows.last().map(service::cursor_of),
+        }
+    }
+
+    /// Matching cases in all pages (one `COUNT` statement, run only when asked for).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(service::count(db(ctx)?, self.cond.clone()).await?)
+    }
+}
+
+/// A violation case.
+pub struct Case(pub cases::Model);
+
+#[Object]
+impl Case {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn status(&self) -> Result<CaseStatus> {
+        Ok(CaseStatus::from_db(&self.0.status)?)
+    }
+    async fn violation_type(&self) -> Result<ViolationType> {
+        Ok(ViolationType::from_db(&self.0.violation_type)?)
+    }
+    /// The official reporting group (1)–(3) the violation type counts under.
+    async fn official_group(&self) -> Result<OfficialGroup> {
+        Ok(ViolationType::from_db(&self.0.violation_type)?.official_group())
+    }
+    async fn commodity_group(&self) -> Result<CommodityGroup> {
+        Ok(CommodityGroup::from_db(&self.0.commodity_group)?)
+    }
+    async fn channel(&self) -> Result<Channel> {
+        Ok(Channel::from_db(&self.0.channel)?)
+    }
+    async fn platform(&self) -> Result<Option<Platform>> {
+        Ok(self
+            .0
+            .platform
+            .as_deref()
+            .map(Platform::from_db)
+            .transpose()?)
+    }
+    /// Local date (Asia/Ho_Chi_Minh) the violation was detected.
+    async fn detected_on(&self) -> NaiveDate {
+        self.0.detected_on
+    }
+    async fn handled_on(&self) -> Option<NaiveDate> {
+        self.0.handled_on
+    }
+    async fn lead_agency(&self, ctx: &Context<'_>) -> Result<Agency> {
+        one(&loaders(ctx)?.lead_agency, self.0.lead_agency_id)
+            .await?
+            .map(Agency)
+            .ok_or_else(|| {
+                crate::error::AppError::internal(anyhow::anyhow!("case without lead agency")).into()
+            })
+    }
+    async fn coordinating_agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
+        let l = loaders(ctx)?;
+        let links = children(&l.case_coordinators, self.0.id).await?;
+        let ids = links.into_iter().map(|l| l.agency_id).collect();
+        Ok(many(&l.agency, ids)
+            .await?
+            .into_iter()
+            .map(Agency)
+            .collect())
+    }
+    async fn commune(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
+        let Some(id) = self.0.commune_id else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.commune, id).await?.map(Commune))
+    }
+    async fn border_gate(&self, ctx: &Context<'_>) -> Result<Option<BorderGate>> {
+        let Some(id) = self.0.border_gate_id else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.border_gate, id).await?.map(BorderGate))
+    }
+    async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
+        let l = loaders(ctx)?;
+        let links = children(&l.case_campaigns, self.0.id).await?;
+        let ids = links.into_iter().map(|l| l.campaign_id).collect();
+        Ok(many(&l.campaign, ids)
+            .await?
+            .into_iter()
+            .map(Campaign)
+            .collect())
+    }
+    async fn goods_summary(&self) -> &str {
+        &self.0.goods_summary
+    }
+    /// Administrative fine (VND).
+    async fn fine_amount(&self) -> Vnd {
+        Vnd(self.0.fine_amount)
+    }
+    /// Tax arrears collected (VND).
+    async fn tax_arrears(&self) -> Vnd {
+        Vnd(self.0.tax_arrears)
+    }
+    /// Value of the goods (VND).
+    async fn goods_value(&self) -> Vnd {
+        Vnd(self.0.goods_value)
+    }
+    /// Money collected for the state budget (VND).
+    async fn budget_collected(&self) -> Vnd {
+        Vnd(self.0.budget_collected)
+    }
+    async fn seizures(&self, ctx: &Context<'_>) -> Result<Vec<Seizure>> {
+        let rows = children(&loaders(ctx)?.seizures, self.0.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| Seizure {
+                m,
+                lead_agency_id: self.0.lead_agency_id,
+            })
+            .collect())
+    }
+    /// Persons and organisations in the case (police compartment).
+    #[graphql(visible = "crate::access::police_visible")]
+    async fn subjects(&self, ctx: &Context<'_>) -> Result<Option<Vec<Subject>>> {
+        viewer(ctx)?.check_case_compartment(
+            Compartment::Police,
+            self.0.lead_agency_id,
+            "subjects",
+        )?;
+        let rows = children(&loaders(ctx)?.subjects, self.0.id).await?;
+        Ok(Some(rows.into_iter().map(Subject).collect()))
+    }
+    /// The police investigation record, if any (police compartment).
+    #[graphql(visible = "crate::access::police_visible")]
+    async fn investigation(&self, ctx: &Context<'_>) -> Result<Option<InvestigationRecord>> {
+        viewer(ctx)?.check_case_compartment(
+            Compartment::Police,
+            self.0.lead_agency_id,
+            "investigation",
+        )?;
+        let rows = children(&loaders(ctx)?.investigation, self.0.id).await?;
+        Ok(rows.into_iter().next().map(InvestigationRecord))
+    }
+    /// Customs declarations on the case (customs compartment).
+    #[graphql(visible = "crate::access::customs_visible")]
+    async fn customs_records(&self, ctx: &Context<'_>) -> Result<Option<Vec<CustomsRecord>>> {
+        viewer(ctx)?.check_case_compartment(
+            Compartment::Customs,
+            self.0.lead_agency_id,
+            "customsRecords",
+        )?;
+        let rows = children(&loaders(ctx)?.customs, self.0.id).await?;
+        Ok(Some(rows.into_iter().map(CustomsRecord).collect()))
+    }
+}
+
+/// Seized goods (tang vật). Core, except the HS code (customs compartment).
+pub struct Seizure {
+    m: seizures::Model,
+    lead_agency_id: i64,
+}
+
+#[Object]
+impl Seizure {
+    async fn id(&self) -> ID {
+        ID(self.m.id.to_string())
+    }
+    async fn item(&self) -> &str {
+        &self.m.item
+    }
+    async fn commodity_group(&self) -> Result<CommodityGroup> {
+        Ok(CommodityGroup::from_db(&self.m.commodity_group)?)
+    }
+    async fn quantity(&self) -> f64 {
+        self.m.quantity
+    }
+    async fn unit(&self) -> &str {
+        &self.m.unit
+    }
+    async fn estimated_value(&self) -> Vnd {
+        Vnd(self.m.estimated_value)
+    }
+    /// HS code of the goods (customs compartment).
+    #[graphql(visible = "crate::access::customs_visible")]
+    async fn hs_code(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        viewer(ctx)?.check_case_compartment(Compartment::Customs, self.lead_agency_id, "hsCode")?;
+        Ok(self.m.hs_code.as_deref())
+    }
+    async fn storage_place(&self) -> Option<&str> {
+        self.m.storage_place.as_deref()
+    }
+    async fn disposal_status(&self) -> Result<DisposalStatus> {
+        Ok(DisposalStatus::from_db(&self.m.disposal_status)?)
+    }
+    /// Date the finance department approved the disposal.
+    async fn disposal_approved_on(&self) -> Option<NaiveDate> {
+        self.m.disposal_approved_on
+    }
+    async fn disposal_approval_ref(&self) -> Option<&str> {
+        self.m.disposal_approval_ref.as_deref()
+    }
+}
+
+/// A person or organisation in a case (đối tượng). Only reachable through `Case.subjects`,
+/// which checks the police compartment.
+pub struct Subject(pub subjects::Model);
+
+#[Object(visible = "crate::access::police_visible")]
+impl Subject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> Result<SubjectKind> {
+        Ok(SubjectKind::from_db(&self.0.kind)?)
+    }
+    async fn role(&self) -> Result<SubjectRole> {
+        Ok(SubjectRole::from_db(&self.0.role)?)
+    }
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+    /// Citizen ID number (CCCD).
+    async fn id_number(&self) -> Option<&str> {
+        self.0.id_number.as_deref()
+    }
+    async fn date_of_birth(&self) -> Option<NaiveDate> {
+        self.0.date_of_birth
+    }
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    async fn nationality(&self) -> Option<&str> {
+        self.0.nationality.as_deref()
+    }
+    async fn tax_code(&self) -> Option<&str> {
+        self.0.tax_code.as_deref()
+    }
+}
+
+/// The police investigation record on a case.
+pub struct InvestigationRecord(pub investigation_records::Model);
+
+#[Object(visible = "crate::access::police_visible")]
+impl InvestigationRecord {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn notes(&self) -> &str {
+        &self.0.notes
+    }
+    /// Decision to prosecute (quyết định khởi tố), if any.
+    async fn prosecution_decision(&self) -> Option<&str> {
+        self.0.prosecution_decision.as_deref()
+    }
+    async fn prosecuted_on(&self) -> Option<NaiveDate> {
+        self.0.prosecuted_on
+    }
+    /// Number of defendants (bị can).
+    async fn defendants(&self) -> i32 {
+        self.0.defendants
+    }
+    async fn investigating_agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one(
+            &loaders(ctx)?.investigating_agency,
+            self.0.investigating_agency_id,
+        )
+        .await?
+        .map(Agency))
+    }
+}
+
+/// A customs record on a case (customs compartment).
+pub struct CustomsRecord(pub customs_records::Model);
+
+#[Object(visible = "crate::access::customs_visible")]
+impl CustomsRecord {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn declaration_number(&self) -> &str {
+        &self.0.declaration_number
+    }
+    async fn declared_on(&self) -> NaiveDate {
+        self.0.declared_on
+    }
+    /// Customs regime (loại hình), e.g. tạm nhập tái xuất.
+    async fn regime(&self) -> &str {
+        &self.0.regime
+    }
+    async fn hs_codes(&self) -> Vec<String> {
+        self.0
+            .hs_codes
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+    async fn importer_tax_code(&self) -> Option<&str> {
+        self.0.importer_tax_code.as_deref()
+    }
+    async fn exporter_tax_code(&self) -> Option<&str> {
+        self.0.exporter_tax_code.as_deref()
+    }
+    async fn inspection_result(&self) -> &str {
+        &self.0.inspection_result
+    }
+}

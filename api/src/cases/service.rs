@@ -1,0 +1,286 @@
+//! Case queries: scoping, filters, folded search and keyset pagination, as SQL.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use entity::{
+    agencies, campaigns, case_campaigns, cases, communes, customs_records, seizures, subjects,
+};
+
+use crate::access::{CaseScope, Compartment, Reach, case_scope, reach};
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::pagination::{decode_cursor, split_page};
+use crate::text::{fold, like_escape, nfc};
+use crate::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
+
+/// Case filters in service terms (the GraphQL input maps onto this).
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilterParams {
+    pub status: Vec<CaseStatus>,
+    pub violation_type: Vec<ViolationType>,
+    pub commodity_group: Vec<CommodityGroup>,
+    pub channel: Vec<Channel>,
+    pub platform: Vec<Platform>,
+    pub lead_agency: Option<String>,
+    pub commune: Option<String>,
+    pub campaign: Option<String>,
+    pub detected_from: Option<NaiveDate>,
+    pub detected_to: Option<NaiveDate>,
+    /// Police compartment.
+    pub subject_name: Option<String>,
+    /// Police compartment.
+    pub subject_id_number: Option<String>,
+    /// Customs compartment.
+    pub declaration_number: Option<String>,
+    /// Customs compartment.
+    pub hs_code: Option<String>,
+}
+
+const MAX_TEXT: usize = 200;
+
+fn contains(
+    col: impl sea_orm::sea_query::IntoColumnRef,
+    folded: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    Expr::col(col).like(LikeExpr::new(format!("%{}%", like_escape(folded))).escape('\\'))
+}
+
+fn text_arg(name: &str, value: &Option<String>) -> AppResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => {
+            Err(AppError::bad_input(format!("`{name}` must not be empty")))
+        }
+        Some(v) if v.chars().count() > MAX_TEXT => Err(AppError::bad_input(format!(
+            "`{name}` is longer than {MAX_TEXT} characters"
+        ))),
+        Some(v) => Ok(Some(nfc(v))),
+    }
+}
+
+/// Refuses a restricted filter for a role that never reaches its compartment; for a role that
+/// reaches it only on its own agency's cases, narrows the search to those (so the filter cannot
+/// be used as an oracle on other agencies' cases).
+fn restricted_filter(
+    viewer: &Viewer,
+    compartment: Compartment,
+    name: &str,
+    cond: Condition,
+) -> AppResult<Condition> {
+    match reach(viewer.role, compartment) {
+        Reach::All => Ok(cond),
+        Reach::OwnAgency => {
+            let agency = viewer.agency_id.ok_or_else(|| {
+                AppError::forbidden(format!(
+                    "filter `{name}` needs the {} compartment",
+                    compartment.name()
+                ))
+            })?;
+            Ok(cond.add(cases::Column::LeadAgencyId.eq(agency)))
+        }
+        Reach::None => Err(AppError::forbidden(format!(
+            "filter `{name}` needs the {} compartment, which your role may not read",
+            compartment.name()
+        ))),
+    }
+}
+
+/// The full `WHERE` of a case listing for this viewer: scope, archive, filters, search.
+pub fn case_condition(
+    viewer: &Viewer,
+    filter: &CaseFilterParams,
+    search: Option<&str>,
+) -> AppResult<Condition> {
+    let mut cond = Condition::all().add(cases::Column::ArchivedAt.is_null());
+    if let CaseScope::Commune(commune_id) = case_scope(viewer)? {
+        cond = cond.add(cases::Column::CommuneId.eq(commune_id));
+    }
+    if !filter.status.is_empty() {
+        cond = cond.add(cases::Column::Status.is_in(filter.status.iter().map(|s| s.as_str())));
+    }
+    if !filter.violation_type.is_empty() {
+        cond = cond.add(
+            cases::Column::ViolationType.is_in(filter.violation_type.iter().map(|s| s.as_str())),
+        );
+    }
+    if !filter.commodity_group.is_empty() {
+        cond = cond.add(
+            cases::Column::CommodityGroup.is_in(filter.commodity_group.iter().map(|s| s.as_str())),
+        );
+    }
+    if !filter.channel.is_empty() {
+        cond = cond.add(cases::Column::Channel.is_in(filter.channel.iter().map(|s| s.as_str())));
+    }
+    if !filter.platform.is_empty() {
+        cond = cond.add(cases::Column::Platform.is_in(filter.platform.iter().map(|s| s.as_str())));
+    }
+    if let Some(code) = text_arg("leadAgency", &filter.lead_agency)? {
+        cond = cond.add(
+            cases::Column::LeadAgencyId.in_subquery(
+                Query::select()
+                    .column(agencies::Column::Id)
+                    .from(agencies::Entity)
+                    .and_where(agencies::Column::Code.eq(code))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(code) = text_arg("commune", &filter.commune)? {
+        cond = cond.add(
+            cases::Column::CommuneId.in_subquery(
+                Query::select()
+                    .column(communes::Column::Id)
+                    .from(communes::Entity)
+                    .and_where(communes::Column::Code.eq(code))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(code) = text_arg("campaign", &filter.campaign)? {
+        cond = cond.add(
+            cases::Column::Id.in_subquery(
+                Query::select()
+                    .column(case_campaigns::Column::CaseId)
+                    .from(case_campaigns::Entity)
+                    .inner_join(
+                        campaigns::Entity,
+                        Expr::col((campaigns::Entity, campaigns::Column::Id))
+                            .equals((case_campaigns::Entity, case_campaigns::Column::CampaignId)),
+                    )
+                    .and_where(Expr::col((campaigns::Entity, campaigns::Column::Code)).eq(code))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let (Some(from), Some(to)) = (filter.detected_from, filter.detected_to) {
+        if from > to {
+            return Err(AppError::bad_input("`detectedFrom` is after `detectedTo`"));
+        }
+    }
+    if let Some(from) = filter.detected_from {
+        cond = cond.add(cases::Column::DetectedOn.gte(from));
+    }
+    if let Some(to) = filter.detected_to {
+        cond = cond.add(cases::Column::DetectedOn.lte(to));
+    }
+
+    // Restricted filters: checked before anything runs; refused ones return no data.
+    if let Some(name) = text_arg("subjectName", &filter.subject_name)? {
+        let sub = Query::select()
+            .column(subjects::Column::CaseId)
+            .from(subjects::Entity)
+            .and_where(contains(subjects::Column::NameKey, &fold(&name)))
+            .to_owned();
+        cond = restricted_filter(viewer, Compartment::Police, "subjectName", cond)?
+            .add(cases::Column::Id.in_subquery(sub));
+    }
+    if let Some(number) = text_arg("subjectIdNumber", &filter.subject_id_number)? {
+        let sub = Query::select()
+            .column(subjects::Column::CaseId)
+            .from(subjects::Entity)
+            .and_where(subjects::Column::IdNumber.eq(number))
+            .to_owned();
+        cond = restricted_filter(viewer, Compartment::Police, "subjectIdNumber", cond)?
+            .add(cases::Column::Id.in_subquery(sub));
+    }
+    if let Some(number) = text_arg("declarationNumber", &filter.declaration_number)? {
+        let sub = Query::select()
+            .column(customs_records::Column::CaseId)
+            .from(customs_records::Entity)
+            .and_where(customs_records::Column::DeclarationNumber.eq(number))
+            .to_owned();
+        cond = restricted_filter(viewer, Compartment::Customs, "declarationNumber", cond)?
+            .add(cases::Column::Id.in_subquery(sub));
+    }
+    if let Some(code) = text_arg("hsCode", &filter.hs_code)? {
+        if !code.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return Err(AppError::bad_input("`hsCode` takes digits (and dots) only"));
+        }
+        let in_seizures = Query::select()
+            .column(seizures::Column::CaseId)
+            .from(seizures::Entity)
+            .and_where(
+                Expr::col(seizures::Column::HsCode)
+                    .like(LikeExpr::new(format!("{}%", like_escape(&code))).escape('\\')),
+            )
+            .to_owned();
+        let in_customs = Query::select()
+            .column(customs_records::Column::CaseId)
+            .from(customs_records::Entity)
+            .and_where(contains(customs_records::Column::HsCodes, &code))
+            .to_owned();
+        cond = restricted_filter(viewer, Compartment::Customs, "hsCode", cond)?.add(
+            Condition::any()
+                .add(cases::Column::Id.in_subquery(in_seizures))
+                .add(cases::Column::Id.in_subquery(in_customs)),
+        );
+    }
+    if let Some(search) = search {
+        if search.chars().count() > MAX_TEXT {
+            return Err(AppError::bad_input(format!(
+                "`search` is longer than {MAX_TEXT} characters"
+            )));
+        }
+        // The folded phrase must appear in the folded key: "thuoc gia" finds "Thuốc giả" (and
+        // not a case that merely has "thuốc" and "giá" far apart).
+        let phrase = fold(search);
+        if !phrase.is_empty() {
+            cond = cond.add(contains(cases::Column::SearchKey, &phrase));
+        }
+    }
+    Ok(cond)
+}
+
+/// One page of cases, newest detection first, after the given cursor.
+pub async fn list(
+    db: &DatabaseConnection,
+    cond: Condition,
+    after: Option<&str>,
+    size: u64,
+) -> AppResult<(Vec<cases::Model>, bool)> {
+    let mut query = cases::Entity::find().filter(cond);
+    if let Some(cursor) = after {
+        let (key, id) = decode_cursor(cursor)?;
+        let date = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
+            .map_err(|_| AppError::bad_input("`after` is not a valid cursor"))?;
+        query = query.filter(
+            Condition::any()
+                .add(cases::Column::DetectedOn.lt(date))
+                .add(
+                    Condition::all()
+                        .add(cases::Column::DetectedOn.eq(date))
+                        .add(cases::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let rows = query
+        .order_by_desc(cases::Column::DetectedOn)
+        .order_by_desc(cases::Column::Id)
+        .limit(size + 1)
+        .all(db)
+        .await?;
+    Ok(split_page(rows, size))
+}
+
+pub fn cursor_of(case: &cases::Model) -> String {
+    crate::pagination::encode_cursor(&case.detected_on.format("%Y-%m-%d").to_string(), case.id)
+}
+
+pub async fn count(db: &DatabaseConnection, cond: Condition) -> AppResult<u64> {
+    Ok(cases::Entity::find().filter(cond).count(db).await?)
+}
+
+/// One case if it is in the viewer's scope (else `None`, as if it did not exist).
+pub async fn get(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<Option<cases::Model>> {
+    let cond = case_condition(viewer, &CaseFilterParams::default(), None)?;
+    Ok(cases::Entity::find_by_id(id).filter(cond).one(db).await?)
+}

@@ -1,0 +1,491 @@
+//! Directives (văn bản chỉ đạo) with their citation graph, the tasks they assign, and
+//! campaigns. Everyone but the press reads them; commune users see what concerns their commune.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use entity::{
+    campaigns, case_campaigns, cases, directives, task_coordinators, task_updates, tasks,
+};
+
+use crate::access::{DirectiveScope, directive_scope};
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::graphql::{db, loaders, parse_id, viewer};
+use crate::loaders::{children, many, one};
+use crate::reference::Agency;
+use crate::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
+
+#[derive(Default)]
+pub struct DirectiveQuery;
+
+/// Filters on tasks.
+#[derive(InputObject, Default)]
+pub struct TaskFilter {
+    pub status: Option<Vec<TaskStatus>>,
+    /// Tasks led or coordinated by this agency (code).
+    pub agency: Option<String>,
+    pub directive: Option<ID>,
+    /// Only tasks past their due date and not done (or only those that are not).
+    pub overdue: Option<bool>,
+    pub due_from: Option<NaiveDate>,
+    pub due_to: Option<NaiveDate>,
+}
+
+/// Tasks a commune user may see: its agency leads or coordinates them.
+fn commune_task_ids(agency_id: i64) -> Condition {
+    Condition::any()
+        .add(tasks::Column::LeadAgencyId.eq(agency_id))
+        .add(
+            tasks::Column::Id.in_subquery(
+                Query::select()
+                    .column(task_coordinators::Column::TaskId)
+                    .from(task_coordinators::Entity)
+                    .and_where(task_coordinators::Column::AgencyId.eq(agency_id))
+                    .to_owned(),
+            ),
+        )
+}
+
+fn task_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
+    Ok(match directive_scope(viewer)? {
+        DirectiveScope::All => Condition::all(),
+        DirectiveScope::CommuneAgency { agency_id, .. } => {
+            Condition::all().add(commune_task_ids(agency_id))
+        }
+    })
+}
+
+fn directive_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
+    Ok(match directive_scope(viewer)? {
+        DirectiveScope::All => Condition::all(),
+        DirectiveScope::CommuneAgency { agency_id, .. } => Condition::all().add(
+            directives::Column::Id.in_subquery(
+                Query::select()
+                    .column(tasks::Column::DirectiveId)
+                    .from(tasks::Entity)
+                    .cond_where(commune_task_ids(agency_id))
+                    .to_owned(),
+            ),
+        ),
+    })
+}
+
+fn campaign_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
+    Ok(match directive_scope(viewer)? {
+        DirectiveScope::All => Condition::all(),
+        DirectiveScope::CommuneAgency { commune_id, .. } => Condition::all().add(
+            campaigns::Column::Id.in_subquery(
+                Query::select()
+                    .column(case_campaigns::Column::CampaignId)
+                    .from(case_campaigns::Entity)
+                    .inner_join(
+                        cases::Entity,
+                        Expr::col((cases::Entity, cases::Column::Id))
+                            .equals((case_campaigns::Entity, case_campaigns::Column::CaseId)),
+                    )
+                    .and_where(Expr::col((cases::Entity, cases::Column::CommuneId)).eq(commune_id))
+                    .to_owned(),
+            ),
+        ),
+    })
+}
+
+const OPEN: [&str; 2] = ["open", "in_progress"];
+
+#[Object(visible = "crate::access::not_press_visible")]
+impl DirectiveQuery {
+    /// Directives, newest first; optionally of one year or type.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn directives(
+        &self,
+        ctx: &Context<'_>,
+        year: Option<i32>,
+        #[graphql(name = "type")] doc_type: Option<DirectiveType>,
+    ) -> Result<Vec<Directive>> {
+        let mut cond = directive_scope_condition(viewer(ctx)?)?;
+        if let Some(year) = year {
+            cond = cond.add(directives::Column::Year.eq(year));
+        }
+        if let Some(t) = doc_type {
+            cond = cond.add(directives::Column::DocType.eq(t.as_str()));
+        }
+        let rows = directives::Entity::find()
+            .filter(cond)
+            .order_by_desc(directives::Column::IssuedOn)
+            .order_by_desc(directives::Column::Id)
+            .limit(1000)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(Directive).collect())
+    }
+
+    /// One directive by id (`NOT_FOUND` outside the viewer's scope).
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn directive(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Directive>> {
+        let cond = directive_scope_condition(viewer(ctx)?)?;
+        let row = directives::Entity::find_by_id(parse_id(&id)?)
+            .filter(cond)
+            .one(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        match row {
+            Some(d) => Ok(Some(Directive(d))),
+            None => Err(AppError::NotFound("no such directive".into()).into()),
+        }
+    }
+
+    /// Tasks, soonest due first. `overdue` is derived from today's date in Vietnam.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn tasks(&self, ctx: &Context<'_>, filter: Option<TaskFilter>) -> Result<Vec<Task>> {
+        let mut cond = task_scope_condition(viewer(ctx)?)?;
+        let f = filter.unwrap_or_default();
+        if let Some(status) = f.status.filter(|s| !s.is_empty()) {
+            cond = cond.add(tasks::Column::Status.is_in(status.iter().map(|s| s.as_str())));
+        }
+        if let Some(code) = f.agency {
+            let agency = entity::agencies::Entity::find()
+                .filter(entity::agencies::Column::Code.eq(code))
+                .one(db(ctx)?)
+                .await
+                .map_err(AppError::from)?;
+            let Some(agency) = agency else {
+                return Ok(vec![]);
+            };
+            cond = cond.add(commune_task_ids(agency.id));
+        }
+        if let Some(id) = f.directive {
+            cond = cond.add(tasks::Column::DirectiveId.eq(parse_id(&id)?));
+        }
+        let today = crate::time::today();
+        match f.overdue {
+            Some(true) => {
+                cond = cond
+                    .add(tasks::Column::DueOn.lt(today))
+                    .add(tasks::Column::Status.is_in(OPEN));
+            }
+            Some(false) => {
+                cond = cond.add(
+                    Condition::any()
+                        .add(tasks::Column::DueOn.is_null())
+                        .add(tasks::Column::DueOn.gte(today))
+                        .add(tasks::Column::Status.is_not_in(OPEN)),
+                );
+            }
+            None => {}
+        }
+        if let (Some(a), Some(b)) = (f.due_from, f.due_to) {
+            if a > b {
+                return Err(AppError::bad_input("`dueFrom` is after `dueTo`").into());
+            }
+        }
+        if let Some(d) = f.due_from {
+            cond = cond.add(tasks::Column::DueOn.gte(d));
+        }
+        if let Some(d) = f.due_to {
+            cond = cond.add(tasks::Column::DueOn.lte(d));
+        }
+        let rows = tasks::Entity::find()
+            .filter(cond)
+            .order_by_asc(tasks::Column::DueOn)
+            .order_by_asc(tasks::Column::Id)
+            .limit(1000)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(Task).collect())
+    }
+
+    /// Campaigns (đợt cao điểm), latest first.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
+        let cond = campaign_scope_condition(viewer(ctx)?)?;
+        let rows = campaigns::Entity::find()
+            .filter(cond)
+            .order_by_desc(campaigns::Column::StartsOn)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(Campaign).collect())
+    }
+}
+
+/// A directing document.
+pub struct Directive(pub directives::Model);
+
+#[Object(visible = "crate::access::not_press_visible")]
+impl Directive {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The symbol as written, e.g. `341/TB-VPCP`.
+    async fn symbol(&self) -> &str {
+        &self.0.symbol
+    }
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    #[graphql(name = "type")]
+    async fn doc_type(&self) -> Result<DirectiveType> {
+        Ok(DirectiveType::from_db(&self.0.doc_type)?)
+    }
+    /// Issuer abbreviation (TTg, VPCP, UBND…).
+    async fn issuer(&self) -> &str {
+        &self.0.issuer
+    }
+    async fn issuer_name(&self) -> &str {
+        &self.0.issuer_name
+    }
+    /// Drafting unit of a công văn (e.g. `V.I` in `11554/VPCP-V.I`).
+    async fn drafting_unit(&self) -> Option<&str> {
+        self.0.drafting_unit.as_deref()
+    }
+    async fn issued_on(&self) -> NaiveDate {
+        self.0.issued_on
+    }
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn valid_from(&self) -> Option<NaiveDate> {
+        self.0.valid_from
+    }
+    async fn valid_until(&self) -> Option<NaiveDate> {
+        self.0.valid_until
+    }
+    /// Directives this one cites (căn cứ).
+    async fn cites(&self, ctx: &Context<'_>) -> Result<Vec<Directive>> {
+        let l = loaders(ctx)?;
+        let ids = children(&l.cites, self.0.id)
+            .await?
+            .into_iter()
+            .map(|c| c.cited_id)
+            .collect();
+        Ok(many(&l.directive, ids)
+            .await?
+            .into_iter()
+            .map(Directive)
+            .collect())
+    }
+    /// Directives citing this one.
+    async fn cited_by(&self, ctx: &Context<'_>) -> Result<Vec<Directive>> {
+        let l = loaders(ctx)?;
+        let ids = children(&l.cited_by, self.0.id)
+            .await?
+            .into_iter()
+            .map(|c| c.directive_id)
+            .collect();
+        Ok(many(&l.directive, ids)
+            .await?
+            .into_iter()
+            .map(Directive)
+            .collect())
+    }
+    /// Tasks this directive assigns (for a commune user: those concerning its commune).
+    async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
+        let v = viewer(ctx)?;
+        let rows = children(&loaders(ctx)?.tasks, self.0.id).await?;
+        let DirectiveScope::CommuneAgency { agency_id, .. } = directive_scope(v)? else {
+            return Ok(rows.into_iter().map(Task).collect());
+        };
+        // One batched load of all the tasks' coordinators, not one per task.
+        let links = loaders(ctx)?
+            .task_coordinators
+            .load_many(rows.iter().map(|t| t.id))
+            .await
+            .map_err(AppError::from)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for t in rows {
+            let coordinates = links
+                .get(&t.id)
+                .is_some_and(|l| l.iter().any(|c| c.agency_id == agency_id));
+            if t.lead_agency_id == agency_id || coordinates {
+                out.push(Task(t));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A task (nhiệm vụ) assigned by a directive.
+pub struct Task(pub tasks::Model);
+
+impl Task {
+    fn is_open(&self) -> bool {
+        OPEN.contains(&self.0.status.as_str())
+    }
+}
+
+#[Object(visible = "crate::access::not_press_visible")]
+impl Task {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn directive(&self, ctx: &Context<'_>) -> Result<Option<Directive>> {
+        Ok(one(&loaders(ctx)?.directive, self.0.directive_id)
+            .await?
+            .map(Directive))
+    }
+    /// The lead agency (chủ trì).
+    async fn lead_agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one(&loaders(ctx)?.agency, self.0.lead_agency_id)
+            .await?
+            .map(Agency))
+    }
+    /// Coordinating agencies (phối hợp).
+    async fn coordinating_agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
+        let l = loaders(ctx)?;
+        let ids = children(&l.task_coordinators, self.0.id)
+            .await?
+            .into_iter()
+            .map(|c| c.agency_id)
+            .collect();
+        Ok(many(&l.agency, ids)
+            .await?
+            .into_iter()
+            .map(Agency)
+            .collect())
+    }
+    /// Deadline ("chậm nhất ngày …"); `null` for a recurring task.
+    async fn due_on(&self) -> Option<NaiveDate> {
+        self.0.due_on
+    }
+    /// For a monthly task: the day of the month it is due before (e.g. 17).
+    async fn recurrence_day(&self) -> Option<i32> {
+        self.0.recurrence_day
+    }
+    /// The next deadline of a recurring task, from today in Vietnam.
+    async fn next_due_on(&self) -> Option<NaiveDate> {
+        let day = self.0.recurrence_day? as u32;
+        let today = crate::time::today();
+        let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), day);
+        match this_month {
+            Some(d) if d >= today => Some(d),
+            _ => {
+                let (y, m) = if today.month() == 12 {
+                    (today.year() + 1, 1)
+                } else {
+                    (today.year(), today.month() + 1)
+                };
+                NaiveDate::from_ymd_opt(y, m, day)
+            }
+        }
+    }
+    async fn status(&self) -> Result<TaskStatus> {
+        Ok(TaskStatus::from_db(&self.0.status)?)
+    }
+    async fn completed_on(&self) -> Option<NaiveDate> {
+        self.0.completed_on
+    }
+    /// Past its due date and not done: derived from today's date, never stored.
+    async fn overdue(&self) -> bool {
+        self.is_open() && self.0.due_on.is_some_and(|d| d < crate::time::today())
+    }
+    /// Days past the deadline: for an open task up to today, for a done one up to completion.
+    async fn days_late(&self) -> i64 {
+        let Some(due) = self.0.due_on else { return 0 };
+        let end = if self.is_open() {
+            Some(crate::time::today())
+        } else {
+            self.0.completed_on
+        };
+        end.map(|e| std::cmp::max((e - due).num_days(), 0))
+            .unwrap_or(0)
+    }
+    async fn updates(&self, ctx: &Context<'_>) -> Result<Vec<TaskUpdate>> {
+        Ok(children(&loaders(ctx)?.task_updates, self.0.id)
+            .await?
+            .into_iter()
+            .map(TaskUpdate)
+            .collect())
+    }
+}
+
+/// A progress update on a task.
+pub struct TaskUpdate(pub task_updates::Model);
+
+#[Object(visible = "crate::access::not_press_visible")]
+impl TaskUpdate {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one(&loaders(ctx)?.agency, self.0.agency_id)
+            .await?
+            .map(Agency))
+    }
+    async fn posted_at(&self) -> DateTime<Utc> {
+        self.0.posted_at
+    }
+    async fn note(&self) -> &str {
+        &self.0.note
+    }
+    async fn progress_percent(&self) -> Option<i32> {
+        self.0.progress_percent
+    }
+}
+
+/// A peak campaign (đợt cao điểm).
+pub struct Campaign(pub campaigns::Model);
+
+fn split_list<T>(s: &str, parse: fn(&str) -> AppResult<T>) -> AppResult<Vec<T>> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(parse)
+        .collect()
+}
+
+#[Object(visible = "crate::access::not_press_visible")]
+impl Campaign {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.ends_on
+    }
+    /// Running today (in Vietnam).
+    async fn in_progress(&self) -> bool {
+        let today = crate::time::today();
+        self.0.starts_on <= today && today <= self.0.ends_on
+    }
+    /// The directive that launched it.
+    async fn directive(&self, ctx: &Context<'_>) -> Result<Option<Directive>> {
+        let Some(id) = self.0.directive_id else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.directive, id).await?.map(Directive))
+    }
+    async fn focus_commodity_groups(&self) -> Result<Vec<CommodityGroup>> {
+        Ok(split_list(
+            &self.0.focus_commodity_groups,
+            CommodityGroup::from_db,
+        )?)
+    }
+    async fn focus_violation_types(&self) -> Result<Vec<ViolationType>> {
+        Ok(split_list(
+            &self.0.focus_violation_types,
+            ViolationType::from_db,
+        )?)
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+}

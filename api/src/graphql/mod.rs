@@ -1,0 +1,97 @@
+//! The GraphQL schema: one `{Domain}Query` per domain module, merged here, plus the per-request
+//! context (viewer, loaders, request id) and the limits every request runs under.
+
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, InputValueError, InputValueResult, MergedObject,
+    Scalar, ScalarType, Schema, Value,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Viewer;
+use crate::config::Limits;
+use crate::error::{AppError, AppResult};
+use crate::loaders::Loaders;
+
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// What every resolver may know about the request.
+pub struct RequestCtx {
+    /// `None` for an anonymous request.
+    pub viewer: Option<Viewer>,
+    pub request_id: String,
+}
+
+/// The authenticated viewer, or `UNAUTHENTICATED`.
+pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
+    ctx.data_opt::<RequestCtx>()
+        .and_then(|r| r.viewer.as_ref())
+        .ok_or_else(|| AppError::Unauthenticated("sign in: this requires a token".into()))
+}
+
+pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("no database in context: {}", e.message)))
+}
+
+pub fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
+    ctx.data::<Loaders>()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("no loaders in context: {}", e.message)))
+}
+
+/// An amount of money in whole Vietnamese đồng (VND has no minor unit). Serialised as a JSON
+/// integer; GraphQL's `Int` is 32-bit and too small for VND amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vnd(pub i64);
+
+#[Scalar(name = "Vnd")]
+impl ScalarType for Vnd {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::Number(n) => match n.as_i64() {
+                Some(v) if v >= 0 => Ok(Vnd(v)),
+                _ => Err(InputValueError::custom(
+                    "an amount in VND is a whole, non-negative number",
+                )),
+            },
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
+    }
+}
+
+/// Parses a GraphQL `ID` into a row id; anything else is `BAD_USER_INPUT`.
+pub fn parse_id(id: &async_graphql::ID) -> AppResult<i64> {
+    id.parse::<i64>()
+        .map_err(|_| AppError::bad_input("not a valid id"))
+}
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    crate::reference::ReferenceQuery,
+    crate::cases::CaseQuery,
+    crate::directives::DirectiveQuery,
+    crate::tips::TipQuery,
+    crate::publications::PublicationQuery,
+);
+
+/// Builds the schema with its limits. The database is schema data; the viewer and loaders are
+/// added per request.
+pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .data(db)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(20)
+        .finish()
+}
+
+/// The schema in SDL, as checked into `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}

@@ -1,0 +1,24 @@
+//! Hub389: the GraphQL backend of a provincial anti-smuggling data hub (Ban Chỉ đạo 389).
+//!
+//! Layout: one module per domain (`reference`, `cases`, `directives`, `tips`, `publications`),
+//! each with its GraphQL types and query object over a service layer; `access` holds the role ×
+//! compartment matrix; `graphql` merges the domains into one schema; `app` is the HTTP server.
+
+pub mod access;
+pub mod app;
+pub mod auth;
+pub mod cases;
+pub mod config;
+pub mod directives;
+pub mod error;
+pub mod graphql;
+pub mod loaders;
+pub mod pagination;
+pub mod publications;
+pub mod reference;
+pub mod seed;
+pub mod telemetry;
+pub mod text;
+pub mod time;
+pub mod tips;
+pub mod vocab;

@@ -1,0 +1,220 @@
+//! Batched loaders, one per relation, so that resolving a page of N records costs a constant
+//! number of statements whatever N is. They are created per request (see [`Loaders::new`]),
+//! so their caches never outlive one viewer's request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use entity::*;
+
+use crate::error::{AppError, AppResult};
+
+/// Loader errors must be `Clone`; the database error is shared.
+pub type LoadError = Arc<sea_orm::DbErr>;
+
+impl From<LoadError> for AppError {
+    fn from(err: LoadError) -> Self {
+        AppError::Internal(anyhow::anyhow!("{err}"))
+    }
+}
+
+/// Loads rows of one table by primary key.
+macro_rules! by_id_loader {
+    ($name:ident, $module:ident) => {
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<i64> for $name {
+            type Value = $module::Model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::Id.is_in(keys.iter().copied()))
+                    .all(&self.0)
+                    .await
+                    .map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+            }
+        }
+    };
+}
+
+/// Loads the child rows of many parents at once, grouped by the parent key, in a stable order.
+macro_rules! children_loader {
+    ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident) => {
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<i64> for $name {
+            type Value = Vec<$module::Model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::$key_col.is_in(keys.iter().copied()))
+                    .order_by_asc($module::Column::$order)
+                    .all(&self.0)
+                    .await
+                    .map_err(Arc::new)?;
+                // Every requested key gets an entry, empty when it has no children, so the
+                // request cache also remembers "none" and never asks twice.
+                let mut map: HashMap<i64, Self::Value> =
+                    keys.iter().map(|k| (*k, Vec::new())).collect();
+                for row in rows {
+                    map.entry(row.$key).or_default().push(row);
+                }
+                Ok(map)
+            }
+        }
+    };
+}
+
+by_id_loader!(AgencyById, agencies);
+by_id_loader!(CommuneById, communes);
+by_id_loader!(BorderGateById, border_gates);
+by_id_loader!(DirectiveById, directives);
+by_id_loader!(CampaignById, campaigns);
+by_id_loader!(CaseById, cases);
+
+children_loader!(SeizuresByCase, seizures, case_id, CaseId, Id);
+children_loader!(SubjectsByCase, subjects, case_id, CaseId, Id);
+children_loader!(CustomsByCase, customs_records, case_id, CaseId, Id);
+children_loader!(
+    InvestigationByCase,
+    investigation_records,
+    case_id,
+    CaseId,
+    Id
+);
+children_loader!(
+    CaseCoordinatorLinks,
+    case_coordinators,
+    case_id,
+    CaseId,
+    AgencyId
+);
+children_loader!(
+    CaseCampaignLinks,
+    case_campaigns,
+    case_id,
+    CaseId,
+    CampaignId
+);
+children_loader!(TasksByDirective, tasks, directive_id, DirectiveId, Id);
+children_loader!(
+    TaskCoordinatorLinks,
+    task_coordinators,
+    task_id,
+    TaskId,
+    AgencyId
+);
+children_loader!(TaskUpdatesByTask, task_updates, task_id, TaskId, PostedAt);
+children_loader!(
+    CitesLinks,
+    directive_citations,
+    directive_id,
+    DirectiveId,
+    CitedId
+);
+children_loader!(
+    CitedByLinks,
+    directive_citations,
+    cited_id,
+    CitedId,
+    DirectiveId
+);
+
+/// A request-scoped loader with a per-request cache (never shared between viewers).
+pub type Dl<T> = DataLoader<T, HashMapCache>;
+
+/// All loaders of one request.
+///
+/// A loader batches the keys requested within one scheduling pass. Relations reached at
+/// different depths of a query get loaders of their own (`lead_agency`, `parent_agency`,
+/// `investigating_agency`, `gate_commune` beside the general `agency` and `commune`), so each
+/// relation costs exactly one statement per level and the count never depends on which of two
+/// unrelated batches happened to finish first.
+pub struct Loaders {
+    pub agency: Dl<AgencyById>,
+    pub lead_agency: Dl<AgencyById>,
+    pub parent_agency: Dl<AgencyById>,
+    pub investigating_agency: Dl<AgencyById>,
+    pub commune: Dl<CommuneById>,
+    pub gate_commune: Dl<CommuneById>,
+    pub border_gate: Dl<BorderGateById>,
+    pub directive: Dl<DirectiveById>,
+    pub campaign: Dl<CampaignById>,
+    pub case: Dl<CaseById>,
+    pub seizures: Dl<SeizuresByCase>,
+    pub subjects: Dl<SubjectsByCase>,
+    pub customs: Dl<CustomsByCase>,
+    pub investigation: Dl<InvestigationByCase>,
+    pub case_coordinators: Dl<CaseCoordinatorLinks>,
+    pub case_campaigns: Dl<CaseCampaignLinks>,
+    pub tasks: Dl<TasksByDirective>,
+    pub task_coordinators: Dl<TaskCoordinatorLinks>,
+    pub task_updates: Dl<TaskUpdatesByTask>,
+    pub cites: Dl<CitesLinks>,
+    pub cited_by: Dl<CitedByLinks>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        fn dl<T: Loader<i64>>(loader: T) -> DataLoader<T, HashMapCache> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+                .max_batch_size(1000)
+        }
+        let d = || db.clone();
+        Loaders {
+            agency: dl(AgencyById(d())),
+            lead_agency: dl(AgencyById(d())),
+            parent_agency: dl(AgencyById(d())),
+            investigating_agency: dl(AgencyById(d())),
+            commune: dl(CommuneById(d())),
+            gate_commune: dl(CommuneById(d())),
+            border_gate: dl(BorderGateById(d())),
+            directive: dl(DirectiveById(d())),
+            campaign: dl(CampaignById(d())),
+            case: dl(CaseById(d())),
+            seizures: dl(SeizuresByCase(d())),
+            subjects: dl(SubjectsByCase(d())),
+            customs: dl(CustomsByCase(d())),
+            investigation: dl(InvestigationByCase(d())),
+            case_coordinators: dl(CaseCoordinatorLinks(d())),
+            case_campaigns: dl(CaseCampaignLinks(d())),
+            tasks: dl(TasksByDirective(d())),
+            task_coordinators: dl(TaskCoordinatorLinks(d())),
+            task_updates: dl(TaskUpdatesByTask(d())),
+            cites: dl(CitesLinks(d())),
+            cited_by: dl(CitedByLinks(d())),
+        }
+    }
+}
+
+/// Loads one row by id (`None` when absent).
+pub async fn one<T>(loader: &Dl<T>, id: i64) -> AppResult<Option<T::Value>>
+where
+    T: Loader<i64, Error = LoadError>,
+{
+    Ok(loader.load_one(id).await?)
+}
+
+/// Loads many rows by id, in the order of `ids`, skipping absent ones.
+pub async fn many<T>(loader: &Dl<T>, ids: Vec<i64>) -> AppResult<Vec<T::Value>>
+where
+    T: Loader<i64, Error = LoadError>,
+{
+    let mut found = loader.load_many(ids.iter().copied()).await?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// Loads the children of one parent (empty when none).
+pub async fn children<T, V>(loader: &Dl<T>, id: i64) -> AppResult<Vec<V>>
+where
+    T: Loader<i64, Value = Vec<V>, Error = LoadError>,
+    V: Send + Sync + Clone + 'static,
+{
+    Ok(loader.load_one(id).await?.unwrap_or_default())
+}

@@ -1,0 +1,345 @@
+//! Publications: a case's public summary and its approval workflow. The press reads approved
+//! ones through `publishedCases`, which exposes only the core facts a publication declares
+//! public — never a police, customs or informant datum.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use entity::{cases, publications};
+
+use crate::access::{CaseScope, PublicationScope, case_scope, publication_scope};
+use crate::cases::Case;
+use crate::error::{AppError, AppResult};
+use crate::graphql::{Vnd, db, loaders, viewer};
+use crate::loaders::one;
+use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::reference::Agency;
+use crate::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
+
+#[derive(Default)]
+pub struct PublicationQuery;
+
+#[Object]
+impl PublicationQuery {
+    /// Publications of any status in the viewer's scope (standing office, leaders, admin: all;
+    /// agencies: those on cases they lead). Newest first.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn publications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<Vec<PublicationStatus>>,
+    ) -> Result<PublicationConnection> {
+        let v = viewer(ctx)?;
+        let size = page_size(first)?;
+        let mut cond = Condition::all();
+        if let PublicationScope::OwnAgency(agency) = publication_scope(v)? {
+            cond = cond.add(publications::Column::DraftedByAgencyId.eq(agency));
+        }
+        if let Some(s) = status.filter(|s| !s.is_empty()) {
+            cond = cond.add(publications::Column::Status.is_in(s.iter().map(|x| x.as_str())));
+        }
+        if let Some(c) = &after {
+            cond = cond.add(publications::Column::Id.lt(decode_cursor(c)?.1));
+        }
+        let rows = publications::Entity::find()
+            .filter(cond)
+            .order_by_desc(publications::Column::Id)
+            .limit(size + 1)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        let (rows, has_next) = split_page(rows, size);
+        Ok(PublicationConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+        })
+    }
+
+    /// Approved case summaries for the press, most recently approved first.
+    async fn published_cases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PublishedCaseConnection> {
+        viewer(ctx)?; // any authenticated role; anonymous reads nothing
+        let size = page_size(first)?;
+        let mut q = publications::Entity::find()
+            .filter(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
+            .filter(publications::Column::ApprovedAt.is_not_null());
+        if let Some(c) = &after {
+            let (key, id) = decode_cursor(c)?;
+            let at = DateTime::parse_from_rfc3339(&key)
+                .map_err(|_| AppError::bad_input("`after` is not a valid cursor"))?
+                .with_timezone(&Utc);
+            q = q.filter(
+                Condition::any()
+                    .add(publications::Column::ApprovedAt.lt(at))
+                    .add(
+                        Condition::all()
+                            .add(publications::Column::ApprovedAt.eq(at))
+                            .add(publications::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let rows = q
+            .order_by_desc(publications::Column::ApprovedAt)
+            .order_by_desc(publications::Column::Id)
+            .limit(size + 1)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        let (rows, has_next) = split_page(rows, size);
+        Ok(PublishedCaseConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+        })
+    }
+}
+
+fn published_cursor(p: &publications::Model) -> String {
+    let at = p
+        .approved_at
+        .map(|a| a.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+        .unwrap_or_default();
+    encode_cursor(&at, p.id)
+}
+
+pub struct PublicationConnection {
+    rows: Vec<publications::Model>,
+    has_next: bool,
+    has_previous: bool,
+}
+
+#[Object(visible = "crate::access::not_press_visible")]
+impl PublicationConnection {
+    async fn nodes(&self) -> Vec<Publication> {
+        self.rows.iter().cloned().map(Publication).collect()
+    }
+    async fn edges(&self) -> Vec<PublicationEdge> {
+        self.rows
+            .iter()
+            .map(|p| PublicationEdge {
+                cursor: encode_cursor("p", p.id),
+                node: Publication(p.clone()),
+            })
+            .collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.has_previous,
+            start_cursor: self.rows.first().map(|p| encode_cursor("p", p.id)),
+            end_cursor: self.rows.last().map(|p| encode_cursor("p", p.id)),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(visible = "crate::access::not_press_visible")]
+pub struct PublicationEdge {
+    pub cursor: String,
+    pub node: Publication,
+}
+
+fn facts(p: &publications::Model) -> Vec<String> {
+    p.public_facts
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// A publication in its workflow (for the staff who draft and approve it).
+pub struct Publication(pub publications::Model);
+
+#[Object(visible = "crate::access::not_press_visible")]
+impl Publication {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn headline(&self) -> &str {
+        &self.0.headline
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// Which case facts the summary makes public.
+    async fn public_facts(&self) -> Vec<String> {
+        facts(&self.0)
+    }
+    async fn status(&self) -> Result<PublicationStatus> {
+        Ok(PublicationStatus::from_db(&self.0.status)?)
+    }
+    async fn review_reason(&self) -> Option<&str> {
+        self.0.review_reason.as_deref()
+    }
+    async fn approved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.approved_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn drafted_by(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one(&loaders(ctx)?.agency, self.0.drafted_by_agency_id)
+            .await?
+            .map(Agency))
+    }
+    /// The case, for roles that may read it (the admin, for one, may not).
+    async fn case(&self, ctx: &Context<'_>) -> Result<Option<Case>> {
+        let scope = case_scope(viewer(ctx)?)?;
+        let case = one(&loaders(ctx)?.case, self.0.case_id).await?;
+        Ok(case.filter(|c| in_scope(scope, c)).map(Case))
+    }
+}
+
+fn in_scope(scope: CaseScope, c: &cases::Model) -> bool {
+    c.archived_at.is_none()
+        && match scope {
+            CaseScope::All => true,
+            CaseScope::Commune(id) => c.commune_id == Some(id),
+        }
+}
+
+pub struct PublishedCaseConnection {
+    rows: Vec<publications::Model>,
+    has_next: bool,
+    has_previous: bool,
+}
+
+#[Object]
+impl PublishedCaseConnection {
+    async fn nodes(&self) -> Vec<PublishedCase> {
+        self.rows.iter().cloned().map(PublishedCase).collect()
+    }
+    async fn edges(&self) -> Vec<PublishedCaseEdge> {
+        self.rows
+            .iter()
+            .map(|p| PublishedCaseEdge {
+                cursor: published_cursor(p),
+                node: PublishedCase(p.clone()),
+            })
+            .collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.has_previous,
+            start_cursor: self.rows.first().map(published_cursor),
+            end_cursor: self.rows.last().map(published_cursor),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PublishedCaseEdge {
+    pub cursor: String,
+    pub node: PublishedCase,
+}
+
+/// An approved case summary: the headline and text, and the case facts the publication
+/// declared public (each other fact is `null`).
+pub struct PublishedCase(pub publications::Model);
+
+impl PublishedCase {
+    fn public(&self, fact: &str) -> bool {
+        facts(&self.0).iter().any(|f| f == fact)
+    }
+
+    async fn case(&self, ctx: &Context<'_>, fact: &str) -> AppResult<Option<cases::Model>> {
+        if !self.public(fact) {
+            return Ok(None);
+        }
+        one(&loaders(ctx)?.case, self.0.case_id).await
+    }
+}
+
+#[Object]
+impl PublishedCase {
+    /// The publication's id (not the case's).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn headline(&self) -> &str {
+        &self.0.headline
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.approved_at
+    }
+    async fn violation_type(&self, ctx: &Context<'_>) -> Result<Option<ViolationType>> {
+        Ok(self
+            .case(ctx, "violation_type")
+            .await?
+            .map(|c| ViolationType::from_db(&c.violation_type))
+            .transpose()?)
+    }
+    async fn commodity_group(&self, ctx: &Context<'_>) -> Result<Option<CommodityGroup>> {
+        Ok(self
+            .case(ctx, "commodity_group")
+            .await?
+            .map(|c| CommodityGroup::from_db(&c.commodity_group))
+            .transpose()?)
+    }
+    async fn status(&self, ctx: &Context<'_>) -> Result<Option<CaseStatus>> {
+        Ok(self
+            .case(ctx, "status")
+            .await?
+            .map(|c| CaseStatus::from_db(&c.status))
+            .transpose()?)
+    }
+    async fn detected_on(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+        Ok(self.case(ctx, "detected_on").await?.map(|c| c.detected_on))
+    }
+    async fn goods_summary(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self
+            .case(ctx, "goods_summary")
+            .await?
+            .map(|c| c.goods_summary))
+    }
+    async fn fine_amount(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
+        Ok(self
+            .case(ctx, "fine_amount")
+            .await?
+            .map(|c| Vnd(c.fine_amount)))
+    }
+    async fn goods_value(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
+        Ok(self
+            .case(ctx, "goods_value")
+            .await?
+            .map(|c| Vnd(c.goods_value)))
+    }
+    async fn budget_collected(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
+        Ok(self
+            .case(ctx, "budget_collected")
+            .await?
+            .map(|c| Vnd(c.budget_collected)))
+    }
+    /// The commune's name.
+    async fn commune_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(c) = self.case(ctx, "commune").await? else {
+            return Ok(None);
+        };
+        let Some(id) = c.commune_id else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.commune, id).await?.map(|m| m.name))
+    }
+    /// The lead agency's name.
+    async fn lead_agency_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(c) = self.case(ctx, "lead_agency").await? else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.agency, c.lead_agency_id)
+            .await?
+            .map(|m| m.name))
+    }
+}

@@ -1,0 +1,175 @@
+//! Reference data (agencies, communes, border gates) and `me`. Every authenticated role reads
+//! it; only the admin writes it.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use sea_orm::{EntityTrait, QueryOrder};
+
+use entity::{agencies, border_gates, communes};
+
+use crate::auth::Role;
+use crate::error::AppError;
+use crate::graphql::{db, loaders, viewer};
+use crate::loaders::one;
+use crate::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
+
+#[derive(Default)]
+pub struct ReferenceQuery;
+
+/// Who the viewer is, as the server understood the token.
+#[derive(SimpleObject)]
+pub struct Me {
+    pub subject: String,
+    pub role: Role,
+    pub agency: Option<Agency>,
+    pub commune: Option<Commune>,
+}
+
+#[Object]
+impl ReferenceQuery {
+    /// The viewer's role, agency and commune.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        let v = viewer(ctx)?;
+        let l = loaders(ctx)?;
+        let agency = match v.agency_id {
+            Some(id) => one(&l.agency, id).await?.map(Agency),
+            None => None,
+        };
+        let commune = match v.commune_id {
+            Some(id) => one(&l.commune, id).await?.map(Commune),
+            None => None,
+        };
+        Ok(Me {
+            subject: v.sub.clone(),
+            role: v.role,
+            agency,
+            commune,
+        })
+    }
+
+    /// All agencies, by code.
+    async fn agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
+        crate::access::check_reference(viewer(ctx)?)?;
+        let rows = agencies::Entity::find()
+            .order_by_asc(agencies::Column::Code)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(Agency).collect())
+    }
+
+    /// All communes, wards and special zones, by name.
+    async fn communes(&self, ctx: &Context<'_>) -> Result<Vec<Commune>> {
+        crate::access::check_reference(viewer(ctx)?)?;
+        let rows = communes::Entity::find()
+            .order_by_asc(communes::Column::Code)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(Commune).collect())
+    }
+
+    /// Border gates, trails and openings.
+    async fn border_gates(&self, ctx: &Context<'_>) -> Result<Vec<BorderGate>> {
+        crate::access::check_reference(viewer(ctx)?)?;
+        let rows = border_gates::Entity::find()
+            .order_by_asc(border_gates::Column::Code)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(BorderGate).collect())
+    }
+}
+
+/// An agency (cơ quan, đơn vị).
+pub struct Agency(pub agencies::Model);
+
+#[Object]
+impl Agency {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn short_name(&self) -> Option<&str> {
+        self.0.short_name.as_deref()
+    }
+    async fn kind(&self) -> Result<AgencyKind> {
+        Ok(AgencyKind::from_db(&self.0.kind)?)
+    }
+    async fn level(&self) -> Result<AgencyLevel> {
+        Ok(AgencyLevel::from_db(&self.0.level)?)
+    }
+    /// Member of the provincial Steering Committee 389.
+    async fn is_member(&self) -> bool {
+        self.0.is_member
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.parent_agency, id).await?.map(Agency))
+    }
+    /// For a commune's people's committee: its commune.
+    async fn commune(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
+        let Some(id) = self.0.commune_id else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.commune, id).await?.map(Commune))
+    }
+}
+
+/// A commune, ward or special zone.
+pub struct Commune(pub communes::Model);
+
+#[Object]
+impl Commune {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> Result<CommuneKind> {
+        Ok(CommuneKind::from_db(&self.0.kind)?)
+    }
+    /// On the national border.
+    async fn is_border(&self) -> bool {
+        self.0.is_border
+    }
+    /// Date its 389 committee was set up; `null` when not yet.
+    async fn committee_established_on(&self) -> Option<NaiveDate> {
+        self.0.committee_established_on
+    }
+}
+
+/// A border gate, trail or opening.
+pub struct BorderGate(pub border_gates::Model);
+
+#[Object]
+impl BorderGate {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> Result<BorderGateKind> {
+        Ok(BorderGateKind::from_db(&self.0.kind)?)
+    }
+    async fn commune(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
+        Ok(one(&loaders(ctx)?.gate_commune, self.0.commune_id)
+            .await?
+            .map(Commune))
+    }
+}

@@ -1,0 +1,226 @@
+//! Tips from citizens (tin báo). Content and status go to the roles of the matrix; who sent a
+//! tip and how to reach them (the informant compartment) only to the police agency it is
+//! assigned to.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use entity::{agencies, tips};
+
+use crate::access::{CaseScope, TipScope, case_scope, tip_scope};
+use crate::auth::Viewer;
+use crate::cases::Case;
+use crate::error::{AppError, AppResult};
+use crate::graphql::{db, loaders, viewer};
+use crate::loaders::one;
+use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::reference::Agency;
+use crate::vocab::{TipChannel, TipStatus};
+
+#[derive(Default)]
+pub struct TipQuery;
+
+#[derive(InputObject, Default)]
+pub struct TipFilter {
+    pub status: Option<Vec<TipStatus>>,
+    pub channel: Option<Vec<TipChannel>>,
+    /// Assigned agency (code).
+    pub assigned_agency: Option<String>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+}
+
+fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
+    let mut cond = Condition::all();
+    if let TipScope::AssignedTo(agency) = tip_scope(viewer)? {
+        cond = cond.add(tips::Column::AssignedAgencyId.eq(agency));
+    }
+    if let Some(s) = f.status.as_ref().filter(|s| !s.is_empty()) {
+        cond = cond.add(tips::Column::Status.is_in(s.iter().map(|x| x.as_str())));
+    }
+    if let Some(c) = f.channel.as_ref().filter(|s| !s.is_empty()) {
+        cond = cond.add(tips::Column::Channel.is_in(c.iter().map(|x| x.as_str())));
+    }
+    if let Some(code) = &f.assigned_agency {
+        cond = cond.add(
+            tips::Column::AssignedAgencyId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(agencies::Column::Id)
+                    .from(agencies::Entity)
+                    .and_where(agencies::Column::Code.eq(code.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let (Some(a), Some(b)) = (f.received_from, f.received_to) {
+        if a > b {
+            return Err(AppError::bad_input("`receivedFrom` is after `receivedTo`"));
+        }
+    }
+    if let Some(a) = f.received_from {
+        cond = cond.add(tips::Column::ReceivedAt.gte(a));
+    }
+    if let Some(b) = f.received_to {
+        cond = cond.add(tips::Column::ReceivedAt.lte(b));
+    }
+    Ok(cond)
+}
+
+#[Object(visible = "crate::access::tips_visible")]
+impl TipQuery {
+    /// Tips in the viewer's scope, most recently registered first.
+    #[graphql(visible = "crate::access::tips_visible")]
+    async fn tips(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<TipFilter>,
+    ) -> Result<TipConnection> {
+        let v = viewer(ctx)?;
+        let size = page_size(first)?;
+        let cond = tip_condition(v, &filter.unwrap_or_default())?;
+        let mut q = tips::Entity::find().filter(cond.clone());
+        if let Some(c) = &after {
+            let (_, id) = decode_cursor(c)?;
+            q = q.filter(tips::Column::Id.lt(id));
+        }
+        let rows = q
+            .order_by_desc(tips::Column::Id)
+            .limit(size + 1)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        let (rows, has_next) = split_page(rows, size);
+        Ok(TipConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+            cond,
+        })
+    }
+}
+
+pub struct TipConnection {
+    rows: Vec<tips::Model>,
+    has_next: bool,
+    has_previous: bool,
+    cond: Condition,
+}
+
+#[derive(SimpleObject)]
+#[graphql(visible = "crate::access::tips_visible")]
+pub struct TipEdge {
+    pub cursor: String,
+    pub node: Tip,
+}
+
+fn cursor(t: &tips::Model) -> String {
+    encode_cursor("t", t.id)
+}
+
+#[Object(visible = "crate::access::tips_visible")]
+impl TipConnection {
+    async fn edges(&self) -> Vec<TipEdge> {
+        self.rows
+            .iter()
+            .map(|t| TipEdge {
+                cursor: cursor(t),
+                node: Tip(t.clone()),
+            })
+            .collect()
+    }
+    async fn nodes(&self) -> Vec<Tip> {
+        self.rows.iter().cloned().map(Tip).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.has_previous,
+            start_cursor: self.rows.first().map(cursor),
+            end_cursor: self.rows.last().map(cursor),
+        }
+    }
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(count(db(ctx)?, self.cond.clone()).await?)
+    }
+}
+
+async fn count(db: &DatabaseConnection, cond: Condition) -> AppResult<u64> {
+    Ok(tips::Entity::find().filter(cond).count(db).await?)
+}
+
+/// A tip.
+pub struct Tip(pub tips::Model);
+
+#[Object(visible = "crate::access::tips_visible")]
+impl Tip {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+    async fn channel(&self) -> Result<TipChannel> {
+        Ok(TipChannel::from_db(&self.0.channel)?)
+    }
+    async fn content(&self) -> &str {
+        &self.0.content
+    }
+    async fn status(&self) -> Result<TipStatus> {
+        Ok(TipStatus::from_db(&self.0.status)?)
+    }
+    async fn assigned_agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        let Some(id) = self.0.assigned_agency_id else {
+            return Ok(None);
+        };
+        Ok(one(&loaders(ctx)?.agency, id).await?.map(Agency))
+    }
+    /// The case the tip was linked to, if the viewer may see it.
+    async fn case(&self, ctx: &Context<'_>) -> Result<Option<Case>> {
+        let Some(id) = self.0.case_id else {
+            return Ok(None);
+        };
+        let v = viewer(ctx)?;
+        let scope = case_scope(v)?;
+        let case = one(&loaders(ctx)?.case, id).await?;
+        Ok(case
+            .filter(|c| {
+                c.archived_at.is_none()
+                    && match scope {
+                        CaseScope::All => true,
+                        CaseScope::Commune(cid) => c.commune_id == Some(cid),
+                    }
+            })
+            .map(Case))
+    }
+    async fn dismissal_reason(&self) -> Option<&str> {
+        self.0.dismissal_reason.as_deref()
+    }
+    /// Who sent the tip (informant compartment; `null` also when anonymous).
+    #[graphql(visible = "crate::access::informant_visible")]
+    async fn reporter_name(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        check_informant(viewer(ctx)?, &self.0, "reporterName")?;
+        Ok(self.0.reporter_name.as_deref())
+    }
+    /// How to reach the sender (informant compartment).
+    #[graphql(visible = "crate::access::informant_visible")]
+    async fn reporter_contact(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        check_informant(viewer(ctx)?, &self.0, "reporterContact")?;
+        Ok(self.0.reporter_contact.as_deref())
+    }
+}
+
+fn check_informant(v: &Viewer, tip: &tips::Model, field: &str) -> AppResult<()> {
+    if v.reads_informant(tip.assigned_agency_id) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "`{field}` is in the informant compartment, which your role may not read on this tip"
+        )))
+    }
+}

@@ -1,0 +1,404 @@
+//! Test harness: each test gets its own server (port 0) on its own fresh database, SQLite or
+//! PostgreSQL depending on `HUB389_TEST_BACKEND` (`sqlite`, the default, or `postgres`).
+//! PostgreSQL tests create a database `hub389_t_<uuid>` on `HUB389_TEST_PG_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use api::auth::{JwtKeys, Role};
+use api::config::{Config, JwtSettings, Limits, Secret};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long!";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("HUB389_TEST_BACKEND").as_deref() {
+        Ok("postgres") | Ok("pg") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub keys: JwtKeys,
+    pub backend: Backend,
+    pub db: sea_orm::DatabaseConnection,
+    statements: Arc<AtomicU64>,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Creates a fresh, empty database and returns its URL.
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match backend() {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("HUB389_TEST_PG_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
+            let conn = Database::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL for tests");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            conn.close().await.ok();
+            let (base, _) = admin
+                .rsplit_once('/')
+                .expect("PostgreSQL URL with a database");
+            format!("{base}/{name}")
+        }
+    }
+}
+
+impl TestApp {
+    /// A server with the demo data.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(true).await
+    }
+
+    /// A server on an empty (migrated) database when `demo` is false.
+    pub async fn spawn_with(demo: bool) -> TestApp {
+        Self::spawn_full(
+            demo,
+            JwtSettings {
+                secret: Some(Secret::new(TEST_SECRET.as_bytes().to_vec())),
+                public_key_path: None,
+                issuer: None,
+                audience: None,
+            },
+        )
+        .await
+    }
+
+    /// A server with the given token settings (e.g. an identity provider's public key).
+    pub async fn spawn_full(demo: bool, jwt: JwtSettings) -> TestApp {
+        api::telemetry::init();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = fresh_database(dir.path()).await;
+        let mut db = api::app::connect(&url).await.expect("connect");
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log2 = log.clone();
+        db.set_metric_callback(move |info| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut l) = log2.lock() {
+                let sql = info.statement.sql.clone();
+                l.push(sql.chars().take(90).collect::<String>());
+            }
+        });
+        let config = Config {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            database_url: url,
+            data_dir: dir.path().to_path_buf(),
+            jwt: jwt.clone(),
+            demo_data: demo,
+            limits: Limits::default(),
+        };
+        // The harness signs with HS256; with a public key configured, tests sign themselves.
+        let signing = JwtSettings {
+            public_key_path: None,
+            ..jwt
+        };
+        let keys = JwtKeys::from_settings(&signing, &config.data_dir).expect("keys");
+        let app = api::app::Application::build(&config, Some(db.clone()))
+            .await
+            .expect("build app");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run());
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            keys,
+            backend: backend(),
+            db,
+            statements,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// A token for a role; `agency`/`commune` as the role needs.
+    pub fn token(&self, role: Role, agency: Option<&str>, commune: Option<&str>) -> String {
+        self.keys
+            .sign("tester", role, agency, commune, chrono::Duration::hours(1))
+            .expect("sign token")
+    }
+
+    /// POSTs a GraphQL request and returns the JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post(token, json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    pub async fn post(&self, token: Option<&str>, body: Value) -> Value {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        resp.json::<Value>().await.expect("JSON body")
+    }
+
+    pub fn reset_statements(&self) {
+        self.statements.store(0, Ordering::SeqCst);
+        if let Ok(mut l) = self.log.lock() {
+            l.clear();
+        }
+    }
+
+    /// The statements run since the last reset (first 90 characters of each).
+    pub fn statement_log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::SeqCst)
+    }
+}
+
+/// The codes of a response's errors.
+pub fn error_codes(resp: &Value) -> Vec<String> {
+    resp["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Errors whose path is exactly `path` (JSON path elements, e.g. ["cases","nodes",0,"subjects"]).
+pub fn errors_at<'a>(resp: &'a Value, path: &[Value]) -> Vec<&'a Value> {
+    resp["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .filter(|e| e["path"].as_array().is_some_and(|p| p.as_slice() == path))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Inserts, into an empty migrated database, a minimal province and `n` cases led by `CA`, each
+/// with every relation present (coordinators, commune, border gate, campaign, seizure, subject,
+/// customs and investigation records), so statement counts can be compared across page sizes.
+pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
+    use entity::*;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
+    let now = chrono::Utc::now();
+    communes::Entity::insert(communes::ActiveModel {
+        id: Set(1),
+        code: Set("DONG_DANG".into()),
+        name: Set("Đồng Đăng".into()),
+        kind: Set("commune".into()),
+        is_border: Set(true),
+        committee_established_on: Set(Some(day)),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    for (id, code, kind) in [(1, "CA", "police"), (2, "HQ", "customs")] {
+        agencies::Entity::insert(agencies::ActiveModel {
+            id: Set(id),
+            code: Set(code.into()),
+            name: Set(format!("Agency {code}")),
+            short_name: Set(None),
+            kind: Set(kind.into()),
+            level: Set("provincial".into()),
+            parent_id: Set(None),
+            commune_id: Set(None),
+            is_member: Set(true),
+        })
+        .exec(db)
+        .await
+        .unwrap();
+    }
+    border_gates::Entity::insert(border_gates::ActiveModel {
+        id: Set(1),
+        code: Set("HUU_NGHI".into()),
+        name: Set("Cửa khẩu quốc tế Hữu Nghị".into()),
+        kind: Set("international_gate".into()),
+        commune_id: Set(1),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    directives::Entity::insert(directives::ActiveModel {
+        id: Set(1),
+        symbol: Set("38/CĐ-TTg".into()),
+        number: Set(38),
+        doc_type: Set("cd".into()),
+        issuer: Set("TTg".into()),
+        drafting_unit: Set(None),
+        issuer_name: Set("Thủ tướng Chính phủ".into()),
+        issued_on: Set(day),
+        year: Set(2026),
+        title: Set("Công điện".into()),
+        valid_from: Set(None),
+        valid_until: Set(None),
+        created_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    campaigns::Entity::insert(campaigns::ActiveModel {
+        id: Set(1),
+        code: Set("SHTT_2026".into()),
+        name: Set("Cao điểm".into()),
+        starts_on: Set(day),
+        ends_on: Set(day),
+        directive_id: Set(Some(1)),
+        focus_commodity_groups: Set("cosmetics".into()),
+        focus_violation_types: Set("counterfeit".into()),
+        description: Set(None),
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    let ids: Vec<i64> = (1..=n).collect();
+    cases::Entity::insert_many(ids.iter().map(|&id| cases::ActiveModel {
+        id: Set(id),
+        code: Set(format!("VV-2026-{id:05}")),
+        title: Set(format!("Vụ {id}")),
+        violation_type: Set("smuggling".into()),
+        commodity_group: Set("frozen_food".into()),
+        channel: Set("border_gate".into()),
+        platform: Set(None),
+        lead_agency_id: Set(1),
+        commune_id: Set(Some(1)),
+        border_gate_id: Set(Some(1)),
+        detected_on: Set(day),
+        status: Set("prosecuted".into()),
+        goods_summary: Set("Thực phẩm đông lạnh".into()),
+        fine_amount: Set(1_000_000),
+        tax_arrears: Set(0),
+        goods_value: Set(5_000_000),
+        budget_collected: Set(1_000_000),
+        handled_on: Set(Some(day)),
+        search_key: Set(format!("vv-2026-{id:05} vu {id}")),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }))
+    .exec(db)
+    .await
+    .unwrap();
+    case_coordinators::Entity::insert_many(ids.iter().map(|&id| case_coordinators::ActiveModel {
+        case_id: Set(id),
+        agency_id: Set(2),
+    }))
+    .exec(db)
+    .await
+    .unwrap();
+    case_campaigns::Entity::insert_many(ids.iter().map(|&id| case_campaigns::ActiveModel {
+        case_id: Set(id),
+        campaign_id: Set(1),
+    }))
+    .exec(db)
+    .await
+    .unwrap();
+    seizures::Entity::insert_many(ids.iter().map(|&id| seizures::ActiveModel {
+        id: Set(id),
+        case_id: Set(id),
+        item: Set("Chân gà đông lạnh".into()),
+        commodity_group: Set("frozen_food".into()),
+        quantity: Set(1.5),
+        unit: Set("tấn".into()),
+        estimated_value: Set(5_000_000),
+        hs_code: Set(Some("0207".into())),
+        storage_place: Set(None),
+        disposal_status: Set("held".into()),
+        disposal_approved_on: Set(None),
+        disposal_approval_ref: Set(None),
+    }))
+    .exec(db)
+    .await
+    .unwrap();
+    subjects::Entity::insert_many(ids.iter().map(|&id| subjects::ActiveModel {
+        id: Set(id),
+        case_id: Set(id),
+        kind: Set("person".into()),
+        role: Set("carrier".into()),
+        full_name: Set("Nguyễn Văn An".into()),
+        name_key: Set("nguyen van an".into()),
+        id_number: Set(Some(format!("{:012}", id))),
+        date_of_birth: Set(None),
+        address: Set(None),
+        nationality: Set(None),
+        tax_code: Set(None),
+    }))
+    .exec(db)
+    .await
+    .unwrap();
+    customs_records::Entity::insert_many(ids.iter().map(|&id| customs_records::ActiveModel {
+        id: Set(id),
+        case_id: Set(id),
+        declaration_number: Set(format!("105{id:09}")),
+        declared_on: Set(day),
+        regime: Set("Kinh doanh".into()),
+        hs_codes: Set("0207".into()),
+        importer_tax_code: Set(Some("4900000000".into())),
+        exporter_tax_code: Set(None),
+        inspection_result: Set("Phù hợp".into()),
+    }))
+    .exec(db)
+    .await
+    .unwrap();
+    investigation_records::Entity::insert_many(ids.iter().map(|&id| {
+        investigation_records::ActiveModel {
+            id: Set(id),
+            case_id: Set(id),
+            investigating_agency_id: Set(1),
+            notes: Set("Ghi chú".into()),
+            prosecution_decision: Set(Some(format!("{id}/QĐ-CSKT"))),
+            prosecuted_on: Set(Some(day)),
+            defendants: Set(1),
+        }
+    }))
+    .exec(db)
+    .await
+    .unwrap();
+    // PostgreSQL sequences must move past explicit ids.
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        for t in [
+            "communes",
+            "agencies",
+            "border_gates",
+            "directives",
+            "campaigns",
+            "cases",
+            "seizures",
+            "subjects",
+            "customs_records",
+            "investigation_records",
+        ] {
+            db.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
+            ))
+            .await
+            .unwrap();
+        }
+    }
+}

@@ -1,0 +1,500 @@
+//! The access matrix of DOMAIN.md, walked exhaustively: every role × every restricted field and
+//! filter, from one table transcribed here independently of the server's `access` module.
+
+use api::auth::Role;
+use hub389_tests::{TestApp, error_codes, errors_at};
+use serde_json::{Value, json};
+
+/// Who may read a compartment, per DOMAIN.md's table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum May {
+    No,
+    /// Only on cases the viewer's agency leads (informant: tips assigned to its agency).
+    OwnAgency,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Comp {
+    Police,
+    Customs,
+    Informant,
+}
+
+/// (role, agency, commune) of the viewer used for each role.
+fn who(role: Role) -> (Option<&'static str>, Option<&'static str>) {
+    match role {
+        Role::Admin | Role::Leader => (None, None),
+        Role::StandingOffice => (Some("QLTT"), None),
+        Role::Police => (Some("CA"), None),
+        Role::Customs => (Some("HQ"), None),
+        Role::Officer => (Some("BDBP"), None),
+        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        Role::Press => (Some("BAO_LS"), None),
+    }
+}
+
+/// THE TABLE: DOMAIN.md "Compartments and roles", restricted rows.
+fn matrix(role: Role, comp: Comp) -> May {
+    use May::*;
+    let row: [May; 8] = match comp {
+        //                admin leader standing police    customs   officer   commune press
+        Comp::Police => [No, No, No, All, OwnAgency, OwnAgency, No, No],
+        Comp::Customs => [No, No, No, OwnAgency, All, OwnAgency, No, No],
+        Comp::Informant => [No, No, No, OwnAgency, No, No, No, No],
+    };
+    row[Role::ALL.iter().position(|r| *r == role).unwrap()]
+}
+
+/// Case core: None = refused, Some(false) = all cases, Some(true) = own commune only.
+fn case_core(role: Role) -> Option<bool> {
+    match role {
+        Role::Admin | Role::Press => None,
+        Role::Commune => Some(true),
+        _ => Some(false),
+    }
+}
+
+/// Tips (content): None = refused, Some(true) = only those assigned to its agency.
+fn tips_row(role: Role) -> Option<bool> {
+    match role {
+        Role::Leader | Role::StandingOffice | Role::Police => Some(false),
+        Role::Customs | Role::Officer => Some(true),
+        _ => None,
+    }
+}
+
+/// Restricted case fields and their compartment, with the path under a case node.
+const CASE_FIELDS: &[(&str, Comp)] = &[
+    ("subjects", Comp::Police),
+    ("investigation", Comp::Police),
+    ("customsRecords", Comp::Customs),
+];
+
+const CASES_Q: &str = r#"query($lead: String) { cases(first: 100, filter: { leadAgency: $lead }) {
+  nodes { id leadAgency { code } commune { code }
+    seizures { hsCode }
+    subjects { fullName idNumber dateOfBirth address taxCode }
+    investigation { notes defendants }
+    customsRecords { declarationNumber hsCodes importerTaxCode } } } }"#;
+
+fn allowed(may: May, own: bool) -> bool {
+    match may {
+        May::No => false,
+        May::OwnAgency => own,
+        May::All => true,
+    }
+}
+
+#[tokio::test]
+async fn every_role_and_every_restricted_case_field() {
+    let app = TestApp::spawn().await;
+    let leader = app.token(Role::Leader, None, None);
+    let all_cases = app
+        .gql(
+            Some(&leader),
+            "{ cases(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await["data"]["cases"]["totalCount"]
+        .as_u64()
+        .unwrap();
+    let mut checked = 0;
+    for role in Role::ALL {
+        let (agency, commune) = who(role);
+        let token = app.token(role, agency, commune);
+        for lead in ["CA", "HQ", "BDBP", "QLTT"] {
+            let r = app
+                .gql(Some(&token), CASES_Q, json!({ "lead": lead }))
+                .await;
+            let Some(only_commune) = case_core(role) else {
+                assert_eq!(
+                    error_codes(&r),
+                    ["FORBIDDEN"],
+                    "{role:?} reads no cases: {r}"
+                );
+                assert!(
+                    r["data"].is_null() || r["data"]["cases"].is_null(),
+                    "{role:?}: {r}"
+                );
+                continue;
+            };
+            let nodes = r["data"]["cases"]["nodes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{role:?}: {r}"));
+            if !only_commune {
+                assert!(!nodes.is_empty(), "{role:?} sees cases led by {lead}");
+            }
+            for (i, node) in nodes.iter().enumerate() {
+                assert_eq!(node["leadAgency"]["code"], lead);
+                if only_commune {
+                    assert_eq!(
+                        node["commune"]["code"],
+                        commune.unwrap(),
+                        "commune users see their commune only"
+                    );
+                }
+                let own = agency == Some(lead);
+                for (field, comp) in CASE_FIELDS {
+                    let path = [json!("cases"), json!("nodes"), json!(i), json!(field)];
+                    let errs = errors_at(&r, &path);
+                    if allowed(matrix(role, *comp), own) {
+                        assert!(
+                            errs.is_empty(),
+                            "{role:?} reads {field} of a {lead} case: {errs:?}"
+                        );
+                        if *field != "investigation" {
+                            assert!(node[field].is_array(), "{role:?} {field} {lead}: {node}");
+                        }
+                    } else {
+                        assert!(
+                            node[field].is_null(),
+                            "{role:?} must not read {field} of a {lead} case"
+                        );
+                        assert_eq!(
+                            errs.len(),
+                            1,
+                            "{role:?} {field} {lead}: one FORBIDDEN at its path"
+                        );
+                        assert_eq!(errs[0]["extensions"]["code"], "FORBIDDEN");
+                    }
+                    checked += 1;
+                }
+                for (j, seizure) in node["seizures"].as_array().unwrap().iter().enumerate() {
+                    let path = [
+                        json!("cases"),
+                        json!("nodes"),
+                        json!(i),
+                        json!("seizures"),
+                        json!(j),
+                        json!("hsCode"),
+                    ];
+                    let errs = errors_at(&r, &path);
+                    if allowed(matrix(role, Comp::Customs), own) {
+                        assert!(errs.is_empty());
+                    } else {
+                        assert!(seizure["hsCode"].is_null());
+                        assert_eq!(errs.len(), 1, "{role:?} hsCode {lead}");
+                        assert_eq!(errs[0]["extensions"]["code"], "FORBIDDEN");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        // Commune users see strictly fewer cases than the province.
+        if case_core(role) == Some(true) {
+            let r = app
+                .gql(
+                    Some(&token),
+                    "{ cases(first: 1) { totalCount } }",
+                    json!({}),
+                )
+                .await;
+            let n = r["data"]["cases"]["totalCount"].as_u64().unwrap();
+            assert!(n > 0 && n < all_cases, "commune sees {n} of {all_cases}");
+        }
+    }
+    assert!(checked > 1000, "walked {checked} field checks");
+}
+
+#[tokio::test]
+async fn every_role_and_every_restricted_filter() {
+    let app = TestApp::spawn().await;
+    // Real values to filter on, from an HQ-led case (read by customs, which reads everything of
+    // its compartment, and by police, which reads every subject).
+    let police = app.token(Role::Police, Some("CA"), None);
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let q = r#"{ cases(first: 100, filter: { leadAgency: "HQ" }) { nodes { id subjects { fullName idNumber } customsRecords { declarationNumber hsCodes } } } }"#;
+    let by_police = app.gql(Some(&police), q, json!({})).await;
+    let by_customs = app.gql(Some(&customs), q, json!({})).await;
+    let case_with = |r: &Value, f: &dyn Fn(&Value) -> bool| -> Value {
+        r["data"]["cases"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| f(n))
+            .cloned()
+            .expect("a matching case")
+    };
+    let s_case = case_with(&by_police, &|n| {
+        n["subjects"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| !s["idNumber"].is_null()))
+    });
+    let subject = s_case["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| !s["idNumber"].is_null())
+        .unwrap()
+        .clone();
+    let c_case = case_with(&by_customs, &|n| {
+        n["customsRecords"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    });
+    let record = c_case["customsRecords"][0].clone();
+    let name_plain = api::text::fold(subject["fullName"].as_str().unwrap());
+    let filters: Vec<(&str, Value, Comp, &str)> = vec![
+        (
+            "subjectName",
+            json!(name_plain),
+            Comp::Police,
+            s_case["id"].as_str().unwrap(),
+        ),
+        (
+            "subjectIdNumber",
+            subject["idNumber"].clone(),
+            Comp::Police,
+            s_case["id"].as_str().unwrap(),
+        ),
+        (
+            "declarationNumber",
+            record["declarationNumber"].clone(),
+            Comp::Customs,
+            c_case["id"].as_str().unwrap(),
+        ),
+        (
+            "hsCode",
+            record["hsCodes"][0].clone(),
+            Comp::Customs,
+            c_case["id"].as_str().unwrap(),
+        ),
+    ];
+    let fq = "query($f: CaseFilter) { cases(first: 100, filter: $f) { nodes { id leadAgency { code } } } }";
+    for role in Role::ALL {
+        let (agency, commune) = who(role);
+        let token = app.token(role, agency, commune);
+        for (name, value, comp, hq_case) in &filters {
+            let r = app
+                .gql(Some(&token), fq, json!({ "f": { *name: value } }))
+                .await;
+            let may = if case_core(role).is_none() {
+                May::No
+            } else {
+                matrix(role, *comp)
+            };
+            let text = r.to_string();
+            // No error message ever echoes the value filtered on.
+            for e in r["errors"].as_array().into_iter().flatten() {
+                assert!(
+                    !e["message"].to_string().contains(value.as_str().unwrap()),
+                    "{e}"
+                );
+            }
+            match may {
+                May::No => {
+                    assert!(
+                        error_codes(&r) == ["FORBIDDEN"] || error_codes(&r) == ["BAD_USER_INPUT"],
+                        "{role:?} filter {name}: {text}"
+                    );
+                    assert!(
+                        r["data"].is_null() || r["data"]["cases"].is_null(),
+                        "{role:?} {name}: no data"
+                    );
+                }
+                May::OwnAgency | May::All => {
+                    assert!(r["errors"].is_null(), "{role:?} {name}: {text}");
+                    let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
+                    let found = nodes.iter().any(|n| n["id"] == *hq_case);
+                    let own_hq = agency == Some("HQ");
+                    assert_eq!(
+                        found,
+                        may == May::All || own_hq,
+                        "{role:?} {name} finds the HQ case?"
+                    );
+                    if may == May::OwnAgency {
+                        for n in nodes {
+                            assert_eq!(
+                                n["leadAgency"]["code"].as_str(),
+                                agency,
+                                "narrowed to own cases"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_role_and_tips() {
+    let app = TestApp::spawn().await;
+    let q = "{ tips(first: 100) { totalCount nodes { id content status assignedAgency { code } reporterName reporterContact } } }";
+    for role in Role::ALL {
+        let (agency, commune) = who(role);
+        let token = app.token(role, agency, commune);
+        let r = app.gql(Some(&token), q, json!({})).await;
+        let Some(assigned_only) = tips_row(role) else {
+            assert!(
+                error_codes(&r)
+                    .iter()
+                    .all(|c| c == "FORBIDDEN" || c == "BAD_USER_INPUT"),
+                "{role:?}: {r}"
+            );
+            assert!(r["data"].is_null() || r["data"]["tips"].is_null());
+            continue;
+        };
+        let nodes = r["data"]["tips"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{role:?}: {r}"));
+        assert!(!nodes.is_empty(), "{role:?} sees some tips");
+        for (i, n) in nodes.iter().enumerate() {
+            let assigned = n["assignedAgency"]["code"].as_str();
+            if assigned_only {
+                assert_eq!(assigned, agency, "{role:?} sees only tips assigned to it");
+            }
+            for field in ["reporterName", "reporterContact"] {
+                let path = [json!("tips"), json!("nodes"), json!(i), json!(field)];
+                let errs = errors_at(&r, &path);
+                let own = assigned.is_some() && assigned == agency;
+                if allowed(matrix(role, Comp::Informant), own) {
+                    assert!(errs.is_empty(), "{role:?} {field}");
+                } else {
+                    assert!(n[field].is_null(), "{role:?} must not read {field}");
+                    assert_eq!(errs.len(), 1, "{role:?} {field}: FORBIDDEN at path ({r})");
+                    assert_eq!(errs[0]["extensions"]["code"], "FORBIDDEN");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn introspection_hides_what_a_role_can_never_read() {
+    let app = TestApp::spawn().await;
+    let q = "{ __schema { types { name fields { name } inputFields { name } } } }";
+    let police_words = [
+        "Subject",
+        "InvestigationRecord",
+        "subjects",
+        "investigation",
+        "subjectName",
+        "subjectIdNumber",
+    ];
+    let customs_words = [
+        "CustomsRecord",
+        "customsRecords",
+        "hsCode",
+        "declarationNumber",
+        "importerTaxCode",
+    ];
+    let informant_words = ["reporterName", "reporterContact"];
+    for role in Role::ALL {
+        let (agency, commune) = who(role);
+        let token = app.token(role, agency, commune);
+        let r = app.gql(Some(&token), q, json!({})).await;
+        let mut names = std::collections::HashSet::new();
+        for t in r["data"]["__schema"]["types"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+        {
+            names.insert(t["name"].as_str().unwrap().to_string());
+            for f in t["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(t["inputFields"].as_array().into_iter().flatten())
+            {
+                names.insert(f["name"].as_str().unwrap().to_string());
+            }
+        }
+        for (words, comp) in [
+            (&police_words[..], Comp::Police),
+            (&customs_words[..], Comp::Customs),
+            (&informant_words[..], Comp::Informant),
+        ] {
+            let ever = matrix(role, comp) != May::No;
+            for w in words {
+                assert_eq!(
+                    names.contains(*w),
+                    ever,
+                    "{role:?} introspection shows `{w}`?"
+                );
+            }
+        }
+        if role == Role::Press {
+            for w in ["Case", "Tip", "cases", "tips", "Directive"] {
+                assert!(!names.contains(w), "press introspection shows {w}");
+            }
+            assert!(names.contains("publishedCases"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn press_reads_approved_publications_without_restricted_data() {
+    let app = TestApp::spawn().await;
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let r = app.gql(Some(&press), "{ publishedCases(first: 100) { nodes { id headline body publishedAt violationType commodityGroup detectedOn fineAmount goodsValue communeName leadAgencyName status goodsSummary } } }", json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let nodes = r["data"]["publishedCases"]["nodes"].as_array().unwrap();
+    assert!(!nodes.is_empty());
+    // Every published one is approved (checked through the standing office's view).
+    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let all = app
+        .gql(
+            Some(&so),
+            "{ publications(first: 100) { nodes { id status } } }",
+            json!({}),
+        )
+        .await;
+    let approved: Vec<&Value> = all["data"]["publications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"] == "APPROVED")
+        .collect();
+    assert_eq!(
+        approved.len(),
+        nodes.len(),
+        "publishedCases = approved publications"
+    );
+    assert!(
+        all["data"]["publications"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["status"] != "APPROVED")
+    );
+    // No subject name, ID number or tax code appears in what the press reads.
+    let police = app.token(Role::Police, Some("CA"), None);
+    let mut after = Value::Null;
+    let text = api::text::fold(&r.to_string());
+    loop {
+        let s = app.gql(Some(&police), "query($a: String) { cases(first: 100, after: $a) { pageInfo { hasNextPage endCursor } nodes { subjects { fullName idNumber taxCode } } } }", json!({ "a": after })).await;
+        for n in s["data"]["cases"]["nodes"].as_array().unwrap() {
+            for subj in n["subjects"].as_array().unwrap() {
+                for k in ["fullName", "idNumber", "taxCode"] {
+                    if let Some(v) = subj[k].as_str() {
+                        assert!(
+                            !text.contains(&api::text::fold(v)),
+                            "press output contains a subject's {k}"
+                        );
+                    }
+                }
+            }
+        }
+        if !s["data"]["cases"]["pageInfo"]["hasNextPage"]
+            .as_bool()
+            .unwrap()
+        {
+            break;
+        }
+        after = s["data"]["cases"]["pageInfo"]["endCursor"].clone();
+    }
+    // The press may not read drafts, cases, tips or directives.
+    for q in [
+        "{ publications { nodes { id } } }",
+        "{ cases { totalCount } }",
+        "{ directives { id } }",
+        "{ tips { totalCount } }",
+    ] {
+        let r = app.gql(Some(&press), q, json!({})).await;
+        assert!(
+            !error_codes(&r).is_empty() && r["data"].is_null(),
+            "press: {q} → {r}"
+        );
+    }
+}

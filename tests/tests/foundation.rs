@@ -1,0 +1,273 @@
+//! The server's basics: health, authentication, limits, search, pagination, statement counts.
+
+use api::auth::Role;
+use hub389_tests::{TestApp, error_codes};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn_with(false).await;
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("x-request-id").is_some(),
+        "every response carries a request id"
+    );
+    let r = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = app
+        .client
+        .get(format!("{}/graphql", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().to_lowercase().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn tokens_are_checked() {
+    let app = TestApp::spawn().await;
+    let q = "{ me { role } }";
+    // Anonymous: may read nothing.
+    let r = app.gql(None, q, json!({})).await;
+    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"]);
+    assert!(r["data"].is_null() || r["data"]["me"].is_null());
+    // A valid token works.
+    let t = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .gql(Some(&t), "{ me { role agency { code } } }", json!({}))
+        .await;
+    assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
+    assert_eq!(r["data"]["me"]["agency"]["code"], "CA");
+
+    // Wrongly signed.
+    let other = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"sub":"x","role":"police","agency":"CA","iat":0,"exp":4102444800i64}),
+        &jsonwebtoken::EncodingKey::from_secret(b"another-secret-another-secret-another-secret"),
+    )
+    .unwrap();
+    // Expired.
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"sub":"x","role":"police","agency":"CA","iat":0,"exp":1000}),
+        &jsonwebtoken::EncodingKey::from_secret(hub389_tests::TEST_SECRET.as_bytes()),
+    )
+    .unwrap();
+    // alg: none, with a payload that would otherwise be valid.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let none = format!(
+        "{}.{}.",
+        b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        b64.encode(br#"{"sub":"x","role":"police","agency":"CA","iat":0,"exp":4102444800}"#)
+    );
+    // A commune token without a commune, and an unknown agency.
+    let no_commune = app
+        .keys
+        .sign(
+            "x",
+            Role::Officer,
+            Some("NOPE"),
+            None,
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+    for bad in [other, expired, none, "garbage".to_string(), no_commune] {
+        let r = app.gql(Some(&bad), q, json!({})).await;
+        assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "token {bad}: {r}");
+        assert!(r["data"].is_null(), "{r}");
+    }
+}
+
+#[tokio::test]
+async fn page_size_is_bounded_and_cursors_page_through() {
+    let app = TestApp::spawn().await;
+    let t = app.token(Role::Leader, None, None);
+    let r = app
+        .gql(Some(&t), "{ cases(first: 101) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    let r = app
+        .gql(
+            Some(&t),
+            r#"{ cases(first: 5, after: "bogus") { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+
+    // Walk all pages of 37 and compare with one count.
+    let q = "query($after: String) { cases(first: 37, after: $after) { totalCount nodes { id detectedOn } pageInfo { hasNextPage endCursor } } }";
+    let mut after: Value = Value::Null;
+    let mut seen = std::collections::HashSet::new();
+    let mut last: Option<(String, i64)> = None;
+    let total;
+    loop {
+        let r = app.gql(Some(&t), q, json!({ "after": after })).await;
+        let c = &r["data"]["cases"];
+        for n in c["nodes"].as_array().unwrap() {
+            let key = (
+                n["detectedOn"].as_str().unwrap().to_string(),
+                n["id"].as_str().unwrap().parse::<i64>().unwrap(),
+            );
+            if let Some(prev) = &last {
+                assert!(key < *prev, "order is detectedOn desc, id desc");
+            }
+            last = Some(key.clone());
+            assert!(seen.insert(key.1), "no case twice");
+        }
+        if !c["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            total = c["totalCount"].as_u64().unwrap();
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen.len() as u64, total);
+    assert!(
+        total >= 100,
+        "demo data has a few hundred cases, got {total}"
+    );
+}
+
+#[tokio::test]
+async fn search_folds_diacritics() {
+    let app = TestApp::spawn().await;
+    let t = app.token(Role::Leader, None, None);
+    let q = "query($s: String) { cases(first: 100, search: $s) { totalCount nodes { title goodsSummary commune { name } borderGate { name } } } }";
+    for (plain, accented) in [("dong dang", "Đồng Đăng"), ("thuoc", "thuốc")] {
+        let r1 = app.gql(Some(&t), q, json!({ "s": plain })).await;
+        let r2 = app.gql(Some(&t), q, json!({ "s": accented })).await;
+        let n1 = r1["data"]["cases"]["totalCount"].as_u64().unwrap();
+        assert!(n1 > 0, "`{plain}` finds something: {r1}");
+        assert_eq!(
+            n1,
+            r2["data"]["cases"]["totalCount"].as_u64().unwrap(),
+            "with or without diacritics"
+        );
+        for node in r1["data"]["cases"]["nodes"].as_array().unwrap() {
+            let text = api::text::fold(&node.to_string());
+            assert!(text.contains(plain), "{plain} in {node}");
+        }
+    }
+    // Wildcards in input are literal, not patterns.
+    let r = app.gql(Some(&t), q, json!({ "s": "%%%_" })).await;
+    assert_eq!(r["data"]["cases"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn filters_narrow_the_result() {
+    let app = TestApp::spawn().await;
+    let t = app.token(Role::Leader, None, None);
+    let q = r#"query($f: CaseFilter) { cases(first: 100, filter: $f) { totalCount nodes { status leadAgency { code } commune { code } detectedOn } } }"#;
+    let r = app.gql(Some(&t), q, json!({ "f": { "leadAgency": "CA", "detectedFrom": "2026-01-01", "detectedTo": "2026-06-30" } })).await;
+    let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
+    assert!(!nodes.is_empty(), "{r}");
+    for n in nodes {
+        assert_eq!(n["leadAgency"]["code"], "CA");
+        let d = n["detectedOn"].as_str().unwrap();
+        assert!(("2026-01-01"..="2026-06-30").contains(&d));
+    }
+    let r = app
+        .gql(
+            Some(&t),
+            q,
+            json!({ "f": { "commune": "DONG_DANG", "status": ["CLOSED", "PROSECUTED"] } }),
+        )
+        .await;
+    for n in r["data"]["cases"]["nodes"].as_array().unwrap() {
+        assert_eq!(n["commune"]["code"], "DONG_DANG");
+        assert!(n["status"] == "CLOSED" || n["status"] == "PROSECUTED");
+    }
+    let r = app
+        .gql(
+            Some(&t),
+            q,
+            json!({ "f": { "detectedFrom": "2026-02-01", "detectedTo": "2026-01-01" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    let r = app
+        .gql(Some(&t), q, json!({ "f": { "status": ["NOT_A_STATUS"] } }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn depth_and_batch_limits() {
+    let app = TestApp::spawn().await;
+    let t = app.token(Role::Leader, None, None);
+    let deep = "{ agencies { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { code } } } } } } } } } } } } } }";
+    let r = app.gql(Some(&t), deep, json!({})).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let one = json!({ "query": "{ me { role } }" });
+    let batch = Value::Array(vec![one.clone(); 11]);
+    let r = app.post(Some(&t), batch).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app.post(Some(&t), Value::Array(vec![one; 2])).await;
+    assert_eq!(r.as_array().map(|a| a.len()), Some(2), "{r}");
+}
+
+const ALL_RELATIONS: &str = r#"query($first: Int) { cases(first: $first, filter: { leadAgency: "CA" }) {
+  totalCount pageInfo { hasNextPage endCursor }
+  nodes { id code title status violationType officialGroup commodityGroup channel platform detectedOn
+    leadAgency { code name parent { code } } coordinatingAgencies { code } commune { code name } borderGate { code commune { code } }
+    campaigns { code directive { symbol } } goodsSummary fineAmount goodsValue budgetCollected
+    seizures { item hsCode disposalStatus }
+    subjects { fullName idNumber dateOfBirth address taxCode role }
+    investigation { notes prosecutionDecision defendants investigatingAgency { code } }
+    customsRecords { declarationNumber declaredOn regime hsCodes importerTaxCode inspectionResult } } } }"#;
+
+#[tokio::test]
+async fn statements_per_request_do_not_grow_with_page_size() {
+    let app = TestApp::spawn_with(false).await;
+    // Every case has every relation, so both pages exercise every loader.
+    hub389_tests::insert_rich_cases(&app.db, 150).await;
+    let t = app.token(Role::Police, Some("CA"), None);
+    let mut counts = vec![];
+    let mut logs = vec![];
+    for first in [10, 100] {
+        app.reset_statements();
+        let r = app
+            .gql(Some(&t), ALL_RELATIONS, json!({ "first": first }))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), first as usize);
+        for n in nodes {
+            for rel in [
+                "subjects",
+                "customsRecords",
+                "seizures",
+                "campaigns",
+                "coordinatingAgencies",
+            ] {
+                assert_eq!(
+                    n[rel].as_array().map(|a| a.len()),
+                    Some(1),
+                    "{rel} loaded: {n}"
+                );
+            }
+            assert!(n["investigation"].is_object() && n["borderGate"].is_object());
+        }
+        counts.push((first, app.statements()));
+        logs.push(app.statement_log());
+    }
+    assert_eq!(
+        counts[0].1, counts[1].1,
+        "(first, statements): {counts:?}\n{:#?}",
+        logs
+    );
+    // And the constant is small: viewer, page, count, one per relation.
+    assert!(counts[0].1 <= 20, "{counts:?}");
+}
