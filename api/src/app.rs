@@ -1,6 +1,7 @@
 //! The HTTP application: database set-up, routes, request ids and tracing, and the GraphQL
 //! handler that authenticates each request and gives it fresh loaders.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use async_graphql::{
 };
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -24,9 +25,11 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{Claims, JwtKeys, Role, Viewer};
 use crate::config::{Config, sqlite_path};
+use crate::crypto::DataKey;
 use crate::error::AppError;
-use crate::graphql::{AppSchema, RequestCtx, build_schema};
+use crate::graphql::{AppSchema, RequestCtx, Services, build_schema};
 use crate::loaders::Loaders;
+use crate::workflow::ReadTrail;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -97,8 +100,18 @@ impl Application {
         prepare_database(&db, config.demo_data).await?;
         let keys = JwtKeys::from_settings(&config.jwt, &config.data_dir)?;
         tracing::info!(key = %keys.source, "token verification key");
+        let (data_key, data_key_source) =
+            DataKey::load(config.data_key.as_ref(), &config.data_dir)?;
+        tracing::info!(key = %data_key_source, "informant data key");
+        crate::tips::encrypt_clear_reporters(&db, &data_key)
+            .await
+            .map_err(AppError::into_anyhow)?;
+        let services = Services {
+            data_key,
+            workflow: config.workflow.clone(),
+        };
         let state = AppState {
-            schema: build_schema(db.clone(), &config.limits),
+            schema: build_schema(db.clone(), &config.limits, services),
             db,
             keys: Arc::new(keys),
             max_batch: config.limits.max_batch,
@@ -114,7 +127,11 @@ impl Application {
 
     pub async fn run(self) -> std::io::Result<()> {
         tracing::info!(addr = ?self.listener.local_addr(), "listening");
-        axum::serve(self.listener, self.router)
+        // Connect info gives the client address for the tip rate limit.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown())
             .await
     }
@@ -252,24 +269,39 @@ async fn execute_one(
     state: &AppState,
     viewer: Option<Viewer>,
     request_id: &str,
+    client_ip: Option<std::net::IpAddr>,
     req: async_graphql::Request,
 ) -> GqlResponse {
+    let reads = Arc::new(ReadTrail::default());
     let req = req
         .data(RequestCtx {
-            viewer,
+            viewer: viewer.clone(),
             request_id: request_id.to_string(),
+            client_ip,
+            reads: reads.clone(),
         })
         .data(Loaders::new(&state.db));
     let mut resp = state.schema.execute(req).await;
     normalise_errors(&mut resp);
+    // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
+    if let Err(e) =
+        crate::workflow::flush_reads(&state.db, viewer.as_ref(), request_id, &reads).await
+    {
+        return error_response(AppError::internal(anyhow::anyhow!(
+            "writing the read audit failed: {}",
+            e.message()
+        )));
+    }
     resp
 }
 
 async fn graphql(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     req: GraphQLBatchRequest,
 ) -> GraphQLResponse {
+    let client_ip = Some(peer.ip());
     let request_id = headers
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -304,12 +336,13 @@ async fn graphql(
     };
     match batch {
         BatchRequest::Single(r) => {
-            BatchResponse::Single(execute_one(&state, viewer, &request_id, r).await).into()
+            BatchResponse::Single(execute_one(&state, viewer, &request_id, client_ip, r).await)
+                .into()
         }
         BatchRequest::Batch(items) => {
             let mut out = Vec::with_capacity(items.len());
             for r in items {
-                out.push(execute_one(&state, viewer.clone(), &request_id, r).await);
+                out.push(execute_one(&state, viewer.clone(), &request_id, client_ip, r).await);
             }
             BatchResponse::Batch(out).into()
         }

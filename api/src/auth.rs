@@ -260,7 +260,7 @@ pub fn load_or_create_secret(path: &PathBuf) -> anyhow::Result<Secret> {
         Ok(mut file) => {
             file.write_all(b64.encode(bytes).as_bytes())?;
             file.sync_all()?;
-            tracing::info!(path = %path.display(), "generated a new HS256 secret");
+            tracing::info!(path = %path.display(), "generated a new secret");
             Ok(Secret::new(bytes.to_vec()))
         }
         // Someone else created it between our read and our create: use theirs.

@@ -62,6 +62,28 @@ impl Default for Limits {
     }
 }
 
+/// Settings of the workflows (issue-specific knobs, all from the environment).
+#[derive(Debug, Clone)]
+pub struct WorkflowSettings {
+    /// `HUB389_TIP_RATE_PER_MINUTE`: tips accepted per client address per minute (default 5).
+    pub tip_rate_per_minute: u32,
+    /// `HUB389_TIP_MAX_BYTES`: largest tip content accepted, in bytes (default 8000).
+    pub tip_max_bytes: usize,
+    /// `HUB389_REPORT_DUE_DAY`: monthly reports are due before this day of the month (default
+    /// 17, Lào Cai's rule).
+    pub report_due_day: u32,
+}
+
+impl Default for WorkflowSettings {
+    fn default() -> Self {
+        WorkflowSettings {
+            tip_rate_per_minute: 5,
+            tip_max_bytes: 8000,
+            report_due_day: 17,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `HUB389_BIND`, default `127.0.0.1:8000`.
@@ -74,6 +96,10 @@ pub struct Config {
     /// Load the demo data into an empty database on start (`HUB389_DEMO_DATA`, default on).
     pub demo_data: bool,
     pub limits: Limits,
+    /// `HUB389_DATA_KEY`: base64 of the 32-byte key that encrypts informant data. When unset,
+    /// one is generated beside the database (see [`crate::crypto`]).
+    pub data_key: Option<Secret>,
+    pub workflow: WorkflowSettings,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hub389.db?mode=rwc";
@@ -81,6 +107,16 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match env(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} is not a valid number: {v}")),
+    }
 }
 
 impl Config {
@@ -106,6 +142,12 @@ impl Config {
             },
             demo_data,
             limits: Limits::default(),
+            data_key: env("HUB389_DATA_KEY").map(|s| Secret::new(s.into_bytes())),
+            workflow: WorkflowSettings {
+                tip_rate_per_minute: parse_env("HUB389_TIP_RATE_PER_MINUTE", 5)?,
+                tip_max_bytes: parse_env("HUB389_TIP_MAX_BYTES", 8000)?,
+                report_due_day: parse_env("HUB389_REPORT_DUE_DAY", 17)?,
+            },
         })
     }
 

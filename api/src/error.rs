@@ -53,6 +53,14 @@ impl AppError {
         }
     }
 
+    /// For start-up code that reports with `anyhow`.
+    pub fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            AppError::Internal(e) => e,
+            other => anyhow::anyhow!(other.message()),
+        }
+    }
+
     pub fn forbidden(what: impl Into<String>) -> Self {
         AppError::Forbidden(what.into())
     }
@@ -67,8 +75,18 @@ impl AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
+    /// Constraint violations are the client's doing and say so (without echoing values);
+    /// anything else is internal.
     fn from(err: sea_orm::DbErr) -> Self {
-        AppError::Internal(err.into())
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict("a record with these values already exists".into())
+            }
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                AppError::BadInput("the input refers to a record that does not exist".into())
+            }
+            _ => AppError::Internal(err.into()),
+        }
     }
 }
 

@@ -45,6 +45,16 @@ macro_rules! by_id_loader {
 /// Loads the child rows of many parents at once, grouped by the parent key, in a stable order.
 macro_rules! children_loader {
     ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident) => {
+        children_loader!(
+            $name,
+            $module,
+            $key,
+            $key_col,
+            $order,
+            sea_orm::Condition::all()
+        );
+    };
+    ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident, $extra:expr) => {
         pub struct $name(pub DatabaseConnection);
 
         impl Loader<i64> for $name {
@@ -54,6 +64,7 @@ macro_rules! children_loader {
             async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
                 let rows = $module::Entity::find()
                     .filter($module::Column::$key_col.is_in(keys.iter().copied()))
+                    .filter($extra)
                     .order_by_asc($module::Column::$order)
                     .all(&self.0)
                     .await
@@ -78,15 +89,37 @@ by_id_loader!(DirectiveById, directives);
 by_id_loader!(CampaignById, campaigns);
 by_id_loader!(CaseById, cases);
 
-children_loader!(SeizuresByCase, seizures, case_id, CaseId, Id);
-children_loader!(SubjectsByCase, subjects, case_id, CaseId, Id);
-children_loader!(CustomsByCase, customs_records, case_id, CaseId, Id);
+children_loader!(
+    SeizuresByCase,
+    seizures,
+    case_id,
+    CaseId,
+    Id,
+    seizures::Column::ArchivedAt.is_null()
+);
+children_loader!(
+    SubjectsByCase,
+    subjects,
+    case_id,
+    CaseId,
+    Id,
+    subjects::Column::ArchivedAt.is_null()
+);
+children_loader!(
+    CustomsByCase,
+    customs_records,
+    case_id,
+    CaseId,
+    Id,
+    customs_records::Column::ArchivedAt.is_null()
+);
 children_loader!(
     InvestigationByCase,
     investigation_records,
     case_id,
     CaseId,
-    Id
+    Id,
+    investigation_records::Column::ArchivedAt.is_null()
 );
 children_loader!(
     CaseCoordinatorLinks,
@@ -102,7 +135,14 @@ children_loader!(
     CaseId,
     CampaignId
 );
-children_loader!(TasksByDirective, tasks, directive_id, DirectiveId, Id);
+children_loader!(
+    TasksByDirective,
+    tasks,
+    directive_id,
+    DirectiveId,
+    Id,
+    tasks::Column::ArchivedAt.is_null()
+);
 children_loader!(
     TaskCoordinatorLinks,
     task_coordinators,

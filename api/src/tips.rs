@@ -203,15 +203,17 @@ impl Tip {
     }
     /// Who sent the tip (informant compartment; `null` also when anonymous).
     #[graphql(visible = "crate::access::informant_visible")]
-    async fn reporter_name(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+    async fn reporter_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         check_informant(viewer(ctx)?, &self.0, "reporterName")?;
-        Ok(self.0.reporter_name.as_deref())
+        crate::workflow::note_read(ctx, "tip", self.0.id, "reporterName");
+        Ok(reveal(ctx, self.0.reporter_name.as_deref())?)
     }
     /// How to reach the sender (informant compartment).
     #[graphql(visible = "crate::access::informant_visible")]
-    async fn reporter_contact(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+    async fn reporter_contact(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         check_informant(viewer(ctx)?, &self.0, "reporterContact")?;
-        Ok(self.0.reporter_contact.as_deref())
+        crate::workflow::note_read(ctx, "tip", self.0.id, "reporterContact");
+        Ok(reveal(ctx, self.0.reporter_contact.as_deref())?)
     }
 }
 
@@ -223,4 +225,51 @@ fn check_informant(v: &Viewer, tip: &tips::Model, field: &str) -> AppResult<()> 
             "`{field}` is in the informant compartment, which your role may not read on this tip"
         )))
     }
+}
+
+/// Decrypts a stored informant field.
+fn reveal(ctx: &Context<'_>, stored: Option<&str>) -> AppResult<Option<String>> {
+    match stored {
+        None => Ok(None),
+        Some(s) => Ok(Some(crate::graphql::services(ctx)?.data_key.decrypt(s)?)),
+    }
+}
+
+/// Encrypts any informant field still in clear (rows loaded by the demo seeder or written
+/// before encryption existed). Runs at start-up; idempotent.
+pub async fn encrypt_clear_reporters(
+    db: &DatabaseConnection,
+    key: &crate::crypto::DataKey,
+) -> AppResult<u64> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+    let txn = db.begin().await?;
+    let rows = tips::Entity::find()
+        .filter(
+            Condition::any()
+                .add(tips::Column::ReporterName.not_like("v1:%"))
+                .add(tips::Column::ReporterContact.not_like("v1:%")),
+        )
+        .all(&txn)
+        .await?;
+    let mut changed = 0;
+    for tip in rows {
+        let enc = |v: &Option<String>| -> AppResult<Option<String>> {
+            match v {
+                Some(s) if !crate::crypto::DataKey::is_encrypted(s) => Ok(Some(key.encrypt(s)?)),
+                other => Ok(other.clone()),
+            }
+        };
+        let name = enc(&tip.reporter_name)?;
+        let contact = enc(&tip.reporter_contact)?;
+        let mut am: tips::ActiveModel = tip.into();
+        am.reporter_name = Set(name);
+        am.reporter_contact = Set(contact);
+        am.update(&txn).await?;
+        changed += 1;
+    }
+    txn.commit().await?;
+    if changed > 0 {
+        tracing::info!(tips = changed, "encrypted informant fields stored in clear");
+    }
+    Ok(changed)
 }

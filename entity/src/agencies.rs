@@ -16,6 +16,7 @@ pub struct Model {
     pub parent_id: Option<i64>,
     pub commune_id: Option<i64>,
     pub is_member: bool,
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     pub focus_violation_types: String,
     #[sea_orm(column_type = "Text")]
     pub description: Option<String>,
+    pub version: i32,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ pub struct Model {
     pub kind: String,
     pub is_border: bool,
     pub committee_established_on: Option<Date>,
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

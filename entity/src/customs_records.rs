@@ -18,6 +18,8 @@ pub struct Model {
     pub exporter_tax_code: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub inspection_result: String,
+    pub version: i32,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

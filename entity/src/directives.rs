@@ -21,6 +21,8 @@ pub struct Model {
     pub valid_from: Option<Date>,
     pub valid_until: Option<Date>,
     pub created_at: DateTimeUtc,
+    pub version: i32,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,8 @@ pub struct Model {
     pub prosecution_decision: Option<String>,
     pub prosecuted_on: Option<Date>,
     pub defendants: i32,
+    pub version: i32,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

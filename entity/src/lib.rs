@@ -13,6 +13,7 @@ pub mod communes;
 pub mod customs_records;
 pub mod directive_citations;
 pub mod directives;
+pub mod idempotency_keys;
 pub mod investigation_records;
 pub mod periodic_reports;
 pub mod publications;

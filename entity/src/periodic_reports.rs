@@ -20,6 +20,8 @@ pub struct Model {
     pub correction_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
+    /// Figures computed from the agency's cases when filed; `figures` may correct them.
+    pub computed_figures: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

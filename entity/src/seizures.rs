@@ -21,6 +21,8 @@ pub struct Model {
     pub disposal_status: String,
     pub disposal_approved_on: Option<Date>,
     pub disposal_approval_ref: Option<String>,
+    pub version: i32,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     pub address: Option<String>,
     pub nationality: Option<String>,
     pub tax_code: Option<String>,
+    pub version: i32,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

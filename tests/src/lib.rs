@@ -7,11 +7,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use api::auth::{JwtKeys, Role};
-use api::config::{Config, JwtSettings, Limits, Secret};
+use api::config::{Config, JwtSettings, Limits, Secret, WorkflowSettings};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long!";
+
+/// The HS256 settings every test server uses unless told otherwise.
+pub fn test_jwt() -> JwtSettings {
+    JwtSettings {
+        secret: Some(Secret::new(TEST_SECRET.as_bytes().to_vec())),
+        public_key_path: None,
+        issuer: None,
+        audience: None,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -68,20 +78,16 @@ impl TestApp {
 
     /// A server on an empty (migrated) database when `demo` is false.
     pub async fn spawn_with(demo: bool) -> TestApp {
-        Self::spawn_full(
-            demo,
-            JwtSettings {
-                secret: Some(Secret::new(TEST_SECRET.as_bytes().to_vec())),
-                public_key_path: None,
-                issuer: None,
-                audience: None,
-            },
-        )
-        .await
+        Self::spawn_full(demo, test_jwt(), WorkflowSettings::default()).await
+    }
+
+    /// A server with the demo data and these workflow settings (rate limits, due day…).
+    pub async fn spawn_with_workflow(workflow: WorkflowSettings) -> TestApp {
+        Self::spawn_full(true, test_jwt(), workflow).await
     }
 
     /// A server with the given token settings (e.g. an identity provider's public key).
-    pub async fn spawn_full(demo: bool, jwt: JwtSettings) -> TestApp {
+    pub async fn spawn_full(demo: bool, jwt: JwtSettings, workflow: WorkflowSettings) -> TestApp {
         api::telemetry::init();
         let dir = tempfile::tempdir().expect("tempdir");
         let url = fresh_database(dir.path()).await;
@@ -104,6 +110,8 @@ impl TestApp {
             jwt: jwt.clone(),
             demo_data: demo,
             limits: Limits::default(),
+            data_key: None,
+            workflow,
         };
         // The harness signs with HS256; with a public key configured, tests sign themselves.
         let signing = JwtSettings {
@@ -214,6 +222,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         kind: Set("commune".into()),
         is_border: Set(true),
         committee_established_on: Set(Some(day)),
+        ..Default::default()
     })
     .exec(db)
     .await
@@ -229,6 +238,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
             parent_id: Set(None),
             commune_id: Set(None),
             is_member: Set(true),
+            ..Default::default()
         })
         .exec(db)
         .await
@@ -258,6 +268,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         valid_from: Set(None),
         valid_until: Set(None),
         created_at: Set(now),
+        ..Default::default()
     })
     .exec(db)
     .await
@@ -272,6 +283,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         focus_commodity_groups: Set("cosmetics".into()),
         focus_violation_types: Set("counterfeit".into()),
         description: Set(None),
+        ..Default::default()
     })
     .exec(db)
     .await
@@ -332,6 +344,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         disposal_status: Set("held".into()),
         disposal_approved_on: Set(None),
         disposal_approval_ref: Set(None),
+        ..Default::default()
     }))
     .exec(db)
     .await
@@ -348,6 +361,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         address: Set(None),
         nationality: Set(None),
         tax_code: Set(None),
+        ..Default::default()
     }))
     .exec(db)
     .await
@@ -362,6 +376,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         importer_tax_code: Set(Some("4900000000".into())),
         exporter_tax_code: Set(None),
         inspection_result: Set("Phù hợp".into()),
+        ..Default::default()
     }))
     .exec(db)
     .await
@@ -375,6 +390,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
             prosecution_decision: Set(Some(format!("{id}/QĐ-CSKT"))),
             prosecuted_on: Set(Some(day)),
             defendants: Set(1),
+            ..Default::default()
         }
     }))
     .exec(db)

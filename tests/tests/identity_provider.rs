@@ -19,7 +19,7 @@ async fn check(alg: Algorithm, public: &str, private: &str) {
         issuer: Some("https://sso.langson.gov.vn".into()),
         audience: Some("hub389".into()),
     };
-    let app = TestApp::spawn_full(true, jwt).await;
+    let app = TestApp::spawn_full(true, jwt, Default::default()).await;
     let pem = std::fs::read(fixture(private)).unwrap();
     let key = match alg {
         Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem).unwrap(),

@@ -1,8 +1,10 @@
 //! Cases (vụ việc): the core compartment, with the police and customs compartments hanging off
 //! it behind per-case checks.
 
+pub mod mutation;
 mod prefetch;
 pub mod service;
+pub mod write;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
@@ -170,6 +172,10 @@ impl Case {
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// Optimistic-concurrency version: pass it back to update the case.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -310,14 +316,17 @@ impl Case {
 
 /// Seized goods (tang vật). Core, except the HS code (customs compartment).
 pub struct Seizure {
-    m: seizures::Model,
-    lead_agency_id: i64,
+    pub m: seizures::Model,
+    pub lead_agency_id: i64,
 }
 
 #[Object]
 impl Seizure {
     async fn id(&self) -> ID {
         ID(self.m.id.to_string())
+    }
+    async fn version(&self) -> i32 {
+        self.m.version
     }
     async fn item(&self) -> &str {
         &self.m.item
@@ -338,6 +347,7 @@ impl Seizure {
     #[graphql(visible = "crate::access::customs_visible")]
     async fn hs_code(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         viewer(ctx)?.check_case_compartment(Compartment::Customs, self.lead_agency_id, "hsCode")?;
+        crate::workflow::note_read(ctx, "case", self.m.case_id, "seizures.hsCode");
         Ok(self.m.hs_code.as_deref())
     }
     async fn storage_place(&self) -> Option<&str> {
@@ -363,6 +373,9 @@ pub struct Subject(pub subjects::Model);
 impl Subject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn kind(&self) -> Result<SubjectKind> {
         Ok(SubjectKind::from_db(&self.0.kind)?)
@@ -399,6 +412,9 @@ impl InvestigationRecord {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn notes(&self) -> &str {
         &self.0.notes
     }
@@ -430,6 +446,9 @@ pub struct CustomsRecord(pub customs_records::Model);
 impl CustomsRecord {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn declaration_number(&self) -> &str {
         &self.0.declaration_number

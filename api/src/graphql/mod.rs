@@ -2,8 +2,8 @@
 //! context (viewer, loaders, request id) and the limits every request runs under.
 
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, InputValueError, InputValueResult, MergedObject,
-    Scalar, ScalarType, Schema, Value,
+    Context, EmptySubscription, InputValueError, InputValueResult, MergedObject, Scalar,
+    ScalarType, Schema, Value,
 };
 use sea_orm::DatabaseConnection;
 
@@ -12,13 +12,17 @@ use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 use crate::loaders::Loaders;
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// What every resolver may know about the request.
 pub struct RequestCtx {
     /// `None` for an anonymous request.
     pub viewer: Option<Viewer>,
     pub request_id: String,
+    /// The client's address (for the tip rate limit; never stored).
+    pub client_ip: Option<std::net::IpAddr>,
+    /// Restricted reads to audit when the request ends.
+    pub reads: std::sync::Arc<crate::workflow::ReadTrail>,
 }
 
 /// The authenticated viewer, or `UNAUTHENTICATED`.
@@ -77,21 +81,44 @@ pub struct QueryRoot(
     crate::publications::PublicationQuery,
 );
 
-/// Builds the schema with its limits. The database is schema data; the viewer and loaders are
-/// added per request.
-pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(db)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(20)
-        .finish()
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(crate::cases::mutation::CaseMutation);
+
+/// Process-wide services resolvers need beside the database.
+pub struct Services {
+    pub data_key: crate::crypto::DataKey,
+    pub workflow: crate::config::WorkflowSettings,
+}
+
+pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {
+    ctx.data::<Services>()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("no services in context: {}", e.message)))
+}
+
+/// Builds the schema with its limits. The database and services are schema data; the viewer
+/// and loaders are added per request.
+pub fn build_schema(db: DatabaseConnection, limits: &Limits, services: Services) -> AppSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .data(services)
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(20)
+    .finish()
 }
 
 /// The schema in SDL, as checked into `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }

@@ -380,6 +380,7 @@ async fn insert_tips<C: ConnectionTrait>(
             local(on, 15, rng.u32(0..60)).max(received_at)
         };
         rows.push(tips::Model {
+            archived_at: None,
             id: i as i64 + 1,
             tracking_code: tracking,
             received_at,
@@ -524,6 +525,7 @@ async fn insert_publications<C: ConnectionTrait>(
             }
         };
         rows.push(publications::Model {
+            archived_at: None,
             id: i as i64 + 1,
             case_id: b.id,
             headline: nfc(&headline),
@@ -631,6 +633,7 @@ async fn insert_reports<C: ConnectionTrait>(
             .min(today);
             let filed_at = local(filed_on, rng.u32(8..17), rng.u32(0..60));
             rows.push(periodic_reports::Model {
+                computed_figures: None,
                 id: rows.len() as i64 + 1,
                 agency_id: rd.agency_id(agency)?,
                 period_kind: PeriodKind::Month.as_str().to_owned(),

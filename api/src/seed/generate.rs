@@ -947,6 +947,8 @@ impl<'a> Generator<'a> {
                 last_event = last_event.max(on);
             }
             batch.seizures.push(seizures::Model {
+                version: 1,
+                archived_at: None,
                 id: self.next.seizure,
                 case_id,
                 item: nfc(d.goods.item),
@@ -1086,6 +1088,8 @@ impl<'a> Generator<'a> {
                     self.lang_son_address()?
                 };
                 subjects::Model {
+                    version: 1,
+                    archived_at: None,
                     id,
                     case_id,
                     kind: SubjectKind::Organisation.as_str().to_owned(),
@@ -1112,6 +1116,8 @@ impl<'a> Generator<'a> {
                 };
                 let name = nfc(&name);
                 subjects::Model {
+                    version: 1,
+                    archived_at: None,
                     id,
                     case_id,
                     kind: SubjectKind::Person.as_str().to_owned(),
@@ -1155,6 +1161,8 @@ impl<'a> Generator<'a> {
                     digits(&mut self.rng, 9)
                 );
                 batch.customs.push(customs_records::Model {
+                    version: 1,
+                    archived_at: None,
                     id: self.next.customs,
                     case_id,
                     declaration_number,
@@ -1204,6 +1212,8 @@ impl<'a> Generator<'a> {
                 }
             };
             batch.investigations.push(investigation_records::Model {
+                version: 1,
+                archived_at: None,
                 id: self.next.investigation,
                 case_id,
                 investigating_agency_id: ca_id,

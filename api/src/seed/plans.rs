@@ -418,6 +418,8 @@ pub(super) async fn insert_directives<C: ConnectionTrait>(
         let issued_on = date(s.issued_on)?;
         ids.insert(s.key, id);
         rows.push(directives::Model {
+            version: 1,
+            archived_at: None,
             id,
             symbol: nfc(s.symbol),
             number: s.number,
@@ -535,6 +537,8 @@ pub(super) async fn insert_campaigns<C: ConnectionTrait>(
     let mut rows = Vec::with_capacity(CAMPAIGNS.len());
     for (i, s) in CAMPAIGNS.iter().enumerate() {
         rows.push(campaigns::Model {
+            version: 1,
+            archived_at: None,
             id: i as i64 + 1,
             code: s.code.to_owned(),
             name: nfc(s.name),
@@ -1020,6 +1024,7 @@ pub(super) async fn insert_tasks<C: ConnectionTrait>(
             .max()
             .unwrap_or(created_on);
         rows.push(tasks::Model {
+            archived_at: None,
             id,
             directive_id: directives.id(s.directive)?,
             text: nfc(s.text),

@@ -411,6 +411,7 @@ pub(super) async fn insert<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Refer
         let code = commune_code(s.name);
         commune_ids.insert(code.clone(), id);
         commune_rows.push(communes::Model {
+            version: 1,
             id,
             code,
             name: nfc(s.name),
@@ -438,6 +439,7 @@ pub(super) async fn insert<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Refer
         for s in ready {
             ids.insert(s.code.to_owned(), next_id);
             level_rows.push(agencies::Model {
+                version: 1,
                 id: next_id,
                 code: s.code.to_owned(),
                 name: nfc(s.name),
@@ -466,6 +468,7 @@ pub(super) async fn insert<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Refer
             .copied()
             .ok_or_else(|| anyhow::anyhow!("seed: commune {code} missing"))?;
         commune_agencies.push(agencies::Model {
+            version: 1,
             id: next_id,
             code: format!("UBND_{code}"),
             name: nfc(&format!(

@@ -1,0 +1,212 @@
+//! What every write shares: one transaction, optimistic versions, idempotency keys, and the
+//! audit trail (of writes, and of reads of police, customs and informant data).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_graphql::Context;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use entity::{audit_events, idempotency_keys};
+
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::graphql::RequestCtx;
+
+/// Restricted reads noted while a request resolves, written as audit events when it ends
+/// (one event per entity kind, so the cost is constant per request).
+#[derive(Default)]
+pub struct ReadTrail {
+    reads: Mutex<BTreeMap<&'static str, (Vec<i64>, Vec<&'static str>)>>,
+}
+
+impl ReadTrail {
+    pub fn note(&self, entity: &'static str, id: i64, field: &'static str) {
+        if let Ok(mut reads) = self.reads.lock() {
+            let (ids, fields) = reads.entry(entity).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            if !fields.contains(&field) {
+                fields.push(field);
+            }
+        }
+    }
+
+    pub fn take(&self) -> BTreeMap<&'static str, (Vec<i64>, Vec<&'static str>)> {
+        self.reads
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default()
+    }
+}
+
+/// Notes a read of restricted data for the audit log.
+pub fn note_read(ctx: &Context<'_>, entity: &'static str, id: i64, field: &'static str) {
+    if let Some(req) = ctx.data_opt::<RequestCtx>() {
+        req.reads.note(entity, id, field);
+    }
+}
+
+/// One audit event.
+pub struct Audit<'a> {
+    pub operation: &'a str,
+    pub entity: &'a str,
+    pub ids: Vec<i64>,
+    /// Which restricted fields were read or written (names only, never values).
+    pub restricted_fields: Vec<&'a str>,
+}
+
+/// Appends an audit event (inside the caller's transaction for writes).
+pub async fn audit<C: ConnectionTrait>(
+    conn: &C,
+    viewer: Option<&Viewer>,
+    request_id: &str,
+    event: Audit<'_>,
+) -> AppResult<()> {
+    let join = |v: Vec<String>| v.join(",");
+    audit_events::Entity::insert(audit_events::ActiveModel {
+        occurred_at: Set(chrono::Utc::now()),
+        subject: Set(viewer
+            .map(|v| v.sub.clone())
+            .unwrap_or_else(|| "anonymous".into())),
+        role: Set(viewer
+            .map(|v| v.role.as_str().to_string())
+            .unwrap_or_else(|| "anonymous".into())),
+        agency_code: Set(viewer.and_then(|v| v.agency_code.clone())),
+        operation: Set(event.operation.to_string()),
+        entity: Set(event.entity.to_string()),
+        entity_ids: Set(join(event.ids.iter().map(|i| i.to_string()).collect())),
+        restricted_fields: Set(join(
+            event
+                .restricted_fields
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        )),
+        request_id: Set(Some(request_id.to_string())),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes the reads noted during a request.
+pub async fn flush_reads<C: ConnectionTrait>(
+    conn: &C,
+    viewer: Option<&Viewer>,
+    request_id: &str,
+    reads: &ReadTrail,
+) -> AppResult<()> {
+    for (entity, (ids, fields)) in reads.take() {
+        audit(
+            conn,
+            viewer,
+            request_id,
+            Audit {
+                operation: "read",
+                entity,
+                ids,
+                restricted_fields: fields,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The request's viewer and id, for mutations.
+pub fn request<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestCtx> {
+    ctx.data_opt::<RequestCtx>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no request context")))
+}
+
+/// Validates an idempotency key: 8 to 100 printable ASCII characters (a UUID fits).
+pub fn check_idempotency_key(key: &str) -> AppResult<()> {
+    if (8..=100).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "`idempotencyKey` must be 8 to 100 printable ASCII characters",
+        ))
+    }
+}
+
+/// The entity id a previous call with this key created, if any. A key reused for another
+/// operation is a `CONFLICT`.
+pub async fn idempotent_result<C: ConnectionTrait>(
+    conn: &C,
+    subject: &str,
+    key: &str,
+    operation: &str,
+) -> AppResult<Option<i64>> {
+    check_idempotency_key(key)?;
+    let found = idempotency_keys::Entity::find()
+        .filter(idempotency_keys::Column::Subject.eq(subject))
+        .filter(idempotency_keys::Column::Key.eq(key))
+        .one(conn)
+        .await?;
+    match found {
+        None => Ok(None),
+        Some(k) if k.operation == operation => Ok(Some(k.entity_id)),
+        Some(_) => Err(AppError::Conflict(
+            "this idempotency key was already used for another operation".into(),
+        )),
+    }
+}
+
+/// Remembers what a keyed creation made (same transaction as the creation).
+pub async fn remember<C: ConnectionTrait>(
+    conn: &C,
+    subject: &str,
+    key: &str,
+    operation: &str,
+    entity: &str,
+    entity_id: i64,
+) -> AppResult<()> {
+    idempotency_keys::Entity::insert(idempotency_keys::ActiveModel {
+        subject: Set(subject.to_string()),
+        key: Set(key.to_string()),
+        operation: Set(operation.to_string()),
+        entity: Set(entity.to_string()),
+        entity_id: Set(entity_id),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Updates one row only if its version is still `expected`, bumping the version; otherwise
+/// `CONFLICT` and nothing changes. The check and the write are one statement, so two editors
+/// racing on one record cannot both win.
+#[macro_export]
+macro_rules! versioned_update {
+    ($conn:expr, $module:ident, $active:expr, $id:expr, $expected:expr) => {{
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let result = entity::$module::Entity::update_many()
+            .set($active)
+            .col_expr(
+                entity::$module::Column::Version,
+                Expr::col(entity::$module::Column::Version).add(1),
+            )
+            .filter(entity::$module::Column::Id.eq($id))
+            .filter(entity::$module::Column::Version.eq($expected))
+            .exec($conn)
+            .await
+            .map_err($crate::error::AppError::from)?;
+        if result.rows_affected != 1 {
+            Err($crate::error::AppError::Conflict(format!(
+                "{} {} was changed by someone else (expected version {}); reload and retry",
+                stringify!($module),
+                $id,
+                $expected
+            )))
+        } else {
+            Ok(())
+        }
+    }};
+}

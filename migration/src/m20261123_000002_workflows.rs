@@ -1,0 +1,185 @@
+//! Workflows: versions and archiving on every mutable record, idempotency keys, computed
+//! figures on periodic reports, and an append-only audit log (enforced by the database).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+fn n(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+/// Tables gaining `version` (optimistic concurrency) and/or `archived_at` (no hard deletes).
+const VERSIONED: &[&str] = &[
+    "agencies",
+    "communes",
+    "directives",
+    "campaigns",
+    "subjects",
+    "seizures",
+    "customs_records",
+    "investigation_records",
+];
+const ARCHIVABLE: &[&str] = &[
+    "directives",
+    "campaigns",
+    "tasks",
+    "subjects",
+    "seizures",
+    "customs_records",
+    "investigation_records",
+    "tips",
+    "publications",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite takes one ALTER per statement.
+        for t in VERSIONED {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(n(t))
+                        .add_column(integer(n("version")).default(1))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for t in ARCHIVABLE {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(n(t))
+                        .add_column(timestamp_with_time_zone_null(n("archived_at")))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(n("periodic_reports"))
+                    .add_column(json_binary_null(n("computed_figures")))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(n("idempotency_keys"))
+                    .col(big_pk_auto(n("id")))
+                    .col(string(n("subject")))
+                    .col(string(n("key")))
+                    .col(string(n("operation")))
+                    .col(string(n("entity")))
+                    .col(big_integer(n("entity_id")))
+                    .col(timestamp_with_time_zone(n("created_at")))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("uq_idempotency_keys_subject_key")
+                    .table(n("idempotency_keys"))
+                    .unique()
+                    .col(n("subject"))
+                    .col(n("key"))
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+                     FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+                     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()",
+                )
+                .await?;
+            }
+            _ => {
+                db.execute_unprepared(
+                    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+                     BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+                     BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                db.execute_unprepared(
+                    "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
+                )
+                .await?;
+                db.execute_unprepared("DROP FUNCTION IF EXISTS audit_events_append_only()")
+                    .await?;
+            }
+            _ => {
+                db.execute_unprepared("DROP TRIGGER IF EXISTS audit_events_no_update")
+                    .await?;
+                db.execute_unprepared("DROP TRIGGER IF EXISTS audit_events_no_delete")
+                    .await?;
+            }
+        }
+        manager
+            .drop_table(Table::drop().table(n("idempotency_keys")).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(n("periodic_reports"))
+                    .drop_column(n("computed_figures"))
+                    .to_owned(),
+            )
+            .await?;
+        for t in ARCHIVABLE {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(n(t))
+                        .drop_column(n("archived_at"))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for t in VERSIONED {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(n(t))
+                        .drop_column(n("version"))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
