@@ -74,8 +74,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 pub async fn prepare_database(db: &DatabaseConnection, demo_data: bool) -> anyhow::Result<()> {
     migration::Migrator::up(db, None).await?;
     if demo_data && crate::seed::is_empty(db).await? {
-        let summary = crate::seed::load_demo(db).await?;
-        tracing::info!(?summary, "loaded the demo data into the empty database");
+        crate::seed::load_demo(db).await?;
     }
     Ok(())
 }
@@ -108,6 +107,9 @@ impl Application {
             .map_err(AppError::into_anyhow)?;
         let services = Services {
             data_key,
+            tip_limiter: crate::tips::service::TipRateLimiter::new(
+                config.workflow.tip_rate_per_minute,
+            ),
             workflow: config.workflow.clone(),
         };
         let state = AppState {
@@ -144,6 +146,7 @@ async fn shutdown() {
 pub fn router(state: AppState, max_body: usize) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/export/{file}", get(crate::statistics::export::export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -179,6 +182,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
 fn error_response(err: AppError) -> GqlResponse {
     let e: async_graphql::Error = err.into();
     GqlResponse::from_errors(vec![e.into_server_error(async_graphql::Pos::default())])
+}
+
+/// Authenticates a plain HTTP request (the exports) exactly as a GraphQL one.
+pub async fn authenticate_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Viewer>, AppError> {
+    authenticate(state, headers).await
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes.

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod config;
@@ -17,7 +18,9 @@ pub mod loaders;
 pub mod pagination;
 pub mod publications;
 pub mod reference;
+pub mod reports;
 pub mod seed;
+pub mod statistics;
 pub mod telemetry;
 pub mod text;
 pub mod time;

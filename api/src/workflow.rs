@@ -210,3 +210,16 @@ macro_rules! versioned_update {
         }
     }};
 }
+
+/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that
+/// reads, then writes, fails with "database is locked" when another writer got in between
+/// (the busy timeout cannot help a lock upgrade); taking the write lock up front makes
+/// concurrent writers queue instead. PostgreSQL ignores the option.
+pub async fn begin(db: &sea_orm::DatabaseConnection) -> AppResult<sea_orm::DatabaseTransaction> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}

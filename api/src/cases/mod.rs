@@ -288,6 +288,9 @@ impl Case {
             "subjects",
         )?;
         let rows = children(&loaders(ctx)?.subjects, self.0.id).await?;
+        if !rows.is_empty() {
+            crate::workflow::note_read(ctx, "case", self.0.id, "subjects");
+        }
         Ok(Some(rows.into_iter().map(Subject).collect()))
     }
     /// The police investigation record, if any (police compartment).
@@ -299,6 +302,9 @@ impl Case {
             "investigation",
         )?;
         let rows = children(&loaders(ctx)?.investigation, self.0.id).await?;
+        if !rows.is_empty() {
+            crate::workflow::note_read(ctx, "case", self.0.id, "investigation");
+        }
         Ok(rows.into_iter().next().map(InvestigationRecord))
     }
     /// Customs declarations on the case (customs compartment).
@@ -310,6 +316,9 @@ impl Case {
             "customsRecords",
         )?;
         let rows = children(&loaders(ctx)?.customs, self.0.id).await?;
+        if !rows.is_empty() {
+            crate::workflow::note_read(ctx, "case", self.0.id, "customsRecords");
+        }
         Ok(Some(rows.into_iter().map(CustomsRecord).collect()))
     }
 }

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 
 use entity::{
@@ -252,7 +252,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let lead = check_case_writer(v)?;
         let req = request(ctx)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
             if let Some(case) = replay_case(
                 &txn,
@@ -357,7 +357,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let case = case_led_by_viewer(&txn, v, id).await?;
         not_archived(&case)?;
         let mut am = touch();
@@ -446,7 +446,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let case = case_led_by_viewer(&txn, v, id).await?;
         not_archived(&case)?;
         let from = CaseStatus::from_db(&case.status)?;
@@ -498,7 +498,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let case = case_led_by_viewer(&txn, v, id).await?;
         not_archived(&case)?;
         check_transition(
@@ -552,7 +552,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         case_led_by_viewer(&txn, v, id).await?;
         let mut am = touch();
         am.archived_at = Set(archived.then(chrono::Utc::now));
@@ -587,7 +587,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let case = case_led_by_viewer(&txn, v, id).await?;
         not_archived(&case)?;
         let c = campaign_by_code(&txn, &campaign).await?;
@@ -631,7 +631,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         case_for_compartment_write(&txn, v, case_id, Role::Police).await?;
         if let Some(key) = &idempotency_key {
             if let Some(id) = idempotent_result(&txn, &v.sub, key, "addSubject").await? {
@@ -679,7 +679,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let s = subjects::Entity::find_by_id(id)
             .one(&txn)
             .await
@@ -721,7 +721,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let case = case_led_by_viewer(&txn, v, case_id).await?;
         not_archived(&case)?;
         if let Some(key) = &idempotency_key {
@@ -800,7 +800,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let m = seizures::Entity::find_by_id(id)
             .one(&txn)
             .await
@@ -855,7 +855,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let agency = match v.agency_id {
             Some(a) => entity::agencies::Entity::find_by_id(a)
                 .one(&txn)
@@ -918,7 +918,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         case_for_compartment_write(&txn, v, case_id, Role::Customs).await?;
         if let Some(key) = &idempotency_key {
             if let Some(id) = idempotent_result(&txn, &v.sub, key, "addCustomsRecord").await? {
@@ -979,7 +979,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let r = customs_records::Entity::find_by_id(id)
             .one(&txn)
             .await
@@ -1026,7 +1026,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let case = case_for_compartment_write(&txn, v, case_id, Role::Police).await?;
         if input.defendants < 0 || input.defendants > 1000 {
             return Err(AppError::bad_input("`defendants` must be between 0 and 1000").into());
@@ -1113,7 +1113,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let at = Set(archived.then(chrono::Utc::now));
         let entity = match kind {
             CaseRecordKind::Subject => {

@@ -79,15 +79,28 @@ pub struct QueryRoot(
     crate::directives::DirectiveQuery,
     crate::tips::TipQuery,
     crate::publications::PublicationQuery,
+    crate::reports::ReportQuery,
+    crate::statistics::StatisticsQuery,
+    crate::statistics::compliance::ComplianceQuery,
+    crate::audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(crate::cases::mutation::CaseMutation);
+pub struct MutationRoot(
+    crate::cases::mutation::CaseMutation,
+    crate::tips::mutation::TipMutation,
+    crate::publications::PublicationMutation,
+    crate::reports::ReportMutation,
+    crate::directives::mutation::DirectiveMutation,
+    crate::reference::mutation::ReferenceMutation,
+);
 
 /// Process-wide services resolvers need beside the database.
 pub struct Services {
     pub data_key: crate::crypto::DataKey,
     pub workflow: crate::config::WorkflowSettings,
+    /// Anonymous tips per client per minute, counted in memory (see its doc for why).
+    pub tip_limiter: crate::tips::service::TipRateLimiter,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {

@@ -2,6 +2,11 @@
 //! ones through `publishedCases`, which exposes only the core facts a publication declares
 //! public — never a police, customs or informant datum.
 
+pub mod check;
+pub mod mutation;
+
+pub use mutation::PublicationMutation;
+
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -31,10 +36,16 @@ impl PublicationQuery {
         first: Option<i32>,
         after: Option<String>,
         status: Option<Vec<PublicationStatus>>,
+        #[graphql(desc = "List archived publications instead of current ones (default false)")]
+        archived: Option<bool>,
     ) -> Result<PublicationConnection> {
         let v = viewer(ctx)?;
         let size = page_size(first)?;
-        let mut cond = Condition::all();
+        let mut cond = Condition::all().add(if archived.unwrap_or(false) {
+            publications::Column::ArchivedAt.is_not_null()
+        } else {
+            publications::Column::ArchivedAt.is_null()
+        });
         if let PublicationScope::OwnAgency(agency) = publication_scope(v)? {
             cond = cond.add(publications::Column::DraftedByAgencyId.eq(agency));
         }
@@ -59,7 +70,8 @@ impl PublicationQuery {
         })
     }
 
-    /// Approved case summaries for the press, most recently approved first.
+    /// Approved case summaries for the press, most recently approved first. Withdrawn,
+    /// archived ones and those of archived cases are not listed.
     async fn published_cases(
         &self,
         ctx: &Context<'_>,
@@ -70,7 +82,17 @@ impl PublicationQuery {
         let size = page_size(first)?;
         let mut q = publications::Entity::find()
             .filter(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
-            .filter(publications::Column::ApprovedAt.is_not_null());
+            .filter(publications::Column::ApprovedAt.is_not_null())
+            .filter(publications::Column::ArchivedAt.is_null())
+            .filter(
+                publications::Column::CaseId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(cases::Column::Id)
+                        .from(cases::Entity)
+                        .and_where(cases::Column::ArchivedAt.is_null())
+                        .to_owned(),
+                ),
+            );
         if let Some(c) = &after {
             let (key, id) = decode_cursor(c)?;
             let at = DateTime::parse_from_rfc3339(&key)
@@ -164,6 +186,10 @@ impl Publication {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// For optimistic concurrency: pass it back to update, approve, reject or withdraw.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn headline(&self) -> &str {
         &self.0.headline
     }
@@ -177,8 +203,15 @@ impl Publication {
     async fn status(&self) -> Result<PublicationStatus> {
         Ok(PublicationStatus::from_db(&self.0.status)?)
     }
+    /// Why the standing office rejected it, or why it was withdrawn.
     async fn review_reason(&self) -> Option<&str> {
         self.0.review_reason.as_deref()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
     async fn approved_at(&self) -> Option<DateTime<Utc>> {
         self.0.approved_at

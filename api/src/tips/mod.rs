@@ -1,6 +1,9 @@
 //! Tips from citizens (tin báo). Content and status go to the roles of the matrix; who sent a
 //! tip and how to reach them (the informant compartment) only to the police agency it is
-//! assigned to.
+//! assigned to. A citizen follows a tip only through its tracking code (`tipStatus`).
+
+pub mod mutation;
+pub mod service;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -32,10 +35,17 @@ pub struct TipFilter {
     pub assigned_agency: Option<String>,
     pub received_from: Option<DateTime<Utc>>,
     pub received_to: Option<DateTime<Utc>>,
+    /// `true` lists only archived tips (to restore one); by default they are left out.
+    pub archived: Option<bool>,
 }
 
 fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     let mut cond = Condition::all();
+    cond = cond.add(if f.archived == Some(true) {
+        tips::Column::ArchivedAt.is_not_null()
+    } else {
+        tips::Column::ArchivedAt.is_null()
+    });
     if let TipScope::AssignedTo(agency) = tip_scope(viewer)? {
         cond = cond.add(tips::Column::AssignedAgencyId.eq(agency));
     }
@@ -70,8 +80,49 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     Ok(cond)
 }
 
-#[Object(visible = "crate::access::tips_visible")]
+/// Where a tip stands, for its sender: nothing but the status and two dates (never the
+/// content, the sender, the agency or the case).
+#[derive(SimpleObject)]
+pub struct TipTracking {
+    pub status: TipStatus,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The object itself is visible to everyone: `tipStatus` is public; `tips` and `tip` carry
+/// their own visibility.
+#[Object]
 impl TipQuery {
+    /// Where the tip with this tracking code stands. Public: no token is needed, since the
+    /// code (80 random bits, given only to the sender) is the credential.
+    async fn tip_status(&self, ctx: &Context<'_>, tracking_code: String) -> Result<TipTracking> {
+        let t = service::track(db(ctx)?, &tracking_code).await?;
+        Ok(TipTracking {
+            status: TipStatus::from_db(&t.status)?,
+            received_at: t.received_at,
+            updated_at: t.updated_at,
+        })
+    }
+
+    /// One tip in the viewer's scope (archived ones included, for the standing office to
+    /// restore); `NOT_FOUND` otherwise.
+    #[graphql(visible = "crate::access::tips_visible")]
+    async fn tip(&self, ctx: &Context<'_>, id: ID) -> Result<Tip> {
+        let v = viewer(ctx)?;
+        let id = crate::graphql::parse_id(&id)?;
+        let scope = tip_scope(v)?;
+        let t = tips::Entity::find_by_id(id)
+            .one(db(ctx)?)
+            .await
+            .map_err(AppError::from)?
+            .filter(|t| match scope {
+                TipScope::All => true,
+                TipScope::AssignedTo(a) => t.assigned_agency_id == Some(a),
+            })
+            .ok_or_else(|| AppError::NotFound("no such tip".into()))?;
+        Ok(Tip(t))
+    }
+
     /// Tips in the viewer's scope, most recently registered first.
     #[graphql(visible = "crate::access::tips_visible")]
     async fn tips(
@@ -164,6 +215,17 @@ impl Tip {
     }
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
+    }
+    /// Pass it back with any change (optimistic concurrency).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When the standing office archived it (`null` while it is active).
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
     async fn channel(&self) -> Result<TipChannel> {
         Ok(TipChannel::from_db(&self.0.channel)?)

@@ -1,5 +1,7 @@
 //! Reference data (agencies, communes, border gates) and `me`. Every authenticated role reads
-//! it; only the admin writes it.
+//! it; only the admin writes it (see [`mutation`]).
+
+pub mod mutation;
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
@@ -95,6 +97,10 @@ impl Agency {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Optimistic-concurrency version: pass it back to update the record (admin).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn short_name(&self) -> Option<&str> {
         self.0.short_name.as_deref()
     }
@@ -136,6 +142,10 @@ impl Commune {
     }
     async fn name(&self) -> &str {
         &self.0.name
+    }
+    /// Optimistic-concurrency version: pass it back to update the record (admin).
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn kind(&self) -> Result<CommuneKind> {
         Ok(CommuneKind::from_db(&self.0.kind)?)

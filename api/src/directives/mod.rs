@@ -1,5 +1,10 @@
 //! Directives (văn bản chỉ đạo) with their citation graph, the tasks they assign, and
 //! campaigns. Everyone but the press reads them; commune users see what concerns their commune.
+//! The standing office writes them (see [`mutation`]); archived records leave the lists unless
+//! asked for, and stay readable by id.
+
+pub mod mutation;
+pub mod symbol;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -32,6 +37,8 @@ pub struct TaskFilter {
     pub overdue: Option<bool>,
     pub due_from: Option<NaiveDate>,
     pub due_to: Option<NaiveDate>,
+    /// Include archived tasks (default: no).
+    pub include_archived: Option<bool>,
 }
 
 /// Tasks a commune user may see: its agency leads or coordinates them.
@@ -104,8 +111,14 @@ impl DirectiveQuery {
         ctx: &Context<'_>,
         year: Option<i32>,
         #[graphql(name = "type")] doc_type: Option<DirectiveType>,
+        #[graphql(desc = "Include archived directives (default: no)")] include_archived: Option<
+            bool,
+        >,
     ) -> Result<Vec<Directive>> {
         let mut cond = directive_scope_condition(viewer(ctx)?)?;
+        if include_archived != Some(true) {
+            cond = cond.add(directives::Column::ArchivedAt.is_null());
+        }
         if let Some(year) = year {
             cond = cond.add(directives::Column::Year.eq(year));
         }
@@ -143,6 +156,9 @@ impl DirectiveQuery {
     async fn tasks(&self, ctx: &Context<'_>, filter: Option<TaskFilter>) -> Result<Vec<Task>> {
         let mut cond = task_scope_condition(viewer(ctx)?)?;
         let f = filter.unwrap_or_default();
+        if f.include_archived != Some(true) {
+            cond = cond.add(tasks::Column::ArchivedAt.is_null());
+        }
         if let Some(status) = f.status.filter(|s| !s.is_empty()) {
             cond = cond.add(tasks::Column::Status.is_in(status.iter().map(|s| s.as_str())));
         }
@@ -201,8 +217,17 @@ impl DirectiveQuery {
 
     /// Campaigns (đợt cao điểm), latest first.
     #[graphql(visible = "crate::access::not_press_visible")]
-    async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
-        let cond = campaign_scope_condition(viewer(ctx)?)?;
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Include archived campaigns (default: no)")] include_archived: Option<
+            bool,
+        >,
+    ) -> Result<Vec<Campaign>> {
+        let mut cond = campaign_scope_condition(viewer(ctx)?)?;
+        if include_archived != Some(true) {
+            cond = cond.add(campaigns::Column::ArchivedAt.is_null());
+        }
         let rows = campaigns::Entity::find()
             .filter(cond)
             .order_by_desc(campaigns::Column::StartsOn)
@@ -220,6 +245,14 @@ pub struct Directive(pub directives::Model);
 impl Directive {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    /// Optimistic-concurrency version: pass it back to update the record.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it was archived (`null` while current).
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
     /// The symbol as written, e.g. `341/TB-VPCP`.
     async fn symbol(&self) -> &str {
@@ -325,6 +358,14 @@ impl Task {
 impl Task {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    /// Optimistic-concurrency version: pass it back to update the record.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it was archived (`null` while current).
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
     async fn text(&self) -> &str {
         &self.0.text
@@ -448,6 +489,14 @@ fn split_list<T>(s: &str, parse: fn(&str) -> AppResult<T>) -> AppResult<Vec<T>> 
 impl Campaign {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    /// Optimistic-concurrency version: pass it back to update the record.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it was archived (`null` while current).
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
     async fn code(&self) -> &str {
         &self.0.code

@@ -1,0 +1,245 @@
+//! The audit log, read by the administrator only (DOMAIN.md: "audit log ✓" for admin, "—" for
+//! every other role). Events are appended by [`crate::workflow::audit`] in the transaction of
+//! each write and by the read trail at the end of each request; nothing updates or deletes them
+//! (the database refuses to, see migration 2).
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use entity::audit_events;
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::graphql::{db, viewer};
+use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+
+/// Introspection visibility: what only the administrator uses (the audit log, reference-data
+/// writes).
+pub fn admin_visible(ctx: &Context<'_>) -> bool {
+    match ctx.data_opt::<crate::graphql::RequestCtx>() {
+        Some(req) => req.viewer.as_ref().is_some_and(|v| v.role == Role::Admin),
+        // Outside a request (SDL export for schema.graphql) everything is shown.
+        None => true,
+    }
+}
+
+fn check_admin(v: &Viewer) -> AppResult<()> {
+    if v.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the administrator reads the audit log",
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+/// Filters on audit events; all given ones must match.
+#[derive(InputObject, Default)]
+#[graphql(visible = "crate::audit::admin_visible")]
+pub struct AuditFilter {
+    /// The token subject (user id), exactly.
+    pub subject: Option<String>,
+    /// The role as stored: `police`, `standing_office`… or `anonymous` (tips).
+    pub role: Option<String>,
+    /// The viewer's agency code.
+    pub agency: Option<String>,
+    /// The entity kind: `case`, `subject`, `tip`, `directive`, `task`…
+    pub entity: Option<String>,
+    /// The operation: `read`, `createCase`, `registerDirective`…
+    pub operation: Option<String>,
+    /// From this instant (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Up to this instant (exclusive).
+    pub to: Option<DateTime<Utc>>,
+}
+
+const CURSOR_KEY: &str = "audit";
+
+fn condition(filter: AuditFilter) -> AppResult<Condition> {
+    let mut cond = Condition::all();
+    let text = |field: &str, v: &str| -> AppResult<String> {
+        let v = v.trim();
+        if v.is_empty() || v.chars().count() > 200 {
+            Err(AppError::bad_input(format!(
+                "`{field}` must be 1 to 200 characters"
+            )))
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    if let Some(s) = &filter.subject {
+        cond = cond.add(audit_events::Column::Subject.eq(text("subject", s)?));
+    }
+    if let Some(r) = &filter.role {
+        cond = cond.add(audit_events::Column::Role.eq(text("role", r)?.to_lowercase()));
+    }
+    if let Some(a) = &filter.agency {
+        cond = cond.add(audit_events::Column::AgencyCode.eq(text("agency", a)?));
+    }
+    if let Some(e) = &filter.entity {
+        cond = cond.add(audit_events::Column::Entity.eq(text("entity", e)?));
+    }
+    if let Some(o) = &filter.operation {
+        cond = cond.add(audit_events::Column::Operation.eq(text("operation", o)?));
+    }
+    if let (Some(a), Some(b)) = (filter.from, filter.to) {
+        if a > b {
+            return Err(AppError::bad_input("`from` is after `to`"));
+        }
+    }
+    if let Some(from) = filter.from {
+        cond = cond.add(audit_events::Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        cond = cond.add(audit_events::Column::OccurredAt.lt(to));
+    }
+    Ok(cond)
+}
+
+#[Object]
+impl AuditQuery {
+    /// Audit events, newest first (keyset pagination, `first` ≤ 100). Administrator only.
+    #[graphql(visible = "crate::audit::admin_visible")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AuditFilter>,
+    ) -> Result<AuditEventConnection> {
+        check_admin(viewer(ctx)?)?;
+        let size = page_size(first)?;
+        let cond = condition(filter.unwrap_or_default())?;
+        let mut query = audit_events::Entity::find().filter(cond.clone());
+        if let Some(cursor) = &after {
+            let (key, id) = decode_cursor(cursor)?;
+            if key != CURSOR_KEY {
+                return Err(AppError::bad_input("`after` is not a valid cursor").into());
+            }
+            query = query.filter(audit_events::Column::Id.lt(id));
+        }
+        let rows = query
+            .order_by_desc(audit_events::Column::Id)
+            .limit(size + 1)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        let (rows, has_next) = split_page(rows, size);
+        Ok(AuditEventConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+            cond,
+        })
+    }
+}
+
+/// A page of audit events.
+pub struct AuditEventConnection {
+    rows: Vec<audit_events::Model>,
+    has_next: bool,
+    has_previous: bool,
+    cond: Condition,
+}
+
+#[derive(SimpleObject)]
+#[graphql(visible = "crate::audit::admin_visible")]
+pub struct AuditEventEdge {
+    pub cursor: String,
+    pub node: AuditEvent,
+}
+
+fn cursor_of(e: &audit_events::Model) -> String {
+    encode_cursor(CURSOR_KEY, e.id)
+}
+
+#[Object(visible = "crate::audit::admin_visible")]
+impl AuditEventConnection {
+    async fn edges(&self) -> Vec<AuditEventEdge> {
+        self.rows
+            .iter()
+            .map(|e| AuditEventEdge {
+                cursor: cursor_of(e),
+                node: AuditEvent(e.clone()),
+            })
+            .collect()
+    }
+
+    async fn nodes(&self) -> Vec<AuditEvent> {
+        self.rows.iter().cloned().map(AuditEvent).collect()
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.has_previous,
+            start_cursor: self.rows.first().map(cursor_of),
+            end_cursor: self.rows.last().map(cursor_of),
+        }
+    }
+
+    /// Matching events in all pages (one `COUNT`, run only when asked for).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(audit_events::Entity::find()
+            .filter(self.cond.clone())
+            .count(db(ctx)?)
+            .await
+            .map_err(AppError::from)?)
+    }
+}
+
+/// Who did or read what, when. Restricted fields are named, never their values.
+pub struct AuditEvent(pub audit_events::Model);
+
+fn split(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|p| !p.is_empty())
+}
+
+#[Object(visible = "crate::audit::admin_visible")]
+impl AuditEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The token subject (user id), or `anonymous`.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// The role as stored (`police`, `admin`…), or `anonymous`.
+    async fn role(&self) -> &str {
+        &self.0.role
+    }
+    async fn agency_code(&self) -> Option<&str> {
+        self.0.agency_code.as_deref()
+    }
+    /// `read` for restricted reads, else the mutation (`createCase`, `registerDirective`…).
+    async fn operation(&self) -> &str {
+        &self.0.operation
+    }
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+    async fn entity_ids(&self) -> Vec<ID> {
+        split(&self.0.entity_ids)
+            .map(|s| ID(s.to_string()))
+            .collect()
+    }
+    /// Names of the restricted fields read or written.
+    async fn restricted_fields(&self) -> Vec<String> {
+        split(&self.0.restricted_fields)
+            .map(str::to_string)
+            .collect()
+    }
+    /// The request's id (also in the server log and the `x-request-id` response header).
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+}

@@ -1,0 +1,540 @@
+//! The publication workflow: the case's lead agency drafts a public summary, the standing
+//! office approves or rejects it, and either may withdraw it once published.
+//!
+//! Status machine: draft → approved | rejected; rejected → draft (when the drafter revises it);
+//! approved → withdrawn. Anything else is `BAD_USER_INPUT` naming both states. Every text is
+//! checked against the case's restricted data ([`super::check`]) when drafted, revised and
+//! approved.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    TransactionTrait,
+};
+
+use entity::{cases, publications};
+
+use super::Publication;
+use super::check::{Finding, finding_error, refuse_if_found, restricted_of_case};
+use crate::auth::{Role, Viewer};
+use crate::cases::write::{optional_text, required_text};
+use crate::error::{AppError, AppResult};
+use crate::graphql::{RequestCtx, db, parse_id, services, viewer};
+use crate::versioned_update;
+use crate::vocab::{CaseStatus, PUBLIC_FACTS, PublicationStatus};
+use crate::workflow::{Audit, audit, idempotent_result, remember, request};
+
+#[derive(Default)]
+pub struct PublicationMutation;
+
+/// A publication's content.
+#[derive(InputObject)]
+#[graphql(visible = "crate::access::not_press_visible")]
+pub struct PublicationInput {
+    pub headline: String,
+    pub body: String,
+    /// Which case facts the summary makes public (names from `PUBLIC_FACTS`: violation_type,
+    /// commodity_group, detected_on, commune, lead_agency, goods_summary, fine_amount,
+    /// goods_value, budget_collected, status). When drafting, absent means none; when
+    /// revising, absent keeps the current list.
+    pub public_facts: Option<Vec<String>>,
+}
+
+/// Case statuses whose outcome is settled enough to publicise ("never ongoing
+/// investigations": a case still detected, under verification, with the police but not yet
+/// prosecuted, or dropped is not published).
+const PUBLISHABLE: &[CaseStatus] = &[
+    CaseStatus::HandledAdministratively,
+    CaseStatus::Prosecuted,
+    CaseStatus::Closed,
+];
+
+const HEADLINE_MAX: usize = 300;
+const BODY_MAX: usize = 20_000;
+const REASON_MAX: usize = 2_000;
+
+/// The allowed moves of a publication.
+pub fn allowed_next(from: PublicationStatus) -> &'static [PublicationStatus] {
+    use PublicationStatus::*;
+    match from {
+        Draft => &[Approved, Rejected],
+        Rejected => &[Draft],
+        Approved => &[Withdrawn],
+        Withdrawn => &[],
+    }
+}
+
+pub fn check_transition(from: PublicationStatus, to: PublicationStatus) -> AppResult<()> {
+    if allowed_next(from).contains(&to) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "a publication cannot go from {} to {}",
+            from.as_str().to_uppercase(),
+            to.as_str().to_uppercase()
+        )))
+    }
+}
+
+/// The viewer's agency, if its role drafts publications (the agencies that lead cases).
+fn drafting_agency(v: &Viewer) -> AppResult<i64> {
+    match (v.role, v.agency_id) {
+        (Role::Police | Role::Customs | Role::Officer, Some(a)) => Ok(a),
+        _ => Err(AppError::forbidden(
+            "only the case's lead agency drafts its publication",
+        )),
+    }
+}
+
+fn check_standing_office(v: &Viewer, what: &str) -> AppResult<()> {
+    if v.role == Role::StandingOffice {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "only the standing office {what} publications"
+        )))
+    }
+}
+
+/// Validates the public facts: known names, no duplicates, stored comma-separated.
+fn facts(list: &[String]) -> AppResult<String> {
+    let mut out: Vec<&str> = vec![];
+    for f in list {
+        let f = f.trim();
+        let known = PUBLIC_FACTS.iter().find(|p| **p == f).ok_or_else(|| {
+            AppError::bad_input(format!(
+                "`publicFacts`: unknown fact; allowed: {}",
+                PUBLIC_FACTS.join(", ")
+            ))
+        })?;
+        if !out.contains(known) {
+            out.push(known);
+        }
+    }
+    Ok(out.join(","))
+}
+
+async fn load_case(txn: &DatabaseTransaction, id: i64) -> AppResult<cases::Model> {
+    cases::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such case".into()))
+}
+
+async fn load(txn: &DatabaseTransaction, id: i64) -> AppResult<publications::Model> {
+    publications::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such publication".into()))
+}
+
+/// A case can be published only once its outcome is known, and not when archived.
+fn check_publishable(case: &cases::Model) -> AppResult<()> {
+    if case.archived_at.is_some() {
+        return Err(AppError::bad_input(
+            "the case is archived; restore it first",
+        ));
+    }
+    let status = CaseStatus::from_db(&case.status)?;
+    if PUBLISHABLE.contains(&status) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "a case in status {} cannot be published: only HANDLED_ADMINISTRATIVELY, PROSECUTED \
+             or CLOSED cases are",
+            status.as_str().to_uppercase()
+        )))
+    }
+}
+
+fn not_archived(p: &publications::Model) -> AppResult<()> {
+    if p.archived_at.is_some() {
+        Err(AppError::bad_input(
+            "the publication is archived; restore it first",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Searches the texts for the case's restricted data.
+async fn scan(
+    ctx: &Context<'_>,
+    txn: &DatabaseTransaction,
+    case_id: i64,
+    texts: &[&str],
+) -> AppResult<Option<Finding>> {
+    let restricted = restricted_of_case(txn, &services(ctx)?.data_key, case_id).await?;
+    Ok(refuse_if_found(&restricted, texts).err())
+}
+
+/// Ends a refused write: rolls the transaction back, then records the refusal (the attempt
+/// touched restricted data, so it belongs in the audit trail even though nothing changed).
+async fn refuse(
+    conn: &DatabaseConnection,
+    txn: DatabaseTransaction,
+    v: &Viewer,
+    req: &RequestCtx,
+    case_id: i64,
+    finding: Finding,
+    error: AppError,
+) -> AppError {
+    if let Err(e) = txn.rollback().await {
+        return AppError::from(e);
+    }
+    let logged = audit(
+        conn,
+        Some(v),
+        &req.request_id,
+        Audit {
+            operation: "publicationTextRefused",
+            entity: "case",
+            ids: vec![case_id],
+            restricted_fields: vec![finding.field()],
+        },
+    )
+    .await;
+    if let Err(e) = logged {
+        tracing::error!(error = ?e.into_anyhow(), "could not audit a refused publication text");
+    }
+    error
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    v: &Viewer,
+    req: &RequestCtx,
+    operation: &str,
+    id: i64,
+) -> AppResult<()> {
+    audit(
+        txn,
+        Some(v),
+        &req.request_id,
+        Audit {
+            operation,
+            entity: "publication",
+            ids: vec![id],
+            restricted_fields: vec![],
+        },
+    )
+    .await
+}
+
+/// Moves a publication to `to` (the caller has checked who may), with its side fields.
+async fn move_to(
+    txn: &DatabaseTransaction,
+    p: &publications::Model,
+    version: i32,
+    to: PublicationStatus,
+    reason: Option<String>,
+) -> AppResult<publications::Model> {
+    not_archived(p)?;
+    check_transition(PublicationStatus::from_db(&p.status)?, to)?;
+    let now = chrono::Utc::now();
+    let mut am = publications::ActiveModel {
+        status: Set(to.as_str().into()),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match to {
+        PublicationStatus::Approved => {
+            am.approved_at = Set(Some(now));
+            am.review_reason = Set(None);
+        }
+        PublicationStatus::Rejected | PublicationStatus::Withdrawn => {
+            am.review_reason = Set(reason);
+        }
+        PublicationStatus::Draft => {}
+    }
+    versioned_update!(txn, publications, am, p.id, version)?;
+    load(txn, p.id).await
+}
+
+#[Object]
+impl PublicationMutation {
+    /// Drafts the public summary of a case (the case's lead agency). Only cases handled
+    /// administratively, prosecuted or closed can be published, and the text must not contain
+    /// any restricted datum of the case.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn draft_publication(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: PublicationInput,
+        idempotency_key: Option<String>,
+    ) -> Result<Publication> {
+        let v = viewer(ctx)?;
+        let agency = drafting_agency(v)?;
+        let req = request(ctx)?;
+        let case_id = parse_id(&case_id)?;
+        let conn = db(ctx)?;
+        let txn = conn.begin().await.map_err(AppError::from)?;
+        if let Some(key) = &idempotency_key
+            && let Some(id) = idempotent_result(&txn, &v.sub, key, "draftPublication").await?
+        {
+            return Ok(Publication(load(&txn, id).await?));
+        }
+        let case = load_case(&txn, case_id).await?;
+        if case.lead_agency_id != agency {
+            return Err(
+                AppError::forbidden("only the case's lead agency drafts its publication").into(),
+            );
+        }
+        check_publishable(&case)?;
+        let headline = required_text("headline", &input.headline, HEADLINE_MAX)?;
+        let body = required_text("body", &input.body, BODY_MAX)?;
+        let public_facts = facts(input.public_facts.as_deref().unwrap_or_default())?;
+        if let Some(f) = scan(ctx, &txn, case_id, &[&headline, &body]).await? {
+            return Err(refuse(conn, txn, v, req, case_id, f, finding_error(f))
+                .await
+                .into());
+        }
+        let now = chrono::Utc::now();
+        let p = publications::ActiveModel {
+            case_id: Set(case_id),
+            headline: Set(headline),
+            body: Set(body),
+            public_facts: Set(public_facts),
+            status: Set(PublicationStatus::Draft.as_str().into()),
+            drafted_by_agency_id: Set(agency),
+            review_reason: Set(None),
+            approved_at: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            archived_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(AppError::from)?;
+        if let Some(key) = &idempotency_key {
+            remember(&txn, &v.sub, key, "draftPublication", "publication", p.id).await?;
+        }
+        record(&txn, v, req, "draftPublication", p.id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Publication(p))
+    }
+
+    /// Revises a draft or a rejected publication (the drafting agency); a rejected one goes
+    /// back to draft. The text is checked again.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn update_publication(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        input: PublicationInput,
+    ) -> Result<Publication> {
+        let v = viewer(ctx)?;
+        let agency = drafting_agency(v)?;
+        let req = request(ctx)?;
+        let id = parse_id(&id)?;
+        let conn = db(ctx)?;
+        let txn = conn.begin().await.map_err(AppError::from)?;
+        let p = load(&txn, id).await?;
+        if p.drafted_by_agency_id != agency {
+            return Err(
+                AppError::forbidden("only the drafting agency revises a publication").into(),
+            );
+        }
+        not_archived(&p)?;
+        let from = PublicationStatus::from_db(&p.status)?;
+        if from != PublicationStatus::Draft {
+            check_transition(from, PublicationStatus::Draft)?;
+        }
+        check_publishable(&load_case(&txn, p.case_id).await?)?;
+        let headline = required_text("headline", &input.headline, HEADLINE_MAX)?;
+        let body = required_text("body", &input.body, BODY_MAX)?;
+        let public_facts = match &input.public_facts {
+            Some(list) => facts(list)?,
+            None => p.public_facts.clone(),
+        };
+        if let Some(f) = scan(ctx, &txn, p.case_id, &[&headline, &body]).await? {
+            return Err(refuse(conn, txn, v, req, p.case_id, f, finding_error(f))
+                .await
+                .into());
+        }
+        let am = publications::ActiveModel {
+            headline: Set(headline),
+            body: Set(body),
+            public_facts: Set(public_facts),
+            status: Set(PublicationStatus::Draft.as_str().into()),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        };
+        versioned_update!(&txn, publications, am, id, version)?;
+        record(&txn, v, req, "updatePublication", id).await?;
+        let p = load(&txn, id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Publication(p))
+    }
+
+    /// Approves a draft for publication (the standing office). The text is checked once more
+    /// against the case's restricted data, which may have grown since it was drafted.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn approve_publication(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> Result<Publication> {
+        let v = viewer(ctx)?;
+        check_standing_office(v, "approves")?;
+        let req = request(ctx)?;
+        let id = parse_id(&id)?;
+        let conn = db(ctx)?;
+        let txn = conn.begin().await.map_err(AppError::from)?;
+        let p = load(&txn, id).await?;
+        not_archived(&p)?;
+        check_transition(
+            PublicationStatus::from_db(&p.status)?,
+            PublicationStatus::Approved,
+        )?;
+        check_publishable(&load_case(&txn, p.case_id).await?)?;
+        if let Some(f) = scan(ctx, &txn, p.case_id, &[&p.headline, &p.body]).await? {
+            // The standing office does not read the police, customs or informant compartments:
+            // it is not told which kind of datum was found, only to send the text back.
+            let error = AppError::bad_input(
+                "the text contains restricted data of the case; reject it so that the drafting \
+                 agency revises it",
+            );
+            return Err(refuse(conn, txn, v, req, p.case_id, f, error).await.into());
+        }
+        let p = move_to(&txn, &p, version, PublicationStatus::Approved, None).await?;
+        record(&txn, v, req, "approvePublication", id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Publication(p))
+    }
+
+    /// Rejects a draft (the standing office), saying why.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn reject_publication(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<Publication> {
+        let v = viewer(ctx)?;
+        check_standing_office(v, "rejects")?;
+        let req = request(ctx)?;
+        let id = parse_id(&id)?;
+        let reason = required_text("reason", &reason, REASON_MAX)?;
+        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let p = load(&txn, id).await?;
+        let p = move_to(&txn, &p, version, PublicationStatus::Rejected, Some(reason)).await?;
+        record(&txn, v, req, "rejectPublication", id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Publication(p))
+    }
+
+    /// Withdraws a published summary (the standing office or the drafting agency); it
+    /// disappears from `publishedCases`.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn withdraw_publication(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: Option<String>,
+    ) -> Result<Publication> {
+        let v = viewer(ctx)?;
+        let req = request(ctx)?;
+        let id = parse_id(&id)?;
+        let reason = optional_text("reason", reason.as_deref(), REASON_MAX)?;
+        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let p = load(&txn, id).await?;
+        let drafter = matches!(v.role, Role::Police | Role::Customs | Role::Officer)
+            && v.agency_id == Some(p.drafted_by_agency_id);
+        if !(drafter || v.role == Role::StandingOffice) {
+            return Err(AppError::forbidden(
+                "only the standing office or the drafting agency withdraws a publication",
+            )
+            .into());
+        }
+        let p = move_to(&txn, &p, version, PublicationStatus::Withdrawn, reason).await?;
+        record(&txn, v, req, "withdrawPublication", id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Publication(p))
+    }
+
+    /// Archives (`archived: true`) or restores a publication (the drafting agency). An
+    /// archived publication is never listed, published or changed. Nothing is deleted.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn set_publication_archived(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        archived: bool,
+    ) -> Result<Publication> {
+        let v = viewer(ctx)?;
+        let agency = drafting_agency(v)?;
+        let req = request(ctx)?;
+        let id = parse_id(&id)?;
+        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let p = load(&txn, id).await?;
+        if p.drafted_by_agency_id != agency {
+            return Err(AppError::forbidden(
+                "only the drafting agency archives or restores a publication",
+            )
+            .into());
+        }
+        let am = publications::ActiveModel {
+            archived_at: Set(archived.then(chrono::Utc::now)),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        };
+        versioned_update!(&txn, publications, am, id, version)?;
+        let op = if archived {
+            "archivePublication"
+        } else {
+            "restorePublication"
+        };
+        record(&txn, v, req, op, id).await?;
+        let p = load(&txn, id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Publication(p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_transition_is_checked() {
+        use PublicationStatus::*;
+        let legal = [
+            (Draft, Approved),
+            (Draft, Rejected),
+            (Rejected, Draft),
+            (Approved, Withdrawn),
+        ];
+        for &from in PublicationStatus::ALL {
+            for &to in PublicationStatus::ALL {
+                assert_eq!(
+                    check_transition(from, to).is_ok(),
+                    legal.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+        let msg = check_transition(Withdrawn, Approved).unwrap_err().message();
+        assert!(
+            msg.contains("WITHDRAWN") && msg.contains("APPROVED"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn facts_are_checked() {
+        assert_eq!(
+            facts(&["status".into(), "goods_value".into(), "status".into()]).unwrap(),
+            "status,goods_value"
+        );
+        assert!(facts(&["subjects".into()]).is_err());
+    }
+}

@@ -1,0 +1,613 @@
+//! Periodic reports (báo cáo định kỳ): each agency files its own, prefilled with figures
+//! computed from the cases it leads ([`figures`]), for periods cut on the 15th-to-14th rule
+//! ([`period`]). The standing office and the provincial leaders see every report and who has
+//! not filed; an agency sees its own.
+//!
+//! The monthly report for month M of year Y covers 15/(M-1) to 14/M and is due before
+//! `report_due_day` (17 by default) of month M: filed on that day or later (Vietnam local
+//! date) it is marked late.
+
+pub mod figures;
+pub mod period;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use entity::{agencies, periodic_reports};
+
+use crate::auth::{Role, Viewer};
+use crate::cases::write::{agency_by_code, required_text};
+use crate::error::{AppError, AppResult};
+use crate::graphql::{Vnd, db, loaders, parse_id, services, viewer};
+use crate::loaders::one;
+use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::reference::Agency;
+use crate::versioned_update;
+use crate::vocab::{AgencyKind, OfficialGroup, PeriodKind};
+use crate::workflow::{Audit, audit, idempotent_result, remember, request};
+use figures::{Correction, GroupFigures, ReportField};
+use period::Period;
+
+/// Which reports a viewer reads (DOMAIN.md: "every agency … submits its own periodic reports";
+/// "late and missing reports are visible to the standing office and leaders").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportScope {
+    All,
+    OwnAgency(i64),
+}
+
+pub fn report_scope(v: &Viewer) -> AppResult<ReportScope> {
+    match (v.role, v.agency_id) {
+        (Role::Leader | Role::StandingOffice, _) => Ok(ReportScope::All),
+        (Role::Police | Role::Customs | Role::Officer, Some(a)) => Ok(ReportScope::OwnAgency(a)),
+        _ => Err(AppError::forbidden(
+            "your role may not read periodic reports",
+        )),
+    }
+}
+
+/// Introspection visibility: reports exist only for the roles of [`report_scope`] (the
+/// statistics row of the matrix: not the admin, not the press; commune users have their
+/// commune's statistics, not agency reports).
+pub fn reports_visible(ctx: &Context<'_>) -> bool {
+    match ctx.data_opt::<crate::graphql::RequestCtx>() {
+        Some(req) => req.viewer.as_ref().is_some_and(|v| {
+            matches!(
+                v.role,
+                Role::Leader | Role::StandingOffice | Role::Police | Role::Customs | Role::Officer
+            )
+        }),
+        // Outside a request (SDL export for schema.graphql) everything is shown.
+        None => true,
+    }
+}
+
+/// The agency a viewer files reports for.
+fn filing_agency(v: &Viewer) -> AppResult<i64> {
+    match (v.role, v.agency_id) {
+        (Role::Police | Role::Customs | Role::Officer | Role::StandingOffice, Some(a)) => Ok(a),
+        _ => Err(AppError::forbidden(
+            "only an agency's officers file its periodic report",
+        )),
+    }
+}
+
+fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
+    Ok(services(ctx)?.workflow.report_due_day)
+}
+
+/// Agency kinds that receive reports or never file them through this API (the provincial
+/// leadership reads them; the press has no filing role): not counted as missing.
+const NOT_FILING: &[AgencyKind] = &[AgencyKind::ProvincialLeadership, AgencyKind::Press];
+
+#[derive(InputObject, Default)]
+#[graphql(visible = "crate::reports::reports_visible")]
+pub struct ReportFilter {
+    /// Agency code (agencies may only ask for their own).
+    pub agency: Option<String>,
+    /// Reports whose period ends in this year.
+    pub year: Option<i32>,
+    /// With `year`: reports whose period ends in this month.
+    pub month: Option<u32>,
+    pub period_kind: Option<PeriodKind>,
+    /// Only late (`true`) or on-time (`false`) reports.
+    pub late: Option<bool>,
+}
+
+/// One corrected figure.
+#[derive(InputObject)]
+#[graphql(visible = "crate::reports::reports_visible")]
+pub struct ReportCorrectionInput {
+    pub group: OfficialGroup,
+    pub field: ReportField,
+    /// The reported value: a count or an amount in VND (both whole and non-negative).
+    pub value: Vnd,
+}
+
+#[derive(InputObject)]
+#[graphql(visible = "crate::reports::reports_visible")]
+pub struct FileReportInput {
+    pub period_kind: PeriodKind,
+    /// The year the period ends in.
+    pub year: i32,
+    /// For a MONTH period: the month it ends in (1-12); the period starts on the 15th of the
+    /// month before.
+    pub month: Option<u32>,
+    /// For a QUARTER period: 1-4.
+    pub quarter: Option<u32>,
+    /// Figures to change from the computed ones (needs `correctionReason`).
+    pub corrections: Option<Vec<ReportCorrectionInput>>,
+    pub correction_reason: Option<String>,
+}
+
+const MAX_COUNT: i64 = 1_000_000;
+const REASON_MAX: usize = 2_000;
+
+fn corrections(list: &[ReportCorrectionInput]) -> AppResult<Vec<Correction>> {
+    if list.len() > 100 {
+        return Err(AppError::bad_input(
+            "`corrections` takes at most 100 figures",
+        ));
+    }
+    list.iter()
+        .map(|c| {
+            let money = matches!(
+                c.field,
+                ReportField::Fines
+                    | ReportField::TaxArrears
+                    | ReportField::ConfiscatedSales
+                    | ReportField::BudgetCollected
+                    | ReportField::GoodsValue
+            );
+            if !money && c.value.0 > MAX_COUNT {
+                return Err(AppError::bad_input(format!(
+                    "`corrections`: {} is a count, at most {MAX_COUNT}",
+                    c.field.as_str()
+                )));
+            }
+            Ok(Correction {
+                group: c.group,
+                field: c.field,
+                value: c.value.0,
+            })
+        })
+        .collect()
+}
+
+/// A correction needs its reason; a reason without corrections is a mistake of the client.
+fn correction_reason(
+    corrections: &[Correction],
+    reason: Option<&str>,
+) -> AppResult<Option<String>> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    match (corrections.is_empty(), reason) {
+        (true, None) => Ok(None),
+        (true, Some(_)) => Err(AppError::bad_input(
+            "`correctionReason` is given without `corrections`",
+        )),
+        (false, None) => Err(AppError::bad_input(
+            "correcting a computed figure needs a `correctionReason`",
+        )),
+        (false, Some(r)) => Ok(Some(required_text("correctionReason", r, REASON_MAX)?)),
+    }
+}
+
+async fn load<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<periodic_reports::Model> {
+    periodic_reports::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such report".into()))
+}
+
+/// The report of an agency for a period, if filed.
+async fn find_for<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i64,
+    p: &Period,
+) -> AppResult<Option<periodic_reports::Model>> {
+    Ok(periodic_reports::Entity::find()
+        .filter(periodic_reports::Column::AgencyId.eq(agency_id))
+        .filter(periodic_reports::Column::PeriodKind.eq(p.kind.as_str()))
+        .filter(periodic_reports::Column::PeriodStart.eq(p.start))
+        .one(conn)
+        .await?)
+}
+
+fn report_audit(operation: &str, id: i64) -> Audit<'_> {
+    Audit {
+        operation,
+        entity: "periodic_report",
+        ids: vec![id],
+        restricted_fields: vec![],
+    }
+}
+
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// Periodic reports, latest period first. The standing office and leaders see every
+    /// agency's; an agency its own.
+    #[graphql(visible = "crate::reports::reports_visible")]
+    async fn periodic_reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ReportFilter>,
+    ) -> Result<PeriodicReportConnection> {
+        let v = viewer(ctx)?;
+        let scope = report_scope(v)?;
+        let size = page_size(first)?;
+        let f = filter.unwrap_or_default();
+        let conn = db(ctx)?;
+        let mut cond = Condition::all();
+        if let ReportScope::OwnAgency(a) = scope {
+            cond = cond.add(periodic_reports::Column::AgencyId.eq(a));
+        }
+        if let Some(code) = &f.agency {
+            let a = agency_by_code(conn, code).await?;
+            if scope != ReportScope::All && scope != ReportScope::OwnAgency(a.id) {
+                return Err(
+                    AppError::forbidden("your role reads only your own agency's reports").into(),
+                );
+            }
+            cond = cond.add(periodic_reports::Column::AgencyId.eq(a.id));
+        }
+        match (f.year, f.month) {
+            (None, Some(_)) => {
+                return Err(AppError::bad_input("`month` needs `year`").into());
+            }
+            (Some(y), Some(m)) => {
+                let end = NaiveDate::from_ymd_opt(y, m, 14)
+                    .ok_or_else(|| AppError::bad_input("`month` must be between 1 and 12"))?;
+                cond = cond.add(periodic_reports::Column::PeriodEnd.eq(end));
+            }
+            (Some(y), None) => {
+                let (a, b) = (
+                    NaiveDate::from_ymd_opt(y, 1, 1),
+                    NaiveDate::from_ymd_opt(y, 12, 31),
+                );
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Err(AppError::bad_input("`year` is out of range").into());
+                };
+                cond = cond.add(periodic_reports::Column::PeriodEnd.between(a, b));
+            }
+            (None, None) => {}
+        }
+        if let Some(k) = f.period_kind {
+            cond = cond.add(periodic_reports::Column::PeriodKind.eq(k.as_str()));
+        }
+        if let Some(late) = f.late {
+            cond = cond.add(periodic_reports::Column::IsLate.eq(late));
+        }
+        if let Some(c) = &after {
+            let (key, id) = decode_cursor(c)?;
+            let start = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
+                .map_err(|_| AppError::bad_input("`after` is not a valid cursor"))?;
+            cond = cond.add(
+                Condition::any()
+                    .add(periodic_reports::Column::PeriodStart.lt(start))
+                    .add(
+                        Condition::all()
+                            .add(periodic_reports::Column::PeriodStart.eq(start))
+                            .add(periodic_reports::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let rows = periodic_reports::Entity::find()
+            .filter(cond)
+            .order_by_desc(periodic_reports::Column::PeriodStart)
+            .order_by_desc(periodic_reports::Column::Id)
+            .limit(size + 1)
+            .all(conn)
+            .await
+            .map_err(AppError::from)?;
+        let (rows, has_next) = split_page(rows, size);
+        Ok(PeriodicReportConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+        })
+    }
+
+    /// Member agencies that have not filed their monthly report for month `month` of `year`
+    /// (standing office and leaders). The provincial leadership and the press, which do not
+    /// file, are left out.
+    #[graphql(visible = "crate::reports::reports_visible")]
+    async fn missing_reports(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        month: u32,
+    ) -> Result<MissingReports> {
+        let v = viewer(ctx)?;
+        if report_scope(v)? != ReportScope::All {
+            return Err(AppError::forbidden(
+                "only the standing office and leaders see missing reports",
+            )
+            .into());
+        }
+        let p = Period::of(PeriodKind::Month, year, Some(month), None, due_day(ctx)?)?;
+        let filed = sea_orm::sea_query::Query::select()
+            .column(periodic_reports::Column::AgencyId)
+            .from(periodic_reports::Entity)
+            .and_where(periodic_reports::Column::PeriodKind.eq(p.kind.as_str()))
+            .and_where(periodic_reports::Column::PeriodStart.eq(p.start))
+            .to_owned();
+        let rows = agencies::Entity::find()
+            .filter(agencies::Column::IsMember.eq(true))
+            .filter(agencies::Column::Kind.is_not_in(NOT_FILING.iter().map(|k| k.as_str())))
+            .filter(agencies::Column::Id.not_in_subquery(filed))
+            .order_by_asc(agencies::Column::Code)
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(MissingReports {
+            period: ReportPeriod::from(&p),
+            overdue: p.is_late(crate::time::today()),
+            agencies: rows.into_iter().map(Agency).collect(),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct ReportMutation;
+
+#[Object]
+impl ReportMutation {
+    /// Files the viewer's agency's report for a period, prefilled with the figures computed
+    /// from the cases it leads that were detected in the period. Figures may be corrected
+    /// with a reason. Filing twice for one period is `CONFLICT` (use `correctReport`).
+    #[graphql(visible = "crate::reports::reports_visible")]
+    async fn file_report(
+        &self,
+        ctx: &Context<'_>,
+        input: FileReportInput,
+        idempotency_key: Option<String>,
+    ) -> Result<PeriodicReport> {
+        let v = viewer(ctx)?;
+        let agency = filing_agency(v)?;
+        let req = request(ctx)?;
+        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        if let Some(key) = &idempotency_key
+            && let Some(id) = idempotent_result(&txn, &v.sub, key, "fileReport").await?
+        {
+            return Ok(PeriodicReport(load(&txn, id).await?));
+        }
+        let p = Period::of(
+            input.period_kind,
+            input.year,
+            input.month,
+            input.quarter,
+            due_day(ctx)?,
+        )?;
+        let today = crate::time::today();
+        if p.start > today {
+            return Err(AppError::bad_input("the period has not started yet").into());
+        }
+        let fixes = corrections(input.corrections.as_deref().unwrap_or_default())?;
+        let reason = correction_reason(&fixes, input.correction_reason.as_deref())?;
+        if find_for(&txn, agency, &p).await?.is_some() {
+            return Err(AppError::Conflict(
+                "your agency has already filed its report for this period; use correctReport \
+                 to change it"
+                    .into(),
+            )
+            .into());
+        }
+        let computed = figures::compute(&txn, agency, p.start, p.end).await?;
+        let filed = figures::apply(&computed, &fixes)?;
+        let now = Utc::now();
+        let r = periodic_reports::ActiveModel {
+            agency_id: Set(agency),
+            period_kind: Set(p.kind.as_str().into()),
+            period_start: Set(p.start),
+            period_end: Set(p.end),
+            due_on: Set(p.due),
+            filed_at: Set(Some(now)),
+            is_late: Set(p.is_late(today)),
+            figures: Set(filed),
+            correction_reason: Set(reason),
+            version: Set(1),
+            created_at: Set(now),
+            computed_figures: Set(Some(computed)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(AppError::from)?;
+        if let Some(key) = &idempotency_key {
+            remember(&txn, &v.sub, key, "fileReport", "periodic_report", r.id).await?;
+        }
+        audit(
+            &txn,
+            Some(v),
+            &req.request_id,
+            report_audit("fileReport", r.id),
+        )
+        .await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(PeriodicReport(r))
+    }
+
+    /// Corrects figures of a filed report (the filing agency), with a reason (kept with the
+    /// earlier ones).
+    #[graphql(visible = "crate::reports::reports_visible")]
+    async fn correct_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        corrections: Vec<ReportCorrectionInput>,
+        reason: String,
+    ) -> Result<PeriodicReport> {
+        let v = viewer(ctx)?;
+        let agency = filing_agency(v)?;
+        let req = request(ctx)?;
+        let id = parse_id(&id)?;
+        let fixes = self::corrections(&corrections)?;
+        if fixes.is_empty() {
+            return Err(AppError::bad_input("`corrections` is empty").into());
+        }
+        let reason = correction_reason(&fixes, Some(&reason))?.unwrap_or_default();
+        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let r = load(&txn, id).await?;
+        if r.agency_id != agency {
+            return Err(AppError::forbidden("only the filing agency corrects its report").into());
+        }
+        let reasons = match &r.correction_reason {
+            Some(earlier) => format!("{earlier}\n{reason}"),
+            None => reason,
+        };
+        let am = periodic_reports::ActiveModel {
+            figures: Set(figures::apply(&r.figures, &fixes)?),
+            correction_reason: Set(Some(reasons)),
+            ..Default::default()
+        };
+        versioned_update!(&txn, periodic_reports, am, id, version)?;
+        audit(
+            &txn,
+            Some(v),
+            &req.request_id,
+            report_audit("correctReport", id),
+        )
+        .await?;
+        let r = load(&txn, id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(PeriodicReport(r))
+    }
+}
+
+/// A reporting period.
+#[derive(SimpleObject, Clone)]
+#[graphql(visible = "crate::reports::reports_visible")]
+pub struct ReportPeriod {
+    pub kind: PeriodKind,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Due before this date: a report filed on it or later is late.
+    pub due_on: NaiveDate,
+}
+
+impl From<&Period> for ReportPeriod {
+    fn from(p: &Period) -> Self {
+        ReportPeriod {
+            kind: p.kind,
+            start: p.start,
+            end: p.end,
+            due_on: p.due,
+        }
+    }
+}
+
+/// Who has not filed for a period.
+#[derive(SimpleObject)]
+#[graphql(visible = "crate::reports::reports_visible")]
+pub struct MissingReports {
+    pub period: ReportPeriod,
+    /// The due date has passed (Vietnam local date).
+    pub overdue: bool,
+    pub agencies: Vec<Agency>,
+}
+
+pub struct PeriodicReportConnection {
+    rows: Vec<periodic_reports::Model>,
+    has_next: bool,
+    has_previous: bool,
+}
+
+fn cursor(r: &periodic_reports::Model) -> String {
+    encode_cursor(&r.period_start.format("%Y-%m-%d").to_string(), r.id)
+}
+
+#[Object(visible = "crate::reports::reports_visible")]
+impl PeriodicReportConnection {
+    async fn nodes(&self) -> Vec<PeriodicReport> {
+        self.rows.iter().cloned().map(PeriodicReport).collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.has_previous,
+            start_cursor: self.rows.first().map(cursor),
+            end_cursor: self.rows.last().map(cursor),
+        }
+    }
+}
+
+/// An agency's report for one period.
+pub struct PeriodicReport(pub periodic_reports::Model);
+
+impl PeriodicReport {
+    /// The same agency's report for another period (same access as this one).
+    async fn other(&self, ctx: &Context<'_>, p: AppResult<Period>) -> Result<Option<Self>> {
+        Ok(find_for(db(ctx)?, self.0.agency_id, &p?)
+            .await?
+            .map(PeriodicReport))
+    }
+
+    fn period(&self, ctx: &Context<'_>) -> AppResult<Period> {
+        Period::stored(
+            PeriodKind::from_db(&self.0.period_kind)?,
+            self.0.period_end,
+            due_day(ctx)?,
+        )
+    }
+}
+
+#[Object(visible = "crate::reports::reports_visible")]
+impl PeriodicReport {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// For optimistic concurrency: pass it back to `correctReport`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
+        Ok(one(&loaders(ctx)?.agency, self.0.agency_id)
+            .await?
+            .map(Agency))
+    }
+    async fn period_kind(&self) -> Result<PeriodKind> {
+        Ok(PeriodKind::from_db(&self.0.period_kind)?)
+    }
+    async fn period_start(&self) -> NaiveDate {
+        self.0.period_start
+    }
+    async fn period_end(&self) -> NaiveDate {
+        self.0.period_end
+    }
+    /// Due before this date: filed on it or later, the report is late.
+    async fn due_on(&self) -> NaiveDate {
+        self.0.due_on
+    }
+    async fn filed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.filed_at
+    }
+    async fn is_late(&self) -> bool {
+        self.0.is_late
+    }
+    /// The figures as filed (computed, then corrected), one entry per official group.
+    async fn figures(&self) -> Vec<GroupFigures> {
+        figures::read(&self.0.figures)
+    }
+    /// The figures computed from the agency's cases when the report was filed (`null` for
+    /// reports imported without them).
+    async fn computed_figures(&self) -> Option<Vec<GroupFigures>> {
+        self.0.computed_figures.as_ref().map(figures::read)
+    }
+    /// Whether the filed figures differ from the computed ones.
+    async fn corrected(&self) -> bool {
+        self.0
+            .computed_figures
+            .as_ref()
+            .is_some_and(|c| figures::read(c) != figures::read(&self.0.figures))
+    }
+    /// Why figures were corrected (one line per correction).
+    async fn correction_reason(&self) -> Option<&str> {
+        self.0.correction_reason.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The agency's report for the period before (previous month or quarter; the same
+    /// cumulative period of the year before), for comparison.
+    async fn previous_period(&self, ctx: &Context<'_>) -> Result<Option<PeriodicReport>> {
+        let p = self.period(ctx).and_then(|p| p.previous(due_day(ctx)?));
+        self.other(ctx, p).await
+    }
+    /// The agency's report for the same period last year, for comparison.
+    async fn same_period_last_year(&self, ctx: &Context<'_>) -> Result<Option<PeriodicReport>> {
+        let p = self
+            .period(ctx)
+            .and_then(|p| p.same_last_year(due_day(ctx)?));
+        self.other(ctx, p).await
+    }
+}

@@ -1,0 +1,273 @@
+//! The statistics table as a download, in the layout of a provincial report: the three official
+//! groups and the total as rows; each figure with the previous period, the same period last
+//! year and the changes as columns; Vietnamese headers. `GET /export/statistics.xlsx` or
+//! `.csv`, with the same bearer token and the period as query parameters
+//! (`kind=YEAR&year=2026`, `kind=MONTH&year=2026&month=5`, `kind=CAMPAIGN&campaign=SHTT_2026`,
+//! `kind=RANGE&from=2026-05-07&to=2026-05-30`; optionally `leadAgency=HQ`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::service::Figures;
+use super::{
+    Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
+};
+use crate::app::{AppState, authenticate_headers};
+use crate::cases::CaseFilter;
+use crate::error::AppError;
+use crate::vocab::OfficialGroup;
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    kind: String,
+    year: Option<i32>,
+    month: Option<i32>,
+    quarter: Option<i32>,
+    campaign: Option<String>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    #[serde(rename = "leadAgency")]
+    lead_agency: Option<String>,
+}
+
+const FIGURES: [(&str, fn(&Figures) -> i64); 10] = [
+    ("Số vụ phát hiện", |f| f.cases_detected),
+    ("Số vụ xử lý hành chính", |f| {
+        f.handled_administratively
+    }),
+    ("Số vụ xử lý hình sự", |f| f.handled_criminally),
+    ("Số đối tượng", |f| f.subjects),
+    ("Số vụ khởi tố", |f| f.prosecuted_cases),
+    ("Số bị can", |f| f.defendants),
+    ("Tiền phạt (đồng)", |f| f.fines),
+    ("Truy thu thuế (đồng)", |f| f.tax_arrears),
+    ("Thu nộp ngân sách nhà nước (đồng)", |f| {
+        f.budget_collected
+    }),
+    ("Trị giá hàng hóa (đồng)", |f| f.goods_value),
+];
+const SUB: [&str; 5] = [
+    "Kỳ này",
+    "Kỳ trước",
+    "So kỳ trước (%)",
+    "Cùng kỳ năm trước",
+    "So cùng kỳ (%)",
+];
+
+fn group_label(g: Option<OfficialGroup>) -> &'static str {
+    match g {
+        Some(OfficialGroup::SmugglingAndProhibited) => {
+            "(1) Buôn lậu, hàng cấm, vận chuyển trái phép hàng hóa qua biên giới"
+        }
+        Some(OfficialGroup::TradeAndTaxFraud) => "(2) Gian lận thương mại, gian lận thuế",
+        Some(OfficialGroup::CounterfeitAndIp) => "(3) Hàng giả, xâm phạm quyền sở hữu trí tuệ",
+        None => "Tổng cộng",
+    }
+}
+
+/// One table row: label then, per figure, value, previous, change, last year, change.
+enum Cell {
+    Text(String),
+    Int(i64),
+    Pct(Option<f64>),
+}
+
+fn table(c: &Computed) -> (String, Vec<Vec<Cell>>) {
+    let title = format!(
+        "Kết quả đấu tranh chống buôn lậu, gian lận thương mại và hàng giả từ {} đến {}",
+        c.range.from.format("%d/%m/%Y"),
+        c.range.to.format("%d/%m/%Y")
+    );
+    let mut rows = vec![];
+    let groups = c.groups.iter().map(|(k, f)| {
+        let g = match k.first() {
+            Some(super::service::KeyPart::Text(Some(s))) => OfficialGroup::parse(s),
+            _ => None,
+        };
+        (group_label(g), f)
+    });
+    for (label, f) in groups.chain(std::iter::once((group_label(None), &c.total))) {
+        let mut row = vec![Cell::Text(label.to_string())];
+        for (_, pick) in FIGURES {
+            let (v, p, l) = (pick(&f[0]), pick(&f[1]), pick(&f[2]));
+            row.extend([
+                Cell::Int(v),
+                Cell::Int(p),
+                Cell::Pct(change(v, p)),
+                Cell::Int(l),
+                Cell::Pct(change(v, l)),
+            ]);
+        }
+        rows.push(row);
+    }
+    (title, rows)
+}
+
+fn xlsx(title: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Thống kê")?;
+    let bold = Format::new().set_bold();
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let num = Format::new().set_num_format("#,##0");
+    let pct = Format::new().set_num_format("0.0");
+    ws.write_string_with_format(0, 0, title, &bold)?;
+    ws.merge_range(2, 0, 3, 0, "Nhóm", &head)?;
+    for (i, (name, _)) in FIGURES.iter().enumerate() {
+        let c0 = 1 + (i as u16) * 5;
+        ws.merge_range(2, c0, 2, c0 + 4, name, &head)?;
+        for (j, s) in SUB.iter().enumerate() {
+            ws.write_string_with_format(3, c0 + j as u16, *s, &head)?;
+        }
+    }
+    ws.set_column_width(0, 55)?;
+    for (r, row) in rows.iter().enumerate() {
+        let r = 4 + r as u32;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => ws.write_string(r, c, s)?,
+                Cell::Int(v) => ws.write_number_with_format(r, c, *v as f64, &num)?,
+                Cell::Pct(Some(p)) => ws.write_number_with_format(r, c, *p, &pct)?,
+                Cell::Pct(None) => ws.write_string(r, c, "")?,
+            };
+        }
+    }
+    wb.save_to_buffer()
+}
+
+fn csv_bytes(title: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
+    w.write_record([title])?;
+    let mut header = vec!["Nhóm".to_string()];
+    for (name, _) in FIGURES {
+        for s in SUB {
+            header.push(format!("{name} - {s}"));
+        }
+    }
+    w.write_record(&header)?;
+    for row in rows {
+        let rec: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Text(s) => s.clone(),
+                Cell::Int(v) => v.to_string(),
+                Cell::Pct(p) => p.map(|p| format!("{p:.1}")).unwrap_or_default(),
+            })
+            .collect();
+        w.write_record(&rec)?;
+    }
+    // UTF-8 with BOM so Excel opens the Vietnamese headers correctly.
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    out.extend(
+        w.into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?,
+    );
+    Ok(out)
+}
+
+fn error(e: AppError) -> Response {
+    let status = match &e {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::BadInput(_) => StatusCode::BAD_REQUEST,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Internal(inner) => {
+            tracing::error!(error = ?inner, "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let body = serde_json::json!({ "errors": [{ "message": e.message(), "extensions": { "code": e.code() } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+/// `GET /export/statistics.{xlsx|csv}`.
+pub async fn export(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(params): Query<ExportParams>,
+    headers: HeaderMap,
+) -> Response {
+    match build(&state, &file, params, &headers).await {
+        Ok(r) => r,
+        Err(e) => error(e),
+    }
+}
+
+async fn build(
+    state: &AppState,
+    file: &str,
+    p: ExportParams,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let format = match file {
+        "statistics.xlsx" => "xlsx",
+        "statistics.csv" => "csv",
+        _ => return Err(AppError::NotFound("no such export".into())),
+    };
+    let viewer = authenticate_headers(state, headers)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("sign in: this requires a token".into()))?;
+    let kind = match p.kind.to_ascii_uppercase().as_str() {
+        "MONTH" => StatisticsPeriodKind::Month,
+        "QUARTER" => StatisticsPeriodKind::Quarter,
+        "SIX_MONTHS" => StatisticsPeriodKind::SixMonths,
+        "NINE_MONTHS" => StatisticsPeriodKind::NineMonths,
+        "YEAR" => StatisticsPeriodKind::Year,
+        "CAMPAIGN" => StatisticsPeriodKind::Campaign,
+        "RANGE" => StatisticsPeriodKind::Range,
+        _ => {
+            return Err(AppError::bad_input(
+                "`kind` is one of MONTH, QUARTER, SIX_MONTHS, NINE_MONTHS, YEAR, CAMPAIGN, RANGE",
+            ));
+        }
+    };
+    let period = PeriodInput {
+        kind,
+        year: p.year,
+        month: p.month,
+        quarter: p.quarter,
+        campaign: p.campaign,
+        from: p.from,
+        to: p.to,
+    };
+    let filter = p.lead_agency.map(|a| CaseFilter {
+        lead_agency: Some(a),
+        ..Default::default()
+    });
+    let cond = statistics_condition(&viewer, &[], filter)?;
+    let spec = period_spec(&state.db, &period).await?;
+    let computed = compute(&state.db, cond, spec, vec![]).await?;
+    let (title, rows) = table(&computed);
+    let (bytes, content_type) = if format == "xlsx" {
+        (
+            xlsx(&title, &rows).map_err(AppError::internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    } else {
+        (
+            csv_bytes(&title, &rows).map_err(AppError::internal)?,
+            "text/csv; charset=utf-8",
+        )
+    };
+    let name = format!(
+        "thong-ke-{}-{}.{format}",
+        computed.range.from, computed.range.to
+    );
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,618 @@
+//! The tip workflow: validating and storing a citizen's tip (informant fields encrypted before
+//! they reach the database), the public tracking code, the per-client rate limit, and the
+//! status machine staff move a tip through. Every write runs in the caller's transaction.
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+
+use entity::{agencies, cases, tips};
+
+use crate::access::{CaseScope, TipScope, case_scope, tip_scope};
+use crate::auth::{Role, Viewer};
+use crate::crypto::DataKey;
+use crate::error::{AppError, AppResult};
+use crate::graphql::RequestCtx;
+use crate::text::nfc;
+use crate::vocab::{AgencyKind, TipChannel, TipStatus};
+
+// ---------------------------------------------------------------------------------------------
+// Rate limit
+// ---------------------------------------------------------------------------------------------
+
+/// Who a tip submission is counted against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    /// An anonymous client, by address. IPv6 addresses are cut to their /64, which one
+    /// subscriber usually holds whole (counting single addresses would let it rotate freely).
+    Address(IpAddr),
+    /// A signed-in user, by token subject: staff entering hotline tips often share an office
+    /// address, and one colleague should not use up another's allowance.
+    User(String),
+    /// An anonymous client whose address the server could not see (all share one allowance).
+    Unknown,
+}
+
+impl ClientKey {
+    pub fn of(req: &RequestCtx) -> ClientKey {
+        if let Some(v) = &req.viewer {
+            return ClientKey::User(v.sub.clone());
+        }
+        match req.client_ip.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                ClientKey::Address(IpAddr::V6(Ipv6Addr::new(
+                    s[0], s[1], s[2], s[3], 0, 0, 0, 0,
+                )))
+            }
+            Some(v4) => ClientKey::Address(v4),
+            None => ClientKey::Unknown,
+        }
+    }
+}
+
+/// How often forgotten keys are swept out of the limiter.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Tips accepted per client per minute (`HUB389_TIP_RATE_PER_MINUTE`), counted in this
+/// process's memory only.
+///
+/// Why in memory and not in the database: the limit is keyed by the sender's network address,
+/// and a tipster's address must never be persisted — a table of "who sent tips when" is exactly
+/// what someone hunting an informant would want. Here an address lives only while it still
+/// counts against the limit (keys whose allowance has fully recovered are swept at most a
+/// minute later) and vanishes with the process. The cost: with several API instances behind a
+/// load balancer, each enforces its own limit, so a client may reach N × the rate across N
+/// instances; that is accepted (the limit stops floods from one address, it is not a quota).
+/// The request body size limit bounds what a single request can carry.
+pub struct TipRateLimiter {
+    /// `None` when the configured rate is 0: no limit.
+    limiter: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    last_sweep: Mutex<Instant>,
+}
+
+impl TipRateLimiter {
+    pub fn new(per_minute: u32) -> TipRateLimiter {
+        TipRateLimiter {
+            limiter: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+            last_sweep: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Counts one submission; `BAD_USER_INPUT` once the client has used up its allowance.
+    pub fn check(&self, key: &ClientKey) -> AppResult<()> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        self.sweep(limiter);
+        limiter.check_key(key).map_err(|_| {
+            AppError::bad_input("too many tips from this address; please try again in a minute")
+        })
+    }
+
+    /// Drops keys indistinguishable from fresh ones, so addresses do not linger in memory.
+    fn sweep(&self, limiter: &DefaultKeyedRateLimiter<ClientKey>) {
+        if let Ok(mut last) = self.last_sweep.lock()
+            && last.elapsed() >= SWEEP_EVERY
+        {
+            *last = Instant::now();
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+impl std::fmt::Debug for TipRateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the keys: they are client addresses.
+        f.write_str("TipRateLimiter")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Submission
+// ---------------------------------------------------------------------------------------------
+
+/// Characters of tracking codes (as in the demo data): no 0/O or 1/I, which citizens misread
+/// over the phone.
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+/// Four groups of four characters: 80 random bits, so a code cannot be guessed and
+/// `tipStatus` cannot be used to enumerate tips.
+const CODE_GROUPS: usize = 4;
+
+/// A fresh tracking code, `TB-XXXX-XXXX-XXXX-XXXX`, from the operating system–seeded CSPRNG.
+pub fn new_tracking_code() -> String {
+    let mut rng = rand::rng();
+    let mut code = String::from("TB");
+    for _ in 0..CODE_GROUPS {
+        code.push('-');
+        for _ in 0..4 {
+            code.push(char::from(
+                CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())],
+            ));
+        }
+    }
+    code
+}
+
+/// What a citizen typed, as received.
+pub struct TipSubmission {
+    pub channel: TipChannel,
+    pub content: String,
+    pub reporter_name: Option<String>,
+    pub reporter_contact: Option<String>,
+}
+
+/// A submission that passed validation (still in clear).
+pub struct ValidTip {
+    pub channel: TipChannel,
+    pub content: String,
+    pub reporter_name: Option<String>,
+    pub reporter_contact: Option<String>,
+}
+
+impl ValidTip {
+    /// Names of the informant fields given (for the audit event; never the values).
+    pub fn restricted_fields(&self) -> Vec<&'static str> {
+        let mut f = vec![];
+        if self.reporter_name.is_some() {
+            f.push("reporterName");
+        }
+        if self.reporter_contact.is_some() {
+            f.push("reporterContact");
+        }
+        f
+    }
+}
+
+const NAME_MAX_CHARS: usize = 200;
+const CONTACT_MAX_CHARS: usize = 254;
+
+/// Refuses control characters (other than line breaks and tabs in free text): PostgreSQL
+/// cannot store NUL, and nothing a person types needs the others.
+fn no_controls(field: &str, v: &str, multiline: bool) -> AppResult<()> {
+    let bad = v
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
+    if bad {
+        Err(AppError::bad_input(format!(
+            "`{field}` contains control characters"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+fn is_email(v: &str) -> bool {
+    let Some((local, domain)) = v.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !v.chars().any(char::is_whitespace)
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+fn is_phone(v: &str) -> bool {
+    let body = v.strip_prefix('+').unwrap_or(v);
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    body.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        && (8..=15).contains(&digits)
+}
+
+/// Validates a submission: content non-empty, NFC, at most `max_bytes` bytes; the reporter's
+/// name and contact sane (a phone number or an email address); and, for an anonymous sender,
+/// the online form as channel (hotline, email, walk-in and press tips are entered by staff,
+/// who sign in). Messages name the field, never echo it.
+pub fn validate(tip: TipSubmission, anonymous: bool, max_bytes: usize) -> AppResult<ValidTip> {
+    if anonymous && tip.channel != TipChannel::OnlineForm {
+        return Err(AppError::bad_input(
+            "a tip sent without signing in comes through the online form: `channel` must be ONLINE_FORM",
+        ));
+    }
+    let content = nfc(&tip.content);
+    if content.is_empty() {
+        return Err(AppError::bad_input("`content` must not be empty"));
+    }
+    if content.len() > max_bytes {
+        return Err(AppError::bad_input(format!(
+            "`content` is longer than {max_bytes} bytes"
+        )));
+    }
+    no_controls("content", &content, true)?;
+    let reporter_name = match tip.reporter_name.as_deref().map(nfc) {
+        Some(n) if !n.is_empty() => {
+            if n.chars().count() > NAME_MAX_CHARS {
+                return Err(AppError::bad_input(format!(
+                    "`reporterName` is longer than {NAME_MAX_CHARS} characters"
+                )));
+            }
+            no_controls("reporterName", &n, false)?;
+            Some(n)
+        }
+        _ => None,
+    };
+    let reporter_contact = match tip.reporter_contact.as_deref().map(nfc) {
+        Some(c) if !c.is_empty() => {
+            if c.chars().count() > CONTACT_MAX_CHARS {
+                return Err(AppError::bad_input(format!(
+                    "`reporterContact` is longer than {CONTACT_MAX_CHARS} characters"
+                )));
+            }
+            no_controls("reporterContact", &c, false)?;
+            if !(is_phone(&c) || is_email(&c)) {
+                return Err(AppError::bad_input(
+                    "`reporterContact` must be a phone number (8 to 15 digits) or an email address",
+                ));
+            }
+            Some(c)
+        }
+        _ => None,
+    };
+    Ok(ValidTip {
+        channel: tip.channel,
+        content,
+        reporter_name,
+        reporter_contact,
+    })
+}
+
+/// Stores a validated tip, encrypting the informant fields first: the database never holds
+/// them in clear.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    key: &DataKey,
+    tip: &ValidTip,
+) -> AppResult<tips::Model> {
+    let reporter_name = tip
+        .reporter_name
+        .as_deref()
+        .map(|v| key.encrypt(v))
+        .transpose()?;
+    let reporter_contact = tip
+        .reporter_contact
+        .as_deref()
+        .map(|v| key.encrypt(v))
+        .transpose()?;
+    // 80 random bits collide practically never; the unique index is the final guard.
+    let mut code = new_tracking_code();
+    for _ in 0..3 {
+        if by_tracking_code(conn, &code).await?.is_none() {
+            break;
+        }
+        code = new_tracking_code();
+    }
+    let now = chrono::Utc::now();
+    let am = tips::ActiveModel {
+        tracking_code: Set(code),
+        received_at: Set(now),
+        channel: Set(tip.channel.as_str().into()),
+        content: Set(tip.content.clone()),
+        reporter_name: Set(reporter_name),
+        reporter_contact: Set(reporter_contact),
+        assigned_agency_id: Set(None),
+        status: Set(TipStatus::New.as_str().into()),
+        case_id: Set(None),
+        dismissal_reason: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    Ok(am.insert(conn).await?)
+}
+
+pub async fn by_tracking_code<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+) -> AppResult<Option<tips::Model>> {
+    Ok(tips::Entity::find()
+        .filter(tips::Column::TrackingCode.eq(code))
+        .one(conn)
+        .await?)
+}
+
+/// The public lookup: a tracking code as typed (spaces and case forgiven) → the tip, or
+/// `NOT_FOUND`.
+pub async fn track<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult<tips::Model> {
+    let code = code.trim().to_uppercase();
+    let not_found = || AppError::NotFound("no tip has this tracking code".into());
+    if code.is_empty() || code.len() > 64 {
+        return Err(not_found());
+    }
+    by_tracking_code(conn, &code).await?.ok_or_else(not_found)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff workflow
+// ---------------------------------------------------------------------------------------------
+
+/// The tip lifecycle: new → forwarded; forwarded → verifying | dismissed (or forwarded again,
+/// by the standing office); verifying → linked to a case | dismissed.
+pub fn allowed_next(from: TipStatus) -> &'static [TipStatus] {
+    use TipStatus::*;
+    match from {
+        New => &[Forwarded],
+        Forwarded => &[Forwarded, Verifying, Dismissed],
+        Verifying => &[LinkedToCase, Dismissed],
+        LinkedToCase | Dismissed => &[],
+    }
+}
+
+pub fn check_transition(from: TipStatus, to: TipStatus) -> AppResult<()> {
+    if allowed_next(from).contains(&to) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "a tip cannot go from {} to {}",
+            from.as_str().to_uppercase(),
+            to.as_str().to_uppercase()
+        )))
+    }
+}
+
+/// The tip, if the viewer may read it (else `NOT_FOUND`, so scope cannot be probed), checked
+/// against the version the client read (stale → `CONFLICT` before any other judgement, so a
+/// client racing a colleague learns to reload rather than that its move is illegal).
+pub async fn load_for_write<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    id: i64,
+    version: i32,
+) -> AppResult<tips::Model> {
+    let scope = tip_scope(viewer)?;
+    let tip = tips::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|t| match scope {
+            TipScope::All => true,
+            TipScope::AssignedTo(a) => t.assigned_agency_id == Some(a),
+        })
+        .ok_or_else(|| AppError::NotFound("no such tip".into()))?;
+    if tip.version != version {
+        return Err(AppError::Conflict(format!(
+            "tip {id} was changed by someone else (expected version {version}); reload and retry"
+        )));
+    }
+    Ok(tip)
+}
+
+pub fn not_archived(tip: &tips::Model) -> AppResult<()> {
+    if tip.archived_at.is_some() {
+        Err(AppError::bad_input("the tip is archived; restore it first"))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn status(tip: &tips::Model) -> AppResult<TipStatus> {
+    TipStatus::from_db(&tip.status)
+}
+
+/// Forwarding: the standing office triages, and the police may pass on what reaches them.
+pub fn check_forwarder(viewer: &Viewer) -> AppResult<()> {
+    match viewer.role {
+        Role::StandingOffice | Role::Police => Ok(()),
+        _ => Err(AppError::forbidden(
+            "only the standing office or the police forward tips",
+        )),
+    }
+}
+
+/// A re-forward (forwarded → forwarded) is the standing office's correction of its triage.
+pub fn check_reforward(viewer: &Viewer, from: TipStatus) -> AppResult<()> {
+    if from == TipStatus::Forwarded && viewer.role != Role::StandingOffice {
+        Err(AppError::forbidden(
+            "only the standing office forwards a tip again",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The agency a tip may be forwarded to: one whose officers can read tips (not the press, a
+/// commune committee or the provincial leadership, which read no tip content), and not the
+/// one it is already with.
+pub async fn forward_target<C: ConnectionTrait>(
+    conn: &C,
+    tip: &tips::Model,
+    code: &str,
+) -> AppResult<agencies::Model> {
+    let a = crate::cases::write::agency_by_code(conn, code).await?;
+    let kind = AgencyKind::parse(&a.kind);
+    if matches!(
+        kind,
+        Some(AgencyKind::Press | AgencyKind::Commune | AgencyKind::ProvincialLeadership)
+    ) {
+        return Err(AppError::bad_input(format!(
+            "`{code}` does not handle tips; forward to a member agency"
+        )));
+    }
+    if tip.assigned_agency_id == Some(a.id) {
+        return Err(AppError::bad_input(format!(
+            "the tip is already assigned to `{code}`"
+        )));
+    }
+    Ok(a)
+}
+
+/// Is the viewer an officer of the agency the tip is assigned to?
+pub fn is_assigned_agency(viewer: &Viewer, tip: &tips::Model) -> bool {
+    matches!(viewer.role, Role::Police | Role::Customs | Role::Officer)
+        && viewer.agency_id.is_some()
+        && viewer.agency_id == tip.assigned_agency_id
+}
+
+pub fn check_assigned_agency(viewer: &Viewer, tip: &tips::Model) -> AppResult<()> {
+    if is_assigned_agency(viewer, tip) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the agency the tip is assigned to does this",
+        ))
+    }
+}
+
+pub fn check_dismisser(viewer: &Viewer, tip: &tips::Model) -> AppResult<()> {
+    if viewer.role == Role::StandingOffice || is_assigned_agency(viewer, tip) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the agency the tip is assigned to or the standing office dismisses it",
+        ))
+    }
+}
+
+pub fn check_archiver(viewer: &Viewer) -> AppResult<()> {
+    if viewer.role == Role::StandingOffice {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the standing office archives or restores tips",
+        ))
+    }
+}
+
+/// The case a tip is linked to: it must exist, not be archived, and be one the viewer may read.
+pub async fn case_for_link<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    case_id: i64,
+) -> AppResult<cases::Model> {
+    let scope = case_scope(viewer)?;
+    cases::Entity::find_by_id(case_id)
+        .one(conn)
+        .await?
+        .filter(|c| {
+            c.archived_at.is_none()
+                && match scope {
+                    CaseScope::All => true,
+                    CaseScope::Commune(cid) => c.commune_id == Some(cid),
+                }
+        })
+        .ok_or_else(|| AppError::NotFound("no such case".into()))
+}
+
+/// The changes every workflow step makes besides its own: the new status and the time.
+pub fn step(to: TipStatus) -> tips::ActiveModel {
+    tips::ActiveModel {
+        status: Set(to.as_str().into()),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+}
+
+pub async fn reload<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<tips::Model> {
+    tips::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such tip".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(channel: TipChannel, content: &str, contact: Option<&str>) -> TipSubmission {
+        TipSubmission {
+            channel,
+            content: content.into(),
+            reporter_name: None,
+            reporter_contact: contact.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn tracking_codes_are_long_and_from_the_alphabet() {
+        let a = new_tracking_code();
+        assert_eq!(a.len(), 3 + CODE_GROUPS * 5 - 1);
+        assert!(a.starts_with("TB-"));
+        assert!(
+            a[3..]
+                .bytes()
+                .all(|b| b == b'-' || CODE_ALPHABET.contains(&b))
+        );
+        assert_ne!(a, new_tracking_code());
+    }
+
+    #[test]
+    fn contacts() {
+        for ok in [
+            "0912345678",
+            "+84 912 345 678",
+            "091.234.5678",
+            "hoa@example.vn",
+        ] {
+            assert!(
+                validate(sub(TipChannel::OnlineForm, "x", Some(ok)), true, 100).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "12345",
+            "abc",
+            "a@b",
+            "@x.vn",
+            "09123 45678 9999 9999",
+            "x@y..vn",
+        ] {
+            assert!(
+                validate(sub(TipChannel::OnlineForm, "x", Some(bad)), true, 100).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn content_limits_and_channel() {
+        assert!(validate(sub(TipChannel::OnlineForm, "  ", None), true, 100).is_err());
+        assert!(validate(sub(TipChannel::OnlineForm, "ả", None), true, 1).is_err());
+        assert!(validate(sub(TipChannel::OnlineForm, "a\0b", None), true, 100).is_err());
+        assert!(validate(sub(TipChannel::Hotline, "x", None), true, 100).is_err());
+        assert!(validate(sub(TipChannel::Hotline, "x", None), false, 100).is_ok());
+        // NFC: a decomposed "ả" (a + combining hook) is stored precomposed.
+        let t = validate(sub(TipChannel::OnlineForm, "a\u{309}", None), true, 100).unwrap();
+        assert_eq!(t.content, "ả");
+    }
+
+    #[test]
+    fn status_machine() {
+        use TipStatus::*;
+        assert!(check_transition(New, Forwarded).is_ok());
+        assert!(check_transition(Forwarded, Forwarded).is_ok());
+        assert!(check_transition(New, Verifying).is_err());
+        assert!(check_transition(Verifying, Forwarded).is_err());
+        assert!(check_transition(Dismissed, Forwarded).is_err());
+        assert!(check_transition(LinkedToCase, Dismissed).is_err());
+    }
+
+    #[test]
+    fn rate_limit_keys_and_counts() {
+        let l = TipRateLimiter::new(2);
+        let k = ClientKey::Address("10.0.0.1".parse().unwrap());
+        assert!(l.check(&k).is_ok());
+        assert!(l.check(&k).is_ok());
+        assert!(l.check(&k).is_err());
+        assert!(
+            l.check(&ClientKey::Address("10.0.0.2".parse().unwrap()))
+                .is_ok()
+        );
+        assert!(TipRateLimiter::new(0).check(&k).is_ok());
+    }
+}

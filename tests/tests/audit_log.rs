@@ -1,0 +1,466 @@
+//! The audit log: every write and every read of restricted data leaves an event naming who,
+//! what and which request; only the administrator reads it; nothing, not even a direct SQL
+//! statement, alters or removes an event.
+
+use api::auth::Role;
+use hub389_tests::{TestApp, error_codes};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
+use serde_json::{Value, json};
+
+const EVENTS: &str = r#"query($first: Int, $after: String, $filter: AuditFilter) {
+  auditEvents(first: $first, after: $after, filter: $filter) {
+    nodes { id occurredAt subject role agencyCode operation entity entityIds restrictedFields requestId }
+    pageInfo { hasNextPage endCursor }
+    totalCount } }"#;
+
+/// A token with its own subject, so events can be told apart by who caused them.
+fn signed(
+    app: &TestApp,
+    sub: &str,
+    role: Role,
+    agency: Option<&str>,
+    commune: Option<&str>,
+) -> String {
+    app.keys
+        .sign(sub, role, agency, commune, chrono::Duration::hours(1))
+        .expect("sign")
+}
+
+fn admin(app: &TestApp) -> String {
+    signed(app, "admin-auditor", Role::Admin, None, None)
+}
+
+async fn events(app: &TestApp, filter: Value) -> Vec<Value> {
+    let r = app
+        .gql(
+            Some(&admin(app)),
+            EVENTS,
+            json!({ "first": 100, "filter": filter }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["auditEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn count(app: &TestApp) -> u64 {
+    entity::audit_events::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn create_campaign(app: &TestApp, token: &str, code: &str) -> String {
+    let r = app
+        .gql(
+            Some(token),
+            r#"mutation($input: NewCampaignInput!) { createCampaign(input: $input) { id } }"#,
+            json!({ "input": {
+                "code": code, "name": format!("Đợt {code}"), "startsOn": "2026-07-01",
+                "endsOn": "2026-07-31", "focusCommodityGroups": ["SUGAR"],
+                "focusViolationTypes": ["SMUGGLING"],
+            } }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["createCampaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_mutation_writes_an_event_naming_who_what_and_the_request() {
+    let app = TestApp::spawn().await;
+    let token = signed(
+        &app,
+        "so-nguyen-thu",
+        Role::StandingOffice,
+        Some("QLTT"),
+        None,
+    );
+    let before = count(&app).await;
+    let resp = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&token)
+        .json(&json!({
+            "query": r#"mutation($input: NewDirectiveInput!) { registerDirective(input: $input) { id } }"#,
+            "variables": { "input": {
+                "symbol": "77/KH-UBND", "issuerName": "Ủy ban nhân dân tỉnh Lạng Sơn",
+                "issuedOn": "2026-06-10", "title": "Kế hoạch kiểm tra thị trường dịp Tết Trung thu",
+            } },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let request_id = resp
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("x-request-id header")
+        .to_string();
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+    let id = body["data"]["registerDirective"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        count(&app).await,
+        before + 1,
+        "one event, in the write's transaction"
+    );
+
+    let found = events(&app, json!({ "subject": "so-nguyen-thu" })).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let e = &found[0];
+    assert_eq!(e["subject"], "so-nguyen-thu");
+    assert_eq!(e["role"], "standing_office");
+    assert_eq!(e["agencyCode"], "QLTT");
+    assert_eq!(e["operation"], "registerDirective");
+    assert_eq!(e["entity"], "directive");
+    assert_eq!(strings(&e["entityIds"]), [id]);
+    assert_eq!(e["restrictedFields"], json!([]));
+    assert_eq!(e["requestId"], request_id.as_str());
+    assert!(e["occurredAt"].is_string());
+
+    // A refused write leaves no event.
+    let before = count(&app).await;
+    let r = app
+        .gql(
+            Some(&token),
+            r#"mutation { registerDirective(input: { symbol: "77/KH-UBND", issuerName: "x", issuedOn: "2026-06-11", title: "x" }) { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(count(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_police_read_of_subjects_writes_a_read_event_naming_fields_and_cases() {
+    let app = TestApp::spawn().await;
+    let police = signed(&app, "police-reader", Role::Police, Some("CA"), None);
+    let r = app
+        .gql(
+            Some(&police),
+            "{ cases(first: 5) { nodes { id subjects { fullName idNumber } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
+    let read: Vec<String> = nodes
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    let with_subjects: Vec<String> = nodes
+        .iter()
+        .filter(|n| !n["subjects"].as_array().unwrap().is_empty())
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!with_subjects.is_empty(), "the demo data has subjects: {r}");
+
+    let found = events(
+        &app,
+        json!({ "subject": "police-reader", "operation": "read" }),
+    )
+    .await;
+    let subject_reads: Vec<&Value> = found
+        .iter()
+        .filter(|e| {
+            strings(&e["restrictedFields"])
+                .iter()
+                .any(|f| f.starts_with("subjects"))
+        })
+        .collect();
+    assert_eq!(
+        subject_reads.len(),
+        1,
+        "one read event for the request: {found:?}"
+    );
+    let e = subject_reads[0];
+    assert_eq!(e["role"], "police");
+    assert_eq!(e["agencyCode"], "CA");
+    assert!(e["requestId"].is_string());
+    let ids = strings(&e["entityIds"]);
+    for id in &with_subjects {
+        assert!(
+            ids.contains(id),
+            "case {id} read with subjects is named: {e}"
+        );
+    }
+    for id in &ids {
+        assert!(read.contains(id), "only cases actually read are named: {e}");
+    }
+    // Names of fields, never their values.
+    let text = e.to_string();
+    for n in nodes {
+        for s in n["subjects"].as_array().unwrap() {
+            assert!(!text.contains(s["fullName"].as_str().unwrap()), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_customs_read_of_hs_codes_is_audited_too() {
+    let app = TestApp::spawn().await;
+    let customs = signed(&app, "customs-reader", Role::Customs, Some("HQ"), None);
+    let r = app
+        .gql(
+            Some(&customs),
+            "{ cases(first: 20) { nodes { id seizures { hsCode } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let read: Vec<String> = r["data"]["cases"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| !n["seizures"].as_array().unwrap().is_empty())
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!read.is_empty());
+    let found = events(
+        &app,
+        json!({ "subject": "customs-reader", "entity": "case" }),
+    )
+    .await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["operation"], "read");
+    assert!(
+        strings(&found[0]["restrictedFields"])
+            .iter()
+            .any(|f| f.contains("hsCode"))
+    );
+    let ids = strings(&found[0]["entityIds"]);
+    assert!(ids.iter().all(|i| read.contains(i)), "{found:?}");
+}
+
+#[tokio::test]
+async fn a_leader_reading_core_fields_writes_no_read_event() {
+    let app = TestApp::spawn().await;
+    let leader = signed(&app, "leader-reader", Role::Leader, None, None);
+    let before = count(&app).await;
+    let r = app
+        .gql(
+            Some(&leader),
+            r#"{ cases(first: 50) { nodes { id code title status fineAmount goodsValue leadAgency { code }
+                 commune { name } seizures { item quantity unit estimatedValue } } totalCount }
+               directives { symbol tasks { text overdue } } campaigns { code } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(count(&app).await, before, "core reads are not audited");
+    assert!(
+        events(&app, json!({ "subject": "leader-reader" }))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_admin_filters_the_log_by_subject_entity_and_time_and_pages_through_it() {
+    let app = TestApp::spawn().await;
+    let anh = signed(&app, "so-anh", Role::StandingOffice, Some("QLTT"), None);
+    let binh = signed(&app, "so-binh", Role::StandingOffice, Some("QLTT"), None);
+    let mut early = vec![];
+    for i in 0..3 {
+        early.push(create_campaign(&app, &anh, &format!("ANH_EARLY_{i}")).await);
+    }
+    create_campaign(&app, &binh, "BINH_1").await;
+    let cut = chrono::Utc::now();
+    let mut late = vec![];
+    for i in 0..2 {
+        late.push(create_campaign(&app, &anh, &format!("ANH_LATE_{i}")).await);
+    }
+    // A directive by the same person: another entity.
+    let r = app
+        .gql(
+            Some(&anh),
+            r#"mutation { registerDirective(input: { symbol: "78/KH-UBND", issuerName: "UBND tỉnh", issuedOn: "2026-06-10", title: "x" }) { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+
+    let ids_of = |evs: &[Value]| -> Vec<String> {
+        evs.iter()
+            .map(|e| strings(&e["entityIds"]).join(","))
+            .collect()
+    };
+    // By subject and entity, newest first.
+    let anh_campaigns = events(&app, json!({ "subject": "so-anh", "entity": "campaign" })).await;
+    let mut expected: Vec<String> = early.iter().chain(late.iter()).cloned().collect();
+    expected.reverse();
+    assert_eq!(ids_of(&anh_campaigns), expected);
+    let event_ids: Vec<i64> = anh_campaigns
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        event_ids.windows(2).all(|w| w[0] > w[1]),
+        "newest first by id"
+    );
+    assert_eq!(events(&app, json!({ "subject": "so-anh" })).await.len(), 6);
+    assert_eq!(events(&app, json!({ "subject": "so-binh" })).await.len(), 1);
+    assert_eq!(
+        events(
+            &app,
+            json!({ "subject": "so-anh", "operation": "registerDirective" })
+        )
+        .await
+        .len(),
+        1
+    );
+    // By time: from the cut on, and before it.
+    let after_cut = events(
+        &app,
+        json!({ "subject": "so-anh", "entity": "campaign", "from": cut.to_rfc3339() }),
+    )
+    .await;
+    let mut late_rev = late.clone();
+    late_rev.reverse();
+    assert_eq!(ids_of(&after_cut), late_rev);
+    let before_cut = events(&app, json!({ "subject": "so-anh", "to": cut.to_rfc3339() })).await;
+    let mut early_rev = early.clone();
+    early_rev.reverse();
+    assert_eq!(ids_of(&before_cut), early_rev);
+    let r = app
+        .gql(
+            Some(&admin(&app)),
+            EVENTS,
+            json!({ "filter": { "from": cut.to_rfc3339(), "to": (cut - chrono::Duration::hours(1)).to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+
+    // Pages of two: no overlap, no gap, the same order as one page.
+    let mut paged = vec![];
+    let mut after: Option<String> = None;
+    loop {
+        let r = app
+            .gql(
+                Some(&admin(&app)),
+                EVENTS,
+                json!({ "first": 2, "after": after, "filter": { "subject": "so-anh" } }),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let page = &r["data"]["auditEvents"];
+        assert_eq!(page["totalCount"], 6);
+        let nodes = page["nodes"].as_array().unwrap();
+        assert!(nodes.len() <= 2);
+        paged.extend(nodes.iter().map(|n| n["id"].as_str().unwrap().to_string()));
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_string());
+    }
+    let whole: Vec<String> = events(&app, json!({ "subject": "so-anh" }))
+        .await
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paged, whole);
+
+    // Page bounds and cursors are checked.
+    for (first, after) in [
+        (json!(101), Value::Null),
+        (json!(0), Value::Null),
+        (json!(5), json!("bm90IGEgY3Vyc29y")),
+    ] {
+        let r = app
+            .gql(
+                Some(&admin(&app)),
+                EVENTS,
+                json!({ "first": first, "after": after }),
+            )
+            .await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{first} {after}: {r}");
+    }
+}
+
+#[tokio::test]
+async fn only_the_admin_reads_the_audit_log() {
+    let app = TestApp::spawn().await;
+    let who = |role: Role| match role {
+        Role::Admin | Role::Leader => (None, None),
+        Role::StandingOffice => (Some("QLTT"), None),
+        Role::Police => (Some("CA"), None),
+        Role::Customs => (Some("HQ"), None),
+        Role::Officer => (Some("BDBP"), None),
+        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        Role::Press => (Some("BAO_LS"), None),
+    };
+    let introspect = "{ __schema { queryType { fields { name } } } }";
+    for role in Role::ALL {
+        let (agency, commune) = who(role);
+        let token = app.token(role, agency, commune);
+        let r = app.gql(Some(&token), EVENTS, json!({ "first": 5 })).await;
+        let shown = app.gql(Some(&token), introspect, json!({})).await["data"]["__schema"]
+            ["queryType"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "auditEvents");
+        if role == Role::Admin {
+            assert!(r["errors"].is_null(), "{r}");
+            assert!(shown);
+        } else {
+            assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+            assert!(r["data"].is_null() || r["data"]["auditEvents"].is_null());
+            assert!(!shown, "{role:?} introspection shows auditEvents");
+        }
+    }
+    let r = app.gql(None, EVENTS, json!({ "first": 5 })).await;
+    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_alter_or_remove_audit_events() {
+    let app = TestApp::spawn().await;
+    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    create_campaign(&app, &so, "BAT_BIEN").await;
+    let rows = || async {
+        entity::audit_events::Entity::find()
+            .order_by_asc(entity::audit_events::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap()
+    };
+    let before = rows().await;
+    assert!(!before.is_empty());
+    let update = app
+        .db
+        .execute_unprepared("UPDATE audit_events SET subject='x'")
+        .await;
+    assert!(update.is_err(), "UPDATE must fail: {update:?}");
+    let delete = app.db.execute_unprepared("DELETE FROM audit_events").await;
+    assert!(delete.is_err(), "DELETE must fail: {delete:?}");
+    let one = app
+        .db
+        .execute_unprepared(&format!(
+            "DELETE FROM audit_events WHERE id = {}",
+            before[0].id
+        ))
+        .await;
+    assert!(one.is_err(), "deleting one event must fail too");
+    assert_eq!(rows().await, before, "every event unchanged");
+    // Appending still works.
+    create_campaign(&app, &so, "BAT_BIEN_2").await;
+    assert_eq!(rows().await.len(), before.len() + 1);
+}

@@ -1,0 +1,411 @@
+//! Recording and progressing cases: happy paths, refusals, the status machine, races,
+//! idempotent retries and failed writes that leave no trace.
+
+use api::auth::Role;
+use hub389_tests::{TestApp, error_codes};
+use serde_json::{Value, json};
+
+const CREATE: &str = r#"mutation($input: NewCaseInput!, $key: String) {
+  createCase(input: $input, idempotencyKey: $key) { id code version status title leadAgency { code } coordinatingAgencies { code } campaigns { code } commune { code } } }"#;
+
+fn new_case(title: &str) -> Value {
+    json!({
+        "title": title,
+        "violationType": "SMUGGLING",
+        "commodityGroup": "FROZEN_FOOD",
+        "channel": "BORDER_TRAIL",
+        "commune": "DONG_DANG",
+        "detectedOn": "2026-11-20",
+        "goodsSummary": "1,2 tấn chân gà đông lạnh không rõ nguồn gốc",
+        "fineAmount": 45000000,
+        "goodsValue": 120000000,
+        "coordinatingAgencies": ["CA"],
+        "campaigns": []
+    })
+}
+
+async fn create(app: &TestApp, token: &str, title: &str) -> Value {
+    let r = app
+        .gql(Some(token), CREATE, json!({ "input": new_case(title) }))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["createCase"].clone()
+}
+
+async fn total(app: &TestApp) -> u64 {
+    let leader = app.token(Role::Leader, None, None);
+    let r = app
+        .gql(
+            Some(&leader),
+            "{ cases(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    r["data"]["cases"]["totalCount"].as_u64().unwrap()
+}
+
+async fn audit_count(app: &TestApp) -> i64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    entity::audit_events::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap() as i64
+}
+
+const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version handledOn } }"#;
+
+#[tokio::test]
+async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
+    let app = TestApp::spawn().await;
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let police = app.token(Role::Police, Some("CA"), None);
+    let case = create(&app, &bdbp, "Vận chuyển chân gà đông lạnh qua đường mòn").await;
+    assert_eq!(case["status"], "DETECTED");
+    assert_eq!(case["leadAgency"]["code"], "BDBP");
+    assert!(case["code"].as_str().unwrap().starts_with("VV-2026-"));
+    let id = case["id"].as_str().unwrap().to_string();
+
+    let r = app
+        .gql(
+            Some(&bdbp),
+            STATUS,
+            json!({ "id": id, "v": 1, "s": "VERIFYING" }),
+        )
+        .await;
+    assert_eq!(r["data"]["changeCaseStatus"]["status"], "VERIFYING", "{r}");
+    let r = app
+        .gql(
+            Some(&bdbp),
+            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status version leadAgency { code } coordinatingAgencies { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let t = &r["data"]["transferCaseToPolice"];
+    assert_eq!(t["status"], "TRANSFERRED_TO_POLICE", "{r}");
+    assert_eq!(t["leadAgency"]["code"], "CA");
+    assert_eq!(t["coordinatingAgencies"][0]["code"], "BDBP");
+    // The border guard no longer leads it; the police now do.
+    let r = app
+        .gql(
+            Some(&bdbp),
+            STATUS,
+            json!({ "id": id, "v": 3, "s": "PROSECUTED" }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    let r = app
+        .gql(
+            Some(&police),
+            STATUS,
+            json!({ "id": id, "v": 3, "s": "PROSECUTED" }),
+        )
+        .await;
+    assert_eq!(r["data"]["changeCaseStatus"]["status"], "PROSECUTED", "{r}");
+    assert!(r["data"]["changeCaseStatus"]["handledOn"].is_string());
+    let r = app
+        .gql(
+            Some(&police),
+            STATUS,
+            json!({ "id": id, "v": 4, "s": "CLOSED" }),
+        )
+        .await;
+    assert_eq!(r["data"]["changeCaseStatus"]["status"], "CLOSED", "{r}");
+}
+
+#[tokio::test]
+async fn illegal_transitions_are_refused_naming_both_states() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let case = create(&app, &qltt, "Kinh doanh mỹ phẩm giả").await;
+    let id = case["id"].as_str().unwrap();
+    for target in [
+        "HANDLED_ADMINISTRATIVELY",
+        "PROSECUTED",
+        "CLOSED",
+        "DROPPED",
+        "DETECTED",
+    ] {
+        let r = app
+            .gql(
+                Some(&qltt),
+                STATUS,
+                json!({ "id": id, "v": 1, "s": target }),
+            )
+            .await;
+        assert_eq!(
+            error_codes(&r),
+            ["BAD_USER_INPUT"],
+            "DETECTED → {target}: {r}"
+        );
+        let msg = r["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains("DETECTED") && msg.contains(target), "{msg}");
+    }
+    // Transfer only via its own mutation, and only from VERIFYING.
+    let r = app
+        .gql(Some(&qltt), "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 1, policeAgency: \"CA\") { status } }", json!({ "id": id }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    // Nothing changed.
+    let r = app
+        .gql(
+            Some(&qltt),
+            "query($id: ID!) { case(id: $id) { status version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r["data"]["case"]["status"], "DETECTED");
+    assert_eq!(r["data"]["case"]["version"], 1);
+}
+
+#[tokio::test]
+async fn writes_are_refused_to_other_agencies_and_roles() {
+    let app = TestApp::spawn().await;
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let id = create(&app, &bdbp, "Buôn lậu thuốc lá điếu").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let update = "mutation($id: ID!) { updateCase(id: $id, version: 1, patch: { title: \"Đổi tên\" }) { title } }";
+    for (role, agency) in [
+        (Role::Officer, Some("QLTT")),
+        (Role::Police, Some("CA")),
+        (Role::Leader, None),
+        (Role::StandingOffice, Some("QLTT")),
+        (Role::Admin, None),
+        (Role::Press, Some("BAO_LS")),
+    ] {
+        let t = app.token(role, agency, None);
+        let r = app.gql(Some(&t), update, json!({ "id": id })).await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+    }
+    let r = app.gql(None, update, json!({ "id": id })).await;
+    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"]);
+    // Leaders, the press and the admin cannot create cases.
+    for (role, agency) in [
+        (Role::Leader, None),
+        (Role::Press, Some("BAO_LS")),
+        (Role::Admin, None),
+    ] {
+        let t = app.token(role, agency, None);
+        let r = app
+            .gql(Some(&t), CREATE, json!({ "input": new_case("x") }))
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}");
+    }
+    // Police data: the police or the lead agency; customs data: customs or the lead agency.
+    let subject = json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Hoàng Văn Tú", "idNumber": "020199001234" });
+    let add_subject = "mutation($id: ID!, $s: SubjectInput!) { addSubject(caseId: $id, input: $s) { id fullName } }";
+    for (role, agency, ok) in [
+        (Role::Officer, "BDBP", true),
+        (Role::Police, "CA", true),
+        (Role::Customs, "HQ", false),
+        (Role::Officer, "QLTT", false),
+    ] {
+        let t = app.token(role, Some(agency), None);
+        let r = app
+            .gql(Some(&t), add_subject, json!({ "id": id, "s": subject }))
+            .await;
+        if ok {
+            assert!(r["errors"].is_null(), "{role:?} {agency}: {r}");
+        } else {
+            assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?} {agency}: {r}");
+            assert!(
+                !r.to_string().contains("020199001234"),
+                "errors never echo restricted data"
+            );
+        }
+    }
+    let record = json!({ "declarationNumber": "105123456789", "declaredOn": "2026-11-01", "regime": "Kinh doanh", "hsCodes": ["2402.20"], "importerTaxCode": "4900123456", "inspectionResult": "Phân luồng đỏ" });
+    let add_record = "mutation($id: ID!, $c: CustomsRecordInput!) { addCustomsRecord(caseId: $id, input: $c) { id hsCodes } }";
+    for (role, agency, ok) in [
+        (Role::Customs, "HQ", true),
+        (Role::Officer, "BDBP", true),
+        (Role::Police, "CA", false),
+        (Role::Officer, "QLTT", false),
+    ] {
+        let t = app.token(role, Some(agency), None);
+        let r = app
+            .gql(Some(&t), add_record, json!({ "id": id, "c": record }))
+            .await;
+        if ok {
+            assert_eq!(r["data"]["addCustomsRecord"]["hsCodes"][0], "240220", "{r}");
+        } else {
+            assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?} {agency}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let before = total(&app).await;
+    let audits = audit_count(&app).await;
+    let mut bad = vec![];
+    for (field, value) in [
+        ("title", json!("   ")),
+        ("detectedOn", json!("2099-01-01")),
+        ("commune", json!("NO_SUCH_COMMUNE")),
+        ("coordinatingAgencies", json!(["NOPE"])),
+        ("coordinatingAgencies", json!(["QLTT"])),
+        ("campaigns", json!(["NOPE"])),
+        ("platform", json!("SHOPEE")),
+        ("fineAmount", json!(-5)),
+    ] {
+        let mut input = new_case("Vụ hợp lệ");
+        input[field] = value;
+        bad.push(input);
+    }
+    for input in bad {
+        let r = app
+            .gql(Some(&qltt), CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{input}: {r}");
+    }
+    assert_eq!(total(&app).await, before, "no half-written case");
+    assert_eq!(
+        audit_count(&app).await,
+        audits,
+        "no audit event for a refused write"
+    );
+}
+
+#[tokio::test]
+async fn retries_with_the_same_idempotency_key_create_nothing_new() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let before = total(&app).await;
+    let vars = json!({ "input": new_case("Sữa bột giả"), "key": "2b9f7d0e-retry-key" });
+    let a = app.gql(Some(&qltt), CREATE, vars.clone()).await;
+    let b = app.gql(Some(&qltt), CREATE, vars).await;
+    assert_eq!(
+        a["data"]["createCase"]["id"], b["data"]["createCase"]["id"],
+        "{a} {b}"
+    );
+    assert_eq!(total(&app).await, before + 1);
+    // The same key for another operation is a conflict.
+    let r = app
+        .gql(
+            Some(&qltt),
+            "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Sữa\", commodityGroup: MILK, quantity: 10, unit: \"thùng\", estimatedValue: 1000 }, idempotencyKey: \"2b9f7d0e-retry-key\") { id } }",
+            json!({ "id": a["data"]["createCase"]["id"] }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"]);
+}
+
+#[tokio::test]
+async fn two_officers_editing_one_case_exactly_one_wins() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let id = create(&app, &qltt, "Hàng giả nhãn hiệu").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let q = "mutation($id: ID!, $t: String!) { updateCase(id: $id, version: 1, patch: { title: $t }) { title version } }";
+    let (a, b) = tokio::join!(
+        app.gql(Some(&qltt), q, json!({ "id": id, "t": "Bản của cán bộ A" })),
+        app.gql(Some(&qltt), q, json!({ "id": id, "t": "Bản của cán bộ B" }))
+    );
+    let codes: Vec<Vec<String>> = vec![error_codes(&a), error_codes(&b)];
+    let winners = codes.iter().filter(|c| c.is_empty()).count();
+    assert_eq!(winners, 1, "{a} {b}");
+    assert!(codes.iter().any(|c| c == &["CONFLICT"]), "{codes:?}");
+    let winner = if codes[0].is_empty() { &a } else { &b };
+    let r = app
+        .gql(
+            Some(&qltt),
+            "query($id: ID!) { case(id: $id) { title version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["case"]["title"],
+        winner["data"]["updateCase"]["title"]
+    );
+    assert_eq!(r["data"]["case"]["version"], 2);
+}
+
+#[tokio::test]
+async fn seizures_need_the_finance_departments_approval_before_destruction() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let id = create(&app, &qltt, "Pháo nổ nhập lậu").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .gql(
+            Some(&qltt),
+            "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Pháo nổ\", commodityGroup: OTHER, quantity: 120.5, unit: \"kg\", estimatedValue: 60000000, hsCode: \"3604.10\" }) { id version disposalStatus hsCode } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let s = &r["data"]["addSeizure"];
+    assert_eq!(s["disposalStatus"], "HELD", "{r}");
+    let sid = s["id"].as_str().unwrap();
+    let destroy = "mutation($id: ID!, $v: Int!) { setDisposalStatus(id: $id, version: $v, status: DESTROYED) { disposalStatus } }";
+    let r = app
+        .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 1 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    let approve = "mutation($id: ID!) { approveDisposal(id: $id, version: 1, approvedOn: \"2026-11-21\", reference: \"512/QĐ-STC\") { version disposalApprovedOn } }";
+    let r = app
+        .gql(
+            Some(&app.token(Role::Officer, Some("QLTT"), None)),
+            approve,
+            json!({ "id": sid }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "only finance approves");
+    let r = app
+        .gql(
+            Some(&app.token(Role::Officer, Some("STC"), None)),
+            approve,
+            json!({ "id": sid }),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["approveDisposal"]["disposalApprovedOn"], "2026-11-21",
+        "{r}"
+    );
+    let r = app
+        .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 2 }))
+        .await;
+    assert_eq!(
+        r["data"]["setDisposalStatus"]["disposalStatus"], "DESTROYED",
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn archived_cases_leave_the_listings_and_come_back_on_restore() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let id = create(&app, &qltt, "Vụ thử lưu trữ Zyxwv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let find = "{ cases(first: 5, search: \"vu thu luu tru zyxwv\") { totalCount } }";
+    assert_eq!(
+        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        1
+    );
+    let arch = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseArchived(id: $id, version: $v, archived: $a) { version } }";
+    let r = app
+        .gql(Some(&qltt), arch, json!({ "id": id, "v": 1, "a": true }))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(
+        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        0
+    );
+    let r = app
+        .gql(Some(&qltt), arch, json!({ "id": id, "v": 2, "a": false }))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(
+        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        1
+    );
+}

@@ -1,0 +1,862 @@
+//! Directives, tasks and campaigns written by the standing office, progress reported by the
+//! agencies on their tasks, and reference data written by the administrator.
+
+use api::auth::Role;
+use hub389_tests::{TestApp, error_codes};
+use serde_json::{Value, json};
+
+const REGISTER: &str = r#"mutation($input: NewDirectiveInput!, $key: String) {
+  registerDirective(input: $input, idempotencyKey: $key) {
+    id symbol number type issuer draftingUnit year version validFrom validUntil
+    cites { symbol } citedBy { symbol } } }"#;
+
+const DIRECTIVE: &str = r#"query($id: ID!) { directive(id: $id) {
+  id symbol version archivedAt cites { symbol } citedBy { symbol } } }"#;
+
+const ASSIGN: &str = r#"mutation($input: NewTaskInput!, $key: String) {
+  assignTask(input: $input, idempotencyKey: $key) {
+    id version status dueOn recurrenceDay nextDueOn overdue completedOn
+    leadAgency { code } coordinatingAgencies { code } directive { symbol } } }"#;
+
+const POST: &str = r#"mutation($id: ID!, $note: String!, $p: Int) {
+  postTaskUpdate(taskId: $id, note: $note, progressPercent: $p) {
+    id version status updates { agency { code } note progressPercent } } }"#;
+
+const COMPLETE: &str = r#"mutation($id: ID!, $v: Int!, $on: NaiveDate) {
+  completeTask(id: $id, version: $v, completedOn: $on) {
+    id version status completedOn overdue daysLate } }"#;
+
+const CREATE_CAMPAIGN: &str = r#"mutation($input: NewCampaignInput!) {
+  createCampaign(input: $input) { id code name version startsOn endsOn directive { symbol }
+    focusCommodityGroups focusViolationTypes } }"#;
+
+fn so(app: &TestApp) -> String {
+    app.token(Role::StandingOffice, Some("QLTT"), None)
+}
+
+/// (agency, commune) used for each role's token.
+fn who(role: Role) -> (Option<&'static str>, Option<&'static str>) {
+    match role {
+        Role::Admin | Role::Leader => (None, None),
+        Role::StandingOffice => (Some("QLTT"), None),
+        Role::Police => (Some("CA"), None),
+        Role::Customs => (Some("HQ"), None),
+        Role::Officer => (Some("BDBP"), None),
+        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        Role::Press => (Some("BAO_LS"), None),
+    }
+}
+
+fn ok<'a>(r: &'a Value, field: &str) -> &'a Value {
+    assert!(r["errors"].is_null(), "{field}: {r}");
+    &r["data"][field]
+}
+
+async fn directive_id(app: &TestApp, symbol: &str) -> String {
+    let r = app
+        .gql(
+            Some(&so(app)),
+            "{ directives(includeArchived: true) { id symbol } }",
+            json!({}),
+        )
+        .await;
+    ok(&r, "directives")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["symbol"] == symbol)
+        .unwrap_or_else(|| panic!("seeded {symbol}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn directive_count(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    entity::directives::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+fn symbols(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["symbol"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_directive_is_registered_with_its_citations_read_both_ways() {
+    let app = TestApp::spawn().await;
+    let so = so(&app);
+    let cd38 = directive_id(&app, "38/CĐ-TTg").await;
+    let ct13 = directive_id(&app, "13/CT-TTg").await;
+    let input = json!({
+        "symbol": "45/KH-UBND",
+        "issuerName": "Ủy ban nhân dân tỉnh Lạng Sơn",
+        "issuedOn": "2026-05-12",
+        "title": "Kế hoạch cao điểm đấu tranh với hàng giả, xâm phạm quyền sở hữu trí tuệ",
+        "validFrom": "2026-05-12",
+        "validUntil": "2026-05-30",
+        "cites": [cd38, ct13],
+    });
+    let r = app
+        .gql(
+            Some(&so),
+            REGISTER,
+            json!({ "input": input, "key": "register-kh45-2026" }),
+        )
+        .await;
+    let d = ok(&r, "registerDirective").clone();
+    assert_eq!(d["number"], 45);
+    assert_eq!(d["type"], "PLAN");
+    assert_eq!(d["issuer"], "UBND");
+    assert_eq!(d["draftingUnit"], Value::Null);
+    assert_eq!(d["year"], 2026);
+    assert_eq!(d["version"], 1);
+    let mut cites = symbols(&d["cites"]);
+    cites.sort();
+    assert_eq!(cites, ["13/CT-TTg", "38/CĐ-TTg"]);
+    let id = d["id"].as_str().unwrap().to_string();
+
+    // The other way: the cited directives list it under citedBy, also for another reader.
+    let police = app.token(Role::Police, Some("CA"), None);
+    for cited in [&cd38, &ct13] {
+        let r = app
+            .gql(Some(&police), DIRECTIVE, json!({ "id": cited }))
+            .await;
+        assert!(
+            symbols(&ok(&r, "directive")["citedBy"]).contains(&"45/KH-UBND".to_string()),
+            "{r}"
+        );
+    }
+
+    // A retry with the same key returns the same directive and registers nothing more.
+    let before = directive_count(&app).await;
+    let r = app
+        .gql(
+            Some(&so),
+            REGISTER,
+            json!({ "input": input, "key": "register-kh45-2026" }),
+        )
+        .await;
+    assert_eq!(ok(&r, "registerDirective")["id"], id.as_str());
+    assert_eq!(directive_count(&app).await, before);
+
+    // A công văn: issuer and drafting unit, no type abbreviation.
+    let r = app
+        .gql(
+            Some(&so),
+            REGISTER,
+            json!({ "input": {
+                "symbol": "1234/UBND-KTTH",
+                "issuerName": "Ủy ban nhân dân tỉnh Lạng Sơn",
+                "issuedOn": "2026-06-02",
+                "title": "Về việc triển khai Kế hoạch 45/KH-UBND",
+                "cites": [id],
+            } }),
+        )
+        .await;
+    let cv = ok(&r, "registerDirective");
+    assert_eq!(cv["type"], "OFFICIAL_LETTER");
+    assert_eq!(cv["issuer"], "UBND");
+    assert_eq!(cv["draftingUnit"], "KTTH");
+    assert_eq!(symbols(&cv["cites"]), ["45/KH-UBND"]);
+    let r = app.gql(Some(&so), DIRECTIVE, json!({ "id": id })).await;
+    assert_eq!(symbols(&ok(&r, "directive")["citedBy"]), ["1234/UBND-KTTH"]);
+
+    // Updating replaces the citations (and bumps the version).
+    let r = app
+        .gql(
+            Some(&so),
+            r#"mutation($id: ID!, $v: Int!, $input: DirectivePatch!) {
+              updateDirective(id: $id, version: $v, input: $input) { version cites { symbol } validUntil } }"#,
+            json!({ "id": id, "v": 1, "input": { "cites": [cd38], "validUntil": null } }),
+        )
+        .await;
+    let u = ok(&r, "updateDirective");
+    assert_eq!(u["version"], 2);
+    assert_eq!(symbols(&u["cites"]), ["38/CĐ-TTg"]);
+    assert_eq!(u["validUntil"], Value::Null);
+    let r = app.gql(Some(&so), DIRECTIVE, json!({ "id": ct13 })).await;
+    assert!(!symbols(&ok(&r, "directive")["citedBy"]).contains(&"45/KH-UBND".to_string()));
+}
+
+#[tokio::test]
+async fn malformed_duplicate_and_impossible_directives_are_refused() {
+    let app = TestApp::spawn().await;
+    let so = so(&app);
+    let before = directive_count(&app).await;
+    let base = |symbol: &str, issued: &str| {
+        json!({ "input": {
+            "symbol": symbol,
+            "issuerName": "Thủ tướng Chính phủ",
+            "issuedOn": issued,
+            "title": "Công điện về cao điểm",
+        } })
+    };
+    for bad in [
+        "KH-UBND/45",
+        "45/KH",
+        "45 /KH-UBND",
+        "số 45/KH-UBND",
+        "45/CD-TTg",
+        "x/TB-VPCP",
+    ] {
+        let r = app.gql(Some(&so), REGISTER, base(bad, "2026-05-12")).await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{bad}: {r}");
+        let msg = r["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("341/TB-VPCP"),
+            "{bad}: the message shows the form: {msg}"
+        );
+    }
+    // Issuer, year, number and type already registered.
+    let r = app
+        .gql(Some(&so), REGISTER, base("38/CĐ-TTg", "2026-05-20"))
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    // The year written in a symbol must be the year of issue.
+    let r = app
+        .gql(Some(&so), REGISTER, base("21/2016/QĐ-TTg", "2017-01-05"))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // Not issued in the future.
+    let r = app
+        .gql(Some(&so), REGISTER, base("39/CĐ-TTg", "2099-01-01"))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // A directive cannot cite one issued after it.
+    let cd38 = directive_id(&app, "38/CĐ-TTg").await;
+    let mut input = base("7/CĐ-TTg", "2026-01-10");
+    input["input"]["cites"] = json!([cd38]);
+    let r = app.gql(Some(&so), REGISTER, input).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // Nor one that does not exist.
+    let mut input = base("8/CĐ-TTg", "2026-01-10");
+    input["input"]["cites"] = json!(["999999"]);
+    let r = app.gql(Some(&so), REGISTER, input).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(
+        directive_count(&app).await,
+        before,
+        "nothing refused was stored"
+    );
+
+    // Numbers restart each year: 38/CĐ-TTg of 2025 is another document.
+    let r = app
+        .gql(Some(&so), REGISTER, base("38/CĐ-TTg", "2025-03-14"))
+        .await;
+    assert_eq!(ok(&r, "registerDirective")["year"], 2025);
+    assert_eq!(directive_count(&app).await, before + 1);
+}
+
+#[tokio::test]
+async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lead() {
+    let app = TestApp::spawn().await;
+    let so = so(&app);
+    let cd38 = directive_id(&app, "38/CĐ-TTg").await;
+    // "chậm nhất ngày 22/5/2026": already past today, so overdue from the start.
+    let r = app
+        .gql(
+            Some(&so),
+            ASSIGN,
+            json!({ "input": {
+                "directive": cd38,
+                "text": "Báo cáo kết quả đợt cao điểm chống hàng giả, xâm phạm quyền sở hữu trí tuệ",
+                "leadAgency": "BDBP",
+                "coordinatingAgencies": ["CA", "HQ", "CA"],
+                "dueOn": "2026-05-22",
+            } }),
+        )
+        .await;
+    let t = ok(&r, "assignTask").clone();
+    assert_eq!(t["status"], "OPEN");
+    assert_eq!(t["dueOn"], "2026-05-22");
+    assert_eq!(t["recurrenceDay"], Value::Null);
+    assert_eq!(t["overdue"], true, "due 22/5/2026 and not done");
+    assert_eq!(t["leadAgency"]["code"], "BDBP");
+    assert_eq!(t["directive"]["symbol"], "38/CĐ-TTg");
+    let mut coord: Vec<&str> = t["coordinatingAgencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    coord.sort();
+    assert_eq!(coord, ["CA", "HQ"]);
+    let id = t["id"].as_str().unwrap().to_string();
+
+    // The lead agency reports: the task is now in progress.
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let r = app
+        .gql(
+            Some(&bdbp),
+            POST,
+            json!({ "id": id, "note": "Đã kiểm tra 12 cơ sở", "p": 40 }),
+        )
+        .await;
+    let u = ok(&r, "postTaskUpdate");
+    assert_eq!(u["status"], "IN_PROGRESS");
+    assert_eq!(u["version"], 2);
+    // A coordinating agency reports too.
+    let police = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .gql(
+            Some(&police),
+            POST,
+            json!({ "id": id, "note": "Phối hợp xác minh 2 vụ" }),
+        )
+        .await;
+    let updates = ok(&r, "postTaskUpdate")["updates"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[0]["agency"]["code"], "BDBP");
+    assert_eq!(updates[0]["progressPercent"], 40);
+    assert_eq!(updates[1]["agency"]["code"], "CA");
+
+    // Unrelated agencies, and roles without an agency of the task, may not.
+    for (role, agency, commune) in [
+        (Role::Officer, Some("STC"), None),
+        (Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        (Role::Leader, None, None),
+        (Role::Press, Some("BAO_LS"), None),
+    ] {
+        let token = app.token(role, agency, commune);
+        let r = app
+            .gql(Some(&token), POST, json!({ "id": id, "note": "x" }))
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?} {agency:?}: {r}");
+    }
+    let r = app
+        .gql(
+            Some(&bdbp),
+            POST,
+            json!({ "id": id, "note": "x", "p": 101 }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+
+    // Still overdue while open, in every reader's list of overdue tasks.
+    let leader = app.token(Role::Leader, None, None);
+    let overdue_ids = |r: &Value| -> Vec<String> {
+        r["data"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let q = "{ tasks(filter: { overdue: true }) { id } }";
+    assert!(overdue_ids(&app.gql(Some(&leader), q, json!({})).await).contains(&id));
+
+    // Only the lead completes; a coordinator may not; a stale version conflicts; no future date.
+    let r = app
+        .gql(Some(&police), COMPLETE, json!({ "id": id, "v": 2 }))
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = app
+        .gql(Some(&bdbp), COMPLETE, json!({ "id": id, "v": 1 }))
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    let tomorrow = api::time::today() + chrono::Duration::days(1);
+    let r = app
+        .gql(
+            Some(&bdbp),
+            COMPLETE,
+            json!({ "id": id, "v": 2, "on": tomorrow.to_string() }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(Some(&bdbp), COMPLETE, json!({ "id": id, "v": 2 }))
+        .await;
+    let done = ok(&r, "completeTask");
+    assert_eq!(done["status"], "DONE");
+    assert_eq!(done["completedOn"], api::time::today().to_string());
+    assert_eq!(done["overdue"], false, "done is no longer overdue");
+    assert!(done["daysLate"].as_i64().unwrap() > 0, "but it was late");
+    assert!(!overdue_ids(&app.gql(Some(&leader), q, json!({})).await).contains(&id));
+    // Done is done: no second completion, no more reports.
+    let r = app
+        .gql(Some(&bdbp), COMPLETE, json!({ "id": id, "v": 3 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(Some(&bdbp), POST, json!({ "id": id, "note": "x" }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
+
+#[tokio::test]
+async fn a_task_has_a_deadline_or_a_monthly_day_but_not_both() {
+    let app = TestApp::spawn().await;
+    let so = so(&app);
+    let cd38 = directive_id(&app, "38/CĐ-TTg").await;
+    let input = |due: Value, day: Value| {
+        json!({ "input": {
+            "directive": cd38, "text": "Báo cáo tháng", "leadAgency": "HQ",
+            "dueOn": due, "recurrenceDay": day,
+        } })
+    };
+    for (due, day) in [
+        (json!("2026-06-30"), json!(17)),
+        (Value::Null, Value::Null),
+        (Value::Null, json!(0)),
+        (Value::Null, json!(29)),
+        (json!("2026-01-01"), Value::Null), // before the directive was issued
+    ] {
+        let r = app
+            .gql(Some(&so), ASSIGN, input(due.clone(), day.clone()))
+            .await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{due} {day}: {r}");
+    }
+    let r = app
+        .gql(Some(&so), ASSIGN, input(Value::Null, json!(17)))
+        .await;
+    let t = ok(&r, "assignTask");
+    assert_eq!(t["recurrenceDay"], 17);
+    assert_eq!(t["overdue"], false);
+    assert!(t["nextDueOn"].as_str().unwrap().ends_with("-17"));
+    // An unknown agency is named as such.
+    let mut bad = input(Value::Null, json!(17));
+    bad["input"]["leadAgency"] = json!("NOPE");
+    let r = app.gql(Some(&so), ASSIGN, bad).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
+
+#[tokio::test]
+async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
+    let app = TestApp::spawn().await;
+    let so = so(&app);
+    let ct13 = directive_id(&app, "13/CT-TTg").await;
+    let upd = r#"mutation($id: ID!, $v: Int!, $input: DirectivePatch!) {
+      updateDirective(id: $id, version: $v, input: $input) { version title } }"#;
+    let r = app
+        .gql(
+            Some(&so),
+            upd,
+            json!({ "id": ct13, "v": 1, "input": { "title": "Chỉ thị 13 (sửa)" } }),
+        )
+        .await;
+    assert_eq!(ok(&r, "updateDirective")["version"], 2);
+    let r = app
+        .gql(
+            Some(&so),
+            upd,
+            json!({ "id": ct13, "v": 1, "input": { "title": "Lần sửa cũ" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    let r = app.gql(Some(&so), DIRECTIVE, json!({ "id": ct13 })).await;
+    assert_eq!(ok(&r, "directive")["version"], 2);
+
+    // A task: update, then a stale update.
+    let r = app
+        .gql(
+            Some(&so),
+            ASSIGN,
+            json!({ "input": { "directive": ct13, "text": "Rà soát địa bàn", "leadAgency": "CA", "dueOn": "2026-12-31" } }),
+        )
+        .await;
+    let task = ok(&r, "assignTask")["id"].as_str().unwrap().to_string();
+    let upd_task = r#"mutation($id: ID!, $v: Int!, $input: TaskPatch!) {
+      updateTask(id: $id, version: $v, input: $input) { version text recurrenceDay dueOn leadAgency { code } coordinatingAgencies { code } } }"#;
+    let r = app
+        .gql(
+            Some(&so),
+            upd_task,
+            json!({ "id": task, "v": 1, "input": { "recurrenceDay": 17, "leadAgency": "HQ", "coordinatingAgencies": ["CA"] } }),
+        )
+        .await;
+    let t = ok(&r, "updateTask");
+    assert_eq!(t["version"], 2);
+    assert_eq!(t["recurrenceDay"], 17);
+    assert_eq!(t["dueOn"], Value::Null);
+    assert_eq!(t["leadAgency"]["code"], "HQ");
+    assert_eq!(t["coordinatingAgencies"][0]["code"], "CA");
+    let r = app
+        .gql(
+            Some(&so),
+            upd_task,
+            json!({ "id": task, "v": 1, "input": { "text": "cũ" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+
+    // Archiving a task takes it off the lists; it stays in the table.
+    let arch = r#"mutation($id: ID!, $v: Int!, $a: Boolean!) { setTaskArchived(id: $id, version: $v, archived: $a) { version archivedAt } }"#;
+    let r = app
+        .gql(Some(&so), arch, json!({ "id": task, "v": 2, "a": true }))
+        .await;
+    assert!(ok(&r, "setTaskArchived")["archivedAt"].is_string());
+    let listed = |r: &Value| {
+        r["data"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == task.as_str())
+    };
+    let r = app.gql(Some(&so), "{ tasks { id } }", json!({})).await;
+    assert!(!listed(&r));
+    let r = app
+        .gql(
+            Some(&so),
+            "{ tasks(filter: { includeArchived: true }) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(listed(&r));
+
+    // Archiving a directive: off the list, no new tasks until restored.
+    let arch = r#"mutation($id: ID!, $v: Int!, $a: Boolean!) { setDirectiveArchived(id: $id, version: $v, archived: $a) { version archivedAt } }"#;
+    let r = app
+        .gql(Some(&so), arch, json!({ "id": ct13, "v": 2, "a": true }))
+        .await;
+    assert_eq!(ok(&r, "setDirectiveArchived")["version"], 3);
+    let r = app.gql(Some(&so), "{ directives { id } }", json!({})).await;
+    assert!(
+        !ok(&r, "directives")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == ct13.as_str())
+    );
+    let r = app
+        .gql(
+            Some(&so),
+            ASSIGN,
+            json!({ "input": { "directive": ct13, "text": "x", "leadAgency": "CA", "dueOn": "2026-12-31" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(Some(&so), arch, json!({ "id": ct13, "v": 3, "a": false }))
+        .await;
+    assert_eq!(ok(&r, "setDirectiveArchived")["archivedAt"], Value::Null);
+}
+
+#[tokio::test]
+async fn campaigns_are_created_and_updated_by_the_standing_office() {
+    let app = TestApp::spawn().await;
+    let so = so(&app);
+    let cd38 = directive_id(&app, "38/CĐ-TTg").await;
+    let input = json!({
+        "code": "HANG_GIA_Q3_2026",
+        "name": "Cao điểm chống hàng giả quý III/2026",
+        "startsOn": "2026-07-01",
+        "endsOn": "2026-09-30",
+        "directive": cd38,
+        "focusCommodityGroups": ["COSMETICS", "FUNCTIONAL_FOOD", "COSMETICS"],
+        "focusViolationTypes": ["COUNTERFEIT", "IP_INFRINGEMENT"],
+    });
+    let r = app
+        .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": input }))
+        .await;
+    let c = ok(&r, "createCampaign").clone();
+    assert_eq!(c["version"], 1);
+    assert_eq!(c["directive"]["symbol"], "38/CĐ-TTg");
+    assert_eq!(
+        c["focusCommodityGroups"],
+        json!(["COSMETICS", "FUNCTIONAL_FOOD"])
+    );
+    // The code is taken now; the dates must be in order; codes are upper-case.
+    let r = app
+        .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": input }))
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    let mut bad = input.clone();
+    bad["code"] = json!("KHAC_2026");
+    bad["endsOn"] = json!("2026-06-30");
+    let r = app
+        .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let mut bad = input.clone();
+    bad["code"] = json!("hang gia");
+    let r = app
+        .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+
+    let upd = r#"mutation($id: ID!, $v: Int!, $input: CampaignPatch!) {
+      updateCampaign(id: $id, version: $v, input: $input) { version endsOn directive { symbol } focusViolationTypes } }"#;
+    let id = c["id"].as_str().unwrap();
+    let r = app
+        .gql(
+            Some(&so),
+            upd,
+            json!({ "id": id, "v": 1, "input": { "endsOn": "2026-10-15", "directive": null, "focusViolationTypes": ["COUNTERFEIT"] } }),
+        )
+        .await;
+    let u = ok(&r, "updateCampaign");
+    assert_eq!(u["version"], 2);
+    assert_eq!(u["endsOn"], "2026-10-15");
+    assert_eq!(u["directive"], Value::Null);
+    assert_eq!(u["focusViolationTypes"], json!(["COUNTERFEIT"]));
+    let r = app
+        .gql(
+            Some(&so),
+            upd,
+            json!({ "id": id, "v": 1, "input": { "name": "cũ" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    let r = app
+        .gql(
+            Some(&so),
+            upd,
+            json!({ "id": id, "v": 2, "input": { "startsOn": "2026-11-01" } }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&r),
+        ["BAD_USER_INPUT"],
+        "starts after it ends: {r}"
+    );
+    let r = app
+        .gql(Some(&so), "{ campaigns { code version } }", json!({}))
+        .await;
+    assert!(
+        ok(&r, "campaigns")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "HANG_GIA_Q3_2026" && c["version"] == 2)
+    );
+}
+
+#[tokio::test]
+async fn only_the_standing_office_writes_directives_tasks_and_campaigns() {
+    let app = TestApp::spawn().await;
+    let cd38 = directive_id(&app, "38/CĐ-TTg").await;
+    let before = directive_count(&app).await;
+    // A task to try updating.
+    let r = app
+        .gql(
+            Some(&so(&app)),
+            ASSIGN,
+            json!({ "input": { "directive": cd38, "text": "Kiểm tra", "leadAgency": "CA", "dueOn": "2026-12-31" } }),
+        )
+        .await;
+    let task = ok(&r, "assignTask")["id"].as_str().unwrap().to_string();
+    for role in Role::ALL {
+        if role == Role::StandingOffice {
+            continue;
+        }
+        let (agency, commune) = who(role);
+        let token = app.token(role, agency, commune);
+        let attempts = [
+            (
+                REGISTER,
+                json!({ "input": { "symbol": "99/KH-UBND", "issuerName": "UBND tỉnh", "issuedOn": "2026-06-01", "title": "x" } }),
+            ),
+            (
+                ASSIGN,
+                json!({ "input": { "directive": cd38, "text": "x", "leadAgency": "CA", "dueOn": "2026-12-31" } }),
+            ),
+            (
+                CREATE_CAMPAIGN,
+                json!({ "input": { "code": "X_2026", "name": "x", "startsOn": "2026-07-01", "endsOn": "2026-07-02", "focusCommodityGroups": [], "focusViolationTypes": [] } }),
+            ),
+            (
+                r#"mutation($id: ID!) { updateTask(id: $id, version: 1, input: { text: "x" }) { id } }"#,
+                json!({ "id": task }),
+            ),
+            (
+                r#"mutation($id: ID!) { setDirectiveArchived(id: $id, version: 1, archived: true) { id } }"#,
+                json!({ "id": cd38 }),
+            ),
+        ];
+        for (q, vars) in attempts {
+            let r = app.gql(Some(&token), q, vars).await;
+            assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+        }
+    }
+    assert_eq!(directive_count(&app).await, before);
+    let r = app
+        .gql(None, REGISTER, json!({ "input": { "symbol": "99/KH-UBND", "issuerName": "x", "issuedOn": "2026-06-01", "title": "x" } }))
+        .await;
+    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
+}
+
+const CREATE_COMMUNE: &str = r#"mutation($input: NewCommuneInput!) {
+  createCommune(input: $input) { id code name kind isBorder committeeEstablishedOn version } }"#;
+
+const COMMITTEE: &str = r#"mutation($id: ID!, $v: Int!, $on: NaiveDate) {
+  setCommuneCommittee(id: $id, version: $v, establishedOn: $on) { version committeeEstablishedOn } }"#;
+
+#[tokio::test]
+async fn the_admin_writes_reference_data_and_nobody_else_does() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin, None, None);
+    let r = app
+        .gql(
+            Some(&admin),
+            CREATE_COMMUNE,
+            json!({ "input": { "code": "XUAN_DUONG", "name": "Xuân Dương", "kind": "COMMUNE", "isBorder": false } }),
+        )
+        .await;
+    let c = ok(&r, "createCommune").clone();
+    assert_eq!(c["committeeEstablishedOn"], Value::Null);
+    assert_eq!(c["version"], 1);
+    let id = c["id"].as_str().unwrap().to_string();
+    // The committee is set up; the leaders' view of communes shows it.
+    let r = app
+        .gql(
+            Some(&admin),
+            COMMITTEE,
+            json!({ "id": id, "v": 1, "on": "2025-10-02" }),
+        )
+        .await;
+    let s = ok(&r, "setCommuneCommittee");
+    assert_eq!(s["committeeEstablishedOn"], "2025-10-02");
+    assert_eq!(s["version"], 2);
+    let leader = app.token(Role::Leader, None, None);
+    let r = app
+        .gql(
+            Some(&leader),
+            "{ communes { code name committeeEstablishedOn version } }",
+            json!({}),
+        )
+        .await;
+    let found = ok(&r, "communes")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "XUAN_DUONG")
+        .cloned()
+        .unwrap();
+    assert_eq!(found["committeeEstablishedOn"], "2025-10-02");
+    assert_eq!(found["name"], "Xuân Dương");
+    // Stale version, future date, duplicate code.
+    let r = app
+        .gql(
+            Some(&admin),
+            COMMITTEE,
+            json!({ "id": id, "v": 1, "on": null }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    let r = app
+        .gql(
+            Some(&admin),
+            COMMITTEE,
+            json!({ "id": id, "v": 2, "on": "2099-01-01" }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(
+            Some(&admin),
+            CREATE_COMMUNE,
+            json!({ "input": { "code": "DONG_DANG", "name": "Đồng Đăng", "kind": "COMMUNE", "isBorder": true } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    // Back to "not yet".
+    let r = app
+        .gql(
+            Some(&admin),
+            COMMITTEE,
+            json!({ "id": id, "v": 2, "on": null }),
+        )
+        .await;
+    assert_eq!(
+        ok(&r, "setCommuneCommittee")["committeeEstablishedOn"],
+        Value::Null
+    );
+
+    // Its people's committee, as an agency of the commune.
+    let r = app
+        .gql(
+            Some(&admin),
+            r#"mutation($input: NewAgencyInput!) { createAgency(input: $input) { id code kind level version parent { code } commune { code } } }"#,
+            json!({ "input": { "code": "UBND_XUAN_DUONG", "name": "Ủy ban nhân dân xã Xuân Dương", "kind": "COMMUNE", "level": "COMMUNE", "parent": "UBND_TINH", "commune": "XUAN_DUONG", "isMember": false } }),
+        )
+        .await;
+    let a = ok(&r, "createAgency").clone();
+    assert_eq!(a["commune"]["code"], "XUAN_DUONG");
+    assert_eq!(a["parent"]["code"], "UBND_TINH");
+    let r = app
+        .gql(
+            Some(&admin),
+            r#"mutation($id: ID!, $v: Int!) { updateAgency(id: $id, version: $v, input: { shortName: "UBND xã Xuân Dương", isMember: true }) { version shortName isMember } }"#,
+            json!({ "id": a["id"], "v": 1 }),
+        )
+        .await;
+    let u = ok(&r, "updateAgency");
+    assert_eq!(u["version"], 2);
+    assert_eq!(u["isMember"], true);
+    let r = app
+        .gql(
+            Some(&admin),
+            r#"mutation($id: ID!) { updateAgency(id: $id, version: 2, input: { commune: null }) { id } }"#,
+            json!({ "id": a["id"] }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&r),
+        ["BAD_USER_INPUT"],
+        "a commune committee needs its commune: {r}"
+    );
+
+    // Every other role is refused, and nothing changes.
+    for role in Role::ALL {
+        if role == Role::Admin {
+            continue;
+        }
+        let (agency, commune) = who(role);
+        let token = app.token(role, agency, commune);
+        let r = app
+            .gql(
+                Some(&token),
+                CREATE_COMMUNE,
+                json!({ "input": { "code": "XA_KHAC", "name": "Xã khác", "kind": "COMMUNE", "isBorder": false } }),
+            )
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+        let r = app
+            .gql(
+                Some(&token),
+                COMMITTEE,
+                json!({ "id": id, "v": 3, "on": "2025-10-02" }),
+            )
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+        let r = app
+            .gql(
+                Some(&token),
+                r#"mutation { createAgency(input: { code: "X_AGENCY", name: "x", kind: OTHER, level: PROVINCIAL, isMember: false }) { id } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+    }
+    let r = app
+        .gql(
+            Some(&leader),
+            "{ communes { code committeeEstablishedOn version } }",
+            json!({}),
+        )
+        .await;
+    let found = ok(&r, "communes")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "XUAN_DUONG")
+        .cloned()
+        .unwrap();
+    assert_eq!(found["version"], 3);
+    assert!(
+        !ok(&r, "communes")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "XA_KHAC")
+    );
+}

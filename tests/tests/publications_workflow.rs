@@ -1,0 +1,588 @@
+//! The publication workflow end to end: the lead agency drafts a case's public summary, the
+//! standing office approves it, the press reads it, and it is withdrawn; and every refusal —
+//! wrong agency, unsettled case, restricted data in the text (with or without diacritics),
+//! stale versions, illegal moves, the press.
+
+use api::auth::Role;
+use hub389_tests::{TestApp, error_codes};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const SUBJECT_NAME: &str = "Nguyễn Thị Hằng";
+const SUBJECT_ID: &str = "001198012345";
+
+const CREATE: &str =
+    r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id version } }"#;
+const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version } }"#;
+const SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
+const DRAFT: &str = r#"mutation($case: ID!, $input: PublicationInput!, $key: String) {
+  draftPublication(caseId: $case, input: $input, idempotencyKey: $key) { id version status headline publicFacts drafted_by: draftedBy { code } } }"#;
+const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: PublicationInput!) {
+  updatePublication(id: $id, version: $v, input: $input) { id version status headline } }"#;
+const APPROVE: &str = r#"mutation($id: ID!, $v: Int!) { approvePublication(id: $id, version: $v) { id version status approvedAt } }"#;
+const REJECT: &str = r#"mutation($id: ID!, $v: Int!, $r: String!) { rejectPublication(id: $id, version: $v, reason: $r) { id version status reviewReason } }"#;
+const WITHDRAW: &str = r#"mutation($id: ID!, $v: Int!) { withdrawPublication(id: $id, version: $v) { id version status } }"#;
+const PUBLISHED: &str = r#"{ publishedCases(first: 100) { nodes { id headline body violationType commodityGroup goodsValue fineAmount status } } }"#;
+
+/// A case led by the police, moved to `status` through the API (with a subject on it).
+async fn police_case(app: &TestApp, status: &str) -> String {
+    let police = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .gql(
+            Some(&police),
+            CREATE,
+            json!({ "input": {
+                "title": "Vận chuyển thuốc lá điếu nhập lậu",
+                "violationType": "SMUGGLING",
+                "commodityGroup": "CIGARETTES",
+                "channel": "INLAND_TRANSPORT",
+                "commune": "DONG_DANG",
+                "detectedOn": "2026-10-02",
+                "goodsSummary": "2.500 bao thuốc lá điếu nhãn hiệu ngoại không có hóa đơn",
+                "fineAmount": 30000000,
+                "goodsValue": 75000000
+            }}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let id = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
+    let r = app
+        .gql(
+            Some(&police),
+            SUBJECT,
+            json!({ "case": id, "input": {
+                "kind": "PERSON", "role": "CARRIER", "fullName": SUBJECT_NAME,
+                "idNumber": SUBJECT_ID
+            }}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let mut version = 1;
+    let path: &[&str] = match status {
+        "DETECTED" => &[],
+        "VERIFYING" => &["VERIFYING"],
+        "HANDLED_ADMINISTRATIVELY" => &["VERIFYING", "HANDLED_ADMINISTRATIVELY"],
+        other => panic!("no path to {other}"),
+    };
+    for s in path {
+        let r = app
+            .gql(
+                Some(&police),
+                STATUS,
+                json!({ "id": id, "v": version, "s": s }),
+            )
+            .await;
+        assert_eq!(r["data"]["changeCaseStatus"]["status"], *s, "{r}");
+        version = r["data"]["changeCaseStatus"]["version"].as_i64().unwrap();
+    }
+    id
+}
+
+fn input(headline: &str, body: &str) -> Value {
+    json!({ "headline": headline, "body": body, "publicFacts": ["violation_type", "goods_value"] })
+}
+
+const HEADLINE: &str = "Bắt giữ vụ vận chuyển 2.500 bao thuốc lá nhập lậu tại Đồng Đăng";
+const BODY: &str = "Ngày 02/10/2026, Công an tỉnh phát hiện một xe ô tô tải vận chuyển 2.500 bao \
+                    thuốc lá điếu nhập lậu. Cơ quan chức năng đã xử phạt vi phạm hành chính 30 triệu đồng.";
+
+async fn published(app: &TestApp) -> Vec<Value> {
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let r = app.gql(Some(&press), PUBLISHED, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["publishedCases"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn publication_count(app: &TestApp) -> u64 {
+    entity::publications::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn drafted_approved_published_for_the_press_then_withdrawn() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
+
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY), "key": "pub-draft-0001" }),
+        )
+        .await;
+    let p = &r["data"]["draftPublication"];
+    assert_eq!(p["status"], "DRAFT", "{r}");
+    assert_eq!(p["version"], 1);
+    assert_eq!(p["drafted_by"]["code"], "CA");
+    assert_eq!(p["publicFacts"], json!(["violation_type", "goods_value"]));
+    let id = p["id"].as_str().unwrap().to_string();
+    // A retry with the same key returns the same draft and creates nothing.
+    let before = publication_count(&app).await;
+    let again = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY), "key": "pub-draft-0001" }),
+        )
+        .await;
+    assert_eq!(again["data"]["draftPublication"]["id"], id, "{again}");
+    assert_eq!(publication_count(&app).await, before);
+
+    // Not public while a draft.
+    assert!(!published(&app).await.iter().any(|n| n["id"] == id));
+
+    let r = app
+        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
+        .await;
+    assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
+    assert_eq!(r["data"]["approvePublication"]["version"], 2);
+    assert!(r["data"]["approvePublication"]["approvedAt"].is_string());
+
+    let pubs = published(&app).await;
+    let mine = pubs
+        .iter()
+        .find(|n| n["id"] == id)
+        .expect("the approved summary is published");
+    assert_eq!(mine["headline"], HEADLINE);
+    assert_eq!(mine["violationType"], "SMUGGLING");
+    assert_eq!(mine["goodsValue"], 75000000);
+    // Facts not declared public stay null.
+    assert!(mine["commodityGroup"].is_null());
+    assert!(mine["fineAmount"].is_null());
+    assert!(mine["status"].is_null());
+
+    let r = app
+        .gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
+        .await;
+    assert_eq!(
+        r["data"]["withdrawPublication"]["status"], "WITHDRAWN",
+        "{r}"
+    );
+    assert!(!published(&app).await.iter().any(|n| n["id"] == id));
+
+    // Every step left an audit event.
+    let ops: Vec<String> = entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::Entity.eq("publication"))
+        .filter(entity::audit_events::Column::EntityIds.eq(id.clone()))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.operation)
+        .collect();
+    for op in [
+        "draftPublication",
+        "approvePublication",
+        "withdrawPublication",
+    ] {
+        assert!(ops.iter().any(|o| o == op), "{op} not audited: {ops:?}");
+    }
+}
+
+#[tokio::test]
+async fn rejected_revised_and_archived_publications() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    let id = r["data"]["draftPublication"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A rejection needs a reason.
+    let r = app
+        .gql(
+            Some(&office),
+            REJECT,
+            json!({ "id": id, "v": 1, "r": "  " }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(
+            Some(&office),
+            REJECT,
+            json!({ "id": id, "v": 1, "r": "Bổ sung kết quả xử lý tang vật" }),
+        )
+        .await;
+    assert_eq!(r["data"]["rejectPublication"]["status"], "REJECTED", "{r}");
+    // A rejected publication cannot be approved…
+    let r = app
+        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("REJECTED") && msg.contains("APPROVED"),
+        "{msg}"
+    );
+    // …but revising it makes it a draft again.
+    let r = app
+        .gql(
+            Some(&police),
+            UPDATE,
+            json!({ "id": id, "v": 2, "input": input(HEADLINE, &format!("{BODY} Tang vật đã bị tịch thu.")) }),
+        )
+        .await;
+    assert_eq!(r["data"]["updatePublication"]["status"], "DRAFT", "{r}");
+    assert_eq!(r["data"]["updatePublication"]["version"], 3);
+
+    // Archived by the drafting agency: not listed, not approvable.
+    let r = app
+        .gql(
+            Some(&police),
+            "mutation($id: ID!) { setPublicationArchived(id: $id, version: 3, archived: true) { version archivedAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(
+        r["data"]["setPublicationArchived"]["archivedAt"].is_string(),
+        "{r}"
+    );
+    let r = app
+        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 4 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(
+            Some(&office),
+            "{ publications(first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        !r["data"]["publications"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == id)
+    );
+}
+
+#[tokio::test]
+async fn refusals_name_the_problem_never_the_datum() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
+    let before = publication_count(&app).await;
+
+    // Not the lead agency.
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let r = app
+        .gql(
+            Some(&bdbp),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    // Nor the standing office.
+    let r = app
+        .gql(
+            Some(&office),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+
+    // The press cannot even see the mutation.
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let r = app
+        .gql(
+            Some(&press),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    assert!(
+        r["data"].is_null() || r["data"]["draftPublication"].is_null(),
+        "{r}"
+    );
+    assert!(!error_codes(&r).is_empty());
+
+    // A case still under verification is not published.
+    let open = police_case(&app, "VERIFYING").await;
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": open, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("VERIFYING")
+    );
+
+    // Unknown public fact.
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": { "headline": HEADLINE, "body": BODY, "publicFacts": ["subjects"] } }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+
+    // The subject's name, written without diacritics (and in capitals), is caught.
+    let folded_name = "NGUYEN THI HANG";
+    for body in [
+        format!("{BODY} Đối tượng {folded_name} đã khai nhận."),
+        format!("{BODY} Doi tuong nguyen thi hang, sinh nam 1980."),
+        format!("{BODY} Đối tượng {SUBJECT_NAME} đã khai nhận."),
+    ] {
+        let r = app
+            .gql(
+                Some(&police),
+                DRAFT,
+                json!({ "case": case, "input": input(HEADLINE, &body) }),
+            )
+            .await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        let msg = r["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains("subject's name"), "{msg}");
+        let lower = msg.to_lowercase();
+        assert!(
+            !lower.contains("hằng") && !lower.contains("hang") && !lower.contains("nguy"),
+            "the refusal repeats the name: {msg}"
+        );
+    }
+
+    // The ID number, even with spaces, in the headline.
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(&format!("Đối tượng CCCD {} bị xử phạt", "0011 9801 2345"), BODY) }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("ID number"), "{msg}");
+    assert!(!msg.contains(SUBJECT_ID) && !msg.contains("2345"), "{msg}");
+
+    // Nothing was stored; the refused attempts are on the audit trail (kind only).
+    assert_eq!(publication_count(&app).await, before);
+    let refused = entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::Operation.eq("publicationTextRefused"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 4);
+    assert!(refused.iter().all(|e| e.entity_ids == case));
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.restricted_fields == "subjects.idNumber")
+    );
+
+    // A clean draft, then a stale version and illegal moves.
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    let id = r["data"]["draftPublication"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .gql(
+            Some(&police),
+            UPDATE,
+            json!({ "id": id, "v": 1, "input": input("Thu giữ 2.500 bao thuốc lá nhập lậu", BODY) }),
+        )
+        .await;
+    assert_eq!(r["data"]["updatePublication"]["version"], 2, "{r}");
+    // Revising it to name the subject is refused the same way.
+    let r = app
+        .gql(
+            Some(&police),
+            UPDATE,
+            json!({ "id": id, "v": 2, "input": input(HEADLINE, &format!("{BODY} nguyễn thị hằng")) }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    // Withdrawing a draft is not a move the machine knows.
+    let r = app
+        .gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("DRAFT") && msg.contains("WITHDRAWN"), "{msg}");
+    // Only the standing office approves.
+    let r = app
+        .gql(Some(&police), APPROVE, json!({ "id": id, "v": 2 }))
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = app
+        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
+        .await;
+    assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
+    // An approved publication is not revised, nor approved twice.
+    let r = app
+        .gql(
+            Some(&police),
+            UPDATE,
+            json!({ "id": id, "v": 3, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 3 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // Another agency cannot withdraw it; the drafting agency can.
+    let r = app
+        .gql(Some(&bdbp), WITHDRAW, json!({ "id": id, "v": 3 }))
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = app
+        .gql(Some(&police), WITHDRAW, json!({ "id": id, "v": 3 }))
+        .await;
+    assert_eq!(
+        r["data"]["withdrawPublication"]["status"], "WITHDRAWN",
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn approval_rechecks_data_added_after_drafting() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
+    let body = format!("{BODY} Chủ hàng là Trần Văn Bình.");
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, &body) }),
+        )
+        .await;
+    let id = r["data"]["draftPublication"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The owner is then recorded as a subject of the case.
+    let r = app
+        .gql(
+            Some(&police),
+            SUBJECT,
+            json!({ "case": case, "input": { "kind": "PERSON", "role": "OWNER", "fullName": "Trần Văn Bình" } }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = app
+        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("restricted data") && !msg.contains("Bình"),
+        "{msg}"
+    );
+    assert!(!published(&app).await.iter().any(|n| n["id"] == id));
+}
+
+#[tokio::test]
+async fn informant_details_of_linked_tips_are_refused() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    // The police read the informants of the tips assigned to them (decrypted by the API).
+    let r = app
+        .gql(
+            Some(&police),
+            r#"{ tips(first: 100, filter: { status: [LINKED_TO_CASE], assignedAgency: "CA" }) {
+                 nodes { reporterName reporterContact case { id status leadAgency { code } } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let tip = r["data"]["tips"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["reporterName"].is_string()
+                && t["reporterContact"].is_string()
+                && t["case"]["leadAgency"]["code"] == "CA"
+                && ["HANDLED_ADMINISTRATIVELY", "PROSECUTED", "CLOSED"]
+                    .contains(&t["case"]["status"].as_str().unwrap())
+        })
+        .expect("the demo data links a named tip to a settled police case")
+        .clone();
+    let case = tip["case"]["id"].as_str().unwrap();
+    let name = tip["reporterName"].as_str().unwrap();
+    let contact = tip["reporterContact"].as_str().unwrap();
+
+    // The informant's name, as written, in lower case, and without diacritics.
+    let ascii = api::text::fold(name);
+    for written in [name.to_string(), name.to_lowercase(), ascii.to_uppercase()] {
+        let body =
+            format!("{BODY} Nhờ tin báo của {written}, lực lượng chức năng đã phát hiện vụ việc.");
+        let r = app
+            .gql(
+                Some(&police),
+                DRAFT,
+                json!({ "case": case, "input": input(HEADLINE, &body) }),
+            )
+            .await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        let msg = r["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains("informant's name"), "{msg}");
+        let last = ascii.split(' ').next_back().unwrap();
+        assert!(!api::text::fold(msg).contains(last), "{msg}");
+    }
+    // The contact, written with spaces and the country code.
+    let digits: String = contact.chars().filter(char::is_ascii_digit).collect();
+    let spaced = format!("+84 {} {} {}", &digits[1..4], &digits[4..7], &digits[7..]);
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, &format!("{BODY} Liên hệ {spaced}.")) }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("informant's contact") && !msg.contains(&digits[4..7]),
+        "{msg}"
+    );
+    // The clean text goes through.
+    let r = app
+        .gql(
+            Some(&police),
+            DRAFT,
+            json!({ "case": case, "input": input(HEADLINE, BODY) }),
+        )
+        .await;
+    assert_eq!(r["data"]["draftPublication"]["status"], "DRAFT", "{r}");
+}

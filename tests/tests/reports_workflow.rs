@@ -1,0 +1,541 @@
+//! Periodic reports: figures prefilled from the agency's cases (checked against an independent
+//! count over the cases the API returns), corrections with reasons, late flags, duplicates,
+//! who reads what, and who has not filed.
+
+use std::collections::BTreeMap;
+
+use api::auth::Role;
+use chrono::{Datelike, NaiveDate};
+use hub389_tests::{TestApp, error_codes};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+const FIGURES: &str = "group casesDetected casesHandledAdministrative casesHandledCriminal subjectCount prosecutedCases defendants fines taxArrears confiscatedSales budgetCollected goodsValue";
+
+fn file_mutation() -> String {
+    format!(
+        r#"mutation($input: FileReportInput!, $key: String) {{ fileReport(input: $input, idempotencyKey: $key) {{
+  id version isLate dueOn periodKind periodStart periodEnd corrected correctionReason agency {{ code }}
+  figures {{ {FIGURES} }} computedFigures {{ {FIGURES} }} }} }}"#
+    )
+}
+
+async fn file(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(Some(token), &file_mutation(), json!({ "input": input }))
+        .await
+}
+
+fn month(year: i32, month: u32) -> Value {
+    json!({ "periodKind": "MONTH", "year": year, "month": month })
+}
+
+fn today_vn() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// The official group of a violation type, transcribed from DOMAIN.md's three groups (food
+/// safety and "other" are reported with trade fraud).
+fn group_of(violation: &str) -> &'static str {
+    match violation {
+        "SMUGGLING" | "ILLEGAL_CROSS_BORDER_TRANSPORT" | "PROHIBITED_GOODS" => {
+            "SMUGGLING_AND_PROHIBITED"
+        }
+        "COUNTERFEIT" | "IP_INFRINGEMENT" => "COUNTERFEIT_AND_IP",
+        _ => "TRADE_AND_TAX_FRAUD",
+    }
+}
+
+/// Every page of a case listing.
+async fn all_cases(app: &TestApp, token: &str, fields: &str, filter: Value) -> Vec<Value> {
+    let q = format!(
+        r#"query($f: CaseFilter, $after: String) {{ cases(first: 100, after: $after, filter: $f) {{
+  nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"#
+    );
+    let mut out = vec![];
+    let mut after = Value::Null;
+    loop {
+        let r = app
+            .gql(Some(token), &q, json!({ "f": filter, "after": after }))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let page = &r["data"]["cases"];
+        out.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    out
+}
+
+/// The figures of an agency's period, counted here from the cases the API lists: the core
+/// facts through a leader, the police compartment (subjects, investigation) through the police.
+async fn expected_figures(
+    app: &TestApp,
+    agency: &str,
+    from: &str,
+    to: &str,
+) -> BTreeMap<String, BTreeMap<&'static str, i64>> {
+    let filter = json!({ "leadAgency": agency, "detectedFrom": from, "detectedTo": to });
+    let leader = app.token(Role::Leader, None, None);
+    let core = all_cases(
+        app,
+        &leader,
+        "id status violationType fineAmount taxArrears budgetCollected goodsValue",
+        filter.clone(),
+    )
+    .await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let restricted: BTreeMap<String, Value> = all_cases(
+        app,
+        &police,
+        "id subjects { id } investigation { prosecutedOn defendants }",
+        filter,
+    )
+    .await
+    .into_iter()
+    .map(|c| (c["id"].as_str().unwrap().to_string(), c))
+    .collect();
+    assert_eq!(core.len(), restricted.len());
+    let mut out: BTreeMap<String, BTreeMap<&'static str, i64>> = BTreeMap::new();
+    for g in [
+        "SMUGGLING_AND_PROHIBITED",
+        "TRADE_AND_TAX_FRAUD",
+        "COUNTERFEIT_AND_IP",
+    ] {
+        out.insert(g.to_string(), BTreeMap::new());
+    }
+    for c in &core {
+        let r = &restricted[c["id"].as_str().unwrap()];
+        let status = c["status"].as_str().unwrap();
+        let inv = &r["investigation"];
+        let criminal = matches!(status, "TRANSFERRED_TO_POLICE" | "PROSECUTED")
+            || (status == "CLOSED" && !inv.is_null());
+        let administrative =
+            status == "HANDLED_ADMINISTRATIVELY" || (status == "CLOSED" && inv.is_null());
+        let prosecuted = status == "PROSECUTED" || inv["prosecutedOn"].is_string();
+        let g = out
+            .get_mut(group_of(c["violationType"].as_str().unwrap()))
+            .unwrap();
+        let mut add = |k: &'static str, n: i64| *g.entry(k).or_insert(0) += n;
+        add("casesDetected", 1);
+        add("casesHandledAdministrative", administrative as i64);
+        add("casesHandledCriminal", criminal as i64);
+        add(
+            "subjectCount",
+            r["subjects"].as_array().unwrap().len() as i64,
+        );
+        add("prosecutedCases", prosecuted as i64);
+        add("defendants", inv["defendants"].as_i64().unwrap_or(0));
+        add("fines", c["fineAmount"].as_i64().unwrap());
+        add("taxArrears", c["taxArrears"].as_i64().unwrap());
+        add("budgetCollected", c["budgetCollected"].as_i64().unwrap());
+        add("goodsValue", c["goodsValue"].as_i64().unwrap());
+    }
+    out
+}
+
+/// Compares the report's figures with the independent count.
+fn assert_figures(
+    figures: &Value,
+    expected: &BTreeMap<String, BTreeMap<&'static str, i64>>,
+) -> i64 {
+    let list = figures.as_array().unwrap();
+    assert_eq!(list.len(), 3, "one entry per official group");
+    let mut detected = 0;
+    for f in list {
+        let g = f["group"].as_str().unwrap();
+        for (k, want) in &expected[g] {
+            assert_eq!(f[*k].as_i64().unwrap(), *want, "{g} {k}: {f}");
+        }
+        for k in [
+            "casesDetected",
+            "casesHandledAdministrative",
+            "casesHandledCriminal",
+            "subjectCount",
+            "prosecutedCases",
+            "defendants",
+            "fines",
+        ] {
+            if !expected[g].contains_key(k) {
+                assert_eq!(f[k], 0, "{g} {k}");
+            }
+        }
+        let sales = f["budgetCollected"].as_i64().unwrap()
+            - f["fines"].as_i64().unwrap()
+            - f["taxArrears"].as_i64().unwrap();
+        assert_eq!(f["confiscatedSales"].as_i64().unwrap(), sales.max(0));
+        detected += f["casesDetected"].as_i64().unwrap();
+    }
+    detected
+}
+
+#[tokio::test]
+async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+
+    // December 2025: 15/11/2025 – 14/12/2025, due before 17/12/2025 — long past, so late.
+    let r = file(&app, &police, month(2025, 12)).await;
+    let rep = &r["data"]["fileReport"];
+    assert_eq!(rep["periodStart"], "2025-11-15", "{r}");
+    assert_eq!(rep["periodEnd"], "2025-12-14");
+    assert_eq!(rep["dueOn"], "2025-12-17");
+    assert_eq!(rep["isLate"], true);
+    assert_eq!(rep["agency"]["code"], "CA");
+    assert_eq!(rep["corrected"], false);
+    let expected = expected_figures(&app, "CA", "2025-11-15", "2025-12-14").await;
+    assert_figures(&rep["figures"], &expected);
+    assert_figures(&rep["computedFigures"], &expected);
+
+    // A whole year (15/12/2024 – 14/12/2025) counts enough cases to exercise every figure.
+    let r = file(&app, &police, json!({ "periodKind": "YEAR", "year": 2025 })).await;
+    let rep = &r["data"]["fileReport"];
+    assert_eq!(rep["periodStart"], "2024-12-15", "{r}");
+    let expected = expected_figures(&app, "CA", "2024-12-15", "2025-12-14").await;
+    let detected = assert_figures(&rep["figures"], &expected);
+    assert!(detected > 5, "too few cases to test anything: {detected}");
+    let total = |k: &str| {
+        expected
+            .values()
+            .map(|g| g.get(k).copied().unwrap_or(0))
+            .sum::<i64>()
+    };
+    assert!(total("subjectCount") > 0 && total("casesHandledAdministrative") > 0);
+    assert!(total("casesHandledCriminal") > 0 && total("defendants") > 0);
+
+    // The same for an agency whose cases are not the police's.
+    let qltt = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let r = file(
+        &app,
+        &qltt,
+        json!({ "periodKind": "QUARTER", "year": 2025, "quarter": 4 }),
+    )
+    .await;
+    let rep = &r["data"]["fileReport"];
+    assert_eq!(rep["periodStart"], "2025-09-15", "{r}");
+    assert_eq!(rep["agency"]["code"], "QLTT");
+    let expected = expected_figures(&app, "QLTT", "2025-09-15", "2025-12-14").await;
+    assert_figures(&rep["figures"], &expected);
+}
+
+#[tokio::test]
+async fn corrections_need_a_reason_and_a_period_is_filed_once() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let stored = || async {
+        entity::periodic_reports::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    let before = stored().await;
+    let fix = json!([{ "group": "COUNTERFEIT_AND_IP", "field": "FINES", "value": 123456789 }]);
+
+    let mut input = month(2025, 11);
+    input["corrections"] = fix.clone();
+    let r = file(&app, &qltt, input.clone()).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("correctionReason")
+    );
+    input["correctionReason"] = json!("   ");
+    let r = file(&app, &qltt, input.clone()).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(stored().await, before, "a refused report stores nothing");
+
+    input["correctionReason"] = json!("Bổ sung tiền phạt của vụ việc xử lý ngày 13/11");
+    let r = app
+        .gql(
+            Some(&qltt),
+            &file_mutation(),
+            json!({ "input": input, "key": "report-qltt-2025-11" }),
+        )
+        .await;
+    let rep = r["data"]["fileReport"].clone();
+    assert_eq!(rep["corrected"], true, "{r}");
+    let id = rep["id"].as_str().unwrap().to_string();
+    let ip = |figs: &Value| {
+        figs.as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == "COUNTERFEIT_AND_IP")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(ip(&rep["figures"])["fines"], 123456789);
+    assert_ne!(ip(&rep["computedFigures"])["fines"], 123456789);
+    // Other figures are the computed ones.
+    assert_eq!(
+        ip(&rep["figures"])["casesDetected"],
+        ip(&rep["computedFigures"])["casesDetected"]
+    );
+    // A retry with the key returns the same report.
+    let again = app
+        .gql(
+            Some(&qltt),
+            &file_mutation(),
+            json!({ "input": input, "key": "report-qltt-2025-11" }),
+        )
+        .await;
+    assert_eq!(again["data"]["fileReport"]["id"], id, "{again}");
+    assert_eq!(stored().await, before + 1);
+
+    // Filing the period again is a conflict.
+    let r = file(&app, &qltt, month(2025, 11)).await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+
+    // Corrections after filing go through correctReport, with a reason and the version.
+    const CORRECT: &str = r#"mutation($id: ID!, $v: Int!, $c: [ReportCorrectionInput!]!, $r: String!) {
+      correctReport(id: $id, version: $v, corrections: $c, reason: $r) { version correctionReason figures { group casesDetected fines } } }"#;
+    let fix2 =
+        json!([{ "group": "SMUGGLING_AND_PROHIBITED", "field": "CASES_DETECTED", "value": 42 }]);
+    let r = app
+        .gql(
+            Some(&qltt),
+            CORRECT,
+            json!({ "id": id, "v": 1, "c": fix2, "r": "" }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(
+            Some(&qltt),
+            CORRECT,
+            json!({ "id": id, "v": 7, "c": fix2, "r": "Thêm vụ" }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    let hq = app.token(Role::Customs, Some("HQ"), None);
+    let r = app
+        .gql(
+            Some(&hq),
+            CORRECT,
+            json!({ "id": id, "v": 1, "c": fix2, "r": "Thêm vụ" }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = app
+        .gql(
+            Some(&qltt),
+            CORRECT,
+            json!({ "id": id, "v": 1, "c": fix2, "r": "Bổ sung vụ việc phối hợp" }),
+        )
+        .await;
+    let c = &r["data"]["correctReport"];
+    assert_eq!(c["version"], 2, "{r}");
+    let reasons = c["correctionReason"].as_str().unwrap();
+    assert!(
+        reasons.contains("13/11") && reasons.contains("phối hợp"),
+        "{reasons}"
+    );
+    let smug = c["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "SMUGGLING_AND_PROHIBITED")
+        .unwrap();
+    assert_eq!(smug["casesDetected"], 42);
+    assert_eq!(
+        ip(&c["figures"])["fines"],
+        123456789,
+        "earlier corrections stay"
+    );
+
+    // Roles that do not file: leaders read reports but file none; the admin, commune users
+    // and the press do not even see the mutation.
+    let leader = app.token(Role::Leader, None, None);
+    let r = file(&app, &leader, month(2025, 10)).await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    for (role, agency, commune) in [
+        (Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        (Role::Admin, None, None),
+        (Role::Press, Some("BAO_LS"), None),
+    ] {
+        let t = app.token(role, agency, commune);
+        let r = file(&app, &t, month(2025, 10)).await;
+        assert!(
+            !error_codes(&r).is_empty() && r["data"].is_null(),
+            "{role:?}: {r}"
+        );
+    }
+    assert_eq!(stored().await, before + 1);
+}
+
+#[tokio::test]
+async fn late_and_on_time_reports() {
+    let app = TestApp::spawn().await;
+    // Sở Công Thương files no report in the demo data.
+    let sct = app.token(Role::Officer, Some("SCT"), None);
+    let today = today_vn();
+    // The period open today: the one ending on the 14th of this month, or of next month once
+    // the 15th is reached. Its due date is still ahead.
+    let (y, m) = if today.day() >= 15 {
+        if today.month() == 12 {
+            (today.year() + 1, 1)
+        } else {
+            (today.year(), today.month() + 1)
+        }
+    } else {
+        (today.year(), today.month())
+    };
+    let r = file(&app, &sct, month(y, m)).await;
+    let rep = &r["data"]["fileReport"];
+    assert_eq!(rep["isLate"], false, "{r}");
+    assert!(rep["dueOn"].as_str().unwrap() > today.to_string().as_str());
+
+    // January 2026 was due before 17/01/2026.
+    let r = file(&app, &sct, month(2026, 1)).await;
+    assert_eq!(r["data"]["fileReport"]["isLate"], true, "{r}");
+    assert_eq!(r["data"]["fileReport"]["dueOn"], "2026-01-17");
+
+    // A period that has not started cannot be filed; nor a malformed one.
+    let r = file(&app, &sct, month(today.year() + 1, 12)).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = file(&app, &sct, month(2026, 13)).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = file(
+        &app,
+        &sct,
+        json!({ "periodKind": "QUARTER", "year": 2026, "month": 3 }),
+    )
+    .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
+
+const MISSING: &str = r#"query($y: Int!, $m: Int!) { missingReports(year: $y, month: $m) {
+  overdue period { start end dueOn } agencies { code isMember kind } } }"#;
+
+fn codes(r: &Value) -> Vec<String> {
+    r["data"]["missingReports"]["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn missing_reports_and_who_reads_reports() {
+    let app = TestApp::spawn().await;
+    let leader = app.token(Role::Leader, None, None);
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+
+    // November 2026: the demo data has Sở Y tế and Thuế missing among the usual reporters.
+    let r = app
+        .gql(Some(&leader), MISSING, json!({ "y": 2026, "m": 11 }))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let m = &r["data"]["missingReports"];
+    assert_eq!(m["period"]["start"], "2026-10-15");
+    assert_eq!(m["period"]["dueOn"], "2026-11-17");
+    assert_eq!(
+        m["overdue"],
+        today_vn() >= NaiveDate::from_ymd_opt(2026, 11, 17).unwrap()
+    );
+    let missing = codes(&r);
+    for c in ["SYT", "THUE", "SCT"] {
+        assert!(
+            missing.contains(&c.to_string()),
+            "{c} not missing: {missing:?}"
+        );
+    }
+    for c in ["CA", "HQ", "QLTT", "BDBP", "UBND_TINH", "BAO_LS", "VP_UBND"] {
+        assert!(!missing.contains(&c.to_string()), "{c} listed: {missing:?}");
+    }
+    assert!(
+        m["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["isMember"] == true)
+    );
+
+    // Thuế files (late, if the due date has passed); it is no longer missing.
+    let thue = app.token(Role::Officer, Some("THUE"), None);
+    let r = file(&app, &thue, month(2026, 11)).await;
+    assert_eq!(
+        r["data"]["fileReport"]["isLate"],
+        today_vn() >= NaiveDate::from_ymd_opt(2026, 11, 17).unwrap(),
+        "{r}"
+    );
+    let r = app
+        .gql(Some(&office), MISSING, json!({ "y": 2026, "m": 11 }))
+        .await;
+    let missing = codes(&r);
+    assert!(!missing.contains(&"THUE".to_string()) && missing.contains(&"SYT".to_string()));
+
+    // Agencies do not see who is missing.
+    for t in [app.token(Role::Police, Some("CA"), None), thue.clone()] {
+        let r = app
+            .gql(Some(&t), MISSING, json!({ "y": 2026, "m": 11 }))
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    }
+
+    // Reading reports: an agency its own only; the standing office and leaders all.
+    const LIST: &str = r#"query($f: ReportFilter) { periodicReports(first: 100, filter: $f) {
+      nodes { agency { code } periodStart isLate figures { group casesDetected }
+              previousPeriod { periodStart } samePeriodLastYear { periodStart } } } }"#;
+    let r = app
+        .gql(Some(&thue), LIST, json!({ "f": { "year": 2026 } }))
+        .await;
+    let nodes = r["data"]["periodicReports"]["nodes"].as_array().unwrap();
+    assert!(!nodes.is_empty(), "{r}");
+    assert!(nodes.iter().all(|n| n["agency"]["code"] == "THUE"));
+    let r = app
+        .gql(Some(&thue), LIST, json!({ "f": { "agency": "CA" } }))
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = app
+        .gql(
+            Some(&leader),
+            LIST,
+            json!({ "f": { "year": 2026, "month": 11 } }),
+        )
+        .await;
+    let nodes = r["data"]["periodicReports"]["nodes"].as_array().unwrap();
+    let agencies: Vec<&str> = nodes
+        .iter()
+        .map(|n| n["agency"]["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        agencies.contains(&"CA") && agencies.contains(&"THUE"),
+        "{agencies:?}"
+    );
+    let ca = nodes.iter().find(|n| n["agency"]["code"] == "CA").unwrap();
+    assert_eq!(ca["previousPeriod"]["periodStart"], "2026-09-15");
+    // The demo data starts in 2026: no report for November 2025.
+    assert!(ca["samePeriodLastYear"].is_null());
+    let r = app
+        .gql(
+            Some(&office),
+            LIST,
+            json!({ "f": { "agency": "CA", "year": 2026 } }),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["periodicReports"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        11,
+        "{r}"
+    );
+    // Roles outside the statistics row of the matrix do not see reports at all.
+    for (role, agency, commune) in [
+        (Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        (Role::Admin, None, None),
+        (Role::Press, Some("BAO_LS"), None),
+    ] {
+        let t = app.token(role, agency, commune);
+        let r = app.gql(Some(&t), LIST, json!({})).await;
+        assert!(
+            !error_codes(&r).is_empty() && r["data"].is_null(),
+            "{role:?}: {r}"
+        );
+    }
+}

@@ -1,0 +1,642 @@
+//! Statistics checked against an independent oracle: random data sets, every figure recomputed
+//! here by plain iteration over the generated cases, for every period kind including the year
+//! boundary (the year 2026 starts on 15/12/2025).
+
+use std::collections::BTreeMap;
+
+use api::auth::Role;
+use chrono::NaiveDate;
+use hub389_tests::{TestApp, error_codes};
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::{Value, json};
+
+const AGENCIES: [&str; 3] = ["CA", "HQ", "QLTT"];
+const TYPES: [(&str, &str); 6] = [
+    ("smuggling", "SMUGGLING_AND_PROHIBITED"),
+    ("prohibited_goods", "SMUGGLING_AND_PROHIBITED"),
+    ("tax_evasion", "TRADE_AND_TAX_FRAUD"),
+    ("food_safety", "TRADE_AND_TAX_FRAUD"),
+    ("counterfeit", "COUNTERFEIT_AND_IP"),
+    ("ip_infringement", "COUNTERFEIT_AND_IP"),
+];
+const STATUSES: [&str; 7] = [
+    "detected",
+    "verifying",
+    "handled_administratively",
+    "transferred_to_police",
+    "prosecuted",
+    "closed",
+    "dropped",
+];
+
+#[derive(Debug, Clone)]
+struct Gen {
+    agency: usize,
+    commune: i64,
+    vtype: usize,
+    status: &'static str,
+    detected: NaiveDate,
+    fine: i64,
+    tax: i64,
+    budget: i64,
+    goods: i64,
+    subjects: i64,
+    archived_subjects: i64,
+    prosecuted: Option<i64>,
+    archived: bool,
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+async fn generate(app: &TestApp, seed: u64, n: usize) -> Vec<Gen> {
+    use entity::*;
+    let db = &app.db;
+    let mut rng = fastrand::Rng::with_seed(seed);
+    for (id, code) in [(1, "DONG_DANG"), (2, "HOANG_VAN_THU")] {
+        communes::Entity::insert(communes::ActiveModel {
+            id: Set(id),
+            code: Set(code.into()),
+            name: Set(code.into()),
+            kind: Set("commune".into()),
+            is_border: Set(true),
+            committee_established_on: Set(None),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .unwrap();
+    }
+    for (i, code) in AGENCIES.iter().enumerate() {
+        agencies::Entity::insert(agencies::ActiveModel {
+            id: Set(i as i64 + 1),
+            code: Set(code.to_string()),
+            name: Set(code.to_string()),
+            short_name: Set(None),
+            kind: Set(["police", "customs", "market_management"][i].into()),
+            level: Set("provincial".into()),
+            parent_id: Set(None),
+            commune_id: Set(None),
+            is_member: Set(true),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .unwrap();
+    }
+    agencies::Entity::insert(agencies::ActiveModel {
+        id: Set(11),
+        code: Set("BAO_LS".into()),
+        name: Set("Báo Lạng Sơn".into()),
+        short_name: Set(None),
+        kind: Set("press".into()),
+        level: Set("provincial".into()),
+        parent_id: Set(None),
+        commune_id: Set(None),
+        is_member: Set(true),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    agencies::Entity::insert(agencies::ActiveModel {
+        id: Set(10),
+        code: Set("UBND_DONG_DANG".into()),
+        name: Set("UBND xã Đồng Đăng".into()),
+        short_name: Set(None),
+        kind: Set("commune".into()),
+        level: Set("commune".into()),
+        parent_id: Set(None),
+        commune_id: Set(Some(1)),
+        is_member: Set(false),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    let start = d(2024, 11, 1);
+    let mut out = vec![];
+    let now = chrono::Utc::now();
+    let mut case_rows = vec![];
+    let mut subject_rows = vec![];
+    let mut inv_rows = vec![];
+    for i in 0..n {
+        // Dates cluster around the 14th/15th cuts and the year boundary.
+        let detected = if rng.u8(0..4) == 0 {
+            let base = [
+                d(2025, 12, 14),
+                d(2025, 12, 15),
+                d(2026, 12, 14),
+                d(2026, 12, 15),
+                d(2025, 1, 14),
+                d(2026, 3, 14),
+            ][rng.usize(0..6)];
+            base
+        } else {
+            start + chrono::Duration::days(rng.i64(0..800))
+        };
+        let status = STATUSES[rng.usize(0..STATUSES.len())];
+        let prosecuted =
+            (matches!(status, "prosecuted" | "closed") && rng.bool()).then(|| rng.i64(1..5));
+        let g = Gen {
+            agency: rng.usize(0..3),
+            commune: rng.i64(1..3),
+            vtype: rng.usize(0..TYPES.len()),
+            status,
+            detected,
+            fine: rng.i64(0..500) * 1_000_000,
+            tax: rng.i64(0..50) * 1_000_000,
+            budget: rng.i64(0..900) * 1_000_000,
+            goods: rng.i64(0..5000) * 1_000_000,
+            subjects: rng.i64(0..4),
+            archived_subjects: rng.i64(0..2),
+            prosecuted,
+            archived: rng.u8(0..20) == 0,
+        };
+        let id = i as i64 + 1;
+        case_rows.push(cases::ActiveModel {
+            id: Set(id),
+            code: Set(format!("VV-T-{id:05}")),
+            title: Set(format!("Vụ {id}")),
+            violation_type: Set(TYPES[g.vtype].0.into()),
+            commodity_group: Set("other".into()),
+            channel: Set("domestic_market".into()),
+            platform: Set(None),
+            lead_agency_id: Set(g.agency as i64 + 1),
+            commune_id: Set(Some(g.commune)),
+            border_gate_id: Set(None),
+            detected_on: Set(g.detected),
+            status: Set(g.status.into()),
+            goods_summary: Set("hàng".into()),
+            fine_amount: Set(g.fine),
+            tax_arrears: Set(g.tax),
+            goods_value: Set(g.goods),
+            budget_collected: Set(g.budget),
+            handled_on: Set(None),
+            search_key: Set(String::new()),
+            version: Set(1),
+            archived_at: Set(g.archived.then_some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        for s in 0..(g.subjects + g.archived_subjects) {
+            subject_rows.push(subjects::ActiveModel {
+                case_id: Set(id),
+                kind: Set("person".into()),
+                role: Set("carrier".into()),
+                full_name: Set(format!("Người {id}-{s}")),
+                name_key: Set(format!("nguoi {id}-{s}")),
+                archived_at: Set((s >= g.subjects).then_some(now)),
+                version: Set(1),
+                ..Default::default()
+            });
+        }
+        if matches!(status, "transferred_to_police" | "prosecuted" | "closed") {
+            inv_rows.push(investigation_records::ActiveModel {
+                case_id: Set(id),
+                investigating_agency_id: Set(1),
+                notes: Set("…".into()),
+                prosecution_decision: Set(prosecuted.map(|_| "QĐ".to_string())),
+                prosecuted_on: Set(prosecuted.map(|_| detected)),
+                defendants: Set(prosecuted.unwrap_or(0) as i32),
+                version: Set(1),
+                ..Default::default()
+            });
+        }
+        out.push(g);
+    }
+    for chunk in case_rows.chunks(200) {
+        cases::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    for chunk in subject_rows.chunks(200) {
+        subjects::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    for chunk in inv_rows.chunks(200) {
+        investigation_records::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    out
+}
+
+/// The oracle's figures, in the API's field order.
+fn figures(cases: &[&Gen]) -> [i64; 10] {
+    let mut f = [0i64; 10];
+    for c in cases {
+        f[0] += 1;
+        let closed_prosecuted = c.status == "closed" && c.prosecuted.is_some();
+        f[1] += (c.status == "handled_administratively"
+            || (c.status == "closed" && c.prosecuted.is_none())) as i64;
+        f[2] += (matches!(c.status, "transferred_to_police" | "prosecuted") || closed_prosecuted)
+            as i64;
+        f[3] += c.subjects;
+        f[4] += c.prosecuted.is_some() as i64;
+        f[5] += c.prosecuted.unwrap_or(0);
+        f[6] += c.fine;
+        f[7] += c.tax;
+        f[8] += c.budget;
+        f[9] += c.goods;
+    }
+    f
+}
+
+const FIELDS: [&str; 10] = [
+    "casesDetected",
+    "casesHandledAdministratively",
+    "casesHandledCriminally",
+    "subjectCount",
+    "prosecutedCases",
+    "defendants",
+    "fines",
+    "taxArrears",
+    "budgetCollected",
+    "goodsValue",
+];
+
+fn fig_selection() -> String {
+    let parts: Vec<String> = FIELDS
+        .iter()
+        .map(|f| format!("{f} {{ value previous lastYear changeFromPrevious changeFromLastYear }}"))
+        .collect();
+    format!("{{ {} }}", parts.join(" "))
+}
+
+fn api_figures(v: &Value, which: &str) -> [i64; 10] {
+    let mut f = [0i64; 10];
+    for (i, name) in FIELDS.iter().enumerate() {
+        f[i] = v[*name][which]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{name}.{which} in {v}"));
+    }
+    f
+}
+
+type Range = (NaiveDate, NaiveDate);
+
+fn in_range(c: &Gen, r: Range) -> bool {
+    !c.archived && c.detected >= r.0 && c.detected <= r.1
+}
+
+fn reporting_month(x: NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m) = if x.day() >= 15 {
+        if x.month() == 12 {
+            (x.year() + 1, 1)
+        } else {
+            (x.year(), x.month() + 1)
+        }
+    } else {
+        (x.year(), x.month())
+    };
+    format!("{y:04}-{m:02}")
+}
+
+#[tokio::test]
+async fn figures_match_an_independent_oracle_for_every_period_kind() {
+    for seed in [7u64, 389] {
+        let app = TestApp::spawn_with(false).await;
+        let data = generate(&app, seed, 500).await;
+        let leader = app.token(Role::Leader, None, None);
+        // (period input, current, previous, same period last year): the cut written out by hand.
+        let periods: Vec<(Value, Range, Range, Range)> = vec![
+            (
+                json!({"kind": "MONTH", "year": 2026, "month": 1}),
+                (d(2025, 12, 15), d(2026, 1, 14)),
+                (d(2025, 11, 15), d(2025, 12, 14)),
+                (d(2024, 12, 15), d(2025, 1, 14)),
+            ),
+            (
+                json!({"kind": "MONTH", "year": 2026, "month": 12}),
+                (d(2026, 11, 15), d(2026, 12, 14)),
+                (d(2026, 10, 15), d(2026, 11, 14)),
+                (d(2025, 11, 15), d(2025, 12, 14)),
+            ),
+            (
+                json!({"kind": "QUARTER", "year": 2026, "quarter": 1}),
+                (d(2025, 12, 15), d(2026, 3, 14)),
+                (d(2025, 9, 15), d(2025, 12, 14)),
+                (d(2024, 12, 15), d(2025, 3, 14)),
+            ),
+            (
+                json!({"kind": "SIX_MONTHS", "year": 2026}),
+                (d(2025, 12, 15), d(2026, 6, 14)),
+                (d(2025, 6, 15), d(2025, 12, 14)),
+                (d(2024, 12, 15), d(2025, 6, 14)),
+            ),
+            (
+                json!({"kind": "NINE_MONTHS", "year": 2026}),
+                (d(2025, 12, 15), d(2026, 9, 14)),
+                (d(2025, 3, 15), d(2025, 12, 14)),
+                (d(2024, 12, 15), d(2025, 9, 14)),
+            ),
+            (
+                json!({"kind": "YEAR", "year": 2026}),
+                (d(2025, 12, 15), d(2026, 12, 14)),
+                (d(2024, 12, 15), d(2025, 12, 14)),
+                (d(2024, 12, 15), d(2025, 12, 14)),
+            ),
+            (
+                json!({"kind": "RANGE", "from": "2026-05-07", "to": "2026-05-30"}),
+                (d(2026, 5, 7), d(2026, 5, 30)),
+                (d(2026, 4, 13), d(2026, 5, 6)),
+                (d(2025, 5, 7), d(2025, 5, 30)),
+            ),
+        ];
+        let q = format!(
+            "query($p: PeriodInput!, $g: [Dimension!]!) {{ statistics(period: $p, groupBy: $g) {{
+               period {{ from to }} previousPeriod {{ from to }} samePeriodLastYear {{ from to }}
+               rows {{ agency {{ code }} officialGroup month figures {fig} }}
+               officialGroups {{ officialGroup figures {fig} }}
+               total {fig} }} }}",
+            fig = fig_selection()
+        );
+        for (period, cur, prev, last) in &periods {
+            for group_by in [json!(["AGENCY", "OFFICIAL_GROUP"]), json!(["MONTH"])] {
+                let r = app
+                    .gql(Some(&leader), &q, json!({ "p": period, "g": group_by }))
+                    .await;
+                assert!(r["errors"].is_null(), "{period} {group_by}: {r}");
+                let s = &r["data"]["statistics"];
+                assert_eq!(
+                    s["period"],
+                    json!({"from": cur.0.to_string(), "to": cur.1.to_string()}),
+                    "{period}"
+                );
+                assert_eq!(
+                    s["previousPeriod"],
+                    json!({"from": prev.0.to_string(), "to": prev.1.to_string()}),
+                    "{period}"
+                );
+                assert_eq!(
+                    s["samePeriodLastYear"],
+                    json!({"from": last.0.to_string(), "to": last.1.to_string()}),
+                    "{period}"
+                );
+                // Expected rows: key → [current, previous, last year].
+                let key_of = |c: &Gen| -> String {
+                    if group_by == json!(["MONTH"]) {
+                        reporting_month(c.detected)
+                    } else {
+                        format!("{}/{}", AGENCIES[c.agency], TYPES[c.vtype].1)
+                    }
+                };
+                let mut expected: BTreeMap<String, [Vec<&Gen>; 3]> = BTreeMap::new();
+                for c in &data {
+                    for (i, r) in [*cur, *prev, *last].into_iter().enumerate() {
+                        if in_range(c, r) {
+                            expected.entry(key_of(c)).or_default()[i].push(c);
+                        }
+                    }
+                }
+                let rows = s["rows"].as_array().unwrap();
+                assert_eq!(rows.len(), expected.len(), "{period} {group_by}: row count");
+                for row in rows {
+                    let key = if group_by == json!(["MONTH"]) {
+                        row["month"].as_str().unwrap().to_string()
+                    } else {
+                        format!(
+                            "{}/{}",
+                            row["agency"]["code"].as_str().unwrap(),
+                            row["officialGroup"].as_str().unwrap()
+                        )
+                    };
+                    let e = expected
+                        .get(&key)
+                        .unwrap_or_else(|| panic!("unexpected row {key}"));
+                    for (i, which) in ["value", "previous", "lastYear"].iter().enumerate() {
+                        assert_eq!(
+                            api_figures(&row["figures"], which),
+                            figures(&e[i]),
+                            "{period} {key} {which}"
+                        );
+                    }
+                }
+                // Totals and the three official groups.
+                for (i, which) in ["value", "previous", "lastYear"].iter().enumerate() {
+                    let range = [*cur, *prev, *last][i];
+                    let all: Vec<&Gen> = data.iter().filter(|c| in_range(c, range)).collect();
+                    assert_eq!(
+                        api_figures(&s["total"], which),
+                        figures(&all),
+                        "{period} total {which}"
+                    );
+                    let groups = s["officialGroups"].as_array().unwrap();
+                    assert_eq!(groups.len(), 3);
+                    for g in groups {
+                        let name = g["officialGroup"].as_str().unwrap();
+                        let sub: Vec<&Gen> = all
+                            .iter()
+                            .copied()
+                            .filter(|c| TYPES[c.vtype].1 == name)
+                            .collect();
+                        assert_eq!(
+                            api_figures(&g["figures"], which),
+                            figures(&sub),
+                            "{period} {name} {which}"
+                        );
+                    }
+                }
+                // Change in percent, null where the base is zero.
+                let t = &s["total"]["casesDetected"];
+                let (v, p) = (
+                    t["value"].as_i64().unwrap(),
+                    t["previous"].as_i64().unwrap(),
+                );
+                if p == 0 {
+                    assert!(t["changeFromPrevious"].is_null());
+                } else {
+                    let want = ((v - p) as f64 / p as f64 * 1000.0).round() / 10.0;
+                    assert_eq!(t["changeFromPrevious"].as_f64().unwrap(), want);
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn statistics_are_scoped_by_role() {
+    let app = TestApp::spawn_with(false).await;
+    let data = generate(&app, 11, 200).await;
+    let q = "query($g: [Dimension!]!) { statistics(period: { kind: YEAR, year: 2026 }, groupBy: $g) { total { casesDetected { value } } } }";
+    let year = (d(2025, 12, 15), d(2026, 12, 14));
+    // A commune user counts its own commune only.
+    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
+    let r = app
+        .gql(Some(&commune), q, json!({ "g": ["COMMUNE"] }))
+        .await;
+    let want = data
+        .iter()
+        .filter(|c| in_range(c, year) && c.commune == 1)
+        .count() as i64;
+    assert_eq!(
+        r["data"]["statistics"]["total"]["casesDetected"]["value"].as_i64(),
+        Some(want),
+        "{r}"
+    );
+    // The press: province-wide by official group only.
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let r = app
+        .gql(Some(&press), q, json!({ "g": ["OFFICIAL_GROUP"] }))
+        .await;
+    let want = data.iter().filter(|c| in_range(c, year)).count() as i64;
+    assert_eq!(
+        r["data"]["statistics"]["total"]["casesDetected"]["value"].as_i64(),
+        Some(want),
+        "{r}"
+    );
+    for g in [json!(["AGENCY"]), json!(["COMMUNE"]), json!(["MONTH"])] {
+        let r = app.gql(Some(&press), q, json!({ "g": g })).await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "press groupBy {g}");
+    }
+    let r = app
+        .gql(Some(&press), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { leadAgency: \"CA\" }) { total { casesDetected { value } } } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    // The admin reads no statistics; restricted filters follow the compartments.
+    let admin = app.token(Role::Admin, None, None);
+    assert_eq!(
+        error_codes(&app.gql(Some(&admin), q, json!({ "g": [] })).await),
+        ["FORBIDDEN"]
+    );
+    let leader = app.token(Role::Leader, None, None);
+    let r = app
+        .gql(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { subjectName: \"x\" }) { total { casesDetected { value } } } }", json!({}))
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    // Bad periods are bad input.
+    for p in [
+        json!({"kind": "MONTH", "year": 2026}),
+        json!({"kind": "MONTH", "year": 2026, "month": 13}),
+        json!({"kind": "RANGE", "from": "2026-02-01", "to": "2026-01-01"}),
+        json!({"kind": "CAMPAIGN", "campaign": "NOPE"}),
+    ] {
+        let r = app.gql(Some(&leader), "query($p: PeriodInput!) { statistics(period: $p) { total { casesDetected { value } } } }", json!({ "p": p })).await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{p}");
+    }
+}
+
+#[tokio::test]
+async fn compliance_shows_who_is_late() {
+    let app = TestApp::spawn().await;
+    let leader = app.token(Role::Leader, None, None);
+    let q = "{ taskCompliance { agency { code } overdue overdueDays doneLate doneLateDays }
+               reportCompliance(year: 2026) { agency { code } due filed late missingMonths }
+               communesWithoutCommittee { code name committeeEstablishedOn }
+               runningCampaigns { campaign { code } statistics { total { casesDetected { value } } } } }";
+    let r = app.gql(Some(&leader), q, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let d = &r["data"];
+    let tasks = d["taskCompliance"].as_array().unwrap();
+    assert!(
+        tasks.iter().any(|t| t["overdue"].as_i64().unwrap() > 0),
+        "the demo has overdue tasks: {tasks:?}"
+    );
+    assert!(
+        tasks.iter().any(|t| t["doneLate"].as_i64().unwrap() > 0),
+        "and tasks done late"
+    );
+    for t in tasks {
+        assert!(t["overdueDays"].as_i64().unwrap() >= t["overdue"].as_i64().unwrap());
+    }
+    let communes = d["communesWithoutCommittee"].as_array().unwrap();
+    assert_eq!(communes.len(), 8, "seed 001 names eight late communes");
+    assert!(
+        communes
+            .iter()
+            .all(|c| c["committeeEstablishedOn"].is_null())
+    );
+    let reports = d["reportCompliance"].as_array().unwrap();
+    assert!(!reports.is_empty());
+    for a in reports {
+        let (due, filed, missing) = (
+            a["due"].as_i64().unwrap(),
+            a["filed"].as_i64().unwrap(),
+            a["missingMonths"].as_array().unwrap().len() as i64,
+        );
+        assert!(filed + missing >= due, "{a}");
+    }
+    assert!(
+        reports
+            .iter()
+            .any(|a| !a["missingMonths"].as_array().unwrap().is_empty()),
+        "someone is missing a report"
+    );
+    // Only leaders and the standing office.
+    for (role, agency) in [
+        (Role::Officer, Some("BDBP")),
+        (Role::Press, Some("BAO_LS")),
+        (Role::Admin, None),
+    ] {
+        let t = app.token(role, agency, None);
+        let r = app
+            .gql(Some(&t), "{ communesWithoutCommittee { code } }", json!({}))
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_table_downloads_as_excel_and_csv() {
+    let app = TestApp::spawn().await;
+    let leader = app.token(Role::Leader, None, None);
+    let total = app
+        .gql(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }) { total { casesDetected { value } } } }", json!({}))
+        .await["data"]["statistics"]["total"]["casesDetected"]["value"]
+        .as_i64()
+        .unwrap();
+    let get = |file: &str, token: Option<&str>| {
+        let mut r = app
+            .client
+            .get(format!("{}/export/{file}?kind=YEAR&year=2026", app.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    let r = get("statistics.csv", Some(&leader)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = r.text().await.unwrap();
+    let total_line = text
+        .lines()
+        .find(|l| l.starts_with("Tổng cộng"))
+        .expect("a total row");
+    assert_eq!(
+        total_line.split(',').nth(1).unwrap(),
+        total.to_string(),
+        "{total_line}"
+    );
+    assert!(text.contains("(3) Hàng giả, xâm phạm quyền sở hữu trí tuệ"));
+    assert!(text.contains("Số vụ phát hiện - So cùng kỳ (%)"));
+    let r = get("statistics.xlsx", Some(&leader)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an .xlsx is a zip");
+    assert_eq!(get("statistics.csv", None).await.unwrap().status(), 401);
+    let admin = app.token(Role::Admin, None, None);
+    assert_eq!(
+        get("statistics.csv", Some(&admin)).await.unwrap().status(),
+        403
+    );
+    let r = app
+        .client
+        .get(format!("{}/export/statistics.csv?kind=WEEK", app.base))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
