@@ -348,8 +348,26 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
     let r = app
         .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 1 }))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
-    let approve = "mutation($id: ID!) { approveDisposal(id: $id, version: 1, approvedOn: \"2026-11-21\", reference: \"512/QĐ-STC\") { version disposalApprovedOn } }";
+    assert_eq!(
+        error_codes(&r),
+        ["BAD_USER_INPUT"],
+        "held goods are confiscated first"
+    );
+    let confiscate = "mutation($id: ID!) { setDisposalStatus(id: $id, version: 1, status: CONFISCATED) { disposalStatus } }";
+    let r = app.gql(Some(&qltt), confiscate, json!({ "id": sid })).await;
+    assert_eq!(
+        r["data"]["setDisposalStatus"]["disposalStatus"], "CONFISCATED",
+        "{r}"
+    );
+    let r = app
+        .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 2 }))
+        .await;
+    assert_eq!(
+        error_codes(&r),
+        ["BAD_USER_INPUT"],
+        "not before the finance department approves"
+    );
+    let approve = "mutation($id: ID!) { approveDisposal(id: $id, version: 2, approvedOn: \"2026-11-21\", reference: \"512/QĐ-STC\") { version disposalApprovedOn } }";
     let r = app
         .gql(
             Some(&app.token(Role::Officer, Some("QLTT"), None)),
@@ -370,12 +388,15 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
         "{r}"
     );
     let r = app
-        .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 2 }))
+        .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 3 }))
         .await;
     assert_eq!(
         r["data"]["setDisposalStatus"]["disposalStatus"], "DESTROYED",
         "{r}"
     );
+    let back = "mutation($id: ID!) { setDisposalStatus(id: $id, version: 4, status: HELD) { disposalStatus } }";
+    let r = app.gql(Some(&qltt), back, json!({ "id": sid })).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "destroyed is final");
 }
 
 #[tokio::test]

@@ -180,12 +180,20 @@ fn non_negative_quantity(q: f64) -> AppResult<f64> {
     }
 }
 
+/// Most agencies or campaigns one case names (each is looked up inside the write).
+const MAX_LINKS: usize = 50;
+
 async fn coordinators<C: ConnectionTrait>(
     conn: &C,
     case_id: i64,
     lead: i64,
     codes: &[String],
 ) -> AppResult<()> {
+    if codes.len() > MAX_LINKS {
+        return Err(AppError::bad_input(format!(
+            "at most {MAX_LINKS} coordinating agencies"
+        )));
+    }
     case_coordinators::Entity::delete_many()
         .filter(case_coordinators::Column::CaseId.eq(case_id))
         .exec(conn)
@@ -320,7 +328,13 @@ impl CaseMutation {
             input.coordinating_agencies.as_deref().unwrap_or_default(),
         )
         .await?;
-        for code in input.campaigns.unwrap_or_default() {
+        let mut campaign_codes = input.campaigns.unwrap_or_default();
+        campaign_codes.sort();
+        campaign_codes.dedup();
+        if campaign_codes.len() > MAX_LINKS {
+            return Err(AppError::bad_input(format!("at most {MAX_LINKS} campaigns")).into());
+        }
+        for code in campaign_codes {
             let c = campaign_by_code(&txn, &code).await?;
             case_campaigns::Entity::insert(case_campaigns::ActiveModel {
                 case_id: Set(inserted.id),
@@ -808,6 +822,29 @@ impl CaseMutation {
         let m = m.ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
         let case = case_led_by_viewer(&txn, v, m.case_id).await?;
         not_archived(&case)?;
+        if m.archived_at.is_some() {
+            return Err(AppError::bad_input("the seizure is archived; restore it first").into());
+        }
+        let from = DisposalStatus::from_db(&m.disposal_status)?;
+        // Held goods are confiscated or returned; confiscated goods are destroyed or auctioned.
+        // Destroyed, auctioned and returned goods are gone: those states are final.
+        let allowed = match from {
+            DisposalStatus::Held => &[DisposalStatus::Confiscated, DisposalStatus::Returned][..],
+            DisposalStatus::Confiscated => &[
+                DisposalStatus::Destroyed,
+                DisposalStatus::Auctioned,
+                DisposalStatus::Returned,
+            ][..],
+            _ => &[][..],
+        };
+        if !allowed.contains(&status) {
+            return Err(AppError::bad_input(format!(
+                "seized goods cannot go from {} to {}",
+                from.as_str().to_uppercase(),
+                status.as_str().to_uppercase()
+            ))
+            .into());
+        }
         if matches!(
             status,
             DisposalStatus::Destroyed | DisposalStatus::Auctioned
@@ -876,6 +913,16 @@ impl CaseMutation {
             .await
             .map_err(AppError::from)?;
         let m = m.ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
+        if m.archived_at.is_some() {
+            return Err(AppError::bad_input("the seizure is archived; restore it first").into());
+        }
+        let case = cases::Entity::find_by_id(m.case_id)
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?;
+        if let Some(case) = &case {
+            not_archived(case)?;
+        }
         let am = seizures::ActiveModel {
             disposal_approved_on: Set(Some(approved_on)),
             disposal_approval_ref: Set(Some(required_text("reference", &reference, 100)?)),

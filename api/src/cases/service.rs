@@ -90,6 +90,17 @@ fn restricted_filter(
     }
 }
 
+/// De-duplicates an enum filter list (so no list can exceed the bound-parameter limits).
+fn distinct<T: Copy + PartialEq>(v: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(v.len());
+    for x in v {
+        if !out.contains(x) {
+            out.push(*x);
+        }
+    }
+    out
+}
+
 /// The full `WHERE` of a case listing for this viewer: scope, archive, filters, search.
 pub fn case_condition(
     viewer: &Viewer,
@@ -101,23 +112,38 @@ pub fn case_condition(
         cond = cond.add(cases::Column::CommuneId.eq(commune_id));
     }
     if !filter.status.is_empty() {
-        cond = cond.add(cases::Column::Status.is_in(filter.status.iter().map(|s| s.as_str())));
+        cond = cond.add(
+            cases::Column::Status.is_in(distinct(&filter.status).into_iter().map(|s| s.as_str())),
+        );
     }
     if !filter.violation_type.is_empty() {
         cond = cond.add(
-            cases::Column::ViolationType.is_in(filter.violation_type.iter().map(|s| s.as_str())),
+            cases::Column::ViolationType.is_in(
+                distinct(&filter.violation_type)
+                    .into_iter()
+                    .map(|s| s.as_str()),
+            ),
         );
     }
     if !filter.commodity_group.is_empty() {
         cond = cond.add(
-            cases::Column::CommodityGroup.is_in(filter.commodity_group.iter().map(|s| s.as_str())),
+            cases::Column::CommodityGroup.is_in(
+                distinct(&filter.commodity_group)
+                    .into_iter()
+                    .map(|s| s.as_str()),
+            ),
         );
     }
     if !filter.channel.is_empty() {
-        cond = cond.add(cases::Column::Channel.is_in(filter.channel.iter().map(|s| s.as_str())));
+        cond = cond.add(
+            cases::Column::Channel.is_in(distinct(&filter.channel).into_iter().map(|s| s.as_str())),
+        );
     }
     if !filter.platform.is_empty() {
-        cond = cond.add(cases::Column::Platform.is_in(filter.platform.iter().map(|s| s.as_str())));
+        cond = cond.add(
+            cases::Column::Platform
+                .is_in(distinct(&filter.platform).into_iter().map(|s| s.as_str())),
+        );
     }
     if let Some(code) = text_arg("leadAgency", &filter.lead_agency)? {
         cond = cond.add(
@@ -175,6 +201,7 @@ pub fn case_condition(
             .column(subjects::Column::CaseId)
             .from(subjects::Entity)
             .and_where(contains(subjects::Column::NameKey, &fold(&name)))
+            .and_where(subjects::Column::ArchivedAt.is_null())
             .to_owned();
         cond = restricted_filter(viewer, Compartment::Police, "subjectName", cond)?
             .add(cases::Column::Id.in_subquery(sub));
@@ -184,6 +211,7 @@ pub fn case_condition(
             .column(subjects::Column::CaseId)
             .from(subjects::Entity)
             .and_where(subjects::Column::IdNumber.eq(number))
+            .and_where(subjects::Column::ArchivedAt.is_null())
             .to_owned();
         cond = restricted_filter(viewer, Compartment::Police, "subjectIdNumber", cond)?
             .add(cases::Column::Id.in_subquery(sub));
@@ -193,6 +221,7 @@ pub fn case_condition(
             .column(customs_records::Column::CaseId)
             .from(customs_records::Entity)
             .and_where(customs_records::Column::DeclarationNumber.eq(number))
+            .and_where(customs_records::Column::ArchivedAt.is_null())
             .to_owned();
         cond = restricted_filter(viewer, Compartment::Customs, "declarationNumber", cond)?
             .add(cases::Column::Id.in_subquery(sub));

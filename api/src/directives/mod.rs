@@ -65,6 +65,24 @@ fn task_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
     })
 }
 
+/// Keeps the directive ids the viewer may see: all of them, or for a commune user only those
+/// in its scope (one statement), so the citation graph cannot be walked out of scope.
+async fn visible_directives(ctx: &Context<'_>, ids: Vec<i64>) -> AppResult<Vec<i64>> {
+    let v = viewer(ctx)?;
+    if ids.is_empty() || matches!(directive_scope(v)?, DirectiveScope::All) {
+        return Ok(ids);
+    }
+    let allowed: Vec<i64> = directives::Entity::find()
+        .filter(directive_scope_condition(v)?)
+        .filter(directives::Column::Id.is_in(ids.clone()))
+        .all(db(ctx)?)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    Ok(ids.into_iter().filter(|id| allowed.contains(id)).collect())
+}
+
 fn directive_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
     Ok(match directive_scope(viewer)? {
         DirectiveScope::All => Condition::all(),
@@ -299,6 +317,7 @@ impl Directive {
             .into_iter()
             .map(|c| c.cited_id)
             .collect();
+        let ids = visible_directives(ctx, ids).await?;
         Ok(many(&l.directive, ids)
             .await?
             .into_iter()
@@ -313,6 +332,7 @@ impl Directive {
             .into_iter()
             .map(|c| c.directive_id)
             .collect();
+        let ids = visible_directives(ctx, ids).await?;
         Ok(many(&l.directive, ids)
             .await?
             .into_iter()
@@ -520,6 +540,9 @@ impl Campaign {
         let Some(id) = self.0.directive_id else {
             return Ok(None);
         };
+        if visible_directives(ctx, vec![id]).await?.is_empty() {
+            return Ok(None);
+        }
         Ok(one(&loaders(ctx)?.directive, id).await?.map(Directive))
     }
     async fn focus_commodity_groups(&self) -> Result<Vec<CommodityGroup>> {

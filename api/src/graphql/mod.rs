@@ -47,14 +47,20 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Vnd(pub i64);
 
+impl Vnd {
+    /// 10^15 đồng (a million billion): far above any case, and low enough that sums over
+    /// millions of cases stay inside a 64-bit integer in SQL.
+    pub const MAX: i64 = 1_000_000_000_000_000;
+}
+
 #[Scalar(name = "Vnd")]
 impl ScalarType for Vnd {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::Number(n) => match n.as_i64() {
-                Some(v) if v >= 0 => Ok(Vnd(v)),
+                Some(v) if (0..=Vnd::MAX).contains(&v) => Ok(Vnd(v)),
                 _ => Err(InputValueError::custom(
-                    "an amount in VND is a whole, non-negative number",
+                    "an amount in VND is a whole number from 0 to 10^15",
                 )),
             },
             _ => Err(InputValueError::expected_type(value)),

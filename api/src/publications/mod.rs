@@ -78,7 +78,11 @@ impl PublicationQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<PublishedCaseConnection> {
-        viewer(ctx)?; // any authenticated role; anonymous reads nothing
+        // Every authenticated role but commune users (whose column of the matrix has no
+        // publications); anonymous callers read nothing.
+        if viewer(ctx)?.role == crate::auth::Role::Commune {
+            return Err(AppError::forbidden("your role may not read publications").into());
+        }
         let size = page_size(first)?;
         let mut q = publications::Entity::find()
             .filter(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
@@ -331,12 +335,6 @@ impl PublishedCase {
     }
     async fn detected_on(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
         Ok(self.case(ctx, "detected_on").await?.map(|c| c.detected_on))
-    }
-    async fn goods_summary(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(self
-            .case(ctx, "goods_summary")
-            .await?
-            .map(|c| c.goods_summary))
     }
     async fn fine_amount(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
         Ok(self

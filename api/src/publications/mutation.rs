@@ -9,7 +9,6 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    TransactionTrait,
 };
 
 use entity::{cases, publications};
@@ -34,7 +33,7 @@ pub struct PublicationInput {
     pub headline: String,
     pub body: String,
     /// Which case facts the summary makes public (names from `PUBLIC_FACTS`: violation_type,
-    /// commodity_group, detected_on, commune, lead_agency, goods_summary, fine_amount,
+    /// commodity_group, detected_on, commune, lead_agency, fine_amount,
     /// goods_value, budget_collected, status). When drafting, absent means none; when
     /// revising, absent keeps the current list.
     pub public_facts: Option<Vec<String>>,
@@ -269,7 +268,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
         let conn = db(ctx)?;
-        let txn = conn.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(conn).await?;
         if let Some(key) = &idempotency_key
             && let Some(id) = idempotent_result(&txn, &v.sub, key, "draftPublication").await?
         {
@@ -332,7 +331,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let conn = db(ctx)?;
-        let txn = conn.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(conn).await?;
         let p = load(&txn, id).await?;
         if p.drafted_by_agency_id != agency {
             return Err(
@@ -385,7 +384,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let conn = db(ctx)?;
-        let txn = conn.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(conn).await?;
         let p = load(&txn, id).await?;
         not_archived(&p)?;
         check_transition(
@@ -422,7 +421,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let reason = required_text("reason", &reason, REASON_MAX)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         let p = move_to(&txn, &p, version, PublicationStatus::Rejected, Some(reason)).await?;
         record(&txn, v, req, "rejectPublication", id).await?;
@@ -444,7 +443,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let reason = optional_text("reason", reason.as_deref(), REASON_MAX)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         let drafter = matches!(v.role, Role::Police | Role::Customs | Role::Officer)
             && v.agency_id == Some(p.drafted_by_agency_id);
@@ -474,7 +473,7 @@ impl PublicationMutation {
         let agency = drafting_agency(v)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         if p.drafted_by_agency_id != agency {
             return Err(AppError::forbidden(

@@ -14,7 +14,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use entity::{agencies, periodic_reports};
@@ -354,7 +354,7 @@ impl ReportMutation {
         let v = viewer(ctx)?;
         let agency = filing_agency(v)?;
         let req = request(ctx)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key
             && let Some(id) = idempotent_result(&txn, &v.sub, key, "fileReport").await?
         {
@@ -436,7 +436,7 @@ impl ReportMutation {
             return Err(AppError::bad_input("`corrections` is empty").into());
         }
         let reason = correction_reason(&fixes, Some(&reason))?.unwrap_or_default();
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let r = load(&txn, id).await?;
         if r.agency_id != agency {
             return Err(AppError::forbidden("only the filing agency corrects its report").into());

@@ -530,7 +530,7 @@ async fn insert_publications<C: ConnectionTrait>(
             case_id: b.id,
             headline: nfc(&headline),
             body: nfc(&body),
-            public_facts: "violation_type,commodity_group,detected_on,commune,lead_agency,goods_summary,fine_amount,goods_value".to_owned(),
+            public_facts: "violation_type,commodity_group,detected_on,commune,lead_agency,fine_amount,goods_value".to_owned(),
             status: status.as_str().to_owned(),
             drafted_by_agency_id: b.lead_id,
             review_reason,

@@ -245,6 +245,7 @@ async fn build(
         ..Default::default()
     });
     let cond = statistics_condition(&viewer, &[], filter)?;
+    super::check_press_period(&viewer, &period)?;
     let spec = period_spec(&state.db, &period).await?;
     let computed = compute(&state.db, cond, spec, vec![]).await?;
     let (title, rows) = table(&computed);

@@ -133,6 +133,22 @@ pub fn statistics_condition(
     }
 }
 
+/// The press reads official periods only: a one-day range or a campaign's dates could single out
+/// one unpublished case's figures.
+pub fn check_press_period(viewer: &Viewer, period: &PeriodInput) -> AppResult<()> {
+    if viewer.role == Role::Press
+        && matches!(
+            period.kind,
+            StatisticsPeriodKind::Range | StatisticsPeriodKind::Campaign
+        )
+    {
+        return Err(AppError::forbidden(
+            "the press reads public statistics for official periods (month, quarter, six or nine months, year)",
+        ));
+    }
+    Ok(())
+}
+
 /// The three periods' figures, keyed by group.
 pub struct Computed {
     pub dims: Vec<Dimension>,
@@ -244,6 +260,7 @@ impl StatisticsQuery {
         let v = viewer(ctx)?;
         let dims = check_dims(&group_by)?;
         let cond = statistics_condition(v, &dims, filter)?;
+        check_press_period(v, &period)?;
         let db = db(ctx)?;
         let spec = period_spec(db, &period).await?;
         Ok(Statistics(compute(db, cond, spec, dims).await?))

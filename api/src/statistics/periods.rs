@@ -113,6 +113,8 @@ impl PeriodSpec {
                 })
             }
             PeriodSpec::Range(r) => {
+                check_year(r.from.year())?;
+                check_year(r.to.year())?;
                 if r.from > r.to {
                     return Err(AppError::bad_input("the period's `from` is after its `to`"));
                 }

@@ -4,7 +4,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, TransactionTrait};
+use sea_orm::ActiveValue::Set;
 
 use entity::tips;
 
@@ -132,7 +132,7 @@ impl TipMutation {
             v.is_none(),
             services.workflow.tip_max_bytes,
         )?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         if let (Some(v), Some(key)) = (v, &idempotency_key)
             && let Some(id) = idempotent_result(&txn, &v.sub, key, "submitTip").await?
         {
@@ -168,13 +168,18 @@ impl TipMutation {
         svc::check_forwarder(v)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::not_archived(&tip)?;
         let from = svc::status(&tip)?;
         svc::check_transition(from, TipStatus::Forwarded)?;
         svc::check_reforward(v, from)?;
         let target = svc::forward_target(&txn, &tip, &agency).await?;
+        // The police may pass a tip on, but not to themselves: taking a tip would unlock its
+        // informant for them, so only the standing office assigns tips to the police.
+        if v.role == crate::auth::Role::Police && v.agency_id == Some(target.id) {
+            return Err(AppError::forbidden("the police cannot forward a tip to their own agency; the standing office assigns it").into());
+        }
         let mut am = svc::step(TipStatus::Forwarded);
         am.assigned_agency_id = Set(Some(target.id));
         Ok(finish(txn, v, req, "forwardTip", id, version, am).await?)
@@ -186,7 +191,7 @@ impl TipMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::check_assigned_agency(v, &tip)?;
         svc::not_archived(&tip)?;
@@ -209,7 +214,7 @@ impl TipMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let case_id = parse_id(&case_id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::check_assigned_agency(v, &tip)?;
         svc::not_archived(&tip)?;
@@ -233,7 +238,7 @@ impl TipMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::check_dismisser(v, &tip)?;
         svc::not_archived(&tip)?;
@@ -258,7 +263,7 @@ impl TipMutation {
         svc::check_archiver(v)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
         svc::load_for_write(&txn, v, id, version).await?;
         let am = tips::ActiveModel {
             archived_at: Set(archived.then(Utc::now)),
