@@ -500,6 +500,16 @@ async fn statistics_are_scoped_by_role() {
         .gql(Some(&press), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { leadAgency: \"CA\" }) { total { casesDetected { value } } } }", json!({}))
         .await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    // Only official periods for the press: a short range could single out one case.
+    for p in [
+        json!({"kind": "RANGE", "from": "2026-05-07", "to": "2026-05-07"}),
+        json!({"kind": "CAMPAIGN", "campaign": "SHTT_2026"}),
+    ] {
+        let r = app
+            .gql(Some(&press), "query($p: PeriodInput!) { statistics(period: $p) { total { casesDetected { value } } } }", json!({ "p": p }))
+            .await;
+        assert_eq!(error_codes(&r), ["FORBIDDEN"], "press {p}");
+    }
     // The admin reads no statistics; restricted filters follow the compartments.
     let admin = app.token(Role::Admin, None, None);
     assert_eq!(

@@ -775,3 +775,39 @@ async fn the_sender_fields_are_shown_to_citizens_and_hidden_from_roles_that_neve
     assert_eq!(e[0].subject, "tester");
     assert_eq!(e[0].role, "standing_office");
 }
+
+#[tokio::test]
+async fn the_police_cannot_assign_a_tip_to_themselves() {
+    let app = TestApp::spawn().await;
+    let receipt =
+        submit_anonymous(&app, tip_input("Có kho chứa thuốc lá lậu tại thôn Nà Lầu")).await;
+    let id = tip_id(&app, receipt["trackingCode"].as_str().unwrap()).await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    // Forwarding to itself would unlock the informant for the police: refused.
+    refused(
+        &app,
+        &police,
+        &forward_q(),
+        json!({ "id": id, "v": 1, "a": "CA" }),
+        "FORBIDDEN",
+    )
+    .await;
+    let r = app
+        .gql(
+            Some(&police),
+            "query($id: ID!) { tip(id: $id) { reporterName } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(r["data"]["tip"]["reporterName"].is_null());
+    // The standing office assigns it; then the police of CA read it.
+    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    ok(
+        &app,
+        &so,
+        &forward_q(),
+        json!({ "id": id, "v": 1, "a": "CA" }),
+        "forwardTip",
+    )
+    .await;
+}

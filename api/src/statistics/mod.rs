@@ -7,8 +7,6 @@ pub mod export;
 pub mod periods;
 pub mod service;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
@@ -166,18 +164,9 @@ async fn three(
     ranges: [DateRange; 3],
     dims: &[Dimension],
 ) -> AppResult<Vec<(Key, [Figures; 3])>> {
-    let (a, b, c) = tokio::try_join!(
-        service::aggregate(db, cond.clone(), ranges[0], dims),
-        service::aggregate(db, cond.clone(), ranges[1], dims),
-        service::aggregate(db, cond.clone(), ranges[2], dims),
-    )?;
-    let keys: BTreeSet<&Key> = a.keys().chain(b.keys()).chain(c.keys()).collect();
-    Ok(keys
+    Ok(service::aggregate(db, cond.clone(), ranges, dims)
+        .await?
         .into_iter()
-        .map(|k| {
-            let get = |m: &BTreeMap<Key, Figures>| m.get(k).copied().unwrap_or_default();
-            (k.clone(), [get(&a), get(&b), get(&c)])
-        })
         .collect())
 }
 
