@@ -178,12 +178,19 @@ pub async fn compute(
     dims: Vec<Dimension>,
 ) -> AppResult<Computed> {
     let ranges = [spec.range()?, spec.previous()?, spec.last_year()?];
-    let rows = if dims.is_empty() {
-        vec![]
-    } else {
-        three(db, &cond, ranges, &dims).await?
+    // The three statements are independent: they run at once, on separate pool connections.
+    let rows = async {
+        if dims.is_empty() {
+            Ok(vec![])
+        } else {
+            three(db, &cond, ranges, &dims).await
+        }
     };
-    let mut groups = three(db, &cond, ranges, &[Dimension::OfficialGroup]).await?;
+    let (rows, mut groups, total_rows) = tokio::try_join!(
+        rows,
+        three(db, &cond, ranges, &[Dimension::OfficialGroup]),
+        three(db, &cond, ranges, &[]),
+    )?;
     // Every official group appears, even with nothing to count.
     for g in [
         OfficialGroup::SmugglingAndProhibited,
@@ -199,7 +206,6 @@ pub async fn compute(
         KeyPart::Text(Some(s)) => OfficialGroup::parse(s).map(|g| g as u8).unwrap_or(9),
         _ => 9,
     });
-    let total_rows = three(db, &cond, ranges, &[]).await?;
     let total = total_rows
         .into_iter()
         .next()
