@@ -32,8 +32,12 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let db = api::app::connect(&url).await?;
-    api::app::prepare_database(&db, true).await?;
+    // Keys as the server would take them (`HUB389_DATA_KEY[_FILE]`, or beside a SQLite file).
+    let mut config = api::config::Config::from_env()?;
+    config.data_dir = api::config::data_dir_for(&url);
+    config.database_url = url;
+    let preflight = api::keys::preflight(&config)?;
+    let (db, _keys) = api::app::open_database(&config, None, preflight).await?;
     let have = entity::cases::Entity::find().count(&db).await?;
     if have < target {
         let t = Instant::now();

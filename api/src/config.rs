@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -28,8 +29,10 @@ impl std::fmt::Debug for Secret {
 /// How tokens are verified.
 #[derive(Debug, Clone)]
 pub struct JwtSettings {
-    /// `HUB389_JWT_SECRET`: an HS256 secret. When neither this nor a public key is set, the
-    /// server generates one and keeps it in `data_dir` (see [`crate::auth::load_or_create_secret`]).
+    /// `HUB389_JWT_SECRET` (the secret itself) or `HUB389_JWT_SECRET_FILE` (a file holding it
+    /// in base64, as `hub389 keys generate` writes it): an HS256 secret. On SQLite, when neither
+    /// this nor a public key is set, the server generates one and keeps it in `data_dir` (see
+    /// [`crate::auth::load_or_create_secret`]); on PostgreSQL one must be configured.
     pub secret: Option<Secret>,
     /// `HUB389_JWT_PUBLIC_KEY`: path to a PEM public key (RSA or EC P-256) of the province's
     /// identity provider; tokens are then RS256 or ES256 and this server cannot mint them.
@@ -96,10 +99,20 @@ pub struct Config {
     /// Load the demo data into an empty database on start (`HUB389_DEMO_DATA`, default on).
     pub demo_data: bool,
     pub limits: Limits,
-    /// `HUB389_DATA_KEY`: base64 of the 32-byte key that encrypts informant data. When unset,
-    /// one is generated beside the database (see [`crate::crypto`]).
+    /// `HUB389_DATA_KEY` (base64 of the 32-byte key that encrypts informant data) or
+    /// `HUB389_DATA_KEY_FILE` (a file holding that base64). On SQLite, when unset, one is
+    /// generated beside a new database (see [`crate::keys`]); on PostgreSQL it is required.
     pub data_key: Option<Secret>,
     pub workflow: WorkflowSettings,
+    /// `HUB389_DB_TIMEOUT` (seconds, default 3): how long a request waits for the database
+    /// before failing with `UNAVAILABLE`.
+    pub db_timeout: Duration,
+    /// `HUB389_SHUTDOWN_GRACE` (default 30s): how long in-flight requests may take to finish
+    /// after SIGTERM/SIGINT before the process exits anyway.
+    pub shutdown_grace: Duration,
+    /// `HUB389_SHUTDOWN_DELAY` (default 0s): how long `/readyz` reports 503 before the listener
+    /// closes, so a load balancer stops routing here first.
+    pub shutdown_delay: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hub389.db?mode=rwc";
@@ -119,6 +132,49 @@ fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> 
     }
 }
 
+/// A secret given either directly (`NAME`) or as a file path (`NAME_FILE`, base64 content).
+/// Both set is a mistake worth refusing: which one wins would be a guess.
+fn secret_env(name: &str, raw_is_base64: bool) -> anyhow::Result<Option<Secret>> {
+    let file_var = format!("{name}_FILE");
+    match (env(name), env(&file_var)) {
+        (Some(_), Some(_)) => anyhow::bail!("set either {name} or {file_var}, not both"),
+        (Some(v), None) => Ok(Some(Secret::new(v.into_bytes()))),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {file_var}={path}"))?;
+            let text = text.trim();
+            if raw_is_base64 {
+                // The data key is configured as base64 in both forms.
+                Ok(Some(Secret::new(text.as_bytes().to_vec())))
+            } else {
+                use base64::Engine;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| anyhow::anyhow!("{file_var}={path} does not hold base64"))?;
+                Ok(Some(Secret::new(bytes)))
+            }
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn duration_env(name: &str, default: Duration) -> anyhow::Result<Duration> {
+    match env(name) {
+        None => Ok(default),
+        Some(v) => {
+            let v = v.trim();
+            // A bare number is seconds; otherwise a humantime duration (500ms, 2s, 1m).
+            if let Ok(secs) = v.parse::<f64>() {
+                if secs.is_finite() && secs >= 0.0 {
+                    return Ok(Duration::from_secs_f64(secs));
+                }
+            }
+            humantime::parse_duration(v)
+                .map_err(|_| anyhow::anyhow!("{name} is not a duration (e.g. 3, 2s, 500ms): {v}"))
+        }
+    }
+}
+
 impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let bind = env("HUB389_BIND").unwrap_or_else(|| DEFAULT_BIND.to_string());
@@ -135,25 +191,63 @@ impl Config {
             database_url,
             data_dir,
             jwt: JwtSettings {
-                secret: env("HUB389_JWT_SECRET").map(|s| Secret::new(s.into_bytes())),
+                secret: secret_env("HUB389_JWT_SECRET", false)?,
                 public_key_path: env("HUB389_JWT_PUBLIC_KEY").map(PathBuf::from),
                 issuer: env("HUB389_JWT_ISSUER"),
                 audience: env("HUB389_JWT_AUDIENCE"),
             },
             demo_data,
             limits: Limits::default(),
-            data_key: env("HUB389_DATA_KEY").map(|s| Secret::new(s.into_bytes())),
+            data_key: secret_env("HUB389_DATA_KEY", true)?,
             workflow: WorkflowSettings {
                 tip_rate_per_minute: parse_env("HUB389_TIP_RATE_PER_MINUTE", 5)?,
                 tip_max_bytes: parse_env("HUB389_TIP_MAX_BYTES", 8000)?,
                 report_due_day: parse_env("HUB389_REPORT_DUE_DAY", 17)?,
             },
+            db_timeout: duration_env("HUB389_DB_TIMEOUT", Duration::from_secs(3))?,
+            shutdown_grace: duration_env("HUB389_SHUTDOWN_GRACE", Duration::from_secs(30))?,
+            shutdown_delay: duration_env("HUB389_SHUTDOWN_DELAY", Duration::ZERO)?,
         })
     }
 
     /// A description of the database safe to log: the password of a URL is never printed.
     pub fn database_display(&self) -> String {
         redact_url(&self.database_url)
+    }
+
+    /// The pool settings this configuration implies.
+    pub fn db_settings(&self) -> crate::db::DbSettings {
+        crate::db::DbSettings {
+            timeout: self.db_timeout,
+            ..crate::db::DbSettings::new(&self.database_url)
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// A configuration for tests and tools: everything at its default except the database.
+    pub fn for_database(database_url: impl Into<String>) -> Config {
+        let database_url = database_url.into();
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            data_dir: data_dir_for(&database_url),
+            database_url,
+            jwt: JwtSettings {
+                secret: None,
+                public_key_path: None,
+                issuer: None,
+                audience: None,
+            },
+            demo_data: true,
+            limits: Limits::default(),
+            data_key: None,
+            workflow: WorkflowSettings::default(),
+            db_timeout: Duration::from_secs(3),
+            shutdown_grace: Duration::from_secs(30),
+            shutdown_delay: Duration::ZERO,
+        }
     }
 }
 
@@ -182,7 +276,7 @@ pub fn sqlite_path(database_url: &str) -> Option<String> {
     }
 }
 
-fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     // scheme://user:password@host → scheme://user:***@host
     if let Some((scheme, rest)) = url.split_once("://") {
         if let Some((creds, host)) = rest.split_once('@') {

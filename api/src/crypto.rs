@@ -3,8 +3,6 @@
 //! kept beside the database with owner-only permissions. A dump of the database therefore
 //! shows no informant's name or phone number in clear.
 
-use std::path::Path;
-
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -20,6 +18,7 @@ const PREFIX: &str = "v1:";
 #[derive(Clone)]
 pub struct DataKey {
     cipher: Aes256Gcm,
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for DataKey {
@@ -32,27 +31,27 @@ impl DataKey {
     pub fn from_secret(secret: &Secret) -> anyhow::Result<DataKey> {
         let cipher = Aes256Gcm::new_from_slice(secret.expose())
             .map_err(|_| anyhow::anyhow!("the data key must be exactly 32 bytes"))?;
-        Ok(DataKey { cipher })
+        Ok(DataKey {
+            cipher,
+            fingerprint: fingerprint(secret.expose()),
+        })
     }
 
-    /// From `HUB389_DATA_KEY`, else the generated key file in `data_dir`.
-    pub fn load(configured: Option<&Secret>, data_dir: &Path) -> anyhow::Result<(DataKey, String)> {
-        match configured {
-            Some(s) => {
-                let raw = base64::engine::general_purpose::STANDARD
-                    .decode(s.expose())
-                    .map_err(|_| anyhow::anyhow!("HUB389_DATA_KEY must be base64"))?;
-                Ok((
-                    DataKey::from_secret(&Secret::new(raw))?,
-                    "HUB389_DATA_KEY".into(),
-                ))
-            }
-            None => {
-                let path = data_dir.join(DATA_KEY_FILE);
-                let secret = crate::auth::load_or_create_secret(&path)?;
-                Ok((DataKey::from_secret(&secret)?, path.display().to_string()))
-            }
-        }
+    /// From the base64 text of `HUB389_DATA_KEY` / `HUB389_DATA_KEY_FILE`; `origin` names
+    /// where it came from for the error message.
+    pub fn from_base64(text: &[u8], origin: &str) -> anyhow::Result<DataKey> {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(text.trim_ascii())
+            .map_err(|_| anyhow::anyhow!("{origin} must be base64 of 32 bytes"))?;
+        DataKey::from_secret(&Secret::new(raw))
+            .map_err(|_| anyhow::anyhow!("{origin} must be base64 of exactly 32 bytes"))
+    }
+
+    /// A stable, non-secret identifier of the key: HMAC-SHA256 of a fixed label under the
+    /// key, so it reveals nothing about the key yet differs for every key. Stored in the
+    /// database so that an instance started with another key refuses to run.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     pub fn encrypt(&self, plain: &str) -> AppResult<String> {
@@ -94,9 +93,45 @@ impl DataKey {
     }
 }
 
+fn fingerprint(key: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    use std::fmt::Write;
+    let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key) else {
+        return String::new(); // HMAC takes keys of any length; unreachable.
+    };
+    mac.update(b"hub389 informant data key fingerprint v1");
+    let digest = mac.finalize().into_bytes();
+    digest[..16].iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_differ_per_key_and_hide_it() {
+        let a = DataKey::from_secret(&Secret::new(vec![7u8; 32])).unwrap();
+        let b = DataKey::from_secret(&Secret::new(vec![8u8; 32])).unwrap();
+        assert_eq!(a.fingerprint().len(), 32);
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_eq!(
+            a.fingerprint(),
+            DataKey::from_secret(&Secret::new(vec![7u8; 32]))
+                .unwrap()
+                .fingerprint()
+        );
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(
+            DataKey::from_base64(b64.as_bytes(), "X")
+                .unwrap()
+                .fingerprint(),
+            a.fingerprint()
+        );
+        assert!(DataKey::from_base64(b"c2hvcnQ=", "X").is_err());
+    }
 
     #[test]
     fn round_trip_and_no_clear_text() {

@@ -21,13 +21,20 @@ pub enum AppError {
     NotFound(String),
     /// `BAD_USER_INPUT`: the request is well-formed GraphQL but its values are not acceptable.
     BadInput(String),
-    /// `CONFLICT`: a stale version or a duplicate.
+    /// `CONFLICT`: a stale version, a duplicate, or an idempotency key reused with another input.
     Conflict(String),
+    /// `UNAVAILABLE`: the database cannot be used right now (unreachable, out of space,
+    /// read-only, shutting down). Nothing was done; the same request may be retried later.
+    /// Over HTTP the response is 503 with `Retry-After`.
+    Unavailable(String),
     /// `INTERNAL`: anything else. Logged in full server-side; the client sees an opaque message.
     Internal(anyhow::Error),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Seconds a client is asked to wait (`Retry-After`) after `UNAVAILABLE`.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 impl AppError {
     pub fn code(&self) -> &'static str {
@@ -37,7 +44,23 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadInput(_) => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status of a plain-HTTP response carrying this error (the exports; GraphQL
+    /// responses use it for `UNAVAILABLE`, see `app.rs`).
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadInput(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -48,7 +71,8 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::BadInput(m)
-            | AppError::Conflict(m) => m.clone(),
+            | AppError::Conflict(m)
+            | AppError::Unavailable(m) => m.clone(),
             AppError::Internal(_) => "internal error".to_string(),
         }
     }
@@ -75,9 +99,14 @@ impl AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
-    /// Constraint violations are the client's doing and say so (without echoing values);
-    /// anything else is internal.
+    /// Constraint violations are the client's doing and say so (without echoing values); an
+    /// unusable database is `UNAVAILABLE` (see [`crate::db::is_unavailable`]); anything else is
+    /// internal.
     fn from(err: sea_orm::DbErr) -> Self {
+        if crate::db::is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return AppError::Unavailable("the database is unavailable; retry later".into());
+        }
         match err.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
                 AppError::Conflict("a record with these values already exists".into())

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use api::auth::{JwtKeys, Role};
+use api::auth::Role;
 use api::config::Config;
 
 #[derive(Parser)]
@@ -50,6 +50,33 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as checked into schema.graphql.
     Schema,
+    /// Manage the token key and the informant data key.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Write a new JWT secret and data key, one file each (mode 0600), never overwriting, and
+    /// print the variables that point every instance at them.
+    Generate {
+        /// Directory for the two files (default: beside the SQLite database, or the working
+        /// directory).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
+    /// Print the fingerprint of the configured data key and the one the database records.
+    Fingerprint,
+    /// Re-encrypt every stored informant field from the configured (old) data key to a new
+    /// one and record the new fingerprint, in one transaction. Stop every instance first;
+    /// start them again with the new key.
+    RotateDataKey {
+        /// File holding the new key (base64 of 32 bytes), e.g. from `keys generate`.
+        #[arg(long)]
+        new_key_file: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -76,7 +103,8 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("--ttl `{ttl}` is not a duration"))?;
             let ttl = chrono::Duration::from_std(ttl).context("--ttl is too long")?;
             std::fs::create_dir_all(&config.data_dir).ok();
-            let keys = JwtKeys::from_settings(&config.jwt, &config.data_dir)?;
+            let preflight = api::keys::preflight(&config)?;
+            let keys = preflight.jwt();
             tracing::info!(database = %config.database_display(), key = %keys.source, "signing a token");
             let sub = sub.unwrap_or_else(|| {
                 format!(
@@ -89,9 +117,13 @@ async fn main() -> anyhow::Result<()> {
             println!("{token}");
         }
         Command::Seed { cases, seed } => {
-            let db = api::app::connect(&config.database_url).await?;
+            let preflight = api::keys::preflight(&config)?;
+            let config = Config {
+                demo_data: true,
+                ..config
+            };
+            let (db, _keys) = api::app::open_database(&config, None, preflight).await?;
             tracing::info!(database = %config.database_display(), "seeding");
-            api::app::prepare_database(&db, true).await?;
             if let Some(n) = cases {
                 let started = std::time::Instant::now();
                 let made = api::seed::generate_cases(&db, n, seed).await?;
@@ -99,6 +131,61 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Schema => print!("{}", api::graphql::sdl()),
+        Command::Keys { action } => keys(&config, action).await?,
+    }
+    Ok(())
+}
+
+async fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
+    match action {
+        KeysAction::Generate { dir } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.clone());
+            let (jwt, data) = api::keys::generate_files(&dir)?;
+            let abs =
+                |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            println!("HUB389_JWT_SECRET_FILE={}", abs(&jwt).display());
+            println!("HUB389_DATA_KEY_FILE={}", abs(&data).display());
+            tracing::info!(
+                "back up both files with the database: without the data key, informant identities cannot be read"
+            );
+        }
+        KeysAction::Fingerprint => {
+            let preflight = api::keys::preflight(config)?;
+            let db = api::app::connect(config).await?;
+            let stored = api::keys::stored_fingerprint(&db).await?;
+            let keys = api::keys::settle(&db, config, preflight).await;
+            match &keys {
+                Ok(k) => println!("configured: {} ({})", k.data.fingerprint(), k.data_source),
+                Err(e) => println!("configured: refused: {e}"),
+            }
+            println!(
+                "database:   {}",
+                stored.as_deref().unwrap_or("none recorded")
+            );
+            keys?;
+        }
+        KeysAction::RotateDataKey { new_key_file } => {
+            let new = api::keys::read_data_key_file(&new_key_file)?;
+            let preflight = api::keys::preflight(config)?;
+            let db = api::app::connect(config).await?;
+            let old = api::keys::settle(&db, config, preflight).await?;
+            if old.data.fingerprint() == new.fingerprint() {
+                anyhow::bail!("the new key is the key already in use");
+            }
+            let changed = api::keys::rotate_data_key(&db, &old.data, &new).await?;
+            tracing::info!(
+                tips = changed,
+                old = %old.data.fingerprint(),
+                new = %new.fingerprint(),
+                "re-encrypted the informant data; start every instance with the new key"
+            );
+            println!(
+                "rotated: {} tips re-encrypted; now configure HUB389_DATA_KEY_FILE={} (the old key {} no longer opens this database)",
+                changed,
+                new_key_file.display(),
+                old.data_source
+            );
+        }
     }
     Ok(())
 }

@@ -133,15 +133,75 @@ pub fn check_idempotency_key(key: &str) -> AppResult<()> {
     }
 }
 
-/// The entity id a previous call with this key created, if any. A key reused for another
-/// operation is a `CONFLICT`.
+/// The fingerprint of a keyed mutation's request: SHA-256 over the operation and its
+/// arguments with variables substituted (so a retry may inline what it first sent as
+/// variables), object fields sorted, explicit `null`s dropped (absent and null mean the same
+/// input), and the idempotency key itself left out.
+pub fn request_fingerprint(ctx: &Context<'_>, operation: &str) -> AppResult<String> {
+    use sha2::{Digest, Sha256};
+    let args = ctx
+        .field()
+        .arguments()
+        .map_err(|e| AppError::bad_input(e.message))?;
+    let canonical: BTreeMap<String, serde_json::Value> = args
+        .into_iter()
+        .filter(|(name, _)| name.as_str() != "idempotencyKey")
+        .filter_map(|(name, value)| {
+            canonical_json(value.into_json().ok()?).map(|v| (name.to_string(), v))
+        })
+        .collect();
+    let body = serde_json::to_string(&(operation, canonical))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("fingerprinting a request: {e}")))?;
+    let digest = Sha256::digest(body.as_bytes());
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Sorted keys (serde_json's map is a BTreeMap here), no null members.
+fn canonical_json(v: serde_json::Value) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    match v {
+        Value::Null => None,
+        Value::Array(items) => Some(Value::Array(
+            items
+                .into_iter()
+                .map(|i| canonical_json(i).unwrap_or(Value::Null))
+                .collect(),
+        )),
+        Value::Object(map) => Some(Value::Object(
+            map.into_iter()
+                .filter_map(|(k, v)| canonical_json(v).map(|v| (k, v)))
+                .collect(),
+        )),
+        other => Some(other),
+    }
+}
+
+/// The entity id a previous call with this key created, if any.
+///
+/// - The same key with the same request replays the first result.
+/// - The same key for another operation, or with a different input, is `CONFLICT`: the
+///   second submission would otherwise be silently lost.
+/// - Concurrent requests with one key: on PostgreSQL a transaction-scoped advisory lock on
+///   (subject, key) makes the later ones wait for the first to commit, then replay it; on
+///   SQLite writers are already serialised by `BEGIN IMMEDIATE`.
 pub async fn idempotent_result<C: ConnectionTrait>(
+    ctx: &Context<'_>,
     conn: &C,
     subject: &str,
     key: &str,
     operation: &str,
 ) -> AppResult<Option<i64>> {
     check_idempotency_key(key)?;
+    let fingerprint = request_fingerprint(ctx, operation)?;
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 389))",
+            // Length-prefixed, so no (subject, key) pair can spell another's.
+            [format!("{}:{subject}/{key}", subject.len()).into()],
+        ))
+        .await?;
+    }
     let found = idempotency_keys::Entity::find()
         .filter(idempotency_keys::Column::Subject.eq(subject))
         .filter(idempotency_keys::Column::Key.eq(key))
@@ -149,15 +209,23 @@ pub async fn idempotent_result<C: ConnectionTrait>(
         .await?;
     match found {
         None => Ok(None),
-        Some(k) if k.operation == operation => Ok(Some(k.entity_id)),
-        Some(_) => Err(AppError::Conflict(
+        Some(k) if k.operation != operation => Err(AppError::Conflict(
             "this idempotency key was already used for another operation".into(),
         )),
+        Some(k) if k.request_fingerprint.as_ref().is_some_and(|f| *f != fingerprint) => {
+            Err(AppError::Conflict(
+                "this idempotency key was already used with a different input; use a new key for a new request"
+                    .into(),
+            ))
+        }
+        Some(k) => Ok(Some(k.entity_id)),
     }
 }
 
-/// Remembers what a keyed creation made (same transaction as the creation).
+/// Remembers what a keyed creation made, with its request fingerprint (same transaction as
+/// the creation).
 pub async fn remember<C: ConnectionTrait>(
+    ctx: &Context<'_>,
     conn: &C,
     subject: &str,
     key: &str,
@@ -172,6 +240,7 @@ pub async fn remember<C: ConnectionTrait>(
         entity: Set(entity.to_string()),
         entity_id: Set(entity_id),
         created_at: Set(chrono::Utc::now()),
+        request_fingerprint: Set(Some(request_fingerprint(ctx, operation)?)),
         ..Default::default()
     })
     .exec(conn)
@@ -211,15 +280,7 @@ macro_rules! versioned_update {
     }};
 }
 
-/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that
-/// reads, then writes, fails with "database is locked" when another writer got in between
-/// (the busy timeout cannot help a lock upgrade); taking the write lock up front makes
-/// concurrent writers queue instead. PostgreSQL ignores the option.
+/// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite; see [`crate::db::begin_write`]).
 pub async fn begin(db: &sea_orm::DatabaseConnection) -> AppResult<sea_orm::DatabaseTransaction> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    };
-    Ok(db.begin_with_options(options).await?)
+    Ok(crate::db::begin_write(db).await?)
 }

@@ -14,6 +14,9 @@ pub struct Model {
     pub entity: String,
     pub entity_id: i64,
     pub created_at: DateTimeUtc,
+    /// SHA-256 of the canonical request (operation and arguments, without the key): a key
+    /// reused with a different input is refused instead of silently replaying the first.
+    pub request_fingerprint: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

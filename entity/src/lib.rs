@@ -18,6 +18,7 @@ pub mod investigation_records;
 pub mod periodic_reports;
 pub mod publications;
 pub mod seizures;
+pub mod server_keys;
 pub mod subjects;
 pub mod task_coordinators;
 pub mod task_updates;

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_init;
 mod m20261123_000002_workflows;
+mod m20261201_000003_durability;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_init::Migration),
             Box::new(m20261123_000002_workflows::Migration),
+            Box::new(m20261201_000003_durability::Migration),
         ]
     }
 }

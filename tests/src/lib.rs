@@ -7,11 +7,32 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use api::auth::{JwtKeys, Role};
-use api::config::{Config, JwtSettings, Limits, Secret, WorkflowSettings};
+use api::config::{Config, JwtSettings, Secret, WorkflowSettings};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long!";
+/// The informant data key of every test server (base64 of 32 bytes), as a fleet would
+/// configure it: PostgreSQL refuses to start without one.
+pub const TEST_DATA_KEY: &str = "aHViMzg5LXRlc3QtZGF0YS1rZXktMzItYnl0ZXMhISE=";
+
+/// The configuration every test server starts from: a fresh database in `dir`, port 0,
+/// the test keys.
+pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
+    Config {
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: dir.to_path_buf(),
+        jwt: test_jwt(),
+        data_key: Some(Secret::new(TEST_DATA_KEY.as_bytes().to_vec())),
+        shutdown_grace: std::time::Duration::from_secs(20),
+        ..Config::for_database(url)
+    }
+}
+
+/// Creates a fresh, empty database in `dir` (SQLite) or on the test server (PostgreSQL).
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    fresh_database(dir).await
+}
 
 /// The HS256 settings every test server uses unless told otherwise.
 pub fn test_jwt() -> JwtSettings {
@@ -91,7 +112,9 @@ impl TestApp {
         api::telemetry::init();
         let dir = tempfile::tempdir().expect("tempdir");
         let url = fresh_database(dir.path()).await;
-        let mut db = api::app::connect(&url).await.expect("connect");
+        let mut db = api::db::connect(&api::db::DbSettings::new(&url))
+            .await
+            .expect("connect");
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -104,14 +127,10 @@ impl TestApp {
             }
         });
         let config = Config {
-            bind: "127.0.0.1:0".parse().expect("addr"),
-            database_url: url,
-            data_dir: dir.path().to_path_buf(),
             jwt: jwt.clone(),
             demo_data: demo,
-            limits: Limits::default(),
-            data_key: None,
             workflow,
+            ..test_config(&url, dir.path())
         };
         // The harness signs with HS256; with a public key configured, tests sign themselves.
         let signing = JwtSettings {
@@ -417,4 +436,87 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
             .unwrap();
         }
     }
+}
+
+/// A server started from a configuration, stopped on demand (graceful shutdown as on SIGTERM).
+pub struct Server {
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Builds and starts the application; the error is the start-up refusal, if any.
+    pub async fn start(
+        config: &Config,
+        db: Option<sea_orm::DatabaseConnection>,
+    ) -> anyhow::Result<Server> {
+        api::telemetry::init();
+        let app = api::app::Application::build(config, db).await?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Ok(Server {
+            base,
+            stop: Some(tx),
+            handle,
+        })
+    }
+
+    /// Starts the graceful shutdown without waiting for it.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Shuts down gracefully and waits until the server has finished.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        self.begin_shutdown();
+        self.handle.await.expect("server task")
+    }
+
+    /// POSTs a GraphQL request: (HTTP status, Retry-After header, body).
+    pub async fn post(
+        &self,
+        client: &reqwest::Client,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Result<(u16, Option<String>, Value), reqwest::Error> {
+        let mut req = client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let retry = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok((status, retry, resp.json::<Value>().await?))
+    }
+
+    /// The status of `GET /readyz`.
+    pub async fn ready(&self, client: &reqwest::Client) -> u16 {
+        client
+            .get(format!("{}/readyz", self.base))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    }
+}
+
+/// Signs a token with the test secret.
+pub fn sign(role: Role, agency: Option<&str>, commune: Option<&str>) -> String {
+    JwtKeys::from_settings(&test_jwt(), std::path::Path::new("."))
+        .expect("keys")
+        .sign("tester", role, agency, commune, chrono::Duration::hours(1))
+        .expect("sign")
 }

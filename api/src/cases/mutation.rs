@@ -264,7 +264,7 @@ impl CaseMutation {
         if let Some(key) = &idempotency_key {
             if let Some(case) = replay_case(
                 &txn,
-                idempotent_result(&txn, &v.sub, key, "createCase").await?,
+                idempotent_result(ctx, &txn, &v.sub, key, "createCase").await?,
             )
             .await?
             {
@@ -346,7 +346,7 @@ impl CaseMutation {
         }
         let case = refresh_search_key(&txn, inserted.id).await?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "createCase", "case", case.id).await?;
+            remember(ctx, &txn, &v.sub, key, "createCase", "case", case.id).await?;
         }
         audit(
             &txn,
@@ -648,7 +648,7 @@ impl CaseMutation {
         let txn = crate::workflow::begin(db(ctx)?).await?;
         case_for_compartment_write(&txn, v, case_id, Role::Police).await?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "addSubject").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addSubject").await? {
                 let s = subjects::Entity::find_by_id(id)
                     .one(&txn)
                     .await
@@ -668,7 +668,7 @@ impl CaseMutation {
         )?;
         let s = am.insert(&txn).await.map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "addSubject", "subject", s.id).await?;
+            remember(ctx, &txn, &v.sub, key, "addSubject", "subject", s.id).await?;
         }
         audit(
             &txn,
@@ -739,7 +739,7 @@ impl CaseMutation {
         let case = case_led_by_viewer(&txn, v, case_id).await?;
         not_archived(&case)?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "addSeizure").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addSeizure").await? {
                 let m = seizures::Entity::find_by_id(id)
                     .one(&txn)
                     .await
@@ -780,7 +780,7 @@ impl CaseMutation {
         .await
         .map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "addSeizure", "seizure", m.id).await?;
+            remember(ctx, &txn, &v.sub, key, "addSeizure", "seizure", m.id).await?;
         }
         let fields = if input.hs_code.is_some() {
             vec!["hsCode"]
@@ -968,7 +968,7 @@ impl CaseMutation {
         let txn = crate::workflow::begin(db(ctx)?).await?;
         case_for_compartment_write(&txn, v, case_id, Role::Customs).await?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "addCustomsRecord").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addCustomsRecord").await? {
                 let r = customs_records::Entity::find_by_id(id)
                     .one(&txn)
                     .await
@@ -989,6 +989,7 @@ impl CaseMutation {
         let r = am.insert(&txn).await.map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
             remember(
+                ctx,
                 &txn,
                 &v.sub,
                 key,

@@ -470,7 +470,8 @@ impl DirectiveMutation {
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "registerDirective").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "registerDirective").await?
+            {
                 return Ok(Directive(load_directive(&txn, id).await?));
             }
         }
@@ -508,7 +509,16 @@ impl DirectiveMutation {
         set_citations(&txn, d.id, input.cites.as_deref().unwrap_or_default()).await?;
         check_citations(&txn, &d).await?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "registerDirective", "directive", d.id).await?;
+            remember(
+                ctx,
+                &txn,
+                &v.sub,
+                key,
+                "registerDirective",
+                "directive",
+                d.id,
+            )
+            .await?;
         }
         audit(
             &txn,
@@ -635,7 +645,7 @@ impl DirectiveMutation {
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "assignTask").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "assignTask").await? {
                 return Ok(Task(load_task(&txn, id).await?));
             }
         }
@@ -669,7 +679,7 @@ impl DirectiveMutation {
         )
         .await?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "assignTask", "task", t.id).await?;
+            remember(ctx, &txn, &v.sub, key, "assignTask", "task", t.id).await?;
         }
         audit(
             &txn,
@@ -820,7 +830,7 @@ impl DirectiveMutation {
             .into());
         }
         if let Some(key) = &idempotency_key {
-            if idempotent_result(&txn, &v.sub, key, "postTaskUpdate")
+            if idempotent_result(ctx, &txn, &v.sub, key, "postTaskUpdate")
                 .await?
                 .is_some()
             {
@@ -871,7 +881,16 @@ impl DirectiveMutation {
                 .map_err(AppError::from)?;
         }
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "postTaskUpdate", "task_update", u.id).await?;
+            remember(
+                ctx,
+                &txn,
+                &v.sub,
+                key,
+                "postTaskUpdate",
+                "task_update",
+                u.id,
+            )
+            .await?;
         }
         audit(
             &txn,
@@ -952,7 +971,7 @@ impl DirectiveMutation {
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "createCampaign").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "createCampaign").await? {
                 return Ok(Campaign(load_campaign(&txn, id).await?));
             }
         }
@@ -1001,7 +1020,7 @@ impl DirectiveMutation {
         .await
         .map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "createCampaign", "campaign", c.id).await?;
+            remember(ctx, &txn, &v.sub, key, "createCampaign", "campaign", c.id).await?;
         }
         audit(
             &txn,

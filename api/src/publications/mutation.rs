@@ -270,7 +270,7 @@ impl PublicationMutation {
         let conn = db(ctx)?;
         let txn = crate::workflow::begin(conn).await?;
         if let Some(key) = &idempotency_key
-            && let Some(id) = idempotent_result(&txn, &v.sub, key, "draftPublication").await?
+            && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "draftPublication").await?
         {
             return Ok(Publication(load(&txn, id).await?));
         }
@@ -309,7 +309,16 @@ impl PublicationMutation {
         .await
         .map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "draftPublication", "publication", p.id).await?;
+            remember(
+                ctx,
+                &txn,
+                &v.sub,
+                key,
+                "draftPublication",
+                "publication",
+                p.id,
+            )
+            .await?;
         }
         record(&txn, v, req, "draftPublication", p.id).await?;
         txn.commit().await.map_err(AppError::from)?;

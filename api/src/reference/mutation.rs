@@ -186,7 +186,7 @@ impl ReferenceMutation {
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "createAgency").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "createAgency").await? {
                 return Ok(Agency(load_agency(&txn, id).await?));
             }
         }
@@ -224,7 +224,7 @@ impl ReferenceMutation {
         .await
         .map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "createAgency", "agency", a.id).await?;
+            remember(ctx, &txn, &v.sub, key, "createAgency", "agency", a.id).await?;
         }
         audit(
             &txn,
@@ -314,7 +314,7 @@ impl ReferenceMutation {
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(&txn, &v.sub, key, "createCommune").await? {
+            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "createCommune").await? {
                 return Ok(Commune(load_commune(&txn, id).await?));
             }
         }
@@ -343,7 +343,7 @@ impl ReferenceMutation {
         .await
         .map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "createCommune", "commune", c.id).await?;
+            remember(ctx, &txn, &v.sub, key, "createCommune", "commune", c.id).await?;
         }
         audit(
             &txn,

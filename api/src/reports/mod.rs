@@ -356,7 +356,7 @@ impl ReportMutation {
         let req = request(ctx)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key
-            && let Some(id) = idempotent_result(&txn, &v.sub, key, "fileReport").await?
+            && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "fileReport").await?
         {
             return Ok(PeriodicReport(load(&txn, id).await?));
         }
@@ -403,7 +403,16 @@ impl ReportMutation {
         .await
         .map_err(AppError::from)?;
         if let Some(key) = &idempotency_key {
-            remember(&txn, &v.sub, key, "fileReport", "periodic_report", r.id).await?;
+            remember(
+                ctx,
+                &txn,
+                &v.sub,
+                key,
+                "fileReport",
+                "periodic_report",
+                r.id,
+            )
+            .await?;
         }
         audit(
             &txn,

@@ -49,7 +49,10 @@ const ALL_TABLES: &[&str] = &[
     "periodic_reports",
 ];
 
-pub(super) async fn load(db: &DatabaseConnection) -> anyhow::Result<SeedSummary> {
+pub(super) async fn load(
+    db: &DatabaseConnection,
+    key: &crate::crypto::DataKey,
+) -> anyhow::Result<SeedSummary> {
     if !super::is_empty(db).await? {
         anyhow::bail!("load_demo needs an empty database: agencies already exist");
     }
@@ -68,6 +71,7 @@ pub(super) async fn load(db: &DatabaseConnection) -> anyhow::Result<SeedSummary>
 
     let mut rng = fastrand::Rng::with_seed(EXTRAS_SEED);
     let tip_count = insert_tips(&txn, &rd, &briefs, &mut rng).await?;
+    crate::keys::reencrypt_reporters(&txn, None, key).await?;
     let publication_count = insert_publications(&txn, &rd, &briefs, &mut rng).await?;
     insert_reports(&txn, &rd, &briefs, &mut rng).await?;
     sync_sequences(&txn, ALL_TABLES).await?;

@@ -37,8 +37,13 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
 }
 
 /// Loads the whole demo data set into an empty database, in one transaction. Deterministic.
-pub async fn load_demo(db: &DatabaseConnection) -> anyhow::Result<SeedSummary> {
-    demo::load(db).await
+/// Informant fields are encrypted with `key` inside that transaction, so their clear text is
+/// never committed.
+pub async fn load_demo(
+    db: &DatabaseConnection,
+    key: &crate::crypto::DataKey,
+) -> anyhow::Result<SeedSummary> {
+    demo::load(db, key).await
 }
 
 /// Generates `n` more cases (with subjects, seizures, customs/investigation records, coordinators,

@@ -42,6 +42,10 @@ async fn fresh_db(name: &str) -> (DatabaseConnection, TempDb) {
     (db, TempDb(path))
 }
 
+fn key() -> crate::crypto::DataKey {
+    crate::crypto::DataKey::from_secret(&crate::config::Secret::new(vec![3u8; 32])).expect("key")
+}
+
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     let row = db
         .query_one_raw(Statement::from_string(
@@ -58,13 +62,13 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 async fn demo_loads_with_its_guarantees() {
     let (db, _file) = fresh_db("demo").await;
     assert!(super::is_empty(&db).await.expect("is_empty"));
-    let s = super::load_demo(&db).await.expect("load_demo");
+    let s = super::load_demo(&db, &key()).await.expect("load_demo");
     assert!(!super::is_empty(&db).await.expect("is_empty"));
     assert_eq!(s.cases, 300);
     assert_eq!(s.tips, 40);
     assert!(s.publications >= 6 && s.directives >= 13 && s.tasks >= 20 && s.campaigns >= 2);
     assert!(
-        super::load_demo(&db).await.is_err(),
+        super::load_demo(&db, &key()).await.is_err(),
         "second load must refuse"
     );
 
@@ -276,14 +280,37 @@ async fn demo_loads_with_its_guarantees() {
 async fn demo_is_deterministic() {
     let (a, _file_a) = fresh_db("det-a").await;
     let (b, _file_b) = fresh_db("det-b").await;
-    super::load_demo(&a).await.expect("load a");
-    super::load_demo(&b).await.expect("load b");
+    super::load_demo(&a, &key()).await.expect("load a");
+    super::load_demo(&b, &key()).await.expect("load b");
     let ca = entity::cases::Entity::find().all(&a).await.expect("a");
     let cb = entity::cases::Entity::find().all(&b).await.expect("b");
     assert_eq!(ca, cb);
-    let ta = entity::tips::Entity::find().all(&a).await.expect("a");
-    let tb = entity::tips::Entity::find().all(&b).await.expect("b");
+    // Informant fields are encrypted with a random nonce: compare what they decrypt to.
+    let clear = |tips: Vec<entity::tips::Model>| {
+        tips.into_iter()
+            .map(|mut t| {
+                let open = |v: Option<String>| v.map(|s| key().decrypt(&s).expect("decrypts"));
+                t.reporter_name = open(t.reporter_name);
+                t.reporter_contact = open(t.reporter_contact);
+                t
+            })
+            .collect::<Vec<_>>()
+    };
+    let ta = clear(entity::tips::Entity::find().all(&a).await.expect("a"));
+    let tb = clear(entity::tips::Entity::find().all(&b).await.expect("b"));
     assert_eq!(ta, tb);
+    assert!(
+        ta.iter().any(|t| t.reporter_name.is_some()),
+        "some demo tipsters leave a name"
+    );
+    let stored = entity::tips::Entity::find().all(&a).await.expect("a");
+    assert!(
+        stored
+            .iter()
+            .filter_map(|t| t.reporter_name.as_deref())
+            .all(crate::crypto::DataKey::is_encrypted),
+        "the demo stores no informant name in clear"
+    );
 }
 
 /// `cargo test -p api --release seed::tests::bench -- --ignored --nocapture` to time a bulk load.
@@ -291,7 +318,7 @@ async fn demo_is_deterministic() {
 #[ignore]
 async fn bench_generate() {
     let (db, _file) = fresh_db("bench").await;
-    super::load_demo(&db).await.expect("load");
+    super::load_demo(&db, &key()).await.expect("load");
     let n: u64 = std::env::var("SEED_BENCH_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -312,7 +339,7 @@ async fn postgres_load() {
     };
     let db = Database::connect(url).await.expect("connect");
     migration::Migrator::up(&db, None).await.expect("migrate");
-    let s = super::load_demo(&db).await.expect("load_demo");
+    let s = super::load_demo(&db, &key()).await.expect("load_demo");
     assert_eq!(s.cases, 300);
     super::generate_cases(&db, 12_000, 3)
         .await

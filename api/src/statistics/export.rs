@@ -6,7 +6,7 @@
 //! `kind=RANGE&from=2026-05-07&to=2026-05-30`; optionally `leadAgency=HQ`).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -175,19 +175,18 @@ fn csv_bytes(title: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, csv::Error> {
 }
 
 fn error(e: AppError) -> Response {
-    let status = match &e {
-        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::BadInput(_) => StatusCode::BAD_REQUEST,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::Internal(inner) => {
-            tracing::error!(error = ?inner, "export failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
+    if let AppError::Internal(inner) = &e {
+        tracing::error!(error = ?inner, "export failed");
+    }
     let body = serde_json::json!({ "errors": [{ "message": e.message(), "extensions": { "code": e.code() } }] });
-    (status, axum::Json(body)).into_response()
+    let mut resp = (e.http_status(), axum::Json(body)).into_response();
+    if matches!(e, AppError::Unavailable(_)) {
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+        );
+    }
+    resp
 }
 
 /// `GET /export/statistics.{xlsx|csv}`.

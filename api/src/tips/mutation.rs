@@ -134,14 +134,14 @@ impl TipMutation {
         )?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
         if let (Some(v), Some(key)) = (v, &idempotency_key)
-            && let Some(id) = idempotent_result(&txn, &v.sub, key, "submitTip").await?
+            && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "submitTip").await?
         {
             return Ok(TipReceipt::of(&svc::reload(&txn, id).await?)?);
         }
         services.tip_limiter.check(&ClientKey::of(req))?;
         let stored = svc::insert(&txn, &services.data_key, &tip).await?;
         if let (Some(v), Some(key)) = (v, &idempotency_key) {
-            remember(&txn, &v.sub, key, "submitTip", "tip", stored.id).await?;
+            remember(ctx, &txn, &v.sub, key, "submitTip", "tip", stored.id).await?;
         }
         audit(
             &txn,

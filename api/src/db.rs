@@ -1,0 +1,314 @@
+//! The database pool, in one place: how connections are opened, when a connection is thrown
+//! away instead of reused, which database errors mean "the database is unavailable" rather
+//! than a bug, and the write probe behind `/readyz`.
+//!
+//! Why the pool needs a guard (issue 8): sqlx counts transaction depth per connection and only
+//! lowers it when `COMMIT`/`ROLLBACK` succeeds. When SQLite has already ended a transaction
+//! itself (disk full, I/O error) the `ROLLBACK` fails, the count stays at 1, and the next
+//! `begin` on that connection issues a `SAVEPOINT` instead of `BEGIN IMMEDIATE` — nested in
+//! whatever SQLite now thinks is going on. A connection that SQLite opened read-only (because
+//! the file was read-only at that moment) stays read-only for its whole life. Either way the
+//! pool would keep handing out a connection that can never write correctly again. The
+//! `after_release` hook below closes any connection that comes back still inside a
+//! transaction (by sqlx's count *or* by SQLite's own autocommit flag), or read-only; the pool
+//! opens a fresh one on demand, so writes recover as soon as the disk or file does.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::sqlx::{self, Connection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+use crate::config::sqlite_path;
+
+/// How to reach the database and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    /// `DATABASE_URL`.
+    pub url: String,
+    /// `HUB389_DB_TIMEOUT` (seconds, default 3): the longest a request waits for a pooled
+    /// connection (and SQLite for a lock). With the database down, requests fail after this
+    /// with `UNAVAILABLE` instead of hanging.
+    pub timeout: Duration,
+    /// Extra SQLite pragmas applied to every new connection (tests use `max_page_count` to
+    /// make the disk "full").
+    pub sqlite_pragmas: Vec<(String, String)>,
+}
+
+impl DbSettings {
+    pub fn new(url: impl Into<String>) -> DbSettings {
+        DbSettings {
+            url: url.into(),
+            timeout: Duration::from_secs(3),
+            sqlite_pragmas: Vec::new(),
+        }
+    }
+}
+
+/// Opens the pool. SQLite: creates the file if needed; WAL with `synchronous=FULL`, so a
+/// committed write survives a power cut, not only a crash of the process (the cost is one
+/// extra fsync per commit, small next to a GraphQL request); `secure_delete` so text we
+/// overwrite (informants encrypted at start, edited records) does not linger in free pages.
+pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection> {
+    let mut url = settings.url.clone();
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite && sqlite_path(&url).is_some() && !url.contains("mode=") {
+        url.push_str(if url.contains('?') {
+            "&mode=rwc"
+        } else {
+            "?mode=rwc"
+        });
+    }
+    let mut opts = ConnectOptions::new(url);
+    opts.sqlx_logging(false)
+        .acquire_timeout(settings.timeout)
+        .connect_timeout(settings.timeout);
+    if sqlite {
+        let pragmas = settings.sqlite_pragmas.clone();
+        let busy = settings.timeout;
+        opts.max_connections(8)
+            .map_sqlx_sqlite_opts(move |o| {
+                use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                let mut o = o
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(busy)
+                    .foreign_keys(true)
+                    .pragma("secure_delete", "ON");
+                for (k, v) in &pragmas {
+                    o = o.pragma(k.clone(), v.clone());
+                }
+                o
+            })
+            .map_sqlx_sqlite_pool_opts(|p| {
+                p.after_release(|conn, _meta| Box::pin(async move { sqlite_reusable(conn).await }))
+            });
+    } else {
+        opts.max_connections(20).map_sqlx_postgres_pool_opts(|p| {
+            p.after_release(|conn, _meta| {
+                Box::pin(async move {
+                    // A failed COMMIT/ROLLBACK leaves sqlx's depth above zero.
+                    let clean = !conn.is_in_transaction();
+                    if !clean {
+                        tracing::warn!("discarding a pooled connection left inside a transaction");
+                    }
+                    Ok(clean)
+                })
+            })
+        });
+    }
+    Database::connect(opts).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the database at {} (DATABASE_URL): {}",
+            crate::config::redact_url(&settings.url),
+            describe(&e)
+        )
+    })
+}
+
+/// Whether a SQLite connection coming back to the pool may be reused. `lock_handle` goes
+/// through the connection's worker queue, so a `ROLLBACK` queued by a dropped transaction has
+/// run (or failed) by the time we look.
+async fn sqlite_reusable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    let (autocommit, read_only) = {
+        let mut handle = conn.lock_handle().await?;
+        let raw = handle.as_raw_handle().as_ptr();
+        // SAFETY: `raw` is the live handle of this connection, held exclusively through
+        // `handle` for the duration of both calls; neither call retains the pointer.
+        unsafe {
+            (
+                libsqlite3_sys::sqlite3_get_autocommit(raw) != 0,
+                libsqlite3_sys::sqlite3_db_readonly(raw, c"main".as_ptr()) == 1,
+            )
+        }
+    };
+    let depth_clean = !conn.is_in_transaction();
+    let reusable = autocommit && depth_clean && !read_only;
+    if !reusable {
+        tracing::warn!(
+            sqlite_in_transaction = !autocommit,
+            sqlx_in_transaction = !depth_clean,
+            read_only,
+            "discarding a pooled SQLite connection that cannot be reused safely"
+        );
+    }
+    Ok(reusable)
+}
+
+/// True when the error means the database cannot be used right now (unreachable, shutting
+/// down, out of space, read-only, locked past the timeout) rather than a bug or bad input.
+/// Such errors reach clients as `UNAVAILABLE` with HTTP 503 and `Retry-After`.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let sqlx_err = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match &**sqlx_err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                sqlite_unavailable(&code)
+            } else {
+                postgres_unavailable(&code)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLite result codes that mean "not now" (extended codes carry the primary one in the low
+/// byte): SQLITE_BUSY 5, SQLITE_LOCKED 6, SQLITE_NOMEM 7, SQLITE_READONLY 8, SQLITE_IOERR 10,
+/// SQLITE_FULL 13, SQLITE_CANTOPEN 14, SQLITE_PROTOCOL 15.
+fn sqlite_unavailable(code: &str) -> bool {
+    code.parse::<i32>()
+        .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14 | 15))
+}
+
+/// PostgreSQL SQLSTATEs that mean "not now".
+fn postgres_unavailable(code: &str) -> bool {
+    // 08 connection exception, 53 insufficient resources (disk full, out of memory, too many
+    // connections), 57 operator intervention (shutdown, cannot connect now), 58 system error,
+    // 25006 read-only transaction (a standby), 40001/40P01 serialization failure and deadlock
+    // (worth a retry).
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57")
+        || code.starts_with("58")
+        || code == "25006"
+        || code == "40001"
+        || code == "40P01"
+}
+
+/// A one-line cause for start-up messages (the driver's own words, no URL).
+pub fn describe(err: &DbErr) -> String {
+    use sea_orm::RuntimeErr;
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e.to_string(),
+        DbErr::ConnectionAcquire(_) => "no connection within the timeout (is it running?)".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that
+/// reads, then writes, fails with "database is locked" when another writer got in between
+/// (the busy timeout cannot help a lock upgrade); taking the write lock up front makes
+/// concurrent writers queue instead. PostgreSQL ignores the option.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    db.begin_with_options(options).await
+}
+
+/// The readiness write probe: allocates storage and commits, so it fails exactly when writes
+/// fail (disk full, read-only file, standby, lost connection). The 8 KiB value needs a fresh
+/// page on SQLite; the row is deleted in the same transaction, so nothing accumulates. At
+/// start-up (`create`) it also creates its table, as migrations may not have run yet.
+pub async fn probe_write(db: &DatabaseConnection, create: bool) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    let backend = txn.get_database_backend();
+    if create {
+        txn.execute_unprepared(match backend {
+            DbBackend::Postgres => {
+                "CREATE TABLE IF NOT EXISTS write_probe (id bigserial PRIMARY KEY, payload text)"
+            }
+            _ => "CREATE TABLE IF NOT EXISTS write_probe (id integer PRIMARY KEY AUTOINCREMENT, payload text)",
+        })
+        .await?;
+    }
+    let (insert, delete) = match backend {
+        DbBackend::Postgres => (
+            "INSERT INTO write_probe (payload) VALUES (repeat('x', 8192))",
+            "DELETE FROM write_probe",
+        ),
+        _ => (
+            "INSERT INTO write_probe (payload) VALUES (zeroblob(8192))",
+            "DELETE FROM write_probe",
+        ),
+    };
+    txn.execute_unprepared(insert).await?;
+    txn.execute_unprepared(delete).await?;
+    txn.commit().await
+}
+
+/// Runs the write probe with a time bound, for `/readyz` and start-up.
+pub async fn ready(db: &DatabaseConnection, bound: Duration) -> Result<(), String> {
+    probe(db, bound, false).await
+}
+
+async fn probe(db: &DatabaseConnection, bound: Duration, create: bool) -> Result<(), String> {
+    match tokio::time::timeout(bound, probe_write(db, create)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(describe(&e)),
+        Err(_) => Err(format!("no answer within {} ms", bound.as_millis())),
+    }
+}
+
+/// Checks at start-up that the database accepts writes, naming the file (SQLite) or the
+/// address (PostgreSQL) when it does not.
+pub async fn check_writable(db: &DatabaseConnection, url: &str) -> anyhow::Result<()> {
+    let bound = Duration::from_secs(5);
+    probe(db, bound, true).await.map_err(|cause| {
+        anyhow::anyhow!(
+            "the database {} does not accept writes: {cause}",
+            sqlite_path(url)
+                .map(|p| format!("file {p}"))
+                .unwrap_or_else(|| crate::config::redact_url(url))
+        )
+    })
+}
+
+/// Whether a table exists (before migrations have run, to check keys first).
+pub async fn table_exists(db: &DatabaseConnection, table: &str) -> anyhow::Result<bool> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => format!(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{table}'"
+        ),
+        _ => format!("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{table}'"),
+    };
+    Ok(db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .context("reading the database schema")?
+        .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_codes() {
+        // SQLITE_FULL, SQLITE_READONLY_DBMOVED (extended), SQLITE_IOERR_WRITE.
+        assert!(sqlite_unavailable("13"));
+        assert!(sqlite_unavailable("1032"));
+        assert!(sqlite_unavailable("778"));
+        // SQLITE_CONSTRAINT_UNIQUE is the client's doing.
+        assert!(!sqlite_unavailable("2067"));
+        // PostgreSQL: admin shutdown, disk full, connection failure; not unique violation nor
+        // bad input, even where the SQLSTATE happens to be all digits.
+        assert!(postgres_unavailable("57P01"));
+        assert!(postgres_unavailable("53100"));
+        assert!(postgres_unavailable("08006"));
+        assert!(!postgres_unavailable("23505"));
+        assert!(!postgres_unavailable("22021"));
+    }
+}
