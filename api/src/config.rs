@@ -293,6 +293,61 @@ mod tests {
     use super::*;
 
     #[test]
+    fn key_files_are_read_and_named_when_bad() {
+        let dir =
+            std::env::temp_dir().join(format!("hub389-cfg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("jwt");
+        std::fs::write(&good, "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=\n").unwrap();
+        // Variable names unique to this test, so parallel tests cannot interfere.
+        // SAFETY: no other thread reads these variables.
+        unsafe {
+            std::env::set_var("HUB389_T1_FILE", &good);
+            std::env::set_var("HUB389_T2_FILE", dir.join("missing"));
+            std::env::set_var("HUB389_T3", "x");
+            std::env::set_var("HUB389_T3_FILE", &good);
+        }
+        let s = secret_env("HUB389_T1", false).unwrap().unwrap();
+        assert_eq!(s.expose(), b"secret-secret-secret-secret-secret!");
+        let err = secret_env("HUB389_T2", false).unwrap_err().to_string();
+        assert!(
+            err.contains("HUB389_T2_FILE") && err.contains("missing"),
+            "{err}"
+        );
+        let err = secret_env("HUB389_T3", false).unwrap_err().to_string();
+        assert!(err.contains("not both"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn durations_take_seconds_or_units() {
+        // SAFETY: variable names unique to this test.
+        unsafe {
+            std::env::set_var("HUB389_T4", "2.5");
+            std::env::set_var("HUB389_T5", "500ms");
+            std::env::set_var("HUB389_T6", "soon");
+        }
+        assert_eq!(
+            duration_env("HUB389_T4", Duration::ZERO).unwrap(),
+            Duration::from_millis(2500)
+        );
+        assert_eq!(
+            duration_env("HUB389_T5", Duration::ZERO).unwrap(),
+            Duration::from_millis(500)
+        );
+        assert!(
+            duration_env("HUB389_T6", Duration::ZERO)
+                .unwrap_err()
+                .to_string()
+                .contains("HUB389_T6")
+        );
+        assert_eq!(
+            duration_env("HUB389_T7_UNSET", Duration::from_secs(3)).unwrap(),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
     fn secret_never_prints() {
         let s = Secret::new(b"hunter2".to_vec());
         assert!(!format!("{s:?}").contains("hunter2"));

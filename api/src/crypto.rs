@@ -1,7 +1,6 @@
-//! Encryption at rest for the informant compartment. The 256-bit data key is managed like the
-//! JWT secret: `HUB389_DATA_KEY` (base64) when set, otherwise generated on first start and
-//! kept beside the database with owner-only permissions. A dump of the database therefore
-//! shows no informant's name or phone number in clear.
+//! Encryption at rest for the informant compartment (AES-256-GCM). Where the key comes from,
+//! and the checks that it is the database's key, are in [`crate::keys`]. A dump of the
+//! database shows no informant's name or phone number in clear.
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};

@@ -10,10 +10,14 @@
 //! the file was read-only at that moment) stays read-only for its whole life. Either way the
 //! pool would keep handing out a connection that can never write correctly again. The
 //! `after_release` hook below closes any connection that comes back still inside a
-//! transaction (by sqlx's count *or* by SQLite's own autocommit flag), or read-only; the pool
-//! opens a fresh one on demand, so writes recover as soon as the disk or file does.
+//! transaction (by sqlx's count *or* by SQLite's own autocommit flag), or read-only, or that
+//! has lived through a storage fault (a connection can be left half read-only — its WAL index
+//! opened read-only — in ways SQLite does not report); the pool opens a fresh one on demand,
+//! so writes recover as soon as the disk or file does.
 
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sea_orm::sqlx::{self, Connection};
@@ -81,7 +85,9 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
                 o
             })
             .map_sqlx_sqlite_pool_opts(|p| {
-                p.after_release(|conn, _meta| Box::pin(async move { sqlite_reusable(conn).await }))
+                p.after_release(|conn, meta| {
+                    Box::pin(async move { sqlite_reusable(conn, meta.age).await })
+                })
             });
     } else {
         opts.max_connections(20).map_sqlx_postgres_pool_opts(|p| {
@@ -109,7 +115,10 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
 /// Whether a SQLite connection coming back to the pool may be reused. `lock_handle` goes
 /// through the connection's worker queue, so a `ROLLBACK` queued by a dropped transaction has
 /// run (or failed) by the time we look.
-async fn sqlite_reusable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+async fn sqlite_reusable(
+    conn: &mut sqlx::SqliteConnection,
+    age: Duration,
+) -> Result<bool, sqlx::Error> {
     let (autocommit, read_only) = {
         let mut handle = conn.lock_handle().await?;
         let raw = handle.as_raw_handle().as_ptr();
@@ -123,16 +132,54 @@ async fn sqlite_reusable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx
         }
     };
     let depth_clean = !conn.is_in_transaction();
-    let reusable = autocommit && depth_clean && !read_only;
+    let through_fault = lived_through_fault(age);
+    let reusable = autocommit && depth_clean && !read_only && !through_fault;
     if !reusable {
         tracing::warn!(
             sqlite_in_transaction = !autocommit,
             sqlx_in_transaction = !depth_clean,
             read_only,
+            through_fault,
             "discarding a pooled SQLite connection that cannot be reused safely"
         );
     }
     Ok(reusable)
+}
+
+/// When the last storage fault (disk full, read-only file, I/O error) was seen, in
+/// milliseconds since [`epoch`], plus one (0: never).
+static LAST_STORAGE_FAULT: AtomicU64 = AtomicU64::new(0);
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn since_epoch(at: Instant) -> u64 {
+    at.saturating_duration_since(epoch()).as_millis() as u64 + 1
+}
+
+/// Remembers that SQLite's storage failed. Each pooled connection opened before now is
+/// replaced once it comes back; `/readyz` is red for [`FAULT_HOLD`].
+fn note_storage_fault() {
+    LAST_STORAGE_FAULT.fetch_max(since_epoch(Instant::now()), Ordering::SeqCst);
+}
+
+/// How long readiness stays red after a storage fault: long enough for a load balancer to
+/// notice a failing instance, short enough to come back once storage has.
+const FAULT_HOLD: Duration = Duration::from_secs(2);
+
+/// Whether a connection opened `age` ago was open when the last storage fault happened.
+fn lived_through_fault(age: Duration) -> bool {
+    let last = LAST_STORAGE_FAULT.load(Ordering::SeqCst);
+    let opened = Instant::now().checked_sub(age).unwrap_or_else(epoch);
+    last != 0 && since_epoch(opened) <= last
+}
+
+/// Whether a storage fault was seen within [`FAULT_HOLD`].
+fn recent_storage_fault() -> bool {
+    let last = LAST_STORAGE_FAULT.load(Ordering::SeqCst);
+    last != 0 && since_epoch(Instant::now()).saturating_sub(last) < FAULT_HOLD.as_millis() as u64
 }
 
 /// True when the error means the database cannot be used right now (unreachable, shutting
@@ -158,6 +205,9 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                if sqlite_storage_fault(&code) {
+                    note_storage_fault();
+                }
                 sqlite_unavailable(&code)
             } else {
                 postgres_unavailable(&code)
@@ -173,6 +223,13 @@ pub fn is_unavailable(err: &DbErr) -> bool {
 fn sqlite_unavailable(code: &str) -> bool {
     code.parse::<i32>()
         .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14 | 15))
+}
+
+/// SQLite result codes that mean the storage itself failed (not mere lock contention):
+/// SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+fn sqlite_storage_fault(code: &str) -> bool {
+    code.parse::<i32>()
+        .is_ok_and(|n| matches!(n & 0xff, 8 | 10 | 13 | 14))
 }
 
 /// PostgreSQL SQLSTATEs that mean "not now".
@@ -247,14 +304,25 @@ pub async fn probe_write(db: &DatabaseConnection, create: bool) -> Result<(), Db
 }
 
 /// Runs the write probe with a time bound, for `/readyz` and start-up.
+///
+/// A probe answers on one pooled connection while others may be failing, so a storage fault
+/// seen by any request within the last [`FAULT_HOLD`] also makes it red.
 pub async fn ready(db: &DatabaseConnection, bound: Duration) -> Result<(), String> {
-    probe(db, bound, false).await
+    probe(db, bound, false).await?;
+    if recent_storage_fault() {
+        return Err("writes failed on storage within the last seconds".into());
+    }
+    Ok(())
 }
 
 async fn probe(db: &DatabaseConnection, bound: Duration, create: bool) -> Result<(), String> {
     match tokio::time::timeout(bound, probe_write(db, create)).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(describe(&e)),
+        Ok(Err(e)) => {
+            // Classifying also records a storage fault, so the pool recycles.
+            let _ = is_unavailable(&e);
+            Err(describe(&e))
+        }
         Err(_) => Err(format!("no answer within {} ms", bound.as_millis())),
     }
 }

@@ -342,3 +342,36 @@ pub fn read_data_key_file(path: &Path) -> anyhow::Result<DataKey> {
     let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     DataKey::from_base64(&text, &path.display().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_key_files_are_private_and_never_overwritten() {
+        let dir = tempfile_dir();
+        let (jwt, data) = generate_files(&dir).expect("generate");
+        let key = read_data_key_file(&data).expect("a valid data key");
+        assert_eq!(key.fingerprint().len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for p in [&jwt, &data] {
+                let mode = std::fs::metadata(p).expect("meta").permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{}", p.display());
+            }
+        }
+        let before = std::fs::read(&data).expect("read");
+        let err = generate_files(&dir).expect_err("refuses to overwrite");
+        assert!(err.to_string().contains("never overwritten"));
+        assert_eq!(std::fs::read(&data).expect("read"), before);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("hub389-keys-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        dir
+    }
+}
