@@ -334,11 +334,22 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let url = fresh_database_url(dir.path()).await;
-    let (prefix, rest) = url
-        .split_once("127.0.0.1:5432")
-        .expect("test URL on 127.0.0.1:5432");
-    let mut proxy = Proxy::start("127.0.0.1:5432").await;
-    let proxied = format!("{prefix}127.0.0.1:{}{rest}", proxy.port);
+    // postgres://user@HOST:PORT/db → the proxy in front of HOST:PORT.
+    let (scheme, rest) = url.split_once("://").expect("URL");
+    let (authority, path) = rest.split_once('/').expect("URL with a database");
+    let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
+    let target = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:5432")
+    };
+    let mut proxy = Proxy::start(&target).await;
+    let at = if user.is_empty() {
+        String::new()
+    } else {
+        format!("{user}@")
+    };
+    let proxied = format!("{scheme}://{at}127.0.0.1:{}/{path}", proxy.port);
     let config = test_config(&proxied, dir.path());
     let server = Server::start(&config, None).await.expect("start");
     let client = reqwest::Client::new();
