@@ -52,6 +52,9 @@ pub struct Limits {
     pub max_batch: usize,
     /// Request body size in bytes.
     pub max_body_bytes: usize,
+    /// `HUB389_INTROSPECTION` (default on): off in production hides the schema from clients
+    /// (tools then use the checked-in `schema.graphql`).
+    pub introspection: bool,
 }
 
 impl Default for Limits {
@@ -61,6 +64,7 @@ impl Default for Limits {
             max_complexity: 5_000,
             max_batch: 10,
             max_body_bytes: 256 * 1024,
+            introspection: true,
         }
     }
 }
@@ -158,6 +162,15 @@ fn secret_env(name: &str, raw_is_base64: bool) -> anyhow::Result<Option<Secret>>
     }
 }
 
+fn bool_env(name: &str, default: bool) -> anyhow::Result<bool> {
+    match env(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "on" | "yes") => Ok(true),
+        Some("0" | "false" | "off" | "no") => Ok(false),
+        Some(v) => anyhow::bail!("{name} is on or off, not {v}"),
+    }
+}
+
 fn duration_env(name: &str, default: Duration) -> anyhow::Result<Duration> {
     match env(name) {
         None => Ok(default),
@@ -183,9 +196,7 @@ impl Config {
             .with_context(|| format!("HUB389_BIND is not an address: {bind}"))?;
         let database_url = env("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         let data_dir = data_dir_for(&database_url);
-        let demo_data = env("HUB389_DEMO_DATA")
-            .map(|v| v != "0" && v != "false")
-            .unwrap_or(true);
+        let demo_data = bool_env("HUB389_DEMO_DATA", true)?;
         Ok(Config {
             bind,
             database_url,
@@ -197,7 +208,10 @@ impl Config {
                 audience: env("HUB389_JWT_AUDIENCE"),
             },
             demo_data,
-            limits: Limits::default(),
+            limits: Limits {
+                introspection: bool_env("HUB389_INTROSPECTION", true)?,
+                ..Limits::default()
+            },
             data_key: secret_env("HUB389_DATA_KEY", true)?,
             workflow: WorkflowSettings {
                 tip_rate_per_minute: parse_env("HUB389_TIP_RATE_PER_MINUTE", 5)?,

@@ -156,7 +156,7 @@ pub fn request_fingerprint(ctx: &Context<'_>, operation: &str) -> AppResult<Stri
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Sorted keys (serde_json's map is a BTreeMap here), no null members.
+/// Sorted keys (explicitly: serde_json's map may keep insertion order), no null members.
 fn canonical_json(v: serde_json::Value) -> Option<serde_json::Value> {
     use serde_json::Value;
     match v {
@@ -167,11 +167,13 @@ fn canonical_json(v: serde_json::Value) -> Option<serde_json::Value> {
                 .map(|i| canonical_json(i).unwrap_or(Value::Null))
                 .collect(),
         )),
-        Value::Object(map) => Some(Value::Object(
-            map.into_iter()
+        Value::Object(map) => {
+            let sorted: BTreeMap<String, Value> = map
+                .into_iter()
                 .filter_map(|(k, v)| canonical_json(v).map(|v| (k, v)))
-                .collect(),
-        )),
+                .collect();
+            Some(Value::Object(sorted.into_iter().collect()))
+        }
         other => Some(other),
     }
 }

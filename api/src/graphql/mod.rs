@@ -12,6 +12,9 @@ use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 use crate::loaders::Loaders;
 
+pub mod limits;
+pub mod spec;
+
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// What every resolver may know about the request.
@@ -117,18 +120,25 @@ pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {
 /// Builds the schema with its limits. The database and services are schema data; the viewer
 /// and loaders are added per request.
 pub fn build_schema(db: DatabaseConnection, limits: &Limits, services: Services) -> AppSchema {
-    Schema::build(
+    let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(db)
     .data(services)
-    .limit_depth(limits.max_depth)
+    // Depth without introspection (see `limits.rs`); responses as the spec says (`spec.rs`).
+    .extension(limits::DepthLimit {
+        max_depth: limits.max_depth,
+    })
+    .extension(spec::SpecResponse)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(32)
-    .limit_directives(20)
-    .finish()
+    .limit_directives(20);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, as checked into `schema.graphql`.
