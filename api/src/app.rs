@@ -6,31 +6,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql::{
-    BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse, ServerError,
-};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use migration::MigratorTrait;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::auth::{Claims, JwtKeys, Role, Viewer};
 use crate::config::Config;
 use crate::error::AppError;
-use crate::graphql::{AppSchema, RequestCtx, Services, build_schema};
+use crate::graphql::{AppSchema, Services, build_schema};
 use crate::keys::Keys;
-use crate::loaders::Loaders;
-use crate::workflow::ReadTrail;
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Shared state: the API keeps nothing per user between requests, so any number of
 /// instances can run behind a load balancer over one PostgreSQL.
@@ -114,7 +108,7 @@ impl Application {
             max_batch: config.limits.max_batch,
             draining: Arc::new(AtomicBool::new(false)),
         };
-        let router = router(state.clone(), config.limits.max_body_bytes);
+        let router = router(state.clone(), config);
         Ok(Application {
             listener,
             router,
@@ -205,14 +199,21 @@ async fn shutdown_signal() {
     }
 }
 
-pub fn router(state: AppState, max_body: usize) -> Router {
+/// The routes and the layers every request passes, outermost last: request id, tracing,
+/// body limit, compression (gzip or brotli, as the client accepts), CORS for the configured
+/// origins.
+pub fn router(state: AppState, config: &Config) -> Router {
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql",
+            get(crate::http::graphql::get).post(crate::http::graphql::post),
+        )
+        .route("/graphiql/{file}", get(crate::http::graphiql::asset))
         .route("/export/{file}", get(crate::statistics::export::export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
-        .layer(DefaultBodyLimit::max(max_body))
+        .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -225,10 +226,8 @@ pub fn router(state: AppState, max_body: usize) -> Router {
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+        .layer(CompressionLayer::new())
+        .layer(crate::http::cors::layer(&config.cors_origins))
 }
 
 /// Liveness: the process answers.
@@ -254,11 +253,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-fn error_response(err: AppError) -> GqlResponse {
-    let e: async_graphql::Error = err.into();
-    GqlResponse::from_errors(vec![e.into_server_error(async_graphql::Pos::default())])
-}
-
 /// Authenticates a plain HTTP request (the exports) exactly as a GraphQL one.
 pub async fn authenticate_headers(
     state: &AppState,
@@ -267,8 +261,12 @@ pub async fn authenticate_headers(
     authenticate(state, headers).await
 }
 
-/// Reads the bearer token, verifies it and resolves its agency and commune codes.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
+/// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for
+/// GraphQL and the exports).
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Viewer>, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -323,148 +321,3 @@ async fn resolve_viewer(db: &DatabaseConnection, claims: Claims) -> Result<Viewe
         commune_code: commune.map(|c| c.code),
     })
 }
-
-/// Gives every error a code from the small set: request-level errors (syntax, validation,
-/// depth and complexity limits, argument coercion) are `BAD_USER_INPUT`; anything else without
-/// a code is unexpected, so it is logged and shown as an opaque `INTERNAL`.
-fn normalise_errors(resp: &mut GqlResponse) {
-    for err in &mut resp.errors {
-        let has_code = err
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if has_code {
-            continue;
-        }
-        let input_error = err.path.is_empty()
-            || err.message.starts_with("Invalid value for argument")
-            || err.message.starts_with("Failed to parse");
-        let code = if input_error {
-            "BAD_USER_INPUT"
-        } else {
-            tracing::error!(message = %err.message, path = ?err.path, "uncoded resolver error");
-            err.message = "internal error".into();
-            "INTERNAL"
-        };
-        let ext = async_graphql::Error::new("").extend_with(|_, e| e.set("code", code));
-        err.extensions = ext.extensions;
-    }
-}
-
-async fn execute_one(
-    state: &AppState,
-    viewer: Option<Viewer>,
-    request_id: &str,
-    client_ip: Option<std::net::IpAddr>,
-    req: async_graphql::Request,
-) -> GqlResponse {
-    let reads = Arc::new(ReadTrail::default());
-    let req = req
-        .data(RequestCtx {
-            viewer: viewer.clone(),
-            request_id: request_id.to_string(),
-            client_ip,
-            reads: reads.clone(),
-        })
-        .data(Loaders::new(&state.db));
-    let mut resp = state.schema.execute(req).await;
-    normalise_errors(&mut resp);
-    // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
-    if let Err(e) =
-        crate::workflow::flush_reads(&state.db, viewer.as_ref(), request_id, &reads).await
-    {
-        return error_response(match e {
-            AppError::Unavailable(m) => AppError::Unavailable(m),
-            other => AppError::internal(anyhow::anyhow!(
-                "writing the read audit failed: {}",
-                other.message()
-            )),
-        });
-    }
-    resp
-}
-
-/// True when any error of the response is `UNAVAILABLE`.
-fn unavailable(resp: &GqlResponse) -> bool {
-    resp.errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .is_some_and(|c| *c == async_graphql::Value::from("UNAVAILABLE"))
-    })
-}
-
-/// A GraphQL response over HTTP: 503 with `Retry-After` when the database was unavailable,
-/// so clients and proxies can tell an outage (retry later) from a bug or a bad request.
-fn http_response(batch: BatchResponse) -> Response {
-    let down = match &batch {
-        BatchResponse::Single(r) => unavailable(r),
-        BatchResponse::Batch(rs) => rs.iter().any(unavailable),
-    };
-    let mut resp = GraphQLResponse::from(batch).into_response();
-    if down {
-        *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        resp.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
-        );
-    }
-    resp
-}
-
-async fn graphql(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    req: GraphQLBatchRequest,
-) -> Response {
-    let client_ip = Some(peer.ip());
-    let request_id = headers
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_string();
-    let batch = req.into_inner();
-    if let BatchRequest::Batch(items) = &batch {
-        if items.len() > state.max_batch {
-            let err = AppError::bad_input(format!(
-                "at most {} operations per request",
-                state.max_batch
-            ));
-            return http_response(BatchResponse::Single(error_response(err)));
-        }
-    }
-    let viewer = match authenticate(&state, &headers).await {
-        Ok(v) => v,
-        Err(e) => {
-            let make = |e: &AppError| {
-                error_response(match e {
-                    AppError::Unauthenticated(m) => AppError::Unauthenticated(m.clone()),
-                    AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
-                    _ => AppError::Internal(anyhow::anyhow!("authentication failed")),
-                })
-            };
-            return http_response(match batch {
-                BatchRequest::Single(_) => BatchResponse::Single(make(&e)),
-                BatchRequest::Batch(items) => {
-                    BatchResponse::Batch(items.iter().map(|_| make(&e)).collect())
-                }
-            });
-        }
-    };
-    http_response(match batch {
-        BatchRequest::Single(r) => {
-            BatchResponse::Single(execute_one(&state, viewer, &request_id, client_ip, r).await)
-        }
-        BatchRequest::Batch(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for r in items {
-                out.push(execute_one(&state, viewer.clone(), &request_id, client_ip, r).await);
-            }
-            BatchResponse::Batch(out)
-        }
-    })
-}
-
-#[allow(dead_code)]
-fn _assert_server_error(_: ServerError) {}

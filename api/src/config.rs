@@ -114,6 +114,8 @@ pub struct Config {
     /// `HUB389_SHUTDOWN_GRACE` (default 30s): how long in-flight requests may take to finish
     /// after SIGTERM/SIGINT before the process exits anyway.
     pub shutdown_grace: Duration,
+    /// `HUB389_CORS_ORIGINS`: browser origins allowed to call the API (see [`crate::http::cors`]).
+    pub cors_origins: Vec<String>,
     /// `HUB389_SHUTDOWN_DELAY` (default 0s): how long `/readyz` reports 503 before the listener
     /// closes, so a load balancer stops routing here first.
     pub shutdown_delay: Duration,
@@ -221,6 +223,9 @@ impl Config {
             db_timeout: duration_env("HUB389_DB_TIMEOUT", Duration::from_secs(3))?,
             shutdown_grace: duration_env("HUB389_SHUTDOWN_GRACE", Duration::from_secs(30))?,
             shutdown_delay: duration_env("HUB389_SHUTDOWN_DELAY", Duration::ZERO)?,
+            cors_origins: crate::http::cors::parse_origins(
+                &env("HUB389_CORS_ORIGINS").unwrap_or_default(),
+            )?,
         })
     }
 
@@ -261,6 +266,7 @@ impl Config {
             db_timeout: Duration::from_secs(3),
             shutdown_grace: Duration::from_secs(30),
             shutdown_delay: Duration::ZERO,
+            cors_origins: Vec::new(),
         }
     }
 }

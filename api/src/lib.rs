@@ -15,6 +15,7 @@ pub mod db;
 pub mod directives;
 pub mod error;
 pub mod graphql;
+pub mod http;
 pub mod keys;
 pub mod loaders;
 pub mod pagination;

@@ -25,13 +25,35 @@ async fn health_and_readiness() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // A browser gets GraphiQL, with every asset from this server (no CDN on an intranet).
     let r = app
         .client
         .get(format!("{}/graphql", app.base))
+        .header("accept", "text/html,application/xhtml+xml")
         .send()
         .await
         .unwrap();
-    assert!(r.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let page = r.text().await.unwrap();
+    assert!(page.to_lowercase().contains("graphiql"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external URL"
+    );
+    for asset in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+    ] {
+        assert!(page.contains(&format!("/graphiql/{asset}")));
+        let r = app
+            .client
+            .get(format!("{}/graphiql/{asset}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{asset}");
+    }
 }
 
 #[tokio::test]
@@ -212,8 +234,14 @@ async fn depth_and_batch_limits() {
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let one = json!({ "query": "{ me { role } }" });
     let batch = Value::Array(vec![one.clone(); 11]);
+    // A batch is answered with an array, also when it is refused.
     let r = app.post(Some(&t), batch).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let items = r.as_array().expect("an array for a batch");
+    assert_eq!(items.len(), 11, "{r}");
+    assert!(
+        items.iter().all(|i| error_codes(i) == ["BAD_USER_INPUT"]),
+        "{r}"
+    );
     let r = app.post(Some(&t), Value::Array(vec![one; 2])).await;
     assert_eq!(r.as_array().map(|a| a.len()), Some(2), "{r}");
 }

@@ -1,0 +1,404 @@
+//! `POST /graphql` and `GET /graphql` as the GraphQL-over-HTTP spec says.
+//!
+//! - **Requests:** POST takes `Content-Type: application/json` only (a `text/plain` form post
+//!   from another site is refused, so a page cannot submit tips from its visitors' browsers);
+//!   a JSON array is a batch (at most `max_batch` operations) and is answered with an array.
+//!   GET takes `query`, `variables`, `operationName` in the URL, for queries only: a mutation by
+//!   GET is 405 (it would be a CSRF hole). A browser asking for HTML gets GraphiQL.
+//! - **Responses:** a client that accepts `application/graphql-response+json` gets that media
+//!   type and its status codes — 400 (401 for authentication) when the request could not be
+//!   executed at all, with no `data` key; 200 once execution started. A client that asks for
+//!   `application/json` (or nothing) gets the legacy behaviour: 200 with `data: null`.
+//!   Either way the database being unavailable is 503 with `Retry-After`.
+//! - **HTTP-level errors** (body not JSON, too large, wrong content type) are JSON with
+//!   `extensions.code` like every other error.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{
+    BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse, ServerError,
+};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::app::{AppState, REQUEST_ID, authenticate};
+use crate::error::AppError;
+use crate::graphql::RequestCtx;
+use crate::loaders::Loaders;
+use crate::workflow::ReadTrail;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// Which response media type the client asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wants {
+    /// `application/graphql-response+json`: spec status codes.
+    GraphqlResponse,
+    /// `application/json` or no preference: legacy, 200 for any GraphQL result.
+    Json,
+}
+
+impl Wants {
+    pub fn of(headers: &HeaderMap) -> Wants {
+        let accept = headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        if accept.contains(GRAPHQL_RESPONSE) {
+            Wants::GraphqlResponse
+        } else {
+            Wants::Json
+        }
+    }
+
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Wants::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Wants::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// A GraphQL error that no resolver produced (authentication, HTTP-level): no path, no
+/// `locations` (there is no place in the document to point at).
+pub fn request_error(err: AppError) -> GqlResponse {
+    let e: async_graphql::Error = err.into();
+    let mut server = ServerError::new(e.message, None);
+    server.extensions = e.extensions;
+    GqlResponse::from_errors(vec![server])
+}
+
+/// An error answered before any GraphQL ran, as JSON with its code.
+pub fn http_error(status: StatusCode, wants: Wants, err: AppError) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }] });
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, wants.content_type());
+    resp
+}
+
+fn code_of(e: &ServerError) -> Option<String> {
+    e.extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .map(|c| c.to_string().trim_matches('"').to_string())
+}
+
+/// True when the request never reached execution: no data, and only errors without a path
+/// (parse, validation, limits, authentication).
+fn not_executed(r: &GqlResponse) -> bool {
+    r.data == async_graphql::Value::Null
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// Serialises one response straight from async-graphql's value, so keys keep their order
+/// (a detour through `serde_json::Value` would sort them). `data` is left out when execution
+/// never started and the client speaks `application/graphql-response+json` (the spec's marker
+/// of a request error).
+fn response_json(r: &GqlResponse, wants: Wants) -> String {
+    let text = if wants == Wants::GraphqlResponse && not_executed(r) {
+        serde_json::to_string(&serde_json::json!({ "errors": r.errors }))
+    } else {
+        serde_json::to_string(r)
+    };
+    text.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "serialising a response");
+        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.into()
+    })
+}
+
+/// The HTTP response for a GraphQL result.
+pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
+    let responses: Vec<&GqlResponse> = match &batch {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter().collect(),
+    };
+    let codes = |r: &GqlResponse| r.errors.iter().filter_map(code_of).collect::<Vec<_>>();
+    let unavailable = responses
+        .iter()
+        .any(|r| codes(r).iter().any(|c| c == "UNAVAILABLE"));
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if wants == Wants::GraphqlResponse && responses.iter().all(|r| not_executed(r)) {
+        if responses
+            .iter()
+            .all(|r| codes(r).iter().all(|c| c == "UNAUTHENTICATED"))
+        {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        }
+    } else {
+        StatusCode::OK
+    };
+    let body = match &batch {
+        BatchResponse::Single(r) => response_json(r, wants),
+        BatchResponse::Batch(rs) => format!(
+            "[{}]",
+            rs.iter()
+                .map(|r| response_json(r, wants))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    let mut resp = (status, body).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, wants.content_type());
+    if unavailable {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+        );
+    }
+    resp
+}
+
+/// Gives every error a code from the small set: request-level errors (syntax, validation,
+/// depth and complexity limits, argument coercion) are `BAD_USER_INPUT`; anything else without
+/// a code is unexpected, so it is logged and shown as an opaque `INTERNAL`.
+fn normalise_errors(resp: &mut GqlResponse) {
+    for err in &mut resp.errors {
+        let has_code = err
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let input_error = err.path.is_empty()
+            || err.message.starts_with("Invalid value for argument")
+            || err.message.starts_with("Failed to parse");
+        let code = if input_error {
+            "BAD_USER_INPUT"
+        } else {
+            tracing::error!(message = %err.message, path = ?err.path, "uncoded resolver error");
+            err.message = "internal error".into();
+            "INTERNAL"
+        };
+        let ext = async_graphql::Error::new("").extend_with(|_, e| e.set("code", code));
+        err.extensions = ext.extensions;
+    }
+}
+
+async fn execute_one(
+    state: &AppState,
+    viewer: Option<crate::auth::Viewer>,
+    request_id: &str,
+    client_ip: Option<std::net::IpAddr>,
+    req: async_graphql::Request,
+) -> GqlResponse {
+    let reads = Arc::new(ReadTrail::default());
+    let req = req
+        .data(RequestCtx {
+            viewer: viewer.clone(),
+            request_id: request_id.to_string(),
+            client_ip,
+            reads: reads.clone(),
+        })
+        .data(Loaders::new(&state.db));
+    let mut resp = state.schema.execute(req).await;
+    normalise_errors(&mut resp);
+    // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
+    if let Err(e) =
+        crate::workflow::flush_reads(&state.db, viewer.as_ref(), request_id, &reads).await
+    {
+        return request_error(match e {
+            AppError::Unavailable(m) => AppError::Unavailable(m),
+            other => AppError::internal(anyhow::anyhow!(
+                "writing the read audit failed: {}",
+                other.message()
+            )),
+        });
+    }
+    resp
+}
+
+/// Authenticates once, then runs each operation of the batch in turn.
+async fn execute(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    wants: Wants,
+) -> Response {
+    let request_id = headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let is_batch = matches!(batch, BatchRequest::Batch(_));
+    let size = match &batch {
+        BatchRequest::Single(_) => 1,
+        BatchRequest::Batch(items) => items.len(),
+    };
+    let refuse_all = |err: &dyn Fn() -> AppError| {
+        if is_batch {
+            BatchResponse::Batch((0..size.max(1)).map(|_| request_error(err())).collect())
+        } else {
+            BatchResponse::Single(request_error(err()))
+        }
+    };
+    if is_batch && (size > state.max_batch || size == 0) {
+        let max = state.max_batch;
+        return respond(
+            refuse_all(&|| AppError::bad_input(format!("a batch holds 1 to {max} operations"))),
+            wants,
+        );
+    }
+    let viewer = match authenticate(state, headers).await {
+        Ok(v) => v,
+        Err(e) => {
+            let make = || match &e {
+                AppError::Unauthenticated(m) => AppError::Unauthenticated(m.clone()),
+                AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+                _ => AppError::Internal(anyhow::anyhow!("authentication failed")),
+            };
+            return respond(refuse_all(&make), wants);
+        }
+    };
+    let client_ip = Some(peer.ip());
+    let out = match batch {
+        BatchRequest::Single(r) => {
+            BatchResponse::Single(execute_one(state, viewer, &request_id, client_ip, r).await)
+        }
+        BatchRequest::Batch(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for r in items {
+                out.push(execute_one(state, viewer.clone(), &request_id, client_ip, r).await);
+            }
+            BatchResponse::Batch(out)
+        }
+    };
+    respond(out, wants)
+}
+
+/// `POST /graphql`.
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let wants = Wants::of(&headers);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if content_type != JSON {
+        return http_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            wants,
+            AppError::bad_input("POST /graphql takes `Content-Type: application/json`"),
+        );
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            let status = rejection.status();
+            let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "the request body is too large".to_string()
+            } else {
+                "the request body could not be read".to_string()
+            };
+            return http_error(status, wants, AppError::bad_input(msg));
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                wants,
+                AppError::bad_input(format!(
+                    "the body is not a GraphQL request in JSON (`{{\"query\": …}}` or an array of them): {e}"
+                )),
+            );
+        }
+    };
+    execute(&state, peer, &headers, batch, wants).await
+}
+
+/// `GET /graphql`: GraphiQL for a browser, else a query from the URL.
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let wants = Wants::of(&headers);
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let wants_html = accept.contains("text/html")
+        && !accept.contains(JSON)
+        && !accept.contains(GRAPHQL_RESPONSE);
+    let raw = raw.unwrap_or_default();
+    if wants_html || (raw.is_empty() && accept.contains("text/html")) {
+        return super::graphiql::page().await;
+    }
+    let req = match async_graphql::http::parse_query_string(&raw) {
+        Ok(r) if !r.query.is_empty() => r,
+        Ok(_) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                wants,
+                AppError::bad_input("GET /graphql needs a `query` parameter"),
+            );
+        }
+        Err(e) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                wants,
+                AppError::bad_input(format!("the URL is not a GraphQL request: {e}")),
+            );
+        }
+    };
+    if is_mutation(&req) {
+        let mut resp = http_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            wants,
+            AppError::bad_input("mutations are sent with POST"),
+        );
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return resp;
+    }
+    execute(&state, peer, &headers, BatchRequest::Single(req), wants).await
+}
+
+/// Whether the operation a GET would run is a mutation (or subscription). A document that
+/// does not parse is left to the executor, which reports the syntax error.
+fn is_mutation(req: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        return false;
+    };
+    let ty = match (&doc.operations, req.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => {
+            // Without a name the executor refuses a multi-operation document anyway; refuse
+            // here if any could write.
+            ops.values()
+                .map(|op| op.node.ty)
+                .find(|t| *t != OperationType::Query)
+        }
+    };
+    ty.is_some_and(|t| t != OperationType::Query)
+}
