@@ -94,6 +94,7 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (HUB389_BIND): {e}", config.bind))?;
         let (db, keys) = open_database(config, db, preflight).await?;
+        crate::crypto::Opaque::install(&keys.data);
         let services = Services {
             data_key: keys.data,
             tip_limiter: crate::tips::service::TipRateLimiter::new(

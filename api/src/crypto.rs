@@ -18,6 +18,9 @@ const PREFIX: &str = "v1:";
 pub struct DataKey {
     cipher: Aes256Gcm,
     fingerprint: String,
+    /// A key derived for opaque cursors ([`Opaque`]), so every instance of a fleet (which
+    /// shares the data key) reads the others' cursors.
+    opaque: [u8; 32],
 }
 
 impl std::fmt::Debug for DataKey {
@@ -33,6 +36,7 @@ impl DataKey {
         Ok(DataKey {
             cipher,
             fingerprint: fingerprint(secret.expose()),
+            opaque: derive(secret.expose(), b"hub389 opaque cursors v1"),
         })
     }
 
@@ -92,23 +96,97 @@ impl DataKey {
     }
 }
 
-fn fingerprint(key: &[u8]) -> String {
+/// HMAC-SHA256 of a fixed label under the key: a value bound to the key that reveals nothing
+/// of it.
+fn derive(key: &[u8], label: &[u8]) -> [u8; 32] {
     use hmac::{Hmac, Mac};
-    use std::fmt::Write;
     let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key) else {
-        return String::new(); // HMAC takes keys of any length; unreachable.
+        return [0; 32]; // HMAC takes keys of any length; unreachable.
     };
-    mac.update(b"hub389 informant data key fingerprint v1");
-    let digest = mac.finalize().into_bytes();
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+fn fingerprint(key: &[u8]) -> String {
+    use std::fmt::Write;
+    let digest = derive(key, b"hub389 informant data key fingerprint v1");
     digest[..16].iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
     })
 }
 
+/// Opaque cursors: what a page cursor holds (a sort key and a row id) is encrypted, so clients
+/// can neither read internal ids and dates from it nor forge one. The key is derived from the
+/// data key (shared by a fleet); installed once at start-up ([`Opaque::install`]).
+pub struct Opaque {
+    cipher: Aes256Gcm,
+}
+
+static OPAQUE: std::sync::OnceLock<Opaque> = std::sync::OnceLock::new();
+
+impl Opaque {
+    /// Uses `key`'s derived cursor key for this process (the first call wins).
+    pub fn install(key: &DataKey) {
+        let _ = OPAQUE.get_or_init(|| Opaque::from_bytes(&key.opaque));
+    }
+
+    /// The process's codec; a random key if none was installed (tools and unit tests).
+    pub fn get() -> &'static Opaque {
+        OPAQUE.get_or_init(|| {
+            let mut k = [0u8; 32];
+            rand::fill(&mut k);
+            Opaque::from_bytes(&k)
+        })
+    }
+
+    fn from_bytes(k: &[u8; 32]) -> Opaque {
+        Opaque {
+            cipher: Aes256Gcm::new(&(*k).into()),
+        }
+    }
+
+    pub fn seal(&self, plain: &[u8]) -> String {
+        let mut nonce = [0u8; 12];
+        rand::fill(&mut nonce);
+        let mut blob = nonce.to_vec();
+        // Encryption under a valid key and nonce cannot fail for inputs this small.
+        blob.extend(
+            self.cipher
+                .encrypt(&Nonce::from(nonce), plain)
+                .unwrap_or_default(),
+        );
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(blob)
+    }
+
+    pub fn open(&self, token: &str) -> Option<Vec<u8>> {
+        let blob = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()?;
+        if blob.len() < 12 {
+            return None;
+        }
+        let (nonce, ct) = blob.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().ok()?;
+        self.cipher.decrypt(&Nonce::from(nonce), ct).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opaque_tokens_round_trip_and_resist_tampering() {
+        let o = Opaque::from_bytes(&[5u8; 32]);
+        let t = o.seal(b"2026-05-12|42");
+        assert!(!t.contains("42") && !t.contains("2026"));
+        assert_eq!(o.open(&t).as_deref(), Some(&b"2026-05-12|42"[..]));
+        let mut forged = t.clone().into_bytes();
+        forged[20] = if forged[20] == b'A' { b'B' } else { b'A' };
+        assert!(o.open(&String::from_utf8(forged).unwrap()).is_none());
+        assert!(Opaque::from_bytes(&[6u8; 32]).open(&t).is_none());
+    }
 
     #[test]
     fn fingerprints_differ_per_key_and_hide_it() {

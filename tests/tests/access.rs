@@ -488,7 +488,7 @@ async fn press_reads_approved_publications_without_restricted_data() {
     for q in [
         "{ publications { nodes { id } } }",
         "{ cases { totalCount } }",
-        "{ directives { id } }",
+        "{ directives { nodes { id } } }",
         "{ tips { totalCount } }",
     ] {
         let r = app.gql(Some(&press), q, json!({})).await;

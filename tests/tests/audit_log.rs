@@ -259,7 +259,7 @@ async fn a_leader_reading_core_fields_writes_no_read_event() {
             Some(&leader),
             r#"{ cases(first: 50) { nodes { id code title status fineAmount goodsValue leadAgency { code }
                  commune { name } seizures { item quantity unit estimatedValue } } totalCount }
-               directives { symbol tasks { text overdue } } campaigns { code } }"#,
+               directives(first: 100) { nodes { symbol tasks { text overdue } } } campaigns { nodes { code } } }"#,
             json!({}),
         )
         .await;

@@ -56,11 +56,11 @@ async fn directive_id(app: &TestApp, symbol: &str) -> String {
     let r = app
         .gql(
             Some(&so(app)),
-            "{ directives(includeArchived: true) { id symbol } }",
+            "{ directives(includeArchived: true, first: 100) { nodes { id symbol } } }",
             json!({}),
         )
         .await;
-    ok(&r, "directives")
+    ok(&r, "directives")["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -344,14 +344,14 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     // Still overdue while open, in every reader's list of overdue tasks.
     let leader = app.token(Role::Leader, None, None);
     let overdue_ids = |r: &Value| -> Vec<String> {
-        r["data"]["tasks"]
+        r["data"]["tasks"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
             .map(|t| t["id"].as_str().unwrap().to_string())
             .collect()
     };
-    let q = "{ tasks(filter: { overdue: true }) { id } }";
+    let q = "{ tasks(first: 100, filter: { overdue: true }) { nodes { id } } }";
     assert!(overdue_ids(&app.gql(Some(&leader), q, json!({})).await).contains(&id));
 
     // Only the lead completes; a coordinator may not; a stale version conflicts; no future date.
@@ -495,18 +495,24 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
         .await;
     assert!(ok(&r, "setTaskArchived")["archivedAt"].is_string());
     let listed = |r: &Value| {
-        r["data"]["tasks"]
+        r["data"]["tasks"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
             .any(|t| t["id"] == task.as_str())
     };
-    let r = app.gql(Some(&so), "{ tasks { id } }", json!({})).await;
+    let r = app
+        .gql(
+            Some(&so),
+            "{ tasks(first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
     assert!(!listed(&r));
     let r = app
         .gql(
             Some(&so),
-            "{ tasks(filter: { includeArchived: true }) { id } }",
+            "{ tasks(first: 100, filter: { includeArchived: true }) { nodes { id } } }",
             json!({}),
         )
         .await;
@@ -518,9 +524,15 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
         .gql(Some(&so), arch, json!({ "id": ct13, "v": 2, "a": true }))
         .await;
     assert_eq!(ok(&r, "setDirectiveArchived")["version"], 3);
-    let r = app.gql(Some(&so), "{ directives { id } }", json!({})).await;
+    let r = app
+        .gql(
+            Some(&so),
+            "{ directives(first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
     assert!(
-        !ok(&r, "directives")
+        !ok(&r, "directives")["nodes"]
             .as_array()
             .unwrap()
             .iter()
@@ -619,10 +631,14 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
         "starts after it ends: {r}"
     );
     let r = app
-        .gql(Some(&so), "{ campaigns { code version } }", json!({}))
+        .gql(
+            Some(&so),
+            "{ campaigns { nodes { code version } } }",
+            json!({}),
+        )
         .await;
     assert!(
-        ok(&r, "campaigns")
+        ok(&r, "campaigns")["nodes"]
             .as_array()
             .unwrap()
             .iter()

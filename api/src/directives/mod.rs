@@ -20,6 +20,7 @@ use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{db, loaders, parse_id, viewer};
 use crate::loaders::{children, many, one};
+use crate::pagination::{date_cursor, decode_date_cursor, keyset_after, page_size, split_page};
 use crate::reference::Agency;
 use crate::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 
@@ -132,7 +133,10 @@ impl DirectiveQuery {
         #[graphql(desc = "Include archived directives (default: no)")] include_archived: Option<
             bool,
         >,
-    ) -> Result<Vec<Directive>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<DirectiveConnection> {
+        let size = page_size(first)?;
         let mut cond = directive_scope_condition(viewer(ctx)?)?;
         if include_archived != Some(true) {
             cond = cond.add(directives::Column::ArchivedAt.is_null());
@@ -143,15 +147,32 @@ impl DirectiveQuery {
         if let Some(t) = doc_type {
             cond = cond.add(directives::Column::DocType.eq(t.as_str()));
         }
+        let mut page = cond.clone();
+        if let Some(c) = &after {
+            let (date, id) = decode_date_cursor(c)?;
+            page = page.add(keyset_after(
+                directives::Column::IssuedOn,
+                directives::Column::Id,
+                date,
+                id,
+                true,
+            ));
+        }
         let rows = directives::Entity::find()
-            .filter(cond)
+            .filter(page)
             .order_by_desc(directives::Column::IssuedOn)
             .order_by_desc(directives::Column::Id)
-            .limit(1000)
+            .limit(size + 1)
             .all(db(ctx)?)
             .await
             .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(Directive).collect())
+        let (rows, has_next) = split_page(rows, size);
+        Ok(DirectiveConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+            filter: cond,
+        })
     }
 
     /// One directive by id (`NOT_FOUND` outside the viewer's scope).
@@ -171,7 +192,14 @@ impl DirectiveQuery {
 
     /// Tasks, soonest due first. `overdue` is derived from today's date in Vietnam.
     #[graphql(visible = "crate::access::not_press_visible")]
-    async fn tasks(&self, ctx: &Context<'_>, filter: Option<TaskFilter>) -> Result<Vec<Task>> {
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TaskFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<TaskConnection> {
+        let size = page_size(first)?;
         let mut cond = task_scope_condition(viewer(ctx)?)?;
         let f = filter.unwrap_or_default();
         if f.include_archived != Some(true) {
@@ -187,7 +215,13 @@ impl DirectiveQuery {
                 .await
                 .map_err(AppError::from)?;
             let Some(agency) = agency else {
-                return Ok(vec![]);
+                // No such agency: an empty page (and a count of zero).
+                return Ok(TaskConnection {
+                    rows: vec![],
+                    has_next: false,
+                    has_previous: after.is_some(),
+                    filter: Condition::all().add(tasks::Column::Id.lt(0)),
+                });
             };
             cond = cond.add(commune_task_ids(agency.id));
         }
@@ -222,15 +256,46 @@ impl DirectiveQuery {
         if let Some(d) = f.due_to {
             cond = cond.add(tasks::Column::DueOn.lte(d));
         }
+        // Tasks without a due date sort last; the cursor carries the due date or, for
+        // those, the greatest date, so one row-value comparison pages through both.
+        let mut page = cond.clone();
+        if let Some(c) = &after {
+            let (date, id) = decode_date_cursor(c)?;
+            page = page.add(if date == NO_DUE {
+                Condition::all()
+                    .add(tasks::Column::DueOn.is_null())
+                    .add(tasks::Column::Id.gt(id))
+            } else {
+                Condition::any()
+                    .add(keyset_after(
+                        tasks::Column::DueOn,
+                        tasks::Column::Id,
+                        date,
+                        id,
+                        false,
+                    ))
+                    .add(tasks::Column::DueOn.is_null())
+            });
+        }
         let rows = tasks::Entity::find()
-            .filter(cond)
-            .order_by_asc(tasks::Column::DueOn)
+            .filter(page)
+            .order_by_with_nulls(
+                tasks::Column::DueOn,
+                sea_orm::Order::Asc,
+                sea_orm::sea_query::NullOrdering::Last,
+            )
             .order_by_asc(tasks::Column::Id)
-            .limit(1000)
+            .limit(size + 1)
             .all(db(ctx)?)
             .await
             .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(Task).collect())
+        let (rows, has_next) = split_page(rows, size);
+        Ok(TaskConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+            filter: cond,
+        })
     }
 
     /// Campaigns (đợt cao điểm), latest first.
@@ -241,20 +306,73 @@ impl DirectiveQuery {
         #[graphql(desc = "Include archived campaigns (default: no)")] include_archived: Option<
             bool,
         >,
-    ) -> Result<Vec<Campaign>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CampaignConnection> {
+        let size = page_size(first)?;
         let mut cond = campaign_scope_condition(viewer(ctx)?)?;
         if include_archived != Some(true) {
             cond = cond.add(campaigns::Column::ArchivedAt.is_null());
         }
+        let mut page = cond.clone();
+        if let Some(c) = &after {
+            let (date, id) = decode_date_cursor(c)?;
+            page = page.add(keyset_after(
+                campaigns::Column::StartsOn,
+                campaigns::Column::Id,
+                date,
+                id,
+                true,
+            ));
+        }
         let rows = campaigns::Entity::find()
-            .filter(cond)
+            .filter(page)
             .order_by_desc(campaigns::Column::StartsOn)
+            .order_by_desc(campaigns::Column::Id)
+            .limit(size + 1)
             .all(db(ctx)?)
             .await
             .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(Campaign).collect())
+        let (rows, has_next) = split_page(rows, size);
+        Ok(CampaignConnection {
+            rows,
+            has_next,
+            has_previous: after.is_some(),
+            filter: cond,
+        })
     }
 }
+
+/// The cursor of a task without a due date (they sort last).
+const NO_DUE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+crate::relay_connection!(
+    DirectiveConnection,
+    DirectiveEdge,
+    Directive,
+    directives::Entity,
+    |d: &directives::Model| date_cursor(d.issued_on, d.id),
+    visible = "crate::access::not_press_visible"
+);
+crate::relay_connection!(
+    TaskConnection,
+    TaskEdge,
+    Task,
+    tasks::Entity,
+    |t: &tasks::Model| date_cursor(t.due_on.unwrap_or(NO_DUE), t.id),
+    visible = "crate::access::not_press_visible"
+);
+crate::relay_connection!(
+    CampaignConnection,
+    CampaignEdge,
+    Campaign,
+    campaigns::Entity,
+    |c: &campaigns::Model| date_cursor(c.starts_on, c.id),
+    visible = "crate::access::not_press_visible"
+);
 
 /// A directing document.
 pub struct Directive(pub directives::Model);

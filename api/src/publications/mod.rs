@@ -7,7 +7,7 @@ pub mod mutation;
 
 pub use mutation::PublicationMutation;
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -18,7 +18,7 @@ use crate::cases::Case;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{Vnd, db, loaders, viewer};
 use crate::loaders::one;
-use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::pagination::{decode_cursor, encode_cursor, keyset_after, page_size, split_page};
 use crate::reference::Agency;
 use crate::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
 
@@ -52,11 +52,12 @@ impl PublicationQuery {
         if let Some(s) = status.filter(|s| !s.is_empty()) {
             cond = cond.add(publications::Column::Status.is_in(s.iter().map(|x| x.as_str())));
         }
+        let mut page = cond.clone();
         if let Some(c) = &after {
-            cond = cond.add(publications::Column::Id.lt(decode_cursor(c)?.1));
+            page = page.add(publications::Column::Id.lt(decode_cursor(c)?.1));
         }
         let rows = publications::Entity::find()
-            .filter(cond)
+            .filter(page)
             .order_by_desc(publications::Column::Id)
             .limit(size + 1)
             .all(db(ctx)?)
@@ -67,6 +68,7 @@ impl PublicationQuery {
             rows,
             has_next,
             has_previous: after.is_some(),
+            filter: cond,
         })
     }
 
@@ -84,11 +86,11 @@ impl PublicationQuery {
             return Err(AppError::forbidden("your role may not read publications").into());
         }
         let size = page_size(first)?;
-        let mut q = publications::Entity::find()
-            .filter(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
-            .filter(publications::Column::ApprovedAt.is_not_null())
-            .filter(publications::Column::ArchivedAt.is_null())
-            .filter(
+        let cond = Condition::all()
+            .add(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
+            .add(publications::Column::ApprovedAt.is_not_null())
+            .add(publications::Column::ArchivedAt.is_null())
+            .add(
                 publications::Column::CaseId.in_subquery(
                     sea_orm::sea_query::Query::select()
                         .column(cases::Column::Id)
@@ -97,22 +99,22 @@ impl PublicationQuery {
                         .to_owned(),
                 ),
             );
+        let mut page = cond.clone();
         if let Some(c) = &after {
             let (key, id) = decode_cursor(c)?;
             let at = DateTime::parse_from_rfc3339(&key)
                 .map_err(|_| AppError::bad_input("`after` is not a valid cursor"))?
                 .with_timezone(&Utc);
-            q = q.filter(
-                Condition::any()
-                    .add(publications::Column::ApprovedAt.lt(at))
-                    .add(
-                        Condition::all()
-                            .add(publications::Column::ApprovedAt.eq(at))
-                            .add(publications::Column::Id.lt(id)),
-                    ),
-            );
+            page = page.add(keyset_after(
+                publications::Column::ApprovedAt,
+                publications::Column::Id,
+                at,
+                id,
+                true,
+            ));
         }
-        let rows = q
+        let rows = publications::Entity::find()
+            .filter(page)
             .order_by_desc(publications::Column::ApprovedAt)
             .order_by_desc(publications::Column::Id)
             .limit(size + 1)
@@ -124,6 +126,7 @@ impl PublicationQuery {
             rows,
             has_next,
             has_previous: after.is_some(),
+            filter: cond,
         })
     }
 }
@@ -136,42 +139,14 @@ fn published_cursor(p: &publications::Model) -> String {
     encode_cursor(&at, p.id)
 }
 
-pub struct PublicationConnection {
-    rows: Vec<publications::Model>,
-    has_next: bool,
-    has_previous: bool,
-}
-
-#[Object(visible = "crate::access::not_press_visible")]
-impl PublicationConnection {
-    async fn nodes(&self) -> Vec<Publication> {
-        self.rows.iter().cloned().map(Publication).collect()
-    }
-    async fn edges(&self) -> Vec<PublicationEdge> {
-        self.rows
-            .iter()
-            .map(|p| PublicationEdge {
-                cursor: encode_cursor("p", p.id),
-                node: Publication(p.clone()),
-            })
-            .collect()
-    }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.has_next,
-            has_previous_page: self.has_previous,
-            start_cursor: self.rows.first().map(|p| encode_cursor("p", p.id)),
-            end_cursor: self.rows.last().map(|p| encode_cursor("p", p.id)),
-        }
-    }
-}
-
-#[derive(SimpleObject)]
-#[graphql(visible = "crate::access::not_press_visible")]
-pub struct PublicationEdge {
-    pub cursor: String,
-    pub node: Publication,
-}
+crate::relay_connection!(
+    PublicationConnection,
+    PublicationEdge,
+    Publication,
+    publications::Entity,
+    |p: &publications::Model| encode_cursor("p", p.id),
+    visible = "crate::access::not_press_visible"
+);
 
 fn facts(p: &publications::Model) -> Vec<String> {
     p.public_facts
@@ -244,41 +219,13 @@ fn in_scope(scope: CaseScope, c: &cases::Model) -> bool {
         }
 }
 
-pub struct PublishedCaseConnection {
-    rows: Vec<publications::Model>,
-    has_next: bool,
-    has_previous: bool,
-}
-
-#[Object]
-impl PublishedCaseConnection {
-    async fn nodes(&self) -> Vec<PublishedCase> {
-        self.rows.iter().cloned().map(PublishedCase).collect()
-    }
-    async fn edges(&self) -> Vec<PublishedCaseEdge> {
-        self.rows
-            .iter()
-            .map(|p| PublishedCaseEdge {
-                cursor: published_cursor(p),
-                node: PublishedCase(p.clone()),
-            })
-            .collect()
-    }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.has_next,
-            has_previous_page: self.has_previous,
-            start_cursor: self.rows.first().map(published_cursor),
-            end_cursor: self.rows.last().map(published_cursor),
-        }
-    }
-}
-
-#[derive(SimpleObject)]
-pub struct PublishedCaseEdge {
-    pub cursor: String,
-    pub node: PublishedCase,
-}
+crate::relay_connection!(
+    PublishedCaseConnection,
+    PublishedCaseEdge,
+    PublishedCase,
+    publications::Entity,
+    published_cursor
+);
 
 /// An approved case summary: the headline and text, and the case facts the publication
 /// declared public (each other fact is `null`).

@@ -24,7 +24,7 @@ use crate::cases::write::{agency_by_code, required_text};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{Vnd, db, loaders, parse_id, services, viewer};
 use crate::loaders::one;
-use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::pagination::{date_cursor, decode_date_cursor, keyset_after, page_size, split_page};
 use crate::reference::Agency;
 use crate::versioned_update;
 use crate::vocab::{AgencyKind, OfficialGroup, PeriodKind};
@@ -266,22 +266,19 @@ impl ReportQuery {
         if let Some(late) = f.late {
             cond = cond.add(periodic_reports::Column::IsLate.eq(late));
         }
+        let mut page = cond.clone();
         if let Some(c) = &after {
-            let (key, id) = decode_cursor(c)?;
-            let start = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
-                .map_err(|_| AppError::bad_input("`after` is not a valid cursor"))?;
-            cond = cond.add(
-                Condition::any()
-                    .add(periodic_reports::Column::PeriodStart.lt(start))
-                    .add(
-                        Condition::all()
-                            .add(periodic_reports::Column::PeriodStart.eq(start))
-                            .add(periodic_reports::Column::Id.lt(id)),
-                    ),
-            );
+            let (start, id) = decode_date_cursor(c)?;
+            page = page.add(keyset_after(
+                periodic_reports::Column::PeriodStart,
+                periodic_reports::Column::Id,
+                start,
+                id,
+                true,
+            ));
         }
         let rows = periodic_reports::Entity::find()
-            .filter(cond)
+            .filter(page)
             .order_by_desc(periodic_reports::Column::PeriodStart)
             .order_by_desc(periodic_reports::Column::Id)
             .limit(size + 1)
@@ -293,6 +290,7 @@ impl ReportQuery {
             rows,
             has_next,
             has_previous: after.is_some(),
+            filter: cond,
         })
     }
 
@@ -505,30 +503,14 @@ pub struct MissingReports {
     pub agencies: Vec<Agency>,
 }
 
-pub struct PeriodicReportConnection {
-    rows: Vec<periodic_reports::Model>,
-    has_next: bool,
-    has_previous: bool,
-}
-
-fn cursor(r: &periodic_reports::Model) -> String {
-    encode_cursor(&r.period_start.format("%Y-%m-%d").to_string(), r.id)
-}
-
-#[Object(visible = "crate::reports::reports_visible")]
-impl PeriodicReportConnection {
-    async fn nodes(&self) -> Vec<PeriodicReport> {
-        self.rows.iter().cloned().map(PeriodicReport).collect()
-    }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.has_next,
-            has_previous_page: self.has_previous,
-            start_cursor: self.rows.first().map(cursor),
-            end_cursor: self.rows.last().map(cursor),
-        }
-    }
-}
+crate::relay_connection!(
+    PeriodicReportConnection,
+    PeriodicReportEdge,
+    PeriodicReport,
+    periodic_reports::Entity,
+    |r: &periodic_reports::Model| date_cursor(r.period_start, r.id),
+    visible = "crate::reports::reports_visible"
+);
 
 /// An agency's report for one period.
 pub struct PeriodicReport(pub periodic_reports::Model);
