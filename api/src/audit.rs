@@ -227,9 +227,15 @@ impl AuditEvent {
     async fn entity(&self) -> &str {
         &self.0.entity
     }
+    /// The records concerned, with the same ids the API gives them (global ids for the
+    /// main entities, so they can be looked up with `node(id:)`).
     async fn entity_ids(&self) -> Vec<ID> {
+        let kind = crate::graphql::node::NodeKind::of_entity(&self.0.entity);
         split(&self.0.entity_ids)
-            .map(|s| ID(s.to_string()))
+            .map(|s| match (kind, s.parse::<i64>()) {
+                (Some(k), Ok(row)) => crate::graphql::node::global_id(k, row),
+                _ => ID(s.to_string()),
+            })
             .collect()
     }
     /// Names of the restricted fields read or written.

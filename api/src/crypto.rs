@@ -121,7 +121,14 @@ fn fingerprint(key: &[u8]) -> String {
 /// data key (shared by a fleet); installed once at start-up ([`Opaque::install`]).
 pub struct Opaque {
     cipher: Aes256Gcm,
+    /// Global object ids: one AES block each, so the same object always has the same id
+    /// (caches key on it) while the id reveals nothing and cannot be made up.
+    ids: aes::Aes256,
 }
+
+/// The first bytes of every global id's plaintext block: a wrong or forged id decrypts to
+/// something else and is refused.
+const ID_MAGIC: [u8; 3] = *b"h38";
 
 static OPAQUE: std::sync::OnceLock<Opaque> = std::sync::OnceLock::new();
 
@@ -141,9 +148,41 @@ impl Opaque {
     }
 
     fn from_bytes(k: &[u8; 32]) -> Opaque {
+        use aes::cipher::KeyInit as _;
+        let id_key = derive(k, b"hub389 global ids v1");
         Opaque {
             cipher: Aes256Gcm::new(&(*k).into()),
+            ids: aes::Aes256::new(&id_key.into()),
         }
+    }
+
+    /// The global id of object `id` of kind `kind`.
+    pub fn global_id(&self, kind: u8, id: i64) -> String {
+        use aes::cipher::BlockEncrypt;
+        let mut block = [0u8; 16];
+        block[..3].copy_from_slice(&ID_MAGIC);
+        block[3] = kind;
+        block[8..].copy_from_slice(&id.to_be_bytes());
+        let mut b = block.into();
+        self.ids.encrypt_block(&mut b);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    }
+
+    /// The kind and row id behind a global id, if it is one of ours.
+    pub fn parse_global_id(&self, gid: &str) -> Option<(u8, i64)> {
+        use aes::cipher::BlockDecrypt;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(gid)
+            .ok()?;
+        let block: [u8; 16] = raw.try_into().ok()?;
+        let mut b = block.into();
+        self.ids.decrypt_block(&mut b);
+        let plain: [u8; 16] = b.into();
+        if plain[..3] != ID_MAGIC || plain[4..8] != [0; 4] {
+            return None;
+        }
+        let id = i64::from_be_bytes(plain[8..].try_into().ok()?);
+        Some((plain[3], id))
     }
 
     pub fn seal(&self, plain: &[u8]) -> String {
@@ -175,6 +214,19 @@ impl Opaque {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn global_ids_are_stable_opaque_and_checked() {
+        let o = Opaque::from_bytes(&[5u8; 32]);
+        let g = o.global_id(1, 23);
+        assert_eq!(g, o.global_id(1, 23), "deterministic");
+        assert_ne!(g, o.global_id(2, 23));
+        assert!(!g.contains("23"));
+        assert_eq!(o.parse_global_id(&g), Some((1, 23)));
+        assert_eq!(Opaque::from_bytes(&[6u8; 32]).parse_global_id(&g), None);
+        assert_eq!(o.parse_global_id("23"), None);
+        assert_eq!(o.parse_global_id("AAAAAAAAAAAAAAAAAAAAAA"), None);
+    }
 
     #[test]
     fn opaque_tokens_round_trip_and_resist_tampering() {

@@ -520,3 +520,12 @@ pub fn sign(role: Role, agency: Option<&str>, commune: Option<&str>) -> String {
         .sign("tester", role, agency, commune, chrono::Duration::hours(1))
         .expect("sign")
 }
+
+/// The row id behind an `id` the API returned (a global id, see `api::graphql::node`).
+pub fn row_id(id: &str) -> i64 {
+    api::graphql::node::parse_id(&async_graphql_id(id)).expect("an id of this server")
+}
+
+fn async_graphql_id(id: &str) -> api::graphql::node::GqlId {
+    api::graphql::node::GqlId::from(id)
+}

@@ -213,3 +213,117 @@ const INTROSPECTION: &str = r#"
       }
     }
 "#;
+
+/// Global ids: opaque and stable; `node(id)` refetches exactly what the lists show and
+/// nothing they hide (an out-of-reach id is `null`, like a missing one).
+#[tokio::test]
+async fn node_refetches_through_the_list_rules() {
+    let app = TestApp::spawn().await;
+    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
+    let police = app.token(Role::Police, Some("CA"), None);
+    let q = "{ cases(first: 100) { nodes { id code commune { code } } } }";
+    let all = app.gql(Some(&police), q, json!({})).await;
+    let nodes = all["data"]["cases"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    let inside = nodes
+        .iter()
+        .find(|n| n["commune"]["code"] == "DONG_DANG")
+        .expect("a Đồng Đăng case");
+    let outside = nodes
+        .iter()
+        .find(|n| n["commune"]["code"] != "DONG_DANG")
+        .expect("another case");
+    for n in [inside, outside] {
+        let id = n["id"].as_str().expect("id");
+        assert!(!id.chars().all(|c| c.is_ascii_digit()), "opaque: {id}");
+        assert!(!id.contains(&hub389_tests::row_id(id).to_string()));
+    }
+    // Stable: the same object has the same id in a second request.
+    let again = app.gql(Some(&police), q, json!({})).await;
+    assert_eq!(again["data"]["cases"]["nodes"][0]["id"], nodes[0]["id"]);
+
+    let node = "query($id: ID!) { node(id: $id) { __typename id ... on Case { code } } }";
+    let r = app
+        .gql(Some(&police), node, json!({ "id": inside["id"] }))
+        .await;
+    assert_eq!(r["data"]["node"]["code"], inside["code"], "{r}");
+    assert_eq!(r["data"]["node"]["__typename"], "Case");
+    let r = app
+        .gql(Some(&commune), node, json!({ "id": inside["id"] }))
+        .await;
+    assert_eq!(r["data"]["node"]["code"], inside["code"], "{r}");
+    // Outside the commune: null without an error, exactly as for an id that does not exist.
+    let r = app
+        .gql(Some(&commune), node, json!({ "id": outside["id"] }))
+        .await;
+    assert!(r["data"]["node"].is_null() && r["errors"].is_null(), "{r}");
+    let r = app
+        .gql(
+            Some(&commune),
+            node,
+            json!({ "id": "AAAAAAAAAAAAAAAAAAAAAA" }),
+        )
+        .await;
+    assert!(r["data"]["node"].is_null() && r["errors"].is_null(), "{r}");
+
+    // Tips: the police reads those assigned to CA; an officer of another agency reads none.
+    let tips = "{ tips(first: 1, filter: { assignedAgency: \"CA\" }) { nodes { id } } }";
+    let r = app.gql(Some(&police), tips, json!({})).await;
+    let tip = r["data"]["tips"]["nodes"][0]["id"].clone();
+    let by_id = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Tip { content } } }";
+    let r = app
+        .gql(Some(&police), by_id, json!({ "ids": [tip, inside["id"]] }))
+        .await;
+    assert_eq!(r["data"]["nodes"][0]["id"], tip, "{r}");
+    assert_eq!(r["data"]["nodes"][1]["id"], inside["id"]);
+    let officer = app.token(Role::Officer, Some("BDBP"), None);
+    let r = app
+        .gql(Some(&officer), by_id, json!({ "ids": [tip] }))
+        .await;
+    assert!(r["data"]["nodes"][0].is_null(), "{r}");
+    // Mutations take the global id.
+    let r = app
+        .gql(
+            Some(&police),
+            "query($id: ID!) { case(id: $id) { code } }",
+            json!({ "id": inside["id"] }),
+        )
+        .await;
+    assert_eq!(r["data"]["case"]["code"], inside["code"], "{r}");
+}
+
+/// Cursors are opaque: no id or date can be read from them, and a forged one is refused.
+#[tokio::test]
+async fn cursors_are_opaque() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let q = "query($after: String) { directives(first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { cursor node { id issuedOn } } } }";
+    let r = app.gql(Some(&police), q, json!({})).await;
+    let first = &r["data"]["directives"];
+    assert!(first["totalCount"].as_u64().unwrap_or(0) > 2, "{r}");
+    let end = first["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("cursor")
+        .to_string();
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&end)
+        .unwrap_or_default();
+    let issued = first["edges"][1]["node"]["issuedOn"]
+        .as_str()
+        .expect("date");
+    assert!(
+        !String::from_utf8_lossy(&decoded).contains(issued),
+        "no date in the cursor"
+    );
+    let next = app.gql(Some(&police), q, json!({ "after": end })).await;
+    assert_ne!(
+        next["data"]["directives"]["edges"][0]["node"]["id"],
+        first["edges"][0]["node"]["id"]
+    );
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{issued}|1"));
+    let r = app.gql(Some(&police), q, json!({ "after": forged })).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}

@@ -191,7 +191,7 @@ async fn acknowledged_writes_survive_a_full_disk() {
                         acked
                             .lock()
                             .unwrap()
-                            .push((key.clone(), id.parse().expect("id")));
+                            .push((key.clone(), hub389_tests::row_id(id)));
                         if freed.load(std::sync::atomic::Ordering::SeqCst) {
                             after_free.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         }

@@ -141,7 +141,7 @@ async fn page_size_is_bounded_and_cursors_page_through() {
         for n in c["nodes"].as_array().unwrap() {
             let key = (
                 n["detectedOn"].as_str().unwrap().to_string(),
-                n["id"].as_str().unwrap().parse::<i64>().unwrap(),
+                hub389_tests::row_id(n["id"].as_str().unwrap()),
             );
             if let Some(prev) = &last {
                 assert!(key < *prev, "order is detectedOn desc, id desc");

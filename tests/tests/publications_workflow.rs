@@ -170,7 +170,7 @@ async fn drafted_approved_published_for_the_press_then_withdrawn() {
     // Every step left an audit event.
     let ops: Vec<String> = entity::audit_events::Entity::find()
         .filter(entity::audit_events::Column::Entity.eq("publication"))
-        .filter(entity::audit_events::Column::EntityIds.eq(id.clone()))
+        .filter(entity::audit_events::Column::EntityIds.eq(hub389_tests::row_id(&id).to_string()))
         .all(&app.db)
         .await
         .unwrap()
@@ -389,7 +389,8 @@ async fn refusals_name_the_problem_never_the_datum() {
         .await
         .unwrap();
     assert_eq!(refused.len(), 4);
-    assert!(refused.iter().all(|e| e.entity_ids == case));
+    let case_row = hub389_tests::row_id(&case).to_string();
+    assert!(refused.iter().all(|e| e.entity_ids == case_row));
     assert!(
         refused
             .iter()

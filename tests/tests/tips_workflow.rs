@@ -510,7 +510,7 @@ async fn refusals_of_the_staff_workflow() {
                 .as_array()
                 .unwrap_or_else(|| panic!("{r}"))
                 .iter()
-                .map(|n| n["id"].as_str().unwrap().to_string())
+                .map(|n| hub389_tests::row_id(n["id"].as_str().unwrap()).to_string())
                 .collect::<Vec<_>>()
         }
     };
@@ -598,7 +598,7 @@ async fn invalid_tips_are_refused_and_nothing_is_stored() {
     let at_limit = format!("{}{}", "a\u{309}", "x".repeat(max - 3));
     let receipt = submit_anonymous(&app, tip_input(&at_limit)).await;
     let id = tip_id(&app, receipt["trackingCode"].as_str().unwrap()).await;
-    let stored = entity::tips::Entity::find_by_id(id.parse::<i64>().unwrap())
+    let stored = entity::tips::Entity::find_by_id(hub389_tests::row_id(&id))
         .one(&app.db)
         .await
         .unwrap()
@@ -764,7 +764,7 @@ async fn the_sender_fields_are_shown_to_citizens_and_hidden_from_roles_that_neve
     assert!(r["errors"].is_null(), "{r}");
     let code = r["data"]["submitTip"]["trackingCode"].as_str().unwrap();
     let id = tip_id(&app, code).await;
-    let row = entity::tips::Entity::find_by_id(id.parse::<i64>().unwrap())
+    let row = entity::tips::Entity::find_by_id(hub389_tests::row_id(&id))
         .one(&app.db)
         .await
         .unwrap()

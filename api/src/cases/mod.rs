@@ -166,8 +166,8 @@ pub struct Case(pub cases::Model);
 
 #[Object]
 impl Case {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Case, self.0.id)
     }
     async fn code(&self) -> &str {
         &self.0.code

@@ -57,7 +57,7 @@ fn commune_task_ids(agency_id: i64) -> Condition {
         )
 }
 
-fn task_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
+pub(crate) fn task_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
     Ok(match directive_scope(viewer)? {
         DirectiveScope::All => Condition::all(),
         DirectiveScope::CommuneAgency { agency_id, .. } => {
@@ -84,7 +84,7 @@ async fn visible_directives(ctx: &Context<'_>, ids: Vec<i64>) -> AppResult<Vec<i
     Ok(ids.into_iter().filter(|id| allowed.contains(id)).collect())
 }
 
-fn directive_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
+pub(crate) fn directive_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
     Ok(match directive_scope(viewer)? {
         DirectiveScope::All => Condition::all(),
         DirectiveScope::CommuneAgency { agency_id, .. } => Condition::all().add(
@@ -99,7 +99,7 @@ fn directive_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
     })
 }
 
-fn campaign_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
+pub(crate) fn campaign_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
     Ok(match directive_scope(viewer)? {
         DirectiveScope::All => Condition::all(),
         DirectiveScope::CommuneAgency { commune_id, .. } => Condition::all().add(
@@ -379,8 +379,8 @@ pub struct Directive(pub directives::Model);
 
 #[Object(visible = "crate::access::not_press_visible")]
 impl Directive {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Directive, self.0.id)
     }
     /// Optimistic-concurrency version: pass it back to update the record.
     async fn version(&self) -> i32 {
@@ -494,8 +494,8 @@ impl Task {
 
 #[Object(visible = "crate::access::not_press_visible")]
 impl Task {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Task, self.0.id)
     }
     /// Optimistic-concurrency version: pass it back to update the record.
     async fn version(&self) -> i32 {
@@ -625,8 +625,8 @@ fn split_list<T>(s: &str, parse: fn(&str) -> AppResult<T>) -> AppResult<Vec<T>> 
 
 #[Object(visible = "crate::access::not_press_visible")]
 impl Campaign {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Campaign, self.0.id)
     }
     /// Optimistic-concurrency version: pass it back to update the record.
     async fn version(&self) -> i32 {

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::loaders::Loaders;
 
 pub mod limits;
+pub mod node;
 pub mod spec;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -75,14 +76,11 @@ impl ScalarType for Vnd {
     }
 }
 
-/// Parses a GraphQL `ID` into a row id; anything else is `BAD_USER_INPUT`.
-pub fn parse_id(id: &async_graphql::ID) -> AppResult<i64> {
-    id.parse::<i64>()
-        .map_err(|_| AppError::bad_input("not a valid id"))
-}
+pub use node::parse_id;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
+    node::NodeQuery,
     crate::reference::ReferenceQuery,
     crate::cases::CaseQuery,
     crate::directives::DirectiveQuery,

@@ -162,8 +162,8 @@ pub struct Publication(pub publications::Model);
 
 #[Object(visible = "crate::access::not_press_visible")]
 impl Publication {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Publication, self.0.id)
     }
     /// For optimistic concurrency: pass it back to update, approve, reject or withdraw.
     async fn version(&self) -> i32 {
@@ -248,7 +248,8 @@ impl PublishedCase {
 impl PublishedCase {
     /// The publication's id (not the case's).
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        // The publication's global id: the same object as staff see it.
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Publication, self.0.id)
     }
     async fn headline(&self) -> &str {
         &self.0.headline

@@ -88,8 +88,8 @@ pub struct Agency(pub agencies::Model);
 
 #[Object]
 impl Agency {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Agency, self.0.id)
     }
     async fn code(&self) -> &str {
         &self.0.code
@@ -134,8 +134,8 @@ pub struct Commune(pub communes::Model);
 
 #[Object]
 impl Commune {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Commune, self.0.id)
     }
     async fn code(&self) -> &str {
         &self.0.code

@@ -534,8 +534,8 @@ impl PeriodicReport {
 
 #[Object(visible = "crate::reports::reports_visible")]
 impl PeriodicReport {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::PeriodicReport, self.0.id)
     }
     /// For optimistic concurrency: pass it back to `correctReport`.
     async fn version(&self) -> i32 {

@@ -210,8 +210,8 @@ pub struct Tip(pub tips::Model);
 
 #[Object(visible = "crate::access::tips_visible")]
 impl Tip {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Tip, self.0.id)
     }
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at

@@ -1,0 +1,265 @@
+//! Relay's `Node` interface: each main entity has a global id — opaque and stable (one AES
+//! block, see [`crate::crypto::Opaque`]) — and can be refetched with `node(id)` or
+//! `nodes(ids)`. A lookup goes through the same scope and compartment rule as the list the
+//! object appears in, so nothing is reachable by id that the list would hide; an id the viewer
+//! may not see answers `null`, exactly like an id that does not exist (no oracle).
+
+use async_graphql::{Context, ID, Interface, Object, Result};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+
+use entity::{campaigns, directives, periodic_reports, publications, tasks, tips};
+
+use crate::access::{PublicationScope, TipScope};
+use crate::auth::Viewer;
+use crate::cases::Case;
+use crate::crypto::Opaque;
+use crate::directives::{Campaign, Directive, Task};
+use crate::error::{AppError, AppResult};
+use crate::graphql::{db, viewer};
+use crate::publications::Publication;
+use crate::reference::{Agency, Commune};
+use crate::reports::PeriodicReport;
+use crate::tips::Tip;
+
+/// async-graphql's `ID`, re-exported for callers without async-graphql (tests, tools).
+pub type GqlId = ID;
+
+/// The kinds of object with a global id (the number is part of the id: never renumber).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Case = 1,
+    Directive = 2,
+    Task = 3,
+    Campaign = 4,
+    Tip = 5,
+    Publication = 6,
+    PeriodicReport = 7,
+    Agency = 8,
+    Commune = 9,
+}
+
+impl NodeKind {
+    /// The kind behind an audit event's entity name (`case`, `periodic_report`…).
+    pub fn of_entity(entity: &str) -> Option<NodeKind> {
+        Some(match entity {
+            "case" => NodeKind::Case,
+            "directive" => NodeKind::Directive,
+            "task" => NodeKind::Task,
+            "campaign" => NodeKind::Campaign,
+            "tip" => NodeKind::Tip,
+            "publication" => NodeKind::Publication,
+            "periodic_report" => NodeKind::PeriodicReport,
+            "agency" => NodeKind::Agency,
+            "commune" => NodeKind::Commune,
+            _ => return None,
+        })
+    }
+
+    fn from_u8(k: u8) -> Option<NodeKind> {
+        use NodeKind::*;
+        [
+            Case,
+            Directive,
+            Task,
+            Campaign,
+            Tip,
+            Publication,
+            PeriodicReport,
+            Agency,
+            Commune,
+        ]
+        .into_iter()
+        .find(|n| *n as u8 == k)
+    }
+}
+
+/// The global id of a row.
+pub fn global_id(kind: NodeKind, id: i64) -> ID {
+    ID(Opaque::get().global_id(kind as u8, id))
+}
+
+/// The kind and row id of a global id, if it is one.
+pub fn parse_global_id(id: &str) -> Option<(NodeKind, i64)> {
+    let (k, id) = Opaque::get().parse_global_id(id)?;
+    Some((NodeKind::from_u8(k)?, id))
+}
+
+/// Parses an id argument into a row id: a global id (what every `id` field returns), or a
+/// plain row number (accepted for scripts that read ids from exports). Anything else is
+/// `BAD_USER_INPUT`. Each lookup applies its own scope, so an id of another kind finds
+/// nothing it could not find by number.
+pub fn parse_id(id: &ID) -> AppResult<i64> {
+    if let Some((_, row)) = parse_global_id(id) {
+        return Ok(row);
+    }
+    id.parse::<i64>()
+        .map_err(|_| AppError::bad_input("not a valid id"))
+}
+
+/// An object that can be refetched by its global id.
+#[derive(Interface)]
+#[graphql(
+    // The press reads only published summaries: no object of this interface is theirs.
+    visible = "crate::access::not_press_visible",
+    field(
+    name = "id",
+    ty = "ID",
+    desc = "Global, opaque, stable id: refetch with `node(id:)`."
+))]
+pub enum Node {
+    Case(Case),
+    Directive(Directive),
+    Task(Task),
+    Campaign(Campaign),
+    Tip(Tip),
+    Publication(Publication),
+    PeriodicReport(PeriodicReport),
+    Agency(Agency),
+    Commune(Commune),
+}
+
+/// Loads one object through its list's rule; `None` when absent or out of the viewer's reach.
+async fn load(
+    db: &DatabaseConnection,
+    v: &Viewer,
+    kind: NodeKind,
+    id: i64,
+) -> AppResult<Option<Node>> {
+    // A refusal of the whole kind (e.g. tips for the press) is the same `null` as absence.
+    fn scoped<T>(r: AppResult<T>) -> AppResult<Option<T>> {
+        match r {
+            Ok(t) => Ok(Some(t)),
+            Err(AppError::Forbidden(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    Ok(match kind {
+        NodeKind::Case => crate::cases::service::get(db, v, id)
+            .await?
+            .map(|m| Node::Case(Case(m))),
+        NodeKind::Directive => {
+            let Some(cond) = scoped(crate::directives::directive_scope_condition(v))? else {
+                return Ok(None);
+            };
+            find::<directives::Entity>(db, cond.add(directives::Column::Id.eq(id)))
+                .await?
+                .map(|m| Node::Directive(Directive(m)))
+        }
+        NodeKind::Task => {
+            let Some(cond) = scoped(crate::directives::task_scope_condition(v))? else {
+                return Ok(None);
+            };
+            find::<tasks::Entity>(db, cond.add(tasks::Column::Id.eq(id)))
+                .await?
+                .map(|m| Node::Task(Task(m)))
+        }
+        NodeKind::Campaign => {
+            let Some(cond) = scoped(crate::directives::campaign_scope_condition(v))? else {
+                return Ok(None);
+            };
+            find::<campaigns::Entity>(db, cond.add(campaigns::Column::Id.eq(id)))
+                .await?
+                .map(|m| Node::Campaign(Campaign(m)))
+        }
+        NodeKind::Tip => {
+            let Some(scope) = scoped(crate::access::tip_scope(v))? else {
+                return Ok(None);
+            };
+            let mut cond = Condition::all().add(tips::Column::Id.eq(id));
+            if let TipScope::AssignedTo(a) = scope {
+                cond = cond.add(tips::Column::AssignedAgencyId.eq(a));
+            }
+            find::<tips::Entity>(db, cond)
+                .await?
+                .map(|m| Node::Tip(Tip(m)))
+        }
+        NodeKind::Publication => {
+            let Some(scope) = scoped(crate::access::publication_scope(v))? else {
+                return Ok(None);
+            };
+            let mut cond = Condition::all().add(publications::Column::Id.eq(id));
+            if let PublicationScope::OwnAgency(a) = scope {
+                cond = cond.add(publications::Column::DraftedByAgencyId.eq(a));
+            }
+            find::<publications::Entity>(db, cond)
+                .await?
+                .map(|m| Node::Publication(Publication(m)))
+        }
+        NodeKind::PeriodicReport => {
+            let Some(scope) = scoped(crate::reports::report_scope(v))? else {
+                return Ok(None);
+            };
+            let mut cond = Condition::all().add(periodic_reports::Column::Id.eq(id));
+            if let crate::reports::ReportScope::OwnAgency(a) = scope {
+                cond = cond.add(periodic_reports::Column::AgencyId.eq(a));
+            }
+            find::<periodic_reports::Entity>(db, cond)
+                .await?
+                .map(|m| Node::PeriodicReport(PeriodicReport(m)))
+        }
+        NodeKind::Agency => {
+            if scoped(crate::access::check_reference(v))?.is_none() {
+                return Ok(None);
+            }
+            entity::agencies::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|m| Node::Agency(Agency(m)))
+        }
+        NodeKind::Commune => {
+            if scoped(crate::access::check_reference(v))?.is_none() {
+                return Ok(None);
+            }
+            entity::communes::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|m| Node::Commune(Commune(m)))
+        }
+    })
+}
+
+async fn find<E: EntityTrait>(
+    db: &DatabaseConnection,
+    cond: Condition,
+) -> AppResult<Option<E::Model>> {
+    Ok(E::find().filter(cond).one(db).await?)
+}
+
+/// At most this many ids per `nodes` call (each is one lookup).
+const MAX_NODES: usize = 100;
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global id, if the viewer may see it; `null` otherwise (absent
+    /// and out of reach look the same).
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let v = viewer(ctx)?;
+        let Some((kind, row)) = parse_global_id(&id) else {
+            return Ok(None);
+        };
+        Ok(load(db(ctx)?, v, kind, row).await?)
+    }
+
+    /// The objects with these global ids, in order (`null` for each the viewer may not see);
+    /// at most 100.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        let v = viewer(ctx)?;
+        if ids.len() > MAX_NODES {
+            return Err(AppError::bad_input(format!("at most {MAX_NODES} ids")).into());
+        }
+        let conn = db(ctx)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            out.push(match parse_global_id(id) {
+                Some((kind, row)) => load(conn, v, kind, row).await?,
+                None => None,
+            });
+        }
+        Ok(out)
+    }
+}
