@@ -5,6 +5,7 @@
 //! (`kind=YEAR&year=2026`, `kind=MONTH&year=2026&month=5`, `kind=CAMPAIGN&campaign=SHTT_2026`,
 //! `kind=RANGE&from=2026-05-07&to=2026-05-30`; optionally `leadAgency=HQ`).
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -193,9 +194,19 @@ fn error(e: AppError) -> Response {
 pub async fn export(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    Query(params): Query<ExportParams>,
+    params: Result<Query<ExportParams>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
+    // A malformed query string is the client's mistake, told as JSON like every other error.
+    let params = match params {
+        Ok(Query(p)) => p,
+        Err(rejection) => {
+            return error(AppError::bad_input(format!(
+                "the query string is not valid: {}",
+                rejection.body_text()
+            )));
+        }
+    };
     match build(&state, &file, params, &headers).await {
         Ok(r) => r,
         Err(e) => error(e),
