@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderValue;
 use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,6 +17,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::auth::{Claims, JwtKeys, Role, Viewer};
@@ -227,8 +229,43 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(sanitize_request_id))
         .layer(CompressionLayer::new())
+        // Nothing is sniffed, framed or cached; no referrer leaks.
+        .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(default_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(default_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+        .layer(default_header(header::CACHE_CONTROL, "no-store"))
         .layer(crate::http::cors::layer(&config.cors_origins))
+}
+
+/// A client's `x-request-id` is kept only when it is a plausible id (1–64 characters of
+/// `[A-Za-z0-9._:-]`); anything else is replaced by a fresh UUID, so logs and the audit trail
+/// never store a client's 8,000-character string.
+async fn sanitize_request_id(
+    mut req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let valid = req.headers().get(&REQUEST_ID).is_none_or(|v| {
+        let b = v.as_bytes();
+        (1..=64).contains(&b.len())
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b':' | b'-'))
+    });
+    if !valid {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+/// A header every response carries unless it set its own (the GraphiQL page has its own CSP,
+/// its assets their own caching).
+fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 /// Liveness: the process answers.

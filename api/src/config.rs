@@ -50,6 +50,8 @@ pub struct Limits {
     pub max_complexity: usize,
     /// Operations in one batched HTTP request.
     pub max_batch: usize,
+    /// Aliased fields in one document.
+    pub max_aliases: usize,
     /// Request body size in bytes.
     pub max_body_bytes: usize,
     /// `HUB389_INTROSPECTION` (default on): off in production hides the schema from clients
@@ -63,6 +65,7 @@ impl Default for Limits {
             max_depth: 12,
             max_complexity: 5_000,
             max_batch: 10,
+            max_aliases: 50,
             max_body_bytes: 256 * 1024,
             introspection: true,
         }

@@ -128,11 +128,15 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits, services: Services)
     // Depth without introspection (see `limits.rs`); responses as the spec says (`spec.rs`).
     .extension(limits::DepthLimit {
         max_depth: limits.max_depth,
+        max_expanded_fields: limits.max_complexity,
+        max_aliases: limits.max_aliases,
     })
     .extension(spec::SpecResponse)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(32)
-    .limit_directives(20);
+    .limit_directives(20)
+    // "Did you mean …" would name fields a role may not see.
+    .disable_suggestions();
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
