@@ -46,7 +46,7 @@ import urllib.request
 MUTATION = (
     "mutation($k: String, $t: String!) { createCase(idempotencyKey: $k, input: { "
     "title: $t, violationType: COUNTERFEIT, commodityGroup: COSMETICS, channel: INLAND_TRANSPORT, "
-    'detectedOn: "2026-11-20", goodsSummary: "fault test" }) { id } }'
+    'detectedOn: "2026-11-20", goodsSummary: "fault test" }) { id code } }'
 )
 
 TAG_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -161,6 +161,7 @@ def write_cmd(a):
                 tries += 1
                 t0 = now()
                 status, outcome, case_id, codes, msg, ra = None, None, None, [], None, None
+                case_code = None
                 try:
                     status, hdrs, body, raw = post_json(
                         url, {"query": MUTATION, "variables": {"k": key, "t": title}}, headers, a.timeout
@@ -173,6 +174,8 @@ def write_cmd(a):
                     data = (body or {}).get("data") if isinstance(body, dict) else None
                     if status == 200 and not errors and data and data.get("createCase"):
                         case_id = data["createCase"]["id"]
+                        # Ids are opaque global ids; the case code names the stored row.
+                        case_code = data["createCase"].get("code")
                         outcome = "200 OK"
                     else:
                         outcome = f"{status} {codes[0] if codes else ('NO_JSON' if body is None else 'NO_DATA')}"
@@ -215,7 +218,7 @@ def write_cmd(a):
                         attempts_f.write(json.dumps(line) + "\n")
                 if ok:
                     with out_lock:
-                        out.write(json.dumps({"key": key, "id": case_id, "t": round(t1, 4), "tries": tries}) + "\n")
+                        out.write(json.dumps({"key": key, "id": case_id, "code": case_code, "t": round(t1, 4), "tries": tries}) + "\n")
                         acked[0] += 1
                     done = True
                     break
@@ -282,12 +285,12 @@ def rows_sqlite(path, tag):
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     try:
         rows = conn.execute(
-            "SELECT id, title FROM cases WHERE substr(title, 1, ?) = ?", (len(tag) + 1, tag + " ")
+            "SELECT code, title FROM cases WHERE substr(title, 1, ?) = ?", (len(tag) + 1, tag + " ")
         ).fetchall()
         total = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
     finally:
         conn.close()
-    return [(int(i), t) for i, t in rows], total
+    return [(c, t) for c, t in rows], total
 
 
 def rows_pg(url, tag):
@@ -301,12 +304,12 @@ def rows_pg(url, tag):
         return r.stdout
 
     # tag is checked against TAG_RE, so it is safe inside a literal.
-    out = psql(f"SELECT id, title FROM cases WHERE left(title, {len(tag) + 1}) = '{tag} '")
+    out = psql(f"SELECT code, title FROM cases WHERE left(title, {len(tag) + 1}) = '{tag} '")
     rows = []
     for line in out.splitlines():
         if line:
             i, t = line.split("\t", 1)
-            rows.append((int(i), t))
+            rows.append((i, t))
     total = int(psql("SELECT count(*) FROM cases").strip())
     return rows, total
 
@@ -321,13 +324,14 @@ def verify_cmd(a):
     ids = {i for i, _ in rows}
     by_title = collections.Counter(t for _, t in rows)
     acked_keys = {x["key"] for x in acks}
-    lost = [x for x in acks if int(x["id"]) not in ids]
+    # Acknowledged cases are matched by their code (ids are opaque global ids).
+    lost = [x for x in acks if x.get("code") not in ids]
     lost_title_present = [x for x in lost if by_title.get(f"{tag} {x['key']}", 0) > 0]
     dups = {t: c for t, c in by_title.items() if c > 1}
     # The same key acknowledged twice with two different ids (a retry answered with a new id).
     ids_per_key = collections.defaultdict(set)
     for x in acks:
-        ids_per_key[x["key"]].add(int(x["id"]))
+        ids_per_key[x["key"]].add(x["id"])
     key_two_ids = {k: sorted(v) for k, v in ids_per_key.items() if len(v) > 1}
     result = {
         "tag": tag,
