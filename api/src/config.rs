@@ -110,6 +110,8 @@ pub struct Config {
     /// `HUB389_DATA_KEY_FILE` (a file holding that base64). On SQLite, when unset, one is
     /// generated beside a new database (see [`crate::keys`]); on PostgreSQL it is required.
     pub data_key: Option<Secret>,
+    /// Where `data_key` came from (`HUB389_DATA_KEY` or `HUB389_DATA_KEY_FILE=<path>`).
+    pub data_key_origin: String,
     pub workflow: WorkflowSettings,
     /// `HUB389_DB_TIMEOUT` (seconds, default 3): how long a request waits for the database
     /// before failing with `UNAVAILABLE`.
@@ -141,26 +143,28 @@ fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> 
     }
 }
 
-/// A secret given either directly (`NAME`) or as a file path (`NAME_FILE`, base64 content).
-/// Both set is a mistake worth refusing: which one wins would be a guess.
-fn secret_env(name: &str, raw_is_base64: bool) -> anyhow::Result<Option<Secret>> {
+/// A secret given either directly (`NAME`) or as a file path (`NAME_FILE`, base64 content),
+/// with where it came from (for messages; never the value). Both set is a mistake worth
+/// refusing: which one wins would be a guess.
+fn secret_env(name: &str, raw_is_base64: bool) -> anyhow::Result<Option<(Secret, String)>> {
     let file_var = format!("{name}_FILE");
     match (env(name), env(&file_var)) {
         (Some(_), Some(_)) => anyhow::bail!("set either {name} or {file_var}, not both"),
-        (Some(v), None) => Ok(Some(Secret::new(v.into_bytes()))),
+        (Some(v), None) => Ok(Some((Secret::new(v.into_bytes()), name.to_string()))),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {file_var}={path}"))?;
             let text = text.trim();
+            let origin = format!("{file_var}={path}");
             if raw_is_base64 {
                 // The data key is configured as base64 in both forms.
-                Ok(Some(Secret::new(text.as_bytes().to_vec())))
+                Ok(Some((Secret::new(text.as_bytes().to_vec()), origin)))
             } else {
                 use base64::Engine;
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(text)
                     .map_err(|_| anyhow::anyhow!("{file_var}={path} does not hold base64"))?;
-                Ok(Some(Secret::new(bytes)))
+                Ok(Some((Secret::new(bytes), origin)))
             }
         }
         (None, None) => Ok(None),
@@ -202,12 +206,13 @@ impl Config {
         let database_url = env("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         let data_dir = data_dir_for(&database_url);
         let demo_data = bool_env("HUB389_DEMO_DATA", true)?;
+        let data_key = secret_env("HUB389_DATA_KEY", true)?;
         Ok(Config {
             bind,
             database_url,
             data_dir,
             jwt: JwtSettings {
-                secret: secret_env("HUB389_JWT_SECRET", false)?,
+                secret: secret_env("HUB389_JWT_SECRET", false)?.map(|(s, _)| s),
                 public_key_path: env("HUB389_JWT_PUBLIC_KEY").map(PathBuf::from),
                 issuer: env("HUB389_JWT_ISSUER"),
                 audience: env("HUB389_JWT_AUDIENCE"),
@@ -217,7 +222,10 @@ impl Config {
                 introspection: bool_env("HUB389_INTROSPECTION", true)?,
                 ..Limits::default()
             },
-            data_key: secret_env("HUB389_DATA_KEY", true)?,
+            data_key: data_key.as_ref().map(|(s, _)| s.clone()),
+            data_key_origin: data_key
+                .map(|(_, o)| o)
+                .unwrap_or_else(|| "HUB389_DATA_KEY".into()),
             workflow: WorkflowSettings {
                 tip_rate_per_minute: parse_env("HUB389_TIP_RATE_PER_MINUTE", 5)?,
                 tip_max_bytes: parse_env("HUB389_TIP_MAX_BYTES", 8000)?,
@@ -265,6 +273,7 @@ impl Config {
             demo_data: true,
             limits: Limits::default(),
             data_key: None,
+            data_key_origin: "HUB389_DATA_KEY".into(),
             workflow: WorkflowSettings::default(),
             db_timeout: Duration::from_secs(3),
             shutdown_grace: Duration::from_secs(30),
@@ -330,8 +339,9 @@ mod tests {
             std::env::set_var("HUB389_T3", "x");
             std::env::set_var("HUB389_T3_FILE", &good);
         }
-        let s = secret_env("HUB389_T1", false).unwrap().unwrap();
+        let (s, origin) = secret_env("HUB389_T1", false).unwrap().unwrap();
         assert_eq!(s.expose(), b"secret-secret-secret-secret-secret!");
+        assert!(origin.starts_with("HUB389_T1_FILE="));
         let err = secret_env("HUB389_T2", false).unwrap_err().to_string();
         assert!(
             err.contains("HUB389_T2_FILE") && err.contains("missing"),

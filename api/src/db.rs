@@ -159,10 +159,21 @@ fn since_epoch(at: Instant) -> u64 {
     at.saturating_duration_since(epoch()).as_millis() as u64 + 1
 }
 
-/// Remembers that SQLite's storage failed. Each pooled connection opened before now is
-/// replaced once it comes back; `/readyz` is red for [`FAULT_HOLD`].
-fn note_storage_fault() {
-    LAST_STORAGE_FAULT.fetch_max(since_epoch(Instant::now()), Ordering::SeqCst);
+/// Remembers it when `err` is a failure of SQLite's storage (full, read-only, I/O). Each
+/// pooled connection opened before now is then replaced once it comes back, and `/readyz` is
+/// red for [`FAULT_HOLD`]. Called wherever a database error is seen (error conversion, the
+/// readiness probe).
+pub fn note_if_storage_fault(err: &DbErr) {
+    use sea_orm::RuntimeErr;
+    if let DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e)) = err
+        && let sqlx::Error::Database(db) = &**e
+        && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && sqlite_storage_fault(&db.code().unwrap_or_default())
+    {
+        LAST_STORAGE_FAULT.fetch_max(since_epoch(Instant::now()), Ordering::SeqCst);
+    }
 }
 
 /// How long readiness stays red after a storage fault: long enough for a load balancer to
@@ -205,9 +216,6 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                if sqlite_storage_fault(&code) {
-                    note_storage_fault();
-                }
                 sqlite_unavailable(&code)
             } else {
                 postgres_unavailable(&code)
@@ -319,8 +327,7 @@ async fn probe(db: &DatabaseConnection, bound: Duration, create: bool) -> Result
     match tokio::time::timeout(bound, probe_write(db, create)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
-            // Classifying also records a storage fault, so the pool recycles.
-            let _ = is_unavailable(&e);
+            note_if_storage_fault(&e);
             Err(describe(&e))
         }
         Err(_) => Err(format!("no answer within {} ms", bound.as_millis())),

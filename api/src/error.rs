@@ -103,6 +103,7 @@ impl From<sea_orm::DbErr> for AppError {
     /// unusable database is `UNAVAILABLE` (see [`crate::db::is_unavailable`]); anything else is
     /// internal.
     fn from(err: sea_orm::DbErr) -> Self {
+        crate::db::note_if_storage_fault(&err);
         if crate::db::is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             return AppError::Unavailable("the database is unavailable; retry later".into());

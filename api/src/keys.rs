@@ -76,17 +76,10 @@ pub fn preflight(config: &Config) -> anyhow::Result<Preflight> {
     }
     let jwt = JwtKeys::from_settings(&config.jwt, &config.data_dir)?;
     let data = match &config.data_key {
-        Some(s) => {
-            let origin = if std::env::var_os("HUB389_DATA_KEY_FILE").is_some() {
-                "HUB389_DATA_KEY_FILE"
-            } else {
-                "HUB389_DATA_KEY"
-            };
-            Some((
-                DataKey::from_base64(s.expose(), origin)?,
-                origin.to_string(),
-            ))
-        }
+        Some(s) => Some((
+            DataKey::from_base64(s.expose(), &config.data_key_origin)?,
+            config.data_key_origin.clone(),
+        )),
         None => None,
     };
     Ok(Preflight { jwt, data })
