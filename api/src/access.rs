@@ -5,6 +5,7 @@ use async_graphql::Context;
 
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
+use crate::vocab::AgencyKind;
 
 /// Restricted compartments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +87,26 @@ impl Viewer {
                 compartment.name()
             )))
         }
+    }
+}
+
+/// Whether a token of `role` may name an agency of `kind`: a police token names a police
+/// agency, a customs token the customs, a press token the newspaper, a commune token its
+/// commune's committee (its commune is checked by the caller); an officer or the standing
+/// office is a member agency other than those; a leader or an administrator may name any.
+/// Without this, a `police` token naming the customs agency would read both compartments.
+pub fn role_fits_agency(role: Role, kind: AgencyKind) -> bool {
+    use AgencyKind as K;
+    let special = matches!(kind, K::Police | K::Customs | K::Press | K::Commune);
+    match role {
+        Role::Police => kind == K::Police,
+        Role::Customs => kind == K::Customs,
+        Role::Press => kind == K::Press,
+        Role::Commune => kind == K::Commune,
+        // In some provinces the police or customs hold the standing office of Committee 389.
+        Role::StandingOffice => !matches!(kind, K::Press | K::Commune),
+        Role::Officer => !special,
+        Role::Leader | Role::Admin => true,
     }
 }
 
@@ -225,5 +246,38 @@ fn visible_for(ctx: &Context<'_>, allowed: impl Fn(Role) -> bool) -> bool {
         Some(req) => req.viewer.as_ref().is_some_and(|v| allowed(v.role)),
         // Outside a request (SDL export for schema.graphql) everything is shown.
         None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_fit_only_their_kind_of_agency() {
+        use AgencyKind as K;
+        let table: &[(Role, AgencyKind, bool)] = &[
+            (Role::Police, K::Police, true),
+            (Role::Police, K::Customs, false),
+            (Role::Police, K::BorderGuard, false),
+            (Role::Customs, K::Customs, true),
+            (Role::Customs, K::Police, false),
+            (Role::Officer, K::BorderGuard, true),
+            (Role::Officer, K::MarketManagement, true),
+            (Role::Officer, K::Police, false),
+            (Role::Officer, K::Customs, false),
+            (Role::Officer, K::Press, false),
+            (Role::Press, K::Press, true),
+            (Role::Press, K::Police, false),
+            (Role::Commune, K::Commune, true),
+            (Role::Commune, K::Police, false),
+            (Role::StandingOffice, K::MarketManagement, true),
+            (Role::StandingOffice, K::Police, true),
+            (Role::StandingOffice, K::Press, false),
+            (Role::Leader, K::ProvincialLeadership, true),
+        ];
+        for (role, kind, fits) in table {
+            assert_eq!(role_fits_agency(*role, *kind), *fits, "{role:?} / {kind:?}");
+        }
     }
 }

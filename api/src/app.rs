@@ -38,6 +38,13 @@ pub struct AppState {
     pub max_batch: usize,
     /// Set when shutdown begins: `/readyz` turns red before the listener closes.
     pub draining: Arc<AtomicBool>,
+    /// Registered documents and who may run only those.
+    pub trusted: Arc<crate::graphql::trusted::TrustedDocuments>,
+    pub trusted_policy: crate::graphql::trusted::TrustedPolicy,
+    /// A GraphQL request still running after this is stopped (`HUB389_REQUEST_TIMEOUT`).
+    pub request_timeout: Duration,
+    /// Small-cell threshold of the press's statistics and exports (`HUB389_SMALL_CELL_K`).
+    pub small_cell_k: i64,
 }
 
 /// Opens the database as configured (see [`crate::db::connect`]).
@@ -61,7 +68,7 @@ pub async fn open_database(
     tracing::info!(database = %config.database_display(), "database");
     crate::db::check_writable(&db, &config.database_url).await?;
     let keys = crate::keys::settle(&db, config, preflight).await?;
-    tracing::info!(key = %keys.jwt.source, "token verification key");
+    tracing::info!(key = %keys.jwt.origin, "token verification key");
     tracing::info!(key = %keys.data_source, fingerprint = %keys.data.fingerprint(), "informant data key");
     migration::Migrator::up(&db, None).await?;
     crate::keys::record_fingerprint(&db, &keys.data).await?;
@@ -69,6 +76,11 @@ pub async fn open_database(
         crate::seed::load_demo(&db, &keys.data).await?;
     }
     crate::keys::encrypt_clear_reporters(&db, &keys.data).await?;
+    let built_in: Vec<(String, String)> = crate::graphql::trusted::BUILT_IN
+        .iter()
+        .map(|(label, doc)| (format!("built-in {label}"), doc.to_string()))
+        .collect();
+    crate::graphql::trusted::register(&db, &built_in).await?;
     Ok((db, keys))
 }
 
@@ -99,17 +111,19 @@ impl Application {
         crate::crypto::Opaque::install(&keys.data);
         let services = Services {
             data_key: keys.data,
-            tip_limiter: crate::tips::service::TipRateLimiter::new(
-                config.workflow.tip_rate_per_minute,
-            ),
+            limiters: crate::limiter::Limiters::new(&config.limits, &config.workflow),
             workflow: config.workflow.clone(),
         };
         let state = AppState {
-            schema: build_schema(db.clone(), &config.limits, services),
+            schema: build_schema(db.clone(), &config.limits, services).await?,
             db,
             keys: Arc::new(keys.jwt),
             max_batch: config.limits.max_batch,
             draining: Arc::new(AtomicBool::new(false)),
+            trusted: Arc::default(),
+            trusted_policy: config.limits.trusted_only.clone(),
+            request_timeout: config.limits.request_timeout,
+            small_cell_k: config.workflow.small_cell_k,
         };
         let router = router(state.clone(), config);
         Ok(Application {
@@ -209,12 +223,15 @@ pub fn router(state: AppState, config: &Config) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(crate::http::graphql::get).post(crate::http::graphql::post),
+            get(crate::http::graphql::get)
+                .post(crate::http::graphql::post)
+                .fallback(crate::http::graphql::other_method),
         )
         .route("/graphiql/{file}", get(crate::http::graphiql::asset))
         .route("/export/{file}", get(crate::statistics::export::export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(crate::http::graphql::no_route)
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -338,6 +355,14 @@ async fn resolve_viewer(db: &DatabaseConnection, claims: Claims) -> Result<Viewe
         ),
         None => None,
     };
+    if let Some(a) = &agency {
+        let kind = crate::vocab::AgencyKind::parse(&a.kind);
+        if !kind.is_some_and(|k| crate::access::role_fits_agency(claims.role, k)) {
+            return Err(AppError::Unauthenticated(
+                "the token's role does not fit its agency".into(),
+            ));
+        }
+    }
     let commune = match (&claims.commune, claims.role) {
         (Some(code), Role::Commune) => Some(
             communes::Entity::find()
@@ -350,6 +375,14 @@ async fn resolve_viewer(db: &DatabaseConnection, claims: Claims) -> Result<Viewe
         ),
         _ => None,
     };
+    // A commune user's agency is its own commune's committee.
+    if let (Some(a), Some(c)) = (&agency, &commune)
+        && a.commune_id != Some(c.id)
+    {
+        return Err(AppError::Unauthenticated(
+            "the token's agency is not its commune's".into(),
+        ));
+    }
     Ok(Viewer {
         sub: claims.sub,
         role: claims.role,

@@ -105,7 +105,10 @@ fn condition(filter: AuditFilter) -> AppResult<Condition> {
 #[Object]
 impl AuditQuery {
     /// Audit events, newest first (keyset pagination, `first` ≤ 100). Administrator only.
-    #[graphql(visible = "crate::audit::admin_visible")]
+    #[graphql(
+        visible = "crate::audit::admin_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

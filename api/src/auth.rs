@@ -8,7 +8,11 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{JwtSettings, Secret};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::config::{ClaimPaths, JwtSettings, Secret};
 use crate::error::AppError;
 
 /// The eight roles of the access matrix in DOMAIN.md.
@@ -89,40 +93,76 @@ pub struct Viewer {
     pub commune_code: Option<String>,
 }
 
+/// Where verifying keys come from.
+enum KeySource {
+    /// One key (the HS256 secret, or the identity provider's PEM public key).
+    Fixed(DecodingKey),
+    /// The identity provider's JSON Web Key Set, by `kid`, re-read from its file when a token
+    /// names a key it does not hold (so the provider can rotate keys without a restart), at
+    /// most once per [`JWKS_RELOAD_EVERY`] so unknown `kid`s cannot make us read it per request.
+    Jwks {
+        path: PathBuf,
+        keys: RwLock<(HashMap<String, (DecodingKey, Algorithm)>, Option<Instant>)>,
+    },
+}
+
+const JWKS_RELOAD_EVERY: Duration = Duration::from_secs(10);
+
 /// Verifies tokens and, with an HS256 secret, signs them.
 #[derive(Clone)]
 pub struct JwtKeys {
-    decoding: DecodingKey,
+    source: Arc<KeySource>,
     encoding: Option<EncodingKey>,
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    max_lifetime: i64,
+    claims: ClaimPaths,
     /// Where the key came from, for the start-up log.
-    pub source: String,
+    pub origin: String,
 }
 
 /// The generated HS256 secret's file name, beside the database.
 pub const SECRET_FILE: &str = "hub389.jwt-secret";
 
+/// Seconds of clock difference allowed between the identity provider and this server.
+const LEEWAY_SECONDS: i64 = 60;
+
 impl JwtKeys {
     /// Builds the keys from settings; with neither secret nor public key configured, loads (or
     /// creates) the generated secret in `data_dir`.
     pub fn from_settings(settings: &JwtSettings, data_dir: &Path) -> anyhow::Result<JwtKeys> {
-        let (decoding, encoding, algorithms, source) = if let Some(path) = &settings.public_key_path
-        {
+        let (source, encoding, algorithms, label) = if let Some(path) = &settings.jwks_path {
+            let keys = read_jwks(path)?;
+            if keys.is_empty() {
+                anyhow::bail!(
+                    "HUB389_JWT_JWKS_FILE {} holds no RS256 or ES256 key",
+                    path.display()
+                );
+            }
+            (
+                KeySource::Jwks {
+                    path: path.clone(),
+                    keys: RwLock::new((keys, Some(Instant::now()))),
+                },
+                None,
+                vec![Algorithm::RS256, Algorithm::ES256],
+                format!("JWKS {}", path.display()),
+            )
+        } else if let Some(path) = &settings.public_key_path {
             let pem = std::fs::read(path).map_err(|e| {
                 anyhow::anyhow!("cannot read HUB389_JWT_PUBLIC_KEY {}: {e}", path.display())
             })?;
             if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
                 (
-                    key,
+                    KeySource::Fixed(key),
                     None,
                     vec![Algorithm::RS256],
                     format!("RS256 public key {}", path.display()),
                 )
             } else if let Ok(key) = DecodingKey::from_ec_pem(&pem) {
                 (
-                    key,
+                    KeySource::Fixed(key),
                     None,
                     vec![Algorithm::ES256],
                     format!("ES256 public key {}", path.display()),
@@ -148,7 +188,7 @@ impl JwtKeys {
                 anyhow::bail!("the HS256 secret must be at least 32 bytes long");
             }
             (
-                DecodingKey::from_secret(secret.expose()),
+                KeySource::Fixed(DecodingKey::from_secret(secret.expose())),
                 Some(EncodingKey::from_secret(secret.expose())),
                 vec![Algorithm::HS256],
                 source,
@@ -156,47 +196,141 @@ impl JwtKeys {
         };
         let mut validation = Validation::new(algorithms[0]);
         validation.algorithms = algorithms;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECONDS as u64;
         validation.validate_aud = false;
         if let Some(iss) = &settings.issuer {
             validation.set_issuer(&[iss]);
             validation.required_spec_claims.insert("iss".into());
         }
         if let Some(aud) = &settings.audience {
-            validation.set_audience(&[aud]);
+            // Any of the configured audiences; the token's `aud` may be a string or a list.
+            let list: Vec<&str> = aud
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .collect();
+            validation.set_audience(&list);
             validation.validate_aud = true;
             validation.required_spec_claims.insert("aud".into());
         }
         Ok(JwtKeys {
-            decoding,
+            source: Arc::new(source),
             encoding,
             validation,
             issuer: settings.issuer.clone(),
-            audience: settings.audience.clone(),
-            source,
+            audience: settings
+                .audience
+                .as_ref()
+                .and_then(|a| a.split(',').map(str::trim).find(|a| !a.is_empty()))
+                .map(str::to_string),
+            max_lifetime: i64::try_from(settings.max_lifetime.as_secs()).unwrap_or(i64::MAX),
+            claims: settings.claim_paths.clone(),
+            origin: label,
         })
     }
 
-    /// Verifies a token's signature, algorithm, expiry, and issuer/audience when configured.
-    /// Tokens with `alg: none` or another algorithm than the configured one are refused.
+    /// The verifying key of a token: the fixed one, or the JWKS key its `kid` names.
+    fn key_for(&self, header: &Header) -> Option<(DecodingKey, Option<Algorithm>)> {
+        match &*self.source {
+            KeySource::Fixed(k) => Some((k.clone(), None)),
+            KeySource::Jwks { path, keys } => {
+                let kid = header.kid.as_deref()?;
+                if let Ok(guard) = keys.read()
+                    && let Some((k, alg)) = guard.0.get(kid)
+                {
+                    return Some((k.clone(), Some(*alg)));
+                }
+                // An unknown kid: the provider may have rotated; re-read, rarely.
+                let mut guard = keys.write().ok()?;
+                let due = guard.1.is_none_or(|t| t.elapsed() >= JWKS_RELOAD_EVERY);
+                if due {
+                    guard.1 = Some(Instant::now());
+                    match read_jwks(path) {
+                        Ok(fresh) if !fresh.is_empty() => guard.0 = fresh,
+                        Ok(_) => {
+                            tracing::warn!(path = %path.display(), "the JWKS file holds no usable key; keeping the previous keys")
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot re-read the JWKS file; keeping the previous keys")
+                        }
+                    }
+                }
+                guard.0.get(kid).map(|(k, alg)| (k.clone(), Some(*alg)))
+            }
+        }
+    }
+
+    /// Verifies a token: signature and algorithm (`alg: none` and any other algorithm than the
+    /// configured ones are refused), `exp`, `nbf`, an `iat` not in the future, a lifetime no
+    /// longer than the maximum, issuer and audience when configured, a non-empty `sub`, a known
+    /// role, and the agency and commune codes the role needs. Whether the agency fits the role
+    /// needs the database and is checked when the viewer is resolved.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| {
+        let refused = |why: &str| {
+            tracing::debug!(reason = why, "token refused");
+            AppError::Unauthenticated("invalid or expired token".into())
+        };
+        let header = jsonwebtoken::decode_header(token).map_err(|_| refused("header"))?;
+        let (key, alg) = self
+            .key_for(&header)
+            .ok_or_else(|| refused("unknown key"))?;
+        let mut validation = self.validation.clone();
+        if let Some(alg) = alg {
+            // A JWKS key verifies only the algorithm of its own type.
+            validation.algorithms = vec![alg];
+        }
+        let data =
+            jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation).map_err(|e| {
                 tracing::debug!(error = %e, "token refused");
                 AppError::Unauthenticated("invalid or expired token".into())
             })?;
-        let claims = data.claims;
-        if claims.role == Role::Commune && claims.commune.is_none() {
+        let c = data.claims;
+        let now = chrono::Utc::now().timestamp();
+        let int = |name: &str| c.get(name).and_then(serde_json::Value::as_i64);
+        let (Some(iat), Some(exp)) = (int("iat"), int("exp")) else {
+            return Err(refused("iat or exp not an integer"));
+        };
+        if iat > now + LEEWAY_SECONDS {
+            return Err(refused("iat in the future"));
+        }
+        if exp - iat > self.max_lifetime {
+            return Err(AppError::Unauthenticated(
+                "the token lives longer than this server accepts".into(),
+            ));
+        }
+        let sub = c
+            .get("sub")
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| AppError::Unauthenticated("the token has no subject".into()))?;
+        let role = claim_at(&c, &self.claims.role)
+            .and_then(|r| Role::parse(&r))
+            .ok_or_else(|| AppError::Unauthenticated("the token carries no known role".into()))?;
+        let agency = claim_at(&c, &self.claims.agency);
+        let commune = claim_at(&c, &self.claims.commune);
+        if role == Role::Commune && commune.is_none() {
             return Err(AppError::Unauthenticated(
                 "a commune token must carry a commune code".into(),
             ));
         }
-        if claims.role.needs_agency() && claims.agency.is_none() {
+        if role.needs_agency() && agency.is_none() {
             return Err(AppError::Unauthenticated(
                 "this role's token must carry an agency code".into(),
             ));
         }
-        Ok(claims)
+        Ok(Claims {
+            sub: sub.to_string(),
+            role,
+            agency,
+            commune,
+            exp,
+            iat,
+            iss: c.get("iss").and_then(|v| v.as_str()).map(str::to_string),
+            aud: None,
+        })
     }
 
     /// Signs a token (HS256 only: with a public key configured, the identity provider mints them).
@@ -236,6 +370,48 @@ impl JwtKeys {
             key,
         )?)
     }
+}
+
+/// The string at a dot path of the claims (`realm_access.role`); a list gives its first
+/// string.
+fn claim_at(claims: &serde_json::Value, path: &str) -> Option<String> {
+    let mut v = claims;
+    for part in path.split('.') {
+        v = v.get(part)?;
+    }
+    let s = match v {
+        serde_json::Value::String(s) => s.as_str(),
+        serde_json::Value::Array(items) => items.iter().find_map(|i| i.as_str())?,
+        _ => return None,
+    };
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// The RS256 and ES256 keys of a JWKS file, by `kid` (keys without a `kid`, or of another
+/// kind, are skipped).
+fn read_jwks(path: &Path) -> anyhow::Result<HashMap<String, (DecodingKey, Algorithm)>> {
+    use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read HUB389_JWT_JWKS_FILE {}: {e}", path.display()))?;
+    let set: JwkSet = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!("HUB389_JWT_JWKS_FILE {} is not a JWKS: {e}", path.display())
+    })?;
+    let mut out = HashMap::new();
+    for jwk in &set.keys {
+        let Some(kid) = &jwk.common.key_id else {
+            continue;
+        };
+        let alg = match &jwk.algorithm {
+            AlgorithmParameters::RSA(_) => Algorithm::RS256,
+            AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+            _ => continue,
+        };
+        if let Ok(key) = DecodingKey::from_jwk(jwk) {
+            out.insert(kid.clone(), (key, alg));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads the generated secret, or creates it (32 random bytes, base64, mode 0600). Creation uses
@@ -278,10 +454,10 @@ mod tests {
 
     fn keys() -> JwtKeys {
         let settings = JwtSettings {
-            secret: Some(Secret::new(b"0123456789abcdef0123456789abcdef".to_vec())),
-            public_key_path: None,
             issuer: Some("hub389".into()),
-            audience: None,
+            ..JwtSettings::with_secret(Some(Secret::new(
+                b"0123456789abcdef0123456789abcdef".to_vec(),
+            )))
         };
         JwtKeys::from_settings(&settings, Path::new(".")).unwrap()
     }
@@ -356,14 +532,79 @@ mod tests {
         );
     }
 
+    /// Signs arbitrary claims with the test secret.
+    fn raw(claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn inconsistent_claims_are_refused() {
+        let k = keys();
+        let now = chrono::Utc::now().timestamp();
+        let base = serde_json::json!({"sub": "u1", "role": "police", "agency": "CA", "iat": now, "exp": now + 600, "iss": "hub389"});
+        assert!(k.verify(&raw(base.clone())).is_ok());
+        let with = |key: &str, value: serde_json::Value| {
+            let mut c = base.clone();
+            c[key] = value;
+            k.verify(&raw(c))
+        };
+        assert!(with("nbf", (now + 3600).into()).is_err(), "not yet valid");
+        assert!(
+            with("iat", (now + 3600).into()).is_err(),
+            "issued in the future"
+        );
+        assert!(
+            with("exp", (now + 13 * 3600).into()).is_err(),
+            "lives too long"
+        );
+        assert!(with("sub", "".into()).is_err(), "empty subject");
+        assert!(with("sub", "  ".into()).is_err(), "blank subject");
+        assert!(with("role", "superuser".into()).is_err(), "unknown role");
+        assert!(with("iat", "yesterday".into()).is_err(), "iat not a number");
+        let mut no_iat = base.clone();
+        no_iat.as_object_mut().unwrap().remove("iat");
+        assert!(k.verify(&raw(no_iat)).is_err(), "no iat");
+    }
+
+    #[test]
+    fn claim_paths_and_audience_lists() {
+        let settings = JwtSettings {
+            audience: Some("hub389, hub389-staging".into()),
+            claim_paths: ClaimPaths {
+                role: "realm_access.roles".into(),
+                agency: "org.code".into(),
+                commune: "org.commune".into(),
+            },
+            ..JwtSettings::with_secret(Some(Secret::new(
+                b"0123456789abcdef0123456789abcdef".to_vec(),
+            )))
+        };
+        let k = JwtKeys::from_settings(&settings, Path::new(".")).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let c = k
+            .verify(&raw(serde_json::json!({
+                "sub": "u1", "iat": now, "exp": now + 600,
+                "aud": ["account", "hub389"],
+                "realm_access": {"roles": ["customs"]},
+                "org": {"code": "HQ"}
+            })))
+            .unwrap();
+        assert_eq!((c.role, c.agency.as_deref()), (Role::Customs, Some("HQ")));
+        let other_aud = raw(serde_json::json!({
+            "sub": "u1", "iat": now, "exp": now + 600, "aud": "account",
+            "realm_access": {"roles": ["customs"]}, "org": {"code": "HQ"}
+        }));
+        assert!(k.verify(&other_aud).is_err());
+    }
+
     #[test]
     fn short_secret_refused() {
-        let settings = JwtSettings {
-            secret: Some(Secret::new(b"short".to_vec())),
-            public_key_path: None,
-            issuer: None,
-            audience: None,
-        };
+        let settings = JwtSettings::with_secret(Some(Secret::new(b"short".to_vec())));
         assert!(JwtKeys::from_settings(&settings, Path::new(".")).is_err());
     }
 

@@ -39,8 +39,53 @@ pub struct JwtSettings {
     pub public_key_path: Option<PathBuf>,
     /// `HUB389_JWT_ISSUER`, checked when set.
     pub issuer: Option<String>,
-    /// `HUB389_JWT_AUDIENCE`, checked when set.
+    /// `HUB389_JWT_AUDIENCE`, checked when set: one audience or a comma-separated list, any
+    /// of which the token's `aud` (a string or a list) must name.
     pub audience: Option<String>,
+    /// `HUB389_JWT_MAX_LIFETIME` (default 12h): tokens whose `exp - iat` is longer are refused,
+    /// so a leaked long-lived token is useless.
+    pub max_lifetime: Duration,
+    /// `HUB389_JWT_ROLE_CLAIM`, `HUB389_JWT_AGENCY_CLAIM`, `HUB389_JWT_COMMUNE_CLAIM` (defaults
+    /// `role`, `agency`, `commune`): where an identity provider puts them, as a dot path into
+    /// the claims (`realm_access.hub389_role`). A list found there gives its first string.
+    pub claim_paths: ClaimPaths,
+    /// `HUB389_JWT_JWKS_FILE`: a JSON Web Key Set of the identity provider (RS256/ES256 keys by
+    /// `kid`), re-read when a token names a `kid` it does not hold, so keys rotate without a
+    /// restart.
+    pub jwks_path: Option<PathBuf>,
+}
+
+/// Claim names (dot paths) of the role, agency and commune.
+#[derive(Debug, Clone)]
+pub struct ClaimPaths {
+    pub role: String,
+    pub agency: String,
+    pub commune: String,
+}
+
+impl Default for ClaimPaths {
+    fn default() -> Self {
+        ClaimPaths {
+            role: "role".into(),
+            agency: "agency".into(),
+            commune: "commune".into(),
+        }
+    }
+}
+
+impl JwtSettings {
+    /// An HS256 secret and nothing else configured.
+    pub fn with_secret(secret: Option<Secret>) -> JwtSettings {
+        JwtSettings {
+            secret,
+            public_key_path: None,
+            issuer: None,
+            audience: None,
+            max_lifetime: Duration::from_secs(12 * 3600),
+            claim_paths: ClaimPaths::default(),
+            jwks_path: None,
+        }
+    }
 }
 
 /// Limits that protect the server from expensive or abusive requests.
@@ -57,6 +102,20 @@ pub struct Limits {
     /// `HUB389_INTROSPECTION` (default on): off in production hides the schema from clients
     /// (tools then use the checked-in `schema.graphql`).
     pub introspection: bool,
+    /// `HUB389_MAX_COST` (default 10000): the most a request may cost, where a list field costs
+    /// its page size times what each row asks for and statistics their period's months (see
+    /// [`crate::graphql::cost`]). Checked before anything runs.
+    pub max_cost: usize,
+    /// `HUB389_COST_BUDGET_PER_MINUTE` (default 60000): what one user (by token subject, or one
+    /// address without a token) may spend per minute; 0 for no budget.
+    pub cost_budget_per_minute: u32,
+    /// `HUB389_REQUEST_TIMEOUT` (default 15s): a GraphQL request still running after this is
+    /// stopped and answered with an error.
+    pub request_timeout: Duration,
+    /// `HUB389_TRUSTED_DOCUMENTS_ONLY` (default `press,anonymous`): the roles (and `anonymous`
+    /// for callers without a token) that may only run registered documents; `none` opens it
+    /// to all. See [`crate::graphql::trusted`].
+    pub trusted_only: crate::graphql::trusted::TrustedPolicy,
 }
 
 impl Default for Limits {
@@ -68,6 +127,10 @@ impl Default for Limits {
             max_aliases: 50,
             max_body_bytes: 256 * 1024,
             introspection: true,
+            max_cost: 10_000,
+            cost_budget_per_minute: 60_000,
+            request_timeout: Duration::from_secs(15),
+            trusted_only: crate::graphql::trusted::TrustedPolicy::default(),
         }
     }
 }
@@ -82,6 +145,16 @@ pub struct WorkflowSettings {
     /// `HUB389_REPORT_DUE_DAY`: monthly reports are due before this day of the month (default
     /// 17, Lào Cai's rule).
     pub report_due_day: u32,
+    /// `HUB389_TIP_STATUS_RATE_PER_MINUTE`: tracking-code lookups per client address per
+    /// minute (default 20), so codes cannot be guessed at speed.
+    pub tip_status_rate_per_minute: u32,
+    /// `HUB389_PUBLICATION_REFUSALS_PER_HOUR`: publication texts a user may have refused by the
+    /// restricted-data check per hour (default 10); past it, drafting is refused for a while and
+    /// an audit alert is written.
+    pub publication_refusals_per_hour: u32,
+    /// `HUB389_SMALL_CELL_K` (default 3): a statistics cell counting fewer cases than this is
+    /// suppressed for the press (and its money figures with it).
+    pub small_cell_k: i64,
 }
 
 impl Default for WorkflowSettings {
@@ -90,6 +163,9 @@ impl Default for WorkflowSettings {
             tip_rate_per_minute: 5,
             tip_max_bytes: 8000,
             report_due_day: 17,
+            tip_status_rate_per_minute: 20,
+            publication_refusals_per_hour: 10,
+            small_cell_k: 3,
         }
     }
 }
@@ -124,6 +200,9 @@ pub struct Config {
     /// `HUB389_SHUTDOWN_DELAY` (default 0s): how long `/readyz` reports 503 before the listener
     /// closes, so a load balancer stops routing here first.
     pub shutdown_delay: Duration,
+    /// `HUB389_STATEMENT_TIMEOUT` (default 10s): PostgreSQL's `statement_timeout` on every
+    /// pooled connection, so a runaway statement is cancelled by the server itself.
+    pub statement_timeout: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hub389.db?mode=rwc";
@@ -216,12 +295,30 @@ impl Config {
                 public_key_path: env("HUB389_JWT_PUBLIC_KEY").map(PathBuf::from),
                 issuer: env("HUB389_JWT_ISSUER"),
                 audience: env("HUB389_JWT_AUDIENCE"),
+                max_lifetime: duration_env(
+                    "HUB389_JWT_MAX_LIFETIME",
+                    Duration::from_secs(12 * 3600),
+                )?,
+                claim_paths: ClaimPaths {
+                    role: env("HUB389_JWT_ROLE_CLAIM").unwrap_or_else(|| "role".into()),
+                    agency: env("HUB389_JWT_AGENCY_CLAIM").unwrap_or_else(|| "agency".into()),
+                    commune: env("HUB389_JWT_COMMUNE_CLAIM").unwrap_or_else(|| "commune".into()),
+                },
+                jwks_path: env("HUB389_JWT_JWKS_FILE").map(PathBuf::from),
             },
             demo_data,
             limits: Limits {
                 introspection: bool_env("HUB389_INTROSPECTION", true)?,
+                max_cost: parse_env("HUB389_MAX_COST", 10_000)?,
+                cost_budget_per_minute: parse_env("HUB389_COST_BUDGET_PER_MINUTE", 60_000)?,
+                request_timeout: duration_env("HUB389_REQUEST_TIMEOUT", Duration::from_secs(15))?,
+                trusted_only: match env("HUB389_TRUSTED_DOCUMENTS_ONLY") {
+                    Some(v) => crate::graphql::trusted::TrustedPolicy::parse(&v)?,
+                    None => crate::graphql::trusted::TrustedPolicy::default(),
+                },
                 ..Limits::default()
             },
+            statement_timeout: duration_env("HUB389_STATEMENT_TIMEOUT", Duration::from_secs(10))?,
             data_key: data_key.as_ref().map(|(s, _)| s.clone()),
             data_key_origin: data_key
                 .map(|(_, o)| o)
@@ -230,6 +327,12 @@ impl Config {
                 tip_rate_per_minute: parse_env("HUB389_TIP_RATE_PER_MINUTE", 5)?,
                 tip_max_bytes: parse_env("HUB389_TIP_MAX_BYTES", 8000)?,
                 report_due_day: parse_env("HUB389_REPORT_DUE_DAY", 17)?,
+                tip_status_rate_per_minute: parse_env("HUB389_TIP_STATUS_RATE_PER_MINUTE", 20)?,
+                publication_refusals_per_hour: parse_env(
+                    "HUB389_PUBLICATION_REFUSALS_PER_HOUR",
+                    10,
+                )?,
+                small_cell_k: parse_env("HUB389_SMALL_CELL_K", 3)?,
             },
             db_timeout: duration_env("HUB389_DB_TIMEOUT", Duration::from_secs(3))?,
             shutdown_grace: duration_env("HUB389_SHUTDOWN_GRACE", Duration::from_secs(30))?,
@@ -249,6 +352,7 @@ impl Config {
     pub fn db_settings(&self) -> crate::db::DbSettings {
         crate::db::DbSettings {
             timeout: self.db_timeout,
+            statement_timeout: Some(self.statement_timeout),
             ..crate::db::DbSettings::new(&self.database_url)
         }
     }
@@ -264,12 +368,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             data_dir: data_dir_for(&database_url),
             database_url,
-            jwt: JwtSettings {
-                secret: None,
-                public_key_path: None,
-                issuer: None,
-                audience: None,
-            },
+            jwt: JwtSettings::with_secret(None),
             demo_data: true,
             limits: Limits::default(),
             data_key: None,
@@ -279,6 +378,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(30),
             shutdown_delay: Duration::ZERO,
             cors_origins: Vec::new(),
+            statement_timeout: Duration::from_secs(10),
         }
     }
 }

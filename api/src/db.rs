@@ -37,6 +37,8 @@ pub struct DbSettings {
     /// Extra SQLite pragmas applied to every new connection (tests use `max_page_count` to
     /// make the disk "full").
     pub sqlite_pragmas: Vec<(String, String)>,
+    /// PostgreSQL's `statement_timeout` for every connection (`HUB389_STATEMENT_TIMEOUT`).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl DbSettings {
@@ -45,6 +47,7 @@ impl DbSettings {
             url: url.into(),
             timeout: Duration::from_secs(3),
             sqlite_pragmas: Vec::new(),
+            statement_timeout: None,
         }
     }
 }
@@ -90,6 +93,12 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
                 })
             });
     } else {
+        if let Some(t) = settings.statement_timeout.filter(|t| !t.is_zero()) {
+            // Sent in the startup packet: every connection of the pool has it, no extra round
+            // trip, and a pooler that rewrites sessions still sees it.
+            let ms = t.as_millis().to_string();
+            opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.as_str())]));
+        }
         opts.max_connections(20).map_sqlx_postgres_pool_opts(|p| {
             p.after_release(|conn, _meta| {
                 Box::pin(async move {

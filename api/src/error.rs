@@ -23,6 +23,10 @@ pub enum AppError {
     BadInput(String),
     /// `CONFLICT`: a stale version, a duplicate, or an idempotency key reused with another input.
     Conflict(String),
+    /// `RATE_LIMITED`: the client used up an allowance (tips or tracking lookups per address,
+    /// refused publication texts per user, the cost budget of its queries per minute). Nothing
+    /// was done; over HTTP the response is 429 with `Retry-After`.
+    RateLimited(String),
     /// `UNAVAILABLE`: the database cannot be used right now (unreachable, out of space,
     /// read-only, shutting down). Nothing was done; the same request may be retried later.
     /// Over HTTP the response is 503 with `Retry-After`.
@@ -44,6 +48,7 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadInput(_) => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::RateLimited(_) => "RATE_LIMITED",
             AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
@@ -59,6 +64,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadInput(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,6 +78,7 @@ impl AppError {
             | AppError::NotFound(m)
             | AppError::BadInput(m)
             | AppError::Conflict(m)
+            | AppError::RateLimited(m)
             | AppError::Unavailable(m) => m.clone(),
             AppError::Internal(_) => "internal error".to_string(),
         }

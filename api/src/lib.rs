@@ -17,6 +17,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod keys;
+pub mod limiter;
 pub mod loaders;
 pub mod pagination;
 pub mod publications;

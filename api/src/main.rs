@@ -105,7 +105,7 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&config.data_dir).ok();
             let preflight = api::keys::preflight(&config)?;
             let keys = preflight.jwt();
-            tracing::info!(database = %config.database_display(), key = %keys.source, "signing a token");
+            tracing::info!(database = %config.database_display(), key = %keys.origin, "signing a token");
             let sub = sub.unwrap_or_else(|| {
                 format!(
                     "{}@{}",

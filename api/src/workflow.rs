@@ -33,11 +33,29 @@ impl ReadTrail {
         }
     }
 
+    /// Notes a search or filter on a restricted field (by a subject's name, an ID number):
+    /// the search itself is audited, whatever it matched — even nothing.
+    pub fn note_search(&self, entity: &'static str, field: &'static str) {
+        if let Ok(mut reads) = self.reads.lock() {
+            let (_, fields) = reads.entry(entity).or_default();
+            if !fields.contains(&field) {
+                fields.push(field);
+            }
+        }
+    }
+
     pub fn take(&self) -> BTreeMap<&'static str, (Vec<i64>, Vec<&'static str>)> {
         self.reads
             .lock()
             .map(|mut r| std::mem::take(&mut *r))
             .unwrap_or_default()
+    }
+}
+
+/// Notes a search on restricted data for the audit log (see [`ReadTrail::note_search`]).
+pub fn note_search(ctx: &Context<'_>, entity: &'static str, field: &'static str) {
+    if let Some(req) = ctx.data_opt::<RequestCtx>() {
+        req.reads.note_search(entity, field);
     }
 }
 

@@ -56,7 +56,15 @@ async function waitForBinary(bin, seconds) {
  * Starts the server and waits until `GET /readyz` answers 200.
  * Returns { url, port, env, dir, token(role, agency?, commune?), stop(), logTail() }.
  */
-export async function startServer({ corsOrigins = 'http://allowed.example', readyTimeoutS = 120 } = {}) {
+export async function startServer({
+  corsOrigins = 'http://allowed.example',
+  readyTimeoutS = 120,
+  // `HUB389_TRUSTED_DOCUMENTS_ONLY`: the server's default (the press and callers without a
+  // token run registered documents only) unless a suite asks otherwise. The contract suite opens
+  // it ('none') because it checks what every role's client meets with ad-hoc documents;
+  // trusted.test.mjs checks the default with Apollo's persisted-query link.
+  trustedOnly,
+} = {}) {
   const bin = serverBinary();
   await waitForBinary(bin, Number(process.env.HUB389_BIN_WAIT || 120));
 
@@ -73,6 +81,7 @@ export async function startServer({ corsOrigins = 'http://allowed.example', read
     HUB389_DATA_KEY: randomBytes(32).toString('base64'),
     HUB389_CORS_ORIGINS: corsOrigins,
     HUB389_SHUTDOWN_GRACE: '5s',
+    ...(trustedOnly === undefined ? {} : { HUB389_TRUSTED_DOCUMENTS_ONLY: trustedOnly }),
     RUST_LOG: process.env.RUST_LOG || 'info',
   });
 

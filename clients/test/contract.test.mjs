@@ -175,7 +175,7 @@ const errorsOf = (body) => (body?.errors || []).map((e) => `${e.extensions?.code
 
 describe('Hub389 contract for frontend clients', { concurrency: false }, () => {
   before(async () => {
-    server = await startServer({ corsOrigins: 'http://allowed.example' });
+    server = await startServer({ corsOrigins: 'http://allowed.example', trustedOnly: 'none' });
   });
 
   after(async () => {

@@ -24,3 +24,4 @@ pub mod task_coordinators;
 pub mod task_updates;
 pub mod tasks;
 pub mod tips;
+pub mod trusted_documents;

@@ -24,6 +24,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,
+    /// The agency that must review the text before approval, when the case holds restricted
+    /// data the drafting agency may not read (informants of linked tips).
+    pub review_agency_id: Option<i64>,
+    /// When that agency passed the text; cleared whenever the text changes.
+    pub reviewed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_init;
 mod m20261123_000002_workflows;
 mod m20261201_000003_durability;
+mod m20261202_000004_hostile;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_init::Migration),
             Box::new(m20261123_000002_workflows::Migration),
             Box::new(m20261201_000003_durability::Migration),
+            Box::new(m20261202_000004_hostile::Migration),
         ]
     }
 }

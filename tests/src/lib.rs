@@ -25,7 +25,19 @@ pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
         jwt: test_jwt(),
         data_key: Some(Secret::new(TEST_DATA_KEY.as_bytes().to_vec())),
         shutdown_grace: std::time::Duration::from_secs(20),
+        limits: test_limits(),
         ..Config::for_database(url)
+    }
+}
+
+/// The request limits of test servers: the defaults, except that every role may send any
+/// document and there is no per-minute cost budget — most tests send ad-hoc queries as the press
+/// or without a token, many per second. `tests/tests/hostile.rs` tests both with the defaults.
+pub fn test_limits() -> api::config::Limits {
+    api::config::Limits {
+        trusted_only: api::graphql::trusted::TrustedPolicy::open(),
+        cost_budget_per_minute: 0,
+        ..Default::default()
     }
 }
 
@@ -36,12 +48,7 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
 
 /// The HS256 settings every test server uses unless told otherwise.
 pub fn test_jwt() -> JwtSettings {
-    JwtSettings {
-        secret: Some(Secret::new(TEST_SECRET.as_bytes().to_vec())),
-        public_key_path: None,
-        issuer: None,
-        audience: None,
-    }
+    JwtSettings::with_secret(Some(Secret::new(TEST_SECRET.as_bytes().to_vec())))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +114,23 @@ impl TestApp {
         Self::spawn_full(true, test_jwt(), workflow).await
     }
 
+    /// A server with the demo data and these request limits.
+    pub async fn spawn_with_limits(limits: api::config::Limits) -> TestApp {
+        Self::spawn_custom(true, test_jwt(), WorkflowSettings::default(), limits).await
+    }
+
     /// A server with the given token settings (e.g. an identity provider's public key).
     pub async fn spawn_full(demo: bool, jwt: JwtSettings, workflow: WorkflowSettings) -> TestApp {
+        Self::spawn_custom(demo, jwt, workflow, test_limits()).await
+    }
+
+    /// A server with every setting of the harness given.
+    pub async fn spawn_custom(
+        demo: bool,
+        jwt: JwtSettings,
+        workflow: WorkflowSettings,
+        limits: api::config::Limits,
+    ) -> TestApp {
         api::telemetry::init();
         let dir = tempfile::tempdir().expect("tempdir");
         let url = fresh_database(dir.path()).await;
@@ -130,11 +152,13 @@ impl TestApp {
             jwt: jwt.clone(),
             demo_data: demo,
             workflow,
+            limits,
             ..test_config(&url, dir.path())
         };
         // The harness signs with HS256; with a public key configured, tests sign themselves.
         let signing = JwtSettings {
             public_key_path: None,
+            jwks_path: None,
             ..jwt
         };
         let keys = JwtKeys::from_settings(&signing, &config.data_dir).expect("keys");
@@ -208,6 +232,32 @@ pub fn error_codes(resp: &Value) -> Vec<String> {
                         .as_str()
                         .unwrap_or("<none>")
                         .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Like [`error_codes`], with a field (argument, type) the viewer's schema does not have
+/// reported as `FORBIDDEN`: such a field fails validation as unknown (`BAD_USER_INPUT`, the
+/// message of a field that does not exist), which is the stronger form of the same refusal.
+/// For tests walking the matrix, where either form is a refusal.
+pub fn refusal_codes(resp: &Value) -> Vec<String> {
+    resp["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .map(|e| {
+                    let code = e["extensions"]["code"].as_str().unwrap_or("<none>");
+                    let msg = e["message"].as_str().unwrap_or("");
+                    let unknown = msg.starts_with("Unknown field")
+                        || msg.starts_with("Unknown argument")
+                        || msg.starts_with("Unknown type");
+                    if code == "BAD_USER_INPUT" && unknown {
+                        "FORBIDDEN".to_string()
+                    } else {
+                        code.to_string()
+                    }
                 })
                 .collect()
         })

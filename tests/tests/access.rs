@@ -2,7 +2,7 @@
 //! filter, from one table transcribed here independently of the server's `access` module.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes, errors_at};
+use hub389_tests::{TestApp, errors_at, refusal_codes};
 use serde_json::{Value, json};
 
 /// Who may read a compartment, per DOMAIN.md's table.
@@ -71,12 +71,60 @@ const CASE_FIELDS: &[(&str, Comp)] = &[
     ("customsRecords", Comp::Customs),
 ];
 
-const CASES_Q: &str = r#"query($lead: String) { cases(first: 100, filter: { leadAgency: $lead }) {
-  nodes { id leadAgency { code } commune { code }
-    seizures { hsCode }
-    subjects { fullName idNumber dateOfBirth address taxCode }
-    investigation { notes defendants }
-    customsRecords { declarationNumber hsCodes importerTaxCode } } } }"#;
+/// The cases query for a role: every restricted field of a compartment the role may read
+/// somewhere. A compartment it can never read is not in its schema at all, so asking for its
+/// fields fails validation as unknown fields (checked separately, [`never_in_schema`]).
+fn cases_query(role: Role) -> String {
+    let police = matrix(role, Comp::Police) != May::No;
+    let customs = matrix(role, Comp::Customs) != May::No;
+    format!(
+        r#"query($lead: String) {{ cases(first: 100, filter: {{ leadAgency: $lead }}) {{
+  nodes {{ id leadAgency {{ code }} commune {{ code }}
+    seizures {{ {} }}
+    {} {} }} }} }}"#,
+        if customs { "hsCode" } else { "quantity" },
+        if police {
+            "subjects { fullName idNumber dateOfBirth address taxCode } investigation { notes defendants }"
+        } else {
+            ""
+        },
+        if customs {
+            "customsRecords { declarationNumber hsCodes importerTaxCode }"
+        } else {
+            ""
+        },
+    )
+}
+
+/// A role that can never read a compartment does not have its fields: asking is a validation
+/// error naming an unknown field, exactly as for a field that does not exist.
+async fn never_in_schema(app: &TestApp, token: &str, role: Role) -> usize {
+    let mut checked = 0;
+    for (comp, field, sub) in [
+        (Comp::Police, "subjects", "{ fullName }"),
+        (Comp::Police, "investigation", "{ notes }"),
+        (Comp::Customs, "customsRecords", "{ declarationNumber }"),
+    ] {
+        if matrix(role, comp) != May::No || case_core(role).is_none() {
+            continue;
+        }
+        let r = app
+            .gql(
+                Some(token),
+                &format!("{{ cases(first: 1) {{ nodes {{ {field} {sub} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            r["errors"][0]["message"],
+            format!("Unknown field \"{field}\" on type \"Case\"."),
+            "{role:?}: {r}"
+        );
+        assert!(r["data"].is_null(), "{role:?}: {r}");
+        checked += 1;
+    }
+    checked
+}
 
 fn allowed(may: May, own: bool) -> bool {
     match may {
@@ -103,13 +151,14 @@ async fn every_role_and_every_restricted_case_field() {
     for role in Role::ALL {
         let (agency, commune) = who(role);
         let token = app.token(role, agency, commune);
+        checked += never_in_schema(&app, &token, role).await;
         for lead in ["CA", "HQ", "BDBP", "QLTT"] {
             let r = app
-                .gql(Some(&token), CASES_Q, json!({ "lead": lead }))
+                .gql(Some(&token), &cases_query(role), json!({ "lead": lead }))
                 .await;
             let Some(only_commune) = case_core(role) else {
                 assert_eq!(
-                    error_codes(&r),
+                    refusal_codes(&r),
                     ["FORBIDDEN"],
                     "{role:?} reads no cases: {r}"
                 );
@@ -136,6 +185,9 @@ async fn every_role_and_every_restricted_case_field() {
                 }
                 let own = agency == Some(lead);
                 for (field, comp) in CASE_FIELDS {
+                    if matrix(role, *comp) == May::No {
+                        continue; // not in the role's schema (see `never_in_schema`)
+                    }
                     let path = [json!("cases"), json!("nodes"), json!(i), json!(field)];
                     let errs = errors_at(&r, &path);
                     if allowed(matrix(role, *comp), own) {
@@ -161,6 +213,9 @@ async fn every_role_and_every_restricted_case_field() {
                     checked += 1;
                 }
                 for (j, seizure) in node["seizures"].as_array().unwrap().iter().enumerate() {
+                    if matrix(role, Comp::Customs) == May::No {
+                        break;
+                    }
                     let path = [
                         json!("cases"),
                         json!("nodes"),
@@ -285,7 +340,8 @@ async fn every_role_and_every_restricted_filter() {
             match may {
                 May::No => {
                     assert!(
-                        error_codes(&r) == ["FORBIDDEN"] || error_codes(&r) == ["BAD_USER_INPUT"],
+                        refusal_codes(&r) == ["FORBIDDEN"]
+                            || refusal_codes(&r) == ["BAD_USER_INPUT"],
                         "{role:?} filter {name}: {text}"
                     );
                     assert!(
@@ -321,14 +377,36 @@ async fn every_role_and_every_restricted_filter() {
 #[tokio::test]
 async fn every_role_and_tips() {
     let app = TestApp::spawn().await;
-    let q = "{ tips(first: 100) { totalCount nodes { id content status assignedAgency { code } reporterName reporterContact } } }";
     for role in Role::ALL {
         let (agency, commune) = who(role);
         let token = app.token(role, agency, commune);
-        let r = app.gql(Some(&token), q, json!({})).await;
+        let informant = matrix(role, Comp::Informant) != May::No;
+        let q = format!(
+            "{{ tips(first: 100) {{ totalCount nodes {{ id content status assignedAgency {{ code }} {} }} }} }}",
+            if informant {
+                "reporterName reporterContact"
+            } else {
+                ""
+            }
+        );
+        if !informant && tips_row(role).is_some() {
+            // Never readable: not in the role's schema.
+            let r = app
+                .gql(
+                    Some(&token),
+                    "{ tips(first: 1) { nodes { reporterName } } }",
+                    json!({}),
+                )
+                .await;
+            assert_eq!(
+                r["errors"][0]["message"], "Unknown field \"reporterName\" on type \"Tip\".",
+                "{role:?}: {r}"
+            );
+        }
+        let r = app.gql(Some(&token), &q, json!({})).await;
         let Some(assigned_only) = tips_row(role) else {
             assert!(
-                error_codes(&r)
+                refusal_codes(&r)
                     .iter()
                     .all(|c| c == "FORBIDDEN" || c == "BAD_USER_INPUT"),
                 "{role:?}: {r}"
@@ -346,6 +424,9 @@ async fn every_role_and_tips() {
                 assert_eq!(assigned, agency, "{role:?} sees only tips assigned to it");
             }
             for field in ["reporterName", "reporterContact"] {
+                if !informant {
+                    break;
+                }
                 let path = [json!("tips"), json!("nodes"), json!(i), json!(field)];
                 let errs = errors_at(&r, &path);
                 let own = assigned.is_some() && assigned == agency;
@@ -493,7 +574,7 @@ async fn press_reads_approved_publications_without_restricted_data() {
     ] {
         let r = app.gql(Some(&press), q, json!({})).await;
         assert!(
-            !error_codes(&r).is_empty() && r["data"].is_null(),
+            !refusal_codes(&r).is_empty() && r["data"].is_null(),
             "press: {q} → {r}"
         );
     }

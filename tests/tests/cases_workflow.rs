@@ -2,7 +2,7 @@
 //! idempotent retries and failed writes that leave no trace.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes};
+use hub389_tests::{TestApp, refusal_codes};
 use serde_json::{Value, json};
 
 const CREATE: &str = r#"mutation($input: NewCaseInput!, $key: String) {
@@ -92,7 +92,7 @@ async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
             json!({ "id": id, "v": 3, "s": "PROSECUTED" }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"]);
     let r = app
         .gql(
             Some(&police),
@@ -133,7 +133,7 @@ async fn illegal_transitions_are_refused_naming_both_states() {
             )
             .await;
         assert_eq!(
-            error_codes(&r),
+            refusal_codes(&r),
             ["BAD_USER_INPUT"],
             "DETECTED → {target}: {r}"
         );
@@ -144,7 +144,7 @@ async fn illegal_transitions_are_refused_naming_both_states() {
     let r = app
         .gql(Some(&qltt), "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 1, policeAgency: \"CA\") { status } }", json!({ "id": id }))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"]);
     // Nothing changed.
     let r = app
         .gql(
@@ -176,10 +176,18 @@ async fn writes_are_refused_to_other_agencies_and_roles() {
     ] {
         let t = app.token(role, agency, None);
         let r = app.gql(Some(&t), update, json!({ "id": id })).await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
     }
     let r = app.gql(None, update, json!({ "id": id })).await;
-    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"]);
+    // Without a token the field is not in the caller's schema: an unknown field.
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unknown field"),
+        "{r}"
+    );
     // Leaders, the press and the admin cannot create cases.
     for (role, agency) in [
         (Role::Leader, None),
@@ -190,7 +198,7 @@ async fn writes_are_refused_to_other_agencies_and_roles() {
         let r = app
             .gql(Some(&t), CREATE, json!({ "input": new_case("x") }))
             .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}");
     }
     // Police data: the police or the lead agency; customs data: customs or the lead agency.
     let subject = json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Hoàng Văn Tú", "idNumber": "020199001234" });
@@ -208,7 +216,7 @@ async fn writes_are_refused_to_other_agencies_and_roles() {
         if ok {
             assert!(r["errors"].is_null(), "{role:?} {agency}: {r}");
         } else {
-            assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?} {agency}: {r}");
+            assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?} {agency}: {r}");
             assert!(
                 !r.to_string().contains("020199001234"),
                 "errors never echo restricted data"
@@ -230,7 +238,7 @@ async fn writes_are_refused_to_other_agencies_and_roles() {
         if ok {
             assert_eq!(r["data"]["addCustomsRecord"]["hsCodes"][0], "240220", "{r}");
         } else {
-            assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?} {agency}");
+            assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?} {agency}");
         }
     }
 }
@@ -260,7 +268,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
         let r = app
             .gql(Some(&qltt), CREATE, json!({ "input": input }))
             .await;
-        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{input}: {r}");
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{input}: {r}");
     }
     assert_eq!(total(&app).await, before, "no half-written case");
     assert_eq!(
@@ -291,7 +299,7 @@ async fn retries_with_the_same_idempotency_key_create_nothing_new() {
             json!({ "id": a["data"]["createCase"]["id"] }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"]);
+    assert_eq!(refusal_codes(&r), ["CONFLICT"]);
 }
 
 #[tokio::test]
@@ -307,7 +315,7 @@ async fn two_officers_editing_one_case_exactly_one_wins() {
         app.gql(Some(&qltt), q, json!({ "id": id, "t": "Bản của cán bộ A" })),
         app.gql(Some(&qltt), q, json!({ "id": id, "t": "Bản của cán bộ B" }))
     );
-    let codes: Vec<Vec<String>> = vec![error_codes(&a), error_codes(&b)];
+    let codes: Vec<Vec<String>> = vec![refusal_codes(&a), refusal_codes(&b)];
     let winners = codes.iter().filter(|c| c.is_empty()).count();
     assert_eq!(winners, 1, "{a} {b}");
     assert!(codes.iter().any(|c| c == &["CONFLICT"]), "{codes:?}");
@@ -349,7 +357,7 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
         .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 1 }))
         .await;
     assert_eq!(
-        error_codes(&r),
+        refusal_codes(&r),
         ["BAD_USER_INPUT"],
         "held goods are confiscated first"
     );
@@ -363,7 +371,7 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
         .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 2 }))
         .await;
     assert_eq!(
-        error_codes(&r),
+        refusal_codes(&r),
         ["BAD_USER_INPUT"],
         "not before the finance department approves"
     );
@@ -375,7 +383,7 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
             json!({ "id": sid }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "only finance approves");
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "only finance approves");
     let r = app
         .gql(
             Some(&app.token(Role::Officer, Some("STC"), None)),
@@ -396,7 +404,7 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
     );
     let back = "mutation($id: ID!) { setDisposalStatus(id: $id, version: 4, status: HELD) { disposalStatus } }";
     let r = app.gql(Some(&qltt), back, json!({ "id": sid })).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "destroyed is final");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "destroyed is final");
 }
 
 #[tokio::test]

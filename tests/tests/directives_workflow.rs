@@ -2,7 +2,7 @@
 //! agencies on their tasks, and reference data written by the administrator.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes};
+use hub389_tests::{TestApp, refusal_codes};
 use serde_json::{Value, json};
 
 const REGISTER: &str = r#"mutation($input: NewDirectiveInput!, $key: String) {
@@ -206,7 +206,7 @@ async fn malformed_duplicate_and_impossible_directives_are_refused() {
         "x/TB-VPCP",
     ] {
         let r = app.gql(Some(&so), REGISTER, base(bad, "2026-05-12")).await;
-        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{bad}: {r}");
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{bad}: {r}");
         let msg = r["errors"][0]["message"].as_str().unwrap();
         assert!(
             msg.contains("341/TB-VPCP"),
@@ -217,28 +217,28 @@ async fn malformed_duplicate_and_impossible_directives_are_refused() {
     let r = app
         .gql(Some(&so), REGISTER, base("38/CĐ-TTg", "2026-05-20"))
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
     // The year written in a symbol must be the year of issue.
     let r = app
         .gql(Some(&so), REGISTER, base("21/2016/QĐ-TTg", "2017-01-05"))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     // Not issued in the future.
     let r = app
         .gql(Some(&so), REGISTER, base("39/CĐ-TTg", "2099-01-01"))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     // A directive cannot cite one issued after it.
     let cd38 = directive_id(&app, "38/CĐ-TTg").await;
     let mut input = base("7/CĐ-TTg", "2026-01-10");
     input["input"]["cites"] = json!([cd38]);
     let r = app.gql(Some(&so), REGISTER, input).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     // Nor one that does not exist.
     let mut input = base("8/CĐ-TTg", "2026-01-10");
     input["input"]["cites"] = json!(["999999"]);
     let r = app.gql(Some(&so), REGISTER, input).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     assert_eq!(
         directive_count(&app).await,
         before,
@@ -330,7 +330,7 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
         let r = app
             .gql(Some(&token), POST, json!({ "id": id, "note": "x" }))
             .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?} {agency:?}: {r}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?} {agency:?}: {r}");
     }
     let r = app
         .gql(
@@ -339,7 +339,7 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
             json!({ "id": id, "note": "x", "p": 101 }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
 
     // Still overdue while open, in every reader's list of overdue tasks.
     let leader = app.token(Role::Leader, None, None);
@@ -358,11 +358,11 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     let r = app
         .gql(Some(&police), COMPLETE, json!({ "id": id, "v": 2 }))
         .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
     let r = app
         .gql(Some(&bdbp), COMPLETE, json!({ "id": id, "v": 1 }))
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
     let tomorrow = api::time::today() + chrono::Duration::days(1);
     let r = app
         .gql(
@@ -371,7 +371,7 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
             json!({ "id": id, "v": 2, "on": tomorrow.to_string() }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let r = app
         .gql(Some(&bdbp), COMPLETE, json!({ "id": id, "v": 2 }))
         .await;
@@ -385,11 +385,11 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     let r = app
         .gql(Some(&bdbp), COMPLETE, json!({ "id": id, "v": 3 }))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let r = app
         .gql(Some(&bdbp), POST, json!({ "id": id, "note": "x" }))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
 }
 
 #[tokio::test]
@@ -413,7 +413,7 @@ async fn a_task_has_a_deadline_or_a_monthly_day_but_not_both() {
         let r = app
             .gql(Some(&so), ASSIGN, input(due.clone(), day.clone()))
             .await;
-        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{due} {day}: {r}");
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{due} {day}: {r}");
     }
     let r = app
         .gql(Some(&so), ASSIGN, input(Value::Null, json!(17)))
@@ -426,7 +426,7 @@ async fn a_task_has_a_deadline_or_a_monthly_day_but_not_both() {
     let mut bad = input(Value::Null, json!(17));
     bad["input"]["leadAgency"] = json!("NOPE");
     let r = app.gql(Some(&so), ASSIGN, bad).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
 }
 
 #[tokio::test]
@@ -451,7 +451,7 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
             json!({ "id": ct13, "v": 1, "input": { "title": "Lần sửa cũ" } }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
     let r = app.gql(Some(&so), DIRECTIVE, json!({ "id": ct13 })).await;
     assert_eq!(ok(&r, "directive")["version"], 2);
 
@@ -486,7 +486,7 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
             json!({ "id": task, "v": 1, "input": { "text": "cũ" } }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
 
     // Archiving a task takes it off the lists; it stays in the table.
     let arch = r#"mutation($id: ID!, $v: Int!, $a: Boolean!) { setTaskArchived(id: $id, version: $v, archived: $a) { version archivedAt } }"#;
@@ -545,7 +545,7 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
             json!({ "input": { "directive": ct13, "text": "x", "leadAgency": "CA", "dueOn": "2026-12-31" } }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let r = app
         .gql(Some(&so), arch, json!({ "id": ct13, "v": 3, "a": false }))
         .await;
@@ -580,20 +580,20 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
     let r = app
         .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": input }))
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
     let mut bad = input.clone();
     bad["code"] = json!("KHAC_2026");
     bad["endsOn"] = json!("2026-06-30");
     let r = app
         .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let mut bad = input.clone();
     bad["code"] = json!("hang gia");
     let r = app
         .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
 
     let upd = r#"mutation($id: ID!, $v: Int!, $input: CampaignPatch!) {
       updateCampaign(id: $id, version: $v, input: $input) { version endsOn directive { symbol } focusViolationTypes } }"#;
@@ -617,7 +617,7 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
             json!({ "id": id, "v": 1, "input": { "name": "cũ" } }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
     let r = app
         .gql(
             Some(&so),
@@ -626,7 +626,7 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
         )
         .await;
     assert_eq!(
-        error_codes(&r),
+        refusal_codes(&r),
         ["BAD_USER_INPUT"],
         "starts after it ends: {r}"
     );
@@ -690,14 +690,22 @@ async fn only_the_standing_office_writes_directives_tasks_and_campaigns() {
         ];
         for (q, vars) in attempts {
             let r = app.gql(Some(&token), q, vars).await;
-            assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+            assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
         }
     }
     assert_eq!(directive_count(&app).await, before);
     let r = app
         .gql(None, REGISTER, json!({ "input": { "symbol": "99/KH-UBND", "issuerName": "x", "issuedOn": "2026-06-01", "title": "x" } }))
         .await;
-    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
+    // Without a token the field is not in the caller's schema: an unknown field.
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unknown field"),
+        "{r}"
+    );
 }
 
 const CREATE_COMMUNE: &str = r#"mutation($input: NewCommuneInput!) {
@@ -757,7 +765,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
             json!({ "id": id, "v": 1, "on": null }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
     let r = app
         .gql(
             Some(&admin),
@@ -765,7 +773,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
             json!({ "id": id, "v": 2, "on": "2099-01-01" }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let r = app
         .gql(
             Some(&admin),
@@ -773,7 +781,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
             json!({ "input": { "code": "DONG_DANG", "name": "Đồng Đăng", "kind": "COMMUNE", "isBorder": true } }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
     // Back to "not yet".
     let r = app
         .gql(
@@ -816,7 +824,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
         )
         .await;
     assert_eq!(
-        error_codes(&r),
+        refusal_codes(&r),
         ["BAD_USER_INPUT"],
         "a commune committee needs its commune: {r}"
     );
@@ -835,7 +843,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
                 json!({ "input": { "code": "XA_KHAC", "name": "Xã khác", "kind": "COMMUNE", "isBorder": false } }),
             )
             .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
         let r = app
             .gql(
                 Some(&token),
@@ -843,7 +851,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
                 json!({ "id": id, "v": 3, "on": "2025-10-02" }),
             )
             .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
         let r = app
             .gql(
                 Some(&token),
@@ -851,7 +859,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
                 json!({}),
             )
             .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
     }
     let r = app
         .gql(

@@ -120,3 +120,625 @@ async fn request_ids_are_validated() {
     let r = send("<script>".into()).await.unwrap();
     assert_ne!(r.headers()["x-request-id"], "<script>");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The publication check: no oracle on informants, normalised before it compares
+// ---------------------------------------------------------------------------------------------
+
+const DRAFT: &str = r#"mutation($case: ID!, $input: PublicationInput!) {
+  draftPublication(caseId: $case, input: $input) { id version status awaitingReview } }"#;
+const HEADLINE: &str = "Xử lý vụ vận chuyển hàng nhập lậu";
+const BODY: &str = "Lực lượng chức năng đã phát hiện, xử lý một vụ vận chuyển hàng hóa nhập lậu.";
+
+fn input(body: &str) -> serde_json::Value {
+    json!({ "headline": HEADLINE, "body": body, "publicFacts": ["violation_type"] })
+}
+
+/// A settled case led by the customs with a named tip of the police linked to it, as the
+/// police read that tip: (case id, informant name, customs token, police token).
+async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, String, String) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let police = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .gql(
+            Some(&customs),
+            r#"{ cases(first: 1, filter: { leadAgency: "HQ", status: [HANDLED_ADMINISTRATIVELY, PROSECUTED, CLOSED] }) { nodes { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let case = r["data"]["cases"]["nodes"][0]["id"]
+        .as_str()
+        .expect("a settled customs case")
+        .to_string();
+    let r = app
+        .gql(
+            Some(&police),
+            r#"{ tips(first: 100, filter: { assignedAgency: "CA" }) { nodes { id reporterName } } }"#,
+            json!({}),
+        )
+        .await;
+    let tip = r["data"]["tips"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["reporterName"].is_string())
+        .expect("a named tip of the police")
+        .clone();
+    let name = tip["reporterName"].as_str().unwrap().to_string();
+    let tip_row =
+        entity::tips::Entity::find_by_id(hub389_tests::row_id(tip["id"].as_str().unwrap()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+    let mut am: entity::tips::ActiveModel = tip_row.into();
+    am.case_id = Set(Some(hub389_tests::row_id(&case)));
+    am.update(&app.db).await.unwrap();
+    (case, name, customs, police)
+}
+
+/// The bisection attack of the issue: a customs drafter, who may not read the police's
+/// informant, tries the informant's name (and parts of it) and a false name. The answers are
+/// the same — saved, waiting for the police's review — so nothing is learnt; the police
+/// reviewer is told, the standing office cannot approve before that review, and a text with
+/// the name never reaches the press.
+#[tokio::test]
+async fn the_informant_oracle_is_closed() {
+    let app = TestApp::spawn().await;
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let (case, name, customs, police) = customs_case_with_police_informant(&app).await;
+    let first_word = name.split(' ').next().unwrap().to_string();
+    let shape = |r: &serde_json::Value| {
+        let p = &r["data"]["draftPublication"];
+        (
+            r["errors"].clone(),
+            p["status"].clone(),
+            p["awaitingReview"].clone(),
+        )
+    };
+    let mut drafts = vec![];
+    for probe in [name.clone(), first_word, "Trần Văn Không Có".to_string()] {
+        let r = app
+            .gql(
+                Some(&customs),
+                DRAFT,
+                json!({ "case": case, "input": input(&format!("{BODY} Người báo tin: {probe}.")) }),
+            )
+            .await;
+        drafts.push(r);
+    }
+    let expected = (serde_json::Value::Null, json!("DRAFT"), json!(true));
+    for r in &drafts {
+        assert_eq!(shape(r), expected, "{r}");
+    }
+    let real = &drafts[0]["data"]["draftPublication"];
+    let fake = &drafts[2]["data"]["draftPublication"];
+    let approve =
+        r#"mutation($id: ID!, $v: Int!) { approvePublication(id: $id, version: $v) { status } }"#;
+    let review = r#"mutation($id: ID!, $v: Int!) { passPublicationReview(id: $id, version: $v) { version awaitingReview } }"#;
+    // The standing office waits for the review.
+    let r = app
+        .gql(
+            Some(&office),
+            approve,
+            json!({ "id": real["id"], "v": real["version"] }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // The police reviewer reads the informant and is told.
+    let r = app
+        .gql(
+            Some(&police),
+            review,
+            json!({ "id": real["id"], "v": real["version"] }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("informant's name"),
+        "{r}"
+    );
+    // The false name passes review and approval.
+    let r = app
+        .gql(
+            Some(&police),
+            review,
+            json!({ "id": fake["id"], "v": fake["version"] }),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["passPublicationReview"]["awaitingReview"], false,
+        "{r}"
+    );
+    let v = r["data"]["passPublicationReview"]["version"].clone();
+    let r = app
+        .gql(Some(&office), approve, json!({ "id": fake["id"], "v": v }))
+        .await;
+    assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
+    // Another agency cannot pass the review.
+    let border = app.token(Role::Officer, Some("BDBP"), None);
+    let r = app
+        .gql(
+            Some(&border),
+            review,
+            json!({ "id": real["id"], "v": real["version"] }),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+}
+
+/// The spellings that got police data past the old check: each is refused (the customs lead
+/// agency reads the subjects of its own case, so it is told the kind).
+#[tokio::test]
+async fn disguised_spellings_are_refused() {
+    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
+        publication_refusals_per_hour: 100,
+        ..Default::default()
+    })
+    .await;
+    let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
+    let subject = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
+    let r = app
+        .gql(
+            Some(&customs),
+            subject,
+            json!({ "case": case, "input": {
+                "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam",
+                "idNumber": "020080804601", "dateOfBirth": "1975-03-05",
+                "address": "Số 12 ngõ 34 phố Lê Lợi, phường Đông Kinh"
+            }}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    for (text, kind) in [
+        ("Đối tượng Ноàng Văn Nam", "name"),         // Cyrillic Н and о
+        ("Đối tượng Hoàng\u{200b} Văn Nam", "name"), // zero-width space
+        ("Đối tượng HoangVanNam", "name"),           // no spaces
+        ("Đối tượng H.o.a.n.g V.a.n N.a.m", "name"),
+        ("CCCD ０２００８０８０４６０１", "ID number"), // full-width digits
+        ("CCCD 02OO8O8O46O1", "ID number"),             // O for 0
+        ("CCCD 020 080 804 601", "ID number"),
+        ("sinh ngày 5/3/1975", "date of birth"),
+        ("sinh ngày 05 tháng 03 năm 1975", "date of birth"),
+        ("trú tại số 12 ngõ 34 phố Lê Lợi", "address"),
+    ] {
+        let r = app
+            .gql(
+                Some(&customs),
+                DRAFT,
+                json!({ "case": case, "input": input(&format!("{BODY} {text}")) }),
+            )
+            .await;
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{text}: {r}");
+        let msg = r["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains(kind), "{text}: {msg}");
+    }
+}
+
+/// Repeated refusals are rate-limited and leave an alert in the audit trail.
+#[tokio::test]
+async fn repeated_refusals_are_limited_and_alerted() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
+        publication_refusals_per_hour: 2,
+        ..Default::default()
+    })
+    .await;
+    let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
+    let subject = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
+    let r = app
+        .gql(
+            Some(&customs),
+            subject,
+            json!({ "case": case, "input": { "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam" }}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let text = input(&format!("{BODY} Hoàng Văn Nam"));
+    let mut codes = vec![];
+    for _ in 0..3 {
+        let r = app
+            .gql(
+                Some(&customs),
+                DRAFT,
+                json!({ "case": case, "input": text }),
+            )
+            .await;
+        codes.extend(error_codes(&r));
+    }
+    assert_eq!(codes, ["BAD_USER_INPUT", "BAD_USER_INPUT", "RATE_LIMITED"]);
+    let alerts = entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::Operation.eq("publicationRefusalsAlert"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(alerts, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost, budgets, trusted documents, visibility, claims, small cells, typed input
+// ---------------------------------------------------------------------------------------------
+
+/// Fifty aliases of `cases(first: 100)` weigh 100 rows each: refused by cost before any SQL.
+#[tokio::test]
+async fn row_weighted_cost_is_refused_before_any_sql() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let q: String = (0..50)
+        .map(|i| format!(" a{i}: cases(first: 100) {{ nodes {{ code status }} }}"))
+        .collect();
+    app.reset_statements();
+    let r = app
+        .gql(Some(&police), &format!("{{{q} }}"), json!({}))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{r}"
+    );
+    // Authentication reads the agency; no query of cases ran.
+    assert!(
+        !app.statement_log().iter().any(|s| s.contains("\"cases\"")),
+        "{:?}",
+        app.statement_log()
+    );
+    // Five YEAR statistics weigh 5 × 12 months: refused as well; one is fine.
+    let stat = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!(" s{i}: statistics(period: {{ kind: YEAR, year: 2025 }}) {{ total {{ casesDetected {{ value }} }} }}"))
+            .collect()
+    };
+    let r = app
+        .gql(Some(&police), &format!("{{{} }}", stat(5)), json!({}))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .gql(Some(&police), &format!("{{{} }}", stat(1)), json!({}))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+}
+
+/// Each user has a cost budget per minute; past it, 429 and nothing runs.
+#[tokio::test]
+async fn cost_budget_per_subject() {
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        cost_budget_per_minute: 1_000,
+        ..hub389_tests::test_limits()
+    })
+    .await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let q = "{ cases(first: 100) { nodes { code } } }"; // ~201
+    for _ in 0..4 {
+        let r = app.gql(Some(&police), q, json!({})).await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    let resp = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&police)
+        .json(&json!({ "query": q }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().get("retry-after").is_some());
+    let r: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(error_codes(&r), ["RATE_LIMITED"], "{r}");
+    // Another user is not affected.
+    let customs = app
+        .keys
+        .sign(
+            "another-user",
+            Role::Customs,
+            Some("HQ"),
+            None,
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let r = app.gql(Some(&customs), q, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+}
+
+/// With the default policy the press and anonymous callers run registered documents only (the
+/// server's own are registered at start); other roles run anything.
+#[tokio::test]
+async fn trusted_documents_for_the_press_and_anonymous() {
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        cost_budget_per_minute: 0,
+        ..Default::default()
+    })
+    .await;
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let police = app.token(Role::Police, Some("CA"), None);
+    let adhoc = "{ publishedCases(first: 1) { nodes { headline } } }";
+    let r = app.gql(Some(&press), adhoc, json!({})).await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = app.gql(None, "{ __typename }", json!({})).await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = app.gql(Some(&police), adhoc, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+
+    let (_, doc) = api::graphql::trusted::BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == "published-cases.graphql")
+        .unwrap();
+    let sha = api::graphql::trusted::hash(doc);
+    // By hash (Apollo's persisted queries), by documentId, and as the full text.
+    for body in [
+        json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha } }, "variables": { "first": 2 } }),
+        json!({ "extensions": { "documentId": format!("sha256:{sha}") }, "variables": { "first": 2 } }),
+        json!({ "query": doc, "variables": { "first": 2 } }),
+    ] {
+        let r = app.post(Some(&press), body).await;
+        assert!(r["errors"].is_null(), "{r}");
+        assert!(r["data"]["publishedCases"]["nodes"].is_array(), "{r}");
+    }
+    // An unknown hash, and a hash that is not the text's.
+    let r = app
+        .post(Some(&press), json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": "0".repeat(64) } } }))
+        .await;
+    assert_eq!(r["errors"][0]["message"], "PersistedQueryNotFound", "{r}");
+    let r = app
+        .post(Some(&police), json!({ "query": adhoc, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha } } }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // The public tip form works without a token.
+    let (_, status_doc) = api::graphql::trusted::BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == "tip-status.graphql")
+        .unwrap();
+    let r = app
+        .post(None, json!({ "query": status_doc, "variables": { "trackingCode": "TB-AAAA-BBBB-CCCC-DDDD" } }))
+        .await;
+    assert_eq!(error_codes(&r), ["NOT_FOUND"], "{r}");
+}
+
+/// A field a role can never read fails validation for it exactly as a field that does not
+/// exist: same message, same code, nothing runs.
+#[tokio::test]
+async fn invisible_fields_do_not_exist_for_the_role() {
+    let app = TestApp::spawn().await;
+    let leader = app.token(Role::Leader, None, None);
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let hidden = app
+        .gql(
+            Some(&leader),
+            "{ cases(first: 1) { nodes { subjects { fullName } } } }",
+            json!({}),
+        )
+        .await;
+    let missing = app
+        .gql(
+            Some(&leader),
+            "{ cases(first: 1) { nodes { subjectz { fullName } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&hidden), ["BAD_USER_INPUT"], "{hidden}");
+    assert!(hidden["data"].is_null(), "{hidden}");
+    assert_eq!(
+        hidden["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .replace("subjects", "X"),
+        missing["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .replace("subjectz", "X"),
+    );
+    let r = app
+        .gql(Some(&press), "{ cases { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        r["errors"][0]["message"], "Unknown field \"cases\" on type \"QueryRoot\".",
+        "{r}"
+    );
+    let r = app.gql(None, "{ tips { totalCount } }", json!({})).await;
+    assert_eq!(
+        r["errors"][0]["message"], "Unknown field \"tips\" on type \"QueryRoot\".",
+        "{r}"
+    );
+    // A fragment on a hidden type, and an input field the role does not see.
+    let r = app
+        .gql(
+            Some(&leader),
+            "{ node(id: \"x\") { ... on Subject { fullName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["message"], "Unknown type \"Subject\"", "{r}");
+    // The police see them.
+    let police = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .gql(
+            Some(&police),
+            "{ cases(first: 1) { nodes { subjects { fullName } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+}
+
+/// A `police` token naming the customs agency (or a commune token naming another commune's
+/// committee) is refused: the role must fit the agency.
+#[tokio::test]
+async fn role_and_agency_must_fit() {
+    let app = TestApp::spawn().await;
+    for (role, agency, commune) in [
+        (Role::Police, "HQ", None),
+        (Role::Customs, "CA", None),
+        (Role::Press, "CA", None),
+        (Role::Officer, "CA", None),
+        (Role::Commune, "UBND_DONG_DANG", Some("TAN_THANH")),
+    ] {
+        let t = app.token(role, Some(agency), commune);
+        let r = app.gql(Some(&t), "{ me { role } }", json!({})).await;
+        assert_eq!(
+            error_codes(&r),
+            ["UNAUTHENTICATED"],
+            "{role:?} {agency}: {r}"
+        );
+    }
+    let t = app.token(Role::Police, Some("CA"), None);
+    let r = app.gql(Some(&t), "{ me { role } }", json!({})).await;
+    assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
+}
+
+/// The press never sees a statistics cell counting fewer than three cases, nor one it could
+/// work out by subtracting the cells shown from the total.
+#[tokio::test]
+async fn the_press_cannot_single_out_a_case() {
+    let app = TestApp::spawn().await;
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let leader = app.token(Role::Leader, None, None);
+    let q = r#"query($y: Int!, $m: Int!) { statistics(period: { kind: MONTH, year: $y, month: $m }, groupBy: [OFFICIAL_GROUP]) {
+        suppressed rows { officialGroup figures { casesDetected { value previous lastYear } } }
+        officialGroups { officialGroup figures { casesDetected { value previous lastYear } } }
+        total { casesDetected { value previous lastYear } } } }"#;
+    let mut small_seen_by_leader = false;
+    for (y, m) in [
+        (2026, 1),
+        (2026, 3),
+        (2026, 6),
+        (2026, 9),
+        (2025, 11),
+        (2025, 7),
+    ] {
+        let vars = json!({ "y": y, "m": m });
+        let r = app.gql(Some(&press), q, vars.clone()).await;
+        assert!(r["errors"].is_null(), "{r}");
+        let s = &r["data"]["statistics"];
+        for list in ["rows", "officialGroups"] {
+            for row in s[list].as_array().unwrap() {
+                for k in ["value", "previous", "lastYear"] {
+                    let n = row["figures"]["casesDetected"][k].as_i64().unwrap();
+                    assert!(n == 0 || n >= 3, "{y}-{m} {list} {k}: {r}");
+                }
+            }
+        }
+        let l = app.gql(Some(&leader), q, vars).await;
+        for row in l["data"]["statistics"]["officialGroups"]
+            .as_array()
+            .unwrap()
+        {
+            let n = row["figures"]["casesDetected"]["value"].as_i64().unwrap();
+            if n > 0 && n < 3 {
+                small_seen_by_leader = true;
+                assert_eq!(s["suppressed"], true, "{r}");
+            }
+        }
+    }
+    let _ = small_seen_by_leader;
+}
+
+/// Wrongly typed input is the client's mistake: `BAD_USER_INPUT`, never `INTERNAL`.
+#[tokio::test]
+async fn wrongly_typed_input_is_bad_user_input() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    for (q, vars) in [
+        ("{ cases(filter: 1) { totalCount } }", json!({})),
+        ("{ cases(first: \"100\") { totalCount } }", json!({})),
+        (
+            "mutation($i: NewCaseInput!) { createCase(input: $i) { id } }",
+            json!({ "i": { "title": "x", "violationType": "SMUGGLING", "commodityGroup": "CIGARETTES",
+                           "channel": "INLAND_TRANSPORT", "commune": "DONG_DANG", "detectedOn": "2026-10-02",
+                           "fineAmount": "100" } }),
+        ),
+        (
+            "mutation { createCase(input: { title: \"x\", violationType: SMUGGLING, commodityGroup: CIGARETTES, channel: INLAND_TRANSPORT, commune: \"DONG_DANG\", detectedOn: \"2026-10-02\", fineAmount: \"100\" }) { id } }",
+            json!({}),
+        ),
+        (
+            "query($f: CaseFilter) { cases(filter: $f) { totalCount } }",
+            json!({ "f": 1 }),
+        ),
+        (
+            "query($f: CaseFilter) { cases(filter: $f) { totalCount } }",
+            json!({ "f": { "status": 7 } }),
+        ),
+        // Found by the fuzzer (scripts/fuzz): a required variable left out, a list where an
+        // input object goes, an object where a date goes.
+        (
+            "query($c: String!) { tipStatus(trackingCode: $c) { status } }",
+            json!({}),
+        ),
+        (
+            "mutation { submitTip(input: [{}]) { trackingCode } }",
+            json!({}),
+        ),
+        (
+            "{ cases(filter: { detectedFrom: {} }) { totalCount } }",
+            json!({}),
+        ),
+    ] {
+        let r = app.gql(Some(&police), q, vars).await;
+        let codes = error_codes(&r);
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
+            "{q}: {r}"
+        );
+    }
+}
+
+/// `tipStatus` answers a few lookups per address per minute, found or not.
+#[tokio::test]
+async fn tip_status_is_rate_limited() {
+    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
+        tip_status_rate_per_minute: 3,
+        ..Default::default()
+    })
+    .await;
+    let q = "{ tipStatus(trackingCode: \"TB-AAAA-BBBB-CCCC-DDDD\") { status } }";
+    let mut codes = vec![];
+    for _ in 0..4 {
+        codes.extend(error_codes(&app.gql(None, q, json!({})).await));
+    }
+    assert_eq!(
+        codes,
+        ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "RATE_LIMITED"]
+    );
+}
+
+/// A search by a subject's name or ID number is audited, whatever it matched.
+#[tokio::test]
+async fn restricted_searches_are_audited() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    for filter in [
+        json!({ "subjectName": "Không Có Ai" }),
+        json!({ "subjectIdNumber": "001234567890" }),
+    ] {
+        let r = app
+            .gql(
+                Some(&police),
+                "query($f: CaseFilter) { cases(filter: $f) { totalCount } }",
+                json!({ "f": filter }),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    let events = entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::Entity.eq("caseSearch"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    let fields: Vec<String> = events.iter().map(|e| format!("{:?}", e)).collect();
+    assert!(
+        fields.iter().any(|f| f.contains("subjects.fullName")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.contains("subjects.idNumber")),
+        "{fields:?}"
+    );
+}

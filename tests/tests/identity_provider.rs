@@ -18,6 +18,7 @@ async fn check(alg: Algorithm, public: &str, private: &str) {
         public_key_path: Some(fixture(public)),
         issuer: Some("https://sso.langson.gov.vn".into()),
         audience: Some("hub389".into()),
+        ..JwtSettings::with_secret(None)
     };
     let app = TestApp::spawn_full(true, jwt, Default::default()).await;
     let pem = std::fs::read(fixture(private)).unwrap();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use chrono::NaiveDate;
-use hub389_tests::{TestApp, error_codes};
+use hub389_tests::{TestApp, refusal_codes};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
@@ -494,12 +494,12 @@ async fn statistics_are_scoped_by_role() {
     );
     for g in [json!(["AGENCY"]), json!(["COMMUNE"]), json!(["MONTH"])] {
         let r = app.gql(Some(&press), q, json!({ "g": g })).await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "press groupBy {g}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press groupBy {g}");
     }
     let r = app
         .gql(Some(&press), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { leadAgency: \"CA\" }) { total { casesDetected { value } } } }", json!({}))
         .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"]);
     // Only official periods for the press: a short range could single out one case.
     for p in [
         json!({"kind": "RANGE", "from": "2026-05-07", "to": "2026-05-07"}),
@@ -508,19 +508,19 @@ async fn statistics_are_scoped_by_role() {
         let r = app
             .gql(Some(&press), "query($p: PeriodInput!) { statistics(period: $p) { total { casesDetected { value } } } }", json!({ "p": p }))
             .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "press {p}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press {p}");
     }
     // The admin reads no statistics; restricted filters follow the compartments.
     let admin = app.token(Role::Admin, None, None);
     assert_eq!(
-        error_codes(&app.gql(Some(&admin), q, json!({ "g": [] })).await),
+        refusal_codes(&app.gql(Some(&admin), q, json!({ "g": [] })).await),
         ["FORBIDDEN"]
     );
     let leader = app.token(Role::Leader, None, None);
     let r = app
         .gql(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { subjectName: \"x\" }) { total { casesDetected { value } } } }", json!({}))
         .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"]);
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"]);
     // Bad periods are bad input.
     for p in [
         json!({"kind": "MONTH", "year": 2026}),
@@ -529,7 +529,7 @@ async fn statistics_are_scoped_by_role() {
         json!({"kind": "CAMPAIGN", "campaign": "NOPE"}),
     ] {
         let r = app.gql(Some(&leader), "query($p: PeriodInput!) { statistics(period: $p) { total { casesDetected { value } } } }", json!({ "p": p })).await;
-        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{p}");
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{p}");
     }
 }
 
@@ -589,7 +589,7 @@ async fn compliance_shows_who_is_late() {
         let r = app
             .gql(Some(&t), "{ communesWithoutCommittee { code } }", json!({}))
             .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{role:?}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}");
     }
 }
 

@@ -3,7 +3,7 @@
 
 use api::auth::Role;
 use api::config::WorkflowSettings;
-use hub389_tests::{TestApp, error_codes};
+use hub389_tests::{TestApp, refusal_codes};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -89,7 +89,7 @@ async fn ok(app: &TestApp, token: &str, q: &str, vars: Value, field: &str) -> Va
 /// Runs a staff step, expecting exactly this error code; returns the message.
 async fn refused(app: &TestApp, token: &str, q: &str, vars: Value, code: &str) -> String {
     let r = app.gql(Some(token), q, vars).await;
-    assert_eq!(error_codes(&r), vec![code.to_string()], "{r}");
+    assert_eq!(refusal_codes(&r), vec![code.to_string()], "{r}");
     assert!(r["data"].is_null(), "{r}");
     r["errors"][0]["message"].as_str().unwrap().to_string()
 }
@@ -144,14 +144,22 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
             json!({ "code": code }),
         )
         .await;
-    assert_eq!(error_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    assert_eq!(hub389_tests::error_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
     // Unknown codes are NOT_FOUND; anonymous readers still cannot list tips.
     for unknown in ["TB-AAAA-BBBB-CCCC-DDDD", "", "x"] {
         let r = app.gql(None, STATUS, json!({ "code": unknown })).await;
-        assert_eq!(error_codes(&r), vec!["NOT_FOUND"], "{r}");
+        assert_eq!(refusal_codes(&r), vec!["NOT_FOUND"], "{r}");
     }
     let r = app.gql(None, "{ tips { totalCount } }", json!({})).await;
-    assert_eq!(error_codes(&r), vec!["UNAUTHENTICATED"], "{r}");
+    // Without a token the field is not in the caller's schema: an unknown field.
+    assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unknown field"),
+        "{r}"
+    );
 
     // The submission is audited as anonymous, naming no informant field (none was given).
     let id = tip_id(&app, &code).await;
@@ -169,7 +177,7 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
             json!({ "input": { "channel": "HOTLINE", "content": CONTENT } }),
         )
         .await;
-    assert_eq!(error_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
     let r = app
         .gql(
             None,
@@ -177,7 +185,7 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
             json!({ "input": tip_input(CONTENT), "key": "0b0f4a42-9d0e-4c55-a1d5-2cf0c3f1b7a1" }),
         )
         .await;
-    assert_eq!(error_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
 }
 
 #[tokio::test]
@@ -580,7 +588,7 @@ async fn invalid_tips_are_refused_and_nothing_is_stored() {
     ];
     for input in bad {
         let r = app.gql(None, SUBMIT, json!({ "input": input })).await;
-        assert_eq!(error_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+        assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
         assert!(
             !r.to_string().contains("gọi tôi"),
             "the value is not echoed"
@@ -620,7 +628,7 @@ async fn tips_are_rate_limited_per_address() {
     let r = app
         .gql(None, SUBMIT, json!({ "input": tip_input(CONTENT) }))
         .await;
-    assert_eq!(error_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    assert_eq!(refusal_codes(&r), vec!["RATE_LIMITED"], "{r}");
     assert!(
         r["errors"][0]["message"]
             .as_str()
@@ -724,7 +732,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
                 json!({ "id": id }),
             )
             .await;
-        assert_eq!(error_codes(&r), vec!["FORBIDDEN"], "{r}");
+        assert_eq!(refusal_codes(&r), vec!["FORBIDDEN"], "{r}");
         assert!(!r.to_string().contains(name));
     }
 }

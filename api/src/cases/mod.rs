@@ -79,7 +79,10 @@ pub struct CaseQuery;
 #[Object]
 impl CaseQuery {
     /// Cases in the viewer's scope, newest detection first (keyset pagination, `first` ≤ 100).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn cases(
         &self,
         ctx: &Context<'_>,
@@ -93,6 +96,7 @@ impl CaseQuery {
         let size = page_size(first)?;
         let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
         let cond = service::case_condition(viewer, &params, search.as_deref())?;
+        note_subject_search(ctx, &params);
         let (rows, has_next) =
             service::list(db(ctx)?, cond.clone(), after.as_deref(), size).await?;
         prefetch::prefetch(ctx, viewer, loaders(ctx)?, &rows).await?;
@@ -113,6 +117,17 @@ impl CaseQuery {
             Some(case) => Ok(Some(Case(case))),
             None => Err(crate::error::AppError::NotFound("no such case".into()).into()),
         }
+    }
+}
+
+/// A filter on a subject's name or ID number is a search of the police compartment: it is
+/// audited with the matched cases' ids when the request ends.
+pub fn note_subject_search(ctx: &Context<'_>, params: &CaseFilterParams) {
+    if params.subject_name.is_some() {
+        crate::workflow::note_search(ctx, "caseSearch", "subjects.fullName");
+    }
+    if params.subject_id_number.is_some() {
+        crate::workflow::note_search(ctx, "caseSearch", "subjects.idNumber");
     }
 }
 

@@ -1287,7 +1287,7 @@ fn subject_model(
 ) -> AppResult<subjects::ActiveModel> {
     let name = required_text("fullName", &input.full_name, 200)?;
     if let Some(d) = input.date_of_birth {
-        check_past_date("dateOfBirth", d)?;
+        crate::cases::write::check_birth_date(d)?;
     }
     am.kind = Set(input.kind.as_str().into());
     am.role = Set(input.role.as_str().into());

@@ -124,7 +124,10 @@ const OPEN: [&str; 2] = ["open", "in_progress"];
 #[Object(visible = "crate::access::not_press_visible")]
 impl DirectiveQuery {
     /// Directives, newest first; optionally of one year or type.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn directives(
         &self,
         ctx: &Context<'_>,
@@ -191,7 +194,10 @@ impl DirectiveQuery {
     }
 
     /// Tasks, soonest due first. `overdue` is derived from today's date in Vietnam.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
@@ -299,7 +305,10 @@ impl DirectiveQuery {
     }
 
     /// Campaigns (đợt cao điểm), latest first.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,

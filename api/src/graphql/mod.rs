@@ -12,9 +12,12 @@ use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 use crate::loaders::Loaders;
 
+pub mod cost;
 pub mod limits;
 pub mod node;
 pub mod spec;
+pub mod trusted;
+pub mod visibility;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -106,8 +109,8 @@ pub struct MutationRoot(
 pub struct Services {
     pub data_key: crate::crypto::DataKey,
     pub workflow: crate::config::WorkflowSettings,
-    /// Anonymous tips per client per minute, counted in memory (see its doc for why).
-    pub tip_limiter: crate::tips::service::TipRateLimiter,
+    /// Rate limits and cost budgets, counted in memory (see [`crate::limiter`] for why).
+    pub limiters: crate::limiter::Limiters,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {
@@ -116,8 +119,14 @@ pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {
 }
 
 /// Builds the schema with its limits. The database and services are schema data; the viewer
-/// and loaders are added per request.
-pub fn build_schema(db: DatabaseConnection, limits: &Limits, services: Services) -> AppSchema {
+/// and loaders are added per request. Each role's view of the schema is read once here (see
+/// [`visibility`]).
+pub async fn build_schema(
+    db: DatabaseConnection,
+    limits: &Limits,
+    services: Services,
+) -> anyhow::Result<AppSchema> {
+    let views = std::sync::Arc::new(std::sync::OnceLock::new());
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -131,8 +140,13 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits, services: Services)
         max_expanded_fields: limits.max_complexity,
         max_aliases: limits.max_aliases,
     })
+    // After the size bounds: a role's unseen fields do not exist for it (`visibility.rs`).
+    .extension(visibility::RoleVisibility {
+        views: views.clone(),
+    })
     .extension(spec::SpecResponse)
-    .limit_complexity(limits.max_complexity)
+    .extension(cost::CostBudget)
+    .limit_complexity(limits.max_cost)
     .limit_recursive_depth(32)
     .limit_directives(20)
     // "Did you mean …" would name fields a role may not see.
@@ -140,7 +154,16 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits, services: Services)
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
-    builder.finish()
+    let schema = builder.finish();
+    // Computed with introspection on, whatever the setting: it is the server asking itself.
+    let full = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish();
+    let _ = views.set(visibility::RoleViews::compute(&full).await?);
+    Ok(schema)
 }
 
 /// The schema in SDL, as checked into `schema.graphql`.

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 
 use entity::{campaigns, directives, periodic_reports, publications, tasks, tips};
 
-use crate::access::{PublicationScope, TipScope};
+use crate::access::TipScope;
 use crate::auth::Viewer;
 use crate::cases::Case;
 use crate::crypto::Opaque;
@@ -177,10 +177,9 @@ async fn load(
             let Some(scope) = scoped(crate::access::publication_scope(v))? else {
                 return Ok(None);
             };
-            let mut cond = Condition::all().add(publications::Column::Id.eq(id));
-            if let PublicationScope::OwnAgency(a) = scope {
-                cond = cond.add(publications::Column::DraftedByAgencyId.eq(a));
-            }
+            let cond = Condition::all()
+                .add(publications::Column::Id.eq(id))
+                .add(crate::publications::scope_condition(scope));
             find::<publications::Entity>(db, cond)
                 .await?
                 .map(|m| Node::Publication(Publication(m)))
@@ -246,7 +245,10 @@ impl NodeQuery {
 
     /// The objects with these global ids, in order (`null` for each the viewer may not see);
     /// at most 100.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::by_ids(ids.len(), child_complexity)"
+    )]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         let v = viewer(ctx)?;
         if ids.len() > MAX_NODES {

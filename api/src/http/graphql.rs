@@ -85,6 +85,27 @@ pub fn http_error(status: StatusCode, wants: Wants, err: AppError) -> Response {
     resp
 }
 
+/// Any other method on `/graphql`: 405 with `Allow`, as JSON like every HTTP-level error.
+pub async fn other_method(headers: HeaderMap) -> Response {
+    let mut resp = http_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Wants::of(&headers),
+        AppError::bad_input("`/graphql` takes GET and POST"),
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    resp
+}
+
+/// A path the server does not have: 404, as JSON.
+pub async fn no_route(headers: HeaderMap) -> Response {
+    http_error(
+        StatusCode::NOT_FOUND,
+        Wants::of(&headers),
+        AppError::NotFound("no such path; the API is at /graphql".into()),
+    )
+}
+
 fn code_of(e: &ServerError) -> Option<String> {
     e.extensions
         .as_ref()
@@ -126,8 +147,15 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
     let unavailable = responses
         .iter()
         .any(|r| codes(r).iter().any(|c| c == "UNAVAILABLE"));
+    // Refused whole by a budget: 429, whichever media type (nothing ran; retry later).
+    let rate_limited = !unavailable
+        && responses
+            .iter()
+            .all(|r| not_executed(r) && codes(r).iter().any(|c| c == "RATE_LIMITED"));
     let status = if unavailable {
         StatusCode::SERVICE_UNAVAILABLE
+    } else if rate_limited {
+        StatusCode::TOO_MANY_REQUESTS
     } else if wants == Wants::GraphqlResponse && responses.iter().all(|r| not_executed(r)) {
         if responses
             .iter()
@@ -153,6 +181,9 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
     let mut resp = (status, body).into_response();
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, wants.content_type());
+    if rate_limited {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(60u32));
+    }
     if unavailable {
         headers.insert(
             header::RETRY_AFTER,
@@ -165,7 +196,12 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
 /// Gives every error a code from the small set: request-level errors (syntax, validation,
 /// depth and complexity limits, argument coercion) are `BAD_USER_INPUT`; anything else without
 /// a code is unexpected, so it is logged and shown as an opaque `INTERNAL`.
+///
+/// One log line per response, not per error: a 40 KB request can hold a thousand bad items, and
+/// a thousand log lines from one request would drown everything else.
 fn normalise_errors(resp: &mut GqlResponse) {
+    let mut internal = 0usize;
+    let mut sample: Option<String> = None;
     for err in &mut resp.errors {
         let has_code = err
             .extensions
@@ -174,18 +210,31 @@ fn normalise_errors(resp: &mut GqlResponse) {
         if has_code {
             continue;
         }
+        // Argument coercion errors of async-graphql (a wrongly typed literal or variable
+        // reaching a resolver's argument) carry a path but are the client's mistake.
         let input_error = err.path.is_empty()
             || err.message.starts_with("Invalid value for argument")
-            || err.message.starts_with("Failed to parse");
+            || err.message.starts_with("Failed to parse")
+            || err.message.starts_with("Expected input type")
+            || err.message.starts_with("Expected type")
+            || err.message.starts_with("Invalid number")
+            || err.message.starts_with("Invalid value")
+            || err.message.starts_with("Variable ");
         let code = if input_error {
             "BAD_USER_INPUT"
         } else {
-            tracing::error!(message = %err.message, path = ?err.path, "uncoded resolver error");
+            internal += 1;
+            if sample.is_none() {
+                sample = Some(format!("{} at {:?}", err.message, err.path));
+            }
             err.message = "internal error".into();
             "INTERNAL"
         };
         let ext = async_graphql::Error::new("").extend_with(|_, e| e.set("code", code));
         err.extensions = ext.extensions;
+    }
+    if let Some(sample) = sample {
+        tracing::error!(count = internal, sample = %sample, "uncoded resolver errors");
     }
 }
 
@@ -194,8 +243,16 @@ async fn execute_one(
     viewer: Option<crate::auth::Viewer>,
     request_id: &str,
     client_ip: Option<std::net::IpAddr>,
-    req: async_graphql::Request,
+    mut req: async_graphql::Request,
 ) -> GqlResponse {
+    let role = viewer.as_ref().map(|v| v.role);
+    if let Err(e) = state
+        .trusted
+        .admit(&state.db, &state.trusted_policy, role, &mut req)
+        .await
+    {
+        return request_error(e);
+    }
     let reads = Arc::new(ReadTrail::default());
     let req = req
         .data(RequestCtx {
@@ -205,7 +262,21 @@ async fn execute_one(
             reads: reads.clone(),
         })
         .data(Loaders::new(&state.db));
-    let mut resp = state.schema.execute(req).await;
+    // A request still running after the timeout is dropped: on PostgreSQL its statement is
+    // cancelled by `statement_timeout` too; on SQLite a statement already running finishes in
+    // its worker thread, but nothing more of the request runs.
+    let mut resp = match tokio::time::timeout(state.request_timeout, state.schema.execute(req))
+        .await
+    {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!(request_id, "request stopped after the request timeout");
+            return request_error(AppError::bad_input(format!(
+                "the request took longer than {} s and was stopped; ask for fewer rows or a shorter period",
+                state.request_timeout.as_secs()
+            )));
+        }
+    };
     normalise_errors(&mut resp);
     // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
     if let Err(e) =
@@ -354,7 +425,7 @@ pub async fn get(
         return super::graphiql::page().await;
     }
     let req = match async_graphql::http::parse_query_string(&raw) {
-        Ok(r) if !r.query.is_empty() => r,
+        Ok(r) if !r.query.is_empty() || r.extensions.contains_key("persistedQuery") => r,
         Ok(_) => {
             return http_error(
                 StatusCode::BAD_REQUEST,

@@ -8,13 +8,13 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
 
-use entity::{cases, publications};
+use entity::{agencies, cases, publications};
 
 use super::Publication;
-use super::check::{Finding, finding_error, refuse_if_found, restricted_of_case};
+use super::check::{Finding, Restricted, finding_error, restricted_of_case};
 use crate::auth::{Role, Viewer};
 use crate::cases::write::{optional_text, required_text};
 use crate::error::{AppError, AppResult};
@@ -83,6 +83,14 @@ fn drafting_agency(v: &Viewer) -> AppResult<i64> {
             "only the case's lead agency drafts its publication",
         )),
     }
+}
+
+/// Whether `v` is the agency asked to review this text, and it still waits for that review.
+fn is_reviewer(v: &Viewer, p: &publications::Model) -> bool {
+    v.role == Role::Police
+        && p.review_agency_id.is_some()
+        && v.agency_id == p.review_agency_id
+        && p.reviewed_at.is_none()
 }
 
 fn check_standing_office(v: &Viewer, what: &str) -> AppResult<()> {
@@ -156,37 +164,83 @@ fn not_archived(p: &publications::Model) -> AppResult<()> {
     }
 }
 
-/// Searches the texts for the case's restricted data.
-async fn scan(
+/// The case's restricted data, for the checks.
+async fn restricted(
     ctx: &Context<'_>,
     txn: &DatabaseTransaction,
-    case_id: i64,
-    texts: &[&str],
-) -> AppResult<Option<Finding>> {
-    let restricted = restricted_of_case(txn, &services(ctx)?.data_key, case_id).await?;
-    Ok(refuse_if_found(&restricted, texts).err())
+    case: &cases::Model,
+) -> AppResult<Restricted> {
+    restricted_of_case(txn, &services(ctx)?.data_key, case.id, case.lead_agency_id).await
 }
 
-/// Ends a refused write: rolls the transaction back, then records the refusal (the attempt
-/// touched restricted data, so it belongs in the audit trail even though nothing changed).
+/// Who reviews a text for the data of the case its drafter may not read: the police agency a
+/// linked tip is assigned to (the only agency that reads that tip's informant). `None` when no
+/// such agency exists; the check at approval still covers those data.
+async fn review_agency(
+    txn: &DatabaseTransaction,
+    restricted: &Restricted,
+    v: &Viewer,
+) -> AppResult<Option<i64>> {
+    let candidates = restricted.unreadable_tip_agencies(v);
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let police = agencies::Entity::find()
+        .filter(agencies::Column::Id.is_in(candidates.clone()))
+        .filter(agencies::Column::Kind.eq(crate::vocab::AgencyKind::Police.as_str()))
+        .all(txn)
+        .await?;
+    Ok(candidates
+        .into_iter()
+        .find(|c| police.iter().any(|a| a.id == *c)))
+}
+
+/// Ends a write refused for a datum the viewer may read: rolls the transaction back, then
+/// records the refusal (the attempt touched restricted data, so it belongs in the audit trail
+/// even though nothing changed). Refusals are counted per user: past
+/// `HUB389_PUBLICATION_REFUSALS_PER_HOUR` the answer is `RATE_LIMITED` and an alert is audited,
+/// so nobody can probe texts against the case's data at speed.
 async fn refuse(
-    conn: &DatabaseConnection,
+    ctx: &Context<'_>,
     txn: DatabaseTransaction,
     v: &Viewer,
     req: &RequestCtx,
     case_id: i64,
     finding: Finding,
-    error: AppError,
 ) -> AppError {
     if let Err(e) = txn.rollback().await {
         return AppError::from(e);
     }
+    let conn = match db(ctx) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let within = match services(ctx) {
+        Ok(s) => s
+            .limiters
+            .refusals
+            .check(&crate::limiter::ClientKey::User(v.sub.clone())),
+        Err(e) => return e,
+    };
+    let (operation, error) = if within {
+        ("publicationTextRefused", finding_error(finding))
+    } else {
+        tracing::warn!(subject = %v.sub, case_id, "repeated publication text refusals");
+        (
+            "publicationRefusalsAlert",
+            AppError::RateLimited(
+                "too many refused texts; drafting is paused for a while and the refusals were \
+                 reported"
+                    .into(),
+            ),
+        )
+    };
     let logged = audit(
         conn,
         Some(v),
         &req.request_id,
         Audit {
-            operation: "publicationTextRefused",
+            operation,
             entity: "case",
             ids: vec![case_id],
             restricted_fields: vec![finding.field()],
@@ -284,11 +338,11 @@ impl PublicationMutation {
         let headline = required_text("headline", &input.headline, HEADLINE_MAX)?;
         let body = required_text("body", &input.body, BODY_MAX)?;
         let public_facts = facts(input.public_facts.as_deref().unwrap_or_default())?;
-        if let Some(f) = scan(ctx, &txn, case_id, &[&headline, &body]).await? {
-            return Err(refuse(conn, txn, v, req, case_id, f, finding_error(f))
-                .await
-                .into());
+        let restricted = restricted(ctx, &txn, &case).await?;
+        if let Some(f) = restricted.scan_readable(v, &[&headline, &body]) {
+            return Err(refuse(ctx, txn, v, req, case_id, f).await.into());
         }
+        let review_agency_id = review_agency(&txn, &restricted, v).await?;
         let now = chrono::Utc::now();
         let p = publications::ActiveModel {
             case_id: Set(case_id),
@@ -299,6 +353,8 @@ impl PublicationMutation {
             drafted_by_agency_id: Set(agency),
             review_reason: Set(None),
             approved_at: Set(None),
+            review_agency_id: Set(review_agency_id),
+            reviewed_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -352,22 +408,26 @@ impl PublicationMutation {
         if from != PublicationStatus::Draft {
             check_transition(from, PublicationStatus::Draft)?;
         }
-        check_publishable(&load_case(&txn, p.case_id).await?)?;
+        let case = load_case(&txn, p.case_id).await?;
+        check_publishable(&case)?;
         let headline = required_text("headline", &input.headline, HEADLINE_MAX)?;
         let body = required_text("body", &input.body, BODY_MAX)?;
         let public_facts = match &input.public_facts {
             Some(list) => facts(list)?,
             None => p.public_facts.clone(),
         };
-        if let Some(f) = scan(ctx, &txn, p.case_id, &[&headline, &body]).await? {
-            return Err(refuse(conn, txn, v, req, p.case_id, f, finding_error(f))
-                .await
-                .into());
+        let restricted = restricted(ctx, &txn, &case).await?;
+        if let Some(f) = restricted.scan_readable(v, &[&headline, &body]) {
+            return Err(refuse(ctx, txn, v, req, p.case_id, f).await.into());
         }
+        let review_agency_id = review_agency(&txn, &restricted, v).await?;
         let am = publications::ActiveModel {
             headline: Set(headline),
             body: Set(body),
             public_facts: Set(public_facts),
+            // A changed text is reviewed again.
+            review_agency_id: Set(review_agency_id),
+            reviewed_at: Set(None),
             status: Set(PublicationStatus::Draft.as_str().into()),
             updated_at: Set(chrono::Utc::now()),
             ..Default::default()
@@ -400,15 +460,43 @@ impl PublicationMutation {
             PublicationStatus::from_db(&p.status)?,
             PublicationStatus::Approved,
         )?;
-        check_publishable(&load_case(&txn, p.case_id).await?)?;
-        if let Some(f) = scan(ctx, &txn, p.case_id, &[&p.headline, &p.body]).await? {
+        let case = load_case(&txn, p.case_id).await?;
+        check_publishable(&case)?;
+        if p.review_agency_id.is_some() && p.reviewed_at.is_none() {
+            return Err(AppError::bad_input(
+                "the text waits for its review by the agency that holds restricted data of the case",
+            )
+            .into());
+        }
+        if let Some(f) = restricted(ctx, &txn, &case)
+            .await?
+            .scan(&[&p.headline, &p.body])
+        {
             // The standing office does not read the police, customs or informant compartments:
             // it is not told which kind of datum was found, only to send the text back.
-            let error = AppError::bad_input(
+            if let Err(e) = txn.rollback().await {
+                return Err(AppError::from(e).into());
+            }
+            let logged = audit(
+                conn,
+                Some(v),
+                &req.request_id,
+                Audit {
+                    operation: "publicationTextRefused",
+                    entity: "case",
+                    ids: vec![p.case_id],
+                    restricted_fields: vec![f.field()],
+                },
+            )
+            .await;
+            if let Err(e) = logged {
+                tracing::error!(error = ?e.into_anyhow(), "could not audit a refused publication text");
+            }
+            return Err(AppError::bad_input(
                 "the text contains restricted data of the case; reject it so that the drafting \
                  agency revises it",
-            );
-            return Err(refuse(conn, txn, v, req, p.case_id, f, error).await.into());
+            )
+            .into());
         }
         let p = move_to(&txn, &p, version, PublicationStatus::Approved, None).await?;
         record(&txn, v, req, "approvePublication", id).await?;
@@ -416,7 +504,51 @@ impl PublicationMutation {
         Ok(Publication(p))
     }
 
-    /// Rejects a draft (the standing office), saying why.
+    /// Passes a text waiting for review (the agency that reviews it: the police agency holding
+    /// the informant data of a tip linked to the case). The text is checked against every datum
+    /// of the case this agency may read; a hit is named, and the text should then be rejected.
+    #[graphql(visible = "crate::access::not_press_visible")]
+    async fn pass_publication_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> Result<Publication> {
+        let v = viewer(ctx)?;
+        let req = request(ctx)?;
+        let id = parse_id(&id)?;
+        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let p = load(&txn, id).await?;
+        not_archived(&p)?;
+        if !is_reviewer(v, &p) {
+            return Err(AppError::forbidden(
+                "only the agency asked to review this text passes its review",
+            )
+            .into());
+        }
+        if PublicationStatus::from_db(&p.status)? != PublicationStatus::Draft {
+            return Err(AppError::bad_input("only a draft is reviewed").into());
+        }
+        let case = load_case(&txn, p.case_id).await?;
+        if let Some(f) = restricted(ctx, &txn, &case)
+            .await?
+            .scan_readable(v, &[&p.headline, &p.body])
+        {
+            return Err(refuse(ctx, txn, v, req, p.case_id, f).await.into());
+        }
+        let am = publications::ActiveModel {
+            reviewed_at: Set(Some(chrono::Utc::now())),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        };
+        versioned_update!(&txn, publications, am, id, version)?;
+        record(&txn, v, req, "passPublicationReview", id).await?;
+        let p = load(&txn, id).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Publication(p))
+    }
+
+    /// Rejects a draft (the standing office, or the agency reviewing it), saying why.
     #[graphql(visible = "crate::access::not_press_visible")]
     async fn reject_publication(
         &self,
@@ -426,12 +558,14 @@ impl PublicationMutation {
         reason: String,
     ) -> Result<Publication> {
         let v = viewer(ctx)?;
-        check_standing_office(v, "rejects")?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let reason = required_text("reason", &reason, REASON_MAX)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
+        if !is_reviewer(v, &p) {
+            check_standing_office(v, "rejects")?;
+        }
         let p = move_to(&txn, &p, version, PublicationStatus::Rejected, Some(reason)).await?;
         record(&txn, v, req, "rejectPublication", id).await?;
         txn.commit().await.map_err(AppError::from)?;

@@ -213,7 +213,10 @@ pub struct ReportQuery;
 impl ReportQuery {
     /// Periodic reports, latest period first. The standing office and leaders see every
     /// agency's; an agency its own.
-    #[graphql(visible = "crate::reports::reports_visible")]
+    #[graphql(
+        visible = "crate::reports::reports_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn periodic_reports(
         &self,
         ctx: &Context<'_>,

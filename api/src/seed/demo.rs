@@ -263,20 +263,6 @@ static DISMISSALS: &[&str] = &[
     "Hàng hóa có đầy đủ hóa đơn, chứng từ chứng minh nguồn gốc hợp pháp.",
 ];
 
-/// Characters of tracking codes: no 0/O or 1/I, which citizens misread over the phone.
-const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-
-fn tracking_code(rng: &mut fastrand::Rng) -> String {
-    let mut part = || -> String {
-        (0..4)
-            .map(|_| char::from(CODE_ALPHABET[rng.usize(..CODE_ALPHABET.len())]))
-            .collect()
-    };
-    let a = part();
-    let b = part();
-    format!("TB-{a}-{b}")
-}
-
 async fn insert_tips<C: ConnectionTrait>(
     conn: &C,
     rd: &RefData,
@@ -370,8 +356,10 @@ async fn insert_tips<C: ConnectionTrait>(
             };
             (Some(nfc(&person_name(rng)?)), Some(contact))
         };
+        // From the operating system's CSPRNG, not the seeded generator: every install's demo
+        // tips must have codes of their own, or anyone could look them up with `tipStatus`.
         let tracking = loop {
-            let code = tracking_code(rng);
+            let code = crate::tips::service::new_tracking_code();
             if codes.insert(code.clone()) {
                 break code;
             }
@@ -539,6 +527,8 @@ async fn insert_publications<C: ConnectionTrait>(
             drafted_by_agency_id: b.lead_id,
             review_reason,
             approved_at,
+            review_agency_id: None,
+            reviewed_at: None,
             version: 1,
             created_at,
             updated_at,

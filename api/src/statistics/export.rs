@@ -257,7 +257,10 @@ async fn build(
     let cond = statistics_condition(&viewer, &[], filter)?;
     super::check_press_period(&viewer, &period)?;
     let spec = period_spec(&state.db, &period).await?;
-    let computed = compute(&state.db, cond, spec, vec![]).await?;
+    let mut computed = compute(&state.db, cond, spec, vec![]).await?;
+    if viewer.role == crate::auth::Role::Press {
+        super::suppress_small_cells(&mut computed, state.small_cell_k);
+    }
     let (title, rows) = table(&computed);
     let (bytes, content_type) = if format == "xlsx" {
         (

@@ -156,6 +156,67 @@ pub struct Computed {
     pub rows: Vec<(Key, [Figures; 3])>,
     pub groups: Vec<(Key, [Figures; 3])>,
     pub total: [Figures; 3],
+    /// Cells were withheld ([`suppress_small_cells`]).
+    pub suppressed: bool,
+}
+
+/// Small-cell suppression for the press: no published cell may count fewer than `k` cases
+/// (`HUB389_SMALL_CELL_K`), or a reader could single out one case — an unpublished one's goods
+/// value, say — from a MONTH × group table. A row with such a cell in any of its three periods
+/// is withheld whole; then, because totals minus the rows shown give the sum of the rows
+/// withheld, more rows (smallest first) are withheld until that sum is 0 or at least `k` in
+/// every period. A grand total below `k` is shown as zero. `suppressed` tells the reader.
+pub fn suppress_small_cells(c: &mut Computed, k: i64) {
+    let small = |n: i64| n > 0 && n < k;
+    let mut any = false;
+    for list in [&mut c.rows, &mut c.groups] {
+        let mut hidden: Vec<bool> = list
+            .iter()
+            .map(|(_, f)| f.iter().any(|p| small(p.cases_detected)))
+            .collect();
+        loop {
+            let mut changed = false;
+            for p in 0..3 {
+                let residual: i64 = list
+                    .iter()
+                    .zip(&hidden)
+                    .filter(|(_, h)| **h)
+                    .map(|((_, f), _)| f[p].cases_detected)
+                    .sum();
+                if small(residual) {
+                    let next = list
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, (_, f))| !hidden[*i] && f[p].cases_detected > 0)
+                        .min_by_key(|(_, (_, f))| f[p].cases_detected)
+                        .map(|(i, _)| i);
+                    if let Some(i) = next {
+                        hidden[i] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if hidden.iter().any(|h| *h) {
+            any = true;
+            let mut i = 0;
+            list.retain(|_| {
+                let keep = !hidden[i];
+                i += 1;
+                keep
+            });
+        }
+    }
+    for p in 0..3 {
+        if small(c.total[p].cases_detected) {
+            c.total[p] = Figures::default();
+            any = true;
+        }
+    }
+    c.suppressed = any;
 }
 
 async fn three(
@@ -219,6 +280,7 @@ pub async fn compute(
         rows,
         groups,
         total,
+        suppressed: false,
     })
 }
 
@@ -245,6 +307,7 @@ fn check_dims(dims: &[Dimension]) -> AppResult<Vec<Dimension>> {
 impl StatisticsQuery {
     /// Figures for a reporting period grouped by `groupBy`, each with the previous period's
     /// value, the same period last year's and the change in percent.
+    #[graphql(complexity = "crate::graphql::cost::statistics(&period, child_complexity)")]
     async fn statistics(
         &self,
         ctx: &Context<'_>,
@@ -254,11 +317,24 @@ impl StatisticsQuery {
     ) -> Result<Statistics> {
         let v = viewer(ctx)?;
         let dims = check_dims(&group_by)?;
+        if let Some(f) = &filter {
+            if f.subject_name.is_some() {
+                crate::workflow::note_search(ctx, "statisticsSearch", "subjects.fullName");
+            }
+            if f.subject_id_number.is_some() {
+                crate::workflow::note_search(ctx, "statisticsSearch", "subjects.idNumber");
+            }
+        }
         let cond = statistics_condition(v, &dims, filter)?;
         check_press_period(v, &period)?;
         let db = db(ctx)?;
         let spec = period_spec(db, &period).await?;
-        Ok(Statistics(compute(db, cond, spec, dims).await?))
+        let mut computed = compute(db, cond, spec, dims).await?;
+        if v.role == crate::auth::Role::Press {
+            let k = crate::graphql::services(ctx)?.workflow.small_cell_k;
+            suppress_small_cells(&mut computed, k);
+        }
+        Ok(Statistics(computed))
     }
 }
 
@@ -320,6 +396,11 @@ impl Statistics {
     /// Grand totals.
     async fn total(&self) -> StatisticsFigures {
         StatisticsFigures(self.0.total)
+    }
+    /// Whether cells counting fewer than k cases were withheld (rows left out, a small total
+    /// shown as zero). Only the press's statistics are suppressed.
+    async fn suppressed(&self) -> bool {
+        self.0.suppressed
     }
 }
 
@@ -487,5 +568,100 @@ impl StatisticsFigures {
     }
     async fn goods_value(&self) -> MoneyFigure {
         money(&self.0, |f| f.goods_value)
+    }
+}
+
+#[cfg(test)]
+mod suppression_tests {
+    use super::*;
+
+    fn figures(counts: [i64; 3]) -> [Figures; 3] {
+        counts.map(|n| Figures {
+            cases_detected: n,
+            goods_value: n * 1_000_000,
+            ..Figures::default()
+        })
+    }
+
+    fn computed(rows: &[[i64; 3]]) -> Computed {
+        let range = DateRange {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 2, 14).unwrap(),
+        };
+        let mut total = [0i64; 3];
+        for r in rows {
+            for p in 0..3 {
+                total[p] += r[p];
+            }
+        }
+        Computed {
+            dims: vec![Dimension::ViolationType],
+            range,
+            previous: range,
+            last_year: range,
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (vec![KeyPart::Id(Some(i as i64))], figures(*r)))
+                .collect(),
+            groups: vec![],
+            total: figures(total),
+            suppressed: false,
+        }
+    }
+
+    /// Every cell shown, and every residual (total minus shown), is 0 or at least k.
+    fn safe(c: &Computed, total: [i64; 3], k: i64) -> bool {
+        (0..3).all(|p| {
+            let shown: i64 = c.rows.iter().map(|(_, f)| f[p].cases_detected).sum();
+            let cells_ok = c
+                .rows
+                .iter()
+                .all(|(_, f)| f[p].cases_detected == 0 || f[p].cases_detected >= k);
+            let residual = total[p] - shown;
+            // A total shown as zero (withheld) leaves nothing to subtract from.
+            let withheld_total = c.total[p].cases_detected == 0;
+            cells_ok && (withheld_total || residual == 0 || residual >= k)
+        })
+    }
+
+    #[test]
+    fn no_cell_and_no_difference_singles_out_a_case() {
+        let mut rng = fastrand::Rng::with_seed(389);
+        for _ in 0..2000 {
+            let n = rng.usize(1..8);
+            let rows: Vec<[i64; 3]> = (0..n)
+                .map(|_| [rng.i64(0..6), rng.i64(0..6), rng.i64(0..6)])
+                .collect();
+            let mut total = [0i64; 3];
+            for r in &rows {
+                for p in 0..3 {
+                    total[p] += r[p];
+                }
+            }
+            let mut c = computed(&rows);
+            suppress_small_cells(&mut c, 3);
+            assert!(safe(&c, total, 3), "{rows:?}");
+            for p in 0..3 {
+                let t = c.total[p].cases_detected;
+                assert!(t == 0 || t >= 3);
+            }
+        }
+    }
+
+    #[test]
+    fn large_cells_are_kept_as_they_are() {
+        let mut c = computed(&[[5, 4, 3], [10, 0, 7]]);
+        suppress_small_cells(&mut c, 3);
+        assert_eq!(c.rows.len(), 2);
+        assert!(!c.suppressed);
+        let mut c = computed(&[[5, 4, 3], [1, 0, 0], [9, 9, 9]]);
+        suppress_small_cells(&mut c, 3);
+        assert!(c.suppressed);
+        assert_eq!(
+            c.rows.len(),
+            1,
+            "the one-case row and, to hide it, the next smallest"
+        );
     }
 }

@@ -95,7 +95,22 @@ pub struct TipTracking {
 impl TipQuery {
     /// Where the tip with this tracking code stands. Public: no token is needed, since the
     /// code (80 random bits, given only to the sender) is the credential.
+    /// Lookups are limited per client address (`HUB389_TIP_STATUS_RATE_PER_MINUTE`), found or
+    /// not, so codes cannot be tried at speed.
     async fn tip_status(&self, ctx: &Context<'_>, tracking_code: String) -> Result<TipTracking> {
+        let req = crate::workflow::request(ctx)?;
+        let key = crate::limiter::ClientKey::address(req.client_ip);
+        if !crate::graphql::services(ctx)?
+            .limiters
+            .tip_status
+            .check(&key)
+        {
+            return Err(AppError::RateLimited(
+                "too many tracking-code lookups from this address; please try again in a minute"
+                    .into(),
+            )
+            .into());
+        }
         let t = service::track(db(ctx)?, &tracking_code).await?;
         Ok(TipTracking {
             status: TipStatus::from_db(&t.status)?,
@@ -124,7 +139,10 @@ impl TipQuery {
     }
 
     /// Tips in the viewer's scope, most recently registered first.
-    #[graphql(visible = "crate::access::tips_visible")]
+    #[graphql(
+        visible = "crate::access::tips_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn tips(
         &self,
         ctx: &Context<'_>,

@@ -9,11 +9,12 @@ use sea_orm::ActiveValue::Set;
 use entity::tips;
 
 use super::Tip;
-use super::service::{self as svc, ClientKey, TipSubmission};
+use super::service::{self as svc, TipSubmission};
 use crate::auth::Viewer;
 use crate::cases::write::required_text;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{RequestCtx, db, parse_id, services, viewer};
+use crate::limiter::ClientKey;
 use crate::versioned_update;
 use crate::vocab::{TipChannel, TipStatus};
 use crate::workflow::{Audit, audit, idempotent_result, remember, request};
@@ -138,7 +139,12 @@ impl TipMutation {
         {
             return Ok(TipReceipt::of(&svc::reload(&txn, id).await?)?);
         }
-        services.tip_limiter.check(&ClientKey::of(req))?;
+        if !services.limiters.tips.check(&ClientKey::of(req)) {
+            return Err(AppError::RateLimited(
+                "too many tips from this address; please try again in a minute".into(),
+            )
+            .into());
+        }
         let stored = svc::insert(&txn, &services.data_key, &tip).await?;
         if let (Some(v), Some(key)) = (v, &idempotency_key) {
             remember(ctx, &txn, &v.sub, key, "submitTip", "tip", stored.id).await?;

@@ -2,12 +2,6 @@
 //! they reach the database), the public tracking code, the per-client rate limit, and the
 //! status machine staff move a tip through. Every write runs in the caller's transaction.
 
-use std::net::{IpAddr, Ipv6Addr};
-use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -19,102 +13,8 @@ use crate::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::auth::{Role, Viewer};
 use crate::crypto::DataKey;
 use crate::error::{AppError, AppResult};
-use crate::graphql::RequestCtx;
 use crate::text::nfc;
 use crate::vocab::{AgencyKind, TipChannel, TipStatus};
-
-// ---------------------------------------------------------------------------------------------
-// Rate limit
-// ---------------------------------------------------------------------------------------------
-
-/// Who a tip submission is counted against.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ClientKey {
-    /// An anonymous client, by address. IPv6 addresses are cut to their /64, which one
-    /// subscriber usually holds whole (counting single addresses would let it rotate freely).
-    Address(IpAddr),
-    /// A signed-in user, by token subject: staff entering hotline tips often share an office
-    /// address, and one colleague should not use up another's allowance.
-    User(String),
-    /// An anonymous client whose address the server could not see (all share one allowance).
-    Unknown,
-}
-
-impl ClientKey {
-    pub fn of(req: &RequestCtx) -> ClientKey {
-        if let Some(v) = &req.viewer {
-            return ClientKey::User(v.sub.clone());
-        }
-        match req.client_ip.map(|ip| ip.to_canonical()) {
-            Some(IpAddr::V6(v6)) => {
-                let s = v6.segments();
-                ClientKey::Address(IpAddr::V6(Ipv6Addr::new(
-                    s[0], s[1], s[2], s[3], 0, 0, 0, 0,
-                )))
-            }
-            Some(v4) => ClientKey::Address(v4),
-            None => ClientKey::Unknown,
-        }
-    }
-}
-
-/// How often forgotten keys are swept out of the limiter.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
-
-/// Tips accepted per client per minute (`HUB389_TIP_RATE_PER_MINUTE`), counted in this
-/// process's memory only.
-///
-/// Why in memory and not in the database: the limit is keyed by the sender's network address,
-/// and a tipster's address must never be persisted — a table of "who sent tips when" is exactly
-/// what someone hunting an informant would want. Here an address lives only while it still
-/// counts against the limit (keys whose allowance has fully recovered are swept at most a
-/// minute later) and vanishes with the process. The cost: with several API instances behind a
-/// load balancer, each enforces its own limit, so a client may reach N × the rate across N
-/// instances; that is accepted (the limit stops floods from one address, it is not a quota).
-/// The request body size limit bounds what a single request can carry.
-pub struct TipRateLimiter {
-    /// `None` when the configured rate is 0: no limit.
-    limiter: Option<DefaultKeyedRateLimiter<ClientKey>>,
-    last_sweep: Mutex<Instant>,
-}
-
-impl TipRateLimiter {
-    pub fn new(per_minute: u32) -> TipRateLimiter {
-        TipRateLimiter {
-            limiter: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
-            last_sweep: Mutex::new(Instant::now()),
-        }
-    }
-
-    /// Counts one submission; `BAD_USER_INPUT` once the client has used up its allowance.
-    pub fn check(&self, key: &ClientKey) -> AppResult<()> {
-        let Some(limiter) = &self.limiter else {
-            return Ok(());
-        };
-        self.sweep(limiter);
-        limiter.check_key(key).map_err(|_| {
-            AppError::bad_input("too many tips from this address; please try again in a minute")
-        })
-    }
-
-    /// Drops keys indistinguishable from fresh ones, so addresses do not linger in memory.
-    fn sweep(&self, limiter: &DefaultKeyedRateLimiter<ClientKey>) {
-        if let Ok(mut last) = self.last_sweep.lock()
-            && last.elapsed() >= SWEEP_EVERY
-        {
-            *last = Instant::now();
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
-        }
-    }
-}
-
-impl std::fmt::Debug for TipRateLimiter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the keys: they are client addresses.
-        f.write_str("TipRateLimiter")
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Submission
@@ -600,19 +500,5 @@ mod tests {
         assert!(check_transition(Verifying, Forwarded).is_err());
         assert!(check_transition(Dismissed, Forwarded).is_err());
         assert!(check_transition(LinkedToCase, Dismissed).is_err());
-    }
-
-    #[test]
-    fn rate_limit_keys_and_counts() {
-        let l = TipRateLimiter::new(2);
-        let k = ClientKey::Address("10.0.0.1".parse().unwrap());
-        assert!(l.check(&k).is_ok());
-        assert!(l.check(&k).is_ok());
-        assert!(l.check(&k).is_err());
-        assert!(
-            l.check(&ClientKey::Address("10.0.0.2".parse().unwrap()))
-                .is_ok()
-        );
-        assert!(TipRateLimiter::new(0).check(&k).is_ok());
     }
 }

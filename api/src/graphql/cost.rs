@@ -1,0 +1,145 @@
+//! What a request costs, decided before anything runs, and what each user may spend.
+//!
+//! **Cost** (async-graphql's complexity, with our weights): a field costs 1 plus what it
+//! selects, except a list that pages (`first`), which costs its page size times what each row
+//! selects — `cases(first: 100) { nodes { code } }` costs about 200, not 3 — and a statistics
+//! query, which costs [`STATISTICS_PER_MONTH`] per month of its period (it scans every case of
+//! that period and the two compared with it). A request above `HUB389_MAX_COST` is refused as
+//! too complex before any SQL.
+//!
+//! **Budget** ([`CostBudget`]): what is left after validation is charged to the caller — its
+//! token subject, or its address without a token — against `HUB389_COST_BUDGET_PER_MINUTE`,
+//! so many cheap requests cannot add up to what one expensive request may not do. A refused
+//! request is `RATE_LIMITED` (HTTP 429 with `Retry-After`) and runs nothing.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::{ServerError, ValidationResult};
+
+use crate::error::AppError;
+use crate::graphql::{RequestCtx, Services};
+use crate::limiter::ClientKey;
+use crate::pagination::{DEFAULT_PAGE, MAX_PAGE};
+use crate::statistics::{PeriodInput, StatisticsPeriodKind};
+
+/// Cost of one month of statistics (a YEAR costs twelve of them).
+pub const STATISTICS_PER_MONTH: usize = 250;
+
+/// The rows a page asks for: `first` as the resolver will read it (out-of-range values are
+/// refused by the resolver; here they count as the largest page).
+pub fn rows(first: Option<i32>) -> usize {
+    match first {
+        None => DEFAULT_PAGE as usize,
+        Some(n) if n >= 1 && (n as u64) <= MAX_PAGE => n as usize,
+        Some(_) => MAX_PAGE as usize,
+    }
+}
+
+/// A paged list: its page size times what each row selects, plus the list itself.
+pub fn page(first: Option<i32>, child_complexity: usize) -> usize {
+    rows(first)
+        .saturating_mul(child_complexity.max(1))
+        .saturating_add(1)
+}
+
+/// A list fetched whole by ids (`nodes(ids:)`): one row per id.
+pub fn by_ids(ids: usize, child_complexity: usize) -> usize {
+    ids.saturating_mul(child_complexity.max(1))
+        .saturating_add(1)
+}
+
+/// Months a statistics period spans (a campaign counts as a year: its dates are in the
+/// database, and campaigns rarely run longer).
+pub fn months(period: &PeriodInput) -> usize {
+    match period.kind {
+        StatisticsPeriodKind::Month => 1,
+        StatisticsPeriodKind::Quarter => 3,
+        StatisticsPeriodKind::SixMonths => 6,
+        StatisticsPeriodKind::NineMonths => 9,
+        StatisticsPeriodKind::Year | StatisticsPeriodKind::Campaign => 12,
+        StatisticsPeriodKind::Range => match (period.from, period.to) {
+            (Some(f), Some(t)) if t >= f => ((t - f).num_days() as usize / 30).clamp(1, 120),
+            _ => 1,
+        },
+    }
+}
+
+/// A statistics query: its months times [`STATISTICS_PER_MONTH`], plus what it selects.
+pub fn statistics(period: &PeriodInput, child_complexity: usize) -> usize {
+    months(period)
+        .saturating_mul(STATISTICS_PER_MONTH)
+        .saturating_add(child_complexity)
+}
+
+/// Charges each request's cost to its caller (see the module doc).
+pub struct CostBudget;
+
+impl ExtensionFactory for CostBudget {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CostBudget)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for CostBudget {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let (Some(req), Some(services)) =
+            (ctx.data_opt::<RequestCtx>(), ctx.data_opt::<Services>())
+        else {
+            return Ok(result);
+        };
+        let cost = u32::try_from(result.complexity).unwrap_or(u32::MAX);
+        if services.limiters.cost.check_n(&ClientKey::of(req), cost) {
+            Ok(result)
+        } else {
+            let e: async_graphql::Error = AppError::RateLimited(
+                "this client has used its query budget for the minute; please try again shortly"
+                    .into(),
+            )
+            .into();
+            let mut err = ServerError::new(e.message, None);
+            err.extensions = e.extensions;
+            Err(vec![err])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(kind: StatisticsPeriodKind) -> PeriodInput {
+        PeriodInput {
+            kind,
+            year: Some(2026),
+            month: None,
+            quarter: None,
+            campaign: None,
+            from: None,
+            to: None,
+        }
+    }
+
+    #[test]
+    fn lists_weigh_their_rows_and_statistics_their_months() {
+        assert_eq!(page(Some(100), 2), 201);
+        assert_eq!(page(None, 2), 41);
+        assert_eq!(
+            page(Some(-5), 1),
+            101,
+            "a refused size counts as the largest"
+        );
+        assert_eq!(statistics(&period(StatisticsPeriodKind::Year), 10), 3010);
+        assert_eq!(statistics(&period(StatisticsPeriodKind::Month), 10), 260);
+        let mut range = period(StatisticsPeriodKind::Range);
+        range.from = chrono::NaiveDate::from_ymd_opt(2020, 1, 1);
+        range.to = chrono::NaiveDate::from_ymd_opt(2026, 1, 1);
+        assert_eq!(months(&range), 73);
+    }
+}

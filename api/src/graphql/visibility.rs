@@ -1,0 +1,261 @@
+//! Fields a role can never read fail validation for that role exactly as if they did not exist.
+//!
+//! async-graphql hides invisible types, fields and arguments from introspection only; its
+//! validation still accepts them, and our resolvers refuse them with `FORBIDDEN` — which tells
+//! a caller that the field exists. Here, before validation, every field, argument, type
+//! condition and input-object field of the document is checked against what the caller's role
+//! sees, and an unseen one gets the very error async-graphql gives a field that does not
+//! exist (`Unknown field "subjects" on type "Case".`). Input fields are not checked: what a
+//! role may *write* is not what it may read (the standing office records a hotline caller's
+//! name it can never read back), and filters on restricted data are refused by the resolvers.
+//!
+//! What a role sees is read once, at start-up, from the schema's own introspection run as that
+//! role (and as a caller without a token), so the `visible` functions of the access matrix stay
+//! the only place that decides — nothing here restates them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::registry::{MetaTypeName, Registry};
+use async_graphql::{Pos, Request, ServerError, ServerResult};
+
+use crate::auth::{Role, Viewer};
+use crate::graphql::{AppSchema, RequestCtx};
+
+/// What one role sees of the schema.
+#[derive(Debug, Default)]
+struct View {
+    types: HashSet<String>,
+    /// (type, field) of objects and interfaces.
+    fields: HashSet<(String, String)>,
+    /// (type, field, argument).
+    args: HashSet<(String, String, String)>,
+}
+
+/// Each role's view, and the anonymous caller's (`None`).
+#[derive(Debug, Default)]
+pub struct RoleViews(HashMap<Option<Role>, View>);
+
+const VIEW_QUERY: &str = "{ __schema { types { name fields(includeDeprecated: true) { name args(includeDeprecated: true) { name } } } } }";
+
+impl RoleViews {
+    /// Runs the introspection query as every role.
+    pub async fn compute(schema: &AppSchema) -> anyhow::Result<RoleViews> {
+        let mut out = HashMap::new();
+        for role in Role::ALL.into_iter().map(Some).chain([None]) {
+            let viewer = role.map(|role| Viewer {
+                sub: "schema-view".into(),
+                role,
+                agency_id: None,
+                agency_code: None,
+                commune_id: None,
+                commune_code: None,
+            });
+            let req = Request::new(VIEW_QUERY).data(RequestCtx {
+                viewer,
+                request_id: "schema-view".into(),
+                client_ip: None,
+                reads: Arc::default(),
+            });
+            let resp = schema.execute(req).await;
+            if !resp.errors.is_empty() {
+                anyhow::bail!("introspection as {role:?} failed: {:?}", resp.errors);
+            }
+            let json = resp.data.into_json()?;
+            out.insert(role, view_of(&json));
+        }
+        Ok(RoleViews(out))
+    }
+}
+
+fn view_of(json: &serde_json::Value) -> View {
+    let mut v = View::default();
+    let names = |x: &serde_json::Value| -> Vec<String> {
+        x.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    for t in json["__schema"]["types"].as_array().into_iter().flatten() {
+        let Some(name) = t["name"].as_str() else {
+            continue;
+        };
+        v.types.insert(name.to_string());
+        for f in t["fields"].as_array().into_iter().flatten() {
+            let Some(field) = f["name"].as_str() else {
+                continue;
+            };
+            v.fields.insert((name.to_string(), field.to_string()));
+            for a in names(&f["args"]) {
+                v.args.insert((name.to_string(), field.to_string(), a));
+            }
+        }
+    }
+    v
+}
+
+/// The extension that applies the role's view (see the module doc).
+pub struct RoleVisibility {
+    pub views: Arc<OnceLock<RoleViews>>,
+}
+
+impl ExtensionFactory for RoleVisibility {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RoleVisibilityExt {
+            views: self.views.clone(),
+        })
+    }
+}
+
+struct RoleVisibilityExt {
+    views: Arc<OnceLock<RoleViews>>,
+}
+
+#[async_trait::async_trait]
+impl Extension for RoleVisibilityExt {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        // Before the views exist (while they are being computed) nothing is checked.
+        if let Some(views) = self.views.get() {
+            let role = request
+                .data
+                .get(&std::any::TypeId::of::<RequestCtx>())
+                .and_then(|d| d.downcast_ref::<RequestCtx>())
+                .map(|r| r.viewer.as_ref().map(|v| v.role));
+            if let Some(role) = role
+                && let Some(view) = views.0.get(&role)
+            {
+                if let Ok(doc) = request.parsed_query() {
+                    let checker = Checker {
+                        registry: &ctx.schema_env.registry,
+                        view,
+                        doc,
+                    };
+                    if let Some(err) = checker.document() {
+                        return Err(err);
+                    }
+                }
+            }
+        }
+        next.run(ctx, request).await
+    }
+}
+
+struct Checker<'a> {
+    registry: &'a Registry,
+    view: &'a View,
+    doc: &'a ExecutableDocument,
+}
+
+fn unknown(message: String, pos: Pos) -> ServerError {
+    ServerError::new(message, Some(pos))
+}
+
+impl Checker<'_> {
+    fn document(&self) -> Option<ServerError> {
+        for (_, op) in self.doc.operations.iter() {
+            let root = match op.node.ty {
+                OperationType::Query => Some(self.registry.query_type.as_str()),
+                OperationType::Mutation => self.registry.mutation_type.as_deref(),
+                OperationType::Subscription => self.registry.subscription_type.as_deref(),
+            };
+            if let Some(root) = root
+                && let Some(e) = self.selection_set(root, &op.node.selection_set.node)
+            {
+                return Some(e);
+            }
+            for var in &op.node.variable_definitions {
+                let ty = MetaTypeName::concrete_typename(&var.node.var_type.node.to_string())
+                    .to_string();
+                if !self.view.types.contains(&ty) && self.registry.types.contains_key(&ty) {
+                    return Some(unknown(format!("Unknown type \"{ty}\""), var.pos));
+                }
+            }
+        }
+        for (_, fragment) in self.doc.fragments.iter() {
+            let ty = fragment.node.type_condition.node.on.node.as_str();
+            if self.registry.types.contains_key(ty) && !self.view.types.contains(ty) {
+                return Some(unknown(format!("Unknown type \"{ty}\""), fragment.pos));
+            }
+            if let Some(e) = self.selection_set(ty, &fragment.node.selection_set.node) {
+                return Some(e);
+            }
+        }
+        None
+    }
+
+    /// Checks a selection set on `ty`; fragment spreads are checked once, as definitions.
+    fn selection_set(&self, ty: &str, set: &SelectionSet) -> Option<ServerError> {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    if name.starts_with("__") {
+                        continue;
+                    }
+                    let Some(meta) = self.registry.types.get(ty) else {
+                        continue;
+                    };
+                    let Some(field) = meta.field_by_name(name) else {
+                        // Not in the schema at all: validation says so itself.
+                        continue;
+                    };
+                    if !self
+                        .view
+                        .fields
+                        .contains(&(ty.to_string(), name.to_string()))
+                    {
+                        return Some(unknown(
+                            format!("Unknown field \"{name}\" on type \"{ty}\"."),
+                            f.pos,
+                        ));
+                    }
+                    for (arg, value) in &f.node.arguments {
+                        let arg = arg.node.as_str();
+                        if !field.args.contains_key(arg) {
+                            continue;
+                        }
+                        let key = (ty.to_string(), name.to_string(), arg.to_string());
+                        if !self.view.args.contains(&key) {
+                            return Some(unknown(
+                                format!(
+                                    "Unknown argument \"{arg}\" on field \"{name}\" of type \"{ty}\"."
+                                ),
+                                value.pos,
+                            ));
+                        }
+                    }
+                    let child = MetaTypeName::concrete_typename(&field.ty);
+                    if let Some(e) = self.selection_set(child, &f.node.selection_set.node) {
+                        return Some(e);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|c| c.node.on.node.as_str())
+                        .unwrap_or(ty);
+                    if self.registry.types.contains_key(on) && !self.view.types.contains(on) {
+                        return Some(unknown(format!("Unknown type \"{on}\""), inline.pos));
+                    }
+                    if let Some(e) = self.selection_set(on, &inline.node.selection_set.node) {
+                        return Some(e);
+                    }
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,180 @@
+//! Rate limits and budgets, counted in this process's memory (governor's GCRA: one counter per
+//! key, no background task). Used for anonymous tips and `tipStatus` (per client address), the
+//! publication check's refusals (per user) and the cost budget of GraphQL requests (per user,
+//! per address for anonymous callers).
+//!
+//! Why in memory and not in the database: several limits are keyed by the sender's network
+//! address, and a tipster's address must never be persisted — a table of "who sent tips when"
+//! is exactly what someone hunting an informant would want. Here an address lives only while it
+//! still counts against a limit (keys whose allowance has fully recovered are swept at most a
+//! minute later) and vanishes with the process. The cost: with several API instances behind a
+//! load balancer, each enforces its own limit, so a client may reach N × the rate across N
+//! instances; that is accepted (the limits stop floods from one client, they are not quotas).
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::graphql::RequestCtx;
+
+/// How often forgotten keys are swept out of a limiter.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Who a request is counted against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    /// An anonymous client, by address. IPv6 addresses are cut to their /64, which one
+    /// subscriber usually holds whole (counting single addresses would let it rotate freely).
+    Address(IpAddr),
+    /// A signed-in user, by token subject: staff often share an office address, and one
+    /// colleague should not use up another's allowance.
+    User(String),
+    /// An anonymous client whose address the server could not see (all share one allowance).
+    Unknown,
+}
+
+impl ClientKey {
+    pub fn of(req: &RequestCtx) -> ClientKey {
+        if let Some(v) = &req.viewer {
+            return ClientKey::User(v.sub.clone());
+        }
+        ClientKey::address(req.client_ip)
+    }
+
+    /// The key of a client address, whether or not the request carries a token.
+    pub fn address(ip: Option<IpAddr>) -> ClientKey {
+        match ip.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                ClientKey::Address(IpAddr::V6(Ipv6Addr::new(
+                    s[0], s[1], s[2], s[3], 0, 0, 0, 0,
+                )))
+            }
+            Some(v4) => ClientKey::Address(v4),
+            None => ClientKey::Unknown,
+        }
+    }
+}
+
+/// A number of units per key per period, refilled continuously.
+pub struct KeyedLimiter {
+    /// `None` when the configured rate is 0: no limit.
+    limiter: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    last_sweep: Mutex<Instant>,
+}
+
+impl KeyedLimiter {
+    /// `per_minute` units per minute, all of them usable at once.
+    pub fn per_minute(per_minute: u32) -> KeyedLimiter {
+        KeyedLimiter::new(NonZeroU32::new(per_minute).map(Quota::per_minute))
+    }
+
+    /// `per_hour` units per hour, all of them usable at once.
+    pub fn per_hour(per_hour: u32) -> KeyedLimiter {
+        KeyedLimiter::new(NonZeroU32::new(per_hour).map(Quota::per_hour))
+    }
+
+    fn new(quota: Option<Quota>) -> KeyedLimiter {
+        KeyedLimiter {
+            limiter: quota.map(RateLimiter::keyed),
+            last_sweep: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Takes one unit; `false` once the key has used up its allowance.
+    pub fn check(&self, key: &ClientKey) -> bool {
+        self.check_n(key, 1)
+    }
+
+    /// Takes `n` units at once; `false` (and nothing taken) when they are not all there, or
+    /// when `n` is more than the whole allowance.
+    pub fn check_n(&self, key: &ClientKey, n: u32) -> bool {
+        let Some(limiter) = &self.limiter else {
+            return true;
+        };
+        self.sweep(limiter);
+        let Some(n) = NonZeroU32::new(n) else {
+            return true;
+        };
+        matches!(limiter.check_key_n(key, n), Ok(Ok(())))
+    }
+
+    /// Drops keys indistinguishable from fresh ones, so addresses do not linger in memory.
+    fn sweep(&self, limiter: &DefaultKeyedRateLimiter<ClientKey>) {
+        if let Ok(mut last) = self.last_sweep.lock()
+            && last.elapsed() >= SWEEP_EVERY
+        {
+            *last = Instant::now();
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+impl std::fmt::Debug for KeyedLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the keys: they may be client addresses.
+        f.write_str("KeyedLimiter")
+    }
+}
+
+/// Every limit of the process.
+#[derive(Debug)]
+pub struct Limiters {
+    /// Tips submitted per client per minute.
+    pub tips: KeyedLimiter,
+    /// `tipStatus` lookups per client address per minute.
+    pub tip_status: KeyedLimiter,
+    /// Publication texts refused by the restricted-data check, per user per hour.
+    pub refusals: KeyedLimiter,
+    /// Query cost per user (or address) per minute.
+    pub cost: KeyedLimiter,
+}
+
+impl Limiters {
+    pub fn new(
+        limits: &crate::config::Limits,
+        workflow: &crate::config::WorkflowSettings,
+    ) -> Limiters {
+        Limiters {
+            tips: KeyedLimiter::per_minute(workflow.tip_rate_per_minute),
+            tip_status: KeyedLimiter::per_minute(workflow.tip_status_rate_per_minute),
+            refusals: KeyedLimiter::per_hour(workflow.publication_refusals_per_hour),
+            cost: KeyedLimiter::per_minute(limits.cost_budget_per_minute),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_key_and_in_units() {
+        let l = KeyedLimiter::per_minute(3);
+        let a = ClientKey::User("a".into());
+        let b = ClientKey::User("b".into());
+        assert!(l.check(&a) && l.check(&a) && l.check(&a));
+        assert!(!l.check(&a));
+        assert!(l.check(&b));
+        let budget = KeyedLimiter::per_minute(100);
+        assert!(budget.check_n(&a, 60));
+        assert!(!budget.check_n(&a, 60), "only 40 left");
+        assert!(budget.check_n(&a, 40));
+        assert!(!budget.check_n(&b, 101), "more than the whole allowance");
+        assert!(
+            KeyedLimiter::per_minute(0).check_n(&a, 1_000_000),
+            "0 means no limit"
+        );
+    }
+
+    #[test]
+    fn ipv6_is_counted_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        assert_eq!(ClientKey::address(Some(a)), ClientKey::address(Some(b)));
+    }
+}

@@ -1,0 +1,68 @@
+//! Hostile clients (issue 12): a publication whose case holds restricted data its drafter may
+//! not read waits for a review by the agency that may (`review_agency_id`, cleared by
+//! `reviewed_at`); trusted documents (persisted operations) registered by an administrator.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+fn n(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Two statements: SQLite alters one column at a time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(n("publications"))
+                    .add_column(big_integer_null(n("review_agency_id")))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(n("publications"))
+                    .add_column(timestamp_with_time_zone_null(n("reviewed_at")))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(n("trusted_documents"))
+                    // Lower-case hex SHA-256 of the document text, as Apollo's persisted
+                    // queries and GraphQL trusted documents name them.
+                    .col(string(n("sha256")).primary_key())
+                    .col(text(n("document")))
+                    // Where it came from (a file name, a client name), for the operator.
+                    .col(string(n("label")))
+                    .col(timestamp_with_time_zone(n("created_at")))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(n("trusted_documents")).to_owned())
+            .await?;
+        for col in ["reviewed_at", "review_agency_id"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(n("publications"))
+                        .drop_column(n(col))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
