@@ -234,6 +234,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .fallback(crate::http::graphql::no_route)
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            config.limits.max_body_bytes,
+            refuse_declared_oversize,
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -275,6 +279,33 @@ async fn sanitize_request_id(
     });
     if !valid {
         req.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+/// Refuses a body whose declared `Content-Length` is over the limit before reading any of it:
+/// axum's body limit counts bytes as they arrive, so a client declaring 50 MB and sending
+/// slowly would hold a connection (and the bytes read so far) until the limit was reached.
+async fn refuse_declared_oversize(
+    axum::extract::State(max): axum::extract::State<usize>,
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        let mut resp = crate::http::graphql::http_error(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            crate::http::graphql::Wants::of(req.headers()),
+            AppError::bad_input("the request body is too large"),
+        );
+        // The unread body makes the connection unusable for another request.
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return resp;
     }
     next.run(req).await
 }

@@ -55,6 +55,27 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Manage trusted documents (the GraphQL documents allow-listed roles may run).
+    Documents {
+        #[command(subcommand)]
+        action: DocumentsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentsAction {
+    /// Register documents: `.graphql` files (one document each) or `.json` manifests
+    /// (`{ "<sha256>": "<document>" }`, as frontend build tools write them). Prints each
+    /// document's SHA-256, the id clients send.
+    Register {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// List the registered documents (hash, label, date).
+    List,
+    /// Remove a registered document by its SHA-256 (running instances keep a document they
+    /// already used until they restart).
+    Remove { sha256: String },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +153,51 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Schema => print!("{}", api::graphql::sdl()),
         Command::Keys { action } => keys(&config, action).await?,
+        Command::Documents { action } => documents(&config, action).await?,
+    }
+    Ok(())
+}
+
+async fn documents(config: &Config, action: DocumentsAction) -> anyhow::Result<()> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let preflight = api::keys::preflight(config)?;
+    let (db, _keys) = api::app::open_database(config, None, preflight).await?;
+    match action {
+        DocumentsAction::Register { files } => {
+            let mut all = vec![];
+            for f in &files {
+                all.extend(api::graphql::trusted::read_file(f)?);
+            }
+            let hashes = api::graphql::trusted::register(&db, &all).await?;
+            for ((label, _), sha) in all.iter().zip(hashes) {
+                println!("{sha}  {label}");
+            }
+        }
+        DocumentsAction::List => {
+            for d in entity::trusted_documents::Entity::find()
+                .order_by_asc(entity::trusted_documents::Column::CreatedAt)
+                .all(&db)
+                .await?
+            {
+                println!(
+                    "{}  {}  {}",
+                    d.sha256,
+                    d.created_at.format("%Y-%m-%d"),
+                    d.label
+                );
+            }
+        }
+        DocumentsAction::Remove { sha256 } => {
+            let removed =
+                entity::trusted_documents::Entity::delete_by_id(sha256.to_ascii_lowercase())
+                    .exec(&db)
+                    .await?
+                    .rows_affected;
+            if removed == 0 {
+                anyhow::bail!("no registered document has that hash");
+            }
+            println!("removed {sha256} (instances forget it when they restart)");
+        }
     }
     Ok(())
 }

@@ -742,3 +742,29 @@ async fn restricted_searches_are_audited() {
         "{fields:?}"
     );
 }
+
+/// A 50 MB body is refused with 413 from its `Content-Length` alone: the server answers
+/// while the client has sent only a kilobyte of it.
+#[tokio::test]
+async fn a_huge_body_is_refused_without_being_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        50 * 1024 * 1024
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&[b' '; 1024]).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    // If the server waited for the rest of the body, this read would never return; the
+    // timeout only keeps such a failure from hanging the suite.
+    let n = tokio::time::timeout(std::time::Duration::from_secs(60), s.read(&mut buf))
+        .await
+        .expect("the server answered before the body was sent")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("BAD_USER_INPUT"), "{text}");
+}
