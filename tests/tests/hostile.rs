@@ -768,3 +768,32 @@ async fn a_huge_body_is_refused_without_being_read() {
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("BAD_USER_INPUT"), "{text}");
 }
+
+/// The query text is bounded before parsing (64 KB), well inside the body limit.
+#[tokio::test]
+async fn long_query_text_is_refused_before_parsing() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let q = format!("{{ me {{ role }} }} # {}", "x".repeat(70 * 1024));
+    let r = app.gql(Some(&police), &q, json!({})).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("longer than 64 KB")
+    );
+    // The graphql-response media type is accepted as the request's type too.
+    let resp = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&police)
+        .header("content-type", "application/graphql-response+json")
+        .body(r#"{"query":"{ me { role } }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let r: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
+}

@@ -1,6 +1,7 @@
 //! `POST /graphql` and `GET /graphql` as the GraphQL-over-HTTP spec says.
 //!
-//! - **Requests:** POST takes `Content-Type: application/json` only (a `text/plain` form post
+//! - **Requests:** POST takes `Content-Type: application/json` (or the graphql-response type)
+//!   only (a `text/plain` form post
 //!   from another site is refused, so a page cannot submit tips from its visitors' browsers);
 //!   a JSON array is a batch (at most `max_batch` operations) and is answered with an array.
 //!   GET takes `query`, `variables`, `operationName` in the URL, for queries only: a mutation by
@@ -32,6 +33,8 @@ use crate::graphql::RequestCtx;
 use crate::loaders::Loaders;
 use crate::workflow::ReadTrail;
 
+/// Longest query text accepted (bytes); frontends' largest documents are a few KB.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
@@ -202,7 +205,18 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
 fn normalise_errors(resp: &mut GqlResponse) {
     let mut internal = 0usize;
     let mut sample: Option<String> = None;
+    let mut client = 0usize;
+    let mut client_sample: Option<String> = None;
     for err in &mut resp.errors {
+        let code = err
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .map(|c| c.to_string());
+        if code.as_deref() == Some("\"BAD_USER_INPUT\"") {
+            client += 1;
+            client_sample.get_or_insert_with(|| err.message.chars().take(200).collect());
+        }
         let has_code = err
             .extensions
             .as_ref()
@@ -221,6 +235,8 @@ fn normalise_errors(resp: &mut GqlResponse) {
             || err.message.starts_with("Invalid value")
             || err.message.starts_with("Variable ");
         let code = if input_error {
+            client += 1;
+            client_sample.get_or_insert_with(|| err.message.chars().take(200).collect());
             "BAD_USER_INPUT"
         } else {
             internal += 1;
@@ -236,6 +252,9 @@ fn normalise_errors(resp: &mut GqlResponse) {
     if let Some(sample) = sample {
         tracing::error!(count = internal, sample = %sample, "uncoded resolver errors");
     }
+    if let Some(sample) = client_sample {
+        tracing::warn!(count = client, sample = %sample, "client errors");
+    }
 }
 
 async fn execute_one(
@@ -245,6 +264,14 @@ async fn execute_one(
     client_ip: Option<std::net::IpAddr>,
     mut req: async_graphql::Request,
 ) -> GqlResponse {
+    // A bound on the document's text before anything parses it (the body limit allows it
+    // room for variables).
+    if req.query.len() > MAX_QUERY_BYTES {
+        return request_error(AppError::bad_input(format!(
+            "the query text is longer than {} KB",
+            MAX_QUERY_BYTES / 1024
+        )));
+    }
     let role = viewer.as_ref().map(|v| v.role);
     if let Err(e) = state
         .trusted
@@ -371,7 +398,9 @@ pub async fn post(
                 .to_ascii_lowercase()
         })
         .unwrap_or_default();
-    if content_type != JSON {
+    // `application/graphql-response+json` too, which some clients send as the request's type
+    // as well; never `text/plain` or a form type, which a page on another site may post.
+    if content_type != JSON && content_type != GRAPHQL_RESPONSE {
         return http_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             wants,
