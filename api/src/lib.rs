@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod directives;
+pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;

@@ -539,3 +539,112 @@ async fn missing_reports_and_who_reads_reports() {
         );
     }
 }
+
+/// One definition of every figure: after shuffling the demo cases' statuses and investigation
+/// records at random (prosecuted with and without a record, closed after an administrative
+/// handling that the police looked into, closed after prosecution…), each agency's report
+/// prefill equals its `statistics` row for the same period, figure by figure.
+#[tokio::test]
+async fn report_prefill_equals_statistics_for_random_data() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let mut rng = fastrand::Rng::with_seed(389);
+    let cases = entity::cases::Entity::find().all(&app.db).await.unwrap();
+    let statuses = [
+        "handled_administratively",
+        "transferred_to_police",
+        "prosecuted",
+        "closed",
+        "verifying",
+        "dropped",
+    ];
+    for c in &cases {
+        if rng.bool() {
+            continue;
+        }
+        let status = statuses[rng.usize(..statuses.len())];
+        let mut am: entity::cases::ActiveModel = c.clone().into();
+        am.status = Set(status.into());
+        am.update(&app.db).await.unwrap();
+        entity::investigation_records::Entity::delete_many()
+            .filter(entity::investigation_records::Column::CaseId.eq(c.id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        if rng.bool() {
+            entity::investigation_records::ActiveModel {
+                case_id: Set(c.id),
+                investigating_agency_id: Set(c.lead_agency_id),
+                notes: Set("Xác minh".into()),
+                prosecution_decision: Set(None),
+                prosecuted_on: Set(rng.bool().then_some(c.detected_on)),
+                defendants: Set(rng.i32(0..5)),
+                version: Set(1),
+                archived_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+    }
+    let agencies: BTreeMap<i64, entity::agencies::Model> = entity::agencies::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let leads: std::collections::BTreeSet<i64> = cases.iter().map(|c| c.lead_agency_id).collect();
+    let leader = app.token(Role::Leader, None, None);
+    let q = r#"query($y: Int!, $m: Int!, $lead: String!) { statistics(period: { kind: MONTH, year: $y, month: $m },
+        groupBy: [OFFICIAL_GROUP], filter: { leadAgency: $lead }) { period { from to }
+        officialGroups { officialGroup figures {
+          casesDetected { value } casesHandledAdministratively { value } casesHandledCriminally { value }
+          subjectCount { value } prosecutedCases { value } defendants { value } fines { value }
+          taxArrears { value } budgetCollected { value } goodsValue { value } } } } }"#;
+    let pairs = [
+        ("casesDetected", "cases_detected"),
+        (
+            "casesHandledAdministratively",
+            "cases_handled_administrative",
+        ),
+        ("casesHandledCriminally", "cases_handled_criminal"),
+        ("subjectCount", "subjects"),
+        ("prosecutedCases", "prosecuted_cases"),
+        ("defendants", "defendants"),
+        ("fines", "fines"),
+        ("taxArrears", "tax_arrears"),
+        ("budgetCollected", "budget_collected"),
+        ("goodsValue", "goods_value"),
+    ];
+    let mut compared = 0;
+    for lead in leads {
+        let code = &agencies[&lead].code;
+        for (y, m) in [(2026, 3), (2026, 7), (2026, 10), (2025, 12)] {
+            let r = app
+                .gql(Some(&leader), q, json!({ "y": y, "m": m, "lead": code }))
+                .await;
+            assert!(r["errors"].is_null(), "{r}");
+            let s = &r["data"]["statistics"];
+            let from: NaiveDate = s["period"]["from"].as_str().unwrap().parse().unwrap();
+            let to: NaiveDate = s["period"]["to"].as_str().unwrap().parse().unwrap();
+            let prefill = api::reports::figures::compute(&app.db, lead, from, to)
+                .await
+                .unwrap();
+            for g in s["officialGroups"].as_array().unwrap() {
+                let group = g["officialGroup"].as_str().unwrap().to_lowercase();
+                let group = group.as_str();
+                for (stat, report) in pairs {
+                    assert_eq!(
+                        g["figures"][stat]["value"].as_i64().unwrap(),
+                        prefill[group][report].as_i64().unwrap(),
+                        "{code} {y}-{m} {group} {stat}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 300, "compared {compared} figures");
+}

@@ -238,7 +238,9 @@ fn figures(cases: &[&Gen]) -> [i64; 10] {
         f[2] += (matches!(c.status, "transferred_to_police" | "prosecuted") || closed_prosecuted)
             as i64;
         f[3] += c.subjects;
-        f[4] += c.prosecuted.is_some() as i64;
+        // Prosecuted: the status says so, or the investigation record has a prosecution date
+        // (the decision of `domain::figures`: the status is the agency's own statement).
+        f[4] += (c.status == "prosecuted" || c.prosecuted.is_some()) as i64;
         f[5] += c.prosecuted.unwrap_or(0);
         f[6] += c.fine;
         f[7] += c.tax;

@@ -4,26 +4,17 @@
 //! Stored as JSON `{ "<official group>": { "<field>": n, … }, … }` (the shape of the demo
 //! data), once as computed (`computed_figures`) and once as filed after corrections (`figures`).
 //!
-//! Definitions (archived cases, subjects and investigation records are not counted):
-//! - `cases_detected`: the agency's cases detected in the period;
-//! - `cases_handled_administrative`: of those, handled administratively, or closed without an
-//!   investigation record (closed without going through the police);
-//! - `cases_handled_criminal`: transferred to the police or prosecuted, or closed with an
-//!   investigation record;
-//! - `subjects`: subjects of those cases;
-//! - `prosecuted_cases`: prosecuted, or with a prosecution date on their investigation record;
-//! - `defendants`: the sum of the investigation records' defendants;
-//! - `fines`, `tax_arrears`, `budget_collected`, `goods_value`: sums of the cases' amounts;
-//!   `confiscated_sales` is what the budget collected beyond fines and tax arrears (the sale
-//!   of confiscated goods).
+//! The figures are defined once, in `domain::figures`, and computed by the statement
+//! `statistics` runs; `confiscated_sales` (what the budget collected beyond fines and tax
+//! arrears: the sale of confiscated goods) is derived here.
 
 use async_graphql::{Enum, SimpleObject};
-use sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm::ConnectionTrait;
 use serde_json::{Map, Value as Json, json};
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::Vnd;
-use crate::vocab::{OfficialGroup, ViolationType};
+use crate::vocab::OfficialGroup;
 
 /// A figure of a periodic report.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -76,63 +67,6 @@ impl ReportField {
     }
 }
 
-/// The SQL `CASE` mapping a stored violation type to its official group, built from
-/// [`ViolationType::official_group`] so the two can never disagree. The literals are our own
-/// vocabulary (lower-case ASCII and underscores), never user input.
-fn group_case(column: &str) -> String {
-    let mut sql = format!("CASE {column}");
-    for t in ViolationType::ALL {
-        let (v, g) = (t.as_str(), t.official_group().as_str());
-        debug_assert!(
-            v.chars()
-                .chain(g.chars())
-                .all(|c| c.is_ascii_lowercase() || c == '_')
-        );
-        sql.push_str(&format!(" WHEN '{v}' THEN '{g}'"));
-    }
-    sql.push_str(" END");
-    sql
-}
-
-fn figures_sql(backend: sea_orm::DbBackend) -> String {
-    let p = |n: usize| match backend {
-        sea_orm::DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_string(),
-    };
-    format!(
-        "SELECT {group} AS official_group,
-            COUNT(*) AS cases_detected,
-            CAST(SUM(CASE WHEN c.status = 'handled_administratively'
-                           OR (c.status = 'closed' AND i.case_id IS NULL) THEN 1 ELSE 0 END)
-                 AS BIGINT) AS cases_handled_administrative,
-            CAST(SUM(CASE WHEN c.status IN ('transferred_to_police', 'prosecuted')
-                           OR (c.status = 'closed' AND i.case_id IS NOT NULL) THEN 1 ELSE 0 END)
-                 AS BIGINT) AS cases_handled_criminal,
-            CAST(SUM(COALESCE(s.n, 0)) AS BIGINT) AS subjects,
-            CAST(SUM(CASE WHEN c.status = 'prosecuted' OR COALESCE(i.prosecuted, 0) > 0
-                          THEN 1 ELSE 0 END) AS BIGINT) AS prosecuted_cases,
-            CAST(SUM(COALESCE(i.defendants, 0)) AS BIGINT) AS defendants,
-            CAST(SUM(c.fine_amount) AS BIGINT) AS fines,
-            CAST(SUM(c.tax_arrears) AS BIGINT) AS tax_arrears,
-            CAST(SUM(c.budget_collected) AS BIGINT) AS budget_collected,
-            CAST(SUM(c.goods_value) AS BIGINT) AS goods_value
-         FROM cases c
-         LEFT JOIN (SELECT case_id, COUNT(*) AS n FROM subjects
-                    WHERE archived_at IS NULL GROUP BY case_id) s ON s.case_id = c.id
-         LEFT JOIN (SELECT case_id, SUM(defendants) AS defendants,
-                           SUM(CASE WHEN prosecuted_on IS NOT NULL THEN 1 ELSE 0 END) AS prosecuted
-                    FROM investigation_records
-                    WHERE archived_at IS NULL GROUP BY case_id) i ON i.case_id = c.id
-         WHERE c.lead_agency_id = {p1} AND c.detected_on >= {p2} AND c.detected_on <= {p3}
-           AND c.archived_at IS NULL
-         GROUP BY {group}",
-        group = group_case("c.violation_type"),
-        p1 = p(1),
-        p2 = p(2),
-        p3 = p(3),
-    )
-}
-
 /// Zero figures for every group.
 fn zeros() -> Map<String, Json> {
     OfficialGroup::ALL
@@ -147,42 +81,61 @@ fn zeros() -> Map<String, Json> {
         .collect()
 }
 
-/// Computes an agency's figures for a period.
+/// Computes an agency's figures for a period: the very statement `statistics` runs
+/// (`statistics::service::aggregate`, figures defined once in `domain::figures`), over the
+/// cases the agency leads, grouped by official group — so a report's prefill and the
+/// dashboard's row for the agency cannot differ.
 pub async fn compute<C: ConnectionTrait>(
     conn: &C,
     agency_id: i64,
     start: chrono::NaiveDate,
     end: chrono::NaiveDate,
 ) -> AppResult<Json> {
-    let backend = conn.get_database_backend();
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            figures_sql(backend),
-            [Value::from(agency_id), Value::from(start), Value::from(end)],
-        ))
-        .await?;
+    use crate::statistics::periods::DateRange;
+    use crate::statistics::service::{Dimension, KeyPart, aggregate};
+    use sea_orm::{ColumnTrait, Condition};
+    let cond = Condition::all()
+        .add(entity::cases::Column::LeadAgencyId.eq(agency_id))
+        .add(entity::cases::Column::ArchivedAt.is_null());
+    let range = DateRange {
+        from: start,
+        to: end,
+    };
+    let rows = aggregate(
+        conn,
+        cond,
+        [range, range, range],
+        &[Dimension::OfficialGroup],
+    )
+    .await?;
     let mut out = zeros();
-    for row in rows {
-        let group: Option<String> = row.try_get("", "official_group")?;
-        let group = group.ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("a case has an unknown violation type"))
-        })?;
-        let mut fields = Map::new();
-        for f in ReportField::ALL {
-            if f == ReportField::ConfiscatedSales {
-                continue;
-            }
-            let n: i64 = row.try_get("", f.as_str())?;
-            fields.insert(f.as_str().to_string(), json!(n));
-        }
-        let get = |k: &str| fields.get(k).and_then(Json::as_i64).unwrap_or(0);
-        let sales = (get("budget_collected") - get("fines") - get("tax_arrears")).max(0);
-        fields.insert(
-            ReportField::ConfiscatedSales.as_str().to_string(),
-            json!(sales),
-        );
-        out.insert(group, Json::Object(fields));
+    for (key, [f, _, _]) in rows {
+        let Some(KeyPart::Text(Some(group))) = key.first() else {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "a case has an unknown violation type"
+            )));
+        };
+        let sales = (f.budget_collected - f.fines - f.tax_arrears).max(0);
+        let fields: Map<String, Json> = [
+            (ReportField::CasesDetected, f.cases_detected),
+            (
+                ReportField::CasesHandledAdministrative,
+                f.handled_administratively,
+            ),
+            (ReportField::CasesHandledCriminal, f.handled_criminally),
+            (ReportField::SubjectCount, f.subjects),
+            (ReportField::ProsecutedCases, f.prosecuted_cases),
+            (ReportField::Defendants, f.defendants),
+            (ReportField::Fines, f.fines),
+            (ReportField::TaxArrears, f.tax_arrears),
+            (ReportField::ConfiscatedSales, sales),
+            (ReportField::BudgetCollected, f.budget_collected),
+            (ReportField::GoodsValue, f.goods_value),
+        ]
+        .into_iter()
+        .map(|(field, n)| (field.as_str().to_string(), json!(n)))
+        .collect();
+        out.insert(group.clone(), Json::Object(fields));
     }
     Ok(Json::Object(out))
 }
@@ -279,18 +232,6 @@ pub fn read(figures: &Json) -> Vec<GroupFigures> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn case_maps_every_violation_type() {
-        let sql = group_case("v");
-        for t in ViolationType::ALL {
-            assert!(sql.contains(&format!(
-                "WHEN '{}' THEN '{}'",
-                t.as_str(),
-                t.official_group().as_str()
-            )));
-        }
-    }
 
     #[test]
     fn corrections_replace_figures() {

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend};
 
 use entity::{case_campaigns, cases, investigation_records, subjects};
 
 use super::periods::DateRange;
+use crate::domain::figures::{Columns, Figure};
 use crate::error::AppResult;
 use crate::vocab::{OfficialGroup, ViolationType};
 
@@ -110,30 +111,17 @@ fn key_expr(dim: Dimension, backend: DatabaseBackend) -> (Expr, bool) {
     }
 }
 
-const MEASURES: [(&str, &str); 10] = [
-    ("cases_detected", "COUNT(*)"),
-    (
-        "handled_administratively",
-        "SUM(CASE WHEN \"cases\".\"status\" = 'handled_administratively' OR (\"cases\".\"status\" = 'closed' AND \"investigation_records\".\"prosecuted_on\" IS NULL) THEN 1 ELSE 0 END)",
-    ),
-    (
-        "handled_criminally",
-        "SUM(CASE WHEN \"cases\".\"status\" IN ('transferred_to_police', 'prosecuted') OR (\"cases\".\"status\" = 'closed' AND \"investigation_records\".\"prosecuted_on\" IS NOT NULL) THEN 1 ELSE 0 END)",
-    ),
-    ("subjects", "SUM(COALESCE(\"subject_counts\".\"n\", 0))"),
-    (
-        "prosecuted_cases",
-        "SUM(CASE WHEN \"investigation_records\".\"prosecuted_on\" IS NOT NULL THEN 1 ELSE 0 END)",
-    ),
-    (
-        "defendants",
-        "SUM(CASE WHEN \"investigation_records\".\"prosecuted_on\" IS NOT NULL THEN \"investigation_records\".\"defendants\" ELSE 0 END)",
-    ),
-    ("fines", "SUM(\"cases\".\"fine_amount\")"),
-    ("tax_arrears", "SUM(\"cases\".\"tax_arrears\")"),
-    ("budget_collected", "SUM(\"cases\".\"budget_collected\")"),
-    ("goods_value", "SUM(\"cases\".\"goods_value\")"),
-];
+/// The figures as the grouped statement reads them (`domain::figures` defines each).
+const COLUMNS: Columns<'static> = Columns {
+    status: "\"cases\".\"status\"",
+    prosecuted_on: "\"investigation_records\".\"prosecuted_on\"",
+    defendants: "\"investigation_records\".\"defendants\"",
+    subjects: "\"subject_counts\".\"n\"",
+    fine_amount: "\"cases\".\"fine_amount\"",
+    tax_arrears: "\"cases\".\"tax_arrears\"",
+    budget_collected: "\"cases\".\"budget_collected\"",
+    goods_value: "\"cases\".\"goods_value\"",
+};
 
 /// `d BETWEEN from AND to` for one period, as SQL on the case's detection date.
 fn in_period(backend: DatabaseBackend, r: DateRange) -> String {
@@ -217,34 +205,25 @@ pub fn statement(
     }
     for (p, r) in ranges.iter().enumerate() {
         let when = in_period(backend, *r);
-        for (name, sql) in MEASURES {
-            // The measure's row value counts only for cases of this period. CAST: PostgreSQL
+        for f in Figure::ALL {
+            // The figure's row value counts only for cases of this period. CAST: PostgreSQL
             // sums BIGINT into NUMERIC; both sides read back a 64-bit integer.
-            let sql = per_period(sql, &when);
+            let sql = format!(
+                "SUM(CASE WHEN {when} THEN {} ELSE 0 END)",
+                f.per_case(&COLUMNS)
+            );
             q.expr_as(
                 Expr::cust(format!("CAST(COALESCE({sql}, 0) AS BIGINT)")),
-                Alias::new(format!("p{p}_{name}")),
+                Alias::new(format!("p{p}_{}", f.name())),
             );
         }
     }
     q
 }
 
-/// Rewrites an aggregate `AGG(x)` into `AGG(CASE WHEN <period> THEN x END)`; `COUNT(*)` into a
-/// conditional `SUM`.
-fn per_period(sql: &str, when: &str) -> String {
-    if sql == "COUNT(*)" {
-        return format!("SUM(CASE WHEN {when} THEN 1 ELSE 0 END)");
-    }
-    let open = sql.find('(').unwrap_or(0);
-    let (agg, rest) = sql.split_at(open);
-    let inner = &rest[1..rest.len() - 1];
-    format!("{agg}(CASE WHEN {when} THEN {inner} ELSE 0 END)")
-}
-
 /// Runs the grouped statement for the three periods.
-pub async fn aggregate(
-    db: &DatabaseConnection,
+pub async fn aggregate<C: ConnectionTrait>(
+    db: &C,
     cond: Condition,
     ranges: [DateRange; 3],
     dims: &[Dimension],

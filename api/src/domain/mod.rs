@@ -1,0 +1,4 @@
+//! Pure rules of the domain: no database, no GraphQL, no IO. Services and resolvers call
+//! these; nothing here calls them back.
+
+pub mod figures;
