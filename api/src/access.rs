@@ -110,6 +110,14 @@ pub fn role_fits_agency(role: Role, kind: AgencyKind) -> bool {
     }
 }
 
+/// Whether an agency of `kind` holds a role that reads informants (of the tips assigned to
+/// it): who may review a publication for them.
+pub fn reads_informants_as(kind: AgencyKind) -> bool {
+    Role::ALL
+        .into_iter()
+        .any(|r| reach(r, Compartment::Informant) != Reach::None && role_fits_agency(r, kind))
+}
+
 /// Which cases a viewer sees at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseScope {

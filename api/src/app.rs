@@ -103,6 +103,7 @@ impl Application {
         config: &Config,
         db: Option<DatabaseConnection>,
     ) -> anyhow::Result<Application> {
+        config.check()?;
         let preflight = crate::keys::preflight(config)?;
         let listener = TcpListener::bind(config.bind)
             .await

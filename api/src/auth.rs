@@ -242,7 +242,16 @@ impl JwtKeys {
                 {
                     return Some((k.clone(), Some(*alg)));
                 }
-                // An unknown kid: the provider may have rotated; re-read, rarely.
+                // An unknown kid: the provider may have rotated; re-read, rarely. Decided under
+                // the read lock, so tokens with made-up kids do not queue on the write lock.
+                let due = keys
+                    .read()
+                    .ok()?
+                    .1
+                    .is_none_or(|t| t.elapsed() >= JWKS_RELOAD_EVERY);
+                if !due {
+                    return None;
+                }
                 let mut guard = keys.write().ok()?;
                 let due = guard.1.is_none_or(|t| t.elapsed() >= JWKS_RELOAD_EVERY);
                 if due {
@@ -292,10 +301,13 @@ impl JwtKeys {
         let (Some(iat), Some(exp)) = (int("iat"), int("exp")) else {
             return Err(refused("iat or exp not an integer"));
         };
-        if iat > now + LEEWAY_SECONDS {
-            return Err(refused("iat in the future"));
+        if iat > now + LEEWAY_SECONDS || iat < 0 {
+            return Err(refused("iat in the future or before 1970"));
         }
-        if exp - iat > self.max_lifetime {
+        if exp
+            .checked_sub(iat)
+            .is_none_or(|life| life > self.max_lifetime)
+        {
             return Err(AppError::Unauthenticated(
                 "the token lives longer than this server accepts".into(),
             ));
@@ -306,8 +318,7 @@ impl JwtKeys {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| AppError::Unauthenticated("the token has no subject".into()))?;
-        let role = claim_at(&c, &self.claims.role)
-            .and_then(|r| Role::parse(&r))
+        let role = role_at(&c, &self.claims.role)
             .ok_or_else(|| AppError::Unauthenticated("the token carries no known role".into()))?;
         let agency = claim_at(&c, &self.claims.agency);
         let commune = claim_at(&c, &self.claims.commune);
@@ -386,6 +397,28 @@ fn claim_at(claims: &serde_json::Value, path: &str) -> Option<String> {
     };
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_string())
+}
+
+/// The role at a claim path: a string naming a role, or a list holding exactly one string that
+/// names a role (an identity provider lists other roles beside ours, such as
+/// `offline_access`; two of ours in one token is ambiguous and refused).
+fn role_at(claims: &serde_json::Value, path: &str) -> Option<Role> {
+    let mut v = claims;
+    for part in path.split('.') {
+        v = v.get(part)?;
+    }
+    match v {
+        serde_json::Value::String(s) => Role::parse(s.trim()),
+        serde_json::Value::Array(items) => {
+            let mut roles = items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .filter_map(|s| Role::parse(s.trim()));
+            let first = roles.next()?;
+            roles.next().is_none().then_some(first)
+        }
+        _ => None,
+    }
 }
 
 /// The RS256 and ES256 keys of a JWKS file, by `kid` (keys without a `kid`, or of another
@@ -566,6 +599,7 @@ mod tests {
         assert!(with("sub", "  ".into()).is_err(), "blank subject");
         assert!(with("role", "superuser".into()).is_err(), "unknown role");
         assert!(with("iat", "yesterday".into()).is_err(), "iat not a number");
+        assert!(with("iat", i64::MIN.into()).is_err(), "exp - iat overflows");
         let mut no_iat = base.clone();
         no_iat.as_object_mut().unwrap().remove("iat");
         assert!(k.verify(&raw(no_iat)).is_err(), "no iat");
@@ -590,7 +624,7 @@ mod tests {
             .verify(&raw(serde_json::json!({
                 "sub": "u1", "iat": now, "exp": now + 600,
                 "aud": ["account", "hub389"],
-                "realm_access": {"roles": ["customs"]},
+                "realm_access": {"roles": ["offline_access", "customs"]},
                 "org": {"code": "HQ"}
             })))
             .unwrap();

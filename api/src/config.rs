@@ -343,6 +343,21 @@ impl Config {
         })
     }
 
+    /// Settings that contradict each other, refused at start rather than discovered by a
+    /// client: a budget smaller than the largest request allowed would refuse such requests
+    /// forever while telling the client to try again.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let l = &self.limits;
+        if l.cost_budget_per_minute != 0 && (l.cost_budget_per_minute as usize) < l.max_cost {
+            anyhow::bail!(
+                "HUB389_COST_BUDGET_PER_MINUTE ({}) is below HUB389_MAX_COST ({}): a request the server allows could never run",
+                l.cost_budget_per_minute,
+                l.max_cost
+            );
+        }
+        Ok(())
+    }
+
     /// A description of the database safe to log: the password of a URL is never printed.
     pub fn database_display(&self) -> String {
         redact_url(&self.database_url)

@@ -47,7 +47,7 @@ impl DbSettings {
             url: url.into(),
             timeout: Duration::from_secs(3),
             sqlite_pragmas: Vec::new(),
-            statement_timeout: None,
+            statement_timeout: Some(Duration::from_secs(10)),
         }
     }
 }
@@ -93,24 +93,39 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
                 })
             });
     } else {
-        if let Some(t) = settings.statement_timeout.filter(|t| !t.is_zero()) {
-            // Sent in the startup packet: every connection of the pool has it, no extra round
-            // trip, and a pooler that rewrites sessions still sees it.
-            let ms = t.as_millis().to_string();
-            opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.as_str())]));
-        }
-        opts.max_connections(20).map_sqlx_postgres_pool_opts(|p| {
-            p.after_release(|conn, _meta| {
-                Box::pin(async move {
-                    // A failed COMMIT/ROLLBACK leaves sqlx's depth above zero.
-                    let clean = !conn.is_in_transaction();
-                    if !clean {
-                        tracing::warn!("discarding a pooled connection left inside a transaction");
-                    }
-                    Ok(clean)
+        // Set on each new connection with `SET` rather than in the startup packet's options,
+        // which PgBouncer refuses by default.
+        let statement_timeout_ms = settings
+            .statement_timeout
+            .filter(|t| !t.is_zero())
+            .map(|t| t.as_millis());
+        opts.max_connections(20)
+            .map_sqlx_postgres_pool_opts(move |p| {
+                p.after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if let Some(ms) = statement_timeout_ms {
+                            // An integer we formatted ourselves: safe to inline.
+                            let sql = format!("SET statement_timeout = {ms}");
+                            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-        });
+                .after_release(|conn, _meta| {
+                    Box::pin(async move {
+                        // A failed COMMIT/ROLLBACK leaves sqlx's depth above zero.
+                        let clean = !conn.is_in_transaction();
+                        if !clean {
+                            tracing::warn!(
+                                "discarding a pooled connection left inside a transaction"
+                            );
+                        }
+                        Ok(clean)
+                    })
+                })
+            });
     }
     Database::connect(opts).await.map_err(|e| {
         anyhow::anyhow!(

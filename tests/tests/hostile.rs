@@ -410,6 +410,7 @@ async fn row_weighted_cost_is_refused_before_any_sql() {
 async fn cost_budget_per_subject() {
     let app = TestApp::spawn_with_limits(api::config::Limits {
         cost_budget_per_minute: 1_000,
+        max_cost: 500,
         ..hub389_tests::test_limits()
     })
     .await;
@@ -796,4 +797,77 @@ async fn long_query_text_is_refused_before_parsing() {
     assert_eq!(resp.status(), 200);
     let r: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
+}
+
+/// A registered mutation named by its hash in a GET's URL does not run: any page could
+/// otherwise make its visitors' browsers submit tips.
+#[tokio::test]
+async fn a_persisted_mutation_does_not_run_by_get() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        cost_budget_per_minute: 0,
+        ..Default::default()
+    })
+    .await;
+    let (_, doc) = api::graphql::trusted::BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == "submit-tip.graphql")
+        .unwrap();
+    let sha = api::graphql::trusted::hash(doc);
+    let before = entity::tips::Entity::find().count(&app.db).await.unwrap();
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha } }).to_string();
+    let vars = json!({ "input": { "channel": "ONLINE_FORM", "content": "Có xe tải chở hàng lậu qua đường mòn vào ban đêm." } }).to_string();
+    let url = format!(
+        "{}/graphql?extensions={}&variables={}",
+        app.base,
+        urlencode(&ext),
+        urlencode(&vars)
+    );
+    let r: serde_json::Value = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(
+        entity::tips::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// On PostgreSQL every pooled connection carries the statement timeout, so a runaway
+/// statement is cancelled by the database itself.
+#[tokio::test]
+async fn postgres_connections_carry_a_statement_timeout() {
+    use sea_orm::ConnectionTrait;
+    if hub389_tests::backend() != hub389_tests::Backend::Postgres {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SHOW statement_timeout",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let v: String = row.try_get("", "statement_timeout").unwrap();
+    assert_eq!(v, "10s");
 }

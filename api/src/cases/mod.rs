@@ -23,7 +23,7 @@ use service::CaseFilterParams;
 /// Filters on cases. The police- and customs-compartment filters are refused with `FORBIDDEN`
 /// for roles that cannot read those compartments, and narrowed to the viewer's own agency's
 /// cases for roles that read them only there.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone)]
 pub struct CaseFilter {
     pub status: Option<Vec<CaseStatus>>,
     pub violation_type: Option<Vec<ViolationType>>,
@@ -96,7 +96,7 @@ impl CaseQuery {
         let size = page_size(first)?;
         let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
         let cond = service::case_condition(viewer, &params, search.as_deref())?;
-        note_subject_search(ctx, &params);
+        note_restricted_filter(ctx, "caseSearch", &params);
         let (rows, has_next) =
             service::list(db(ctx)?, cond.clone(), after.as_deref(), size).await?;
         prefetch::prefetch(ctx, viewer, loaders(ctx)?, &rows).await?;
@@ -120,14 +120,23 @@ impl CaseQuery {
     }
 }
 
-/// A filter on a subject's name or ID number is a search of the police compartment: it is
-/// audited with the matched cases' ids when the request ends.
-pub fn note_subject_search(ctx: &Context<'_>, params: &CaseFilterParams) {
-    if params.subject_name.is_some() {
-        crate::workflow::note_search(ctx, "caseSearch", "subjects.fullName");
-    }
-    if params.subject_id_number.is_some() {
-        crate::workflow::note_search(ctx, "caseSearch", "subjects.idNumber");
+/// A filter on restricted data — a subject's name or ID number (police compartment), a
+/// declaration number or HS code (customs) — is a search of that compartment: it is audited,
+/// with the cases matched, when the request ends (`entity` names the search: `caseSearch`,
+/// `statisticsSearch`).
+pub fn note_restricted_filter(ctx: &Context<'_>, entity: &'static str, params: &CaseFilterParams) {
+    for (set, field) in [
+        (params.subject_name.is_some(), "subjects.fullName"),
+        (params.subject_id_number.is_some(), "subjects.idNumber"),
+        (
+            params.declaration_number.is_some(),
+            "customsRecords.declarationNumber",
+        ),
+        (params.hs_code.is_some(), "hsCode"),
+    ] {
+        if set {
+            crate::workflow::note_search(ctx, entity, field);
+        }
     }
 }
 

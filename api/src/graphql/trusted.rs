@@ -1,8 +1,8 @@
 //! Trusted documents (persisted operations): GraphQL documents registered ahead of time by an
 //! administrator (`hub389 documents register`) or a frontend's build step, named by the SHA-256
 //! of their text. A client may send the hash instead of the text — as Apollo's persisted
-//! queries do (`extensions.persistedQuery.sha256Hash`) or as the GraphQL trusted-documents
-//! convention does (`documentId: "sha256:<hex>"`) — and the roles of
+//! queries do (`extensions.persistedQuery.sha256Hash`) or in the GraphQL trusted-documents
+//! style (`extensions.documentId: "sha256:<hex>"`), by POST or in a GET's URL — and the roles of
 //! `HUB389_TRUSTED_DOCUMENTS_ONLY` (by default the press and callers without a token) may run
 //! nothing else, so a leaked press token or an anonymous script cannot explore the API.
 //!

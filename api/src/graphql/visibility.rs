@@ -14,14 +14,14 @@
 //! the only place that decides — nothing here restates them.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
-use async_graphql::{Pos, Request, ServerError, ServerResult};
+use async_graphql::{Pos, Request, ServerError, ServerResult, ValidationResult};
 
 use crate::auth::{Role, Viewer};
 use crate::graphql::{AppSchema, RequestCtx};
@@ -108,12 +108,16 @@ impl ExtensionFactory for RoleVisibility {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RoleVisibilityExt {
             views: self.views.clone(),
+            hidden: Mutex::new(Vec::new()),
         })
     }
 }
 
+/// One per request (async-graphql creates extensions per request).
 struct RoleVisibilityExt {
     views: Arc<OnceLock<RoleViews>>,
+    /// The unseen fields found before validation, reported with validation's own errors.
+    hidden: Mutex<Vec<ServerError>>,
 }
 
 #[async_trait::async_trait]
@@ -133,20 +137,56 @@ impl Extension for RoleVisibilityExt {
                 .map(|r| r.viewer.as_ref().map(|v| v.role));
             if let Some(role) = role
                 && let Some(view) = views.0.get(&role)
+                && let Ok(doc) = request.parsed_query()
             {
-                if let Ok(doc) = request.parsed_query() {
-                    let checker = Checker {
-                        registry: &ctx.schema_env.registry,
-                        view,
-                        doc,
-                    };
-                    if let Some(err) = checker.document() {
-                        return Err(err);
-                    }
+                let checker = Checker {
+                    registry: &ctx.schema_env.registry,
+                    view,
+                    doc,
+                    found: Vec::new(),
+                };
+                let found = checker.document();
+                if let Ok(mut h) = self.hidden.lock() {
+                    *h = found;
                 }
             }
         }
         next.run(ctx, request).await
+    }
+
+    /// Reports the unseen fields together with whatever else validation finds, in document
+    /// order, so the answer has the shape of one for fields that do not exist (a request with
+    /// one unseen and one misspelt field gets two errors, like one with two misspelt fields).
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await;
+        let hidden = self
+            .hidden
+            .lock()
+            .map(|mut h| std::mem::take(&mut *h))
+            .unwrap_or_default();
+        if hidden.is_empty() {
+            return result;
+        }
+        let mut errors = match result {
+            Ok(_) => hidden,
+            Err(others) => {
+                // What validation says at the place of an unseen field or type ("fragment
+                // cannot be spread here…") would not be said of one that does not exist.
+                let at: Vec<_> = hidden.iter().flat_map(|e| e.locations.clone()).collect();
+                let mut merged: Vec<ServerError> = others
+                    .into_iter()
+                    .filter(|e| !e.locations.iter().any(|l| at.contains(l)))
+                    .collect();
+                merged.extend(hidden);
+                merged
+            }
+        };
+        errors.sort_by_key(|e| e.locations.first().map(|p| (p.line, p.column)));
+        Err(errors)
     }
 }
 
@@ -154,6 +194,7 @@ struct Checker<'a> {
     registry: &'a Registry,
     view: &'a View,
     doc: &'a ExecutableDocument,
+    found: Vec<ServerError>,
 }
 
 fn unknown(message: String, pos: Pos) -> ServerError {
@@ -161,40 +202,40 @@ fn unknown(message: String, pos: Pos) -> ServerError {
 }
 
 impl Checker<'_> {
-    fn document(&self) -> Option<ServerError> {
+    /// Every unseen field, argument and type of the document.
+    fn document(mut self) -> Vec<ServerError> {
         for (_, op) in self.doc.operations.iter() {
             let root = match op.node.ty {
                 OperationType::Query => Some(self.registry.query_type.as_str()),
                 OperationType::Mutation => self.registry.mutation_type.as_deref(),
                 OperationType::Subscription => self.registry.subscription_type.as_deref(),
             };
-            if let Some(root) = root
-                && let Some(e) = self.selection_set(root, &op.node.selection_set.node)
-            {
-                return Some(e);
+            if let Some(root) = root {
+                self.selection_set(root, &op.node.selection_set.node);
             }
             for var in &op.node.variable_definitions {
                 let ty = MetaTypeName::concrete_typename(&var.node.var_type.node.to_string())
                     .to_string();
                 if !self.view.types.contains(&ty) && self.registry.types.contains_key(&ty) {
-                    return Some(unknown(format!("Unknown type \"{ty}\""), var.pos));
+                    self.found
+                        .push(unknown(format!("Unknown type \"{ty}\""), var.pos));
                 }
             }
         }
         for (_, fragment) in self.doc.fragments.iter() {
             let ty = fragment.node.type_condition.node.on.node.as_str();
             if self.registry.types.contains_key(ty) && !self.view.types.contains(ty) {
-                return Some(unknown(format!("Unknown type \"{ty}\""), fragment.pos));
+                self.found
+                    .push(unknown(format!("Unknown type \"{ty}\""), fragment.pos));
+                continue;
             }
-            if let Some(e) = self.selection_set(ty, &fragment.node.selection_set.node) {
-                return Some(e);
-            }
+            self.selection_set(ty, &fragment.node.selection_set.node);
         }
-        None
+        self.found
     }
 
     /// Checks a selection set on `ty`; fragment spreads are checked once, as definitions.
-    fn selection_set(&self, ty: &str, set: &SelectionSet) -> Option<ServerError> {
+    fn selection_set(&mut self, ty: &str, set: &SelectionSet) {
         for item in &set.items {
             match &item.node {
                 Selection::Field(f) => {
@@ -214,10 +255,12 @@ impl Checker<'_> {
                         .fields
                         .contains(&(ty.to_string(), name.to_string()))
                     {
-                        return Some(unknown(
+                        // Like a field that does not exist: reported, not descended into.
+                        self.found.push(unknown(
                             format!("Unknown field \"{name}\" on type \"{ty}\"."),
                             f.pos,
                         ));
+                        continue;
                     }
                     for (arg, value) in &f.node.arguments {
                         let arg = arg.node.as_str();
@@ -226,7 +269,7 @@ impl Checker<'_> {
                         }
                         let key = (ty.to_string(), name.to_string(), arg.to_string());
                         if !self.view.args.contains(&key) {
-                            return Some(unknown(
+                            self.found.push(unknown(
                                 format!(
                                     "Unknown argument \"{arg}\" on field \"{name}\" of type \"{ty}\"."
                                 ),
@@ -235,9 +278,7 @@ impl Checker<'_> {
                         }
                     }
                     let child = MetaTypeName::concrete_typename(&field.ty);
-                    if let Some(e) = self.selection_set(child, &f.node.selection_set.node) {
-                        return Some(e);
-                    }
+                    self.selection_set(child, &f.node.selection_set.node);
                 }
                 Selection::InlineFragment(inline) => {
                     let on = inline
@@ -247,15 +288,14 @@ impl Checker<'_> {
                         .map(|c| c.node.on.node.as_str())
                         .unwrap_or(ty);
                     if self.registry.types.contains_key(on) && !self.view.types.contains(on) {
-                        return Some(unknown(format!("Unknown type \"{on}\""), inline.pos));
+                        self.found
+                            .push(unknown(format!("Unknown type \"{on}\""), inline.pos));
+                        continue;
                     }
-                    if let Some(e) = self.selection_set(on, &inline.node.selection_set.node) {
-                        return Some(e);
-                    }
+                    self.selection_set(on, &inline.node.selection_set.node);
                 }
                 Selection::FragmentSpread(_) => {}
             }
         }
-        None
     }
 }

@@ -257,8 +257,16 @@ fn normalise_errors(resp: &mut GqlResponse) {
     }
 }
 
+/// How the request came: a GET may only read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
 async fn execute_one(
     state: &AppState,
+    method: Method,
     viewer: Option<crate::auth::Viewer>,
     request_id: &str,
     client_ip: Option<std::net::IpAddr>,
@@ -279,6 +287,11 @@ async fn execute_one(
         .await
     {
         return request_error(e);
+    }
+    // Checked again now that a registered document's text is known: a hash in a GET's URL
+    // must not run a mutation (any page could make its visitors' browsers submit tips).
+    if method == Method::Get && is_mutation(&req) {
+        return request_error(AppError::bad_input("mutations are sent with POST"));
     }
     let reads = Arc::new(ReadTrail::default());
     let req = req
@@ -323,6 +336,7 @@ async fn execute_one(
 /// Authenticates once, then runs each operation of the batch in turn.
 async fn execute(
     state: &AppState,
+    method: Method,
     peer: SocketAddr,
     headers: &HeaderMap,
     batch: BatchRequest,
@@ -365,13 +379,15 @@ async fn execute(
     };
     let client_ip = Some(peer.ip());
     let out = match batch {
-        BatchRequest::Single(r) => {
-            BatchResponse::Single(execute_one(state, viewer, &request_id, client_ip, r).await)
-        }
+        BatchRequest::Single(r) => BatchResponse::Single(
+            execute_one(state, method, viewer, &request_id, client_ip, r).await,
+        ),
         BatchRequest::Batch(items) => {
             let mut out = Vec::with_capacity(items.len());
             for r in items {
-                out.push(execute_one(state, viewer.clone(), &request_id, client_ip, r).await);
+                out.push(
+                    execute_one(state, method, viewer.clone(), &request_id, client_ip, r).await,
+                );
             }
             BatchResponse::Batch(out)
         }
@@ -431,7 +447,7 @@ pub async fn post(
             );
         }
     };
-    execute(&state, peer, &headers, batch, wants).await
+    execute(&state, Method::Post, peer, &headers, batch, wants).await
 }
 
 /// `GET /graphql`: GraphiQL for a browser, else a query from the URL.
@@ -454,7 +470,13 @@ pub async fn get(
         return super::graphiql::page().await;
     }
     let req = match async_graphql::http::parse_query_string(&raw) {
-        Ok(r) if !r.query.is_empty() || r.extensions.contains_key("persistedQuery") => r,
+        Ok(r)
+            if !r.query.is_empty()
+                || r.extensions.contains_key("persistedQuery")
+                || r.extensions.contains_key("documentId") =>
+        {
+            r
+        }
         Ok(_) => {
             return http_error(
                 StatusCode::BAD_REQUEST,
@@ -480,7 +502,15 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return resp;
     }
-    execute(&state, peer, &headers, BatchRequest::Single(req), wants).await
+    execute(
+        &state,
+        Method::Get,
+        peer,
+        &headers,
+        BatchRequest::Single(req),
+        wants,
+    )
+    .await
 }
 
 /// Whether the operation a GET would run is a mutation (or subscription). A document that

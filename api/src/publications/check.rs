@@ -54,6 +54,7 @@ pub enum Finding {
 }
 
 impl Finding {
+    #[cfg(test)]
     pub const ALL: [Finding; 11] = [
         Finding::SubjectName,
         Finding::SubjectIdNumber,
@@ -163,14 +164,17 @@ struct Datum {
 #[derive(Default)]
 pub struct Restricted {
     data: Vec<Datum>,
+    /// The tips linked to the case, whatever their reporter fields (whether an informant left
+    /// a name is itself informant data, so decisions use the tips, not the data found).
+    linked_tips: Vec<Holder>,
 }
 
 /// Shortest canonical name matched as words (a stray one- or two-letter "name" would refuse
 /// most texts without protecting anyone).
 const MIN_NAME_CHARS: usize = 3;
-/// Shortest name matched with its spaces removed: shorter ones ("lena") occur inside ordinary
-/// words too often.
-const MIN_COMPACT_CHARS: usize = 7;
+/// Shortest name matched with its spaces removed ("LyNa" for "Lý Na"); a match must also start
+/// and end at word boundaries of the text, so "Nguyễn Văn Anh" does not match "Nguyễn Văn An".
+const MIN_COMPACT_CHARS: usize = 4;
 /// Shortest digit string matched (ID numbers, tax codes, declarations, phone numbers, dates of
 /// birth and full HS codes are all at least this long).
 const MIN_DIGITS: usize = 6;
@@ -255,8 +259,20 @@ impl Restricted {
     /// that follow are public facts of the case.
     fn address(&mut self, holder: Holder, address: &str) {
         let first = address.split([',', ';']).next().unwrap_or(address);
-        if padded_words(first).split_whitespace().count() >= 2 {
+        let words: Vec<String> = padded_words(first)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if words.len() >= 2 {
             self.name(Finding::SubjectAddress, holder, first);
+        }
+        // Written without its leading "số" / "nhà" / "số nhà": "12 ngõ 34 phố Lê Lợi".
+        let skip = words
+            .iter()
+            .take_while(|w| matches!(w.as_str(), "so" | "nha"))
+            .count();
+        if skip > 0 && words.len() - skip >= 2 {
+            self.name(Finding::SubjectAddress, holder, &words[skip..].join(" "));
         }
     }
 
@@ -298,22 +314,16 @@ impl Restricted {
         self.scan_with(texts, |d| d.holder.readable_by(v, d.kind.compartment()))
     }
 
-    /// Whether the case holds data `v` may not read (whatever any text says).
-    pub fn has_unreadable(&self, v: &Viewer) -> bool {
-        self.data
-            .iter()
-            .any(|d| !d.holder.readable_by(v, d.kind.compartment()))
-    }
-
-    /// The agencies assigned the tips whose informants `v` may not read: who may review a text
-    /// for them (if their role reads the informant compartment).
+    /// The agencies assigned the linked tips whose informants `v` may not read: who may
+    /// review a text for them. Decided from the tips alone (not from whether their informants
+    /// left a name), and never from any text.
     pub fn unreadable_tip_agencies(&self, v: &Viewer) -> Vec<i64> {
         let mut out = vec![];
-        for d in &self.data {
+        for h in &self.linked_tips {
             if let Holder::Tip {
                 assigned_agency_id: Some(a),
-            } = d.holder
-                && !d.holder.readable_by(v, d.kind.compartment())
+            } = *h
+                && !h.readable_by(v, Compartment::Informant)
                 && !out.contains(&a)
             {
                 out.push(a);
@@ -365,6 +375,9 @@ impl Prepared {
 
     /// Whether `needle` occurs in the compact text from the start of a word to the end of one.
     fn compact_contains(&self, needle: &str) -> bool {
+        if needle.is_empty() {
+            return false;
+        }
         self.compact.match_indices(needle).any(|(i, m)| {
             self.starts.get(i).copied().unwrap_or(false)
                 && self.ends.get(i + m.len() - 1).copied().unwrap_or(false)
@@ -425,7 +438,10 @@ pub async fn restricted_of_case<C: ConnectionTrait>(
         r.notes(case, &i.notes);
         if let Some(p) = &i.prosecution_decision {
             r.notes(case, p);
-            r.number(Finding::InvestigationNotes, case, p);
+            // Each number of the decision ("số 12/2025/QĐ ngày 05/03/2025") on its own.
+            for token in p.split(|c: char| !c.is_ascii_digit()) {
+                r.number(Finding::InvestigationNotes, case, token);
+            }
         }
     }
     for c in customs_records::Entity::find()
@@ -452,6 +468,7 @@ pub async fn restricted_of_case<C: ConnectionTrait>(
         let tip = Holder::Tip {
             assigned_agency_id: t.assigned_agency_id,
         };
+        r.linked_tips.push(tip);
         if let Some(name) = &t.reporter_name {
             r.name(Finding::InformantName, tip, &reveal(key, name)?);
         }
@@ -544,26 +561,48 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
-/// The runs of digits of a text, joined across the separators written inside numbers, with
-/// `o` read as 0 and `i`/`l` as 1 when a digit is next to them.
+/// The runs of digits of a text, joined across whatever is written between digits (spaces,
+/// dots, dashes, slashes, line breaks, bullets…: anything but a letter), with the look-alike
+/// letters `o` read as 0 and `i`/`l` as 1 wherever their chain of digits and look-alikes holds
+/// a digit ("OO1234567890", "0912 345 67l").
 fn digit_runs(s: &str) -> Vec<String> {
     let chars: Vec<char> = canonical(s).chars().collect();
-    let digit_at = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    let look_alike = |c: char| matches!(c, 'o' | 'i' | 'l');
+    let mut digit: Vec<Option<char>> = chars
+        .iter()
+        .map(|c| c.is_ascii_digit().then_some(*c))
+        .collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !(chars[i].is_ascii_digit() || look_alike(chars[i])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut has_digit = false;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || look_alike(chars[i])
+                || !chars[i].is_ascii_alphanumeric())
+        {
+            has_digit |= chars[i].is_ascii_digit();
+            i += 1;
+        }
+        if has_digit {
+            for j in start..i {
+                if look_alike(chars[j]) {
+                    digit[j] = Some(if chars[j] == 'o' { '0' } else { '1' });
+                }
+            }
+        }
+    }
     let mut runs = vec![];
     let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        let near_digit = (i > 0 && digit_at(i - 1)) || digit_at(i + 1);
-        let as_digit = match c {
-            '0'..='9' => Some(c),
-            'o' if near_digit => Some('0'),
-            'i' | 'l' if near_digit => Some('1'),
-            _ => None,
-        };
-        if let Some(d) = as_digit {
-            cur.push(d);
-        } else if matches!(c, ' ' | '.' | '-' | '/' | ',' | '_' | '(' | ')' | '+' | ':') {
-            // Keeps the run open: "0912 345 678", "0101234567-001".
-        } else if !cur.is_empty() {
+    for (c, d) in chars.iter().zip(&digit) {
+        if let Some(d) = d {
+            cur.push(*d);
+        } else if c.is_ascii_alphanumeric() && !cur.is_empty() {
+            // A letter ends a number; anything else is written inside one.
             runs.push(std::mem::take(&mut cur));
         }
     }
@@ -653,6 +692,9 @@ mod tests {
             "CCCD ００１２３４５６７８９０",
             "CCCD 0O1234567890",
             "CCCD 001\u{200b}234\u{200b}567\u{200b}890",
+            "CCCD OO1234567890",
+            "CCCD 001234\n567890",
+            "CCCD 001234\t567*890",
             // Arabic-Indic digits.
             "CCCD \u{0660}\u{0660}\u{0661}\u{0662}\u{0663}\u{0664}\u{0665}\u{0666}\u{0667}\u{0668}\u{0669}\u{0660}",
         ] {
@@ -694,6 +736,10 @@ mod tests {
             Some(Finding::SubjectAddress)
         );
         assert_eq!(
+            r.scan(&["trú tại 12 ngõ 34 phố Lê Lợi"]),
+            Some(Finding::SubjectAddress)
+        );
+        assert_eq!(
             r.scan(&["phường Đông Kinh, Lạng Sơn"]),
             None,
             "the commune and province are public"
@@ -707,7 +753,7 @@ mod tests {
 
     #[test]
     fn a_viewer_is_told_only_of_what_it_may_read() {
-        let r = sample();
+        let mut r = sample();
         let informant = "người báo tin Hoàng Thị Lan";
         // The customs lead agency (1) reads the case's police data but no informant.
         let customs = viewer(Role::Customs, 1);
@@ -716,7 +762,7 @@ mod tests {
             r.scan_readable(&customs, &["Nguyễn Văn An"]),
             Some(Finding::SubjectName)
         );
-        assert!(r.has_unreadable(&customs));
+        r_link(&mut r);
         assert_eq!(r.unreadable_tip_agencies(&customs), vec![7]);
         // The police agency the tip is assigned to reads it.
         let police = viewer(Role::Police, 7);
@@ -725,6 +771,10 @@ mod tests {
             Some(Finding::InformantName)
         );
         assert!(r.unreadable_tip_agencies(&police).is_empty());
+    }
+
+    fn r_link(r: &mut Restricted) {
+        r.linked_tips.push(TIP);
     }
 
     #[test]

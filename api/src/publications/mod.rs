@@ -195,14 +195,15 @@ impl Publication {
     async fn status(&self) -> Result<PublicationStatus> {
         Ok(PublicationStatus::from_db(&self.0.status)?)
     }
-    /// Why the standing office rejected it, or why it was withdrawn.
     /// Whether the text waits for a review by the agency that may read restricted data of the
-    /// case its drafter may not (informants of linked tips); the standing office approves only
-    /// after that review. Set whatever the text says, so it reveals nothing about those data.
+    /// case its drafter may not (the informants of tips linked to the case); the standing office
+    /// approves only after that review. Decided from the linked tips, never from the text, so
+    /// it reveals nothing the drafter may not read.
     async fn awaiting_review(&self) -> bool {
         self.0.review_agency_id.is_some() && self.0.reviewed_at.is_none()
     }
 
+    /// Why the standing office (or the reviewing agency) rejected it, or why it was withdrawn.
     async fn review_reason(&self) -> Option<&str> {
         self.0.review_reason.as_deref()
     }

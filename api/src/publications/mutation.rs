@@ -87,7 +87,8 @@ fn drafting_agency(v: &Viewer) -> AppResult<i64> {
 
 /// Whether `v` is the agency asked to review this text, and it still waits for that review.
 fn is_reviewer(v: &Viewer, p: &publications::Model) -> bool {
-    v.role == Role::Police
+    crate::access::reach(v.role, crate::access::Compartment::Informant)
+        != crate::access::Reach::None
         && p.review_agency_id.is_some()
         && v.agency_id == p.review_agency_id
         && p.reviewed_at.is_none()
@@ -173,9 +174,10 @@ async fn restricted(
     restricted_of_case(txn, &services(ctx)?.data_key, case.id, case.lead_agency_id).await
 }
 
-/// Who reviews a text for the data of the case its drafter may not read: the police agency a
-/// linked tip is assigned to (the only agency that reads that tip's informant). `None` when no
-/// such agency exists; the check at approval still covers those data.
+/// Who reviews a text for the data of the case its drafter may not read: the agency a linked
+/// tip is assigned to, if a role that reads informants fits it (the police). `None` when no
+/// such agency exists; the check at approval still covers those data. With several such
+/// tips, the first agency reviews (the approval's check covers the others' data too).
 async fn review_agency(
     txn: &DatabaseTransaction,
     restricted: &Restricted,
@@ -185,55 +187,78 @@ async fn review_agency(
     if candidates.is_empty() {
         return Ok(None);
     }
-    let police = agencies::Entity::find()
+    // An agency whose kind fits a role that reads informants (the access matrix decides).
+    let readers = agencies::Entity::find()
         .filter(agencies::Column::Id.is_in(candidates.clone()))
-        .filter(agencies::Column::Kind.eq(crate::vocab::AgencyKind::Police.as_str()))
         .all(txn)
-        .await?;
-    Ok(candidates
+        .await?
         .into_iter()
-        .find(|c| police.iter().any(|a| a.id == *c)))
+        .filter(|a| {
+            crate::vocab::AgencyKind::parse(&a.kind).is_some_and(crate::access::reads_informants_as)
+        })
+        .map(|a| a.id)
+        .collect::<Vec<_>>();
+    Ok(candidates.into_iter().find(|c| readers.contains(c)))
 }
 
-/// Ends a write refused for a datum the viewer may read: rolls the transaction back, then
-/// records the refusal (the attempt touched restricted data, so it belongs in the audit trail
-/// even though nothing changed). Refusals are counted per user: past
-/// `HUB389_PUBLICATION_REFUSALS_PER_HOUR` the answer is `RATE_LIMITED` and an alert is audited,
-/// so nobody can probe texts against the case's data at speed.
+/// Who is refused a text, which decides what it is told and whether it counts as probing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    /// The drafting agency, told the kind of a datum it may read. Its refusals are counted per
+    /// user: past `HUB389_PUBLICATION_REFUSALS_PER_HOUR` it is answered `RATE_LIMITED` and an
+    /// alert is audited, so nobody can probe texts against the case's data at speed.
+    Drafter,
+    /// The reviewing agency, told the kind of a datum it may read. It cannot change the text,
+    /// so it cannot probe: not counted.
+    Reviewer,
+    /// The standing office at approval: it reads none of the compartments, so it is only told
+    /// to send the text back.
+    Approver,
+}
+
+/// Ends a write whose text holds restricted data: rolls the transaction back, then records
+/// the refusal (the attempt touched restricted data, so it belongs in the audit trail even
+/// though nothing changed), and says what the viewer may be told.
 async fn refuse(
     ctx: &Context<'_>,
     txn: DatabaseTransaction,
     v: &Viewer,
-    req: &RequestCtx,
     case_id: i64,
     finding: Finding,
+    who: Refused,
 ) -> AppError {
     if let Err(e) = txn.rollback().await {
         return AppError::from(e);
     }
-    let conn = match db(ctx) {
-        Ok(c) => c,
-        Err(e) => return e,
+    let (conn, services, req) = match (db(ctx), services(ctx), request(ctx)) {
+        (Ok(c), Ok(s), Ok(r)) => (c, s, r),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
     };
-    let within = match services(ctx) {
-        Ok(s) => s
-            .limiters
-            .refusals
-            .check(&crate::limiter::ClientKey::User(v.sub.clone())),
-        Err(e) => return e,
-    };
-    let (operation, error) = if within {
-        ("publicationTextRefused", finding_error(finding))
-    } else {
-        tracing::warn!(subject = %v.sub, case_id, "repeated publication text refusals");
-        (
-            "publicationRefusalsAlert",
-            AppError::RateLimited(
-                "too many refused texts; drafting is paused for a while and the refusals were \
-                 reported"
-                    .into(),
+    let (operation, error) = match who {
+        Refused::Drafter
+            if !services
+                .limiters
+                .refusals
+                .check(&crate::limiter::ClientKey::User(v.sub.clone())) =>
+        {
+            tracing::warn!(subject = %v.sub, case_id, "repeated publication text refusals");
+            (
+                "publicationRefusalsAlert",
+                AppError::RateLimited(
+                    "too many refused texts in the last hour; try again later (the refusals \
+                     were reported)"
+                        .into(),
+                ),
+            )
+        }
+        Refused::Drafter | Refused::Reviewer => ("publicationTextRefused", finding_error(finding)),
+        Refused::Approver => (
+            "publicationTextRefused",
+            AppError::bad_input(
+                "the text contains restricted data of the case; reject it so that the drafting \
+                 agency revises it",
             ),
-        )
+        ),
     };
     let logged = audit(
         conn,
@@ -340,7 +365,9 @@ impl PublicationMutation {
         let public_facts = facts(input.public_facts.as_deref().unwrap_or_default())?;
         let restricted = restricted(ctx, &txn, &case).await?;
         if let Some(f) = restricted.scan_readable(v, &[&headline, &body]) {
-            return Err(refuse(ctx, txn, v, req, case_id, f).await.into());
+            return Err(refuse(ctx, txn, v, case_id, f, Refused::Drafter)
+                .await
+                .into());
         }
         let review_agency_id = review_agency(&txn, &restricted, v).await?;
         let now = chrono::Utc::now();
@@ -418,7 +445,9 @@ impl PublicationMutation {
         };
         let restricted = restricted(ctx, &txn, &case).await?;
         if let Some(f) = restricted.scan_readable(v, &[&headline, &body]) {
-            return Err(refuse(ctx, txn, v, req, p.case_id, f).await.into());
+            return Err(refuse(ctx, txn, v, p.case_id, f, Refused::Drafter)
+                .await
+                .into());
         }
         let review_agency_id = review_agency(&txn, &restricted, v).await?;
         let am = publications::ActiveModel {
@@ -472,31 +501,9 @@ impl PublicationMutation {
             .await?
             .scan(&[&p.headline, &p.body])
         {
-            // The standing office does not read the police, customs or informant compartments:
-            // it is not told which kind of datum was found, only to send the text back.
-            if let Err(e) = txn.rollback().await {
-                return Err(AppError::from(e).into());
-            }
-            let logged = audit(
-                conn,
-                Some(v),
-                &req.request_id,
-                Audit {
-                    operation: "publicationTextRefused",
-                    entity: "case",
-                    ids: vec![p.case_id],
-                    restricted_fields: vec![f.field()],
-                },
-            )
-            .await;
-            if let Err(e) = logged {
-                tracing::error!(error = ?e.into_anyhow(), "could not audit a refused publication text");
-            }
-            return Err(AppError::bad_input(
-                "the text contains restricted data of the case; reject it so that the drafting \
-                 agency revises it",
-            )
-            .into());
+            return Err(refuse(ctx, txn, v, p.case_id, f, Refused::Approver)
+                .await
+                .into());
         }
         let p = move_to(&txn, &p, version, PublicationStatus::Approved, None).await?;
         record(&txn, v, req, "approvePublication", id).await?;
@@ -534,7 +541,9 @@ impl PublicationMutation {
             .await?
             .scan_readable(v, &[&p.headline, &p.body])
         {
-            return Err(refuse(ctx, txn, v, req, p.case_id, f).await.into());
+            return Err(refuse(ctx, txn, v, p.case_id, f, Refused::Reviewer)
+                .await
+                .into());
         }
         let am = publications::ActiveModel {
             reviewed_at: Set(Some(chrono::Utc::now())),

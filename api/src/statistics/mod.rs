@@ -318,12 +318,8 @@ impl StatisticsQuery {
         let v = viewer(ctx)?;
         let dims = check_dims(&group_by)?;
         if let Some(f) = &filter {
-            if f.subject_name.is_some() {
-                crate::workflow::note_search(ctx, "statisticsSearch", "subjects.fullName");
-            }
-            if f.subject_id_number.is_some() {
-                crate::workflow::note_search(ctx, "statisticsSearch", "subjects.idNumber");
-            }
+            let params = crate::cases::service::CaseFilterParams::from(f.clone());
+            crate::cases::note_restricted_filter(ctx, "statisticsSearch", &params);
         }
         let cond = statistics_condition(v, &dims, filter)?;
         check_press_period(v, &period)?;
