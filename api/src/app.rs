@@ -45,6 +45,9 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Small-cell threshold of the press's statistics and exports (`HUB389_SMALL_CELL_K`).
     pub small_cell_k: i64,
+    /// The rate limits and cost budgets, shared with the GraphQL services (the export is
+    /// charged like the statistics it computes).
+    pub limiters: Arc<crate::limiter::Limiters>,
 }
 
 /// Opens the database as configured (see [`crate::db::connect`]).
@@ -110,9 +113,13 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (HUB389_BIND): {e}", config.bind))?;
         let (db, keys) = open_database(config, db, preflight).await?;
         crate::crypto::Opaque::install(&keys.data);
+        let limiters = Arc::new(crate::limiter::Limiters::new(
+            &config.limits,
+            &config.workflow,
+        ));
         let services = Services {
             data_key: keys.data,
-            limiters: crate::limiter::Limiters::new(&config.limits, &config.workflow),
+            limiters: limiters.clone(),
             workflow: config.workflow.clone(),
         };
         let state = AppState {
@@ -125,6 +132,7 @@ impl Application {
             trusted_policy: config.limits.trusted_only.clone(),
             request_timeout: config.limits.request_timeout,
             small_cell_k: config.workflow.small_cell_k,
+            limiters,
         };
         let router = router(state.clone(), config);
         Ok(Application {

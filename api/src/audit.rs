@@ -188,6 +188,7 @@ impl AuditEventConnection {
     }
 
     /// Matching events in all pages (one `COUNT`, run only when asked for).
+    #[graphql(complexity = "crate::graphql::cost::COUNT")]
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(audit_events::Entity::find()
             .filter(self.cond.clone())

@@ -102,11 +102,11 @@ pub struct Limits {
     /// `HUB389_INTROSPECTION` (default on): off in production hides the schema from clients
     /// (tools then use the checked-in `schema.graphql`).
     pub introspection: bool,
-    /// `HUB389_MAX_COST` (default 10000): the most a request may cost, where a list field costs
+    /// `HUB389_MAX_COST` (default 25000): the most a request may cost, where a list field costs
     /// its page size times what each row asks for and statistics their period's months (see
     /// [`crate::graphql::cost`]). Checked before anything runs.
     pub max_cost: usize,
-    /// `HUB389_COST_BUDGET_PER_MINUTE` (default 60000): what one user (by token subject, or one
+    /// `HUB389_COST_BUDGET_PER_MINUTE` (default 250000): what one user (by token subject, or one
     /// address without a token) may spend per minute; 0 for no budget.
     pub cost_budget_per_minute: u32,
     /// `HUB389_REQUEST_TIMEOUT` (default 15s): a GraphQL request still running after this is
@@ -127,8 +127,8 @@ impl Default for Limits {
             max_aliases: 50,
             max_body_bytes: 256 * 1024,
             introspection: true,
-            max_cost: 10_000,
-            cost_budget_per_minute: 60_000,
+            max_cost: 25_000,
+            cost_budget_per_minute: 250_000,
             request_timeout: Duration::from_secs(15),
             trusted_only: crate::graphql::trusted::TrustedPolicy::default(),
         }
@@ -309,8 +309,8 @@ impl Config {
             demo_data,
             limits: Limits {
                 introspection: bool_env("HUB389_INTROSPECTION", true)?,
-                max_cost: parse_env("HUB389_MAX_COST", 10_000)?,
-                cost_budget_per_minute: parse_env("HUB389_COST_BUDGET_PER_MINUTE", 60_000)?,
+                max_cost: parse_env("HUB389_MAX_COST", 25_000)?,
+                cost_budget_per_minute: parse_env("HUB389_COST_BUDGET_PER_MINUTE", 250_000)?,
                 request_timeout: duration_env("HUB389_REQUEST_TIMEOUT", Duration::from_secs(15))?,
                 trusted_only: match env("HUB389_TRUSTED_DOCUMENTS_ONLY") {
                     Some(v) => crate::graphql::trusted::TrustedPolicy::parse(&v)?,

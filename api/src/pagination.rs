@@ -120,6 +120,7 @@ macro_rules! relay_connection {
                 }
             }
             /// Matching records in all pages (one `COUNT`, run only when asked for).
+            #[graphql(complexity = "crate::graphql::cost::COUNT")]
             async fn total_count(
                 &self,
                 ctx: &async_graphql::Context<'_>,

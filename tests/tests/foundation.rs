@@ -258,7 +258,18 @@ const ALL_RELATIONS: &str = r#"query($first: Int) { cases(first: $first, filter:
 
 #[tokio::test]
 async fn statements_per_request_do_not_grow_with_page_size() {
-    let app = TestApp::spawn_with(false).await;
+    // A page of 100 with every relation costs more than the default per-request bound; this
+    // test is about statements, not about that bound.
+    let app = TestApp::spawn_custom(
+        false,
+        hub389_tests::test_jwt(),
+        Default::default(),
+        api::config::Limits {
+            max_cost: 1_000_000,
+            ..hub389_tests::test_limits()
+        },
+    )
+    .await;
     // Every case has every relation, so both pages exercise every loader.
     hub389_tests::insert_rich_cases(&app.db, 150).await;
     let t = app.token(Role::Police, Some("CA"), None);

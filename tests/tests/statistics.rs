@@ -488,12 +488,13 @@ async fn statistics_are_scoped_by_role() {
     let r = app
         .gql(Some(&press), q, json!({ "g": ["OFFICIAL_GROUP"] }))
         .await;
+    // Its figures are sums of the month × group cells it may see (small cells and the month
+    // still running left out; see `compute_public` and tests/tests/hostile.rs).
     let want = data.iter().filter(|c| in_range(c, year)).count() as i64;
-    assert_eq!(
-        r["data"]["statistics"]["total"]["casesDetected"]["value"].as_i64(),
-        Some(want),
-        "{r}"
-    );
+    let shown = r["data"]["statistics"]["total"]["casesDetected"]["value"]
+        .as_i64()
+        .unwrap();
+    assert!(shown > 0 && shown <= want, "{shown} of {want}: {r}");
     for g in [json!(["AGENCY"]), json!(["COMMUNE"]), json!(["MONTH"])] {
         let r = app.gql(Some(&press), q, json!({ "g": g })).await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press groupBy {g}");

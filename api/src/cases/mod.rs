@@ -180,6 +180,7 @@ impl CaseConnection {
     }
 
     /// Matching cases in all pages (one `COUNT` statement, run only when asked for).
+    #[graphql(complexity = "crate::graphql::cost::COUNT")]
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(service::count(db(ctx)?, self.cond.clone()).await?)
     }
@@ -242,6 +243,7 @@ impl Case {
                 crate::error::AppError::internal(anyhow::anyhow!("case without lead agency")).into()
             })
     }
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn coordinating_agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
         let l = loaders(ctx)?;
         let links = children(&l.case_coordinators, self.0.id).await?;
@@ -264,6 +266,7 @@ impl Case {
         };
         Ok(one(&loaders(ctx)?.border_gate, id).await?.map(BorderGate))
     }
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
         let l = loaders(ctx)?;
         let links = children(&l.case_campaigns, self.0.id).await?;
@@ -293,6 +296,7 @@ impl Case {
     async fn budget_collected(&self) -> Vnd {
         Vnd(self.0.budget_collected)
     }
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn seizures(&self, ctx: &Context<'_>) -> Result<Vec<Seizure>> {
         let rows = children(&loaders(ctx)?.seizures, self.0.id).await?;
         Ok(rows
@@ -304,7 +308,10 @@ impl Case {
             .collect())
     }
     /// Persons and organisations in the case (police compartment).
-    #[graphql(visible = "crate::access::police_visible")]
+    #[graphql(
+        visible = "crate::access::police_visible",
+        complexity = "crate::graphql::cost::nested(child_complexity)"
+    )]
     async fn subjects(&self, ctx: &Context<'_>) -> Result<Option<Vec<Subject>>> {
         viewer(ctx)?.check_case_compartment(
             Compartment::Police,
@@ -332,7 +339,10 @@ impl Case {
         Ok(rows.into_iter().next().map(InvestigationRecord))
     }
     /// Customs declarations on the case (customs compartment).
-    #[graphql(visible = "crate::access::customs_visible")]
+    #[graphql(
+        visible = "crate::access::customs_visible",
+        complexity = "crate::graphql::cost::nested(child_complexity)"
+    )]
     async fn customs_records(&self, ctx: &Context<'_>) -> Result<Option<Vec<CustomsRecord>>> {
         viewer(ctx)?.check_case_compartment(
             Compartment::Customs,

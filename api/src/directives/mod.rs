@@ -437,6 +437,7 @@ impl Directive {
         self.0.valid_until
     }
     /// Directives this one cites (căn cứ).
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn cites(&self, ctx: &Context<'_>) -> Result<Vec<Directive>> {
         let l = loaders(ctx)?;
         let ids = children(&l.cites, self.0.id)
@@ -452,6 +453,7 @@ impl Directive {
             .collect())
     }
     /// Directives citing this one.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn cited_by(&self, ctx: &Context<'_>) -> Result<Vec<Directive>> {
         let l = loaders(ctx)?;
         let ids = children(&l.cited_by, self.0.id)
@@ -467,6 +469,7 @@ impl Directive {
             .collect())
     }
     /// Tasks this directive assigns (for a commune user: those concerning its commune).
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<Task>> {
         let v = viewer(ctx)?;
         let rows = children(&loaders(ctx)?.tasks, self.0.id).await?;
@@ -529,6 +532,7 @@ impl Task {
             .map(Agency))
     }
     /// Coordinating agencies (phối hợp).
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn coordinating_agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
         let l = loaders(ctx)?;
         let ids = children(&l.task_coordinators, self.0.id)
@@ -588,6 +592,7 @@ impl Task {
         end.map(|e| std::cmp::max((e - due).num_days(), 0))
             .unwrap_or(0)
     }
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn updates(&self, ctx: &Context<'_>) -> Result<Vec<TaskUpdate>> {
         Ok(children(&loaders(ctx)?.task_updates, self.0.id)
             .await?

@@ -24,7 +24,7 @@ use crate::pagination::{DEFAULT_PAGE, MAX_PAGE};
 use crate::statistics::{PeriodInput, StatisticsPeriodKind};
 
 /// Cost of one month of statistics (a YEAR costs twelve of them).
-pub const STATISTICS_PER_MONTH: usize = 250;
+pub const STATISTICS_PER_MONTH: usize = 500;
 
 /// The rows a page asks for: `first` as the resolver will read it (out-of-range values are
 /// refused by the resolver; here they count as the largest page).
@@ -41,6 +41,37 @@ pub fn page(first: Option<i32>, child_complexity: usize) -> usize {
     rows(first)
         .saturating_mul(child_complexity.max(1))
         .saturating_add(1)
+}
+
+/// A `COUNT` over a list's matches (`totalCount`): a scan of what the filter selects.
+pub const COUNT: usize = 100;
+
+/// A compliance or missing-reports table: a scan of a year of tasks or reports.
+pub const REPORT: usize = STATISTICS_PER_MONTH;
+
+/// `runningCampaigns`: a statistics computation per running campaign (a year each, and a
+/// few of them).
+pub const RUNNING_CAMPAIGNS: usize = 3 * 12 * STATISTICS_PER_MONTH;
+
+/// Rows a nested list without `first` is taken to hold (a case's seizures or subjects, a
+/// directive's tasks or citations): they are bounded by the data, not by the client, and a
+/// cycle (`tasks { directive { tasks … } }`) multiplies them.
+pub const NESTED_ROWS: usize = 10;
+
+/// A nested list without `first`: [`NESTED_ROWS`] times what each row selects.
+pub fn nested(child_complexity: usize) -> usize {
+    NESTED_ROWS
+        .saturating_mul(child_complexity.max(1))
+        .saturating_add(1)
+}
+
+/// A text search (`search:`) scans every case's search key: as much as a count.
+pub fn search(search: &Option<String>) -> usize {
+    if search.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+        COUNT
+    } else {
+        0
+    }
 }
 
 /// A list fetched whole by ids (`nodes(ids:)`): one row per id.
@@ -65,10 +96,12 @@ pub fn months(period: &PeriodInput) -> usize {
     }
 }
 
-/// A statistics query: its months times [`STATISTICS_PER_MONTH`], plus what it selects.
-pub fn statistics(period: &PeriodInput, child_complexity: usize) -> usize {
+/// A statistics query: its months times [`STATISTICS_PER_MONTH`], once more per grouping
+/// dimension (each multiplies the groups computed and returned), plus what it selects.
+pub fn statistics(period: &PeriodInput, dimensions: usize, child_complexity: usize) -> usize {
     months(period)
         .saturating_mul(STATISTICS_PER_MONTH)
+        .saturating_mul(1 + dimensions)
         .saturating_add(child_complexity)
 }
 
@@ -135,8 +168,15 @@ mod tests {
             101,
             "a refused size counts as the largest"
         );
-        assert_eq!(statistics(&period(StatisticsPeriodKind::Year), 10), 3010);
-        assert_eq!(statistics(&period(StatisticsPeriodKind::Month), 10), 260);
+        assert_eq!(statistics(&period(StatisticsPeriodKind::Year), 0, 10), 6010);
+        assert_eq!(
+            statistics(&period(StatisticsPeriodKind::Year), 2, 10),
+            18010
+        );
+        assert_eq!(statistics(&period(StatisticsPeriodKind::Month), 0, 10), 510);
+        assert_eq!(nested(5), 51);
+        assert_eq!(search(&Some("thuốc lá".into())), COUNT);
+        assert_eq!(search(&Some("  ".into())), 0);
         let mut range = period(StatisticsPeriodKind::Range);
         range.from = chrono::NaiveDate::from_ymd_opt(2020, 1, 1);
         range.to = chrono::NaiveDate::from_ymd_opt(2026, 1, 1);

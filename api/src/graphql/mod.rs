@@ -110,7 +110,7 @@ pub struct Services {
     pub data_key: crate::crypto::DataKey,
     pub workflow: crate::config::WorkflowSettings,
     /// Rate limits and cost budgets, counted in memory (see [`crate::limiter`] for why).
-    pub limiters: crate::limiter::Limiters,
+    pub limiters: std::sync::Arc<crate::limiter::Limiters>,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {

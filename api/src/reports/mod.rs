@@ -300,7 +300,10 @@ impl ReportQuery {
     /// Member agencies that have not filed their monthly report for month `month` of `year`
     /// (standing office and leaders). The provincial leadership and the press, which do not
     /// file, are left out.
-    #[graphql(visible = "crate::reports::reports_visible")]
+    #[graphql(
+        visible = "crate::reports::reports_visible",
+        complexity = "crate::graphql::cost::REPORT"
+    )]
     async fn missing_reports(
         &self,
         ctx: &Context<'_>,

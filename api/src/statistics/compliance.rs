@@ -213,14 +213,20 @@ pub async fn report_compliance(
 #[Object]
 impl ComplianceQuery {
     /// Overdue and late tasks by lead agency (leaders and the standing office).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::REPORT"
+    )]
     async fn task_compliance(&self, ctx: &Context<'_>) -> Result<Vec<TaskLateness>> {
         check(ctx)?;
         Ok(task_lateness(db(ctx)?, crate::time::today()).await?)
     }
 
     /// Monthly reports due, filed, late and missing by member agency for a year.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::REPORT"
+    )]
     async fn report_compliance(
         &self,
         ctx: &Context<'_>,
@@ -235,7 +241,10 @@ impl ComplianceQuery {
     }
 
     /// Communes and wards that have not set up their 389 committee.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::REPORT"
+    )]
     async fn communes_without_committee(&self, ctx: &Context<'_>) -> Result<Vec<Commune>> {
         check(ctx)?;
         let rows = communes::Entity::find()
@@ -248,7 +257,10 @@ impl ComplianceQuery {
     }
 
     /// Campaigns running today with their figures so far.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(
+        visible = "crate::access::not_press_visible",
+        complexity = "crate::graphql::cost::RUNNING_CAMPAIGNS"
+    )]
     async fn running_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<RunningCampaign>> {
         check(ctx)?;
         let v = viewer(ctx)?;

@@ -34,22 +34,38 @@ pub struct ExportParams {
     lead_agency: Option<String>,
 }
 
-const FIGURES: [(&str, fn(&Figures) -> i64); 10] = [
-    ("Số vụ phát hiện", |f| f.cases_detected),
-    ("Số vụ xử lý hành chính", |f| {
-        f.handled_administratively
-    }),
-    ("Số vụ xử lý hình sự", |f| f.handled_criminally),
-    ("Số đối tượng", |f| f.subjects),
-    ("Số vụ khởi tố", |f| f.prosecuted_cases),
-    ("Số bị can", |f| f.defendants),
-    ("Tiền phạt (đồng)", |f| f.fines),
-    ("Truy thu thuế (đồng)", |f| f.tax_arrears),
-    ("Thu nộp ngân sách nhà nước (đồng)", |f| {
-        f.budget_collected
-    }),
-    ("Trị giá hàng hóa (đồng)", |f| f.goods_value),
+/// The export's figures: header, value, and whether the press may read it (its public
+/// figures; see `compute_public`).
+type Column = (&'static str, fn(&Figures) -> i64, bool);
+
+const FIGURES: [Column; 10] = [
+    ("Số vụ phát hiện", |f| f.cases_detected, true),
+    (
+        "Số vụ xử lý hành chính",
+        |f| f.handled_administratively,
+        true,
+    ),
+    ("Số vụ xử lý hình sự", |f| f.handled_criminally, true),
+    ("Số đối tượng", |f| f.subjects, false),
+    ("Số vụ khởi tố", |f| f.prosecuted_cases, false),
+    ("Số bị can", |f| f.defendants, false),
+    ("Tiền phạt (đồng)", |f| f.fines, true),
+    ("Truy thu thuế (đồng)", |f| f.tax_arrears, false),
+    (
+        "Thu nộp ngân sách nhà nước (đồng)",
+        |f| f.budget_collected,
+        false,
+    ),
+    ("Trị giá hàng hóa (đồng)", |f| f.goods_value, true),
 ];
+
+/// The columns a viewer's export has.
+fn columns(press: bool) -> Vec<Column> {
+    FIGURES
+        .into_iter()
+        .filter(|(_, _, public)| *public || !press)
+        .collect()
+}
 const SUB: [&str; 5] = [
     "Kỳ này",
     "Kỳ trước",
@@ -76,7 +92,7 @@ enum Cell {
     Pct(Option<f64>),
 }
 
-fn table(c: &Computed) -> (String, Vec<Vec<Cell>>) {
+fn table(c: &Computed, cols: &[Column]) -> (String, Vec<Vec<Cell>>) {
     let title = format!(
         "Kết quả đấu tranh chống buôn lậu, gian lận thương mại và hàng giả từ {} đến {}",
         c.range.from.format("%d/%m/%Y"),
@@ -92,7 +108,7 @@ fn table(c: &Computed) -> (String, Vec<Vec<Cell>>) {
     });
     for (label, f) in groups.chain(std::iter::once((group_label(None), &c.total))) {
         let mut row = vec![Cell::Text(label.to_string())];
-        for (_, pick) in FIGURES {
+        for (_, pick, _) in cols {
             let (v, p, l) = (pick(&f[0]), pick(&f[1]), pick(&f[2]));
             row.extend([
                 Cell::Int(v),
@@ -107,7 +123,11 @@ fn table(c: &Computed) -> (String, Vec<Vec<Cell>>) {
     (title, rows)
 }
 
-fn xlsx(title: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn xlsx(
+    title: &str,
+    cols: &[Column],
+    rows: &[Vec<Cell>],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -122,7 +142,7 @@ fn xlsx(title: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter::Xls
     let pct = Format::new().set_num_format("0.0");
     ws.write_string_with_format(0, 0, title, &bold)?;
     ws.merge_range(2, 0, 3, 0, "Nhóm", &head)?;
-    for (i, (name, _)) in FIGURES.iter().enumerate() {
+    for (i, (name, _, _)) in cols.iter().enumerate() {
         let c0 = 1 + (i as u16) * 5;
         ws.merge_range(2, c0, 2, c0 + 4, name, &head)?;
         for (j, s) in SUB.iter().enumerate() {
@@ -145,11 +165,11 @@ fn xlsx(title: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter::Xls
     wb.save_to_buffer()
 }
 
-fn csv_bytes(title: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, csv::Error> {
+fn csv_bytes(title: &str, cols: &[Column], rows: &[Vec<Cell>]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
     w.write_record([title])?;
     let mut header = vec!["Nhóm".to_string()];
-    for (name, _) in FIGURES {
+    for (name, _, _) in cols {
         for s in SUB {
             header.push(format!("{name} - {s}"));
         }
@@ -181,6 +201,12 @@ fn error(e: AppError) -> Response {
     }
     let body = serde_json::json!({ "errors": [{ "message": e.message(), "extensions": { "code": e.code() } }] });
     let mut resp = (e.http_status(), axum::Json(body)).into_response();
+    if matches!(e, AppError::RateLimited(_)) {
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(60u32),
+        );
+    }
     if matches!(e, AppError::Unavailable(_)) {
         resp.headers_mut().insert(
             axum::http::header::RETRY_AFTER,
@@ -256,20 +282,45 @@ async fn build(
     });
     let cond = statistics_condition(&viewer, &[], filter)?;
     super::check_press_period(&viewer, &period)?;
-    let spec = period_spec(&state.db, &period).await?;
-    let mut computed = compute(&state.db, cond, spec, vec![]).await?;
-    if viewer.role == crate::auth::Role::Press {
-        super::suppress_small_cells(&mut computed, state.small_cell_k);
+    // Charged to the caller's budget like the statistics query it is, and bounded in time.
+    let cost = crate::graphql::cost::statistics(&period, 1, 0);
+    let key = crate::limiter::ClientKey::User(viewer.sub.clone());
+    if !state
+        .limiters
+        .cost
+        .check_n(&key, u32::try_from(cost).unwrap_or(u32::MAX))
+    {
+        return Err(AppError::RateLimited(
+            "this client has used its query budget for the minute; please try again shortly".into(),
+        ));
     }
-    let (title, rows) = table(&computed);
+    let spec = period_spec(&state.db, &period).await?;
+    let press = viewer.role == crate::auth::Role::Press;
+    let work = async {
+        if press {
+            super::compute_public(&state.db, spec, vec![], state.small_cell_k).await
+        } else {
+            compute(&state.db, cond, spec, vec![]).await
+        }
+    };
+    let computed = tokio::time::timeout(state.request_timeout, work)
+        .await
+        .map_err(|_| {
+            AppError::bad_input(format!(
+                "the export took longer than {} s and was stopped; ask for a shorter period",
+                state.request_timeout.as_secs()
+            ))
+        })??;
+    let cols = columns(press);
+    let (title, rows) = table(&computed, &cols);
     let (bytes, content_type) = if format == "xlsx" {
         (
-            xlsx(&title, &rows).map_err(AppError::internal)?,
+            xlsx(&title, &cols, &rows).map_err(AppError::internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     } else {
         (
-            csv_bytes(&title, &rows).map_err(AppError::internal)?,
+            csv_bytes(&title, &cols, &rows).map_err(AppError::internal)?,
             "text/csv; charset=utf-8",
         )
     };

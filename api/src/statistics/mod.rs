@@ -156,67 +156,130 @@ pub struct Computed {
     pub rows: Vec<(Key, [Figures; 3])>,
     pub groups: Vec<(Key, [Figures; 3])>,
     pub total: [Figures; 3],
-    /// Cells were withheld ([`suppress_small_cells`]).
+    /// Cells were withheld ([`compute_public`]).
     pub suppressed: bool,
 }
 
-/// Small-cell suppression for the press: no published cell may count fewer than `k` cases
-/// (`HUB389_SMALL_CELL_K`), or a reader could single out one case — an unpublished one's goods
-/// value, say — from a MONTH × group table. A row with such a cell in any of its three periods
-/// is withheld whole; then, because totals minus the rows shown give the sum of the rows
-/// withheld, more rows (smallest first) are withheld until that sum is 0 or at least `k` in
-/// every period. A grand total below `k` is shown as zero. `suppressed` tells the reader.
-pub fn suppress_small_cells(c: &mut Computed, k: i64) {
-    let small = |n: i64| n > 0 && n < k;
-    let mut any = false;
-    for list in [&mut c.rows, &mut c.groups] {
-        let mut hidden: Vec<bool> = list
-            .iter()
-            .map(|(_, f)| f.iter().any(|p| small(p.cases_detected)))
-            .collect();
-        loop {
-            let mut changed = false;
-            for p in 0..3 {
-                let residual: i64 = list
-                    .iter()
-                    .zip(&hidden)
-                    .filter(|(_, h)| **h)
-                    .map(|((_, f), _)| f[p].cases_detected)
-                    .sum();
-                if small(residual) {
-                    let next = list
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, (_, f))| !hidden[*i] && f[p].cases_detected > 0)
-                        .min_by_key(|(_, (_, f))| f[p].cases_detected)
-                        .map(|(i, _)| i);
-                    if let Some(i) = next {
-                        hidden[i] = true;
-                        changed = true;
-                    }
-                }
+/// The press's statistics: public, and built so that no case can be singled out.
+///
+/// No published figure may rest on fewer than `k` cases (`HUB389_SMALL_CELL_K`), or a reader
+/// could single out one case — an unpublished one's goods value, say — and differences must
+/// not do it either (a quarter minus two of its months; the total minus the groups shown;
+/// this hour's figures minus the last hour's). So the press's figures are built from
+/// reporting-month × official-group cells: a cell is shown only when each count it rests on
+/// (cases detected, handled administratively, handled criminally) is 0 or at least `k`, and
+/// every coarser figure — a group over a quarter or a year, the grand total, the previous
+/// period, the same period last year — is the *sum of the cells shown*, never the true total,
+/// so subtracting figures from each other gives only sums of shown cells. A reporting month
+/// counts once it has ended (a live month would show each new case as a difference), so this
+/// year's figures run to the last month ended. The figures
+/// that are not public (subjects, prosecutions, defendants, tax arrears, budget collected)
+/// are not in the press's schema or export. `suppressed` tells the reader cells were withheld.
+pub async fn compute_public(
+    db: &sea_orm::DatabaseConnection,
+    spec: PeriodSpec,
+    dims: Vec<Dimension>,
+    k: i64,
+) -> AppResult<Computed> {
+    let ranges = [spec.range()?, spec.previous()?, spec.last_year()?];
+    let today = crate::time::today();
+    let cond = Condition::all().add(cases::Column::ArchivedAt.is_null());
+    let cells = service::aggregate(
+        db,
+        cond,
+        ranges,
+        &[Dimension::Month, Dimension::OfficialGroup],
+    )
+    .await?;
+    let mut c = Computed {
+        dims,
+        range: ranges[0],
+        previous: ranges[1],
+        last_year: ranges[2],
+        rows: vec![],
+        groups: vec![],
+        total: [Figures::default(); 3],
+        suppressed: false,
+    };
+    let mut groups: std::collections::BTreeMap<Key, [Figures; 3]> = Default::default();
+    for g in OfficialGroup::ALL {
+        groups.insert(
+            vec![KeyPart::Text(Some(g.as_str().to_string()))],
+            [Figures::default(); 3],
+        );
+    }
+    for (key, figures) in cells {
+        let group = key[1..].to_vec();
+        // A reporting month still running is left out until it ends (YYYYMM; it ends on the
+        // 14th): its figures change with every case, and the change would be that case.
+        let ended = match key.first() {
+            Some(KeyPart::Id(Some(ym))) => {
+                NaiveDate::from_ymd_opt((*ym / 100) as i32, (*ym % 100) as u32, 14)
+                    .is_some_and(|end| end < today)
             }
-            if !changed {
-                break;
+            _ => false,
+        };
+        for (p, f) in figures.iter().enumerate() {
+            if f.cases_detected == 0 {
+                continue;
             }
-        }
-        if hidden.iter().any(|h| *h) {
-            any = true;
-            let mut i = 0;
-            list.retain(|_| {
-                let keep = !hidden[i];
-                i += 1;
-                keep
-            });
+            if !ended {
+                continue;
+            }
+            if !public_cell(f, k) {
+                c.suppressed = true;
+                continue;
+            }
+            let public = public_figures(f);
+            add(&mut groups.entry(group.clone()).or_default()[p], &public);
+            add(&mut c.total[p], &public);
         }
     }
-    for p in 0..3 {
-        if small(c.total[p].cases_detected) {
-            c.total[p] = Figures::default();
-            any = true;
-        }
+    c.groups = groups.into_iter().collect();
+    c.groups.sort_by_key(|(k, _)| match &k[0] {
+        KeyPart::Text(Some(s)) => OfficialGroup::parse(s).map(|g| g as u8).unwrap_or(9),
+        _ => 9,
+    });
+    if c.dims == [Dimension::OfficialGroup] {
+        c.rows = c.groups.clone();
     }
-    c.suppressed = any;
+    Ok(c)
+}
+
+/// Whether a cell's counts are all 0 or at least `k`.
+fn public_cell(f: &Figures, k: i64) -> bool {
+    [
+        f.cases_detected,
+        f.handled_administratively,
+        f.handled_criminally,
+    ]
+    .into_iter()
+    .all(|n| n == 0 || n >= k)
+}
+
+/// The public figures of a cell (the others are not the press's).
+fn public_figures(f: &Figures) -> Figures {
+    Figures {
+        cases_detected: f.cases_detected,
+        handled_administratively: f.handled_administratively,
+        handled_criminally: f.handled_criminally,
+        fines: f.fines,
+        goods_value: f.goods_value,
+        ..Figures::default()
+    }
+}
+
+fn add(to: &mut Figures, f: &Figures) {
+    to.cases_detected += f.cases_detected;
+    to.handled_administratively += f.handled_administratively;
+    to.handled_criminally += f.handled_criminally;
+    to.subjects += f.subjects;
+    to.prosecuted_cases += f.prosecuted_cases;
+    to.defendants += f.defendants;
+    to.fines += f.fines;
+    to.tax_arrears += f.tax_arrears;
+    to.budget_collected += f.budget_collected;
+    to.goods_value += f.goods_value;
 }
 
 async fn three(
@@ -307,7 +370,9 @@ fn check_dims(dims: &[Dimension]) -> AppResult<Vec<Dimension>> {
 impl StatisticsQuery {
     /// Figures for a reporting period grouped by `groupBy`, each with the previous period's
     /// value, the same period last year's and the change in percent.
-    #[graphql(complexity = "crate::graphql::cost::statistics(&period, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::cost::statistics(&period, group_by.len(), child_complexity)"
+    )]
     async fn statistics(
         &self,
         ctx: &Context<'_>,
@@ -325,11 +390,12 @@ impl StatisticsQuery {
         check_press_period(v, &period)?;
         let db = db(ctx)?;
         let spec = period_spec(db, &period).await?;
-        let mut computed = compute(db, cond, spec, dims).await?;
-        if v.role == crate::auth::Role::Press {
+        let computed = if v.role == Role::Press {
             let k = crate::graphql::services(ctx)?.workflow.small_cell_k;
-            suppress_small_cells(&mut computed, k);
-        }
+            compute_public(db, spec, dims, k).await?
+        } else {
+            compute(db, cond, spec, dims).await?
+        };
         Ok(Statistics(computed))
     }
 }
@@ -393,8 +459,8 @@ impl Statistics {
     async fn total(&self) -> StatisticsFigures {
         StatisticsFigures(self.0.total)
     }
-    /// Whether cells counting fewer than k cases were withheld (rows left out, a small total
-    /// shown as zero). Only the press's statistics are suppressed.
+    /// Whether cells counting fewer than k cases were withheld from the figures (the press's
+    /// figures are sums of the reporting-month × group cells shown; see `compute_public`).
     async fn suppressed(&self) -> bool {
         self.0.suppressed
     }
@@ -543,22 +609,27 @@ impl StatisticsFigures {
     }
     /// Persons and organisations involved (a count only: no identity leaves the police
     /// compartment through statistics).
+    #[graphql(visible = "crate::access::not_press_visible")]
     async fn subject_count(&self) -> Figure {
         figure(&self.0, |f| f.subjects)
     }
+    #[graphql(visible = "crate::access::not_press_visible")]
     async fn prosecuted_cases(&self) -> Figure {
         figure(&self.0, |f| f.prosecuted_cases)
     }
+    #[graphql(visible = "crate::access::not_press_visible")]
     async fn defendants(&self) -> Figure {
         figure(&self.0, |f| f.defendants)
     }
     async fn fines(&self) -> MoneyFigure {
         money(&self.0, |f| f.fines)
     }
+    #[graphql(visible = "crate::access::not_press_visible")]
     async fn tax_arrears(&self) -> MoneyFigure {
         money(&self.0, |f| f.tax_arrears)
     }
     /// Total collected for the state budget.
+    #[graphql(visible = "crate::access::not_press_visible")]
     async fn budget_collected(&self) -> MoneyFigure {
         money(&self.0, |f| f.budget_collected)
     }
@@ -568,96 +639,34 @@ impl StatisticsFigures {
 }
 
 #[cfg(test)]
-mod suppression_tests {
+mod public_tests {
     use super::*;
 
-    fn figures(counts: [i64; 3]) -> [Figures; 3] {
-        counts.map(|n| Figures {
-            cases_detected: n,
-            goods_value: n * 1_000_000,
+    #[test]
+    fn a_cell_is_public_when_each_count_is_zero_or_at_least_k() {
+        let f = |d, a, c| Figures {
+            cases_detected: d,
+            handled_administratively: a,
+            handled_criminally: c,
             ..Figures::default()
-        })
-    }
-
-    fn computed(rows: &[[i64; 3]]) -> Computed {
-        let range = DateRange {
-            from: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
-            to: chrono::NaiveDate::from_ymd_opt(2026, 2, 14).unwrap(),
         };
-        let mut total = [0i64; 3];
-        for r in rows {
-            for p in 0..3 {
-                total[p] += r[p];
-            }
-        }
-        Computed {
-            dims: vec![Dimension::ViolationType],
-            range,
-            previous: range,
-            last_year: range,
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (vec![KeyPart::Id(Some(i as i64))], figures(*r)))
-                .collect(),
-            groups: vec![],
-            total: figures(total),
-            suppressed: false,
-        }
-    }
-
-    /// Every cell shown, and every residual (total minus shown), is 0 or at least k.
-    fn safe(c: &Computed, total: [i64; 3], k: i64) -> bool {
-        (0..3).all(|p| {
-            let shown: i64 = c.rows.iter().map(|(_, f)| f[p].cases_detected).sum();
-            let cells_ok = c
-                .rows
-                .iter()
-                .all(|(_, f)| f[p].cases_detected == 0 || f[p].cases_detected >= k);
-            let residual = total[p] - shown;
-            // A total shown as zero (withheld) leaves nothing to subtract from.
-            let withheld_total = c.total[p].cases_detected == 0;
-            cells_ok && (withheld_total || residual == 0 || residual >= k)
-        })
-    }
-
-    #[test]
-    fn no_cell_and_no_difference_singles_out_a_case() {
-        let mut rng = fastrand::Rng::with_seed(389);
-        for _ in 0..2000 {
-            let n = rng.usize(1..8);
-            let rows: Vec<[i64; 3]> = (0..n)
-                .map(|_| [rng.i64(0..6), rng.i64(0..6), rng.i64(0..6)])
-                .collect();
-            let mut total = [0i64; 3];
-            for r in &rows {
-                for p in 0..3 {
-                    total[p] += r[p];
-                }
-            }
-            let mut c = computed(&rows);
-            suppress_small_cells(&mut c, 3);
-            assert!(safe(&c, total, 3), "{rows:?}");
-            for p in 0..3 {
-                let t = c.total[p].cases_detected;
-                assert!(t == 0 || t >= 3);
-            }
-        }
-    }
-
-    #[test]
-    fn large_cells_are_kept_as_they_are() {
-        let mut c = computed(&[[5, 4, 3], [10, 0, 7]]);
-        suppress_small_cells(&mut c, 3);
-        assert_eq!(c.rows.len(), 2);
-        assert!(!c.suppressed);
-        let mut c = computed(&[[5, 4, 3], [1, 0, 0], [9, 9, 9]]);
-        suppress_small_cells(&mut c, 3);
-        assert!(c.suppressed);
+        assert!(public_cell(&f(5, 3, 0), 3));
+        assert!(
+            !public_cell(&f(5, 1, 0), 3),
+            "one administrative case would show its fine"
+        );
+        assert!(!public_cell(&f(2, 0, 0), 3));
+        assert!(public_cell(&f(0, 0, 0), 3));
+        let p = public_figures(&Figures {
+            subjects: 4,
+            defendants: 2,
+            tax_arrears: 7,
+            fines: 9,
+            ..f(5, 3, 0)
+        });
         assert_eq!(
-            c.rows.len(),
-            1,
-            "the one-case row and, to hide it, the next smallest"
+            (p.subjects, p.defendants, p.tax_arrears, p.fines),
+            (0, 0, 0, 9)
         );
     }
 }

@@ -214,6 +214,7 @@ impl TipConnection {
             end_cursor: self.rows.last().map(cursor),
         }
     }
+    #[graphql(complexity = "crate::graphql::cost::COUNT")]
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(count(db(ctx)?, self.cond.clone()).await?)
     }
