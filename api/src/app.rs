@@ -48,6 +48,7 @@ pub struct AppState {
     /// The rate limits and cost budgets, shared with the GraphQL services (the export is
     /// charged like the statistics it computes).
     pub limiters: Arc<crate::limiter::Limiters>,
+    pub trusted_proxies: crate::limiter::TrustedProxies,
 }
 
 /// Opens the database as configured (see [`crate::db::connect`]).
@@ -133,6 +134,7 @@ impl Application {
             request_timeout: config.limits.request_timeout,
             small_cell_k: config.workflow.small_cell_k,
             limiters,
+            trusted_proxies: config.limits.trusted_proxies.clone(),
         };
         let router = router(state.clone(), config);
         Ok(Application {

@@ -116,6 +116,9 @@ pub struct Limits {
     /// for callers without a token) that may only run registered documents; `none` opens it
     /// to all. See [`crate::graphql::trusted`].
     pub trusted_only: crate::graphql::trusted::TrustedPolicy,
+    /// `HUB389_TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client (see
+    /// [`crate::limiter::TrustedProxies`]).
+    pub trusted_proxies: crate::limiter::TrustedProxies,
 }
 
 impl Default for Limits {
@@ -131,6 +134,7 @@ impl Default for Limits {
             cost_budget_per_minute: 250_000,
             request_timeout: Duration::from_secs(15),
             trusted_only: crate::graphql::trusted::TrustedPolicy::default(),
+            trusted_proxies: crate::limiter::TrustedProxies::default(),
         }
     }
 }
@@ -316,6 +320,9 @@ impl Config {
                     Some(v) => crate::graphql::trusted::TrustedPolicy::parse(&v)?,
                     None => crate::graphql::trusted::TrustedPolicy::default(),
                 },
+                trusted_proxies: crate::limiter::TrustedProxies::parse(
+                    &env("HUB389_TRUSTED_PROXIES").unwrap_or_default(),
+                )?,
                 ..Limits::default()
             },
             statement_timeout: duration_env("HUB389_STATEMENT_TIMEOUT", Duration::from_secs(10))?,

@@ -127,6 +127,17 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
+impl AppError {
+    /// The error as one that no resolver produced (a request refused as a whole: a limit, a
+    /// budget, authentication): no path and no `locations`, with its code.
+    pub fn into_server_error(self) -> async_graphql::ServerError {
+        let e: async_graphql::Error = self.into();
+        let mut server = async_graphql::ServerError::new(e.message, None);
+        server.extensions = e.extensions;
+        server
+    }
+}
+
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         if let AppError::Internal(inner) = &err {

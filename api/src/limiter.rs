@@ -20,6 +20,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::graphql::RequestCtx;
 
+/// What a client is told when its cost budget for the minute is spent.
+pub const BUDGET_SPENT: &str =
+    "this client has used its query budget for the minute; please try again shortly";
+
 /// How often forgotten keys are swept out of a limiter.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
@@ -56,6 +60,57 @@ impl ClientKey {
             Some(v4) => ClientKey::Address(v4),
             None => ClientKey::Unknown,
         }
+    }
+}
+
+/// The load balancers and reverse proxies in front of the server (`HUB389_TRUSTED_PROXIES`:
+/// addresses or CIDR ranges). Behind them every request comes from a proxy's address, so the
+/// per-address limits would be one limit for the whole province; the client is then the
+/// rightmost address of `X-Forwarded-For` that is not a trusted proxy. Without trusted
+/// proxies the header is ignored (anyone can write it).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// `10.0.0.0/8, 192.168.1.10` (a bare address is a single host).
+    pub fn parse(s: &str) -> anyhow::Result<TrustedProxies> {
+        let mut nets = vec![];
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let net = match part.parse::<ipnet::IpNet>() {
+                Ok(n) => n,
+                Err(_) => ipnet::IpNet::from(part.parse::<IpAddr>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "HUB389_TRUSTED_PROXIES: {part} is not an address or CIDR range"
+                    )
+                })?),
+            };
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+
+    /// The client's address: the peer, or — when the peer is a trusted proxy — the rightmost
+    /// `X-Forwarded-For` hop that is not one (the hops left of it are the client's to forge).
+    pub fn client(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|h| h.trim().parse::<IpAddr>().ok())
+            .collect();
+        hops.into_iter()
+            .rev()
+            .find(|ip| !self.trusts(*ip))
+            .unwrap_or(peer)
     }
 }
 
@@ -169,6 +224,27 @@ mod tests {
             KeyedLimiter::per_minute(0).check_n(&a, 1_000_000),
             "0 means no limit"
         );
+    }
+
+    #[test]
+    fn the_client_behind_trusted_proxies() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8, 192.168.1.10").unwrap();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7, 10.1.2.3".parse().unwrap(),
+        );
+        let lb: IpAddr = "10.0.0.1".parse().unwrap();
+        assert_eq!(
+            proxies.client(lb, &h),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        // Not from a proxy: the header is the client's to write, and ignored.
+        let direct: IpAddr = "198.51.100.9".parse().unwrap();
+        assert_eq!(proxies.client(direct, &h), direct);
+        // No proxies configured: ignored too.
+        assert_eq!(TrustedProxies::default().client(lb, &h), lb);
+        assert!(TrustedProxies::parse("not-an-ip").is_err());
     }
 
     #[test]

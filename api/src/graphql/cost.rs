@@ -131,14 +131,9 @@ impl Extension for CostBudget {
         if services.limiters.cost.check_n(&ClientKey::of(req), cost) {
             Ok(result)
         } else {
-            let e: async_graphql::Error = AppError::RateLimited(
-                "this client has used its query budget for the minute; please try again shortly"
-                    .into(),
-            )
-            .into();
-            let mut err = ServerError::new(e.message, None);
-            err.extensions = e.extensions;
-            Err(vec![err])
+            Err(vec![
+                AppError::RateLimited(crate::limiter::BUDGET_SPENT.into()).into_server_error(),
+            ])
         }
     }
 }

@@ -15,7 +15,7 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, Name, Request, ServerError, ServerResult};
+use async_graphql::{Name, Request, ServerError, ServerResult};
 
 pub struct DepthLimit {
     pub max_depth: usize,
@@ -117,10 +117,7 @@ pub fn document_aliases(doc: &ExecutableDocument) -> usize {
 }
 
 fn refusal(message: String) -> ServerError {
-    let e = async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"));
-    let mut err = ServerError::new(e.message, None);
-    err.extensions = e.extensions;
-    err
+    crate::error::AppError::BadInput(message).into_server_error()
 }
 
 /// Depth of a selection set; `None` in `memo` marks a fragment being computed (a cycle, which

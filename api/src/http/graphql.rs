@@ -1,8 +1,8 @@
 //! `POST /graphql` and `GET /graphql` as the GraphQL-over-HTTP spec says.
 //!
 //! - **Requests:** POST takes `Content-Type: application/json` (or the graphql-response type)
-//!   only (a `text/plain` form post
-//!   from another site is refused, so a page cannot submit tips from its visitors' browsers);
+//!   only (a `text/plain` form post from another site is refused, so a page cannot submit tips
+//!   from its visitors' browsers);
 //!   a JSON array is a batch (at most `max_batch` operations) and is answered with an array.
 //!   GET takes `query`, `variables`, `operationName` in the URL, for queries only: a mutation by
 //!   GET is 405 (it would be a CSRF hole). A browser asking for HTML gets GraphiQL.
@@ -73,10 +73,7 @@ impl Wants {
 /// A GraphQL error that no resolver produced (authentication, HTTP-level): no path, no
 /// `locations` (there is no place in the document to point at).
 pub fn request_error(err: AppError) -> GqlResponse {
-    let e: async_graphql::Error = err.into();
-    let mut server = ServerError::new(e.message, None);
-    server.extensions = e.extensions;
-    GqlResponse::from_errors(vec![server])
+    GqlResponse::from_errors(vec![err.into_server_error()])
 }
 
 /// An error answered before any GraphQL ran, as JSON with its code.
@@ -377,7 +374,7 @@ async fn execute(
             return respond(refuse_all(&make), wants);
         }
     };
-    let client_ip = Some(peer.ip());
+    let client_ip = Some(state.trusted_proxies.client(peer.ip(), headers));
     let out = match batch {
         BatchRequest::Single(r) => BatchResponse::Single(
             execute_one(state, method, viewer, &request_id, client_ip, r).await,

@@ -290,9 +290,7 @@ async fn build(
         .cost
         .check_n(&key, u32::try_from(cost).unwrap_or(u32::MAX))
     {
-        return Err(AppError::RateLimited(
-            "this client has used its query budget for the minute; please try again shortly".into(),
-        ));
+        return Err(AppError::RateLimited(crate::limiter::BUDGET_SPENT.into()));
     }
     let spec = period_spec(&state.db, &period).await?;
     let press = viewer.role == crate::auth::Role::Press;
