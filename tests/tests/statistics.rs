@@ -328,15 +328,17 @@ async fn figures_match_an_independent_oracle_for_every_period_kind() {
                 (d(2024, 12, 15), d(2025, 3, 14)),
             ),
             (
+                // Cumulative kinds: the previous period is the same period last year (the
+                // calendar's one meaning, as in periodic reports).
                 json!({"kind": "SIX_MONTHS", "year": 2026}),
                 (d(2025, 12, 15), d(2026, 6, 14)),
-                (d(2025, 6, 15), d(2025, 12, 14)),
+                (d(2024, 12, 15), d(2025, 6, 14)),
                 (d(2024, 12, 15), d(2025, 6, 14)),
             ),
             (
                 json!({"kind": "NINE_MONTHS", "year": 2026}),
                 (d(2025, 12, 15), d(2026, 9, 14)),
-                (d(2025, 3, 15), d(2025, 12, 14)),
+                (d(2024, 12, 15), d(2025, 9, 14)),
                 (d(2024, 12, 15), d(2025, 9, 14)),
             ),
             (
@@ -652,4 +654,37 @@ async fn the_table_downloads_as_excel_and_csv() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+}
+
+/// The YEAR export shows its previous period once, as the same period last year (they are
+/// one period, per the calendar); a quarter's export shows both comparisons.
+#[tokio::test]
+async fn the_export_shows_each_comparison_once() {
+    let app = TestApp::spawn().await;
+    let leader = app.token(Role::Leader, None, None);
+    let header = |q: &'static str| {
+        let app = &app;
+        let leader = leader.clone();
+        async move {
+            let text = app
+                .client
+                .get(format!("{}/export/statistics.csv?{q}", app.base))
+                .bearer_auth(leader)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            text.lines().nth(1).unwrap_or_default().to_string()
+        }
+    };
+    let year = header("kind=YEAR&year=2025").await;
+    assert!(year.contains("Cùng kỳ năm trước"), "{year}");
+    assert!(!year.contains("Kỳ trước"), "{year}");
+    let quarter = header("kind=QUARTER&year=2026&quarter=2").await;
+    assert!(
+        quarter.contains("Kỳ trước") && quarter.contains("Cùng kỳ năm trước"),
+        "{quarter}"
+    );
 }

@@ -1,4 +1,5 @@
 //! Pure rules of the domain: no database, no GraphQL, no IO. Services and resolvers call
 //! these; nothing here calls them back.
 
+pub mod calendar;
 pub mod figures;

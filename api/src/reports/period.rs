@@ -14,6 +14,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::domain::calendar::PeriodSpec;
 use crate::error::{AppError, AppResult};
 use crate::vocab::PeriodKind;
 
@@ -27,7 +28,6 @@ pub struct Period {
 }
 
 /// Years accepted in inputs.
-const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 fn date(y: i32, m: u32, d: u32) -> AppResult<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -44,28 +44,23 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 impl Period {
     /// The period ending on the 14th of `end_month` of `year`, starting on the 15th after
     /// `months` months before it.
-    fn ending(
-        kind: PeriodKind,
-        year: i32,
-        end_month: u32,
-        months: u32,
-        due_day: u32,
-    ) -> AppResult<Period> {
-        if !YEARS.contains(&year) {
-            return Err(AppError::bad_input(format!(
-                "`year` must be between {} and {}",
-                YEARS.start(),
-                YEARS.end()
-            )));
-        }
-        let end = date(year, end_month, 14)?;
-        let back = i64::from(end_month) - i64::from(months); // month before the first month
-        let (sy, sm) = if back >= 1 {
-            (year, back as u32)
-        } else {
-            (year - 1, (back + 12) as u32)
+    /// A period of `kind` ending in `end_month` of `year`, cut by the one calendar
+    /// (`domain::calendar`), with its due date in that month.
+    fn ending(kind: PeriodKind, year: i32, end_month: u32, due_day: u32) -> AppResult<Period> {
+        let spec = match kind {
+            PeriodKind::Month => PeriodSpec::Month {
+                year,
+                month: end_month,
+            },
+            PeriodKind::Quarter => PeriodSpec::Quarter {
+                year,
+                quarter: end_month / 3,
+            },
+            PeriodKind::SixMonths => PeriodSpec::SixMonths { year },
+            PeriodKind::NineMonths => PeriodSpec::NineMonths { year },
+            PeriodKind::Year => PeriodSpec::Year { year },
         };
-        let start = date(sy, sm, 15)?;
+        let r = spec.range()?;
         let due = date(
             year,
             end_month,
@@ -73,13 +68,12 @@ impl Period {
         )?;
         Ok(Period {
             kind,
-            start,
-            end,
+            start: r.from,
+            end: r.to,
             due,
         })
     }
 
-    /// The period of `kind` identified by `year` and, for a month or a quarter, its number.
     pub fn of(
         kind: PeriodKind,
         year: i32,
@@ -105,7 +99,7 @@ impl Period {
                     ));
                 }
                 match month {
-                    Some(m @ 1..=12) => Self::ending(kind, year, m, 1, due_day),
+                    Some(m @ 1..=12) => Self::ending(kind, year, m, due_day),
                     _ => Err(AppError::bad_input(
                         "a MONTH period needs `month` between 1 and 12",
                     )),
@@ -118,7 +112,7 @@ impl Period {
                     ));
                 }
                 match quarter {
-                    Some(q @ 1..=4) => Self::ending(kind, year, q * 3, 3, due_day),
+                    Some(q @ 1..=4) => Self::ending(kind, year, q * 3, due_day),
                     _ => Err(AppError::bad_input(
                         "a QUARTER period needs `quarter` between 1 and 4",
                     )),
@@ -126,15 +120,15 @@ impl Period {
             }
             PeriodKind::SixMonths => {
                 none_of(month, quarter)?;
-                Self::ending(kind, year, 6, 6, due_day)
+                Self::ending(kind, year, 6, due_day)
             }
             PeriodKind::NineMonths => {
                 none_of(month, quarter)?;
-                Self::ending(kind, year, 9, 9, due_day)
+                Self::ending(kind, year, 9, due_day)
             }
             PeriodKind::Year => {
                 none_of(month, quarter)?;
-                Self::ending(kind, year, 12, 12, due_day)
+                Self::ending(kind, year, 12, due_day)
             }
         }
     }
@@ -191,6 +185,88 @@ impl Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report's previous period and same period last year are the calendar's, for every
+    /// kind: statistics and reports mean the same thing by them.
+    #[test]
+    fn comparisons_are_the_calendars() {
+        use crate::domain::calendar::PeriodSpec;
+        let cases: Vec<(PeriodKind, Option<u32>, Option<u32>, PeriodSpec)> = vec![
+            (
+                PeriodKind::Month,
+                Some(1),
+                None,
+                PeriodSpec::Month {
+                    year: 2026,
+                    month: 1,
+                },
+            ),
+            (
+                PeriodKind::Month,
+                Some(7),
+                None,
+                PeriodSpec::Month {
+                    year: 2026,
+                    month: 7,
+                },
+            ),
+            (
+                PeriodKind::Quarter,
+                None,
+                Some(1),
+                PeriodSpec::Quarter {
+                    year: 2026,
+                    quarter: 1,
+                },
+            ),
+            (
+                PeriodKind::Quarter,
+                None,
+                Some(3),
+                PeriodSpec::Quarter {
+                    year: 2026,
+                    quarter: 3,
+                },
+            ),
+            (
+                PeriodKind::SixMonths,
+                None,
+                None,
+                PeriodSpec::SixMonths { year: 2026 },
+            ),
+            (
+                PeriodKind::NineMonths,
+                None,
+                None,
+                PeriodSpec::NineMonths { year: 2026 },
+            ),
+            (
+                PeriodKind::Year,
+                None,
+                None,
+                PeriodSpec::Year { year: 2026 },
+            ),
+        ];
+        for (kind, m, q, spec) in cases {
+            let p = Period::of(kind, 2026, m, q, 17).unwrap();
+            let r = spec.range().unwrap();
+            assert_eq!((p.start, p.end), (r.from, r.to), "{kind:?}");
+            let prev = p.previous(17).unwrap();
+            let want = spec.previous().unwrap();
+            assert_eq!(
+                (prev.start, prev.end),
+                (want.from, want.to),
+                "{kind:?} previous"
+            );
+            let last = p.same_last_year(17).unwrap();
+            let want = spec.last_year().unwrap();
+            assert_eq!(
+                (last.start, last.end),
+                (want.from, want.to),
+                "{kind:?} last year"
+            );
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

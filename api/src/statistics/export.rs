@@ -74,6 +74,16 @@ const SUB: [&str; 5] = [
     "So cùng kỳ (%)",
 ];
 
+/// The sub-columns of each figure: for six months, nine months and the year the previous period
+/// *is* the same period last year (`domain::calendar`), so it is shown once, as such.
+fn sub(with_previous: bool) -> Vec<&'static str> {
+    if with_previous {
+        SUB.to_vec()
+    } else {
+        vec![SUB[0], SUB[3], SUB[4]]
+    }
+}
+
 fn group_label(g: Option<OfficialGroup>) -> &'static str {
     match g {
         Some(OfficialGroup::SmugglingAndProhibited) => {
@@ -92,7 +102,7 @@ enum Cell {
     Pct(Option<f64>),
 }
 
-fn table(c: &Computed, cols: &[Column]) -> (String, Vec<Vec<Cell>>) {
+fn table(c: &Computed, cols: &[Column], with_previous: bool) -> (String, Vec<Vec<Cell>>) {
     let title = format!(
         "Kết quả đấu tranh chống buôn lậu, gian lận thương mại và hàng giả từ {} đến {}",
         c.range.from.format("%d/%m/%Y"),
@@ -110,13 +120,11 @@ fn table(c: &Computed, cols: &[Column]) -> (String, Vec<Vec<Cell>>) {
         let mut row = vec![Cell::Text(label.to_string())];
         for (_, pick, _) in cols {
             let (v, p, l) = (pick(&f[0]), pick(&f[1]), pick(&f[2]));
-            row.extend([
-                Cell::Int(v),
-                Cell::Int(p),
-                Cell::Pct(change(v, p)),
-                Cell::Int(l),
-                Cell::Pct(change(v, l)),
-            ]);
+            row.push(Cell::Int(v));
+            if with_previous {
+                row.extend([Cell::Int(p), Cell::Pct(change(v, p))]);
+            }
+            row.extend([Cell::Int(l), Cell::Pct(change(v, l))]);
         }
         rows.push(row);
     }
@@ -126,6 +134,7 @@ fn table(c: &Computed, cols: &[Column]) -> (String, Vec<Vec<Cell>>) {
 fn xlsx(
     title: &str,
     cols: &[Column],
+    subs: &[&str],
     rows: &[Vec<Cell>],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
@@ -143,9 +152,10 @@ fn xlsx(
     ws.write_string_with_format(0, 0, title, &bold)?;
     ws.merge_range(2, 0, 3, 0, "Nhóm", &head)?;
     for (i, (name, _, _)) in cols.iter().enumerate() {
-        let c0 = 1 + (i as u16) * 5;
-        ws.merge_range(2, c0, 2, c0 + 4, name, &head)?;
-        for (j, s) in SUB.iter().enumerate() {
+        let n = subs.len() as u16;
+        let c0 = 1 + (i as u16) * n;
+        ws.merge_range(2, c0, 2, c0 + n - 1, name, &head)?;
+        for (j, s) in subs.iter().enumerate() {
             ws.write_string_with_format(3, c0 + j as u16, *s, &head)?;
         }
     }
@@ -165,12 +175,17 @@ fn xlsx(
     wb.save_to_buffer()
 }
 
-fn csv_bytes(title: &str, cols: &[Column], rows: &[Vec<Cell>]) -> Result<Vec<u8>, csv::Error> {
+fn csv_bytes(
+    title: &str,
+    cols: &[Column],
+    subs: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
     w.write_record([title])?;
     let mut header = vec!["Nhóm".to_string()];
     for (name, _, _) in cols {
-        for s in SUB {
+        for s in subs {
             header.push(format!("{name} - {s}"));
         }
     }
@@ -293,6 +308,7 @@ async fn build(
         return Err(AppError::RateLimited(crate::limiter::BUDGET_SPENT.into()));
     }
     let spec = period_spec(&state.db, &period).await?;
+    let spec_previous_is_last_year = spec.previous_is_last_year();
     let press = viewer.role == crate::auth::Role::Press;
     let work = async {
         if press {
@@ -310,15 +326,17 @@ async fn build(
             ))
         })??;
     let cols = columns(press);
-    let (title, rows) = table(&computed, &cols);
+    let with_previous = !spec_previous_is_last_year;
+    let subs = sub(with_previous);
+    let (title, rows) = table(&computed, &cols, with_previous);
     let (bytes, content_type) = if format == "xlsx" {
         (
-            xlsx(&title, &cols, &rows).map_err(AppError::internal)?,
+            xlsx(&title, &cols, &subs, &rows).map_err(AppError::internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     } else {
         (
-            csv_bytes(&title, &cols, &rows).map_err(AppError::internal)?,
+            csv_bytes(&title, &cols, &subs, &rows).map_err(AppError::internal)?,
             "text/csv; charset=utf-8",
         )
     };

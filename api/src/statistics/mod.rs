@@ -4,7 +4,8 @@
 
 pub mod compliance;
 pub mod export;
-pub mod periods;
+/// The reporting calendar (kept under this name for the statistics' callers).
+pub use crate::domain::calendar as periods;
 pub mod service;
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};

@@ -1,7 +1,19 @@
-//! Reporting periods under the official cut (DOMAIN.md): a month runs from the 15th of the
-//! previous month to the 14th; a quarter ends on the 14th of its last month; six months,
-//! nine months and the year start on 15/12 of the previous year and end on 14/6, 14/9, 14/12.
-//! Every period is compared with the one just before it and with the same period last year.
+//! The one reporting calendar (DOMAIN.md's official cut), used by statistics, periodic reports,
+//! compliance and the export alike.
+//!
+//! - A reporting **month** M runs from the 15th of M−1 to the 14th of M (January from 15/12 of
+//!   the year before); a date on or after the 15th belongs to the next month.
+//! - A **quarter** is three such months (Q1: 15/12–14/3); **six months**, **nine months** and
+//!   the **year** start on 15/12 of the year before and end on 14/6, 14/9 and 14/12: they are
+//!   cumulative from the start of the reporting year.
+//! - The **previous period** of a month or quarter is the month or quarter just before. Six
+//!   months, nine months and the year are cumulative, so their previous period *is* the same
+//!   period last year (15/12–14/6 of the year before for six months, not the half-year just
+//!   before, which no report covers); the export then shows that comparison once.
+//! - The **same period last year** is every date one year earlier.
+//! - A **range** (a campaign's dates, any dates) is compared with as many days just before it
+//!   and the same dates a year earlier.
+//! - Years run from 2000 to 2100 everywhere.
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -59,11 +71,18 @@ fn month_start(year: i32, month: u32) -> AppResult<NaiveDate> {
     }
 }
 
-fn check_year(year: i32) -> AppResult<()> {
-    if (1990..=2100).contains(&year) {
+/// The years any period may fall in.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+pub fn check_year(year: i32) -> AppResult<()> {
+    if YEARS.contains(&year) {
         Ok(())
     } else {
-        Err(AppError::bad_input("`year` must be between 1990 and 2100"))
+        Err(AppError::bad_input(format!(
+            "`year` must be between {} and {}",
+            YEARS.start(),
+            YEARS.end()
+        )))
     }
 }
 
@@ -128,9 +147,21 @@ impl PeriodSpec {
         }
     }
 
-    /// The period just before: the previous month, quarter or year; for six and nine months
-    /// the same length of official months before; for a range, as many days before.
+    /// Whether the previous period is the same period last year (six months, nine months and
+    /// the year, which are cumulative; see the module doc).
+    pub fn previous_is_last_year(&self) -> bool {
+        matches!(
+            self,
+            PeriodSpec::SixMonths { .. } | PeriodSpec::NineMonths { .. } | PeriodSpec::Year { .. }
+        )
+    }
+
+    /// The period just before: the previous month or quarter; for the cumulative kinds the same
+    /// period last year; for a range, as many days before.
     pub fn previous(&self) -> AppResult<DateRange> {
+        if self.previous_is_last_year() {
+            return self.last_year();
+        }
         let r = self.range()?;
         let months = |n: u32| -> AppResult<DateRange> {
             let from = r
@@ -146,9 +177,9 @@ impl PeriodSpec {
         match self {
             PeriodSpec::Month { .. } => months(1),
             PeriodSpec::Quarter { .. } => months(3),
-            PeriodSpec::SixMonths { .. } => months(6),
-            PeriodSpec::NineMonths { .. } => months(9),
-            PeriodSpec::Year { .. } => months(12),
+            PeriodSpec::SixMonths { .. }
+            | PeriodSpec::NineMonths { .. }
+            | PeriodSpec::Year { .. } => self.last_year(),
             PeriodSpec::Range(_) => {
                 let to = r
                     .from
@@ -289,6 +320,14 @@ mod tests {
                 to: d(2025, 12, 14)
             }
         );
+        // Six months: the same half of the year before, as for a report.
+        assert_eq!(
+            PeriodSpec::SixMonths { year: 2026 }.previous().unwrap(),
+            DateRange {
+                from: d(2024, 12, 15),
+                to: d(2025, 6, 14)
+            }
+        );
         let q = PeriodSpec::Quarter {
             year: 2026,
             quarter: 1,
@@ -334,5 +373,105 @@ mod tests {
         assert_eq!(reporting_month(d(2026, 5, 14)), (2026, 5));
         assert_eq!(reporting_month(d(2026, 5, 15)), (2026, 6));
         assert_eq!(reporting_month(d(2025, 12, 15)), (2026, 1));
+    }
+
+    /// Every official period of a year, as specs.
+    fn periods_of(year: i32) -> Vec<PeriodSpec> {
+        let mut out: Vec<PeriodSpec> = (1..=12)
+            .map(|month| PeriodSpec::Month { year, month })
+            .collect();
+        out.extend((1..=4).map(|quarter| PeriodSpec::Quarter { year, quarter }));
+        out.extend([
+            PeriodSpec::SixMonths { year },
+            PeriodSpec::NineMonths { year },
+            PeriodSpec::Year { year },
+        ]);
+        out
+    }
+
+    #[test]
+    fn every_date_falls_in_exactly_one_month() {
+        let months: Vec<DateRange> = (2024..=2027)
+            .flat_map(|year| (1..=12).map(move |month| PeriodSpec::Month { year, month }))
+            .map(|s| s.range().unwrap())
+            .collect();
+        let mut day = d(2024, 1, 1);
+        while day <= d(2027, 12, 14) {
+            let holding: Vec<_> = months
+                .iter()
+                .filter(|r| r.from <= day && day <= r.to)
+                .collect();
+            assert_eq!(holding.len(), 1, "{day}");
+            let (y, m) = reporting_month(day);
+            assert_eq!(
+                *holding[0],
+                PeriodSpec::Month { year: y, month: m }.range().unwrap(),
+                "{day}"
+            );
+            day = day.succ_opt().unwrap();
+        }
+    }
+
+    #[test]
+    fn months_tile_quarters_halves_nine_months_and_years() {
+        for year in [2024, 2025, 2026] {
+            let month = |m: u32| PeriodSpec::Month { year, month: m }.range().unwrap();
+            // Consecutive months meet without gap or overlap.
+            for m in 1..12 {
+                assert_eq!(month(m).to.succ_opt().unwrap(), month(m + 1).from);
+            }
+            let spans = |first: u32, last: u32| DateRange {
+                from: month(first).from,
+                to: month(last).to,
+            };
+            for q in 1..=4 {
+                let r = PeriodSpec::Quarter { year, quarter: q }.range().unwrap();
+                assert_eq!(r, spans(q * 3 - 2, q * 3), "{year} Q{q}");
+            }
+            assert_eq!(PeriodSpec::SixMonths { year }.range().unwrap(), spans(1, 6));
+            assert_eq!(
+                PeriodSpec::NineMonths { year }.range().unwrap(),
+                spans(1, 9)
+            );
+            assert_eq!(PeriodSpec::Year { year }.range().unwrap(), spans(1, 12));
+            // The year ends on 14/12 and the next begins on 15/12.
+            let next = PeriodSpec::Year { year: year + 1 }.range().unwrap();
+            assert_eq!(
+                PeriodSpec::Year { year }.range().unwrap().to,
+                d(year, 12, 14)
+            );
+            assert_eq!(next.from, d(year, 12, 15));
+        }
+    }
+
+    #[test]
+    fn one_meaning_of_previous_and_last_year_per_kind() {
+        for spec in periods_of(2026) {
+            let r = spec.range().unwrap();
+            let prev = spec.previous().unwrap();
+            let last = spec.last_year().unwrap();
+            // The same period a year earlier, always.
+            assert_eq!(
+                last.from,
+                r.from.checked_sub_months(Months::new(12)).unwrap()
+            );
+            if spec.previous_is_last_year() {
+                assert_eq!(prev, last, "{spec:?}");
+            } else {
+                // Just before, as long.
+                assert_eq!(prev.to.succ_opt().unwrap(), r.from, "{spec:?}");
+                assert_eq!(
+                    prev.from,
+                    r.from
+                        .checked_sub_months(Months::new(match spec {
+                            PeriodSpec::Month { .. } => 1,
+                            _ => 3,
+                        }))
+                        .unwrap()
+                );
+            }
+        }
+        assert!(PeriodSpec::Year { year: 1999 }.range().is_err());
+        assert!(PeriodSpec::Year { year: 2101 }.range().is_err());
     }
 }
