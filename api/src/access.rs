@@ -90,6 +90,120 @@ impl Viewer {
     }
 }
 
+/// What a viewer may do — the write side of the matrix (DOMAIN.md: "writes follow the same
+/// lines"). Rules that depend on the record as well (the lead agency of *this* case, the agency
+/// *this* tip is assigned to) are checked by the services on top of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Create and update the cases its agency leads.
+    RecordCases,
+    /// Draft the public summaries of the cases its agency leads.
+    DraftPublications,
+    /// Approve or reject publications.
+    ApprovePublications,
+    /// Register directives, manage tasks and campaigns.
+    ManageDirectives,
+    /// Report progress on its agency's tasks.
+    ReportOnTasks,
+    /// File its agency's periodic reports.
+    FileReports,
+    /// Forward a new tip to an agency.
+    ForwardTips,
+    /// Forward again a tip already forwarded.
+    ReforwardTips,
+    /// Archive or restore tips.
+    ArchiveTips,
+    /// Write reference data (agencies, communes, border gates).
+    WriteReferenceData,
+    /// Read the audit log.
+    ReadAuditLog,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::RecordCases,
+        Action::DraftPublications,
+        Action::ApprovePublications,
+        Action::ManageDirectives,
+        Action::ReportOnTasks,
+        Action::FileReports,
+        Action::ForwardTips,
+        Action::ReforwardTips,
+        Action::ArchiveTips,
+        Action::WriteReferenceData,
+        Action::ReadAuditLog,
+    ];
+
+    /// What a viewer who may not is told.
+    fn refusal(self) -> &'static str {
+        match self {
+            Action::RecordCases => "only an agency's officers record cases",
+            Action::DraftPublications => "only the case's lead agency drafts its publication",
+            Action::ApprovePublications => {
+                "only the standing office approves or rejects publications"
+            }
+            Action::ManageDirectives => {
+                "only the standing office manages directives, tasks and campaigns"
+            }
+            Action::ReportOnTasks => "only the users of an agency report on its tasks",
+            Action::FileReports => "only an agency's officers file its periodic report",
+            Action::ForwardTips => "only the standing office or the police forward tips",
+            Action::ReforwardTips => "only the standing office forwards a tip again",
+            Action::ArchiveTips => "only the standing office archives or restores tips",
+            Action::WriteReferenceData => "only the administrator writes reference data",
+            Action::ReadAuditLog => "only the administrator reads the audit log",
+        }
+    }
+
+    /// Whether the action is done on behalf of the viewer's agency (which the token must name).
+    fn for_an_agency(self) -> bool {
+        matches!(
+            self,
+            Action::RecordCases
+                | Action::DraftPublications
+                | Action::ReportOnTasks
+                | Action::FileReports
+        )
+    }
+}
+
+/// The write matrix: may `role` do `action` at all?
+pub fn may(role: Role, action: Action) -> bool {
+    use Role::*;
+    match action {
+        Action::RecordCases | Action::DraftPublications => {
+            matches!(role, Police | Customs | Officer)
+        }
+        Action::ApprovePublications
+        | Action::ManageDirectives
+        | Action::ReforwardTips
+        | Action::ArchiveTips => role == StandingOffice,
+        Action::ReportOnTasks => {
+            matches!(role, Police | Customs | Officer | Commune | StandingOffice)
+        }
+        Action::FileReports => matches!(role, Police | Customs | Officer | StandingOffice),
+        Action::ForwardTips => matches!(role, StandingOffice | Police),
+        Action::WriteReferenceData | Action::ReadAuditLog => role == Admin,
+    }
+}
+
+/// `FORBIDDEN` unless the viewer may do `action`.
+pub fn check(viewer: &Viewer, action: Action) -> AppResult<()> {
+    if may(viewer.role, action) && (!action.for_an_agency() || viewer.agency_id.is_some()) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(action.refusal()))
+    }
+}
+
+/// The agency on whose behalf the viewer does `action`, or `FORBIDDEN`.
+pub fn acting_agency(viewer: &Viewer, action: Action) -> AppResult<i64> {
+    check(viewer, action)?;
+    viewer
+        .agency_id
+        .ok_or_else(|| AppError::forbidden(action.refusal()))
+}
+
 /// Whether a token of `role` may name an agency of `kind`: a police token names a police
 /// agency, a customs token the customs, a press token the newspaper, a commune token its
 /// commune's committee (its commune is checked by the caller); an officer or the standing
@@ -260,6 +374,86 @@ fn visible_for(ctx: &Context<'_>, allowed: impl Fn(Role) -> bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// THE WRITE TABLE, transcribed from DOMAIN.md ("writes follow the same lines").
+    #[test]
+    fn the_write_matrix() {
+        use Role::*;
+        // admin leader standing police customs officer commune press
+        let table: &[(Action, [bool; 8])] = &[
+            (
+                Action::RecordCases,
+                [false, false, false, true, true, true, false, false],
+            ),
+            (
+                Action::DraftPublications,
+                [false, false, false, true, true, true, false, false],
+            ),
+            (
+                Action::ApprovePublications,
+                [false, false, true, false, false, false, false, false],
+            ),
+            (
+                Action::ManageDirectives,
+                [false, false, true, false, false, false, false, false],
+            ),
+            (
+                Action::ReportOnTasks,
+                [false, false, true, true, true, true, true, false],
+            ),
+            (
+                Action::FileReports,
+                [false, false, true, true, true, true, false, false],
+            ),
+            (
+                Action::ForwardTips,
+                [false, false, true, true, false, false, false, false],
+            ),
+            (
+                Action::ReforwardTips,
+                [false, false, true, false, false, false, false, false],
+            ),
+            (
+                Action::ArchiveTips,
+                [false, false, true, false, false, false, false, false],
+            ),
+            (
+                Action::WriteReferenceData,
+                [true, false, false, false, false, false, false, false],
+            ),
+            (
+                Action::ReadAuditLog,
+                [true, false, false, false, false, false, false, false],
+            ),
+        ];
+        assert_eq!(table.len(), Action::ALL.len());
+        let roles = [
+            Admin,
+            Leader,
+            StandingOffice,
+            Police,
+            Customs,
+            Officer,
+            Commune,
+            Press,
+        ];
+        for (action, row) in table {
+            for (role, allowed) in roles.iter().zip(row) {
+                assert_eq!(may(*role, *action), *allowed, "{role:?} {action:?}");
+            }
+        }
+        // Done for an agency: a token without one is refused even for an allowed role.
+        let no_agency = Viewer {
+            sub: "u".into(),
+            role: Police,
+            agency_id: None,
+            agency_code: None,
+            commune_id: None,
+            commune_code: None,
+        };
+        assert!(acting_agency(&no_agency, Action::RecordCases).is_err());
+        assert!(check(&no_agency, Action::ForwardTips).is_ok());
+    }
 
     #[test]
     fn roles_fit_only_their_kind_of_agency() {

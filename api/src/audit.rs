@@ -11,7 +11,8 @@ use sea_orm::{
 
 use entity::audit_events;
 
-use crate::auth::{Role, Viewer};
+use crate::access::{Action, check};
+use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{db, viewer};
 use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
@@ -23,16 +24,6 @@ pub fn admin_visible(ctx: &Context<'_>) -> bool {
         Some(req) => req.viewer.as_ref().is_some_and(|v| v.role == Role::Admin),
         // Outside a request (SDL export for schema.graphql) everything is shown.
         None => true,
-    }
-}
-
-fn check_admin(v: &Viewer) -> AppResult<()> {
-    if v.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only the administrator reads the audit log",
-        ))
     }
 }
 
@@ -116,7 +107,7 @@ impl AuditQuery {
         after: Option<String>,
         filter: Option<AuditFilter>,
     ) -> Result<AuditEventConnection> {
-        check_admin(viewer(ctx)?)?;
+        check(viewer(ctx)?, Action::ReadAuditLog)?;
         let size = page_size(first)?;
         let cond = condition(filter.unwrap_or_default())?;
         let mut query = audit_events::Entity::find().filter(cond.clone());

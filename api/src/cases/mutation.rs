@@ -15,6 +15,7 @@ use entity::{
 
 use super::write::*;
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
+use crate::access::{Action, Compartment, acting_agency};
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{Vnd, db, parse_id, viewer};
@@ -258,7 +259,7 @@ impl CaseMutation {
         idempotency_key: Option<String>,
     ) -> Result<Case> {
         let v = viewer(ctx)?;
-        let lead = check_case_writer(v)?;
+        let lead = acting_agency(v, Action::RecordCases)?;
         let req = request(ctx)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
@@ -646,7 +647,7 @@ impl CaseMutation {
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
-        case_for_compartment_write(&txn, v, case_id, Role::Police).await?;
+        case_for_compartment_write(&txn, v, case_id, Compartment::Police).await?;
         if let Some(key) = &idempotency_key {
             if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addSubject").await? {
                 let s = subjects::Entity::find_by_id(id)
@@ -699,7 +700,7 @@ impl CaseMutation {
             .await
             .map_err(AppError::from)?;
         let s = s.ok_or_else(|| AppError::NotFound("no such subject".into()))?;
-        case_for_compartment_write(&txn, v, s.case_id, Role::Police).await?;
+        case_for_compartment_write(&txn, v, s.case_id, Compartment::Police).await?;
         let am = subject_model(
             &input,
             subjects::ActiveModel {
@@ -966,7 +967,7 @@ impl CaseMutation {
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
-        case_for_compartment_write(&txn, v, case_id, Role::Customs).await?;
+        case_for_compartment_write(&txn, v, case_id, Compartment::Customs).await?;
         if let Some(key) = &idempotency_key {
             if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addCustomsRecord").await? {
                 let r = customs_records::Entity::find_by_id(id)
@@ -1033,7 +1034,7 @@ impl CaseMutation {
             .await
             .map_err(AppError::from)?;
         let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-        case_for_compartment_write(&txn, v, r.case_id, Role::Customs).await?;
+        case_for_compartment_write(&txn, v, r.case_id, Compartment::Customs).await?;
         let am = customs_model(
             &input,
             customs_records::ActiveModel {
@@ -1075,7 +1076,7 @@ impl CaseMutation {
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
-        let case = case_for_compartment_write(&txn, v, case_id, Role::Police).await?;
+        let case = case_for_compartment_write(&txn, v, case_id, Compartment::Police).await?;
         if input.defendants < 0 || input.defendants > 1000 {
             return Err(AppError::bad_input("`defendants` must be between 0 and 1000").into());
         }
@@ -1170,7 +1171,7 @@ impl CaseMutation {
                     .await
                     .map_err(AppError::from)?;
                 let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-                case_for_compartment_write(&txn, v, r.case_id, Role::Police).await?;
+                case_for_compartment_write(&txn, v, r.case_id, Compartment::Police).await?;
                 versioned_update!(
                     &txn,
                     subjects,
@@ -1208,7 +1209,7 @@ impl CaseMutation {
                     .await
                     .map_err(AppError::from)?;
                 let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-                case_for_compartment_write(&txn, v, r.case_id, Role::Customs).await?;
+                case_for_compartment_write(&txn, v, r.case_id, Compartment::Customs).await?;
                 versioned_update!(
                     &txn,
                     customs_records,
@@ -1227,7 +1228,7 @@ impl CaseMutation {
                     .await
                     .map_err(AppError::from)?;
                 let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-                case_for_compartment_write(&txn, v, r.case_id, Role::Police).await?;
+                case_for_compartment_write(&txn, v, r.case_id, Compartment::Police).await?;
                 versioned_update!(
                     &txn,
                     investigation_records,

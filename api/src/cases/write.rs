@@ -6,7 +6,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use entity::{agencies, border_gates, campaigns, cases, communes};
 
-use crate::auth::{Role, Viewer};
+use crate::access::{Action, Compartment, acting_agency};
+use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::text::{fold, nfc};
 use crate::vocab::{AgencyKind, CaseStatus, Channel, Platform};
@@ -37,23 +38,13 @@ pub fn check_transition(from: CaseStatus, to: CaseStatus) -> AppResult<()> {
     }
 }
 
-/// Roles that record cases for their agency.
-pub fn check_case_writer(viewer: &Viewer) -> AppResult<i64> {
-    match (viewer.role, viewer.agency_id) {
-        (Role::Police | Role::Customs | Role::Officer, Some(agency)) => Ok(agency),
-        _ => Err(AppError::forbidden(
-            "only an agency's officers record cases",
-        )),
-    }
-}
-
 /// The case, if the viewer's agency leads it (else `NOT_FOUND` or `FORBIDDEN`).
 pub async fn case_led_by_viewer<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<cases::Model> {
-    let agency = check_case_writer(viewer)?;
+    let agency = acting_agency(viewer, Action::RecordCases)?;
     let case = cases::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -70,15 +61,15 @@ pub async fn case_for_compartment_write<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
     id: i64,
-    compartment_role: Role,
+    compartment: Compartment,
 ) -> AppResult<cases::Model> {
     let case = cases::Entity::find_by_id(id)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::NotFound("no such case".into()))?;
-    let lead = viewer.agency_id == Some(case.lead_agency_id)
-        && matches!(viewer.role, Role::Police | Role::Customs | Role::Officer);
-    if lead || viewer.role == compartment_role {
+    // Writes follow the reads of the matrix: whoever reads the compartment on this case
+    // (the lead agency; the police everywhere for police data, the customs for customs data).
+    if viewer.reads_case_compartment(compartment, case.lead_agency_id) {
         if case.archived_at.is_some() {
             return Err(AppError::bad_input(
                 "the case is archived; restore it first",
@@ -88,10 +79,9 @@ pub async fn case_for_compartment_write<C: ConnectionTrait>(
     } else {
         Err(AppError::forbidden(format!(
             "only the lead agency or {} may write this data",
-            if compartment_role == Role::Police {
-                "the police"
-            } else {
-                "customs"
+            match compartment {
+                Compartment::Police => "the police",
+                _ => "customs",
             }
         )))
     }

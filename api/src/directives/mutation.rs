@@ -18,7 +18,7 @@ use entity::{campaigns, directive_citations, directives, task_coordinators, task
 
 use super::symbol::{ParsedSymbol, parse_symbol};
 use super::{Campaign, Directive, Task};
-use crate::auth::{Role, Viewer};
+use crate::access::{Action, acting_agency, check};
 use crate::cases::write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{db, parse_id, viewer};
@@ -122,30 +122,6 @@ pub struct CampaignPatch {
     pub focus_commodity_groups: Option<Vec<CommodityGroup>>,
     pub focus_violation_types: Option<Vec<ViolationType>>,
     pub description: MaybeUndefined<String>,
-}
-
-/// The standing office manages directives, tasks and campaigns; nobody else writes them.
-fn check_standing_office(v: &Viewer) -> AppResult<()> {
-    if v.role == Role::StandingOffice {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only the standing office manages directives, tasks and campaigns",
-        ))
-    }
-}
-
-/// The viewer's agency, for roles that report on their agency's tasks.
-fn reporting_agency(v: &Viewer) -> AppResult<i64> {
-    match (v.role, v.agency_id) {
-        (
-            Role::Police | Role::Customs | Role::Officer | Role::Commune | Role::StandingOffice,
-            Some(a),
-        ) => Ok(a),
-        _ => Err(AppError::forbidden(
-            "only the users of an agency report on its tasks",
-        )),
-    }
 }
 
 fn event<'a>(operation: &'a str, entity: &'a str, id: i64) -> Audit<'a> {
@@ -466,7 +442,7 @@ impl DirectiveMutation {
         idempotency_key: Option<String>,
     ) -> Result<Directive> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
@@ -542,7 +518,7 @@ impl DirectiveMutation {
         input: DirectivePatch,
     ) -> Result<Directive> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -610,7 +586,7 @@ impl DirectiveMutation {
         archived: bool,
     ) -> Result<Directive> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -641,7 +617,7 @@ impl DirectiveMutation {
         idempotency_key: Option<String>,
     ) -> Result<Task> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
@@ -703,7 +679,7 @@ impl DirectiveMutation {
         input: TaskPatch,
     ) -> Result<Task> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -777,7 +753,7 @@ impl DirectiveMutation {
         archived: bool,
     ) -> Result<Task> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -811,7 +787,7 @@ impl DirectiveMutation {
         idempotency_key: Option<String>,
     ) -> Result<Task> {
         let v = viewer(ctx)?;
-        let agency = reporting_agency(v)?;
+        let agency = acting_agency(v, Action::ReportOnTasks)?;
         let req = request(ctx)?;
         let id = parse_id(&task_id)?;
         let txn = begin(db(ctx)?).await?;
@@ -915,7 +891,7 @@ impl DirectiveMutation {
         completed_on: Option<NaiveDate>,
     ) -> Result<Task> {
         let v = viewer(ctx)?;
-        let agency = reporting_agency(v)?;
+        let agency = acting_agency(v, Action::ReportOnTasks)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -967,7 +943,7 @@ impl DirectiveMutation {
         idempotency_key: Option<String>,
     ) -> Result<Campaign> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
@@ -1043,7 +1019,7 @@ impl DirectiveMutation {
         input: CampaignPatch,
     ) -> Result<Campaign> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -1103,7 +1079,7 @@ impl DirectiveMutation {
         archived: bool,
     ) -> Result<Campaign> {
         let v = viewer(ctx)?;
-        check_standing_office(v)?;
+        check(v, Action::ManageDirectives)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;

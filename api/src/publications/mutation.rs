@@ -15,6 +15,7 @@ use entity::{agencies, cases, publications};
 
 use super::Publication;
 use super::check::{Finding, Restricted, finding_error, restricted_of_case};
+use crate::access::{Action, acting_agency, check};
 use crate::auth::{Role, Viewer};
 use crate::cases::write::{optional_text, required_text};
 use crate::error::{AppError, AppResult};
@@ -75,16 +76,6 @@ pub fn check_transition(from: PublicationStatus, to: PublicationStatus) -> AppRe
     }
 }
 
-/// The viewer's agency, if its role drafts publications (the agencies that lead cases).
-fn drafting_agency(v: &Viewer) -> AppResult<i64> {
-    match (v.role, v.agency_id) {
-        (Role::Police | Role::Customs | Role::Officer, Some(a)) => Ok(a),
-        _ => Err(AppError::forbidden(
-            "only the case's lead agency drafts its publication",
-        )),
-    }
-}
-
 /// Whether `v` is the agency asked to review this text, and it still waits for that review.
 fn is_reviewer(v: &Viewer, p: &publications::Model) -> bool {
     crate::access::reach(v.role, crate::access::Compartment::Informant)
@@ -92,16 +83,6 @@ fn is_reviewer(v: &Viewer, p: &publications::Model) -> bool {
         && p.review_agency_id.is_some()
         && v.agency_id == p.review_agency_id
         && p.reviewed_at.is_none()
-}
-
-fn check_standing_office(v: &Viewer, what: &str) -> AppResult<()> {
-    if v.role == Role::StandingOffice {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(format!(
-            "only the standing office {what} publications"
-        )))
-    }
 }
 
 /// Validates the public facts: known names, no duplicates, stored comma-separated.
@@ -343,7 +324,7 @@ impl PublicationMutation {
         idempotency_key: Option<String>,
     ) -> Result<Publication> {
         let v = viewer(ctx)?;
-        let agency = drafting_agency(v)?;
+        let agency = acting_agency(v, Action::DraftPublications)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
         let conn = db(ctx)?;
@@ -419,7 +400,7 @@ impl PublicationMutation {
         input: PublicationInput,
     ) -> Result<Publication> {
         let v = viewer(ctx)?;
-        let agency = drafting_agency(v)?;
+        let agency = acting_agency(v, Action::DraftPublications)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let conn = db(ctx)?;
@@ -478,7 +459,7 @@ impl PublicationMutation {
         version: i32,
     ) -> Result<Publication> {
         let v = viewer(ctx)?;
-        check_standing_office(v, "approves")?;
+        check(v, Action::ApprovePublications)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let conn = db(ctx)?;
@@ -573,7 +554,7 @@ impl PublicationMutation {
         let txn = crate::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         if !is_reviewer(v, &p) {
-            check_standing_office(v, "rejects")?;
+            check(v, Action::ApprovePublications)?;
         }
         let p = move_to(&txn, &p, version, PublicationStatus::Rejected, Some(reason)).await?;
         record(&txn, v, req, "rejectPublication", id).await?;
@@ -622,7 +603,7 @@ impl PublicationMutation {
         archived: bool,
     ) -> Result<Publication> {
         let v = viewer(ctx)?;
-        let agency = drafting_agency(v)?;
+        let agency = acting_agency(v, Action::DraftPublications)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;

@@ -12,7 +12,7 @@ use sea_orm::{
 use entity::{agencies, communes};
 
 use super::{Agency, Commune};
-use crate::auth::{Role, Viewer};
+use crate::access::{Action, check};
 use crate::cases::write::{agency_by_code, check_past_date, commune_by_code, required_text};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{db, parse_id, viewer};
@@ -76,16 +76,6 @@ pub struct CommunePatch {
     pub name: Option<String>,
     pub kind: Option<CommuneKind>,
     pub is_border: Option<bool>,
-}
-
-fn check_admin(v: &Viewer) -> AppResult<()> {
-    if v.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only the administrator writes reference data",
-        ))
-    }
 }
 
 /// A reference code: upper-case ASCII letters, digits and `_`, starting with a letter.
@@ -182,7 +172,7 @@ impl ReferenceMutation {
         idempotency_key: Option<String>,
     ) -> Result<Agency> {
         let v = viewer(ctx)?;
-        check_admin(v)?;
+        check(v, Action::WriteReferenceData)?;
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
@@ -247,7 +237,7 @@ impl ReferenceMutation {
         input: AgencyPatch,
     ) -> Result<Agency> {
         let v = viewer(ctx)?;
-        check_admin(v)?;
+        check(v, Action::WriteReferenceData)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -310,7 +300,7 @@ impl ReferenceMutation {
         idempotency_key: Option<String>,
     ) -> Result<Commune> {
         let v = viewer(ctx)?;
-        check_admin(v)?;
+        check(v, Action::WriteReferenceData)?;
         let req = request(ctx)?;
         let txn = begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
@@ -366,7 +356,7 @@ impl ReferenceMutation {
         input: CommunePatch,
     ) -> Result<Commune> {
         let v = viewer(ctx)?;
-        check_admin(v)?;
+        check(v, Action::WriteReferenceData)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;
@@ -405,7 +395,7 @@ impl ReferenceMutation {
         established_on: Option<NaiveDate>,
     ) -> Result<Commune> {
         let v = viewer(ctx)?;
-        check_admin(v)?;
+        check(v, Action::WriteReferenceData)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = begin(db(ctx)?).await?;

@@ -19,6 +19,7 @@ use sea_orm::{
 
 use entity::{agencies, periodic_reports};
 
+use crate::access::{Action, acting_agency};
 use crate::auth::{Role, Viewer};
 use crate::cases::write::{agency_by_code, required_text};
 use crate::error::{AppError, AppResult};
@@ -63,16 +64,6 @@ pub fn reports_visible(ctx: &Context<'_>) -> bool {
         }),
         // Outside a request (SDL export for schema.graphql) everything is shown.
         None => true,
-    }
-}
-
-/// The agency a viewer files reports for.
-fn filing_agency(v: &Viewer) -> AppResult<i64> {
-    match (v.role, v.agency_id) {
-        (Role::Police | Role::Customs | Role::Officer | Role::StandingOffice, Some(a)) => Ok(a),
-        _ => Err(AppError::forbidden(
-            "only an agency's officers file its periodic report",
-        )),
     }
 }
 
@@ -356,7 +347,7 @@ impl ReportMutation {
         idempotency_key: Option<String>,
     ) -> Result<PeriodicReport> {
         let v = viewer(ctx)?;
-        let agency = filing_agency(v)?;
+        let agency = acting_agency(v, Action::FileReports)?;
         let req = request(ctx)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key
@@ -441,7 +432,7 @@ impl ReportMutation {
         reason: String,
     ) -> Result<PeriodicReport> {
         let v = viewer(ctx)?;
-        let agency = filing_agency(v)?;
+        let agency = acting_agency(v, Action::FileReports)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let fixes = self::corrections(&corrections)?;

@@ -10,6 +10,7 @@ use entity::tips;
 
 use super::Tip;
 use super::service::{self as svc, TipSubmission};
+use crate::access::{Action, check};
 use crate::auth::Viewer;
 use crate::cases::write::required_text;
 use crate::error::{AppError, AppResult};
@@ -171,7 +172,7 @@ impl TipMutation {
         #[graphql(desc = "Agency code")] agency: String,
     ) -> Result<Tip> {
         let v = viewer(ctx)?;
-        svc::check_forwarder(v)?;
+        check(v, Action::ForwardTips)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;
@@ -179,7 +180,9 @@ impl TipMutation {
         svc::not_archived(&tip)?;
         let from = svc::status(&tip)?;
         svc::check_transition(from, TipStatus::Forwarded)?;
-        svc::check_reforward(v, from)?;
+        if from == TipStatus::Forwarded {
+            check(v, Action::ReforwardTips)?;
+        }
         let target = svc::forward_target(&txn, &tip, &agency).await?;
         // The police may pass a tip on, but not to themselves: taking a tip would unlock its
         // informant for them, so only the standing office assigns tips to the police.
@@ -266,7 +269,7 @@ impl TipMutation {
         archived: bool,
     ) -> Result<Tip> {
         let v = viewer(ctx)?;
-        svc::check_archiver(v)?;
+        check(v, Action::ArchiveTips)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let txn = crate::workflow::begin(db(ctx)?).await?;

@@ -305,27 +305,6 @@ pub fn status(tip: &tips::Model) -> AppResult<TipStatus> {
     TipStatus::from_db(&tip.status)
 }
 
-/// Forwarding: the standing office triages, and the police may pass on what reaches them.
-pub fn check_forwarder(viewer: &Viewer) -> AppResult<()> {
-    match viewer.role {
-        Role::StandingOffice | Role::Police => Ok(()),
-        _ => Err(AppError::forbidden(
-            "only the standing office or the police forward tips",
-        )),
-    }
-}
-
-/// A re-forward (forwarded → forwarded) is the standing office's correction of its triage.
-pub fn check_reforward(viewer: &Viewer, from: TipStatus) -> AppResult<()> {
-    if from == TipStatus::Forwarded && viewer.role != Role::StandingOffice {
-        Err(AppError::forbidden(
-            "only the standing office forwards a tip again",
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// The agency a tip may be forwarded to: one whose officers can read tips (not the press, a
 /// commune committee or the provincial leadership, which read no tip content), and not the
 /// one it is already with.
@@ -375,16 +354,6 @@ pub fn check_dismisser(viewer: &Viewer, tip: &tips::Model) -> AppResult<()> {
     } else {
         Err(AppError::forbidden(
             "only the agency the tip is assigned to or the standing office dismisses it",
-        ))
-    }
-}
-
-pub fn check_archiver(viewer: &Viewer) -> AppResult<()> {
-    if viewer.role == Role::StandingOffice {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "only the standing office archives or restores tips",
         ))
     }
 }
