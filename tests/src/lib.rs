@@ -267,6 +267,20 @@ pub fn refusal_codes(resp: &Value) -> Vec<String> {
     codes
 }
 
+/// Asserts that a request was refused because what it names is not in the caller's schema:
+/// every error is validation's "Unknown field/argument/type", and nothing ran.
+pub fn assert_unknown_to_caller(resp: &Value) {
+    let errors = resp["errors"].as_array().expect("errors");
+    assert!(
+        !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e["message"].as_str().unwrap_or("").starts_with("Unknown ")),
+        "{resp}"
+    );
+    assert!(resp["data"].is_null(), "{resp}");
+}
+
 /// Errors whose path is exactly `path` (JSON path elements, e.g. ["cases","nodes",0,"subjects"]).
 pub fn errors_at<'a>(resp: &'a Value, path: &[Value]) -> Vec<&'a Value> {
     resp["errors"]

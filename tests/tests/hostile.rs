@@ -178,6 +178,15 @@ async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, S
     (case, name, customs, police)
 }
 
+/// Adds a subject to a case through the API.
+async fn add_subject(app: &TestApp, token: &str, case: &str, input: serde_json::Value) {
+    let q = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
+    let r = app
+        .gql(Some(token), q, json!({ "case": case, "input": input }))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+}
+
 /// The bisection attack of the issue: a customs drafter, who may not read the police's
 /// informant, tries the informant's name (and parts of it) and a false name. The answers are
 /// the same — saved, waiting for the police's review — so nothing is learnt; the police
@@ -281,19 +290,17 @@ async fn disguised_spellings_are_refused() {
     })
     .await;
     let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    let subject = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
-    let r = app
-        .gql(
-            Some(&customs),
-            subject,
-            json!({ "case": case, "input": {
-                "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam",
-                "idNumber": "020080804601", "dateOfBirth": "1975-03-05",
-                "address": "Số 12 ngõ 34 phố Lê Lợi, phường Đông Kinh"
-            }}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    add_subject(
+        &app,
+        &customs,
+        &case,
+        json!({
+            "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam",
+            "idNumber": "020080804601", "dateOfBirth": "1975-03-05",
+            "address": "Số 12 ngõ 34 phố Lê Lợi, phường Đông Kinh"
+        }),
+    )
+    .await;
     for (text, kind) in [
         ("Đối tượng Ноàng Văn Nam", "name"),         // Cyrillic Н and о
         ("Đối tượng Hoàng\u{200b} Văn Nam", "name"), // zero-width space
@@ -329,15 +336,13 @@ async fn repeated_refusals_are_limited_and_alerted() {
     })
     .await;
     let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    let subject = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
-    let r = app
-        .gql(
-            Some(&customs),
-            subject,
-            json!({ "case": case, "input": { "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam" }}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    add_subject(
+        &app,
+        &customs,
+        &case,
+        json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam" }),
+    )
+    .await;
     let text = input(&format!("{BODY} Hoàng Văn Nam"));
     let mut codes = vec![];
     for _ in 0..3 {
