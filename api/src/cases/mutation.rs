@@ -17,6 +17,7 @@ use super::write::*;
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
 use crate::access::{Action, Compartment, acting_agency};
 use crate::auth::{Role, Viewer};
+use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{Vnd, db, parse_id, viewer};
 use crate::text::{fold, nfc};
@@ -128,49 +129,6 @@ pub enum CaseRecordKind {
     Seizure,
     CustomsRecord,
     Investigation,
-}
-
-fn digits(field: &str, v: &str, lens: &[usize]) -> AppResult<String> {
-    let v = v.trim();
-    if v.chars().all(|c| c.is_ascii_digit()) && lens.contains(&v.len()) {
-        Ok(v.to_string())
-    } else {
-        Err(AppError::bad_input(format!(
-            "`{field}` must be {} digits",
-            lens.iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )))
-    }
-}
-
-fn tax_code(field: &str, v: Option<&str>) -> AppResult<Option<String>> {
-    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let (main, branch) = v.split_once('-').unwrap_or((v, ""));
-    let ok = main.len() == 10
-        && main.chars().all(|c| c.is_ascii_digit())
-        && (branch.is_empty() || (branch.len() == 3 && branch.chars().all(|c| c.is_ascii_digit())));
-    if ok {
-        Ok(Some(v.to_string()))
-    } else {
-        Err(AppError::bad_input(format!(
-            "`{field}` must be 10 digits or 10-3 digits"
-        )))
-    }
-}
-
-fn hs(field: &str, v: &str) -> AppResult<String> {
-    let v: String = v.trim().chars().filter(|c| *c != '.').collect();
-    if (4..=10).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
-        Ok(v)
-    } else {
-        Err(AppError::bad_input(format!(
-            "`{field}` must be an HS code of 4 to 10 digits"
-        )))
-    }
 }
 
 fn non_negative_quantity(q: f64) -> AppResult<f64> {
@@ -762,7 +720,7 @@ impl CaseMutation {
             hs_code: Set(input
                 .hs_code
                 .as_deref()
-                .map(|h| hs("hsCode", h))
+                .map(|h| HsCode::parse("hsCode", h).map(HsCode::into_inner))
                 .transpose()?),
             storage_place: Set(optional_text(
                 "storagePlace",
@@ -1288,7 +1246,7 @@ fn subject_model(
 ) -> AppResult<subjects::ActiveModel> {
     let name = required_text("fullName", &input.full_name, 200)?;
     if let Some(d) = input.date_of_birth {
-        crate::cases::write::check_birth_date(d)?;
+        BirthDate::parse(d)?;
     }
     am.kind = Set(input.kind.as_str().into());
     am.role = Set(input.role.as_str().into());
@@ -1297,7 +1255,7 @@ fn subject_model(
     am.id_number = Set(input
         .id_number
         .as_deref()
-        .map(|n| digits("idNumber", n, &[9, 12]))
+        .map(|n| IdNumber::parse("idNumber", n).map(IdNumber::into_inner))
         .transpose()?);
     am.date_of_birth = Set(input.date_of_birth);
     am.address = Set(optional_text("address", input.address.as_deref(), 500)?);
@@ -1306,7 +1264,9 @@ fn subject_model(
         input.nationality.as_deref(),
         100,
     )?);
-    am.tax_code = Set(tax_code("taxCode", input.tax_code.as_deref())?);
+    am.tax_code = Set(
+        TaxCode::parse_optional("taxCode", input.tax_code.as_deref())?.map(TaxCode::into_inner),
+    );
     Ok(am)
 }
 
@@ -1321,24 +1281,23 @@ fn customs_model(
     let codes = input
         .hs_codes
         .iter()
-        .map(|c| hs("hsCodes", c))
+        .map(|c| HsCode::parse("hsCodes", c).map(HsCode::into_inner))
         .collect::<AppResult<Vec<_>>>()?;
-    am.declaration_number = Set(digits(
-        "declarationNumber",
-        &input.declaration_number,
-        &[12],
-    )?);
+    am.declaration_number =
+        Set(DeclarationNumber::parse("declarationNumber", &input.declaration_number)?.into_inner());
     am.declared_on = Set(input.declared_on);
     am.regime = Set(required_text("regime", &input.regime, 200)?);
     am.hs_codes = Set(codes.join(","));
-    am.importer_tax_code = Set(tax_code(
+    am.importer_tax_code = Set(TaxCode::parse_optional(
         "importerTaxCode",
         input.importer_tax_code.as_deref(),
-    )?);
-    am.exporter_tax_code = Set(tax_code(
+    )?
+    .map(TaxCode::into_inner));
+    am.exporter_tax_code = Set(TaxCode::parse_optional(
         "exporterTaxCode",
         input.exporter_tax_code.as_deref(),
-    )?);
+    )?
+    .map(TaxCode::into_inner));
     am.inspection_result = Set(required_text(
         "inspectionResult",
         &input.inspection_result,

@@ -133,19 +133,6 @@ pub fn check_past_date(field: &str, d: NaiveDate) -> AppResult<()> {
     Ok(())
 }
 
-/// A date of birth: not in the future, and no earlier than 1900 (the event-date floor of 1990
-/// would refuse most subjects of the demo data, born before it).
-pub fn check_birth_date(d: NaiveDate) -> AppResult<()> {
-    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
-    if d > crate::time::today() {
-        return Err(AppError::bad_input("`dateOfBirth` is in the future"));
-    }
-    if d < earliest {
-        return Err(AppError::bad_input("`dateOfBirth` is before 1900"));
-    }
-    Ok(())
-}
-
 /// Platforms belong to online channels only.
 pub fn check_platform(channel: Channel, platform: Option<Platform>) -> AppResult<()> {
     if platform.is_some() && !matches!(channel, Channel::ECommerce | Channel::SocialNetwork) {

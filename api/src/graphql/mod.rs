@@ -49,27 +49,17 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
         .map_err(|e| AppError::internal(anyhow::anyhow!("no loaders in context: {}", e.message)))
 }
 
-/// An amount of money in whole Vietnamese đồng (VND has no minor unit). Serialised as a JSON
-/// integer; GraphQL's `Int` is 32-bit and too small for VND amounts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vnd(pub i64);
-
-impl Vnd {
-    /// 10^15 đồng (a million billion): far above any case, and low enough that sums over
-    /// millions of cases stay inside a 64-bit integer in SQL.
-    pub const MAX: i64 = 1_000_000_000_000_000;
-}
+/// An amount of money in whole đồng ([`crate::domain::types::Vnd`]), serialised as a JSON
+/// integer: GraphQL's `Int` is 32-bit and too small for VND amounts.
+pub use crate::domain::types::Vnd;
 
 #[Scalar(name = "Vnd")]
 impl ScalarType for Vnd {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::Number(n) => match n.as_i64() {
-                Some(v) if (0..=Vnd::MAX).contains(&v) => Ok(Vnd(v)),
-                _ => Err(InputValueError::custom(
-                    "an amount in VND is a whole number from 0 to 10^15",
-                )),
-            },
+            Value::Number(n) => n.as_i64().and_then(|v| Vnd::parse(v).ok()).ok_or_else(|| {
+                InputValueError::custom("an amount in VND is a whole number from 0 to 10^15")
+            }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -1,0 +1,189 @@
+//! Validated values of the domain: each is made only by `parse`, so a value of the type is a
+//! valid one wherever it travels, and each rule is written once.
+
+use chrono::NaiveDate;
+
+use crate::error::{AppError, AppResult};
+
+/// An amount in whole Vietnamese đồng (VND has no minor unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Vnd(pub i64);
+
+impl Vnd {
+    /// 10^15 đồng (a million billion): far above any case, and low enough that sums over
+    /// millions of cases stay inside a 64-bit integer in SQL.
+    pub const MAX: i64 = 1_000_000_000_000_000;
+
+    pub fn parse(v: i64) -> AppResult<Vnd> {
+        if (0..=Vnd::MAX).contains(&v) {
+            Ok(Vnd(v))
+        } else {
+            Err(AppError::bad_input(
+                "an amount in VND is a whole number from 0 to 10^15",
+            ))
+        }
+    }
+}
+
+/// Only ASCII digits, of one of the lengths.
+fn digits_of(field: &str, v: &str, lens: &[usize]) -> AppResult<String> {
+    let v = v.trim();
+    if v.chars().all(|c| c.is_ascii_digit()) && lens.contains(&v.len()) {
+        Ok(v.to_string())
+    } else {
+        Err(AppError::bad_input(format!(
+            "`{field}` must be {} digits",
+            lens.iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )))
+    }
+}
+
+/// A citizen ID number: 12 digits (CCCD), or 9 for the old identity card (CMND).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdNumber(String);
+
+impl IdNumber {
+    pub fn parse(field: &str, v: &str) -> AppResult<IdNumber> {
+        digits_of(field, v, &[9, 12]).map(IdNumber)
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A customs declaration number (số tờ khai): 12 digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclarationNumber(String);
+
+impl DeclarationNumber {
+    pub fn parse(field: &str, v: &str) -> AppResult<DeclarationNumber> {
+        digits_of(field, v, &[12]).map(DeclarationNumber)
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A tax code (mã số thuế): 10 digits, or 10-3 for a branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxCode(String);
+
+impl TaxCode {
+    pub fn parse(field: &str, v: &str) -> AppResult<TaxCode> {
+        let v = v.trim();
+        let (main, branch) = v.split_once('-').unwrap_or((v, ""));
+        let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+        if main.len() == 10
+            && all_digits(main)
+            && (branch.is_empty() || (branch.len() == 3 && all_digits(branch)))
+        {
+            Ok(TaxCode(v.to_string()))
+        } else {
+            Err(AppError::bad_input(format!(
+                "`{field}` must be 10 digits or 10-3 digits"
+            )))
+        }
+    }
+
+    /// An optional tax code: blank means none.
+    pub fn parse_optional(field: &str, v: Option<&str>) -> AppResult<Option<TaxCode>> {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| TaxCode::parse(field, v))
+            .transpose()
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An HS code (mã HS): 4 to 10 digits, stored without the dots people write in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HsCode(String);
+
+impl HsCode {
+    pub fn parse(field: &str, v: &str) -> AppResult<HsCode> {
+        let v: String = v.trim().chars().filter(|c| *c != '.').collect();
+        if (4..=10).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
+            Ok(HsCode(v))
+        } else {
+            Err(AppError::bad_input(format!(
+                "`{field}` must be an HS code of 4 to 10 digits"
+            )))
+        }
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A date of birth: not in the future (Vietnam time), and no earlier than 1900 — not the
+/// event-date floor, which would refuse most subjects (born before 1990).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirthDate(NaiveDate);
+
+impl BirthDate {
+    pub fn parse(d: NaiveDate) -> AppResult<BirthDate> {
+        Self::parse_on(d, crate::time::today())
+    }
+
+    fn parse_on(d: NaiveDate, today: NaiveDate) -> AppResult<BirthDate> {
+        let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+        if d > today {
+            Err(AppError::bad_input("`dateOfBirth` is in the future"))
+        } else if d < earliest {
+            Err(AppError::bad_input("`dateOfBirth` is before 1900"))
+        } else {
+            Ok(BirthDate(d))
+        }
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_type_takes_what_it_should() {
+        assert!(Vnd::parse(0).is_ok() && Vnd::parse(Vnd::MAX).is_ok());
+        assert!(Vnd::parse(-1).is_err() && Vnd::parse(Vnd::MAX + 1).is_err());
+        assert!(IdNumber::parse("idNumber", " 020080804601 ").is_ok());
+        assert!(IdNumber::parse("idNumber", "123456789").is_ok());
+        assert!(IdNumber::parse("idNumber", "02008080460").is_err());
+        assert!(IdNumber::parse("idNumber", "02008080460X").is_err());
+        assert!(DeclarationNumber::parse("d", "105123456789").is_ok());
+        assert!(DeclarationNumber::parse("d", "10512345678").is_err());
+        assert!(TaxCode::parse("t", "0101234567").is_ok());
+        assert!(TaxCode::parse("t", "0101234567-001").is_ok());
+        assert!(TaxCode::parse("t", "0101234567-01").is_err());
+        assert!(TaxCode::parse("t", "010123456").is_err());
+        assert_eq!(TaxCode::parse_optional("t", Some("  ")).unwrap(), None);
+        assert_eq!(
+            HsCode::parse("h", "8703.23.61").unwrap().into_inner(),
+            "87032361"
+        );
+        assert!(HsCode::parse("h", "870").is_err());
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert!(
+            BirthDate::parse_on(d(1975, 3, 5), today).is_ok(),
+            "born before 1990"
+        );
+        assert!(BirthDate::parse_on(d(2027, 1, 1), today).is_err());
+        assert!(BirthDate::parse_on(d(1899, 12, 31), today).is_err());
+    }
+
+    #[test]
+    fn messages_name_the_field() {
+        let e = TaxCode::parse("importerTaxCode", "x").unwrap_err();
+        assert!(e.message().contains("importerTaxCode"));
+    }
+}
