@@ -32,7 +32,7 @@ pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
 
 /// The request limits of test servers: the defaults, except that every role may send any
 /// document and there is no per-minute cost budget — most tests send ad-hoc queries as the press
-/// or without a token, many per second. `tests/tests/hostile.rs` tests both with the defaults.
+/// or without a token, many per second. `tests/tests/api/hostile.rs` tests both with the defaults.
 pub fn test_limits() -> api::config::Limits {
     api::config::Limits {
         trusted_only: api::graphql::trusted::TrustedPolicy::open(),

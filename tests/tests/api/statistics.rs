@@ -491,7 +491,7 @@ async fn statistics_are_scoped_by_role() {
         .gql(Some(&press), q, json!({ "g": ["OFFICIAL_GROUP"] }))
         .await;
     // Its figures are sums of the month × group cells it may see (small cells and the month
-    // still running left out; see `compute_public` and tests/tests/hostile.rs).
+    // still running left out; see `compute_public` and tests/tests/api/hostile.rs).
     let want = data.iter().filter(|c| in_range(c, year)).count() as i64;
     let shown = r["data"]["statistics"]["total"]["casesDetected"]["value"]
         .as_i64()
