@@ -98,6 +98,97 @@ async fn fresh_database(dir: &std::path::Path) -> String {
     }
 }
 
+/// A database migrated (and, for `demo`, loaded with the demo data) once per test process,
+/// which each test copies: a SQLite file copied, a PostgreSQL database created from it as a
+/// template. Loading the demo data for every test took most of a test's time.
+struct Template {
+    /// SQLite: the file; PostgreSQL: the database name.
+    source: String,
+}
+
+fn template(demo: bool) -> &'static Template {
+    static WITH_DEMO: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+    static EMPTY: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+    let cell = if demo { &WITH_DEMO } else { &EMPTY };
+    // Built on a thread of its own with its own runtime: tests run on many runtimes, and
+    // the pool that builds the template must not outlive the one that made it.
+    cell.get_or_init(|| {
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(build_template(demo))
+        })
+        .join()
+        .expect("template built")
+    })
+}
+
+async fn build_template(demo: bool) -> Template {
+    api::telemetry::init();
+    let dir = std::env::temp_dir().join(format!("hub389-template-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("template dir");
+    let (url, source) = match backend() {
+        Backend::Sqlite => {
+            let file = dir.join(format!("template-{demo}.db"));
+            let _ = std::fs::remove_file(&file);
+            (
+                format!("sqlite://{}?mode=rwc", file.display()),
+                file.display().to_string(),
+            )
+        }
+        Backend::Postgres => {
+            let url = fresh_database(&dir).await;
+            let name = url.rsplit('/').next().expect("name").to_string();
+            (url, name)
+        }
+    };
+    let config = Config {
+        demo_data: demo,
+        ..test_config(&url, &dir)
+    };
+    let preflight = api::keys::preflight(&config).expect("keys");
+    let (db, _) = api::app::open_database(&config, None, preflight)
+        .await
+        .expect("template database");
+    // Closing the last connection checkpoints SQLite's WAL into the file, and frees a
+    // PostgreSQL template for copying.
+    db.close().await.expect("close template");
+    Template { source }
+}
+
+/// A copy of the template database, in `dir` (SQLite) or on the test server (PostgreSQL).
+async fn database_from_template(dir: &std::path::Path, demo: bool) -> String {
+    let t = template(demo);
+    match backend() {
+        Backend::Sqlite => {
+            let file = dir.join("test.db");
+            std::fs::copy(&t.source, &file).expect("copy the template");
+            format!("sqlite://{}?mode=rwc", file.display())
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("HUB389_TEST_PG_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
+            let conn = Database::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL for tests");
+            conn.execute_unprepared(&format!(
+                "CREATE DATABASE {name} TEMPLATE {}",
+                t.source
+            ))
+            .await
+            .expect("create test database from the template");
+            conn.close().await.ok();
+            let (base, _) = admin
+                .rsplit_once('/')
+                .expect("PostgreSQL URL with a database");
+            format!("{base}/{name}")
+        }
+    }
+}
+
 impl TestApp {
     /// A server with the demo data.
     pub async fn spawn() -> TestApp {
@@ -133,7 +224,7 @@ impl TestApp {
     ) -> TestApp {
         api::telemetry::init();
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = fresh_database(dir.path()).await;
+        let url = database_from_template(dir.path(), demo).await;
         let mut db = api::db::connect(&api::db::DbSettings::new(&url))
             .await
             .expect("connect");
