@@ -174,12 +174,9 @@ async fn database_from_template(dir: &std::path::Path, demo: bool) -> String {
             let conn = Database::connect(&admin)
                 .await
                 .expect("connect to PostgreSQL for tests");
-            conn.execute_unprepared(&format!(
-                "CREATE DATABASE {name} TEMPLATE {}",
-                t.source
-            ))
-            .await
-            .expect("create test database from the template");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {}", t.source))
+                .await
+                .expect("create test database from the template");
             conn.close().await.ok();
             let (base, _) = admin
                 .rsplit_once('/')
