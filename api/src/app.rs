@@ -49,6 +49,8 @@ pub struct AppState {
     /// charged like the statistics it computes).
     pub limiters: Arc<crate::limiter::Limiters>,
     pub trusted_proxies: crate::limiter::TrustedProxies,
+    /// The province named in report headings (`HUB389_PROVINCE`).
+    pub province: String,
 }
 
 /// Opens the database as configured (see [`crate::db::connect`]).
@@ -135,6 +137,7 @@ impl Application {
             small_cell_k: config.workflow.small_cell_k,
             limiters,
             trusted_proxies: config.limits.trusted_proxies.clone(),
+            province: config.workflow.province.clone(),
         };
         let router = router(state.clone(), config);
         Ok(Application {

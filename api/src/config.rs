@@ -159,6 +159,8 @@ pub struct WorkflowSettings {
     /// `HUB389_SMALL_CELL_K` (default 3): a statistics cell counting fewer cases than this is
     /// suppressed for the press (and its money figures with it).
     pub small_cell_k: i64,
+    /// `HUB389_PROVINCE` (default "Lạng Sơn"): the province named in report headings.
+    pub province: String,
 }
 
 impl Default for WorkflowSettings {
@@ -170,6 +172,7 @@ impl Default for WorkflowSettings {
             tip_status_rate_per_minute: 20,
             publication_refusals_per_hour: 10,
             small_cell_k: 3,
+            province: "Lạng Sơn".into(),
         }
     }
 }
@@ -340,6 +343,7 @@ impl Config {
                     10,
                 )?,
                 small_cell_k: parse_env("HUB389_SMALL_CELL_K", 3)?,
+                province: env("HUB389_PROVINCE").unwrap_or_else(|| "Lạng Sơn".into()),
             },
             db_timeout: duration_env("HUB389_DB_TIMEOUT", Duration::from_secs(3))?,
             shutdown_grace: duration_env("HUB389_SHUTDOWN_GRACE", Duration::from_secs(30))?,

@@ -244,3 +244,13 @@ pub const PUBLIC_FACTS: &[&str] = &[
     "budget_collected",
     "status",
 ];
+
+/// "xã Đồng Đăng", "phường Đông Kinh": how documents name a commune mid-sentence.
+pub fn commune_display(kind: &str, name: &str) -> String {
+    let prefix = match CommuneKind::parse(kind) {
+        Some(CommuneKind::Ward) => "phường",
+        Some(CommuneKind::SpecialZone) => "đặc khu",
+        _ => "xã",
+    };
+    format!("{prefix} {name}")
+}

@@ -294,7 +294,7 @@ async fn insert_tips<C: ConnectionTrait>(
             } else {
                 pick(rng, communes)?
             };
-            reference::commune_display(c.kind.as_str(), c.name)
+            crate::vocab::commune_display(c.kind.as_str(), c.name)
         };
         let mut case_id = None;
         let mut agency = Some(seed.agency);

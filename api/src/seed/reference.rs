@@ -85,16 +85,6 @@ pub(super) fn commune_code(name: &str) -> String {
     fold(name).replace(' ', "_").to_ascii_uppercase()
 }
 
-/// "xã Đồng Đăng", "phường Đông Kinh": how documents name a commune mid-sentence.
-pub(super) fn commune_display(kind: &str, name: &str) -> String {
-    let prefix = match CommuneKind::parse(kind) {
-        Some(CommuneKind::Ward) => "phường",
-        Some(CommuneKind::SpecialZone) => "đặc khu",
-        _ => "xã",
-    };
-    format!("{prefix} {name}")
-}
-
 struct AgencySeed {
     code: &'static str,
     name: &'static str,
@@ -473,7 +463,7 @@ pub(super) async fn insert<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Refer
             code: format!("UBND_{code}"),
             name: nfc(&format!(
                 "UBND {}",
-                commune_display(s.kind.as_str(), s.name)
+                crate::vocab::commune_display(s.kind.as_str(), s.name)
             )),
             short_name: None,
             kind: AgencyKind::Commune.as_str().to_owned(),

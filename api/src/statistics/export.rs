@@ -34,36 +34,38 @@ pub struct ExportParams {
     lead_agency: Option<String>,
 }
 
-/// The export's figures: header, value, and whether the press may read it (its public
-/// figures; see `compute_public`).
-type Column = (&'static str, fn(&Figures) -> i64, bool);
+/// The export's figures: header, value, whether the press may read it, and whether it is
+/// money (shown in millions of đồng in the workbook, whole đồng in the CSV).
+type Column = (&'static str, fn(&Figures) -> i64, bool, bool);
 
 const FIGURES: [Column; 10] = [
-    ("Số vụ phát hiện", |f| f.cases_detected, true),
+    ("Số vụ phát hiện", |f| f.cases_detected, true, false),
     (
         "Số vụ xử lý hành chính",
         |f| f.handled_administratively,
         true,
-    ),
-    ("Số vụ xử lý hình sự", |f| f.handled_criminally, true),
-    ("Số đối tượng", |f| f.subjects, false),
-    ("Số vụ khởi tố", |f| f.prosecuted_cases, false),
-    ("Số bị can", |f| f.defendants, false),
-    ("Tiền phạt (đồng)", |f| f.fines, true),
-    ("Truy thu thuế (đồng)", |f| f.tax_arrears, false),
-    (
-        "Thu nộp ngân sách nhà nước (đồng)",
-        |f| f.budget_collected,
         false,
     ),
-    ("Trị giá hàng hóa (đồng)", |f| f.goods_value, true),
+    ("Số vụ xử lý hình sự", |f| f.handled_criminally, true, false),
+    ("Số đối tượng", |f| f.subjects, false, false),
+    ("Số vụ khởi tố", |f| f.prosecuted_cases, false, false),
+    ("Số bị can", |f| f.defendants, false, false),
+    ("Tiền phạt", |f| f.fines, true, true),
+    ("Truy thu thuế", |f| f.tax_arrears, false, true),
+    (
+        "Thu nộp ngân sách nhà nước",
+        |f| f.budget_collected,
+        false,
+        true,
+    ),
+    ("Trị giá hàng hóa", |f| f.goods_value, true, true),
 ];
 
 /// The columns a viewer's export has.
 fn columns(press: bool) -> Vec<Column> {
     FIGURES
         .into_iter()
-        .filter(|(_, _, public)| *public || !press)
+        .filter(|(_, _, public, _)| *public || !press)
         .collect()
 }
 const SUB: [&str; 5] = [
@@ -99,12 +101,14 @@ fn group_label(g: Option<OfficialGroup>) -> &'static str {
 enum Cell {
     Text(String),
     Int(i64),
+    /// Whole đồng.
+    Money(i64),
     Pct(Option<f64>),
 }
 
 fn table(c: &Computed, cols: &[Column], with_previous: bool) -> (String, Vec<Vec<Cell>>) {
     let title = format!(
-        "Kết quả đấu tranh chống buôn lậu, gian lận thương mại và hàng giả từ {} đến {}",
+        "Từ ngày {} đến ngày {}",
         c.range.from.format("%d/%m/%Y"),
         c.range.to.format("%d/%m/%Y")
     );
@@ -118,61 +122,235 @@ fn table(c: &Computed, cols: &[Column], with_previous: bool) -> (String, Vec<Vec
     });
     for (label, f) in groups.chain(std::iter::once((group_label(None), &c.total))) {
         let mut row = vec![Cell::Text(label.to_string())];
-        for (_, pick, _) in cols {
+        for (_, pick, _, money) in cols {
             let (v, p, l) = (pick(&f[0]), pick(&f[1]), pick(&f[2]));
-            row.push(Cell::Int(v));
+            let n = |x: i64| if *money { Cell::Money(x) } else { Cell::Int(x) };
+            row.push(n(v));
             if with_previous {
-                row.extend([Cell::Int(p), Cell::Pct(change(v, p))]);
+                row.extend([n(p), Cell::Pct(change(v, p))]);
             }
-            row.extend([Cell::Int(l), Cell::Pct(change(v, l))]);
+            row.extend([n(l), Cell::Pct(change(v, l))]);
         }
         rows.push(row);
     }
     (title, rows)
 }
 
+/// What the report is about and who issues it, for its heading and file name.
+struct Heading {
+    /// "Lạng Sơn".
+    province: String,
+    /// The scope: "toàn tỉnh", an agency's name, or a commune's.
+    scope: String,
+    /// The period, "Từ ngày … đến ngày …".
+    period: String,
+    /// The date of issue.
+    today: NaiveDate,
+}
+
+const TITLE: &str = "BÁO CÁO KẾT QUẢ ĐẤU TRANH CHỐNG BUÔN LẬU, GIAN LẬN THƯƠNG MẠI VÀ HÀNG GIẢ";
+
+/// The workbook as a provincial office prints it: the official heading (the committee on the
+/// left, the national motto on the right, place and date), the title merged and centred with
+/// the scope and period under it, then one row per figure (the total, in bold) with a row per
+/// official group under it, and the comparisons as columns — a table that fits an A4 page
+/// across, unlike one column per figure. Money in millions of đồng (stated), headers repeated
+/// on every page and frozen on screen, landscape A4 fitted to the page width, and a signature
+/// block.
 fn xlsx(
-    title: &str,
+    h: &Heading,
+    c: &Computed,
     cols: &[Column],
     subs: &[&str],
-    rows: &[Vec<Cell>],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, FormatUnderline, Workbook};
+    let with_previous = subs.len() == SUB.len();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Thống kê")?;
-    let bold = Format::new().set_bold();
-    let head = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
-    let num = Format::new().set_num_format("#,##0");
-    let pct = Format::new().set_num_format("0.0");
-    ws.write_string_with_format(0, 0, title, &bold)?;
-    ws.merge_range(2, 0, 3, 0, "Nhóm", &head)?;
-    for (i, (name, _, _)) in cols.iter().enumerate() {
-        let n = subs.len() as u16;
-        let c0 = 1 + (i as u16) * n;
-        ws.merge_range(2, c0, 2, c0 + n - 1, name, &head)?;
-        for (j, s) in subs.iter().enumerate() {
-            ws.write_string_with_format(3, c0 + j as u16, *s, &head)?;
-        }
+    let base = Format::new()
+        .set_font_name("Times New Roman")
+        .set_font_size(12);
+    let center = base.clone().set_align(FormatAlign::Center).set_text_wrap();
+    let bold_center = center.clone().set_bold();
+    let title = bold_center.clone().set_font_size(14);
+    let italic_center = center.clone().set_italic();
+    let motto = bold_center.clone().set_underline(FormatUnderline::Single);
+    let head = bold_center
+        .clone()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin);
+    let cell = base.clone().set_border(FormatBorder::Thin);
+    let bold = |f: &Format| f.clone().set_bold();
+    let label = cell.clone().set_text_wrap();
+    let group_label = label.clone().set_indent(2);
+    let num = cell.clone().set_num_format("#,##0");
+    let money = cell.clone().set_num_format("#,##0.0");
+    let pct = cell.clone().set_num_format("0.0");
+
+    let last = subs.len() as u16; // columns 0..=last
+    let left = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, text: &str, f: &Format| {
+        ws.merge_range(r, 0, r, 1, text, f).map(|_| ())
+    };
+    let right = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, text: &str, f: &Format| {
+        ws.merge_range(r, 2, r, last, text, f).map(|_| ())
+    };
+    // The official heading.
+    left(
+        ws,
+        0,
+        &format!("BAN CHỈ ĐẠO 389 TỈNH {}", h.province.to_uppercase()),
+        &center,
+    )?;
+    left(ws, 1, "CƠ QUAN THƯỜNG TRỰC", &motto)?;
+    right(ws, 0, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", &bold_center)?;
+    right(ws, 1, "Độc lập - Tự do - Hạnh phúc", &motto)?;
+    right(
+        ws,
+        2,
+        &format!(
+            "{}, ngày {} tháng {} năm {}",
+            h.province,
+            h.today.format("%d"),
+            h.today.format("%m"),
+            h.today.format("%Y")
+        ),
+        &italic_center,
+    )?;
+    // Title, scope, period, units.
+    ws.merge_range(4, 0, 4, last, TITLE, &title)?;
+    ws.set_row_height(4, 36)?;
+    ws.merge_range(
+        5,
+        0,
+        5,
+        last,
+        &format!("Phạm vi: {}", h.scope),
+        &bold_center,
+    )?;
+    ws.merge_range(6, 0, 6, last, &h.period, &italic_center)?;
+    ws.merge_range(
+        7,
+        0,
+        7,
+        last,
+        "Đơn vị tính: vụ, người; tiền: triệu đồng; so sánh: %",
+        &base.clone().set_align(FormatAlign::Right).set_italic(),
+    )?;
+    // Column headers.
+    let hr = 8;
+    ws.write_string_with_format(hr, 0, "Chỉ tiêu", &head)?;
+    for (j, s) in subs.iter().enumerate() {
+        ws.write_string_with_format(hr, 1 + j as u16, *s, &head)?;
     }
-    ws.set_column_width(0, 55)?;
-    for (r, row) in rows.iter().enumerate() {
-        let r = 4 + r as u32;
-        for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Text(s) => ws.write_string(r, c, s)?,
-                Cell::Int(v) => ws.write_number_with_format(r, c, *v as f64, &num)?,
-                Cell::Pct(Some(p)) => ws.write_number_with_format(r, c, *p, &pct)?,
-                Cell::Pct(None) => ws.write_string(r, c, "")?,
+    ws.set_row_height(hr, 36)?;
+    ws.set_column_width(0, 62)?;
+    for col in 1..=last {
+        ws.set_column_width(col, 16)?;
+    }
+    // One block per figure: its total, then the official groups.
+    let groups: Vec<(&str, &[Figures; 3])> = c
+        .groups
+        .iter()
+        .map(|(k, f)| {
+            let g = match k.first() {
+                Some(super::service::KeyPart::Text(Some(s))) => OfficialGroup::parse(s),
+                _ => None,
             };
+            (group_label_short(g), f)
+        })
+        .collect();
+    let mut r = hr + 1;
+    for (i, (name, pick, _, is_money)) in cols.iter().enumerate() {
+        let unit = if *is_money { " (triệu đồng)" } else { "" };
+        let lines = std::iter::once((format!("{}. {name}{unit}", i + 1), &c.total, true))
+            .chain(groups.iter().map(|(g, f)| (format!("- {g}"), *f, false)));
+        for (text, f, is_total) in lines {
+            let fmt_of = |f: &Format| if is_total { bold(f) } else { f.clone() };
+            ws.write_string_with_format(
+                r,
+                0,
+                &text,
+                &if is_total {
+                    bold(&label)
+                } else {
+                    group_label.clone()
+                },
+            )?;
+            let value = |x: i64| {
+                if *is_money {
+                    x as f64 / 1_000_000.0
+                } else {
+                    x as f64
+                }
+            };
+            let nf = fmt_of(if *is_money { &money } else { &num });
+            let pf = fmt_of(&pct);
+            let (v, p, l) = (pick(&f[0]), pick(&f[1]), pick(&f[2]));
+            let mut col = 1;
+            ws.write_number_with_format(r, col, value(v), &nf)?;
+            col += 1;
+            let compare = |ws: &mut rust_xlsxwriter::Worksheet,
+                           base: i64,
+                           col: &mut u16|
+             -> Result<(), rust_xlsxwriter::XlsxError> {
+                ws.write_number_with_format(r, *col, value(base), &nf)?;
+                match change(v, base) {
+                    Some(x) => ws.write_number_with_format(r, *col + 1, x, &pf)?,
+                    None => ws.write_string_with_format(r, *col + 1, "", &pf)?,
+                };
+                *col += 2;
+                Ok(())
+            };
+            if with_previous {
+                compare(ws, p, &mut col)?;
+            }
+            compare(ws, l, &mut col)?;
+            r += 1;
         }
     }
+    // Signature block.
+    let sign = r + 2;
+    ws.write_string_with_format(sign, 0, "NGƯỜI LẬP BIỂU", &bold_center)?;
+    ws.write_string_with_format(sign + 1, 0, "(Ký, ghi rõ họ tên)", &italic_center)?;
+    ws.merge_range(
+        sign,
+        1,
+        sign,
+        last,
+        "THỦ TRƯỞNG CƠ QUAN THƯỜNG TRỰC",
+        &bold_center,
+    )?;
+    ws.merge_range(
+        sign + 1,
+        1,
+        sign + 1,
+        last,
+        "(Ký tên, đóng dấu)",
+        &italic_center,
+    )?;
+    // Printing: landscape A4, one page wide, headers repeated, frozen on screen.
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+    ws.set_repeat_rows(hr, hr)?;
+    ws.set_freeze_panes(hr + 1, 1)?;
+    ws.set_print_center_horizontally(true);
+    ws.set_footer("&CTrang &P/&N");
     wb.save_to_buffer()
+}
+
+/// The official groups' names in a figure's block (numbered as in the reports).
+fn group_label_short(g: Option<OfficialGroup>) -> &'static str {
+    match g {
+        Some(OfficialGroup::SmugglingAndProhibited) => {
+            "Nhóm (1): buôn lậu, hàng cấm, vận chuyển trái phép qua biên giới"
+        }
+        Some(OfficialGroup::TradeAndTaxFraud) => "Nhóm (2): gian lận thương mại, gian lận thuế",
+        Some(OfficialGroup::CounterfeitAndIp) => "Nhóm (3): hàng giả, xâm phạm sở hữu trí tuệ",
+        None => "Không xác định",
+    }
 }
 
 fn csv_bytes(
@@ -184,9 +362,10 @@ fn csv_bytes(
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
     w.write_record([title])?;
     let mut header = vec!["Nhóm".to_string()];
-    for (name, _, _) in cols {
+    for (name, _, _, money) in cols {
+        let unit = if *money { " (đồng)" } else { "" };
         for s in subs {
-            header.push(format!("{name} - {s}"));
+            header.push(format!("{name}{unit} - {s}"));
         }
     }
     w.write_record(&header)?;
@@ -195,7 +374,7 @@ fn csv_bytes(
             .iter()
             .map(|c| match c {
                 Cell::Text(s) => s.clone(),
-                Cell::Int(v) => v.to_string(),
+                Cell::Int(v) | Cell::Money(v) => v.to_string(),
                 Cell::Pct(p) => p.map(|p| format!("{p:.1}")).unwrap_or_default(),
             })
             .collect();
@@ -229,6 +408,38 @@ fn error(e: AppError) -> Response {
         );
     }
     resp
+}
+
+/// What the export covers, for its title and file name: the lead agency asked for, a commune
+/// user's commune, or the whole province. Codes are our own (ASCII), safe in a file name.
+async fn scope(
+    state: &AppState,
+    viewer: &crate::auth::Viewer,
+    lead_agency: Option<&str>,
+) -> Result<(String, Option<String>), AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if let Some(code) = lead_agency {
+        let agency = entity::agencies::Entity::find()
+            .filter(entity::agencies::Column::Code.eq(code))
+            .one(&state.db)
+            .await?;
+        return Ok(match agency {
+            Some(a) => (format!("các vụ việc do {} chủ trì", a.name), Some(a.code)),
+            None => (format!("cơ quan {code}"), None),
+        });
+    }
+    if let Some(id) = viewer.commune_id {
+        let commune = entity::communes::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?;
+        if let Some(c) = commune {
+            return Ok((
+                crate::vocab::commune_display(&c.kind, &c.name),
+                Some(c.code),
+            ));
+        }
+    }
+    Ok(("toàn tỉnh".into(), None))
 }
 
 /// `GET /export/statistics.{xlsx|csv}`.
@@ -291,6 +502,7 @@ async fn build(
         from: p.from,
         to: p.to,
     };
+    let lead_agency = p.lead_agency.clone();
     let filter = p.lead_agency.map(|a| CaseFilter {
         lead_agency: Some(a),
         ..Default::default()
@@ -328,21 +540,31 @@ async fn build(
     let cols = columns(press);
     let with_previous = !spec_previous_is_last_year;
     let subs = sub(with_previous);
-    let (title, rows) = table(&computed, &cols, with_previous);
+    let (period_line, rows) = table(&computed, &cols, with_previous);
+    let (scope, scope_code) = scope(state, &viewer, lead_agency.as_deref()).await?;
+    let heading = Heading {
+        province: state.province.clone(),
+        scope,
+        period: period_line,
+        today: crate::time::today(),
+    };
     let (bytes, content_type) = if format == "xlsx" {
         (
-            xlsx(&title, &cols, &subs, &rows).map_err(AppError::internal)?,
+            xlsx(&heading, &computed, &cols, &subs).map_err(AppError::internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     } else {
+        let title = format!("{TITLE} — {} — {}", heading.scope, heading.period);
         (
             csv_bytes(&title, &cols, &subs, &rows).map_err(AppError::internal)?,
             "text/csv; charset=utf-8",
         )
     };
     let name = format!(
-        "thong-ke-{}-{}.{format}",
-        computed.range.from, computed.range.to
+        "thong-ke-{}-{}{}.{format}",
+        computed.range.from,
+        computed.range.to,
+        scope_code.map(|c| format!("-{c}")).unwrap_or_default()
     );
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();

@@ -688,3 +688,41 @@ async fn the_export_shows_each_comparison_once() {
         "{quarter}"
     );
 }
+
+/// The export names its scope: the lead agency asked for is in the title and the file name.
+#[tokio::test]
+async fn the_export_names_its_scope() {
+    let app = TestApp::spawn().await;
+    let leader = app.token(Role::Leader, None, None);
+    let get = |format: &'static str| {
+        let app = &app;
+        let leader = leader.clone();
+        async move {
+            app.client
+                .get(format!(
+                    "{}/export/statistics.{format}?kind=QUARTER&year=2026&quarter=3&leadAgency=HQ",
+                    app.base
+                ))
+                .bearer_auth(leader)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let xlsx = get("xlsx").await;
+    let disposition = xlsx.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.ends_with("-HQ.xlsx\""), "{disposition}");
+    assert!(
+        xlsx.bytes().await.unwrap().starts_with(b"PK"),
+        "an Office Open XML zip"
+    );
+    let csv = get("csv").await.text().await.unwrap();
+    let title = csv.lines().next().unwrap();
+    assert!(
+        title.contains("Hải quan") && title.contains("15/06/2026"),
+        "{title}"
+    );
+}
