@@ -123,6 +123,7 @@ impl Application {
         let services = Services {
             data_key: keys.data,
             limiters: limiters.clone(),
+            events: crate::service::events::Events::default(),
             workflow: config.workflow.clone(),
         };
         let state = AppState {

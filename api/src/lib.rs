@@ -25,6 +25,7 @@ pub mod publications;
 pub mod reference;
 pub mod reports;
 pub mod seed;
+pub mod service;
 pub mod statistics;
 pub mod telemetry;
 pub mod text;

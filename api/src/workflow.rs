@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_graphql::Context;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
-use entity::{audit_events, idempotency_keys};
+use entity::audit_events;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
@@ -134,6 +134,17 @@ pub async fn flush_reads<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The writer of a mutation: the database, the signed-in viewer, the request id and where
+/// domain events go (see [`crate::service::write`]).
+pub fn writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writer<'a>> {
+    Ok(crate::service::write::Writer {
+        db: crate::graphql::db(ctx)?,
+        viewer: crate::graphql::viewer(ctx)?,
+        request_id: &request(ctx)?.request_id,
+        events: &crate::graphql::services(ctx)?.events,
+    })
+}
+
 /// The request's viewer and id, for mutations.
 pub fn request<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestCtx> {
     ctx.data_opt::<RequestCtx>()
@@ -196,14 +207,9 @@ fn canonical_json(v: serde_json::Value) -> Option<serde_json::Value> {
     }
 }
 
-/// The entity id a previous call with this key created, if any.
-///
-/// - The same key with the same request replays the first result.
-/// - The same key for another operation, or with a different input, is `CONFLICT`: the
-///   second submission would otherwise be silently lost.
-/// - Concurrent requests with one key: on PostgreSQL a transaction-scoped advisory lock on
-///   (subject, key) makes the later ones wait for the first to commit, then replay it; on
-///   SQLite writers are already serialised by `BEGIN IMMEDIATE`.
+/// The entity id a previous call with this key created, if any (the GraphQL side of
+/// [`crate::service::write::try_processing`]: the fingerprint is taken from the field's
+/// arguments).
 pub async fn idempotent_result<C: ConnectionTrait>(
     ctx: &Context<'_>,
     conn: &C,
@@ -211,39 +217,17 @@ pub async fn idempotent_result<C: ConnectionTrait>(
     key: &str,
     operation: &str,
 ) -> AppResult<Option<i64>> {
-    check_idempotency_key(key)?;
-    let fingerprint = request_fingerprint(ctx, operation)?;
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 389))",
-            // Length-prefixed, so no (subject, key) pair can spell another's.
-            [format!("{}:{subject}/{key}", subject.len()).into()],
-        ))
-        .await?;
-    }
-    let found = idempotency_keys::Entity::find()
-        .filter(idempotency_keys::Column::Subject.eq(subject))
-        .filter(idempotency_keys::Column::Key.eq(key))
-        .one(conn)
-        .await?;
-    match found {
-        None => Ok(None),
-        Some(k) if k.operation != operation => Err(AppError::Conflict(
-            "this idempotency key was already used for another operation".into(),
-        )),
-        Some(k) if k.request_fingerprint.as_ref().is_some_and(|f| *f != fingerprint) => {
-            Err(AppError::Conflict(
-                "this idempotency key was already used with a different input; use a new key for a new request"
-                    .into(),
-            ))
-        }
-        Some(k) => Ok(Some(k.entity_id)),
-    }
+    let keyed = keyed(ctx, key, operation)?;
+    Ok(
+        match crate::service::write::try_processing(conn, subject, &keyed, operation).await? {
+            crate::service::write::NextAction::Replay(id) => Some(id),
+            crate::service::write::NextAction::StartProcessing => None,
+        },
+    )
 }
 
 /// Remembers what a keyed creation made, with its request fingerprint (same transaction as
-/// the creation).
+/// the creation; [`crate::service::write::save_response`]).
 pub async fn remember<C: ConnectionTrait>(
     ctx: &Context<'_>,
     conn: &C,
@@ -253,19 +237,21 @@ pub async fn remember<C: ConnectionTrait>(
     entity: &str,
     entity_id: i64,
 ) -> AppResult<()> {
-    idempotency_keys::Entity::insert(idempotency_keys::ActiveModel {
-        subject: Set(subject.to_string()),
-        key: Set(key.to_string()),
-        operation: Set(operation.to_string()),
-        entity: Set(entity.to_string()),
-        entity_id: Set(entity_id),
-        created_at: Set(chrono::Utc::now()),
-        request_fingerprint: Set(Some(request_fingerprint(ctx, operation)?)),
-        ..Default::default()
+    let keyed = keyed(ctx, key, operation)?;
+    crate::service::write::save_response(conn, subject, &keyed, operation, entity, entity_id).await
+}
+
+/// An idempotency key of a GraphQL mutation with its request's fingerprint (the key itself is
+/// checked by `try_processing`).
+pub fn keyed(
+    ctx: &Context<'_>,
+    key: &str,
+    operation: &str,
+) -> AppResult<crate::service::write::Keyed> {
+    Ok(crate::service::write::Keyed {
+        key: key.to_string(),
+        fingerprint: request_fingerprint(ctx, operation)?,
     })
-    .exec(conn)
-    .await?;
-    Ok(())
 }
 
 /// Updates one row only if its version is still `expected`, bumping the version; otherwise

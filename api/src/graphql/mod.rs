@@ -101,6 +101,8 @@ pub struct Services {
     pub workflow: crate::config::WorkflowSettings,
     /// Rate limits and cost budgets, counted in memory (see [`crate::limiter`] for why).
     pub limiters: std::sync::Arc<crate::limiter::Limiters>,
+    /// Domain events, published after each write commits.
+    pub events: crate::service::events::Events,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {

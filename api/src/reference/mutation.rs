@@ -15,10 +15,12 @@ use super::{Agency, Commune};
 use crate::access::{Action, check};
 use crate::cases::write::{agency_by_code, check_past_date, commune_by_code, required_text};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{db, parse_id, viewer};
+use crate::graphql::{parse_id, viewer};
+use crate::service::events::DomainEvent;
+use crate::service::write::{Done, write};
 use crate::versioned_update;
 use crate::vocab::{AgencyKind, AgencyLevel, CommuneKind};
-use crate::workflow::{Audit, audit, begin, idempotent_result, remember, request};
+use crate::workflow::{keyed, writer};
 
 #[derive(Default)]
 pub struct ReferenceMutation;
@@ -98,15 +100,6 @@ fn short_name(v: Option<&str>) -> AppResult<Option<String>> {
     crate::cases::write::optional_text("shortName", v, 100)
 }
 
-fn event<'a>(operation: &'a str, entity: &'a str, id: i64) -> Audit<'a> {
-    Audit {
-        operation,
-        entity,
-        ids: vec![id],
-        restricted_fields: vec![],
-    }
-}
-
 async fn load_agency<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<agencies::Model> {
     agencies::Entity::find_by_id(id)
         .one(conn)
@@ -173,57 +166,61 @@ impl ReferenceMutation {
     ) -> Result<Agency> {
         let v = viewer(ctx)?;
         check(v, Action::WriteReferenceData)?;
-        let req = request(ctx)?;
-        let txn = begin(db(ctx)?).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "createAgency").await? {
-                return Ok(Agency(load_agency(&txn, id).await?));
-            }
-        }
-        let code = reference_code(&input.code)?;
-        let taken = agencies::Entity::find()
-            .filter(agencies::Column::Code.eq(code.as_str()))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        if taken.is_some() {
-            return Err(AppError::Conflict(format!("agency code {code} is already used")).into());
-        }
-        let parent = match &input.parent {
-            Some(p) => Some(parent_of(&txn, p, None).await?),
-            None => None,
-        };
-        let commune = match &input.commune {
-            Some(c) => Some(commune_by_code(&txn, c.trim()).await?.id),
-            None => None,
-        };
-        check_commune_link(input.kind, input.level, commune)?;
-        let a = agencies::ActiveModel {
-            code: Set(code),
-            name: Set(required_text("name", &input.name, 300)?),
-            short_name: Set(short_name(input.short_name.as_deref())?),
-            kind: Set(input.kind.as_str().into()),
-            level: Set(input.level.as_str().into()),
-            parent_id: Set(parent),
-            commune_id: Set(commune),
-            is_member: Set(input.is_member),
-            version: Set(1),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        if let Some(key) = &idempotency_key {
-            remember(ctx, &txn, &v.sub, key, "createAgency", "agency", a.id).await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("createAgency", "agency", a.id),
+        let keyed = idempotency_key
+            .as_deref()
+            .map(|k| keyed(ctx, k, "createAgency"))
+            .transpose()?;
+        let a = write(
+            &writer(ctx)?,
+            "createAgency",
+            keyed,
+            async |txn, id| load_agency(txn, id).await,
+            async |txn| {
+                let code = reference_code(&input.code)?;
+                let taken = agencies::Entity::find()
+                    .filter(agencies::Column::Code.eq(code.as_str()))
+                    .one(txn)
+                    .await
+                    .map_err(AppError::from)?;
+                if taken.is_some() {
+                    return Err(AppError::Conflict(format!(
+                        "agency code {code} is already used"
+                    )));
+                }
+                let parent = match &input.parent {
+                    Some(p) => Some(parent_of(txn, p, None).await?),
+                    None => None,
+                };
+                let commune = match &input.commune {
+                    Some(c) => Some(commune_by_code(txn, c.trim()).await?.id),
+                    None => None,
+                };
+                check_commune_link(input.kind, input.level, commune)?;
+                let a = agencies::ActiveModel {
+                    code: Set(code),
+                    name: Set(required_text("name", &input.name, 300)?),
+                    short_name: Set(short_name(input.short_name.as_deref())?),
+                    kind: Set(input.kind.as_str().into()),
+                    level: Set(input.level.as_str().into()),
+                    parent_id: Set(parent),
+                    commune_id: Set(commune),
+                    is_member: Set(input.is_member),
+                    version: Set(1),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(AppError::from)?;
+                Ok(Done {
+                    id: a.id,
+                    entity: "agency",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::AgencyChanged { agency_id: a.id }),
+                    value: a,
+                })
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Agency(a))
     }
 
@@ -238,56 +235,62 @@ impl ReferenceMutation {
     ) -> Result<Agency> {
         let v = viewer(ctx)?;
         check(v, Action::WriteReferenceData)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        let a = load_agency(&txn, id).await?;
-        let mut am = <agencies::ActiveModel as Default>::default();
-        if let Some(n) = &input.name {
-            am.name = Set(required_text("name", n, 300)?);
-        }
-        match &input.short_name {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.short_name = Set(None),
-            MaybeUndefined::Value(s) => am.short_name = Set(short_name(Some(s))?),
-        }
-        let kind = match input.kind {
-            Some(k) => k,
-            None => AgencyKind::from_db(&a.kind)?,
-        };
-        let level = match input.level {
-            Some(l) => l,
-            None => AgencyLevel::from_db(&a.level)?,
-        };
-        am.kind = Set(kind.as_str().into());
-        am.level = Set(level.as_str().into());
-        match &input.parent {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.parent_id = Set(None),
-            MaybeUndefined::Value(p) => {
-                am.parent_id = Set(Some(parent_of(&txn, p, Some(id)).await?))
-            }
-        }
-        let commune = match &input.commune {
-            MaybeUndefined::Undefined => a.commune_id,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(c) => Some(commune_by_code(&txn, c.trim()).await?.id),
-        };
-        check_commune_link(kind, level, commune)?;
-        am.commune_id = Set(commune);
-        if let Some(m) = input.is_member {
-            am.is_member = Set(m);
-        }
-        versioned_update!(&txn, agencies, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("updateAgency", "agency", id),
+        let a = write(
+            &writer(ctx)?,
+            "updateAgency",
+            None,
+            async |txn, id| load_agency(txn, id).await,
+            async |txn| {
+                let a = load_agency(txn, id).await?;
+                let mut am = <agencies::ActiveModel as Default>::default();
+                if let Some(n) = &input.name {
+                    am.name = Set(required_text("name", n, 300)?);
+                }
+                match &input.short_name {
+                    MaybeUndefined::Undefined => {}
+                    MaybeUndefined::Null => am.short_name = Set(None),
+                    MaybeUndefined::Value(s) => am.short_name = Set(short_name(Some(s))?),
+                }
+                let kind = match input.kind {
+                    Some(k) => k,
+                    None => AgencyKind::from_db(&a.kind)?,
+                };
+                let level = match input.level {
+                    Some(l) => l,
+                    None => AgencyLevel::from_db(&a.level)?,
+                };
+                am.kind = Set(kind.as_str().into());
+                am.level = Set(level.as_str().into());
+                match &input.parent {
+                    MaybeUndefined::Undefined => {}
+                    MaybeUndefined::Null => am.parent_id = Set(None),
+                    MaybeUndefined::Value(p) => {
+                        am.parent_id = Set(Some(parent_of(txn, p, Some(id)).await?))
+                    }
+                }
+                let commune = match &input.commune {
+                    MaybeUndefined::Undefined => a.commune_id,
+                    MaybeUndefined::Null => None,
+                    MaybeUndefined::Value(c) => Some(commune_by_code(txn, c.trim()).await?.id),
+                };
+                check_commune_link(kind, level, commune)?;
+                am.commune_id = Set(commune);
+                if let Some(m) = input.is_member {
+                    am.is_member = Set(m);
+                }
+                versioned_update!(txn, agencies, am, id, version)?;
+                let a = load_agency(txn, id).await?;
+                Ok(Done {
+                    id: a.id,
+                    entity: "agency",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::AgencyChanged { agency_id: a.id }),
+                    value: a,
+                })
+            },
         )
         .await?;
-        let a = load_agency(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Agency(a))
     }
 
@@ -301,48 +304,52 @@ impl ReferenceMutation {
     ) -> Result<Commune> {
         let v = viewer(ctx)?;
         check(v, Action::WriteReferenceData)?;
-        let req = request(ctx)?;
-        let txn = begin(db(ctx)?).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "createCommune").await? {
-                return Ok(Commune(load_commune(&txn, id).await?));
-            }
-        }
-        let code = reference_code(&input.code)?;
-        let taken = communes::Entity::find()
-            .filter(communes::Column::Code.eq(code.as_str()))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        if taken.is_some() {
-            return Err(AppError::Conflict(format!("commune code {code} is already used")).into());
-        }
-        if let Some(d) = input.committee_established_on {
-            check_past_date("committeeEstablishedOn", d)?;
-        }
-        let c = communes::ActiveModel {
-            code: Set(code),
-            name: Set(required_text("name", &input.name, 200)?),
-            kind: Set(input.kind.as_str().into()),
-            is_border: Set(input.is_border),
-            committee_established_on: Set(input.committee_established_on),
-            version: Set(1),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        if let Some(key) = &idempotency_key {
-            remember(ctx, &txn, &v.sub, key, "createCommune", "commune", c.id).await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("createCommune", "commune", c.id),
+        let keyed = idempotency_key
+            .as_deref()
+            .map(|k| keyed(ctx, k, "createCommune"))
+            .transpose()?;
+        let c = write(
+            &writer(ctx)?,
+            "createCommune",
+            keyed,
+            async |txn, id| load_commune(txn, id).await,
+            async |txn| {
+                let code = reference_code(&input.code)?;
+                let taken = communes::Entity::find()
+                    .filter(communes::Column::Code.eq(code.as_str()))
+                    .one(txn)
+                    .await
+                    .map_err(AppError::from)?;
+                if taken.is_some() {
+                    return Err(AppError::Conflict(format!(
+                        "commune code {code} is already used"
+                    )));
+                }
+                if let Some(d) = input.committee_established_on {
+                    check_past_date("committeeEstablishedOn", d)?;
+                }
+                let c = communes::ActiveModel {
+                    code: Set(code),
+                    name: Set(required_text("name", &input.name, 200)?),
+                    kind: Set(input.kind.as_str().into()),
+                    is_border: Set(input.is_border),
+                    committee_established_on: Set(input.committee_established_on),
+                    version: Set(1),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(AppError::from)?;
+                Ok(Done {
+                    id: c.id,
+                    entity: "commune",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::CommuneChanged { commune_id: c.id }),
+                    value: c,
+                })
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Commune(c))
     }
 
@@ -357,30 +364,36 @@ impl ReferenceMutation {
     ) -> Result<Commune> {
         let v = viewer(ctx)?;
         check(v, Action::WriteReferenceData)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        load_commune(&txn, id).await?;
-        let mut am = <communes::ActiveModel as Default>::default();
-        if let Some(n) = &input.name {
-            am.name = Set(required_text("name", n, 200)?);
-        }
-        if let Some(k) = input.kind {
-            am.kind = Set(k.as_str().into());
-        }
-        if let Some(b) = input.is_border {
-            am.is_border = Set(b);
-        }
-        versioned_update!(&txn, communes, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("updateCommune", "commune", id),
+        let c = write(
+            &writer(ctx)?,
+            "updateCommune",
+            None,
+            async |txn, id| load_commune(txn, id).await,
+            async |txn| {
+                load_commune(txn, id).await?;
+                let mut am = <communes::ActiveModel as Default>::default();
+                if let Some(n) = &input.name {
+                    am.name = Set(required_text("name", n, 200)?);
+                }
+                if let Some(k) = input.kind {
+                    am.kind = Set(k.as_str().into());
+                }
+                if let Some(b) = input.is_border {
+                    am.is_border = Set(b);
+                }
+                versioned_update!(txn, communes, am, id, version)?;
+                let c = load_commune(txn, id).await?;
+                Ok(Done {
+                    id: c.id,
+                    entity: "commune",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::CommuneChanged { commune_id: c.id }),
+                    value: c,
+                })
+            },
         )
         .await?;
-        let c = load_commune(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Commune(c))
     }
 
@@ -396,27 +409,33 @@ impl ReferenceMutation {
     ) -> Result<Commune> {
         let v = viewer(ctx)?;
         check(v, Action::WriteReferenceData)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        load_commune(&txn, id).await?;
-        if let Some(d) = established_on {
-            check_past_date("establishedOn", d)?;
-        }
-        let am = communes::ActiveModel {
-            committee_established_on: Set(established_on),
-            ..Default::default()
-        };
-        versioned_update!(&txn, communes, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("setCommuneCommittee", "commune", id),
+        let c = write(
+            &writer(ctx)?,
+            "setCommuneCommittee",
+            None,
+            async |txn, id| load_commune(txn, id).await,
+            async |txn| {
+                load_commune(txn, id).await?;
+                if let Some(d) = established_on {
+                    check_past_date("establishedOn", d)?;
+                }
+                let am = communes::ActiveModel {
+                    committee_established_on: Set(established_on),
+                    ..Default::default()
+                };
+                versioned_update!(txn, communes, am, id, version)?;
+                let c = load_commune(txn, id).await?;
+                Ok(Done {
+                    id: c.id,
+                    entity: "commune",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::CommuneChanged { commune_id: c.id }),
+                    value: c,
+                })
+            },
         )
         .await?;
-        let c = load_commune(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Commune(c))
     }
 }

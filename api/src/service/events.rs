@@ -1,0 +1,38 @@
+//! Typed domain events, published after a write commits (never before: a subscriber must not
+//! hear of a change that was rolled back). Nothing consumes them yet; live updates and
+//! watch-lists will subscribe here. In-process broadcast; across instances PostgreSQL
+//! `LISTEN/NOTIFY` will carry them.
+
+use tokio::sync::broadcast;
+
+/// Something that changed, by kind; ids only (a subscriber reads the record through the
+/// access matrix like any reader).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainEvent {
+    /// An agency was created or changed.
+    AgencyChanged { agency_id: i64 },
+    /// A commune was created or changed (its committee included).
+    CommuneChanged { commune_id: i64 },
+}
+
+/// Where events are published.
+#[derive(Debug, Clone)]
+pub struct Events(broadcast::Sender<DomainEvent>);
+
+impl Default for Events {
+    fn default() -> Self {
+        // Subscribers that fall this far behind miss events (and are told so by broadcast).
+        Events(broadcast::channel(1024).0)
+    }
+}
+
+impl Events {
+    pub fn publish(&self, event: DomainEvent) {
+        // No subscriber is not an error: events are a notification, not a queue.
+        let _ = self.0.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
+        self.0.subscribe()
+    }
+}

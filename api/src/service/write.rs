@@ -1,0 +1,289 @@
+//! Writes as services: [`write`] owns the transaction, the idempotency replay, the audit event,
+//! the commit and the domain event after it; a write is a plain function of the transaction.
+//!
+//! Idempotency is two steps (as in *zero-to-production*): [`try_processing`] says whether to
+//! go on or to replay what an earlier call with the same key created ([`NextAction`]), and the
+//! key is saved with that creation in the same transaction, so a retried request either sees
+//! the first one committed or redoes it whole.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter,
+};
+
+use entity::idempotency_keys;
+
+use super::events::{DomainEvent, Events};
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::workflow::{Audit, audit, check_idempotency_key};
+
+/// Who writes, within which request.
+pub struct Writer<'a> {
+    pub db: &'a DatabaseConnection,
+    pub viewer: &'a Viewer,
+    pub request_id: &'a str,
+    pub events: &'a Events,
+}
+
+/// An idempotency key with the fingerprint of the request it came with (computed by the
+/// caller's layer from its own arguments: GraphQL variables, CLI flags…).
+pub struct Keyed {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// What to do with a keyed write.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NextAction {
+    StartProcessing,
+    /// An earlier call created this entity: answer with it.
+    Replay(i64),
+}
+
+/// What a write did: its result, the entity it touched (for the audit trail and the key), the
+/// restricted fields it wrote, and the event to publish once committed.
+pub struct Done<T> {
+    pub value: T,
+    pub entity: &'static str,
+    pub id: i64,
+    pub restricted_fields: Vec<&'static str>,
+    pub event: Option<DomainEvent>,
+}
+
+/// The first step of a keyed write: go on, or replay. The same key for another operation, or
+/// with another request, is `CONFLICT` (the second submission would otherwise be lost). On
+/// PostgreSQL concurrent calls with one key wait on a transaction-scoped advisory lock for the
+/// first to commit; on SQLite writers are already serialised by `BEGIN IMMEDIATE`.
+pub async fn try_processing<C: ConnectionTrait>(
+    conn: &C,
+    subject: &str,
+    keyed: &Keyed,
+    operation: &str,
+) -> AppResult<NextAction> {
+    check_idempotency_key(&keyed.key)?;
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 389))",
+            // Length-prefixed, so no (subject, key) pair can spell another's.
+            [format!("{}:{subject}/{}", subject.len(), keyed.key).into()],
+        ))
+        .await?;
+    }
+    let found = idempotency_keys::Entity::find()
+        .filter(idempotency_keys::Column::Subject.eq(subject))
+        .filter(idempotency_keys::Column::Key.eq(keyed.key.as_str()))
+        .one(conn)
+        .await?;
+    match found {
+        None => Ok(NextAction::StartProcessing),
+        Some(k) if k.operation != operation => Err(AppError::Conflict(
+            "this idempotency key was already used for another operation".into(),
+        )),
+        Some(k) if k.request_fingerprint.as_ref().is_some_and(|f| *f != keyed.fingerprint) => {
+            Err(AppError::Conflict(
+                "this idempotency key was already used with a different input; use a new key for a new request"
+                    .into(),
+            ))
+        }
+        Some(k) => Ok(NextAction::Replay(k.entity_id)),
+    }
+}
+
+/// The second step: remembers what the keyed write created, in its transaction.
+pub async fn save_response<C: ConnectionTrait>(
+    conn: &C,
+    subject: &str,
+    keyed: &Keyed,
+    operation: &str,
+    entity: &str,
+    entity_id: i64,
+) -> AppResult<()> {
+    idempotency_keys::Entity::insert(idempotency_keys::ActiveModel {
+        subject: Set(subject.to_string()),
+        key: Set(keyed.key.clone()),
+        operation: Set(operation.to_string()),
+        entity: Set(entity.to_string()),
+        entity_id: Set(entity_id),
+        created_at: Set(chrono::Utc::now()),
+        request_fingerprint: Set(Some(keyed.fingerprint.clone())),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Runs a write: begins the transaction (`BEGIN IMMEDIATE` on SQLite), replays a keyed
+/// creation already made, else runs `body`, saves the key, appends the audit event, commits,
+/// and only then publishes the domain event. Any error rolls everything back (the transaction
+/// is dropped uncommitted) and publishes nothing.
+pub async fn write<T>(
+    w: &Writer<'_>,
+    operation: &'static str,
+    keyed: Option<Keyed>,
+    replay: impl AsyncFnOnce(&DatabaseTransaction, i64) -> AppResult<T>,
+    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<Done<T>>,
+) -> AppResult<T> {
+    let txn = crate::db::begin_write(w.db).await?;
+    if let Some(k) = &keyed
+        && let NextAction::Replay(id) = try_processing(&txn, &w.viewer.sub, k, operation).await?
+    {
+        let value = replay(&txn, id).await?;
+        txn.commit().await?;
+        return Ok(value);
+    }
+    let done = body(&txn).await?;
+    if let Some(k) = &keyed {
+        save_response(&txn, &w.viewer.sub, k, operation, done.entity, done.id).await?;
+    }
+    audit(
+        &txn,
+        Some(w.viewer),
+        w.request_id,
+        Audit {
+            operation,
+            entity: done.entity,
+            ids: vec![done.id],
+            restricted_fields: done.restricted_fields,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    if let Some(e) = done.event {
+        w.events.publish(e);
+    }
+    Ok(done.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use migration::MigratorTrait;
+    use sea_orm::{ActiveModelTrait, PaginatorTrait};
+
+    async fn database() -> DatabaseConnection {
+        let path = std::env::temp_dir().join(format!("hub389-write-{}.db", uuid::Uuid::new_v4()));
+        let db = crate::db::connect(&crate::db::DbSettings::new(format!(
+            "sqlite://{}?mode=rwc",
+            path.display()
+        )))
+        .await
+        .unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        db
+    }
+
+    fn admin() -> Viewer {
+        Viewer {
+            sub: "admin-1".into(),
+            role: Role::Admin,
+            agency_id: None,
+            agency_code: None,
+            commune_id: None,
+            commune_code: None,
+        }
+    }
+
+    async fn create(
+        w: &Writer<'_>,
+        code: &str,
+        keyed: Option<Keyed>,
+        fail: bool,
+    ) -> AppResult<i64> {
+        let code = code.to_string();
+        write(
+            w,
+            "createCommune",
+            keyed,
+            async |_, id| Ok(id),
+            async |txn| {
+                let c = entity::communes::ActiveModel {
+                    code: Set(code),
+                    name: Set("Đồng Đăng".into()),
+                    kind: Set("commune".into()),
+                    is_border: Set(true),
+                    committee_established_on: Set(None),
+                    version: Set(1),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                if fail {
+                    return Err(AppError::bad_input("refused after the insert"));
+                }
+                Ok(Done {
+                    value: c.id,
+                    entity: "commune",
+                    id: c.id,
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::CommuneChanged { commune_id: c.id }),
+                })
+            },
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn commits_audits_then_publishes_and_replays_keyed_writes() {
+        let db = database().await;
+        let events = Events::default();
+        let mut rx = events.subscribe();
+        let viewer = admin();
+        let w = Writer {
+            db: &db,
+            viewer: &viewer,
+            request_id: "r1",
+            events: &events,
+        };
+        let keyed = || Keyed {
+            key: "create-dong-dang-1".into(),
+            fingerprint: "f1".into(),
+        };
+        let id = create(&w, "DONG_DANG", Some(keyed()), false).await.unwrap();
+        assert_eq!(
+            rx.try_recv().unwrap(),
+            DomainEvent::CommuneChanged { commune_id: id }
+        );
+        let audits = entity::audit_events::Entity::find()
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(audits, 1);
+        // The same key and request: the first result, nothing written or published again.
+        assert_eq!(
+            create(&w, "DONG_DANG", Some(keyed()), false).await.unwrap(),
+            id
+        );
+        assert!(rx.try_recv().is_err());
+        assert_eq!(
+            entity::communes::Entity::find().count(&db).await.unwrap(),
+            1
+        );
+        // The same key with another request: CONFLICT.
+        let other = Keyed {
+            fingerprint: "f2".into(),
+            ..keyed()
+        };
+        assert!(matches!(
+            create(&w, "TAN_THANH", Some(other), false).await,
+            Err(AppError::Conflict(_))
+        ));
+        // A write that fails leaves nothing: no row, no audit, no event.
+        assert!(create(&w, "CAO_LOC", None, true).await.is_err());
+        assert_eq!(
+            entity::communes::Entity::find().count(&db).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            entity::audit_events::Entity::find()
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(rx.try_recv().is_err());
+    }
+}
