@@ -132,7 +132,9 @@ async fn build_template(demo: bool) -> Template {
     let (url, source) = match backend() {
         Backend::Sqlite => {
             let file = dir.join(format!("template-{demo}.db"));
-            let _ = std::fs::remove_file(&file);
+            for leftover in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{leftover}", file.display()));
+            }
             (
                 format!("sqlite://{}?mode=rwc", file.display()),
                 file.display().to_string(),
@@ -152,8 +154,13 @@ async fn build_template(demo: bool) -> Template {
     let (db, _) = api::app::open_database(&config, None, preflight)
         .await
         .expect("template database");
-    // Closing the last connection checkpoints SQLite's WAL into the file, and frees a
-    // PostgreSQL template for copying.
+    // Everything into the main file before it is copied (closing the last connection would
+    // checkpoint too; this does not rely on it), and a PostgreSQL template freed for copying.
+    if backend() == Backend::Sqlite {
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .expect("checkpoint the template");
+    }
     db.close().await.expect("close template");
     Template { source }
 }

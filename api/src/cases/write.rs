@@ -81,7 +81,8 @@ pub async fn case_for_compartment_write<C: ConnectionTrait>(
             "only the lead agency or {} may write this data",
             match compartment {
                 Compartment::Police => "the police",
-                _ => "customs",
+                Compartment::Customs => "customs",
+                Compartment::Informant => "the police agency the tip is assigned to",
             }
         )))
     }

@@ -169,6 +169,10 @@ fn symbol_parts(symbol: &str, issued_on: NaiveDate) -> AppResult<ParsedSymbol> {
 }
 
 fn check_window(field: &str, from: Option<NaiveDate>, until: Option<NaiveDate>) -> AppResult<()> {
+    // Within the calendar's years, so statistics over the window can always be computed.
+    for d in [from, until].into_iter().flatten() {
+        crate::domain::calendar::check_year(chrono::Datelike::year(&d))?;
+    }
     match (from, until) {
         (Some(a), Some(b)) if b < a => Err(AppError::bad_input(format!(
             "`{field}` ends before it starts"

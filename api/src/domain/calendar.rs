@@ -13,7 +13,7 @@
 //! - The **same period last year** is every date one year earlier.
 //! - A **range** (a campaign's dates, any dates) is compared with as many days just before it
 //!   and the same dates a year earlier.
-//! - Years run from 2000 to 2100 everywhere.
+//! - Years run from 1990 to 2100 everywhere (the earliest date a case may be recorded with).
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -72,7 +72,7 @@ fn month_start(year: i32, month: u32) -> AppResult<NaiveDate> {
 }
 
 /// The years any period may fall in.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+pub const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
 pub fn check_year(year: i32) -> AppResult<()> {
     if YEARS.contains(&year) {
@@ -471,7 +471,7 @@ mod tests {
                 );
             }
         }
-        assert!(PeriodSpec::Year { year: 1999 }.range().is_err());
+        assert!(PeriodSpec::Year { year: 1989 }.range().is_err());
         assert!(PeriodSpec::Year { year: 2101 }.range().is_err());
     }
 }

@@ -74,12 +74,15 @@ pub struct TaxCode(String);
 impl TaxCode {
     pub fn parse(field: &str, v: &str) -> AppResult<TaxCode> {
         let v = v.trim();
-        let (main, branch) = v.split_once('-').unwrap_or((v, ""));
         let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if main.len() == 10
-            && all_digits(main)
-            && (branch.is_empty() || (branch.len() == 3 && all_digits(branch)))
-        {
+        // A dash must be followed by the 3-digit branch.
+        let ok = match v.split_once('-') {
+            None => v.len() == 10 && all_digits(v),
+            Some((main, branch)) => {
+                main.len() == 10 && all_digits(main) && branch.len() == 3 && all_digits(branch)
+            }
+        };
+        if ok {
             Ok(TaxCode(v.to_string()))
         } else {
             Err(AppError::bad_input(format!(
@@ -164,6 +167,7 @@ mod tests {
         assert!(TaxCode::parse("t", "0101234567").is_ok());
         assert!(TaxCode::parse("t", "0101234567-001").is_ok());
         assert!(TaxCode::parse("t", "0101234567-01").is_err());
+        assert!(TaxCode::parse("t", "0101234567-").is_err());
         assert!(TaxCode::parse("t", "010123456").is_err());
         assert_eq!(TaxCode::parse_optional("t", Some("  ")).unwrap(), None);
         assert_eq!(

@@ -27,8 +27,6 @@ pub struct Period {
     pub due: NaiveDate,
 }
 
-/// Years accepted in inputs.
-
 fn date(y: i32, m: u32, d: u32) -> AppResult<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
         .ok_or_else(|| AppError::bad_input("the period is not a valid date"))
@@ -42,8 +40,6 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 }
 
 impl Period {
-    /// The period ending on the 14th of `end_month` of `year`, starting on the 15th after
-    /// `months` months before it.
     /// A period of `kind` ending in `end_month` of `year`, cut by the one calendar
     /// (`domain::calendar`), with its due date in that month.
     fn ending(kind: PeriodKind, year: i32, end_month: u32, due_day: u32) -> AppResult<Period> {

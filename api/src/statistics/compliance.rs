@@ -159,8 +159,15 @@ pub async fn report_compliance(
     // Reporting month M of `year` ends on the 14th of M and is due before `due_day` of M.
     let mut due_months = vec![];
     for m in 1..=12u32 {
-        let due = NaiveDate::from_ymd_opt(year, m, due_day.clamp(1, 28))
-            .ok_or_else(|| AppError::bad_input("the year is out of range"))?;
+        // The report's own due date (one rule: `reports::period`).
+        let due = crate::reports::period::Period::of(
+            crate::vocab::PeriodKind::Month,
+            year,
+            Some(m),
+            None,
+            due_day,
+        )?
+        .due;
         if due <= today {
             due_months.push(m);
         }
@@ -233,9 +240,7 @@ impl ComplianceQuery {
         year: i32,
     ) -> Result<Vec<ReportCompliance>> {
         check(ctx)?;
-        if !(1990..=2100).contains(&year) {
-            return Err(AppError::bad_input("`year` must be between 1990 and 2100").into());
-        }
+        crate::domain::calendar::check_year(year)?;
         let due_day = services(ctx)?.workflow.report_due_day;
         Ok(report_compliance(db(ctx)?, year, crate::time::today(), due_day).await?)
     }

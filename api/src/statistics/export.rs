@@ -418,28 +418,30 @@ async fn scope(
     lead_agency: Option<&str>,
 ) -> Result<(String, Option<String>), AppError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut parts = vec![];
+    let mut codes = vec![];
     if let Some(code) = lead_agency {
         let agency = entity::agencies::Entity::find()
-            .filter(entity::agencies::Column::Code.eq(code))
+            .filter(entity::agencies::Column::Code.eq(code.trim()))
             .one(&state.db)
-            .await?;
-        return Ok(match agency {
-            Some(a) => (format!("các vụ việc do {} chủ trì", a.name), Some(a.code)),
-            None => (format!("cơ quan {code}"), None),
-        });
+            .await?
+            .ok_or_else(|| AppError::bad_input("`leadAgency`: no agency has this code"))?;
+        parts.push(format!("các vụ việc do {} chủ trì", agency.name));
+        codes.push(agency.code);
     }
-    if let Some(id) = viewer.commune_id {
-        let commune = entity::communes::Entity::find_by_id(id)
+    // A commune user's figures are its commune's, whatever else it asks.
+    if let Some(id) = viewer.commune_id
+        && let Some(c) = entity::communes::Entity::find_by_id(id)
             .one(&state.db)
-            .await?;
-        if let Some(c) = commune {
-            return Ok((
-                crate::vocab::commune_display(&c.kind, &c.name),
-                Some(c.code),
-            ));
-        }
+            .await?
+    {
+        parts.push(crate::vocab::commune_display(&c.kind, &c.name));
+        codes.push(c.code);
     }
-    Ok(("toàn tỉnh".into(), None))
+    if parts.is_empty() {
+        return Ok(("toàn tỉnh".into(), None));
+    }
+    Ok((parts.join(", "), Some(codes.join("-"))))
 }
 
 /// `GET /export/statistics.{xlsx|csv}`.
@@ -519,6 +521,8 @@ async fn build(
     {
         return Err(AppError::RateLimited(crate::limiter::BUDGET_SPENT.into()));
     }
+    // Resolved first: an unknown agency is the client's mistake, not an empty report.
+    let (scope, scope_code) = scope(state, &viewer, lead_agency.as_deref()).await?;
     let spec = period_spec(&state.db, &period).await?;
     let spec_previous_is_last_year = spec.previous_is_last_year();
     let press = viewer.role == crate::auth::Role::Press;
@@ -541,7 +545,6 @@ async fn build(
     let with_previous = !spec_previous_is_last_year;
     let subs = sub(with_previous);
     let (period_line, rows) = table(&computed, &cols, with_previous);
-    let (scope, scope_code) = scope(state, &viewer, lead_agency.as_deref()).await?;
     let heading = Heading {
         province: state.province.clone(),
         scope,

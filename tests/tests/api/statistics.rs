@@ -719,6 +719,18 @@ async fn the_export_names_its_scope() {
         xlsx.bytes().await.unwrap().starts_with(b"PK"),
         "an Office Open XML zip"
     );
+    // An agency that does not exist is the client's mistake, not an empty report.
+    let unknown = app
+        .client
+        .get(format!(
+            "{}/export/statistics.xlsx?kind=YEAR&year=2025&leadAgency=NOPE",
+            app.base
+        ))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
     let csv = get("csv").await.text().await.unwrap();
     let title = csv.lines().next().unwrap();
     assert!(
