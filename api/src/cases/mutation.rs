@@ -20,10 +20,12 @@ use crate::auth::{Role, Viewer};
 use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{Vnd, db, parse_id, viewer};
+use crate::service::events::DomainEvent;
+use crate::service::write::{Done, write_once};
 use crate::text::{fold, nfc};
 use crate::versioned_update;
 use crate::vocab::*;
-use crate::workflow::{Audit, audit, idempotent_result, remember, request};
+use crate::workflow::{Audit, audit, idempotent_result, remember, request, writer};
 
 #[derive(Default)]
 pub struct CaseMutation;
@@ -328,78 +330,78 @@ impl CaseMutation {
         patch: CasePatch,
     ) -> Result<Case> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
-        let case = case_led_by_viewer(&txn, v, id).await?;
-        not_archived(&case)?;
-        let mut am = touch();
-        if let Some(t) = &patch.title {
-            am.title = Set(required_text("title", t, 500)?);
-        }
-        if let Some(t) = patch.violation_type {
-            am.violation_type = Set(t.as_str().into());
-        }
-        if let Some(t) = patch.commodity_group {
-            am.commodity_group = Set(t.as_str().into());
-        }
-        let channel = patch
-            .channel
-            .map(Ok)
-            .unwrap_or_else(|| Channel::from_db(&case.channel))?;
-        let platform = match patch.platform {
-            Some(p) => Some(p),
-            None => case
-                .platform
-                .as_deref()
-                .map(Platform::from_db)
-                .transpose()?,
-        };
-        check_platform(channel, platform)?;
-        if let Some(c) = patch.channel {
-            am.channel = Set(c.as_str().into());
-        }
-        if let Some(p) = patch.platform {
-            am.platform = Set(Some(p.as_str().into()));
-        }
-        if let Some(c) = &patch.commune {
-            am.commune_id = Set(Some(commune_by_code(&txn, c).await?.id));
-        }
-        if let Some(c) = &patch.border_gate {
-            am.border_gate_id = Set(Some(gate_by_code(&txn, c).await?.id));
-        }
-        if let Some(d) = patch.detected_on {
-            check_past_date("detectedOn", d)?;
-            am.detected_on = Set(d);
-        }
-        if let Some(g) = &patch.goods_summary {
-            am.goods_summary = Set(required_text("goodsSummary", g, 5000)?);
-        }
-        if let Some(x) = patch.fine_amount {
-            am.fine_amount = Set(x.0);
-        }
-        if let Some(x) = patch.tax_arrears {
-            am.tax_arrears = Set(x.0);
-        }
-        if let Some(x) = patch.goods_value {
-            am.goods_value = Set(x.0);
-        }
-        if let Some(x) = patch.budget_collected {
-            am.budget_collected = Set(x.0);
-        }
-        versioned_update!(&txn, cases, am, id, version)?;
-        if let Some(codes) = &patch.coordinating_agencies {
-            coordinators(&txn, id, case.lead_agency_id, codes).await?;
-        }
-        let case = refresh_search_key(&txn, id).await?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("updateCase", "case", id, vec![]),
-        )
+        let case = write_once(&writer(ctx)?, "updateCase", async |txn| {
+            let case = case_led_by_viewer(txn, v, id).await?;
+            not_archived(&case)?;
+            let mut am = touch();
+            if let Some(t) = &patch.title {
+                am.title = Set(required_text("title", t, 500)?);
+            }
+            if let Some(t) = patch.violation_type {
+                am.violation_type = Set(t.as_str().into());
+            }
+            if let Some(t) = patch.commodity_group {
+                am.commodity_group = Set(t.as_str().into());
+            }
+            let channel = patch
+                .channel
+                .map(Ok)
+                .unwrap_or_else(|| Channel::from_db(&case.channel))?;
+            let platform = match patch.platform {
+                Some(p) => Some(p),
+                None => case
+                    .platform
+                    .as_deref()
+                    .map(Platform::from_db)
+                    .transpose()?,
+            };
+            check_platform(channel, platform)?;
+            if let Some(c) = patch.channel {
+                am.channel = Set(c.as_str().into());
+            }
+            if let Some(p) = patch.platform {
+                am.platform = Set(Some(p.as_str().into()));
+            }
+            if let Some(c) = &patch.commune {
+                am.commune_id = Set(Some(commune_by_code(txn, c).await?.id));
+            }
+            if let Some(c) = &patch.border_gate {
+                am.border_gate_id = Set(Some(gate_by_code(txn, c).await?.id));
+            }
+            if let Some(d) = patch.detected_on {
+                check_past_date("detectedOn", d)?;
+                am.detected_on = Set(d);
+            }
+            if let Some(g) = &patch.goods_summary {
+                am.goods_summary = Set(required_text("goodsSummary", g, 5000)?);
+            }
+            if let Some(x) = patch.fine_amount {
+                am.fine_amount = Set(x.0);
+            }
+            if let Some(x) = patch.tax_arrears {
+                am.tax_arrears = Set(x.0);
+            }
+            if let Some(x) = patch.goods_value {
+                am.goods_value = Set(x.0);
+            }
+            if let Some(x) = patch.budget_collected {
+                am.budget_collected = Set(x.0);
+            }
+            versioned_update!(txn, cases, am, id, version)?;
+            if let Some(codes) = &patch.coordinating_agencies {
+                coordinators(txn, id, case.lead_agency_id, codes).await?;
+            }
+            let case = refresh_search_key(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "case",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::CaseChanged { case_id: id }),
+                value: case,
+            })
+        })
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Case(case))
     }
 
@@ -417,40 +419,39 @@ impl CaseMutation {
         >,
     ) -> Result<Case> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
-        let case = case_led_by_viewer(&txn, v, id).await?;
-        not_archived(&case)?;
-        let from = CaseStatus::from_db(&case.status)?;
-        check_transition(from, status)?;
-        if status == CaseStatus::TransferredToPolice {
-            return Err(AppError::bad_input(
-                "use transferCaseToPolice to name the investigating police agency",
-            )
-            .into());
-        }
-        let mut am = touch();
-        am.status = Set(status.as_str().into());
-        let handles = matches!(
-            status,
-            CaseStatus::HandledAdministratively | CaseStatus::Prosecuted | CaseStatus::Closed
-        );
-        if handles && case.handled_on.is_none() {
-            let d = handled_on.unwrap_or_else(crate::time::today);
-            check_past_date("handledOn", d)?;
-            am.handled_on = Set(Some(d));
-        }
-        versioned_update!(&txn, cases, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("changeCaseStatus", "case", id, vec![]),
-        )
+        let case = write_once(&writer(ctx)?, "changeCaseStatus", async |txn| {
+            let case = case_led_by_viewer(txn, v, id).await?;
+            not_archived(&case)?;
+            let from = CaseStatus::from_db(&case.status)?;
+            check_transition(from, status)?;
+            if status == CaseStatus::TransferredToPolice {
+                return Err(AppError::bad_input(
+                    "use transferCaseToPolice to name the investigating police agency",
+                ));
+            }
+            let mut am = touch();
+            am.status = Set(status.as_str().into());
+            let handles = matches!(
+                status,
+                CaseStatus::HandledAdministratively | CaseStatus::Prosecuted | CaseStatus::Closed
+            );
+            if handles && case.handled_on.is_none() {
+                let d = handled_on.unwrap_or_else(crate::time::today);
+                check_past_date("handledOn", d)?;
+                am.handled_on = Set(Some(d));
+            }
+            versioned_update!(txn, cases, am, id, version)?;
+            let case = load_case(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "case",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::CaseChanged { case_id: id }),
+                value: case,
+            })
+        })
         .await?;
-        let case = load_case(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Case(case))
     }
 
@@ -469,47 +470,48 @@ impl CaseMutation {
         police_code: String,
     ) -> Result<Case> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
-        let case = case_led_by_viewer(&txn, v, id).await?;
-        not_archived(&case)?;
-        check_transition(
-            CaseStatus::from_db(&case.status)?,
-            CaseStatus::TransferredToPolice,
-        )?;
-        let police = police_agency(&txn, &police_code).await?;
-        if police.id == case.lead_agency_id {
-            return Err(
-                AppError::bad_input("the case is already led by that police agency").into(),
-            );
-        }
-        let mut am = touch();
-        am.status = Set(CaseStatus::TransferredToPolice.as_str().into());
-        am.lead_agency_id = Set(police.id);
-        versioned_update!(&txn, cases, am, id, version)?;
-        case_coordinators::Entity::delete_many()
-            .filter(case_coordinators::Column::CaseId.eq(id))
-            .filter(case_coordinators::Column::AgencyId.is_in([police.id, case.lead_agency_id]))
-            .exec(&txn)
+        let case = write_once(&writer(ctx)?, "transferCaseToPolice", async |txn| {
+            let case = case_led_by_viewer(txn, v, id).await?;
+            not_archived(&case)?;
+            check_transition(
+                CaseStatus::from_db(&case.status)?,
+                CaseStatus::TransferredToPolice,
+            )?;
+            let police = police_agency(txn, &police_code).await?;
+            if police.id == case.lead_agency_id {
+                return Err(
+                    AppError::bad_input("the case is already led by that police agency").into(),
+                );
+            }
+            let mut am = touch();
+            am.status = Set(CaseStatus::TransferredToPolice.as_str().into());
+            am.lead_agency_id = Set(police.id);
+            versioned_update!(txn, cases, am, id, version)?;
+            case_coordinators::Entity::delete_many()
+                .filter(case_coordinators::Column::CaseId.eq(id))
+                .filter(case_coordinators::Column::AgencyId.is_in([police.id, case.lead_agency_id]))
+                .exec(txn)
+                .await
+                .map_err(AppError::from)?;
+            case_coordinators::Entity::insert(case_coordinators::ActiveModel {
+                case_id: Set(id),
+                agency_id: Set(case.lead_agency_id),
+            })
+            .exec(txn)
             .await
             .map_err(AppError::from)?;
-        case_coordinators::Entity::insert(case_coordinators::ActiveModel {
-            case_id: Set(id),
-            agency_id: Set(case.lead_agency_id),
+
+            let case = load_case(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "case",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::CaseChanged { case_id: id }),
+                value: case,
+            })
         })
-        .exec(&txn)
-        .await
-        .map_err(AppError::from)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("transferCaseToPolice", "case", id, vec![]),
-        )
         .await?;
-        let case = load_case(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Case(case))
     }
 
@@ -523,27 +525,27 @@ impl CaseMutation {
         archived: bool,
     ) -> Result<Case> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
-        case_led_by_viewer(&txn, v, id).await?;
-        let mut am = touch();
-        am.archived_at = Set(archived.then(chrono::Utc::now));
-        versioned_update!(&txn, cases, am, id, version)?;
         let op = if archived {
             "archiveCase"
         } else {
             "restoreCase"
         };
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing(op, "case", id, vec![]),
-        )
+        let case = write_once(&writer(ctx)?, op, async |txn| {
+            case_led_by_viewer(txn, v, id).await?;
+            let mut am = touch();
+            am.archived_at = Set(archived.then(chrono::Utc::now));
+            versioned_update!(txn, cases, am, id, version)?;
+            let case = load_case(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "case",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::CaseChanged { case_id: id }),
+                value: case,
+            })
+        })
         .await?;
-        let case = load_case(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Case(case))
     }
 
@@ -558,37 +560,38 @@ impl CaseMutation {
         linked: bool,
     ) -> Result<Case> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
-        let case = case_led_by_viewer(&txn, v, id).await?;
-        not_archived(&case)?;
-        let c = campaign_by_code(&txn, &campaign).await?;
-        versioned_update!(&txn, cases, touch(), id, version)?;
-        case_campaigns::Entity::delete_many()
-            .filter(case_campaigns::Column::CaseId.eq(id))
-            .filter(case_campaigns::Column::CampaignId.eq(c.id))
-            .exec(&txn)
-            .await
-            .map_err(AppError::from)?;
-        if linked {
-            case_campaigns::Entity::insert(case_campaigns::ActiveModel {
-                case_id: Set(id),
-                campaign_id: Set(c.id),
+        let case = write_once(&writer(ctx)?, "setCaseCampaign", async |txn| {
+            let case = case_led_by_viewer(txn, v, id).await?;
+            not_archived(&case)?;
+            let c = campaign_by_code(txn, &campaign).await?;
+            versioned_update!(txn, cases, touch(), id, version)?;
+            case_campaigns::Entity::delete_many()
+                .filter(case_campaigns::Column::CaseId.eq(id))
+                .filter(case_campaigns::Column::CampaignId.eq(c.id))
+                .exec(txn)
+                .await
+                .map_err(AppError::from)?;
+            if linked {
+                case_campaigns::Entity::insert(case_campaigns::ActiveModel {
+                    case_id: Set(id),
+                    campaign_id: Set(c.id),
+                })
+                .exec(txn)
+                .await
+                .map_err(AppError::from)?;
+            }
+
+            let case = load_case(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "case",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::CaseChanged { case_id: id }),
+                value: case,
             })
-            .exec(&txn)
-            .await
-            .map_err(AppError::from)?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("setCaseCampaign", "case", id, vec![]),
-        )
+        })
         .await?;
-        let case = load_case(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Case(case))
     }
 

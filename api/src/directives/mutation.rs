@@ -22,9 +22,11 @@ use crate::access::{Action, acting_agency, check};
 use crate::cases::write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{db, parse_id, viewer};
+use crate::service::events::DomainEvent;
+use crate::service::write::{Done, write, write_once};
 use crate::versioned_update;
 use crate::vocab::{CommodityGroup, TaskStatus, ViolationType};
-use crate::workflow::{Audit, audit, begin, idempotent_result, remember, request};
+use crate::workflow::{Audit, audit, begin, idempotent_result, keyed, remember, request, writer};
 
 #[derive(Default)]
 pub struct DirectiveMutation;
@@ -447,67 +449,59 @@ impl DirectiveMutation {
     ) -> Result<Directive> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
-        let txn = begin(db(ctx)?).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "registerDirective").await?
-            {
-                return Ok(Directive(load_directive(&txn, id).await?));
-            }
-        }
-        let p = symbol_parts(&input.symbol, input.issued_on)?;
-        check_past_date("issuedOn", input.issued_on)?;
-        check_window(
-            "validFrom`/`validUntil",
-            input.valid_from,
-            input.valid_until,
-        )?;
-        let issuer_name = required_text("issuerName", &input.issuer_name, 300)?;
-        let title = required_text("title", &input.title, 2000)?;
-        let year = input.issued_on.year();
-        check_unique_directive(&txn, &p, year, None).await?;
-        let d = directives::ActiveModel {
-            symbol: Set(p.symbol.clone()),
-            number: Set(p.number),
-            doc_type: Set(p.doc_type.as_str().into()),
-            issuer: Set(p.issuer.clone()),
-            drafting_unit: Set(p.drafting_unit.clone()),
-            issuer_name: Set(issuer_name),
-            issued_on: Set(input.issued_on),
-            year: Set(year),
-            title: Set(title),
-            valid_from: Set(input.valid_from),
-            valid_until: Set(input.valid_until),
-            created_at: Set(chrono::Utc::now()),
-            version: Set(1),
-            archived_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        set_citations(&txn, d.id, input.cites.as_deref().unwrap_or_default()).await?;
-        check_citations(&txn, &d).await?;
-        if let Some(key) = &idempotency_key {
-            remember(
-                ctx,
-                &txn,
-                &v.sub,
-                key,
-                "registerDirective",
-                "directive",
-                d.id,
-            )
-            .await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("registerDirective", "directive", d.id),
+        let keyed = idempotency_key
+            .as_deref()
+            .map(|k| keyed(ctx, k, "registerDirective"))
+            .transpose()?;
+        let d = write(
+            &writer(ctx)?,
+            "registerDirective",
+            keyed,
+            async |txn, id| load_directive(txn, id).await,
+            async |txn| {
+                let p = symbol_parts(&input.symbol, input.issued_on)?;
+                check_past_date("issuedOn", input.issued_on)?;
+                check_window(
+                    "validFrom`/`validUntil",
+                    input.valid_from,
+                    input.valid_until,
+                )?;
+                let issuer_name = required_text("issuerName", &input.issuer_name, 300)?;
+                let title = required_text("title", &input.title, 2000)?;
+                let year = input.issued_on.year();
+                check_unique_directive(txn, &p, year, None).await?;
+                let d = directives::ActiveModel {
+                    symbol: Set(p.symbol.clone()),
+                    number: Set(p.number),
+                    doc_type: Set(p.doc_type.as_str().into()),
+                    issuer: Set(p.issuer.clone()),
+                    drafting_unit: Set(p.drafting_unit.clone()),
+                    issuer_name: Set(issuer_name),
+                    issued_on: Set(input.issued_on),
+                    year: Set(year),
+                    title: Set(title),
+                    valid_from: Set(input.valid_from),
+                    valid_until: Set(input.valid_until),
+                    created_at: Set(chrono::Utc::now()),
+                    version: Set(1),
+                    archived_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(AppError::from)?;
+                set_citations(txn, d.id, input.cites.as_deref().unwrap_or_default()).await?;
+                check_citations(txn, &d).await?;
+                Ok(Done {
+                    id: d.id,
+                    entity: "directive",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::DirectiveChanged { directive_id: d.id }),
+                    value: d,
+                })
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Directive(d))
     }
 
@@ -523,59 +517,59 @@ impl DirectiveMutation {
     ) -> Result<Directive> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        let d = load_directive(&txn, id).await?;
-        let issued_on = input.issued_on.unwrap_or(d.issued_on);
-        let symbol = input.symbol.as_deref().unwrap_or(&d.symbol);
-        let mut am = <directives::ActiveModel as Default>::default();
-        if input.symbol.is_some() || input.issued_on.is_some() {
-            let p = symbol_parts(symbol, issued_on)?;
-            check_past_date("issuedOn", issued_on)?;
-            check_unique_directive(&txn, &p, issued_on.year(), Some(id)).await?;
-            am.symbol = Set(p.symbol.clone());
-            am.number = Set(p.number);
-            am.doc_type = Set(p.doc_type.as_str().into());
-            am.issuer = Set(p.issuer.clone());
-            am.drafting_unit = Set(p.drafting_unit.clone());
-            am.issued_on = Set(issued_on);
-            am.year = Set(issued_on.year());
-        }
-        if let Some(n) = &input.issuer_name {
-            am.issuer_name = Set(required_text("issuerName", n, 300)?);
-        }
-        if let Some(t) = &input.title {
-            am.title = Set(required_text("title", t, 2000)?);
-        }
-        let pick = |patch: &MaybeUndefined<NaiveDate>, old: Option<NaiveDate>| match patch {
-            MaybeUndefined::Undefined => old,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(d) => Some(*d),
-        };
-        let valid_from = pick(&input.valid_from, d.valid_from);
-        let valid_until = pick(&input.valid_until, d.valid_until);
-        check_window("validFrom`/`validUntil", valid_from, valid_until)?;
-        if !input.valid_from.is_undefined() {
-            am.valid_from = Set(valid_from);
-        }
-        if !input.valid_until.is_undefined() {
-            am.valid_until = Set(valid_until);
-        }
-        versioned_update!(&txn, directives, am, id, version)?;
-        if let Some(cites) = &input.cites {
-            set_citations(&txn, id, cites).await?;
-        }
-        let d = load_directive(&txn, id).await?;
-        check_citations(&txn, &d).await?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("updateDirective", "directive", id),
-        )
+        let d = write_once(&writer(ctx)?, "updateDirective", async |txn| {
+            let d = load_directive(txn, id).await?;
+            let issued_on = input.issued_on.unwrap_or(d.issued_on);
+            let symbol = input.symbol.as_deref().unwrap_or(&d.symbol);
+            let mut am = <directives::ActiveModel as Default>::default();
+            if input.symbol.is_some() || input.issued_on.is_some() {
+                let p = symbol_parts(symbol, issued_on)?;
+                check_past_date("issuedOn", issued_on)?;
+                check_unique_directive(txn, &p, issued_on.year(), Some(id)).await?;
+                am.symbol = Set(p.symbol.clone());
+                am.number = Set(p.number);
+                am.doc_type = Set(p.doc_type.as_str().into());
+                am.issuer = Set(p.issuer.clone());
+                am.drafting_unit = Set(p.drafting_unit.clone());
+                am.issued_on = Set(issued_on);
+                am.year = Set(issued_on.year());
+            }
+            if let Some(n) = &input.issuer_name {
+                am.issuer_name = Set(required_text("issuerName", n, 300)?);
+            }
+            if let Some(t) = &input.title {
+                am.title = Set(required_text("title", t, 2000)?);
+            }
+            let pick = |patch: &MaybeUndefined<NaiveDate>, old: Option<NaiveDate>| match patch {
+                MaybeUndefined::Undefined => old,
+                MaybeUndefined::Null => None,
+                MaybeUndefined::Value(d) => Some(*d),
+            };
+            let valid_from = pick(&input.valid_from, d.valid_from);
+            let valid_until = pick(&input.valid_until, d.valid_until);
+            check_window("validFrom`/`validUntil", valid_from, valid_until)?;
+            if !input.valid_from.is_undefined() {
+                am.valid_from = Set(valid_from);
+            }
+            if !input.valid_until.is_undefined() {
+                am.valid_until = Set(valid_until);
+            }
+            versioned_update!(txn, directives, am, id, version)?;
+            if let Some(cites) = &input.cites {
+                set_citations(txn, id, cites).await?;
+            }
+            let d = load_directive(txn, id).await?;
+            check_citations(txn, &d).await?;
+            Ok(Done {
+                id,
+                entity: "directive",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::DirectiveChanged { directive_id: id }),
+                value: d,
+            })
+        })
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Directive(d))
     }
 
@@ -591,23 +585,29 @@ impl DirectiveMutation {
     ) -> Result<Directive> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        load_directive(&txn, id).await?;
-        let am = directives::ActiveModel {
-            archived_at: Set(archived.then(chrono::Utc::now)),
-            ..Default::default()
-        };
-        versioned_update!(&txn, directives, am, id, version)?;
         let op = if archived {
             "archiveDirective"
         } else {
             "restoreDirective"
         };
-        audit(&txn, Some(v), &req.request_id, event(op, "directive", id)).await?;
-        let d = load_directive(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
+        let d = write_once(&writer(ctx)?, op, async |txn| {
+            load_directive(txn, id).await?;
+            let am = directives::ActiveModel {
+                archived_at: Set(archived.then(chrono::Utc::now)),
+                ..Default::default()
+            };
+            versioned_update!(txn, directives, am, id, version)?;
+            let d = load_directive(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "directive",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::DirectiveChanged { directive_id: id }),
+                value: d,
+            })
+        })
+        .await?;
         Ok(Directive(d))
     }
 
@@ -622,53 +622,55 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
-        let txn = begin(db(ctx)?).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "assignTask").await? {
-                return Ok(Task(load_task(&txn, id).await?));
-            }
-        }
-        let directive = live_directive(&txn, &input.directive).await?;
-        check_schedule(input.due_on, input.recurrence_day, &directive)?;
-        let text = required_text("text", &input.text, 5000)?;
-        let lead = agency_by_code(&txn, input.lead_agency.trim()).await?;
-        let now = chrono::Utc::now();
-        let t = tasks::ActiveModel {
-            directive_id: Set(directive.id),
-            text: Set(text),
-            lead_agency_id: Set(lead.id),
-            due_on: Set(input.due_on),
-            recurrence_day: Set(input.recurrence_day),
-            status: Set(TaskStatus::Open.as_str().into()),
-            completed_on: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            archived_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        set_task_coordinators(
-            &txn,
-            t.id,
-            lead.id,
-            input.coordinating_agencies.as_deref().unwrap_or_default(),
+        let keyed = idempotency_key
+            .as_deref()
+            .map(|k| keyed(ctx, k, "assignTask"))
+            .transpose()?;
+        let t = write(
+            &writer(ctx)?,
+            "assignTask",
+            keyed,
+            async |txn, id| load_task(txn, id).await,
+            async |txn| {
+                let directive = live_directive(txn, &input.directive).await?;
+                check_schedule(input.due_on, input.recurrence_day, &directive)?;
+                let text = required_text("text", &input.text, 5000)?;
+                let lead = agency_by_code(txn, input.lead_agency.trim()).await?;
+                let now = chrono::Utc::now();
+                let t = tasks::ActiveModel {
+                    directive_id: Set(directive.id),
+                    text: Set(text),
+                    lead_agency_id: Set(lead.id),
+                    due_on: Set(input.due_on),
+                    recurrence_day: Set(input.recurrence_day),
+                    status: Set(TaskStatus::Open.as_str().into()),
+                    completed_on: Set(None),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    archived_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(AppError::from)?;
+                set_task_coordinators(
+                    txn,
+                    t.id,
+                    lead.id,
+                    input.coordinating_agencies.as_deref().unwrap_or_default(),
+                )
+                .await?;
+                Ok(Done {
+                    id: t.id,
+                    entity: "task",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::TaskChanged { task_id: t.id }),
+                    value: t,
+                })
+            },
         )
         .await?;
-        if let Some(key) = &idempotency_key {
-            remember(ctx, &txn, &v.sub, key, "assignTask", "task", t.id).await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("assignTask", "task", t.id),
-        )
-        .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Task(t))
     }
 
@@ -684,66 +686,65 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        let t = load_task(&txn, id).await?;
-        task_not_archived(&t)?;
-        let mut am = tasks::ActiveModel {
-            updated_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        };
-        if let Some(text) = &input.text {
-            am.text = Set(required_text("text", text, 5000)?);
-        }
-        if input.due_on.is_some() || input.recurrence_day.is_some() {
-            let directive = load_directive(&txn, t.directive_id).await?;
-            check_schedule(input.due_on, input.recurrence_day, &directive)?;
-            am.due_on = Set(input.due_on);
-            am.recurrence_day = Set(input.recurrence_day);
-        }
-        let mut lead = t.lead_agency_id;
-        if let Some(code) = &input.lead_agency {
-            lead = agency_by_code(&txn, code.trim()).await?.id;
-            am.lead_agency_id = Set(lead);
-        }
-        if let Some(status) = input.status {
-            match status {
-                TaskStatus::Done => {
-                    return Err(AppError::bad_input(
-                        "the lead agency marks a task done with completeTask",
-                    )
-                    .into());
-                }
-                TaskStatus::Open | TaskStatus::InProgress | TaskStatus::Cancelled => {
-                    am.status = Set(status.as_str().into());
-                    am.completed_on = Set(None);
+        let t = write_once(&writer(ctx)?, "updateTask", async |txn| {
+            let t = load_task(txn, id).await?;
+            task_not_archived(&t)?;
+            let mut am = tasks::ActiveModel {
+                updated_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            };
+            if let Some(text) = &input.text {
+                am.text = Set(required_text("text", text, 5000)?);
+            }
+            if input.due_on.is_some() || input.recurrence_day.is_some() {
+                let directive = load_directive(txn, t.directive_id).await?;
+                check_schedule(input.due_on, input.recurrence_day, &directive)?;
+                am.due_on = Set(input.due_on);
+                am.recurrence_day = Set(input.recurrence_day);
+            }
+            let mut lead = t.lead_agency_id;
+            if let Some(code) = &input.lead_agency {
+                lead = agency_by_code(txn, code.trim()).await?.id;
+                am.lead_agency_id = Set(lead);
+            }
+            if let Some(status) = input.status {
+                match status {
+                    TaskStatus::Done => {
+                        return Err(AppError::bad_input(
+                            "the lead agency marks a task done with completeTask",
+                        ));
+                    }
+                    TaskStatus::Open | TaskStatus::InProgress | TaskStatus::Cancelled => {
+                        am.status = Set(status.as_str().into());
+                        am.completed_on = Set(None);
+                    }
                 }
             }
-        }
-        versioned_update!(&txn, tasks, am, id, version)?;
-        match &input.coordinating_agencies {
-            Some(codes) => set_task_coordinators(&txn, id, lead, codes).await?,
-            None if lead != t.lead_agency_id => {
-                // The new lead no longer coordinates.
-                task_coordinators::Entity::delete_many()
-                    .filter(task_coordinators::Column::TaskId.eq(id))
-                    .filter(task_coordinators::Column::AgencyId.eq(lead))
-                    .exec(&txn)
-                    .await
-                    .map_err(AppError::from)?;
+            versioned_update!(txn, tasks, am, id, version)?;
+            match &input.coordinating_agencies {
+                Some(codes) => set_task_coordinators(txn, id, lead, codes).await?,
+                None if lead != t.lead_agency_id => {
+                    // The new lead no longer coordinates.
+                    task_coordinators::Entity::delete_many()
+                        .filter(task_coordinators::Column::TaskId.eq(id))
+                        .filter(task_coordinators::Column::AgencyId.eq(lead))
+                        .exec(txn)
+                        .await
+                        .map_err(AppError::from)?;
+                }
+                None => {}
             }
-            None => {}
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("updateTask", "task", id),
-        )
+            let t = load_task(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "task",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::TaskChanged { task_id: id }),
+                value: t,
+            })
+        })
         .await?;
-        let t = load_task(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Task(t))
     }
 
@@ -758,24 +759,30 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        load_task(&txn, id).await?;
-        let am = tasks::ActiveModel {
-            archived_at: Set(archived.then(chrono::Utc::now)),
-            updated_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        };
-        versioned_update!(&txn, tasks, am, id, version)?;
         let op = if archived {
             "archiveTask"
         } else {
             "restoreTask"
         };
-        audit(&txn, Some(v), &req.request_id, event(op, "task", id)).await?;
-        let t = load_task(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
+        let t = write_once(&writer(ctx)?, op, async |txn| {
+            load_task(txn, id).await?;
+            let am = tasks::ActiveModel {
+                archived_at: Set(archived.then(chrono::Utc::now)),
+                updated_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            };
+            versioned_update!(txn, tasks, am, id, version)?;
+            let t = load_task(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "task",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::TaskChanged { task_id: id }),
+                value: t,
+            })
+        })
+        .await?;
         Ok(Task(t))
     }
 
@@ -895,46 +902,45 @@ impl DirectiveMutation {
         completed_on: Option<NaiveDate>,
     ) -> Result<Task> {
         let v = viewer(ctx)?;
-        let agency = acting_agency(v, Action::ReportOnTasks)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        let t = load_task(&txn, id).await?;
-        if t.lead_agency_id != agency {
-            return Err(AppError::forbidden("only the lead agency completes a task").into());
-        }
-        task_not_archived(&t)?;
-        if !is_open(&t) {
-            return Err(AppError::bad_input(format!(
-                "the task is {}; only an open or in-progress task can be completed",
-                t.status
-            ))
-            .into());
-        }
-        let day = completed_on.unwrap_or_else(crate::time::today);
-        check_past_date("completedOn", day)?;
-        let directive = load_directive(&txn, t.directive_id).await?;
-        if day < directive.issued_on {
-            return Err(
-                AppError::bad_input("`completedOn` is before the directive was issued").into(),
-            );
-        }
-        let am = tasks::ActiveModel {
-            status: Set(TaskStatus::Done.as_str().into()),
-            completed_on: Set(Some(day)),
-            updated_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        };
-        versioned_update!(&txn, tasks, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("completeTask", "task", id),
-        )
+        let t = write_once(&writer(ctx)?, "completeTask", async |txn| {
+            let agency = acting_agency(v, Action::ReportOnTasks)?;
+            let t = load_task(txn, id).await?;
+            if t.lead_agency_id != agency {
+                return Err(AppError::forbidden("only the lead agency completes a task"));
+            }
+            task_not_archived(&t)?;
+            if !is_open(&t) {
+                return Err(AppError::bad_input(format!(
+                    "the task is {}; only an open or in-progress task can be completed",
+                    t.status
+                )));
+            }
+            let day = completed_on.unwrap_or_else(crate::time::today);
+            check_past_date("completedOn", day)?;
+            let directive = load_directive(txn, t.directive_id).await?;
+            if day < directive.issued_on {
+                return Err(AppError::bad_input(
+                    "`completedOn` is before the directive was issued",
+                ));
+            }
+            let am = tasks::ActiveModel {
+                status: Set(TaskStatus::Done.as_str().into()),
+                completed_on: Set(Some(day)),
+                updated_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            };
+            versioned_update!(txn, tasks, am, id, version)?;
+            let t = load_task(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "task",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::TaskChanged { task_id: id }),
+                value: t,
+            })
+        })
         .await?;
-        let t = load_task(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Task(t))
     }
 
@@ -948,68 +954,72 @@ impl DirectiveMutation {
     ) -> Result<Campaign> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
-        let txn = begin(db(ctx)?).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "createCampaign").await? {
-                return Ok(Campaign(load_campaign(&txn, id).await?));
-            }
-        }
-        let code = campaign_code(&input.code)?;
-        check_window(
-            "startsOn`/`endsOn",
-            Some(input.starts_on),
-            Some(input.ends_on),
-        )?;
-        let directive = match &input.directive {
-            Some(d) => Some(live_directive(&txn, d).await?.id),
-            None => None,
-        };
-        let taken = campaigns::Entity::find()
-            .filter(campaigns::Column::Code.eq(code.as_str()))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        if taken.is_some() {
-            return Err(AppError::Conflict(format!("campaign code {code} is already used")).into());
-        }
-        let c = campaigns::ActiveModel {
-            code: Set(code),
-            name: Set(required_text("name", &input.name, 500)?),
-            starts_on: Set(input.starts_on),
-            ends_on: Set(input.ends_on),
-            directive_id: Set(directive),
-            focus_commodity_groups: Set(join_list(
-                &input.focus_commodity_groups,
-                CommodityGroup::as_str,
-            )),
-            focus_violation_types: Set(join_list(
-                &input.focus_violation_types,
-                ViolationType::as_str,
-            )),
-            description: Set(optional_text(
-                "description",
-                input.description.as_deref(),
-                5000,
-            )?),
-            version: Set(1),
-            archived_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        if let Some(key) = &idempotency_key {
-            remember(ctx, &txn, &v.sub, key, "createCampaign", "campaign", c.id).await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("createCampaign", "campaign", c.id),
+        let keyed = idempotency_key
+            .as_deref()
+            .map(|k| keyed(ctx, k, "createCampaign"))
+            .transpose()?;
+        let c = write(
+            &writer(ctx)?,
+            "createCampaign",
+            keyed,
+            async |txn, id| load_campaign(txn, id).await,
+            async |txn| {
+                let code = campaign_code(&input.code)?;
+                check_window(
+                    "startsOn`/`endsOn",
+                    Some(input.starts_on),
+                    Some(input.ends_on),
+                )?;
+                let directive = match &input.directive {
+                    Some(d) => Some(live_directive(txn, d).await?.id),
+                    None => None,
+                };
+                let taken = campaigns::Entity::find()
+                    .filter(campaigns::Column::Code.eq(code.as_str()))
+                    .one(txn)
+                    .await
+                    .map_err(AppError::from)?;
+                if taken.is_some() {
+                    return Err(AppError::Conflict(format!(
+                        "campaign code {code} is already used"
+                    )));
+                }
+                let c = campaigns::ActiveModel {
+                    code: Set(code),
+                    name: Set(required_text("name", &input.name, 500)?),
+                    starts_on: Set(input.starts_on),
+                    ends_on: Set(input.ends_on),
+                    directive_id: Set(directive),
+                    focus_commodity_groups: Set(join_list(
+                        &input.focus_commodity_groups,
+                        CommodityGroup::as_str,
+                    )),
+                    focus_violation_types: Set(join_list(
+                        &input.focus_violation_types,
+                        ViolationType::as_str,
+                    )),
+                    description: Set(optional_text(
+                        "description",
+                        input.description.as_deref(),
+                        5000,
+                    )?),
+                    version: Set(1),
+                    archived_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(AppError::from)?;
+                Ok(Done {
+                    id: c.id,
+                    entity: "campaign",
+                    restricted_fields: vec![],
+                    event: Some(DomainEvent::CampaignChanged { campaign_id: c.id }),
+                    value: c,
+                })
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Campaign(c))
     }
 
@@ -1024,51 +1034,51 @@ impl DirectiveMutation {
     ) -> Result<Campaign> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        let c = load_campaign(&txn, id).await?;
-        let starts = input.starts_on.unwrap_or(c.starts_on);
-        let ends = input.ends_on.unwrap_or(c.ends_on);
-        check_window("startsOn`/`endsOn", Some(starts), Some(ends))?;
-        let mut am = campaigns::ActiveModel {
-            starts_on: Set(starts),
-            ends_on: Set(ends),
-            ..Default::default()
-        };
-        if let Some(n) = &input.name {
-            am.name = Set(required_text("name", n, 500)?);
-        }
-        match &input.directive {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.directive_id = Set(None),
-            MaybeUndefined::Value(d) => {
-                am.directive_id = Set(Some(live_directive(&txn, d).await?.id))
+        let c = write_once(&writer(ctx)?, "updateCampaign", async |txn| {
+            let c = load_campaign(txn, id).await?;
+            let starts = input.starts_on.unwrap_or(c.starts_on);
+            let ends = input.ends_on.unwrap_or(c.ends_on);
+            check_window("startsOn`/`endsOn", Some(starts), Some(ends))?;
+            let mut am = campaigns::ActiveModel {
+                starts_on: Set(starts),
+                ends_on: Set(ends),
+                ..Default::default()
+            };
+            if let Some(n) = &input.name {
+                am.name = Set(required_text("name", n, 500)?);
             }
-        }
-        if let Some(g) = &input.focus_commodity_groups {
-            am.focus_commodity_groups = Set(join_list(g, CommodityGroup::as_str));
-        }
-        if let Some(t) = &input.focus_violation_types {
-            am.focus_violation_types = Set(join_list(t, ViolationType::as_str));
-        }
-        match &input.description {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => am.description = Set(None),
-            MaybeUndefined::Value(d) => {
-                am.description = Set(optional_text("description", Some(d), 5000)?)
+            match &input.directive {
+                MaybeUndefined::Undefined => {}
+                MaybeUndefined::Null => am.directive_id = Set(None),
+                MaybeUndefined::Value(d) => {
+                    am.directive_id = Set(Some(live_directive(txn, d).await?.id))
+                }
             }
-        }
-        versioned_update!(&txn, campaigns, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("updateCampaign", "campaign", id),
-        )
+            if let Some(g) = &input.focus_commodity_groups {
+                am.focus_commodity_groups = Set(join_list(g, CommodityGroup::as_str));
+            }
+            if let Some(t) = &input.focus_violation_types {
+                am.focus_violation_types = Set(join_list(t, ViolationType::as_str));
+            }
+            match &input.description {
+                MaybeUndefined::Undefined => {}
+                MaybeUndefined::Null => am.description = Set(None),
+                MaybeUndefined::Value(d) => {
+                    am.description = Set(optional_text("description", Some(d), 5000)?)
+                }
+            }
+            versioned_update!(txn, campaigns, am, id, version)?;
+            let c = load_campaign(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "campaign",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::CampaignChanged { campaign_id: id }),
+                value: c,
+            })
+        })
         .await?;
-        let c = load_campaign(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Campaign(c))
     }
 
@@ -1084,23 +1094,29 @@ impl DirectiveMutation {
     ) -> Result<Campaign> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = begin(db(ctx)?).await?;
-        load_campaign(&txn, id).await?;
-        let am = campaigns::ActiveModel {
-            archived_at: Set(archived.then(chrono::Utc::now)),
-            ..Default::default()
-        };
-        versioned_update!(&txn, campaigns, am, id, version)?;
         let op = if archived {
             "archiveCampaign"
         } else {
             "restoreCampaign"
         };
-        audit(&txn, Some(v), &req.request_id, event(op, "campaign", id)).await?;
-        let c = load_campaign(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
+        let c = write_once(&writer(ctx)?, op, async |txn| {
+            load_campaign(txn, id).await?;
+            let am = campaigns::ActiveModel {
+                archived_at: Set(archived.then(chrono::Utc::now)),
+                ..Default::default()
+            };
+            versioned_update!(txn, campaigns, am, id, version)?;
+            let c = load_campaign(txn, id).await?;
+            Ok(Done {
+                id,
+                entity: "campaign",
+                restricted_fields: vec![],
+                event: Some(DomainEvent::CampaignChanged { campaign_id: id }),
+                value: c,
+            })
+        })
+        .await?;
         Ok(Campaign(c))
     }
 }

@@ -9,10 +9,19 @@ use tokio::sync::broadcast;
 /// access matrix like any reader).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
+    /// A case's core facts changed (status, archive, campaigns…); a subscriber reads the case
+    /// through its own scope.
+    CaseChanged { case_id: i64 },
     /// An agency was created or changed.
     AgencyChanged { agency_id: i64 },
     /// A commune was created or changed (its committee included).
     CommuneChanged { commune_id: i64 },
+    /// A directive was registered, changed, archived or restored.
+    DirectiveChanged { directive_id: i64 },
+    /// A task was assigned, changed, reported on, completed, archived or restored.
+    TaskChanged { task_id: i64 },
+    /// A campaign was created, changed, archived or restored.
+    CampaignChanged { campaign_id: i64 },
 }
 
 /// Where events are published.

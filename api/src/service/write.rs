@@ -157,6 +157,27 @@ pub async fn write<T>(
     Ok(done.value)
 }
 
+/// A write that creates nothing a key could replay (an update, a status change): [`write`]
+/// without idempotency.
+pub async fn write_once<T>(
+    w: &Writer<'_>,
+    operation: &'static str,
+    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<Done<T>>,
+) -> AppResult<T> {
+    write(
+        w,
+        operation,
+        None,
+        async |_, _| {
+            Err(AppError::internal(anyhow::anyhow!(
+                "{operation}: no key, nothing to replay"
+            )))
+        },
+        body,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
