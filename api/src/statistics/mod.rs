@@ -423,9 +423,13 @@ impl Statistics {
     async fn period(&self) -> Period {
         self.0.range.into()
     }
+    /// The period just before: the previous month or quarter; for six months, nine months and
+    /// the year (cumulative from 15/12) the same period last year; for a range or a campaign,
+    /// as many days just before it.
     async fn previous_period(&self) -> Period {
         self.0.previous.into()
     }
+    /// The same dates one year earlier.
     async fn same_period_last_year(&self) -> Period {
         self.0.last_year.into()
     }
