@@ -264,6 +264,7 @@ enum Method {
 async fn execute_one(
     state: &AppState,
     method: Method,
+    deadline: tokio::time::Instant,
     viewer: Option<crate::auth::Viewer>,
     request_id: &str,
     client_ip: Option<std::net::IpAddr>,
@@ -302,9 +303,7 @@ async fn execute_one(
     // A request still running after the timeout is dropped: on PostgreSQL its statement is
     // cancelled by `statement_timeout` too; on SQLite a statement already running finishes in
     // its worker thread, but nothing more of the request runs.
-    let mut resp = match tokio::time::timeout(state.request_timeout, state.schema.execute(req))
-        .await
-    {
+    let mut resp = match tokio::time::timeout_at(deadline, state.schema.execute(req)).await {
         Ok(resp) => resp,
         Err(_) => {
             tracing::warn!(request_id, "request stopped after the request timeout");
@@ -375,15 +374,27 @@ async fn execute(
         }
     };
     let client_ip = Some(state.trusted_proxies.client(peer.ip(), headers));
+    // One deadline for the whole HTTP request: a batch of ten shares it, rather than each
+    // operation having the full timeout.
+    let deadline = tokio::time::Instant::now() + state.request_timeout;
     let out = match batch {
         BatchRequest::Single(r) => BatchResponse::Single(
-            execute_one(state, method, viewer, &request_id, client_ip, r).await,
+            execute_one(state, method, deadline, viewer, &request_id, client_ip, r).await,
         ),
         BatchRequest::Batch(items) => {
             let mut out = Vec::with_capacity(items.len());
             for r in items {
                 out.push(
-                    execute_one(state, method, viewer.clone(), &request_id, client_ip, r).await,
+                    execute_one(
+                        state,
+                        method,
+                        deadline,
+                        viewer.clone(),
+                        &request_id,
+                        client_ip,
+                        r,
+                    )
+                    .await,
                 );
             }
             BatchResponse::Batch(out)

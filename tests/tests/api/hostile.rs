@@ -916,3 +916,40 @@ async fn postgres_connections_carry_a_statement_timeout() {
     let v: String = row.try_get("", "statement_timeout").unwrap();
     assert_eq!(v, "10s");
 }
+
+/// A request still running at its deadline is stopped and answered with an error (here the
+/// deadline is already past when the request starts: no timing is measured).
+#[tokio::test]
+async fn a_request_past_its_deadline_is_stopped() {
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        request_timeout: std::time::Duration::ZERO,
+        ..hub389_tests::test_limits()
+    })
+    .await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .gql(
+            Some(&police),
+            "{ cases(first: 5) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("was stopped"),
+        "{r}"
+    );
+    // A batch shares one deadline.
+    let batch = app
+        .post(
+            Some(&police),
+            json!([{ "query": "{ cases(first: 1) { totalCount } }" }, { "query": "{ cases(first: 1) { totalCount } }" }]),
+        )
+        .await;
+    for r in batch.as_array().unwrap() {
+        assert_eq!(error_codes(r), ["BAD_USER_INPUT"], "{r}");
+    }
+}
