@@ -902,9 +902,9 @@ impl DirectiveMutation {
         completed_on: Option<NaiveDate>,
     ) -> Result<Task> {
         let v = viewer(ctx)?;
+        let agency = acting_agency(v, Action::ReportOnTasks)?;
         let id = parse_id(&id)?;
         let t = write_once(&writer(ctx)?, "completeTask", async |txn| {
-            let agency = acting_agency(v, Action::ReportOnTasks)?;
             let t = load_task(txn, id).await?;
             if t.lead_agency_id != agency {
                 return Err(AppError::forbidden("only the lead agency completes a task"));

@@ -254,6 +254,15 @@ fn normalise_errors(resp: &mut GqlResponse) {
     }
 }
 
+/// The answer to an operation stopped at, or not started after, the request's deadline.
+fn timed_out(state: &AppState, request_id: &str) -> GqlResponse {
+    tracing::warn!(request_id, "request stopped after the request timeout");
+    request_error(AppError::bad_input(format!(
+        "the request took longer than {} s and was stopped; ask for fewer rows or a shorter period",
+        state.request_timeout.as_secs()
+    )))
+}
+
 /// How the request came: a GET may only read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
@@ -270,6 +279,12 @@ async fn execute_one(
     client_ip: Option<std::net::IpAddr>,
     mut req: async_graphql::Request,
 ) -> GqlResponse {
+    // An operation that would start after the request's deadline does not start (a timeout
+    // polls its future once before looking at the clock, so a late mutation could otherwise
+    // run, even commit, and still be reported as stopped).
+    if tokio::time::Instant::now() >= deadline {
+        return timed_out(state, request_id);
+    }
     // A bound on the document's text before anything parses it (the body limit allows it
     // room for variables).
     if req.query.len() > MAX_QUERY_BYTES {
@@ -305,13 +320,7 @@ async fn execute_one(
     // its worker thread, but nothing more of the request runs.
     let mut resp = match tokio::time::timeout_at(deadline, state.schema.execute(req)).await {
         Ok(resp) => resp,
-        Err(_) => {
-            tracing::warn!(request_id, "request stopped after the request timeout");
-            return request_error(AppError::bad_input(format!(
-                "the request took longer than {} s and was stopped; ask for fewer rows or a shorter period",
-                state.request_timeout.as_secs()
-            )));
-        }
+        Err(_) => return timed_out(state, request_id),
     };
     normalise_errors(&mut resp);
     // Restricted data leaves only with its audit event written; if that fails, nothing leaves.

@@ -916,3 +916,45 @@ async fn postgres_connections_carry_a_statement_timeout() {
     let v: String = row.try_get("", "statement_timeout").unwrap();
     assert_eq!(v, "10s");
 }
+
+/// An operation that would start after its request's deadline does not start: with the
+/// deadline already past when the request arrives, a query and both operations of a batch
+/// are answered with the timeout error and no mutation runs.
+#[tokio::test]
+async fn nothing_starts_after_the_deadline() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        request_timeout: std::time::Duration::ZERO,
+        ..hub389_tests::test_limits()
+    })
+    .await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .gql(
+            Some(&police),
+            "{ cases(first: 5) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("was stopped"),
+        "{r}"
+    );
+    let before = entity::tips::Entity::find().count(&app.db).await.unwrap();
+    let submit = json!({
+        "query": "mutation($i: NewTipInput!) { submitTip(input: $i) { trackingCode } }",
+        "variables": { "i": { "channel": "HOTLINE", "content": "Có xe tải chở hàng lậu qua đường mòn vào ban đêm." } }
+    });
+    let batch = app.post(Some(&police), json!([submit, submit])).await;
+    for r in batch.as_array().unwrap() {
+        assert_eq!(error_codes(r), ["BAD_USER_INPUT"], "{r}");
+    }
+    assert_eq!(
+        entity::tips::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+}
