@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_graphql::Context;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
-
-use entity::audit_events;
+use sea_orm::ConnectionTrait;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::graphql::RequestCtx;
+// The rules live in the GraphQL-free service layer; resolvers reach them from here too.
+pub use crate::service::audit::{Audit, audit};
+pub use crate::service::write::check_idempotency_key;
 
 /// Restricted reads noted while a request resolves, written as audit events when it ends
 /// (one event per entity kind, so the cost is constant per request).
@@ -66,50 +67,6 @@ pub fn note_read(ctx: &Context<'_>, entity: &'static str, id: i64, field: &'stat
     }
 }
 
-/// One audit event.
-pub struct Audit<'a> {
-    pub operation: &'a str,
-    pub entity: &'a str,
-    pub ids: Vec<i64>,
-    /// Which restricted fields were read or written (names only, never values).
-    pub restricted_fields: Vec<&'a str>,
-}
-
-/// Appends an audit event (inside the caller's transaction for writes).
-pub async fn audit<C: ConnectionTrait>(
-    conn: &C,
-    viewer: Option<&Viewer>,
-    request_id: &str,
-    event: Audit<'_>,
-) -> AppResult<()> {
-    let join = |v: Vec<String>| v.join(",");
-    audit_events::Entity::insert(audit_events::ActiveModel {
-        occurred_at: Set(chrono::Utc::now()),
-        subject: Set(viewer
-            .map(|v| v.sub.clone())
-            .unwrap_or_else(|| "anonymous".into())),
-        role: Set(viewer
-            .map(|v| v.role.as_str().to_string())
-            .unwrap_or_else(|| "anonymous".into())),
-        agency_code: Set(viewer.and_then(|v| v.agency_code.clone())),
-        operation: Set(event.operation.to_string()),
-        entity: Set(event.entity.to_string()),
-        entity_ids: Set(join(event.ids.iter().map(|i| i.to_string()).collect())),
-        restricted_fields: Set(join(
-            event
-                .restricted_fields
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        )),
-        request_id: Set(Some(request_id.to_string())),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
-}
-
 /// Writes the reads noted during a request.
 pub async fn flush_reads<C: ConnectionTrait>(
     conn: &C,
@@ -149,17 +106,6 @@ pub fn writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writ
 pub fn request<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestCtx> {
     ctx.data_opt::<RequestCtx>()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no request context")))
-}
-
-/// Validates an idempotency key: 8 to 100 printable ASCII characters (a UUID fits).
-pub fn check_idempotency_key(key: &str) -> AppResult<()> {
-    if (8..=100).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(
-            "`idempotencyKey` must be 8 to 100 printable ASCII characters",
-        ))
-    }
 }
 
 /// The fingerprint of a keyed mutation's request: SHA-256 over the operation and its

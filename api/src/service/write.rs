@@ -13,10 +13,10 @@ use sea_orm::{
 
 use entity::idempotency_keys;
 
+use super::audit::{Audit, audit};
 use super::events::{DomainEvent, Events};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
-use crate::workflow::{Audit, audit, check_idempotency_key};
 
 /// Who writes, within which request.
 pub struct Writer<'a> {
@@ -49,6 +49,17 @@ pub struct Done<T> {
     pub id: i64,
     pub restricted_fields: Vec<&'static str>,
     pub event: Option<DomainEvent>,
+}
+
+/// Validates an idempotency key: 8 to 100 printable ASCII characters (a UUID fits).
+pub fn check_idempotency_key(key: &str) -> AppResult<()> {
+    if (8..=100).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "`idempotencyKey` must be 8 to 100 printable ASCII characters",
+        ))
+    }
 }
 
 /// The first step of a keyed write: go on, or replay. The same key for another operation, or
