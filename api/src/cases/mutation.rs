@@ -393,13 +393,12 @@ impl CaseMutation {
                 coordinators(txn, id, case.lead_agency_id, codes).await?;
             }
             let case = refresh_search_key(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "case",
                 id,
-                entity: "case",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::CaseChanged { case_id: id }),
-                value: case,
-            })
+                DomainEvent::CaseChanged { case_id: id },
+                case,
+            ))
         })
         .await?;
         Ok(Case(case))
@@ -443,13 +442,12 @@ impl CaseMutation {
             }
             versioned_update!(txn, cases, am, id, version)?;
             let case = load_case(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "case",
                 id,
-                entity: "case",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::CaseChanged { case_id: id }),
-                value: case,
-            })
+                DomainEvent::CaseChanged { case_id: id },
+                case,
+            ))
         })
         .await?;
         Ok(Case(case))
@@ -503,13 +501,12 @@ impl CaseMutation {
             .map_err(AppError::from)?;
 
             let case = load_case(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "case",
                 id,
-                entity: "case",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::CaseChanged { case_id: id }),
-                value: case,
-            })
+                DomainEvent::CaseChanged { case_id: id },
+                case,
+            ))
         })
         .await?;
         Ok(Case(case))
@@ -537,13 +534,12 @@ impl CaseMutation {
             am.archived_at = Set(archived.then(chrono::Utc::now));
             versioned_update!(txn, cases, am, id, version)?;
             let case = load_case(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "case",
                 id,
-                entity: "case",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::CaseChanged { case_id: id }),
-                value: case,
-            })
+                DomainEvent::CaseChanged { case_id: id },
+                case,
+            ))
         })
         .await?;
         Ok(Case(case))
@@ -583,13 +579,12 @@ impl CaseMutation {
             }
 
             let case = load_case(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "case",
                 id,
-                entity: "case",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::CaseChanged { case_id: id }),
-                value: case,
-            })
+                DomainEvent::CaseChanged { case_id: id },
+                case,
+            ))
         })
         .await?;
         Ok(Case(case))

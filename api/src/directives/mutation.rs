@@ -492,13 +492,12 @@ impl DirectiveMutation {
                 .map_err(AppError::from)?;
                 set_citations(txn, d.id, input.cites.as_deref().unwrap_or_default()).await?;
                 check_citations(txn, &d).await?;
-                Ok(Done {
-                    id: d.id,
-                    entity: "directive",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::DirectiveChanged { directive_id: d.id }),
-                    value: d,
-                })
+                Ok(Done::new(
+                    "directive",
+                    d.id,
+                    DomainEvent::DirectiveChanged { directive_id: d.id },
+                    d,
+                ))
             },
         )
         .await?;
@@ -561,13 +560,12 @@ impl DirectiveMutation {
             }
             let d = load_directive(txn, id).await?;
             check_citations(txn, &d).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "directive",
                 id,
-                entity: "directive",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::DirectiveChanged { directive_id: id }),
-                value: d,
-            })
+                DomainEvent::DirectiveChanged { directive_id: id },
+                d,
+            ))
         })
         .await?;
         Ok(Directive(d))
@@ -599,13 +597,12 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, directives, am, id, version)?;
             let d = load_directive(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "directive",
                 id,
-                entity: "directive",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::DirectiveChanged { directive_id: id }),
-                value: d,
-            })
+                DomainEvent::DirectiveChanged { directive_id: id },
+                d,
+            ))
         })
         .await?;
         Ok(Directive(d))
@@ -661,13 +658,12 @@ impl DirectiveMutation {
                     input.coordinating_agencies.as_deref().unwrap_or_default(),
                 )
                 .await?;
-                Ok(Done {
-                    id: t.id,
-                    entity: "task",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::TaskChanged { task_id: t.id }),
-                    value: t,
-                })
+                Ok(Done::new(
+                    "task",
+                    t.id,
+                    DomainEvent::TaskChanged { task_id: t.id },
+                    t,
+                ))
             },
         )
         .await?;
@@ -736,13 +732,12 @@ impl DirectiveMutation {
                 None => {}
             }
             let t = load_task(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "task",
                 id,
-                entity: "task",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::TaskChanged { task_id: id }),
-                value: t,
-            })
+                DomainEvent::TaskChanged { task_id: id },
+                t,
+            ))
         })
         .await?;
         Ok(Task(t))
@@ -774,13 +769,12 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, tasks, am, id, version)?;
             let t = load_task(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "task",
                 id,
-                entity: "task",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::TaskChanged { task_id: id }),
-                value: t,
-            })
+                DomainEvent::TaskChanged { task_id: id },
+                t,
+            ))
         })
         .await?;
         Ok(Task(t))
@@ -932,13 +926,12 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, tasks, am, id, version)?;
             let t = load_task(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "task",
                 id,
-                entity: "task",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::TaskChanged { task_id: id }),
-                value: t,
-            })
+                DomainEvent::TaskChanged { task_id: id },
+                t,
+            ))
         })
         .await?;
         Ok(Task(t))
@@ -1010,13 +1003,12 @@ impl DirectiveMutation {
                 .insert(txn)
                 .await
                 .map_err(AppError::from)?;
-                Ok(Done {
-                    id: c.id,
-                    entity: "campaign",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::CampaignChanged { campaign_id: c.id }),
-                    value: c,
-                })
+                Ok(Done::new(
+                    "campaign",
+                    c.id,
+                    DomainEvent::CampaignChanged { campaign_id: c.id },
+                    c,
+                ))
             },
         )
         .await?;
@@ -1070,13 +1062,12 @@ impl DirectiveMutation {
             }
             versioned_update!(txn, campaigns, am, id, version)?;
             let c = load_campaign(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "campaign",
                 id,
-                entity: "campaign",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::CampaignChanged { campaign_id: id }),
-                value: c,
-            })
+                DomainEvent::CampaignChanged { campaign_id: id },
+                c,
+            ))
         })
         .await?;
         Ok(Campaign(c))
@@ -1108,13 +1099,12 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, campaigns, am, id, version)?;
             let c = load_campaign(txn, id).await?;
-            Ok(Done {
+            Ok(Done::new(
+                "campaign",
                 id,
-                entity: "campaign",
-                restricted_fields: vec![],
-                event: Some(DomainEvent::CampaignChanged { campaign_id: id }),
-                value: c,
-            })
+                DomainEvent::CampaignChanged { campaign_id: id },
+                c,
+            ))
         })
         .await?;
         Ok(Campaign(c))

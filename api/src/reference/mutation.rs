@@ -211,13 +211,12 @@ impl ReferenceMutation {
                 .insert(txn)
                 .await
                 .map_err(AppError::from)?;
-                Ok(Done {
-                    id: a.id,
-                    entity: "agency",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::AgencyChanged { agency_id: a.id }),
-                    value: a,
-                })
+                Ok(Done::new(
+                    "agency",
+                    a.id,
+                    DomainEvent::AgencyChanged { agency_id: a.id },
+                    a,
+                ))
             },
         )
         .await?;
@@ -281,13 +280,12 @@ impl ReferenceMutation {
                 }
                 versioned_update!(txn, agencies, am, id, version)?;
                 let a = load_agency(txn, id).await?;
-                Ok(Done {
-                    id: a.id,
-                    entity: "agency",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::AgencyChanged { agency_id: a.id }),
-                    value: a,
-                })
+                Ok(Done::new(
+                    "agency",
+                    a.id,
+                    DomainEvent::AgencyChanged { agency_id: a.id },
+                    a,
+                ))
             },
         )
         .await?;
@@ -340,13 +338,12 @@ impl ReferenceMutation {
                 .insert(txn)
                 .await
                 .map_err(AppError::from)?;
-                Ok(Done {
-                    id: c.id,
-                    entity: "commune",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::CommuneChanged { commune_id: c.id }),
-                    value: c,
-                })
+                Ok(Done::new(
+                    "commune",
+                    c.id,
+                    DomainEvent::CommuneChanged { commune_id: c.id },
+                    c,
+                ))
             },
         )
         .await?;
@@ -384,13 +381,12 @@ impl ReferenceMutation {
                 }
                 versioned_update!(txn, communes, am, id, version)?;
                 let c = load_commune(txn, id).await?;
-                Ok(Done {
-                    id: c.id,
-                    entity: "commune",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::CommuneChanged { commune_id: c.id }),
-                    value: c,
-                })
+                Ok(Done::new(
+                    "commune",
+                    c.id,
+                    DomainEvent::CommuneChanged { commune_id: c.id },
+                    c,
+                ))
             },
         )
         .await?;
@@ -426,13 +422,12 @@ impl ReferenceMutation {
                 };
                 versioned_update!(txn, communes, am, id, version)?;
                 let c = load_commune(txn, id).await?;
-                Ok(Done {
-                    id: c.id,
-                    entity: "commune",
-                    restricted_fields: vec![],
-                    event: Some(DomainEvent::CommuneChanged { commune_id: c.id }),
-                    value: c,
-                })
+                Ok(Done::new(
+                    "commune",
+                    c.id,
+                    DomainEvent::CommuneChanged { commune_id: c.id },
+                    c,
+                ))
             },
         )
         .await?;
