@@ -273,11 +273,13 @@ async fn acknowledged_writes_survive_a_full_disk() {
 }
 
 /// A TCP proxy in front of PostgreSQL that the test can cut and restore: an outage as the
-/// server sees it, without touching the shared database server.
+/// server sees it, without touching the shared database server. The listener stays bound for
+/// the whole test (a cut closes every connection and each new one at once): giving the port
+/// back and binding it again raced with other tests' ephemeral ports (`AddrInUse` in CI).
 struct Proxy {
     port: u16,
-    target: String,
-    task: Option<tokio::task::JoinHandle<()>>,
+    up: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl Proxy {
@@ -286,42 +288,43 @@ impl Proxy {
             .await
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let mut p = Proxy {
-            port,
-            target: target.to_string(),
-            task: None,
-        };
-        p.serve(listener);
-        p
-    }
-
-    fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let target = self.target.clone();
-        self.task = Some(tokio::spawn(async move {
+        let (up, watching) = tokio::sync::watch::channel(true);
+        let target = target.to_string();
+        let task = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if !*watching.borrow() {
+                    drop(inbound);
+                    continue;
+                }
                 let target = target.clone();
+                let mut down = watching.clone();
                 conns.spawn(async move {
                     if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            _ = down.wait_for(|up| !*up) => {}
+                        }
                     }
                 });
             }
-        }));
+        });
+        Proxy { port, up, task }
     }
 
-    /// Drops the listener and every proxied connection: connection refused from now on.
-    fn cut(&mut self) {
-        if let Some(t) = self.task.take() {
-            t.abort();
-        }
+    /// Closes every proxied connection, and each new one as soon as it is accepted.
+    fn cut(&self) {
+        self.up.send_replace(false);
     }
 
-    async fn restore(&mut self) {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .expect("rebind the proxy port");
-        self.serve(listener);
+    fn restore(&self) {
+        self.up.send_replace(true);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -343,7 +346,7 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
     } else {
         format!("{host}:5432")
     };
-    let mut proxy = Proxy::start(&target).await;
+    let proxy = Proxy::start(&target).await;
     let at = if user.is_empty() {
         String::new()
     } else {
@@ -382,7 +385,7 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
     }
     assert_eq!(server.ready(&client).await, 503);
 
-    proxy.restore().await;
+    proxy.restore();
     let mut recovered = false;
     for _ in 0..100 {
         let (status, _, _) = server
