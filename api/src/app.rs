@@ -23,7 +23,8 @@ use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use crate::auth::{Claims, JwtKeys, Role, Viewer};
 use crate::config::Config;
 use crate::error::AppError;
-use crate::graphql::{AppSchema, Services, build_schema};
+use crate::graphql::context::Services;
+use crate::graphql::schema::{AppSchema, build_schema};
 use crate::keys::Keys;
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -402,8 +403,8 @@ async fn resolve_viewer(db: &DatabaseConnection, claims: Claims) -> Result<Viewe
         None => None,
     };
     if let Some(a) = &agency {
-        let kind = crate::vocab::AgencyKind::parse(&a.kind);
-        if !kind.is_some_and(|k| crate::access::role_fits_agency(claims.role, k)) {
+        let kind = crate::domain::vocab::AgencyKind::parse(&a.kind);
+        if !kind.is_some_and(|k| crate::domain::access::role_fits_agency(claims.role, k)) {
             return Err(AppError::Unauthenticated(
                 "the token's role does not fit its agency".into(),
             ));

@@ -11,16 +11,16 @@ use sea_orm::{
 
 use entity::audit_events;
 
-use crate::access::{Action, check};
 use crate::auth::Role;
+use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{db, viewer};
-use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::graphql::context::{db, viewer};
+use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
 
 /// Introspection visibility: what only the administrator uses (the audit log, reference-data
 /// writes).
 pub fn admin_visible(ctx: &Context<'_>) -> bool {
-    match ctx.data_opt::<crate::graphql::RequestCtx>() {
+    match ctx.data_opt::<crate::graphql::context::RequestCtx>() {
         Some(req) => req.viewer.as_ref().is_some_and(|v| v.role == Role::Admin),
         // Outside a request (SDL export for schema.graphql) everything is shown.
         None => true,

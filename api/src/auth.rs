@@ -1,5 +1,5 @@
 //! Authentication: JWT claims, the signing/verifying keys, and the [`Viewer`] every resolver
-//! asks for. Authorisation (what a viewer may read) lives in [`crate::access`].
+//! asks for. Authorisation (what a viewer may read) lives in [`crate::domain::access`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,57 +13,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::{ClaimPaths, JwtSettings, Secret};
+pub use crate::domain::access::{Role, Viewer};
 use crate::error::AppError;
-
-/// The eight roles of the access matrix in DOMAIN.md.
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Leader,
-    StandingOffice,
-    Police,
-    Customs,
-    /// A member agency other than police and customs (border guard, market management, tax…).
-    Officer,
-    Commune,
-    Press,
-}
-
-impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::Admin,
-        Role::Leader,
-        Role::StandingOffice,
-        Role::Police,
-        Role::Customs,
-        Role::Officer,
-        Role::Commune,
-        Role::Press,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Leader => "leader",
-            Role::StandingOffice => "standing_office",
-            Role::Police => "police",
-            Role::Customs => "customs",
-            Role::Officer => "officer",
-            Role::Commune => "commune",
-            Role::Press => "press",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Roles whose users always belong to an agency (the JWT must carry its code).
-    pub fn needs_agency(self) -> bool {
-        !matches!(self, Role::Admin | Role::Leader)
-    }
-}
 
 /// The claims Hub389 reads from a token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,17 +31,6 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
-}
-
-/// The authenticated user of one request, with agency and commune resolved to ids.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub sub: String,
-    pub role: Role,
-    pub agency_id: Option<i64>,
-    pub agency_code: Option<String>,
-    pub commune_id: Option<i64>,
-    pub commune_code: Option<String>,
 }
 
 /// Where verifying keys come from.

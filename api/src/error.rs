@@ -1,15 +1,13 @@
 //! The one error type of the API. Each variant documents what the client sees; every GraphQL
 //! error carries `extensions.code` from this small set and nothing else.
 
-use async_graphql::ErrorExtensions;
-
 /// What went wrong, as the client is allowed to know it.
 ///
 /// Messages are written by us, never formatted from restricted data: a `Forbidden` names the
 /// field or filter that was refused, never the value behind it.
 ///
 /// It deliberately does not implement `Display`: async-graphql converts any `Display` type into
-/// an error without a code, and we want every conversion to go through `From<AppError>` below.
+/// an error without a code, and we want every conversion to go through `From<AppError>` (in `graphql/error.rs`).
 #[derive(Debug)]
 pub enum AppError {
     /// `UNAUTHENTICATED`: no usable token (missing where required, bad, expired, wrongly signed).
@@ -124,27 +122,5 @@ impl From<sea_orm::DbErr> for AppError {
             }
             _ => AppError::Internal(err.into()),
         }
-    }
-}
-
-impl AppError {
-    /// The error as one that no resolver produced (a request refused as a whole: a limit, a
-    /// budget, authentication): no path and no `locations`, with its code.
-    pub fn into_server_error(self) -> async_graphql::ServerError {
-        let e: async_graphql::Error = self.into();
-        let mut server = async_graphql::ServerError::new(e.message, None);
-        server.extensions = e.extensions;
-        server
-    }
-}
-
-impl From<AppError> for async_graphql::Error {
-    fn from(err: AppError) -> Self {
-        if let AppError::Internal(inner) = &err {
-            // Full detail goes to the log (with the request span's id), never to the client.
-            tracing::error!(error = ?inner, "internal error");
-        }
-        let code = err.code();
-        async_graphql::Error::new(err.message()).extend_with(|_, e| e.set("code", code))
     }
 }

@@ -4,7 +4,6 @@
 //! each with its GraphQL types and query object over a service layer; `access` holds the role ×
 //! compartment matrix; `graphql` merges the domains into one schema; `app` is the HTTP server.
 
-pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -19,8 +18,6 @@ pub mod graphql;
 pub mod http;
 pub mod keys;
 pub mod limiter;
-pub mod loaders;
-pub mod pagination;
 pub mod publications;
 pub mod reference;
 pub mod reports;
@@ -31,5 +28,4 @@ pub mod telemetry;
 pub mod text;
 pub mod time;
 pub mod tips;
-pub mod vocab;
 pub mod workflow;

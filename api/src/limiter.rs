@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::graphql::RequestCtx;
+use crate::graphql::context::RequestCtx;
 
 /// What a client is told when its cost budget for the minute is spent.
 pub const BUDGET_SPENT: &str =

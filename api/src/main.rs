@@ -151,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!(cases = made, elapsed = ?started.elapsed(), "generated cases");
             }
         }
-        Command::Schema => print!("{}", api::graphql::sdl()),
+        Command::Schema => print!("{}", api::graphql::schema::sdl()),
         Command::Keys { action } => keys(&config, action).await?,
         Command::Documents { action } => documents(&config, action).await?,
     }

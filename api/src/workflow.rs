@@ -9,7 +9,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
-use crate::graphql::RequestCtx;
+use crate::graphql::context::RequestCtx;
 // The rules live in the GraphQL-free service layer; resolvers reach them from here too.
 pub use crate::service::audit::{Audit, audit};
 pub use crate::service::write::check_idempotency_key;
@@ -95,10 +95,10 @@ pub async fn flush_reads<C: ConnectionTrait>(
 /// domain events go (see [`crate::service::write`]).
 pub fn writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writer<'a>> {
     Ok(crate::service::write::Writer {
-        db: crate::graphql::db(ctx)?,
-        viewer: crate::graphql::viewer(ctx)?,
+        db: crate::graphql::context::db(ctx)?,
+        viewer: crate::graphql::context::viewer(ctx)?,
         request_id: &request(ctx)?.request_id,
-        events: &crate::graphql::services(ctx)?.events,
+        events: &crate::graphql::context::services(ctx)?.events,
     })
 }
 

@@ -11,13 +11,14 @@ use chrono::NaiveDate;
 
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
-use crate::access::Compartment;
 use crate::directives::Campaign;
-use crate::graphql::{Vnd, db, loaders, parse_id, viewer};
-use crate::loaders::{children, many, one};
-use crate::pagination::{PageInfo, page_size};
+use crate::domain::access::Compartment;
+use crate::domain::vocab::*;
+use crate::graphql::context::{Vnd, db, loaders, viewer};
+use crate::graphql::loaders::{children, many, one};
+use crate::graphql::node::parse_id;
+use crate::graphql::pagination::{PageInfo, page_size};
 use crate::reference::{Agency, BorderGate, Commune};
-use crate::vocab::*;
 use service::CaseFilterParams;
 
 /// Filters on cases. The police- and customs-compartment filters are refused with `FORBIDDEN`
@@ -39,16 +40,16 @@ pub struct CaseFilter {
     pub detected_from: Option<NaiveDate>,
     pub detected_to: Option<NaiveDate>,
     /// A subject's name, with or without diacritics (police compartment).
-    #[graphql(visible = "crate::access::police_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     pub subject_name: Option<String>,
     /// A subject's ID number, CCCD (police compartment).
-    #[graphql(visible = "crate::access::police_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     pub subject_id_number: Option<String>,
     /// A customs declaration number (customs compartment).
-    #[graphql(visible = "crate::access::customs_visible")]
+    #[graphql(visible = "crate::graphql::guards::customs_visible")]
     pub declaration_number: Option<String>,
     /// An HS code or its prefix (customs compartment).
-    #[graphql(visible = "crate::access::customs_visible")]
+    #[graphql(visible = "crate::graphql::guards::customs_visible")]
     pub hs_code: Option<String>,
 }
 
@@ -80,7 +81,7 @@ pub struct CaseQuery;
 impl CaseQuery {
     /// Cases in the viewer's scope, newest detection first (keyset pagination, `first` ≤ 100).
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn cases(
@@ -109,7 +110,7 @@ impl CaseQuery {
     }
 
     /// One case by id; `null` with `NOT_FOUND` when it does not exist or is outside the scope.
-    #[graphql(name = "case", visible = "crate::access::not_press_visible")]
+    #[graphql(name = "case", visible = "crate::graphql::guards::not_press_visible")]
     async fn case_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Case>> {
         let viewer = viewer(ctx)?;
         let id = parse_id(&id)?;
@@ -309,7 +310,7 @@ impl Case {
     }
     /// Persons and organisations in the case (police compartment).
     #[graphql(
-        visible = "crate::access::police_visible",
+        visible = "crate::graphql::guards::police_visible",
         complexity = "crate::graphql::cost::nested(child_complexity)"
     )]
     async fn subjects(&self, ctx: &Context<'_>) -> Result<Option<Vec<Subject>>> {
@@ -325,7 +326,7 @@ impl Case {
         Ok(Some(rows.into_iter().map(Subject).collect()))
     }
     /// The police investigation record, if any (police compartment).
-    #[graphql(visible = "crate::access::police_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn investigation(&self, ctx: &Context<'_>) -> Result<Option<InvestigationRecord>> {
         viewer(ctx)?.check_case_compartment(
             Compartment::Police,
@@ -340,7 +341,7 @@ impl Case {
     }
     /// Customs declarations on the case (customs compartment).
     #[graphql(
-        visible = "crate::access::customs_visible",
+        visible = "crate::graphql::guards::customs_visible",
         complexity = "crate::graphql::cost::nested(child_complexity)"
     )]
     async fn customs_records(&self, ctx: &Context<'_>) -> Result<Option<Vec<CustomsRecord>>> {
@@ -387,7 +388,7 @@ impl Seizure {
         Vnd(self.m.estimated_value)
     }
     /// HS code of the goods (customs compartment).
-    #[graphql(visible = "crate::access::customs_visible")]
+    #[graphql(visible = "crate::graphql::guards::customs_visible")]
     async fn hs_code(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         viewer(ctx)?.check_case_compartment(Compartment::Customs, self.lead_agency_id, "hsCode")?;
         crate::workflow::note_read(ctx, "case", self.m.case_id, "seizures.hsCode");
@@ -412,7 +413,7 @@ impl Seizure {
 /// which checks the police compartment.
 pub struct Subject(pub subjects::Model);
 
-#[Object(visible = "crate::access::police_visible")]
+#[Object(visible = "crate::graphql::guards::police_visible")]
 impl Subject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -450,7 +451,7 @@ impl Subject {
 /// The police investigation record on a case.
 pub struct InvestigationRecord(pub investigation_records::Model);
 
-#[Object(visible = "crate::access::police_visible")]
+#[Object(visible = "crate::graphql::guards::police_visible")]
 impl InvestigationRecord {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -485,7 +486,7 @@ impl InvestigationRecord {
 /// A customs record on a case (customs compartment).
 pub struct CustomsRecord(pub customs_records::Model);
 
-#[Object(visible = "crate::access::customs_visible")]
+#[Object(visible = "crate::graphql::guards::customs_visible")]
 impl CustomsRecord {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())

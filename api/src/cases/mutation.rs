@@ -15,16 +15,17 @@ use entity::{
 
 use super::write::*;
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
-use crate::access::{Action, Compartment, acting_agency};
 use crate::auth::{Role, Viewer};
+use crate::domain::access::{Action, Compartment, acting_agency};
 use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode};
+use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{Vnd, db, parse_id, viewer};
+use crate::graphql::context::{Vnd, db, viewer};
+use crate::graphql::node::parse_id;
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write_once};
 use crate::text::{fold, nfc};
 use crate::versioned_update;
-use crate::vocab::*;
 use crate::workflow::{Audit, audit, idempotent_result, remember, request, writer};
 
 #[derive(Default)]
@@ -75,7 +76,7 @@ pub struct CasePatch {
 }
 
 #[derive(InputObject)]
-#[graphql(visible = "crate::access::police_visible")]
+#[graphql(visible = "crate::graphql::guards::police_visible")]
 pub struct SubjectInput {
     pub kind: SubjectKind,
     pub role: SubjectRole,
@@ -97,14 +98,14 @@ pub struct SeizureInput {
     pub unit: String,
     pub estimated_value: Vnd,
     /// HS code (customs compartment): 4 to 10 digits.
-    #[graphql(visible = "crate::access::customs_visible")]
+    #[graphql(visible = "crate::graphql::guards::customs_visible")]
     pub hs_code: Option<String>,
     pub storage_place: Option<String>,
     pub disposal_status: Option<DisposalStatus>,
 }
 
 #[derive(InputObject)]
-#[graphql(visible = "crate::access::customs_visible")]
+#[graphql(visible = "crate::graphql::guards::customs_visible")]
 pub struct CustomsRecordInput {
     pub declaration_number: String,
     pub declared_on: NaiveDate,
@@ -116,7 +117,7 @@ pub struct CustomsRecordInput {
 }
 
 #[derive(InputObject)]
-#[graphql(visible = "crate::access::police_visible")]
+#[graphql(visible = "crate::graphql::guards::police_visible")]
 pub struct InvestigationInput {
     pub notes: String,
     pub prosecution_decision: Option<String>,
@@ -211,7 +212,7 @@ fn auditing<'a>(operation: &'a str, entity: &'a str, id: i64, fields: Vec<&'a st
 #[Object]
 impl CaseMutation {
     /// Records a new case led by the viewer's agency.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn create_case(
         &self,
         ctx: &Context<'_>,
@@ -321,7 +322,7 @@ impl CaseMutation {
     }
 
     /// Changes a case's core facts (lead agency only).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn update_case(
         &self,
         ctx: &Context<'_>,
@@ -406,7 +407,7 @@ impl CaseMutation {
 
     /// Moves a case along its lifecycle (lead agency only). An illegal transition is
     /// `BAD_USER_INPUT` naming both states; transfer to the police has its own mutation.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn change_case_status(
         &self,
         ctx: &Context<'_>,
@@ -455,7 +456,7 @@ impl CaseMutation {
 
     /// Transfers a case under verification to the investigating police: the police agency
     /// becomes its lead (and sees it as its own); the former lead coordinates.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn transfer_case_to_police(
         &self,
         ctx: &Context<'_>,
@@ -513,7 +514,7 @@ impl CaseMutation {
     }
 
     /// Archives (`archived: true`) or restores a case (lead agency only). Nothing is deleted.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_case_archived(
         &self,
         ctx: &Context<'_>,
@@ -546,7 +547,7 @@ impl CaseMutation {
     }
 
     /// Links (`linked: true`) or unlinks a campaign (lead agency only).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_case_campaign(
         &self,
         ctx: &Context<'_>,
@@ -591,7 +592,7 @@ impl CaseMutation {
     }
 
     /// Adds a subject (police data: the police or the lead agency).
-    #[graphql(visible = "crate::access::police_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn add_subject(
         &self,
         ctx: &Context<'_>,
@@ -639,7 +640,7 @@ impl CaseMutation {
     }
 
     /// Replaces a subject's details (police data: the police or the lead agency).
-    #[graphql(visible = "crate::access::police_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn update_subject(
         &self,
         ctx: &Context<'_>,
@@ -681,7 +682,7 @@ impl CaseMutation {
     }
 
     /// Adds seized goods (lead agency).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn add_seizure(
         &self,
         ctx: &Context<'_>,
@@ -760,7 +761,7 @@ impl CaseMutation {
 
     /// Changes what became of seized goods (lead agency). Destroying or auctioning needs the
     /// finance department's approval first (`approveDisposal`).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_disposal_status(
         &self,
         ctx: &Context<'_>,
@@ -837,7 +838,7 @@ impl CaseMutation {
     }
 
     /// The finance department approves the disposal of seized goods.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn approve_disposal(
         &self,
         ctx: &Context<'_>,
@@ -911,7 +912,7 @@ impl CaseMutation {
     }
 
     /// Adds a customs record (customs data: customs or the lead agency).
-    #[graphql(visible = "crate::access::customs_visible")]
+    #[graphql(visible = "crate::graphql::guards::customs_visible")]
     async fn add_customs_record(
         &self,
         ctx: &Context<'_>,
@@ -973,7 +974,7 @@ impl CaseMutation {
     }
 
     /// Replaces a customs record (customs or the lead agency).
-    #[graphql(visible = "crate::access::customs_visible")]
+    #[graphql(visible = "crate::graphql::guards::customs_visible")]
     async fn update_customs_record(
         &self,
         ctx: &Context<'_>,
@@ -1020,7 +1021,7 @@ impl CaseMutation {
     }
 
     /// Creates or (with `version`) replaces the case's investigation record (police data).
-    #[graphql(visible = "crate::access::police_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn set_investigation(
         &self,
         ctx: &Context<'_>,
@@ -1106,7 +1107,7 @@ impl CaseMutation {
     }
 
     /// Archives or restores a record of a case, by whoever may write it. Returns the new version.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_case_record_archived(
         &self,
         ctx: &Context<'_>,

@@ -10,10 +10,10 @@ use async_graphql::dataloader::Loader;
 
 use entity::cases;
 
-use crate::access::Compartment;
 use crate::auth::Viewer;
+use crate::domain::access::Compartment;
 use crate::error::AppResult;
-use crate::loaders::{Dl, LoadError, Loaders};
+use crate::graphql::loaders::{Dl, LoadError, Loaders};
 
 async fn load<T>(loader: &Dl<T>, ids: impl IntoIterator<Item = i64>) -> AppResult<Vec<T::Value>>
 where

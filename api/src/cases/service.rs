@@ -11,12 +11,12 @@ use entity::{
     agencies, campaigns, case_campaigns, cases, communes, customs_records, seizures, subjects,
 };
 
-use crate::access::{CaseScope, Compartment, Reach, case_scope, reach};
 use crate::auth::Viewer;
+use crate::domain::access::{CaseScope, Compartment, Reach, case_scope, reach};
+use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::pagination::{decode_cursor, split_page};
+use crate::graphql::pagination::{decode_cursor, split_page};
 use crate::text::{fold, like_escape, nfc};
-use crate::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 
 /// Case filters in service terms (the GraphQL input maps onto this).
 #[derive(Debug, Default, Clone)]
@@ -297,7 +297,10 @@ pub async fn list(
 }
 
 pub fn cursor_of(case: &cases::Model) -> String {
-    crate::pagination::encode_cursor(&case.detected_on.format("%Y-%m-%d").to_string(), case.id)
+    crate::graphql::pagination::encode_cursor(
+        &case.detected_on.format("%Y-%m-%d").to_string(),
+        case.id,
+    )
 }
 
 pub async fn count(db: &DatabaseConnection, cond: Condition) -> AppResult<u64> {

@@ -6,11 +6,11 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use entity::{agencies, border_gates, campaigns, cases, communes};
 
-use crate::access::{Action, Compartment, acting_agency};
 use crate::auth::Viewer;
+use crate::domain::access::{Action, Compartment, acting_agency};
+use crate::domain::vocab::{AgencyKind, CaseStatus, Channel, Platform};
 use crate::error::{AppError, AppResult};
 use crate::text::{fold, nfc};
-use crate::vocab::{AgencyKind, CaseStatus, Channel, Platform};
 
 /// The lifecycle of DOMAIN.md: detected → verifying → handled administratively | transferred
 /// to the investigating police → prosecuted → closed; verifying → dropped.

@@ -15,14 +15,17 @@ use entity::{
     campaigns, case_campaigns, cases, directives, task_coordinators, task_updates, tasks,
 };
 
-use crate::access::{DirectiveScope, directive_scope};
 use crate::auth::Viewer;
+use crate::domain::access::{DirectiveScope, directive_scope};
+use crate::domain::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{db, loaders, parse_id, viewer};
-use crate::loaders::{children, many, one};
-use crate::pagination::{date_cursor, decode_date_cursor, keyset_after, page_size, split_page};
+use crate::graphql::context::{db, loaders, viewer};
+use crate::graphql::loaders::{children, many, one};
+use crate::graphql::node::parse_id;
+use crate::graphql::pagination::{
+    date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
+};
 use crate::reference::Agency;
-use crate::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 
 #[derive(Default)]
 pub struct DirectiveQuery;
@@ -121,11 +124,11 @@ pub(crate) fn campaign_scope_condition(viewer: &Viewer) -> AppResult<Condition> 
 
 const OPEN: [&str; 2] = ["open", "in_progress"];
 
-#[Object(visible = "crate::access::not_press_visible")]
+#[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl DirectiveQuery {
     /// Directives, newest first; optionally of one year or type.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn directives(
@@ -179,7 +182,7 @@ impl DirectiveQuery {
     }
 
     /// One directive by id (`NOT_FOUND` outside the viewer's scope).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn directive(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Directive>> {
         let cond = directive_scope_condition(viewer(ctx)?)?;
         let row = directives::Entity::find_by_id(parse_id(&id)?)
@@ -195,7 +198,7 @@ impl DirectiveQuery {
 
     /// Tasks, soonest due first. `overdue` is derived from today's date in Vietnam.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn tasks(
@@ -306,7 +309,7 @@ impl DirectiveQuery {
 
     /// Campaigns (đợt cao điểm), latest first.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn campaigns(
@@ -364,7 +367,7 @@ crate::relay_connection!(
     Directive,
     directives::Entity,
     |d: &directives::Model| date_cursor(d.issued_on, d.id),
-    visible = "crate::access::not_press_visible"
+    visible = "crate::graphql::guards::not_press_visible"
 );
 crate::relay_connection!(
     TaskConnection,
@@ -372,7 +375,7 @@ crate::relay_connection!(
     Task,
     tasks::Entity,
     |t: &tasks::Model| date_cursor(t.due_on.unwrap_or(NO_DUE), t.id),
-    visible = "crate::access::not_press_visible"
+    visible = "crate::graphql::guards::not_press_visible"
 );
 crate::relay_connection!(
     CampaignConnection,
@@ -380,13 +383,13 @@ crate::relay_connection!(
     Campaign,
     campaigns::Entity,
     |c: &campaigns::Model| date_cursor(c.starts_on, c.id),
-    visible = "crate::access::not_press_visible"
+    visible = "crate::graphql::guards::not_press_visible"
 );
 
 /// A directing document.
 pub struct Directive(pub directives::Model);
 
-#[Object(visible = "crate::access::not_press_visible")]
+#[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Directive {
     pub async fn id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeKind::Directive, self.0.id)
@@ -504,7 +507,7 @@ impl Task {
     }
 }
 
-#[Object(visible = "crate::access::not_press_visible")]
+#[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Task {
     pub async fn id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeKind::Task, self.0.id)
@@ -605,7 +608,7 @@ impl Task {
 /// A progress update on a task.
 pub struct TaskUpdate(pub task_updates::Model);
 
-#[Object(visible = "crate::access::not_press_visible")]
+#[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl TaskUpdate {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -637,7 +640,7 @@ fn split_list<T>(s: &str, parse: fn(&str) -> AppResult<T>) -> AppResult<Vec<T>> 
         .collect()
 }
 
-#[Object(visible = "crate::access::not_press_visible")]
+#[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Campaign {
     pub async fn id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeKind::Campaign, self.0.id)

@@ -18,14 +18,15 @@ use entity::{campaigns, directive_citations, directives, task_coordinators, task
 
 use super::symbol::{ParsedSymbol, parse_symbol};
 use super::{Campaign, Directive, Task};
-use crate::access::{Action, acting_agency, check};
 use crate::cases::write::{agency_by_code, check_past_date, optional_text, required_text};
+use crate::domain::access::{Action, acting_agency, check};
+use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{db, parse_id, viewer};
+use crate::graphql::context::{db, viewer};
+use crate::graphql::node::parse_id;
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write, write_once};
 use crate::versioned_update;
-use crate::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::workflow::{Audit, audit, begin, idempotent_result, keyed, remember, request, writer};
 
 #[derive(Default)]
@@ -33,7 +34,7 @@ pub struct DirectiveMutation;
 
 /// A directing document to register.
 #[derive(InputObject)]
-#[graphql(visible = "crate::access::not_press_visible")]
+#[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct NewDirectiveInput {
     /// The symbol as written: `341/TB-VPCP`, `13/CT-TTg`, `38/CĐ-TTg`, `20/2016/QĐ-TTg`,
     /// `13-CT/TU`, or a công văn's `11554/VPCP-V.I` (issuer - drafting unit).
@@ -52,7 +53,7 @@ pub struct NewDirectiveInput {
 
 /// Changes to a directive; absent fields stay as they are, `null` clears a clearable one.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::access::not_press_visible")]
+#[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct DirectivePatch {
     pub symbol: Option<String>,
     pub issuer_name: Option<String>,
@@ -67,7 +68,7 @@ pub struct DirectivePatch {
 /// A task assigned by a directive: a deadline (`dueOn`) or a monthly recurrence
 /// (`recurrenceDay`), exactly one of them.
 #[derive(InputObject)]
-#[graphql(visible = "crate::access::not_press_visible")]
+#[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct NewTaskInput {
     /// The directive assigning it.
     pub directive: ID,
@@ -85,7 +86,7 @@ pub struct NewTaskInput {
 /// Changes to a task; absent fields stay as they are. Setting `dueOn` makes the task a
 /// one-off (clearing its recurrence), setting `recurrenceDay` makes it monthly.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::access::not_press_visible")]
+#[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct TaskPatch {
     pub text: Option<String>,
     pub lead_agency: Option<String>,
@@ -99,7 +100,7 @@ pub struct TaskPatch {
 
 /// A peak campaign (đợt cao điểm) to create.
 #[derive(InputObject)]
-#[graphql(visible = "crate::access::not_press_visible")]
+#[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct NewCampaignInput {
     /// Upper-case code, e.g. `SHTT_2026`.
     pub code: String,
@@ -115,7 +116,7 @@ pub struct NewCampaignInput {
 
 /// Changes to a campaign; absent fields stay as they are, `null` clears a clearable one.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::access::not_press_visible")]
+#[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct CampaignPatch {
     pub name: Option<String>,
     pub starts_on: Option<NaiveDate>,
@@ -440,7 +441,7 @@ async fn live_directive<C: ConnectionTrait>(conn: &C, id: &ID) -> AppResult<dire
 impl DirectiveMutation {
     /// Registers a directing document (standing office). The symbol is parsed into number,
     /// type, issuer and drafting unit; issuer, year, number and type must be new (`CONFLICT`).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn register_directive(
         &self,
         ctx: &Context<'_>,
@@ -506,7 +507,7 @@ impl DirectiveMutation {
 
     /// Corrects a directive (standing office). A new symbol or date is re-parsed and must stay
     /// unique; `cites` replaces the citations.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn update_directive(
         &self,
         ctx: &Context<'_>,
@@ -573,7 +574,7 @@ impl DirectiveMutation {
 
     /// Archives (`archived: true`) or restores a directive (standing office). Nothing is
     /// deleted; an archived directive leaves the lists and takes no new tasks.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_directive_archived(
         &self,
         ctx: &Context<'_>,
@@ -610,7 +611,7 @@ impl DirectiveMutation {
 
     /// Assigns a task from a directive (standing office): a lead agency, coordinating
     /// agencies, and a deadline or a monthly recurrence.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn assign_task(
         &self,
         ctx: &Context<'_>,
@@ -672,7 +673,7 @@ impl DirectiveMutation {
 
     /// Changes a task (standing office): text, agencies, schedule, or its status (reopen,
     /// cancel). Completing is the lead agency's `completeTask`.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn update_task(
         &self,
         ctx: &Context<'_>,
@@ -744,7 +745,7 @@ impl DirectiveMutation {
     }
 
     /// Archives (`archived: true`) or restores a task (standing office). Nothing is deleted.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_task_archived(
         &self,
         ctx: &Context<'_>,
@@ -782,7 +783,7 @@ impl DirectiveMutation {
 
     /// Reports progress on a task, by an agency that leads or coordinates it. The first
     /// report moves an open task to IN_PROGRESS.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn post_task_update(
         &self,
         ctx: &Context<'_>,
@@ -887,7 +888,7 @@ impl DirectiveMutation {
 
     /// Marks a task done, by its lead agency. `completedOn` defaults to today in Vietnam and
     /// may not be in the future.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn complete_task(
         &self,
         ctx: &Context<'_>,
@@ -938,7 +939,7 @@ impl DirectiveMutation {
     }
 
     /// Creates a peak campaign (standing office).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn create_campaign(
         &self,
         ctx: &Context<'_>,
@@ -1016,7 +1017,7 @@ impl DirectiveMutation {
     }
 
     /// Changes a campaign (standing office). Its code, used by cases, stays.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,
@@ -1075,7 +1076,7 @@ impl DirectiveMutation {
 
     /// Archives (`archived: true`) or restores a campaign (standing office). Cases keep their
     /// link to it.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_campaign_archived(
         &self,
         ctx: &Context<'_>,

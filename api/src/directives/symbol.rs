@@ -9,8 +9,8 @@
 //! Numbers restart each year, so the key of a directive is (issuer, year, number, type); the
 //! year comes from the issue date (and must agree with a year written in the symbol).
 
+use crate::domain::vocab::DirectiveType;
 use crate::error::{AppError, AppResult};
-use crate::vocab::DirectiveType;
 
 /// A symbol's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]

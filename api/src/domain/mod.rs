@@ -1,6 +1,8 @@
 //! Pure rules of the domain: no database, no GraphQL, no IO. Services and resolvers call
 //! these; nothing here calls them back.
 
+pub mod access;
 pub mod calendar;
 pub mod figures;
 pub mod types;
+pub mod vocab;

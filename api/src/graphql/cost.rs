@@ -18,9 +18,9 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{ServerError, ValidationResult};
 
 use crate::error::AppError;
-use crate::graphql::{RequestCtx, Services};
+use crate::graphql::context::{RequestCtx, Services};
+use crate::graphql::pagination::{DEFAULT_PAGE, MAX_PAGE};
 use crate::limiter::ClientKey;
-use crate::pagination::{DEFAULT_PAGE, MAX_PAGE};
 use crate::statistics::{PeriodInput, StatisticsPeriodKind};
 
 /// Cost of one month of statistics (a YEAR costs twelve of them).

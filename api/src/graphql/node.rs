@@ -9,13 +9,13 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 
 use entity::{campaigns, directives, periodic_reports, publications, tasks, tips};
 
-use crate::access::TipScope;
 use crate::auth::Viewer;
 use crate::cases::Case;
 use crate::crypto::Opaque;
 use crate::directives::{Campaign, Directive, Task};
+use crate::domain::access::TipScope;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{db, viewer};
+use crate::graphql::context::{db, viewer};
 use crate::publications::Publication;
 use crate::reference::{Agency, Commune};
 use crate::reports::PeriodicReport;
@@ -100,7 +100,7 @@ pub fn parse_id(id: &ID) -> AppResult<i64> {
 #[derive(Interface)]
 #[graphql(
     // The press reads only published summaries: no object of this interface is theirs.
-    visible = "crate::access::not_press_visible",
+    visible = "crate::graphql::guards::not_press_visible",
     field(
     name = "id",
     ty = "ID",
@@ -162,7 +162,7 @@ async fn load(
                 .map(|m| Node::Campaign(Campaign(m)))
         }
         NodeKind::Tip => {
-            let Some(scope) = scoped(crate::access::tip_scope(v))? else {
+            let Some(scope) = scoped(crate::domain::access::tip_scope(v))? else {
                 return Ok(None);
             };
             let mut cond = Condition::all().add(tips::Column::Id.eq(id));
@@ -174,7 +174,7 @@ async fn load(
                 .map(|m| Node::Tip(Tip(m)))
         }
         NodeKind::Publication => {
-            let Some(scope) = scoped(crate::access::publication_scope(v))? else {
+            let Some(scope) = scoped(crate::domain::access::publication_scope(v))? else {
                 return Ok(None);
             };
             let cond = Condition::all()
@@ -197,7 +197,7 @@ async fn load(
                 .map(|m| Node::PeriodicReport(PeriodicReport(m)))
         }
         NodeKind::Agency => {
-            if scoped(crate::access::check_reference(v))?.is_none() {
+            if scoped(crate::domain::access::check_reference(v))?.is_none() {
                 return Ok(None);
             }
             entity::agencies::Entity::find_by_id(id)
@@ -206,7 +206,7 @@ async fn load(
                 .map(|m| Node::Agency(Agency(m)))
         }
         NodeKind::Commune => {
-            if scoped(crate::access::check_reference(v))?.is_none() {
+            if scoped(crate::domain::access::check_reference(v))?.is_none() {
                 return Ok(None);
             }
             entity::communes::Entity::find_by_id(id)
@@ -234,7 +234,7 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// The object with this global id, if the viewer may see it; `null` otherwise (absent
     /// and out of reach look the same).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let v = viewer(ctx)?;
         let Some((kind, row)) = parse_global_id(&id) else {
@@ -246,7 +246,7 @@ impl NodeQuery {
     /// The objects with these global ids, in order (`null` for each the viewer may not see);
     /// at most 100.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::by_ids(ids.len(), child_complexity)"
     )]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {

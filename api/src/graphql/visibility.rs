@@ -24,7 +24,8 @@ use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Pos, Request, ServerError, ServerResult, ValidationResult};
 
 use crate::auth::{Role, Viewer};
-use crate::graphql::{AppSchema, RequestCtx};
+use crate::graphql::context::RequestCtx;
+use crate::graphql::schema::AppSchema;
 
 /// What one role sees of the schema.
 #[derive(Debug, Default)]

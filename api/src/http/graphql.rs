@@ -29,8 +29,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::{AppState, REQUEST_ID, authenticate};
 use crate::error::AppError;
-use crate::graphql::RequestCtx;
-use crate::loaders::Loaders;
+use crate::graphql::context::RequestCtx;
+use crate::graphql::loaders::Loaders;
 use crate::workflow::ReadTrail;
 
 /// Longest query text accepted (bytes); frontends' largest documents are a few KB.

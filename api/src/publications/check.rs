@@ -31,9 +31,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use entity::{customs_records, investigation_records, subjects, tips};
 
-use crate::access::Compartment;
 use crate::auth::Viewer;
 use crate::crypto::DataKey;
+use crate::domain::access::Compartment;
 use crate::error::{AppError, AppResult};
 use crate::text::fold;
 

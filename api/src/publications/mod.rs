@@ -13,14 +13,16 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Quer
 
 use entity::{cases, publications};
 
-use crate::access::{CaseScope, PublicationScope, case_scope, publication_scope};
 use crate::cases::Case;
+use crate::domain::access::{CaseScope, PublicationScope, case_scope, publication_scope};
+use crate::domain::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{Vnd, db, loaders, viewer};
-use crate::loaders::one;
-use crate::pagination::{decode_cursor, encode_cursor, keyset_after, page_size, split_page};
+use crate::graphql::context::{Vnd, db, loaders, viewer};
+use crate::graphql::loaders::one;
+use crate::graphql::pagination::{
+    decode_cursor, encode_cursor, keyset_after, page_size, split_page,
+};
 use crate::reference::Agency;
-use crate::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
 
 #[derive(Default)]
 pub struct PublicationQuery;
@@ -30,7 +32,7 @@ impl PublicationQuery {
     /// Publications of any status in the viewer's scope (standing office, leaders, admin: all;
     /// agencies: those on cases they lead). Newest first.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn publications(
@@ -158,7 +160,7 @@ crate::relay_connection!(
     Publication,
     publications::Entity,
     |p: &publications::Model| encode_cursor("p", p.id),
-    visible = "crate::access::not_press_visible"
+    visible = "crate::graphql::guards::not_press_visible"
 );
 
 fn facts(p: &publications::Model) -> Vec<String> {
@@ -173,7 +175,7 @@ fn facts(p: &publications::Model) -> Vec<String> {
 /// A publication in its workflow (for the staff who draft and approve it).
 pub struct Publication(pub publications::Model);
 
-#[Object(visible = "crate::access::not_press_visible")]
+#[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Publication {
     pub async fn id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeKind::Publication, self.0.id)

@@ -15,13 +15,14 @@ use entity::{agencies, cases, publications};
 
 use super::Publication;
 use super::check::{Finding, Restricted, finding_error, restricted_of_case};
-use crate::access::{Action, acting_agency, check};
 use crate::auth::{Role, Viewer};
 use crate::cases::write::{optional_text, required_text};
+use crate::domain::access::{Action, acting_agency, check};
+use crate::domain::vocab::{CaseStatus, PUBLIC_FACTS, PublicationStatus};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{RequestCtx, db, parse_id, services, viewer};
+use crate::graphql::context::{RequestCtx, db, services, viewer};
+use crate::graphql::node::parse_id;
 use crate::versioned_update;
-use crate::vocab::{CaseStatus, PUBLIC_FACTS, PublicationStatus};
 use crate::workflow::{Audit, audit, idempotent_result, remember, request};
 
 #[derive(Default)]
@@ -29,7 +30,7 @@ pub struct PublicationMutation;
 
 /// A publication's content.
 #[derive(InputObject)]
-#[graphql(visible = "crate::access::not_press_visible")]
+#[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct PublicationInput {
     pub headline: String,
     pub body: String,
@@ -78,8 +79,8 @@ pub fn check_transition(from: PublicationStatus, to: PublicationStatus) -> AppRe
 
 /// Whether `v` is the agency asked to review this text, and it still waits for that review.
 fn is_reviewer(v: &Viewer, p: &publications::Model) -> bool {
-    crate::access::reach(v.role, crate::access::Compartment::Informant)
-        != crate::access::Reach::None
+    crate::domain::access::reach(v.role, crate::domain::access::Compartment::Informant)
+        != crate::domain::access::Reach::None
         && p.review_agency_id.is_some()
         && v.agency_id == p.review_agency_id
         && p.reviewed_at.is_none()
@@ -175,7 +176,8 @@ async fn review_agency(
         .await?
         .into_iter()
         .filter(|a| {
-            crate::vocab::AgencyKind::parse(&a.kind).is_some_and(crate::access::reads_informants_as)
+            crate::domain::vocab::AgencyKind::parse(&a.kind)
+                .is_some_and(crate::domain::access::reads_informants_as)
         })
         .map(|a| a.id)
         .collect::<Vec<_>>();
@@ -315,7 +317,7 @@ impl PublicationMutation {
     /// Drafts the public summary of a case (the case's lead agency). Only cases handled
     /// administratively, prosecuted or closed can be published, and the text must not contain
     /// any restricted datum of the case.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn draft_publication(
         &self,
         ctx: &Context<'_>,
@@ -391,7 +393,7 @@ impl PublicationMutation {
 
     /// Revises a draft or a rejected publication (the drafting agency); a rejected one goes
     /// back to draft. The text is checked again.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn update_publication(
         &self,
         ctx: &Context<'_>,
@@ -451,7 +453,7 @@ impl PublicationMutation {
 
     /// Approves a draft for publication (the standing office). The text is checked once more
     /// against the case's restricted data, which may have grown since it was drafted.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn approve_publication(
         &self,
         ctx: &Context<'_>,
@@ -495,7 +497,7 @@ impl PublicationMutation {
     /// Passes a text waiting for review (the agency that reviews it: the police agency holding
     /// the informant data of a tip linked to the case). The text is checked against every datum
     /// of the case this agency may read; a hit is named, and the text should then be rejected.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn pass_publication_review(
         &self,
         ctx: &Context<'_>,
@@ -539,7 +541,7 @@ impl PublicationMutation {
     }
 
     /// Rejects a draft (the standing office, or the agency reviewing it), saying why.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn reject_publication(
         &self,
         ctx: &Context<'_>,
@@ -564,7 +566,7 @@ impl PublicationMutation {
 
     /// Withdraws a published summary (the standing office or the drafting agency); it
     /// disappears from `publishedCases`.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn withdraw_publication(
         &self,
         ctx: &Context<'_>,
@@ -594,7 +596,7 @@ impl PublicationMutation {
 
     /// Archives (`archived: true`) or restores a publication (the drafting agency). An
     /// archived publication is never listed, published or changed. Nothing is deleted.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn set_publication_archived(
         &self,
         ctx: &Context<'_>,

@@ -10,10 +10,10 @@ use sea_orm::{EntityTrait, QueryOrder};
 use entity::{agencies, border_gates, communes};
 
 use crate::auth::Role;
+use crate::domain::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
 use crate::error::AppError;
-use crate::graphql::{db, loaders, viewer};
-use crate::loaders::one;
-use crate::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
+use crate::graphql::context::{db, loaders, viewer};
+use crate::graphql::loaders::one;
 
 #[derive(Default)]
 pub struct ReferenceQuery;
@@ -51,7 +51,7 @@ impl ReferenceQuery {
 
     /// All agencies, by code.
     async fn agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
-        crate::access::check_reference(viewer(ctx)?)?;
+        crate::domain::access::check_reference(viewer(ctx)?)?;
         let rows = agencies::Entity::find()
             .order_by_asc(agencies::Column::Code)
             .all(db(ctx)?)
@@ -62,7 +62,7 @@ impl ReferenceQuery {
 
     /// All communes, wards and special zones, by name.
     async fn communes(&self, ctx: &Context<'_>) -> Result<Vec<Commune>> {
-        crate::access::check_reference(viewer(ctx)?)?;
+        crate::domain::access::check_reference(viewer(ctx)?)?;
         let rows = communes::Entity::find()
             .order_by_asc(communes::Column::Code)
             .all(db(ctx)?)
@@ -73,7 +73,7 @@ impl ReferenceQuery {
 
     /// Border gates, trails and openings.
     async fn border_gates(&self, ctx: &Context<'_>) -> Result<Vec<BorderGate>> {
-        crate::access::check_reference(viewer(ctx)?)?;
+        crate::domain::access::check_reference(viewer(ctx)?)?;
         let rows = border_gates::Entity::find()
             .order_by_asc(border_gates::Column::Code)
             .all(db(ctx)?)

@@ -12,14 +12,15 @@ use sea_orm::{
 use entity::{agencies, communes};
 
 use super::{Agency, Commune};
-use crate::access::{Action, check};
 use crate::cases::write::{agency_by_code, check_past_date, commune_by_code, required_text};
+use crate::domain::access::{Action, check};
+use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{parse_id, viewer};
+use crate::graphql::context::viewer;
+use crate::graphql::node::parse_id;
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write};
 use crate::versioned_update;
-use crate::vocab::{AgencyKind, AgencyLevel, CommuneKind};
 use crate::workflow::{keyed, writer};
 
 #[derive(Default)]

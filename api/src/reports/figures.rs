@@ -12,9 +12,9 @@ use async_graphql::{Enum, SimpleObject};
 use sea_orm::ConnectionTrait;
 use serde_json::{Map, Value as Json, json};
 
+use crate::domain::vocab::OfficialGroup;
 use crate::error::{AppError, AppResult};
-use crate::graphql::Vnd;
-use crate::vocab::OfficialGroup;
+use crate::graphql::context::Vnd;
 
 /// A figure of a periodic report.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

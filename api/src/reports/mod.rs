@@ -19,16 +19,19 @@ use sea_orm::{
 
 use entity::{agencies, periodic_reports};
 
-use crate::access::{Action, acting_agency};
 use crate::auth::{Role, Viewer};
 use crate::cases::write::{agency_by_code, required_text};
+use crate::domain::access::{Action, acting_agency};
+use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{Vnd, db, loaders, parse_id, services, viewer};
-use crate::loaders::one;
-use crate::pagination::{date_cursor, decode_date_cursor, keyset_after, page_size, split_page};
+use crate::graphql::context::{Vnd, db, loaders, services, viewer};
+use crate::graphql::loaders::one;
+use crate::graphql::node::parse_id;
+use crate::graphql::pagination::{
+    date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
+};
 use crate::reference::Agency;
 use crate::versioned_update;
-use crate::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::workflow::{Audit, audit, idempotent_result, remember, request};
 use figures::{Correction, GroupFigures, ReportField};
 use period::Period;
@@ -55,7 +58,7 @@ pub fn report_scope(v: &Viewer) -> AppResult<ReportScope> {
 /// statistics row of the matrix: not the admin, not the press; commune users have their
 /// commune's statistics, not agency reports).
 pub fn reports_visible(ctx: &Context<'_>) -> bool {
-    match ctx.data_opt::<crate::graphql::RequestCtx>() {
+    match ctx.data_opt::<crate::graphql::context::RequestCtx>() {
         Some(req) => req.viewer.as_ref().is_some_and(|v| {
             matches!(
                 v.role,

@@ -15,8 +15,8 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::calendar::PeriodSpec;
+use crate::domain::vocab::PeriodKind;
 use crate::error::{AppError, AppResult};
-use crate::vocab::PeriodKind;
 
 /// One reporting period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,11 +17,11 @@ use super::util::{
     today, vn_date,
 };
 use super::{plans, reference};
-use crate::text::nfc;
-use crate::vocab::{
+use crate::domain::vocab::{
     CaseStatus, CommodityGroup as Cg, OfficialGroup, PeriodKind, PublicationStatus, TipChannel,
     TipStatus, ViolationType,
 };
+use crate::text::nfc;
 
 /// Seed of the demo's case generator.
 const DEMO_SEED: u64 = 389;
@@ -294,7 +294,7 @@ async fn insert_tips<C: ConnectionTrait>(
             } else {
                 pick(rng, communes)?
             };
-            crate::vocab::commune_display(c.kind.as_str(), c.name)
+            crate::domain::vocab::commune_display(c.kind.as_str(), c.name)
         };
         let mut case_id = None;
         let mut agency = Some(seed.agency);

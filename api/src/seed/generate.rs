@@ -23,11 +23,11 @@ use super::util::{
     date, digits, insert_chunked, local, lower_first, max_id, pick, quantity, sync_sequences,
     thousands, today, vn_date,
 };
-use crate::text::{fold, nfc};
-use crate::vocab::{
+use crate::domain::vocab::{
     BorderGateKind, CaseStatus, Channel, CommodityGroup, CommuneKind, DisposalStatus, Platform,
     SubjectKind, SubjectRole, ViolationType,
 };
+use crate::text::{fold, nfc};
 
 /// Tables the generator writes with explicit ids (their sequences need a reset on PostgreSQL).
 pub(super) const CASE_TABLES: &[&str] = &[
@@ -374,7 +374,7 @@ impl<'a> Generator<'a> {
 
     fn commune_phrase(&self, i: usize) -> String {
         let c = &self.rd.communes[i];
-        crate::vocab::commune_display(&c.kind, &c.name)
+        crate::domain::vocab::commune_display(&c.kind, &c.name)
     }
 
     fn gates_where(&self, kinds: &[BorderGateKind], commune: Option<usize>) -> Vec<usize> {
@@ -661,7 +661,7 @@ impl<'a> Generator<'a> {
     fn lang_son_address(&mut self) -> anyhow::Result<String> {
         let rd = self.rd;
         let c = &rd.communes[self.rng.usize(..rd.communes.len())];
-        let display = crate::vocab::commune_display(&c.kind, &c.name);
+        let display = crate::domain::vocab::commune_display(&c.kind, &c.name);
         Ok(if c.kind == CommuneKind::Ward.as_str() {
             format!(
                 "Số {}, đường {}, {display}, tỉnh Lạng Sơn",
@@ -1307,7 +1307,8 @@ impl<'a> Generator<'a> {
                 commodity: t.commodity,
                 lead_code: lead,
                 lead_id,
-                commune_display: commune.map(|c| crate::vocab::commune_display(&c.kind, &c.name)),
+                commune_display: commune
+                    .map(|c| crate::domain::vocab::commune_display(&c.kind, &c.name)),
                 detected_on,
                 status,
                 handled_on,

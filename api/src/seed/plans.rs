@@ -9,8 +9,10 @@ use sea_orm::ConnectionTrait;
 
 use super::generate::RefData;
 use super::util::{date, insert_chunked, local};
+use crate::domain::vocab::{
+    CommodityGroup as Cg, DirectiveType as Dt, TaskStatus, ViolationType as Vt,
+};
 use crate::text::nfc;
-use crate::vocab::{CommodityGroup as Cg, DirectiveType as Dt, TaskStatus, ViolationType as Vt};
 
 struct DirectiveSeed {
     key: &'static str,

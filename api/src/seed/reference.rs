@@ -8,8 +8,8 @@ use entity::{agencies, border_gates, communes};
 use sea_orm::ConnectionTrait;
 
 use super::util::{date, insert_chunked};
+use crate::domain::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
 use crate::text::{fold, nfc};
-use crate::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
 
 pub(super) struct CommuneSeed {
     pub name: &'static str,
@@ -463,7 +463,7 @@ pub(super) async fn insert<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Refer
             code: format!("UBND_{code}"),
             name: nfc(&format!(
                 "UBND {}",
-                crate::vocab::commune_display(s.kind.as_str(), s.name)
+                crate::domain::vocab::commune_display(s.kind.as_str(), s.name)
             )),
             short_name: None,
             kind: AgencyKind::Commune.as_str().to_owned(),

@@ -4,7 +4,7 @@
 //! fertiliser, forest products… Titles and goods descriptions never name a person or a
 //! business, because they end up in the searchable core compartment.
 
-use crate::vocab::{Channel as Ch, CommodityGroup as Cg, ViolationType as Vt};
+use crate::domain::vocab::{Channel as Ch, CommodityGroup as Cg, ViolationType as Vt};
 
 /// What happens to seized goods once a case is handled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

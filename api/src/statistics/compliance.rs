@@ -16,8 +16,8 @@ use crate::auth::Role;
 use crate::cases::CaseFilter;
 use crate::directives::Campaign;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{db, loaders, services, viewer};
-use crate::loaders::one;
+use crate::graphql::context::{db, loaders, services, viewer};
+use crate::graphql::loaders::one;
 use crate::reference::{Agency, Commune};
 
 #[derive(Default)]
@@ -161,7 +161,7 @@ pub async fn report_compliance(
     for m in 1..=12u32 {
         // The report's own due date (one rule: `reports::period`).
         let due = crate::reports::period::Period::of(
-            crate::vocab::PeriodKind::Month,
+            crate::domain::vocab::PeriodKind::Month,
             year,
             Some(m),
             None,
@@ -221,7 +221,7 @@ pub async fn report_compliance(
 impl ComplianceQuery {
     /// Overdue and late tasks by lead agency (leaders and the standing office).
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn task_compliance(&self, ctx: &Context<'_>) -> Result<Vec<TaskLateness>> {
@@ -231,7 +231,7 @@ impl ComplianceQuery {
 
     /// Monthly reports due, filed, late and missing by member agency for a year.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn report_compliance(
@@ -247,7 +247,7 @@ impl ComplianceQuery {
 
     /// Communes and wards that have not set up their 389 committee.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn communes_without_committee(&self, ctx: &Context<'_>) -> Result<Vec<Commune>> {
@@ -263,7 +263,7 @@ impl ComplianceQuery {
 
     /// Campaigns running today with their figures so far.
     #[graphql(
-        visible = "crate::access::not_press_visible",
+        visible = "crate::graphql::guards::not_press_visible",
         complexity = "crate::graphql::cost::RUNNING_CAMPAIGNS"
     )]
     async fn running_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<RunningCampaign>> {

@@ -18,8 +18,8 @@ use super::{
 };
 use crate::app::{AppState, authenticate_headers};
 use crate::cases::CaseFilter;
+use crate::domain::vocab::OfficialGroup;
 use crate::error::AppError;
-use crate::vocab::OfficialGroup;
 
 #[derive(Deserialize)]
 pub struct ExportParams {
@@ -435,7 +435,7 @@ async fn scope(
             .one(&state.db)
             .await?
     {
-        parts.push(crate::vocab::commune_display(&c.kind, &c.name));
+        parts.push(crate::domain::vocab::commune_display(&c.kind, &c.name));
         codes.push(c.code);
     }
     if parts.is_empty() {

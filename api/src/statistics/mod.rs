@@ -14,16 +14,16 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use entity::{campaigns, cases};
 
-use crate::access::case_scope;
 use crate::auth::{Role, Viewer};
 use crate::cases::CaseFilter;
 use crate::cases::service::{CaseFilterParams, case_condition};
 use crate::directives::Campaign;
+use crate::domain::access::case_scope;
+use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{Vnd, db, loaders, viewer};
-use crate::loaders::one;
+use crate::graphql::context::{Vnd, db, loaders, viewer};
+use crate::graphql::loaders::one;
 use crate::reference::{Agency, Commune};
-use crate::vocab::*;
 use periods::{DateRange, PeriodSpec};
 use service::{Dimension, Figures, Key, KeyPart};
 
@@ -392,7 +392,9 @@ impl StatisticsQuery {
         let db = db(ctx)?;
         let spec = period_spec(db, &period).await?;
         let computed = if v.role == Role::Press {
-            let k = crate::graphql::services(ctx)?.workflow.small_cell_k;
+            let k = crate::graphql::context::services(ctx)?
+                .workflow
+                .small_cell_k;
             compute_public(db, spec, dims, k).await?
         } else {
             compute(db, cond, spec, dims).await?
@@ -527,7 +529,7 @@ impl StatisticsRow {
     async fn platform(&self) -> Option<Platform> {
         self.text(Dimension::Platform).and_then(Platform::parse)
     }
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {
         let Some(id) = self.id(Dimension::Campaign) else {
             return Ok(None);
@@ -614,27 +616,27 @@ impl StatisticsFigures {
     }
     /// Persons and organisations involved (a count only: no identity leaves the police
     /// compartment through statistics).
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn subject_count(&self) -> Figure {
         figure(&self.0, |f| f.subjects)
     }
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn prosecuted_cases(&self) -> Figure {
         figure(&self.0, |f| f.prosecuted_cases)
     }
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn defendants(&self) -> Figure {
         figure(&self.0, |f| f.defendants)
     }
     async fn fines(&self) -> MoneyFigure {
         money(&self.0, |f| f.fines)
     }
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn tax_arrears(&self) -> MoneyFigure {
         money(&self.0, |f| f.tax_arrears)
     }
     /// Total collected for the state budget.
-    #[graphql(visible = "crate::access::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn budget_collected(&self) -> MoneyFigure {
         money(&self.0, |f| f.budget_collected)
     }

@@ -11,26 +11,27 @@ use entity::{case_campaigns, cases, investigation_records, subjects};
 
 use super::periods::DateRange;
 use crate::domain::figures::{Columns, Figure};
+use crate::domain::vocab::{OfficialGroup, ViolationType};
 use crate::error::AppResult;
-use crate::vocab::{OfficialGroup, ViolationType};
 
-/// What rows can be grouped by (all core facts).
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dimension {
-    /// Lead agency.
-    Agency,
-    /// The three official reporting groups.
-    OfficialGroup,
-    ViolationType,
-    CommodityGroup,
-    Commune,
-    Channel,
-    Platform,
-    /// A case counts under each campaign it is linked to.
-    Campaign,
-    /// Reporting month (15th-to-14th cut), as `YYYY-MM`.
-    Month,
-}
+crate::db_enum!(
+    /// What rows can be grouped by (all core facts).
+    Dimension + #[derive(PartialOrd, Ord)] {
+        /// Lead agency.
+        Agency = "agency",
+        /// The three official reporting groups.
+        OfficialGroup = "official_group",
+        ViolationType = "violation_type",
+        CommodityGroup = "commodity_group",
+        Commune = "commune",
+        Channel = "channel",
+        Platform = "platform",
+        /// A case counts under each campaign it is linked to.
+        Campaign = "campaign",
+        /// Reporting month (15th-to-14th cut), as `YYYY-MM`.
+        Month = "month",
+    }
+);
 
 /// The measures of one row for one period.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

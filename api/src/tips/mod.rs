@@ -14,15 +14,15 @@ use sea_orm::{
 
 use entity::{agencies, tips};
 
-use crate::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::auth::Viewer;
 use crate::cases::Case;
+use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
+use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{db, loaders, viewer};
-use crate::loaders::one;
-use crate::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::graphql::context::{db, loaders, viewer};
+use crate::graphql::loaders::one;
+use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
 use crate::reference::Agency;
-use crate::vocab::{TipChannel, TipStatus};
 
 #[derive(Default)]
 pub struct TipQuery;
@@ -100,7 +100,7 @@ impl TipQuery {
     async fn tip_status(&self, ctx: &Context<'_>, tracking_code: String) -> Result<TipTracking> {
         let req = crate::workflow::request(ctx)?;
         let key = crate::limiter::ClientKey::address(req.client_ip);
-        if !crate::graphql::services(ctx)?
+        if !crate::graphql::context::services(ctx)?
             .limiters
             .tip_status
             .check(&key)
@@ -121,10 +121,10 @@ impl TipQuery {
 
     /// One tip in the viewer's scope (archived ones included, for the standing office to
     /// restore); `NOT_FOUND` otherwise.
-    #[graphql(visible = "crate::access::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn tip(&self, ctx: &Context<'_>, id: ID) -> Result<Tip> {
         let v = viewer(ctx)?;
-        let id = crate::graphql::parse_id(&id)?;
+        let id = crate::graphql::node::parse_id(&id)?;
         let scope = tip_scope(v)?;
         let t = tips::Entity::find_by_id(id)
             .one(db(ctx)?)
@@ -140,7 +140,7 @@ impl TipQuery {
 
     /// Tips in the viewer's scope, most recently registered first.
     #[graphql(
-        visible = "crate::access::tips_visible",
+        visible = "crate::graphql::guards::tips_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn tips(
@@ -182,7 +182,7 @@ pub struct TipConnection {
 }
 
 #[derive(SimpleObject)]
-#[graphql(visible = "crate::access::tips_visible")]
+#[graphql(visible = "crate::graphql::guards::tips_visible")]
 pub struct TipEdge {
     pub cursor: String,
     pub node: Tip,
@@ -192,7 +192,7 @@ fn cursor(t: &tips::Model) -> String {
     encode_cursor("t", t.id)
 }
 
-#[Object(visible = "crate::access::tips_visible")]
+#[Object(visible = "crate::graphql::guards::tips_visible")]
 impl TipConnection {
     async fn edges(&self) -> Vec<TipEdge> {
         self.rows
@@ -227,7 +227,7 @@ async fn count(db: &DatabaseConnection, cond: Condition) -> AppResult<u64> {
 /// A tip.
 pub struct Tip(pub tips::Model);
 
-#[Object(visible = "crate::access::tips_visible")]
+#[Object(visible = "crate::graphql::guards::tips_visible")]
 impl Tip {
     pub async fn id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeKind::Tip, self.0.id)
@@ -283,14 +283,14 @@ impl Tip {
         self.0.dismissal_reason.as_deref()
     }
     /// Who sent the tip (informant compartment; `null` also when anonymous).
-    #[graphql(visible = "crate::access::informant_visible")]
+    #[graphql(visible = "crate::graphql::guards::informant_visible")]
     async fn reporter_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         check_informant(viewer(ctx)?, &self.0, "reporterName")?;
         crate::workflow::note_read(ctx, "tip", self.0.id, "reporterName");
         Ok(reveal(ctx, self.0.reporter_name.as_deref())?)
     }
     /// How to reach the sender (informant compartment).
-    #[graphql(visible = "crate::access::informant_visible")]
+    #[graphql(visible = "crate::graphql::guards::informant_visible")]
     async fn reporter_contact(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         check_informant(viewer(ctx)?, &self.0, "reporterContact")?;
         crate::workflow::note_read(ctx, "tip", self.0.id, "reporterContact");
@@ -312,6 +312,10 @@ fn check_informant(v: &Viewer, tip: &tips::Model, field: &str) -> AppResult<()> 
 fn reveal(ctx: &Context<'_>, stored: Option<&str>) -> AppResult<Option<String>> {
     match stored {
         None => Ok(None),
-        Some(s) => Ok(Some(crate::graphql::services(ctx)?.data_key.decrypt(s)?)),
+        Some(s) => Ok(Some(
+            crate::graphql::context::services(ctx)?
+                .data_key
+                .decrypt(s)?,
+        )),
     }
 }

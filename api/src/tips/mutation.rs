@@ -10,14 +10,15 @@ use entity::tips;
 
 use super::Tip;
 use super::service::{self as svc, TipSubmission};
-use crate::access::{Action, check};
 use crate::auth::Viewer;
 use crate::cases::write::required_text;
+use crate::domain::access::{Action, check};
+use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
-use crate::graphql::{RequestCtx, db, parse_id, services, viewer};
+use crate::graphql::context::{RequestCtx, db, services, viewer};
+use crate::graphql::node::parse_id;
 use crate::limiter::ClientKey;
 use crate::versioned_update;
-use crate::vocab::{TipChannel, TipStatus};
 use crate::workflow::{Audit, audit, idempotent_result, remember, request};
 
 #[derive(Default)]
@@ -45,7 +46,7 @@ pub struct NewTipInput {
 pub fn reporter_input_visible(ctx: &Context<'_>) -> bool {
     match ctx.data_opt::<RequestCtx>() {
         Some(req) => req.viewer.as_ref().is_none_or(|v| {
-            crate::access::ever_reads(v.role, crate::access::Compartment::Informant)
+            crate::domain::access::ever_reads(v.role, crate::domain::access::Compartment::Informant)
         }),
         None => true,
     }
@@ -163,7 +164,7 @@ impl TipMutation {
 
     /// Forwards a tip to the agency that should verify it (standing office, or the police for a
     /// new tip). A forwarded tip may be forwarded again by the standing office.
-    #[graphql(visible = "crate::access::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn forward_tip(
         &self,
         ctx: &Context<'_>,
@@ -195,7 +196,7 @@ impl TipMutation {
     }
 
     /// The assigned agency starts verifying a forwarded tip.
-    #[graphql(visible = "crate::access::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn verify_tip(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Tip> {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
@@ -211,7 +212,7 @@ impl TipMutation {
 
     /// The assigned agency links a verified tip to the case it led to (a case the agency can
     /// see).
-    #[graphql(visible = "crate::access::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn link_tip_to_case(
         &self,
         ctx: &Context<'_>,
@@ -236,7 +237,7 @@ impl TipMutation {
 
     /// Dismisses a tip that did not hold up (the assigned agency or the standing office); the
     /// reason is required.
-    #[graphql(visible = "crate::access::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn dismiss_tip(
         &self,
         ctx: &Context<'_>,
@@ -260,7 +261,7 @@ impl TipMutation {
 
     /// Archives (hides from `tips`) or restores a tip; standing office only. Nothing is
     /// deleted.
-    #[graphql(visible = "crate::access::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn set_tip_archived(
         &self,
         ctx: &Context<'_>,

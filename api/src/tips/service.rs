@@ -9,12 +9,12 @@ use sea_orm::{
 
 use entity::{agencies, cases, tips};
 
-use crate::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::auth::{Role, Viewer};
 use crate::crypto::DataKey;
+use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
+use crate::domain::vocab::{AgencyKind, TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::text::nfc;
-use crate::vocab::{AgencyKind, TipChannel, TipStatus};
 
 // ---------------------------------------------------------------------------------------------
 // Submission

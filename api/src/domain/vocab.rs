@@ -1,14 +1,47 @@
-//! The controlled vocabularies of DOMAIN.md. Each is a GraphQL enum (SCREAMING_CASE on the
-//! wire) stored as a snake_case string in the database, so a new value is a code change plus
-//! (at most) a data migration, never a schema change.
+//! The controlled vocabularies of DOMAIN.md. Each is stored as a snake_case string in the
+//! database and shown as a GraphQL enum (SCREAMING_CASE on the wire, see `graphql/enums.rs`),
+//! so a new value is a code change plus (at most) a data migration, never a schema change.
 
-use crate::error::{AppError, AppResult};
+/// One term of a vocabulary as the API shows it: the value, its Rust name (the GraphQL layer
+/// spells it in SCREAMING_CASE) and its doc comment lines (the description clients see).
+pub struct Term<T: 'static> {
+    pub value: T,
+    pub name: &'static str,
+    pub doc: &'static [&'static str],
+}
 
+/// A closed list of terms. The GraphQL layer turns every vocabulary into an enum type from
+/// this table (`graphql/enums.rs`), so the domain names its terms once and knows nothing of
+/// GraphQL.
+pub trait Vocabulary: Copy + Eq + Send + Sync + 'static {
+    const NAME: &'static str;
+    const DOC: &'static [&'static str];
+    const TERMS: &'static [Term<Self>];
+}
+
+/// A vocabulary stored as a string: `Name + #[extra attributes] { Variant = "stored", … }`.
+/// Doc comments become the GraphQL descriptions.
+#[macro_export]
 macro_rules! db_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
+    ($(#[doc = $doc:literal])* $name:ident $(+ #[$m:meta])* {
+        $($(#[doc = $vdoc:literal])* $variant:ident = $s:literal),+ $(,)?
+    }) => {
+        $(#[doc = $doc])*
         $(#[$m])*
-        #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vm])* $variant),+ }
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[doc = $vdoc])* $variant),+ }
+
+        impl $crate::domain::vocab::Vocabulary for $name {
+            const NAME: &'static str = stringify!($name);
+            const DOC: &'static [&'static str] = &[$($doc),*];
+            const TERMS: &'static [$crate::domain::vocab::Term<Self>] = &[$(
+                $crate::domain::vocab::Term {
+                    value: $name::$variant,
+                    name: stringify!($variant),
+                    doc: &[$($vdoc),*],
+                }
+            ),+];
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -23,8 +56,8 @@ macro_rules! db_enum {
             }
 
             /// Reads a stored value; an unknown one is corrupt data, hence `INTERNAL`.
-            pub fn from_db(s: &str) -> AppResult<Self> {
-                Self::parse(s).ok_or_else(|| AppError::internal(anyhow::anyhow!(
+            pub fn from_db(s: &str) -> $crate::error::AppResult<Self> {
+                Self::parse(s).ok_or_else(|| $crate::error::AppError::internal(anyhow::anyhow!(
                     concat!("unknown ", stringify!($name), " value in database: {}"), s)))
             }
         }

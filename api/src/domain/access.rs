@@ -1,11 +1,100 @@
 //! The role × compartment matrix of DOMAIN.md, in one place. Every resolver and service asks
 //! these functions; nothing else decides who reads what. Deny unless the matrix allows.
 
-use async_graphql::Context;
+use serde::{Deserialize, Serialize};
 
-use crate::auth::{Role, Viewer};
+use crate::domain::vocab::AgencyKind;
 use crate::error::{AppError, AppResult};
-use crate::vocab::AgencyKind;
+
+/// The eight roles of the access matrix in DOMAIN.md.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Leader,
+    StandingOffice,
+    Police,
+    Customs,
+    /// A member agency other than police and customs (border guard, market management, tax…).
+    Officer,
+    Commune,
+    Press,
+}
+
+impl crate::domain::vocab::Vocabulary for Role {
+    const NAME: &'static str = "Role";
+    const DOC: &'static [&'static str] = &[" The eight roles of the access matrix in DOMAIN.md."];
+    const TERMS: &'static [crate::domain::vocab::Term<Role>] = &[
+        term(Role::Admin, "Admin", &[]),
+        term(Role::Leader, "Leader", &[]),
+        term(Role::StandingOffice, "StandingOffice", &[]),
+        term(Role::Police, "Police", &[]),
+        term(Role::Customs, "Customs", &[]),
+        term(
+            Role::Officer,
+            "Officer",
+            &[
+                " A member agency other than police and customs (border guard, market management, tax…).",
+            ],
+        ),
+        term(Role::Commune, "Commune", &[]),
+        term(Role::Press, "Press", &[]),
+    ];
+}
+
+const fn term(
+    value: Role,
+    name: &'static str,
+    doc: &'static [&'static str],
+) -> crate::domain::vocab::Term<Role> {
+    crate::domain::vocab::Term { value, name, doc }
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Leader,
+        Role::StandingOffice,
+        Role::Police,
+        Role::Customs,
+        Role::Officer,
+        Role::Commune,
+        Role::Press,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::StandingOffice => "standing_office",
+            Role::Police => "police",
+            Role::Customs => "customs",
+            Role::Officer => "officer",
+            Role::Commune => "commune",
+            Role::Press => "press",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Roles whose users always belong to an agency (the JWT must carry its code).
+    pub fn needs_agency(self) -> bool {
+        !matches!(self, Role::Admin | Role::Leader)
+    }
+}
+
+/// The authenticated user of one request, with agency and commune resolved to ids.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub sub: String,
+    pub role: Role,
+    pub agency_id: Option<i64>,
+    pub agency_code: Option<String>,
+    pub commune_id: Option<i64>,
+    pub commune_code: Option<String>,
+}
 
 /// Restricted compartments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,42 +422,12 @@ pub fn ever_reads(role: Role, compartment: Compartment) -> bool {
     reach(role, compartment) != Reach::None
 }
 
-/// Introspection visibility: the police compartment's types and fields.
-pub fn police_visible(ctx: &Context<'_>) -> bool {
-    visible_for(ctx, |r| ever_reads(r, Compartment::Police))
-}
-
-/// Introspection visibility: the customs compartment's types and fields.
-pub fn customs_visible(ctx: &Context<'_>) -> bool {
-    visible_for(ctx, |r| ever_reads(r, Compartment::Customs))
-}
-
-/// Introspection visibility: the informant compartment.
-pub fn informant_visible(ctx: &Context<'_>) -> bool {
-    visible_for(ctx, |r| ever_reads(r, Compartment::Informant))
-}
-
-/// Introspection visibility: tips (content) are shown to roles that may read some.
-pub fn tips_visible(ctx: &Context<'_>) -> bool {
-    visible_for(ctx, |r| {
-        matches!(
-            r,
-            Role::Leader | Role::StandingOffice | Role::Police | Role::Customs | Role::Officer
-        )
-    })
-}
-
-/// Introspection visibility: anything but the press (cases, directives, drafts…).
-pub fn not_press_visible(ctx: &Context<'_>) -> bool {
-    visible_for(ctx, |r| r != Role::Press)
-}
-
-fn visible_for(ctx: &Context<'_>, allowed: impl Fn(Role) -> bool) -> bool {
-    match ctx.data_opt::<crate::graphql::RequestCtx>() {
-        Some(req) => req.viewer.as_ref().is_some_and(|v| allowed(v.role)),
-        // Outside a request (SDL export for schema.graphql) everything is shown.
-        None => true,
-    }
+/// Roles that may read some tips' contents (not only count them).
+pub fn reads_tip_contents(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Leader | Role::StandingOffice | Role::Police | Role::Customs | Role::Officer
+    )
 }
 
 #[cfg(test)]

@@ -111,8 +111,8 @@ macro_rules! relay_connection {
             async fn nodes(&self) -> Vec<$node> {
                 self.rows.iter().cloned().map($node).collect()
             }
-            async fn page_info(&self) -> $crate::pagination::PageInfo {
-                $crate::pagination::PageInfo {
+            async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
+                $crate::graphql::pagination::PageInfo {
                     has_next_page: self.has_next,
                     has_previous_page: self.has_previous,
                     start_cursor: self.rows.first().map($cursor),
@@ -128,7 +128,7 @@ macro_rules! relay_connection {
                 use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
                 Ok(<$entity as EntityTrait>::find()
                     .filter(self.filter.clone())
-                    .count($crate::graphql::db(ctx)?)
+                    .count($crate::graphql::context::db(ctx)?)
                     .await
                     .map_err($crate::error::AppError::from)?)
             }

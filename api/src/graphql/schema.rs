@@ -1,0 +1,94 @@
+//! The GraphQL schema: one `{Domain}Query` per domain module, merged here, and the limits
+//! every request runs under. Nothing imports this module but the HTTP layer and the CLI.
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Limits;
+use crate::graphql::context::Services;
+use crate::graphql::{cost, limits, node, spec, visibility};
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    node::NodeQuery,
+    crate::reference::ReferenceQuery,
+    crate::cases::CaseQuery,
+    crate::directives::DirectiveQuery,
+    crate::tips::TipQuery,
+    crate::publications::PublicationQuery,
+    crate::reports::ReportQuery,
+    crate::statistics::StatisticsQuery,
+    crate::statistics::compliance::ComplianceQuery,
+    crate::audit::AuditQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    crate::cases::mutation::CaseMutation,
+    crate::tips::mutation::TipMutation,
+    crate::publications::PublicationMutation,
+    crate::reports::ReportMutation,
+    crate::directives::mutation::DirectiveMutation,
+    crate::reference::mutation::ReferenceMutation,
+);
+
+/// Builds the schema with its limits. The database and services are schema data; the viewer
+/// and loaders are added per request. Each role's view of the schema is read once here (see
+/// [`visibility`]).
+pub async fn build_schema(
+    db: DatabaseConnection,
+    limits: &Limits,
+    services: Services,
+) -> anyhow::Result<AppSchema> {
+    let views = std::sync::Arc::new(std::sync::OnceLock::new());
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .data(services)
+    // Depth without introspection (see `limits.rs`); responses as the spec says (`spec.rs`).
+    .extension(limits::DepthLimit {
+        max_depth: limits.max_depth,
+        max_expanded_fields: limits.max_complexity,
+        max_aliases: limits.max_aliases,
+    })
+    // After the size bounds: a role's unseen fields do not exist for it (`visibility.rs`).
+    .extension(visibility::RoleVisibility {
+        views: views.clone(),
+    })
+    .extension(spec::SpecResponse)
+    .extension(cost::CostBudget)
+    .limit_complexity(limits.max_cost)
+    .limit_recursive_depth(32)
+    .limit_directives(20)
+    // "Did you mean …" would name fields a role may not see.
+    .disable_suggestions();
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    let schema = builder.finish();
+    // Computed with introspection on, whatever the setting: it is the server asking itself.
+    let full = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish();
+    let _ = views.set(visibility::RoleViews::compute(&full).await?);
+    Ok(schema)
+}
+
+/// The schema in SDL, as checked into `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}
