@@ -63,7 +63,12 @@ def expand(tree):
 
 
 def paths_in(src):
+    """The paths of a file, with `super::` inside its inline test module (which means the file
+    itself) written as `self::`."""
     src = strip_comments(src)
+    cut = re.search(r"#\[cfg\(test\)\]\s*(?:pub\s+)?mod\s+\w+\s*\{", src)
+    if cut:
+        src = src[: cut.end()] + re.sub(r"\bsuper::", "self::", src[cut.end() :])
     found = []
     for m in re.finditer(r"\buse\s+([^;]+);", src):
         found += [re.sub(r"\s+", "", p) for p in expand(m.group(1))]

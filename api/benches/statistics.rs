@@ -10,9 +10,9 @@
 
 use std::time::{Duration, Instant};
 
+use api::domain::calendar::PeriodSpec;
 use api::error::AppError;
-use api::statistics::periods::PeriodSpec;
-use api::statistics::service::{Dimension, statement};
+use api::service::statistics::{Dimension, statement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
     config.data_dir = api::config::data_dir_for(&url);
     config.database_url = url;
     let preflight = api::keys::preflight(&config)?;
-    let (db, _keys) = api::app::open_database(&config, None, preflight).await?;
+    let (db, _keys) = api::http::app::open_database(&config, None, preflight).await?;
     let have = entity::cases::Entity::find().count(&db).await?;
     if have < target {
         let t = Instant::now();
@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let mut service = vec![];
     for _ in 0..runs {
         let t = Instant::now();
-        let c = api::statistics::compute(&db, cond(), spec, dims.clone())
+        let c = api::graphql::statistics::compute(&db, cond(), spec, dims.clone())
             .await
             .map_err(AppError::into_anyhow)?;
         service.push(t.elapsed());

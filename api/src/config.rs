@@ -115,7 +115,7 @@ pub struct Limits {
     /// `HUB389_TRUSTED_DOCUMENTS_ONLY` (default `press,anonymous`): the roles (and `anonymous`
     /// for callers without a token) that may only run registered documents; `none` opens it
     /// to all. See [`crate::graphql::trusted`].
-    pub trusted_only: crate::graphql::trusted::TrustedPolicy,
+    pub trusted_only: TrustedPolicy,
     /// `HUB389_TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client (see
     /// [`crate::limiter::TrustedProxies`]).
     pub trusted_proxies: crate::limiter::TrustedProxies,
@@ -133,7 +133,7 @@ impl Default for Limits {
             max_cost: 25_000,
             cost_budget_per_minute: 250_000,
             request_timeout: Duration::from_secs(15),
-            trusted_only: crate::graphql::trusted::TrustedPolicy::default(),
+            trusted_only: TrustedPolicy::default(),
             trusted_proxies: crate::limiter::TrustedProxies::default(),
         }
     }
@@ -320,8 +320,8 @@ impl Config {
                 cost_budget_per_minute: parse_env("HUB389_COST_BUDGET_PER_MINUTE", 250_000)?,
                 request_timeout: duration_env("HUB389_REQUEST_TIMEOUT", Duration::from_secs(15))?,
                 trusted_only: match env("HUB389_TRUSTED_DOCUMENTS_ONLY") {
-                    Some(v) => crate::graphql::trusted::TrustedPolicy::parse(&v)?,
-                    None => crate::graphql::trusted::TrustedPolicy::default(),
+                    Some(v) => TrustedPolicy::parse(&v)?,
+                    None => TrustedPolicy::default(),
                 },
                 trusted_proxies: crate::limiter::TrustedProxies::parse(
                     &env("HUB389_TRUSTED_PROXIES").unwrap_or_default(),
@@ -531,5 +531,62 @@ mod tests {
             PathBuf::from(".")
         );
         assert_eq!(data_dir_for("postgres://localhost/x"), PathBuf::from("."));
+    }
+}
+
+/// Who may run only registered documents (see `graphql/trusted.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedPolicy {
+    pub roles: Vec<crate::domain::access::Role>,
+    /// Callers without a token.
+    pub anonymous: bool,
+}
+
+impl Default for TrustedPolicy {
+    /// The press and anonymous callers: the two whose every legitimate query is known in
+    /// advance (the newspaper's site, the public tip form).
+    fn default() -> Self {
+        TrustedPolicy {
+            roles: vec![crate::domain::access::Role::Press],
+            anonymous: true,
+        }
+    }
+}
+
+impl TrustedPolicy {
+    /// Every role may send any document.
+    pub fn open() -> TrustedPolicy {
+        TrustedPolicy {
+            roles: vec![],
+            anonymous: false,
+        }
+    }
+
+    /// `press,anonymous`, `all`, or `none`.
+    pub fn parse(s: &str) -> anyhow::Result<TrustedPolicy> {
+        let mut p = TrustedPolicy::open();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "none" => {}
+                "all" => {
+                    p.roles = crate::domain::access::Role::ALL.to_vec();
+                    p.anonymous = true;
+                }
+                "anonymous" => p.anonymous = true,
+                other => p.roles.push(crate::domain::access::Role::parse(other).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "HUB389_TRUSTED_DOCUMENTS_ONLY: unknown role {other} (roles, `anonymous`, `all` or `none`)"
+                    )
+                })?),
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn restricts(&self, role: Option<crate::domain::access::Role>) -> bool {
+        match role {
+            Some(r) => self.roles.contains(&r),
+            None => self.anonymous,
+        }
     }
 }

@@ -18,8 +18,6 @@ use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::graphql::context::RequestCtx;
-
 /// What a client is told when its cost budget for the minute is spent.
 pub const BUDGET_SPENT: &str =
     "this client has used its query budget for the minute; please try again shortly";
@@ -41,11 +39,12 @@ pub enum ClientKey {
 }
 
 impl ClientKey {
-    pub fn of(req: &RequestCtx) -> ClientKey {
-        if let Some(v) = &req.viewer {
-            return ClientKey::User(v.sub.clone());
+    /// A signed-in user by subject, anyone else by address.
+    pub fn of(viewer: Option<&crate::domain::access::Viewer>, ip: Option<IpAddr>) -> ClientKey {
+        match viewer {
+            Some(v) => ClientKey::User(v.sub.clone()),
+            None => ClientKey::address(ip),
         }
-        ClientKey::address(req.client_ip)
     }
 
     /// The key of a client address, whether or not the request carries a token.

@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = api::app::Application::build(&config, None).await?;
+            let app = api::http::app::Application::build(&config, None).await?;
             app.run().await?;
         }
         Command::Token {
@@ -143,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
                 demo_data: true,
                 ..config
             };
-            let (db, _keys) = api::app::open_database(&config, None, preflight).await?;
+            let (db, _keys) = api::http::app::open_database(&config, None, preflight).await?;
             tracing::info!(database = %config.database_display(), "seeding");
             if let Some(n) = cases {
                 let started = std::time::Instant::now();
@@ -161,7 +161,7 @@ async fn main() -> anyhow::Result<()> {
 async fn documents(config: &Config, action: DocumentsAction) -> anyhow::Result<()> {
     use sea_orm::{EntityTrait, QueryOrder};
     let preflight = api::keys::preflight(config)?;
-    let (db, _keys) = api::app::open_database(config, None, preflight).await?;
+    let (db, _keys) = api::http::app::open_database(config, None, preflight).await?;
     match action {
         DocumentsAction::Register { files } => {
             let mut all = vec![];
@@ -217,7 +217,7 @@ async fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
         }
         KeysAction::Fingerprint => {
             let preflight = api::keys::preflight(config)?;
-            let db = api::app::connect(config).await?;
+            let db = api::http::app::connect(config).await?;
             let stored = api::keys::stored_fingerprint(&db).await?;
             let keys = api::keys::settle(&db, config, preflight).await;
             match &keys {
@@ -233,7 +233,7 @@ async fn keys(config: &Config, action: KeysAction) -> anyhow::Result<()> {
         KeysAction::RotateDataKey { new_key_file } => {
             let new = api::keys::read_data_key_file(&new_key_file)?;
             let preflight = api::keys::preflight(config)?;
-            let db = api::app::connect(config).await?;
+            let db = api::http::app::connect(config).await?;
             let old = api::keys::settle(&db, config, preflight).await?;
             if old.data.fingerprint() == new.fingerprint() {
                 anyhow::bail!("the new key is the key already in use");

@@ -151,7 +151,7 @@ async fn build_template(demo: bool) -> Template {
         ..test_config(&url, &dir)
     };
     let preflight = api::keys::preflight(&config).expect("keys");
-    let (db, _) = api::app::open_database(&config, None, preflight)
+    let (db, _) = api::http::app::open_database(&config, None, preflight)
         .await
         .expect("template database");
     // Everything into the main file before it is copied (closing the last connection would
@@ -257,7 +257,7 @@ impl TestApp {
             ..jwt
         };
         let keys = JwtKeys::from_settings(&signing, &config.data_dir).expect("keys");
-        let app = api::app::Application::build(&config, Some(db.clone()))
+        let app = api::http::app::Application::build(&config, Some(db.clone()))
             .await
             .expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -614,7 +614,7 @@ impl Server {
         db: Option<sea_orm::DatabaseConnection>,
     ) -> anyhow::Result<Server> {
         api::telemetry::init();
-        let app = api::app::Application::build(config, db).await?;
+        let app = api::http::app::Application::build(config, db).await?;
         let base = format!("http://127.0.0.1:{}", app.port());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async move {

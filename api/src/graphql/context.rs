@@ -17,7 +17,7 @@ pub struct RequestCtx {
     /// The client's address (for the tip rate limit; never stored).
     pub client_ip: Option<std::net::IpAddr>,
     /// Restricted reads to audit when the request ends.
-    pub reads: std::sync::Arc<crate::workflow::ReadTrail>,
+    pub reads: std::sync::Arc<crate::service::audit::ReadTrail>,
 }
 
 /// The authenticated viewer, or `UNAUTHENTICATED`.

@@ -20,8 +20,8 @@ use async_graphql::{ServerError, ValidationResult};
 use crate::error::AppError;
 use crate::graphql::context::{RequestCtx, Services};
 use crate::graphql::pagination::{DEFAULT_PAGE, MAX_PAGE};
+use crate::graphql::statistics::{PeriodInput, StatisticsPeriodKind};
 use crate::limiter::ClientKey;
-use crate::statistics::{PeriodInput, StatisticsPeriodKind};
 
 /// Cost of one month of statistics (a YEAR costs twelve of them).
 pub const STATISTICS_PER_MONTH: usize = 500;
@@ -128,7 +128,11 @@ impl Extension for CostBudget {
             return Ok(result);
         };
         let cost = u32::try_from(result.complexity).unwrap_or(u32::MAX);
-        if services.limiters.cost.check_n(&ClientKey::of(req), cost) {
+        if services
+            .limiters
+            .cost
+            .check_n(&ClientKey::of(req.viewer.as_ref(), req.client_ip), cost)
+        {
             Ok(result)
         } else {
             Err(vec![

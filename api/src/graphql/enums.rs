@@ -16,7 +16,7 @@ use async_graphql::resolver_utils::EnumItem;
 
 use crate::auth::Role;
 use crate::domain::vocab::*;
-use crate::statistics::service::Dimension;
+use crate::service::statistics::Dimension;
 
 /// `InProgress` → `IN_PROGRESS`, `Team389` → `TEAM_389`, `ECommerce` → `E_COMMERCE`: the
 /// rename rule of the derive (a word starts at a capital after a small letter or a digit, at a

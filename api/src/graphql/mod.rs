@@ -2,16 +2,26 @@
 //! resolver may ask of the request), `schema` merges the domain modules; children import the
 //! leaf, never this module or the schema, so no import runs in a circle.
 
+pub mod audit;
+pub mod cases;
 pub mod context;
 pub mod cost;
+pub mod directives;
 pub mod enums;
 pub mod error;
 pub mod guards;
+pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
+pub mod publications;
+pub mod reference;
+pub mod reports;
 pub mod schema;
 pub mod spec;
+pub mod statistics;
+pub mod tips;
 pub mod trusted;
 pub mod visibility;
+pub mod workflow;

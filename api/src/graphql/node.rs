@@ -10,91 +10,17 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 use entity::{campaigns, directives, periodic_reports, publications, tasks, tips};
 
 use crate::auth::Viewer;
-use crate::cases::Case;
-use crate::crypto::Opaque;
-use crate::directives::{Campaign, Directive, Task};
 use crate::domain::access::TipScope;
 use crate::error::{AppError, AppResult};
+use crate::graphql::cases::Case;
 use crate::graphql::context::{db, viewer};
-use crate::publications::Publication;
-use crate::reference::{Agency, Commune};
-use crate::reports::PeriodicReport;
-use crate::tips::Tip;
+use crate::graphql::directives::{Campaign, Directive, Task};
+use crate::graphql::publications::Publication;
+use crate::graphql::reference::{Agency, Commune};
+use crate::graphql::reports::PeriodicReport;
+use crate::graphql::tips::Tip;
 
-/// async-graphql's `ID`, re-exported for callers without async-graphql (tests, tools).
-pub type GqlId = ID;
-
-/// The kinds of object with a global id (the number is part of the id: never renumber).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeKind {
-    Case = 1,
-    Directive = 2,
-    Task = 3,
-    Campaign = 4,
-    Tip = 5,
-    Publication = 6,
-    PeriodicReport = 7,
-    Agency = 8,
-    Commune = 9,
-}
-
-impl NodeKind {
-    /// The kind behind an audit event's entity name (`case`, `periodic_report`…).
-    pub fn of_entity(entity: &str) -> Option<NodeKind> {
-        Some(match entity {
-            "case" => NodeKind::Case,
-            "directive" => NodeKind::Directive,
-            "task" => NodeKind::Task,
-            "campaign" => NodeKind::Campaign,
-            "tip" => NodeKind::Tip,
-            "publication" => NodeKind::Publication,
-            "periodic_report" => NodeKind::PeriodicReport,
-            "agency" => NodeKind::Agency,
-            "commune" => NodeKind::Commune,
-            _ => return None,
-        })
-    }
-
-    fn from_u8(k: u8) -> Option<NodeKind> {
-        use NodeKind::*;
-        [
-            Case,
-            Directive,
-            Task,
-            Campaign,
-            Tip,
-            Publication,
-            PeriodicReport,
-            Agency,
-            Commune,
-        ]
-        .into_iter()
-        .find(|n| *n as u8 == k)
-    }
-}
-
-/// The global id of a row.
-pub fn global_id(kind: NodeKind, id: i64) -> ID {
-    ID(Opaque::get().global_id(kind as u8, id))
-}
-
-/// The kind and row id of a global id, if it is one.
-pub fn parse_global_id(id: &str) -> Option<(NodeKind, i64)> {
-    let (k, id) = Opaque::get().parse_global_id(id)?;
-    Some((NodeKind::from_u8(k)?, id))
-}
-
-/// Parses an id argument into a row id: a global id (what every `id` field returns), or a
-/// plain row number (accepted for scripts that read ids from exports). Anything else is
-/// `BAD_USER_INPUT`. Each lookup applies its own scope, so an id of another kind finds
-/// nothing it could not find by number.
-pub fn parse_id(id: &ID) -> AppResult<i64> {
-    if let Some((_, row)) = parse_global_id(id) {
-        return Ok(row);
-    }
-    id.parse::<i64>()
-        .map_err(|_| AppError::bad_input("not a valid id"))
-}
+pub use crate::graphql::ids::*;
 
 /// An object that can be refetched by its global id.
 #[derive(Interface)]
@@ -134,11 +60,12 @@ async fn load(
         }
     }
     Ok(match kind {
-        NodeKind::Case => crate::cases::service::get(db, v, id)
+        NodeKind::Case => crate::service::cases::get(db, v, id)
             .await?
             .map(|m| Node::Case(Case(m))),
         NodeKind::Directive => {
-            let Some(cond) = scoped(crate::directives::directive_scope_condition(v))? else {
+            let Some(cond) = scoped(crate::graphql::directives::directive_scope_condition(v))?
+            else {
                 return Ok(None);
             };
             find::<directives::Entity>(db, cond.add(directives::Column::Id.eq(id)))
@@ -146,7 +73,7 @@ async fn load(
                 .map(|m| Node::Directive(Directive(m)))
         }
         NodeKind::Task => {
-            let Some(cond) = scoped(crate::directives::task_scope_condition(v))? else {
+            let Some(cond) = scoped(crate::graphql::directives::task_scope_condition(v))? else {
                 return Ok(None);
             };
             find::<tasks::Entity>(db, cond.add(tasks::Column::Id.eq(id)))
@@ -154,7 +81,8 @@ async fn load(
                 .map(|m| Node::Task(Task(m)))
         }
         NodeKind::Campaign => {
-            let Some(cond) = scoped(crate::directives::campaign_scope_condition(v))? else {
+            let Some(cond) = scoped(crate::graphql::directives::campaign_scope_condition(v))?
+            else {
                 return Ok(None);
             };
             find::<campaigns::Entity>(db, cond.add(campaigns::Column::Id.eq(id)))
@@ -179,17 +107,17 @@ async fn load(
             };
             let cond = Condition::all()
                 .add(publications::Column::Id.eq(id))
-                .add(crate::publications::scope_condition(scope));
+                .add(crate::graphql::publications::scope_condition(scope));
             find::<publications::Entity>(db, cond)
                 .await?
                 .map(|m| Node::Publication(Publication(m)))
         }
         NodeKind::PeriodicReport => {
-            let Some(scope) = scoped(crate::reports::report_scope(v))? else {
+            let Some(scope) = scoped(crate::graphql::reports::report_scope(v))? else {
                 return Ok(None);
             };
             let mut cond = Condition::all().add(periodic_reports::Column::Id.eq(id));
-            if let crate::reports::ReportScope::OwnAgency(a) = scope {
+            if let crate::graphql::reports::ReportScope::OwnAgency(a) = scope {
                 cond = cond.add(periodic_reports::Column::AgencyId.eq(a));
             }
             find::<periodic_reports::Entity>(db, cond)

@@ -13,25 +13,25 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     node::NodeQuery,
-    crate::reference::ReferenceQuery,
-    crate::cases::CaseQuery,
-    crate::directives::DirectiveQuery,
-    crate::tips::TipQuery,
-    crate::publications::PublicationQuery,
-    crate::reports::ReportQuery,
-    crate::statistics::StatisticsQuery,
-    crate::statistics::compliance::ComplianceQuery,
-    crate::audit::AuditQuery,
+    crate::graphql::reference::ReferenceQuery,
+    crate::graphql::cases::CaseQuery,
+    crate::graphql::directives::DirectiveQuery,
+    crate::graphql::tips::TipQuery,
+    crate::graphql::publications::PublicationQuery,
+    crate::graphql::reports::ReportQuery,
+    crate::graphql::statistics::StatisticsQuery,
+    crate::graphql::statistics::compliance::ComplianceQuery,
+    crate::graphql::audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
-    crate::cases::mutation::CaseMutation,
-    crate::tips::mutation::TipMutation,
-    crate::publications::PublicationMutation,
-    crate::reports::ReportMutation,
-    crate::directives::mutation::DirectiveMutation,
-    crate::reference::mutation::ReferenceMutation,
+    crate::graphql::cases::mutation::CaseMutation,
+    crate::graphql::tips::mutation::TipMutation,
+    crate::graphql::publications::PublicationMutation,
+    crate::graphql::reports::ReportMutation,
+    crate::graphql::directives::mutation::DirectiveMutation,
+    crate::graphql::reference::mutation::ReferenceMutation,
 );
 
 /// Builds the schema with its limits. The database and services are schema data; the viewer

@@ -21,64 +21,8 @@ use sha2::{Digest, Sha256};
 use entity::trusted_documents;
 
 use crate::auth::Role;
+pub use crate::config::TrustedPolicy;
 use crate::error::{AppError, AppResult};
-
-/// Who may run only registered documents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedPolicy {
-    pub roles: Vec<Role>,
-    /// Callers without a token.
-    pub anonymous: bool,
-}
-
-impl Default for TrustedPolicy {
-    /// The press and anonymous callers: the two whose every legitimate query is known in
-    /// advance (the newspaper's site, the public tip form).
-    fn default() -> Self {
-        TrustedPolicy {
-            roles: vec![Role::Press],
-            anonymous: true,
-        }
-    }
-}
-
-impl TrustedPolicy {
-    /// Every role may send any document.
-    pub fn open() -> TrustedPolicy {
-        TrustedPolicy {
-            roles: vec![],
-            anonymous: false,
-        }
-    }
-
-    /// `press,anonymous`, `all`, or `none`.
-    pub fn parse(s: &str) -> anyhow::Result<TrustedPolicy> {
-        let mut p = TrustedPolicy::open();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match part {
-                "none" => {}
-                "all" => {
-                    p.roles = Role::ALL.to_vec();
-                    p.anonymous = true;
-                }
-                "anonymous" => p.anonymous = true,
-                other => p.roles.push(Role::parse(other).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "HUB389_TRUSTED_DOCUMENTS_ONLY: unknown role {other} (roles, `anonymous`, `all` or `none`)"
-                    )
-                })?),
-            }
-        }
-        Ok(p)
-    }
-
-    pub fn restricts(&self, role: Option<Role>) -> bool {
-        match role {
-            Some(r) => self.roles.contains(&r),
-            None => self.anonymous,
-        }
-    }
-}
 
 /// Lower-case hex SHA-256 of a document's text.
 pub fn hash(document: &str) -> String {

@@ -21,11 +21,12 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
-use async_graphql::{Pos, Request, ServerError, ServerResult, ValidationResult};
+use async_graphql::{
+    ObjectType, Pos, Request, Schema, ServerError, ServerResult, SubscriptionType, ValidationResult,
+};
 
 use crate::auth::{Role, Viewer};
 use crate::graphql::context::RequestCtx;
-use crate::graphql::schema::AppSchema;
 
 /// What one role sees of the schema.
 #[derive(Debug, Default)]
@@ -44,8 +45,14 @@ pub struct RoleViews(HashMap<Option<Role>, View>);
 const VIEW_QUERY: &str = "{ __schema { types { name fields(includeDeprecated: true) { name args(includeDeprecated: true) { name } } } } }";
 
 impl RoleViews {
-    /// Runs the introspection query as every role.
-    pub async fn compute(schema: &AppSchema) -> anyhow::Result<RoleViews> {
+    /// Runs the introspection query as every role. Generic over the schema's roots so this
+    /// module does not import the schema that installs it.
+    pub async fn compute<Q, M, S>(schema: &Schema<Q, M, S>) -> anyhow::Result<RoleViews>
+    where
+        Q: ObjectType + 'static,
+        M: ObjectType + 'static,
+        S: SubscriptionType + 'static,
+    {
         let mut out = HashMap::new();
         for role in Role::ALL.into_iter().map(Some).chain([None]) {
             let viewer = role.map(|role| Viewer {

@@ -27,11 +27,11 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::{AppState, REQUEST_ID, authenticate};
 use crate::error::AppError;
 use crate::graphql::context::RequestCtx;
 use crate::graphql::loaders::Loaders;
-use crate::workflow::ReadTrail;
+use crate::http::state::{AppState, REQUEST_ID, authenticate};
+use crate::service::audit::ReadTrail;
 
 /// Longest query text accepted (bytes); frontends' largest documents are a few KB.
 pub const MAX_QUERY_BYTES: usize = 64 * 1024;
@@ -325,7 +325,7 @@ async fn execute_one(
     normalise_errors(&mut resp);
     // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
     if let Err(e) =
-        crate::workflow::flush_reads(&state.db, viewer.as_ref(), request_id, &reads).await
+        crate::service::audit::flush_reads(&state.db, viewer.as_ref(), request_id, &reads).await
     {
         return request_error(match e {
             AppError::Unavailable(m) => AppError::Unavailable(m),

@@ -1,5 +1,8 @@
 //! The HTTP layer: GraphQL over HTTP, GraphiQL, and the cross-origin policy.
 
+pub mod app;
 pub mod cors;
+pub mod export;
 pub mod graphiql;
 pub mod graphql;
+pub mod state;

@@ -359,7 +359,7 @@ async fn insert_tips<C: ConnectionTrait>(
         // From the operating system's CSPRNG, not the seeded generator: every install's demo
         // tips must have codes of their own, or anyone could look them up with `tipStatus`.
         let tracking = loop {
-            let code = crate::tips::service::new_tracking_code();
+            let code = crate::service::tips::new_tracking_code();
             if codes.insert(code.clone()) {
                 break code;
             }

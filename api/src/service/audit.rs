@@ -1,6 +1,9 @@
 //! The audit trail: one append-only event per write (in the write's transaction) and per
 //! request that read restricted data. Names of fields only, never values.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 use entity::audit_events;
@@ -49,5 +52,68 @@ pub async fn audit<C: ConnectionTrait>(
     })
     .exec(conn)
     .await?;
+    Ok(())
+}
+
+/// Restricted reads noted while a request resolves, written as audit events when it ends
+/// (one event per entity kind, so the cost is constant per request).
+#[derive(Default)]
+pub struct ReadTrail {
+    reads: Mutex<BTreeMap<&'static str, (Vec<i64>, Vec<&'static str>)>>,
+}
+
+impl ReadTrail {
+    pub fn note(&self, entity: &'static str, id: i64, field: &'static str) {
+        if let Ok(mut reads) = self.reads.lock() {
+            let (ids, fields) = reads.entry(entity).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            if !fields.contains(&field) {
+                fields.push(field);
+            }
+        }
+    }
+
+    /// Notes a search or filter on a restricted field (by a subject's name, an ID number):
+    /// the search itself is audited, whatever it matched — even nothing.
+    pub fn note_search(&self, entity: &'static str, field: &'static str) {
+        if let Ok(mut reads) = self.reads.lock() {
+            let (_, fields) = reads.entry(entity).or_default();
+            if !fields.contains(&field) {
+                fields.push(field);
+            }
+        }
+    }
+
+    pub fn take(&self) -> BTreeMap<&'static str, (Vec<i64>, Vec<&'static str>)> {
+        self.reads
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default()
+    }
+}
+
+/// Writes the reads noted during a request.
+pub async fn flush_reads<C: ConnectionTrait>(
+    conn: &C,
+    viewer: Option<&Viewer>,
+    request_id: &str,
+    reads: &ReadTrail,
+) -> AppResult<()> {
+    for (entity, (ids, fields)) in reads.take() {
+        audit(
+            conn,
+            viewer,
+            request_id,
+            Audit {
+                operation: "read",
+                entity,
+                ids,
+                restricted_fields: fields,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -2,5 +2,12 @@
 //! the CLI or a test alike.
 
 pub mod audit;
+pub mod case_write;
+pub mod cases;
 pub mod events;
+pub mod paging;
+pub mod publication_check;
+pub mod statistics;
+pub mod tips;
+pub mod viewer;
 pub mod write;

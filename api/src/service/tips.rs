@@ -313,7 +313,7 @@ pub async fn forward_target<C: ConnectionTrait>(
     tip: &tips::Model,
     code: &str,
 ) -> AppResult<agencies::Model> {
-    let a = crate::cases::write::agency_by_code(conn, code).await?;
+    let a = crate::service::case_write::agency_by_code(conn, code).await?;
     let kind = AgencyKind::parse(&a.kind);
     if matches!(
         kind,

@@ -4,7 +4,6 @@
 //! asked for, and stay readable by id.
 
 pub mod mutation;
-pub mod symbol;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -20,12 +19,12 @@ use crate::domain::access::{DirectiveScope, directive_scope};
 use crate::domain::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, loaders, viewer};
+use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{children, many, one};
-use crate::graphql::node::parse_id;
 use crate::graphql::pagination::{
     date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
 };
-use crate::reference::Agency;
+use crate::graphql::reference::Agency;
 
 #[derive(Default)]
 pub struct DirectiveQuery;
@@ -392,7 +391,7 @@ pub struct Directive(pub directives::Model);
 #[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Directive {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Directive, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Directive, self.0.id)
     }
     /// Optimistic-concurrency version: pass it back to update the record.
     async fn version(&self) -> i32 {
@@ -510,7 +509,7 @@ impl Task {
 #[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Task {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Task, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Task, self.0.id)
     }
     /// Optimistic-concurrency version: pass it back to update the record.
     async fn version(&self) -> i32 {
@@ -643,7 +642,7 @@ fn split_list<T>(s: &str, parse: fn(&str) -> AppResult<T>) -> AppResult<Vec<T>> 
 #[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Campaign {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Campaign, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Campaign, self.0.id)
     }
     /// Optimistic-concurrency version: pass it back to update the record.
     async fn version(&self) -> i32 {

@@ -89,7 +89,7 @@ pub struct Agency(pub agencies::Model);
 #[Object]
 impl Agency {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Agency, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Agency, self.0.id)
     }
     async fn code(&self) -> &str {
         &self.0.code
@@ -135,7 +135,7 @@ pub struct Commune(pub communes::Model);
 #[Object]
 impl Commune {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Commune, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Commune, self.0.id)
     }
     async fn code(&self) -> &str {
         &self.0.code

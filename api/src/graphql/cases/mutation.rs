@@ -13,7 +13,6 @@ use entity::{
     subjects,
 };
 
-use super::write::*;
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
 use crate::auth::{Role, Viewer};
 use crate::domain::access::{Action, Compartment, acting_agency};
@@ -21,12 +20,13 @@ use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCo
 use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{Vnd, db, viewer};
-use crate::graphql::node::parse_id;
+use crate::graphql::ids::parse_id;
+use crate::graphql::workflow::{Audit, audit, idempotent_result, remember, request, writer};
+use crate::service::case_write::*;
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write_once};
 use crate::text::{fold, nfc};
 use crate::versioned_update;
-use crate::workflow::{Audit, audit, idempotent_result, remember, request, writer};
 
 #[derive(Default)]
 pub struct CaseMutation;
@@ -222,7 +222,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let lead = acting_agency(v, Action::RecordCases)?;
         let req = request(ctx)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key {
             if let Some(case) = replay_case(
                 &txn,
@@ -603,7 +603,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         case_for_compartment_write(&txn, v, case_id, Compartment::Police).await?;
         if let Some(key) = &idempotency_key {
             if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addSubject").await? {
@@ -651,7 +651,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let s = subjects::Entity::find_by_id(id)
             .one(&txn)
             .await
@@ -693,7 +693,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let case = case_led_by_viewer(&txn, v, case_id).await?;
         not_archived(&case)?;
         if let Some(key) = &idempotency_key {
@@ -772,7 +772,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let m = seizures::Entity::find_by_id(id)
             .one(&txn)
             .await
@@ -850,7 +850,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let agency = match v.agency_id {
             Some(a) => entity::agencies::Entity::find_by_id(a)
                 .one(&txn)
@@ -923,7 +923,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         case_for_compartment_write(&txn, v, case_id, Compartment::Customs).await?;
         if let Some(key) = &idempotency_key {
             if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addCustomsRecord").await? {
@@ -985,7 +985,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let r = customs_records::Entity::find_by_id(id)
             .one(&txn)
             .await
@@ -1032,7 +1032,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let case = case_for_compartment_write(&txn, v, case_id, Compartment::Police).await?;
         if input.defendants < 0 || input.defendants > 1000 {
             return Err(AppError::bad_input("`defendants` must be between 0 and 1000").into());
@@ -1119,7 +1119,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let at = Set(archived.then(chrono::Utc::now));
         let entity = match kind {
             CaseRecordKind::Subject => {

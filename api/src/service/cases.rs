@@ -15,7 +15,7 @@ use crate::auth::Viewer;
 use crate::domain::access::{CaseScope, Compartment, Reach, case_scope, reach};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::graphql::pagination::{decode_cursor, split_page};
+use crate::service::paging::{decode_cursor, split_page};
 use crate::text::{fold, like_escape, nfc};
 
 /// Case filters in service terms (the GraphQL input maps onto this).
@@ -297,10 +297,7 @@ pub async fn list(
 }
 
 pub fn cursor_of(case: &cases::Model) -> String {
-    crate::graphql::pagination::encode_cursor(
-        &case.detected_on.format("%Y-%m-%d").to_string(),
-        case.id,
-    )
+    crate::service::paging::encode_cursor(&case.detected_on.format("%Y-%m-%d").to_string(), case.id)
 }
 
 pub async fn count(db: &DatabaseConnection, cond: Condition) -> AppResult<u64> {

@@ -12,23 +12,23 @@ use sea_orm::{
 use entity::{agencies, communes};
 
 use super::{Agency, Commune};
-use crate::cases::write::{agency_by_code, check_past_date, commune_by_code, required_text};
 use crate::domain::access::{Action, check};
 use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::viewer;
-use crate::graphql::node::parse_id;
+use crate::graphql::ids::parse_id;
+use crate::graphql::workflow::{keyed, writer};
+use crate::service::case_write::{agency_by_code, check_past_date, commune_by_code, required_text};
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write};
 use crate::versioned_update;
-use crate::workflow::{keyed, writer};
 
 #[derive(Default)]
 pub struct ReferenceMutation;
 
 /// A new agency.
 #[derive(InputObject)]
-#[graphql(visible = "crate::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::audit::admin_visible")]
 pub struct NewAgencyInput {
     /// Upper-case code, e.g. `QLTT`, `UBND_DONG_DANG` (set once; tokens name it).
     pub code: String,
@@ -47,7 +47,7 @@ pub struct NewAgencyInput {
 
 /// Changes to an agency; absent fields stay as they are, `null` clears a clearable one.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::audit::admin_visible")]
 pub struct AgencyPatch {
     pub name: Option<String>,
     pub short_name: MaybeUndefined<String>,
@@ -60,7 +60,7 @@ pub struct AgencyPatch {
 
 /// A new commune, ward or special zone.
 #[derive(InputObject)]
-#[graphql(visible = "crate::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::audit::admin_visible")]
 pub struct NewCommuneInput {
     /// Upper-case code, e.g. `DONG_DANG` (set once; tokens name it).
     pub code: String,
@@ -74,7 +74,7 @@ pub struct NewCommuneInput {
 /// Changes to a commune; absent fields stay as they are. Its committee date is
 /// `setCommuneCommittee`.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::audit::admin_visible")]
 pub struct CommunePatch {
     pub name: Option<String>,
     pub kind: Option<CommuneKind>,
@@ -98,7 +98,7 @@ pub fn reference_code(code: &str) -> AppResult<String> {
 }
 
 fn short_name(v: Option<&str>) -> AppResult<Option<String>> {
-    crate::cases::write::optional_text("shortName", v, 100)
+    crate::service::case_write::optional_text("shortName", v, 100)
 }
 
 async fn load_agency<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<agencies::Model> {
@@ -158,7 +158,7 @@ fn check_commune_link(kind: AgencyKind, level: AgencyLevel, commune: Option<i64>
 #[Object]
 impl ReferenceMutation {
     /// Adds an agency (admin).
-    #[graphql(visible = "crate::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::audit::admin_visible")]
     async fn create_agency(
         &self,
         ctx: &Context<'_>,
@@ -225,7 +225,7 @@ impl ReferenceMutation {
     }
 
     /// Changes an agency (admin). Its code stays.
-    #[graphql(visible = "crate::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::audit::admin_visible")]
     async fn update_agency(
         &self,
         ctx: &Context<'_>,
@@ -294,7 +294,7 @@ impl ReferenceMutation {
     }
 
     /// Adds a commune, ward or special zone (admin).
-    #[graphql(visible = "crate::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::audit::admin_visible")]
     async fn create_commune(
         &self,
         ctx: &Context<'_>,
@@ -352,7 +352,7 @@ impl ReferenceMutation {
     }
 
     /// Changes a commune's name, kind or border flag (admin). Its code stays.
-    #[graphql(visible = "crate::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::audit::admin_visible")]
     async fn update_commune(
         &self,
         ctx: &Context<'_>,
@@ -396,7 +396,7 @@ impl ReferenceMutation {
 
     /// Records the date a commune's 389 committee was set up, or `null` when it has none
     /// (admin). Leaders' dashboards list the communes without one.
-    #[graphql(visible = "crate::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::audit::admin_visible")]
     async fn set_commune_committee(
         &self,
         ctx: &Context<'_>,

@@ -3,23 +3,21 @@
 
 pub mod mutation;
 mod prefetch;
-pub mod service;
-pub mod write;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
-use crate::directives::Campaign;
 use crate::domain::access::Compartment;
 use crate::domain::vocab::*;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
+use crate::graphql::directives::Campaign;
+use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{children, many, one};
-use crate::graphql::node::parse_id;
 use crate::graphql::pagination::{PageInfo, page_size};
-use crate::reference::{Agency, BorderGate, Commune};
-use service::CaseFilterParams;
+use crate::graphql::reference::{Agency, BorderGate, Commune};
+use crate::service::cases::{self as service, CaseFilterParams};
 
 /// Filters on cases. The police- and customs-compartment filters are refused with `FORBIDDEN`
 /// for roles that cannot read those compartments, and narrowed to the viewer's own agency's
@@ -136,7 +134,7 @@ pub fn note_restricted_filter(ctx: &Context<'_>, entity: &'static str, params: &
         (params.hs_code.is_some(), "hsCode"),
     ] {
         if set {
-            crate::workflow::note_search(ctx, entity, field);
+            crate::graphql::workflow::note_search(ctx, entity, field);
         }
     }
 }
@@ -193,7 +191,7 @@ pub struct Case(pub cases::Model);
 #[Object]
 impl Case {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Case, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Case, self.0.id)
     }
     async fn code(&self) -> &str {
         &self.0.code
@@ -321,7 +319,7 @@ impl Case {
         )?;
         let rows = children(&loaders(ctx)?.subjects, self.0.id).await?;
         if !rows.is_empty() {
-            crate::workflow::note_read(ctx, "case", self.0.id, "subjects");
+            crate::graphql::workflow::note_read(ctx, "case", self.0.id, "subjects");
         }
         Ok(Some(rows.into_iter().map(Subject).collect()))
     }
@@ -335,7 +333,7 @@ impl Case {
         )?;
         let rows = children(&loaders(ctx)?.investigation, self.0.id).await?;
         if !rows.is_empty() {
-            crate::workflow::note_read(ctx, "case", self.0.id, "investigation");
+            crate::graphql::workflow::note_read(ctx, "case", self.0.id, "investigation");
         }
         Ok(rows.into_iter().next().map(InvestigationRecord))
     }
@@ -352,7 +350,7 @@ impl Case {
         )?;
         let rows = children(&loaders(ctx)?.customs, self.0.id).await?;
         if !rows.is_empty() {
-            crate::workflow::note_read(ctx, "case", self.0.id, "customsRecords");
+            crate::graphql::workflow::note_read(ctx, "case", self.0.id, "customsRecords");
         }
         Ok(Some(rows.into_iter().map(CustomsRecord).collect()))
     }
@@ -391,7 +389,7 @@ impl Seizure {
     #[graphql(visible = "crate::graphql::guards::customs_visible")]
     async fn hs_code(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         viewer(ctx)?.check_case_compartment(Compartment::Customs, self.lead_agency_id, "hsCode")?;
-        crate::workflow::note_read(ctx, "case", self.m.case_id, "seizures.hsCode");
+        crate::graphql::workflow::note_read(ctx, "case", self.m.case_id, "seizures.hsCode");
         Ok(self.m.hs_code.as_deref())
     }
     async fn storage_place(&self) -> Option<&str> {

@@ -3,10 +3,6 @@
 //! the database (see [`service`]).
 
 pub mod compliance;
-pub mod export;
-/// The reporting calendar (kept under this name for the statistics' callers).
-pub use crate::domain::calendar as periods;
-pub mod service;
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
@@ -15,17 +11,17 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use entity::{campaigns, cases};
 
 use crate::auth::{Role, Viewer};
-use crate::cases::CaseFilter;
-use crate::cases::service::{CaseFilterParams, case_condition};
-use crate::directives::Campaign;
 use crate::domain::access::case_scope;
+use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
+use crate::graphql::cases::CaseFilter;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
+use crate::graphql::directives::Campaign;
 use crate::graphql::loaders::one;
-use crate::reference::{Agency, Commune};
-use periods::{DateRange, PeriodSpec};
-use service::{Dimension, Figures, Key, KeyPart};
+use crate::graphql::reference::{Agency, Commune};
+use crate::service::cases::{CaseFilterParams, case_condition};
+use crate::service::statistics::{self as service, Dimension, Figures, Key, KeyPart};
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 pub enum StatisticsPeriodKind {
@@ -384,8 +380,8 @@ impl StatisticsQuery {
         let v = viewer(ctx)?;
         let dims = check_dims(&group_by)?;
         if let Some(f) = &filter {
-            let params = crate::cases::service::CaseFilterParams::from(f.clone());
-            crate::cases::note_restricted_filter(ctx, "statisticsSearch", &params);
+            let params = crate::service::cases::CaseFilterParams::from(f.clone());
+            crate::graphql::cases::note_restricted_filter(ctx, "statisticsSearch", &params);
         }
         let cond = statistics_condition(v, &dims, filter)?;
         check_press_period(v, &period)?;

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend};
 
 use entity::{case_campaigns, cases, investigation_records, subjects};
 
-use super::periods::DateRange;
+use crate::domain::calendar::DateRange;
 use crate::domain::figures::{Columns, Figure};
 use crate::domain::vocab::{OfficialGroup, ViolationType};
 use crate::error::AppResult;

@@ -9,17 +9,17 @@ use sea_orm::ActiveValue::Set;
 use entity::tips;
 
 use super::Tip;
-use super::service::{self as svc, TipSubmission};
 use crate::auth::Viewer;
-use crate::cases::write::required_text;
 use crate::domain::access::{Action, check};
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{RequestCtx, db, services, viewer};
-use crate::graphql::node::parse_id;
+use crate::graphql::ids::parse_id;
+use crate::graphql::workflow::{Audit, audit, idempotent_result, remember, request};
 use crate::limiter::ClientKey;
+use crate::service::case_write::required_text;
+use crate::service::tips::{self as svc, TipSubmission};
 use crate::versioned_update;
-use crate::workflow::{Audit, audit, idempotent_result, remember, request};
 
 #[derive(Default)]
 pub struct TipMutation;
@@ -135,13 +135,17 @@ impl TipMutation {
             v.is_none(),
             services.workflow.tip_max_bytes,
         )?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         if let (Some(v), Some(key)) = (v, &idempotency_key)
             && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "submitTip").await?
         {
             return Ok(TipReceipt::of(&svc::reload(&txn, id).await?)?);
         }
-        if !services.limiters.tips.check(&ClientKey::of(req)) {
+        if !services
+            .limiters
+            .tips
+            .check(&ClientKey::of(req.viewer.as_ref(), req.client_ip))
+        {
             return Err(AppError::RateLimited(
                 "too many tips from this address; please try again in a minute".into(),
             )
@@ -176,7 +180,7 @@ impl TipMutation {
         check(v, Action::ForwardTips)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::not_archived(&tip)?;
         let from = svc::status(&tip)?;
@@ -201,7 +205,7 @@ impl TipMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::check_assigned_agency(v, &tip)?;
         svc::not_archived(&tip)?;
@@ -224,7 +228,7 @@ impl TipMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::check_assigned_agency(v, &tip)?;
         svc::not_archived(&tip)?;
@@ -248,7 +252,7 @@ impl TipMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let tip = svc::load_for_write(&txn, v, id, version).await?;
         svc::check_dismisser(v, &tip)?;
         svc::not_archived(&tip)?;
@@ -273,7 +277,7 @@ impl TipMutation {
         check(v, Action::ArchiveTips)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         svc::load_for_write(&txn, v, id, version).await?;
         let am = tips::ActiveModel {
             archived_at: Set(archived.then(Utc::now)),

@@ -16,18 +16,20 @@ use sea_orm::{
 
 use entity::{campaigns, directive_citations, directives, task_coordinators, task_updates, tasks};
 
-use super::symbol::{ParsedSymbol, parse_symbol};
 use super::{Campaign, Directive, Task};
-use crate::cases::write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::domain::access::{Action, acting_agency, check};
+use crate::domain::symbol::{ParsedSymbol, parse_symbol};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
-use crate::graphql::node::parse_id;
+use crate::graphql::ids::parse_id;
+use crate::graphql::workflow::{
+    Audit, audit, begin, idempotent_result, keyed, remember, request, writer,
+};
+use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write, write_once};
 use crate::versioned_update;
-use crate::workflow::{Audit, audit, begin, idempotent_result, keyed, remember, request, writer};
 
 #[derive(Default)]
 pub struct DirectiveMutation;

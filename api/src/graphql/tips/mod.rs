@@ -3,7 +3,6 @@
 //! assigned to. A citizen follows a tip only through its tracking code (`tipStatus`).
 
 pub mod mutation;
-pub mod service;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -15,14 +14,14 @@ use sea_orm::{
 use entity::{agencies, tips};
 
 use crate::auth::Viewer;
-use crate::cases::Case;
 use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
+use crate::graphql::cases::Case;
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
-use crate::reference::Agency;
+use crate::graphql::reference::Agency;
 
 #[derive(Default)]
 pub struct TipQuery;
@@ -98,7 +97,7 @@ impl TipQuery {
     /// Lookups are limited per client address (`HUB389_TIP_STATUS_RATE_PER_MINUTE`), found or
     /// not, so codes cannot be tried at speed.
     async fn tip_status(&self, ctx: &Context<'_>, tracking_code: String) -> Result<TipTracking> {
-        let req = crate::workflow::request(ctx)?;
+        let req = crate::graphql::workflow::request(ctx)?;
         let key = crate::limiter::ClientKey::address(req.client_ip);
         if !crate::graphql::context::services(ctx)?
             .limiters
@@ -111,7 +110,7 @@ impl TipQuery {
             )
             .into());
         }
-        let t = service::track(db(ctx)?, &tracking_code).await?;
+        let t = crate::service::tips::track(db(ctx)?, &tracking_code).await?;
         Ok(TipTracking {
             status: TipStatus::from_db(&t.status)?,
             received_at: t.received_at,
@@ -124,7 +123,7 @@ impl TipQuery {
     #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn tip(&self, ctx: &Context<'_>, id: ID) -> Result<Tip> {
         let v = viewer(ctx)?;
-        let id = crate::graphql::node::parse_id(&id)?;
+        let id = crate::graphql::ids::parse_id(&id)?;
         let scope = tip_scope(v)?;
         let t = tips::Entity::find_by_id(id)
             .one(db(ctx)?)
@@ -230,7 +229,7 @@ pub struct Tip(pub tips::Model);
 #[Object(visible = "crate::graphql::guards::tips_visible")]
 impl Tip {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Tip, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Tip, self.0.id)
     }
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
@@ -286,14 +285,14 @@ impl Tip {
     #[graphql(visible = "crate::graphql::guards::informant_visible")]
     async fn reporter_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         check_informant(viewer(ctx)?, &self.0, "reporterName")?;
-        crate::workflow::note_read(ctx, "tip", self.0.id, "reporterName");
+        crate::graphql::workflow::note_read(ctx, "tip", self.0.id, "reporterName");
         Ok(reveal(ctx, self.0.reporter_name.as_deref())?)
     }
     /// How to reach the sender (informant compartment).
     #[graphql(visible = "crate::graphql::guards::informant_visible")]
     async fn reporter_contact(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         check_informant(viewer(ctx)?, &self.0, "reporterContact")?;
-        crate::workflow::note_read(ctx, "tip", self.0.id, "reporterContact");
+        crate::graphql::workflow::note_read(ctx, "tip", self.0.id, "reporterContact");
         Ok(reveal(ctx, self.0.reporter_contact.as_deref())?)
     }
 }

@@ -2,7 +2,6 @@
 //! ones through `publishedCases`, which exposes only the core facts a publication declares
 //! public — never a police, customs or informant datum.
 
-pub mod check;
 pub mod mutation;
 
 pub use mutation::PublicationMutation;
@@ -13,16 +12,16 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Quer
 
 use entity::{cases, publications};
 
-use crate::cases::Case;
 use crate::domain::access::{CaseScope, PublicationScope, case_scope, publication_scope};
 use crate::domain::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
 use crate::error::{AppError, AppResult};
+use crate::graphql::cases::Case;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
     decode_cursor, encode_cursor, keyset_after, page_size, split_page,
 };
-use crate::reference::Agency;
+use crate::graphql::reference::Agency;
 
 #[derive(Default)]
 pub struct PublicationQuery;
@@ -178,7 +177,7 @@ pub struct Publication(pub publications::Model);
 #[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl Publication {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Publication, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Publication, self.0.id)
     }
     /// For optimistic concurrency: pass it back to update, approve, reject or withdraw.
     async fn version(&self) -> i32 {
@@ -272,7 +271,7 @@ impl PublishedCase {
     /// The publication's id (not the case's).
     async fn id(&self) -> ID {
         // The publication's global id: the same object as staff see it.
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::Publication, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Publication, self.0.id)
     }
     async fn headline(&self) -> &str {
         &self.0.headline

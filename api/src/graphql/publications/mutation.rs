@@ -3,7 +3,7 @@
 //!
 //! Status machine: draft → approved | rejected; rejected → draft (when the drafter revises it);
 //! approved → withdrawn. Anything else is `BAD_USER_INPUT` naming both states. Every text is
-//! checked against the case's restricted data ([`super::check`]) when drafted, revised and
+//! checked against the case's restricted data ([`crate::service::publication_check`]) when drafted, revised and
 //! approved.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -14,16 +14,16 @@ use sea_orm::{
 use entity::{agencies, cases, publications};
 
 use super::Publication;
-use super::check::{Finding, Restricted, finding_error, restricted_of_case};
 use crate::auth::{Role, Viewer};
-use crate::cases::write::{optional_text, required_text};
 use crate::domain::access::{Action, acting_agency, check};
 use crate::domain::vocab::{CaseStatus, PUBLIC_FACTS, PublicationStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{RequestCtx, db, services, viewer};
-use crate::graphql::node::parse_id;
+use crate::graphql::ids::parse_id;
+use crate::graphql::workflow::{Audit, audit, idempotent_result, remember, request};
+use crate::service::case_write::{optional_text, required_text};
+use crate::service::publication_check::{Finding, Restricted, finding_error, restricted_of_case};
 use crate::versioned_update;
-use crate::workflow::{Audit, audit, idempotent_result, remember, request};
 
 #[derive(Default)]
 pub struct PublicationMutation;
@@ -330,7 +330,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
         let conn = db(ctx)?;
-        let txn = crate::workflow::begin(conn).await?;
+        let txn = crate::graphql::workflow::begin(conn).await?;
         if let Some(key) = &idempotency_key
             && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "draftPublication").await?
         {
@@ -406,7 +406,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let conn = db(ctx)?;
-        let txn = crate::workflow::begin(conn).await?;
+        let txn = crate::graphql::workflow::begin(conn).await?;
         let p = load(&txn, id).await?;
         if p.drafted_by_agency_id != agency {
             return Err(
@@ -465,7 +465,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let conn = db(ctx)?;
-        let txn = crate::workflow::begin(conn).await?;
+        let txn = crate::graphql::workflow::begin(conn).await?;
         let p = load(&txn, id).await?;
         not_archived(&p)?;
         check_transition(
@@ -507,7 +507,7 @@ impl PublicationMutation {
         let v = viewer(ctx)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         not_archived(&p)?;
         if !is_reviewer(v, &p) {
@@ -553,7 +553,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let reason = required_text("reason", &reason, REASON_MAX)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         if !is_reviewer(v, &p) {
             check(v, Action::ApprovePublications)?;
@@ -578,7 +578,7 @@ impl PublicationMutation {
         let req = request(ctx)?;
         let id = parse_id(&id)?;
         let reason = optional_text("reason", reason.as_deref(), REASON_MAX)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         let drafter = matches!(v.role, Role::Police | Role::Customs | Role::Officer)
             && v.agency_id == Some(p.drafted_by_agency_id);
@@ -608,7 +608,7 @@ impl PublicationMutation {
         let agency = acting_agency(v, Action::DraftPublications)?;
         let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let p = load(&txn, id).await?;
         if p.drafted_by_agency_id != agency {
             return Err(AppError::forbidden(

@@ -10,15 +10,15 @@ use sea_orm::{
 
 use entity::{agencies, campaigns, communes};
 
-use super::periods::{DateRange, PeriodSpec};
 use super::{Statistics, compute, statistics_condition};
 use crate::auth::Role;
-use crate::cases::CaseFilter;
-use crate::directives::Campaign;
+use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::error::{AppError, AppResult};
+use crate::graphql::cases::CaseFilter;
 use crate::graphql::context::{db, loaders, services, viewer};
+use crate::graphql::directives::Campaign;
 use crate::graphql::loaders::one;
-use crate::reference::{Agency, Commune};
+use crate::graphql::reference::{Agency, Commune};
 
 #[derive(Default)]
 pub struct ComplianceQuery;
@@ -160,7 +160,7 @@ pub async fn report_compliance(
     let mut due_months = vec![];
     for m in 1..=12u32 {
         // The report's own due date (one rule: `reports::period`).
-        let due = crate::reports::period::Period::of(
+        let due = crate::domain::report_period::Period::of(
             crate::domain::vocab::PeriodKind::Month,
             year,
             Some(m),

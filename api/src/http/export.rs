@@ -12,14 +12,14 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::service::Figures;
-use super::{
-    Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
-};
-use crate::app::{AppState, authenticate_headers};
-use crate::cases::CaseFilter;
 use crate::domain::vocab::OfficialGroup;
 use crate::error::AppError;
+use crate::graphql::cases::CaseFilter;
+use crate::graphql::statistics::{
+    Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
+};
+use crate::http::state::{AppState, authenticate_headers};
+use crate::service::statistics::Figures;
 
 #[derive(Deserialize)]
 pub struct ExportParams {
@@ -115,7 +115,7 @@ fn table(c: &Computed, cols: &[Column], with_previous: bool) -> (String, Vec<Vec
     let mut rows = vec![];
     let groups = c.groups.iter().map(|(k, f)| {
         let g = match k.first() {
-            Some(super::service::KeyPart::Text(Some(s))) => OfficialGroup::parse(s),
+            Some(crate::service::statistics::KeyPart::Text(Some(s))) => OfficialGroup::parse(s),
             _ => None,
         };
         (group_label(g), f)
@@ -254,7 +254,7 @@ fn xlsx(
         .iter()
         .map(|(k, f)| {
             let g = match k.first() {
-                Some(super::service::KeyPart::Text(Some(s))) => OfficialGroup::parse(s),
+                Some(crate::service::statistics::KeyPart::Text(Some(s))) => OfficialGroup::parse(s),
                 _ => None,
             };
             (group_label_short(g), f)
@@ -510,7 +510,7 @@ async fn build(
         ..Default::default()
     });
     let cond = statistics_condition(&viewer, &[], filter)?;
-    super::check_press_period(&viewer, &period)?;
+    crate::graphql::statistics::check_press_period(&viewer, &period)?;
     // Charged to the caller's budget like the statistics query it is, and bounded in time.
     let cost = crate::graphql::cost::statistics(&period, 1, 0);
     let key = crate::limiter::ClientKey::User(viewer.sub.clone());
@@ -528,7 +528,8 @@ async fn build(
     let press = viewer.role == crate::auth::Role::Press;
     let work = async {
         if press {
-            super::compute_public(&state.db, spec, vec![], state.small_cell_k).await
+            crate::graphql::statistics::compute_public(&state.db, spec, vec![], state.small_cell_k)
+                .await
         } else {
             compute(&state.db, cond, spec, vec![]).await
         }

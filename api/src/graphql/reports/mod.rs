@@ -8,7 +8,6 @@
 //! date) it is marked late.
 
 pub mod figures;
-pub mod period;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,21 +19,21 @@ use sea_orm::{
 use entity::{agencies, periodic_reports};
 
 use crate::auth::{Role, Viewer};
-use crate::cases::write::{agency_by_code, required_text};
 use crate::domain::access::{Action, acting_agency};
+use crate::domain::report_period::Period;
 use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{Vnd, db, loaders, services, viewer};
+use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::one;
-use crate::graphql::node::parse_id;
 use crate::graphql::pagination::{
     date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
 };
-use crate::reference::Agency;
+use crate::graphql::reference::Agency;
+use crate::graphql::workflow::{Audit, audit, idempotent_result, remember, request};
+use crate::service::case_write::{agency_by_code, required_text};
 use crate::versioned_update;
-use crate::workflow::{Audit, audit, idempotent_result, remember, request};
 use figures::{Correction, GroupFigures, ReportField};
-use period::Period;
 
 /// Which reports a viewer reads (DOMAIN.md: "every agency … submits its own periodic reports";
 /// "late and missing reports are visible to the standing office and leaders").
@@ -79,7 +78,7 @@ fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
 const NOT_FILING: &[AgencyKind] = &[AgencyKind::ProvincialLeadership, AgencyKind::Press];
 
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::reports::reports_visible")]
 pub struct ReportFilter {
     /// Agency code (agencies may only ask for their own).
     pub agency: Option<String>,
@@ -94,7 +93,7 @@ pub struct ReportFilter {
 
 /// One corrected figure.
 #[derive(InputObject)]
-#[graphql(visible = "crate::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::reports::reports_visible")]
 pub struct ReportCorrectionInput {
     pub group: OfficialGroup,
     pub field: ReportField,
@@ -103,7 +102,7 @@ pub struct ReportCorrectionInput {
 }
 
 #[derive(InputObject)]
-#[graphql(visible = "crate::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::reports::reports_visible")]
 pub struct FileReportInput {
     pub period_kind: PeriodKind,
     /// The year the period ends in.
@@ -208,7 +207,7 @@ impl ReportQuery {
     /// Periodic reports, latest period first. The standing office and leaders see every
     /// agency's; an agency its own.
     #[graphql(
-        visible = "crate::reports::reports_visible",
+        visible = "crate::graphql::reports::reports_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn periodic_reports(
@@ -295,7 +294,7 @@ impl ReportQuery {
     /// (standing office and leaders). The provincial leadership and the press, which do not
     /// file, are left out.
     #[graphql(
-        visible = "crate::reports::reports_visible",
+        visible = "crate::graphql::reports::reports_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn missing_reports(
@@ -342,7 +341,7 @@ impl ReportMutation {
     /// Files the viewer's agency's report for a period, prefilled with the figures computed
     /// from the cases it leads that were detected in the period. Figures may be corrected
     /// with a reason. Filing twice for one period is `CONFLICT` (use `correctReport`).
-    #[graphql(visible = "crate::reports::reports_visible")]
+    #[graphql(visible = "crate::graphql::reports::reports_visible")]
     async fn file_report(
         &self,
         ctx: &Context<'_>,
@@ -352,7 +351,7 @@ impl ReportMutation {
         let v = viewer(ctx)?;
         let agency = acting_agency(v, Action::FileReports)?;
         let req = request(ctx)?;
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         if let Some(key) = &idempotency_key
             && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "fileReport").await?
         {
@@ -425,7 +424,7 @@ impl ReportMutation {
 
     /// Corrects figures of a filed report (the filing agency), with a reason (kept with the
     /// earlier ones).
-    #[graphql(visible = "crate::reports::reports_visible")]
+    #[graphql(visible = "crate::graphql::reports::reports_visible")]
     async fn correct_report(
         &self,
         ctx: &Context<'_>,
@@ -443,7 +442,7 @@ impl ReportMutation {
             return Err(AppError::bad_input("`corrections` is empty").into());
         }
         let reason = correction_reason(&fixes, Some(&reason))?.unwrap_or_default();
-        let txn = crate::workflow::begin(db(ctx)?).await?;
+        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
         let r = load(&txn, id).await?;
         if r.agency_id != agency {
             return Err(AppError::forbidden("only the filing agency corrects its report").into());
@@ -473,7 +472,7 @@ impl ReportMutation {
 
 /// A reporting period.
 #[derive(SimpleObject, Clone)]
-#[graphql(visible = "crate::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::reports::reports_visible")]
 pub struct ReportPeriod {
     pub kind: PeriodKind,
     pub start: NaiveDate,
@@ -495,7 +494,7 @@ impl From<&Period> for ReportPeriod {
 
 /// Who has not filed for a period.
 #[derive(SimpleObject)]
-#[graphql(visible = "crate::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::reports::reports_visible")]
 pub struct MissingReports {
     pub period: ReportPeriod,
     /// The due date has passed (Vietnam local date).
@@ -509,7 +508,7 @@ crate::relay_connection!(
     PeriodicReport,
     periodic_reports::Entity,
     |r: &periodic_reports::Model| date_cursor(r.period_start, r.id),
-    visible = "crate::reports::reports_visible"
+    visible = "crate::graphql::reports::reports_visible"
 );
 
 /// An agency's report for one period.
@@ -532,10 +531,10 @@ impl PeriodicReport {
     }
 }
 
-#[Object(visible = "crate::reports::reports_visible")]
+#[Object(visible = "crate::graphql::reports::reports_visible")]
 impl PeriodicReport {
     pub async fn id(&self) -> ID {
-        crate::graphql::node::global_id(crate::graphql::node::NodeKind::PeriodicReport, self.0.id)
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::PeriodicReport, self.0.id)
     }
     /// For optimistic concurrency: pass it back to `correctReport`.
     async fn version(&self) -> i32 {

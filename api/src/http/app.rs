@@ -9,50 +9,23 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::HeaderValue;
-use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
+use axum::http::{HeaderName, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use migration::MigratorTrait;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
-use crate::auth::{Claims, JwtKeys, Role, Viewer};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::graphql::context::Services;
-use crate::graphql::schema::{AppSchema, build_schema};
+use crate::graphql::schema::build_schema;
+pub use crate::http::state::{AppState, REQUEST_ID, authenticate_headers};
 use crate::keys::Keys;
-
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Shared state: the API keeps nothing per user between requests, so any number of
-/// instances can run behind a load balancer over one PostgreSQL.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub schema: AppSchema,
-    pub keys: Arc<JwtKeys>,
-    pub max_batch: usize,
-    /// Set when shutdown begins: `/readyz` turns red before the listener closes.
-    pub draining: Arc<AtomicBool>,
-    /// Registered documents and who may run only those.
-    pub trusted: Arc<crate::graphql::trusted::TrustedDocuments>,
-    pub trusted_policy: crate::graphql::trusted::TrustedPolicy,
-    /// A GraphQL request still running after this is stopped (`HUB389_REQUEST_TIMEOUT`).
-    pub request_timeout: Duration,
-    /// Small-cell threshold of the press's statistics and exports (`HUB389_SMALL_CELL_K`).
-    pub small_cell_k: i64,
-    /// The rate limits and cost budgets, shared with the GraphQL services (the export is
-    /// charged like the statistics it computes).
-    pub limiters: Arc<crate::limiter::Limiters>,
-    pub trusted_proxies: crate::limiter::TrustedProxies,
-    /// The province named in report headings (`HUB389_PROVINCE`).
-    pub province: String,
-}
 
 /// Opens the database as configured (see [`crate::db::connect`]).
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -244,7 +217,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 .fallback(crate::http::graphql::other_method),
         )
         .route("/graphiql/{file}", get(crate::http::graphiql::asset))
-        .route("/export/{file}", get(crate::statistics::export::export))
+        .route("/export/{file}", get(crate::http::export::export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(crate::http::graphql::no_route)
@@ -353,89 +326,4 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
-}
-
-/// Authenticates a plain HTTP request (the exports) exactly as a GraphQL one.
-pub async fn authenticate_headers(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Viewer>, AppError> {
-    authenticate(state, headers).await
-}
-
-/// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for
-/// GraphQL and the exports).
-pub(crate) async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Viewer>, AppError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
-        })?;
-    let claims = state.keys.verify(token)?;
-    resolve_viewer(&state.db, claims).await.map(Some)
-}
-
-async fn resolve_viewer(db: &DatabaseConnection, claims: Claims) -> Result<Viewer, AppError> {
-    use entity::{agencies, communes};
-    let agency = match &claims.agency {
-        Some(code) => Some(
-            agencies::Entity::find()
-                .filter(agencies::Column::Code.eq(code.as_str()))
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    AppError::Unauthenticated("the token names an unknown agency".into())
-                })?,
-        ),
-        None => None,
-    };
-    if let Some(a) = &agency {
-        let kind = crate::domain::vocab::AgencyKind::parse(&a.kind);
-        if !kind.is_some_and(|k| crate::domain::access::role_fits_agency(claims.role, k)) {
-            return Err(AppError::Unauthenticated(
-                "the token's role does not fit its agency".into(),
-            ));
-        }
-    }
-    let commune = match (&claims.commune, claims.role) {
-        (Some(code), Role::Commune) => Some(
-            communes::Entity::find()
-                .filter(communes::Column::Code.eq(code.as_str()))
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    AppError::Unauthenticated("the token names an unknown commune".into())
-                })?,
-        ),
-        _ => None,
-    };
-    // A commune user's agency is its own commune's committee.
-    if let (Some(a), Some(c)) = (&agency, &commune)
-        && a.commune_id != Some(c.id)
-    {
-        return Err(AppError::Unauthenticated(
-            "the token's agency is not its commune's".into(),
-        ));
-    }
-    Ok(Viewer {
-        sub: claims.sub,
-        role: claims.role,
-        agency_id: agency.as_ref().map(|a| a.id),
-        agency_code: agency.map(|a| a.code),
-        commune_id: commune.as_ref().map(|c| c.id),
-        commune_code: commune.map(|c| c.code),
-    })
 }

@@ -2,56 +2,15 @@
 //! audit trail (of writes, and of reads of police, customs and informant data).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use async_graphql::Context;
 use sea_orm::ConnectionTrait;
 
-use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::RequestCtx;
 // The rules live in the GraphQL-free service layer; resolvers reach them from here too.
-pub use crate::service::audit::{Audit, audit};
+pub use crate::service::audit::{Audit, ReadTrail, audit};
 pub use crate::service::write::check_idempotency_key;
-
-/// Restricted reads noted while a request resolves, written as audit events when it ends
-/// (one event per entity kind, so the cost is constant per request).
-#[derive(Default)]
-pub struct ReadTrail {
-    reads: Mutex<BTreeMap<&'static str, (Vec<i64>, Vec<&'static str>)>>,
-}
-
-impl ReadTrail {
-    pub fn note(&self, entity: &'static str, id: i64, field: &'static str) {
-        if let Ok(mut reads) = self.reads.lock() {
-            let (ids, fields) = reads.entry(entity).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-            if !fields.contains(&field) {
-                fields.push(field);
-            }
-        }
-    }
-
-    /// Notes a search or filter on a restricted field (by a subject's name, an ID number):
-    /// the search itself is audited, whatever it matched — even nothing.
-    pub fn note_search(&self, entity: &'static str, field: &'static str) {
-        if let Ok(mut reads) = self.reads.lock() {
-            let (_, fields) = reads.entry(entity).or_default();
-            if !fields.contains(&field) {
-                fields.push(field);
-            }
-        }
-    }
-
-    pub fn take(&self) -> BTreeMap<&'static str, (Vec<i64>, Vec<&'static str>)> {
-        self.reads
-            .lock()
-            .map(|mut r| std::mem::take(&mut *r))
-            .unwrap_or_default()
-    }
-}
 
 /// Notes a search on restricted data for the audit log (see [`ReadTrail::note_search`]).
 pub fn note_search(ctx: &Context<'_>, entity: &'static str, field: &'static str) {
@@ -65,30 +24,6 @@ pub fn note_read(ctx: &Context<'_>, entity: &'static str, id: i64, field: &'stat
     if let Some(req) = ctx.data_opt::<RequestCtx>() {
         req.reads.note(entity, id, field);
     }
-}
-
-/// Writes the reads noted during a request.
-pub async fn flush_reads<C: ConnectionTrait>(
-    conn: &C,
-    viewer: Option<&Viewer>,
-    request_id: &str,
-    reads: &ReadTrail,
-) -> AppResult<()> {
-    for (entity, (ids, fields)) in reads.take() {
-        audit(
-            conn,
-            viewer,
-            request_id,
-            Audit {
-                operation: "read",
-                entity,
-                ids,
-                restricted_fields: fields,
-            },
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// The writer of a mutation: the database, the signed-in viewer, the request id and where

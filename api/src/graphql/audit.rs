@@ -1,5 +1,5 @@
 //! The audit log, read by the administrator only (DOMAIN.md: "audit log ✓" for admin, "—" for
-//! every other role). Events are appended by [`crate::workflow::audit`] in the transaction of
+//! every other role). Events are appended by [`crate::graphql::workflow::audit`] in the transaction of
 //! each write and by the read trail at the end of each request; nothing updates or deletes them
 //! (the database refuses to, see migration 2).
 
@@ -32,7 +32,7 @@ pub struct AuditQuery;
 
 /// Filters on audit events; all given ones must match.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::audit::admin_visible")]
 pub struct AuditFilter {
     /// The token subject (user id), exactly.
     pub subject: Option<String>,
@@ -97,7 +97,7 @@ fn condition(filter: AuditFilter) -> AppResult<Condition> {
 impl AuditQuery {
     /// Audit events, newest first (keyset pagination, `first` ≤ 100). Administrator only.
     #[graphql(
-        visible = "crate::audit::admin_visible",
+        visible = "crate::graphql::audit::admin_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn audit_events(
@@ -143,7 +143,7 @@ pub struct AuditEventConnection {
 }
 
 #[derive(SimpleObject)]
-#[graphql(visible = "crate::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::audit::admin_visible")]
 pub struct AuditEventEdge {
     pub cursor: String,
     pub node: AuditEvent,
@@ -153,7 +153,7 @@ fn cursor_of(e: &audit_events::Model) -> String {
     encode_cursor(CURSOR_KEY, e.id)
 }
 
-#[Object(visible = "crate::audit::admin_visible")]
+#[Object(visible = "crate::graphql::audit::admin_visible")]
 impl AuditEventConnection {
     async fn edges(&self) -> Vec<AuditEventEdge> {
         self.rows
@@ -196,7 +196,7 @@ fn split(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim).filter(|p| !p.is_empty())
 }
 
-#[Object(visible = "crate::audit::admin_visible")]
+#[Object(visible = "crate::graphql::audit::admin_visible")]
 impl AuditEvent {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -225,10 +225,10 @@ impl AuditEvent {
     /// The records concerned, with the same ids the API gives them (global ids for the
     /// main entities, so they can be looked up with `node(id:)`).
     async fn entity_ids(&self) -> Vec<ID> {
-        let kind = crate::graphql::node::NodeKind::of_entity(&self.0.entity);
+        let kind = crate::graphql::ids::NodeKind::of_entity(&self.0.entity);
         split(&self.0.entity_ids)
             .map(|s| match (kind, s.parse::<i64>()) {
-                (Some(k), Ok(row)) => crate::graphql::node::global_id(k, row),
+                (Some(k), Ok(row)) => crate::graphql::ids::global_id(k, row),
                 _ => ID(s.to_string()),
             })
             .collect()

@@ -18,7 +18,7 @@ use crate::graphql::context::Vnd;
 
 /// A figure of a periodic report.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(visible = "crate::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::reports::reports_visible")]
 pub enum ReportField {
     CasesDetected,
     CasesHandledAdministrative,
@@ -91,8 +91,8 @@ pub async fn compute<C: ConnectionTrait>(
     start: chrono::NaiveDate,
     end: chrono::NaiveDate,
 ) -> AppResult<Json> {
-    use crate::statistics::periods::DateRange;
-    use crate::statistics::service::{Dimension, KeyPart, aggregate};
+    use crate::domain::calendar::DateRange;
+    use crate::service::statistics::{Dimension, KeyPart, aggregate};
     use sea_orm::{ColumnTrait, Condition};
     let cond = Condition::all()
         .add(entity::cases::Column::LeadAgencyId.eq(agency_id))
@@ -180,7 +180,7 @@ pub fn apply(figures: &Json, corrections: &[Correction]) -> AppResult<Json> {
 
 /// The figures of one official group, as the API shows them.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
-#[graphql(visible = "crate::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::reports::reports_visible")]
 pub struct GroupFigures {
     pub group: OfficialGroup,
     pub cases_detected: i32,

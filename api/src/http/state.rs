@@ -1,0 +1,76 @@
+//! What every HTTP handler shares: the application state and the one way a request is
+//! authenticated (GraphQL and the exports alike). A leaf of this layer: the router (`app.rs`)
+//! and the handlers import it, it imports none of them.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderName, header};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{JwtKeys, Viewer};
+use crate::error::AppError;
+use crate::graphql::schema::AppSchema;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Shared state: the API keeps nothing per user between requests, so any number of
+/// instances can run behind a load balancer over one PostgreSQL.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub keys: Arc<JwtKeys>,
+    pub max_batch: usize,
+    /// Set when shutdown begins: `/readyz` turns red before the listener closes.
+    pub draining: Arc<AtomicBool>,
+    /// Registered documents and who may run only those.
+    pub trusted: Arc<crate::graphql::trusted::TrustedDocuments>,
+    pub trusted_policy: crate::graphql::trusted::TrustedPolicy,
+    /// A GraphQL request still running after this is stopped (`HUB389_REQUEST_TIMEOUT`).
+    pub request_timeout: Duration,
+    /// Small-cell threshold of the press's statistics and exports (`HUB389_SMALL_CELL_K`).
+    pub small_cell_k: i64,
+    /// The rate limits and cost budgets, shared with the GraphQL services (the export is
+    /// charged like the statistics it computes).
+    pub limiters: Arc<crate::limiter::Limiters>,
+    pub trusted_proxies: crate::limiter::TrustedProxies,
+    /// The province named in report headings (`HUB389_PROVINCE`).
+    pub province: String,
+}
+
+/// Authenticates a plain HTTP request (the exports) exactly as a GraphQL one.
+pub async fn authenticate_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Viewer>, AppError> {
+    authenticate(state, headers).await
+}
+
+/// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for
+/// GraphQL and the exports).
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Viewer>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    let claims = state.keys.verify(token)?;
+    crate::service::viewer::resolve(&state.db, claims)
+        .await
+        .map(Some)
+}
