@@ -31,8 +31,19 @@ pub fn note_read(ctx: &Context<'_>, entity: &'static str, id: i64, field: &'stat
 pub fn writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writer<'a>> {
     Ok(crate::service::write::Writer {
         db: crate::graphql::context::db(ctx)?,
-        viewer: crate::graphql::context::viewer(ctx)?,
+        viewer: Some(crate::graphql::context::viewer(ctx)?),
         request_id: &request(ctx)?.request_id,
+        events: &crate::graphql::context::services(ctx)?.events,
+    })
+}
+
+/// The writer of a mutation anyone may call (a citizen's tip): the viewer if signed in.
+pub fn any_writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writer<'a>> {
+    let req = request(ctx)?;
+    Ok(crate::service::write::Writer {
+        db: crate::graphql::context::db(ctx)?,
+        viewer: req.viewer.as_ref(),
+        request_id: &req.request_id,
         events: &crate::graphql::context::services(ctx)?.events,
     })
 }
@@ -133,38 +144,6 @@ pub fn keyed(
         key: key.to_string(),
         fingerprint: request_fingerprint(ctx, operation)?,
     })
-}
-
-/// Updates one row only if its version is still `expected`, bumping the version; otherwise
-/// `CONFLICT` and nothing changes. The check and the write are one statement, so two editors
-/// racing on one record cannot both win.
-#[macro_export]
-macro_rules! versioned_update {
-    ($conn:expr, $module:ident, $active:expr, $id:expr, $expected:expr) => {{
-        use sea_orm::sea_query::{Expr, ExprTrait};
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let result = entity::$module::Entity::update_many()
-            .set($active)
-            .col_expr(
-                entity::$module::Column::Version,
-                Expr::col(entity::$module::Column::Version).add(1),
-            )
-            .filter(entity::$module::Column::Id.eq($id))
-            .filter(entity::$module::Column::Version.eq($expected))
-            .exec($conn)
-            .await
-            .map_err($crate::error::AppError::from)?;
-        if result.rows_affected != 1 {
-            Err($crate::error::AppError::Conflict(format!(
-                "{} {} was changed by someone else (expected version {}); reload and retry",
-                stringify!($module),
-                $id,
-                $expected
-            )))
-        } else {
-            Ok(())
-        }
-    }};
 }
 
 /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite; see [`crate::db::begin_write`]).

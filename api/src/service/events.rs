@@ -22,6 +22,11 @@ pub enum DomainEvent {
     TaskChanged { task_id: i64 },
     /// A campaign was created, changed, archived or restored.
     CampaignChanged { campaign_id: i64 },
+    /// A tip was received (from a citizen or entered by staff).
+    TipReceived { tip_id: i64 },
+    /// A tip moved on: forwarded (to `assigned_agency_id`), verified, linked, dismissed,
+    /// archived or restored.
+    TipChanged { tip_id: i64 },
 }
 
 /// Where events are published.

@@ -4,16 +4,20 @@
 
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter,
 };
 
 use entity::{agencies, cases, tips};
 
 use crate::auth::{Role, Viewer};
 use crate::crypto::DataKey;
+use crate::domain::access::{Action, check};
 use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::domain::vocab::{AgencyKind, TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
+use crate::service::events::DomainEvent;
+use crate::service::write::{Done, Keyed, Writer, write, write_once};
 use crate::text::nfc;
 
 // ---------------------------------------------------------------------------------------------
@@ -392,6 +396,165 @@ pub async fn reload<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<tips::Mo
         .one(conn)
         .await?
         .ok_or_else(|| AppError::NotFound("no such tip".into()))
+}
+
+/// Receives a tip: validated by the caller ([`validate`]), admitted by the caller's rate limit
+/// (`admit`, asked only when something will be written: a replayed key costs nothing), stored
+/// with its informant fields encrypted, audited with the names of those fields.
+pub async fn submit(
+    w: &Writer<'_>,
+    data_key: &DataKey,
+    tip: ValidTip,
+    keyed: Option<Keyed>,
+    admit: impl FnOnce() -> bool,
+) -> AppResult<tips::Model> {
+    write(
+        w,
+        "submitTip",
+        keyed,
+        async |txn, id| reload(txn, id).await,
+        async |txn| {
+            if !admit() {
+                return Err(AppError::RateLimited(
+                    "too many tips from this address; please try again in a minute".into(),
+                ));
+            }
+            let stored = insert(txn, data_key, &tip).await?;
+            Ok(Done {
+                entity: "tip",
+                id: stored.id,
+                restricted_fields: tip.restricted_fields(),
+                event: Some(DomainEvent::TipReceived { tip_id: stored.id }),
+                value: stored,
+            })
+        },
+    )
+    .await
+}
+
+/// A staff step on a tip the viewer may read, at the version it read: `change` checks the move
+/// and says what it changes; the update is versioned, audited and announced.
+async fn staff_step(
+    w: &Writer<'_>,
+    operation: &'static str,
+    id: i64,
+    version: i32,
+    change: impl AsyncFnOnce(&DatabaseTransaction, &Viewer, tips::Model) -> AppResult<tips::ActiveModel>,
+) -> AppResult<tips::Model> {
+    let v = w.signed_in()?;
+    write_once(w, operation, async |txn| {
+        let tip = load_for_write(txn, v, id, version).await?;
+        let am = change(txn, v, tip).await?;
+        crate::versioned_update!(txn, tips, am, id, version)?;
+        let tip = reload(txn, id).await?;
+        Ok(Done::new(
+            "tip",
+            id,
+            DomainEvent::TipChanged { tip_id: id },
+            tip,
+        ))
+    })
+    .await
+}
+
+/// Forwards a tip to the agency that should verify it (`agency` code). Only the standing
+/// office forwards a tip again, and the police never to themselves: taking a tip would unlock
+/// its informant for them, so only the standing office assigns tips to the police.
+pub async fn forward(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    agency: &str,
+) -> AppResult<tips::Model> {
+    check(w.signed_in()?, Action::ForwardTips)?;
+    staff_step(w, "forwardTip", id, version, async |txn, v, tip| {
+        not_archived(&tip)?;
+        let from = status(&tip)?;
+        check_transition(from, TipStatus::Forwarded)?;
+        if from == TipStatus::Forwarded {
+            check(v, Action::ReforwardTips)?;
+        }
+        let target = forward_target(txn, &tip, agency).await?;
+        if v.role == Role::Police && v.agency_id == Some(target.id) {
+            return Err(AppError::forbidden(
+                "the police cannot forward a tip to their own agency; the standing office assigns it",
+            ));
+        }
+        let mut am = step(TipStatus::Forwarded);
+        am.assigned_agency_id = Set(Some(target.id));
+        Ok(am)
+    })
+    .await
+}
+
+/// The assigned agency starts verifying a forwarded tip.
+pub async fn verify(w: &Writer<'_>, id: i64, version: i32) -> AppResult<tips::Model> {
+    staff_step(w, "verifyTip", id, version, async |_, v, tip| {
+        check_assigned_agency(v, &tip)?;
+        not_archived(&tip)?;
+        check_transition(status(&tip)?, TipStatus::Verifying)?;
+        Ok(step(TipStatus::Verifying))
+    })
+    .await
+}
+
+/// The assigned agency links a verified tip to the case it led to (a case it can see).
+pub async fn link_to_case(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    case_id: i64,
+) -> AppResult<tips::Model> {
+    staff_step(w, "linkTipToCase", id, version, async |txn, v, tip| {
+        check_assigned_agency(v, &tip)?;
+        not_archived(&tip)?;
+        check_transition(status(&tip)?, TipStatus::LinkedToCase)?;
+        let case = case_for_link(txn, v, case_id).await?;
+        let mut am = step(TipStatus::LinkedToCase);
+        am.case_id = Set(Some(case.id));
+        Ok(am)
+    })
+    .await
+}
+
+/// Dismisses a tip that did not hold up (the assigned agency or the standing office), with
+/// its reason.
+pub async fn dismiss(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    reason: &str,
+) -> AppResult<tips::Model> {
+    staff_step(w, "dismissTip", id, version, async |_, v, tip| {
+        check_dismisser(v, &tip)?;
+        not_archived(&tip)?;
+        check_transition(status(&tip)?, TipStatus::Dismissed)?;
+        let reason = crate::service::case_write::required_text("reason", reason, 2000)?;
+        let mut am = step(TipStatus::Dismissed);
+        am.dismissal_reason = Set(Some(reason));
+        Ok(am)
+    })
+    .await
+}
+
+/// Archives (hides from lists) or restores a tip; the standing office only. Nothing is
+/// deleted.
+pub async fn set_archived(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    archived: bool,
+) -> AppResult<tips::Model> {
+    check(w.signed_in()?, Action::ArchiveTips)?;
+    let operation = if archived { "archiveTip" } else { "restoreTip" };
+    staff_step(w, operation, id, version, async |_, _, _| {
+        Ok(tips::ActiveModel {
+            archived_at: Set(archived.then(chrono::Utc::now)),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

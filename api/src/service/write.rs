@@ -18,10 +18,11 @@ use super::events::{DomainEvent, Events};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 
-/// Who writes, within which request.
+/// Who writes, within which request. `viewer` is `None` only for what anyone may do without
+/// a token (a citizen's tip).
 pub struct Writer<'a> {
     pub db: &'a DatabaseConnection,
-    pub viewer: &'a Viewer,
+    pub viewer: Option<&'a Viewer>,
     pub request_id: &'a str,
     pub events: &'a Events,
 }
@@ -31,6 +32,14 @@ pub struct Writer<'a> {
 pub struct Keyed {
     pub key: String,
     pub fingerprint: String,
+}
+
+impl<'a> Writer<'a> {
+    /// The signed-in viewer, or `UNAUTHENTICATED`.
+    pub fn signed_in(&self) -> AppResult<&'a Viewer> {
+        self.viewer
+            .ok_or_else(|| AppError::Unauthenticated("sign in: this requires a token".into()))
+    }
 }
 
 /// What to do with a keyed write.
@@ -151,9 +160,18 @@ pub async fn write<T>(
     replay: impl AsyncFnOnce(&DatabaseTransaction, i64) -> AppResult<T>,
     body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<Done<T>>,
 ) -> AppResult<T> {
+    // Keys are kept per signed-in user: a key without a token has no owner.
+    let subject = match (&keyed, w.viewer) {
+        (Some(_), None) => {
+            return Err(AppError::bad_input(
+                "`idempotencyKey` needs a token; anonymous requests take none",
+            ));
+        }
+        (_, v) => v.map(|v| v.sub.as_str()).unwrap_or_default(),
+    };
     let txn = crate::db::begin_write(w.db).await?;
     if let Some(k) = &keyed
-        && let NextAction::Replay(id) = try_processing(&txn, &w.viewer.sub, k, operation).await?
+        && let NextAction::Replay(id) = try_processing(&txn, subject, k, operation).await?
     {
         let value = replay(&txn, id).await?;
         txn.commit().await?;
@@ -161,11 +179,11 @@ pub async fn write<T>(
     }
     let done = body(&txn).await?;
     if let Some(k) = &keyed {
-        save_response(&txn, &w.viewer.sub, k, operation, done.entity, done.id).await?;
+        save_response(&txn, subject, k, operation, done.entity, done.id).await?;
     }
     audit(
         &txn,
-        Some(w.viewer),
+        w.viewer,
         w.request_id,
         Audit {
             operation,
@@ -201,6 +219,38 @@ pub async fn write_once<T>(
         body,
     )
     .await
+}
+
+/// Updates one row only if its version is still `expected`, bumping the version; otherwise
+/// `CONFLICT` and nothing changes. The check and the write are one statement, so two editors
+/// racing on one record cannot both win.
+#[macro_export]
+macro_rules! versioned_update {
+    ($conn:expr, $module:ident, $active:expr, $id:expr, $expected:expr) => {{
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let result = entity::$module::Entity::update_many()
+            .set($active)
+            .col_expr(
+                entity::$module::Column::Version,
+                Expr::col(entity::$module::Column::Version).add(1),
+            )
+            .filter(entity::$module::Column::Id.eq($id))
+            .filter(entity::$module::Column::Version.eq($expected))
+            .exec($conn)
+            .await
+            .map_err($crate::error::AppError::from)?;
+        if result.rows_affected != 1 {
+            Err($crate::error::AppError::Conflict(format!(
+                "{} {} was changed by someone else (expected version {}); reload and retry",
+                stringify!($module),
+                $id,
+                $expected
+            )))
+        } else {
+            Ok(())
+        }
+    }};
 }
 
 #[cfg(test)]
@@ -280,7 +330,7 @@ mod tests {
         let viewer = admin();
         let w = Writer {
             db: &db,
-            viewer: &viewer,
+            viewer: Some(&viewer),
             request_id: "r1",
             events: &events,
         };

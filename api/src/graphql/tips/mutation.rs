@@ -1,25 +1,20 @@
 //! Tip mutations. A citizen submits without signing in; staff move the tip through its
-//! lifecycle. Every write runs in one transaction with its audit event; staff steps carry the
-//! version the client read (stale → `CONFLICT`).
+//! lifecycle. Each resolver reads its arguments and calls the write in [`crate::service::tips`];
+//! staff steps carry the version the client read (stale → `CONFLICT`).
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::Set;
 
 use entity::tips;
 
 use super::Tip;
-use crate::auth::Viewer;
-use crate::domain::access::{Action, check};
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::{RequestCtx, db, services, viewer};
+use crate::graphql::context::{RequestCtx, services};
 use crate::graphql::ids::parse_id;
-use crate::graphql::workflow::{Audit, audit, idempotent_result, remember, request};
+use crate::graphql::workflow::{any_writer, keyed, request, writer};
 use crate::limiter::ClientKey;
-use crate::service::case_write::required_text;
 use crate::service::tips::{self as svc, TipSubmission};
-use crate::versioned_update;
 
 #[derive(Default)]
 pub struct TipMutation;
@@ -71,38 +66,6 @@ impl TipReceipt {
     }
 }
 
-fn auditing<'a>(operation: &'a str, id: i64, fields: Vec<&'a str>) -> Audit<'a> {
-    Audit {
-        operation,
-        entity: "tip",
-        ids: vec![id],
-        restricted_fields: fields,
-    }
-}
-
-/// Commits a staff step: the versioned update, its audit event, the tip as it now is.
-async fn finish(
-    txn: sea_orm::DatabaseTransaction,
-    v: &Viewer,
-    req: &RequestCtx,
-    operation: &str,
-    id: i64,
-    version: i32,
-    am: tips::ActiveModel,
-) -> AppResult<Tip> {
-    versioned_update!(&txn, tips, am, id, version)?;
-    audit(
-        &txn,
-        Some(v),
-        &req.request_id,
-        auditing(operation, id, vec![]),
-    )
-    .await?;
-    let tip = svc::reload(&txn, id).await?;
-    txn.commit().await?;
-    Ok(Tip(tip))
-}
-
 #[Object]
 impl TipMutation {
     /// Sends a tip. Anyone may, without a token ("every citizen a soldier against smuggling");
@@ -135,34 +98,15 @@ impl TipMutation {
             v.is_none(),
             services.workflow.tip_max_bytes,
         )?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        if let (Some(v), Some(key)) = (v, &idempotency_key)
-            && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "submitTip").await?
-        {
-            return Ok(TipReceipt::of(&svc::reload(&txn, id).await?)?);
-        }
-        if !services
-            .limiters
-            .tips
-            .check(&ClientKey::of(req.viewer.as_ref(), req.client_ip))
-        {
-            return Err(AppError::RateLimited(
-                "too many tips from this address; please try again in a minute".into(),
-            )
-            .into());
-        }
-        let stored = svc::insert(&txn, &services.data_key, &tip).await?;
-        if let (Some(v), Some(key)) = (v, &idempotency_key) {
-            remember(ctx, &txn, &v.sub, key, "submitTip", "tip", stored.id).await?;
-        }
-        audit(
-            &txn,
-            v,
-            &req.request_id,
-            auditing("submitTip", stored.id, tip.restricted_fields()),
-        )
+        let keyed = match &idempotency_key {
+            Some(key) => Some(keyed(ctx, key, "submitTip")?),
+            None => None,
+        };
+        let client = ClientKey::of(req.viewer.as_ref(), req.client_ip);
+        let stored = svc::submit(&any_writer(ctx)?, &services.data_key, tip, keyed, || {
+            services.limiters.tips.check(&client)
+        })
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(TipReceipt::of(&stored)?)
     }
 
@@ -176,42 +120,16 @@ impl TipMutation {
         version: i32,
         #[graphql(desc = "Agency code")] agency: String,
     ) -> Result<Tip> {
-        let v = viewer(ctx)?;
-        check(v, Action::ForwardTips)?;
-        let req = request(ctx)?;
-        let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let tip = svc::load_for_write(&txn, v, id, version).await?;
-        svc::not_archived(&tip)?;
-        let from = svc::status(&tip)?;
-        svc::check_transition(from, TipStatus::Forwarded)?;
-        if from == TipStatus::Forwarded {
-            check(v, Action::ReforwardTips)?;
-        }
-        let target = svc::forward_target(&txn, &tip, &agency).await?;
-        // The police may pass a tip on, but not to themselves: taking a tip would unlock its
-        // informant for them, so only the standing office assigns tips to the police.
-        if v.role == crate::auth::Role::Police && v.agency_id == Some(target.id) {
-            return Err(AppError::forbidden("the police cannot forward a tip to their own agency; the standing office assigns it").into());
-        }
-        let mut am = svc::step(TipStatus::Forwarded);
-        am.assigned_agency_id = Set(Some(target.id));
-        Ok(finish(txn, v, req, "forwardTip", id, version, am).await?)
+        let tip = svc::forward(&writer(ctx)?, parse_id(&id)?, version, &agency).await?;
+        Ok(Tip(tip))
     }
 
     /// The assigned agency starts verifying a forwarded tip.
     #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn verify_tip(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Tip> {
-        let v = viewer(ctx)?;
-        let req = request(ctx)?;
-        let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let tip = svc::load_for_write(&txn, v, id, version).await?;
-        svc::check_assigned_agency(v, &tip)?;
-        svc::not_archived(&tip)?;
-        svc::check_transition(svc::status(&tip)?, TipStatus::Verifying)?;
-        let am = svc::step(TipStatus::Verifying);
-        Ok(finish(txn, v, req, "verifyTip", id, version, am).await?)
+        Ok(Tip(
+            svc::verify(&writer(ctx)?, parse_id(&id)?, version).await?
+        ))
     }
 
     /// The assigned agency links a verified tip to the case it led to (a case the agency can
@@ -224,19 +142,10 @@ impl TipMutation {
         version: i32,
         case_id: ID,
     ) -> Result<Tip> {
-        let v = viewer(ctx)?;
-        let req = request(ctx)?;
-        let id = parse_id(&id)?;
-        let case_id = parse_id(&case_id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let tip = svc::load_for_write(&txn, v, id, version).await?;
-        svc::check_assigned_agency(v, &tip)?;
-        svc::not_archived(&tip)?;
-        svc::check_transition(svc::status(&tip)?, TipStatus::LinkedToCase)?;
-        let case = svc::case_for_link(&txn, v, case_id).await?;
-        let mut am = svc::step(TipStatus::LinkedToCase);
-        am.case_id = Set(Some(case.id));
-        Ok(finish(txn, v, req, "linkTipToCase", id, version, am).await?)
+        let (id, case_id) = (parse_id(&id)?, parse_id(&case_id)?);
+        Ok(Tip(
+            svc::link_to_case(&writer(ctx)?, id, version, case_id).await?
+        ))
     }
 
     /// Dismisses a tip that did not hold up (the assigned agency or the standing office); the
@@ -249,18 +158,8 @@ impl TipMutation {
         version: i32,
         reason: String,
     ) -> Result<Tip> {
-        let v = viewer(ctx)?;
-        let req = request(ctx)?;
-        let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let tip = svc::load_for_write(&txn, v, id, version).await?;
-        svc::check_dismisser(v, &tip)?;
-        svc::not_archived(&tip)?;
-        svc::check_transition(svc::status(&tip)?, TipStatus::Dismissed)?;
-        let reason = required_text("reason", &reason, 2000)?;
-        let mut am = svc::step(TipStatus::Dismissed);
-        am.dismissal_reason = Set(Some(reason));
-        Ok(finish(txn, v, req, "dismissTip", id, version, am).await?)
+        let tip = svc::dismiss(&writer(ctx)?, parse_id(&id)?, version, &reason).await?;
+        Ok(Tip(tip))
     }
 
     /// Archives (hides from `tips`) or restores a tip; standing office only. Nothing is
@@ -273,18 +172,7 @@ impl TipMutation {
         version: i32,
         archived: bool,
     ) -> Result<Tip> {
-        let v = viewer(ctx)?;
-        check(v, Action::ArchiveTips)?;
-        let req = request(ctx)?;
-        let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        svc::load_for_write(&txn, v, id, version).await?;
-        let am = tips::ActiveModel {
-            archived_at: Set(archived.then(Utc::now)),
-            updated_at: Set(Utc::now()),
-            ..Default::default()
-        };
-        let op = if archived { "archiveTip" } else { "restoreTip" };
-        Ok(finish(txn, v, req, op, id, version, am).await?)
+        let tip = svc::set_archived(&writer(ctx)?, parse_id(&id)?, version, archived).await?;
+        Ok(Tip(tip))
     }
 }
