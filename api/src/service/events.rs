@@ -27,6 +27,9 @@ pub enum DomainEvent {
     /// A tip moved on: forwarded (to `assigned_agency_id`), verified, linked, dismissed,
     /// archived or restored.
     TipChanged { tip_id: i64 },
+    /// A publication was drafted, revised, reviewed, approved, rejected, withdrawn, archived
+    /// or restored.
+    PublicationChanged { publication_id: i64 },
 }
 
 /// Where events are published.

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod events;
 pub mod paging;
 pub mod publication_check;
+pub mod publications;
 pub mod statistics;
 pub mod tips;
 pub mod viewer;
