@@ -6,79 +6,22 @@ use serde::{Deserialize, Serialize};
 use crate::domain::vocab::AgencyKind;
 use crate::error::{AppError, AppResult};
 
-/// The eight roles of the access matrix in DOMAIN.md.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Leader,
-    StandingOffice,
-    Police,
-    Customs,
-    /// A member agency other than police and customs (border guard, market management, tax…).
-    Officer,
-    Commune,
-    Press,
-}
-
-impl crate::domain::vocab::Vocabulary for Role {
-    const NAME: &'static str = "Role";
-    const DOC: &'static [&'static str] = &[" The eight roles of the access matrix in DOMAIN.md."];
-    const TERMS: &'static [crate::domain::vocab::Term<Role>] = &[
-        term(Role::Admin, "Admin", &[]),
-        term(Role::Leader, "Leader", &[]),
-        term(Role::StandingOffice, "StandingOffice", &[]),
-        term(Role::Police, "Police", &[]),
-        term(Role::Customs, "Customs", &[]),
-        term(
-            Role::Officer,
-            "Officer",
-            &[
-                " A member agency other than police and customs (border guard, market management, tax…).",
-            ],
-        ),
-        term(Role::Commune, "Commune", &[]),
-        term(Role::Press, "Press", &[]),
-    ];
-}
-
-const fn term(
-    value: Role,
-    name: &'static str,
-    doc: &'static [&'static str],
-) -> crate::domain::vocab::Term<Role> {
-    crate::domain::vocab::Term { value, name, doc }
-}
+crate::db_enum!(
+    /// The eight roles of the access matrix in DOMAIN.md.
+    Role + #[derive(Serialize, Deserialize)] + #[serde(rename_all = "snake_case")] {
+        Admin = "admin",
+        Leader = "leader",
+        StandingOffice = "standing_office",
+        Police = "police",
+        Customs = "customs",
+        /// A member agency other than police and customs (border guard, market management, tax…).
+        Officer = "officer",
+        Commune = "commune",
+        Press = "press",
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::Admin,
-        Role::Leader,
-        Role::StandingOffice,
-        Role::Police,
-        Role::Customs,
-        Role::Officer,
-        Role::Commune,
-        Role::Press,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Leader => "leader",
-            Role::StandingOffice => "standing_office",
-            Role::Police => "police",
-            Role::Customs => "customs",
-            Role::Officer => "officer",
-            Role::Commune => "commune",
-            Role::Press => "press",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// Roles whose users always belong to an agency (the JWT must carry its code).
     pub fn needs_agency(self) -> bool {
         !matches!(self, Role::Admin | Role::Leader)
@@ -317,7 +260,8 @@ pub fn role_fits_agency(role: Role, kind: AgencyKind) -> bool {
 /// it): who may review a publication for them.
 pub fn reads_informants_as(kind: AgencyKind) -> bool {
     Role::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .any(|r| reach(r, Compartment::Informant) != Reach::None && role_fits_agency(r, kind))
 }
 

@@ -14,7 +14,7 @@ use async_graphql::Value;
 use async_graphql::registry::{MetaEnumValue, MetaType, MetaTypeId, Registry};
 use async_graphql::resolver_utils::EnumItem;
 
-use crate::auth::Role;
+use crate::domain::access::Role;
 use crate::domain::vocab::*;
 use crate::service::statistics::Dimension;
 

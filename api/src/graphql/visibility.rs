@@ -54,7 +54,7 @@ impl RoleViews {
         S: SubscriptionType + 'static,
     {
         let mut out = HashMap::new();
-        for role in Role::ALL.into_iter().map(Some).chain([None]) {
+        for role in Role::ALL.iter().copied().map(Some).chain([None]) {
             let viewer = role.map(|role| Viewer {
                 sub: "schema-view".into(),
                 role,

@@ -26,17 +26,6 @@ pub fn note_read(ctx: &Context<'_>, entity: &'static str, id: i64, field: &'stat
     }
 }
 
-/// The writer of a mutation: the database, the signed-in viewer, the request id and where
-/// domain events go (see [`crate::service::write`]).
-pub fn writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writer<'a>> {
-    Ok(crate::service::write::Writer {
-        db: crate::graphql::context::db(ctx)?,
-        viewer: Some(crate::graphql::context::viewer(ctx)?),
-        request_id: &request(ctx)?.request_id,
-        events: &crate::graphql::context::services(ctx)?.events,
-    })
-}
-
 /// The writer of a mutation anyone may call (a citizen's tip): the viewer if signed in.
 pub fn any_writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writer<'a>> {
     let req = request(ctx)?;
@@ -46,6 +35,13 @@ pub fn any_writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::
         request_id: &req.request_id,
         events: &crate::graphql::context::services(ctx)?.events,
     })
+}
+
+/// The writer of a mutation that needs a token (`UNAUTHENTICATED` without one).
+pub fn writer<'a>(ctx: &'a Context<'_>) -> AppResult<crate::service::write::Writer<'a>> {
+    let w = any_writer(ctx)?;
+    w.signed_in()?;
+    Ok(w)
 }
 
 /// The request's viewer and id, for mutations.
@@ -144,6 +140,15 @@ pub fn keyed(
         key: key.to_string(),
         fingerprint: request_fingerprint(ctx, operation)?,
     })
+}
+
+/// The optional idempotency key of a mutation, with its request's fingerprint.
+pub fn key_of(
+    ctx: &Context<'_>,
+    key: Option<&str>,
+    operation: &str,
+) -> AppResult<Option<crate::service::write::Keyed>> {
+    key.map(|k| keyed(ctx, k, operation)).transpose()
 }
 
 /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite; see [`crate::db::begin_write`]).

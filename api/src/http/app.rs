@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::graphql::context::Services;
 use crate::graphql::schema::build_schema;
-pub use crate::http::state::{AppState, REQUEST_ID, authenticate_headers};
+use crate::http::state::{AppState, REQUEST_ID};
 use crate::keys::Keys;
 
 /// Opens the database as configured (see [`crate::db::connect`]).

@@ -18,7 +18,7 @@ use crate::graphql::cases::CaseFilter;
 use crate::graphql::statistics::{
     Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
 };
-use crate::http::state::{AppState, authenticate_headers};
+use crate::http::state::{AppState, authenticate};
 use crate::service::statistics::Figures;
 
 #[derive(Deserialize)]
@@ -478,7 +478,7 @@ async fn build(
         "statistics.csv" => "csv",
         _ => return Err(AppError::NotFound("no such export".into())),
     };
-    let viewer = authenticate_headers(state, headers)
+    let viewer = authenticate(state, headers)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("sign in: this requires a token".into()))?;
     let kind = match p.kind.to_ascii_uppercase().as_str() {

@@ -40,17 +40,9 @@ pub struct AppState {
     pub province: String,
 }
 
-/// Authenticates a plain HTTP request (the exports) exactly as a GraphQL one.
-pub async fn authenticate_headers(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Viewer>, AppError> {
-    authenticate(state, headers).await
-}
-
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for
 /// GraphQL and the exports).
-pub(crate) async fn authenticate(
+pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Viewer>, AppError> {

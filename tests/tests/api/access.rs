@@ -148,7 +148,7 @@ async fn every_role_and_every_restricted_case_field() {
         .as_u64()
         .unwrap();
     let mut checked = 0;
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let (agency, commune) = who(role);
         let token = app.token(role, agency, commune);
         checked += never_in_schema(&app, &token, role).await;
@@ -317,7 +317,7 @@ async fn every_role_and_every_restricted_filter() {
         ),
     ];
     let fq = "query($f: CaseFilter) { cases(first: 100, filter: $f) { nodes { id leadAgency { code } } } }";
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let (agency, commune) = who(role);
         let token = app.token(role, agency, commune);
         for (name, value, comp, hq_case) in &filters {
@@ -377,7 +377,7 @@ async fn every_role_and_every_restricted_filter() {
 #[tokio::test]
 async fn every_role_and_tips() {
     let app = TestApp::spawn().await;
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let (agency, commune) = who(role);
         let token = app.token(role, agency, commune);
         let informant = matrix(role, Comp::Informant) != May::No;
@@ -462,7 +462,7 @@ async fn introspection_hides_what_a_role_can_never_read() {
         "importerTaxCode",
     ];
     let informant_words = ["reporterName", "reporterContact"];
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let (agency, commune) = who(role);
         let token = app.token(role, agency, commune);
         let r = app.gql(Some(&token), q, json!({})).await;

@@ -411,7 +411,7 @@ async fn only_the_admin_reads_the_audit_log() {
         Role::Press => (Some("BAO_LS"), None),
     };
     let introspect = "{ __schema { queryType { fields { name } } } }";
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let (agency, commune) = who(role);
         let token = app.token(role, agency, commune);
         let r = app.gql(Some(&token), EVENTS, json!({ "first": 5 })).await;

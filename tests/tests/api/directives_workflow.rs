@@ -660,7 +660,7 @@ async fn only_the_standing_office_writes_directives_tasks_and_campaigns() {
         )
         .await;
     let task = ok(&r, "assignTask")["id"].as_str().unwrap().to_string();
-    for role in Role::ALL {
+    for &role in Role::ALL {
         if role == Role::StandingOffice {
             continue;
         }
@@ -824,7 +824,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
     );
 
     // Every other role is refused, and nothing changes.
-    for role in Role::ALL {
+    for &role in Role::ALL {
         if role == Role::Admin {
             continue;
         }

@@ -24,7 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::workflow::{
-    Audit, audit, begin, idempotent_result, keyed, remember, request, writer,
+    Audit, audit, begin, idempotent_result, key_of, remember, request, writer,
 };
 use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::service::events::DomainEvent;
@@ -452,10 +452,7 @@ impl DirectiveMutation {
     ) -> Result<Directive> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let keyed = idempotency_key
-            .as_deref()
-            .map(|k| keyed(ctx, k, "registerDirective"))
-            .transpose()?;
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "registerDirective")?;
         let d = write(
             &writer(ctx)?,
             "registerDirective",
@@ -622,10 +619,7 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let keyed = idempotency_key
-            .as_deref()
-            .map(|k| keyed(ctx, k, "assignTask"))
-            .transpose()?;
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "assignTask")?;
         let t = write(
             &writer(ctx)?,
             "assignTask",
@@ -950,10 +944,7 @@ impl DirectiveMutation {
     ) -> Result<Campaign> {
         let v = viewer(ctx)?;
         check(v, Action::ManageDirectives)?;
-        let keyed = idempotency_key
-            .as_deref()
-            .map(|k| keyed(ctx, k, "createCampaign"))
-            .transpose()?;
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "createCampaign")?;
         let c = write(
             &writer(ctx)?,
             "createCampaign",

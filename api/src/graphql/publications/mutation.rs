@@ -5,7 +5,7 @@ use super::Publication;
 use crate::error::AppResult;
 use crate::graphql::context::services;
 use crate::graphql::ids::parse_id;
-use crate::graphql::workflow::{keyed, writer};
+use crate::graphql::workflow::{key_of, writer};
 use crate::service::publications::{self as svc, Checks, Text};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
@@ -56,10 +56,7 @@ impl PublicationMutation {
         input: PublicationInput,
         idempotency_key: Option<String>,
     ) -> Result<Publication> {
-        let keyed = match &idempotency_key {
-            Some(key) => Some(keyed(ctx, key, "draftPublication")?),
-            None => None,
-        };
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "draftPublication")?;
         let case_id = parse_id(&case_id)?;
         let p = svc::draft(&writer(ctx)?, &checks(ctx)?, case_id, input.into(), keyed).await?;
         Ok(Publication(p))

@@ -17,7 +17,7 @@ use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::viewer;
 use crate::graphql::ids::parse_id;
-use crate::graphql::workflow::{keyed, writer};
+use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::{agency_by_code, check_past_date, commune_by_code, required_text};
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write};
@@ -167,10 +167,7 @@ impl ReferenceMutation {
     ) -> Result<Agency> {
         let v = viewer(ctx)?;
         check(v, Action::WriteReferenceData)?;
-        let keyed = idempotency_key
-            .as_deref()
-            .map(|k| keyed(ctx, k, "createAgency"))
-            .transpose()?;
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "createAgency")?;
         let a = write(
             &writer(ctx)?,
             "createAgency",
@@ -303,10 +300,7 @@ impl ReferenceMutation {
     ) -> Result<Commune> {
         let v = viewer(ctx)?;
         check(v, Action::WriteReferenceData)?;
-        let keyed = idempotency_key
-            .as_deref()
-            .map(|k| keyed(ctx, k, "createCommune"))
-            .transpose()?;
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "createCommune")?;
         let c = write(
             &writer(ctx)?,
             "createCommune",

@@ -9,10 +9,10 @@ use entity::tips;
 
 use super::Tip;
 use crate::domain::vocab::{TipChannel, TipStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::context::{RequestCtx, services};
 use crate::graphql::ids::parse_id;
-use crate::graphql::workflow::{any_writer, keyed, request, writer};
+use crate::graphql::workflow::{any_writer, key_of, request, writer};
 use crate::limiter::ClientKey;
 use crate::service::tips::{self as svc, TipSubmission};
 
@@ -82,12 +82,6 @@ impl TipMutation {
         let req = request(ctx)?;
         let v = req.viewer.as_ref();
         let services = services(ctx)?;
-        if v.is_none() && idempotency_key.is_some() {
-            return Err(AppError::bad_input(
-                "`idempotencyKey` needs a token; anonymous tips take none",
-            )
-            .into());
-        }
         let tip = svc::validate(
             TipSubmission {
                 channel: input.channel,
@@ -98,10 +92,7 @@ impl TipMutation {
             v.is_none(),
             services.workflow.tip_max_bytes,
         )?;
-        let keyed = match &idempotency_key {
-            Some(key) => Some(keyed(ctx, key, "submitTip")?),
-            None => None,
-        };
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "submitTip")?;
         let client = ClientKey::of(req.viewer.as_ref(), req.client_ip);
         let stored = svc::submit(&any_writer(ctx)?, &services.data_key, tip, keyed, || {
             services.limiters.tips.check(&client)
