@@ -1,5 +1,5 @@
 //! The audit log, read by the administrator only (DOMAIN.md: "audit log ✓" for admin, "—" for
-//! every other role). Events are appended by [`crate::graphql::workflow::audit`] in the transaction of
+//! every other role). Events are appended by [`crate::service::audit::audit`] in the transaction of
 //! each write and by the read trail at the end of each request; nothing updates or deletes them
 //! (the database refuses to, see migration 2).
 

@@ -1,18 +1,16 @@
-//! What every write shares: one transaction, optimistic versions, idempotency keys, and the
-//! audit trail (of writes, and of reads of police, customs and informant data).
+//! The GraphQL side of writes and audited reads: the [`Writer`](crate::service::write::Writer)
+//! of a request, a mutation's idempotency key with its request's fingerprint, and the
+//! restricted reads a resolver notes for the audit trail. The rules themselves live in
+//! `service::write` and `service::audit`.
 
 use std::collections::BTreeMap;
 
 use async_graphql::Context;
-use sea_orm::ConnectionTrait;
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::RequestCtx;
-// The rules live in the GraphQL-free service layer; resolvers reach them from here too.
-pub use crate::service::audit::{Audit, ReadTrail, audit};
-pub use crate::service::write::check_idempotency_key;
 
-/// Notes a search on restricted data for the audit log (see [`ReadTrail::note_search`]).
+/// Notes a search on restricted data for the audit log (see [`crate::service::audit::ReadTrail::note_search`]).
 pub fn note_search(ctx: &Context<'_>, entity: &'static str, field: &'static str) {
     if let Some(req) = ctx.data_opt::<RequestCtx>() {
         req.reads.note_search(entity, field);
@@ -95,40 +93,6 @@ fn canonical_json(v: serde_json::Value) -> Option<serde_json::Value> {
     }
 }
 
-/// The entity id a previous call with this key created, if any (the GraphQL side of
-/// [`crate::service::write::try_processing`]: the fingerprint is taken from the field's
-/// arguments).
-pub async fn idempotent_result<C: ConnectionTrait>(
-    ctx: &Context<'_>,
-    conn: &C,
-    subject: &str,
-    key: &str,
-    operation: &str,
-) -> AppResult<Option<i64>> {
-    let keyed = keyed(ctx, key, operation)?;
-    Ok(
-        match crate::service::write::try_processing(conn, subject, &keyed, operation).await? {
-            crate::service::write::NextAction::Replay(id) => Some(id),
-            crate::service::write::NextAction::StartProcessing => None,
-        },
-    )
-}
-
-/// Remembers what a keyed creation made, with its request fingerprint (same transaction as
-/// the creation; [`crate::service::write::save_response`]).
-pub async fn remember<C: ConnectionTrait>(
-    ctx: &Context<'_>,
-    conn: &C,
-    subject: &str,
-    key: &str,
-    operation: &str,
-    entity: &str,
-    entity_id: i64,
-) -> AppResult<()> {
-    let keyed = keyed(ctx, key, operation)?;
-    crate::service::write::save_response(conn, subject, &keyed, operation, entity, entity_id).await
-}
-
 /// An idempotency key of a GraphQL mutation with its request's fingerprint (the key itself is
 /// checked by `try_processing`).
 pub fn keyed(
@@ -149,9 +113,4 @@ pub fn key_of(
     operation: &str,
 ) -> AppResult<Option<crate::service::write::Keyed>> {
     key.map(|k| keyed(ctx, k, operation)).transpose()
-}
-
-/// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite; see [`crate::db::begin_write`]).
-pub async fn begin(db: &sea_orm::DatabaseConnection) -> AppResult<sea_orm::DatabaseTransaction> {
-    Ok(crate::db::begin_write(db).await?)
 }

@@ -30,6 +30,8 @@ pub enum DomainEvent {
     /// A publication was drafted, revised, reviewed, approved, rejected, withdrawn, archived
     /// or restored.
     PublicationChanged { publication_id: i64 },
+    /// An agency filed or corrected its periodic report.
+    ReportChanged { report_id: i64 },
 }
 
 /// Where events are published.

@@ -1,5 +1,6 @@
-//! Case mutations. Every one runs in one transaction with its audit event; updates carry the
-//! version the client read (stale → `CONFLICT`); creations take an idempotency key.
+//! Case mutations, each a body run by [`crate::service::write`] (one transaction, the audit
+//! event, the idempotency key of creations, the event after commit); updates carry the
+//! version the client read (stale → `CONFLICT`).
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
@@ -19,12 +20,12 @@ use crate::domain::access::{Action, Compartment, acting_agency};
 use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode};
 use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::{Vnd, db, viewer};
+use crate::graphql::context::{Vnd, viewer};
 use crate::graphql::ids::parse_id;
-use crate::graphql::workflow::{Audit, audit, idempotent_result, remember, request, writer};
+use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::*;
 use crate::service::events::DomainEvent;
-use crate::service::write::{Done, write_once};
+use crate::service::write::{Done, write, write_once};
 use crate::text::{fold, nfc};
 use crate::versioned_update;
 
@@ -192,20 +193,26 @@ async fn load_case(txn: &DatabaseTransaction, id: i64) -> AppResult<cases::Model
         .ok_or_else(|| AppError::NotFound("no such case".into()))
 }
 
-/// Resolves a keyed retry: the case created the first time.
-async fn replay_case(txn: &DatabaseTransaction, id: Option<i64>) -> AppResult<Option<Case>> {
-    match id {
-        Some(id) => Ok(Some(Case(load_case(txn, id).await?))),
-        None => Ok(None),
-    }
+/// The row, or `NOT_FOUND` naming what was looked for.
+fn found<T>(what: &str, row: Option<T>) -> AppResult<T> {
+    row.ok_or_else(|| AppError::NotFound(format!("no such {what}")))
 }
 
-fn auditing<'a>(operation: &'a str, entity: &'a str, id: i64, fields: Vec<&'a str>) -> Audit<'a> {
-    Audit {
-        operation,
+/// A write of a case's record (`entity` `id`), naming the restricted fields it wrote; a
+/// change of the record is a change of its case.
+fn record_done<T>(
+    entity: &'static str,
+    id: i64,
+    case_id: i64,
+    restricted_fields: Vec<&'static str>,
+    value: T,
+) -> Done<T> {
+    Done {
+        value,
         entity,
-        ids: vec![id],
-        restricted_fields: fields,
+        id,
+        restricted_fields,
+        event: Some(DomainEvent::CaseChanged { case_id }),
     }
 }
 
@@ -221,103 +228,96 @@ impl CaseMutation {
     ) -> Result<Case> {
         let v = viewer(ctx)?;
         let lead = acting_agency(v, Action::RecordCases)?;
-        let req = request(ctx)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(case) = replay_case(
-                &txn,
-                idempotent_result(ctx, &txn, &v.sub, key, "createCase").await?,
-            )
-            .await?
-            {
-                return Ok(case);
-            }
-        }
-        let title = required_text("title", &input.title, 500)?;
-        let goods = required_text("goodsSummary", &input.goods_summary, 5000)?;
-        check_past_date("detectedOn", input.detected_on)?;
-        check_platform(input.channel, input.platform)?;
-        let commune = match &input.commune {
-            Some(c) => Some(commune_by_code(&txn, c).await?.id),
-            None => None,
-        };
-        let gate = match &input.border_gate {
-            Some(c) => Some(gate_by_code(&txn, c).await?.id),
-            None => None,
-        };
-        let now = chrono::Utc::now();
-        let temp_code = format!("NEW-{}", uuid::Uuid::new_v4().simple());
-        let inserted = cases::ActiveModel {
-            code: Set(temp_code),
-            title: Set(title),
-            violation_type: Set(input.violation_type.as_str().into()),
-            commodity_group: Set(input.commodity_group.as_str().into()),
-            channel: Set(input.channel.as_str().into()),
-            platform: Set(input.platform.map(|p| p.as_str().into())),
-            lead_agency_id: Set(lead),
-            commune_id: Set(commune),
-            border_gate_id: Set(gate),
-            detected_on: Set(input.detected_on),
-            status: Set(CaseStatus::Detected.as_str().into()),
-            goods_summary: Set(goods),
-            fine_amount: Set(input.fine_amount.map_or(0, |v| v.0)),
-            tax_arrears: Set(input.tax_arrears.map_or(0, |v| v.0)),
-            goods_value: Set(input.goods_value.map_or(0, |v| v.0)),
-            budget_collected: Set(input.budget_collected.map_or(0, |v| v.0)),
-            handled_on: Set(None),
-            search_key: Set(String::new()),
-            version: Set(1),
-            archived_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        // The code numbers cases by id, as the demo data does: VV-<year>-<id>.
-        let code = format!("VV-{}-{:05}", input.detected_on.format("%Y"), inserted.id);
-        cases::Entity::update_many()
-            .col_expr(cases::Column::Code, sea_orm::sea_query::Expr::value(code))
-            .filter(cases::Column::Id.eq(inserted.id))
-            .exec(&txn)
-            .await
-            .map_err(AppError::from)?;
-        coordinators(
-            &txn,
-            inserted.id,
-            lead,
-            input.coordinating_agencies.as_deref().unwrap_or_default(),
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "createCase")?;
+        let case = write(
+            &writer(ctx)?,
+            "createCase",
+            keyed,
+            async |txn, id| load_case(txn, id).await,
+            async |txn| {
+                let title = required_text("title", &input.title, 500)?;
+                let goods = required_text("goodsSummary", &input.goods_summary, 5000)?;
+                check_past_date("detectedOn", input.detected_on)?;
+                check_platform(input.channel, input.platform)?;
+                let commune = match &input.commune {
+                    Some(c) => Some(commune_by_code(txn, c).await?.id),
+                    None => None,
+                };
+                let gate = match &input.border_gate {
+                    Some(c) => Some(gate_by_code(txn, c).await?.id),
+                    None => None,
+                };
+                let now = chrono::Utc::now();
+                let temp_code = format!("NEW-{}", uuid::Uuid::new_v4().simple());
+                let inserted = cases::ActiveModel {
+                    code: Set(temp_code),
+                    title: Set(title),
+                    violation_type: Set(input.violation_type.as_str().into()),
+                    commodity_group: Set(input.commodity_group.as_str().into()),
+                    channel: Set(input.channel.as_str().into()),
+                    platform: Set(input.platform.map(|p| p.as_str().into())),
+                    lead_agency_id: Set(lead),
+                    commune_id: Set(commune),
+                    border_gate_id: Set(gate),
+                    detected_on: Set(input.detected_on),
+                    status: Set(CaseStatus::Detected.as_str().into()),
+                    goods_summary: Set(goods),
+                    fine_amount: Set(input.fine_amount.map_or(0, |v| v.0)),
+                    tax_arrears: Set(input.tax_arrears.map_or(0, |v| v.0)),
+                    goods_value: Set(input.goods_value.map_or(0, |v| v.0)),
+                    budget_collected: Set(input.budget_collected.map_or(0, |v| v.0)),
+                    handled_on: Set(None),
+                    search_key: Set(String::new()),
+                    version: Set(1),
+                    archived_at: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                // The code numbers cases by id, as the demo data does: VV-<year>-<id>.
+                let code = format!("VV-{}-{:05}", input.detected_on.format("%Y"), inserted.id);
+                cases::Entity::update_many()
+                    .col_expr(cases::Column::Code, sea_orm::sea_query::Expr::value(code))
+                    .filter(cases::Column::Id.eq(inserted.id))
+                    .exec(txn)
+                    .await?;
+                coordinators(
+                    txn,
+                    inserted.id,
+                    lead,
+                    input.coordinating_agencies.as_deref().unwrap_or_default(),
+                )
+                .await?;
+                let mut campaign_codes = input.campaigns.clone().unwrap_or_default();
+                campaign_codes.sort();
+                campaign_codes.dedup();
+                if campaign_codes.len() > MAX_LINKS {
+                    return Err(AppError::bad_input(format!(
+                        "at most {MAX_LINKS} campaigns"
+                    )));
+                }
+                for code in campaign_codes {
+                    let c = campaign_by_code(txn, &code).await?;
+                    case_campaigns::Entity::insert(case_campaigns::ActiveModel {
+                        case_id: Set(inserted.id),
+                        campaign_id: Set(c.id),
+                    })
+                    .exec(txn)
+                    .await?;
+                }
+                let case = refresh_search_key(txn, inserted.id).await?;
+                let id = case.id;
+                Ok(Done::new(
+                    "case",
+                    id,
+                    DomainEvent::CaseChanged { case_id: id },
+                    case,
+                ))
+            },
         )
         .await?;
-        let mut campaign_codes = input.campaigns.unwrap_or_default();
-        campaign_codes.sort();
-        campaign_codes.dedup();
-        if campaign_codes.len() > MAX_LINKS {
-            return Err(AppError::bad_input(format!("at most {MAX_LINKS} campaigns")).into());
-        }
-        for code in campaign_codes {
-            let c = campaign_by_code(&txn, &code).await?;
-            case_campaigns::Entity::insert(case_campaigns::ActiveModel {
-                case_id: Set(inserted.id),
-                campaign_id: Set(c.id),
-            })
-            .exec(&txn)
-            .await
-            .map_err(AppError::from)?;
-        }
-        let case = refresh_search_key(&txn, inserted.id).await?;
-        if let Some(key) = &idempotency_key {
-            remember(ctx, &txn, &v.sub, key, "createCase", "case", case.id).await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("createCase", "case", case.id, vec![]),
-        )
-        .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Case(case))
     }
 
@@ -601,41 +601,37 @@ impl CaseMutation {
         idempotency_key: Option<String>,
     ) -> Result<Subject> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        case_for_compartment_write(&txn, v, case_id, Compartment::Police).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addSubject").await? {
-                let s = subjects::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(AppError::from)?;
-                return s
-                    .map(Subject)
-                    .ok_or_else(|| AppError::NotFound("no such subject".into()).into());
-            }
-        }
-        let am = subject_model(
-            &input,
-            subjects::ActiveModel {
-                case_id: Set(case_id),
-                version: Set(1),
-                ..Default::default()
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "addSubject")?;
+        let s = write(
+            &writer(ctx)?,
+            "addSubject",
+            keyed,
+            async |txn, id| {
+                case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
+                found("subject", subjects::Entity::find_by_id(id).one(txn).await?)
             },
-        )?;
-        let s = am.insert(&txn).await.map_err(AppError::from)?;
-        if let Some(key) = &idempotency_key {
-            remember(ctx, &txn, &v.sub, key, "addSubject", "subject", s.id).await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("addSubject", "subject", s.id, subject_fields(&input)),
+            async |txn| {
+                case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
+                let am = subject_model(
+                    &input,
+                    subjects::ActiveModel {
+                        case_id: Set(case_id),
+                        version: Set(1),
+                        ..Default::default()
+                    },
+                )?;
+                let s = am.insert(txn).await?;
+                Ok(record_done(
+                    "subject",
+                    s.id,
+                    case_id,
+                    subject_fields(&input),
+                    s,
+                ))
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Subject(s))
     }
 
@@ -649,36 +645,23 @@ impl CaseMutation {
         input: SubjectInput,
     ) -> Result<Subject> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let s = subjects::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let s = s.ok_or_else(|| AppError::NotFound("no such subject".into()))?;
-        case_for_compartment_write(&txn, v, s.case_id, Compartment::Police).await?;
-        let am = subject_model(
-            &input,
-            subjects::ActiveModel {
-                ..Default::default()
-            },
-        )?;
-        versioned_update!(&txn, subjects, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("updateSubject", "subject", id, subject_fields(&input)),
-        )
+        let s = write_once(&writer(ctx)?, "updateSubject", async |txn| {
+            let s = found("subject", subjects::Entity::find_by_id(id).one(txn).await?)?;
+            case_for_compartment_write(txn, v, s.case_id, Compartment::Police).await?;
+            let am = subject_model(&input, Default::default())?;
+            versioned_update!(txn, subjects, am, id, version)?;
+            let s = found("subject", subjects::Entity::find_by_id(id).one(txn).await?)?;
+            Ok(record_done(
+                "subject",
+                id,
+                s.case_id,
+                subject_fields(&input),
+                s,
+            ))
+        })
         .await?;
-        let s = subjects::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        s.map(Subject)
-            .ok_or_else(|| AppError::NotFound("no such subject".into()).into())
+        Ok(Subject(s))
     }
 
     /// Adds seized goods (lead agency).
@@ -691,72 +674,58 @@ impl CaseMutation {
         idempotency_key: Option<String>,
     ) -> Result<Seizure> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let case = case_led_by_viewer(&txn, v, case_id).await?;
-        not_archived(&case)?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addSeizure").await? {
-                let m = seizures::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(AppError::from)?;
-                let m = m.ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
-                return Ok(Seizure {
-                    m,
-                    lead_agency_id: case.lead_agency_id,
-                });
-            }
-        }
-        let m = seizures::ActiveModel {
-            case_id: Set(case_id),
-            item: Set(required_text("item", &input.item, 1000)?),
-            commodity_group: Set(input.commodity_group.as_str().into()),
-            quantity: Set(non_negative_quantity(input.quantity)?),
-            unit: Set(required_text("unit", &input.unit, 50)?),
-            estimated_value: Set(input.estimated_value.0),
-            hs_code: Set(input
-                .hs_code
-                .as_deref()
-                .map(|h| HsCode::parse("hsCode", h).map(HsCode::into_inner))
-                .transpose()?),
-            storage_place: Set(optional_text(
-                "storagePlace",
-                input.storage_place.as_deref(),
-                500,
-            )?),
-            disposal_status: Set(input
-                .disposal_status
-                .unwrap_or(DisposalStatus::Held)
-                .as_str()
-                .into()),
-            version: Set(1),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        if let Some(key) = &idempotency_key {
-            remember(ctx, &txn, &v.sub, key, "addSeizure", "seizure", m.id).await?;
-        }
-        let fields = if input.hs_code.is_some() {
-            vec!["hsCode"]
-        } else {
-            vec![]
-        };
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("addSeizure", "seizure", m.id, fields),
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "addSeizure")?;
+        let (m, lead_agency_id) = write(
+            &writer(ctx)?,
+            "addSeizure",
+            keyed,
+            async |txn, id| {
+                let case = case_led_by_viewer(txn, v, case_id).await?;
+                let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+                Ok((m, case.lead_agency_id))
+            },
+            async |txn| {
+                let case = case_led_by_viewer(txn, v, case_id).await?;
+                not_archived(&case)?;
+                let m = seizures::ActiveModel {
+                    case_id: Set(case_id),
+                    item: Set(required_text("item", &input.item, 1000)?),
+                    commodity_group: Set(input.commodity_group.as_str().into()),
+                    quantity: Set(non_negative_quantity(input.quantity)?),
+                    unit: Set(required_text("unit", &input.unit, 50)?),
+                    estimated_value: Set(input.estimated_value.0),
+                    hs_code: Set(input
+                        .hs_code
+                        .as_deref()
+                        .map(|h| HsCode::parse("hsCode", h).map(HsCode::into_inner))
+                        .transpose()?),
+                    storage_place: Set(optional_text(
+                        "storagePlace",
+                        input.storage_place.as_deref(),
+                        500,
+                    )?),
+                    disposal_status: Set(input
+                        .disposal_status
+                        .unwrap_or(DisposalStatus::Held)
+                        .as_str()
+                        .into()),
+                    version: Set(1),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                let fields = if input.hs_code.is_some() {
+                    vec!["hsCode"]
+                } else {
+                    vec![]
+                };
+                let value = (m, case.lead_agency_id);
+                Ok(record_done("seizure", value.0.id, case_id, fields, value))
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Seizure {
-            m,
-            lead_agency_id: case.lead_agency_id,
-        })
+        Ok(Seizure { m, lead_agency_id })
     }
 
     /// Changes what became of seized goods (lead agency). Destroying or auctioning needs the
@@ -770,71 +739,58 @@ impl CaseMutation {
         status: DisposalStatus,
     ) -> Result<Seizure> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let m = seizures::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let m = m.ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
-        let case = case_led_by_viewer(&txn, v, m.case_id).await?;
-        not_archived(&case)?;
-        if m.archived_at.is_some() {
-            return Err(AppError::bad_input("the seizure is archived; restore it first").into());
-        }
-        let from = DisposalStatus::from_db(&m.disposal_status)?;
-        // Held goods are confiscated or returned; confiscated goods are destroyed or auctioned.
-        // Destroyed, auctioned and returned goods are gone: those states are final.
-        let allowed = match from {
-            DisposalStatus::Held => &[DisposalStatus::Confiscated, DisposalStatus::Returned][..],
-            DisposalStatus::Confiscated => &[
-                DisposalStatus::Destroyed,
-                DisposalStatus::Auctioned,
-                DisposalStatus::Returned,
-            ][..],
-            _ => &[][..],
-        };
-        if !allowed.contains(&status) {
-            return Err(AppError::bad_input(format!(
-                "seized goods cannot go from {} to {}",
-                from.as_str().to_uppercase(),
-                status.as_str().to_uppercase()
-            ))
-            .into());
-        }
-        if matches!(
-            status,
-            DisposalStatus::Destroyed | DisposalStatus::Auctioned
-        ) && m.disposal_approved_on.is_none()
-        {
-            return Err(AppError::bad_input(
-                "destroying or auctioning needs the finance department's approval first",
-            )
-            .into());
-        }
-        let am = seizures::ActiveModel {
-            disposal_status: Set(status.as_str().into()),
-            ..Default::default()
-        };
-        versioned_update!(&txn, seizures, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("setDisposalStatus", "seizure", id, vec![]),
-        )
-        .await?;
-        let m = seizures::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        let m = m.ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
-        Ok(Seizure {
-            m,
-            lead_agency_id: case.lead_agency_id,
+        let (m, lead_agency_id) = write_once(&writer(ctx)?, "setDisposalStatus", async |txn| {
+            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            let case = case_led_by_viewer(txn, v, m.case_id).await?;
+            not_archived(&case)?;
+            if m.archived_at.is_some() {
+                return Err(AppError::bad_input(
+                    "the seizure is archived; restore it first",
+                ));
+            }
+            let from = DisposalStatus::from_db(&m.disposal_status)?;
+            // Held goods are confiscated or returned; confiscated goods are destroyed or
+            // auctioned. Destroyed, auctioned and returned goods are gone: those states are
+            // final.
+            let allowed = match from {
+                DisposalStatus::Held => {
+                    &[DisposalStatus::Confiscated, DisposalStatus::Returned][..]
+                }
+                DisposalStatus::Confiscated => &[
+                    DisposalStatus::Destroyed,
+                    DisposalStatus::Auctioned,
+                    DisposalStatus::Returned,
+                ][..],
+                _ => &[][..],
+            };
+            if !allowed.contains(&status) {
+                return Err(AppError::bad_input(format!(
+                    "seized goods cannot go from {} to {}",
+                    from.as_str().to_uppercase(),
+                    status.as_str().to_uppercase()
+                )));
+            }
+            if matches!(
+                status,
+                DisposalStatus::Destroyed | DisposalStatus::Auctioned
+            ) && m.disposal_approved_on.is_none()
+            {
+                return Err(AppError::bad_input(
+                    "destroying or auctioning needs the finance department's approval first",
+                ));
+            }
+            let am = seizures::ActiveModel {
+                disposal_status: Set(status.as_str().into()),
+                ..Default::default()
+            };
+            versioned_update!(txn, seizures, am, id, version)?;
+            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            let value = (m, case.lead_agency_id);
+            Ok(record_done("seizure", id, case.id, vec![], value))
         })
+        .await?;
+        Ok(Seizure { m, lead_agency_id })
     }
 
     /// The finance department approves the disposal of seized goods.
@@ -848,67 +804,43 @@ impl CaseMutation {
         reference: String,
     ) -> Result<Seizure> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let agency = match v.agency_id {
-            Some(a) => entity::agencies::Entity::find_by_id(a)
-                .one(&txn)
-                .await
-                .map_err(AppError::from)?,
-            None => None,
-        };
-        if agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind)) != Some(AgencyKind::Finance)
-            || v.role != Role::Officer
-        {
-            return Err(
-                AppError::forbidden("only the finance department approves disposals").into(),
-            );
-        }
-        check_past_date("approvedOn", approved_on)?;
-        let m = seizures::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let m = m.ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
-        if m.archived_at.is_some() {
-            return Err(AppError::bad_input("the seizure is archived; restore it first").into());
-        }
-        let case = cases::Entity::find_by_id(m.case_id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        if let Some(case) = &case {
-            not_archived(case)?;
-        }
-        let am = seizures::ActiveModel {
-            disposal_approved_on: Set(Some(approved_on)),
-            disposal_approval_ref: Set(Some(required_text("reference", &reference, 100)?)),
-            ..Default::default()
-        };
-        versioned_update!(&txn, seizures, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing("approveDisposal", "seizure", id, vec![]),
-        )
-        .await?;
-        let m2 = seizures::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let lead = cases::Entity::find_by_id(m.case_id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?
-            .map_or(0, |c| c.lead_agency_id);
-        txn.commit().await.map_err(AppError::from)?;
-        let m = m2.ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
-        Ok(Seizure {
-            m,
-            lead_agency_id: lead,
+        let (m, lead_agency_id) = write_once(&writer(ctx)?, "approveDisposal", async |txn| {
+            let agency = match v.agency_id {
+                Some(a) => entity::agencies::Entity::find_by_id(a).one(txn).await?,
+                None => None,
+            };
+            if agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind)) != Some(AgencyKind::Finance)
+                || v.role != Role::Officer
+            {
+                return Err(AppError::forbidden(
+                    "only the finance department approves disposals",
+                ));
+            }
+            check_past_date("approvedOn", approved_on)?;
+            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            if m.archived_at.is_some() {
+                return Err(AppError::bad_input(
+                    "the seizure is archived; restore it first",
+                ));
+            }
+            let case = cases::Entity::find_by_id(m.case_id).one(txn).await?;
+            if let Some(case) = &case {
+                not_archived(case)?;
+            }
+            let am = seizures::ActiveModel {
+                disposal_approved_on: Set(Some(approved_on)),
+                disposal_approval_ref: Set(Some(required_text("reference", &reference, 100)?)),
+                ..Default::default()
+            };
+            versioned_update!(txn, seizures, am, id, version)?;
+            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            let lead = case.map_or(0, |c| c.lead_agency_id);
+            let case_id = m.case_id;
+            Ok(record_done("seizure", id, case_id, vec![], (m, lead)))
         })
+        .await?;
+        Ok(Seizure { m, lead_agency_id })
     }
 
     /// Adds a customs record (customs data: customs or the lead agency).
@@ -921,55 +853,35 @@ impl CaseMutation {
         idempotency_key: Option<String>,
     ) -> Result<CustomsRecord> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        case_for_compartment_write(&txn, v, case_id, Compartment::Customs).await?;
-        if let Some(key) = &idempotency_key {
-            if let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "addCustomsRecord").await? {
-                let r = customs_records::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(AppError::from)?;
-                return r
-                    .map(CustomsRecord)
-                    .ok_or_else(|| AppError::NotFound("no such record".into()).into());
-            }
-        }
-        let am = customs_model(
-            &input,
-            customs_records::ActiveModel {
-                case_id: Set(case_id),
-                version: Set(1),
-                ..Default::default()
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "addCustomsRecord")?;
+        let r = write(
+            &writer(ctx)?,
+            "addCustomsRecord",
+            keyed,
+            async |txn, id| {
+                case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
+                found(
+                    "record",
+                    customs_records::Entity::find_by_id(id).one(txn).await?,
+                )
             },
-        )?;
-        let r = am.insert(&txn).await.map_err(AppError::from)?;
-        if let Some(key) = &idempotency_key {
-            remember(
-                ctx,
-                &txn,
-                &v.sub,
-                key,
-                "addCustomsRecord",
-                "customs_record",
-                r.id,
-            )
-            .await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing(
-                "addCustomsRecord",
-                "customs_record",
-                r.id,
-                CUSTOMS_FIELDS.to_vec(),
-            ),
+            async |txn| {
+                case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
+                let am = customs_model(
+                    &input,
+                    customs_records::ActiveModel {
+                        case_id: Set(case_id),
+                        version: Set(1),
+                        ..Default::default()
+                    },
+                )?;
+                let r = am.insert(txn).await?;
+                let fields = CUSTOMS_FIELDS.to_vec();
+                Ok(record_done("customs_record", r.id, case_id, fields, r))
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(CustomsRecord(r))
     }
 
@@ -983,41 +895,24 @@ impl CaseMutation {
         input: CustomsRecordInput,
     ) -> Result<CustomsRecord> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let r = customs_records::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-        case_for_compartment_write(&txn, v, r.case_id, Compartment::Customs).await?;
-        let am = customs_model(
-            &input,
-            customs_records::ActiveModel {
-                ..Default::default()
-            },
-        )?;
-        versioned_update!(&txn, customs_records, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing(
-                "updateCustomsRecord",
-                "customs_record",
-                id,
-                CUSTOMS_FIELDS.to_vec(),
-            ),
-        )
+        let r = write_once(&writer(ctx)?, "updateCustomsRecord", async |txn| {
+            let r = found(
+                "record",
+                customs_records::Entity::find_by_id(id).one(txn).await?,
+            )?;
+            case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
+            let am = customs_model(&input, Default::default())?;
+            versioned_update!(txn, customs_records, am, id, version)?;
+            let r = found(
+                "record",
+                customs_records::Entity::find_by_id(id).one(txn).await?,
+            )?;
+            let (case_id, fields) = (r.case_id, CUSTOMS_FIELDS.to_vec());
+            Ok(record_done("customs_record", id, case_id, fields, r))
+        })
         .await?;
-        let r = customs_records::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        r.map(CustomsRecord)
-            .ok_or_else(|| AppError::NotFound("no such record".into()).into())
+        Ok(CustomsRecord(r))
     }
 
     /// Creates or (with `version`) replaces the case's investigation record (police data).
@@ -1030,80 +925,66 @@ impl CaseMutation {
         input: InvestigationInput,
     ) -> Result<InvestigationRecord> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let case_id = parse_id(&case_id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let case = case_for_compartment_write(&txn, v, case_id, Compartment::Police).await?;
-        if input.defendants < 0 || input.defendants > 1000 {
-            return Err(AppError::bad_input("`defendants` must be between 0 and 1000").into());
-        }
-        if let Some(d) = input.prosecuted_on {
-            check_past_date("prosecutedOn", d)?;
-        }
-        let existing = investigation_records::Entity::find()
-            .filter(investigation_records::Column::CaseId.eq(case_id))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let mut am = investigation_records::ActiveModel {
-            notes: Set(required_text("notes", &input.notes, 20_000)?),
-            prosecution_decision: Set(optional_text(
-                "prosecutionDecision",
-                input.prosecution_decision.as_deref(),
-                200,
-            )?),
-            prosecuted_on: Set(input.prosecuted_on),
-            defendants: Set(input.defendants),
-            ..Default::default()
-        };
-        let id = match (existing, version) {
-            (None, None) => {
-                am.case_id = Set(case_id);
-                am.version = Set(1);
-                let investigator = match v.role {
-                    Role::Police => v.agency_id.unwrap_or(case.lead_agency_id),
-                    _ => case.lead_agency_id,
-                };
-                am.investigating_agency_id = Set(investigator);
-                am.insert(&txn).await.map_err(AppError::from)?.id
+        let r = write_once(&writer(ctx)?, "setInvestigation", async |txn| {
+            let case = case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
+            if input.defendants < 0 || input.defendants > 1000 {
+                return Err(AppError::bad_input(
+                    "`defendants` must be between 0 and 1000",
+                ));
             }
-            (Some(r), Some(ver)) => {
-                versioned_update!(&txn, investigation_records, am, r.id, ver)?;
-                r.id
+            if let Some(d) = input.prosecuted_on {
+                check_past_date("prosecutedOn", d)?;
             }
-            (Some(_), None) => {
-                return Err(AppError::Conflict(
-                    "the case already has an investigation record; pass its version to replace it"
-                        .into(),
-                )
-                .into());
-            }
-            (None, Some(_)) => {
-                return Err(AppError::NotFound(
-                    "the case has no investigation record yet; omit `version` to create it".into(),
-                )
-                .into());
-            }
-        };
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing(
-                "setInvestigation",
-                "investigation_record",
-                id,
-                vec!["notes", "prosecutionDecision", "defendants"],
-            ),
-        )
+            let existing = investigation_records::Entity::find()
+                .filter(investigation_records::Column::CaseId.eq(case_id))
+                .one(txn)
+                .await?;
+            let mut am = investigation_records::ActiveModel {
+                notes: Set(required_text("notes", &input.notes, 20_000)?),
+                prosecution_decision: Set(optional_text(
+                    "prosecutionDecision",
+                    input.prosecution_decision.as_deref(),
+                    200,
+                )?),
+                prosecuted_on: Set(input.prosecuted_on),
+                defendants: Set(input.defendants),
+                ..Default::default()
+            };
+            let id = match (existing, version) {
+                (None, None) => {
+                    am.case_id = Set(case_id);
+                    am.version = Set(1);
+                    let investigator = match v.role {
+                        Role::Police => v.agency_id.unwrap_or(case.lead_agency_id),
+                        _ => case.lead_agency_id,
+                    };
+                    am.investigating_agency_id = Set(investigator);
+                    am.insert(txn).await?.id
+                }
+                (Some(r), Some(ver)) => {
+                    versioned_update!(txn, investigation_records, am, r.id, ver)?;
+                    r.id
+                }
+                (Some(_), None) => {
+                    return Err(AppError::Conflict(
+                        "the case already has an investigation record; pass its version to replace it"
+                            .into(),
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(AppError::NotFound(
+                        "the case has no investigation record yet; omit `version` to create it"
+                            .into(),
+                    ));
+                }
+            };
+            let r = found("record", investigation_records::Entity::find_by_id(id).one(txn).await?)?;
+            let fields = vec!["notes", "prosecutionDecision", "defendants"];
+            Ok(record_done("investigation_record", id, case_id, fields, r))
+        })
         .await?;
-        let r = investigation_records::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        r.map(InvestigationRecord)
-            .ok_or_else(|| AppError::NotFound("no such record".into()).into())
+        Ok(InvestigationRecord(r))
     }
 
     /// Archives or restores a record of a case, by whoever may write it. Returns the new version.
@@ -1117,98 +998,64 @@ impl CaseMutation {
         archived: bool,
     ) -> Result<i32> {
         let v = viewer(ctx)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let at = Set(archived.then(chrono::Utc::now));
-        let entity = match kind {
-            CaseRecordKind::Subject => {
-                let r = subjects::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(AppError::from)?;
-                let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-                case_for_compartment_write(&txn, v, r.case_id, Compartment::Police).await?;
-                versioned_update!(
-                    &txn,
-                    subjects,
-                    subjects::ActiveModel {
-                        archived_at: at,
-                        ..Default::default()
-                    },
-                    id,
-                    version
-                )?;
-                "subject"
-            }
-            CaseRecordKind::Seizure => {
-                let r = seizures::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(AppError::from)?;
-                let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-                case_led_by_viewer(&txn, v, r.case_id).await?;
-                versioned_update!(
-                    &txn,
-                    seizures,
-                    seizures::ActiveModel {
-                        archived_at: at,
-                        ..Default::default()
-                    },
-                    id,
-                    version
-                )?;
-                "seizure"
-            }
-            CaseRecordKind::CustomsRecord => {
-                let r = customs_records::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(AppError::from)?;
-                let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-                case_for_compartment_write(&txn, v, r.case_id, Compartment::Customs).await?;
-                versioned_update!(
-                    &txn,
-                    customs_records,
-                    customs_records::ActiveModel {
-                        archived_at: at,
-                        ..Default::default()
-                    },
-                    id,
-                    version
-                )?;
-                "customs_record"
-            }
-            CaseRecordKind::Investigation => {
-                let r = investigation_records::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(AppError::from)?;
-                let r = r.ok_or_else(|| AppError::NotFound("no such record".into()))?;
-                case_for_compartment_write(&txn, v, r.case_id, Compartment::Police).await?;
-                versioned_update!(
-                    &txn,
-                    investigation_records,
-                    investigation_records::ActiveModel {
-                        archived_at: at,
-                        ..Default::default()
-                    },
-                    id,
-                    version
-                )?;
-                "investigation_record"
-            }
-        };
         let op = if archived { "archive" } else { "restore" };
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            auditing(op, entity, id, vec![]),
-        )
+        let version = write_once(&writer(ctx)?, op, async |txn| {
+            let at = Set(archived.then(chrono::Utc::now));
+            let (entity, case_id) = match kind {
+                CaseRecordKind::Subject => {
+                    let r = found("subject", subjects::Entity::find_by_id(id).one(txn).await?)?;
+                    case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
+                    let am = subjects::ActiveModel {
+                        archived_at: at,
+                        ..Default::default()
+                    };
+                    versioned_update!(txn, subjects, am, id, version)?;
+                    ("subject", r.case_id)
+                }
+                CaseRecordKind::Seizure => {
+                    let r = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+                    case_led_by_viewer(txn, v, r.case_id).await?;
+                    let am = seizures::ActiveModel {
+                        archived_at: at,
+                        ..Default::default()
+                    };
+                    versioned_update!(txn, seizures, am, id, version)?;
+                    ("seizure", r.case_id)
+                }
+                CaseRecordKind::CustomsRecord => {
+                    let r = found(
+                        "record",
+                        customs_records::Entity::find_by_id(id).one(txn).await?,
+                    )?;
+                    case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
+                    let am = customs_records::ActiveModel {
+                        archived_at: at,
+                        ..Default::default()
+                    };
+                    versioned_update!(txn, customs_records, am, id, version)?;
+                    ("customs_record", r.case_id)
+                }
+                CaseRecordKind::Investigation => {
+                    let r = found(
+                        "record",
+                        investigation_records::Entity::find_by_id(id)
+                            .one(txn)
+                            .await?,
+                    )?;
+                    case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
+                    let am = investigation_records::ActiveModel {
+                        archived_at: at,
+                        ..Default::default()
+                    };
+                    versioned_update!(txn, investigation_records, am, id, version)?;
+                    ("investigation_record", r.case_id)
+                }
+            };
+            Ok(record_done(entity, id, case_id, vec![], version + 1))
+        })
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(version + 1)
+        Ok(version)
     }
 }
 

@@ -21,11 +21,9 @@ use crate::domain::access::{Action, acting_agency, check};
 use crate::domain::symbol::{ParsedSymbol, parse_symbol};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::{db, viewer};
+use crate::graphql::context::viewer;
 use crate::graphql::ids::parse_id;
-use crate::graphql::workflow::{
-    Audit, audit, begin, idempotent_result, key_of, remember, request, writer,
-};
+use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write, write_once};
@@ -127,15 +125,6 @@ pub struct CampaignPatch {
     pub focus_commodity_groups: Option<Vec<CommodityGroup>>,
     pub focus_violation_types: Option<Vec<ViolationType>>,
     pub description: MaybeUndefined<String>,
-}
-
-fn event<'a>(operation: &'a str, entity: &'a str, id: i64) -> Audit<'a> {
-    Audit {
-        operation,
-        entity,
-        ids: vec![id],
-        restricted_fields: vec![],
-    }
 }
 
 async fn load_directive<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<directives::Model> {
@@ -437,6 +426,22 @@ async fn live_directive<C: ConnectionTrait>(conn: &C, id: &ID) -> AppResult<dire
         ));
     }
     Ok(d)
+}
+
+/// Only the lead and coordinating agencies report on a task.
+async fn check_reporter(txn: &DatabaseTransaction, t: &tasks::Model, agency: i64) -> AppResult<()> {
+    let coordinates = task_coordinators::Entity::find()
+        .filter(task_coordinators::Column::TaskId.eq(t.id))
+        .filter(task_coordinators::Column::AgencyId.eq(agency))
+        .one(txn)
+        .await?
+        .is_some();
+    if t.lead_agency_id != agency && !coordinates {
+        return Err(AppError::forbidden(
+            "only the lead and coordinating agencies report on a task",
+        ));
+    }
+    Ok(())
 }
 
 #[Object]
@@ -790,95 +795,70 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let v = viewer(ctx)?;
         let agency = acting_agency(v, Action::ReportOnTasks)?;
-        let req = request(ctx)?;
         let id = parse_id(&task_id)?;
-        let txn = begin(db(ctx)?).await?;
-        let t = load_task(&txn, id).await?;
-        let coordinates = task_coordinators::Entity::find()
-            .filter(task_coordinators::Column::TaskId.eq(id))
-            .filter(task_coordinators::Column::AgencyId.eq(agency))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?
-            .is_some();
-        if t.lead_agency_id != agency && !coordinates {
-            return Err(AppError::forbidden(
-                "only the lead and coordinating agencies report on a task",
-            )
-            .into());
-        }
-        if let Some(key) = &idempotency_key {
-            if idempotent_result(ctx, &txn, &v.sub, key, "postTaskUpdate")
-                .await?
-                .is_some()
-            {
-                return Ok(Task(t));
-            }
-        }
-        task_not_archived(&t)?;
-        if !is_open(&t) {
-            return Err(AppError::bad_input(format!(
-                "the task is {}; reopen it before reporting on it",
-                t.status
-            ))
-            .into());
-        }
-        if let Some(p) = progress_percent {
-            if !(0..=100).contains(&p) {
-                return Err(
-                    AppError::bad_input("`progressPercent` must be between 0 and 100").into(),
-                );
-            }
-        }
-        let u = task_updates::ActiveModel {
-            task_id: Set(id),
-            agency_id: Set(agency),
-            posted_at: Set(chrono::Utc::now()),
-            note: Set(required_text("note", &note, 5000)?),
-            progress_percent: Set(progress_percent),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        if t.status == TaskStatus::Open.as_str() {
-            tasks::Entity::update_many()
-                .col_expr(
-                    tasks::Column::Status,
-                    Expr::value(TaskStatus::InProgress.as_str()),
-                )
-                .col_expr(
-                    tasks::Column::Version,
-                    Expr::col(tasks::Column::Version).add(1),
-                )
-                .col_expr(tasks::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
-                .filter(tasks::Column::Id.eq(id))
-                .filter(tasks::Column::Status.eq(TaskStatus::Open.as_str()))
-                .exec(&txn)
-                .await
-                .map_err(AppError::from)?;
-        }
-        if let Some(key) = &idempotency_key {
-            remember(
-                ctx,
-                &txn,
-                &v.sub,
-                key,
-                "postTaskUpdate",
-                "task_update",
-                u.id,
-            )
-            .await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            event("postTaskUpdate", "task", id),
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "postTaskUpdate")?;
+        let t = write(
+            &writer(ctx)?,
+            "postTaskUpdate",
+            keyed,
+            async |txn, _| {
+                let t = load_task(txn, id).await?;
+                check_reporter(txn, &t, agency).await?;
+                Ok(t)
+            },
+            async |txn| {
+                let t = load_task(txn, id).await?;
+                check_reporter(txn, &t, agency).await?;
+                task_not_archived(&t)?;
+                if !is_open(&t) {
+                    return Err(AppError::bad_input(format!(
+                        "the task is {}; reopen it before reporting on it",
+                        t.status
+                    )));
+                }
+                if let Some(p) = progress_percent
+                    && !(0..=100).contains(&p)
+                {
+                    return Err(AppError::bad_input(
+                        "`progressPercent` must be between 0 and 100",
+                    ));
+                }
+                task_updates::ActiveModel {
+                    task_id: Set(id),
+                    agency_id: Set(agency),
+                    posted_at: Set(chrono::Utc::now()),
+                    note: Set(required_text("note", &note, 5000)?),
+                    progress_percent: Set(progress_percent),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                if t.status == TaskStatus::Open.as_str() {
+                    tasks::Entity::update_many()
+                        .col_expr(
+                            tasks::Column::Status,
+                            Expr::value(TaskStatus::InProgress.as_str()),
+                        )
+                        .col_expr(
+                            tasks::Column::Version,
+                            Expr::col(tasks::Column::Version).add(1),
+                        )
+                        .col_expr(tasks::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+                        .filter(tasks::Column::Id.eq(id))
+                        .filter(tasks::Column::Status.eq(TaskStatus::Open.as_str()))
+                        .exec(txn)
+                        .await?;
+                }
+                let t = load_task(txn, id).await?;
+                Ok(Done::new(
+                    "task",
+                    id,
+                    DomainEvent::TaskChanged { task_id: id },
+                    t,
+                ))
+            },
         )
         .await?;
-        let t = load_task(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(Task(t))
     }
 

@@ -30,8 +30,10 @@ use crate::graphql::pagination::{
     date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
 };
 use crate::graphql::reference::Agency;
-use crate::graphql::workflow::{Audit, audit, idempotent_result, remember, request};
+use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::{agency_by_code, required_text};
+use crate::service::events::DomainEvent;
+use crate::service::write::{Done, write, write_once};
 use crate::versioned_update;
 use figures::{Correction, GroupFigures, ReportField};
 
@@ -190,13 +192,14 @@ async fn find_for<C: ConnectionTrait>(
         .await?)
 }
 
-fn report_audit(operation: &str, id: i64) -> Audit<'_> {
-    Audit {
-        operation,
-        entity: "periodic_report",
-        ids: vec![id],
-        restricted_fields: vec![],
-    }
+/// A write of a report, announced once committed.
+fn done(r: periodic_reports::Model) -> Done<periodic_reports::Model> {
+    Done::new(
+        "periodic_report",
+        r.id,
+        DomainEvent::ReportChanged { report_id: r.id },
+        r,
+    )
 }
 
 #[derive(Default)]
@@ -350,75 +353,58 @@ impl ReportMutation {
     ) -> Result<PeriodicReport> {
         let v = viewer(ctx)?;
         let agency = acting_agency(v, Action::FileReports)?;
-        let req = request(ctx)?;
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        if let Some(key) = &idempotency_key
-            && let Some(id) = idempotent_result(ctx, &txn, &v.sub, key, "fileReport").await?
-        {
-            return Ok(PeriodicReport(load(&txn, id).await?));
-        }
-        let p = Period::of(
-            input.period_kind,
-            input.year,
-            input.month,
-            input.quarter,
-            due_day(ctx)?,
-        )?;
-        let today = crate::time::today();
-        if p.start > today {
-            return Err(AppError::bad_input("the period has not started yet").into());
-        }
-        let fixes = corrections(input.corrections.as_deref().unwrap_or_default())?;
-        let reason = correction_reason(&fixes, input.correction_reason.as_deref())?;
-        if find_for(&txn, agency, &p).await?.is_some() {
-            return Err(AppError::Conflict(
-                "your agency has already filed its report for this period; use correctReport \
-                 to change it"
-                    .into(),
-            )
-            .into());
-        }
-        let computed = figures::compute(&txn, agency, p.start, p.end).await?;
-        let filed = figures::apply(&computed, &fixes)?;
-        let now = Utc::now();
-        let r = periodic_reports::ActiveModel {
-            agency_id: Set(agency),
-            period_kind: Set(p.kind.as_str().into()),
-            period_start: Set(p.start),
-            period_end: Set(p.end),
-            due_on: Set(p.due),
-            filed_at: Set(Some(now)),
-            is_late: Set(p.is_late(today)),
-            figures: Set(filed),
-            correction_reason: Set(reason),
-            version: Set(1),
-            created_at: Set(now),
-            computed_figures: Set(Some(computed)),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        if let Some(key) = &idempotency_key {
-            remember(
-                ctx,
-                &txn,
-                &v.sub,
-                key,
-                "fileReport",
-                "periodic_report",
-                r.id,
-            )
-            .await?;
-        }
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            report_audit("fileReport", r.id),
+        let due_day = due_day(ctx)?;
+        let keyed = key_of(ctx, idempotency_key.as_deref(), "fileReport")?;
+        let r = write(
+            &writer(ctx)?,
+            "fileReport",
+            keyed,
+            async |txn, id| load(txn, id).await,
+            async |txn| {
+                let p = Period::of(
+                    input.period_kind,
+                    input.year,
+                    input.month,
+                    input.quarter,
+                    due_day,
+                )?;
+                let today = crate::time::today();
+                if p.start > today {
+                    return Err(AppError::bad_input("the period has not started yet"));
+                }
+                let fixes = corrections(input.corrections.as_deref().unwrap_or_default())?;
+                let reason = correction_reason(&fixes, input.correction_reason.as_deref())?;
+                if find_for(txn, agency, &p).await?.is_some() {
+                    return Err(AppError::Conflict(
+                        "your agency has already filed its report for this period; use \
+                         correctReport to change it"
+                            .into(),
+                    ));
+                }
+                let computed = figures::compute(txn, agency, p.start, p.end).await?;
+                let filed = figures::apply(&computed, &fixes)?;
+                let now = Utc::now();
+                let r = periodic_reports::ActiveModel {
+                    agency_id: Set(agency),
+                    period_kind: Set(p.kind.as_str().into()),
+                    period_start: Set(p.start),
+                    period_end: Set(p.end),
+                    due_on: Set(p.due),
+                    filed_at: Set(Some(now)),
+                    is_late: Set(p.is_late(today)),
+                    figures: Set(filed),
+                    correction_reason: Set(reason),
+                    version: Set(1),
+                    created_at: Set(now),
+                    computed_figures: Set(Some(computed)),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                Ok(done(r))
+            },
         )
         .await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(PeriodicReport(r))
     }
 
@@ -435,37 +421,32 @@ impl ReportMutation {
     ) -> Result<PeriodicReport> {
         let v = viewer(ctx)?;
         let agency = acting_agency(v, Action::FileReports)?;
-        let req = request(ctx)?;
         let id = parse_id(&id)?;
         let fixes = self::corrections(&corrections)?;
         if fixes.is_empty() {
             return Err(AppError::bad_input("`corrections` is empty").into());
         }
         let reason = correction_reason(&fixes, Some(&reason))?.unwrap_or_default();
-        let txn = crate::graphql::workflow::begin(db(ctx)?).await?;
-        let r = load(&txn, id).await?;
-        if r.agency_id != agency {
-            return Err(AppError::forbidden("only the filing agency corrects its report").into());
-        }
-        let reasons = match &r.correction_reason {
-            Some(earlier) => format!("{earlier}\n{reason}"),
-            None => reason,
-        };
-        let am = periodic_reports::ActiveModel {
-            figures: Set(figures::apply(&r.figures, &fixes)?),
-            correction_reason: Set(Some(reasons)),
-            ..Default::default()
-        };
-        versioned_update!(&txn, periodic_reports, am, id, version)?;
-        audit(
-            &txn,
-            Some(v),
-            &req.request_id,
-            report_audit("correctReport", id),
-        )
+        let r = write_once(&writer(ctx)?, "correctReport", async |txn| {
+            let r = load(txn, id).await?;
+            if r.agency_id != agency {
+                return Err(AppError::forbidden(
+                    "only the filing agency corrects its report",
+                ));
+            }
+            let reasons = match &r.correction_reason {
+                Some(earlier) => format!("{earlier}\n{reason}"),
+                None => reason,
+            };
+            let am = periodic_reports::ActiveModel {
+                figures: Set(figures::apply(&r.figures, &fixes)?),
+                correction_reason: Set(Some(reasons)),
+                ..Default::default()
+            };
+            versioned_update!(txn, periodic_reports, am, id, version)?;
+            Ok(done(load(txn, id).await?))
+        })
         .await?;
-        let r = load(&txn, id).await?;
-        txn.commit().await.map_err(AppError::from)?;
         Ok(PeriodicReport(r))
     }
 }
