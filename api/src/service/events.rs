@@ -55,3 +55,38 @@ impl Events {
         self.0.subscribe()
     }
 }
+
+/// A row whose write is announced: the entity name its audit events and idempotency keys
+/// carry, and the event that says it changed. One table for every kind of row a write
+/// answers with, so a write ends with `Done::of(row)`.
+pub trait Announced {
+    const ENTITY: &'static str;
+    fn row_id(&self) -> i64;
+    fn event(&self) -> DomainEvent;
+}
+
+macro_rules! announced {
+    ($($module:ident => $entity:literal, $variant:ident { $field:ident }),+ $(,)?) => {$(
+        impl Announced for entity::$module::Model {
+            const ENTITY: &'static str = $entity;
+            fn row_id(&self) -> i64 {
+                self.id
+            }
+            fn event(&self) -> DomainEvent {
+                DomainEvent::$variant { $field: self.id }
+            }
+        }
+    )+};
+}
+
+announced!(
+    cases => "case", CaseChanged { case_id },
+    agencies => "agency", AgencyChanged { agency_id },
+    communes => "commune", CommuneChanged { commune_id },
+    directives => "directive", DirectiveChanged { directive_id },
+    tasks => "task", TaskChanged { task_id },
+    campaigns => "campaign", CampaignChanged { campaign_id },
+    tips => "tip", TipChanged { tip_id },
+    publications => "publication", PublicationChanged { publication_id },
+    periodic_reports => "periodic_report", ReportChanged { report_id },
+);

@@ -21,7 +21,6 @@ use crate::error::{AppError, AppResult};
 use crate::limiter::KeyedLimiter;
 use crate::service::audit::{Audit, audit};
 use crate::service::case_write::{optional_text, required_text};
-use crate::service::events::DomainEvent;
 use crate::service::publication_check::{Finding, Restricted, finding_error, restricted_of_case};
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
 
@@ -319,17 +318,6 @@ async fn move_to(
     load(txn, p.id).await
 }
 
-fn done(p: publications::Model) -> Done<publications::Model> {
-    Done::new(
-        "publication",
-        p.id,
-        DomainEvent::PublicationChanged {
-            publication_id: p.id,
-        },
-        p,
-    )
-}
-
 /// The case's restricted data, for the checks.
 async fn restricted(
     txn: &DatabaseTransaction,
@@ -393,7 +381,7 @@ pub async fn draft(
             }
             .insert(txn)
             .await?;
-            Ok(done(p))
+            Ok(Done::of(p))
         },
     )
     .await;
@@ -449,7 +437,7 @@ pub async fn update(
             ..Default::default()
         };
         crate::versioned_update!(txn, publications, am, id, version)?;
-        Ok(done(load(txn, id).await?))
+        Ok(Done::of(load(txn, id).await?))
     })
     .await;
     checked(w, c, refusals, result).await
@@ -486,7 +474,7 @@ pub async fn approve(
             return Err(refusals.refuse(p.case_id, f, Refused::Approver));
         }
         let p = move_to(txn, &p, version, PublicationStatus::Approved, None).await?;
-        Ok(done(p))
+        Ok(Done::of(p))
     })
     .await;
     checked(w, c, refusals, result).await
@@ -527,7 +515,7 @@ pub async fn pass_review(
             ..Default::default()
         };
         crate::versioned_update!(txn, publications, am, id, version)?;
-        Ok(done(load(txn, id).await?))
+        Ok(Done::of(load(txn, id).await?))
     })
     .await;
     checked(w, c, refusals, result).await
@@ -548,7 +536,7 @@ pub async fn reject(
             check(v, Action::ApprovePublications)?;
         }
         let p = move_to(txn, &p, version, PublicationStatus::Rejected, Some(reason)).await?;
-        Ok(done(p))
+        Ok(Done::of(p))
     })
     .await
 }
@@ -573,7 +561,7 @@ pub async fn withdraw(
             ));
         }
         let p = move_to(txn, &p, version, PublicationStatus::Withdrawn, reason).await?;
-        Ok(done(p))
+        Ok(Done::of(p))
     })
     .await
 }
@@ -605,7 +593,7 @@ pub async fn set_archived(
             ..Default::default()
         };
         crate::versioned_update!(txn, publications, am, id, version)?;
-        Ok(done(load(txn, id).await?))
+        Ok(Done::of(load(txn, id).await?))
     })
     .await
 }

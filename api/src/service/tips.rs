@@ -447,12 +447,7 @@ async fn staff_step(
         let am = change(txn, v, tip).await?;
         crate::versioned_update!(txn, tips, am, id, version)?;
         let tip = reload(txn, id).await?;
-        Ok(Done::new(
-            "tip",
-            id,
-            DomainEvent::TipChanged { tip_id: id },
-            tip,
-        ))
+        Ok(Done::of(tip))
     })
     .await
 }

@@ -60,6 +60,19 @@ pub struct Done<T> {
     pub event: Option<DomainEvent>,
 }
 
+impl<T: super::events::Announced> Done<T> {
+    /// The write of `row`, touching no restricted field, announced by the row's own event.
+    pub fn of(row: T) -> Done<T> {
+        Done {
+            entity: T::ENTITY,
+            id: row.row_id(),
+            restricted_fields: vec![],
+            event: Some(row.event()),
+            value: row,
+        }
+    }
+}
+
 impl<T> Done<T> {
     /// A write of `entity` `id` touching no restricted field, announced by `event`, answering
     /// `value` (last, so the id can be read from it before it moves).

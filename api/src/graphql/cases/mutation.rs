@@ -307,14 +307,7 @@ impl CaseMutation {
                     .exec(txn)
                     .await?;
                 }
-                let case = refresh_search_key(txn, inserted.id).await?;
-                let id = case.id;
-                Ok(Done::new(
-                    "case",
-                    id,
-                    DomainEvent::CaseChanged { case_id: id },
-                    case,
-                ))
+                Ok(Done::of(refresh_search_key(txn, inserted.id).await?))
             },
         )
         .await?;
@@ -394,12 +387,7 @@ impl CaseMutation {
                 coordinators(txn, id, case.lead_agency_id, codes).await?;
             }
             let case = refresh_search_key(txn, id).await?;
-            Ok(Done::new(
-                "case",
-                id,
-                DomainEvent::CaseChanged { case_id: id },
-                case,
-            ))
+            Ok(Done::of(case))
         })
         .await?;
         Ok(Case(case))
@@ -443,12 +431,7 @@ impl CaseMutation {
             }
             versioned_update!(txn, cases, am, id, version)?;
             let case = load_case(txn, id).await?;
-            Ok(Done::new(
-                "case",
-                id,
-                DomainEvent::CaseChanged { case_id: id },
-                case,
-            ))
+            Ok(Done::of(case))
         })
         .await?;
         Ok(Case(case))
@@ -502,12 +485,7 @@ impl CaseMutation {
             .map_err(AppError::from)?;
 
             let case = load_case(txn, id).await?;
-            Ok(Done::new(
-                "case",
-                id,
-                DomainEvent::CaseChanged { case_id: id },
-                case,
-            ))
+            Ok(Done::of(case))
         })
         .await?;
         Ok(Case(case))
@@ -535,12 +513,7 @@ impl CaseMutation {
             am.archived_at = Set(archived.then(chrono::Utc::now));
             versioned_update!(txn, cases, am, id, version)?;
             let case = load_case(txn, id).await?;
-            Ok(Done::new(
-                "case",
-                id,
-                DomainEvent::CaseChanged { case_id: id },
-                case,
-            ))
+            Ok(Done::of(case))
         })
         .await?;
         Ok(Case(case))
@@ -580,12 +553,7 @@ impl CaseMutation {
             }
 
             let case = load_case(txn, id).await?;
-            Ok(Done::new(
-                "case",
-                id,
-                DomainEvent::CaseChanged { case_id: id },
-                case,
-            ))
+            Ok(Done::of(case))
         })
         .await?;
         Ok(Case(case))

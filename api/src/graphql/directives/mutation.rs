@@ -25,7 +25,6 @@ use crate::graphql::context::viewer;
 use crate::graphql::ids::parse_id;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
-use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write, write_once};
 use crate::versioned_update;
 
@@ -497,12 +496,7 @@ impl DirectiveMutation {
                 .map_err(AppError::from)?;
                 set_citations(txn, d.id, input.cites.as_deref().unwrap_or_default()).await?;
                 check_citations(txn, &d).await?;
-                Ok(Done::new(
-                    "directive",
-                    d.id,
-                    DomainEvent::DirectiveChanged { directive_id: d.id },
-                    d,
-                ))
+                Ok(Done::of(d))
             },
         )
         .await?;
@@ -565,12 +559,7 @@ impl DirectiveMutation {
             }
             let d = load_directive(txn, id).await?;
             check_citations(txn, &d).await?;
-            Ok(Done::new(
-                "directive",
-                id,
-                DomainEvent::DirectiveChanged { directive_id: id },
-                d,
-            ))
+            Ok(Done::of(d))
         })
         .await?;
         Ok(Directive(d))
@@ -602,12 +591,7 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, directives, am, id, version)?;
             let d = load_directive(txn, id).await?;
-            Ok(Done::new(
-                "directive",
-                id,
-                DomainEvent::DirectiveChanged { directive_id: id },
-                d,
-            ))
+            Ok(Done::of(d))
         })
         .await?;
         Ok(Directive(d))
@@ -660,12 +644,7 @@ impl DirectiveMutation {
                     input.coordinating_agencies.as_deref().unwrap_or_default(),
                 )
                 .await?;
-                Ok(Done::new(
-                    "task",
-                    t.id,
-                    DomainEvent::TaskChanged { task_id: t.id },
-                    t,
-                ))
+                Ok(Done::of(t))
             },
         )
         .await?;
@@ -734,12 +713,7 @@ impl DirectiveMutation {
                 None => {}
             }
             let t = load_task(txn, id).await?;
-            Ok(Done::new(
-                "task",
-                id,
-                DomainEvent::TaskChanged { task_id: id },
-                t,
-            ))
+            Ok(Done::of(t))
         })
         .await?;
         Ok(Task(t))
@@ -771,12 +745,7 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, tasks, am, id, version)?;
             let t = load_task(txn, id).await?;
-            Ok(Done::new(
-                "task",
-                id,
-                DomainEvent::TaskChanged { task_id: id },
-                t,
-            ))
+            Ok(Done::of(t))
         })
         .await?;
         Ok(Task(t))
@@ -850,12 +819,7 @@ impl DirectiveMutation {
                         .await?;
                 }
                 let t = load_task(txn, id).await?;
-                Ok(Done::new(
-                    "task",
-                    id,
-                    DomainEvent::TaskChanged { task_id: id },
-                    t,
-                ))
+                Ok(Done::of(t))
             },
         )
         .await?;
@@ -903,12 +867,7 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, tasks, am, id, version)?;
             let t = load_task(txn, id).await?;
-            Ok(Done::new(
-                "task",
-                id,
-                DomainEvent::TaskChanged { task_id: id },
-                t,
-            ))
+            Ok(Done::of(t))
         })
         .await?;
         Ok(Task(t))
@@ -977,12 +936,7 @@ impl DirectiveMutation {
                 .insert(txn)
                 .await
                 .map_err(AppError::from)?;
-                Ok(Done::new(
-                    "campaign",
-                    c.id,
-                    DomainEvent::CampaignChanged { campaign_id: c.id },
-                    c,
-                ))
+                Ok(Done::of(c))
             },
         )
         .await?;
@@ -1036,12 +990,7 @@ impl DirectiveMutation {
             }
             versioned_update!(txn, campaigns, am, id, version)?;
             let c = load_campaign(txn, id).await?;
-            Ok(Done::new(
-                "campaign",
-                id,
-                DomainEvent::CampaignChanged { campaign_id: id },
-                c,
-            ))
+            Ok(Done::of(c))
         })
         .await?;
         Ok(Campaign(c))
@@ -1073,12 +1022,7 @@ impl DirectiveMutation {
             };
             versioned_update!(txn, campaigns, am, id, version)?;
             let c = load_campaign(txn, id).await?;
-            Ok(Done::new(
-                "campaign",
-                id,
-                DomainEvent::CampaignChanged { campaign_id: id },
-                c,
-            ))
+            Ok(Done::of(c))
         })
         .await?;
         Ok(Campaign(c))

@@ -19,7 +19,6 @@ use crate::graphql::context::viewer;
 use crate::graphql::ids::parse_id;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::{agency_by_code, check_past_date, commune_by_code, required_text};
-use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write};
 use crate::versioned_update;
 
@@ -209,12 +208,7 @@ impl ReferenceMutation {
                 .insert(txn)
                 .await
                 .map_err(AppError::from)?;
-                Ok(Done::new(
-                    "agency",
-                    a.id,
-                    DomainEvent::AgencyChanged { agency_id: a.id },
-                    a,
-                ))
+                Ok(Done::of(a))
             },
         )
         .await?;
@@ -278,12 +272,7 @@ impl ReferenceMutation {
                 }
                 versioned_update!(txn, agencies, am, id, version)?;
                 let a = load_agency(txn, id).await?;
-                Ok(Done::new(
-                    "agency",
-                    a.id,
-                    DomainEvent::AgencyChanged { agency_id: a.id },
-                    a,
-                ))
+                Ok(Done::of(a))
             },
         )
         .await?;
@@ -333,12 +322,7 @@ impl ReferenceMutation {
                 .insert(txn)
                 .await
                 .map_err(AppError::from)?;
-                Ok(Done::new(
-                    "commune",
-                    c.id,
-                    DomainEvent::CommuneChanged { commune_id: c.id },
-                    c,
-                ))
+                Ok(Done::of(c))
             },
         )
         .await?;
@@ -376,12 +360,7 @@ impl ReferenceMutation {
                 }
                 versioned_update!(txn, communes, am, id, version)?;
                 let c = load_commune(txn, id).await?;
-                Ok(Done::new(
-                    "commune",
-                    c.id,
-                    DomainEvent::CommuneChanged { commune_id: c.id },
-                    c,
-                ))
+                Ok(Done::of(c))
             },
         )
         .await?;
@@ -417,12 +396,7 @@ impl ReferenceMutation {
                 };
                 versioned_update!(txn, communes, am, id, version)?;
                 let c = load_commune(txn, id).await?;
-                Ok(Done::new(
-                    "commune",
-                    c.id,
-                    DomainEvent::CommuneChanged { commune_id: c.id },
-                    c,
-                ))
+                Ok(Done::of(c))
             },
         )
         .await?;

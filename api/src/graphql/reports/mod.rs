@@ -32,7 +32,6 @@ use crate::graphql::pagination::{
 use crate::graphql::reference::Agency;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::{agency_by_code, required_text};
-use crate::service::events::DomainEvent;
 use crate::service::write::{Done, write, write_once};
 use crate::versioned_update;
 use figures::{Correction, GroupFigures, ReportField};
@@ -190,16 +189,6 @@ async fn find_for<C: ConnectionTrait>(
         .filter(periodic_reports::Column::PeriodStart.eq(p.start))
         .one(conn)
         .await?)
-}
-
-/// A write of a report, announced once committed.
-fn done(r: periodic_reports::Model) -> Done<periodic_reports::Model> {
-    Done::new(
-        "periodic_report",
-        r.id,
-        DomainEvent::ReportChanged { report_id: r.id },
-        r,
-    )
 }
 
 #[derive(Default)]
@@ -401,7 +390,7 @@ impl ReportMutation {
                 }
                 .insert(txn)
                 .await?;
-                Ok(done(r))
+                Ok(Done::of(r))
             },
         )
         .await?;
@@ -444,7 +433,7 @@ impl ReportMutation {
                 ..Default::default()
             };
             versioned_update!(txn, periodic_reports, am, id, version)?;
-            Ok(done(load(txn, id).await?))
+            Ok(Done::of(load(txn, id).await?))
         })
         .await?;
         Ok(PeriodicReport(r))
