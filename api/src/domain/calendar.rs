@@ -87,10 +87,26 @@ pub fn check_year(year: i32) -> AppResult<()> {
 }
 
 impl PeriodSpec {
+    /// The period's dates, its year checked against the calendar's [`YEARS`].
     pub fn range(&self) -> AppResult<DateRange> {
         match *self {
+            PeriodSpec::Month { year, .. }
+            | PeriodSpec::Quarter { year, .. }
+            | PeriodSpec::SixMonths { year }
+            | PeriodSpec::NineMonths { year }
+            | PeriodSpec::Year { year } => check_year(year)?,
+            PeriodSpec::Range(r) => {
+                check_year(r.from.year())?;
+                check_year(r.to.year())?;
+            }
+        }
+        self.dates()
+    }
+
+    /// The period's dates, whatever its year (a comparison may reach before the first).
+    fn dates(&self) -> AppResult<DateRange> {
+        match *self {
             PeriodSpec::Month { year, month } => {
-                check_year(year)?;
                 if !(1..=12).contains(&month) {
                     return Err(AppError::bad_input("`month` must be 1 to 12"));
                 }
@@ -100,7 +116,6 @@ impl PeriodSpec {
                 })
             }
             PeriodSpec::Quarter { year, quarter } => {
-                check_year(year)?;
                 if !(1..=4).contains(&quarter) {
                     return Err(AppError::bad_input("`quarter` must be 1 to 4"));
                 }
@@ -110,30 +125,19 @@ impl PeriodSpec {
                     to: date(year, last, 14)?,
                 })
             }
-            PeriodSpec::SixMonths { year } => {
-                check_year(year)?;
-                Ok(DateRange {
-                    from: date(year - 1, 12, 15)?,
-                    to: date(year, 6, 14)?,
-                })
-            }
-            PeriodSpec::NineMonths { year } => {
-                check_year(year)?;
-                Ok(DateRange {
-                    from: date(year - 1, 12, 15)?,
-                    to: date(year, 9, 14)?,
-                })
-            }
-            PeriodSpec::Year { year } => {
-                check_year(year)?;
-                Ok(DateRange {
-                    from: date(year - 1, 12, 15)?,
-                    to: date(year, 12, 14)?,
-                })
-            }
+            PeriodSpec::SixMonths { year } => Ok(DateRange {
+                from: date(year - 1, 12, 15)?,
+                to: date(year, 6, 14)?,
+            }),
+            PeriodSpec::NineMonths { year } => Ok(DateRange {
+                from: date(year - 1, 12, 15)?,
+                to: date(year, 9, 14)?,
+            }),
+            PeriodSpec::Year { year } => Ok(DateRange {
+                from: date(year - 1, 12, 15)?,
+                to: date(year, 12, 14)?,
+            }),
             PeriodSpec::Range(r) => {
-                check_year(r.from.year())?;
-                check_year(r.to.year())?;
                 if r.from > r.to {
                     return Err(AppError::bad_input("the period's `from` is after its `to`"));
                 }
@@ -156,52 +160,81 @@ impl PeriodSpec {
         )
     }
 
-    /// The period just before: the previous month or quarter; for the cumulative kinds the same
-    /// period last year; for a range, as many days before.
-    pub fn previous(&self) -> AppResult<DateRange> {
-        if self.previous_is_last_year() {
-            return self.last_year();
-        }
-        let r = self.range()?;
-        let months = |n: u32| -> AppResult<DateRange> {
-            let from = r
-                .from
-                .checked_sub_months(Months::new(n))
-                .ok_or_else(|| AppError::bad_input("out of range"))?;
-            let to = r
-                .from
-                .pred_opt()
-                .ok_or_else(|| AppError::bad_input("out of range"))?;
-            Ok(DateRange { from, to })
-        };
-        match self {
-            PeriodSpec::Month { .. } => months(1),
-            PeriodSpec::Quarter { .. } => months(3),
+    /// The period just before, as a period of its own: the previous month or quarter; for the
+    /// cumulative kinds the same period last year; for a range, as many days just before.
+    pub fn previous_spec(&self) -> AppResult<PeriodSpec> {
+        Ok(match *self {
+            PeriodSpec::Month { year, month: 1 } => PeriodSpec::Month {
+                year: year - 1,
+                month: 12,
+            },
+            PeriodSpec::Month { year, month } => PeriodSpec::Month {
+                year,
+                month: month - 1,
+            },
+            PeriodSpec::Quarter { year, quarter: 1 } => PeriodSpec::Quarter {
+                year: year - 1,
+                quarter: 4,
+            },
+            PeriodSpec::Quarter { year, quarter } => PeriodSpec::Quarter {
+                year,
+                quarter: quarter - 1,
+            },
             PeriodSpec::SixMonths { .. }
             | PeriodSpec::NineMonths { .. }
-            | PeriodSpec::Year { .. } => self.last_year(),
+            | PeriodSpec::Year { .. } => self.last_year_spec()?,
             PeriodSpec::Range(_) => {
+                let r = self.range()?;
                 let to = r
                     .from
                     .pred_opt()
                     .ok_or_else(|| AppError::bad_input("out of range"))?;
                 let from = to - chrono::Duration::days(r.days() - 1);
-                Ok(DateRange { from, to })
+                PeriodSpec::Range(DateRange { from, to })
             }
-        }
+        })
     }
 
-    /// The same period one year earlier.
-    pub fn last_year(&self) -> AppResult<DateRange> {
-        let r = self.range()?;
-        let back = |d: NaiveDate| {
-            d.checked_sub_months(Months::new(12))
-                .ok_or_else(|| AppError::bad_input("out of range"))
-        };
-        Ok(DateRange {
-            from: back(r.from)?,
-            to: back(r.to)?,
+    /// The same period one year earlier, as a period of its own.
+    pub fn last_year_spec(&self) -> AppResult<PeriodSpec> {
+        Ok(match *self {
+            PeriodSpec::Month { year, month } => PeriodSpec::Month {
+                year: year - 1,
+                month,
+            },
+            PeriodSpec::Quarter { year, quarter } => PeriodSpec::Quarter {
+                year: year - 1,
+                quarter,
+            },
+            PeriodSpec::SixMonths { year } => PeriodSpec::SixMonths { year: year - 1 },
+            PeriodSpec::NineMonths { year } => PeriodSpec::NineMonths { year: year - 1 },
+            PeriodSpec::Year { year } => PeriodSpec::Year { year: year - 1 },
+            PeriodSpec::Range(_) => {
+                let r = self.range()?;
+                let back = |d: NaiveDate| {
+                    d.checked_sub_months(Months::new(12))
+                        .ok_or_else(|| AppError::bad_input("out of range"))
+                };
+                PeriodSpec::Range(DateRange {
+                    from: back(r.from)?,
+                    to: back(r.to)?,
+                })
+            }
         })
+    }
+
+    /// The dates of [`PeriodSpec::previous_spec`]. This period's year is checked; the previous
+    /// one may fall a year before the calendar's first (January 1990 compares with December
+    /// 1989).
+    pub fn previous(&self) -> AppResult<DateRange> {
+        self.range()?;
+        self.previous_spec()?.dates()
+    }
+
+    /// The dates of [`PeriodSpec::last_year_spec`].
+    pub fn last_year(&self) -> AppResult<DateRange> {
+        self.range()?;
+        self.last_year_spec()?.dates()
     }
 }
 

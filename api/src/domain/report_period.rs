@@ -18,18 +18,14 @@ use crate::domain::calendar::PeriodSpec;
 use crate::domain::vocab::PeriodKind;
 use crate::error::{AppError, AppResult};
 
-/// One reporting period.
+/// One reporting period: a period of the calendar, with the date its reports are due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
+    pub spec: PeriodSpec,
     pub kind: PeriodKind,
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub due: NaiveDate,
-}
-
-fn date(y: i32, m: u32, d: u32) -> AppResult<NaiveDate> {
-    NaiveDate::from_ymd_opt(y, m, d)
-        .ok_or_else(|| AppError::bad_input("the period is not a valid date"))
 }
 
 fn days_in_month(y: i32, m: u32) -> u32 {
@@ -40,29 +36,28 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 }
 
 impl Period {
-    /// A period of `kind` ending in `end_month` of `year`, cut by the one calendar
-    /// (`domain::calendar`), with its due date in that month.
-    fn ending(kind: PeriodKind, year: i32, end_month: u32, due_day: u32) -> AppResult<Period> {
-        let spec = match kind {
-            PeriodKind::Month => PeriodSpec::Month {
-                year,
-                month: end_month,
-            },
-            PeriodKind::Quarter => PeriodSpec::Quarter {
-                year,
-                quarter: end_month / 3,
-            },
-            PeriodKind::SixMonths => PeriodSpec::SixMonths { year },
-            PeriodKind::NineMonths => PeriodSpec::NineMonths { year },
-            PeriodKind::Year => PeriodSpec::Year { year },
+    /// The reporting period of a calendar period (a range is none), due on `due_day` of its
+    /// last month.
+    pub fn from_spec(spec: PeriodSpec, due_day: u32) -> AppResult<Period> {
+        let kind = match spec {
+            PeriodSpec::Month { .. } => PeriodKind::Month,
+            PeriodSpec::Quarter { .. } => PeriodKind::Quarter,
+            PeriodSpec::SixMonths { .. } => PeriodKind::SixMonths,
+            PeriodSpec::NineMonths { .. } => PeriodKind::NineMonths,
+            PeriodSpec::Year { .. } => PeriodKind::Year,
+            PeriodSpec::Range(_) => {
+                return Err(AppError::bad_input(
+                    "reports cover a month, a quarter, six or nine months, or a year",
+                ));
+            }
         };
         let r = spec.range()?;
-        let due = date(
-            year,
-            end_month,
-            due_day.clamp(1, days_in_month(year, end_month)),
-        )?;
+        let (year, month) = (r.to.year(), r.to.month());
+        let due =
+            NaiveDate::from_ymd_opt(year, month, due_day.clamp(1, days_in_month(year, month)))
+                .ok_or_else(|| AppError::bad_input("the period is not a valid date"))?;
         Ok(Period {
+            spec,
             kind,
             start: r.from,
             end: r.to,
@@ -87,7 +82,7 @@ impl Period {
                 Ok(())
             }
         };
-        match kind {
+        let spec = match kind {
             PeriodKind::Month => {
                 if quarter.is_some() {
                     return Err(AppError::bad_input(
@@ -95,10 +90,12 @@ impl Period {
                     ));
                 }
                 match month {
-                    Some(m @ 1..=12) => Self::ending(kind, year, m, due_day),
-                    _ => Err(AppError::bad_input(
-                        "a MONTH period needs `month` between 1 and 12",
-                    )),
+                    Some(month @ 1..=12) => PeriodSpec::Month { year, month },
+                    _ => {
+                        return Err(AppError::bad_input(
+                            "a MONTH period needs `month` between 1 and 12",
+                        ));
+                    }
                 }
             }
             PeriodKind::Quarter => {
@@ -108,25 +105,28 @@ impl Period {
                     ));
                 }
                 match quarter {
-                    Some(q @ 1..=4) => Self::ending(kind, year, q * 3, due_day),
-                    _ => Err(AppError::bad_input(
-                        "a QUARTER period needs `quarter` between 1 and 4",
-                    )),
+                    Some(quarter @ 1..=4) => PeriodSpec::Quarter { year, quarter },
+                    _ => {
+                        return Err(AppError::bad_input(
+                            "a QUARTER period needs `quarter` between 1 and 4",
+                        ));
+                    }
                 }
             }
             PeriodKind::SixMonths => {
                 none_of(month, quarter)?;
-                Self::ending(kind, year, 6, due_day)
+                PeriodSpec::SixMonths { year }
             }
             PeriodKind::NineMonths => {
                 none_of(month, quarter)?;
-                Self::ending(kind, year, 9, due_day)
+                PeriodSpec::NineMonths { year }
             }
             PeriodKind::Year => {
                 none_of(month, quarter)?;
-                Self::ending(kind, year, 12, due_day)
+                PeriodSpec::Year { year }
             }
-        }
+        };
+        Period::from_spec(spec, due_day)
     }
 
     /// The year the period is named after (that of its end).
@@ -134,31 +134,15 @@ impl Period {
         self.end.year()
     }
 
-    /// Month number for a MONTH period, quarter number for a QUARTER, else `None`.
-    fn number(&self) -> (Option<u32>, Option<u32>) {
-        match self.kind {
-            PeriodKind::Month => (Some(self.end.month()), None),
-            PeriodKind::Quarter => (None, Some(self.end.month() / 3)),
-            _ => (None, None),
-        }
-    }
-
-    /// The same period a year earlier.
+    /// The same period a year earlier (the calendar's rule).
     pub fn same_last_year(&self, due_day: u32) -> AppResult<Period> {
-        let (m, q) = self.number();
-        Period::of(self.kind, self.year() - 1, m, q, due_day)
+        Period::from_spec(self.spec.last_year_spec()?, due_day)
     }
 
-    /// The period just before: the previous month or quarter; for the cumulative six-, nine-
-    /// and twelve-month periods (which all start on 15/12), the same period of the year before.
+    /// The period just before (the calendar's rule: for the cumulative six-, nine- and
+    /// twelve-month periods, the same period of the year before).
     pub fn previous(&self, due_day: u32) -> AppResult<Period> {
-        match self.number() {
-            (Some(1), _) => Period::of(self.kind, self.year() - 1, Some(12), None, due_day),
-            (Some(m), _) => Period::of(self.kind, self.year(), Some(m - 1), None, due_day),
-            (_, Some(1)) => Period::of(self.kind, self.year() - 1, None, Some(4), due_day),
-            (_, Some(q)) => Period::of(self.kind, self.year(), None, Some(q - 1), due_day),
-            _ => self.same_last_year(due_day),
-        }
+        Period::from_spec(self.spec.previous_spec()?, due_day)
     }
 
     /// Rebuilds a stored report's period from its kind and end date.
