@@ -15,7 +15,7 @@ use crate::auth::Viewer;
 use crate::domain::access::{CaseScope, Compartment, Reach, case_scope, reach};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::service::paging::{decode_cursor, split_page};
+use crate::service::paging::{date_cursor, decode_date_cursor, keyset_after, split_page};
 use crate::text::{fold, like_escape, nfc};
 
 /// Case filters in service terms (the GraphQL input maps onto this).
@@ -272,32 +272,37 @@ pub async fn list(
     after: Option<&str>,
     size: u64,
 ) -> AppResult<(Vec<cases::Model>, bool)> {
-    let mut query = cases::Entity::find().filter(cond);
-    if let Some(cursor) = after {
-        let (key, id) = decode_cursor(cursor)?;
-        let date = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
-            .map_err(|_| AppError::bad_input("`after` is not a valid cursor"))?;
-        query = query.filter(
-            Condition::any()
-                .add(cases::Column::DetectedOn.lt(date))
-                .add(
-                    Condition::all()
-                        .add(cases::Column::DetectedOn.eq(date))
-                        .add(cases::Column::Id.lt(id)),
-                ),
-        );
-    }
-    let rows = query
-        .order_by_desc(cases::Column::DetectedOn)
-        .order_by_desc(cases::Column::Id)
-        .limit(size + 1)
-        .all(db)
-        .await?;
+    let rows = page_query(cond, after, size)?.all(db).await?;
     Ok(split_page(rows, size))
 }
 
+/// The statement of [`list`]: `size + 1` rows after the cursor, in index order.
+fn page_query(
+    cond: Condition,
+    after: Option<&str>,
+    size: u64,
+) -> AppResult<sea_orm::Select<cases::Entity>> {
+    let mut query = cases::Entity::find().filter(cond);
+    if let Some(cursor) = after {
+        // (detected_on, id) < (date, id): one range of idx_cases_detected_on_id, so a page a
+        // million rows in costs what the first does.
+        let (date, id) = decode_date_cursor(cursor)?;
+        query = query.filter(keyset_after(
+            cases::Column::DetectedOn,
+            cases::Column::Id,
+            date,
+            id,
+            true,
+        ));
+    }
+    Ok(query
+        .order_by_desc(cases::Column::DetectedOn)
+        .order_by_desc(cases::Column::Id)
+        .limit(size + 1))
+}
+
 pub fn cursor_of(case: &cases::Model) -> String {
-    crate::service::paging::encode_cursor(&case.detected_on.format("%Y-%m-%d").to_string(), case.id)
+    date_cursor(case.detected_on, case.id)
 }
 
 pub async fn count(db: &DatabaseConnection, cond: Condition) -> AppResult<u64> {
@@ -312,4 +317,30 @@ pub async fn get(
 ) -> AppResult<Option<cases::Model>> {
     let cond = case_condition(viewer, &CaseFilterParams::default(), None)?;
     Ok(cases::Entity::find_by_id(id).filter(cond).one(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::QueryTrait;
+
+    /// A deep page is one index range: the cursor is a row-value comparison in the sort's
+    /// order, never `a < x OR (a = x AND b < y)` (which PostgreSQL filters row by row).
+    #[test]
+    fn the_page_after_a_cursor_is_a_row_value_range() {
+        let cursor = date_cursor(NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(), 900_000);
+        let sql = page_query(Condition::all(), Some(&cursor), 50)
+            .unwrap()
+            .build(sea_orm::DbBackend::Postgres)
+            .to_string();
+        assert!(
+            sql.contains(r#"("detected_on", "id") < ('2026-03-14', 900000)"#),
+            "{sql}"
+        );
+        assert!(!sql.contains(" OR "), "{sql}");
+        assert!(
+            sql.contains(r#"ORDER BY "cases"."detected_on" DESC, "cases"."id" DESC LIMIT 51"#),
+            "{sql}"
+        );
+    }
 }
