@@ -361,6 +361,74 @@ pub fn check_reference(viewer: &Viewer) -> AppResult<()> {
     Ok(())
 }
 
+/// Which reports a viewer reads (DOMAIN.md: "every agency … submits its own periodic reports";
+/// "late and missing reports are visible to the standing office and leaders").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportScope {
+    All,
+    OwnAgency(i64),
+}
+
+pub fn report_scope(v: &Viewer) -> AppResult<ReportScope> {
+    match (v.role, v.agency_id) {
+        (Role::Leader | Role::StandingOffice, _) => Ok(ReportScope::All),
+        (Role::Police | Role::Customs | Role::Officer, Some(a)) => Ok(ReportScope::OwnAgency(a)),
+        _ => Err(AppError::forbidden(
+            "your role may not read periodic reports",
+        )),
+    }
+}
+
+/// Roles that read periodic reports at all (those of [`report_scope`]: the statistics row of
+/// the matrix without the admin and the press; commune users have their commune's statistics,
+/// not agency reports).
+pub fn reads_reports(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Leader | Role::StandingOffice | Role::Police | Role::Customs | Role::Officer
+    )
+}
+
+/// What statistics a viewer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatisticsScope {
+    /// The press: province-wide figures by official group, official periods, no filters, small
+    /// cells suppressed.
+    Public,
+    /// Everyone else who may: the cases of its case scope.
+    Cases,
+}
+
+pub fn statistics_scope(v: &Viewer) -> AppResult<StatisticsScope> {
+    match v.role {
+        Role::Admin => Err(AppError::forbidden("your role may not read statistics")),
+        Role::Press => Ok(StatisticsScope::Public),
+        _ => {
+            case_scope(v)?;
+            Ok(StatisticsScope::Cases)
+        }
+    }
+}
+
+/// Task and report compliance is for leaders and the standing office.
+pub fn check_compliance(v: &Viewer) -> AppResult<()> {
+    match v.role {
+        Role::Leader | Role::StandingOffice => Ok(()),
+        _ => Err(AppError::forbidden(
+            "compliance is for leaders and the standing office",
+        )),
+    }
+}
+
+/// Published case summaries are read by every signed-in role but commune users (whose
+/// column of the matrix has no publications).
+pub fn check_published_cases(v: &Viewer) -> AppResult<()> {
+    if v.role == Role::Commune {
+        return Err(AppError::forbidden("your role may not read publications"));
+    }
+    Ok(())
+}
+
 /// Whether a role can ever read a compartment: drives what introspection shows it.
 pub fn ever_reads(role: Role, compartment: Compartment) -> bool {
     reach(role, compartment) != Reach::None
@@ -456,6 +524,87 @@ mod tests {
         };
         assert!(acting_agency(&no_agency, Action::RecordCases).is_err());
         assert!(check(&no_agency, Action::ForwardTips).is_ok());
+    }
+
+    /// THE READ TABLE beyond the compartments, transcribed from DOMAIN.md: who reads reports,
+    /// statistics (and which), compliance and published summaries.
+    #[test]
+    fn the_read_matrix() {
+        use Role::*;
+        // (role, reports, statistics, compliance, published summaries)
+        let table: &[(
+            Role,
+            Option<ReportScope>,
+            Option<StatisticsScope>,
+            bool,
+            bool,
+        )] = &[
+            (Admin, None, None, false, true),
+            (
+                Leader,
+                Some(ReportScope::All),
+                Some(StatisticsScope::Cases),
+                true,
+                true,
+            ),
+            (
+                StandingOffice,
+                Some(ReportScope::All),
+                Some(StatisticsScope::Cases),
+                true,
+                true,
+            ),
+            (
+                Police,
+                Some(ReportScope::OwnAgency(7)),
+                Some(StatisticsScope::Cases),
+                false,
+                true,
+            ),
+            (
+                Customs,
+                Some(ReportScope::OwnAgency(7)),
+                Some(StatisticsScope::Cases),
+                false,
+                true,
+            ),
+            (
+                Officer,
+                Some(ReportScope::OwnAgency(7)),
+                Some(StatisticsScope::Cases),
+                false,
+                true,
+            ),
+            (Commune, None, Some(StatisticsScope::Cases), false, false),
+            (Press, None, Some(StatisticsScope::Public), false, true),
+        ];
+        for &(role, reports, statistics, compliance, published) in table {
+            let v = Viewer {
+                sub: "u".into(),
+                role,
+                agency_id: Some(7),
+                agency_code: Some("A".into()),
+                commune_id: Some(3),
+                commune_code: Some("C".into()),
+            };
+            assert_eq!(report_scope(&v).ok(), reports, "{role:?} reports");
+            assert_eq!(
+                reads_reports(role),
+                reports.is_some(),
+                "{role:?} sees reports"
+            );
+            assert_eq!(statistics_scope(&v).ok(), statistics, "{role:?} statistics");
+            assert_eq!(
+                check_compliance(&v).is_ok(),
+                compliance,
+                "{role:?} compliance"
+            );
+            assert_eq!(
+                check_published_cases(&v).is_ok(),
+                published,
+                "{role:?} published"
+            );
+        }
     }
 
     #[test]

@@ -11,28 +11,17 @@ use sea_orm::{
 
 use entity::audit_events;
 
-use crate::auth::Role;
 use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
 use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
-
-/// Introspection visibility: what only the administrator uses (the audit log, reference-data
-/// writes).
-pub fn admin_visible(ctx: &Context<'_>) -> bool {
-    match ctx.data_opt::<crate::graphql::context::RequestCtx>() {
-        Some(req) => req.viewer.as_ref().is_some_and(|v| v.role == Role::Admin),
-        // Outside a request (SDL export for schema.graphql) everything is shown.
-        None => true,
-    }
-}
 
 #[derive(Default)]
 pub struct AuditQuery;
 
 /// Filters on audit events; all given ones must match.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::graphql::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::guards::admin_visible")]
 pub struct AuditFilter {
     /// The token subject (user id), exactly.
     pub subject: Option<String>,
@@ -97,7 +86,7 @@ fn condition(filter: AuditFilter) -> AppResult<Condition> {
 impl AuditQuery {
     /// Audit events, newest first (keyset pagination, `first` ≤ 100). Administrator only.
     #[graphql(
-        visible = "crate::graphql::audit::admin_visible",
+        visible = "crate::graphql::guards::admin_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn audit_events(
@@ -143,7 +132,7 @@ pub struct AuditEventConnection {
 }
 
 #[derive(SimpleObject)]
-#[graphql(visible = "crate::graphql::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::guards::admin_visible")]
 pub struct AuditEventEdge {
     pub cursor: String,
     pub node: AuditEvent,
@@ -153,7 +142,7 @@ fn cursor_of(e: &audit_events::Model) -> String {
     encode_cursor(CURSOR_KEY, e.id)
 }
 
-#[Object(visible = "crate::graphql::audit::admin_visible")]
+#[Object(visible = "crate::graphql::guards::admin_visible")]
 impl AuditEventConnection {
     async fn edges(&self) -> Vec<AuditEventEdge> {
         self.rows
@@ -196,7 +185,7 @@ fn split(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim).filter(|p| !p.is_empty())
 }
 
-#[Object(visible = "crate::graphql::audit::admin_visible")]
+#[Object(visible = "crate::graphql::guards::admin_visible")]
 impl AuditEvent {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())

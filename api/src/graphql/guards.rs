@@ -3,7 +3,7 @@
 
 use async_graphql::Context;
 
-use crate::domain::access::{Compartment, Role, ever_reads, reads_tip_contents};
+use crate::domain::access::{Compartment, Role, ever_reads, reads_reports, reads_tip_contents};
 
 /// Introspection visibility: the police compartment's types and fields.
 pub fn police_visible(ctx: &Context<'_>) -> bool {
@@ -28,6 +28,17 @@ pub fn tips_visible(ctx: &Context<'_>) -> bool {
 /// Introspection visibility: anything but the press (cases, directives, drafts…).
 pub fn not_press_visible(ctx: &Context<'_>) -> bool {
     visible_for(ctx, |r| r != Role::Press)
+}
+
+/// Introspection visibility: periodic reports, for the roles that read some.
+pub fn reports_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, reads_reports)
+}
+
+/// Introspection visibility: what only the administrator uses (the audit log, reference-data
+/// writes).
+pub fn admin_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| r == Role::Admin)
 }
 
 fn visible_for(ctx: &Context<'_>, allowed: impl Fn(Role) -> bool) -> bool {

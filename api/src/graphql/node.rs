@@ -113,11 +113,11 @@ async fn load(
                 .map(|m| Node::Publication(Publication(m)))
         }
         NodeKind::PeriodicReport => {
-            let Some(scope) = scoped(crate::graphql::reports::report_scope(v))? else {
+            let Some(scope) = scoped(crate::domain::access::report_scope(v))? else {
                 return Ok(None);
             };
             let mut cond = Condition::all().add(periodic_reports::Column::Id.eq(id));
-            if let crate::graphql::reports::ReportScope::OwnAgency(a) = scope {
+            if let crate::domain::access::ReportScope::OwnAgency(a) = scope {
                 cond = cond.add(periodic_reports::Column::AgencyId.eq(a));
             }
             find::<periodic_reports::Entity>(db, cond)

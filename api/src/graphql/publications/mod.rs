@@ -83,11 +83,8 @@ impl PublicationQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<PublishedCaseConnection> {
-        // Every authenticated role but commune users (whose column of the matrix has no
-        // publications); anonymous callers read nothing.
-        if viewer(ctx)?.role == crate::auth::Role::Commune {
-            return Err(AppError::forbidden("your role may not read publications").into());
-        }
+        // Anonymous callers read nothing; signed-in ones as the matrix says.
+        crate::domain::access::check_published_cases(viewer(ctx)?)?;
         let size = page_size(first)?;
         let cond = Condition::all()
             .add(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))

@@ -27,7 +27,7 @@ pub struct ReferenceMutation;
 
 /// A new agency.
 #[derive(InputObject)]
-#[graphql(visible = "crate::graphql::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::guards::admin_visible")]
 pub struct NewAgencyInput {
     /// Upper-case code, e.g. `QLTT`, `UBND_DONG_DANG` (set once; tokens name it).
     pub code: String,
@@ -46,7 +46,7 @@ pub struct NewAgencyInput {
 
 /// Changes to an agency; absent fields stay as they are, `null` clears a clearable one.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::graphql::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::guards::admin_visible")]
 pub struct AgencyPatch {
     pub name: Option<String>,
     pub short_name: MaybeUndefined<String>,
@@ -59,7 +59,7 @@ pub struct AgencyPatch {
 
 /// A new commune, ward or special zone.
 #[derive(InputObject)]
-#[graphql(visible = "crate::graphql::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::guards::admin_visible")]
 pub struct NewCommuneInput {
     /// Upper-case code, e.g. `DONG_DANG` (set once; tokens name it).
     pub code: String,
@@ -73,7 +73,7 @@ pub struct NewCommuneInput {
 /// Changes to a commune; absent fields stay as they are. Its committee date is
 /// `setCommuneCommittee`.
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::graphql::audit::admin_visible")]
+#[graphql(visible = "crate::graphql::guards::admin_visible")]
 pub struct CommunePatch {
     pub name: Option<String>,
     pub kind: Option<CommuneKind>,
@@ -157,7 +157,7 @@ fn check_commune_link(kind: AgencyKind, level: AgencyLevel, commune: Option<i64>
 #[Object]
 impl ReferenceMutation {
     /// Adds an agency (admin).
-    #[graphql(visible = "crate::graphql::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::guards::admin_visible")]
     async fn create_agency(
         &self,
         ctx: &Context<'_>,
@@ -216,7 +216,7 @@ impl ReferenceMutation {
     }
 
     /// Changes an agency (admin). Its code stays.
-    #[graphql(visible = "crate::graphql::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::guards::admin_visible")]
     async fn update_agency(
         &self,
         ctx: &Context<'_>,
@@ -280,7 +280,7 @@ impl ReferenceMutation {
     }
 
     /// Adds a commune, ward or special zone (admin).
-    #[graphql(visible = "crate::graphql::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::guards::admin_visible")]
     async fn create_commune(
         &self,
         ctx: &Context<'_>,
@@ -330,7 +330,7 @@ impl ReferenceMutation {
     }
 
     /// Changes a commune's name, kind or border flag (admin). Its code stays.
-    #[graphql(visible = "crate::graphql::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::guards::admin_visible")]
     async fn update_commune(
         &self,
         ctx: &Context<'_>,
@@ -369,7 +369,7 @@ impl ReferenceMutation {
 
     /// Records the date a commune's 389 committee was set up, or `null` when it has none
     /// (admin). Leaders' dashboards list the communes without one.
-    #[graphql(visible = "crate::graphql::audit::admin_visible")]
+    #[graphql(visible = "crate::graphql::guards::admin_visible")]
     async fn set_commune_committee(
         &self,
         ctx: &Context<'_>,

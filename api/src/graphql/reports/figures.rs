@@ -18,7 +18,7 @@ use crate::graphql::context::Vnd;
 
 /// A figure of a periodic report.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(visible = "crate::graphql::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub enum ReportField {
     CasesDetected,
     CasesHandledAdministrative,
@@ -180,7 +180,7 @@ pub fn apply(figures: &Json, corrections: &[Correction]) -> AppResult<Json> {
 
 /// The figures of one official group, as the API shows them.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
-#[graphql(visible = "crate::graphql::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub struct GroupFigures {
     pub group: OfficialGroup,
     pub cases_detected: i32,

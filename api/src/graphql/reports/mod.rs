@@ -18,8 +18,7 @@ use sea_orm::{
 
 use entity::{agencies, periodic_reports};
 
-use crate::auth::{Role, Viewer};
-use crate::domain::access::{Action, acting_agency};
+use crate::domain::access::{Action, ReportScope, acting_agency, report_scope};
 use crate::domain::report_period::Period;
 use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
@@ -36,40 +35,6 @@ use crate::service::write::{Done, write, write_once};
 use crate::versioned_update;
 use figures::{Correction, GroupFigures, ReportField};
 
-/// Which reports a viewer reads (DOMAIN.md: "every agency … submits its own periodic reports";
-/// "late and missing reports are visible to the standing office and leaders").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportScope {
-    All,
-    OwnAgency(i64),
-}
-
-pub fn report_scope(v: &Viewer) -> AppResult<ReportScope> {
-    match (v.role, v.agency_id) {
-        (Role::Leader | Role::StandingOffice, _) => Ok(ReportScope::All),
-        (Role::Police | Role::Customs | Role::Officer, Some(a)) => Ok(ReportScope::OwnAgency(a)),
-        _ => Err(AppError::forbidden(
-            "your role may not read periodic reports",
-        )),
-    }
-}
-
-/// Introspection visibility: reports exist only for the roles of [`report_scope`] (the
-/// statistics row of the matrix: not the admin, not the press; commune users have their
-/// commune's statistics, not agency reports).
-pub fn reports_visible(ctx: &Context<'_>) -> bool {
-    match ctx.data_opt::<crate::graphql::context::RequestCtx>() {
-        Some(req) => req.viewer.as_ref().is_some_and(|v| {
-            matches!(
-                v.role,
-                Role::Leader | Role::StandingOffice | Role::Police | Role::Customs | Role::Officer
-            )
-        }),
-        // Outside a request (SDL export for schema.graphql) everything is shown.
-        None => true,
-    }
-}
-
 fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
     Ok(services(ctx)?.workflow.report_due_day)
 }
@@ -79,7 +44,7 @@ fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
 const NOT_FILING: &[AgencyKind] = &[AgencyKind::ProvincialLeadership, AgencyKind::Press];
 
 #[derive(InputObject, Default)]
-#[graphql(visible = "crate::graphql::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub struct ReportFilter {
     /// Agency code (agencies may only ask for their own).
     pub agency: Option<String>,
@@ -94,7 +59,7 @@ pub struct ReportFilter {
 
 /// One corrected figure.
 #[derive(InputObject)]
-#[graphql(visible = "crate::graphql::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub struct ReportCorrectionInput {
     pub group: OfficialGroup,
     pub field: ReportField,
@@ -103,7 +68,7 @@ pub struct ReportCorrectionInput {
 }
 
 #[derive(InputObject)]
-#[graphql(visible = "crate::graphql::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub struct FileReportInput {
     pub period_kind: PeriodKind,
     /// The year the period ends in.
@@ -199,7 +164,7 @@ impl ReportQuery {
     /// Periodic reports, latest period first. The standing office and leaders see every
     /// agency's; an agency its own.
     #[graphql(
-        visible = "crate::graphql::reports::reports_visible",
+        visible = "crate::graphql::guards::reports_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn periodic_reports(
@@ -286,7 +251,7 @@ impl ReportQuery {
     /// (standing office and leaders). The provincial leadership and the press, which do not
     /// file, are left out.
     #[graphql(
-        visible = "crate::graphql::reports::reports_visible",
+        visible = "crate::graphql::guards::reports_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn missing_reports(
@@ -333,7 +298,7 @@ impl ReportMutation {
     /// Files the viewer's agency's report for a period, prefilled with the figures computed
     /// from the cases it leads that were detected in the period. Figures may be corrected
     /// with a reason. Filing twice for one period is `CONFLICT` (use `correctReport`).
-    #[graphql(visible = "crate::graphql::reports::reports_visible")]
+    #[graphql(visible = "crate::graphql::guards::reports_visible")]
     async fn file_report(
         &self,
         ctx: &Context<'_>,
@@ -399,7 +364,7 @@ impl ReportMutation {
 
     /// Corrects figures of a filed report (the filing agency), with a reason (kept with the
     /// earlier ones).
-    #[graphql(visible = "crate::graphql::reports::reports_visible")]
+    #[graphql(visible = "crate::graphql::guards::reports_visible")]
     async fn correct_report(
         &self,
         ctx: &Context<'_>,
@@ -442,7 +407,7 @@ impl ReportMutation {
 
 /// A reporting period.
 #[derive(SimpleObject, Clone)]
-#[graphql(visible = "crate::graphql::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub struct ReportPeriod {
     pub kind: PeriodKind,
     pub start: NaiveDate,
@@ -464,7 +429,7 @@ impl From<&Period> for ReportPeriod {
 
 /// Who has not filed for a period.
 #[derive(SimpleObject)]
-#[graphql(visible = "crate::graphql::reports::reports_visible")]
+#[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub struct MissingReports {
     pub period: ReportPeriod,
     /// The due date has passed (Vietnam local date).
@@ -478,7 +443,7 @@ crate::relay_connection!(
     PeriodicReport,
     periodic_reports::Entity,
     |r: &periodic_reports::Model| date_cursor(r.period_start, r.id),
-    visible = "crate::graphql::reports::reports_visible"
+    visible = "crate::graphql::guards::reports_visible"
 );
 
 /// An agency's report for one period.
@@ -501,7 +466,7 @@ impl PeriodicReport {
     }
 }
 
-#[Object(visible = "crate::graphql::reports::reports_visible")]
+#[Object(visible = "crate::graphql::guards::reports_visible")]
 impl PeriodicReport {
     pub async fn id(&self) -> ID {
         crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::PeriodicReport, self.0.id)

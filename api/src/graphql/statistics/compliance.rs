@@ -11,7 +11,6 @@ use sea_orm::{
 use entity::{agencies, campaigns, communes};
 
 use super::{Statistics, compute, statistics_condition};
-use crate::auth::Role;
 use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::CaseFilter;
@@ -301,10 +300,5 @@ impl ComplianceQuery {
 }
 
 fn check(ctx: &Context<'_>) -> AppResult<()> {
-    match viewer(ctx)?.role {
-        Role::Leader | Role::StandingOffice => Ok(()),
-        _ => Err(AppError::forbidden(
-            "compliance is for leaders and the standing office",
-        )),
-    }
+    crate::domain::access::check_compliance(viewer(ctx)?)
 }

@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use entity::{campaigns, cases};
 
-use crate::auth::{Role, Viewer};
-use crate::domain::access::case_scope;
+use crate::auth::Viewer;
+use crate::domain::access::{StatisticsScope, statistics_scope};
 use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
@@ -105,9 +105,8 @@ pub fn statistics_condition(
     dims: &[Dimension],
     filter: Option<CaseFilter>,
 ) -> AppResult<Condition> {
-    match viewer.role {
-        Role::Admin => Err(AppError::forbidden("your role may not read statistics")),
-        Role::Press => {
+    match statistics_scope(viewer)? {
+        StatisticsScope::Public => {
             if dims.iter().any(|d| *d != Dimension::OfficialGroup) {
                 return Err(AppError::forbidden(
                     "the press reads public statistics: province-wide, by official group only",
@@ -120,8 +119,7 @@ pub fn statistics_condition(
             }
             Ok(Condition::all().add(cases::Column::ArchivedAt.is_null()))
         }
-        _ => {
-            case_scope(viewer)?;
+        StatisticsScope::Cases => {
             let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
             case_condition(viewer, &params, None)
         }
@@ -131,7 +129,7 @@ pub fn statistics_condition(
 /// The press reads official periods only: a one-day range or a campaign's dates could single out
 /// one unpublished case's figures.
 pub fn check_press_period(viewer: &Viewer, period: &PeriodInput) -> AppResult<()> {
-    if viewer.role == Role::Press
+    if statistics_scope(viewer)? == StatisticsScope::Public
         && matches!(
             period.kind,
             StatisticsPeriodKind::Range | StatisticsPeriodKind::Campaign
@@ -387,7 +385,7 @@ impl StatisticsQuery {
         check_press_period(v, &period)?;
         let db = db(ctx)?;
         let spec = period_spec(db, &period).await?;
-        let computed = if v.role == Role::Press {
+        let computed = if statistics_scope(v)? == StatisticsScope::Public {
             let k = crate::graphql::context::services(ctx)?
                 .workflow
                 .small_cell_k;
