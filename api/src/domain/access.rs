@@ -361,6 +361,42 @@ pub fn check_reference(viewer: &Viewer) -> AppResult<()> {
     Ok(())
 }
 
+/// Where a tip may be forwarded: the police pass tips on, but never to themselves — taking a
+/// tip would unlock its informant for them, so only the standing office assigns tips to the
+/// police.
+pub fn check_forward_target(v: &Viewer, target_agency: i64) -> AppResult<()> {
+    if v.role == Role::Police && v.agency_id == Some(target_agency) {
+        return Err(AppError::forbidden(
+            "the police cannot forward a tip to their own agency; the standing office assigns it",
+        ));
+    }
+    Ok(())
+}
+
+/// Withdrawing a published summary: the standing office, or the agency that drafted it.
+pub fn check_withdraw(v: &Viewer, drafted_by_agency: i64) -> AppResult<()> {
+    let drafter = may(v.role, Action::DraftPublications) && v.agency_id == Some(drafted_by_agency);
+    if drafter || v.role == Role::StandingOffice {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the standing office or the drafting agency withdraws a publication",
+        ))
+    }
+}
+
+/// Approving the disposal (destruction, auction) of seized goods: an officer of the finance
+/// department (`kind` is the kind of the viewer's agency).
+pub fn check_disposal_approver(v: &Viewer, kind: Option<AgencyKind>) -> AppResult<()> {
+    if v.role == Role::Officer && kind == Some(AgencyKind::Finance) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the finance department approves disposals",
+        ))
+    }
+}
+
 /// Which reports a viewer reads (DOMAIN.md: "every agency … submits its own periodic reports";
 /// "late and missing reports are visible to the standing office and leaders").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -605,6 +641,27 @@ mod tests {
                 "{role:?} published"
             );
         }
+    }
+
+    #[test]
+    fn withdrawals_and_disposal_approvals() {
+        let v = |role, agency| Viewer {
+            sub: "u".into(),
+            role,
+            agency_id: Some(agency),
+            agency_code: None,
+            commune_id: None,
+            commune_code: None,
+        };
+        assert!(check_withdraw(&v(Role::StandingOffice, 1), 9).is_ok());
+        assert!(check_withdraw(&v(Role::Customs, 9), 9).is_ok());
+        assert!(check_withdraw(&v(Role::Customs, 8), 9).is_err());
+        assert!(check_withdraw(&v(Role::Commune, 9), 9).is_err());
+        assert!(check_withdraw(&v(Role::Leader, 9), 9).is_err());
+        let finance = Some(AgencyKind::Finance);
+        assert!(check_disposal_approver(&v(Role::Officer, 1), finance).is_ok());
+        assert!(check_disposal_approver(&v(Role::Officer, 1), Some(AgencyKind::Tax)).is_err());
+        assert!(check_disposal_approver(&v(Role::StandingOffice, 1), finance).is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use entity::{agencies, cases, publications};
 
-use crate::auth::{Role, Viewer};
+use crate::auth::Viewer;
 use crate::crypto::DataKey;
 use crate::domain::access::{Action, acting_agency, check};
 use crate::domain::vocab::{CaseStatus, PUBLIC_FACTS, PublicationStatus};
@@ -553,13 +553,7 @@ pub async fn withdraw(
     let reason = optional_text("reason", reason, REASON_MAX)?;
     write_once(w, "withdrawPublication", async |txn| {
         let p = load(txn, id).await?;
-        let drafter = matches!(v.role, Role::Police | Role::Customs | Role::Officer)
-            && v.agency_id == Some(p.drafted_by_agency_id);
-        if !(drafter || v.role == Role::StandingOffice) {
-            return Err(AppError::forbidden(
-                "only the standing office or the drafting agency withdraws a publication",
-            ));
-        }
+        crate::domain::access::check_withdraw(v, p.drafted_by_agency_id)?;
         let p = move_to(txn, &p, version, PublicationStatus::Withdrawn, reason).await?;
         Ok(Done::of(p))
     })

@@ -453,8 +453,8 @@ async fn staff_step(
 }
 
 /// Forwards a tip to the agency that should verify it (`agency` code). Only the standing
-/// office forwards a tip again, and the police never to themselves: taking a tip would unlock
-/// its informant for them, so only the standing office assigns tips to the police.
+/// office forwards a tip again, and the police never to themselves
+/// ([`crate::domain::access::check_forward_target`]).
 pub async fn forward(
     w: &Writer<'_>,
     id: i64,
@@ -470,11 +470,7 @@ pub async fn forward(
             check(v, Action::ReforwardTips)?;
         }
         let target = forward_target(txn, &tip, agency).await?;
-        if v.role == Role::Police && v.agency_id == Some(target.id) {
-            return Err(AppError::forbidden(
-                "the police cannot forward a tip to their own agency; the standing office assigns it",
-            ));
-        }
+        crate::domain::access::check_forward_target(v, target.id)?;
         let mut am = step(TipStatus::Forwarded);
         am.assigned_agency_id = Set(Some(target.id));
         Ok(am)

@@ -778,13 +778,8 @@ impl CaseMutation {
                 Some(a) => entity::agencies::Entity::find_by_id(a).one(txn).await?,
                 None => None,
             };
-            if agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind)) != Some(AgencyKind::Finance)
-                || v.role != Role::Officer
-            {
-                return Err(AppError::forbidden(
-                    "only the finance department approves disposals",
-                ));
-            }
+            let kind = agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind));
+            crate::domain::access::check_disposal_approver(v, kind)?;
             check_past_date("approvedOn", approved_on)?;
             let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
             if m.archived_at.is_some() {
