@@ -73,20 +73,6 @@ impl<T: super::events::Announced> Done<T> {
     }
 }
 
-impl<T> Done<T> {
-    /// A write of `entity` `id` touching no restricted field, announced by `event`, answering
-    /// `value` (last, so the id can be read from it before it moves).
-    pub fn new(entity: &'static str, id: i64, event: DomainEvent, value: T) -> Done<T> {
-        Done {
-            value,
-            entity,
-            id,
-            restricted_fields: vec![],
-            event: Some(event),
-        }
-    }
-}
-
 /// Validates an idempotency key: 8 to 100 printable ASCII characters (a UUID fits).
 pub fn check_idempotency_key(key: &str) -> AppResult<()> {
     if (8..=100).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) {
