@@ -15,7 +15,7 @@ use crate::auth::Viewer;
 use crate::domain::access::{CaseScope, Compartment, Reach, case_scope, reach};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::service::paging::{date_cursor, decode_date_cursor, keyset_after, split_page};
+use crate::service::paging::{after_date_cursor, date_cursor, split_page};
 use crate::text::{fold, like_escape, nfc};
 
 /// Case filters in service terms (the GraphQL input maps onto this).
@@ -286,14 +286,11 @@ fn page_query(
     if let Some(cursor) = after {
         // (detected_on, id) < (date, id): one range of idx_cases_detected_on_id, so a page a
         // million rows in costs what the first does.
-        let (date, id) = decode_date_cursor(cursor)?;
-        query = query.filter(keyset_after(
+        query = query.filter(after_date_cursor(
             cases::Column::DetectedOn,
             cases::Column::Id,
-            date,
-            id,
-            true,
-        ));
+            cursor,
+        )?);
     }
     Ok(query
         .order_by_desc(cases::Column::DetectedOn)

@@ -53,6 +53,16 @@ pub fn keyset_after(
     }
 }
 
+/// The rows after a date cursor in a newest-first list sorted by (`date_col`, `id_col`).
+pub fn after_date_cursor(
+    date_col: impl sea_orm::ColumnTrait,
+    id_col: impl sea_orm::ColumnTrait,
+    cursor: &str,
+) -> AppResult<sea_orm::sea_query::Expr> {
+    let (date, id) = decode_date_cursor(cursor)?;
+    Ok(keyset_after(date_col, id_col, date, id, true))
+}
+
 /// A cursor holding a date and an id; `after` parsed back into them.
 pub fn date_cursor(date: chrono::NaiveDate, id: i64) -> String {
     encode_cursor(&date.format("%Y-%m-%d").to_string(), id)

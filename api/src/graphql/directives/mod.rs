@@ -22,7 +22,7 @@ use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{children, many, one};
 use crate::graphql::pagination::{
-    date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
+    after_date_cursor, date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
 };
 use crate::graphql::reference::Agency;
 
@@ -154,14 +154,11 @@ impl DirectiveQuery {
         }
         let mut page = cond.clone();
         if let Some(c) = &after {
-            let (date, id) = decode_date_cursor(c)?;
-            page = page.add(keyset_after(
+            page = page.add(after_date_cursor(
                 directives::Column::IssuedOn,
                 directives::Column::Id,
-                date,
-                id,
-                true,
-            ));
+                c,
+            )?);
         }
         let rows = directives::Entity::find()
             .filter(page)
@@ -327,14 +324,11 @@ impl DirectiveQuery {
         }
         let mut page = cond.clone();
         if let Some(c) = &after {
-            let (date, id) = decode_date_cursor(c)?;
-            page = page.add(keyset_after(
+            page = page.add(after_date_cursor(
                 campaigns::Column::StartsOn,
                 campaigns::Column::Id,
-                date,
-                id,
-                true,
-            ));
+                c,
+            )?);
         }
         let rows = campaigns::Entity::find()
             .filter(page)

@@ -25,9 +25,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::{Vnd, db, loaders, services, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{
-    date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
-};
+use crate::graphql::pagination::{after_date_cursor, date_cursor, page_size, split_page};
 use crate::graphql::reference::Agency;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::{agency_by_code, required_text};
@@ -221,14 +219,11 @@ impl ReportQuery {
         }
         let mut page = cond.clone();
         if let Some(c) = &after {
-            let (start, id) = decode_date_cursor(c)?;
-            page = page.add(keyset_after(
+            page = page.add(after_date_cursor(
                 periodic_reports::Column::PeriodStart,
                 periodic_reports::Column::Id,
-                start,
-                id,
-                true,
-            ));
+                c,
+            )?);
         }
         let rows = periodic_reports::Entity::find()
             .filter(page)
