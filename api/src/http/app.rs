@@ -94,10 +94,13 @@ impl Application {
             &config.limits,
             &config.workflow,
         ));
+        let events = crate::service::events::Events::default();
+        let directory = Arc::new(crate::service::viewer::Directory::default());
+        directory.follow(&events);
         let services = Services {
             data_key: keys.data,
             limiters: limiters.clone(),
-            events: crate::service::events::Events::default(),
+            events,
             workflow: config.workflow.clone(),
         };
         let state = AppState {
@@ -113,6 +116,7 @@ impl Application {
             limiters,
             trusted_proxies: config.limits.trusted_proxies.clone(),
             province: config.workflow.province.clone(),
+            directory,
         };
         let router = router(state.clone(), config);
         Ok(Application {

@@ -38,6 +38,8 @@ pub struct AppState {
     pub trusted_proxies: crate::limiter::TrustedProxies,
     /// The province named in report headings (`HUB389_PROVINCE`).
     pub province: String,
+    /// Tokens' agencies and communes, kept for a minute (see [`crate::service::viewer`]).
+    pub directory: Arc<crate::service::viewer::Directory>,
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for
@@ -62,7 +64,7 @@ pub async fn authenticate(
             AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
         })?;
     let claims = state.keys.verify(token)?;
-    crate::service::viewer::resolve(&state.db, claims)
+    crate::service::viewer::resolve(&state.db, &state.directory, claims)
         .await
         .map(Some)
 }

@@ -1,24 +1,124 @@
 //! Who the bearer of a verified token is: its agency and commune codes resolved to rows, and
 //! checked against its role (a police token naming the customs agency is refused).
+//!
+//! Every signed-in request needs those rows, and they change a few times a year: the
+//! [`Directory`] keeps them for a minute instead of asking the database per request. A write
+//! of an agency or a commune empties it on this instance at once (through the domain events);
+//! other instances see the change within the minute.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use entity::{agencies, communes};
+
 use crate::auth::{Claims, Role, Viewer};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
+use crate::service::events::{DomainEvent, Events};
+
+/// How long a token's agency and commune are kept.
+const DIRECTORY_TTL: Duration = Duration::from_secs(60);
+
+/// Agencies and communes by code, as tokens name them. Only rows found are kept: an unknown
+/// code is asked again, so an agency created a moment ago is found at once.
+pub struct Directory {
+    agencies: Cache<String, agencies::Model>,
+    communes: Cache<String, communes::Model>,
+}
+
+fn cache<V: Clone + Send + Sync + 'static>() -> Cache<String, V> {
+    Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(DIRECTORY_TTL)
+        .build()
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        Directory {
+            agencies: cache(),
+            communes: cache(),
+        }
+    }
+}
+
+impl Directory {
+    async fn agency(
+        &self,
+        db: &DatabaseConnection,
+        code: &str,
+    ) -> AppResult<Option<agencies::Model>> {
+        if let Some(a) = self.agencies.get(code).await {
+            return Ok(Some(a));
+        }
+        let found = agencies::Entity::find()
+            .filter(agencies::Column::Code.eq(code))
+            .one(db)
+            .await?;
+        if let Some(a) = &found {
+            self.agencies.insert(code.to_string(), a.clone()).await;
+        }
+        Ok(found)
+    }
+
+    async fn commune(
+        &self,
+        db: &DatabaseConnection,
+        code: &str,
+    ) -> AppResult<Option<communes::Model>> {
+        if let Some(c) = self.communes.get(code).await {
+            return Ok(Some(c));
+        }
+        let found = communes::Entity::find()
+            .filter(communes::Column::Code.eq(code))
+            .one(db)
+            .await?;
+        if let Some(c) = &found {
+            self.communes.insert(code.to_string(), c.clone()).await;
+        }
+        Ok(found)
+    }
+
+    fn forget(&self) {
+        self.agencies.invalidate_all();
+        self.communes.invalidate_all();
+    }
+
+    /// Empties the directory whenever an agency or a commune is written on this instance (or
+    /// when events were missed), for as long as the events flow.
+    pub fn follow(self: &Arc<Self>, events: &Events) {
+        let mut rx = events.subscribe();
+        let directory = Arc::downgrade(self);
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                let event = rx.recv().await;
+                let Some(directory) = directory.upgrade() else {
+                    break;
+                };
+                match event {
+                    Ok(DomainEvent::AgencyChanged { .. } | DomainEvent::CommuneChanged { .. })
+                    | Err(RecvError::Lagged(_)) => directory.forget(),
+                    Ok(_) => {}
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        });
+    }
+}
 
 /// The viewer of verified claims, or `UNAUTHENTICATED` when the claims do not fit the data.
-pub async fn resolve(db: &DatabaseConnection, claims: Claims) -> Result<Viewer, AppError> {
-    use entity::{agencies, communes};
+pub async fn resolve(
+    db: &DatabaseConnection,
+    directory: &Directory,
+    claims: Claims,
+) -> Result<Viewer, AppError> {
     let agency = match &claims.agency {
-        Some(code) => Some(
-            agencies::Entity::find()
-                .filter(agencies::Column::Code.eq(code.as_str()))
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    AppError::Unauthenticated("the token names an unknown agency".into())
-                })?,
-        ),
+        Some(code) => Some(directory.agency(db, code).await?.ok_or_else(|| {
+            AppError::Unauthenticated("the token names an unknown agency".into())
+        })?),
         None => None,
     };
     if let Some(a) = &agency {
@@ -30,15 +130,11 @@ pub async fn resolve(db: &DatabaseConnection, claims: Claims) -> Result<Viewer, 
         }
     }
     let commune = match (&claims.commune, claims.role) {
-        (Some(code), Role::Commune) => Some(
-            communes::Entity::find()
-                .filter(communes::Column::Code.eq(code.as_str()))
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    AppError::Unauthenticated("the token names an unknown commune".into())
-                })?,
-        ),
+        (Some(code), Role::Commune) => {
+            Some(directory.commune(db, code).await?.ok_or_else(|| {
+                AppError::Unauthenticated("the token names an unknown commune".into())
+            })?)
+        }
         _ => None,
     };
     // A commune user's agency is its own commune's committee.

@@ -601,6 +601,41 @@ async fn role_and_agency_must_fit() {
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
 }
 
+/// Tokens' agencies are kept in memory for a minute, but a change of an agency on this
+/// instance applies at once: a police token naming an agency that stops being a police agency
+/// is refused by the next request.
+#[tokio::test]
+async fn an_agency_change_applies_to_tokens_at_once() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let me = "{ me { role } }";
+    for _ in 0..2 {
+        let r = app.gql(Some(&police), me, json!({})).await;
+        assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
+    }
+    let admin = app.token(Role::Admin, None, None);
+    let r = app
+        .gql(Some(&admin), "{ agencies { id code version } }", json!({}))
+        .await;
+    let agency = r["data"]["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "CA")
+        .unwrap()
+        .clone();
+    let r = app
+        .gql(
+            Some(&admin),
+            "mutation($id: ID!, $v: Int!) { updateAgency(id: $id, version: $v, input: { kind: CUSTOMS }) { kind } }",
+            json!({ "id": agency["id"], "v": agency["version"] }),
+        )
+        .await;
+    assert_eq!(r["data"]["updateAgency"]["kind"], "CUSTOMS", "{r}");
+    let r = app.gql(Some(&police), me, json!({})).await;
+    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
+}
+
 /// The press never sees a figure resting on fewer than three cases, nor one it could work out
 /// by subtraction: its figures are sums of the reporting-month × group cells shown, so a
 /// quarter is exactly the sum of its three months, and the total the sum of the groups.
