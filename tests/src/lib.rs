@@ -408,23 +408,14 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
     .exec(db)
     .await
     .unwrap();
-    for (id, code, kind) in [(1, "CA", "police"), (2, "HQ", "customs")] {
-        agencies::Entity::insert(agencies::ActiveModel {
-            id: Set(id),
-            code: Set(code.into()),
-            name: Set(format!("Agency {code}")),
-            short_name: Set(None),
-            kind: Set(kind.into()),
-            level: Set("provincial".into()),
-            parent_id: Set(None),
-            commune_id: Set(None),
-            is_member: Set(true),
-            ..Default::default()
-        })
-        .exec(db)
-        .await
-        .unwrap();
-    }
+    insert_agencies(
+        db,
+        &[
+            (1, "CA", "Agency CA", "police", "provincial", None),
+            (2, "HQ", "Agency HQ", "customs", "provincial", None),
+        ],
+    )
+    .await;
     border_gates::Entity::insert(border_gates::ActiveModel {
         id: Set(1),
         code: Set("HUU_NGHI".into()),
@@ -690,4 +681,30 @@ pub fn row_id(id: &str) -> i64 {
 
 fn async_graphql_id(id: &str) -> api::graphql::node::GqlId {
     api::graphql::node::GqlId::from(id)
+}
+
+/// Inserts agencies as a test's fixture: (id, code, name, kind, level, commune), no parent;
+/// every agency but a commune's committee is a member of the Steering Committee.
+pub async fn insert_agencies(
+    db: &sea_orm::DatabaseConnection,
+    rows: &[(i64, &str, &str, &str, &str, Option<i64>)],
+) {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    for &(id, code, name, kind, level, commune_id) in rows {
+        entity::agencies::Entity::insert(entity::agencies::ActiveModel {
+            id: Set(id),
+            code: Set(code.into()),
+            name: Set(name.into()),
+            short_name: Set(None),
+            kind: Set(kind.into()),
+            level: Set(level.into()),
+            parent_id: Set(None),
+            commune_id: Set(commune_id),
+            is_member: Set(kind != "commune"),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .unwrap();
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use chrono::NaiveDate;
-use hub389_tests::{TestApp, refusal_codes};
+use hub389_tests::{TestApp, insert_agencies, refusal_codes};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
@@ -68,53 +68,22 @@ async fn generate(app: &TestApp, seed: u64, n: usize) -> Vec<Gen> {
         .await
         .unwrap();
     }
-    for (i, code) in AGENCIES.iter().enumerate() {
-        agencies::Entity::insert(agencies::ActiveModel {
-            id: Set(i as i64 + 1),
-            code: Set(code.to_string()),
-            name: Set(code.to_string()),
-            short_name: Set(None),
-            kind: Set(["police", "customs", "market_management"][i].into()),
-            level: Set("provincial".into()),
-            parent_id: Set(None),
-            commune_id: Set(None),
-            is_member: Set(true),
-            ..Default::default()
-        })
-        .exec(db)
-        .await
-        .unwrap();
-    }
-    agencies::Entity::insert(agencies::ActiveModel {
-        id: Set(11),
-        code: Set("BAO_LS".into()),
-        name: Set("Báo Lạng Sơn".into()),
-        short_name: Set(None),
-        kind: Set("press".into()),
-        level: Set("provincial".into()),
-        parent_id: Set(None),
-        commune_id: Set(None),
-        is_member: Set(true),
-        ..Default::default()
-    })
-    .exec(db)
-    .await
-    .unwrap();
-    agencies::Entity::insert(agencies::ActiveModel {
-        id: Set(10),
-        code: Set("UBND_DONG_DANG".into()),
-        name: Set("UBND xã Đồng Đăng".into()),
-        short_name: Set(None),
-        kind: Set("commune".into()),
-        level: Set("commune".into()),
-        parent_id: Set(None),
-        commune_id: Set(Some(1)),
-        is_member: Set(false),
-        ..Default::default()
-    })
-    .exec(db)
-    .await
-    .unwrap();
+    let mut agencies: Vec<(i64, &str, &str, &str, &str, Option<i64>)> = AGENCIES
+        .iter()
+        .zip(["police", "customs", "market_management"])
+        .enumerate()
+        .map(|(i, (code, kind))| (i as i64 + 1, *code, *code, kind, "provincial", None))
+        .collect();
+    agencies.push((11, "BAO_LS", "Báo Lạng Sơn", "press", "provincial", None));
+    agencies.push((
+        10,
+        "UBND_DONG_DANG",
+        "UBND xã Đồng Đăng",
+        "commune",
+        "commune",
+        Some(1),
+    ));
+    insert_agencies(db, &agencies).await;
     let start = d(2024, 11, 1);
     let mut out = vec![];
     let now = chrono::Utc::now();
