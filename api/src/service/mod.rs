@@ -8,6 +8,7 @@ pub mod events;
 pub mod paging;
 pub mod publication_check;
 pub mod publications;
+pub mod reference;
 pub mod statistics;
 pub mod tips;
 pub mod viewer;
