@@ -9,6 +9,7 @@ pub mod paging;
 pub mod publication_check;
 pub mod publications;
 pub mod reference;
+pub mod rows;
 pub mod statistics;
 pub mod tips;
 pub mod viewer;

@@ -103,17 +103,11 @@ fn facts(list: &[String]) -> AppResult<String> {
 }
 
 async fn load_case(txn: &DatabaseTransaction, id: i64) -> AppResult<cases::Model> {
-    cases::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such case".into()))
+    crate::service::rows::by_id::<cases::Entity, _>(txn, id, "case").await
 }
 
 async fn load(txn: &DatabaseTransaction, id: i64) -> AppResult<publications::Model> {
-    publications::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such publication".into()))
+    crate::service::rows::by_id::<publications::Entity, _>(txn, id, "publication").await
 }
 
 /// A case can be published only once its outcome is known, and not when archived.

@@ -78,17 +78,11 @@ fn short_name(v: Option<&str>) -> AppResult<Option<String>> {
 }
 
 async fn load_agency<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<agencies::Model> {
-    agencies::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such agency".into()))
+    crate::service::rows::by_id::<agencies::Entity, _>(conn, id, "agency").await
 }
 
 async fn load_commune<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<communes::Model> {
-    communes::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such commune".into()))
+    crate::service::rows::by_id::<communes::Entity, _>(conn, id, "commune").await
 }
 
 /// The parent agency by code, refusing a chain that would lead back to `agency` itself.

@@ -392,10 +392,7 @@ pub fn step(to: TipStatus) -> tips::ActiveModel {
 }
 
 pub async fn reload<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<tips::Model> {
-    tips::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such tip".into()))
+    crate::service::rows::by_id::<tips::Entity, _>(conn, id, "tip").await
 }
 
 /// Receives a tip: validated by the caller ([`validate`]), admitted by the caller's rate limit

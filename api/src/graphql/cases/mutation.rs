@@ -25,6 +25,7 @@ use crate::graphql::ids::parse_id;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::*;
 use crate::service::events::DomainEvent;
+use crate::service::rows::by_id;
 use crate::service::write::{Done, write, write_once};
 use crate::text::{fold, nfc};
 use crate::versioned_update;
@@ -187,15 +188,7 @@ async fn coordinators<C: ConnectionTrait>(
 }
 
 async fn load_case(txn: &DatabaseTransaction, id: i64) -> AppResult<cases::Model> {
-    cases::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such case".into()))
-}
-
-/// The row, or `NOT_FOUND` naming what was looked for.
-fn found<T>(what: &str, row: Option<T>) -> AppResult<T> {
-    row.ok_or_else(|| AppError::NotFound(format!("no such {what}")))
+    by_id::<cases::Entity, _>(txn, id, "case").await
 }
 
 /// A write of a case's record (`entity` `id`), naming the restricted fields it wrote; a
@@ -577,7 +570,7 @@ impl CaseMutation {
             keyed,
             async |txn, id| {
                 case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
-                found("subject", subjects::Entity::find_by_id(id).one(txn).await?)
+                by_id::<subjects::Entity, _>(txn, id, "subject").await
             },
             async |txn| {
                 case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
@@ -615,11 +608,11 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let id = parse_id(&id)?;
         let s = write_once(&writer(ctx)?, "updateSubject", async |txn| {
-            let s = found("subject", subjects::Entity::find_by_id(id).one(txn).await?)?;
+            let s = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
             case_for_compartment_write(txn, v, s.case_id, Compartment::Police).await?;
             let am = subject_model(&input, Default::default())?;
             versioned_update!(txn, subjects, am, id, version)?;
-            let s = found("subject", subjects::Entity::find_by_id(id).one(txn).await?)?;
+            let s = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
             Ok(record_done(
                 "subject",
                 id,
@@ -650,7 +643,7 @@ impl CaseMutation {
             keyed,
             async |txn, id| {
                 let case = case_led_by_viewer(txn, v, case_id).await?;
-                let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+                let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
                 Ok((m, case.lead_agency_id))
             },
             async |txn| {
@@ -709,7 +702,7 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let id = parse_id(&id)?;
         let (m, lead_agency_id) = write_once(&writer(ctx)?, "setDisposalStatus", async |txn| {
-            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
             let case = case_led_by_viewer(txn, v, m.case_id).await?;
             not_archived(&case)?;
             if m.archived_at.is_some() {
@@ -753,7 +746,7 @@ impl CaseMutation {
                 ..Default::default()
             };
             versioned_update!(txn, seizures, am, id, version)?;
-            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
             let value = (m, case.lead_agency_id);
             Ok(record_done("seizure", id, case.id, vec![], value))
         })
@@ -781,7 +774,7 @@ impl CaseMutation {
             let kind = agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind));
             crate::domain::access::check_disposal_approver(v, kind)?;
             check_past_date("approvedOn", approved_on)?;
-            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
             if m.archived_at.is_some() {
                 return Err(AppError::bad_input(
                     "the seizure is archived; restore it first",
@@ -797,7 +790,7 @@ impl CaseMutation {
                 ..Default::default()
             };
             versioned_update!(txn, seizures, am, id, version)?;
-            let m = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+            let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
             let lead = case.map_or(0, |c| c.lead_agency_id);
             let case_id = m.case_id;
             Ok(record_done("seizure", id, case_id, vec![], (m, lead)))
@@ -824,10 +817,7 @@ impl CaseMutation {
             keyed,
             async |txn, id| {
                 case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
-                found(
-                    "record",
-                    customs_records::Entity::find_by_id(id).one(txn).await?,
-                )
+                by_id::<customs_records::Entity, _>(txn, id, "record").await
             },
             async |txn| {
                 case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
@@ -860,17 +850,11 @@ impl CaseMutation {
         let v = viewer(ctx)?;
         let id = parse_id(&id)?;
         let r = write_once(&writer(ctx)?, "updateCustomsRecord", async |txn| {
-            let r = found(
-                "record",
-                customs_records::Entity::find_by_id(id).one(txn).await?,
-            )?;
+            let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
             case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
             let am = customs_model(&input, Default::default())?;
             versioned_update!(txn, customs_records, am, id, version)?;
-            let r = found(
-                "record",
-                customs_records::Entity::find_by_id(id).one(txn).await?,
-            )?;
+            let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
             let (case_id, fields) = (r.case_id, CUSTOMS_FIELDS.to_vec());
             Ok(record_done("customs_record", id, case_id, fields, r))
         })
@@ -942,7 +926,7 @@ impl CaseMutation {
                     ));
                 }
             };
-            let r = found("record", investigation_records::Entity::find_by_id(id).one(txn).await?)?;
+            let r = by_id::<investigation_records::Entity, _>(txn, id, "record").await?;
             let fields = vec!["notes", "prosecutionDecision", "defendants"];
             Ok(record_done("investigation_record", id, case_id, fields, r))
         })
@@ -967,7 +951,7 @@ impl CaseMutation {
             let at = Set(archived.then(chrono::Utc::now));
             let (entity, case_id) = match kind {
                 CaseRecordKind::Subject => {
-                    let r = found("subject", subjects::Entity::find_by_id(id).one(txn).await?)?;
+                    let r = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
                     case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
                     let am = subjects::ActiveModel {
                         archived_at: at,
@@ -977,7 +961,7 @@ impl CaseMutation {
                     ("subject", r.case_id)
                 }
                 CaseRecordKind::Seizure => {
-                    let r = found("seizure", seizures::Entity::find_by_id(id).one(txn).await?)?;
+                    let r = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
                     case_led_by_viewer(txn, v, r.case_id).await?;
                     let am = seizures::ActiveModel {
                         archived_at: at,
@@ -987,10 +971,7 @@ impl CaseMutation {
                     ("seizure", r.case_id)
                 }
                 CaseRecordKind::CustomsRecord => {
-                    let r = found(
-                        "record",
-                        customs_records::Entity::find_by_id(id).one(txn).await?,
-                    )?;
+                    let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
                     case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
                     let am = customs_records::ActiveModel {
                         archived_at: at,
@@ -1000,12 +981,7 @@ impl CaseMutation {
                     ("customs_record", r.case_id)
                 }
                 CaseRecordKind::Investigation => {
-                    let r = found(
-                        "record",
-                        investigation_records::Entity::find_by_id(id)
-                            .one(txn)
-                            .await?,
-                    )?;
+                    let r = by_id::<investigation_records::Entity, _>(txn, id, "record").await?;
                     case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
                     let am = investigation_records::ActiveModel {
                         archived_at: at,

@@ -127,24 +127,15 @@ pub struct CampaignPatch {
 }
 
 async fn load_directive<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<directives::Model> {
-    directives::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such directive".into()))
+    crate::service::rows::by_id::<directives::Entity, _>(conn, id, "directive").await
 }
 
 async fn load_task<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<tasks::Model> {
-    tasks::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such task".into()))
+    crate::service::rows::by_id::<tasks::Entity, _>(conn, id, "task").await
 }
 
 async fn load_campaign<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<campaigns::Model> {
-    campaigns::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such campaign".into()))
+    crate::service::rows::by_id::<campaigns::Entity, _>(conn, id, "campaign").await
 }
 
 /// Parses the symbol and checks it agrees with the issue date.

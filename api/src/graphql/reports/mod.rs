@@ -134,10 +134,7 @@ fn correction_reason(
 }
 
 async fn load<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<periodic_reports::Model> {
-    periodic_reports::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such report".into()))
+    crate::service::rows::by_id::<periodic_reports::Entity, _>(conn, id, "report").await
 }
 
 /// The report of an agency for a period, if filed.
