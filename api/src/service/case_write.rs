@@ -1,15 +1,27 @@
-//! Writing cases and their police, customs and core children: validation, permissions, the
-//! status machine, all in the caller's transaction.
+//! Writing cases: their core facts, lifecycle, lead agency, coordinators and campaigns, as
+//! plain functions over [`Writer`]; and the checks and look-ups every case write shares
+//! (permissions, the status machine, text and dates), used by [`super::case_records`] too.
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter,
+};
 
-use entity::{agencies, border_gates, campaigns, cases, communes};
+use entity::{
+    agencies, border_gates, campaigns, case_campaigns, case_coordinators, cases, communes,
+};
 
 use crate::auth::Viewer;
 use crate::domain::access::{Action, Compartment, acting_agency};
-use crate::domain::vocab::{AgencyKind, CaseStatus, Channel, Platform};
+use crate::domain::types::Vnd;
+use crate::domain::vocab::{
+    AgencyKind, CaseStatus, Channel, CommodityGroup, Platform, ViolationType,
+};
 use crate::error::{AppError, AppResult};
+use crate::service::rows::by_id;
+use crate::service::write::{Done, Keyed, Writer, write, write_once};
 use crate::text::{fold, nfc};
 
 /// The lifecycle of DOMAIN.md: detected → verifying → handled administratively | transferred
@@ -232,10 +244,7 @@ pub async fn refresh_search_key<C: ConnectionTrait>(conn: &C, id: i64) -> AppRes
         .ok_or_else(|| AppError::NotFound("no such case".into()))?;
     let key = search_key(conn, &case).await?;
     cases::Entity::update_many()
-        .col_expr(
-            cases::Column::SearchKey,
-            sea_orm::sea_query::Expr::value(key),
-        )
+        .col_expr(cases::Column::SearchKey, Expr::value(key))
         .filter(cases::Column::Id.eq(id))
         .exec(conn)
         .await?;
@@ -251,6 +260,433 @@ pub fn touch() -> cases::ActiveModel {
         updated_at: Set(chrono::Utc::now()),
         ..Default::default()
     }
+}
+
+/// Most agencies or campaigns one case names (each is looked up inside the write).
+const MAX_LINKS: usize = 50;
+
+/// A new case's facts (codes of its commune, border gate, coordinating agencies and
+/// campaigns). The lead agency is the writer's agency.
+pub struct NewCase {
+    pub title: String,
+    pub violation_type: ViolationType,
+    pub commodity_group: CommodityGroup,
+    pub channel: Channel,
+    pub platform: Option<Platform>,
+    pub commune: Option<String>,
+    pub border_gate: Option<String>,
+    pub detected_on: NaiveDate,
+    pub goods_summary: String,
+    pub fine_amount: Option<Vnd>,
+    pub tax_arrears: Option<Vnd>,
+    pub goods_value: Option<Vnd>,
+    pub budget_collected: Option<Vnd>,
+    pub coordinating_agencies: Vec<String>,
+    pub campaigns: Vec<String>,
+}
+
+/// Changes to a case's core facts: `None` keeps a field; `coordinating_agencies` replaces
+/// the list.
+#[derive(Default)]
+pub struct CaseChanges {
+    pub title: Option<String>,
+    pub violation_type: Option<ViolationType>,
+    pub commodity_group: Option<CommodityGroup>,
+    pub channel: Option<Channel>,
+    pub platform: Option<Platform>,
+    pub commune: Option<String>,
+    pub border_gate: Option<String>,
+    pub detected_on: Option<NaiveDate>,
+    pub goods_summary: Option<String>,
+    pub fine_amount: Option<Vnd>,
+    pub tax_arrears: Option<Vnd>,
+    pub goods_value: Option<Vnd>,
+    pub budget_collected: Option<Vnd>,
+    pub coordinating_agencies: Option<Vec<String>>,
+}
+
+/// Replaces a case's coordinating agencies (codes; never the lead agency).
+async fn set_coordinators<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+    lead: i64,
+    codes: &[String],
+) -> AppResult<()> {
+    if codes.len() > MAX_LINKS {
+        return Err(AppError::bad_input(format!(
+            "at most {MAX_LINKS} coordinating agencies"
+        )));
+    }
+    case_coordinators::Entity::delete_many()
+        .filter(case_coordinators::Column::CaseId.eq(case_id))
+        .exec(conn)
+        .await?;
+    let mut ids = vec![];
+    for code in codes {
+        let a = agency_by_code(conn, code).await?;
+        if a.id == lead {
+            return Err(AppError::bad_input(
+                "the lead agency cannot also coordinate",
+            ));
+        }
+        if !ids.contains(&a.id) {
+            ids.push(a.id);
+        }
+    }
+    if !ids.is_empty() {
+        case_coordinators::Entity::insert_many(ids.into_iter().map(|a| {
+            case_coordinators::ActiveModel {
+                case_id: Set(case_id),
+                agency_id: Set(a),
+            }
+        }))
+        .exec(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The id of the commune or border gate named by `code`, if any.
+async fn commune_id<C: ConnectionTrait>(conn: &C, code: Option<&str>) -> AppResult<Option<i64>> {
+    Ok(match code {
+        Some(c) => Some(commune_by_code(conn, c).await?.id),
+        None => None,
+    })
+}
+
+async fn gate_id<C: ConnectionTrait>(conn: &C, code: Option<&str>) -> AppResult<Option<i64>> {
+    Ok(match code {
+        Some(c) => Some(gate_by_code(conn, c).await?.id),
+        None => None,
+    })
+}
+
+async fn load_case<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<cases::Model> {
+    by_id::<cases::Entity, _>(conn, id, "case").await
+}
+
+/// Records a new case led by the writer's agency; its code is `VV-<year>-<id>`.
+pub async fn create(
+    w: &Writer<'_>,
+    input: NewCase,
+    keyed: Option<Keyed>,
+) -> AppResult<cases::Model> {
+    let lead = acting_agency(w.signed_in()?, Action::RecordCases)?;
+    write(
+        w,
+        "createCase",
+        keyed,
+        async |txn, id| load_case(txn, id).await,
+        async |txn| {
+            let title = required_text("title", &input.title, 500)?;
+            let goods = required_text("goodsSummary", &input.goods_summary, 5000)?;
+            check_past_date("detectedOn", input.detected_on)?;
+            check_platform(input.channel, input.platform)?;
+            let now = chrono::Utc::now();
+            let temp_code = format!("NEW-{}", uuid::Uuid::new_v4().simple());
+            let inserted = cases::ActiveModel {
+                code: Set(temp_code),
+                title: Set(title),
+                violation_type: Set(input.violation_type.as_str().into()),
+                commodity_group: Set(input.commodity_group.as_str().into()),
+                channel: Set(input.channel.as_str().into()),
+                platform: Set(input.platform.map(|p| p.as_str().into())),
+                lead_agency_id: Set(lead),
+                commune_id: Set(commune_id(txn, input.commune.as_deref()).await?),
+                border_gate_id: Set(gate_id(txn, input.border_gate.as_deref()).await?),
+                detected_on: Set(input.detected_on),
+                status: Set(CaseStatus::Detected.as_str().into()),
+                goods_summary: Set(goods),
+                fine_amount: Set(input.fine_amount.map_or(0, |v| v.0)),
+                tax_arrears: Set(input.tax_arrears.map_or(0, |v| v.0)),
+                goods_value: Set(input.goods_value.map_or(0, |v| v.0)),
+                budget_collected: Set(input.budget_collected.map_or(0, |v| v.0)),
+                handled_on: Set(None),
+                search_key: Set(String::new()),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            // The code numbers cases by id, as the demo data does: VV-<year>-<id>.
+            let code = format!("VV-{}-{:05}", input.detected_on.format("%Y"), inserted.id);
+            cases::Entity::update_many()
+                .col_expr(cases::Column::Code, Expr::value(code))
+                .filter(cases::Column::Id.eq(inserted.id))
+                .exec(txn)
+                .await?;
+            set_coordinators(txn, inserted.id, lead, &input.coordinating_agencies).await?;
+            let mut campaign_codes = input.campaigns.clone();
+            campaign_codes.sort();
+            campaign_codes.dedup();
+            if campaign_codes.len() > MAX_LINKS {
+                return Err(AppError::bad_input(format!(
+                    "at most {MAX_LINKS} campaigns"
+                )));
+            }
+            for code in campaign_codes {
+                let c = campaign_by_code(txn, &code).await?;
+                link_campaign(txn, inserted.id, c.id).await?;
+            }
+            Ok(Done::of(refresh_search_key(txn, inserted.id).await?))
+        },
+    )
+    .await
+}
+
+async fn link_campaign<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+    campaign_id: i64,
+) -> AppResult<()> {
+    case_campaigns::Entity::insert(case_campaigns::ActiveModel {
+        case_id: Set(case_id),
+        campaign_id: Set(campaign_id),
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// A step of the lead agency on its case at the version it read: `change` checks the step,
+/// writes what hangs off the case and says what changes in the row; the update is versioned,
+/// audited and announced. `rekey` recomputes the search key (for changes of the facts it is
+/// made of).
+async fn lead_step(
+    w: &Writer<'_>,
+    operation: &'static str,
+    id: i64,
+    version: i32,
+    rekey: bool,
+    change: impl AsyncFnOnce(
+        &DatabaseTransaction,
+        &Viewer,
+        cases::Model,
+    ) -> AppResult<cases::ActiveModel>,
+) -> AppResult<cases::Model> {
+    let v = w.signed_in()?;
+    write_once(w, operation, async |txn| {
+        let case = case_led_by_viewer(txn, v, id).await?;
+        let am = change(txn, v, case).await?;
+        crate::versioned_update!(txn, cases, am, id, version)?;
+        let case = if rekey {
+            refresh_search_key(txn, id).await?
+        } else {
+            load_case(txn, id).await?
+        };
+        Ok(Done::of(case))
+    })
+    .await
+}
+
+/// Changes a case's core facts (lead agency only).
+pub async fn update(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    changes: CaseChanges,
+) -> AppResult<cases::Model> {
+    lead_step(w, "updateCase", id, version, true, async |txn, _, case| {
+        not_archived(&case)?;
+        let c = changes;
+        let mut am = touch();
+        if let Some(t) = &c.title {
+            am.title = Set(required_text("title", t, 500)?);
+        }
+        if let Some(t) = c.violation_type {
+            am.violation_type = Set(t.as_str().into());
+        }
+        if let Some(t) = c.commodity_group {
+            am.commodity_group = Set(t.as_str().into());
+        }
+        let channel = c
+            .channel
+            .map(Ok)
+            .unwrap_or_else(|| Channel::from_db(&case.channel))?;
+        let platform = match c.platform {
+            Some(p) => Some(p),
+            None => case
+                .platform
+                .as_deref()
+                .map(Platform::from_db)
+                .transpose()?,
+        };
+        check_platform(channel, platform)?;
+        if let Some(ch) = c.channel {
+            am.channel = Set(ch.as_str().into());
+        }
+        if let Some(p) = c.platform {
+            am.platform = Set(Some(p.as_str().into()));
+        }
+        if c.commune.is_some() {
+            am.commune_id = Set(commune_id(txn, c.commune.as_deref()).await?);
+        }
+        if c.border_gate.is_some() {
+            am.border_gate_id = Set(gate_id(txn, c.border_gate.as_deref()).await?);
+        }
+        if let Some(d) = c.detected_on {
+            check_past_date("detectedOn", d)?;
+            am.detected_on = Set(d);
+        }
+        if let Some(g) = &c.goods_summary {
+            am.goods_summary = Set(required_text("goodsSummary", g, 5000)?);
+        }
+        for (amount, column) in [
+            (c.fine_amount, &mut am.fine_amount),
+            (c.tax_arrears, &mut am.tax_arrears),
+            (c.goods_value, &mut am.goods_value),
+            (c.budget_collected, &mut am.budget_collected),
+        ] {
+            if let Some(x) = amount {
+                *column = Set(x.0);
+            }
+        }
+        if let Some(codes) = &c.coordinating_agencies {
+            set_coordinators(txn, id, case.lead_agency_id, codes).await?;
+        }
+        Ok(am)
+    })
+    .await
+}
+
+/// Moves a case along its lifecycle (lead agency only). Handling sets `handled_on` once
+/// (default today in Vietnam); the transfer to the police is [`transfer_to_police`].
+pub async fn change_status(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    status: CaseStatus,
+    handled_on: Option<NaiveDate>,
+) -> AppResult<cases::Model> {
+    lead_step(
+        w,
+        "changeCaseStatus",
+        id,
+        version,
+        false,
+        async |_, _, case| {
+            not_archived(&case)?;
+            check_transition(CaseStatus::from_db(&case.status)?, status)?;
+            if status == CaseStatus::TransferredToPolice {
+                return Err(AppError::bad_input(
+                    "use transferCaseToPolice to name the investigating police agency",
+                ));
+            }
+            let mut am = touch();
+            am.status = Set(status.as_str().into());
+            let handles = matches!(
+                status,
+                CaseStatus::HandledAdministratively | CaseStatus::Prosecuted | CaseStatus::Closed
+            );
+            if handles && case.handled_on.is_none() {
+                let d = handled_on.unwrap_or_else(crate::time::today);
+                check_past_date("handledOn", d)?;
+                am.handled_on = Set(Some(d));
+            }
+            Ok(am)
+        },
+    )
+    .await
+}
+
+/// Transfers a case under verification to the investigating police (`police_code`): the
+/// police agency becomes its lead; the former lead coordinates.
+pub async fn transfer_to_police(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    police_code: &str,
+) -> AppResult<cases::Model> {
+    lead_step(
+        w,
+        "transferCaseToPolice",
+        id,
+        version,
+        false,
+        async |txn, _, case| {
+            not_archived(&case)?;
+            check_transition(
+                CaseStatus::from_db(&case.status)?,
+                CaseStatus::TransferredToPolice,
+            )?;
+            let police = police_agency(txn, police_code).await?;
+            if police.id == case.lead_agency_id {
+                return Err(AppError::bad_input(
+                    "the case is already led by that police agency",
+                ));
+            }
+            case_coordinators::Entity::delete_many()
+                .filter(case_coordinators::Column::CaseId.eq(id))
+                .filter(case_coordinators::Column::AgencyId.is_in([police.id, case.lead_agency_id]))
+                .exec(txn)
+                .await?;
+            case_coordinators::Entity::insert(case_coordinators::ActiveModel {
+                case_id: Set(id),
+                agency_id: Set(case.lead_agency_id),
+            })
+            .exec(txn)
+            .await?;
+            let mut am = touch();
+            am.status = Set(CaseStatus::TransferredToPolice.as_str().into());
+            am.lead_agency_id = Set(police.id);
+            Ok(am)
+        },
+    )
+    .await
+}
+
+/// Archives (`archived`) or restores a case (lead agency only). Nothing is deleted.
+pub async fn set_archived(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    archived: bool,
+) -> AppResult<cases::Model> {
+    let op = if archived {
+        "archiveCase"
+    } else {
+        "restoreCase"
+    };
+    lead_step(w, op, id, version, false, async |_, _, _| {
+        let mut am = touch();
+        am.archived_at = Set(archived.then(chrono::Utc::now));
+        Ok(am)
+    })
+    .await
+}
+
+/// Links (`linked`) or unlinks a campaign (`campaign` code) to a case (lead agency only).
+pub async fn set_campaign(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    campaign: &str,
+    linked: bool,
+) -> AppResult<cases::Model> {
+    lead_step(
+        w,
+        "setCaseCampaign",
+        id,
+        version,
+        false,
+        async |txn, _, case| {
+            not_archived(&case)?;
+            let c = campaign_by_code(txn, campaign).await?;
+            case_campaigns::Entity::delete_many()
+                .filter(case_campaigns::Column::CaseId.eq(id))
+                .filter(case_campaigns::Column::CampaignId.eq(c.id))
+                .exec(txn)
+                .await?;
+            if linked {
+                link_campaign(txn, id, c.id).await?;
+            }
+            Ok(touch())
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

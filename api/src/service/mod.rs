@@ -2,6 +2,7 @@
 //! the CLI or a test alike.
 
 pub mod audit;
+pub mod case_records;
 pub mod case_write;
 pub mod cases;
 pub mod events;

@@ -432,3 +432,106 @@ async fn archived_cases_leave_the_listings_and_come_back_on_restore() {
         1
     );
 }
+
+/// A write is a plain service function: called without GraphQL (as a CLI or a job would), it
+/// validates, checks the matrix, audits and announces exactly as the mutation does.
+#[tokio::test]
+async fn case_writes_are_services_callable_without_graphql() {
+    use api::domain::vocab::{
+        CaseStatus, Channel, CommodityGroup, SubjectKind, SubjectRole, ViolationType,
+    };
+    use api::service::case_records::{self, SubjectDetails};
+    use api::service::case_write::{self, NewCase};
+    use api::service::events::{DomainEvent, Events};
+    use api::service::write::Writer;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    let app = TestApp::spawn().await;
+    let agency = |code: &str| {
+        let db = app.db.clone();
+        let code = code.to_string();
+        async move {
+            entity::agencies::Entity::find()
+                .filter(entity::agencies::Column::Code.eq(code))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let viewer = |role: Role, code: &str, id: i64| api::auth::Viewer {
+        sub: format!("cli-{code}"),
+        role,
+        agency_id: Some(id),
+        agency_code: Some(code.into()),
+        commune_id: None,
+        commune_code: None,
+    };
+    let border = viewer(Role::Officer, "BDBP", agency("BDBP").await);
+    let customs = viewer(Role::Customs, "HQ", agency("HQ").await);
+    let events = Events::default();
+    let mut heard = events.subscribe();
+    let writer = |v| Writer {
+        db: &app.db,
+        viewer: Some(v),
+        request_id: "cli-test",
+        events: &events,
+    };
+    let case = NewCase {
+        title: "  Vận chuyển thuốc lá ngoại nhập lậu ".into(),
+        violation_type: ViolationType::Smuggling,
+        commodity_group: CommodityGroup::Cigarettes,
+        channel: Channel::BorderTrail,
+        platform: None,
+        commune: Some("DONG_DANG".into()),
+        border_gate: None,
+        detected_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        goods_summary: "3.000 bao thuốc lá".into(),
+        fine_amount: None,
+        tax_arrears: None,
+        goods_value: None,
+        budget_collected: None,
+        coordinating_agencies: vec!["CA".into()],
+        campaigns: vec![],
+    };
+    let created = case_write::create(&writer(&border), case, None)
+        .await
+        .unwrap();
+    assert_eq!(created.title, "Vận chuyển thuốc lá ngoại nhập lậu");
+    assert_eq!(created.code, format!("VV-2026-{:05}", created.id));
+    assert_eq!(
+        heard.try_recv().unwrap(),
+        DomainEvent::CaseChanged {
+            case_id: created.id
+        }
+    );
+    // The matrix holds outside GraphQL too: customs neither leads this case nor reads police data.
+    let moved = case_write::change_status(
+        &writer(&customs),
+        created.id,
+        1,
+        CaseStatus::Verifying,
+        None,
+    )
+    .await;
+    assert_eq!(moved.unwrap_err().code(), "FORBIDDEN");
+    let subject = SubjectDetails {
+        kind: SubjectKind::Person,
+        role: SubjectRole::Carrier,
+        full_name: "Nguyễn Văn A".into(),
+        id_number: Some("123".into()),
+        date_of_birth: None,
+        address: None,
+        nationality: None,
+        tax_code: None,
+    };
+    let refused = case_records::add_subject(&writer(&border), created.id, subject, None).await;
+    assert_eq!(refused.unwrap_err().code(), "BAD_USER_INPUT");
+    let audited = entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::RequestId.eq("cli-test"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1, "one audited write, nothing for the refusals");
+}

@@ -1,0 +1,603 @@
+//! Writing the records hanging off a case: subjects (police data), seized goods and their
+//! disposal, customs records (customs data) and the investigation record (police data). Who may
+//! write each follows the read matrix ([`case_for_compartment_write`]); seized goods are the
+//! lead agency's. A change of a record is announced as a change of its case.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
+
+use entity::{cases, customs_records, investigation_records, seizures, subjects};
+
+use crate::auth::{Role, Viewer};
+use crate::domain::access::Compartment;
+use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, Vnd};
+use crate::domain::vocab::{AgencyKind, CommodityGroup, DisposalStatus, SubjectKind, SubjectRole};
+use crate::error::{AppError, AppResult};
+use crate::service::case_write::{
+    case_for_compartment_write, case_led_by_viewer, check_past_date, not_archived, optional_text,
+    required_text,
+};
+use crate::service::events::DomainEvent;
+use crate::service::rows::by_id;
+use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::text::fold;
+use crate::versioned_update;
+
+/// A person or company of a case (police data).
+pub struct SubjectDetails {
+    pub kind: SubjectKind,
+    pub role: SubjectRole,
+    pub full_name: String,
+    pub id_number: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub address: Option<String>,
+    pub nationality: Option<String>,
+    pub tax_code: Option<String>,
+}
+
+/// Seized goods; the HS code is customs data.
+pub struct NewSeizure {
+    pub item: String,
+    pub commodity_group: CommodityGroup,
+    pub quantity: f64,
+    pub unit: String,
+    pub estimated_value: Vnd,
+    pub hs_code: Option<String>,
+    pub storage_place: Option<String>,
+    pub disposal_status: Option<DisposalStatus>,
+}
+
+/// A customs declaration and its inspection (customs data).
+pub struct CustomsDetails {
+    pub declaration_number: String,
+    pub declared_on: NaiveDate,
+    pub regime: String,
+    pub hs_codes: Vec<String>,
+    pub importer_tax_code: Option<String>,
+    pub exporter_tax_code: Option<String>,
+    pub inspection_result: String,
+}
+
+/// The investigation record of a case (police data).
+pub struct InvestigationDetails {
+    pub notes: String,
+    pub prosecution_decision: Option<String>,
+    pub prosecuted_on: Option<NaiveDate>,
+    pub defendants: i32,
+}
+
+/// The records that can be archived and restored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    Subject,
+    Seizure,
+    CustomsRecord,
+    Investigation,
+}
+
+/// Seized goods with the lead agency of their case (which decides who reads their value).
+pub struct SeizureRow {
+    pub seizure: seizures::Model,
+    pub lead_agency_id: i64,
+}
+
+const CUSTOMS_FIELDS: &[&str] = &[
+    "declarationNumber",
+    "declaredOn",
+    "regime",
+    "hsCodes",
+    "importerTaxCode",
+    "exporterTaxCode",
+    "inspectionResult",
+];
+
+/// A write of a case's record (`entity` `id`), naming the restricted fields it wrote; a
+/// change of the record is a change of its case.
+fn record_done<T>(
+    entity: &'static str,
+    id: i64,
+    case_id: i64,
+    restricted_fields: Vec<&'static str>,
+    value: T,
+) -> Done<T> {
+    Done {
+        value,
+        entity,
+        id,
+        restricted_fields,
+        event: Some(DomainEvent::CaseChanged { case_id }),
+    }
+}
+
+/// Adds a subject to a case (police data: the police or the lead agency).
+pub async fn add_subject(
+    w: &Writer<'_>,
+    case_id: i64,
+    input: SubjectDetails,
+    keyed: Option<Keyed>,
+) -> AppResult<subjects::Model> {
+    let v = w.signed_in()?;
+    write(
+        w,
+        "addSubject",
+        keyed,
+        async |txn, id| {
+            case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
+            by_id::<subjects::Entity, _>(txn, id, "subject").await
+        },
+        async |txn| {
+            case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
+            let mut am = subject_model(&input)?;
+            am.case_id = Set(case_id);
+            am.version = Set(1);
+            let s = am.insert(txn).await?;
+            let fields = subject_fields(&input);
+            Ok(record_done("subject", s.id, case_id, fields, s))
+        },
+    )
+    .await
+}
+
+/// Replaces a subject's details (police data: the police or the lead agency).
+pub async fn update_subject(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    input: SubjectDetails,
+) -> AppResult<subjects::Model> {
+    let v = w.signed_in()?;
+    write_once(w, "updateSubject", async |txn| {
+        let s = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
+        case_for_compartment_write(txn, v, s.case_id, Compartment::Police).await?;
+        versioned_update!(txn, subjects, subject_model(&input)?, id, version)?;
+        let s = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
+        let fields = subject_fields(&input);
+        Ok(record_done("subject", id, s.case_id, fields, s))
+    })
+    .await
+}
+
+/// Adds seized goods to a case (lead agency).
+pub async fn add_seizure(
+    w: &Writer<'_>,
+    case_id: i64,
+    input: NewSeizure,
+    keyed: Option<Keyed>,
+) -> AppResult<SeizureRow> {
+    let v = w.signed_in()?;
+    write(
+        w,
+        "addSeizure",
+        keyed,
+        async |txn, id| {
+            let case = case_led_by_viewer(txn, v, case_id).await?;
+            let seizure = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
+            Ok(SeizureRow {
+                seizure,
+                lead_agency_id: case.lead_agency_id,
+            })
+        },
+        async |txn| {
+            let case = case_led_by_viewer(txn, v, case_id).await?;
+            not_archived(&case)?;
+            if !(input.quantity.is_finite() && input.quantity > 0.0) {
+                return Err(AppError::bad_input("`quantity` must be a positive number"));
+            }
+            let seizure = seizures::ActiveModel {
+                case_id: Set(case_id),
+                item: Set(required_text("item", &input.item, 1000)?),
+                commodity_group: Set(input.commodity_group.as_str().into()),
+                quantity: Set(input.quantity),
+                unit: Set(required_text("unit", &input.unit, 50)?),
+                estimated_value: Set(input.estimated_value.0),
+                hs_code: Set(input
+                    .hs_code
+                    .as_deref()
+                    .map(|h| HsCode::parse("hsCode", h).map(HsCode::into_inner))
+                    .transpose()?),
+                storage_place: Set(optional_text(
+                    "storagePlace",
+                    input.storage_place.as_deref(),
+                    500,
+                )?),
+                disposal_status: Set(input
+                    .disposal_status
+                    .unwrap_or(DisposalStatus::Held)
+                    .as_str()
+                    .into()),
+                version: Set(1),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            let fields = if input.hs_code.is_some() {
+                vec!["hsCode"]
+            } else {
+                vec![]
+            };
+            let id = seizure.id;
+            let row = SeizureRow {
+                seizure,
+                lead_agency_id: case.lead_agency_id,
+            };
+            Ok(record_done("seizure", id, case_id, fields, row))
+        },
+    )
+    .await
+}
+
+fn seizure_not_archived(m: &seizures::Model) -> AppResult<()> {
+    if m.archived_at.is_some() {
+        Err(AppError::bad_input(
+            "the seizure is archived; restore it first",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Where seized goods may go next: held goods are confiscated or returned; confiscated goods
+/// are destroyed, auctioned or returned. Destroyed, auctioned and returned goods are gone.
+pub fn disposal_next(from: DisposalStatus) -> &'static [DisposalStatus] {
+    use DisposalStatus::*;
+    match from {
+        Held => &[Confiscated, Returned],
+        Confiscated => &[Destroyed, Auctioned, Returned],
+        _ => &[],
+    }
+}
+
+/// Changes what became of seized goods (lead agency). Destroying or auctioning needs the
+/// finance department's approval first ([`approve_disposal`]).
+pub async fn set_disposal_status(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    status: DisposalStatus,
+) -> AppResult<SeizureRow> {
+    let v = w.signed_in()?;
+    write_once(w, "setDisposalStatus", async |txn| {
+        let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
+        let case = case_led_by_viewer(txn, v, m.case_id).await?;
+        not_archived(&case)?;
+        seizure_not_archived(&m)?;
+        let from = DisposalStatus::from_db(&m.disposal_status)?;
+        if !disposal_next(from).contains(&status) {
+            return Err(AppError::bad_input(format!(
+                "seized goods cannot go from {} to {}",
+                from.as_str().to_uppercase(),
+                status.as_str().to_uppercase()
+            )));
+        }
+        if matches!(
+            status,
+            DisposalStatus::Destroyed | DisposalStatus::Auctioned
+        ) && m.disposal_approved_on.is_none()
+        {
+            return Err(AppError::bad_input(
+                "destroying or auctioning needs the finance department's approval first",
+            ));
+        }
+        let am = seizures::ActiveModel {
+            disposal_status: Set(status.as_str().into()),
+            ..Default::default()
+        };
+        seizure_updated(txn, am, id, version, case.id, case.lead_agency_id).await
+    })
+    .await
+}
+
+/// The versioned update of seized goods, reloaded with their case's lead agency.
+async fn seizure_updated(
+    txn: &DatabaseTransaction,
+    am: seizures::ActiveModel,
+    id: i64,
+    version: i32,
+    case_id: i64,
+    lead_agency_id: i64,
+) -> AppResult<Done<SeizureRow>> {
+    versioned_update!(txn, seizures, am, id, version)?;
+    let seizure = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
+    let row = SeizureRow {
+        seizure,
+        lead_agency_id,
+    };
+    Ok(record_done("seizure", id, case_id, vec![], row))
+}
+
+/// The finance department approves the disposal of seized goods (`reference`: its decision).
+pub async fn approve_disposal(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    approved_on: NaiveDate,
+    reference: &str,
+) -> AppResult<SeizureRow> {
+    let v = w.signed_in()?;
+    write_once(w, "approveDisposal", async |txn| {
+        let agency = match v.agency_id {
+            Some(a) => entity::agencies::Entity::find_by_id(a).one(txn).await?,
+            None => None,
+        };
+        let kind = agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind));
+        crate::domain::access::check_disposal_approver(v, kind)?;
+        check_past_date("approvedOn", approved_on)?;
+        let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
+        seizure_not_archived(&m)?;
+        let case = cases::Entity::find_by_id(m.case_id).one(txn).await?;
+        if let Some(case) = &case {
+            not_archived(case)?;
+        }
+        let am = seizures::ActiveModel {
+            disposal_approved_on: Set(Some(approved_on)),
+            disposal_approval_ref: Set(Some(required_text("reference", reference, 100)?)),
+            ..Default::default()
+        };
+        let lead = case.map_or(0, |c| c.lead_agency_id);
+        seizure_updated(txn, am, id, version, m.case_id, lead).await
+    })
+    .await
+}
+
+/// Adds a customs record to a case (customs data: customs or the lead agency).
+pub async fn add_customs_record(
+    w: &Writer<'_>,
+    case_id: i64,
+    input: CustomsDetails,
+    keyed: Option<Keyed>,
+) -> AppResult<customs_records::Model> {
+    let v = w.signed_in()?;
+    write(
+        w,
+        "addCustomsRecord",
+        keyed,
+        async |txn, id| {
+            case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
+            by_id::<customs_records::Entity, _>(txn, id, "record").await
+        },
+        async |txn| {
+            case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
+            let mut am = customs_model(&input)?;
+            am.case_id = Set(case_id);
+            am.version = Set(1);
+            let r = am.insert(txn).await?;
+            let fields = CUSTOMS_FIELDS.to_vec();
+            Ok(record_done("customs_record", r.id, case_id, fields, r))
+        },
+    )
+    .await
+}
+
+/// Replaces a customs record (customs or the lead agency).
+pub async fn update_customs_record(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    input: CustomsDetails,
+) -> AppResult<customs_records::Model> {
+    let v = w.signed_in()?;
+    write_once(w, "updateCustomsRecord", async |txn| {
+        let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
+        case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
+        versioned_update!(txn, customs_records, customs_model(&input)?, id, version)?;
+        let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
+        let (case_id, fields) = (r.case_id, CUSTOMS_FIELDS.to_vec());
+        Ok(record_done("customs_record", id, case_id, fields, r))
+    })
+    .await
+}
+
+/// Creates (no `version`) or replaces (at `version`) the case's investigation record (police
+/// data). A new record's investigating agency is the writing police agency, else the lead.
+pub async fn set_investigation(
+    w: &Writer<'_>,
+    case_id: i64,
+    version: Option<i32>,
+    input: InvestigationDetails,
+) -> AppResult<investigation_records::Model> {
+    let v = w.signed_in()?;
+    write_once(w, "setInvestigation", async |txn| {
+        let case = case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
+        if input.defendants < 0 || input.defendants > 1000 {
+            return Err(AppError::bad_input(
+                "`defendants` must be between 0 and 1000",
+            ));
+        }
+        if let Some(d) = input.prosecuted_on {
+            check_past_date("prosecutedOn", d)?;
+        }
+        let existing = investigation_records::Entity::find()
+            .filter(investigation_records::Column::CaseId.eq(case_id))
+            .one(txn)
+            .await?;
+        let mut am = investigation_records::ActiveModel {
+            notes: Set(required_text("notes", &input.notes, 20_000)?),
+            prosecution_decision: Set(optional_text(
+                "prosecutionDecision",
+                input.prosecution_decision.as_deref(),
+                200,
+            )?),
+            prosecuted_on: Set(input.prosecuted_on),
+            defendants: Set(input.defendants),
+            ..Default::default()
+        };
+        let id = match (existing, version) {
+            (None, None) => {
+                am.case_id = Set(case_id);
+                am.version = Set(1);
+                am.investigating_agency_id = Set(investigator(v, &case));
+                am.insert(txn).await?.id
+            }
+            (Some(r), Some(ver)) => {
+                versioned_update!(txn, investigation_records, am, r.id, ver)?;
+                r.id
+            }
+            (Some(_), None) => {
+                return Err(AppError::Conflict(
+                    "the case already has an investigation record; pass its version to replace it"
+                        .into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(AppError::NotFound(
+                    "the case has no investigation record yet; omit `version` to create it".into(),
+                ));
+            }
+        };
+        let r = by_id::<investigation_records::Entity, _>(txn, id, "record").await?;
+        let fields = vec!["notes", "prosecutionDecision", "defendants"];
+        Ok(record_done("investigation_record", id, case_id, fields, r))
+    })
+    .await
+}
+
+fn investigator(v: &Viewer, case: &cases::Model) -> i64 {
+    match v.role {
+        Role::Police => v.agency_id.unwrap_or(case.lead_agency_id),
+        _ => case.lead_agency_id,
+    }
+}
+
+/// Archives (`archived`) or restores a record of a case, by whoever may write it. Returns the
+/// record's new version.
+pub async fn set_record_archived(
+    w: &Writer<'_>,
+    kind: RecordKind,
+    id: i64,
+    version: i32,
+    archived: bool,
+) -> AppResult<i32> {
+    let v = w.signed_in()?;
+    let op = if archived { "archive" } else { "restore" };
+    write_once(w, op, async |txn| {
+        let at = Set(archived.then(chrono::Utc::now));
+        let (entity, case_id) = match kind {
+            RecordKind::Subject => {
+                let r = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
+                case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
+                let am = subjects::ActiveModel {
+                    archived_at: at,
+                    ..Default::default()
+                };
+                versioned_update!(txn, subjects, am, id, version)?;
+                ("subject", r.case_id)
+            }
+            RecordKind::Seizure => {
+                let r = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
+                case_led_by_viewer(txn, v, r.case_id).await?;
+                let am = seizures::ActiveModel {
+                    archived_at: at,
+                    ..Default::default()
+                };
+                versioned_update!(txn, seizures, am, id, version)?;
+                ("seizure", r.case_id)
+            }
+            RecordKind::CustomsRecord => {
+                let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
+                case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
+                let am = customs_records::ActiveModel {
+                    archived_at: at,
+                    ..Default::default()
+                };
+                versioned_update!(txn, customs_records, am, id, version)?;
+                ("customs_record", r.case_id)
+            }
+            RecordKind::Investigation => {
+                let r = by_id::<investigation_records::Entity, _>(txn, id, "record").await?;
+                case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
+                let am = investigation_records::ActiveModel {
+                    archived_at: at,
+                    ..Default::default()
+                };
+                versioned_update!(txn, investigation_records, am, id, version)?;
+                ("investigation_record", r.case_id)
+            }
+        };
+        Ok(record_done(entity, id, case_id, vec![], version + 1))
+    })
+    .await
+}
+
+/// The restricted fields a subject write carries (for the audit trail).
+fn subject_fields(input: &SubjectDetails) -> Vec<&'static str> {
+    let mut f = vec!["fullName"];
+    for (present, field) in [
+        (input.id_number.is_some(), "idNumber"),
+        (input.date_of_birth.is_some(), "dateOfBirth"),
+        (input.address.is_some(), "address"),
+        (input.tax_code.is_some(), "taxCode"),
+    ] {
+        if present {
+            f.push(field);
+        }
+    }
+    f
+}
+
+/// A subject's validated columns: NFC name with its folded search key, ID number, birth date
+/// (never in the future, no earlier than 1900), tax code.
+fn subject_model(input: &SubjectDetails) -> AppResult<subjects::ActiveModel> {
+    let name = required_text("fullName", &input.full_name, 200)?;
+    if let Some(d) = input.date_of_birth {
+        BirthDate::parse(d)?;
+    }
+    Ok(subjects::ActiveModel {
+        kind: Set(input.kind.as_str().into()),
+        role: Set(input.role.as_str().into()),
+        name_key: Set(fold(&name)),
+        full_name: Set(name),
+        id_number: Set(input
+            .id_number
+            .as_deref()
+            .map(|n| IdNumber::parse("idNumber", n).map(IdNumber::into_inner))
+            .transpose()?),
+        date_of_birth: Set(input.date_of_birth),
+        address: Set(optional_text("address", input.address.as_deref(), 500)?),
+        nationality: Set(optional_text(
+            "nationality",
+            input.nationality.as_deref(),
+            100,
+        )?),
+        tax_code: Set(
+            TaxCode::parse_optional("taxCode", input.tax_code.as_deref())?.map(TaxCode::into_inner),
+        ),
+        ..Default::default()
+    })
+}
+
+/// A customs record's validated columns: declaration number, a past declaration date, 1 to 50
+/// HS codes, tax codes.
+fn customs_model(input: &CustomsDetails) -> AppResult<customs_records::ActiveModel> {
+    check_past_date("declaredOn", input.declared_on)?;
+    if input.hs_codes.is_empty() || input.hs_codes.len() > 50 {
+        return Err(AppError::bad_input("`hsCodes` takes 1 to 50 codes"));
+    }
+    let codes = input
+        .hs_codes
+        .iter()
+        .map(|c| HsCode::parse("hsCodes", c).map(HsCode::into_inner))
+        .collect::<AppResult<Vec<_>>>()?;
+    let tax_code = |field, v: &Option<String>| {
+        TaxCode::parse_optional(field, v.as_deref()).map(|t| t.map(TaxCode::into_inner))
+    };
+    Ok(customs_records::ActiveModel {
+        declaration_number: Set(DeclarationNumber::parse(
+            "declarationNumber",
+            &input.declaration_number,
+        )?
+        .into_inner()),
+        declared_on: Set(input.declared_on),
+        regime: Set(required_text("regime", &input.regime, 200)?),
+        hs_codes: Set(codes.join(",")),
+        importer_tax_code: Set(tax_code("importerTaxCode", &input.importer_tax_code)?),
+        exporter_tax_code: Set(tax_code("exporterTaxCode", &input.exporter_tax_code)?),
+        inspection_result: Set(required_text(
+            "inspectionResult",
+            &input.inspection_result,
+            5000,
+        )?),
+        ..Default::default()
+    })
+}
