@@ -10,6 +10,7 @@ pub mod paging;
 pub mod publication_check;
 pub mod publications;
 pub mod reference;
+pub mod reports;
 pub mod rows;
 pub mod statistics;
 pub mod tips;

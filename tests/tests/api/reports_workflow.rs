@@ -629,7 +629,7 @@ async fn report_prefill_equals_statistics_for_random_data() {
             let s = &r["data"]["statistics"];
             let from: NaiveDate = s["period"]["from"].as_str().unwrap().parse().unwrap();
             let to: NaiveDate = s["period"]["to"].as_str().unwrap().parse().unwrap();
-            let prefill = api::graphql::reports::figures::compute(&app.db, lead, from, to)
+            let prefill = api::service::reports::compute(&app.db, lead, from, to)
                 .await
                 .unwrap();
             for g in s["officialGroups"].as_array().unwrap() {

@@ -11,14 +11,12 @@ pub mod figures;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use entity::{agencies, periodic_reports};
 
-use crate::domain::access::{Action, ReportScope, acting_agency, report_scope};
+use crate::domain::access::{ReportScope, report_scope};
+use crate::domain::report_figures::Correction;
 use crate::domain::report_period::Period;
 use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
@@ -28,10 +26,9 @@ use crate::graphql::loaders::one;
 use crate::graphql::pagination::{after_date_cursor, date_cursor, page_size, split_page};
 use crate::graphql::reference::Agency;
 use crate::graphql::workflow::{key_of, writer};
-use crate::service::case_write::{agency_by_code, required_text};
-use crate::service::write::{Done, write, write_once};
-use crate::versioned_update;
-use figures::{Correction, GroupFigures, ReportField};
+use crate::service::case_write::agency_by_code;
+use crate::service::reports::{self as svc, Filing, find_for};
+use figures::{GroupFigures, ReportField};
 
 fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
     Ok(services(ctx)?.workflow.report_due_day)
@@ -81,74 +78,18 @@ pub struct FileReportInput {
     pub correction_reason: Option<String>,
 }
 
-const MAX_COUNT: i64 = 1_000_000;
-const REASON_MAX: usize = 2_000;
-
-fn corrections(list: &[ReportCorrectionInput]) -> AppResult<Vec<Correction>> {
-    if list.len() > 100 {
-        return Err(AppError::bad_input(
-            "`corrections` takes at most 100 figures",
-        ));
-    }
-    list.iter()
-        .map(|c| {
-            let money = matches!(
-                c.field,
-                ReportField::Fines
-                    | ReportField::TaxArrears
-                    | ReportField::ConfiscatedSales
-                    | ReportField::BudgetCollected
-                    | ReportField::GoodsValue
-            );
-            if !money && c.value.0 > MAX_COUNT {
-                return Err(AppError::bad_input(format!(
-                    "`corrections`: {} is a count, at most {MAX_COUNT}",
-                    c.field.as_str()
-                )));
-            }
-            Ok(Correction {
-                group: c.group,
-                field: c.field,
-                value: c.value.0,
-            })
-        })
-        .collect()
-}
-
-/// A correction needs its reason; a reason without corrections is a mistake of the client.
-fn correction_reason(
-    corrections: &[Correction],
-    reason: Option<&str>,
-) -> AppResult<Option<String>> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    match (corrections.is_empty(), reason) {
-        (true, None) => Ok(None),
-        (true, Some(_)) => Err(AppError::bad_input(
-            "`correctionReason` is given without `corrections`",
-        )),
-        (false, None) => Err(AppError::bad_input(
-            "correcting a computed figure needs a `correctionReason`",
-        )),
-        (false, Some(r)) => Ok(Some(required_text("correctionReason", r, REASON_MAX)?)),
+impl ReportCorrectionInput {
+    fn correction(&self) -> Correction {
+        Correction {
+            group: self.group,
+            field: self.field.into(),
+            value: self.value.0,
+        }
     }
 }
 
-async fn load<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<periodic_reports::Model> {
-    crate::service::rows::by_id::<periodic_reports::Entity, _>(conn, id, "report").await
-}
-
-/// The report of an agency for a period, if filed.
-async fn find_for<C: ConnectionTrait>(
-    conn: &C,
-    agency_id: i64,
-    p: &Period,
-) -> AppResult<Option<periodic_reports::Model>> {
-    Ok(periodic_reports::Entity::find()
-        .filter(periodic_reports::Column::AgencyId.eq(agency_id))
-        .filter(periodic_reports::Column::PeriodKind.eq(p.kind.as_str()))
-        .filter(periodic_reports::Column::PeriodStart.eq(p.start))
-        .one(conn)
-        .await?)
+fn corrections(list: &[ReportCorrectionInput]) -> Vec<Correction> {
+    list.iter().map(ReportCorrectionInput::correction).collect()
 }
 
 #[derive(Default)]
@@ -297,61 +238,19 @@ impl ReportMutation {
         input: FileReportInput,
         idempotency_key: Option<String>,
     ) -> Result<PeriodicReport> {
-        let v = viewer(ctx)?;
-        let agency = acting_agency(v, Action::FileReports)?;
-        let due_day = due_day(ctx)?;
+        let w = writer(ctx)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "fileReport")?;
-        let r = write(
-            &writer(ctx)?,
-            "fileReport",
-            keyed,
-            async |txn, id| load(txn, id).await,
-            async |txn| {
-                let p = Period::of(
-                    input.period_kind,
-                    input.year,
-                    input.month,
-                    input.quarter,
-                    due_day,
-                )?;
-                let today = crate::time::today();
-                if p.start > today {
-                    return Err(AppError::bad_input("the period has not started yet"));
-                }
-                let fixes = corrections(input.corrections.as_deref().unwrap_or_default())?;
-                let reason = correction_reason(&fixes, input.correction_reason.as_deref())?;
-                if find_for(txn, agency, &p).await?.is_some() {
-                    return Err(AppError::Conflict(
-                        "your agency has already filed its report for this period; use \
-                         correctReport to change it"
-                            .into(),
-                    ));
-                }
-                let computed = figures::compute(txn, agency, p.start, p.end).await?;
-                let filed = figures::apply(&computed, &fixes)?;
-                let now = Utc::now();
-                let r = periodic_reports::ActiveModel {
-                    agency_id: Set(agency),
-                    period_kind: Set(p.kind.as_str().into()),
-                    period_start: Set(p.start),
-                    period_end: Set(p.end),
-                    due_on: Set(p.due),
-                    filed_at: Set(Some(now)),
-                    is_late: Set(p.is_late(today)),
-                    figures: Set(filed),
-                    correction_reason: Set(reason),
-                    version: Set(1),
-                    created_at: Set(now),
-                    computed_figures: Set(Some(computed)),
-                    ..Default::default()
-                }
-                .insert(txn)
-                .await?;
-                Ok(Done::of(r))
-            },
-        )
-        .await?;
-        Ok(PeriodicReport(r))
+        let filing = Filing {
+            period_kind: input.period_kind,
+            year: input.year,
+            month: input.month,
+            quarter: input.quarter,
+            corrections: corrections(input.corrections.as_deref().unwrap_or_default()),
+            correction_reason: input.correction_reason,
+        };
+        Ok(PeriodicReport(
+            svc::file(&w, due_day(ctx)?, filing, keyed).await?,
+        ))
     }
 
     /// Corrects figures of a filed report (the filing agency), with a reason (kept with the
@@ -365,34 +264,9 @@ impl ReportMutation {
         corrections: Vec<ReportCorrectionInput>,
         reason: String,
     ) -> Result<PeriodicReport> {
-        let v = viewer(ctx)?;
-        let agency = acting_agency(v, Action::FileReports)?;
-        let id = parse_id(&id)?;
-        let fixes = self::corrections(&corrections)?;
-        if fixes.is_empty() {
-            return Err(AppError::bad_input("`corrections` is empty").into());
-        }
-        let reason = correction_reason(&fixes, Some(&reason))?.unwrap_or_default();
-        let r = write_once(&writer(ctx)?, "correctReport", async |txn| {
-            let r = load(txn, id).await?;
-            if r.agency_id != agency {
-                return Err(AppError::forbidden(
-                    "only the filing agency corrects its report",
-                ));
-            }
-            let reasons = match &r.correction_reason {
-                Some(earlier) => format!("{earlier}\n{reason}"),
-                None => reason,
-            };
-            let am = periodic_reports::ActiveModel {
-                figures: Set(figures::apply(&r.figures, &fixes)?),
-                correction_reason: Set(Some(reasons)),
-                ..Default::default()
-            };
-            versioned_update!(txn, periodic_reports, am, id, version)?;
-            Ok(Done::of(load(txn, id).await?))
-        })
-        .await?;
+        let w = writer(ctx)?;
+        let fixes = self::corrections(&corrections);
+        let r = svc::correct(&w, parse_id(&id)?, version, fixes, &reason).await?;
         Ok(PeriodicReport(r))
     }
 }

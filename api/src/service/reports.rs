@@ -1,0 +1,206 @@
+//! Filing and correcting periodic reports (báo cáo định kỳ): each agency files its own for a
+//! period of the reporting calendar ([`crate::domain::report_period`]), prefilled with the
+//! figures computed from the cases it leads ([`compute`]) and corrected with a reason
+//! ([`crate::domain::report_figures`]).
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter,
+};
+use serde_json::{Map, Value as Json, json};
+
+use entity::periodic_reports;
+
+use crate::domain::access::{Action, acting_agency};
+use crate::domain::calendar::DateRange;
+use crate::domain::report_figures::{
+    Correction, ReportField, apply, check_corrections, correction_reason, zeros,
+};
+use crate::domain::report_period::Period;
+use crate::domain::vocab::PeriodKind;
+use crate::error::{AppError, AppResult};
+use crate::service::statistics::{Dimension, KeyPart, aggregate};
+use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::versioned_update;
+
+/// What an agency files: the period (`month` for a MONTH, `quarter` for a QUARTER, in the
+/// year the period ends in) and the figures it changes from the computed ones, with the
+/// reason.
+pub struct Filing {
+    pub period_kind: PeriodKind,
+    pub year: i32,
+    pub month: Option<u32>,
+    pub quarter: Option<u32>,
+    pub corrections: Vec<Correction>,
+    pub correction_reason: Option<String>,
+}
+
+pub async fn load<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<periodic_reports::Model> {
+    crate::service::rows::by_id::<periodic_reports::Entity, _>(conn, id, "report").await
+}
+
+/// The report of an agency for a period, if filed.
+pub async fn find_for<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i64,
+    p: &Period,
+) -> AppResult<Option<periodic_reports::Model>> {
+    Ok(periodic_reports::Entity::find()
+        .filter(periodic_reports::Column::AgencyId.eq(agency_id))
+        .filter(periodic_reports::Column::PeriodKind.eq(p.kind.as_str()))
+        .filter(periodic_reports::Column::PeriodStart.eq(p.start))
+        .one(conn)
+        .await?)
+}
+
+/// Computes an agency's figures for a period: the very statement `statistics` runs
+/// ([`aggregate`], figures defined once in `domain::figures`), over the cases the agency
+/// leads, grouped by official group — so a report's prefill and the dashboard's row for the
+/// agency cannot differ. `confiscated_sales` (what the budget collected beyond fines and tax
+/// arrears: the sale of confiscated goods) is derived here.
+pub async fn compute<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i64,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> AppResult<Json> {
+    let cond = Condition::all()
+        .add(entity::cases::Column::LeadAgencyId.eq(agency_id))
+        .add(entity::cases::Column::ArchivedAt.is_null());
+    let range = DateRange {
+        from: start,
+        to: end,
+    };
+    let rows = aggregate(
+        conn,
+        cond,
+        [range, range, range],
+        &[Dimension::OfficialGroup],
+    )
+    .await?;
+    let mut out = zeros();
+    for (key, [f, _, _]) in rows {
+        let Some(KeyPart::Text(Some(group))) = key.first() else {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "a case has an unknown violation type"
+            )));
+        };
+        let sales = (f.budget_collected - f.fines - f.tax_arrears).max(0);
+        let fields: Map<String, Json> = [
+            (ReportField::CasesDetected, f.cases_detected),
+            (
+                ReportField::CasesHandledAdministrative,
+                f.handled_administratively,
+            ),
+            (ReportField::CasesHandledCriminal, f.handled_criminally),
+            (ReportField::SubjectCount, f.subjects),
+            (ReportField::ProsecutedCases, f.prosecuted_cases),
+            (ReportField::Defendants, f.defendants),
+            (ReportField::Fines, f.fines),
+            (ReportField::TaxArrears, f.tax_arrears),
+            (ReportField::ConfiscatedSales, sales),
+            (ReportField::BudgetCollected, f.budget_collected),
+            (ReportField::GoodsValue, f.goods_value),
+        ]
+        .into_iter()
+        .map(|(field, n)| (field.as_str().to_string(), json!(n)))
+        .collect();
+        out.insert(group.clone(), Json::Object(fields));
+    }
+    Ok(Json::Object(out))
+}
+
+/// Files the writer's agency's report for a period (`due_day`: the day of the month reports
+/// are due before). Filing twice for one period is `CONFLICT` ([`correct`] changes a filed
+/// one); a period that has not started is `BAD_USER_INPUT`.
+pub async fn file(
+    w: &Writer<'_>,
+    due_day: u32,
+    filing: Filing,
+    keyed: Option<Keyed>,
+) -> AppResult<periodic_reports::Model> {
+    let agency = acting_agency(w.signed_in()?, Action::FileReports)?;
+    write(
+        w,
+        "fileReport",
+        keyed,
+        async |txn, id| load(txn, id).await,
+        async |txn| {
+            let f = filing;
+            let p = Period::of(f.period_kind, f.year, f.month, f.quarter, due_day)?;
+            let today = crate::time::today();
+            if p.start > today {
+                return Err(AppError::bad_input("the period has not started yet"));
+            }
+            let fixes = check_corrections(f.corrections)?;
+            let reason = correction_reason(&fixes, f.correction_reason.as_deref())?;
+            if find_for(txn, agency, &p).await?.is_some() {
+                return Err(AppError::Conflict(
+                    "your agency has already filed its report for this period; use \
+                     correctReport to change it"
+                        .into(),
+                ));
+            }
+            let computed = compute(txn, agency, p.start, p.end).await?;
+            let filed = apply(&computed, &fixes)?;
+            let now = Utc::now();
+            let r = periodic_reports::ActiveModel {
+                agency_id: Set(agency),
+                period_kind: Set(p.kind.as_str().into()),
+                period_start: Set(p.start),
+                period_end: Set(p.end),
+                due_on: Set(p.due),
+                filed_at: Set(Some(now)),
+                is_late: Set(p.is_late(today)),
+                figures: Set(filed),
+                correction_reason: Set(reason),
+                version: Set(1),
+                created_at: Set(now),
+                computed_figures: Set(Some(computed)),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            Ok(Done::of(r))
+        },
+    )
+    .await
+}
+
+/// Corrects figures of a filed report (the filing agency only), with a reason kept after the
+/// earlier ones.
+pub async fn correct(
+    w: &Writer<'_>,
+    id: i64,
+    version: i32,
+    corrections: Vec<Correction>,
+    reason: &str,
+) -> AppResult<periodic_reports::Model> {
+    let agency = acting_agency(w.signed_in()?, Action::FileReports)?;
+    let fixes = check_corrections(corrections)?;
+    if fixes.is_empty() {
+        return Err(AppError::bad_input("`corrections` is empty"));
+    }
+    let reason = correction_reason(&fixes, Some(reason))?.unwrap_or_default();
+    write_once(w, "correctReport", async |txn| {
+        let r = load(txn, id).await?;
+        if r.agency_id != agency {
+            return Err(AppError::forbidden(
+                "only the filing agency corrects its report",
+            ));
+        }
+        let reasons = match &r.correction_reason {
+            Some(earlier) => format!("{earlier}\n{reason}"),
+            None => reason,
+        };
+        let am = periodic_reports::ActiveModel {
+            figures: Set(apply(&r.figures, &fixes)?),
+            correction_reason: Set(Some(reasons)),
+            ..Default::default()
+        };
+        versioned_update!(txn, periodic_reports, am, id, version)?;
+        Ok(Done::of(load(txn, id).await?))
+    })
+    .await
+}
