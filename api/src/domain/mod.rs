@@ -4,6 +4,7 @@
 pub mod access;
 pub mod calendar;
 pub mod figures;
+pub mod lifecycle;
 pub mod report_figures;
 pub mod report_period;
 pub mod symbol;

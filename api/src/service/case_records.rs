@@ -12,6 +12,7 @@ use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
 use crate::auth::{Role, Viewer};
 use crate::domain::access::Compartment;
+use crate::domain::lifecycle::check_move;
 use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, Vnd};
 use crate::domain::vocab::{AgencyKind, CommodityGroup, DisposalStatus, SubjectKind, SubjectRole};
 use crate::error::{AppError, AppResult};
@@ -238,17 +239,6 @@ fn seizure_not_archived(m: &seizures::Model) -> AppResult<()> {
     }
 }
 
-/// Where seized goods may go next: held goods are confiscated or returned; confiscated goods
-/// are destroyed, auctioned or returned. Destroyed, auctioned and returned goods are gone.
-pub fn disposal_next(from: DisposalStatus) -> &'static [DisposalStatus] {
-    use DisposalStatus::*;
-    match from {
-        Held => &[Confiscated, Returned],
-        Confiscated => &[Destroyed, Auctioned, Returned],
-        _ => &[],
-    }
-}
-
 /// Changes what became of seized goods (lead agency). Destroying or auctioning needs the
 /// finance department's approval first ([`approve_disposal`]).
 pub async fn set_disposal_status(
@@ -264,13 +254,7 @@ pub async fn set_disposal_status(
         not_archived(&case)?;
         seizure_not_archived(&m)?;
         let from = DisposalStatus::from_db(&m.disposal_status)?;
-        if !disposal_next(from).contains(&status) {
-            return Err(AppError::bad_input(format!(
-                "seized goods cannot go from {} to {}",
-                from.as_str().to_uppercase(),
-                status.as_str().to_uppercase()
-            )));
-        }
+        check_move(from, status)?;
         if matches!(
             status,
             DisposalStatus::Destroyed | DisposalStatus::Auctioned

@@ -15,6 +15,7 @@ use entity::{
 
 use crate::auth::Viewer;
 use crate::domain::access::{Action, Compartment, acting_agency};
+use crate::domain::lifecycle::check_move;
 use crate::domain::types::Vnd;
 use crate::domain::vocab::{
     AgencyKind, CaseStatus, Channel, CommodityGroup, Platform, ViolationType,
@@ -23,32 +24,6 @@ use crate::error::{AppError, AppResult};
 use crate::service::rows::by_id;
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
 use crate::text::{fold, nfc};
-
-/// The lifecycle of DOMAIN.md: detected → verifying → handled administratively | transferred
-/// to the investigating police → prosecuted → closed; verifying → dropped.
-pub fn allowed_next(from: CaseStatus) -> &'static [CaseStatus] {
-    use CaseStatus::*;
-    match from {
-        Detected => &[Verifying],
-        Verifying => &[HandledAdministratively, TransferredToPolice, Dropped],
-        HandledAdministratively => &[Closed],
-        TransferredToPolice => &[Prosecuted],
-        Prosecuted => &[Closed],
-        Closed | Dropped => &[],
-    }
-}
-
-pub fn check_transition(from: CaseStatus, to: CaseStatus) -> AppResult<()> {
-    if allowed_next(from).contains(&to) {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(format!(
-            "a case cannot go from {} to {}",
-            from.as_str().to_uppercase(),
-            to.as_str().to_uppercase()
-        )))
-    }
-}
 
 /// The case, if the viewer's agency leads it (else `NOT_FOUND` or `FORBIDDEN`).
 pub async fn case_led_by_viewer<C: ConnectionTrait>(
@@ -569,7 +544,7 @@ pub async fn change_status(
         false,
         async |_, _, case| {
             not_archived(&case)?;
-            check_transition(CaseStatus::from_db(&case.status)?, status)?;
+            check_move(CaseStatus::from_db(&case.status)?, status)?;
             if status == CaseStatus::TransferredToPolice {
                 return Err(AppError::bad_input(
                     "use transferCaseToPolice to name the investigating police agency",
@@ -608,7 +583,7 @@ pub async fn transfer_to_police(
         false,
         async |txn, _, case| {
             not_archived(&case)?;
-            check_transition(
+            check_move(
                 CaseStatus::from_db(&case.status)?,
                 CaseStatus::TransferredToPolice,
             )?;
@@ -687,34 +662,4 @@ pub async fn set_campaign(
         },
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_transition_is_checked() {
-        use CaseStatus::*;
-        let legal = [
-            (Detected, Verifying),
-            (Verifying, HandledAdministratively),
-            (Verifying, TransferredToPolice),
-            (Verifying, Dropped),
-            (HandledAdministratively, Closed),
-            (TransferredToPolice, Prosecuted),
-            (Prosecuted, Closed),
-        ];
-        for &from in CaseStatus::ALL {
-            for &to in CaseStatus::ALL {
-                assert_eq!(
-                    check_transition(from, to).is_ok(),
-                    legal.contains(&(from, to)),
-                    "{from:?} → {to:?}"
-                );
-            }
-        }
-        let msg = check_transition(Closed, Detected).unwrap_err().message();
-        assert!(msg.contains("CLOSED") && msg.contains("DETECTED"), "{msg}");
-    }
 }

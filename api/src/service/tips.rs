@@ -14,6 +14,7 @@ use crate::auth::{Role, Viewer};
 use crate::crypto::DataKey;
 use crate::domain::access::{Action, check};
 use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
+use crate::domain::lifecycle::check_move;
 use crate::domain::vocab::{AgencyKind, TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::service::events::DomainEvent;
@@ -247,30 +248,6 @@ pub async fn track<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult<tips::
 // Staff workflow
 // ---------------------------------------------------------------------------------------------
 
-/// The tip lifecycle: new → forwarded; forwarded → verifying | dismissed (or forwarded again,
-/// by the standing office); verifying → linked to a case | dismissed.
-pub fn allowed_next(from: TipStatus) -> &'static [TipStatus] {
-    use TipStatus::*;
-    match from {
-        New => &[Forwarded],
-        Forwarded => &[Forwarded, Verifying, Dismissed],
-        Verifying => &[LinkedToCase, Dismissed],
-        LinkedToCase | Dismissed => &[],
-    }
-}
-
-pub fn check_transition(from: TipStatus, to: TipStatus) -> AppResult<()> {
-    if allowed_next(from).contains(&to) {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(format!(
-            "a tip cannot go from {} to {}",
-            from.as_str().to_uppercase(),
-            to.as_str().to_uppercase()
-        )))
-    }
-}
-
 /// The tip, if the viewer may read it (else `NOT_FOUND`, so scope cannot be probed), checked
 /// against the version the client read (stale → `CONFLICT` before any other judgement, so a
 /// client racing a colleague learns to reload rather than that its move is illegal).
@@ -462,7 +439,7 @@ pub async fn forward(
     staff_step(w, "forwardTip", id, version, async |txn, v, tip| {
         not_archived(&tip)?;
         let from = status(&tip)?;
-        check_transition(from, TipStatus::Forwarded)?;
+        check_move(from, TipStatus::Forwarded)?;
         if from == TipStatus::Forwarded {
             check(v, Action::ReforwardTips)?;
         }
@@ -480,7 +457,7 @@ pub async fn verify(w: &Writer<'_>, id: i64, version: i32) -> AppResult<tips::Mo
     staff_step(w, "verifyTip", id, version, async |_, v, tip| {
         check_assigned_agency(v, &tip)?;
         not_archived(&tip)?;
-        check_transition(status(&tip)?, TipStatus::Verifying)?;
+        check_move(status(&tip)?, TipStatus::Verifying)?;
         Ok(step(TipStatus::Verifying))
     })
     .await
@@ -496,7 +473,7 @@ pub async fn link_to_case(
     staff_step(w, "linkTipToCase", id, version, async |txn, v, tip| {
         check_assigned_agency(v, &tip)?;
         not_archived(&tip)?;
-        check_transition(status(&tip)?, TipStatus::LinkedToCase)?;
+        check_move(status(&tip)?, TipStatus::LinkedToCase)?;
         let case = case_for_link(txn, v, case_id).await?;
         let mut am = step(TipStatus::LinkedToCase);
         am.case_id = Set(Some(case.id));
@@ -516,7 +493,7 @@ pub async fn dismiss(
     staff_step(w, "dismissTip", id, version, async |_, v, tip| {
         check_dismisser(v, &tip)?;
         not_archived(&tip)?;
-        check_transition(status(&tip)?, TipStatus::Dismissed)?;
+        check_move(status(&tip)?, TipStatus::Dismissed)?;
         let reason = crate::service::case_write::required_text("reason", reason, 2000)?;
         let mut am = step(TipStatus::Dismissed);
         am.dismissal_reason = Set(Some(reason));
@@ -609,16 +586,5 @@ mod tests {
         // NFC: a decomposed "ả" (a + combining hook) is stored precomposed.
         let t = validate(sub(TipChannel::OnlineForm, "a\u{309}", None), true, 100).unwrap();
         assert_eq!(t.content, "ả");
-    }
-
-    #[test]
-    fn status_machine() {
-        use TipStatus::*;
-        assert!(check_transition(New, Forwarded).is_ok());
-        assert!(check_transition(Forwarded, Forwarded).is_ok());
-        assert!(check_transition(New, Verifying).is_err());
-        assert!(check_transition(Verifying, Forwarded).is_err());
-        assert!(check_transition(Dismissed, Forwarded).is_err());
-        assert!(check_transition(LinkedToCase, Dismissed).is_err());
     }
 }

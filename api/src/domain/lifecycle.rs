@@ -1,0 +1,189 @@
+//! The lifecycles of DOMAIN.md, each a table of the moves a status allows, and the one check
+//! every write that moves a record runs ([`check_move`]). A move not in the table is
+//! `BAD_USER_INPUT` naming both states as the API spells them.
+
+use crate::domain::vocab::{CaseStatus, DisposalStatus, PublicationStatus, TipStatus};
+use crate::error::{AppError, AppResult};
+
+/// A status with its allowed moves.
+pub trait Lifecycle: Copy + PartialEq + 'static {
+    /// What is moved, as a message names it ("a case").
+    const RECORD: &'static str;
+    /// The statuses this one may move to.
+    fn next(self) -> &'static [Self];
+    /// The status as stored (the API spells it in upper case).
+    fn stored(self) -> &'static str;
+}
+
+/// `Ok` when `from → to` is a move of the lifecycle.
+pub fn check_move<T: Lifecycle>(from: T, to: T) -> AppResult<()> {
+    if from.next().contains(&to) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "{} cannot go from {} to {}",
+            T::RECORD,
+            from.stored().to_uppercase(),
+            to.stored().to_uppercase()
+        )))
+    }
+}
+
+/// A case: detected → verifying → handled administratively | transferred to the
+/// investigating police → prosecuted → closed; verifying → dropped.
+impl Lifecycle for CaseStatus {
+    const RECORD: &'static str = "a case";
+    fn next(self) -> &'static [Self] {
+        use CaseStatus::*;
+        match self {
+            Detected => &[Verifying],
+            Verifying => &[HandledAdministratively, TransferredToPolice, Dropped],
+            HandledAdministratively => &[Closed],
+            TransferredToPolice => &[Prosecuted],
+            Prosecuted => &[Closed],
+            Closed | Dropped => &[],
+        }
+    }
+    fn stored(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// A tip: new → forwarded; forwarded → verifying | dismissed (or forwarded again, by the
+/// standing office); verifying → linked to a case | dismissed.
+impl Lifecycle for TipStatus {
+    const RECORD: &'static str = "a tip";
+    fn next(self) -> &'static [Self] {
+        use TipStatus::*;
+        match self {
+            New => &[Forwarded],
+            Forwarded => &[Forwarded, Verifying, Dismissed],
+            Verifying => &[LinkedToCase, Dismissed],
+            LinkedToCase | Dismissed => &[],
+        }
+    }
+    fn stored(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// A publication: draft → approved | rejected; rejected → draft (revised); approved →
+/// withdrawn.
+impl Lifecycle for PublicationStatus {
+    const RECORD: &'static str = "a publication";
+    fn next(self) -> &'static [Self] {
+        use PublicationStatus::*;
+        match self {
+            Draft => &[Approved, Rejected],
+            Rejected => &[Draft],
+            Approved => &[Withdrawn],
+            Withdrawn => &[],
+        }
+    }
+    fn stored(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// Seized goods: held goods are confiscated or returned; confiscated goods are destroyed,
+/// auctioned or returned. Destroyed, auctioned and returned goods are gone.
+impl Lifecycle for DisposalStatus {
+    const RECORD: &'static str = "seized goods";
+    fn next(self) -> &'static [Self] {
+        use DisposalStatus::*;
+        match self {
+            Held => &[Confiscated, Returned],
+            Confiscated => &[Destroyed, Auctioned, Returned],
+            Destroyed | Auctioned | Returned => &[],
+        }
+    }
+    fn stored(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pair of statuses is checked against the moves written out by hand.
+    fn exactly<T: Lifecycle + std::fmt::Debug>(all: &[T], legal: &[(T, T)]) {
+        for &from in all {
+            for &to in all {
+                assert_eq!(
+                    check_move(from, to).is_ok(),
+                    legal.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn case_moves() {
+        use CaseStatus::*;
+        exactly(
+            CaseStatus::ALL,
+            &[
+                (Detected, Verifying),
+                (Verifying, HandledAdministratively),
+                (Verifying, TransferredToPolice),
+                (Verifying, Dropped),
+                (HandledAdministratively, Closed),
+                (TransferredToPolice, Prosecuted),
+                (Prosecuted, Closed),
+            ],
+        );
+        let msg = check_move(Closed, Detected).unwrap_err().message();
+        assert_eq!(msg, "a case cannot go from CLOSED to DETECTED");
+    }
+
+    #[test]
+    fn tip_moves() {
+        use TipStatus::*;
+        exactly(
+            TipStatus::ALL,
+            &[
+                (New, Forwarded),
+                (Forwarded, Forwarded),
+                (Forwarded, Verifying),
+                (Forwarded, Dismissed),
+                (Verifying, LinkedToCase),
+                (Verifying, Dismissed),
+            ],
+        );
+    }
+
+    #[test]
+    fn publication_moves() {
+        use PublicationStatus::*;
+        exactly(
+            PublicationStatus::ALL,
+            &[
+                (Draft, Approved),
+                (Draft, Rejected),
+                (Rejected, Draft),
+                (Approved, Withdrawn),
+            ],
+        );
+        let msg = check_move(Withdrawn, Approved).unwrap_err().message();
+        assert_eq!(msg, "a publication cannot go from WITHDRAWN to APPROVED");
+    }
+
+    #[test]
+    fn disposal_moves() {
+        use DisposalStatus::*;
+        exactly(
+            DisposalStatus::ALL,
+            &[
+                (Held, Confiscated),
+                (Held, Returned),
+                (Confiscated, Destroyed),
+                (Confiscated, Auctioned),
+                (Confiscated, Returned),
+            ],
+        );
+        let msg = check_move(Held, Destroyed).unwrap_err().message();
+        assert_eq!(msg, "seized goods cannot go from HELD to DESTROYED");
+    }
+}
