@@ -59,17 +59,24 @@ pub struct CommuneChanges {
 
 /// A reference code: upper-case ASCII letters, digits and `_`, starting with a letter.
 pub fn reference_code(code: &str) -> AppResult<String> {
+    upper_case_code(code, 40, "UBND_DONG_DANG")
+}
+
+/// A stable code of 2 to `max` upper-case ASCII letters, digits and `_`, starting with a
+/// letter: the rule of reference codes and campaign codes alike; `example` is shown when the
+/// code is refused.
+pub fn upper_case_code(code: &str, max: usize, example: &str) -> AppResult<String> {
     let c = code.trim();
-    let ok = (2..=40).contains(&c.len())
+    let ok = (2..=max).contains(&c.len())
         && c.starts_with(|ch: char| ch.is_ascii_uppercase())
         && c.chars()
             .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_');
     if ok {
         Ok(c.to_string())
     } else {
-        Err(AppError::bad_input(
-            "`code` must be 2 to 40 upper-case letters, digits or `_`, starting with a letter (e.g. UBND_DONG_DANG)",
-        ))
+        Err(AppError::bad_input(format!(
+            "`code` must be 2 to {max} upper-case letters, digits or `_`, starting with a letter (e.g. {example})"
+        )))
     }
 }
 
