@@ -1,6 +1,8 @@
 //! Batched loaders, one per relation, so that resolving a page of N records costs a constant
 //! number of statements whatever N is. They are created per request (see [`Loaders::new`]),
-//! so their caches never outlive one viewer's request.
+//! so their caches never outlive one viewer's request — except reference rows (agencies,
+//! communes: public, changed a few times a year), kept for the whole process by the
+//! [`Directory`](crate::service::viewer::Directory).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -82,8 +84,28 @@ macro_rules! children_loader {
     };
 }
 
-by_id_loader!(AgencyById, agencies);
-by_id_loader!(CommuneById, communes);
+/// Loads reference rows (agencies, communes) by id through the process-wide
+/// [`Directory`](crate::service::viewer::Directory): kept ones cost no statement.
+macro_rules! reference_loader {
+    ($name:ident, $module:ident, $method:ident) => {
+        pub struct $name(
+            pub DatabaseConnection,
+            pub Arc<crate::service::viewer::Directory>,
+        );
+
+        impl Loader<i64> for $name {
+            type Value = $module::Model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                self.1.$method(&self.0, keys).await.map_err(Arc::new)
+            }
+        }
+    };
+}
+
+reference_loader!(AgencyById, agencies, agencies_by_id);
+reference_loader!(CommuneById, communes, communes_by_id);
 by_id_loader!(BorderGateById, border_gates);
 by_id_loader!(DirectiveById, directives);
 by_id_loader!(CampaignById, campaigns);
@@ -201,19 +223,24 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(
+        db: &DatabaseConnection,
+        directory: &Arc<crate::service::viewer::Directory>,
+    ) -> Self {
         fn dl<T: Loader<i64>>(loader: T) -> DataLoader<T, HashMapCache> {
             DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
                 .max_batch_size(1000)
         }
         let d = || db.clone();
+        let agency = || AgencyById(d(), directory.clone());
+        let commune = || CommuneById(d(), directory.clone());
         Loaders {
-            agency: dl(AgencyById(d())),
-            lead_agency: dl(AgencyById(d())),
-            parent_agency: dl(AgencyById(d())),
-            investigating_agency: dl(AgencyById(d())),
-            commune: dl(CommuneById(d())),
-            gate_commune: dl(CommuneById(d())),
+            agency: dl(agency()),
+            lead_agency: dl(agency()),
+            parent_agency: dl(agency()),
+            investigating_agency: dl(agency()),
+            commune: dl(commune()),
+            gate_commune: dl(commune()),
             border_gate: dl(BorderGateById(d())),
             directive: dl(DirectiveById(d())),
             campaign: dl(CampaignById(d())),

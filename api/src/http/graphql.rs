@@ -314,7 +314,7 @@ async fn execute_one(
             client_ip,
             reads: reads.clone(),
         })
-        .data(Loaders::new(&state.db));
+        .data(Loaders::new(&state.db, &state.directory));
     // A request still running after the timeout is dropped: on PostgreSQL its statement is
     // cancelled by `statement_timeout` too; on SQLite a statement already running finishes in
     // its worker thread, but nothing more of the request runs.

@@ -4,8 +4,11 @@
 //! Every signed-in request needs those rows, and they change a few times a year: the
 //! [`Directory`] keeps them for a minute instead of asking the database per request. A write
 //! of an agency or a commune empties it on this instance at once (through the domain events);
-//! other instances see the change within the minute.
+//! other instances see the change within the minute. The same rows by id serve every page
+//! that shows an agency or a commune (a case's lead agency and commune), so a case list does
+//! not ask the database for reference data either ([`Directory::agencies_by_id`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,9 +29,15 @@ const DIRECTORY_TTL: Duration = Duration::from_secs(60);
 pub struct Directory {
     agencies: Cache<String, agencies::Model>,
     communes: Cache<String, communes::Model>,
+    agencies_by_id: Cache<i64, agencies::Model>,
+    communes_by_id: Cache<i64, communes::Model>,
 }
 
-fn cache<V: Clone + Send + Sync + 'static>() -> Cache<String, V> {
+fn cache<K, V>() -> Cache<K, V>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     Cache::builder()
         .max_capacity(10_000)
         .time_to_live(DIRECTORY_TTL)
@@ -40,6 +49,8 @@ impl Default for Directory {
         Directory {
             agencies: cache(),
             communes: cache(),
+            agencies_by_id: cache(),
+            communes_by_id: cache(),
         }
     }
 }
@@ -81,9 +92,43 @@ impl Directory {
         Ok(found)
     }
 
+    /// Agencies by id: those kept, and the others in one statement (then kept).
+    pub async fn agencies_by_id(
+        &self,
+        db: &DatabaseConnection,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, agencies::Model>, sea_orm::DbErr> {
+        by_id(&self.agencies_by_id, ids, async |missing| {
+            agencies::Entity::find()
+                .filter(agencies::Column::Id.is_in(missing))
+                .all(db)
+                .await
+                .map(|rows| rows.into_iter().map(|a| (a.id, a)).collect())
+        })
+        .await
+    }
+
+    /// Communes by id, as [`Self::agencies_by_id`].
+    pub async fn communes_by_id(
+        &self,
+        db: &DatabaseConnection,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, communes::Model>, sea_orm::DbErr> {
+        by_id(&self.communes_by_id, ids, async |missing| {
+            communes::Entity::find()
+                .filter(communes::Column::Id.is_in(missing))
+                .all(db)
+                .await
+                .map(|rows| rows.into_iter().map(|c| (c.id, c)).collect())
+        })
+        .await
+    }
+
     fn forget(&self) {
         self.agencies.invalidate_all();
         self.communes.invalidate_all();
+        self.agencies_by_id.invalidate_all();
+        self.communes_by_id.invalidate_all();
     }
 
     /// Empties the directory whenever an agency or a commune is written on this instance (or
@@ -107,6 +152,31 @@ impl Directory {
             }
         });
     }
+}
+
+/// The rows of `ids` from `kept`, asking `fetch` (one statement) only for the missing ones.
+async fn by_id<V: Clone + Send + Sync + 'static>(
+    kept: &Cache<i64, V>,
+    ids: &[i64],
+    fetch: impl AsyncFnOnce(Vec<i64>) -> Result<HashMap<i64, V>, sea_orm::DbErr>,
+) -> Result<HashMap<i64, V>, sea_orm::DbErr> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let mut missing = vec![];
+    for &id in ids {
+        match kept.get(&id).await {
+            Some(v) => {
+                found.insert(id, v);
+            }
+            None => missing.push(id),
+        }
+    }
+    if !missing.is_empty() {
+        for (id, v) in fetch(missing).await? {
+            kept.insert(id, v.clone()).await;
+            found.insert(id, v);
+        }
+    }
+    Ok(found)
 }
 
 /// The viewer of verified claims, or `UNAUTHENTICATED` when the claims do not fit the data.

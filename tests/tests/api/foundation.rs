@@ -273,9 +273,11 @@ async fn statements_per_request_do_not_grow_with_page_size() {
     // Every case has every relation, so both pages exercise every loader.
     hub389_tests::insert_rich_cases(&app.db, 150).await;
     let t = app.token(Role::Police, Some("CA"), None);
-    // The token's agency is read once and then kept (service::viewer::Directory): read it
-    // before counting, so both requests find it kept.
-    app.gql(Some(&t), "{ me { role } }", json!({})).await;
+    // The token's agency, and the agencies and communes pages show, are read once and then
+    // kept (service::viewer::Directory): read them before counting, so both requests find
+    // them kept.
+    app.gql(Some(&t), ALL_RELATIONS, json!({ "first": 100 }))
+        .await;
     let mut counts = vec![];
     let mut logs = vec![];
     for first in [10, 100] {
@@ -312,4 +314,41 @@ async fn statements_per_request_do_not_grow_with_page_size() {
     );
     // And the constant is small: viewer, page, count, one per relation.
     assert!(counts[0].1 <= 20, "{counts:?}");
+}
+
+/// The benchmark's case list (issue 11: the 50 newest cases with lead agency, commune,
+/// subjects and seizures, as police) reads with three statements: the page, its subjects and
+/// its seizures (agencies and communes are kept by the directory); then one insert of the
+/// audit event, since subjects' names are restricted and leave only with their audit written.
+/// Counting them is the one way to see an N+1 or a per-request look-up creep back in.
+#[tokio::test]
+async fn the_benchmark_case_list_takes_three_reads_and_its_audit() {
+    let app = TestApp::spawn_custom(
+        false,
+        hub389_tests::test_jwt(),
+        Default::default(),
+        api::config::Limits {
+            max_cost: 1_000_000,
+            ..hub389_tests::test_limits()
+        },
+    )
+    .await;
+    hub389_tests::insert_rich_cases(&app.db, 60).await;
+    let t = app.token(Role::Police, Some("CA"), None);
+    let query = include_str!("../../../scripts/bench/case-list.graphql");
+    app.gql(Some(&t), query, json!({})).await;
+    app.reset_statements();
+    let r = app.gql(Some(&t), query, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(
+        r["data"]["cases"]["nodes"].as_array().map(Vec::len),
+        Some(50)
+    );
+    let log = app.statement_log();
+    let reads = log.iter().filter(|s| s.starts_with("SELECT")).count();
+    let audits = log
+        .iter()
+        .filter(|s| s.starts_with("INSERT INTO \"audit_events\""))
+        .count();
+    assert_eq!((reads, audits, log.len()), (3, 1, 4), "{log:#?}");
 }

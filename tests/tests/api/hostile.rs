@@ -624,16 +624,32 @@ async fn an_agency_change_applies_to_tokens_at_once() {
         .find(|a| a["code"] == "CA")
         .unwrap()
         .clone();
+    // Lists show agencies from the same directory: a case's lead agency, read once (kept)...
+    let leads = "{ cases(first: 100) { nodes { leadAgency { code name } } } }";
+    let ca_name = |r: &serde_json::Value| {
+        r["data"]["cases"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["leadAgency"]["code"] == "CA")
+            .map(|c| c["leadAgency"]["name"].clone())
+    };
+    let leader = app.token(Role::Leader, None, None);
+    let before = ca_name(&app.gql(Some(&leader), leads, json!({})).await);
+    assert!(before.is_some(), "a demo case led by CA");
     let r = app
         .gql(
             Some(&admin),
-            "mutation($id: ID!, $v: Int!) { updateAgency(id: $id, version: $v, input: { kind: CUSTOMS }) { kind } }",
+            "mutation($id: ID!, $v: Int!) { updateAgency(id: $id, version: $v, input: { kind: CUSTOMS, name: \"Cục Hải quan mới\" }) { kind } }",
             json!({ "id": agency["id"], "v": agency["version"] }),
         )
         .await;
     assert_eq!(r["data"]["updateAgency"]["kind"], "CUSTOMS", "{r}");
     let r = app.gql(Some(&police), me, json!({})).await;
     assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
+    // ... shows the new name at once.
+    let after = ca_name(&app.gql(Some(&leader), leads, json!({})).await);
+    assert_eq!(after, Some(json!("Cục Hải quan mới")));
 }
 
 /// The press never sees a figure resting on fewer than three cases, nor one it could work out
