@@ -210,6 +210,9 @@ pub struct Config {
     /// `HUB389_STATEMENT_TIMEOUT` (default 10s): PostgreSQL's `statement_timeout` on every
     /// pooled connection, so a runaway statement is cancelled by the server itself.
     pub statement_timeout: Duration,
+    /// `HUB389_LOG_STATEMENTS` (default off): log every SQL statement at INFO under the
+    /// `sqlx::query` target (the benchmark counts statements per request this way).
+    pub log_statements: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hub389.db?mode=rwc";
@@ -329,6 +332,7 @@ impl Config {
                 ..Limits::default()
             },
             statement_timeout: duration_env("HUB389_STATEMENT_TIMEOUT", Duration::from_secs(10))?,
+            log_statements: bool_env("HUB389_LOG_STATEMENTS", false)?,
             data_key: data_key.as_ref().map(|(s, _)| s.clone()),
             data_key_origin: data_key
                 .map(|(_, o)| o)
@@ -379,6 +383,7 @@ impl Config {
         crate::db::DbSettings {
             timeout: self.db_timeout,
             statement_timeout: Some(self.statement_timeout),
+            log_statements: self.log_statements,
             ..crate::db::DbSettings::new(&self.database_url)
         }
     }
@@ -405,6 +410,7 @@ impl Config {
             shutdown_delay: Duration::ZERO,
             cors_origins: Vec::new(),
             statement_timeout: Duration::from_secs(10),
+            log_statements: false,
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct DbSettings {
     pub sqlite_pragmas: Vec<(String, String)>,
     /// PostgreSQL's `statement_timeout` for every connection (`HUB389_STATEMENT_TIMEOUT`).
     pub statement_timeout: Option<Duration>,
+    /// Log each statement (INFO, target `sqlx::query`), for counting them (`HUB389_LOG_STATEMENTS`).
+    pub log_statements: bool,
 }
 
 impl DbSettings {
@@ -48,6 +50,7 @@ impl DbSettings {
             timeout: Duration::from_secs(3),
             sqlite_pragmas: Vec::new(),
             statement_timeout: Some(Duration::from_secs(10)),
+            log_statements: false,
         }
     }
 }
@@ -70,7 +73,7 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
         });
     }
     let mut opts = ConnectOptions::new(url);
-    opts.sqlx_logging(false)
+    opts.sqlx_logging(settings.log_statements)
         .acquire_timeout(settings.timeout)
         .connect_timeout(settings.timeout)
         // sea-orm pings every connection it hands out: one extra round trip per statement

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The read-path benchmark (issue 11): not a test. Runs the case list and the dashboards under
+# concurrent load against a release server, next to the same data read by bare SQL, and prints
+# requests per second, p50/p99, statements per request and the server's peak RSS.
+#
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub389bench scripts/bench/run.sh --cases 1000000
+#   scripts/bench/run.sh --cases 100000            # SQLite file under $BENCH_DIR
+#
+# Options: --cases N (generate until the database holds at least N extra cases; timed),
+# --seconds S (20), --warmup S (5), --connections "4 16", --deep (also time a page 900,000
+# rows in, reached by walking the cursors), --year Y (2026) and --month M (11) for the
+# dashboards. Figures vary by ±20 % between runs on a shared machine: compare ratios measured in
+# one run. See README "Benchmarks".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=scripts/bench
+BENCH_DIR=${BENCH_DIR:-/tmp/hub389-bench}
+mkdir -p "$BENCH_DIR"
+export DATABASE_URL=${DATABASE_URL:-sqlite://$BENCH_DIR/bench.db}
+CASES=0 SECONDS_=20 WARMUP=5 CONNS="4 16" DEEP=0 YEAR=2026 MONTH=11
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --cases) CASES=$2; shift 2 ;;
+        --seconds) SECONDS_=$2; shift 2 ;;
+        --warmup) WARMUP=$2; shift 2 ;;
+        --connections) CONNS=$2; shift 2 ;;
+        --deep) DEEP=1; shift ;;
+        --year) YEAR=$2; shift 2 ;;
+        --month) MONTH=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+cargo build --release -q -p api
+BIN=target/release/hub389
+[ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
+export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
+PG=0; case "$DATABASE_URL" in postgres*) PG=1 ;; esac
+
+sql() {  # one scalar from the bench database
+    if [ $PG = 1 ]; then psql -X -Atq "$DATABASE_URL" -c "$1"
+    else python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" \
+        "${DATABASE_URL#sqlite://}" "$1"; fi
+}
+
+have=$( (sql "SELECT count(*) FROM cases" 2>/dev/null) || echo 0)
+if [ "$have" -lt "$CASES" ]; then  # (counts the demo's 300 too)
+    echo "== generating $((CASES - have)) cases"
+    t0=$(date +%s.%N)
+    $BIN seed --cases $((CASES - have)) >/dev/null
+    echo "generated in $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+fi
+if [ $PG = 1 ]; then psql -X -q "$DATABASE_URL" -c "VACUUM ANALYZE" ; fi
+echo "== $(sql "SELECT count(*) FROM cases") cases, $(sql "SELECT count(*) FROM subjects") subjects"
+
+PIDS=()
+serve() {  # port, extra env...; waits for /readyz
+    local port=$1; shift
+    env HUB389_BIND=127.0.0.1:$port HUB389_DEMO_DATA=false "$@" $BIN serve >"$BENCH_DIR/server-$port.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 300); do
+        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "server on $port did not start:"; tail -20 "$BENCH_DIR/server-$port.log"; exit 1
+}
+trap 'kill ${PIDS[@]} 2>/dev/null || true' EXIT
+
+TOKEN=$($BIN token --role police --agency CA --ttl 2h)
+LEADER=$($BIN token --role leader --ttl 2h)
+STATS_YEAR="{\"kind\": \"YEAR\", \"year\": $YEAR}"
+STATS_MONTH="{\"kind\": \"MONTH\", \"year\": $YEAR, \"month\": $MONTH}"
+
+echo "== statements per request (a second server logging each statement)"
+serve 18391 HUB389_LOG_STATEMENTS=1 RUST_LOG=warn,sqlx::query=info HUB389_COST_BUDGET_PER_MINUTE=0
+count_statements() {  # label, token, query file, variables
+    python3 $HERE/load.py --url http://127.0.0.1:18391/graphql --token "$2" --query "$3" \
+        --variables "$4" --once  # warms the caches
+    local before after
+    before=$(grep -cE "(INFO|WARN).*db\.statement" "$BENCH_DIR/server-18391.log" || true)
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        python3 $HERE/load.py --url http://127.0.0.1:18391/graphql --token "$2" --query "$3" \
+            --variables "$4" --once
+    done
+    after=$(grep -cE "(INFO|WARN).*db\.statement" "$BENCH_DIR/server-18391.log" || true)
+    echo "$1: $(python3 -c "print(($after - $before) / 10)") statements per request"
+}
+count_statements "case list" "$TOKEN" $HERE/case-list.graphql "{}"
+count_statements "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_MONTH"
+count_statements "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR"
+kill "${PIDS[0]}"; PIDS=()
+
+echo "== load (release server, $SECONDS_ s after $WARMUP s warm-up per run)"
+serve 18390 RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0  # throughput, not the per-user budget
+SERVER=${PIDS[0]}
+run() {  # label, token, query, variables, connections, seconds, warmup
+    python3 $HERE/load.py --url http://127.0.0.1:18390/graphql --token "$2" --query "$3" \
+        --variables "$4" --connections "$5" --seconds "$6" --warmup "$7" --label "$1"
+}
+for c in $CONNS; do
+    run "case list" "$TOKEN" $HERE/case-list.graphql "{}" "$c" "$SECONDS_" "$WARMUP"
+done
+run "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_MONTH" 1 "$SECONDS_" 1
+run "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR" 1 "$SECONDS_" 1
+if [ $DEEP = 1 ]; then
+    CURSOR=$(python3 $HERE/deep.py http://127.0.0.1:18390/graphql "$TOKEN" 900000)
+    run "first page" "$TOKEN" $HERE/deep-page.graphql "{}" 1 "$SECONDS_" 1
+    run "page 900,000 rows in" "$TOKEN" $HERE/deep-page.graphql "{\"after\": \"$CURSOR\"}" 1 "$SECONDS_" 1
+fi
+echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status)"
+
+echo "== bare SQL, same data"
+if [ $PG = 1 ]; then
+    for c in $CONNS; do
+        pgbench -n -M prepared -c "$c" -j "$c" -T "$SECONDS_" -f $HERE/case-list.sql "$DATABASE_URL" 2>/dev/null \
+            | awk -v c="$c" '/latency average/ {lat=$4} /^tps/ {tps=$3} END {print "case list floor, " c " connections: " tps " tps, mean " lat " ms"}'
+    done
+fi
+python3 $HERE/bare.py "$DATABASE_URL" "$YEAR" "$MONTH"
