@@ -1349,14 +1349,27 @@ pub(super) async fn generate_cases(
     let rd = RefData::load(db).await?;
     let mut generator = generator(db, &rd, seed).await?;
     let mut done = 0;
+    // The next batch is drawn while the previous one is written (ids are the generator's
+    // own, so nothing waits for the database): the process's CPU and the database's overlap.
+    let mut writing: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
     while done < n {
         let count = BATCH.min(n - done);
         let batch = generator.batch(count, false)?;
-        let txn = db.begin().await?;
-        batch.insert(&txn).await?;
-        txn.commit().await?;
+        if let Some(previous) = writing.take() {
+            previous.await??;
+        }
+        let db = db.clone();
+        writing = Some(tokio::spawn(async move {
+            let txn = db.begin().await?;
+            batch.insert(&txn).await?;
+            txn.commit().await?;
+            Ok(())
+        }));
         done += count;
         tracing::debug!(done, total = n, "generated cases");
+    }
+    if let Some(last) = writing {
+        last.await??;
     }
     sync_sequences(db, CASE_TABLES).await?;
     Ok(done)
