@@ -95,8 +95,7 @@ impl Application {
             &config.workflow,
         ));
         let events = crate::service::events::Events::default();
-        let directory = Arc::new(crate::service::viewer::Directory::default());
-        directory.follow(&events);
+        let directory = Arc::new(crate::service::viewer::Directory::new(&events));
         let services = Services {
             data_key: keys.data,
             limiters: limiters.clone(),

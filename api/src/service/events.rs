@@ -3,6 +3,9 @@
 //! watch-lists will subscribe here. In-process broadcast; across instances PostgreSQL
 //! `LISTEN/NOTIFY` will carry them.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tokio::sync::broadcast;
 
 /// Something that changed, by kind; ids only (a subscriber reads the record through the
@@ -36,23 +39,43 @@ pub enum DomainEvent {
 
 /// Where events are published.
 #[derive(Debug, Clone)]
-pub struct Events(broadcast::Sender<DomainEvent>);
+pub struct Events {
+    sender: broadcast::Sender<DomainEvent>,
+    reference: Arc<AtomicU64>,
+}
 
 impl Default for Events {
     fn default() -> Self {
-        // Subscribers that fall this far behind miss events (and are told so by broadcast).
-        Events(broadcast::channel(1024).0)
+        Events {
+            // Subscribers that fall this far behind miss events (and are told so by broadcast).
+            sender: broadcast::channel(1024).0,
+            reference: Arc::default(),
+        }
     }
 }
 
 impl Events {
     pub fn publish(&self, event: DomainEvent) {
+        if matches!(
+            event,
+            DomainEvent::AgencyChanged { .. } | DomainEvent::CommuneChanged { .. }
+        ) {
+            // Before anyone hears of it, and synchronously: the write's response leaves after
+            // this, so the writer's next request already finds kept reference rows stale.
+            self.reference.fetch_add(1, Ordering::SeqCst);
+        }
         // No subscriber is not an error: events are a notification, not a queue.
-        let _ = self.0.send(event);
+        let _ = self.sender.send(event);
+    }
+
+    /// How many agency or commune writes were published: what a cache of reference rows
+    /// compares to know whether its rows are still current (see `service::viewer::Directory`).
+    pub fn reference_generation(&self) -> Arc<AtomicU64> {
+        self.reference.clone()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
-        self.0.subscribe()
+        self.sender.subscribe()
     }
 }
 

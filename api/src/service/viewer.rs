@@ -3,13 +3,15 @@
 //!
 //! Every signed-in request needs those rows, and they change a few times a year: the
 //! [`Directory`] keeps them for a minute instead of asking the database per request. A write
-//! of an agency or a commune empties it on this instance at once (through the domain events);
-//! other instances see the change within the minute. The same rows by id serve every page
+//! of an agency or a commune empties it on this instance before the write is answered (the
+//! events' reference generation, compared on every look-up); other instances see the change
+//! within the minute. The same rows by id serve every page
 //! that shows an agency or a commune (a case's lead agency and commune), so a case list does
 //! not ask the database for reference data either ([`Directory::agencies_by_id`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use moka::future::Cache;
@@ -19,18 +21,22 @@ use entity::{agencies, communes};
 
 use crate::auth::{Claims, Role, Viewer};
 use crate::error::{AppError, AppResult};
-use crate::service::events::{DomainEvent, Events};
+use crate::service::events::Events;
 
 /// How long a token's agency and commune are kept.
 const DIRECTORY_TTL: Duration = Duration::from_secs(60);
 
-/// Agencies and communes by code, as tokens name them. Only rows found are kept: an unknown
-/// code is asked again, so an agency created a moment ago is found at once.
+/// Agencies and communes by code (as tokens name them) and by id (as records point at them).
+/// Only rows found are kept: an unknown code is asked again, so an agency created a moment ago
+/// is found at once.
 pub struct Directory {
     agencies: Cache<String, agencies::Model>,
     communes: Cache<String, communes::Model>,
     agencies_by_id: Cache<i64, agencies::Model>,
     communes_by_id: Cache<i64, communes::Model>,
+    /// The events' count of agency and commune writes, and the count the kept rows belong to.
+    published: Arc<AtomicU64>,
+    kept: AtomicU64,
 }
 
 fn cache<K, V>() -> Cache<K, V>
@@ -44,23 +50,48 @@ where
         .build()
 }
 
-impl Default for Directory {
-    fn default() -> Self {
+impl Directory {
+    /// A directory kept current by the reference writes published on `events`.
+    pub fn new(events: &Events) -> Directory {
+        let published = events.reference_generation();
+        let kept = AtomicU64::new(published.load(Ordering::SeqCst));
         Directory {
             agencies: cache(),
             communes: cache(),
             agencies_by_id: cache(),
             communes_by_id: cache(),
+            published,
+            kept,
         }
     }
-}
 
-impl Directory {
+    /// The generation rows read now belong to, after emptying the directory if an agency or
+    /// a commune was written since its rows were read. A row read under one generation is
+    /// taken back out if a write was published before it was stored ([`Self::keep`] checked
+    /// after storing), so a look-up racing a write never leaves the old row behind: either
+    /// the write came after the row was stored, and the next look-up empties the directory,
+    /// or before, and the row is taken out.
+    fn current(&self) -> u64 {
+        let now = self.published.load(Ordering::SeqCst);
+        if self.kept.swap(now, Ordering::SeqCst) != now {
+            self.agencies.invalidate_all();
+            self.communes.invalidate_all();
+            self.agencies_by_id.invalidate_all();
+            self.communes_by_id.invalidate_all();
+        }
+        now
+    }
+
+    fn keep(&self, generation: u64) -> bool {
+        self.published.load(Ordering::SeqCst) == generation
+    }
+
     async fn agency(
         &self,
         db: &DatabaseConnection,
         code: &str,
     ) -> AppResult<Option<agencies::Model>> {
+        let generation = self.current();
         if let Some(a) = self.agencies.get(code).await {
             return Ok(Some(a));
         }
@@ -70,6 +101,9 @@ impl Directory {
             .await?;
         if let Some(a) = &found {
             self.agencies.insert(code.to_string(), a.clone()).await;
+            if !self.keep(generation) {
+                self.agencies.invalidate(code).await;
+            }
         }
         Ok(found)
     }
@@ -79,6 +113,7 @@ impl Directory {
         db: &DatabaseConnection,
         code: &str,
     ) -> AppResult<Option<communes::Model>> {
+        let generation = self.current();
         if let Some(c) = self.communes.get(code).await {
             return Ok(Some(c));
         }
@@ -88,6 +123,9 @@ impl Directory {
             .await?;
         if let Some(c) = &found {
             self.communes.insert(code.to_string(), c.clone()).await;
+            if !self.keep(generation) {
+                self.communes.invalidate(code).await;
+            }
         }
         Ok(found)
     }
@@ -98,13 +136,19 @@ impl Directory {
         db: &DatabaseConnection,
         ids: &[i64],
     ) -> Result<HashMap<i64, agencies::Model>, sea_orm::DbErr> {
-        by_id(&self.agencies_by_id, ids, async |missing| {
-            agencies::Entity::find()
-                .filter(agencies::Column::Id.is_in(missing))
-                .all(db)
-                .await
-                .map(|rows| rows.into_iter().map(|a| (a.id, a)).collect())
-        })
+        let generation = self.current();
+        by_id(
+            &self.agencies_by_id,
+            ids,
+            || self.keep(generation),
+            async |missing| {
+                agencies::Entity::find()
+                    .filter(agencies::Column::Id.is_in(missing))
+                    .all(db)
+                    .await
+                    .map(|rows| rows.into_iter().map(|a| (a.id, a)).collect())
+            },
+        )
         .await
     }
 
@@ -114,50 +158,29 @@ impl Directory {
         db: &DatabaseConnection,
         ids: &[i64],
     ) -> Result<HashMap<i64, communes::Model>, sea_orm::DbErr> {
-        by_id(&self.communes_by_id, ids, async |missing| {
-            communes::Entity::find()
-                .filter(communes::Column::Id.is_in(missing))
-                .all(db)
-                .await
-                .map(|rows| rows.into_iter().map(|c| (c.id, c)).collect())
-        })
+        let generation = self.current();
+        by_id(
+            &self.communes_by_id,
+            ids,
+            || self.keep(generation),
+            async |missing| {
+                communes::Entity::find()
+                    .filter(communes::Column::Id.is_in(missing))
+                    .all(db)
+                    .await
+                    .map(|rows| rows.into_iter().map(|c| (c.id, c)).collect())
+            },
+        )
         .await
-    }
-
-    fn forget(&self) {
-        self.agencies.invalidate_all();
-        self.communes.invalidate_all();
-        self.agencies_by_id.invalidate_all();
-        self.communes_by_id.invalidate_all();
-    }
-
-    /// Empties the directory whenever an agency or a commune is written on this instance (or
-    /// when events were missed), for as long as the events flow.
-    pub fn follow(self: &Arc<Self>, events: &Events) {
-        let mut rx = events.subscribe();
-        let directory = Arc::downgrade(self);
-        tokio::spawn(async move {
-            use tokio::sync::broadcast::error::RecvError;
-            loop {
-                let event = rx.recv().await;
-                let Some(directory) = directory.upgrade() else {
-                    break;
-                };
-                match event {
-                    Ok(DomainEvent::AgencyChanged { .. } | DomainEvent::CommuneChanged { .. })
-                    | Err(RecvError::Lagged(_)) => directory.forget(),
-                    Ok(_) => {}
-                    Err(RecvError::Closed) => break,
-                }
-            }
-        });
     }
 }
 
-/// The rows of `ids` from `kept`, asking `fetch` (one statement) only for the missing ones.
+/// The rows of `ids` from `kept`, asking `fetch` (one statement) only for the missing ones,
+/// kept unless `still_current` says a reference write came before they were stored.
 async fn by_id<V: Clone + Send + Sync + 'static>(
     kept: &Cache<i64, V>,
     ids: &[i64],
+    still_current: impl Fn() -> bool,
     fetch: impl AsyncFnOnce(Vec<i64>) -> Result<HashMap<i64, V>, sea_orm::DbErr>,
 ) -> Result<HashMap<i64, V>, sea_orm::DbErr> {
     let mut found = HashMap::with_capacity(ids.len());
@@ -171,10 +194,16 @@ async fn by_id<V: Clone + Send + Sync + 'static>(
         }
     }
     if !missing.is_empty() {
-        for (id, v) in fetch(missing).await? {
-            kept.insert(id, v.clone()).await;
-            found.insert(id, v);
+        let fetched = fetch(missing).await?;
+        for (id, v) in &fetched {
+            kept.insert(*id, v.clone()).await;
         }
+        if !still_current() {
+            for id in fetched.keys() {
+                kept.invalidate(id).await;
+            }
+        }
+        found.extend(fetched);
     }
     Ok(found)
 }
