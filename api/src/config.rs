@@ -211,7 +211,8 @@ pub struct Config {
     /// pooled connection, so a runaway statement is cancelled by the server itself.
     pub statement_timeout: Duration,
     /// `HUB389_LOG_STATEMENTS` (default off): log every SQL statement at INFO under the
-    /// `sqlx::query` target (the benchmark counts statements per request this way).
+    /// `sqlx::query` target, which the default filter hides: run with
+    /// `RUST_LOG=info,sqlx::query=info` (the benchmark counts statements per request this way).
     pub log_statements: bool,
 }
 

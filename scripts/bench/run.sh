@@ -6,7 +6,8 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub389bench scripts/bench/run.sh --cases 1000000
 #   scripts/bench/run.sh --cases 100000            # SQLite file under $BENCH_DIR
 #
-# Options: --cases N (generate until the database holds at least N extra cases; timed),
+# Options: --cases N (generate until the database holds at least N cases, the demo's 300
+# included; timed),
 # --seconds S (20), --warmup S (5), --connections "4 16", --deep (also time a page 900,000
 # rows in, reached by walking the cursors), --year Y (2026) and --month M (11) for the
 # dashboards. Figures vary by ±20 % between runs on a shared machine: compare ratios measured in
@@ -31,16 +32,19 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cargo build --release -q -p api
-BIN=target/release/hub389
+# BENCH_PROFILE=dev builds and measures the debug binary (a quick check of the script only).
+PROFILE=${BENCH_PROFILE:-release}
+cargo build --profile "$PROFILE" -q -p api
+BIN=target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
 [ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
 export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
 PG=0; case "$DATABASE_URL" in postgres*) PG=1 ;; esac
 
 sql() {  # one scalar from the bench database
     if [ $PG = 1 ]; then psql -X -Atq "$DATABASE_URL" -c "$1"
-    else python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" \
-        "${DATABASE_URL#sqlite://}" "$1"; fi
+    else local file=${DATABASE_URL#sqlite://}; file=${file%%\?*}
+        python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" \
+        "$file" "$1"; fi
 }
 
 have=$( (sql "SELECT count(*) FROM cases" 2>/dev/null) || echo 0)
@@ -90,7 +94,7 @@ count_statements "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_M
 count_statements "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR"
 kill "${PIDS[0]}"; PIDS=()
 
-echo "== load (release server, $SECONDS_ s after $WARMUP s warm-up per run)"
+echo "== load ($PROFILE server, $SECONDS_ s after $WARMUP s warm-up per run)"
 serve 18390 RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0  # throughput, not the per-user budget
 SERVER=${PIDS[0]}
 run() {  # label, token, query, variables, connections, seconds, warmup
