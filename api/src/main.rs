@@ -48,6 +48,9 @@ enum Command {
         #[arg(long, default_value_t = 389)]
         seed: u64,
     },
+    /// Recompute what the server keeps up to date on each write (each case's count of
+    /// subjects), after rows were loaded behind its back (a restore, a bulk import).
+    Recount,
     /// Print the GraphQL schema (SDL), as checked into schema.graphql.
     Schema,
     /// Manage the token key and the informant data key.
@@ -150,6 +153,15 @@ async fn main() -> anyhow::Result<()> {
                 let made = api::seed::generate_cases(&db, n, seed).await?;
                 tracing::info!(cases = made, elapsed = ?started.elapsed(), "generated cases");
             }
+        }
+        Command::Recount => {
+            let preflight = api::keys::preflight(&config)?;
+            let (db, _keys) = api::http::app::open_database(&config, None, preflight).await?;
+            let started = std::time::Instant::now();
+            api::service::case_records::recount_subjects(&db, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            tracing::info!(elapsed = ?started.elapsed(), "recounted each case's subjects");
         }
         Command::Schema => print!("{}", api::graphql::schema::sdl()),
         Command::Keys { action } => keys(&config, action).await?,

@@ -27,6 +27,8 @@ pub struct Model {
     pub goods_value: i64,
     pub budget_collected: i64,
     pub handled_on: Option<Date>,
+    /// Its subjects that are not archived (kept by every subject write, for the statistics).
+    pub subject_count: i32,
     #[sea_orm(column_type = "Text")]
     pub search_key: String,
     pub version: i32,

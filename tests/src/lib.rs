@@ -480,6 +480,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         goods_value: Set(5_000_000),
         budget_collected: Set(1_000_000),
         handled_on: Set(Some(day)),
+        subject_count: Set(0),
         search_key: Set(format!("vv-2026-{id:05} vu {id}")),
         version: Set(1),
         archived_at: Set(None),
@@ -538,6 +539,9 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
     .exec(db)
     .await
     .unwrap();
+    api::service::case_records::recount_subjects(db, None)
+        .await
+        .unwrap();
     customs_records::Entity::insert_many(ids.iter().map(|&id| customs_records::ActiveModel {
         id: Set(id),
         case_id: Set(id),

@@ -1291,6 +1291,7 @@ impl<'a> Generator<'a> {
             goods_value,
             budget_collected: budget,
             handled_on,
+            subject_count: subject_count as i32,
             search_key,
             version: 1,
             archived_at: None,

@@ -5,7 +5,8 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter,
 };
 
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
@@ -134,6 +135,7 @@ pub async fn add_subject(
             am.case_id = Set(case_id);
             am.version = Set(1);
             let s = am.insert(txn).await?;
+            recount_subjects(txn, Some(case_id)).await?;
             let fields = subject_fields(&input);
             Ok(record_done("subject", s.id, case_id, fields, s))
         },
@@ -466,6 +468,7 @@ pub async fn set_record_archived(
                     ..Default::default()
                 };
                 versioned_update!(txn, subjects, am, id, version)?;
+                recount_subjects(txn, Some(r.case_id)).await?;
                 ("subject", r.case_id)
             }
             RecordKind::Seizure => {
@@ -502,6 +505,21 @@ pub async fn set_record_archived(
         Ok(record_done(entity, id, case_id, vec![], version + 1))
     })
     .await
+}
+
+/// Sets a case's `subject_count` to its subjects that are not archived (one statement, in the
+/// caller's transaction): every subject write ends with it, so the statistics can read the
+/// count from the case row.
+pub async fn recount_subjects<C: ConnectionTrait>(conn: &C, case_id: Option<i64>) -> AppResult<()> {
+    let mut sql = String::from(
+        "UPDATE cases SET subject_count = (SELECT COUNT(*) FROM subjects \
+         WHERE subjects.case_id = cases.id AND subjects.archived_at IS NULL)",
+    );
+    if let Some(id) = case_id {
+        sql.push_str(&format!(" WHERE cases.id = {id}"));
+    }
+    conn.execute_unprepared(&sql).await?;
+    Ok(())
 }
 
 /// The restricted fields a subject write carries (for the audit trail).

@@ -1,13 +1,14 @@
 //! The figures, computed by the database: one `GROUP BY` statement over the cases detected in
 //! the period, the previous period and the same period last year (conditional sums per period),
-//! with the investigation record joined for prosecutions and a pre-aggregated subject count.
+//! with the investigation record joined for prosecutions; the subject count is the case row's
+//! own (`cases.subject_count`, kept by every subject write).
 
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 
-use entity::{case_campaigns, cases, investigation_records, subjects};
+use entity::{case_campaigns, cases, investigation_records};
 
 use crate::domain::calendar::DateRange;
 use crate::domain::figures::{Columns, Figure};
@@ -117,7 +118,7 @@ const COLUMNS: Columns<'static> = Columns {
     status: "\"cases\".\"status\"",
     prosecuted_on: "\"investigation_records\".\"prosecuted_on\"",
     defendants: "\"investigation_records\".\"defendants\"",
-    subjects: "\"subject_counts\".\"n\"",
+    subjects: "\"cases\".\"subject_count\"",
     fine_amount: "\"cases\".\"fine_amount\"",
     tax_arrears: "\"cases\".\"tax_arrears\"",
     budget_collected: "\"cases\".\"budget_collected\"",
@@ -167,19 +168,6 @@ pub fn statement(
                     ))
                     .is_null(),
                 ),
-        )
-        .join_subquery(
-            JoinType::LeftJoin,
-            Query::select()
-                .column(subjects::Column::CaseId)
-                .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-                .from(subjects::Entity)
-                .and_where(subjects::Column::ArchivedAt.is_null())
-                .group_by_col(subjects::Column::CaseId)
-                .to_owned(),
-            Alias::new("subject_counts"),
-            Expr::col((Alias::new("subject_counts"), Alias::new("case_id")))
-                .equals((cases::Entity, cases::Column::Id)),
         )
         .cond_where(cond);
     let mut any = Condition::any();

@@ -535,3 +535,92 @@ async fn case_writes_are_services_callable_without_graphql() {
         .unwrap();
     assert_eq!(audited, 1, "one audited write, nothing for the refusals");
 }
+
+/// Each case's kept count of subjects (which the statistics read) equals a recount from the
+/// subjects table after random subject writes: additions, archives and restores, some of them
+/// refused.
+#[tokio::test]
+async fn kept_subject_counts_equal_a_recount_after_random_writes() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let border = app.token(Role::Officer, Some("BDBP"), None);
+    let mut cases = vec![];
+    for i in 0..3 {
+        cases.push(create(&app, &border, &format!("Vụ {i}")).await["id"].clone());
+    }
+    let add = "mutation($id: ID!, $s: SubjectInput!) { addSubject(caseId: $id, input: $s) { id version } }";
+    let archive = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: $v, archived: $a) }";
+    let mut subjects: Vec<(Value, i64, bool)> = vec![]; // (id, version, archived)
+    let mut rng = 389u64;
+    let mut next = |n: u64| {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (rng >> 33) % n
+    };
+    for step in 0..40 {
+        if subjects.is_empty() || next(3) == 0 {
+            let case = &cases[next(cases.len() as u64) as usize];
+            let name = format!("Người {step}");
+            let r = app
+                .gql(
+                    Some(&police),
+                    add,
+                    json!({ "id": case, "s": { "kind": "PERSON", "role": "CARRIER", "fullName": name } }),
+                )
+                .await;
+            assert!(r["errors"].is_null(), "{r}");
+            let s = &r["data"]["addSubject"];
+            subjects.push((s["id"].clone(), s["version"].as_i64().unwrap(), false));
+        } else {
+            let i = next(subjects.len() as u64) as usize;
+            // Archiving an archived subject (or restoring a live one) is allowed and changes
+            // nothing of the count; a stale version is refused and changes nothing at all.
+            let stale = next(5) == 0;
+            let (id, version, _) = subjects[i].clone();
+            let to = next(2) == 0;
+            let v = if stale { version - 1 } else { version };
+            let r = app
+                .gql(Some(&police), archive, json!({ "id": id, "v": v, "a": to }))
+                .await;
+            if stale && version > 1 {
+                assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
+                continue;
+            }
+            if stale {
+                continue;
+            }
+            assert!(r["errors"].is_null(), "{r}");
+            subjects[i] = (id, r["data"]["setCaseRecordArchived"].as_i64().unwrap(), to);
+        }
+    }
+    let backend = app.db.get_database_backend();
+    let off = app
+        .db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id FROM cases WHERE subject_count <> (SELECT COUNT(*) FROM subjects \
+             WHERE subjects.case_id = cases.id AND subjects.archived_at IS NULL)",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        off.is_empty(),
+        "{} cases with a wrong kept count",
+        off.len()
+    );
+    let live = subjects.iter().filter(|s| !s.2).count() as i64;
+    let kept = app
+        .db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT CAST(SUM(subject_count) AS BIGINT) AS n FROM cases WHERE code LIKE 'VV-2026-%' AND title LIKE 'Vụ %'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(kept, live);
+}

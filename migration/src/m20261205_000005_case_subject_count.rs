@@ -1,0 +1,44 @@
+//! Each case keeps the count of its subjects that are not archived (issue 11): the statistics
+//! read it from the case row instead of grouping the whole subjects table per request. Kept in
+//! the transaction of every subject write (`service::case_records`); `hub389 recount` rebuilds
+//! it.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("cases"))
+                    .add_column(integer(Alias::new("subject_count")).default(0))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE cases SET subject_count = (SELECT COUNT(*) FROM subjects \
+                 WHERE subjects.case_id = cases.id AND subjects.archived_at IS NULL)",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("cases"))
+                    .drop_column(Alias::new("subject_count"))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}
