@@ -158,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
             let preflight = api::keys::preflight(&config)?;
             let (db, _keys) = api::http::app::open_database(&config, None, preflight).await?;
             let started = std::time::Instant::now();
-            api::service::case_records::recount_subjects(&db, None)
+            api::service::case_records::recount_all_subjects(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             tracing::info!(elapsed = ?started.elapsed(), "recounted each case's subjects");

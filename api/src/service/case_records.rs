@@ -522,6 +522,20 @@ pub async fn recount_subjects<C: ConnectionTrait>(conn: &C, case_id: Option<i64>
     Ok(())
 }
 
+/// Recounts every case's subjects (`hub389 recount`), in one transaction without the pool's
+/// statement timeout on PostgreSQL: at a million cases it takes longer than any request may.
+pub async fn recount_all_subjects(db: &sea_orm::DatabaseConnection) -> AppResult<()> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
+    }
+    recount_subjects(&txn, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The restricted fields a subject write carries (for the audit trail).
 fn subject_fields(input: &SubjectDetails) -> Vec<&'static str> {
     let mut f = vec!["fullName"];
