@@ -75,6 +75,35 @@ pub fn decode_date_cursor(cursor: &str) -> AppResult<(chrono::NaiveDate, i64)> {
     Ok((date, id))
 }
 
+/// One page of `E`'s rows matching `filter`, newest first by (`date_col`, `id_col`), after
+/// the cursor if any: `size` rows and whether more follow (one statement, `size + 1` rows).
+pub async fn newest_first<E, C>(
+    conn: &C,
+    filter: sea_orm::Condition,
+    date_col: E::Column,
+    id_col: E::Column,
+    after: Option<&str>,
+    size: u64,
+) -> AppResult<(Vec<E::Model>, bool)>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    let mut page = filter;
+    if let Some(c) = after {
+        page = page.add(after_date_cursor(date_col, id_col, c)?);
+    }
+    let rows = E::find()
+        .filter(page)
+        .order_by_desc(date_col)
+        .order_by_desc(id_col)
+        .limit(size + 1)
+        .all(conn)
+        .await?;
+    Ok(split_page(rows, size))
+}
+
 /// Splits a fetched `first + 1` rows into the page and whether there is a next page.
 pub fn split_page<T>(mut rows: Vec<T>, size: u64) -> (Vec<T>, bool) {
     let has_next = rows.len() as u64 > size;

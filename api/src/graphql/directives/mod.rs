@@ -22,7 +22,7 @@ use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{children, many, one};
 use crate::graphql::pagination::{
-    after_date_cursor, date_cursor, decode_date_cursor, keyset_after, page_size, split_page,
+    date_cursor, decode_date_cursor, keyset_after, newest_first, page_size, split_page,
 };
 use crate::graphql::reference::Agency;
 
@@ -152,23 +152,15 @@ impl DirectiveQuery {
         if let Some(t) = doc_type {
             cond = cond.add(directives::Column::DocType.eq(t.as_str()));
         }
-        let mut page = cond.clone();
-        if let Some(c) = &after {
-            page = page.add(after_date_cursor(
-                directives::Column::IssuedOn,
-                directives::Column::Id,
-                c,
-            )?);
-        }
-        let rows = directives::Entity::find()
-            .filter(page)
-            .order_by_desc(directives::Column::IssuedOn)
-            .order_by_desc(directives::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+        let (rows, has_next) = newest_first::<directives::Entity, _>(
+            db(ctx)?,
+            cond.clone(),
+            directives::Column::IssuedOn,
+            directives::Column::Id,
+            after.as_deref(),
+            size,
+        )
+        .await?;
         Ok(DirectiveConnection {
             rows,
             has_next,
@@ -322,23 +314,15 @@ impl DirectiveQuery {
         if include_archived != Some(true) {
             cond = cond.add(campaigns::Column::ArchivedAt.is_null());
         }
-        let mut page = cond.clone();
-        if let Some(c) = &after {
-            page = page.add(after_date_cursor(
-                campaigns::Column::StartsOn,
-                campaigns::Column::Id,
-                c,
-            )?);
-        }
-        let rows = campaigns::Entity::find()
-            .filter(page)
-            .order_by_desc(campaigns::Column::StartsOn)
-            .order_by_desc(campaigns::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+        let (rows, has_next) = newest_first::<campaigns::Entity, _>(
+            db(ctx)?,
+            cond.clone(),
+            campaigns::Column::StartsOn,
+            campaigns::Column::Id,
+            after.as_deref(),
+            size,
+        )
+        .await?;
         Ok(CampaignConnection {
             rows,
             has_next,

@@ -11,7 +11,7 @@ pub mod figures;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{agencies, periodic_reports};
 
@@ -23,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::context::{Vnd, db, loaders, services, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{after_date_cursor, date_cursor, page_size, split_page};
+use crate::graphql::pagination::{date_cursor, newest_first, page_size};
 use crate::graphql::reference::Agency;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::agency_by_code;
@@ -155,23 +155,15 @@ impl ReportQuery {
         if let Some(late) = f.late {
             cond = cond.add(periodic_reports::Column::IsLate.eq(late));
         }
-        let mut page = cond.clone();
-        if let Some(c) = &after {
-            page = page.add(after_date_cursor(
-                periodic_reports::Column::PeriodStart,
-                periodic_reports::Column::Id,
-                c,
-            )?);
-        }
-        let rows = periodic_reports::Entity::find()
-            .filter(page)
-            .order_by_desc(periodic_reports::Column::PeriodStart)
-            .order_by_desc(periodic_reports::Column::Id)
-            .limit(size + 1)
-            .all(conn)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+        let (rows, has_next) = newest_first::<periodic_reports::Entity, _>(
+            conn,
+            cond.clone(),
+            periodic_reports::Column::PeriodStart,
+            periodic_reports::Column::Id,
+            after.as_deref(),
+            size,
+        )
+        .await?;
         Ok(PeriodicReportConnection {
             rows,
             has_next,
