@@ -30,7 +30,7 @@ pub struct Columns<'a> {
     pub prosecuted_on: &'a str,
     /// The investigation record's defendants (NULL without a record).
     pub defendants: &'a str,
-    /// The case's count of subjects (NULL for none).
+    /// The case's count of subjects that are not archived (NULL reads as none).
     pub subjects: &'a str,
     pub fine_amount: &'a str,
     pub tax_arrears: &'a str,

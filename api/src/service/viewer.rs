@@ -92,20 +92,14 @@ impl Directory {
         code: &str,
     ) -> AppResult<Option<agencies::Model>> {
         let generation = self.current();
-        if let Some(a) = self.agencies.get(code).await {
-            return Ok(Some(a));
-        }
-        let found = agencies::Entity::find()
-            .filter(agencies::Column::Code.eq(code))
-            .one(db)
-            .await?;
-        if let Some(a) = &found {
-            self.agencies.insert(code.to_string(), a.clone()).await;
-            if !self.keep(generation) {
-                self.agencies.invalidate(code).await;
-            }
-        }
-        Ok(found)
+        let fetch = agencies::Entity::find().filter(agencies::Column::Code.eq(code));
+        by_code(
+            &self.agencies,
+            code,
+            || self.keep(generation),
+            fetch.one(db),
+        )
+        .await
     }
 
     async fn commune(
@@ -114,20 +108,14 @@ impl Directory {
         code: &str,
     ) -> AppResult<Option<communes::Model>> {
         let generation = self.current();
-        if let Some(c) = self.communes.get(code).await {
-            return Ok(Some(c));
-        }
-        let found = communes::Entity::find()
-            .filter(communes::Column::Code.eq(code))
-            .one(db)
-            .await?;
-        if let Some(c) = &found {
-            self.communes.insert(code.to_string(), c.clone()).await;
-            if !self.keep(generation) {
-                self.communes.invalidate(code).await;
-            }
-        }
-        Ok(found)
+        let fetch = communes::Entity::find().filter(communes::Column::Code.eq(code));
+        by_code(
+            &self.communes,
+            code,
+            || self.keep(generation),
+            fetch.one(db),
+        )
+        .await
     }
 
     /// Agencies by id: those kept, and the others in one statement (then kept).
@@ -173,6 +161,27 @@ impl Directory {
         )
         .await
     }
+}
+
+/// The row of `code` from `kept`, else from `fetch` (then kept unless `still_current` says a
+/// reference write came before it was stored). Only rows found are kept.
+async fn by_code<V: Clone + Send + Sync + 'static>(
+    kept: &Cache<String, V>,
+    code: &str,
+    still_current: impl Fn() -> bool,
+    fetch: impl Future<Output = Result<Option<V>, sea_orm::DbErr>>,
+) -> AppResult<Option<V>> {
+    if let Some(v) = kept.get(code).await {
+        return Ok(Some(v));
+    }
+    let found = fetch.await?;
+    if let Some(v) = &found {
+        kept.insert(code.to_string(), v.clone()).await;
+        if !still_current() {
+            kept.invalidate(code).await;
+        }
+    }
+    Ok(found)
 }
 
 /// The rows of `ids` from `kept`, asking `fetch` (one statement) only for the missing ones,
