@@ -1355,7 +1355,16 @@ pub(super) async fn generate_cases(
     let mut writing: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
     while done < n {
         let count = BATCH.min(n - done);
-        let batch = generator.batch(count, false)?;
+        let batch = match generator.batch(count, false) {
+            Ok(batch) => batch,
+            Err(e) => {
+                // Not answered while a batch may still commit behind the error.
+                if let Some(previous) = writing.take() {
+                    previous.await??;
+                }
+                return Err(e);
+            }
+        };
         if let Some(previous) = writing.take() {
             previous.await??;
         }
