@@ -131,48 +131,46 @@ pub fn check_platform(channel: Channel, platform: Option<Platform>) -> AppResult
     Ok(())
 }
 
+/// The row whose `code` column holds `code`, or `BAD_USER_INPUT` naming what was looked up.
+async fn by_code<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    column: E::Column,
+    code: &str,
+    what: &str,
+) -> AppResult<E::Model> {
+    E::find()
+        .filter(column.eq(code))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::bad_input(format!("unknown {what} code `{code}`")))
+}
+
 pub async fn commune_by_code<C: ConnectionTrait>(
     conn: &C,
     code: &str,
 ) -> AppResult<communes::Model> {
-    communes::Entity::find()
-        .filter(communes::Column::Code.eq(code))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::bad_input(format!("unknown commune code `{code}`")))
+    by_code::<communes::Entity, _>(conn, communes::Column::Code, code, "commune").await
 }
 
 pub async fn gate_by_code<C: ConnectionTrait>(
     conn: &C,
     code: &str,
 ) -> AppResult<border_gates::Model> {
-    border_gates::Entity::find()
-        .filter(border_gates::Column::Code.eq(code))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::bad_input(format!("unknown border gate code `{code}`")))
+    by_code::<border_gates::Entity, _>(conn, border_gates::Column::Code, code, "border gate").await
 }
 
 pub async fn agency_by_code<C: ConnectionTrait>(
     conn: &C,
     code: &str,
 ) -> AppResult<agencies::Model> {
-    agencies::Entity::find()
-        .filter(agencies::Column::Code.eq(code))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::bad_input(format!("unknown agency code `{code}`")))
+    by_code::<agencies::Entity, _>(conn, agencies::Column::Code, code, "agency").await
 }
 
 pub async fn campaign_by_code<C: ConnectionTrait>(
     conn: &C,
     code: &str,
 ) -> AppResult<campaigns::Model> {
-    campaigns::Entity::find()
-        .filter(campaigns::Column::Code.eq(code))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::bad_input(format!("unknown campaign code `{code}`")))
+    by_code::<campaigns::Entity, _>(conn, campaigns::Column::Code, code, "campaign").await
 }
 
 pub async fn police_agency<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult<agencies::Model> {

@@ -556,24 +556,36 @@ async fn set_archived<T: Announced>(
     .await
 }
 
-/// Archives (`archived: true`) or restores a directive (standing office). Nothing is deleted;
-/// an archived directive leaves the lists and takes no new tasks.
-pub async fn set_directive_archived(
-    w: &Writer<'_>,
-    id: i64,
-    version: i32,
-    archived: bool,
-) -> AppResult<directives::Model> {
-    let ops = ["archiveDirective", "restoreDirective"];
-    set_archived(w, ops, archived, id, load_directive, async |txn, at| {
-        let am = directives::ActiveModel {
-            archived_at: Set(at),
-            ..Default::default()
-        };
-        versioned_update!(txn, directives, am, id, version)
-    })
-    .await
+/// One public archive/restore write of a standing-office record over [`set_archived`]: the
+/// versioned stamp of `archived_at` (plus any column the table keeps current, such as
+/// `updated_at`). A macro because the three differ only in table, loader and names.
+macro_rules! archive_write {
+    ($(#[$doc:meta])* $name:ident, $module:ident, $load:ident, $ops:expr $(, $field:ident = $value:expr)?) => {
+        $(#[$doc])*
+        pub async fn $name(
+            w: &Writer<'_>,
+            id: i64,
+            version: i32,
+            archived: bool,
+        ) -> AppResult<$module::Model> {
+            set_archived(w, $ops, archived, id, $load, async |txn, at| {
+                let am = $module::ActiveModel {
+                    archived_at: Set(at),
+                    $($field: Set($value),)?
+                    ..Default::default()
+                };
+                versioned_update!(txn, $module, am, id, version)
+            })
+            .await
+        }
+    };
 }
+
+archive_write!(
+    /// Archives (`archived: true`) or restores a directive (standing office). Nothing is
+    /// deleted; an archived directive leaves the lists and takes no new tasks.
+    set_directive_archived, directives, load_directive, ["archiveDirective", "restoreDirective"]
+);
 
 /// Assigns a task from a directive (standing office): a lead agency, coordinating agencies,
 /// and a deadline or a monthly recurrence.
@@ -672,24 +684,11 @@ pub async fn update_task(
     .await
 }
 
-/// Archives (`archived: true`) or restores a task (standing office). Nothing is deleted.
-pub async fn set_task_archived(
-    w: &Writer<'_>,
-    id: i64,
-    version: i32,
-    archived: bool,
-) -> AppResult<tasks::Model> {
-    let ops = ["archiveTask", "restoreTask"];
-    set_archived(w, ops, archived, id, load_task, async |txn, at| {
-        let am = tasks::ActiveModel {
-            archived_at: Set(at),
-            updated_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        };
-        versioned_update!(txn, tasks, am, id, version)
-    })
-    .await
-}
+archive_write!(
+    /// Archives (`archived: true`) or restores a task (standing office). Nothing is deleted.
+    set_task_archived, tasks, load_task, ["archiveTask", "restoreTask"],
+    updated_at = chrono::Utc::now()
+);
 
 /// Reports progress on a task, by an agency that leads or coordinates it. The first report
 /// moves an open task to IN_PROGRESS.
@@ -903,24 +902,11 @@ pub async fn update_campaign(
     .await
 }
 
-/// Archives (`archived: true`) or restores a campaign (standing office). Cases keep their
-/// link to it.
-pub async fn set_campaign_archived(
-    w: &Writer<'_>,
-    id: i64,
-    version: i32,
-    archived: bool,
-) -> AppResult<campaigns::Model> {
-    let ops = ["archiveCampaign", "restoreCampaign"];
-    set_archived(w, ops, archived, id, load_campaign, async |txn, at| {
-        let am = campaigns::ActiveModel {
-            archived_at: Set(at),
-            ..Default::default()
-        };
-        versioned_update!(txn, campaigns, am, id, version)
-    })
-    .await
-}
+archive_write!(
+    /// Archives (`archived: true`) or restores a campaign (standing office). Cases keep their
+    /// link to it.
+    set_campaign_archived, campaigns, load_campaign, ["archiveCampaign", "restoreCampaign"]
+);
 
 #[cfg(test)]
 mod tests {

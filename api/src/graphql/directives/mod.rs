@@ -86,6 +86,14 @@ async fn visible_directives(ctx: &Context<'_>, ids: Vec<i64>) -> AppResult<Vec<i
     Ok(ids.into_iter().filter(|id| allowed.contains(id)).collect())
 }
 
+/// The directives among `ids` the viewer may see, loaded in order (both directions of the
+/// citation graph).
+async fn visible_list(ctx: &Context<'_>, ids: Vec<i64>) -> Result<Vec<Directive>> {
+    let ids = visible_directives(ctx, ids).await?;
+    let rows = many(&loaders(ctx)?.directive, ids).await?;
+    Ok(rows.into_iter().map(Directive).collect())
+}
+
 pub(crate) fn directive_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
     Ok(match directive_scope(viewer)? {
         DirectiveScope::All => Condition::all(),
@@ -419,34 +427,14 @@ impl Directive {
     /// Directives this one cites (căn cứ).
     #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn cites(&self, ctx: &Context<'_>) -> Result<Vec<Directive>> {
-        let l = loaders(ctx)?;
-        let ids = children(&l.cites, self.0.id)
-            .await?
-            .into_iter()
-            .map(|c| c.cited_id)
-            .collect();
-        let ids = visible_directives(ctx, ids).await?;
-        Ok(many(&l.directive, ids)
-            .await?
-            .into_iter()
-            .map(Directive)
-            .collect())
+        let links = children(&loaders(ctx)?.cites, self.0.id).await?;
+        visible_list(ctx, links.into_iter().map(|c| c.cited_id).collect()).await
     }
     /// Directives citing this one.
     #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn cited_by(&self, ctx: &Context<'_>) -> Result<Vec<Directive>> {
-        let l = loaders(ctx)?;
-        let ids = children(&l.cited_by, self.0.id)
-            .await?
-            .into_iter()
-            .map(|c| c.directive_id)
-            .collect();
-        let ids = visible_directives(ctx, ids).await?;
-        Ok(many(&l.directive, ids)
-            .await?
-            .into_iter()
-            .map(Directive)
-            .collect())
+        let links = children(&loaders(ctx)?.cited_by, self.0.id).await?;
+        visible_list(ctx, links.into_iter().map(|c| c.directive_id).collect()).await
     }
     /// Tasks this directive assigns (for a commune user: those concerning its commune).
     #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
