@@ -325,7 +325,8 @@ async fn execute_one(
     normalise_errors(&mut resp);
     // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
     if let Err(e) =
-        crate::service::audit::flush_reads(&state.db, viewer.as_ref(), request_id, &reads).await
+        crate::service::audit::flush_reads(&state.read_audit, viewer.as_ref(), request_id, &reads)
+            .await
     {
         return request_error(match e {
             AppError::Unavailable(m) => AppError::Unavailable(m),

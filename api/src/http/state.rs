@@ -40,6 +40,8 @@ pub struct AppState {
     pub province: String,
     /// Tokens' agencies and communes, kept for a minute (see [`crate::service::viewer`]).
     pub directory: Arc<crate::service::viewer::Directory>,
+    /// The group commit of restricted reads' audit events.
+    pub read_audit: crate::service::audit::ReadAuditWriter,
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for

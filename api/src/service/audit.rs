@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait};
+use tokio::sync::{mpsc, oneshot};
 
 use entity::audit_events;
 
 use crate::auth::Viewer;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// One audit event.
 pub struct Audit<'a> {
@@ -27,15 +28,20 @@ pub async fn audit<C: ConnectionTrait>(
     request_id: &str,
     event: Audit<'_>,
 ) -> AppResult<()> {
+    audit_events::Entity::insert(row(viewer, request_id, event))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The stored form of an audit event.
+fn row(viewer: Option<&Viewer>, request_id: &str, event: Audit<'_>) -> audit_events::ActiveModel {
     let join = |v: Vec<String>| v.join(",");
-    audit_events::Entity::insert(audit_events::ActiveModel {
+    let who = |f: fn(&Viewer) -> String| viewer.map(f).unwrap_or_else(|| "anonymous".into());
+    audit_events::ActiveModel {
         occurred_at: Set(chrono::Utc::now()),
-        subject: Set(viewer
-            .map(|v| v.sub.clone())
-            .unwrap_or_else(|| "anonymous".into())),
-        role: Set(viewer
-            .map(|v| v.role.as_str().to_string())
-            .unwrap_or_else(|| "anonymous".into())),
+        subject: Set(who(|v| v.sub.clone())),
+        role: Set(who(|v| v.role.as_str().to_string())),
         agency_code: Set(viewer.and_then(|v| v.agency_code.clone())),
         operation: Set(event.operation.to_string()),
         entity: Set(event.entity.to_string()),
@@ -49,10 +55,7 @@ pub async fn audit<C: ConnectionTrait>(
         )),
         request_id: Set(Some(request_id.to_string())),
         ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
+    }
 }
 
 /// Restricted reads noted while a request resolves, written as audit events when it ends
@@ -94,26 +97,91 @@ impl ReadTrail {
     }
 }
 
-/// Writes the reads noted during a request.
-pub async fn flush_reads<C: ConnectionTrait>(
-    conn: &C,
+/// Writes the reads noted during a request, through the process's group commit: the request
+/// waits until its events are durable (restricted data leaves only with its audit written),
+/// but requests finishing together share one insert and one commit.
+pub async fn flush_reads(
+    writer: &ReadAuditWriter,
     viewer: Option<&Viewer>,
     request_id: &str,
     reads: &ReadTrail,
 ) -> AppResult<()> {
-    for (entity, (ids, fields)) in reads.take() {
-        audit(
-            conn,
-            viewer,
-            request_id,
-            Audit {
+    let rows: Vec<_> = reads
+        .take()
+        .into_iter()
+        .map(|(entity, (ids, fields))| {
+            let event = Audit {
                 operation: "read",
                 entity,
                 ids,
                 restricted_fields: fields,
-            },
-        )
-        .await?;
+            };
+            row(viewer, request_id, event)
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    writer.write(rows).await
+}
+
+/// How a batch's failure reaches each request of it (`AppError` is not `Clone`).
+type Outcome = Result<(), (bool, String)>;
+
+/// Group commit of read-audit events. One task per process takes every batch of events
+/// waiting in the queue, writes it as one multi-row insert (its own transaction), and answers
+/// each request of the batch with the outcome. Under load the audit then costs one round trip
+/// and one commit per batch instead of per request; alone, a request waits for its own insert
+/// as before. A failure fails every request of its batch (nothing restricted leaves).
+#[derive(Clone)]
+pub struct ReadAuditWriter {
+    queue: mpsc::Sender<(Vec<audit_events::ActiveModel>, oneshot::Sender<Outcome>)>,
+}
+
+/// The most events one insert carries (well under both databases' bound-parameter limits).
+const BATCH_ROWS: usize = 256;
+
+impl ReadAuditWriter {
+    /// Starts the writer's task on the current runtime; it ends when the last handle is dropped.
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (queue, mut rx) = mpsc::channel::<(Vec<_>, oneshot::Sender<Outcome>)>(1024);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                let mut n = batch[0].0.len();
+                while n < BATCH_ROWS {
+                    let Ok(next) = rx.try_recv() else { break };
+                    n += next.0.len();
+                    batch.push(next);
+                }
+                let rows = batch.iter_mut().flat_map(|(rows, _)| std::mem::take(rows));
+                let outcome: Outcome = match audit_events::Entity::insert_many(rows).exec(&db).await
+                {
+                    Ok(_) => Ok(()),
+                    Err(e) => match AppError::from(e) {
+                        AppError::Unavailable(m) => Err((true, m)),
+                        // The full error, for the log the caller writes (`into_anyhow` keeps
+                        // an internal error's detail; the client still sees it opaque).
+                        other => Err((false, format!("{:#}", other.into_anyhow()))),
+                    },
+                };
+                for (_, done) in batch {
+                    // A request that gave up (timed out, disconnected) no longer listens.
+                    let _ = done.send(outcome.clone());
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    async fn write(&self, rows: Vec<audit_events::ActiveModel>) -> AppResult<()> {
+        let (done, answer) = oneshot::channel();
+        let stopped = || AppError::Unavailable("the audit writer has stopped".into());
+        self.queue.send((rows, done)).await.map_err(|_| stopped())?;
+        match answer.await.map_err(|_| stopped())? {
+            Ok(()) => Ok(()),
+            Err((true, m)) => Err(AppError::Unavailable(m)),
+            Err((false, m)) => Err(AppError::internal(anyhow::anyhow!(m))),
+        }
+    }
 }
