@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use entity::{
@@ -265,15 +265,46 @@ pub fn case_condition(
     Ok(cond)
 }
 
-/// One page of cases, newest detection first, after the given cursor.
+/// One page of cases, newest detection first, after the given cursor. `wanted`: the optional
+/// columns (see [`stand_in`]) the caller will read; the others are not fetched.
 pub async fn list(
     db: &DatabaseConnection,
     cond: Condition,
     after: Option<&str>,
     size: u64,
+    wanted: &[cases::Column],
 ) -> AppResult<(Vec<cases::Model>, bool)> {
-    let rows = page_query(cond, after, size)?.all(db).await?;
+    let rows = page_query(cond, after, size, wanted)?.all(db).await?;
     Ok(split_page(rows, size))
+}
+
+/// What an optional column of a case reads as when a read leaves it out: an empty value of its
+/// type, so the row still decodes as a `cases::Model` without the bytes (the title, the goods
+/// and the search key are most of a row). `None`: the column is always read — ids, scope,
+/// status, the cursor, the version and the timestamps are small and used by every caller.
+pub fn stand_in(column: cases::Column) -> Option<&'static str> {
+    use cases::Column as C;
+    Some(match column {
+        C::Code
+        | C::Title
+        | C::ViolationType
+        | C::CommodityGroup
+        | C::Channel
+        | C::GoodsSummary
+        | C::SearchKey => "''",
+        C::Platform | C::BorderGateId | C::HandledOn => "NULL",
+        C::FineAmount | C::TaxArrears | C::GoodsValue | C::BudgetCollected => "CAST(0 AS BIGINT)",
+        C::SubjectCount => "CAST(0 AS INTEGER)",
+        C::Id
+        | C::LeadAgencyId
+        | C::CommuneId
+        | C::DetectedOn
+        | C::Status
+        | C::Version
+        | C::ArchivedAt
+        | C::CreatedAt
+        | C::UpdatedAt => return None,
+    })
 }
 
 /// The statement of [`list`]: `size + 1` rows after the cursor, in index order.
@@ -281,8 +312,17 @@ fn page_query(
     cond: Condition,
     after: Option<&str>,
     size: u64,
+    wanted: &[cases::Column],
 ) -> AppResult<sea_orm::Select<cases::Entity>> {
-    let mut query = cases::Entity::find().filter(cond);
+    let mut query = cases::Entity::find().select_only().filter(cond);
+    for column in <cases::Column as sea_orm::Iterable>::iter() {
+        query = match stand_in(column) {
+            Some(empty) if !wanted.iter().any(|w| w.as_str() == column.as_str()) => {
+                query.expr_as(Expr::cust(empty), column.as_str())
+            }
+            _ => query.column(column),
+        };
+    }
     if let Some(cursor) = after {
         // (detected_on, id) < (date, id): one range of idx_cases_detected_on_id, so a page a
         // million rows in costs what the first does.
@@ -326,7 +366,7 @@ mod tests {
     #[test]
     fn the_page_after_a_cursor_is_a_row_value_range() {
         let cursor = date_cursor(NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(), 900_000);
-        let sql = page_query(Condition::all(), Some(&cursor), 50)
+        let sql = page_query(Condition::all(), Some(&cursor), 50, &[])
             .unwrap()
             .build(sea_orm::DbBackend::Postgres)
             .to_string();
@@ -335,6 +375,9 @@ mod tests {
             "{sql}"
         );
         assert!(!sql.contains(" OR "), "{sql}");
+        // Nothing optional was asked for: the large text columns are not fetched.
+        assert!(sql.contains(r#"'' AS "goods_summary""#), "{sql}");
+        assert!(sql.contains(r#"'' AS "search_key""#), "{sql}");
         assert!(
             sql.contains(r#"ORDER BY "cases"."detected_on" DESC, "cases"."id" DESC LIMIT 51"#),
             "{sql}"

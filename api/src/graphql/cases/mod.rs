@@ -96,8 +96,9 @@ impl CaseQuery {
         let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
         let cond = service::case_condition(viewer, &params, search.as_deref())?;
         note_restricted_filter(ctx, "caseSearch", &params);
+        let wanted = wanted_columns(ctx);
         let (rows, has_next) =
-            service::list(db(ctx)?, cond.clone(), after.as_deref(), size).await?;
+            service::list(db(ctx)?, cond.clone(), after.as_deref(), size, &wanted).await?;
         prefetch::prefetch(ctx, viewer, loaders(ctx)?, &rows).await?;
         Ok(CaseConnection {
             rows,
@@ -183,6 +184,36 @@ impl CaseConnection {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(service::count(db(ctx)?, self.cond.clone()).await?)
     }
+}
+
+/// The optional case columns ([`service::stand_in`]) that a page's selection reads: each field
+/// of `Case` below that reads one is listed with it (test
+/// `a_case_page_reads_each_field_as_a_full_read_does` checks every field against a full read).
+fn wanted_columns(ctx: &Context<'_>) -> Vec<cases::Column> {
+    use cases::Column as C;
+    const FIELDS: [(&str, &[cases::Column]); 14] = [
+        ("code", &[C::Code]),
+        ("title", &[C::Title]),
+        ("violationType", &[C::ViolationType]),
+        ("officialGroup", &[C::ViolationType]),
+        ("commodityGroup", &[C::CommodityGroup]),
+        ("channel", &[C::Channel]),
+        ("platform", &[C::Platform]),
+        ("handledOn", &[C::HandledOn]),
+        ("borderGate", &[C::BorderGateId]),
+        ("goodsSummary", &[C::GoodsSummary]),
+        ("fineAmount", &[C::FineAmount]),
+        ("taxArrears", &[C::TaxArrears]),
+        ("goodsValue", &[C::GoodsValue]),
+        ("budgetCollected", &[C::BudgetCollected]),
+    ];
+    let la = ctx.look_ahead();
+    let node = [la.field("nodes"), la.field("edges").field("node")];
+    FIELDS
+        .iter()
+        .filter(|(f, _)| node.iter().any(|n| n.field(f).exists()))
+        .flat_map(|(_, columns)| columns.iter().copied())
+        .collect()
 }
 
 /// A violation case.
