@@ -19,11 +19,19 @@ async fn load<T>(loader: &Dl<T>, ids: impl IntoIterator<Item = i64>) -> AppResul
 where
     T: Loader<i64, Error = LoadError>,
 {
-    let ids: BTreeSet<i64> = ids.into_iter().collect();
+    let ids: Vec<i64> = ids
+        .into_iter()
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .collect();
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    Ok(loader.load_many(ids).await?.into_values().collect())
+    // Straight to the loader, then into the request's cache: the whole page's keys are known
+    // here, so the DataLoader's batching delay (1 ms, per level) would only add latency.
+    let values = loader.loader().load(&ids).await?;
+    loader.feed_many(values.clone()).await;
+    Ok(values.into_values().collect())
 }
 
 pub async fn prefetch(
