@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use entity::audit_events;
@@ -138,6 +140,26 @@ pub struct ReadAuditWriter {
     queue: mpsc::Sender<(Vec<audit_events::ActiveModel>, oneshot::Sender<Outcome>)>,
 }
 
+/// Writes one batch. On PostgreSQL its commit does not wait for the WAL flush
+/// (`synchronous_commit = off`, for this transaction only): the events are in the database —
+/// visible, and ordered before anything committed later — when the requests are answered, and
+/// the flush follows within `wal_writer_delay` (200 ms by default). The cost saved is an fsync
+/// per batch (3.2 ms of a 8 ms case list measured here); the risk taken is that a crash of
+/// PostgreSQL itself in that window loses the last read events. Writes keep the synchronous
+/// commit: nothing a user wrote is ever answered before it is durable.
+async fn insert_batch(
+    db: &DatabaseConnection,
+    rows: Vec<audit_events::ActiveModel>,
+) -> Result<(), sea_orm::DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL synchronous_commit = off")
+            .await?;
+    }
+    audit_events::Entity::insert_many(rows).exec(&txn).await?;
+    txn.commit().await
+}
+
 /// The most events one insert carries (well under both databases' bound-parameter limits).
 const BATCH_ROWS: usize = 256;
 
@@ -155,8 +177,7 @@ impl ReadAuditWriter {
                     batch.push(next);
                 }
                 let rows = batch.iter_mut().flat_map(|(rows, _)| std::mem::take(rows));
-                let outcome: Outcome = match audit_events::Entity::insert_many(rows).exec(&db).await
-                {
+                let outcome: Outcome = match insert_batch(&db, rows.collect()).await {
                     Ok(_) => Ok(()),
                     Err(e) => match AppError::from(e) {
                         AppError::Unavailable(m) => Err((true, m)),
