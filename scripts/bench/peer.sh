@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The case list against the peer (issue 11): Hub389 and PostGraphile 5 on the same PostgreSQL
+# database, the same 50 newest cases with lead agency, commune, subjects and seizures, measured
+# interleaved (ours, peer, ours, peer) so drift on a shared machine hits both alike.
+#
+#   1. a database filled by Hub389 (scripts/bench/run.sh --cases N leaves one), VACUUM ANALYZEd;
+#   2. PostGraphile running on it as ../shared/peers/README.md says (port 5679 by default);
+#   3. DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub389bench scripts/bench/peer.sh
+#
+# Options: --connections "4 16", --seconds S (15), --warmup S (3), --rounds R (2),
+# --peer URL (http://127.0.0.1:5679/graphql). Prints one load.py line per run, then the
+# servers' peak RSS. BENCH_DIR and BENCH_PROFILE as for run.sh (the same keys are reused).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=scripts/bench
+BENCH_DIR=${BENCH_DIR:-/tmp/hub389-bench}
+CONNS="4 16" SECONDS_=15 WARMUP=3 ROUNDS=2 PEER=http://127.0.0.1:5679/graphql
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --connections) CONNS=$2; shift 2 ;;
+        --seconds) SECONDS_=$2; shift 2 ;;
+        --warmup) WARMUP=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --peer) PEER=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+: "${DATABASE_URL:?DATABASE_URL names the PostgreSQL database both servers read}"
+PROFILE=${BENCH_PROFILE:-release}
+TARGET=${CARGO_TARGET_DIR:-target}
+cargo build --profile "$PROFILE" -q -p api
+BIN=$TARGET/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
+[ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
+export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
+
+env HUB389_BIND=127.0.0.1:18390 HUB389_DEMO_DATA=false RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0 \
+    $BIN serve >"$BENCH_DIR/server-peer-run.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do
+    curl -fs http://127.0.0.1:18390/readyz >/dev/null 2>&1 && break
+    sleep 0.2
+done
+TOKEN=$($BIN token --role police --agency CA --ttl 2h)
+
+for c in $CONNS; do
+    for r in $(seq 1 "$ROUNDS"); do
+        python3 $HERE/load.py --url http://127.0.0.1:18390/graphql --token "$TOKEN" \
+            --query $HERE/case-list.graphql --connections "$c" --seconds "$SECONDS_" \
+            --warmup "$WARMUP" --label "hub389 round $r"
+        python3 $HERE/load.py --url "$PEER" --query $HERE/case-list.postgraphile.graphql \
+            --connections "$c" --seconds "$SECONDS_" --warmup "$WARMUP" --label "postgraphile round $r"
+    done
+done
+echo "hub389 peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status)"
+PEER_PID=$(pgrep -f "postgraphile/dist/cli-run.js" | head -n 1 || true)
+[ -n "$PEER_PID" ] && echo "postgraphile peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$PEER_PID/status)"
