@@ -170,6 +170,26 @@ fn response_keys(
     }
 }
 
+/// Whether an object (or each object of a list) already holds exactly the plain fields of `set`,
+/// in document order: the common case, checked without allocating or taking the document's
+/// lock, so only selections with fragments or repeated keys pay for [`reorder`].
+fn in_document_order(value: &Value, set: &SelectionSet) -> bool {
+    match value {
+        Value::Object(map) => {
+            map.len() == set.items.len()
+                && map
+                    .keys()
+                    .zip(&set.items)
+                    .all(|(key, item)| match &item.node {
+                        Selection::Field(f) => f.node.response_key().node == *key,
+                        _ => false,
+                    })
+        }
+        Value::List(items) => items.iter().all(|i| in_document_order(i, set)),
+        _ => true,
+    }
+}
+
 /// Puts the keys of an object (or of each object in a list) in `keys` order.
 fn reorder(value: &mut Value, keys: &[Name]) {
     match value {
@@ -237,7 +257,7 @@ impl Extension for SpecResponseExt {
                         return self.null_field(nullable, &path);
                     }
                 }
-                if !selection.items.is_empty() {
+                if !selection.items.is_empty() && !in_document_order(&value, selection) {
                     if let Some(doc) = self.fragments() {
                         let mut keys = Vec::new();
                         response_keys(selection, &doc, &mut keys, &mut HashSet::new());
