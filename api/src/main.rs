@@ -1,5 +1,13 @@
 //! The `hub389` binary: runs the server (default), mints tokens, seeds data, prints the schema.
 
+// The schema's resolver futures nest deeper than rustc's default query depth when the release
+// profile computes their layout (the page prefetch feeding the loaders' caches tipped it).
+#![recursion_limit = "256"]
+
+/// See `api/Cargo.toml` for why.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
