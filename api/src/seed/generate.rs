@@ -41,6 +41,9 @@ pub(super) const CASE_TABLES: &[&str] = &[
 /// Cases per transaction in [`generate_cases`]: large enough to amortise commits, small enough
 /// to keep memory flat however many millions are asked for.
 const BATCH: u64 = 5_000;
+/// Batches written at once by `seed --cases` on PostgreSQL (see [`generate_cases`]); SQLite
+/// has one writer, so there a batch waits for the previous one.
+const PG_WRITERS: usize = 2;
 
 /// First and last possible detection dates of generated cases.
 const FIRST_DAY: &str = "2025-01-01";
@@ -1350,26 +1353,35 @@ pub(super) async fn generate_cases(
     let rd = RefData::load(db).await?;
     let mut generator = generator(db, &rd, seed).await?;
     let mut done = 0;
-    // The next batch is drawn while the previous one is written (ids are the generator's
-    // own, so nothing waits for the database): the process's CPU and the database's overlap.
-    let mut writing: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
+    // The next batch is drawn while earlier ones are written, on up to `writers` connections at
+    // once (ids are the generator's own, so nothing waits for the database and batches never
+    // touch the same rows): the process's CPU and the database's overlap, and the database
+    // works on more than one batch while a commit waits for its flush.
+    let writers = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => PG_WRITERS,
+        _ => 1,
+    };
+    let mut writing: std::collections::VecDeque<tokio::task::JoinHandle<anyhow::Result<()>>> =
+        std::collections::VecDeque::new();
     while done < n {
         let count = BATCH.min(n - done);
         let batch = match generator.batch(count, false) {
             Ok(batch) => batch,
             Err(e) => {
                 // Not answered while a batch may still commit behind the error.
-                if let Some(previous) = writing.take() {
+                for previous in writing.drain(..) {
                     previous.await??;
                 }
                 return Err(e);
             }
         };
-        if let Some(previous) = writing.take() {
-            previous.await??;
+        if writing.len() >= writers {
+            if let Some(oldest) = writing.pop_front() {
+                oldest.await??;
+            }
         }
         let db = db.clone();
-        writing = Some(tokio::spawn(async move {
+        writing.push_back(tokio::spawn(async move {
             let txn = db.begin().await?;
             batch.insert(&txn).await?;
             txn.commit().await?;
@@ -1378,7 +1390,7 @@ pub(super) async fn generate_cases(
         done += count;
         tracing::debug!(done, total = n, "generated cases");
     }
-    if let Some(last) = writing {
+    for last in writing {
         last.await??;
     }
     sync_sequences(db, CASE_TABLES).await?;
