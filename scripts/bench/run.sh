@@ -35,7 +35,7 @@ done
 # BENCH_PROFILE=dev builds and measures the debug binary (a quick check of the script only).
 PROFILE=${BENCH_PROFILE:-release}
 cargo build --profile "$PROFILE" -q -p api
-BIN=target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
+BIN=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
 [ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
 export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
 PG=0; case "$DATABASE_URL" in postgres*) PG=1 ;; esac

@@ -1,0 +1,74 @@
+//! Keeping the rollups (`case_rollups`, defined in `domain::figures::rollup`) equal to the
+//! figures of the cases, in the transaction of each write: [`retract`] subtracts what the
+//! cases contribute before the write changes them, [`apply`] adds what they contribute after.
+//! Each is one upsert, whatever changed (a figure, a key part, the archive flag), so no write
+//! has to know which figures it touches. [`rebuild`] recomputes the whole table.
+//!
+//! Concurrency. On PostgreSQL (READ COMMITTED) [`retract`] first locks the case rows, so two
+//! writers of one case cannot both subtract the same contribution: the second waits and then
+//! reads what the first committed. The lock is `FOR NO KEY UPDATE` — the one an `UPDATE` of the
+//! row takes — rather than `FOR UPDATE`, which would also wait for (and deadlock with) the
+//! key-share locks that inserting a subject or a record takes on its case. Two writes moving
+//! two cases across each other's keys can still deadlock on the rollup rows; PostgreSQL aborts
+//! one, which reaches the client as `UNAVAILABLE` with `Retry-After`. On SQLite writers are
+//! serialised by `BEGIN IMMEDIATE`.
+
+use sea_orm::{ConnectionTrait, DatabaseBackend};
+
+use crate::domain::figures::rollup;
+use crate::error::AppResult;
+
+/// `cases.id IN (…)` for ids we hold as integers (safe to inline).
+fn ids_filter(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("cases.id IN ({})", list.join(", "))
+}
+
+fn is_postgres<C: ConnectionTrait>(conn: &C) -> bool {
+    conn.get_database_backend() == DatabaseBackend::Postgres
+}
+
+/// Subtracts what the cases `ids` contribute now; call it before a write changes them (or
+/// their subjects' count, or their investigation record).
+pub async fn retract<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let postgres = is_postgres(conn);
+    if postgres {
+        conn.execute_unprepared(&format!(
+            "SELECT id FROM cases WHERE {} ORDER BY id FOR NO KEY UPDATE",
+            ids_filter(ids)
+        ))
+        .await?;
+    }
+    conn.execute_unprepared(&rollup::add(postgres, -1, &ids_filter(ids)))
+        .await?;
+    Ok(())
+}
+
+/// Adds what the cases `ids` contribute now; call it after the write.
+pub async fn apply<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    conn.execute_unprepared(&rollup::add(is_postgres(conn), 1, &ids_filter(ids)))
+        .await?;
+    Ok(())
+}
+
+/// Recomputes the whole table from the cases, in the caller's transaction (after rows were
+/// written behind the services' back: a seed, a restore, a test fixture). On PostgreSQL the
+/// table is locked against writers until the caller commits, so none adds to rows being
+/// replaced; readers go on reading the previous rows meanwhile.
+pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> AppResult<()> {
+    let postgres = is_postgres(conn);
+    if postgres {
+        conn.execute_unprepared(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", rollup::TABLE))
+            .await?;
+    }
+    conn.execute_unprepared(&format!("DELETE FROM {}", rollup::TABLE))
+        .await?;
+    conn.execute_unprepared(&rollup::fill(postgres)).await?;
+    Ok(())
+}
