@@ -58,9 +58,10 @@ pub async fn apply<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> AppResult<()> {
 }
 
 /// Recomputes the whole table from the cases, in the caller's transaction (after rows were
-/// written behind the services' back: a seed, a restore, a test fixture). On PostgreSQL the
-/// table is locked against writers until the caller commits, so none adds to rows being
-/// replaced; readers go on reading the previous rows meanwhile.
+/// written behind the services' back: a seed, a restore, a test fixture; on PostgreSQL it must
+/// be a transaction, `crate::db::begin_unbounded` for a large table). On PostgreSQL the table
+/// is locked against writers until the caller commits, so none adds to rows being replaced;
+/// readers go on reading the previous rows meanwhile.
 pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> AppResult<()> {
     let postgres = is_postgres(conn);
     if postgres {

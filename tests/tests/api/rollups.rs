@@ -182,6 +182,19 @@ struct Written {
     investigation: Option<(i64, i32)>,
 }
 
+fn subject(n: usize) -> SubjectDetails {
+    SubjectDetails {
+        kind: api::domain::vocab::SubjectKind::Person,
+        role: api::domain::vocab::SubjectRole::Carrier,
+        full_name: format!("Người {n}"),
+        id_number: None,
+        date_of_birth: None,
+        address: None,
+        nationality: None,
+        tax_code: None,
+    }
+}
+
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
@@ -346,17 +359,7 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
             }
             4 => {
                 let c = &mut cases[i];
-                let s = SubjectDetails {
-                    kind: api::domain::vocab::SubjectKind::Person,
-                    role: api::domain::vocab::SubjectRole::Carrier,
-                    full_name: format!("Người {step}"),
-                    id_number: None,
-                    date_of_birth: None,
-                    address: None,
-                    nationality: None,
-                    tax_code: None,
-                };
-                match case_records::add_subject(&wp, c.id, s, None).await {
+                match case_records::add_subject(&wp, c.id, subject(step), None).await {
                     Ok(s) => c.subjects.push((s.id, s.version)),
                     Err(e) => {
                         assert!(c.archived, "{e:?}");
@@ -455,7 +458,36 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
         }
     }
     assert!(refusals > 0 && cases.len() > 5);
-    assert_rollups_match(db, "at the end").await;
+    assert_rollups_match(db, "after the random writes").await;
+    // Writers of one case at once (separate connections on PostgreSQL): each subtracts what
+    // the one before it committed, never a stale contribution.
+    let live = cases.iter().find(|c| !c.archived).expect("a live case");
+    let lead = if live.police_leads { &wp } else { &wb };
+    let changes = CaseChanges {
+        fine_amount: Some(Vnd(7_000_000)),
+        detected_on: Some(day(2026, 11, 15)),
+        ..Default::default()
+    };
+    let investigation = InvestigationDetails {
+        notes: "Khởi tố".into(),
+        prosecution_decision: None,
+        prosecuted_on: Some(day(2026, 11, 20)),
+        defendants: 2,
+    };
+    let (a, b, c, d, e) = tokio::join!(
+        case_records::add_subject(&wp, live.id, subject(1001), None),
+        case_records::add_subject(&wp, live.id, subject(1002), None),
+        case_records::add_subject(&wp, live.id, subject(1003), None),
+        case_write::update(lead, live.id, live.version, changes),
+        case_records::set_investigation(
+            &wp,
+            live.id,
+            live.investigation.map(|(_, v)| v),
+            investigation
+        ),
+    );
+    (a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap(), e.unwrap());
+    assert_rollups_match(db, "after concurrent writes").await;
     assert_statistics_match(db, dong_dang).await;
     // A rebuild changes nothing.
     hub389_tests::rebuild_rollups(db).await;
