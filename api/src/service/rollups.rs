@@ -1,8 +1,9 @@
-//! Keeping the rollups (`case_rollups`, defined in `domain::figures::rollup`) equal to the
-//! figures of the cases, in the transaction of each write: [`retract`] subtracts what the
-//! cases contribute before the write changes them, [`apply`] adds what they contribute after.
-//! Each is one upsert, whatever changed (a figure, a key part, the archive flag), so no write
-//! has to know which figures it touches. [`rebuild`] recomputes the whole table.
+//! Keeping the rollups (the two tables of `domain::figures::rollup`, by status and any status)
+//! equal to the figures of the cases, in the transaction of each write: [`retract`] subtracts
+//! what the cases contribute before the write changes them, [`apply`] adds what they
+//! contribute after. Each is one upsert per table, whatever changed (a figure, a key part, the
+//! archive flag), so no write has to know which figures it touches. [`rebuild`] recomputes
+//! both tables.
 //!
 //! Concurrency. On PostgreSQL (READ COMMITTED) [`retract`] first locks the case rows, so two
 //! writers of one case cannot both subtract the same contribution: the second waits and then
@@ -15,7 +16,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseBackend};
 
-use crate::domain::figures::rollup;
+use crate::domain::figures::rollup::Rollup;
 use crate::error::AppResult;
 
 /// `cases.id IN (…)` for ids we hold as integers (safe to inline).
@@ -42,9 +43,7 @@ pub async fn retract<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> AppResult<()>
         ))
         .await?;
     }
-    conn.execute_unprepared(&rollup::add(postgres, -1, &ids_filter(ids)))
-        .await?;
-    Ok(())
+    add(conn, postgres, -1, ids).await
 }
 
 /// Adds what the cases `ids` contribute now; call it after the write.
@@ -52,24 +51,41 @@ pub async fn apply<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    conn.execute_unprepared(&rollup::add(is_postgres(conn), 1, &ids_filter(ids)))
-        .await?;
+    add(conn, is_postgres(conn), 1, ids).await
+}
+
+/// Adds the contribution of the cases `ids` times `sign` to both tables.
+async fn add<C: ConnectionTrait>(
+    conn: &C,
+    postgres: bool,
+    sign: i64,
+    ids: &[i64],
+) -> AppResult<()> {
+    for r in Rollup::ALL {
+        conn.execute_unprepared(&r.add(postgres, sign, &ids_filter(ids)))
+            .await?;
+    }
     Ok(())
 }
 
-/// Recomputes the whole table from the cases, in the caller's transaction (after rows were
+/// Recomputes both tables from the cases, in the caller's transaction (after rows were
 /// written behind the services' back: a seed, a restore, a test fixture; on PostgreSQL it must
-/// be a transaction, `crate::db::begin_unbounded` for a large table). On PostgreSQL the table
-/// is locked against writers until the caller commits, so none adds to rows being replaced;
+/// be a transaction, `crate::db::begin_unbounded` for a large table). On PostgreSQL the tables
+/// are locked against writers until the caller commits, so none adds to rows being replaced;
 /// readers go on reading the previous rows meanwhile.
 pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> AppResult<()> {
     let postgres = is_postgres(conn);
     if postgres {
-        conn.execute_unprepared(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", rollup::TABLE))
-            .await?;
+        // Both first, in the order the writes take them.
+        for r in Rollup::ALL {
+            conn.execute_unprepared(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", r.table()))
+                .await?;
+        }
     }
-    conn.execute_unprepared(&format!("DELETE FROM {}", rollup::TABLE))
-        .await?;
-    conn.execute_unprepared(&rollup::fill(postgres)).await?;
+    for r in Rollup::ALL {
+        conn.execute_unprepared(&format!("DELETE FROM {}", r.table()))
+            .await?;
+        conn.execute_unprepared(&r.fill(postgres)).await?;
+    }
     Ok(())
 }

@@ -4,8 +4,9 @@
 //! own (`cases.subject_count`, kept by every subject write).
 //!
 //! When each period is whole reporting months and the filter names only columns of the
-//! rollup key, the same figures come from the rollups (`case_rollups`, kept by every case
-//! write: [`super::rollups`]) in one statement over a few thousand rows instead of every case;
+//! rollup key, the same figures come from the rollups (`case_rollups`, or
+//! `case_rollups_any_status` without a status filter; kept by every case write:
+//! [`super::rollups`]) in one statement over a few thousand rows instead of every case;
 //! [`rollup_months`] alone decides, and both ways give the same rows.
 
 use std::collections::BTreeMap;
@@ -17,7 +18,8 @@ use entity::{case_campaigns, cases, investigation_records};
 
 use crate::auth::Viewer;
 use crate::domain::calendar::{DateRange, whole_months};
-use crate::domain::figures::{CASE_ROW, Figure, reporting_month_sql, rollup};
+use crate::domain::figures::rollup::{self, Rollup};
+use crate::domain::figures::{CASE_ROW, Figure, reporting_month_sql};
 use crate::domain::vocab::{OfficialGroup, ViolationType};
 use crate::error::AppResult;
 use crate::service::cases::{CaseFilterParams, case_condition, commune_scope, key_condition};
@@ -428,7 +430,13 @@ fn rollup_statement(
     months: [(i64, i64); 3],
     columns: &[&'static str],
 ) -> AppResult<SelectStatement> {
-    let table = || Alias::new(rollup::TABLE);
+    // The status multiplies the rows: the table without it when no status is asked for.
+    let rollup = if counted.filter.status.is_empty() {
+        Rollup::AnyStatus
+    } else {
+        Rollup::ByStatus
+    };
+    let table = || Alias::new(rollup.table());
     let col = |c: &str| Expr::col((table(), Alias::new(c)));
     let mut any = Condition::any();
     for (first, last) in months {
@@ -454,7 +462,7 @@ fn rollup_statement(
         q.expr_as(
             Expr::cust(format!(
                 "CAST(SUM(\"{}\".\"{}\") AS BIGINT)",
-                rollup::TABLE,
+                rollup.table(),
                 f.name()
             )),
             Alias::new(f.name()),

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use api::auth::{Role, Viewer};
 use api::domain::calendar::PeriodSpec;
-use api::domain::figures::{Figure, rollup};
+use api::domain::figures::Figure;
+use api::domain::figures::rollup::Rollup;
 use api::domain::types::Vnd;
 use api::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use api::graphql::statistics::compute;
@@ -21,60 +22,57 @@ use chrono::NaiveDate;
 use hub389_tests::{TestApp, agency_viewer};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-type RollupKey = (i64, i64, i64, String, String, String, String, String);
+/// A rollup key: the ids (month, lead agency, commune), then the texts.
+type RollupKey = (i64, i64, i64, Vec<String>);
 
-/// Rows of `sql` selecting the rollup key then the figures, in `rollup::KEY` and
-/// `Figure::ALL` order, by key.
-async fn keyed(db: &DatabaseConnection, sql: &str) -> BTreeMap<RollupKey, Vec<i64>> {
+/// Rows of `sql` selecting the key of `r` then the figures, in `Figure::ALL` order, by key.
+async fn keyed(db: &DatabaseConnection, r: Rollup, sql: &str) -> BTreeMap<RollupKey, Vec<i64>> {
     let backend = db.get_database_backend();
     let rows = db
         .query_all_raw(sea_orm::Statement::from_string(backend, sql))
         .await
         .unwrap();
+    let width = r.key().len();
     let mut out = BTreeMap::new();
     for row in rows {
         let i = |n: usize| row.try_get_by_index::<i64>(n).unwrap();
-        let t = |n: usize| row.try_get_by_index::<String>(n).unwrap();
-        let key = (i(0), i(1), i(2), t(3), t(4), t(5), t(6), t(7));
-        let figures: Vec<i64> = (8..8 + Figure::ALL.len()).map(i).collect();
+        let texts = (3..width)
+            .map(|n| row.try_get_by_index::<String>(n).unwrap())
+            .collect();
+        let key = (i(0), i(1), i(2), texts);
+        let figures: Vec<i64> = (width..width + Figure::ALL.len()).map(i).collect();
         assert!(out.insert(key, figures).is_none(), "a key twice");
     }
     out
 }
 
-/// The kept table equals the rebuild's `SELECT` row for row; rows whose cases all left their
+/// Each kept table equals its rebuild's `SELECT` row for row; rows whose cases all left their
 /// key hold only zeros.
 async fn assert_rollups_match(db: &DatabaseConnection, when: &str) {
     let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
-    let columns: Vec<&str> = rollup::KEY
-        .iter()
-        .copied()
-        .chain(Figure::ALL.iter().map(|f| f.name()))
-        .collect();
-    let mut kept = keyed(
-        db,
-        &format!("SELECT {} FROM {}", columns.join(", "), rollup::TABLE),
-    )
-    .await;
-    let empty: Vec<_> = kept
-        .iter()
-        .filter(|(_, f)| f[0] == 0)
-        .map(|(k, f)| (k.clone(), f.clone()))
-        .collect();
-    for (k, f) in &empty {
-        assert!(f.iter().all(|v| *v == 0), "{when}: {k:?} holds {f:?}");
-        kept.remove(k);
+    for r in Rollup::ALL {
+        let sql = format!("SELECT {} FROM {}", r.column_list(), r.table());
+        let mut kept = keyed(db, r, &sql).await;
+        let empty: Vec<_> = kept
+            .iter()
+            .filter(|(_, f)| f[0] == 0)
+            .map(|(k, f)| (k.clone(), f.clone()))
+            .collect();
+        for (k, f) in &empty {
+            assert!(f.iter().all(|v| *v == 0), "{when}: {r:?} {k:?} holds {f:?}");
+            kept.remove(k);
+        }
+        let rebuilt = keyed(db, r, &r.contribution(postgres, 1, "1 = 1")).await;
+        assert!(!rebuilt.is_empty());
+        for (k, f) in &rebuilt {
+            assert_eq!(kept.get(k), Some(f), "{when}: {r:?} key {k:?}");
+        }
+        assert_eq!(
+            kept.len(),
+            rebuilt.len(),
+            "{when}: {r:?} keys kept that no case has"
+        );
     }
-    let rebuilt = keyed(db, &rollup::contribution(postgres, 1, "1 = 1")).await;
-    assert!(!rebuilt.is_empty());
-    for (k, f) in &rebuilt {
-        assert_eq!(kept.get(k), Some(f), "{when}: key {k:?}");
-    }
-    assert_eq!(
-        kept.len(),
-        rebuilt.len(),
-        "{when}: keys kept that no case has"
-    );
 }
 
 /// `statistics` from the rollups equals `statistics` from the cases (rows, groups, totals and
