@@ -43,6 +43,12 @@ impl MigrationTrait for Migration {
         }
         for r in Rollup::ALL {
             db.execute_unprepared(&r.fill(postgres)).await?;
+            if postgres {
+                // Planner statistics now, not at autovacuum's next pass: without them a YEAR
+                // took bitmap scans without parallel workers (80 ms instead of 40).
+                db.execute_unprepared(&format!("ANALYZE {}", r.table()))
+                    .await?;
+            }
         }
         Ok(())
     }

@@ -86,6 +86,11 @@ pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> AppResult<()> {
         conn.execute_unprepared(&format!("DELETE FROM {}", r.table()))
             .await?;
         conn.execute_unprepared(&r.fill(postgres)).await?;
+        if postgres {
+            // Every row was replaced: planner statistics now, not at autovacuum's next pass.
+            conn.execute_unprepared(&format!("ANALYZE {}", r.table()))
+                .await?;
+        }
     }
     Ok(())
 }
