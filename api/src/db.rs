@@ -303,6 +303,21 @@ pub fn describe(err: &DbErr) -> String {
     }
 }
 
+/// Begins a transaction without the pool's statement timeout on PostgreSQL, for the
+/// maintenance commands that read every case (a recount, a rebuild of the rollups). LOCAL:
+/// only this transaction, never the pooled connection afterwards.
+pub async fn begin_unbounded(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that
 /// reads, then writes, fails with "database is locked" when another writer got in between
 /// (the busy timeout cannot help a lock upgrade); taking the write lock up front makes

@@ -57,7 +57,8 @@ enum Command {
         seed: u64,
     },
     /// Recompute what the server keeps up to date on each write (each case's count of
-    /// subjects), after rows were loaded behind its back (a restore, a bulk import).
+    /// subjects, the rollups of the figures), after rows were loaded behind its back (a
+    /// restore, a bulk import).
     Recount,
     /// Print the GraphQL schema (SDL), as checked into schema.graphql.
     Schema,
@@ -166,10 +167,10 @@ async fn main() -> anyhow::Result<()> {
             let preflight = api::keys::preflight(&config)?;
             let (db, _keys) = api::http::app::open_database(&config, None, preflight).await?;
             let started = std::time::Instant::now();
-            api::service::case_records::recount_all_subjects(&db)
+            api::service::case_records::recount_all(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            tracing::info!(elapsed = ?started.elapsed(), "recounted each case's subjects");
+            tracing::info!(elapsed = ?started.elapsed(), "recounted each case's subjects and rebuilt the rollups");
         }
         Command::Schema => print!("{}", api::graphql::schema::sdl()),
         Command::Keys { action } => keys(&config, action).await?,

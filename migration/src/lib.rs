@@ -7,6 +7,7 @@ mod m20261123_000002_workflows;
 mod m20261201_000003_durability;
 mod m20261202_000004_hostile;
 mod m20261205_000005_case_subject_count;
+mod m20261206_000006_case_rollups;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_durability::Migration),
             Box::new(m20261202_000004_hostile::Migration),
             Box::new(m20261205_000005_case_subject_count::Migration),
+            Box::new(m20261206_000006_case_rollups::Migration),
         ]
     }
 }

@@ -35,7 +35,7 @@ done
 # BENCH_PROFILE=dev builds and measures the debug binary (a quick check of the script only).
 PROFILE=${BENCH_PROFILE:-release}
 cargo build --profile "$PROFILE" -q -p api
-BIN=target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
+BIN=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
 [ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
 export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
 PG=0; case "$DATABASE_URL" in postgres*) PG=1 ;; esac
@@ -57,9 +57,15 @@ fi
 if [ $PG = 1 ]; then psql -X -q "$DATABASE_URL" -c "VACUUM ANALYZE" ; fi
 echo "== $(sql "SELECT count(*) FROM cases") cases, $(sql "SELECT count(*) FROM subjects") subjects"
 
+# BENCH_PORT (18390) and the port after it: another run's servers on the same ports would answer
+# /readyz for ours (and reject our tokens), so a second run at once needs other ports.
+LOAD_PORT=${BENCH_PORT:-18390} COUNT_PORT=$((${BENCH_PORT:-18390} + 1))
 PIDS=()
 serve() {  # port, extra env...; waits for /readyz
     local port=$1; shift
+    if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+        echo "port $port already answers: another server is running there; set BENCH_PORT"; exit 1
+    fi
     env HUB389_BIND=127.0.0.1:$port HUB389_DEMO_DATA=false "$@" $BIN serve >"$BENCH_DIR/server-$port.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 300); do
@@ -76,17 +82,17 @@ STATS_YEAR="{\"kind\": \"YEAR\", \"year\": $YEAR}"
 STATS_MONTH="{\"kind\": \"MONTH\", \"year\": $YEAR, \"month\": $MONTH}"
 
 echo "== statements per request (a second server logging each statement)"
-serve 18391 HUB389_LOG_STATEMENTS=1 RUST_LOG=warn,sqlx::query=info HUB389_COST_BUDGET_PER_MINUTE=0
+serve $COUNT_PORT HUB389_LOG_STATEMENTS=1 RUST_LOG=warn,sqlx::query=info HUB389_COST_BUDGET_PER_MINUTE=0
 count_statements() {  # label, token, query file, variables
-    python3 $HERE/load.py --url http://127.0.0.1:18391/graphql --token "$2" --query "$3" \
+    python3 $HERE/load.py --url http://127.0.0.1:$COUNT_PORT/graphql --token "$2" --query "$3" \
         --variables "$4" --once  # warms the caches
     local before after
-    before=$(grep -cE "(INFO|WARN).*db\.statement" "$BENCH_DIR/server-18391.log" || true)
+    before=$(grep -cE "(INFO|WARN).*db\.statement" "$BENCH_DIR/server-$COUNT_PORT.log" || true)
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-        python3 $HERE/load.py --url http://127.0.0.1:18391/graphql --token "$2" --query "$3" \
+        python3 $HERE/load.py --url http://127.0.0.1:$COUNT_PORT/graphql --token "$2" --query "$3" \
             --variables "$4" --once
     done
-    after=$(grep -cE "(INFO|WARN).*db\.statement" "$BENCH_DIR/server-18391.log" || true)
+    after=$(grep -cE "(INFO|WARN).*db\.statement" "$BENCH_DIR/server-$COUNT_PORT.log" || true)
     echo "$1: $(python3 -c "print(($after - $before) / 10)") statements per request"
 }
 count_statements "case list" "$TOKEN" $HERE/case-list.graphql "{}"
@@ -95,10 +101,10 @@ count_statements "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YE
 kill "${PIDS[0]}"; PIDS=()
 
 echo "== load ($PROFILE server, $SECONDS_ s after $WARMUP s warm-up per run)"
-serve 18390 RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0  # throughput, not the per-user budget
+serve $LOAD_PORT RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0  # throughput, not the per-user budget
 SERVER=${PIDS[0]}
 run() {  # label, token, query, variables, connections, seconds, warmup
-    python3 $HERE/load.py --url http://127.0.0.1:18390/graphql --token "$2" --query "$3" \
+    python3 $HERE/load.py --url http://127.0.0.1:$LOAD_PORT/graphql --token "$2" --query "$3" \
         --variables "$4" --connections "$5" --seconds "$6" --warmup "$7" --label "$1"
 }
 for c in $CONNS; do
@@ -107,7 +113,7 @@ done
 run "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_MONTH" 1 "$SECONDS_" 1
 run "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR" 1 "$SECONDS_" 1
 if [ $DEEP = 1 ]; then
-    CURSOR=$(python3 $HERE/deep.py http://127.0.0.1:18390/graphql "$TOKEN" 900000)
+    CURSOR=$(python3 $HERE/deep.py http://127.0.0.1:$LOAD_PORT/graphql "$TOKEN" 900000)
     run "first page" "$TOKEN" $HERE/deep-page.graphql "{}" 1 "$SECONDS_" 1
     run "page 900,000 rows in" "$TOKEN" $HERE/deep-page.graphql "{\"after\": \"$CURSOR\"}" 1 "$SECONDS_" 1
 fi

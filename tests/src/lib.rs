@@ -593,6 +593,42 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
             .unwrap();
         }
     }
+    // Rows written behind the services' back: the rollups are rebuilt as `hub389 recount` would.
+    rebuild_rollups(db).await;
+}
+
+/// The viewer of a user of `role` in the agency `code`, as the CLI or a test calling the
+/// services directly acts.
+pub async fn agency_viewer(
+    db: &sea_orm::DatabaseConnection,
+    role: Role,
+    code: &str,
+) -> api::auth::Viewer {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let agency = entity::agencies::Entity::find()
+        .filter(entity::agencies::Column::Code.eq(code))
+        .one(db)
+        .await
+        .expect("look up the agency")
+        .expect("the agency exists");
+    api::auth::Viewer {
+        sub: format!("cli-{code}"),
+        role,
+        agency_id: Some(agency.id),
+        agency_code: Some(code.into()),
+        commune_id: None,
+        commune_code: None,
+    }
+}
+
+/// Rebuilds the rollups after a fixture wrote cases (or their subjects' counts, or their
+/// investigation records) by SQL, so statistics read what the services would have kept.
+pub async fn rebuild_rollups(db: &sea_orm::DatabaseConnection) {
+    let txn = api::db::begin_unbounded(db).await.expect("begin");
+    api::service::rollups::rebuild(&txn)
+        .await
+        .expect("rebuild the rollups");
+    txn.commit().await.expect("commit");
 }
 
 /// A server started from a configuration, stopped on demand (graceful shutdown as on SIGTERM).

@@ -251,6 +251,25 @@ pub fn reporting_month(d: NaiveDate) -> (i32, u32) {
     }
 }
 
+/// A reporting month as the `YYYYMM` key the statistics and the rollups use.
+pub fn month_key((year, month): (i32, u32)) -> i64 {
+    i64::from(year) * 100 + i64::from(month)
+}
+
+/// The first and last reporting months (`YYYYMM`) of a range made of whole reporting months,
+/// or `None` when it starts or ends inside one (a range, a campaign's dates).
+pub fn whole_months(r: DateRange) -> Option<(i64, i64)> {
+    let first = reporting_month(r.from);
+    let last = reporting_month(r.to);
+    // Whole: the day before starts another month, and so does the day after.
+    let starts = r
+        .from
+        .pred_opt()
+        .is_none_or(|d| reporting_month(d) != first);
+    let ends = r.to.succ_opt().is_none_or(|d| reporting_month(d) != last);
+    (starts && ends && r.from <= r.to).then(|| (month_key(first), month_key(last)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +418,31 @@ mod tests {
             .range()
             .is_err()
         );
+    }
+
+    #[test]
+    fn official_periods_are_whole_months_and_ranges_rarely() {
+        for spec in periods_of(2026) {
+            for r in [
+                spec.range().unwrap(),
+                spec.previous().unwrap(),
+                spec.last_year().unwrap(),
+            ] {
+                let (first, last) = whole_months(r).unwrap_or_else(|| panic!("{spec:?}"));
+                assert_eq!(first, month_key(reporting_month(r.from)));
+                assert_eq!(last, month_key(reporting_month(r.to)));
+            }
+        }
+        let year = PeriodSpec::Year { year: 2026 }.range().unwrap();
+        assert_eq!(whole_months(year), Some((202601, 202612)));
+        let range = |from, to| DateRange { from, to };
+        assert_eq!(
+            whole_months(range(d(2026, 4, 15), d(2026, 5, 14))),
+            Some((202605, 202605))
+        );
+        assert_eq!(whole_months(range(d(2026, 4, 16), d(2026, 5, 14))), None);
+        assert_eq!(whole_months(range(d(2026, 4, 15), d(2026, 5, 13))), None);
+        assert_eq!(whole_months(range(d(2026, 5, 1), d(2026, 5, 31))), None);
     }
 
     #[test]

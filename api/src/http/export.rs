@@ -19,7 +19,7 @@ use crate::graphql::statistics::{
     Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
 };
 use crate::http::state::{AppState, authenticate};
-use crate::service::statistics::Figures;
+use crate::service::statistics::{Figures, Via};
 
 #[derive(Deserialize)]
 pub struct ExportParams {
@@ -528,10 +528,16 @@ async fn build(
     let press = viewer.role == crate::auth::Role::Press;
     let work = async {
         if press {
-            crate::graphql::statistics::compute_public(&state.db, spec, vec![], state.small_cell_k)
-                .await
+            crate::graphql::statistics::compute_public(
+                &state.db,
+                spec,
+                vec![],
+                state.small_cell_k,
+                Via::Auto,
+            )
+            .await
         } else {
-            compute(&state.db, cond, spec, vec![]).await
+            compute(&state.db, cond, spec, vec![], Via::Auto).await
         }
     };
     let computed = tokio::time::timeout(state.request_timeout, work)

@@ -13,8 +13,8 @@ use super::SeedSummary;
 use super::generate::{self, CaseBrief, RefData};
 use super::templates::{GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, SURNAMES};
 use super::util::{
-    date, digits, insert_chunked, local, lower_first, money_words, pick, sync_sequences, thousands,
-    today, vn_date,
+    date, digits, insert_chunked, local, lower_first, money_words, pick, rebuild_rollups,
+    sync_sequences, thousands, today, vn_date,
 };
 use super::{plans, reference};
 use crate::domain::vocab::{
@@ -75,6 +75,7 @@ pub(super) async fn load(
     let publication_count = insert_publications(&txn, &rd, &briefs, &mut rng).await?;
     insert_reports(&txn, &rd, &briefs, &mut rng).await?;
     sync_sequences(&txn, ALL_TABLES).await?;
+    rebuild_rollups(&txn).await?;
     txn.commit().await?;
 
     let summary = SeedSummary {

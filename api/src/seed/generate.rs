@@ -20,8 +20,8 @@ use super::templates::{
     MIDDLE_MALE, ROADS, STREETS, SURNAMES, TEMPLATES, Template,
 };
 use super::util::{
-    date, digits, insert_chunked, local, lower_first, max_id, pick, quantity, sync_sequences,
-    thousands, today, vn_date,
+    date, digits, insert_chunked, local, lower_first, max_id, pick, quantity, rebuild_rollups,
+    sync_sequences, thousands, today, vn_date,
 };
 use crate::domain::vocab::{
     BorderGateKind, CaseStatus, Channel, CommodityGroup, CommuneKind, DisposalStatus, Platform,
@@ -1394,5 +1394,9 @@ pub(super) async fn generate_cases(
         last.await??;
     }
     sync_sequences(db, CASE_TABLES).await?;
+    // Reads every case: without the pool's statement timeout at a million cases.
+    let txn = crate::db::begin_unbounded(db).await?;
+    rebuild_rollups(&txn).await?;
+    txn.commit().await?;
     Ok(done)
 }

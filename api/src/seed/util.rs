@@ -78,6 +78,14 @@ pub(super) async fn sync_sequences<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Rebuilds the rollups from the rows just written behind the services' back (one statement
+/// at the end of a seed, not one per row).
+pub(super) async fn rebuild_rollups<C: ConnectionTrait>(conn: &C) -> anyhow::Result<()> {
+    crate::service::rollups::rebuild(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding the rollups: {e:?}"))
+}
+
 /// Parses an ISO date written in the seed tables.
 pub(super) fn date(s: &str) -> anyhow::Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").with_context(|| format!("bad seed date {s}"))

@@ -22,6 +22,7 @@ use crate::service::case_write::{
     required_text,
 };
 use crate::service::events::DomainEvent;
+use crate::service::rollups;
 use crate::service::rows::by_id;
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
 use crate::text::fold;
@@ -394,6 +395,7 @@ pub async fn set_investigation(
         if let Some(d) = input.prosecuted_on {
             check_past_date("prosecutedOn", d)?;
         }
+        rollups::retract(txn, &[case_id]).await?;
         let existing = investigation_records::Entity::find()
             .filter(investigation_records::Column::CaseId.eq(case_id))
             .one(txn)
@@ -432,6 +434,7 @@ pub async fn set_investigation(
                 ));
             }
         };
+        rollups::apply(txn, &[case_id]).await?;
         let r = by_id::<investigation_records::Entity, _>(txn, id, "record").await?;
         let fields = vec!["notes", "prosecutionDecision", "defendants"];
         Ok(record_done("investigation_record", id, case_id, fields, r))
@@ -498,7 +501,9 @@ pub async fn set_record_archived(
                     archived_at: at,
                     ..Default::default()
                 };
+                rollups::retract(txn, &[r.case_id]).await?;
                 versioned_update!(txn, investigation_records, am, id, version)?;
+                rollups::apply(txn, &[r.case_id]).await?;
                 ("investigation_record", r.case_id)
             }
         };
@@ -518,20 +523,22 @@ pub async fn recount_subjects<C: ConnectionTrait>(conn: &C, case_id: Option<i64>
     if let Some(id) = case_id {
         sql.push_str(&format!(" WHERE cases.id = {id}"));
     }
+    // The count is a figure: the case's rollups follow it (a recount of every case is
+    // followed by a rebuild instead, see `recount_all`).
+    let ids: Vec<i64> = case_id.into_iter().collect();
+    rollups::retract(conn, &ids).await?;
     conn.execute_unprepared(&sql).await?;
+    rollups::apply(conn, &ids).await?;
     Ok(())
 }
 
-/// Recounts every case's subjects (`hub389 recount`), in one transaction without the pool's
-/// statement timeout on PostgreSQL: at a million cases it takes longer than any request may.
-pub async fn recount_all_subjects(db: &sea_orm::DatabaseConnection) -> AppResult<()> {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
-            .await?;
-    }
+/// Recounts every case's subjects, then rebuilds the rollups from them (`hub389 recount`),
+/// in one transaction without the pool's statement timeout on PostgreSQL: at a million cases
+/// it takes longer than any request may.
+pub async fn recount_all(db: &sea_orm::DatabaseConnection) -> AppResult<()> {
+    let txn = crate::db::begin_unbounded(db).await?;
     recount_subjects(&txn, None).await?;
+    rollups::rebuild(&txn).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -404,6 +404,7 @@ pub async fn create(
                 let c = campaign_by_code(txn, &code).await?;
                 link_campaign(txn, inserted.id, c.id).await?;
             }
+            crate::service::rollups::apply(txn, &[inserted.id]).await?;
             Ok(Done::of(refresh_search_key(txn, inserted.id).await?))
         },
     )
@@ -443,8 +444,11 @@ async fn lead_step(
     let v = w.signed_in()?;
     write_once(w, operation, async |txn| {
         let case = case_led_by_viewer(txn, v, id).await?;
+        // Any step may change a figure or a key part of the case's rollups.
+        crate::service::rollups::retract(txn, &[id]).await?;
         let am = change(txn, v, case).await?;
         crate::versioned_update!(txn, cases, am, id, version)?;
+        crate::service::rollups::apply(txn, &[id]).await?;
         let case = if rekey {
             refresh_search_key(txn, id).await?
         } else {

@@ -1,7 +1,7 @@
 //! Case queries: scoping, filters, folded search and keyset pagination, as SQL.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -101,24 +101,38 @@ fn distinct<T: Copy + PartialEq>(v: &[T]) -> Vec<T> {
     out
 }
 
-/// The full `WHERE` of a case listing for this viewer: scope, archive, filters, search.
-pub fn case_condition(
-    viewer: &Viewer,
+/// The viewer's commune, when it sees the cases of one commune only.
+pub fn commune_scope(viewer: &Viewer) -> AppResult<Option<i64>> {
+    Ok(match case_scope(viewer)? {
+        CaseScope::Commune(commune_id) => Some(commune_id),
+        CaseScope::All => None,
+    })
+}
+
+/// Adds to `cond` the filters on the case row's own columns — the viewer's commune (`scope`),
+/// status, types, channel, platform, lead agency, commune — as conditions on those columns of
+/// `table`: `cases`, or the rollups, which key their rows by the same columns
+/// (`service::statistics`).
+pub fn key_condition(
+    mut cond: Condition,
+    table: impl IntoIden,
+    scope: Option<i64>,
     filter: &CaseFilterParams,
-    search: Option<&str>,
 ) -> AppResult<Condition> {
-    let mut cond = Condition::all().add(cases::Column::ArchivedAt.is_null());
-    if let CaseScope::Commune(commune_id) = case_scope(viewer)? {
-        cond = cond.add(cases::Column::CommuneId.eq(commune_id));
+    let table = table.into_iden();
+    let col = |c: cases::Column| Expr::col((table.clone(), c));
+    if let Some(commune_id) = scope {
+        cond = cond.add(col(cases::Column::CommuneId).eq(commune_id));
     }
     if !filter.status.is_empty() {
         cond = cond.add(
-            cases::Column::Status.is_in(distinct(&filter.status).into_iter().map(|s| s.as_str())),
+            col(cases::Column::Status)
+                .is_in(distinct(&filter.status).into_iter().map(|s| s.as_str())),
         );
     }
     if !filter.violation_type.is_empty() {
         cond = cond.add(
-            cases::Column::ViolationType.is_in(
+            col(cases::Column::ViolationType).is_in(
                 distinct(&filter.violation_type)
                     .into_iter()
                     .map(|s| s.as_str()),
@@ -127,7 +141,7 @@ pub fn case_condition(
     }
     if !filter.commodity_group.is_empty() {
         cond = cond.add(
-            cases::Column::CommodityGroup.is_in(
+            col(cases::Column::CommodityGroup).is_in(
                 distinct(&filter.commodity_group)
                     .into_iter()
                     .map(|s| s.as_str()),
@@ -136,18 +150,19 @@ pub fn case_condition(
     }
     if !filter.channel.is_empty() {
         cond = cond.add(
-            cases::Column::Channel.is_in(distinct(&filter.channel).into_iter().map(|s| s.as_str())),
+            col(cases::Column::Channel)
+                .is_in(distinct(&filter.channel).into_iter().map(|s| s.as_str())),
         );
     }
     if !filter.platform.is_empty() {
         cond = cond.add(
-            cases::Column::Platform
+            col(cases::Column::Platform)
                 .is_in(distinct(&filter.platform).into_iter().map(|s| s.as_str())),
         );
     }
     if let Some(code) = text_arg("leadAgency", &filter.lead_agency)? {
         cond = cond.add(
-            cases::Column::LeadAgencyId.in_subquery(
+            col(cases::Column::LeadAgencyId).in_subquery(
                 Query::select()
                     .column(agencies::Column::Id)
                     .from(agencies::Entity)
@@ -158,7 +173,7 @@ pub fn case_condition(
     }
     if let Some(code) = text_arg("commune", &filter.commune)? {
         cond = cond.add(
-            cases::Column::CommuneId.in_subquery(
+            col(cases::Column::CommuneId).in_subquery(
                 Query::select()
                     .column(communes::Column::Id)
                     .from(communes::Entity)
@@ -167,6 +182,17 @@ pub fn case_condition(
             ),
         );
     }
+    Ok(cond)
+}
+
+/// The full `WHERE` of a case listing for this viewer: scope, archive, filters, search.
+pub fn case_condition(
+    viewer: &Viewer,
+    filter: &CaseFilterParams,
+    search: Option<&str>,
+) -> AppResult<Condition> {
+    let cond = Condition::all().add(cases::Column::ArchivedAt.is_null());
+    let mut cond = key_condition(cond, cases::Entity, commune_scope(viewer)?, filter)?;
     if let Some(code) = text_arg("campaign", &filter.campaign)? {
         cond = cond.add(
             cases::Column::Id.in_subquery(

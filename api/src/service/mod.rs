@@ -12,6 +12,7 @@ pub mod publication_check;
 pub mod publications;
 pub mod reference;
 pub mod reports;
+pub mod rollups;
 pub mod rows;
 pub mod statistics;
 pub mod tips;

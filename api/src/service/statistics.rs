@@ -2,18 +2,27 @@
 //! the period, the previous period and the same period last year (conditional sums per period),
 //! with the investigation record joined for prosecutions; the subject count is the case row's
 //! own (`cases.subject_count`, kept by every subject write).
+//!
+//! When each period is whole reporting months and the filter names only columns of the
+//! rollup key, the same figures come from the rollups (`case_rollups`, or
+//! `case_rollups_any_status` without a status filter; kept by every case write:
+//! [`super::rollups`]) in one statement over a few thousand rows instead of every case;
+//! [`rollup_months`] alone decides, and both ways give the same rows.
 
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseBackend};
+use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult};
 
 use entity::{case_campaigns, cases, investigation_records};
 
-use crate::domain::calendar::DateRange;
-use crate::domain::figures::{Columns, Figure};
+use crate::auth::Viewer;
+use crate::domain::calendar::{DateRange, whole_months};
+use crate::domain::figures::rollup::{self, Rollup};
+use crate::domain::figures::{CASE_ROW, Figure, reporting_month_sql};
 use crate::domain::vocab::{OfficialGroup, ViolationType};
 use crate::error::AppResult;
+use crate::service::cases::{CaseFilterParams, case_condition, commune_scope, key_condition};
 
 crate::db_enum!(
     /// What rows can be grouped by (all core facts).
@@ -82,19 +91,6 @@ pub fn official_group_sql() -> String {
     s
 }
 
-fn month_sql(backend: DatabaseBackend) -> String {
-    match backend {
-        DatabaseBackend::Postgres => "(CASE WHEN EXTRACT(DAY FROM \"cases\".\"detected_on\") >= 15 \
-             THEN CAST(to_char(\"cases\".\"detected_on\" + INTERVAL '1 month', 'YYYYMM') AS BIGINT) \
-             ELSE CAST(to_char(\"cases\".\"detected_on\", 'YYYYMM') AS BIGINT) END)"
-            .into(),
-        _ => "(CASE WHEN CAST(strftime('%d', \"cases\".\"detected_on\") AS INTEGER) >= 15 \
-             THEN CAST(strftime('%Y%m', date(\"cases\".\"detected_on\", 'start of month', '+1 month')) AS INTEGER) \
-             ELSE CAST(strftime('%Y%m', \"cases\".\"detected_on\") AS INTEGER) END)"
-            .into(),
-    }
-}
-
 fn key_expr(dim: Dimension, backend: DatabaseBackend) -> (Expr, bool) {
     let col = |c: cases::Column| Expr::col((cases::Entity, c));
     match dim {
@@ -109,21 +105,15 @@ fn key_expr(dim: Dimension, backend: DatabaseBackend) -> (Expr, bool) {
             Expr::col((case_campaigns::Entity, case_campaigns::Column::CampaignId)),
             true,
         ),
-        Dimension::Month => (Expr::cust(month_sql(backend)), true),
+        Dimension::Month => (
+            Expr::cust(reporting_month_sql(
+                "\"cases\".\"detected_on\"",
+                backend == DatabaseBackend::Postgres,
+            )),
+            true,
+        ),
     }
 }
-
-/// The figures as the grouped statement reads them (`domain::figures` defines each).
-const COLUMNS: Columns<'static> = Columns {
-    status: "\"cases\".\"status\"",
-    prosecuted_on: "\"investigation_records\".\"prosecuted_on\"",
-    defendants: "\"investigation_records\".\"defendants\"",
-    subjects: "\"cases\".\"subject_count\"",
-    fine_amount: "\"cases\".\"fine_amount\"",
-    tax_arrears: "\"cases\".\"tax_arrears\"",
-    budget_collected: "\"cases\".\"budget_collected\"",
-    goods_value: "\"cases\".\"goods_value\"",
-};
 
 /// `d BETWEEN from AND to` for one period, as SQL on the case's detection date.
 fn in_period(backend: DatabaseBackend, r: DateRange) -> String {
@@ -199,7 +189,7 @@ pub fn statement(
             // sums BIGINT into NUMERIC; both sides read back a 64-bit integer.
             let sql = format!(
                 "SUM(CASE WHEN {when} THEN {} ELSE 0 END)",
-                f.per_case(&COLUMNS)
+                f.per_case(&CASE_ROW)
             );
             q.expr_as(
                 Expr::cust(format!("CAST(COALESCE({sql}, 0) AS BIGINT)")),
@@ -224,31 +214,427 @@ pub async fn aggregate<C: ConnectionTrait>(
     for row in rows {
         let mut key = Vec::with_capacity(dims.len());
         for (i, dim) in dims.iter().enumerate() {
-            let col = format!("k{i}");
             let (_, numeric) = key_expr(*dim, backend);
-            key.push(if numeric {
-                KeyPart::Id(row.try_get::<Option<i64>>("", &col)?)
-            } else {
-                KeyPart::Text(row.try_get::<Option<String>>("", &col)?)
-            });
+            key.push(key_part(&row, &format!("k{i}"), numeric)?);
         }
-        let mut figures = [Figures::default(); 3];
-        for (p, f) in figures.iter_mut().enumerate() {
-            let g = |n: &str| row.try_get::<i64>("", &format!("p{p}_{n}"));
-            *f = Figures {
-                cases_detected: g("cases_detected")?,
-                handled_administratively: g("handled_administratively")?,
-                handled_criminally: g("handled_criminally")?,
-                subjects: g("subjects")?,
-                prosecuted_cases: g("prosecuted_cases")?,
-                defendants: g("defendants")?,
-                fines: g("fines")?,
-                tax_arrears: g("tax_arrears")?,
-                budget_collected: g("budget_collected")?,
-                goods_value: g("goods_value")?,
-            };
-        }
-        out.insert(key, figures);
+        out.insert(key, figures_of(&row)?);
     }
     Ok(out)
+}
+
+/// A group key column of a result row: an id or a text.
+fn key_part(row: &QueryResult, col: &str, numeric: bool) -> AppResult<KeyPart> {
+    Ok(if numeric {
+        KeyPart::Id(row.try_get::<Option<i64>>("", col)?)
+    } else {
+        KeyPart::Text(row.try_get::<Option<String>>("", col)?)
+    })
+}
+
+/// The three periods' figures of a result row (columns `p<period>_<figure>`).
+fn figures_of(row: &QueryResult) -> AppResult<[Figures; 3]> {
+    Ok([
+        figures_at(row, "p0_")?,
+        figures_at(row, "p1_")?,
+        figures_at(row, "p2_")?,
+    ])
+}
+
+/// The figures of a result row in the columns `<prefix><figure>`.
+fn figures_at(row: &QueryResult, prefix: &str) -> AppResult<Figures> {
+    let g = |n: &str| row.try_get::<i64>("", &format!("{prefix}{n}"));
+    Ok(Figures {
+        cases_detected: g("cases_detected")?,
+        handled_administratively: g("handled_administratively")?,
+        handled_criminally: g("handled_criminally")?,
+        subjects: g("subjects")?,
+        prosecuted_cases: g("prosecuted_cases")?,
+        defendants: g("defendants")?,
+        fines: g("fines")?,
+        tax_arrears: g("tax_arrears")?,
+        budget_collected: g("budget_collected")?,
+        goods_value: g("goods_value")?,
+    })
+}
+
+impl std::ops::AddAssign for Figures {
+    fn add_assign(&mut self, f: Figures) {
+        self.cases_detected += f.cases_detected;
+        self.handled_administratively += f.handled_administratively;
+        self.handled_criminally += f.handled_criminally;
+        self.subjects += f.subjects;
+        self.prosecuted_cases += f.prosecuted_cases;
+        self.defendants += f.defendants;
+        self.fines += f.fines;
+        self.tax_arrears += f.tax_arrears;
+        self.budget_collected += f.budget_collected;
+        self.goods_value += f.goods_value;
+    }
+}
+
+/// What the statistics count: the cases in the viewer's scope that match the filter.
+#[derive(Debug, Clone)]
+pub struct Counted {
+    /// As a condition on `cases` (archive, scope, filters): the grouped statement's.
+    pub cond: Condition,
+    /// The viewer's commune, when it sees one commune's cases only.
+    pub scope: Option<i64>,
+    /// The filter `cond` was made of.
+    pub filter: CaseFilterParams,
+}
+
+impl Counted {
+    /// The cases `viewer` may count that match `filter`: the scope and filters of `cases`.
+    pub fn cases(viewer: &Viewer, filter: CaseFilterParams) -> AppResult<Counted> {
+        Ok(Counted {
+            cond: case_condition(viewer, &filter, None)?,
+            scope: commune_scope(viewer)?,
+            filter,
+        })
+    }
+
+    /// Every case that is not archived (the press's province-wide figures).
+    pub fn province() -> Counted {
+        use sea_orm::ColumnTrait;
+        Counted {
+            cond: Condition::all().add(cases::Column::ArchivedAt.is_null()),
+            scope: None,
+            filter: CaseFilterParams::default(),
+        }
+    }
+}
+
+/// Where the figures are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The rollups when they answer exactly ([`rollup_months`]), else the cases.
+    Auto,
+    /// The grouped statements over the cases, always: the reference the rollups are checked
+    /// against.
+    Cases,
+}
+
+/// The one rule of when the rollups answer exactly what the grouped statement over the cases
+/// would, and over which reporting months (`YYYYMM`, first and last, for each of the three
+/// periods): each period is whole reporting months (the official kinds always are, a range
+/// or a campaign's dates rarely), every filter names a column of the rollup key (not the
+/// campaign, the detection dates or a restricted filter), and no dimension needs the case's
+/// campaigns.
+pub fn rollup_months(
+    filter: &CaseFilterParams,
+    ranges: &[DateRange; 3],
+    dims: &[Dimension],
+) -> Option<[(i64, i64); 3]> {
+    // Spelled out, so that a new filter has to be classified here.
+    let CaseFilterParams {
+        status: _,
+        violation_type: _,
+        commodity_group: _,
+        channel: _,
+        platform: _,
+        lead_agency: _,
+        commune: _,
+        campaign,
+        detected_from,
+        detected_to,
+        subject_name,
+        subject_id_number,
+        declaration_number,
+        hs_code,
+    } = filter;
+    let on_key = campaign.is_none()
+        && detected_from.is_none()
+        && detected_to.is_none()
+        && subject_name.is_none()
+        && subject_id_number.is_none()
+        && declaration_number.is_none()
+        && hs_code.is_none();
+    if !on_key || dims.contains(&Dimension::Campaign) {
+        return None;
+    }
+    Some([
+        whole_months(ranges[0])?,
+        whole_months(ranges[1])?,
+        whole_months(ranges[2])?,
+    ])
+}
+
+/// What `statistics` shows: the rows by `dims` (none without dimensions), the official groups
+/// present, and the total, each for the three periods.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Grouped {
+    pub rows: BTreeMap<Key, [Figures; 3]>,
+    pub groups: BTreeMap<Key, [Figures; 3]>,
+    pub total: [Figures; 3],
+}
+
+/// The figures of `statistics`: from the rollups in one statement when [`rollup_months`]
+/// allows it (and `via` does not ask for the cases), else from the cases in three grouped
+/// statements run at once on separate pool connections.
+pub async fn grouped<C: ConnectionTrait>(
+    db: &C,
+    counted: &Counted,
+    ranges: [DateRange; 3],
+    dims: &[Dimension],
+    via: Via,
+) -> AppResult<Grouped> {
+    if via == Via::Auto
+        && let Some(months) = rollup_months(&counted.filter, &ranges, dims)
+    {
+        return from_rollups(db, counted, months, dims).await;
+    }
+    let rows = async {
+        if dims.is_empty() {
+            Ok(BTreeMap::new())
+        } else {
+            aggregate(db, counted.cond.clone(), ranges, dims).await
+        }
+    };
+    let (rows, groups, total) = tokio::try_join!(
+        rows,
+        aggregate(
+            db,
+            counted.cond.clone(),
+            ranges,
+            &[Dimension::OfficialGroup]
+        ),
+        aggregate(db, counted.cond.clone(), ranges, &[]),
+    )?;
+    Ok(Grouped {
+        rows,
+        groups,
+        total: total.into_values().next().unwrap_or_default(),
+    })
+}
+
+/// The rollup column a dimension reads (the official group derives from the violation type).
+fn rollup_column(dim: Dimension) -> Option<&'static str> {
+    match dim {
+        Dimension::Agency => Some("lead_agency_id"),
+        Dimension::OfficialGroup | Dimension::ViolationType => Some("violation_type"),
+        Dimension::CommodityGroup => Some("commodity_group"),
+        Dimension::Commune => Some("commune_id"),
+        Dimension::Channel => Some("channel"),
+        Dimension::Platform => Some("platform"),
+        Dimension::Month => Some("month"),
+        Dimension::Campaign => None,
+    }
+}
+
+/// The rollup statement: the rows of the periods' months grouped by `columns` (the month, the
+/// violation type and the dimensions' columns), each figure summed. Per month rather than per
+/// period: ten sums a row instead of thirty conditional ones, and a month may count in two
+/// periods (a year's previous period is also last year's); the periods are summed here.
+fn rollup_statement(
+    counted: &Counted,
+    months: [(i64, i64); 3],
+    columns: &[&'static str],
+) -> AppResult<SelectStatement> {
+    // The status multiplies the rows: the table without it when no status is asked for.
+    let rollup = if counted.filter.status.is_empty() {
+        Rollup::AnyStatus
+    } else {
+        Rollup::ByStatus
+    };
+    let table = || Alias::new(rollup.table());
+    let col = |c: &str| Expr::col((table(), Alias::new(c)));
+    let mut any = Condition::any();
+    for (first, last) in months {
+        any = any.add(col("month").between(first, last));
+    }
+    // A row whose cases all left its key holds only zeros: not a group of the statement.
+    let cond = Condition::all()
+        .add(col(Figure::CasesDetected.name()).ne(0))
+        .add(any);
+    let mut q = Query::select();
+    q.from(table()).cond_where(key_condition(
+        cond,
+        table(),
+        counted.scope,
+        &counted.filter,
+    )?);
+    for (i, c) in columns.iter().enumerate() {
+        q.expr_as(col(c), Alias::new(format!("k{i}")));
+        q.add_group_by([col(c)]);
+    }
+    for f in Figure::ALL {
+        // CAST: PostgreSQL sums BIGINT into NUMERIC.
+        q.expr_as(
+            Expr::cust(format!(
+                "CAST(SUM(\"{}\".\"{}\") AS BIGINT)",
+                rollup.table(),
+                f.name()
+            )),
+            Alias::new(f.name()),
+        );
+    }
+    Ok(q)
+}
+
+/// [`grouped`] from the rollups: one statement, then rows, groups and total summed here.
+async fn from_rollups<C: ConnectionTrait>(
+    db: &C,
+    counted: &Counted,
+    months: [(i64, i64); 3],
+    dims: &[Dimension],
+) -> AppResult<Grouped> {
+    let mut columns: Vec<&'static str> = vec!["violation_type", "month"];
+    for c in dims.iter().filter_map(|d| rollup_column(*d)) {
+        if !columns.contains(&c) {
+            columns.push(c);
+        }
+    }
+    let backend = db.get_database_backend();
+    let q = rollup_statement(counted, months, &columns)?;
+    let mut out = Grouped::default();
+    for row in db.query_all_raw(backend.build(&q)).await? {
+        let mut values = Vec::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            // The stored sentinels of a NULL key part read back as none.
+            values.push(
+                match key_part(&row, &format!("k{i}"), rollup::ID_KEY.contains(c))? {
+                    KeyPart::Id(Some(rollup::NO_ID)) => KeyPart::Id(None),
+                    KeyPart::Text(Some(t)) if t == rollup::NO_TEXT => KeyPart::Text(None),
+                    part => part,
+                },
+            );
+        }
+        let group = KeyPart::Text(match &values[0] {
+            KeyPart::Text(Some(t)) => {
+                ViolationType::parse(t).map(|t| t.official_group().as_str().to_string())
+            }
+            _ => None,
+        });
+        let mut key = Vec::with_capacity(dims.len());
+        for dim in dims {
+            key.push(match (dim, rollup_column(*dim)) {
+                (Dimension::OfficialGroup, _) => group.clone(),
+                (_, Some(c)) => {
+                    let i = columns.iter().position(|x| *x == c).unwrap_or(0);
+                    values[i].clone()
+                }
+                // `rollup_months` keeps the campaign dimension off the rollups.
+                (_, None) => KeyPart::Id(None),
+            });
+        }
+        let figures = figures_at(&row, "")?;
+        let month = match values[1] {
+            KeyPart::Id(Some(m)) => m,
+            _ => continue,
+        };
+        for (p, (first, last)) in months.iter().enumerate() {
+            if !(*first..=*last).contains(&month) {
+                continue;
+            }
+            if !dims.is_empty() {
+                out.rows.entry(key.clone()).or_default()[p] += figures;
+            }
+            out.groups.entry(vec![group.clone()]).or_default()[p] += figures;
+            out.total[p] += figures;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::PeriodSpec;
+    use crate::domain::vocab::{CaseStatus, Platform};
+    use chrono::NaiveDate;
+
+    fn ranges(spec: PeriodSpec) -> [DateRange; 3] {
+        [
+            spec.range().unwrap(),
+            spec.previous().unwrap(),
+            spec.last_year().unwrap(),
+        ]
+    }
+
+    #[test]
+    fn the_rollups_answer_official_periods_filtered_on_their_key() {
+        let year = ranges(PeriodSpec::Year { year: 2026 });
+        let month = ranges(PeriodSpec::Month {
+            year: 2026,
+            month: 1,
+        });
+        let none = CaseFilterParams::default();
+        assert_eq!(
+            rollup_months(&none, &year, &[]),
+            Some([(202601, 202612), (202501, 202512), (202501, 202512)])
+        );
+        assert_eq!(
+            rollup_months(&none, &month, &[Dimension::Month]),
+            Some([(202601, 202601), (202512, 202512), (202501, 202501)])
+        );
+        let on_key = CaseFilterParams {
+            status: vec![CaseStatus::Closed],
+            platform: vec![Platform::Shopee],
+            lead_agency: Some("HQ".into()),
+            commune: Some("DONG_DANG".into()),
+            ..Default::default()
+        };
+        let all_but_campaign = [
+            Dimension::Agency,
+            Dimension::OfficialGroup,
+            Dimension::ViolationType,
+            Dimension::CommodityGroup,
+            Dimension::Commune,
+            Dimension::Channel,
+            Dimension::Platform,
+            Dimension::Month,
+        ];
+        assert!(rollup_months(&on_key, &year, &all_but_campaign).is_some());
+    }
+
+    #[test]
+    fn the_cases_answer_everything_else() {
+        let year = ranges(PeriodSpec::Year { year: 2026 });
+        let none = CaseFilterParams::default();
+        assert_eq!(rollup_months(&none, &year, &[Dimension::Campaign]), None);
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // A range of whole months is compared with as many days before: not whole months.
+        let range = ranges(PeriodSpec::Range(DateRange {
+            from: d(4, 15),
+            to: d(5, 14),
+        }));
+        assert_eq!(rollup_months(&none, &range, &[]), None);
+        let campaign = ranges(PeriodSpec::Range(DateRange {
+            from: d(5, 7),
+            to: d(5, 30),
+        }));
+        assert_eq!(rollup_months(&none, &campaign, &[]), None);
+        for filter in [
+            CaseFilterParams {
+                campaign: Some("SHTT_2026".into()),
+                ..Default::default()
+            },
+            CaseFilterParams {
+                detected_from: Some(d(1, 1)),
+                ..Default::default()
+            },
+            CaseFilterParams {
+                detected_to: Some(d(1, 1)),
+                ..Default::default()
+            },
+            CaseFilterParams {
+                subject_name: Some("An".into()),
+                ..Default::default()
+            },
+            CaseFilterParams {
+                subject_id_number: Some("001".into()),
+                ..Default::default()
+            },
+            CaseFilterParams {
+                declaration_number: Some("105".into()),
+                ..Default::default()
+            },
+            CaseFilterParams {
+                hs_code: Some("0207".into()),
+                ..Default::default()
+            },
+        ] {
+            assert_eq!(rollup_months(&filter, &year, &[]), None, "{filter:?}");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! idempotent retries and failed writes that leave no trace.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, refusal_codes};
+use hub389_tests::{TestApp, agency_viewer, refusal_codes};
 use serde_json::{Value, json};
 
 const CREATE: &str = r#"mutation($input: NewCaseInput!, $key: String) {
@@ -447,29 +447,8 @@ async fn case_writes_are_services_callable_without_graphql() {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
     let app = TestApp::spawn().await;
-    let agency = |code: &str| {
-        let db = app.db.clone();
-        let code = code.to_string();
-        async move {
-            entity::agencies::Entity::find()
-                .filter(entity::agencies::Column::Code.eq(code))
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-                .id
-        }
-    };
-    let viewer = |role: Role, code: &str, id: i64| api::auth::Viewer {
-        sub: format!("cli-{code}"),
-        role,
-        agency_id: Some(id),
-        agency_code: Some(code.into()),
-        commune_id: None,
-        commune_code: None,
-    };
-    let border = viewer(Role::Officer, "BDBP", agency("BDBP").await);
-    let customs = viewer(Role::Customs, "HQ", agency("HQ").await);
+    let border = agency_viewer(&app.db, Role::Officer, "BDBP").await;
+    let customs = agency_viewer(&app.db, Role::Customs, "HQ").await;
     let events = Events::default();
     let mut heard = events.subscribe();
     let writer = |v| Writer {

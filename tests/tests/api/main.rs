@@ -14,6 +14,7 @@ mod hostile;
 mod identity_provider;
 mod publications_workflow;
 mod reports_workflow;
+mod rollups;
 mod schema;
 mod statistics;
 mod tips_workflow;

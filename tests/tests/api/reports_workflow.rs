@@ -588,6 +588,7 @@ async fn report_prefill_equals_statistics_for_random_data() {
             .unwrap();
         }
     }
+    hub389_tests::rebuild_rollups(&app.db).await;
     let agencies: BTreeMap<i64, entity::agencies::Model> = entity::agencies::Entity::find()
         .all(&app.db)
         .await

@@ -198,6 +198,7 @@ async fn generate(app: &TestApp, seed: u64, n: usize) -> Vec<Gen> {
             .await
             .unwrap();
     }
+    hub389_tests::rebuild_rollups(db).await;
     out
 }
 

@@ -18,6 +18,7 @@ use crate::graphql::context::{db, loaders, services, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::loaders::one;
 use crate::graphql::reference::{Agency, Commune};
+use crate::service::statistics::Via;
 
 #[derive(Default)]
 pub struct ComplianceQuery;
@@ -289,7 +290,7 @@ impl ComplianceQuery {
                 from: c.starts_on,
                 to: today,
             });
-            let stats = compute(db, cond, spec, vec![]).await?;
+            let stats = compute(db, cond, spec, vec![], Via::Auto).await?;
             out.push(RunningCampaign {
                 campaign: Campaign(c),
                 statistics: Statistics(stats),

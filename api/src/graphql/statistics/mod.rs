@@ -6,9 +6,9 @@ pub mod compliance;
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use entity::{campaigns, cases};
+use entity::campaigns;
 
 use crate::auth::Viewer;
 use crate::domain::access::{StatisticsScope, statistics_scope};
@@ -20,8 +20,8 @@ use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::loaders::one;
 use crate::graphql::reference::{Agency, Commune};
-use crate::service::cases::{CaseFilterParams, case_condition};
-use crate::service::statistics::{self as service, Dimension, Figures, Key, KeyPart};
+use crate::service::cases::CaseFilterParams;
+use crate::service::statistics::{self as service, Counted, Dimension, Figures, Key, KeyPart, Via};
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 pub enum StatisticsPeriodKind {
@@ -104,7 +104,7 @@ pub fn statistics_condition(
     viewer: &Viewer,
     dims: &[Dimension],
     filter: Option<CaseFilter>,
-) -> AppResult<Condition> {
+) -> AppResult<Counted> {
     match statistics_scope(viewer)? {
         StatisticsScope::Public => {
             if dims.iter().any(|d| *d != Dimension::OfficialGroup) {
@@ -117,11 +117,11 @@ pub fn statistics_condition(
                     "the press reads public statistics: no filters",
                 ));
             }
-            Ok(Condition::all().add(cases::Column::ArchivedAt.is_null()))
+            Ok(Counted::province())
         }
         StatisticsScope::Cases => {
             let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
-            case_condition(viewer, &params, None)
+            Counted::cases(viewer, params)
         }
     }
 }
@@ -175,17 +175,19 @@ pub async fn compute_public(
     spec: PeriodSpec,
     dims: Vec<Dimension>,
     k: i64,
+    via: Via,
 ) -> AppResult<Computed> {
     let ranges = [spec.range()?, spec.previous()?, spec.last_year()?];
     let today = crate::time::today();
-    let cond = Condition::all().add(cases::Column::ArchivedAt.is_null());
-    let cells = service::aggregate(
+    let cells = service::grouped(
         db,
-        cond,
+        &Counted::province(),
         ranges,
         &[Dimension::Month, Dimension::OfficialGroup],
+        via,
     )
-    .await?;
+    .await?
+    .rows;
     let mut c = Computed {
         dims,
         range: ranges[0],
@@ -226,8 +228,8 @@ pub async fn compute_public(
                 continue;
             }
             let public = public_figures(f);
-            add(&mut groups.entry(group.clone()).or_default()[p], &public);
-            add(&mut c.total[p], &public);
+            groups.entry(group.clone()).or_default()[p] += public;
+            c.total[p] += public;
         }
     }
     c.groups = groups.into_iter().collect();
@@ -264,52 +266,21 @@ fn public_figures(f: &Figures) -> Figures {
     }
 }
 
-fn add(to: &mut Figures, f: &Figures) {
-    to.cases_detected += f.cases_detected;
-    to.handled_administratively += f.handled_administratively;
-    to.handled_criminally += f.handled_criminally;
-    to.subjects += f.subjects;
-    to.prosecuted_cases += f.prosecuted_cases;
-    to.defendants += f.defendants;
-    to.fines += f.fines;
-    to.tax_arrears += f.tax_arrears;
-    to.budget_collected += f.budget_collected;
-    to.goods_value += f.goods_value;
-}
-
-async fn three(
-    db: &sea_orm::DatabaseConnection,
-    cond: &Condition,
-    ranges: [DateRange; 3],
-    dims: &[Dimension],
-) -> AppResult<Vec<(Key, [Figures; 3])>> {
-    Ok(service::aggregate(db, cond.clone(), ranges, dims)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-/// Computes rows, official groups and totals for a period.
+/// Computes rows, official groups and totals for a period (`via`: see [`Via`]).
 pub async fn compute(
     db: &sea_orm::DatabaseConnection,
-    cond: Condition,
+    counted: Counted,
     spec: PeriodSpec,
     dims: Vec<Dimension>,
+    via: Via,
 ) -> AppResult<Computed> {
     let ranges = [spec.range()?, spec.previous()?, spec.last_year()?];
-    // The three statements are independent: they run at once, on separate pool connections.
-    let rows = async {
-        if dims.is_empty() {
-            Ok(vec![])
-        } else {
-            three(db, &cond, ranges, &dims).await
-        }
-    };
-    let (rows, mut groups, total_rows) = tokio::try_join!(
-        rows,
-        three(db, &cond, ranges, &[Dimension::OfficialGroup]),
-        three(db, &cond, ranges, &[]),
-    )?;
+    let grouped = service::grouped(db, &counted, ranges, &dims, via).await?;
+    let (rows, mut groups, total) = (
+        grouped.rows.into_iter().collect(),
+        grouped.groups.into_iter().collect::<Vec<_>>(),
+        grouped.total,
+    );
     // Every official group appears, even with nothing to count.
     for g in [
         OfficialGroup::SmugglingAndProhibited,
@@ -325,11 +296,6 @@ pub async fn compute(
         KeyPart::Text(Some(s)) => OfficialGroup::parse(s).map(|g| g as u8).unwrap_or(9),
         _ => 9,
     });
-    let total = total_rows
-        .into_iter()
-        .next()
-        .map(|(_, f)| f)
-        .unwrap_or_default();
     Ok(Computed {
         dims,
         range: ranges[0],
@@ -389,9 +355,9 @@ impl StatisticsQuery {
             let k = crate::graphql::context::services(ctx)?
                 .workflow
                 .small_cell_k;
-            compute_public(db, spec, dims, k).await?
+            compute_public(db, spec, dims, k, Via::Auto).await?
         } else {
-            compute(db, cond, spec, dims).await?
+            compute(db, cond, spec, dims, Via::Auto).await?
         };
         Ok(Statistics(computed))
     }
