@@ -210,6 +210,9 @@ pub struct Config {
     /// `HUB389_STATEMENT_TIMEOUT` (default 10s): PostgreSQL's `statement_timeout` on every
     /// pooled connection, so a runaway statement is cancelled by the server itself.
     pub statement_timeout: Duration,
+    /// `HUB389_DB_POOL_SIZE` (default: 8 on SQLite, 20 on PostgreSQL): the most pooled
+    /// connections this instance holds (see [`crate::db::DbSettings::pool_size`]).
+    pub pool_size: Option<u32>,
     /// `HUB389_LOG_STATEMENTS` (default off): log every SQL statement at INFO under the
     /// `sqlx::query` target, which the default filter hides: run with
     /// `RUST_LOG=info,sqlx::query=info` (the benchmark counts statements per request this way).
@@ -334,6 +337,11 @@ impl Config {
             },
             statement_timeout: duration_env("HUB389_STATEMENT_TIMEOUT", Duration::from_secs(10))?,
             log_statements: bool_env("HUB389_LOG_STATEMENTS", false)?,
+            pool_size: match parse_env::<u32>("HUB389_DB_POOL_SIZE", 0)? {
+                0 => None,
+                n @ 1..=500 => Some(n),
+                n => anyhow::bail!("HUB389_DB_POOL_SIZE is at most 500 (got {n})"),
+            },
             data_key: data_key.as_ref().map(|(s, _)| s.clone()),
             data_key_origin: data_key
                 .map(|(_, o)| o)
@@ -385,6 +393,7 @@ impl Config {
             timeout: self.db_timeout,
             statement_timeout: Some(self.statement_timeout),
             log_statements: self.log_statements,
+            pool_size: self.pool_size,
             ..crate::db::DbSettings::new(&self.database_url)
         }
     }
@@ -412,6 +421,7 @@ impl Config {
             cors_origins: Vec::new(),
             statement_timeout: Duration::from_secs(10),
             log_statements: false,
+            pool_size: None,
         }
     }
 }

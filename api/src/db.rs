@@ -41,7 +41,18 @@ pub struct DbSettings {
     pub statement_timeout: Option<Duration>,
     /// Log each statement (INFO, target `sqlx::query`), for counting them (`HUB389_LOG_STATEMENTS`).
     pub log_statements: bool,
+    /// The most pooled connections (`HUB389_DB_POOL_SIZE`); `None`: [`SQLITE_POOL`] or
+    /// [`POSTGRES_POOL`].
+    pub pool_size: Option<u32>,
 }
+
+/// SQLite's default pool: readers run in parallel in WAL mode, writers queue on the lock.
+pub const SQLITE_POOL: u32 = 8;
+/// PostgreSQL's default pool per instance. A case list uses up to three connections at once
+/// (the page, then subjects and seizures side by side). On the benchmark machine (2 cores) 10
+/// and 20 gave the same throughput at 16 concurrent clients; several instances share one
+/// server, so lower it there (`HUB389_DB_POOL_SIZE`) to keep the sum near what the server runs.
+pub const POSTGRES_POOL: u32 = 20;
 
 impl DbSettings {
     pub fn new(url: impl Into<String>) -> DbSettings {
@@ -51,6 +62,7 @@ impl DbSettings {
             sqlite_pragmas: Vec::new(),
             statement_timeout: Some(Duration::from_secs(10)),
             log_statements: false,
+            pool_size: None,
         }
     }
 }
@@ -85,7 +97,7 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
     if sqlite {
         let pragmas = settings.sqlite_pragmas.clone();
         let busy = settings.timeout;
-        opts.max_connections(8)
+        opts.max_connections(settings.pool_size.unwrap_or(SQLITE_POOL))
             .map_sqlx_sqlite_opts(move |o| {
                 use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 let mut o = o
@@ -111,7 +123,7 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
             .statement_timeout
             .filter(|t| !t.is_zero())
             .map(|t| t.as_millis());
-        opts.max_connections(20)
+        opts.max_connections(settings.pool_size.unwrap_or(POSTGRES_POOL))
             .map_sqlx_postgres_pool_opts(move |p| {
                 p.after_connect(move |conn, _meta| {
                     Box::pin(async move {
