@@ -317,6 +317,32 @@ pub fn describe(err: &DbErr) -> String {
 
 /// Begins a transaction without the pool's statement timeout on PostgreSQL, for the
 /// maintenance commands that read every case (a recount, a rebuild of the rollups). LOCAL:
+
+/// A pool for what may commit without waiting for the WAL flush (the read audit): on PostgreSQL
+/// one connection of its own, opened like the main pool's, with `synchronous_commit = off` for
+/// its whole session — so each batch is one statement, not BEGIN, SET LOCAL, INSERT, COMMIT —
+/// and no ping before use (a dead connection fails its insert and is replaced). Elsewhere the
+/// main pool itself.
+pub fn unflushed(db: &DatabaseConnection) -> DatabaseConnection {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return db.clone();
+    }
+    let main = db.get_postgres_connection_pool();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(main.options().get_acquire_timeout())
+        .test_before_acquire(false)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                sqlx::raw_sql("SET synchronous_commit = off")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_lazy_with((*main.connect_options()).clone());
+    sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+}
 /// only this transaction, never the pooled connection afterwards.
 pub async fn begin_unbounded(
     db: &DatabaseConnection,
