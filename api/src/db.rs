@@ -315,9 +315,6 @@ pub fn describe(err: &DbErr) -> String {
     }
 }
 
-/// Begins a transaction without the pool's statement timeout on PostgreSQL, for the
-/// maintenance commands that read every case (a recount, a rebuild of the rollups). LOCAL:
-
 /// A pool for what may commit without waiting for the WAL flush (the read audit): on PostgreSQL
 /// one connection of its own, opened like the main pool's, with `synchronous_commit = off` for
 /// its whole session — so each batch is one statement, not BEGIN, SET LOCAL, INSERT, COMMIT —
@@ -343,16 +340,16 @@ pub fn unflushed(db: &DatabaseConnection) -> DatabaseConnection {
         .connect_lazy_with((*main.connect_options()).clone());
     sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
 }
-/// only this transaction, never the pooled connection afterwards.
+
+/// Begins a transaction without the pool's statement timeout on PostgreSQL
+/// ([`migration::lift_statement_timeout`]), for the maintenance commands that read every case
+/// (a recount, a rebuild of the rollups).
 pub async fn begin_unbounded(
     db: &DatabaseConnection,
 ) -> Result<sea_orm::DatabaseTransaction, DbErr> {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
-            .await?;
-    }
+    migration::lift_statement_timeout(&txn).await?;
     Ok(txn)
 }
 

@@ -9,6 +9,18 @@ mod m20261202_000004_hostile;
 mod m20261205_000005_case_subject_count;
 mod m20261206_000006_case_rollups;
 
+/// Lifts PostgreSQL's `statement_timeout` for the rest of the current transaction (`LOCAL`:
+/// never the pooled connection afterwards). For the one-off statements that read every case —
+/// a migration's backfill, a recount, a rebuild of the rollups — which the pool's timeout,
+/// meant for requests, would cancel at a million cases. Nothing on SQLite.
+pub async fn lift_statement_timeout<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
+    }
+    Ok(())
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

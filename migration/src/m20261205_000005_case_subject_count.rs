@@ -21,13 +21,8 @@ impl MigrationTrait for Migration {
             )
             .await?;
         let db = manager.get_connection();
-        if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-            // The backfill reads every case and subject (a minute at a million cases): the
-            // pool's statement_timeout guards requests, not this one-off. LOCAL: only this
-            // migration's transaction, never the pooled connection afterwards.
-            db.execute_unprepared("SET LOCAL statement_timeout = 0")
-                .await?;
-        }
+        // The backfill reads every case and subject (a minute at a million cases).
+        crate::lift_statement_timeout(db).await?;
         db.execute_unprepared(
             "UPDATE cases SET subject_count = (SELECT COUNT(*) FROM subjects \
                  WHERE subjects.case_id = cases.id AND subjects.archived_at IS NULL)",

@@ -34,13 +34,8 @@ impl MigrationTrait for Migration {
         }
         let db = manager.get_connection();
         let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
-        if postgres {
-            // The backfill reads every case (tens of seconds at a million): the pool's
-            // statement_timeout guards requests, not this one-off. LOCAL: only this
-            // migration's transaction, never the pooled connection afterwards.
-            db.execute_unprepared("SET LOCAL statement_timeout = 0")
-                .await?;
-        }
+        // The backfill reads every case (tens of seconds at a million).
+        crate::lift_statement_timeout(db).await?;
         for r in Rollup::ALL {
             db.execute_unprepared(&r.fill(postgres)).await?;
             if postgres {
