@@ -341,6 +341,18 @@ pub fn unflushed(db: &DatabaseConnection) -> DatabaseConnection {
     sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
 }
 
+/// A small PostgreSQL pool of its own beside the request pool, with the same server and
+/// connection settings: for background connections that requests must never queue behind,
+/// and that must not take a request's place (the events' `LISTEN` and `NOTIFY`). Call it
+/// only on PostgreSQL.
+pub fn side_pool(db: &DatabaseConnection, size: u32) -> sqlx::PgPool {
+    let main = db.get_postgres_connection_pool();
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(main.options().get_acquire_timeout())
+        .connect_lazy_with((*main.connect_options()).clone())
+}
+
 /// Begins a transaction without the pool's statement timeout on PostgreSQL
 /// ([`migration::lift_statement_timeout`]), for the maintenance commands that read every case
 /// (a recount, a rebuild of the rollups).

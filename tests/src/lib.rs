@@ -72,6 +72,8 @@ pub struct TestApp {
     pub db: sea_orm::DatabaseConnection,
     statements: Arc<AtomicU64>,
     log: Arc<std::sync::Mutex<Vec<String>>>,
+    /// What the server was started with (another instance starts from it).
+    config: Config,
     _dir: tempfile::TempDir,
 }
 
@@ -270,8 +272,20 @@ impl TestApp {
             db,
             statements,
             log,
+            config,
             _dir: dir,
         }
+    }
+
+    /// Starts another instance over the same database and keys, as a fleet would run it;
+    /// returns its base URL. It runs until the test ends.
+    pub async fn another_instance(&self) -> String {
+        let app = api::http::app::Application::build(&self.config, None)
+            .await
+            .expect("build another instance");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run());
+        base
     }
 
     /// A token for a role; `agency`/`commune` as the role needs.
@@ -746,5 +760,118 @@ pub async fn insert_agencies(
         .exec(db)
         .await
         .unwrap();
+    }
+}
+
+/// A GraphQL websocket client speaking `graphql-transport-ws`, for the subscription tests.
+pub mod live {
+    use std::time::Duration;
+
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{Value, json};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    /// How long a test waits for a message it expects before failing (a bound, not a timing
+    /// assertion: a message arrives within milliseconds).
+    pub const PATIENCE: Duration = Duration::from_secs(20);
+
+    /// What the server sent.
+    #[derive(Debug)]
+    pub enum Received {
+        Json(Value),
+        Closed(Option<u16>, String),
+    }
+
+    pub struct Live {
+        socket: Socket,
+    }
+
+    impl Live {
+        /// Opens a socket to `base` (`http://…`) and sends `connection_init` with `payload`.
+        pub async fn open(base: &str, payload: Value) -> Live {
+            let url = format!("{}/graphql", base.replacen("http://", "ws://", 1));
+            let mut req = url.into_client_request().expect("ws request");
+            req.headers_mut().insert(
+                "sec-websocket-protocol",
+                "graphql-transport-ws".parse().expect("header"),
+            );
+            let (socket, resp) = tokio_tungstenite::connect_async(req)
+                .await
+                .expect("ws connect");
+            assert_eq!(
+                resp.headers()
+                    .get("sec-websocket-protocol")
+                    .and_then(|v| v.to_str().ok()),
+                Some("graphql-transport-ws")
+            );
+            let mut live = Live { socket };
+            live.send(json!({ "type": "connection_init", "payload": payload }))
+                .await;
+            live
+        }
+
+        /// Opens a socket with `token` and waits for the server's acknowledgement.
+        pub async fn connect(base: &str, token: &str) -> Live {
+            let mut live =
+                Live::open(base, json!({ "Authorization": format!("Bearer {token}") })).await;
+            match live.next().await {
+                Received::Json(m) if m["type"] == "connection_ack" => live,
+                other => panic!("expected connection_ack, got {other:?}"),
+            }
+        }
+
+        pub async fn send(&mut self, msg: Value) {
+            self.socket
+                .send(Message::Text(msg.to_string().into()))
+                .await
+                .expect("ws send");
+        }
+
+        /// Starts a subscription with the given id.
+        pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+            self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+                .await;
+        }
+
+        /// The next message (pings answered), or a panic after [`PATIENCE`].
+        pub async fn next(&mut self) -> Received {
+            loop {
+                let msg = tokio::time::timeout(PATIENCE, self.socket.next())
+                    .await
+                    .expect("a message from the server in time");
+                match msg {
+                    Some(Ok(Message::Text(t))) => {
+                        let v: Value = serde_json::from_str(&t).expect("JSON message");
+                        if v["type"] == "ping" {
+                            self.send(json!({ "type": "pong" })).await;
+                            continue;
+                        }
+                        return Received::Json(v);
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        return Received::Closed(
+                            frame.as_ref().map(|f| u16::from(f.code)),
+                            frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+                        );
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Received::Closed(None, e.to_string()),
+                    None => return Received::Closed(None, "ended".into()),
+                }
+            }
+        }
+
+        /// The next message, which must be JSON.
+        pub async fn next_json(&mut self) -> Value {
+            match self.next().await {
+                Received::Json(v) => v,
+                other => panic!("expected a message, got {other:?}"),
+            }
+        }
     }
 }

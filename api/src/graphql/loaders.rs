@@ -260,6 +260,40 @@ impl Loaders {
     }
 }
 
+impl Loaders {
+    /// Loaders for one subscription: they still batch, but keep nothing. A subscription lives
+    /// for hours and resolves one event after another; a cache would answer a later event with
+    /// the rows of an earlier one.
+    pub fn uncached(
+        db: &DatabaseConnection,
+        directory: &Arc<crate::service::viewer::Directory>,
+    ) -> Self {
+        let l = Loaders::new(db, directory);
+        l.agency.enable_all_cache(false);
+        l.lead_agency.enable_all_cache(false);
+        l.parent_agency.enable_all_cache(false);
+        l.investigating_agency.enable_all_cache(false);
+        l.commune.enable_all_cache(false);
+        l.gate_commune.enable_all_cache(false);
+        l.border_gate.enable_all_cache(false);
+        l.directive.enable_all_cache(false);
+        l.campaign.enable_all_cache(false);
+        l.case.enable_all_cache(false);
+        l.seizures.enable_all_cache(false);
+        l.subjects.enable_all_cache(false);
+        l.customs.enable_all_cache(false);
+        l.investigation.enable_all_cache(false);
+        l.case_coordinators.enable_all_cache(false);
+        l.case_campaigns.enable_all_cache(false);
+        l.tasks.enable_all_cache(false);
+        l.task_coordinators.enable_all_cache(false);
+        l.task_updates.enable_all_cache(false);
+        l.cites.enable_all_cache(false);
+        l.cited_by.enable_all_cache(false);
+        l
+    }
+}
+
 /// Loads one row by id (`None` when absent).
 pub async fn one<T>(loader: &Dl<T>, id: i64) -> AppResult<Option<T::Value>>
 where

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod schema;
 pub mod spec;
 pub mod statistics;
+pub mod subscriptions;
 pub mod tips;
 pub mod trusted;
 pub mod visibility;

@@ -1,14 +1,16 @@
 //! The GraphQL schema: one `{Domain}Query` per domain module, merged here, and the limits
 //! every request runs under. Nothing imports this module but the HTTP layer and the CLI.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
 use crate::graphql::context::Services;
 use crate::graphql::{cost, limits, node, spec, visibility};
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+pub use crate::graphql::subscriptions::SubscriptionRoot;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -46,7 +48,7 @@ pub async fn build_schema(
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .data(db)
     .data(services)
@@ -75,7 +77,7 @@ pub async fn build_schema(
     let full = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish();
     let _ = views.set(visibility::RoleViews::compute(&full).await?);
@@ -87,7 +89,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()

@@ -187,6 +187,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "public-statistics.graphql",
         include_str!("../../documents/public-statistics.graphql"),
     ),
+    (
+        "publication-changed.graphql",
+        include_str!("../../documents/publication-changed.graphql"),
+    ),
 ];
 
 #[cfg(test)]

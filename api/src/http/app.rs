@@ -94,7 +94,7 @@ impl Application {
             &config.limits,
             &config.workflow,
         ));
-        let events = crate::service::events::Events::default();
+        let events = crate::service::events::Events::connect(&db);
         let directory = Arc::new(crate::service::viewer::Directory::new(&events));
         let services = Services {
             data_key: keys.data,
@@ -216,7 +216,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(crate::http::graphql::get)
+            get(crate::http::live::get)
                 .post(crate::http::graphql::post)
                 .fallback(crate::http::graphql::other_method),
         )

@@ -199,7 +199,7 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
 ///
 /// One log line per response, not per error: a 40 KB request can hold a thousand bad items, and
 /// a thousand log lines from one request would drown everything else.
-fn normalise_errors(resp: &mut GqlResponse) {
+pub fn normalise_errors(resp: &mut GqlResponse) {
     let mut internal = 0usize;
     let mut sample: Option<String> = None;
     let mut client = 0usize;
@@ -468,7 +468,8 @@ pub async fn post(
     execute(&state, Method::Post, peer, &headers, batch, wants).await
 }
 
-/// `GET /graphql`: GraphiQL for a browser, else a query from the URL.
+/// `GET /graphql`: GraphiQL for a browser, else a query from the URL (a websocket upgrade is
+/// routed to `http::live` before this).
 pub async fn get(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -534,19 +535,20 @@ pub async fn get(
 /// Whether the operation a GET would run is a mutation (or subscription). A document that
 /// does not parse is left to the executor, which reports the syntax error.
 fn is_mutation(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
-        return false;
-    };
-    let ty = match (&doc.operations, req.operation_name.as_deref()) {
+    operation_type(req).is_some_and(|t| t != OperationType::Query)
+}
+
+/// The type of the operation a request would run; for a document of several operations
+/// without a name, the first that is not a query (the executor refuses the request anyway).
+/// `None` when the document does not parse or names no such operation.
+pub fn operation_type(req: &async_graphql::Request) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(&req.query).ok()?;
+    match (&doc.operations, req.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) => {
-            // Without a name the executor refuses a multi-operation document anyway; refuse
-            // here if any could write.
-            ops.values()
-                .map(|op| op.node.ty)
-                .find(|t| *t != OperationType::Query)
-        }
-    };
-    ty.is_some_and(|t| t != OperationType::Query)
+        (DocumentOperations::Multiple(ops), None) => ops
+            .values()
+            .map(|op| op.node.ty)
+            .find(|t| *t != OperationType::Query),
+    }
 }

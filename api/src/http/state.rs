@@ -65,8 +65,16 @@ pub async fn authenticate(
         .ok_or_else(|| {
             AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
         })?;
-    let claims = state.keys.verify(token)?;
-    crate::service::viewer::resolve(&state.db, &state.directory, claims)
+    authenticate_token(state, token)
         .await
-        .map(Some)
+        .map(|(viewer, _)| Some(viewer))
+}
+
+/// Verifies a token and resolves its viewer; also gives the token's expiry (Unix seconds), for
+/// a connection that must end with it (`http::live`).
+pub async fn authenticate_token(state: &AppState, token: &str) -> Result<(Viewer, i64), AppError> {
+    let claims = state.keys.verify(token)?;
+    let expires = claims.exp;
+    let viewer = crate::service::viewer::resolve(&state.db, &state.directory, claims).await?;
+    Ok((viewer, expires))
 }

@@ -125,7 +125,14 @@ impl CaseQuery {
 /// with the cases matched, when the request ends (`entity` names the search: `caseSearch`,
 /// `statisticsSearch`).
 pub fn note_restricted_filter(ctx: &Context<'_>, entity: &'static str, params: &CaseFilterParams) {
-    for (set, field) in [
+    for field in restricted_filters(params) {
+        crate::graphql::workflow::note_search(ctx, entity, field);
+    }
+}
+
+/// The restricted fields a case filter searches by.
+pub fn restricted_filters(params: &CaseFilterParams) -> Vec<&'static str> {
+    [
         (params.subject_name.is_some(), "subjects.fullName"),
         (params.subject_id_number.is_some(), "subjects.idNumber"),
         (
@@ -133,11 +140,10 @@ pub fn note_restricted_filter(ctx: &Context<'_>, entity: &'static str, params: &
             "customsRecords.declarationNumber",
         ),
         (params.hs_code.is_some(), "hsCode"),
-    ] {
-        if set {
-            crate::graphql::workflow::note_search(ctx, entity, field);
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|(set, field)| set.then_some(field))
+    .collect()
 }
 
 /// A page of cases.

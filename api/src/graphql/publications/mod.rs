@@ -86,19 +86,7 @@ impl PublicationQuery {
         // Anonymous callers read nothing; signed-in ones as the matrix says.
         crate::domain::access::check_published_cases(viewer(ctx)?)?;
         let size = page_size(first)?;
-        let cond = Condition::all()
-            .add(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
-            .add(publications::Column::ApprovedAt.is_not_null())
-            .add(publications::Column::ArchivedAt.is_null())
-            .add(
-                publications::Column::CaseId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(cases::Column::Id)
-                        .from(cases::Entity)
-                        .and_where(cases::Column::ArchivedAt.is_null())
-                        .to_owned(),
-                ),
-            );
+        let cond = published_condition();
         let mut page = cond.clone();
         if let Some(c) = &after {
             let (key, id) = decode_cursor(c)?;
@@ -129,6 +117,24 @@ impl PublicationQuery {
             filter: cond,
         })
     }
+}
+
+/// What is published, for the press and every reader of `publishedCases`: approved, neither
+/// the publication nor its case archived.
+pub fn published_condition() -> Condition {
+    Condition::all()
+        .add(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
+        .add(publications::Column::ApprovedAt.is_not_null())
+        .add(publications::Column::ArchivedAt.is_null())
+        .add(
+            publications::Column::CaseId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(cases::Column::Id)
+                    .from(cases::Entity)
+                    .and_where(cases::Column::ArchivedAt.is_null())
+                    .to_owned(),
+            ),
+        )
 }
 
 /// The publications a scope reads: an agency reads those it drafted and those waiting for its

@@ -1,0 +1,240 @@
+//! Live updates (`graphql-transport-ws`, see `http::live`). Each subscription turns the domain
+//! events of the fleet (`service::events`) into the objects the viewer would read with a query:
+//! for every event the record is read again through the viewer's scope (the same conditions
+//! as the lists), and its fields resolve through the same guards. So a subscriber receives
+//! nothing a query would not show it, by any event; an event about a record outside its scope
+//! is simply not delivered.
+//!
+//! A subscriber that falls more than [`BACKLOG`](crate::service::events::BACKLOG) events
+//! behind gets one `UNAVAILABLE` error item saying how many it missed, and the stream goes on:
+//! a client then reads the current state with a query.
+
+use std::future::Future;
+
+use async_graphql::futures_util::{Stream, StreamExt, stream};
+use async_graphql::{Context, ID, Object, Result, Subscription};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use tokio::sync::broadcast::error::RecvError;
+
+use entity::{cases, publications, tips};
+
+use crate::domain::access::{check_published_cases, publication_scope, tip_scope};
+use crate::domain::vocab::{PublicationStatus, TipStatus};
+use crate::error::{AppError, AppResult};
+use crate::graphql::cases::{Case, CaseFilter, restricted_filters};
+use crate::graphql::context::{RequestCtx, db, services, viewer};
+use crate::graphql::publications::{
+    Publication, PublishedCase, published_condition, scope_condition,
+};
+use crate::graphql::tips::Tip;
+use crate::service::cases::{CaseFilterParams, case_condition};
+use crate::service::events::DomainEvent;
+
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+/// Turns the fleet's events into the objects `pick` reads for this viewer: `Ok(None)` is "not
+/// for this subscriber", an error is delivered as an error item.
+fn deliver<T, F, Fut>(
+    ctx: &Context<'_>,
+    pick: F,
+) -> Result<impl Stream<Item = Result<T>> + use<T, F, Fut>>
+where
+    T: Send + 'static,
+    F: Fn(DomainEvent) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = AppResult<Option<T>>> + Send + 'static,
+{
+    let receiver = services(ctx)?.events.subscribe();
+    let events = stream::unfold(receiver, |mut rx| async move {
+        match rx.recv().await {
+            Ok(event) => Some((Ok(event), rx)),
+            Err(RecvError::Lagged(missed)) => Some((Err(missed), rx)),
+            Err(RecvError::Closed) => None,
+        }
+    });
+    Ok(events.filter_map(move |event| {
+        let picked = event.map(&pick);
+        async move {
+            match picked {
+                Err(missed) => Some(Err(AppError::Unavailable(format!(
+                    "{missed} events were missed while this subscriber was behind; read the current state with a query"
+                ))
+                .into())),
+                Ok(picked) => match picked.await {
+                    Ok(Some(item)) => Some(Ok(item)),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e.into())),
+                },
+            }
+        }
+    }))
+}
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// A case created or changed, when it is in the viewer's scope (a commune user: its
+    /// commune's cases) and matches `filter` — the filter of `cases`, with the same rules: a
+    /// filter on a compartment the role lacks is refused, one it reads only on its own
+    /// agency's cases is narrowed to those, and each delivery is audited as a search.
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    async fn case_changed(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CaseFilter>,
+    ) -> Result<impl Stream<Item = Result<Case>>> {
+        let v = viewer(ctx)?;
+        let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
+        let cond = case_condition(v, &params, None)?;
+        let searched = restricted_filters(&params);
+        let reads = ctx.data::<RequestCtx>()?.reads.clone();
+        let db = db(ctx)?.clone();
+        deliver(ctx, move |event| {
+            let (db, cond, reads, searched) =
+                (db.clone(), cond.clone(), reads.clone(), searched.clone());
+            async move {
+                let DomainEvent::CaseChanged { case_id } = event else {
+                    return Ok(None);
+                };
+                let case = cases::Entity::find_by_id(case_id)
+                    .filter(cond)
+                    .one(&db)
+                    .await?;
+                if let Some(c) = &case {
+                    for field in searched {
+                        reads.note("caseSearch", c.id, field);
+                    }
+                }
+                Ok(case.map(Case))
+            }
+        })
+    }
+
+    /// A tip forwarded to the viewer's agency (delivered again if it is restored while still
+    /// forwarded there). The reporter's identity follows the informant compartment as in `tip`.
+    #[graphql(visible = "crate::graphql::guards::tips_visible")]
+    async fn tip_assigned(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Result<Tip>>> {
+        let v = viewer(ctx)?;
+        tip_scope(v)?;
+        let agency = v.agency_id.ok_or_else(|| {
+            AppError::forbidden("tips are assigned to agencies, and your token names none")
+        })?;
+        let db = db(ctx)?.clone();
+        deliver(ctx, move |event| {
+            let db = db.clone();
+            async move {
+                let (DomainEvent::TipChanged { tip_id } | DomainEvent::TipReceived { tip_id }) =
+                    event
+                else {
+                    return Ok(None);
+                };
+                let tip = tips::Entity::find_by_id(tip_id)
+                    .filter(tips::Column::AssignedAgencyId.eq(agency))
+                    .filter(tips::Column::Status.eq(TipStatus::Forwarded.as_str()))
+                    .filter(tips::Column::ArchivedAt.is_null())
+                    .one(&db)
+                    .await?;
+                Ok(tip.map(Tip))
+            }
+        })
+    }
+
+    /// A publication approved (published) or withdrawn, or an approved one archived. The
+    /// press and every reader of `publishedCases` get the published summary (`publishedCase`)
+    /// and, once it is no longer published, the id to take down; staff also get the
+    /// publication itself when it is in their scope. Drafts, reviews and rejections are not
+    /// announced.
+    async fn publication_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Result<PublicationChange>>> {
+        let v = viewer(ctx)?;
+        check_published_cases(v)?;
+        // `None`: the viewer reads no drafts (the press).
+        let scope = publication_scope(v).ok().map(scope_condition);
+        let db = db(ctx)?.clone();
+        deliver(ctx, move |event| {
+            let (db, scope) = (db.clone(), scope.clone());
+            async move {
+                let DomainEvent::PublicationChanged {
+                    publication_id,
+                    status,
+                } = event
+                else {
+                    return Ok(None);
+                };
+                publication_change(&db, publication_id, &status, scope).await
+            }
+        })
+    }
+}
+
+/// The change an approval or withdrawal made, read now. An event read after a later write
+/// (an approval heard once the publication was already withdrawn) is not delivered: the later
+/// write's own event follows.
+async fn publication_change(
+    db: &DatabaseConnection,
+    id: i64,
+    status: &str,
+    scope: Option<Condition>,
+) -> AppResult<Option<PublicationChange>> {
+    let announced = [PublicationStatus::Approved, PublicationStatus::Withdrawn];
+    if !announced.iter().any(|s| s.as_str() == status) {
+        return Ok(None);
+    }
+    let Some(row) = publications::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    if row.status != status {
+        return Ok(None);
+    }
+    // An approved one taken down otherwise (archived, or its case archived) reads as withdrawn.
+    let published = publications::Entity::find_by_id(id)
+        .filter(published_condition())
+        .one(db)
+        .await?
+        .is_some();
+    let in_scope = match scope {
+        Some(cond) => publications::Entity::find_by_id(id)
+            .filter(cond)
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    Ok(Some(PublicationChange {
+        row,
+        published,
+        in_scope,
+    }))
+}
+
+/// A publication that was published or withdrawn.
+pub struct PublicationChange {
+    row: publications::Model,
+    published: bool,
+    in_scope: bool,
+}
+
+#[Object]
+impl PublicationChange {
+    /// The publication's id, as `publishedCases` and `publications` show it.
+    async fn id(&self) -> ID {
+        crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Publication, self.row.id)
+    }
+
+    /// `true`: published now; `false`: withdrawn (take it down).
+    async fn published(&self) -> bool {
+        self.published
+    }
+
+    /// The summary as `publishedCases` shows it; `null` once withdrawn.
+    async fn published_case(&self) -> Option<PublishedCase> {
+        self.published.then(|| PublishedCase(self.row.clone()))
+    }
+
+    /// The publication itself, when it is in the viewer's scope of `publications`.
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    async fn publication(&self) -> Option<Publication> {
+        self.in_scope.then(|| Publication(self.row.clone()))
+    }
+}

@@ -1,0 +1,485 @@
+//! `GET /graphql` with `Upgrade: websocket`: subscriptions over `graphql-transport-ws` (the
+//! `graphql-ws` library's protocol), and the legacy `graphql-ws` subprotocol of
+//! subscriptions-transport-ws, which async-graphql speaks as well.
+//!
+//! - **Authentication** happens in `connection_init`: its payload carries the token as
+//!   `{"Authorization": "Bearer <token>"}` (or `authorization`, `headers.Authorization`, or
+//!   `{"token": "<token>"}`); without one, the upgrade request's own `Authorization` header is
+//!   used. A connection without a valid token is closed with 4403; one that sends no
+//!   `connection_init` within [`INIT_TIMEOUT`] with 4408.
+//! - **Expiry:** the socket is closed with 4403 ("token expired") the moment the token
+//!   expires, whatever is subscribed; the client reconnects with a fresh token.
+//! - **Only subscriptions** run over the socket; queries and mutations are refused with
+//!   `BAD_USER_INPUT` and go to `POST /graphql`, where deadlines, batches and idempotency live.
+//!   At most [`MAX_SUBSCRIPTIONS`] run at once on one connection.
+//! - **Every event's response** goes through what a query's goes through: the trusted
+//!   documents policy (at subscription), error codes from the one small set, and the audit of
+//!   restricted reads, written before the event is sent.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use async_graphql::futures_util::stream::{self, BoxStream};
+use async_graphql::futures_util::{SinkExt, StreamExt, sink};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Data, Response as GqlResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use tokio::time::Instant;
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::graphql::context::RequestCtx;
+use crate::graphql::loaders::Loaders;
+use crate::http::graphql::{
+    MAX_QUERY_BYTES, Wants, http_error, normalise_errors, operation_type, request_error,
+};
+use crate::http::state::{AppState, REQUEST_ID, authenticate_token};
+use crate::service::audit::ReadTrail;
+
+/// How long a new socket may wait before its `connection_init`.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Subscriptions one connection may hold at once.
+pub const MAX_SUBSCRIPTIONS: usize = 32;
+
+/// The close code for a refused or expired token (`graphql-ws`'s "Forbidden").
+const FORBIDDEN: u16 = 4403;
+/// `graphql-ws`'s "Connection initialisation timeout".
+const INIT_TIMED_OUT: u16 = 4408;
+
+/// `GET /graphql`: a websocket upgrade starts a GraphQL websocket; anything else is
+/// [`graphql::get`](crate::http::graphql::get).
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: RawQuery,
+    upgrade_request: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+) -> Response {
+    let Ok(ws) = upgrade_request else {
+        return crate::http::graphql::get(State(state), ConnectInfo(peer), headers, raw).await;
+    };
+    match protocol {
+        Ok(protocol) => upgrade(state, peer, &headers, ws, protocol),
+        Err(_) => http_error(
+            StatusCode::BAD_REQUEST,
+            Wants::of(&headers),
+            AppError::bad_input(
+                "a GraphQL websocket speaks `graphql-transport-ws` or `graphql-ws` (Sec-WebSocket-Protocol)",
+            ),
+        ),
+    }
+}
+
+/// Upgrades the request to a GraphQL websocket.
+fn upgrade(
+    state: AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    ws: WebSocketUpgrade,
+    protocol: GraphQLProtocol,
+) -> Response {
+    let request_id = headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let header_token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer);
+    // The subprotocol async-graphql's extractor picked: the first of the client's it speaks.
+    let transport_ws = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        .is_some_and(|p| p == WebSocketProtocols::GraphQLWS);
+    let executor = LiveExecutor {
+        client_ip: Some(state.trusted_proxies.client(peer.ip(), headers)),
+        state,
+        session: Arc::default(),
+        request_id: request_id.into(),
+        open: Arc::default(),
+    };
+    ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // A subscribe message holds one document and its variables: the bound of a query.
+        .max_message_size(2 * MAX_QUERY_BYTES)
+        .on_upgrade(move |socket| serve(socket, executor, protocol, transport_ws, header_token))
+}
+
+/// The token of `Bearer <token>`.
+fn bearer(value: &str) -> Option<String> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+}
+
+/// The token a `connection_init` payload carries, in any of the usual places.
+fn token_of(payload: &serde_json::Value) -> Option<String> {
+    let auth = |v: &serde_json::Value| {
+        ["Authorization", "authorization"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(|x| x.as_str()))
+            .map(String::from)
+    };
+    auth(payload)
+        .or_else(|| payload.get("headers").and_then(auth))
+        .and_then(|v| bearer(&v))
+        .or_else(|| {
+            payload
+                .get("token")
+                .and_then(|t| t.as_str())
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+        })
+}
+
+/// Who is connected, from `connection_init` on.
+struct Session {
+    viewer: Viewer,
+    expires: Instant,
+}
+
+/// Runs the operations of one connection: a fresh executor per socket, holding its session.
+#[derive(Clone)]
+struct LiveExecutor {
+    state: AppState,
+    session: Arc<OnceLock<Session>>,
+    request_id: Arc<str>,
+    client_ip: Option<std::net::IpAddr>,
+    /// Subscriptions running now on this connection.
+    open: Arc<AtomicUsize>,
+}
+
+impl LiveExecutor {
+    /// Authenticates the connection once; the session then holds until the token expires.
+    async fn init(
+        &self,
+        payload: serde_json::Value,
+        header_token: Option<String>,
+    ) -> Result<(), AppError> {
+        let token = token_of(&payload).or(header_token).ok_or_else(|| {
+            AppError::Unauthenticated("sign in: send the token in connection_init".into())
+        })?;
+        let (viewer, exp) = authenticate_token(&self.state, &token).await?;
+        let left = exp.saturating_sub(chrono::Utc::now().timestamp()).max(0);
+        let session = Session {
+            viewer,
+            expires: Instant::now() + Duration::from_secs(left.unsigned_abs()),
+        };
+        self.session
+            .set(session)
+            .map_err(|_| AppError::bad_input("the connection is initialised already"))
+    }
+
+    async fn start(self, mut req: async_graphql::Request) -> BoxStream<'static, GqlResponse> {
+        let refuse = |e: AppError| stream::once(async move { request_error(e) }).boxed();
+        let Some(session) = self.session.get() else {
+            return refuse(AppError::Unauthenticated(
+                "send connection_init first".into(),
+            ));
+        };
+        let viewer = session.viewer.clone();
+        if req.query.len() > MAX_QUERY_BYTES {
+            return refuse(AppError::bad_input(format!(
+                "the query text is longer than {} KB",
+                MAX_QUERY_BYTES / 1024
+            )));
+        }
+        let state = self.state.clone();
+        if let Err(e) = state
+            .trusted
+            .admit(
+                &state.db,
+                &state.trusted_policy,
+                Some(viewer.role),
+                &mut req,
+            )
+            .await
+        {
+            return refuse(e);
+        }
+        if operation_type(&req).is_some_and(|t| t != OperationType::Subscription) {
+            return refuse(AppError::bad_input(
+                "only subscriptions run over the socket; send queries and mutations with POST /graphql",
+            ));
+        }
+        let Some(open) = Open::take(&self.open) else {
+            return refuse(AppError::bad_input(format!(
+                "a connection holds at most {MAX_SUBSCRIPTIONS} subscriptions"
+            )));
+        };
+        let reads = Arc::new(ReadTrail::default());
+        let req = req
+            .data(RequestCtx {
+                viewer: Some(viewer.clone()),
+                request_id: self.request_id.to_string(),
+                client_ip: self.client_ip,
+                reads: reads.clone(),
+            })
+            .data(Loaders::uncached(&state.db, &state.directory));
+        let request_id = self.request_id.clone();
+        state
+            .schema
+            .execute_stream(req)
+            .then(move |mut resp| {
+                let (state, reads, viewer, request_id) = (
+                    state.clone(),
+                    reads.clone(),
+                    viewer.clone(),
+                    request_id.clone(),
+                );
+                // Held by the stream: the count drops when the subscription ends.
+                let _open = &open;
+                async move {
+                    normalise_errors(&mut resp);
+                    // Restricted data leaves only with its audit event written.
+                    match crate::service::audit::flush_reads(
+                        &state.read_audit,
+                        Some(&viewer),
+                        &request_id,
+                        &reads,
+                    )
+                    .await
+                    {
+                        Ok(()) => resp,
+                        Err(AppError::Unavailable(m)) => request_error(AppError::Unavailable(m)),
+                        Err(other) => request_error(AppError::internal(anyhow::anyhow!(
+                            "writing the read audit failed: {}",
+                            other.message()
+                        ))),
+                    }
+                }
+            })
+            .boxed()
+    }
+}
+
+/// One running subscription of a connection, counted while it lives.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn take(count: &Arc<AtomicUsize>) -> Option<Open> {
+        count
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_SUBSCRIPTIONS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Open(count.clone()))
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl async_graphql::Executor for LiveExecutor {
+    async fn execute(&self, _request: async_graphql::Request) -> GqlResponse {
+        request_error(AppError::bad_input(
+            "only subscriptions run over the socket; send queries and mutations with POST /graphql",
+        ))
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        _session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, GqlResponse> {
+        let this = self.clone();
+        stream::once(this.start(request)).flatten().boxed()
+    }
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// Runs the protocol (async-graphql's) behind a relay that owns the socket's sending half, so
+/// the server can close the socket itself: when the token expires, when `connection_init`
+/// does not come, and with `graphql-ws`'s 4403 when it is refused (async-graphql says 1002).
+async fn serve(
+    socket: WebSocket,
+    executor: LiveExecutor,
+    protocol: GraphQLProtocol,
+    transport_ws: bool,
+    header_token: Option<String>,
+) {
+    let mut refused_operations = HashSet::new();
+    let (mut socket_out, socket_in) = socket.split();
+    let (tx, mut outgoing) = tokio::sync::mpsc::channel::<Message>(16);
+    let relay = sink::unfold(tx, |tx, msg: Message| async move {
+        tx.send(msg).await.map(|()| tx)
+    });
+    let refused = Arc::new(AtomicBool::new(false));
+    let on_init = {
+        let (executor, refused) = (executor.clone(), refused.clone());
+        move |payload: serde_json::Value| async move {
+            match executor.init(payload, header_token).await {
+                Ok(()) => Ok(Data::default()),
+                Err(e) => {
+                    refused.store(true, Ordering::SeqCst);
+                    Err(async_graphql::Error::new(e.message()))
+                }
+            }
+        }
+    };
+    let protocol_task = tokio::spawn(
+        GraphQLWebSocket::new_with_pair(relay, socket_in, executor.clone(), protocol)
+            .on_connection_init(on_init)
+            .serve(),
+    );
+    let init_deadline = Instant::now() + INIT_TIMEOUT;
+    loop {
+        let deadline = executor.session.get().map_or(init_deadline, |s| s.expires);
+        tokio::select! {
+            msg = outgoing.recv() => match msg {
+                Some(Message::Close(frame)) if refused.load(Ordering::SeqCst) => {
+                    let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                    let _ = socket_out.send(close(FORBIDDEN, &reason)).await;
+                    break;
+                }
+                Some(msg) => {
+                    let msg = match msg {
+                        Message::Text(text) if transport_ws => {
+                            match as_error_message(&text, &mut refused_operations) {
+                                Relay::Send(Some(t)) => Message::Text(t.into()),
+                                Relay::Send(None) => Message::Text(text),
+                                Relay::Drop => continue,
+                            }
+                        }
+                        other => other,
+                    };
+                    if socket_out.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            () = tokio::time::sleep_until(deadline) => {
+                let frame = if executor.session.get().is_some() {
+                    close(FORBIDDEN, "token expired")
+                } else {
+                    close(INIT_TIMED_OUT, "Connection initialisation timeout")
+                };
+                let _ = socket_out.send(frame).await;
+                break;
+            }
+        }
+    }
+    protocol_task.abort();
+}
+
+/// What the relay does with one outgoing message.
+enum Relay {
+    /// Send it (rewritten when `Some`).
+    Send(Option<String>),
+    Drop,
+}
+
+/// `graphql-transport-ws` answers an operation that never ran (a document that does not
+/// validate, a refused one) with an `error` message and nothing after it; async-graphql sends
+/// `next` with the errors, then `complete`. This rewrites the first and drops the second.
+fn as_error_message(text: &str, refused: &mut HashSet<String>) -> Relay {
+    // Only such messages have a null `data`; events never do.
+    if !text.contains(r#""data":null"#) && !text.contains(r#""type":"complete""#) {
+        return Relay::Send(None);
+    }
+    let Ok(msg) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Relay::Send(None);
+    };
+    let id = msg["id"].as_str().unwrap_or_default().to_string();
+    match msg["type"].as_str() {
+        Some("complete") if refused.remove(&id) => Relay::Drop,
+        Some("next")
+            if msg["payload"]["data"].is_null()
+                && msg["payload"]["errors"].as_array().is_some_and(|e| {
+                    !e.is_empty() && e.iter().all(|e| e.get("path").is_none())
+                }) =>
+        {
+            let rewritten = serde_json::json!({
+                "id": id,
+                "type": "error",
+                "payload": msg["payload"]["errors"],
+            });
+            refused.insert(id);
+            Relay::Send(Some(rewritten.to_string()))
+        }
+        _ => Relay::Send(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_that_never_ran_is_an_error_message_without_complete() {
+        let mut refused = HashSet::new();
+        let next = r#"{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"Unknown field","extensions":{"code":"BAD_USER_INPUT"}}]}}"#;
+        let Relay::Send(Some(rewritten)) = as_error_message(next, &mut refused) else {
+            panic!("not rewritten");
+        };
+        let v: serde_json::Value = serde_json::from_str(&rewritten).unwrap();
+        assert_eq!(v["type"], "error");
+        assert_eq!(v["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert!(matches!(
+            as_error_message(r#"{"id":"1","type":"complete"}"#, &mut refused),
+            Relay::Drop
+        ));
+        // Another operation's completion, and an event with a field error, pass unchanged.
+        assert!(matches!(
+            as_error_message(r#"{"id":"2","type":"complete"}"#, &mut refused),
+            Relay::Send(None)
+        ));
+        let event = r#"{"id":"3","type":"next","payload":{"data":null,"errors":[{"message":"no","path":["caseChanged"]}]}}"#;
+        assert!(matches!(
+            as_error_message(event, &mut refused),
+            Relay::Send(None)
+        ));
+    }
+
+    #[test]
+    fn the_token_is_found_where_clients_put_it() {
+        let t = |v: serde_json::Value| token_of(&v);
+        assert_eq!(
+            t(serde_json::json!({"Authorization": "Bearer abc"})).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            t(serde_json::json!({"authorization": "bearer abc"})).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            t(serde_json::json!({"headers": {"Authorization": "Bearer abc"}})).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            t(serde_json::json!({"token": " abc "})).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(t(serde_json::json!({"Authorization": "Basic abc"})), None);
+        assert_eq!(t(serde_json::json!({})), None);
+        assert_eq!(t(serde_json::Value::Null), None);
+    }
+}

@@ -1,0 +1,517 @@
+//! Subscriptions over `graphql-transport-ws`: a write made through one instance reaches a
+//! subscriber on another, once; every subscriber gets only what the matrix lets it read; the
+//! socket closes when the token expires or was never valid.
+//!
+//! A subscription starts listening a moment after its `subscribe` message; a test first makes
+//! "warm-up" writes until one comes back, and tells the messages that matter by their titles.
+//! "Nothing else came" is shown the same way, without waiting: events of one instance arrive
+//! in order, so a marker written last and received proves every earlier event was delivered
+//! or withheld.
+
+use api::auth::Role;
+use hub389_tests::live::{Live, Received};
+use hub389_tests::{Backend, TestApp};
+use serde_json::{Value, json};
+
+const CREATE: &str =
+    r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id code version } }"#;
+
+fn new_case(title: &str, commune: &str) -> Value {
+    json!({
+        "title": title,
+        "violationType": "SMUGGLING",
+        "commodityGroup": "FROZEN_FOOD",
+        "channel": "BORDER_TRAIL",
+        "commune": commune,
+        "detectedOn": "2026-11-20",
+        "goodsSummary": "1,2 tấn chân gà đông lạnh không rõ nguồn gốc",
+        "fineAmount": 45000000,
+        "goodsValue": 120000000
+    })
+}
+
+/// Creates a case through the instance at `base` as `token`'s agency; returns its code.
+async fn create_case(app: &TestApp, base: &str, token: &str, title: &str, commune: &str) -> String {
+    let r: Value = app
+        .client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": CREATE, "variables": { "input": new_case(title, commune) } }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["createCase"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The payload of a `next` message for subscription `id`, or a panic.
+fn data_of<'a>(msg: &'a Value, id: &str) -> &'a Value {
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(msg["id"], id, "{msg}");
+    &msg["payload"]
+}
+
+/// Writes warm-up cases (through `app`) until `live` hears of one: from then on the
+/// subscription `id` is listening. Returns the titles of the warm-up cases written.
+async fn warm_up_cases(
+    app: &TestApp,
+    live: &mut Live,
+    id: &str,
+    token: &str,
+    commune: &str,
+) -> Vec<String> {
+    let mut titles = Vec::new();
+    for n in 0..50 {
+        let title = format!("Khởi động {n}");
+        create_case(app, &app.base, token, &title, commune).await;
+        titles.push(title);
+        let heard =
+            tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json()).await;
+        if let Ok(msg) = heard {
+            let title = data_of(&msg, id)["data"]["caseChanged"]["title"].clone();
+            assert!(titles.iter().any(|t| title == *t), "{msg}");
+            return titles;
+        }
+    }
+    panic!("the subscription never started listening");
+}
+
+/// The case titles delivered to subscription `id` until (and with) `last`, skipping warm-ups.
+async fn titles_until(live: &mut Live, id: &str, last: &str, skip: &[String]) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let msg = live.next_json().await;
+        let payload = data_of(&msg, id);
+        assert!(payload["errors"].is_null(), "{msg}");
+        let title = payload["data"]["caseChanged"]["title"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if skip.contains(&title) {
+            continue;
+        }
+        let done = title == last;
+        seen.push(title);
+        if done {
+            return seen;
+        }
+    }
+}
+
+const CASE_CHANGED: &str = "subscription { caseChanged { code title commune { code } } }";
+
+#[tokio::test]
+async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_once() {
+    let app = TestApp::spawn().await;
+    // SQLite is one process (an in-process broadcast); the fleet is PostgreSQL's.
+    let other = if app.backend == Backend::Postgres {
+        app.another_instance().await
+    } else {
+        app.base.clone()
+    };
+    let police = app.token(Role::Police, Some("CA"), None);
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let mut live = Live::connect(&app.base, &police).await;
+    live.subscribe("c", CASE_CHANGED, json!({})).await;
+    let warm = warm_up_cases(&app, &mut live, "c", &bdbp, "DONG_DANG").await;
+
+    let code = create_case(&app, &other, &bdbp, "Qua phiên bản khác", "DONG_DANG").await;
+    create_case(&app, &other, &bdbp, "Mốc cuối", "DONG_DANG").await;
+    let seen = titles_until(&mut live, "c", "Mốc cuối", &warm).await;
+    assert_eq!(
+        seen,
+        ["Qua phiên bản khác", "Mốc cuối"],
+        "each case once, in order"
+    );
+
+    // The payload is the case as a query reads it.
+    let r = app
+        .gql(
+            Some(&police),
+            "query($f: CaseFilter) { cases(first: 5, filter: $f) { nodes { code title } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        r["data"]["cases"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == code.as_str()),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
+    let app = TestApp::spawn().await;
+    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let mut live = Live::connect(&app.base, &commune).await;
+
+    // Restricted data is not in a commune user's schema, over the socket as over HTTP.
+    live.subscribe(
+        "s",
+        "subscription { caseChanged { code subjects { fullName } } }",
+        json!({}),
+    )
+    .await;
+    let refused = live.next_json().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "s");
+
+    live.subscribe("c", CASE_CHANGED, json!({})).await;
+    let warm = warm_up_cases(&app, &mut live, "c", &bdbp, "DONG_DANG").await;
+    create_case(&app, &app.base, &bdbp, "Ở xã khác", "HOANG_VAN_THU").await;
+    create_case(&app, &app.base, &bdbp, "Ở Đồng Đăng", "DONG_DANG").await;
+    let seen = titles_until(&mut live, "c", "Ở Đồng Đăng", &warm).await;
+    assert_eq!(
+        seen,
+        ["Ở Đồng Đăng"],
+        "the other commune's case is not delivered"
+    );
+}
+
+#[tokio::test]
+async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_path() {
+    let app = TestApp::spawn().await;
+    // The border guard reads customs records only on the cases it leads.
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let police = app.token(Role::Police, Some("CA"), None);
+    let mut live = Live::connect(&app.base, &police).await;
+    live.subscribe(
+        "c",
+        "subscription { caseChanged { title customsRecords { declarationNumber } } }",
+        json!({}),
+    )
+    .await;
+    let warm = {
+        // Warm up with the subscription under test: its deliveries carry errors.
+        let mut titles = Vec::new();
+        let mut n = 0;
+        loop {
+            let title = format!("Khởi động {n}");
+            create_case(&app, &app.base, &bdbp, &title, "DONG_DANG").await;
+            titles.push(title);
+            if let Ok(msg) =
+                tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json()).await
+            {
+                let payload = data_of(&msg, "c");
+                assert_eq!(
+                    payload["data"]["caseChanged"]["customsRecords"],
+                    Value::Null,
+                    "{msg}"
+                );
+                assert_eq!(
+                    payload["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                    "{msg}"
+                );
+                assert_eq!(
+                    payload["errors"][0]["path"],
+                    json!(["caseChanged", "customsRecords"]),
+                    "{msg}"
+                );
+                break titles;
+            }
+            n += 1;
+            assert!(n < 50, "the subscription never started listening");
+        }
+    };
+    assert!(!warm.is_empty());
+}
+
+#[tokio::test]
+async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
+    let admin = app.token(Role::Admin, None, None);
+    let leader = app.token(Role::Leader, None, None);
+    // (token, subscription, why it is refused)
+    let cases: &[(&str, &str)] = &[
+        (&press, "subscription { caseChanged { code } }"),
+        (&press, "subscription { tipAssigned { content } }"),
+        (
+            &press,
+            "subscription { publicationChanged { publication { body } } }",
+        ),
+        (&commune, "subscription { tipAssigned { content } }"),
+        (&commune, "subscription { publicationChanged { id } }"),
+        (&admin, "subscription { caseChanged { code } }"),
+        (&leader, "subscription { tipAssigned { content } }"),
+        (
+            &commune,
+            "subscription { caseChanged(filter: { subjectName: \"Nguyễn\" }) { code } }",
+        ),
+    ];
+    for (token, query) in cases {
+        let mut live = Live::connect(&app.base, token).await;
+        live.subscribe("x", query, json!({})).await;
+        let msg = live.next_json().await;
+        let errors = match msg["type"].as_str() {
+            Some("error") => msg["payload"].clone(),
+            Some("next") => msg["payload"]["errors"].clone(),
+            _ => panic!("{query}: {msg}"),
+        };
+        let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
+        assert!(
+            ["FORBIDDEN", "BAD_USER_INPUT"].contains(&code),
+            "{query}: {msg}"
+        );
+        assert!(
+            msg["payload"]["data"].is_null() || msg["payload"]["data"]["caseChanged"].is_null(),
+            "{msg}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let mut live = Live::connect(&app.base, &press).await;
+    let query = include_str!("../../../api/documents/publication-changed.graphql");
+    live.subscribe("p", query, json!({})).await;
+
+    let draft = r#"mutation($case: ID!, $input: PublicationInput!) { draftPublication(caseId: $case, input: $input) { id version } }"#;
+    let approve = r#"mutation($id: ID!, $v: Int!) { approvePublication(id: $id, version: $v) { id version } }"#;
+    let withdraw = r#"mutation($id: ID!, $v: Int!) { withdrawPublication(id: $id, version: $v) { id version } }"#;
+    let status = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { version } }"#;
+    // A settled case of the police with a subject on it, published again and again until the
+    // subscription listens (each publication is a new one on a new case).
+    let publish = async |headline: &str| -> (String, i64) {
+        let r = app
+            .gql(
+                Some(&police),
+                CREATE,
+                json!({ "input": new_case("Vụ để công bố", "DONG_DANG") }),
+            )
+            .await;
+        let case = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
+        let subject = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
+        let r = app
+            .gql(Some(&police), subject, json!({ "case": case, "input": { "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": "001198012345" } }))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let mut v = 1;
+        for s in ["VERIFYING", "HANDLED_ADMINISTRATIVELY"] {
+            let r = app
+                .gql(Some(&police), status, json!({ "id": case, "v": v, "s": s }))
+                .await;
+            v = r["data"]["changeCaseStatus"]["version"].as_i64().unwrap();
+        }
+        let r = app
+            .gql(Some(&police), draft, json!({ "case": case, "input": { "headline": headline, "body": "Cơ quan chức năng đã xử phạt vi phạm hành chính 45 triệu đồng.", "publicFacts": ["violation_type", "goods_value"] } }))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let id = r["data"]["draftPublication"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = app
+            .gql(Some(&office), approve, json!({ "id": id, "v": 1 }))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        (
+            id,
+            r["data"]["approvePublication"]["version"].as_i64().unwrap(),
+        )
+    };
+    let mut n = 0;
+    loop {
+        publish(&format!("Khởi động {n}")).await;
+        if tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json())
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        n += 1;
+        assert!(n < 30, "the subscription never started listening");
+    }
+    let (id, version) = publish("Bắt giữ lô chân gà đông lạnh").await;
+    let (marker, _) = publish("Mốc cuối").await;
+    let mut got = changes(&mut live, 2).await;
+    // Each delivery is the publication as it is when delivered, so the withdrawal is made
+    // once its approval was heard (else both could be heard as withdrawals).
+    let r = app
+        .gql(Some(&office), withdraw, json!({ "id": id, "v": version }))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    got.extend(changes(&mut live, 1).await);
+    assert_eq!(
+        got,
+        [
+            (id.clone(), true, "Bắt giữ lô chân gà đông lạnh".to_string()),
+            (marker, true, "Mốc cuối".to_string()),
+            (id, false, String::new()),
+        ],
+        "the drafts were not announced; the withdrawal was, without its text"
+    );
+}
+
+/// The next `n` publication changes heard (id, published, headline), skipping warm-ups; no
+/// restricted datum of the cases may be in any.
+async fn changes(live: &mut Live, n: usize) -> Vec<(String, bool, String)> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let msg = live.next_json().await;
+        let change = data_of(&msg, "p")["data"]["publicationChanged"].clone();
+        let text = msg.to_string();
+        for secret in ["Nguyễn Thị Hằng", "001198012345", "không rõ nguồn gốc"] {
+            assert!(
+                !text.contains(secret),
+                "a restricted datum reached the press: {text}"
+            );
+        }
+        let headline = change["publishedCase"]["headline"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if headline.starts_with("Khởi động") {
+            continue;
+        }
+        got.push((
+            change["id"].as_str().unwrap().to_string(),
+            change["published"].as_bool().unwrap(),
+            headline,
+        ));
+    }
+    got
+}
+
+#[tokio::test]
+async fn a_tip_forwarded_to_an_agency_reaches_that_agency_only() {
+    let app = TestApp::spawn().await;
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let mut live = Live::connect(&app.base, &customs).await;
+    live.subscribe(
+        "t",
+        "subscription { tipAssigned { content assignedAgency { code } } }",
+        json!({}),
+    )
+    .await;
+    let submit = r#"mutation($input: NewTipInput!) { submitTip(input: $input) { trackingCode } }"#;
+    let forward = r#"mutation($id: ID!, $v: Int!, $a: String!) { forwardTip(id: $id, version: $v, agency: $a) { id } }"#;
+    let send = async |content: &str, agency: &str| {
+        let r = app
+            .gql(
+                None,
+                submit,
+                json!({ "input": { "channel": "ONLINE_FORM", "content": content } }),
+            )
+            .await;
+        let code = r["data"]["submitTip"]["trackingCode"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let id = entity::tips::Entity::find()
+            .filter(entity::tips::Column::TrackingCode.eq(code))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let r = app
+            .gql(
+                Some(&office),
+                forward,
+                json!({ "id": id.to_string(), "v": 1, "a": agency }),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    };
+    let mut n = 0;
+    let warm = loop {
+        let content =
+            format!("Tin khởi động số {n}: hàng lậu tập kết ở kho gần cửa khẩu vào ban đêm.");
+        send(&content, "HQ").await;
+        if tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json())
+            .await
+            .is_ok()
+        {
+            break n;
+        }
+        n += 1;
+        assert!(n < 50, "the subscription never started listening");
+    };
+    send(
+        "Tin cho bộ đội biên phòng: xe tải chở pháo nổ qua đường mòn lúc 3 giờ sáng.",
+        "BDBP",
+    )
+    .await;
+    send(
+        "Tin cho hải quan: tờ khai khai sai mã HS của lô hàng điện tử qua cửa khẩu.",
+        "HQ",
+    )
+    .await;
+    loop {
+        let msg = live.next_json().await;
+        let tip = &data_of(&msg, "t")["data"]["tipAssigned"];
+        let content = tip["content"].as_str().unwrap();
+        if content.starts_with("Tin khởi động") {
+            assert!(warm < 50);
+            continue;
+        }
+        assert_eq!(tip["assignedAgency"]["code"], "HQ", "{msg}");
+        assert!(content.starts_with("Tin cho hải quan"), "{msg}");
+        break;
+    }
+}
+
+#[tokio::test]
+async fn the_socket_closes_when_the_token_expires() {
+    let app = TestApp::spawn().await;
+    let token = app
+        .keys
+        .sign(
+            "tester",
+            Role::Police,
+            Some("CA"),
+            None,
+            chrono::Duration::seconds(2),
+        )
+        .unwrap();
+    let mut live = Live::connect(&app.base, &token).await;
+    live.subscribe("c", CASE_CHANGED, json!({})).await;
+    match live.next().await {
+        Received::Closed(code, reason) => {
+            assert_eq!(code, Some(4403), "{reason}");
+            assert!(reason.contains("expired"), "{reason}");
+        }
+        other => panic!("expected the socket to close, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_connection_without_a_valid_token_is_refused_and_queries_go_to_post() {
+    let app = TestApp::spawn().await;
+    for payload in [json!({}), json!({ "Authorization": "Bearer not-a-token" })] {
+        let mut live = Live::open(&app.base, payload.clone()).await;
+        match live.next().await {
+            Received::Closed(code, _) => assert_eq!(code, Some(4403), "{payload}"),
+            other => panic!("{payload}: expected a refusal, got {other:?}"),
+        }
+    }
+    let police = app.token(Role::Police, Some("CA"), None);
+    let mut live = Live::connect(&app.base, &police).await;
+    live.subscribe("q", "{ cases(first: 1) { totalCount } }", json!({}))
+        .await;
+    let msg = live.next_json().await;
+    let errors = if msg["type"] == "error" {
+        msg["payload"].clone()
+    } else {
+        msg["payload"]["errors"].clone()
+    };
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
+}
