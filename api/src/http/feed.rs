@@ -15,7 +15,9 @@
 use std::collections::BTreeMap;
 
 use atom_syndication::extension::Extension;
-use atom_syndication::{Category, Content, Entry, Feed, FixedDateTime, Generator, Person, Text};
+use atom_syndication::{
+    Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
+};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -273,6 +275,14 @@ fn render_atom(province: &str, items: &[FeedItem]) -> AppResult<Vec<u8>> {
             ..Default::default()
         }),
         lang: Some("vi".into()),
+        // Relative (RFC 4287 allows IRI references): the server does not know the public
+        // address it is reached at, and a Host header is not to be trusted for it.
+        links: vec![Link {
+            href: "/feed/published.atom".into(),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Default::default()
+        }],
         namespaces: BTreeMap::from([(FACTS_NS.0.to_owned(), FACTS_NS.1.to_owned())]),
         entries,
         ..Default::default()

@@ -128,6 +128,13 @@ async fn atom(app: &TestApp) -> (Fetched, feed_rs::model::Feed) {
     assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
     assert_eq!(feed.id, "urn:hub389:feed:published");
     assert!(feed.updated.is_some() && feed.title.is_some() && !feed.authors.is_empty());
+    assert!(
+        feed.links
+            .iter()
+            .any(|l| l.rel.as_deref() == Some("self") && l.href.ends_with("/feed/published.atom")),
+        "{:?}",
+        feed.links
+    );
     for e in &feed.entries {
         assert!(e.id.starts_with("urn:hub389:publication:"), "{}", e.id);
         assert!(e.title.is_some() && e.updated.is_some() && e.content.is_some());
