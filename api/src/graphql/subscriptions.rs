@@ -23,9 +23,7 @@ use crate::domain::vocab::{PublicationStatus, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::{Case, CaseFilter, restricted_filters};
 use crate::graphql::context::{RequestCtx, db, services, viewer};
-use crate::graphql::publications::{
-    Publication, PublishedCase, published_condition, scope_condition,
-};
+use crate::graphql::publications::{Publication, PublishedCase, scope_condition};
 use crate::graphql::tips::Tip;
 use crate::service::cases::{CaseFilterParams, case_condition};
 use crate::service::events::DomainEvent;
@@ -189,7 +187,7 @@ async fn publication_change(
     }
     // An approved one taken down otherwise (archived, or its case archived) reads as withdrawn.
     let published = publications::Entity::find_by_id(id)
-        .filter(published_condition())
+        .filter(crate::service::published::condition())
         .one(db)
         .await?
         .is_some();

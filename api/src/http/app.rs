@@ -222,6 +222,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .route("/graphiql/{file}", get(crate::http::graphiql::asset))
         .route("/export/{file}", get(crate::http::export::export))
+        .route("/feed/published.atom", get(crate::http::feed::atom))
+        .route("/feed/published.json", get(crate::http::feed::json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(crate::http::graphql::no_route)

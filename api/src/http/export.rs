@@ -389,7 +389,8 @@ fn csv_bytes(
     Ok(out)
 }
 
-fn error(e: AppError) -> Response {
+/// A plain-HTTP error (the exports and the feed): JSON with `extensions.code`, as GraphQL errors.
+pub(crate) fn error(e: AppError) -> Response {
     if let AppError::Internal(inner) = &e {
         tracing::error!(error = ?inner, "export failed");
     }

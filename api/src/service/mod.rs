@@ -10,6 +10,7 @@ pub mod events;
 pub mod paging;
 pub mod publication_check;
 pub mod publications;
+pub mod published;
 pub mod reference;
 pub mod reports;
 pub mod rollups;

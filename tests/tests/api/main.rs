@@ -9,6 +9,7 @@ mod audit_log;
 mod cases_workflow;
 mod contract;
 mod directives_workflow;
+mod feed;
 mod foundation;
 mod hostile;
 mod identity_provider;

@@ -86,7 +86,8 @@ impl PublicationQuery {
         // Anonymous callers read nothing; signed-in ones as the matrix says.
         crate::domain::access::check_published_cases(viewer(ctx)?)?;
         let size = page_size(first)?;
-        let cond = published_condition();
+        // The one rule of what is public, shared with the newsroom feed.
+        let cond = crate::service::published::condition();
         let mut page = cond.clone();
         if let Some(c) = &after {
             let (key, id) = decode_cursor(c)?;
@@ -119,24 +120,6 @@ impl PublicationQuery {
     }
 }
 
-/// What is published, for the press and every reader of `publishedCases`: approved, neither
-/// the publication nor its case archived.
-pub fn published_condition() -> Condition {
-    Condition::all()
-        .add(publications::Column::Status.eq(PublicationStatus::Approved.as_str()))
-        .add(publications::Column::ApprovedAt.is_not_null())
-        .add(publications::Column::ArchivedAt.is_null())
-        .add(
-            publications::Column::CaseId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(cases::Column::Id)
-                    .from(cases::Entity)
-                    .and_where(cases::Column::ArchivedAt.is_null())
-                    .to_owned(),
-            ),
-        )
-}
-
 /// The publications a scope reads: an agency reads those it drafted and those waiting for its
 /// review (the case holds informant data of a tip assigned to it).
 pub fn scope_condition(scope: PublicationScope) -> Condition {
@@ -166,10 +149,7 @@ crate::relay_connection!(
 );
 
 fn facts(p: &publications::Model) -> Vec<String> {
-    p.public_facts
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    crate::service::published::declared(&p.public_facts)
         .map(String::from)
         .collect()
 }
@@ -258,7 +238,7 @@ pub struct PublishedCase(pub publications::Model);
 
 impl PublishedCase {
     fn public(&self, fact: &str) -> bool {
-        facts(&self.0).iter().any(|f| f == fact)
+        crate::service::published::declares(&self.0.public_facts, fact)
     }
 
     async fn case(&self, ctx: &Context<'_>, fact: &str) -> AppResult<Option<cases::Model>> {
