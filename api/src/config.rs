@@ -217,6 +217,50 @@ pub struct Config {
     /// `sqlx::query` target, which the default filter hides: run with
     /// `RUST_LOG=info,sqlx::query=info` (the benchmark counts statements per request this way).
     pub log_statements: bool,
+    /// Who may read `/metrics` (`HUB389_METRICS`, `HUB389_METRICS_TOKEN`).
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read `GET /metrics`. It shows operational counts only (operation names, outcome
+/// codes, pool use, tips and audit events counted), but not to the world by default: it tells
+/// an outsider how busy the hub is and which operations its clients run.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// The default: no `/metrics` (404), and no metrics kept.
+    Off,
+    /// `HUB389_METRICS=on`: anyone who reaches the port (a scraper on a private network, the
+    /// server bound to localhost behind a proxy that does not route `/metrics`).
+    Open,
+    /// `HUB389_METRICS_TOKEN` (or `HUB389_METRICS_TOKEN_FILE`), at least 16 characters: a
+    /// scraper sends `Authorization: Bearer <token>` (Prometheus' `authorization` setting);
+    /// anything else is 401.
+    Token(Secret),
+}
+
+impl MetricsAccess {
+    pub fn enabled(&self) -> bool {
+        !matches!(self, MetricsAccess::Off)
+    }
+
+    fn from_env() -> anyhow::Result<MetricsAccess> {
+        let on = match env("HUB389_METRICS") {
+            None => None,
+            Some(_) => Some(bool_env("HUB389_METRICS", false)?),
+        };
+        match (secret_env("HUB389_METRICS_TOKEN", true)?, on) {
+            (Some(_), Some(false)) => {
+                anyhow::bail!("HUB389_METRICS=off contradicts HUB389_METRICS_TOKEN: unset one")
+            }
+            (Some((token, origin)), _) => {
+                if token.expose().len() < 16 {
+                    anyhow::bail!("{origin}: the metrics token is at least 16 characters");
+                }
+                Ok(MetricsAccess::Token(token))
+            }
+            (None, Some(true)) => Ok(MetricsAccess::Open),
+            (None, _) => Ok(MetricsAccess::Off),
+        }
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hub389.db?mode=rwc";
@@ -337,6 +381,7 @@ impl Config {
             },
             statement_timeout: duration_env("HUB389_STATEMENT_TIMEOUT", Duration::from_secs(10))?,
             log_statements: bool_env("HUB389_LOG_STATEMENTS", false)?,
+            metrics: MetricsAccess::from_env()?,
             pool_size: match parse_env::<u32>("HUB389_DB_POOL_SIZE", 0)? {
                 0 => None,
                 n @ 1..=500 => Some(n),
@@ -422,6 +467,7 @@ impl Config {
             statement_timeout: Duration::from_secs(10),
             log_statements: false,
             pool_size: None,
+            metrics: MetricsAccess::Off,
         }
     }
 }

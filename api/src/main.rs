@@ -114,7 +114,7 @@ enum KeysAction {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    api::telemetry::init();
+    api::telemetry::init()?;
     let cli = Cli::parse();
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {

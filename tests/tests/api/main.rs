@@ -12,6 +12,7 @@ mod directives_workflow;
 mod foundation;
 mod hostile;
 mod identity_provider;
+mod observability;
 mod publications_workflow;
 mod reports_workflow;
 mod rollups;
