@@ -354,7 +354,9 @@ pub fn unflushed(db: &DatabaseConnection) -> DatabaseConnection {
             })
         })
         .connect_lazy_with((*main.connect_options()).clone());
-    sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+    let mut db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+    crate::telemetry::otel::instrument(&mut db);
+    db
 }
 
 /// Begins a transaction without the pool's statement timeout on PostgreSQL

@@ -121,6 +121,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => {
             let app = api::http::app::Application::build(&config, None).await?;
             app.run().await?;
+            // The exporter stops once its last spans left (it waits for the collector).
+            let _ = tokio::task::spawn_blocking(api::telemetry::otel::shutdown).await;
         }
         Command::Token {
             role,

@@ -92,7 +92,9 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (HUB389_BIND): {e}", config.bind))?;
-        let (db, keys) = open_database(config, db, preflight).await?;
+        let (mut db, keys) = open_database(config, db, preflight).await?;
+        // A span per SQL statement when traces are exported (`telemetry/otel.rs`).
+        crate::telemetry::otel::instrument(&mut db);
         crate::crypto::Opaque::install(&keys.data);
         let limiters = Arc::new(crate::limiter::Limiters::new(
             &config.limits,
@@ -180,6 +182,11 @@ impl Application {
         if let Err(e) = self.state.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool");
         }
+        // The spans of the last requests leave before the process does (the export thread
+        // waits for the collector: off the runtime's threads).
+        if crate::telemetry::otel::enabled() {
+            let _ = tokio::task::spawn_blocking(crate::telemetry::otel::flush).await;
+        }
         tracing::info!("shut down");
         Ok(())
     }
@@ -245,8 +252,20 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
-                    let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    let id = req
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // `otel.*`: the span's name and kind when exported as a trace.
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        otel.name = %format_args!("{} {}", req.method(), req.uri().path()),
+                        otel.kind = "server",
+                    )
                 })
                 // A 503 during an outage is expected, not an ERROR per request; the cause is
                 // logged once where it happens.
@@ -282,7 +301,7 @@ async fn access_log(req: Request<axum::body::Body>, next: axum::middleware::Next
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_string();
-    let resp = next.run(req).await;
+    let resp = crate::telemetry::otel::in_request(request_id.clone(), next.run(req)).await;
     let info = resp
         .extensions()
         .get::<AccessInfo>()

@@ -1,8 +1,10 @@
-//! Logging, metrics and the access log, set up once per process. `RUST_LOG` overrides the
-//! default filter; `HUB389_LOG_FORMAT` chooses the format (`text`, the default, or `json`).
+//! Logging, metrics, the access log and OTLP traces, set up once per process. `RUST_LOG`
+//! overrides the default filter; `HUB389_LOG_FORMAT` chooses the format (`text`, the default,
+//! or `json`); `OTEL_EXPORTER_OTLP_ENDPOINT` turns traces on ([`otel`]).
 
 pub mod access;
 pub mod metrics;
+pub mod otel;
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer;
@@ -65,16 +67,25 @@ fn default_filter() -> EnvFilter {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"))
 }
 
-/// Sets up logging for the process. Refuses an unknown `HUB389_LOG_FORMAT`. A second call
-/// (tests start many servers in one process) keeps the first set-up.
+/// Sets up logging (and trace export when an OTLP endpoint is configured: then it must run on
+/// the server's tokio runtime) for the process. Refuses an unknown `HUB389_LOG_FORMAT` or an
+/// unusable OTLP setting. A second call (tests start many servers in one process) keeps the
+/// first set-up.
 pub fn init() -> anyhow::Result<()> {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    if DONE.get().is_some() {
+        return Ok(());
+    }
     let format = LogFormat::from_env()?;
+    let traces = otel::tracer()?.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer));
     // Logs go to stderr so that `hub389 token` prints nothing but the token on stdout.
-    // `try_init`: tests may call this more than once.
+    // `try_init`: another subscriber may have been installed first (a test's).
     let _ = tracing_subscriber::registry()
         .with(default_filter())
         .with(fmt_layer(format, std::io::stderr))
+        .with(traces)
         .try_init();
+    let _ = DONE.set(());
     Ok(())
 }
 
