@@ -247,7 +247,12 @@ impl MetricsAccess {
             None => None,
             Some(_) => Some(bool_env("HUB389_METRICS", false)?),
         };
-        match (secret_env("HUB389_METRICS_TOKEN", true)?, on) {
+        Self::decide(on, secret_env("HUB389_METRICS_TOKEN", true)?)
+    }
+
+    /// From `HUB389_METRICS` (when set) and the token with where it came from (when set).
+    fn decide(on: Option<bool>, token: Option<(Secret, String)>) -> anyhow::Result<MetricsAccess> {
+        match (token, on) {
             (Some(_), Some(false)) => {
                 anyhow::bail!("HUB389_METRICS=off contradicts HUB389_METRICS_TOKEN: unset one")
             }
@@ -567,6 +572,38 @@ mod tests {
             duration_env("HUB389_T7_UNSET", Duration::from_secs(3)).unwrap(),
             Duration::from_secs(3)
         );
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for() {
+        let token = |t: &str| {
+            Some((
+                Secret::new(t.as_bytes().to_vec()),
+                "HUB389_METRICS_TOKEN".into(),
+            ))
+        };
+        assert!(matches!(
+            MetricsAccess::decide(None, None),
+            Ok(MetricsAccess::Off)
+        ));
+        assert!(matches!(
+            MetricsAccess::decide(Some(true), None),
+            Ok(MetricsAccess::Open)
+        ));
+        let long = "0123456789abcdef";
+        assert!(matches!(
+            MetricsAccess::decide(None, token(long)),
+            Ok(MetricsAccess::Token(_))
+        ));
+        assert!(matches!(
+            MetricsAccess::decide(Some(true), token(long)),
+            Ok(MetricsAccess::Token(_))
+        ));
+        assert!(MetricsAccess::decide(Some(false), token(long)).is_err());
+        let short = MetricsAccess::decide(None, token("short"))
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("16") && !short.contains("short"), "{short}");
     }
 
     #[test]

@@ -16,7 +16,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{
@@ -323,8 +322,9 @@ fn outcome_of(r: &GqlResponse) -> &'static str {
 }
 
 /// Counts operations refused before any of them could run (a batch too large, the token
-/// refused), one per operation.
-fn count_refused(batch: &BatchResponse) -> Vec<String> {
+/// refused), one per operation, each with the time the refusal took.
+fn count_refused(batch: &BatchResponse, started: std::time::Instant) -> Vec<String> {
+    let elapsed = started.elapsed();
     let responses: Vec<&GqlResponse> = match batch {
         BatchResponse::Single(r) => vec![r],
         BatchResponse::Batch(rs) => rs.iter().collect(),
@@ -332,7 +332,7 @@ fn count_refused(batch: &BatchResponse) -> Vec<String> {
     responses
         .into_iter()
         .map(|r| {
-            metrics::graphql_operation(metrics::UNPARSED, outcome_of(r), Duration::ZERO);
+            metrics::graphql_operation(metrics::UNPARSED, outcome_of(r), elapsed);
             metrics::UNPARSED.to_string()
         })
         .collect()
@@ -421,6 +421,7 @@ async fn execute(
     batch: BatchRequest,
     wants: Wants,
 ) -> Response {
+    let started = std::time::Instant::now();
     let request_id = headers
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -442,7 +443,7 @@ async fn execute(
         let max = state.max_batch;
         let refused =
             refuse_all(&|| AppError::bad_input(format!("a batch holds 1 to {max} operations")));
-        let operations = count_refused(&refused);
+        let operations = count_refused(&refused, started);
         return answer(refused, operations, None, wants);
     }
     let viewer = match authenticate(state, headers).await {
@@ -454,7 +455,7 @@ async fn execute(
                 _ => AppError::Internal(anyhow::anyhow!("authentication failed")),
             };
             let refused = refuse_all(&make);
-            let operations = count_refused(&refused);
+            let operations = count_refused(&refused, started);
             return answer(refused, operations, None, wants);
         }
     };

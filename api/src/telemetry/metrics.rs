@@ -214,9 +214,15 @@ fn names() -> &'static RwLock<OperationNames> {
 
 /// The bounded `operation` label of the process (see the module's doc).
 pub fn operation_label(name: Option<&str>, trusted: bool) -> String {
+    // Labels that need no look-up take no lock.
+    let Some(n) = name else {
+        return ANONYMOUS.to_string();
+    };
+    if n.is_empty() || n.len() > MAX_OPERATION_NAME_LEN {
+        return OTHER.to_string();
+    }
     // A known name only needs the shared lock: the common case under load.
-    if let Some(n) = name
-        && let Ok(set) = names().read()
+    if let Ok(set) = names().read()
         && set.known(n)
     {
         return n.to_string();
