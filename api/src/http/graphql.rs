@@ -372,6 +372,8 @@ async fn execute_one(
         Ok(registered) => registered,
         Err(e) => return request_error(e),
     };
+    // Known only now: whether the document is a registered one (its name then always keeps
+    // its metrics label). Until here the slot says `unparsed`.
     *slot = Arc::new(OperationSlot::new(req.operation_name.clone(), registered));
     // Checked again now that a registered document's text is known: a hash in a GET's URL
     // must not run a mutation (any page could make its visitors' browsers submit tips).
