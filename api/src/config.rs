@@ -217,6 +217,55 @@ pub struct Config {
     /// `sqlx::query` target, which the default filter hides: run with
     /// `RUST_LOG=info,sqlx::query=info` (the benchmark counts statements per request this way).
     pub log_statements: bool,
+    /// Who may read `/metrics` (`HUB389_METRICS`, `HUB389_METRICS_TOKEN`).
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read `GET /metrics`. It shows operational counts only (operation names, outcome
+/// codes, pool use, tips and audit events counted), but not to the world by default: it tells
+/// an outsider how busy the hub is and which operations its clients run.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// The default: no `/metrics` (404), and no metrics kept.
+    Off,
+    /// `HUB389_METRICS=on`: anyone who reaches the port (a scraper on a private network, the
+    /// server bound to localhost behind a proxy that does not route `/metrics`).
+    Open,
+    /// `HUB389_METRICS_TOKEN` (or `HUB389_METRICS_TOKEN_FILE`), at least 16 characters: a
+    /// scraper sends `Authorization: Bearer <token>` (Prometheus' `authorization` setting);
+    /// anything else is 401.
+    Token(Secret),
+}
+
+impl MetricsAccess {
+    pub fn enabled(&self) -> bool {
+        !matches!(self, MetricsAccess::Off)
+    }
+
+    fn from_env() -> anyhow::Result<MetricsAccess> {
+        let on = match env("HUB389_METRICS") {
+            None => None,
+            Some(_) => Some(bool_env("HUB389_METRICS", false)?),
+        };
+        Self::decide(on, secret_env("HUB389_METRICS_TOKEN", true)?)
+    }
+
+    /// From `HUB389_METRICS` (when set) and the token with where it came from (when set).
+    fn decide(on: Option<bool>, token: Option<(Secret, String)>) -> anyhow::Result<MetricsAccess> {
+        match (token, on) {
+            (Some(_), Some(false)) => {
+                anyhow::bail!("HUB389_METRICS=off contradicts HUB389_METRICS_TOKEN: unset one")
+            }
+            (Some((token, origin)), _) => {
+                if token.expose().len() < 16 {
+                    anyhow::bail!("{origin}: the metrics token is at least 16 characters");
+                }
+                Ok(MetricsAccess::Token(token))
+            }
+            (None, Some(true)) => Ok(MetricsAccess::Open),
+            (None, _) => Ok(MetricsAccess::Off),
+        }
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hub389.db?mode=rwc";
@@ -337,6 +386,7 @@ impl Config {
             },
             statement_timeout: duration_env("HUB389_STATEMENT_TIMEOUT", Duration::from_secs(10))?,
             log_statements: bool_env("HUB389_LOG_STATEMENTS", false)?,
+            metrics: MetricsAccess::from_env()?,
             pool_size: match parse_env::<u32>("HUB389_DB_POOL_SIZE", 0)? {
                 0 => None,
                 n @ 1..=500 => Some(n),
@@ -422,6 +472,7 @@ impl Config {
             statement_timeout: Duration::from_secs(10),
             log_statements: false,
             pool_size: None,
+            metrics: MetricsAccess::Off,
         }
     }
 }
@@ -521,6 +572,38 @@ mod tests {
             duration_env("HUB389_T7_UNSET", Duration::from_secs(3)).unwrap(),
             Duration::from_secs(3)
         );
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for() {
+        let token = |t: &str| {
+            Some((
+                Secret::new(t.as_bytes().to_vec()),
+                "HUB389_METRICS_TOKEN".into(),
+            ))
+        };
+        assert!(matches!(
+            MetricsAccess::decide(None, None),
+            Ok(MetricsAccess::Off)
+        ));
+        assert!(matches!(
+            MetricsAccess::decide(Some(true), None),
+            Ok(MetricsAccess::Open)
+        ));
+        let long = "0123456789abcdef";
+        assert!(matches!(
+            MetricsAccess::decide(None, token(long)),
+            Ok(MetricsAccess::Token(_))
+        ));
+        assert!(matches!(
+            MetricsAccess::decide(Some(true), token(long)),
+            Ok(MetricsAccess::Token(_))
+        ));
+        assert!(MetricsAccess::decide(Some(false), token(long)).is_err());
+        let short = MetricsAccess::decide(None, token("short"))
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("16") && !short.contains("short"), "{short}");
     }
 
     #[test]

@@ -315,6 +315,22 @@ pub fn describe(err: &DbErr) -> String {
     }
 }
 
+/// The main pool's use now — connections held, idle ones, the bound — for `/metrics`; `None` for
+/// a connection that is not a sqlx pool.
+pub fn pool_use(db: &DatabaseConnection) -> Option<(u32, usize, u32)> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            Some((p.size(), p.num_idle(), p.options().get_max_connections()))
+        }
+        DbBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            Some((p.size(), p.num_idle(), p.options().get_max_connections()))
+        }
+        _ => None,
+    }
+}
+
 /// A pool for what may commit without waiting for the WAL flush (the read audit): on PostgreSQL
 /// one connection of its own, opened like the main pool's, with `synchronous_commit = off` for
 /// its whole session — so each batch is one statement, not BEGIN, SET LOCAL, INSERT, COMMIT —
@@ -338,7 +354,9 @@ pub fn unflushed(db: &DatabaseConnection) -> DatabaseConnection {
             })
         })
         .connect_lazy_with((*main.connect_options()).clone());
-    sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+    let mut db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+    crate::telemetry::otel::instrument(&mut db);
+    db
 }
 
 /// A small PostgreSQL pool of its own beside the request pool, with the same server and

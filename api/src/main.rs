@@ -114,13 +114,15 @@ enum KeysAction {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    api::telemetry::init();
+    api::telemetry::init()?;
     let cli = Cli::parse();
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = api::http::app::Application::build(&config, None).await?;
             app.run().await?;
+            // The exporter stops once its last spans left (it waits for the collector).
+            let _ = tokio::task::spawn_blocking(api::telemetry::otel::shutdown).await;
         }
         Command::Token {
             role,

@@ -15,6 +15,8 @@ pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long!";
 /// The informant data key of every test server (base64 of 32 bytes), as a fleet would
 /// configure it: PostgreSQL refuses to start without one.
 pub const TEST_DATA_KEY: &str = "aHViMzg5LXRlc3QtZGF0YS1rZXktMzItYnl0ZXMhISE=";
+/// The bearer token of every test server's `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token-of-the-scraper";
 
 /// The configuration every test server starts from: a fresh database in `dir`, port 0,
 /// the test keys.
@@ -26,6 +28,7 @@ pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
         data_key: Some(Secret::new(TEST_DATA_KEY.as_bytes().to_vec())),
         shutdown_grace: std::time::Duration::from_secs(20),
         limits: test_limits(),
+        metrics: api::config::MetricsAccess::Token(Secret::new(METRICS_TOKEN.as_bytes().to_vec())),
         ..Config::for_database(url)
     }
 }
@@ -128,7 +131,7 @@ fn template(demo: bool) -> &'static Template {
 }
 
 async fn build_template(demo: bool) -> Template {
-    api::telemetry::init();
+    api::telemetry::init().expect("telemetry");
     let dir = std::env::temp_dir().join(format!("hub389-template-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("template dir");
     let (url, source) = match backend() {
@@ -228,7 +231,7 @@ impl TestApp {
         workflow: WorkflowSettings,
         limits: api::config::Limits,
     ) -> TestApp {
-        api::telemetry::init();
+        api::telemetry::init().expect("telemetry");
         let dir = tempfile::tempdir().expect("tempdir");
         let url = database_from_template(dir.path(), demo).await;
         let mut db = api::db::connect(&api::db::DbSettings::new(&url))
@@ -311,6 +314,22 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request");
         resp.json::<Value>().await.expect("JSON body")
+    }
+
+    /// `GET /metrics` with the scraper's token: the status and the body. The recorder is the
+    /// process's, shared by every test server: assert on deltas or on labels of your own.
+    pub async fn metrics(&self) -> (u16, String) {
+        let resp = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("GET /metrics");
+        (
+            resp.status().as_u16(),
+            resp.text().await.expect("metrics body"),
+        )
     }
 
     pub fn reset_statements(&self) {
@@ -658,7 +677,7 @@ impl Server {
         config: &Config,
         db: Option<sea_orm::DatabaseConnection>,
     ) -> anyhow::Result<Server> {
-        api::telemetry::init();
+        api::telemetry::init().expect("telemetry");
         let app = api::http::app::Application::build(config, db).await?;
         let base = format!("http://127.0.0.1:{}", app.port());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

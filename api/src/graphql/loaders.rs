@@ -228,8 +228,13 @@ impl Loaders {
         directory: &Arc<crate::service::viewer::Directory>,
     ) -> Self {
         fn dl<T: Loader<i64>>(loader: T) -> DataLoader<T, HashMapCache> {
-            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
-                .max_batch_size(1000)
+            // The batch runs on a task of its own; with traces on, it keeps the request's span.
+            DataLoader::with_cache(
+                loader,
+                crate::telemetry::otel::spawn_in_request,
+                HashMapCache::default(),
+            )
+            .max_batch_size(1000)
         }
         let d = || db.clone();
         let agency = || AgencyById(d(), directory.clone());

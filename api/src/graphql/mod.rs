@@ -14,6 +14,7 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod operation;
 pub mod pagination;
 pub mod publications;
 pub mod reference;

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
 use crate::graphql::context::Services;
-use crate::graphql::{cost, limits, node, spec, visibility};
+use crate::graphql::{cost, limits, node, operation, spec, visibility};
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -64,6 +64,8 @@ pub async fn build_schema(
     })
     .extension(spec::SpecResponse)
     .extension(cost::CostBudget)
+    // Last, so it sees the document as parsed (`operation.rs`): metrics and the access log.
+    .extension(operation::OperationName)
     .limit_complexity(limits.max_cost)
     .limit_recursive_depth(32)
     .limit_directives(20)

@@ -56,18 +56,23 @@ impl TrustedDocuments {
 
     /// Fills in the text of a request that names a registered document, and refuses a request
     /// the policy does not allow. The hash named must be the hash of the text, when both are
-    /// sent.
+    /// sent. Returns whether the document was found registered (looked up only when sent by
+    /// its hash or when the policy asks: a lookup per ad-hoc document would cost a query).
     pub async fn admit(
         &self,
         db: &DatabaseConnection,
         policy: &TrustedPolicy,
         role: Option<Role>,
         req: &mut async_graphql::Request,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
+        let mut registered = false;
         if let Some(sha) = requested_hash(req)? {
             if req.query.trim().is_empty() {
                 match self.get(db, &sha).await? {
-                    Some(doc) => req.query = doc,
+                    Some(doc) => {
+                        req.query = doc;
+                        registered = true;
+                    }
                     // The message Apollo Client's persisted-query link looks for.
                     None => return Err(AppError::bad_input("PersistedQueryNotFound")),
                 }
@@ -77,12 +82,15 @@ impl TrustedDocuments {
                 ));
             }
         }
-        if policy.restricts(role) && self.get(db, &hash(&req.query)).await?.is_none() {
-            return Err(AppError::forbidden(
-                "this client may only run registered documents (send a registered document or its hash)",
-            ));
+        if policy.restricts(role) && !registered {
+            if self.get(db, &hash(&req.query)).await?.is_none() {
+                return Err(AppError::forbidden(
+                    "this client may only run registered documents (send a registered document or its hash)",
+                ));
+            }
+            registered = true;
         }
-        Ok(())
+        Ok(registered)
     }
 }
 

@@ -20,12 +20,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
-use crate::config::Config;
+use crate::config::{Config, MetricsAccess};
 use crate::error::AppError;
 use crate::graphql::context::Services;
 use crate::graphql::schema::build_schema;
 use crate::http::state::{AppState, REQUEST_ID};
 use crate::keys::Keys;
+use crate::telemetry::access::{AccessInfo, AccessLine};
 
 /// Opens the database as configured (see [`crate::db::connect`]).
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -84,11 +85,16 @@ impl Application {
         db: Option<DatabaseConnection>,
     ) -> anyhow::Result<Application> {
         config.check()?;
+        if config.metrics.enabled() {
+            crate::telemetry::metrics::install();
+        }
         let preflight = crate::keys::preflight(config)?;
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (HUB389_BIND): {e}", config.bind))?;
-        let (db, keys) = open_database(config, db, preflight).await?;
+        let (mut db, keys) = open_database(config, db, preflight).await?;
+        // A span per SQL statement when traces are exported (`telemetry/otel.rs`).
+        crate::telemetry::otel::instrument(&mut db);
         crate::crypto::Opaque::install(&keys.data);
         let limiters = Arc::new(crate::limiter::Limiters::new(
             &config.limits,
@@ -117,6 +123,7 @@ impl Application {
             trusted_proxies: config.limits.trusted_proxies.clone(),
             province: config.workflow.province.clone(),
             directory,
+            metrics: config.metrics.clone(),
         };
         let router = router(state.clone(), config);
         Ok(Application {
@@ -175,6 +182,11 @@ impl Application {
         if let Err(e) = self.state.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool");
         }
+        // The spans of the last requests leave before the process does (the export thread
+        // waits for the collector: off the runtime's threads).
+        if crate::telemetry::otel::enabled() {
+            let _ = tokio::task::spawn_blocking(crate::telemetry::otel::flush).await;
+        }
         tracing::info!("shut down");
         Ok(())
     }
@@ -213,7 +225,12 @@ async fn shutdown_signal() {
 /// body limit, compression (gzip or brotli, as the client accepts), CORS for the configured
 /// origins.
 pub fn router(state: AppState, config: &Config) -> Router {
-    Router::new()
+    let mut routes = Router::new();
+    // Absent unless configured: without it `/metrics` is a 404 like any unknown path.
+    if config.metrics.enabled() {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .route(
             "/graphql",
             get(crate::http::live::get)
@@ -237,13 +254,28 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
-                    let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    let id = req
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // `otel.*`: the span's name and kind when exported as a trace.
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        otel.name = %format_args!("{} {}", req.method(), req.uri().path()),
+                        otel.kind = "server",
+                    )
                 })
                 // A 503 during an outage is expected, not an ERROR per request; the cause is
                 // logged once where it happens.
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
+        // Outside the request's span (its fields are on the line itself), inside the layer
+        // that gives the request its id.
+        .layer(axum::middleware::from_fn(access_log))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(axum::middleware::from_fn(sanitize_request_id))
         .layer(CompressionLayer::new())
@@ -257,6 +289,84 @@ pub fn router(state: AppState, config: &Config) -> Router {
         ))
         .layer(default_header(header::CACHE_CONTROL, "no-store"))
         .layer(crate::http::cors::layer(&config.cors_origins))
+}
+
+/// Writes the request's access-log line ([`crate::telemetry::access`]) once it is answered.
+async fn access_log(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    // A client chooses the path of a request to an unknown route: bounded like the request id.
+    let path: String = req.uri().path().chars().take(200).collect();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let resp = crate::telemetry::otel::in_request(request_id.clone(), next.run(req)).await;
+    let info = resp
+        .extensions()
+        .get::<AccessInfo>()
+        .cloned()
+        .unwrap_or_default();
+    AccessLine {
+        request_id: &request_id,
+        method: method.as_str(),
+        path: &path,
+        info: &info,
+        status: resp.status().as_u16(),
+        elapsed: started.elapsed(),
+    }
+    .emit();
+    resp
+}
+
+/// `GET /metrics`: the Prometheus text format, for whom [`MetricsAccess`] allows. The pool's
+/// figures are sampled now, so each scrape sees the current ones.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let MetricsAccess::Token(expected) = &state.metrics {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or("");
+        if !same_secret(sent.as_bytes(), expected.expose()) {
+            let mut resp = crate::http::graphql::http_error(
+                StatusCode::UNAUTHORIZED,
+                crate::http::graphql::Wants::Json,
+                AppError::Unauthenticated("`/metrics` needs the metrics token".into()),
+            );
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return resp;
+        }
+    }
+    if let Some((size, idle, max)) = crate::db::pool_use(&state.db) {
+        crate::telemetry::metrics::pool_sampled(size, idle, max);
+    }
+    match crate::telemetry::metrics::render() {
+        Some(text) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            )],
+            text,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are off").into_response(),
+    }
+}
+
+/// Compares the SHA-256 digests of both, byte by byte without stopping early, so the time taken
+/// tells nothing about how much of a guessed token was right.
+fn same_secret(sent: &[u8], expected: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(sent), Sha256::digest(expected));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// A client's `x-request-id` is kept only when it is a plausible id (1–64 characters of
@@ -330,6 +440,92 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Err(cause) => {
             tracing::warn!(%cause, "not ready: the database does not accept writes");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Body;
+    use axum::routing::post;
+    use tower::ServiceExt;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+    use crate::telemetry::{LogFormat, fmt_layer};
+
+    /// Log output kept in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// One JSON access-log line per request, with the operation, role, status and outcome the
+    /// handler told, and nothing of the token or the URL's query string.
+    #[test]
+    fn the_access_line_carries_what_it_should_and_no_secret() {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("info"))
+            .with(fmt_layer(LogFormat::Json, move || writer.clone()));
+        let app = Router::new()
+            .route(
+                "/graphql",
+                post(|| async {
+                    let mut resp = (StatusCode::OK, "{}").into_response();
+                    resp.extensions_mut().insert(AccessInfo {
+                        operation: Some("CaseList".into()),
+                        role: Some("police"),
+                        outcome: Some("FORBIDDEN"),
+                    });
+                    resp
+                }),
+            )
+            .layer(axum::middleware::from_fn(access_log));
+        let req = Request::post("/graphql?variables=%7B%22idNumber%22%3A%22020080804601%22%7D")
+            .header(header::AUTHORIZATION, "Bearer eyJsecret.token.value")
+            .header(&REQUEST_ID, "req-42")
+            .body(Body::empty())
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            let resp = runtime.block_on(app.oneshot(req)).unwrap();
+            assert_eq!(resp.status(), 200);
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        let line = &lines[0];
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["target"], "hub389::access");
+        assert_eq!(line["request_id"], "req-42");
+        assert_eq!(line["method"], "POST");
+        assert_eq!(line["path"], "/graphql");
+        assert_eq!(line["operation"], "CaseList");
+        assert_eq!(line["role"], "police");
+        assert_eq!(line["status"], 200);
+        assert_eq!(line["outcome"], "FORBIDDEN");
+        assert!(line["duration_ms"].as_f64().is_some(), "{line}");
+        for secret in ["eyJsecret", "Bearer", "020080804601", "variables", "tester"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
         }
     }
 }

@@ -30,8 +30,11 @@ use axum::response::{IntoResponse, Response};
 use crate::error::AppError;
 use crate::graphql::context::RequestCtx;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::operation::OperationSlot;
 use crate::http::state::{AppState, REQUEST_ID, authenticate};
 use crate::service::audit::ReadTrail;
+use crate::telemetry::access::AccessInfo;
+use crate::telemetry::metrics;
 
 /// Longest query text accepted (bytes); frontends' largest documents are a few KB.
 pub const MAX_QUERY_BYTES: usize = 64 * 1024;
@@ -82,6 +85,10 @@ pub fn http_error(status: StatusCode, wants: Wants, err: AppError) -> Response {
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, wants.content_type());
+    resp.extensions_mut().insert(AccessInfo {
+        outcome: Some(err.code()),
+        ..Default::default()
+    });
     resp
 }
 
@@ -270,6 +277,68 @@ enum Method {
     Post,
 }
 
+/// One operation answered: the response and its operation's bounded label.
+struct Answered {
+    resp: GqlResponse,
+    operation: String,
+}
+
+/// Runs one operation, timed and counted in the metrics (each operation of a batch once).
+async fn execute_counted(
+    state: &AppState,
+    method: Method,
+    deadline: tokio::time::Instant,
+    viewer: Option<crate::auth::Viewer>,
+    request_id: &str,
+    client_ip: Option<std::net::IpAddr>,
+    req: async_graphql::Request,
+) -> Answered {
+    let started = std::time::Instant::now();
+    let mut slot = Arc::new(OperationSlot::default());
+    let resp = execute_one(
+        state, method, deadline, viewer, request_id, client_ip, req, &mut slot,
+    )
+    .await;
+    let answered = Answered {
+        operation: slot.label().to_string(),
+        resp,
+    };
+    metrics::graphql_operation(
+        &answered.operation,
+        outcome_of(&answered.resp),
+        started.elapsed(),
+    );
+    answered
+}
+
+/// `OK`, or the code of the response's first error.
+fn outcome_of(r: &GqlResponse) -> &'static str {
+    metrics::outcome_label(
+        r.errors
+            .first()
+            .map(|e| code_of(e).unwrap_or_default())
+            .as_deref(),
+    )
+}
+
+/// Counts operations refused before any of them could run (a batch too large, the token
+/// refused), one per operation, each with the time the refusal took.
+fn count_refused(batch: &BatchResponse, started: std::time::Instant) -> Vec<String> {
+    let elapsed = started.elapsed();
+    let responses: Vec<&GqlResponse> = match batch {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter().collect(),
+    };
+    responses
+        .into_iter()
+        .map(|r| {
+            metrics::graphql_operation(metrics::UNPARSED, outcome_of(r), elapsed);
+            metrics::UNPARSED.to_string()
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn execute_one(
     state: &AppState,
     method: Method,
@@ -278,6 +347,7 @@ async fn execute_one(
     request_id: &str,
     client_ip: Option<std::net::IpAddr>,
     mut req: async_graphql::Request,
+    slot: &mut Arc<OperationSlot>,
 ) -> GqlResponse {
     // An operation that would start after the request's deadline does not start (a timeout
     // polls its future once before looking at the clock, so a late mutation could otherwise
@@ -294,13 +364,17 @@ async fn execute_one(
         )));
     }
     let role = viewer.as_ref().map(|v| v.role);
-    if let Err(e) = state
+    let registered = match state
         .trusted
         .admit(&state.db, &state.trusted_policy, role, &mut req)
         .await
     {
-        return request_error(e);
-    }
+        Ok(registered) => registered,
+        Err(e) => return request_error(e),
+    };
+    // Known only now: whether the document is a registered one (its name then always keeps
+    // its metrics label). Until here the slot says `unparsed`.
+    *slot = Arc::new(OperationSlot::new(req.operation_name.clone(), registered));
     // Checked again now that a registered document's text is known: a hash in a GET's URL
     // must not run a mutation (any page could make its visitors' browsers submit tips).
     if method == Method::Get && is_mutation(&req) {
@@ -314,6 +388,7 @@ async fn execute_one(
             client_ip,
             reads: reads.clone(),
         })
+        .data(slot.clone())
         .data(Loaders::new(&state.db, &state.directory));
     // A request still running after the timeout is dropped: on PostgreSQL its statement is
     // cancelled by `statement_timeout` too; on SQLite a statement already running finishes in
@@ -348,6 +423,7 @@ async fn execute(
     batch: BatchRequest,
     wants: Wants,
 ) -> Response {
+    let started = std::time::Instant::now();
     let request_id = headers
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -367,10 +443,10 @@ async fn execute(
     };
     if is_batch && (size > state.max_batch || size == 0) {
         let max = state.max_batch;
-        return respond(
-            refuse_all(&|| AppError::bad_input(format!("a batch holds 1 to {max} operations"))),
-            wants,
-        );
+        let refused =
+            refuse_all(&|| AppError::bad_input(format!("a batch holds 1 to {max} operations")));
+        let operations = count_refused(&refused, started);
+        return answer(refused, operations, None, wants);
     }
     let viewer = match authenticate(state, headers).await {
         Ok(v) => v,
@@ -380,37 +456,68 @@ async fn execute(
                 AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
                 _ => AppError::Internal(anyhow::anyhow!("authentication failed")),
             };
-            return respond(refuse_all(&make), wants);
+            let refused = refuse_all(&make);
+            let operations = count_refused(&refused, started);
+            return answer(refused, operations, None, wants);
         }
     };
+    let role = viewer.as_ref().map(|v| v.role.as_str());
     let client_ip = Some(state.trusted_proxies.client(peer.ip(), headers));
     // One deadline for the whole HTTP request: a batch of ten shares it, rather than each
     // operation having the full timeout.
     let deadline = tokio::time::Instant::now() + state.request_timeout;
-    let out = match batch {
-        BatchRequest::Single(r) => BatchResponse::Single(
-            execute_one(state, method, deadline, viewer, &request_id, client_ip, r).await,
-        ),
+    let (out, operations) = match batch {
+        BatchRequest::Single(r) => {
+            let a =
+                execute_counted(state, method, deadline, viewer, &request_id, client_ip, r).await;
+            (BatchResponse::Single(a.resp), vec![a.operation])
+        }
         BatchRequest::Batch(items) => {
             let mut out = Vec::with_capacity(items.len());
+            let mut operations = Vec::with_capacity(items.len());
             for r in items {
-                out.push(
-                    execute_one(
-                        state,
-                        method,
-                        deadline,
-                        viewer.clone(),
-                        &request_id,
-                        client_ip,
-                        r,
-                    )
-                    .await,
-                );
+                let a = execute_counted(
+                    state,
+                    method,
+                    deadline,
+                    viewer.clone(),
+                    &request_id,
+                    client_ip,
+                    r,
+                )
+                .await;
+                out.push(a.resp);
+                operations.push(a.operation);
             }
-            BatchResponse::Batch(out)
+            (BatchResponse::Batch(out), operations)
         }
     };
-    respond(out, wants)
+    answer(out, operations, role, wants)
+}
+
+/// The HTTP response, with what the access log says of it: the operations' labels, the role,
+/// and the first failed operation's code (`OK` when none failed).
+fn answer(
+    batch: BatchResponse,
+    operations: Vec<String>,
+    role: Option<&'static str>,
+    wants: Wants,
+) -> Response {
+    let outcome = match &batch {
+        BatchResponse::Single(r) => outcome_of(r),
+        BatchResponse::Batch(rs) => rs
+            .iter()
+            .map(outcome_of)
+            .find(|o| *o != "OK")
+            .unwrap_or("OK"),
+    };
+    let mut resp = respond(batch, wants);
+    resp.extensions_mut().insert(AccessInfo {
+        operation: Some(operations.join(",")),
+        role,
+        outcome: Some(outcome),
+    });
+    resp
 }
 
 /// `POST /graphql`.

@@ -271,8 +271,12 @@ impl LiveExecutor {
     }
 }
 
-/// One running subscription of a connection, counted while it lives.
-struct Open(Arc<AtomicUsize>);
+/// One running subscription of a connection, counted while it lives (by the connection, for
+/// its bound, and by `hub389_subscriptions_open`).
+struct Open(
+    Arc<AtomicUsize>,
+    crate::telemetry::metrics::SubscriptionOpen,
+);
 
 impl Open {
     fn take(count: &Arc<AtomicUsize>) -> Option<Open> {
@@ -281,7 +285,12 @@ impl Open {
                 (n < MAX_SUBSCRIPTIONS).then_some(n + 1)
             })
             .ok()
-            .map(|_| Open(count.clone()))
+            .map(|_| {
+                Open(
+                    count.clone(),
+                    crate::telemetry::metrics::SubscriptionOpen::new(),
+                )
+            })
     }
 }
 

@@ -42,6 +42,8 @@ pub struct AppState {
     pub directory: Arc<crate::service::viewer::Directory>,
     /// The group commit of restricted reads' audit events.
     pub read_audit: crate::service::audit::ReadAuditWriter,
+    /// Who may read `/metrics`.
+    pub metrics: crate::config::MetricsAccess,
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for

@@ -165,7 +165,13 @@ impl ReadAuditWriter {
                 let rows = batch.iter_mut().flat_map(|(rows, _)| std::mem::take(rows));
                 let insert = audit_events::Entity::insert_many(rows).exec(&db);
                 let outcome: Outcome = match insert.await {
-                    Ok(_) => Ok(()),
+                    Ok(_) => {
+                        crate::telemetry::metrics::audit_events_written(
+                            crate::telemetry::metrics::AuditKind::Read,
+                            n as u64,
+                        );
+                        Ok(())
+                    }
                     Err(e) => match AppError::from(e) {
                         AppError::Unavailable(m) => Err((true, m)),
                         // The full error, for the log the caller writes (`into_anyhow` keeps

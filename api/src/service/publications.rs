@@ -210,8 +210,14 @@ async fn refuse(w: &Writer<'_>, c: &Checks<'_>, refusal: Refusal) -> AppError {
         },
     )
     .await;
-    if let Err(e) = logged {
-        tracing::error!(error = ?e.into_anyhow(), "could not audit a refused publication text");
+    match logged {
+        Ok(()) => crate::telemetry::metrics::audit_events_written(
+            crate::telemetry::metrics::AuditKind::Refusal,
+            1,
+        ),
+        Err(e) => {
+            tracing::error!(error = ?e.into_anyhow(), "could not audit a refused publication text")
+        }
     }
     error
 }

@@ -382,7 +382,9 @@ pub async fn submit(
     keyed: Option<Keyed>,
     admit: impl FnOnce() -> bool,
 ) -> AppResult<tips::Model> {
-    write(
+    // Set when a new tip is stored (not on a replayed key); counted once `write` committed.
+    let stored_new = std::sync::atomic::AtomicBool::new(false);
+    let tip = write(
         w,
         "submitTip",
         keyed,
@@ -394,6 +396,7 @@ pub async fn submit(
                 ));
             }
             let stored = insert(txn, data_key, &tip).await?;
+            stored_new.store(true, std::sync::atomic::Ordering::Relaxed);
             Ok(Done {
                 entity: "tip",
                 id: stored.id,
@@ -403,7 +406,11 @@ pub async fn submit(
             })
         },
     )
-    .await
+    .await?;
+    if stored_new.load(std::sync::atomic::Ordering::Relaxed) {
+        crate::telemetry::metrics::tip_received();
+    }
+    Ok(tip)
 }
 
 /// A staff step on a tip the viewer may read, at the version it read: `change` checks the move

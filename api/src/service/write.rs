@@ -193,6 +193,7 @@ pub async fn write<T>(
     )
     .await?;
     txn.commit().await?;
+    crate::telemetry::metrics::audit_events_written(crate::telemetry::metrics::AuditKind::Write, 1);
     if let Some(e) = done.event {
         w.events.publish(e);
     }

@@ -14,6 +14,7 @@ mod foundation;
 mod hostile;
 mod identity_provider;
 mod live;
+mod observability;
 mod publications_workflow;
 mod reports_workflow;
 mod rollups;

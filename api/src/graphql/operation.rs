@@ -1,0 +1,103 @@
+//! The name of the operation a request runs, as its parsed document says, for the metrics and
+//! the access log ([`crate::telemetry::metrics::operation_label`] bounds it). Taken from the
+//! document, never from the request's `operationName` as sent: that field only chooses among
+//! the document's operations.
+
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
+use async_graphql::{ServerResult, Variables};
+
+/// Where the handler finds the label once the document is parsed (in the request's data).
+#[derive(Debug, Default)]
+pub struct OperationSlot {
+    /// The `operationName` the client sent, to choose among the document's operations.
+    pub requested: Option<String>,
+    /// The document is a registered (trusted) one: its name always keeps its label.
+    pub trusted: bool,
+    label: OnceLock<String>,
+}
+
+impl OperationSlot {
+    pub fn new(requested: Option<String>, trusted: bool) -> Self {
+        OperationSlot {
+            requested,
+            trusted,
+            label: OnceLock::new(),
+        }
+    }
+
+    /// The bounded label, or `unparsed` when the document never parsed.
+    pub fn label(&self) -> &str {
+        self.label
+            .get()
+            .map(String::as_str)
+            .unwrap_or(crate::telemetry::metrics::UNPARSED)
+    }
+}
+
+/// The operation of `doc` that runs: `Some(None)` for an unnamed one, `Some(Some(name))` for a
+/// named one, `None` when the request does not choose one (the executor refuses it).
+fn chosen<'a>(doc: &'a ExecutableDocument, requested: Option<&str>) -> Option<Option<&'a str>> {
+    match &doc.operations {
+        DocumentOperations::Single(_) => Some(None),
+        DocumentOperations::Multiple(ops) => match requested {
+            Some(r) => ops.get_key_value(r).map(|(k, _)| Some(k.as_str())),
+            None if ops.len() == 1 => ops.keys().next().map(|k| Some(k.as_str())),
+            None => None,
+        },
+    }
+}
+
+/// Registers [`OperationExt`] per request; last of the extensions, so it sees the document as
+/// soon as it parses, whatever a limit checked after parsing decides.
+pub struct OperationName;
+
+impl ExtensionFactory for OperationName {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(OperationExt)
+    }
+}
+
+struct OperationExt;
+
+#[async_trait::async_trait]
+impl Extension for OperationExt {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        if let Some(slot) = ctx.data_opt::<Arc<OperationSlot>>() {
+            let label = match chosen(&doc, slot.requested.as_deref()) {
+                Some(name) => crate::telemetry::metrics::operation_label(name, slot.trusted),
+                // Not a choice the executor accepts: one label for all such requests.
+                None => crate::telemetry::metrics::OTHER.to_string(),
+            };
+            let _ = slot.label.set(label);
+        }
+        Ok(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_names_the_operation() {
+        let parse = |q| async_graphql::parser::parse_query(q).unwrap();
+        let one = parse("query CaseList { __typename }");
+        assert_eq!(chosen(&one, None), Some(Some("CaseList")));
+        // The requested name chooses, it does not name: one the document lacks chooses nothing.
+        assert_eq!(chosen(&one, Some("Invented")), None);
+        let two = parse("query A { __typename } query B { __typename }");
+        assert_eq!(chosen(&two, Some("B")), Some(Some("B")));
+        assert_eq!(chosen(&two, None), None);
+        assert_eq!(chosen(&parse("{ __typename }"), Some("X")), Some(None));
+    }
+}
