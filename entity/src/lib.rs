@@ -25,3 +25,4 @@ pub mod task_updates;
 pub mod tasks;
 pub mod tips;
 pub mod trusted_documents;
+pub mod watches;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::vocab::AgencyKind;
+use crate::domain::vocab::{AgencyKind, WatchKind};
 use crate::error::{AppError, AppResult};
 
 crate::db_enum!(
@@ -149,10 +149,12 @@ pub enum Action {
     WriteReferenceData,
     /// Read the audit log.
     ReadAuditLog,
+    /// Keep its agency's watch-list (which values it may watch: [`may_watch`]).
+    KeepWatchList,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::RecordCases,
         Action::DraftPublications,
         Action::ApprovePublications,
@@ -164,6 +166,7 @@ impl Action {
         Action::ArchiveTips,
         Action::WriteReferenceData,
         Action::ReadAuditLog,
+        Action::KeepWatchList,
     ];
 
     /// What a viewer who may not is told.
@@ -184,6 +187,7 @@ impl Action {
             Action::ArchiveTips => "only the standing office archives or restores tips",
             Action::WriteReferenceData => "only the administrator writes reference data",
             Action::ReadAuditLog => "only the administrator reads the audit log",
+            Action::KeepWatchList => "only an agency that reads cases keeps a watch-list",
         }
     }
 
@@ -195,6 +199,7 @@ impl Action {
                 | Action::DraftPublications
                 | Action::ReportOnTasks
                 | Action::FileReports
+                | Action::KeepWatchList
         )
     }
 }
@@ -216,7 +221,30 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::FileReports => matches!(role, Police | Customs | Officer | StandingOffice),
         Action::ForwardTips => matches!(role, StandingOffice | Police),
         Action::WriteReferenceData | Action::ReadAuditLog => role == Admin,
+        Action::KeepWatchList => {
+            matches!(role, StandingOffice | Police | Customs | Officer | Commune)
+        }
     }
+}
+
+/// The compartments a watched value of `kind` is found in: a hit reaches the watching agency
+/// only from a record whose compartment it reads on that case.
+pub fn watched_compartments(kind: WatchKind) -> &'static [Option<Compartment>] {
+    match kind {
+        WatchKind::IdNumber => &[Some(Compartment::Police)],
+        WatchKind::TaxCode => &[Some(Compartment::Police), Some(Compartment::Customs)],
+        WatchKind::HsCode => &[Some(Compartment::Customs)],
+        WatchKind::Commune | WatchKind::CommodityGroup => &[None],
+    }
+}
+
+/// May `role` watch values of `kind` at all? Only where it could ever read one of the
+/// compartments the value is found in (else its watch-list would be an oracle on them).
+pub fn may_watch(role: Role, kind: WatchKind) -> bool {
+    may(role, Action::KeepWatchList)
+        && watched_compartments(kind)
+            .iter()
+            .any(|c| c.is_none_or(|c| ever_reads(role, c)))
 }
 
 /// `FORBIDDEN` unless the viewer may do `action`.
@@ -532,6 +560,10 @@ mod tests {
                 Action::ReadAuditLog,
                 [true, false, false, false, false, false, false, false],
             ),
+            (
+                Action::KeepWatchList,
+                [false, false, true, true, true, true, true, false],
+            ),
         ];
         assert_eq!(table.len(), Action::ALL.len());
         let roles = [
@@ -640,6 +672,55 @@ mod tests {
                 published,
                 "{role:?} published"
             );
+        }
+    }
+
+    /// Who may watch what: never a value of a compartment the role never reads.
+    #[test]
+    fn the_watch_matrix() {
+        use Role::*;
+        use WatchKind::*;
+        // admin leader standing police customs officer commune press
+        let table: &[(WatchKind, [bool; 8])] = &[
+            (
+                IdNumber,
+                [false, false, false, true, true, true, false, false],
+            ),
+            (
+                TaxCode,
+                [false, false, false, true, true, true, false, false],
+            ),
+            (
+                HsCode,
+                [false, false, false, true, true, true, false, false],
+            ),
+            (
+                WatchKind::Commune,
+                [false, false, true, true, true, true, true, false],
+            ),
+            (
+                CommodityGroup,
+                [false, false, true, true, true, true, true, false],
+            ),
+        ];
+        let roles = [
+            Admin,
+            Leader,
+            StandingOffice,
+            Police,
+            Customs,
+            Officer,
+            Role::Commune,
+            Press,
+        ];
+        for (kind, row) in table {
+            for (role, expected) in roles.iter().zip(row) {
+                assert_eq!(
+                    may_watch(*role, *kind),
+                    *expected,
+                    "{role:?} watches {kind:?}"
+                );
+            }
         }
     }
 

@@ -250,6 +250,23 @@ db_enum!(
 );
 
 db_enum!(
+    /// What a watch-list entry watches (danh sách theo dõi).
+    WatchKind {
+        /// A subject's ID number (police compartment).
+        IdNumber = "id_number",
+        /// A tax code: a subject's (police compartment) or an importer's or exporter's on a
+        /// customs record (customs compartment).
+        TaxCode = "tax_code",
+        /// An HS code of a seizure or a customs record (customs compartment).
+        HsCode = "hs_code",
+        /// A commune, by code: the cases detected there.
+        Commune = "commune",
+        /// A commodity group: the cases of that group.
+        CommodityGroup = "commodity_group",
+    }
+);
+
+db_enum!(
     PublicationStatus {
         Draft = "draft", Approved = "approved", Rejected = "rejected", Withdrawn = "withdrawn",
     }

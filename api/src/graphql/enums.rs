@@ -165,6 +165,7 @@ graphql_enums!(
     TipChannel,
     TipStatus,
     PublicationStatus,
+    WatchKind,
     PeriodKind,
     Role,
     Dimension,

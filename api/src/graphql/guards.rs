@@ -30,6 +30,13 @@ pub fn not_press_visible(ctx: &Context<'_>) -> bool {
     visible_for(ctx, |r| r != Role::Press)
 }
 
+/// Introspection visibility: watch-lists, for the roles that may keep one.
+pub fn watches_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| {
+        crate::domain::access::may(r, crate::domain::access::Action::KeepWatchList)
+    })
+}
+
 /// Introspection visibility: periodic reports, for the roles that read some.
 pub fn reports_visible(ctx: &Context<'_>) -> bool {
     visible_for(ctx, reads_reports)

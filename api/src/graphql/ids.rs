@@ -22,6 +22,8 @@ pub enum NodeKind {
     PeriodicReport = 7,
     Agency = 8,
     Commune = 9,
+    /// A watch-list entry: read through `watches` only (`node` does not resolve it).
+    Watch = 10,
 }
 
 impl NodeKind {
@@ -37,6 +39,7 @@ impl NodeKind {
             "periodic_report" => NodeKind::PeriodicReport,
             "agency" => NodeKind::Agency,
             "commune" => NodeKind::Commune,
+            "watch" => NodeKind::Watch,
             _ => return None,
         })
     }
@@ -53,6 +56,7 @@ impl NodeKind {
             PeriodicReport,
             Agency,
             Commune,
+            Watch,
         ]
         .into_iter()
         .find(|n| *n as u8 == k)

@@ -26,4 +26,5 @@ pub mod subscriptions;
 pub mod tips;
 pub mod trusted;
 pub mod visibility;
+pub mod watches;
 pub mod workflow;

@@ -142,6 +142,8 @@ async fn load(
                 .await?
                 .map(|m| Node::Commune(Commune(m)))
         }
+        // An agency's watch-list is read whole through `watches`.
+        NodeKind::Watch => None,
     })
 }
 

@@ -24,6 +24,7 @@ pub struct QueryRoot(
     crate::graphql::statistics::StatisticsQuery,
     crate::graphql::statistics::compliance::ComplianceQuery,
     crate::graphql::audit::AuditQuery,
+    crate::graphql::watches::WatchQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -34,6 +35,7 @@ pub struct MutationRoot(
     crate::graphql::reports::ReportMutation,
     crate::graphql::directives::mutation::DirectiveMutation,
     crate::graphql::reference::mutation::ReferenceMutation,
+    crate::graphql::watches::WatchMutation,
 );
 
 /// Builds the schema with its limits. The database and services are schema data; the viewer

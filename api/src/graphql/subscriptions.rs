@@ -18,13 +18,16 @@ use tokio::sync::broadcast::error::RecvError;
 
 use entity::{cases, publications, tips};
 
-use crate::domain::access::{check_published_cases, publication_scope, tip_scope};
+use crate::domain::access::{
+    Action, acting_agency, check_published_cases, publication_scope, tip_scope,
+};
 use crate::domain::vocab::{PublicationStatus, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::{Case, CaseFilter, restricted_filters};
 use crate::graphql::context::{RequestCtx, db, services, viewer};
 use crate::graphql::publications::{Publication, PublishedCase, scope_condition};
 use crate::graphql::tips::Tip;
+use crate::graphql::watches::WatchHit;
 use crate::service::cases::{CaseFilterParams, case_condition};
 use crate::service::events::DomainEvent;
 
@@ -132,6 +135,35 @@ impl SubscriptionRoot {
                     .one(&db)
                     .await?;
                 Ok(tip.map(Tip))
+            }
+        })
+    }
+
+    /// A case created or written (its core facts, a subject, a seizure, a customs record) that
+    /// holds values the viewer's agency watches (`watch`), counting only the records the
+    /// viewer may read on that case. Each delivery is audited as a read of what it matched.
+    #[graphql(visible = "crate::graphql::guards::watches_visible")]
+    async fn watch_hit(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Result<WatchHit>>> {
+        let v = viewer(ctx)?.clone();
+        acting_agency(&v, Action::KeepWatchList)?;
+        let reads = ctx.data::<RequestCtx>()?.reads.clone();
+        let db = db(ctx)?.clone();
+        deliver(ctx, move |event| {
+            let (db, v, reads) = (db.clone(), v.clone(), reads.clone());
+            async move {
+                let DomainEvent::CaseChanged { case_id } = event else {
+                    return Ok(None);
+                };
+                let Some(hit) = crate::service::watches::hits(&db, &v, case_id).await? else {
+                    return Ok(None);
+                };
+                for field in &hit.read {
+                    reads.note("case", hit.case.id, field);
+                }
+                Ok(Some(WatchHit {
+                    case: hit.case,
+                    watches: hit.watches,
+                }))
             }
         })
     }

@@ -58,6 +58,8 @@ pub enum DomainEvent {
     PublicationChanged { publication_id: i64, status: String },
     /// An agency filed or corrected its periodic report.
     ReportChanged { report_id: i64 },
+    /// An agency started or stopped watching a value.
+    WatchChanged { watch_id: i64 },
 }
 
 /// An event as it travels between instances.
@@ -257,4 +259,5 @@ announced!(
     campaigns => "campaign", CampaignChanged { campaign_id },
     tips => "tip", TipChanged { tip_id },
     periodic_reports => "periodic_report", ReportChanged { report_id },
+    watches => "watch", WatchChanged { watch_id },
 );

@@ -18,4 +18,5 @@ pub mod rows;
 pub mod statistics;
 pub mod tips;
 pub mod viewer;
+pub mod watches;
 pub mod write;

@@ -21,3 +21,4 @@ mod rollups;
 mod schema;
 mod statistics;
 mod tips_workflow;
+mod watches;

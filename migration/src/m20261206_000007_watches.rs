@@ -1,0 +1,57 @@
+//! Watch-lists (issue 13): the values an agency watches. One index serves both reads: an
+//! agency's list, and the match of a written case against the watching agency's entries.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+fn n(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(n("watches"))
+                    .col(big_pk_auto(n("id")))
+                    .col(big_integer(n("agency_id")))
+                    .col(string(n("kind")))
+                    .col(string(n("value")))
+                    .col(string(n("created_by")))
+                    .col(timestamp_with_time_zone(n("created_at")))
+                    .col(timestamp_with_time_zone_null(n("archived_at")))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_watches_agency_id")
+                            .from(n("watches"), n("agency_id"))
+                            .to(n("agencies"), n("id")),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_watches_agency_kind_value")
+                    .table(n("watches"))
+                    .col(n("agency_id"))
+                    .col(n("kind"))
+                    .col(n("value"))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(n("watches")).to_owned())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! Watch-lists: who may watch what, values normalised, and `watchHit` reaching the watching
+//! agency only from records it may read on the case (the issue's proof: an ID number watched
+//! by the police and by the customs, on a case the customs does not lead).
+
+use api::auth::Role;
+use hub389_tests::TestApp;
+use hub389_tests::live::Live;
+use serde_json::{Value, json};
+
+const WATCH: &str =
+    r#"mutation($k: WatchKind!, $v: String!) { watch(kind: $k, value: $v) { id kind value } }"#;
+const CREATE: &str = r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id } }"#;
+const SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
+const HIT: &str = "subscription { watchHit { case { title } watches { kind value } } }";
+const ID_NUMBER: &str = "001198012345";
+
+fn new_case(title: &str, group: &str) -> Value {
+    json!({
+        "title": title,
+        "violationType": "SMUGGLING",
+        "commodityGroup": group,
+        "channel": "BORDER_TRAIL",
+        "commune": "DONG_DANG",
+        "detectedOn": "2026-11-20",
+        "goodsSummary": "Hàng hóa không rõ nguồn gốc",
+        "fineAmount": 1000000,
+        "goodsValue": 2000000
+    })
+}
+
+async fn create(app: &TestApp, token: &str, title: &str, group: &str) -> String {
+    let r = app
+        .gql(
+            Some(token),
+            CREATE,
+            json!({ "input": new_case(title, group) }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    r["data"]["createCase"]["id"].as_str().unwrap().to_string()
+}
+
+async fn watch(app: &TestApp, token: &str, kind: &str, value: &str) -> Value {
+    app.gql(Some(token), WATCH, json!({ "k": kind, "v": value }))
+        .await
+}
+
+/// (title, watched kinds) of the next hit.
+async fn next_hit(live: &mut Live) -> (String, Vec<String>) {
+    let msg = live.next_json().await;
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert!(msg["payload"]["errors"].is_null(), "{msg}");
+    let hit = &msg["payload"]["data"]["watchHit"];
+    let kinds = hit["watches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap().to_string())
+        .collect();
+    (hit["case"]["title"].as_str().unwrap().to_string(), kinds)
+}
+
+#[tokio::test]
+async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_one() {
+    let app = TestApp::spawn().await;
+    let police = app.token(Role::Police, Some("CA"), None);
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    for token in [&police, &customs] {
+        for (kind, value) in [("ID_NUMBER", ID_NUMBER), ("COMMODITY_GROUP", "CIGARETTES")] {
+            let r = watch(&app, token, kind, value).await;
+            assert!(r["errors"].is_null(), "{r}");
+        }
+    }
+    let mut police_live = Live::connect(&app.base, &police).await;
+    let mut customs_live = Live::connect(&app.base, &customs).await;
+    police_live.subscribe("w", HIT, json!({})).await;
+    customs_live.subscribe("w", HIT, json!({})).await;
+    // Warm up with cigarette cases (watched by both) until both listen.
+    let mut ready = [false, false];
+    for n in 0..50 {
+        create(&app, &bdbp, &format!("Khởi động {n}"), "CIGARETTES").await;
+        for (i, live) in [&mut police_live, &mut customs_live]
+            .into_iter()
+            .enumerate()
+        {
+            if !ready[i]
+                && tokio::time::timeout(std::time::Duration::from_millis(300), live.next_json())
+                    .await
+                    .is_ok()
+            {
+                ready[i] = true;
+            }
+        }
+        if ready == [true, true] {
+            break;
+        }
+    }
+    assert_eq!(
+        ready,
+        [true, true],
+        "the subscriptions never started listening"
+    );
+
+    // The border guard's case, with the watched person on it.
+    let case = create(&app, &bdbp, "Vụ có đối tượng theo dõi", "FROZEN_FOOD").await;
+    let r = app
+        .gql(Some(&bdbp), SUBJECT, json!({ "case": case, "input": {
+            "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": ID_NUMBER
+        }}))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    create(&app, &bdbp, "Mốc cuối", "CIGARETTES").await;
+
+    let until_marker = async |live: &mut Live| {
+        let mut seen = Vec::new();
+        loop {
+            let (title, kinds) = next_hit(live).await;
+            if title.starts_with("Khởi động") {
+                continue;
+            }
+            let done = title == "Mốc cuối";
+            seen.push((title, kinds));
+            if done {
+                return seen;
+            }
+        }
+    };
+    let police_seen = until_marker(&mut police_live).await;
+    assert!(
+        police_seen
+            .iter()
+            .any(|(t, k)| t == "Vụ có đối tượng theo dõi" && k == &["ID_NUMBER"]),
+        "{police_seen:?}"
+    );
+    let customs_seen = until_marker(&mut customs_live).await;
+    assert_eq!(
+        customs_seen,
+        [("Mốc cuối".to_string(), vec!["COMMODITY_GROUP".to_string()])],
+        "the customs reads no subjects on a case it does not lead"
+    );
+    // Each delivery to the police was audited as a read of the ID numbers it matched.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let audited = entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::Operation.eq("read"))
+        .filter(entity::audit_events::Column::AgencyCode.eq("CA"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        audited
+            .iter()
+            .any(|a| a.restricted_fields.contains("subjects.idNumber")),
+        "{audited:?}"
+    );
+}
+
+#[tokio::test]
+async fn who_may_watch_what_and_values_as_the_records_hold_them() {
+    let app = TestApp::spawn().await;
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let police = app.token(Role::Police, Some("CA"), None);
+    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
+    let leader = app.token(Role::Leader, None, None);
+
+    let r = watch(&app, &customs, "HS_CODE", " 0207.14 ").await;
+    assert_eq!(r["data"]["watch"]["value"], "020714", "{r}");
+    let id = r["data"]["watch"]["id"].clone();
+    let again = watch(&app, &customs, "HS_CODE", "020714").await;
+    assert_eq!(
+        again["data"]["watch"]["id"], id,
+        "watching twice is one entry"
+    );
+
+    let code = |r: &Value| {
+        r["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        code(&watch(&app, &police, "ID_NUMBER", "12ab").await),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        code(&watch(&app, &commune, "ID_NUMBER", ID_NUMBER).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        code(&watch(&app, &commune, "COMMUNE", "HOANG_VAN_THU").await),
+        "FORBIDDEN"
+    );
+    assert!(watch(&app, &commune, "COMMUNE", "dong_dang").await["errors"].is_null());
+    // A leader keeps no watch-list: `watch` is not in its schema.
+    assert_eq!(
+        code(&watch(&app, &leader, "COMMUNE", "DONG_DANG").await),
+        "BAD_USER_INPUT"
+    );
+
+    // Another agency's entry does not exist for the police.
+    let unwatch = r#"mutation($id: ID!) { unwatch(id: $id) { archivedAt } }"#;
+    let r = app.gql(Some(&police), unwatch, json!({ "id": id })).await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    let r = app.gql(Some(&customs), unwatch, json!({ "id": id })).await;
+    assert!(r["data"]["unwatch"]["archivedAt"].is_string(), "{r}");
+    let r = app
+        .gql(Some(&customs), "{ watches { id } }", json!({}))
+        .await;
+    assert_eq!(r["data"]["watches"], json!([]), "{r}");
+
+    // The press does not have watch-lists at all.
+    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let r = app.gql(Some(&press), "{ watches { id } }", json!({})).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+}
