@@ -161,6 +161,9 @@ pub struct WorkflowSettings {
     pub small_cell_k: i64,
     /// `HUB389_PROVINCE` (default "Lạng Sơn"): the province named in report headings.
     pub province: String,
+    /// `HUB389_DEADLINE_SCAN` (default `1m`; `0s` turns it off): how often the fleet's one
+    /// deadline scheduler looks for tasks due soon or newly overdue (`taskDue`).
+    pub deadline_scan: Duration,
 }
 
 impl Default for WorkflowSettings {
@@ -173,6 +176,7 @@ impl Default for WorkflowSettings {
             publication_refusals_per_hour: 10,
             small_cell_k: 3,
             province: "Lạng Sơn".into(),
+            deadline_scan: Duration::from_secs(60),
         }
     }
 }
@@ -407,6 +411,7 @@ impl Config {
                 )?,
                 small_cell_k: parse_env("HUB389_SMALL_CELL_K", 3)?,
                 province: env("HUB389_PROVINCE").unwrap_or_else(|| "Lạng Sơn".into()),
+                deadline_scan: duration_env("HUB389_DEADLINE_SCAN", Duration::from_secs(60))?,
             },
             db_timeout: duration_env("HUB389_DB_TIMEOUT", Duration::from_secs(3))?,
             shutdown_grace: duration_env("HUB389_SHUTDOWN_GRACE", Duration::from_secs(30))?,

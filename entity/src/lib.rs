@@ -21,6 +21,7 @@ pub mod seizures;
 pub mod server_keys;
 pub mod subjects;
 pub mod task_coordinators;
+pub mod task_deadline_notices;
 pub mod task_updates;
 pub mod tasks;
 pub mod tips;

@@ -1,5 +1,6 @@
-//! Watch-lists (issue 13): the values an agency watches. One index serves both reads: an
-//! agency's list, and the match of a written case against the watching agency's entries.
+//! Live coordination (issue 13): watch-lists — the values an agency watches (one index serves
+//! both reads: an agency's list, and the match of a written case against its entries) — and
+//! the record of the task deadlines announced, so each is announced once by the fleet.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -45,10 +46,36 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(n("task_deadline_notices"))
+                    .col(big_integer(n("task_id")))
+                    .col(string(n("kind")))
+                    .col(date(n("day")))
+                    .col(date(n("due_on")))
+                    .primary_key(
+                        Index::create()
+                            .col(n("task_id"))
+                            .col(n("kind"))
+                            .col(n("day")),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_task_deadline_notices_task_id")
+                            .from(n("task_deadline_notices"), n("task_id"))
+                            .to(n("tasks"), n("id")),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(n("task_deadline_notices")).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(n("watches")).to_owned())
             .await?;

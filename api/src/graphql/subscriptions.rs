@@ -16,7 +16,7 @@ use async_graphql::{Context, ID, Object, Result, Subscription};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::sync::broadcast::error::RecvError;
 
-use entity::{cases, publications, tips};
+use entity::{cases, publications, task_coordinators, tasks, tips};
 
 use crate::domain::access::{
     Action, acting_agency, check_published_cases, publication_scope, tip_scope,
@@ -25,6 +25,7 @@ use crate::domain::vocab::{PublicationStatus, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::{Case, CaseFilter, restricted_filters};
 use crate::graphql::context::{RequestCtx, db, services, viewer};
+use crate::graphql::directives::{Task, task_scope_condition};
 use crate::graphql::publications::{Publication, PublishedCase, scope_condition};
 use crate::graphql::tips::Tip;
 use crate::graphql::watches::WatchHit;
@@ -168,6 +169,55 @@ impl SubscriptionRoot {
         })
     }
 
+    /// A task of the viewer's agency (which it leads or coordinates) falling due within
+    /// `withinDays` days (1 to 30, default 3), or newly overdue: announced once per task and
+    /// day by the fleet's deadline scheduler, and once when it becomes overdue.
+    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    async fn task_due(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] within_days: i32,
+    ) -> Result<impl Stream<Item = Result<TaskDeadline>>> {
+        let v = viewer(ctx)?;
+        let scope = task_scope_condition(v)?;
+        let agency = v.agency_id.ok_or_else(|| {
+            AppError::forbidden("tasks are an agency's, and your token names none")
+        })?;
+        let horizon = crate::service::deadlines::HORIZON_DAYS as i32;
+        if !(1..=horizon).contains(&within_days) {
+            return Err(AppError::bad_input(format!("`withinDays` is 1 to {horizon}")).into());
+        }
+        let mine = Condition::any()
+            .add(tasks::Column::LeadAgencyId.eq(agency))
+            .add(
+                tasks::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(task_coordinators::Column::TaskId)
+                        .from(task_coordinators::Entity)
+                        .and_where(task_coordinators::Column::AgencyId.eq(agency))
+                        .to_owned(),
+                ),
+            );
+        let cond = scope.add(mine).add(tasks::Column::ArchivedAt.is_null());
+        let db = db(ctx)?.clone();
+        deliver(ctx, move |event| {
+            let (db, cond) = (db.clone(), cond.clone());
+            async move {
+                let DomainEvent::TaskDue { task_id, days_left } = event else {
+                    return Ok(None);
+                };
+                if days_left > i64::from(within_days) {
+                    return Ok(None);
+                }
+                let task = tasks::Entity::find_by_id(task_id)
+                    .filter(cond)
+                    .one(&db)
+                    .await?;
+                Ok(task.map(|t| TaskDeadline { task: t, days_left }))
+            }
+        })
+    }
+
     /// A publication approved (published) or withdrawn, or an approved one archived. The
     /// press and every reader of `publishedCases` get the published summary (`publishedCase`)
     /// and, once it is no longer published, the id to take down; staff also get the
@@ -236,6 +286,27 @@ async fn publication_change(
         published,
         in_scope,
     }))
+}
+
+/// A task's deadline, as the scheduler announced it.
+pub struct TaskDeadline {
+    task: tasks::Model,
+    days_left: i64,
+}
+
+#[Object]
+impl TaskDeadline {
+    async fn task(&self) -> Task {
+        Task(self.task.clone())
+    }
+    /// Days until the due date when announced (0: due today; negative: overdue).
+    async fn days_left(&self) -> i64 {
+        self.days_left
+    }
+    /// The task was overdue when announced.
+    async fn overdue(&self) -> bool {
+        self.days_left < 0
+    }
 }
 
 /// A publication that was published or withdrawn.

@@ -101,6 +101,7 @@ impl Application {
             &config.workflow,
         ));
         let events = crate::service::events::Events::connect(&db);
+        crate::service::deadlines::start(db.clone(), events.clone(), config.workflow.deadline_scan);
         let directory = Arc::new(crate::service::viewer::Directory::new(&events));
         let services = Services {
             data_key: keys.data,

@@ -60,6 +60,9 @@ pub enum DomainEvent {
     ReportChanged { report_id: i64 },
     /// An agency started or stopped watching a value.
     WatchChanged { watch_id: i64 },
+    /// A task falls due in `days_left` days (0: today), or is overdue (`days_left` < 0):
+    /// announced once by the fleet's deadline scheduler (`service::deadlines`).
+    TaskDue { task_id: i64, days_left: i64 },
 }
 
 /// An event as it travels between instances.

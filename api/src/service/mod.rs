@@ -5,6 +5,7 @@ pub mod audit;
 pub mod case_records;
 pub mod case_write;
 pub mod cases;
+pub mod deadlines;
 pub mod directives;
 pub mod events;
 pub mod paging;

@@ -515,3 +515,101 @@ async fn a_connection_without_a_valid_token_is_refused_and_queries_go_to_post() 
     };
     assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
 }
+
+/// Inserts an open task of `agency` due `in_days` from today (Vietnam); returns its text.
+async fn insert_task(app: &TestApp, agency: &str, text: &str, in_days: i64) {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let agency = entity::agencies::Entity::find()
+        .filter(entity::agencies::Column::Code.eq(agency))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let directive = entity::directives::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let today = api::time::today();
+    entity::tasks::ActiveModel {
+        directive_id: Set(directive.id),
+        text: Set(text.to_string()),
+        lead_agency_id: Set(agency.id),
+        due_on: Set(Some(today + chrono::Duration::days(in_days))),
+        recurrence_day: Set(None),
+        status: Set("open".into()),
+        completed_on: Set(None),
+        version: Set(1),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+        archived_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn deadlines_reach_the_tasks_agency_once_from_one_scheduler_of_the_fleet() {
+    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
+        deadline_scan: std::time::Duration::from_millis(200),
+        ..Default::default()
+    })
+    .await;
+    // Two schedulers on PostgreSQL: one holds the lock, the notices keep each deadline once.
+    if app.backend == Backend::Postgres {
+        app.another_instance().await;
+    }
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let mut live = Live::connect(&app.base, &customs).await;
+    live.subscribe(
+        "d",
+        "subscription { taskDue(withinDays: 3) { task { text } daysLeft overdue } }",
+        json!({}),
+    )
+    .await;
+    let text_of = |msg: &Value| {
+        data_of(msg, "d")["data"]["taskDue"]["task"]["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut n = 0;
+    loop {
+        insert_task(&app, "HQ", &format!("Khởi động {n}"), 1).await;
+        if tokio::time::timeout(std::time::Duration::from_millis(1500), live.next_json())
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        n += 1;
+        assert!(n < 20, "the subscription never started listening");
+    }
+    insert_task(&app, "HQ", "Còn xa", 10).await;
+    insert_task(&app, "BDBP", "Của biên phòng", 1).await;
+    insert_task(&app, "HQ", "Quá hạn", -1).await;
+    // Warm-ups and the demo data's own deadlines are not this test's.
+    let ours = ["Còn xa", "Của biên phòng", "Quá hạn", "Mốc cuối"];
+    let overdue = loop {
+        let msg = live.next_json().await;
+        if ours.contains(&text_of(&msg).as_str()) {
+            break msg;
+        }
+    };
+    assert_eq!(text_of(&overdue), "Quá hạn", "{overdue}");
+    let d = &data_of(&overdue, "d")["data"]["taskDue"];
+    assert_eq!(d["overdue"], true);
+    assert_eq!(d["daysLeft"], -1);
+    // Later scans announce nothing again: the next delivery is a task added after this.
+    insert_task(&app, "HQ", "Mốc cuối", 0).await;
+    let msg = loop {
+        let msg = live.next_json().await;
+        if ours.contains(&text_of(&msg).as_str()) {
+            break msg;
+        }
+    };
+    assert_eq!(text_of(&msg), "Mốc cuối", "{msg}");
+    assert_eq!(data_of(&msg, "d")["data"]["taskDue"]["daysLeft"], 0);
+}
