@@ -16,6 +16,9 @@ pub struct Model {
     pub unit: String,
     pub estimated_value: i64,
     pub hs_code: Option<String>,
+    /// The plate of a seized vehicle (biển số), as [`api`'s `VehiclePlate`] stores it: upper
+    /// case letters and digits only.
+    pub vehicle_plate: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub storage_place: Option<String>,
     pub disposal_status: String,

@@ -1,6 +1,7 @@
 //! Live coordination (issue 13): watch-lists — the values an agency watches (one index serves
 //! both reads: an agency's list, and the match of a written case against its entries) — and
-//! the record of the task deadlines announced, so each is announced once by the fleet.
+//! the record of the task deadlines announced, so each is announced once by the fleet — and
+//! the plate of a seized vehicle, which an agency may watch.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -46,6 +47,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A seized vehicle's plate (core data: an operational fact of the seizure).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(n("seizures"))
+                    .add_column(string_null(n("vehicle_plate")))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -78,6 +88,14 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .drop_table(Table::drop().table(n("watches")).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(n("seizures"))
+                    .drop_column(n("vehicle_plate"))
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }

@@ -234,7 +234,7 @@ pub fn watched_compartments(kind: WatchKind) -> &'static [Option<Compartment>] {
         WatchKind::IdNumber => &[Some(Compartment::Police)],
         WatchKind::TaxCode => &[Some(Compartment::Police), Some(Compartment::Customs)],
         WatchKind::HsCode => &[Some(Compartment::Customs)],
-        WatchKind::Commune | WatchKind::CommodityGroup => &[None],
+        WatchKind::VehiclePlate | WatchKind::Commune | WatchKind::CommodityGroup => &[None],
     }
 }
 
@@ -693,6 +693,10 @@ mod tests {
             (
                 HsCode,
                 [false, false, false, true, true, true, false, false],
+            ),
+            (
+                VehiclePlate,
+                [false, false, true, true, true, true, true, false],
             ),
             (
                 WatchKind::Commune,

@@ -124,6 +124,38 @@ impl HsCode {
     }
 }
 
+/// A vehicle plate (biển số xe) as Vietnamese plates are written — `29A-123.45`, `12C-12345`,
+/// `51LD-123.45`, `29-B1 123.45` — stored as its letters and digits only, upper case
+/// (`29A12345`), so the same plate typed two ways compares equal: two digits of the province,
+/// then at least one letter, 6 to 10 characters in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VehiclePlate(String);
+
+impl VehiclePlate {
+    pub fn parse(field: &str, v: &str) -> AppResult<VehiclePlate> {
+        let kept: String = v
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, '-' | '.' | ' '))
+            .flat_map(char::to_uppercase)
+            .collect();
+        let ok = (6..=10).contains(&kept.len())
+            && kept.chars().all(|c| c.is_ascii_alphanumeric())
+            && kept.chars().take(2).all(|c| c.is_ascii_digit())
+            && kept.chars().any(|c| c.is_ascii_alphabetic());
+        if ok {
+            Ok(VehiclePlate(kept))
+        } else {
+            Err(AppError::bad_input(format!(
+                "`{field}` must be a vehicle plate such as 29A-123.45"
+            )))
+        }
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 /// A date of birth: not in the future (Vietnam time), and no earlier than 1900 — not the
 /// event-date floor, which would refuse most subjects (born before 1990).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +185,31 @@ impl BirthDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plate_typed_any_way_is_one_plate() {
+        for typed in ["29A-123.45", "29a 12345", " 29A12345 "] {
+            assert_eq!(
+                VehiclePlate::parse("p", typed).unwrap().into_inner(),
+                "29A12345"
+            );
+        }
+        assert_eq!(
+            VehiclePlate::parse("p", "51LD-123.45")
+                .unwrap()
+                .into_inner(),
+            "51LD12345"
+        );
+        assert_eq!(
+            VehiclePlate::parse("p", "29-B1 123.45")
+                .unwrap()
+                .into_inner(),
+            "29B112345"
+        );
+        for bad in ["", "12345678", "A29-12345", "29A-12345678901", "29Ă-123.45"] {
+            assert!(VehiclePlate::parse("p", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn each_type_takes_what_it_should() {

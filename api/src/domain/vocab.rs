@@ -259,6 +259,8 @@ db_enum!(
         TaxCode = "tax_code",
         /// An HS code of a seizure or a customs record (customs compartment).
         HsCode = "hs_code",
+        /// A seized vehicle's plate (core data).
+        VehiclePlate = "vehicle_plate",
         /// A commune, by code: the cases detected there.
         Commune = "commune",
         /// A commodity group: the cases of that group.

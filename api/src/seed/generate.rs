@@ -960,6 +960,7 @@ impl<'a> Generator<'a> {
                 unit: d.goods.unit.to_owned(),
                 estimated_value: d.value,
                 hs_code: d.hs.map(str::to_owned),
+                vehicle_plate: None,
                 storage_place: Some(storage.clone()),
                 disposal_status: disposal.as_str().to_owned(),
                 disposal_approved_on: approved_on,

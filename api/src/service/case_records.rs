@@ -14,7 +14,9 @@ use entity::{cases, customs_records, investigation_records, seizures, subjects};
 use crate::auth::{Role, Viewer};
 use crate::domain::access::Compartment;
 use crate::domain::lifecycle::check_move;
-use crate::domain::types::{BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, Vnd};
+use crate::domain::types::{
+    BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, VehiclePlate, Vnd,
+};
 use crate::domain::vocab::{AgencyKind, CommodityGroup, DisposalStatus, SubjectKind, SubjectRole};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{
@@ -48,6 +50,8 @@ pub struct NewSeizure {
     pub unit: String,
     pub estimated_value: Vnd,
     pub hs_code: Option<String>,
+    /// A seized vehicle's plate.
+    pub vehicle_plate: Option<String>,
     pub storage_place: Option<String>,
     pub disposal_status: Option<DisposalStatus>,
 }
@@ -200,6 +204,12 @@ pub async fn add_seizure(
                     .hs_code
                     .as_deref()
                     .map(|h| HsCode::parse("hsCode", h).map(HsCode::into_inner))
+                    .transpose()?),
+                vehicle_plate: Set(input
+                    .vehicle_plate
+                    .as_deref()
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|p| VehiclePlate::parse("vehiclePlate", p).map(VehiclePlate::into_inner))
                     .transpose()?),
                 storage_place: Set(optional_text(
                     "storagePlace",

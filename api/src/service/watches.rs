@@ -1,5 +1,5 @@
 //! Watch-lists (danh sách theo dõi): an agency watches a subject's ID number, a tax code, an
-//! HS code, a commune or a commodity group, and hears (`watchHit`) when a case holding the
+//! HS code, a seized vehicle's plate, a commune or a commodity group, and hears (`watchHit`) when a case holding the
 //! value is created or written — its core facts, a subject, a seizure, a customs record.
 //!
 //! A hit reaches the watching agency only from a record it may read on that case: a police
@@ -18,7 +18,7 @@ use entity::{cases, communes, customs_records, seizures, subjects, watches};
 
 use crate::auth::Viewer;
 use crate::domain::access::{Action, Compartment, acting_agency, may_watch, watched_compartments};
-use crate::domain::types::{HsCode, IdNumber, TaxCode};
+use crate::domain::types::{HsCode, IdNumber, TaxCode, VehiclePlate};
 use crate::domain::vocab::{CommodityGroup, WatchKind};
 use crate::error::{AppError, AppResult};
 use crate::service::cases::{CaseFilterParams, case_condition};
@@ -121,6 +121,7 @@ async fn normalise(
         WatchKind::IdNumber => IdNumber::parse("value", value)?.into_inner(),
         WatchKind::TaxCode => TaxCode::parse("value", value)?.into_inner(),
         WatchKind::HsCode => HsCode::parse("value", value)?.into_inner(),
+        WatchKind::VehiclePlate => VehiclePlate::parse("value", value)?.into_inner(),
         WatchKind::CommodityGroup => CommodityGroup::parse(&value.to_lowercase())
             .ok_or_else(|| AppError::bad_input("`value` is not a commodity group"))?
             .as_str()
@@ -226,13 +227,24 @@ pub async fn hits(db: &DatabaseConnection, v: &Viewer, case_id: i64) -> AppResul
                 }
             }
         }
+    }
+    // Seizures are core data; their HS codes are the customs compartment's.
+    let hs_codes = customs && wants(WatchKind::HsCode);
+    if hs_codes || wants(WatchKind::VehiclePlate) {
         for s in seizures::Entity::find()
             .filter(seizures::Column::CaseId.eq(case.id))
             .filter(seizures::Column::ArchivedAt.is_null())
             .all(db)
             .await?
         {
-            if let Some(code) = s.hs_code.and_then(|c| HsCode::parse("hs_code", &c).ok()) {
+            if let Some(plate) = s.vehicle_plate {
+                held.push((WatchKind::VehiclePlate, plate, None));
+            }
+            if let Some(code) = s
+                .hs_code
+                .filter(|_| hs_codes)
+                .and_then(|c| HsCode::parse("hs_code", &c).ok())
+            {
                 held.push((
                     WatchKind::HsCode,
                     code.into_inner(),

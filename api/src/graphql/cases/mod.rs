@@ -429,6 +429,10 @@ impl Seizure {
         crate::graphql::workflow::note_read(ctx, "case", self.m.case_id, "seizures.hsCode");
         Ok(self.m.hs_code.as_deref())
     }
+    /// A seized vehicle's plate, letters and digits only (`29A12345`).
+    async fn vehicle_plate(&self) -> Option<&str> {
+        self.m.vehicle_plate.as_deref()
+    }
     async fn storage_place(&self) -> Option<&str> {
         self.m.storage_place.as_deref()
     }

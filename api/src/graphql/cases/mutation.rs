@@ -88,6 +88,8 @@ pub struct SeizureInput {
     /// HS code (customs compartment): 4 to 10 digits.
     #[graphql(visible = "crate::graphql::guards::customs_visible")]
     pub hs_code: Option<String>,
+    /// A seized vehicle's plate, as written (`29A-123.45`).
+    pub vehicle_plate: Option<String>,
     pub storage_place: Option<String>,
     pub disposal_status: Option<DisposalStatus>,
 }
@@ -190,6 +192,7 @@ impl From<SeizureInput> for NewSeizure {
             unit: i.unit,
             estimated_value: i.estimated_value,
             hs_code: i.hs_code,
+            vehicle_plate: i.vehicle_plate,
             storage_place: i.storage_place,
             disposal_status: i.disposal_status,
         }
