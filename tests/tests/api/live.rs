@@ -613,3 +613,186 @@ async fn deadlines_reach_the_tasks_agency_once_from_one_scheduler_of_the_fleet()
     assert_eq!(text_of(&msg), "Mốc cuối", "{msg}");
     assert_eq!(data_of(&msg, "d")["data"]["taskDue"]["daysLeft"], 0);
 }
+
+/// The instrument of "a subscriber receives nothing a query would not show it": for every role
+/// that reads cases, the `caseChanged` delivery of a case equals what the same role reads of
+/// it with `case(id)` and the same selection — the same data, the same refusals at the same
+/// places.
+#[tokio::test]
+async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
+    let app = TestApp::spawn().await;
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let core =
+        "code title status commune { code } leadAgency { code } seizures { item vehiclePlate";
+    // (token, selection): the restricted fields only where the role's schema has them.
+    let roles: Vec<(String, String)> = vec![
+        (app.token(Role::Leader, None, None), format!("{core} }}")),
+        (
+            app.token(Role::StandingOffice, Some("QLTT"), None),
+            format!("{core} }}"),
+        ),
+        (
+            app.token(Role::Police, Some("CA"), None),
+            format!(
+                "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
+            ),
+        ),
+        (
+            app.token(Role::Customs, Some("HQ"), None),
+            format!(
+                "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
+            ),
+        ),
+        (
+            bdbp.clone(),
+            format!(
+                "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
+            ),
+        ),
+        (
+            app.token(Role::Officer, Some("THUE"), None),
+            format!(
+                "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
+            ),
+        ),
+        (
+            app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+            format!("{core} }}"),
+        ),
+    ];
+    let mut lives = Vec::new();
+    for (token, selection) in &roles {
+        let mut live = Live::connect(&app.base, token).await;
+        live.subscribe(
+            "c",
+            &format!("subscription {{ caseChanged {{ {selection} }} }}"),
+            json!({}),
+        )
+        .await;
+        lives.push(live);
+    }
+    let mut ready = vec![false; lives.len()];
+    for n in 0..50 {
+        create_case(
+            &app,
+            &app.base,
+            &bdbp,
+            &format!("Khởi động {n}"),
+            "DONG_DANG",
+        )
+        .await;
+        for (i, live) in lives.iter_mut().enumerate() {
+            if !ready[i]
+                && tokio::time::timeout(std::time::Duration::from_millis(300), live.next_json())
+                    .await
+                    .is_ok()
+            {
+                ready[i] = true;
+            }
+        }
+        if ready.iter().all(|r| *r) {
+            break;
+        }
+    }
+    assert!(
+        ready.iter().all(|r| *r),
+        "the subscriptions never started listening"
+    );
+
+    // The border guard's case with a subject, a seizure with its HS code and a customs record.
+    let r = app
+        .gql(
+            Some(&bdbp),
+            CREATE,
+            json!({ "input": new_case("Vụ của ma trận", "DONG_DANG") }),
+        )
+        .await;
+    let id = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
+    for (query, input) in [
+        (
+            r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#,
+            json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": "001198012345" }),
+        ),
+        (
+            r#"mutation($case: ID!, $input: SeizureInput!) { addSeizure(caseId: $case, input: $input) { id } }"#,
+            json!({ "item": "Xe tải", "commodityGroup": "FROZEN_FOOD", "quantity": 1.0, "unit": "chiếc",
+                    "estimatedValue": 300000000, "hsCode": "0207.14", "vehiclePlate": "29C-123.45" }),
+        ),
+        (
+            r#"mutation($case: ID!, $input: CustomsRecordInput!) { addCustomsRecord(caseId: $case, input: $input) { id } }"#,
+            json!({ "declarationNumber": "105123456789", "declaredOn": "2026-11-19", "regime": "Tạm nhập tái xuất",
+                    "hsCodes": ["0207.14"], "inspectionResult": "Khai sai tên hàng" }),
+        ),
+    ] {
+        let r = app
+            .gql(Some(&bdbp), query, json!({ "case": id, "input": input }))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    create_case(&app, &app.base, &bdbp, "Mốc cuối", "DONG_DANG").await;
+
+    // Refusals as (code, path below the root field), sorted.
+    let refusals = |errors: &Value| {
+        let mut out: Vec<(String, Value)> = errors
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        let path = e["path"]
+                            .as_array()
+                            .map(|p| p[1..].to_vec())
+                            .unwrap_or_default();
+                        (
+                            e["extensions"]["code"].as_str().unwrap_or("").to_string(),
+                            Value::from(path),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_by_key(|(c, p)| format!("{c}{p}"));
+        out
+    };
+    let (mut refused, mut restricted_read) = (0, 0);
+    for ((token, selection), live) in roles.iter().zip(lives.iter_mut()) {
+        // The last delivery of the case: read after every write to it.
+        let mut last = None;
+        loop {
+            let msg = live.next_json().await;
+            let payload = data_of(&msg, "c").clone();
+            let title = payload["data"]["caseChanged"]["title"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            if title == "Vụ của ma trận" {
+                last = Some(payload);
+            } else if title == "Mốc cuối" {
+                break;
+            }
+        }
+        let heard = last.expect("the case was delivered");
+        let read = app
+            .gql(
+                Some(token),
+                &format!("query($id: ID!) {{ case(id: $id) {{ {selection} }} }}"),
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            heard["data"]["caseChanged"], read["data"]["case"],
+            "{selection}: {heard} vs {read}"
+        );
+        assert_eq!(
+            refusals(&heard["errors"]),
+            refusals(&read["errors"]),
+            "{selection}: {heard} vs {read}"
+        );
+        refused += refusals(&heard["errors"]).len();
+        restricted_read += usize::from(heard["data"]["caseChanged"]["subjects"].is_array());
+    }
+    // Not a vacuous comparison: some roles were refused restricted fields, some read them.
+    assert!(
+        refused > 0 && restricted_read > 0,
+        "{refused} {restricted_read}"
+    );
+}
