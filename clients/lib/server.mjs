@@ -139,13 +139,17 @@ export async function startServer({
   }
 
   const tokens = new Map();
-  /** A JWT minted by `hub389 token` with the server's own key (cached per role). */
-  async function token(role, agency, commune) {
-    const key = [role, agency, commune].join('/');
-    if (!tokens.has(key)) {
+  /**
+   * A JWT minted by `hub389 token` with the server's own key (cached per role); `ttl` (e.g.
+   * `'2s'`, `hub389 token --ttl`) mints a fresh short-lived one instead of the default 8 h.
+   */
+  async function token(role, agency, commune, { ttl } = {}) {
+    const key = [role, agency, commune, ttl ?? ''].join('/');
+    if (ttl !== undefined || !tokens.has(key)) {
       const args = ['token', '--role', role];
       if (agency) args.push('--agency', agency);
       if (commune) args.push('--commune', commune);
+      if (ttl !== undefined) args.push('--ttl', ttl);
       const { stdout } = await execFileP(bin, args, { env, cwd: dir });
       const jwt = stdout.trim();
       if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jwt)) {
