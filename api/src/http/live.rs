@@ -334,8 +334,18 @@ async fn serve(
     transport_ws: bool,
     header_token: Option<String>,
 ) {
-    let mut refused_operations = HashSet::new();
+    // Operations whose `complete` is not sent: those answered with `error`, and those the
+    // client completed itself (the protocol has nothing follow either).
+    let silenced: Silenced = Arc::default();
     let (mut socket_out, socket_in) = socket.split();
+    let socket_in = {
+        let silenced = silenced.clone();
+        socket_in.inspect(move |msg| {
+            if transport_ws && let Ok(Message::Text(text)) = msg {
+                note_client_complete(text, &silenced);
+            }
+        })
+    };
     let (tx, mut outgoing) = tokio::sync::mpsc::channel::<Message>(16);
     let relay = sink::unfold(tx, |tx, msg: Message| async move {
         tx.send(msg).await.map(|()| tx)
@@ -371,7 +381,7 @@ async fn serve(
                 Some(msg) => {
                     let msg = match msg {
                         Message::Text(text) if transport_ws => {
-                            match as_error_message(&text, &mut refused_operations) {
+                            match as_error_message(&text, &silenced) {
                                 Relay::Send(Some(t)) => Message::Text(t.into()),
                                 Relay::Send(None) => Message::Text(text),
                                 Relay::Drop => continue,
@@ -399,6 +409,24 @@ async fn serve(
     protocol_task.abort();
 }
 
+/// The operations whose `complete` the relay drops.
+type Silenced = Arc<std::sync::Mutex<HashSet<String>>>;
+
+/// A `complete` from the client ends an operation on its side: the server's own `complete`
+/// for it, which async-graphql sends back, is dropped.
+fn note_client_complete(text: &str, silenced: &Silenced) {
+    if !text.contains(r#""complete""#) {
+        return;
+    }
+    if let Ok(msg) = serde_json::from_str::<serde_json::Value>(text)
+        && msg["type"] == "complete"
+        && let Some(id) = msg["id"].as_str()
+        && let Ok(mut ids) = silenced.lock()
+    {
+        ids.insert(id.to_string());
+    }
+}
+
 /// What the relay does with one outgoing message.
 enum Relay {
     /// Send it (rewritten when `Some`).
@@ -409,7 +437,7 @@ enum Relay {
 /// `graphql-transport-ws` answers an operation that never ran (a document that does not
 /// validate, a refused one) with an `error` message and nothing after it; async-graphql sends
 /// `next` with the errors, then `complete`. This rewrites the first and drops the second.
-fn as_error_message(text: &str, refused: &mut HashSet<String>) -> Relay {
+fn as_error_message(text: &str, silenced: &Silenced) -> Relay {
     // Only such messages have a null `data`; events never do.
     if !text.contains(r#""data":null"#) && !text.contains(r#""type":"complete""#) {
         return Relay::Send(None);
@@ -418,8 +446,11 @@ fn as_error_message(text: &str, refused: &mut HashSet<String>) -> Relay {
         return Relay::Send(None);
     };
     let id = msg["id"].as_str().unwrap_or_default().to_string();
+    let Ok(mut silenced) = silenced.lock() else {
+        return Relay::Send(None);
+    };
     match msg["type"].as_str() {
-        Some("complete") if refused.remove(&id) => Relay::Drop,
+        Some("complete") if silenced.remove(&id) => Relay::Drop,
         Some("next")
             if msg["payload"]["data"].is_null()
                 && msg["payload"]["errors"].as_array().is_some_and(|e| {
@@ -431,7 +462,7 @@ fn as_error_message(text: &str, refused: &mut HashSet<String>) -> Relay {
                 "type": "error",
                 "payload": msg["payload"]["errors"],
             });
-            refused.insert(id);
+            silenced.insert(id);
             Relay::Send(Some(rewritten.to_string()))
         }
         _ => Relay::Send(None),
@@ -444,26 +475,41 @@ mod tests {
 
     #[test]
     fn an_operation_that_never_ran_is_an_error_message_without_complete() {
-        let mut refused = HashSet::new();
+        let refused: Silenced = Arc::default();
         let next = r#"{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"Unknown field","extensions":{"code":"BAD_USER_INPUT"}}]}}"#;
-        let Relay::Send(Some(rewritten)) = as_error_message(next, &mut refused) else {
+        let Relay::Send(Some(rewritten)) = as_error_message(next, &refused) else {
             panic!("not rewritten");
         };
         let v: serde_json::Value = serde_json::from_str(&rewritten).unwrap();
         assert_eq!(v["type"], "error");
         assert_eq!(v["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert!(matches!(
-            as_error_message(r#"{"id":"1","type":"complete"}"#, &mut refused),
+            as_error_message(r#"{"id":"1","type":"complete"}"#, &refused),
             Relay::Drop
         ));
         // Another operation's completion, and an event with a field error, pass unchanged.
         assert!(matches!(
-            as_error_message(r#"{"id":"2","type":"complete"}"#, &mut refused),
+            as_error_message(r#"{"id":"2","type":"complete"}"#, &refused),
             Relay::Send(None)
         ));
         let event = r#"{"id":"3","type":"next","payload":{"data":null,"errors":[{"message":"no","path":["caseChanged"]}]}}"#;
         assert!(matches!(
-            as_error_message(event, &mut refused),
+            as_error_message(event, &refused),
+            Relay::Send(None)
+        ));
+    }
+
+    #[test]
+    fn the_client_completing_an_operation_gets_no_complete_back() {
+        let silenced: Silenced = Arc::default();
+        note_client_complete(r#"{"id":"7","type":"complete"}"#, &silenced);
+        assert!(matches!(
+            as_error_message(r#"{"type":"complete","id":"7"}"#, &silenced),
+            Relay::Drop
+        ));
+        // Once: a later operation with that id completes as usual.
+        assert!(matches!(
+            as_error_message(r#"{"type":"complete","id":"7"}"#, &silenced),
             Relay::Send(None)
         ));
     }
