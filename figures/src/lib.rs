@@ -200,20 +200,35 @@ pub mod rollup {
     /// The key columns that hold ids (the others hold text).
     pub const ID_KEY: [&str; 3] = ["month", "lead_agency_id", "commune_id"];
 
-    /// One of the two rollup tables (see the module doc).
+    /// The coarse table's key: what a dashboard by agency and group reads, a tenth of the rows
+    /// (no commune, channel, platform or status).
+    const AGENCY_KEY: [&str; 4] = [
+        "month",
+        "lead_agency_id",
+        "violation_type",
+        "commodity_group",
+    ];
+
+    /// One of the rollup tables (see the module doc): the same figures over coarser keys, each
+    /// read when its key holds every column a statement filters or groups by.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Rollup {
         ByStatus,
         AnyStatus,
+        /// Month × lead agency × violation type × commodity group (issue 11: a YEAR by agency
+        /// and official group read every commune's and channel's rows of twelve months).
+        ByAgency,
     }
 
     impl Rollup {
-        pub const ALL: [Rollup; 2] = [Rollup::ByStatus, Rollup::AnyStatus];
+        /// Every table, in the order writes lock them.
+        pub const ALL: [Rollup; 3] = [Rollup::ByStatus, Rollup::AnyStatus, Rollup::ByAgency];
 
         pub fn table(self) -> &'static str {
             match self {
                 Rollup::ByStatus => "case_rollups",
                 Rollup::AnyStatus => "case_rollups_any_status",
+                Rollup::ByAgency => "case_rollups_by_agency",
             }
         }
 
@@ -222,7 +237,17 @@ pub mod rollup {
             match self {
                 Rollup::ByStatus => &KEY,
                 Rollup::AnyStatus => &KEY[..KEY.len() - 1],
+                Rollup::ByAgency => &AGENCY_KEY,
             }
+        }
+
+        /// The coarsest table whose key holds every column in `columns` (`status` among them
+        /// only when a statement filters by it).
+        pub fn covering(columns: &[&str]) -> Rollup {
+            [Rollup::ByAgency, Rollup::AnyStatus, Rollup::ByStatus]
+                .into_iter()
+                .find(|r| columns.iter().all(|c| r.key().contains(c)))
+                .unwrap_or(Rollup::ByStatus)
         }
 
         /// The key then the figures' columns, as a column list.
@@ -239,7 +264,12 @@ pub mod rollup {
         /// contribute to each key, times `sign`: the rebuild's `SELECT` (with `1 = 1`) and each
         /// write's.
         pub fn contribution(self, postgres: bool, sign: i64, filter: &str) -> String {
-            let keys = key_values(postgres)[..self.key().len()].join(", ");
+            let keys = self
+                .key()
+                .iter()
+                .map(|c| key_value(c, postgres))
+                .collect::<Vec<_>>()
+                .join(", ");
             // CAST: PostgreSQL sums BIGINT into NUMERIC; both sides store a 64-bit integer.
             let sums = Figure::ALL
                 .iter()
@@ -284,17 +314,13 @@ pub mod rollup {
         }
     }
 
-    /// Each key column's value for a case row, in `KEY`'s order.
-    fn key_values(postgres: bool) -> [String; 8] {
-        [
-            reporting_month_sql("\"cases\".\"detected_on\"", postgres),
-            "\"cases\".\"lead_agency_id\"".into(),
-            format!("COALESCE(\"cases\".\"commune_id\", {NO_ID})"),
-            "\"cases\".\"violation_type\"".into(),
-            "\"cases\".\"commodity_group\"".into(),
-            "\"cases\".\"channel\"".into(),
-            format!("COALESCE(\"cases\".\"platform\", '{NO_TEXT}')"),
-            "\"cases\".\"status\"".into(),
-        ]
+    /// A key column's value for a case row.
+    fn key_value(column: &str, postgres: bool) -> String {
+        match column {
+            "month" => reporting_month_sql("\"cases\".\"detected_on\"", postgres),
+            "commune_id" => format!("COALESCE(\"cases\".\"commune_id\", {NO_ID})"),
+            "platform" => format!("COALESCE(\"cases\".\"platform\", '{NO_TEXT}')"),
+            other => format!("\"cases\".\"{other}\""),
+        }
     }
 }

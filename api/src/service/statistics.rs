@@ -421,6 +421,29 @@ fn rollup_column(dim: Dimension) -> Option<&'static str> {
     }
 }
 
+/// Every rollup column a statement reads: those it groups by, and those `key_condition`
+/// filters on (the viewer's commune, the filters). The coarsest table holding them all answers
+/// ([`Rollup::covering`]): each key part left out divides the rows read (the status alone
+/// multiplies them by seven).
+fn read_columns(counted: &Counted, grouped: &[&'static str]) -> Vec<&'static str> {
+    let f = &counted.filter;
+    let mut columns = grouped.to_vec();
+    for (filtered, column) in [
+        (counted.scope.is_some() || f.commune.is_some(), "commune_id"),
+        (!f.status.is_empty(), "status"),
+        (!f.violation_type.is_empty(), "violation_type"),
+        (!f.commodity_group.is_empty(), "commodity_group"),
+        (!f.channel.is_empty(), "channel"),
+        (!f.platform.is_empty(), "platform"),
+        (f.lead_agency.is_some(), "lead_agency_id"),
+    ] {
+        if filtered {
+            columns.push(column);
+        }
+    }
+    columns
+}
+
 /// The rollup statement: the rows of the periods' months grouped by `columns` (the month, the
 /// violation type and the dimensions' columns), each figure summed. Per month rather than per
 /// period: ten sums a row instead of thirty conditional ones, and a month may count in two
@@ -430,12 +453,7 @@ fn rollup_statement(
     months: [(i64, i64); 3],
     columns: &[&'static str],
 ) -> AppResult<SelectStatement> {
-    // The status multiplies the rows: the table without it when no status is asked for.
-    let rollup = if counted.filter.status.is_empty() {
-        Rollup::AnyStatus
-    } else {
-        Rollup::ByStatus
-    };
+    let rollup = Rollup::covering(&read_columns(counted, columns));
     let table = || Alias::new(rollup.table());
     let col = |c: &str| Expr::col((table(), Alias::new(c)));
     let mut any = Condition::any();
@@ -542,6 +560,51 @@ mod tests {
     use crate::domain::calendar::PeriodSpec;
     use crate::domain::vocab::{CaseStatus, Platform};
     use chrono::NaiveDate;
+
+    /// A dashboard by agency and group reads the coarse table; a filter or a dimension outside
+    /// its key moves the statement to a table that has it.
+    #[test]
+    fn the_coarsest_rollup_holding_every_column_read_answers() {
+        let counted = |filter: CaseFilterParams, scope: Option<i64>| Counted {
+            cond: Condition::all(),
+            scope,
+            filter,
+        };
+        let by_group = ["month", "violation_type", "lead_agency_id"];
+        let pick = |c: &Counted, g: &[&'static str]| Rollup::covering(&read_columns(c, g));
+        assert_eq!(
+            pick(&counted(CaseFilterParams::default(), None), &by_group),
+            Rollup::ByAgency
+        );
+        assert_eq!(
+            pick(&counted(CaseFilterParams::default(), Some(3)), &by_group),
+            Rollup::AnyStatus,
+            "a commune user's scope is a commune"
+        );
+        assert_eq!(
+            pick(
+                &counted(CaseFilterParams::default(), None),
+                &["month", "violation_type", "channel"]
+            ),
+            Rollup::AnyStatus
+        );
+        let with_status = CaseFilterParams {
+            status: vec![CaseStatus::Prosecuted],
+            ..Default::default()
+        };
+        assert_eq!(
+            pick(&counted(with_status, None), &by_group),
+            Rollup::ByStatus
+        );
+        let on_platform = CaseFilterParams {
+            platform: vec![Platform::Facebook],
+            ..Default::default()
+        };
+        assert_eq!(
+            pick(&counted(on_platform, None), &by_group),
+            Rollup::AnyStatus
+        );
+    }
 
     fn ranges(spec: PeriodSpec) -> [DateRange; 3] {
         [

@@ -22,8 +22,9 @@ use chrono::NaiveDate;
 use hub389_tests::{TestApp, agency_viewer};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-/// A rollup key: the ids (month, lead agency, commune), then the texts.
-type RollupKey = (i64, i64, i64, Vec<String>);
+/// A rollup key: its id parts (month, lead agency, commune where the key has them), then its
+/// text parts.
+type RollupKey = (Vec<i64>, Vec<String>);
 
 /// Rows of `sql` selecting the key of `r` then the figures, in `Figure::ALL` order, by key.
 async fn keyed(db: &DatabaseConnection, r: Rollup, sql: &str) -> BTreeMap<RollupKey, Vec<i64>> {
@@ -36,12 +37,16 @@ async fn keyed(db: &DatabaseConnection, r: Rollup, sql: &str) -> BTreeMap<Rollup
     let mut out = BTreeMap::new();
     for row in rows {
         let i = |n: usize| row.try_get_by_index::<i64>(n).unwrap();
-        let texts = (3..width)
-            .map(|n| row.try_get_by_index::<String>(n).unwrap())
-            .collect();
-        let key = (i(0), i(1), i(2), texts);
+        let (mut ids, mut texts) = (Vec::new(), Vec::new());
+        for (n, column) in r.key().iter().enumerate() {
+            if api::domain::figures::rollup::ID_KEY.contains(column) {
+                ids.push(i(n));
+            } else {
+                texts.push(row.try_get_by_index::<String>(n).unwrap());
+            }
+        }
         let figures: Vec<i64> = (width..width + Figure::ALL.len()).map(i).collect();
-        assert!(out.insert(key, figures).is_none(), "a key twice");
+        assert!(out.insert((ids, texts), figures).is_none(), "a key twice");
     }
     out
 }
