@@ -36,15 +36,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // One current entry per agency and value, even when two users add it at once (a
+        // partial index: archived entries stay as history). The same SQL on both databases.
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_watches_agency_kind_value")
-                    .table(n("watches"))
-                    .col(n("agency_id"))
-                    .col(n("kind"))
-                    .col(n("value"))
-                    .to_owned(),
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX idx_watches_agency_kind_value \
+                 ON watches (agency_id, kind, value) WHERE archived_at IS NULL",
             )
             .await?;
         // A seized vehicle's plate (core data: an operational fact of the seizure).

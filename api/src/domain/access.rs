@@ -40,7 +40,8 @@ pub struct Viewer {
 }
 
 /// Restricted compartments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Compartment {
     /// Subjects' identities, investigation records, prosecution details.
     Police,
@@ -51,6 +52,16 @@ pub enum Compartment {
 }
 
 impl Compartment {
+    /// The compartment of a case's record, by the entity name its writes carry (`None`: core
+    /// data, such as a seizure).
+    pub fn of_record(entity: &str) -> Option<Compartment> {
+        match entity {
+            "subject" | "investigation_record" => Some(Compartment::Police),
+            "customs_record" => Some(Compartment::Customs),
+            _ => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Compartment::Police => "police",

@@ -18,8 +18,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 use entity::{cases, publications, task_coordinators, tasks, tips};
 
+use crate::auth::Viewer;
 use crate::domain::access::{
-    Action, acting_agency, check_published_cases, publication_scope, tip_scope,
+    Action, Compartment, acting_agency, check_published_cases, publication_scope, tip_scope,
 };
 use crate::domain::vocab::{PublicationStatus, TipStatus};
 use crate::error::{AppError, AppResult};
@@ -72,6 +73,24 @@ where
     }))
 }
 
+/// The case an event is about, and the compartment of the record written (`None`: core).
+fn case_of(event: &DomainEvent) -> Option<(i64, Option<Compartment>)> {
+    match *event {
+        DomainEvent::CaseChanged { case_id } => Some((case_id, None)),
+        DomainEvent::CaseRecordChanged {
+            case_id,
+            compartment,
+        } => Some((case_id, Some(compartment))),
+        _ => None,
+    }
+}
+
+/// Whether the viewer may hear of a write of `compartment` on `case`: a core write always,
+/// a restricted record's only where the viewer reads that compartment on that case.
+fn reads_event(v: &Viewer, compartment: Option<Compartment>, case: &cases::Model) -> bool {
+    compartment.is_none_or(|c| v.reads_case_compartment(c, case.lead_agency_id))
+}
+
 #[Subscription]
 impl SubscriptionRoot {
     /// A case created or changed, when it is in the viewer's scope (a commune user: its
@@ -90,17 +109,20 @@ impl SubscriptionRoot {
         let searched = restricted_filters(&params);
         let reads = ctx.data::<RequestCtx>()?.reads.clone();
         let db = db(ctx)?.clone();
+        let viewer = v.clone();
         deliver(ctx, move |event| {
             let (db, cond, reads, searched) =
                 (db.clone(), cond.clone(), reads.clone(), searched.clone());
+            let v = viewer.clone();
             async move {
-                let DomainEvent::CaseChanged { case_id } = event else {
+                let Some((case_id, compartment)) = case_of(&event) else {
                     return Ok(None);
                 };
                 let case = cases::Entity::find_by_id(case_id)
                     .filter(cond)
                     .one(&db)
-                    .await?;
+                    .await?
+                    .filter(|c| reads_event(&v, compartment, c));
                 if let Some(c) = &case {
                     for field in searched {
                         reads.note("caseSearch", c.id, field);
@@ -152,12 +174,15 @@ impl SubscriptionRoot {
         deliver(ctx, move |event| {
             let (db, v, reads) = (db.clone(), v.clone(), reads.clone());
             async move {
-                let DomainEvent::CaseChanged { case_id } = event else {
+                let Some((case_id, compartment)) = case_of(&event) else {
                     return Ok(None);
                 };
                 let Some(hit) = crate::service::watches::hits(&db, &v, case_id).await? else {
                     return Ok(None);
                 };
+                if !reads_event(&v, compartment, &hit.case) {
+                    return Ok(None);
+                }
                 for field in &hit.read {
                     reads.note("case", hit.case.id, field);
                 }
@@ -267,7 +292,8 @@ async fn publication_change(
     if row.status != status {
         return Ok(None);
     }
-    // An approved one taken down otherwise (archived, or its case archived) reads as withdrawn.
+    // An approved one archived since reads as taken down. (Archiving its *case* takes it off
+    // `publishedCases` too, but announces only the case: the press is not told yet.)
     let published = publications::Entity::find_by_id(id)
         .filter(crate::service::published::condition())
         .one(db)

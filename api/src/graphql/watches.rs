@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 
 use entity::watches;
 
+use crate::domain::access::watched_compartments;
 use crate::domain::vocab::WatchKind;
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, viewer};
 use crate::graphql::ids::{NodeKind, global_id, parse_id};
-use crate::graphql::workflow::writer;
+use crate::graphql::workflow::{note_read, writer};
 use crate::service::watches as svc;
 
 /// A value an agency watches.
@@ -66,6 +67,15 @@ impl WatchQuery {
     #[graphql(visible = "crate::graphql::guards::watches_visible")]
     async fn watches(&self, ctx: &Context<'_>) -> Result<Vec<Watch>> {
         let rows = svc::list(db(ctx)?, viewer(ctx)?).await?;
+        // An ID number or a tax code on the list is a restricted datum read.
+        for w in &rows {
+            let restricted = WatchKind::from_db(&w.kind)
+                .map(|k| watched_compartments(k).iter().any(Option::is_some))
+                .unwrap_or(true);
+            if restricted {
+                note_read(ctx, "watch", w.id, "value");
+            }
+        }
         Ok(rows.into_iter().map(Watch).collect())
     }
 }

@@ -51,6 +51,37 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Subscriptions one connection may hold at once.
 pub const MAX_SUBSCRIPTIONS: usize = 32;
 
+/// Sockets one instance holds at once: each subscription reads the database for every event
+/// it may deliver, so their number bounds that work. Past it, an upgrade is refused (503).
+pub const MAX_SOCKETS: usize = 1000;
+
+/// Sockets open on this instance.
+static OPEN_SOCKETS: AtomicUsize = AtomicUsize::new(0);
+
+/// One open socket, counted while it lives.
+struct Socket;
+
+impl Socket {
+    fn take() -> Option<Socket> {
+        OPEN_SOCKETS
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_SOCKETS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Socket)
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        OPEN_SOCKETS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The `complete`s the relay remembers to drop, at most (a client completing operations that
+/// never ran cannot grow it further; past it an echo is sent, which clients ignore).
+const MAX_SILENCED: usize = 1024;
+
 /// The close code for a refused or expired token (`graphql-ws`'s "Forbidden").
 const FORBIDDEN: u16 = 4403;
 /// `graphql-ws`'s "Connection initialisation timeout".
@@ -69,8 +100,20 @@ pub async fn get(
     let Ok(ws) = upgrade_request else {
         return crate::http::graphql::get(State(state), ConnectInfo(peer), headers, raw).await;
     };
+    let Some(socket) = Socket::take() else {
+        let mut resp = http_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Wants::of(&headers),
+            AppError::Unavailable("this instance holds as many live connections as it may".into()),
+        );
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+        );
+        return resp;
+    };
     match protocol {
-        Ok(protocol) => upgrade(state, peer, &headers, ws, protocol),
+        Ok(protocol) => upgrade(state, peer, &headers, ws, protocol, socket),
         Err(_) => http_error(
             StatusCode::BAD_REQUEST,
             Wants::of(&headers),
@@ -88,6 +131,7 @@ fn upgrade(
     headers: &HeaderMap,
     ws: WebSocketUpgrade,
     protocol: GraphQLProtocol,
+    socket: Socket,
 ) -> Response {
     let request_id = headers
         .get(&REQUEST_ID)
@@ -116,7 +160,10 @@ fn upgrade(
     ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
         // A subscribe message holds one document and its variables: the bound of a query.
         .max_message_size(2 * MAX_QUERY_BYTES)
-        .on_upgrade(move |socket| serve(socket, executor, protocol, transport_ws, header_token))
+        .on_upgrade(move |ws| async move {
+            serve(ws, executor, protocol, transport_ws, header_token).await;
+            drop(socket);
+        })
 }
 
 /// The token of `Bearer <token>`.
@@ -422,6 +469,7 @@ fn note_client_complete(text: &str, silenced: &Silenced) {
         && msg["type"] == "complete"
         && let Some(id) = msg["id"].as_str()
         && let Ok(mut ids) = silenced.lock()
+        && ids.len() < MAX_SILENCED
     {
         ids.insert(id.to_string());
     }

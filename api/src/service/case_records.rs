@@ -101,7 +101,8 @@ const CUSTOMS_FIELDS: &[&str] = &[
 ];
 
 /// A write of a case's record (`entity` `id`), naming the restricted fields it wrote; a
-/// change of the record is a change of its case.
+/// change of the record is a change of its case, announced as one of its compartment when the
+/// record is restricted.
 fn record_done<T>(
     entity: &'static str,
     id: i64,
@@ -114,7 +115,15 @@ fn record_done<T>(
         entity,
         id,
         restricted_fields,
-        event: Some(DomainEvent::CaseChanged { case_id }),
+        event: Some(
+            match crate::domain::access::Compartment::of_record(entity) {
+                None => DomainEvent::CaseChanged { case_id },
+                Some(compartment) => DomainEvent::CaseRecordChanged {
+                    case_id,
+                    compartment,
+                },
+            },
+        ),
     }
 }
 

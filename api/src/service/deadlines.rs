@@ -4,10 +4,12 @@
 //! **One per fleet.** Every instance runs the loop, but on PostgreSQL only the one holding a
 //! session advisory lock (on a connection of its own) scans; when it stops, its connection
 //! closes, the lock is free, and another instance takes over at its next tick. On SQLite there
-//! is one process. **Each deadline once:** the scan inserts what it announces into
+//! is one process. **Each deadline at most once:** the scan inserts what it announces into
 //! `task_deadline_notices` (due soon: once per task and day; overdue: once per task and due
 //! date) and announces only the rows it inserted, in one statement, so a second scanner, a
-//! restart or a takeover never announces twice.
+//! restart or a takeover never announces twice. The notice commits before the event leaves:
+//! a crash in between, or a `NOTIFY` that fails, loses that announcement (events are
+//! notifications; `tasks(filter: { overdue: true })` is the record).
 
 use std::time::Duration;
 

@@ -34,9 +34,16 @@ pub const BACKLOG: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
 pub enum DomainEvent {
-    /// A case's core facts changed (status, archive, campaigns…); a subscriber reads the case
-    /// through its own scope.
+    /// A case's core facts changed (status, archive, campaigns, a seizure…); a subscriber reads
+    /// the case through its own scope.
     CaseChanged { case_id: i64 },
+    /// A record of a case in a restricted compartment was written (a subject, an investigation
+    /// record: police; a customs record: customs). Only a viewer who reads that compartment on
+    /// the case may hear of it: to anyone else even the moment would be a datum.
+    CaseRecordChanged {
+        case_id: i64,
+        compartment: crate::domain::access::Compartment,
+    },
     /// An agency was created or changed.
     AgencyChanged { agency_id: i64 },
     /// A commune was created or changed (its committee included).

@@ -11,7 +11,8 @@
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 
 use entity::{cases, communes, customs_records, seizures, subjects, watches};
@@ -26,6 +27,20 @@ use crate::service::write::{Done, Writer, write_once};
 
 /// The longest value accepted before it is parsed.
 const MAX_VALUE: usize = 100;
+
+/// Entries one agency may watch at once (each case write matches against all of them).
+pub const MAX_PER_AGENCY: u64 = 500;
+
+/// The kinds a viewer's role may watch, as stored: an agency's list is shared by its users,
+/// but each sees and touches only the entries of kinds its role may watch (a standing office
+/// naming a police agency never reads the ID numbers that agency's police watch).
+fn kinds_of(v: &Viewer) -> Vec<&'static str> {
+    WatchKind::ALL
+        .iter()
+        .filter(|k| may_watch(v.role, **k))
+        .map(|k| k.as_str())
+        .collect()
+}
 
 /// Watches `value` for the viewer's agency; watching a value already watched returns that
 /// entry.
@@ -50,6 +65,16 @@ pub async fn add(w: &Writer<'_>, kind: WatchKind, value: &str) -> AppResult<watc
         let row = match existing {
             Some(row) => row,
             None => {
+                let held = watches::Entity::find()
+                    .filter(watches::Column::AgencyId.eq(agency))
+                    .filter(watches::Column::ArchivedAt.is_null())
+                    .count(txn)
+                    .await?;
+                if held >= MAX_PER_AGENCY {
+                    return Err(AppError::bad_input(format!(
+                        "an agency watches at most {MAX_PER_AGENCY} values; unwatch some first"
+                    )));
+                }
                 watches::ActiveModel {
                     agency_id: Set(agency),
                     kind: Set(kind.as_str().to_string()),
@@ -80,6 +105,7 @@ pub async fn remove(w: &Writer<'_>, id: i64) -> AppResult<watches::Model> {
     write_once(w, "unwatch", async |txn| {
         let row = watches::Entity::find_by_id(id)
             .filter(watches::Column::AgencyId.eq(agency))
+            .filter(watches::Column::Kind.is_in(kinds_of(v)))
             .filter(watches::Column::ArchivedAt.is_null())
             .one(txn)
             .await?
@@ -91,11 +117,12 @@ pub async fn remove(w: &Writer<'_>, id: i64) -> AppResult<watches::Model> {
     .await
 }
 
-/// The viewer's agency's current watch-list, oldest first.
+/// The viewer's agency's current watch-list (the kinds its role may watch), oldest first.
 pub async fn list(db: &DatabaseConnection, v: &Viewer) -> AppResult<Vec<watches::Model>> {
     let agency = acting_agency(v, Action::KeepWatchList)?;
     Ok(watches::Entity::find()
         .filter(watches::Column::AgencyId.eq(agency))
+        .filter(watches::Column::Kind.is_in(kinds_of(v)))
         .filter(watches::Column::ArchivedAt.is_null())
         .order_by_asc(watches::Column::Id)
         .all(db)
@@ -159,6 +186,7 @@ pub async fn hits(db: &DatabaseConnection, v: &Viewer, case_id: i64) -> AppResul
     };
     let watched = watches::Entity::find()
         .filter(watches::Column::AgencyId.eq(agency))
+        .filter(watches::Column::Kind.is_in(kinds_of(v)))
         .filter(watches::Column::ArchivedAt.is_null())
         .all(db)
         .await?;

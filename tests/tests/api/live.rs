@@ -169,12 +169,29 @@ async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
     live.subscribe("c", CASE_CHANGED, json!({})).await;
     let warm = warm_up_cases(&app, &mut live, "c", &bdbp, "DONG_DANG").await;
     create_case(&app, &app.base, &bdbp, "Ở xã khác", "HOANG_VAN_THU").await;
-    create_case(&app, &app.base, &bdbp, "Ở Đồng Đăng", "DONG_DANG").await;
-    let seen = titles_until(&mut live, "c", "Ở Đồng Đăng", &warm).await;
+    let code = create_case(&app, &app.base, &bdbp, "Ở Đồng Đăng", "DONG_DANG").await;
+    // A subject added to its commune's case is police data: not even the moment is delivered.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let case = entity::cases::Entity::find()
+        .filter(entity::cases::Column::Code.eq(code))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app
+        .gql(
+            Some(&bdbp),
+            r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#,
+            json!({ "case": case.id.to_string(), "input": { "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng" } }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    create_case(&app, &app.base, &bdbp, "Mốc cuối", "DONG_DANG").await;
+    let seen = titles_until(&mut live, "c", "Mốc cuối", &warm).await;
     assert_eq!(
         seen,
-        ["Ở Đồng Đăng"],
-        "the other commune's case is not delivered"
+        ["Ở Đồng Đăng", "Mốc cuối"],
+        "neither the other commune's case nor the subject's write is delivered"
     );
 }
 

@@ -231,6 +231,27 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
         .await;
     assert_eq!(r["data"]["watches"], json!([]), "{r}");
 
+    // A standing office naming the police agency shares its list, but not the entries of
+    // kinds its role may not watch (an ID number is police data).
+    let r = watch(&app, &police, "ID_NUMBER", ID_NUMBER).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let id_entry = r["data"]["watch"]["id"].clone();
+    let r = watch(&app, &police, "COMMUNE", "DONG_DANG").await;
+    assert!(r["errors"].is_null(), "{r}");
+    let office = app.token(Role::StandingOffice, Some("CA"), None);
+    let r = app
+        .gql(Some(&office), "{ watches { kind value } }", json!({}))
+        .await;
+    assert_eq!(
+        r["data"]["watches"],
+        json!([{ "kind": "COMMUNE", "value": "DONG_DANG" }]),
+        "{r}"
+    );
+    let r = app
+        .gql(Some(&office), unwatch, json!({ "id": id_entry }))
+        .await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+
     // The press does not have watch-lists at all.
     let press = app.token(Role::Press, Some("BAO_LS"), None);
     let r = app.gql(Some(&press), "{ watches { id } }", json!({})).await;
