@@ -292,8 +292,8 @@ async fn publication_change(
     if row.status != status {
         return Ok(None);
     }
-    // An approved one archived since reads as taken down. (Archiving its *case* takes it off
-    // `publishedCases` too, but announces only the case: the press is not told yet.)
+    // An approved one no longer published (it, or its case, archived) reads as taken down;
+    // archiving or restoring a case announces its approved publications again.
     let published = publications::Entity::find_by_id(id)
         .filter(crate::service::published::condition())
         .one(db)

@@ -627,12 +627,41 @@ pub async fn set_archived(
     } else {
         "restoreCase"
     };
-    lead_step(w, op, id, version, false, async |_, _, _| {
+    let case = lead_step(w, op, id, version, false, async |_, _, _| {
         let mut am = touch();
         am.archived_at = Set(archived.then(chrono::Utc::now));
         Ok(am)
     })
-    .await
+    .await?;
+    // Archiving a case takes its approved summaries off `publishedCases` and the feed (and
+    // restoring it puts them back): their readers are told, as of a publication's change.
+    announce_publications(w, id).await;
+    Ok(case)
+}
+
+/// Announces the approved publications of case `id` again (after its archive flag moved).
+/// After the commit, like every event; a failure to read them is logged, the write stands.
+async fn announce_publications(w: &Writer<'_>, id: i64) {
+    use entity::publications;
+    let approved = publications::Entity::find()
+        .filter(publications::Column::CaseId.eq(id))
+        .filter(
+            publications::Column::Status
+                .eq(crate::domain::vocab::PublicationStatus::Approved.as_str()),
+        )
+        .all(w.db)
+        .await;
+    match approved {
+        Ok(rows) => {
+            for p in rows {
+                w.events
+                    .publish(crate::service::events::Announced::event(&p));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, case_id = id, "publications of an archived case not announced")
+        }
+    }
 }
 
 /// Links (`linked`) or unlinks a campaign (`campaign` code) to a case (lead agency only).

@@ -304,7 +304,8 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
     let status = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { version } }"#;
     // A settled case of the police with a subject on it, published again and again until the
     // subscription listens (each publication is a new one on a new case).
-    let publish = async |headline: &str| -> (String, i64) {
+    // (publication id, its version, its case's id, the case's version)
+    let publish = async |headline: &str| -> (String, i64, String, i64) {
         let r = app
             .gql(
                 Some(&police),
@@ -340,6 +341,8 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
         (
             id,
             r["data"]["approvePublication"]["version"].as_i64().unwrap(),
+            case,
+            v,
         )
     };
     let mut n = 0;
@@ -354,8 +357,8 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
         n += 1;
         assert!(n < 30, "the subscription never started listening");
     }
-    let (id, version) = publish("Bắt giữ lô chân gà đông lạnh").await;
-    let (marker, _) = publish("Mốc cuối").await;
+    let (id, version, _, _) = publish("Bắt giữ lô chân gà đông lạnh").await;
+    let (marker, _, marker_case, case_version) = publish("Mốc cuối").await;
     let mut got = changes(&mut live, 2).await;
     // Each delivery is the publication as it is when delivered, so the withdrawal is made
     // once its approval was heard (else both could be heard as withdrawals).
@@ -368,10 +371,38 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
         got,
         [
             (id.clone(), true, "Bắt giữ lô chân gà đông lạnh".to_string()),
-            (marker, true, "Mốc cuối".to_string()),
+            (marker.clone(), true, "Mốc cuối".to_string()),
             (id, false, String::new()),
         ],
         "the drafts were not announced; the withdrawal was, without its text"
+    );
+
+    // Archiving the case takes its summary down; restoring it puts it back.
+    let archive = r#"mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseArchived(id: $id, version: $v, archived: $a) { version } }"#;
+    let r = app
+        .gql(
+            Some(&police),
+            archive,
+            json!({ "id": marker_case, "v": case_version, "a": true }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let v = r["data"]["setCaseArchived"]["version"].as_i64().unwrap();
+    assert_eq!(
+        changes(&mut live, 1).await,
+        [(marker.clone(), false, String::new())]
+    );
+    let r = app
+        .gql(
+            Some(&police),
+            archive,
+            json!({ "id": marker_case, "v": v, "a": false }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(
+        changes(&mut live, 1).await,
+        [(marker, true, "Mốc cuối".to_string())]
     );
 }
 
