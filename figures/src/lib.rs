@@ -314,6 +314,30 @@ pub mod rollup {
         }
     }
 
+    impl Rollup {
+        /// Fills the empty table by summing a finer one's rows (`finer`'s key holds this one's)
+        /// instead of every case: a few hundred thousand rows rather than a million cases and
+        /// their investigation records. Keys whose cases all left hold only zeros and are not
+        /// carried over.
+        pub fn fill_from(self, finer: Rollup) -> String {
+            debug_assert!(self.key().iter().all(|c| finer.key().contains(c)));
+            let keys = self.key().join(", ");
+            let sums = Figure::ALL
+                .iter()
+                .map(|f| format!("CAST(SUM({n}) AS BIGINT)", n = f.name()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "INSERT INTO {} ({}) SELECT {keys}, {sums} FROM {} GROUP BY {keys} \
+                 HAVING SUM({detected}) <> 0 ORDER BY 1",
+                self.table(),
+                self.column_list(),
+                finer.table(),
+                detected = Figure::CasesDetected.name(),
+            )
+        }
+    }
+
     /// A key column's value for a case row.
     fn key_value(column: &str, postgres: bool) -> String {
         match column {

@@ -14,7 +14,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        create_rollups(manager, &[Rollup::ByAgency]).await
+        // From the rollup without status, kept up to date by every write since migration 6.
+        create_rollups(manager, &[Rollup::ByAgency], Some(Rollup::AnyStatus)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
