@@ -223,49 +223,14 @@ pub struct Loaders {
 }
 
 impl Loaders {
+    /// A request's loaders, each with a per-request cache.
     pub fn new(
         db: &DatabaseConnection,
         directory: &Arc<crate::service::viewer::Directory>,
     ) -> Self {
-        fn dl<T: Loader<i64>>(loader: T) -> DataLoader<T, HashMapCache> {
-            // The batch runs on a task of its own; with traces on, it keeps the request's span.
-            DataLoader::with_cache(
-                loader,
-                crate::telemetry::otel::spawn_in_request,
-                HashMapCache::default(),
-            )
-            .max_batch_size(1000)
-        }
-        let d = || db.clone();
-        let agency = || AgencyById(d(), directory.clone());
-        let commune = || CommuneById(d(), directory.clone());
-        Loaders {
-            agency: dl(agency()),
-            lead_agency: dl(agency()),
-            parent_agency: dl(agency()),
-            investigating_agency: dl(agency()),
-            commune: dl(commune()),
-            gate_commune: dl(commune()),
-            border_gate: dl(BorderGateById(d())),
-            directive: dl(DirectiveById(d())),
-            campaign: dl(CampaignById(d())),
-            case: dl(CaseById(d())),
-            seizures: dl(SeizuresByCase(d())),
-            subjects: dl(SubjectsByCase(d())),
-            customs: dl(CustomsByCase(d())),
-            investigation: dl(InvestigationByCase(d())),
-            case_coordinators: dl(CaseCoordinatorLinks(d())),
-            case_campaigns: dl(CaseCampaignLinks(d())),
-            tasks: dl(TasksByDirective(d())),
-            task_coordinators: dl(TaskCoordinatorLinks(d())),
-            task_updates: dl(TaskUpdatesByTask(d())),
-            cites: dl(CitesLinks(d())),
-            cited_by: dl(CitedByLinks(d())),
-        }
+        Loaders::build(db, directory, true)
     }
-}
 
-impl Loaders {
     /// Loaders for one subscription: they still batch, but keep nothing. A subscription lives
     /// for hours and resolves one event after another; a cache would answer a later event with
     /// the rows of an earlier one.
@@ -273,29 +238,57 @@ impl Loaders {
         db: &DatabaseConnection,
         directory: &Arc<crate::service::viewer::Directory>,
     ) -> Self {
-        let l = Loaders::new(db, directory);
-        l.agency.enable_all_cache(false);
-        l.lead_agency.enable_all_cache(false);
-        l.parent_agency.enable_all_cache(false);
-        l.investigating_agency.enable_all_cache(false);
-        l.commune.enable_all_cache(false);
-        l.gate_commune.enable_all_cache(false);
-        l.border_gate.enable_all_cache(false);
-        l.directive.enable_all_cache(false);
-        l.campaign.enable_all_cache(false);
-        l.case.enable_all_cache(false);
-        l.seizures.enable_all_cache(false);
-        l.subjects.enable_all_cache(false);
-        l.customs.enable_all_cache(false);
-        l.investigation.enable_all_cache(false);
-        l.case_coordinators.enable_all_cache(false);
-        l.case_campaigns.enable_all_cache(false);
-        l.tasks.enable_all_cache(false);
-        l.task_coordinators.enable_all_cache(false);
-        l.task_updates.enable_all_cache(false);
-        l.cites.enable_all_cache(false);
-        l.cited_by.enable_all_cache(false);
-        l
+        Loaders::build(db, directory, false)
+    }
+
+    /// Every loader is made here, so none can be left out of `cache`.
+    fn build(
+        db: &DatabaseConnection,
+        directory: &Arc<crate::service::viewer::Directory>,
+        cache: bool,
+    ) -> Self {
+        fn with_cache<T: Loader<i64>>(loader: T, cache: bool) -> DataLoader<T, HashMapCache> {
+            // The batch runs on a task of its own; with traces on, it keeps the request's span.
+            let loader = DataLoader::with_cache(
+                loader,
+                crate::telemetry::otel::spawn_in_request,
+                HashMapCache::default(),
+            )
+            .max_batch_size(1000);
+            loader.enable_all_cache(cache);
+            loader
+        }
+        macro_rules! dl {
+            ($loader:expr) => {
+                with_cache($loader, cache)
+            };
+        }
+        let d = || db.clone();
+        let agency = || AgencyById(d(), directory.clone());
+        let commune = || CommuneById(d(), directory.clone());
+        Loaders {
+            agency: dl!(agency()),
+            lead_agency: dl!(agency()),
+            parent_agency: dl!(agency()),
+            investigating_agency: dl!(agency()),
+            commune: dl!(commune()),
+            gate_commune: dl!(commune()),
+            border_gate: dl!(BorderGateById(d())),
+            directive: dl!(DirectiveById(d())),
+            campaign: dl!(CampaignById(d())),
+            case: dl!(CaseById(d())),
+            seizures: dl!(SeizuresByCase(d())),
+            subjects: dl!(SubjectsByCase(d())),
+            customs: dl!(CustomsByCase(d())),
+            investigation: dl!(InvestigationByCase(d())),
+            case_coordinators: dl!(CaseCoordinatorLinks(d())),
+            case_campaigns: dl!(CaseCampaignLinks(d())),
+            tasks: dl!(TasksByDirective(d())),
+            task_coordinators: dl!(TaskCoordinatorLinks(d())),
+            task_updates: dl!(TaskUpdatesByTask(d())),
+            cites: dl!(CitesLinks(d())),
+            cited_by: dl!(CitedByLinks(d())),
+        }
     }
 }
 
