@@ -185,6 +185,25 @@ pub fn key_condition(
     Ok(cond)
 }
 
+/// The columns of the case row [`key_condition`] puts conditions on for this scope and filter
+/// (what a rollup table's key must hold to answer it: `service::statistics`). Kept beside it;
+/// a unit test renders each filter and compares.
+pub fn key_columns(scope: Option<i64>, filter: &CaseFilterParams) -> Vec<&'static str> {
+    let f = filter;
+    [
+        (scope.is_some() || f.commune.is_some(), "commune_id"),
+        (!f.status.is_empty(), "status"),
+        (!f.violation_type.is_empty(), "violation_type"),
+        (!f.commodity_group.is_empty(), "commodity_group"),
+        (!f.channel.is_empty(), "channel"),
+        (!f.platform.is_empty(), "platform"),
+        (f.lead_agency.is_some(), "lead_agency_id"),
+    ]
+    .into_iter()
+    .filter_map(|(filtered, column)| filtered.then_some(column))
+    .collect()
+}
+
 /// The full `WHERE` of a case listing for this viewer: scope, archive, filters, search.
 pub fn case_condition(
     viewer: &Viewer,
@@ -386,6 +405,55 @@ pub async fn get(
 mod tests {
     use super::*;
     use sea_orm::QueryTrait;
+
+    /// `key_columns` names exactly the columns `key_condition` puts conditions on, filter by
+    /// filter (a rollup without one of them must never be asked to filter on it).
+    #[test]
+    fn key_columns_are_the_columns_key_condition_reads() {
+        use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
+        let all = [
+            "commune_id",
+            "status",
+            "violation_type",
+            "commodity_group",
+            "channel",
+            "platform",
+            "lead_agency_id",
+        ];
+        let one = |f: fn(&mut CaseFilterParams)| {
+            let mut p = CaseFilterParams::default();
+            f(&mut p);
+            (None, p)
+        };
+        let cases: Vec<(Option<i64>, CaseFilterParams)> = vec![
+            (Some(3), CaseFilterParams::default()),
+            one(|p| p.status = vec![CaseStatus::Detected]),
+            one(|p| p.violation_type = vec![ViolationType::Smuggling]),
+            one(|p| p.commodity_group = vec![CommodityGroup::Cigarettes]),
+            one(|p| p.channel = vec![Channel::BorderTrail]),
+            one(|p| p.platform = vec![Platform::Facebook]),
+            one(|p| p.lead_agency = Some("CA".into())),
+            one(|p| p.commune = Some("DONG_DANG".into())),
+        ];
+        for (scope, filter) in cases {
+            let cond = key_condition(
+                Condition::all(),
+                sea_orm::sea_query::Alias::new("t"),
+                scope,
+                &filter,
+            )
+            .unwrap();
+            let sql = cases::Entity::find()
+                .filter(cond)
+                .build(sea_orm::DbBackend::Postgres)
+                .to_string();
+            let read: Vec<&str> = all
+                .into_iter()
+                .filter(|c| sql.contains(&format!(r#""t"."{c}""#)))
+                .collect();
+            assert_eq!(read, key_columns(scope, &filter), "{sql}");
+        }
+    }
 
     /// A deep page is one index range: the cursor is a row-value comparison in the sort's
     /// order, never `a < x OR (a = x AND b < y)` (which PostgreSQL filters row by row).

@@ -426,21 +426,11 @@ fn rollup_column(dim: Dimension) -> Option<&'static str> {
 /// ([`Rollup::covering`]): each key part left out divides the rows read (the status alone
 /// multiplies them by seven).
 fn read_columns(counted: &Counted, grouped: &[&'static str]) -> Vec<&'static str> {
-    let f = &counted.filter;
     let mut columns = grouped.to_vec();
-    for (filtered, column) in [
-        (counted.scope.is_some() || f.commune.is_some(), "commune_id"),
-        (!f.status.is_empty(), "status"),
-        (!f.violation_type.is_empty(), "violation_type"),
-        (!f.commodity_group.is_empty(), "commodity_group"),
-        (!f.channel.is_empty(), "channel"),
-        (!f.platform.is_empty(), "platform"),
-        (f.lead_agency.is_some(), "lead_agency_id"),
-    ] {
-        if filtered {
-            columns.push(column);
-        }
-    }
+    columns.extend(crate::service::cases::key_columns(
+        counted.scope,
+        &counted.filter,
+    ));
     columns
 }
 
