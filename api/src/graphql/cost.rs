@@ -7,14 +7,12 @@
 //! that period and the two compared with it). A request above `HUB389_MAX_COST` is refused as
 //! too complex before any SQL.
 //!
-//! **Budget** ([`CostBudget`]): what is left after validation is charged to the caller — its
+//! **Budget** ([`charge`]): what is left after validation is charged to the caller — its
 //! token subject, or its address without a token — against `HUB389_COST_BUDGET_PER_MINUTE`,
 //! so many cheap requests cannot add up to what one expensive request may not do. A refused
 //! request is `RATE_LIMITED` (HTTP 429 with `Retry-After`) and runs nothing.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::{ServerError, ValidationResult};
 
 use crate::error::AppError;
@@ -105,40 +103,27 @@ pub fn statistics(period: &PeriodInput, dimensions: usize, child_complexity: usi
         .saturating_add(child_complexity)
 }
 
-/// Charges each request's cost to its caller (see the module doc).
-pub struct CostBudget;
-
-impl ExtensionFactory for CostBudget {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostBudget)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for CostBudget {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let (Some(req), Some(services)) =
-            (ctx.data_opt::<RequestCtx>(), ctx.data_opt::<Services>())
-        else {
-            return Ok(result);
-        };
-        let cost = u32::try_from(result.complexity).unwrap_or(u32::MAX);
-        if services
-            .limiters
-            .cost
-            .check_n(&ClientKey::of(req.viewer.as_ref(), req.client_ip), cost)
-        {
-            Ok(result)
-        } else {
-            Err(vec![
-                AppError::RateLimited(crate::limiter::BUDGET_SPENT.into()).into_server_error(),
-            ])
-        }
+/// Charges a validated request's cost to its caller (see the module doc); refused whole with
+/// `RATE_LIMITED` when the caller's budget is spent.
+pub fn charge(
+    ctx: &ExtensionContext<'_>,
+    result: ValidationResult,
+) -> Result<ValidationResult, Vec<ServerError>> {
+    let (Some(req), Some(services)) = (ctx.data_opt::<RequestCtx>(), ctx.data_opt::<Services>())
+    else {
+        return Ok(result);
+    };
+    let cost = u32::try_from(result.complexity).unwrap_or(u32::MAX);
+    if services
+        .limiters
+        .cost
+        .check_n(&ClientKey::of(req.viewer.as_ref(), req.client_ip), cost)
+    {
+        Ok(result)
+    } else {
+        Err(vec![
+            AppError::RateLimited(crate::limiter::BUDGET_SPENT.into()).into_server_error(),
+        ])
     }
 }
 

@@ -9,36 +9,19 @@
 //! once each (memoised), so a document costs time linear in its size, not in its expansion.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Name, Request, ServerError, ServerResult};
 
+/// The bounds of one document, checked first of all by the schema's
+/// [`Pipeline`](crate::graphql::pipeline::Pipeline).
+#[derive(Debug, Clone, Copy)]
 pub struct DepthLimit {
     pub max_depth: usize,
     /// Fields in the document once every fragment spread is expanded in place.
     pub max_expanded_fields: usize,
     /// Aliased fields in the document.
     pub max_aliases: usize,
-}
-
-impl ExtensionFactory for DepthLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DepthLimitExt {
-            max_depth: self.max_depth,
-            max_expanded_fields: self.max_expanded_fields,
-            max_aliases: self.max_aliases,
-        })
-    }
-}
-
-struct DepthLimitExt {
-    max_depth: usize,
-    max_expanded_fields: usize,
-    max_aliases: usize,
 }
 
 /// Fields of a selection set with fragments expanded, computed with each fragment's size once
@@ -171,18 +154,12 @@ pub fn document_depth(doc: &ExecutableDocument) -> usize {
         .unwrap_or(0)
 }
 
-#[async_trait::async_trait]
-impl Extension for DepthLimitExt {
+impl DepthLimit {
     /// Runs before async-graphql parses the request: its own parse step also checks the
     /// recursion depth and directives by walking fragments in place (exponential for
     /// fragments that spread each other), so the bounds must be checked first. The parsed
     /// document is kept on the request, so the query is parsed once.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+    pub fn check(&self, request: &mut Request) -> ServerResult<()> {
         // A syntax error is reported by the normal parse step, with its usual message.
         if let Ok(doc) = request.parsed_query() {
             let fields = document_expanded_fields(doc);
@@ -207,7 +184,7 @@ impl Extension for DepthLimitExt {
                 )));
             }
         }
-        next.run(ctx, request).await
+        Ok(())
     }
 }
 

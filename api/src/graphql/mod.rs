@@ -16,6 +16,7 @@ pub mod loaders;
 pub mod node;
 pub mod operation;
 pub mod pagination;
+pub mod pipeline;
 pub mod publications;
 pub mod reference;
 pub mod reports;

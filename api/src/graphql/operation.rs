@@ -5,9 +5,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
-use async_graphql::{ServerResult, Variables};
 
 /// Where the handler finds the label once the document is parsed (in the request's data).
 #[derive(Debug, Default)]
@@ -50,37 +49,17 @@ fn chosen<'a>(doc: &'a ExecutableDocument, requested: Option<&str>) -> Option<Op
     }
 }
 
-/// Registers [`OperationExt`] per request; last of the extensions, so it sees the document as
-/// soon as it parses, whatever a limit checked after parsing decides.
-pub struct OperationName;
-
-impl ExtensionFactory for OperationName {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(OperationExt)
-    }
-}
-
-struct OperationExt;
-
-#[async_trait::async_trait]
-impl Extension for OperationExt {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        if let Some(slot) = ctx.data_opt::<Arc<OperationSlot>>() {
-            let label = match chosen(&doc, slot.requested.as_deref()) {
-                Some(name) => crate::telemetry::metrics::operation_label(name, slot.trusted),
-                // Not a choice the executor accepts: one label for all such requests.
-                None => crate::telemetry::metrics::OTHER.to_string(),
-            };
-            let _ = slot.label.set(label);
-        }
-        Ok(doc)
+/// Sets the request's label from its parsed document. The schema's
+/// [`Pipeline`](crate::graphql::pipeline::Pipeline) calls it as soon as the document parses,
+/// whatever a limit checked after parsing decides.
+pub fn label(ctx: &ExtensionContext<'_>, doc: &ExecutableDocument) {
+    if let Some(slot) = ctx.data_opt::<Arc<OperationSlot>>() {
+        let label = match chosen(doc, slot.requested.as_deref()) {
+            Some(name) => crate::telemetry::metrics::operation_label(name, slot.trusted),
+            // Not a choice the executor accepts: one label for all such requests.
+            None => crate::telemetry::metrics::OTHER.to_string(),
+        };
+        let _ = slot.label.set(label);
     }
 }
 

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
 use crate::graphql::context::Services;
-use crate::graphql::{cost, limits, node, operation, spec, visibility};
+use crate::graphql::{limits, node, pipeline, visibility};
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -54,20 +54,15 @@ pub async fn build_schema(
     )
     .data(db)
     .data(services)
-    // Depth without introspection (see `limits.rs`); responses as the spec says (`spec.rs`).
-    .extension(limits::DepthLimit {
-        max_depth: limits.max_depth,
-        max_expanded_fields: limits.max_complexity,
-        max_aliases: limits.max_aliases,
-    })
-    // After the size bounds: a role's unseen fields do not exist for it (`visibility.rs`).
-    .extension(visibility::RoleVisibility {
+    // One extension for every check and the response's shape, in their order (`pipeline.rs`).
+    .extension(pipeline::Pipeline {
+        limits: limits::DepthLimit {
+            max_depth: limits.max_depth,
+            max_expanded_fields: limits.max_complexity,
+            max_aliases: limits.max_aliases,
+        },
         views: views.clone(),
     })
-    .extension(spec::SpecResponse)
-    .extension(cost::CostBudget)
-    // Last, so it sees the document as parsed (`operation.rs`): metrics and the access log.
-    .extension(operation::OperationName)
     .limit_complexity(limits.max_cost)
     .limit_recursive_depth(32)
     .limit_directives(20)

@@ -29,7 +29,8 @@ use async_graphql::{
     ServerResult, Value, Variables,
 };
 
-/// Registers [`SpecResponseExt`] per request.
+/// Registers [`SpecResponseExt`] per request, on its own (the server's schema holds it inside
+/// its [`Pipeline`](crate::graphql::pipeline::Pipeline)).
 pub struct SpecResponse;
 
 impl ExtensionFactory for SpecResponse {
@@ -38,8 +39,9 @@ impl ExtensionFactory for SpecResponse {
     }
 }
 
+/// One per request.
 #[derive(Default)]
-struct SpecResponseExt {
+pub struct SpecResponseExt {
     doc: Mutex<Option<Arc<ExecutableDocument>>>,
     /// Errors of fields turned into `null` here (async-graphql never saw them).
     errors: Mutex<Vec<ServerError>>,
@@ -74,6 +76,11 @@ fn nullability(ty: &str) -> (bool, Option<bool>) {
 }
 
 impl SpecResponseExt {
+    /// Keeps the parsed document: its fragments give each object's key order.
+    pub fn keep(&self, doc: &ExecutableDocument) {
+        *Self::lock(&self.doc) = Some(Arc::new(doc.clone()));
+    }
+
     fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -224,7 +231,7 @@ impl Extension for SpecResponseExt {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        *Self::lock(&self.doc) = Some(Arc::new(doc.clone()));
+        self.keep(&doc);
         Ok(doc)
     }
 

@@ -16,13 +16,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextValidation,
-};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{
-    ObjectType, Pos, Request, Schema, ServerError, ServerResult, SubscriptionType, ValidationResult,
+    ObjectType, Pos, Request, Schema, ServerError, SubscriptionType, ValidationResult,
 };
 
 use crate::auth::{Role, Viewer};
@@ -107,35 +105,24 @@ fn view_of(json: &serde_json::Value) -> View {
     v
 }
 
-/// The extension that applies the role's view (see the module doc).
-pub struct RoleVisibility {
-    pub views: Arc<OnceLock<RoleViews>>,
-}
-
-impl ExtensionFactory for RoleVisibility {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RoleVisibilityExt {
-            views: self.views.clone(),
-            hidden: Mutex::new(Vec::new()),
-        })
-    }
-}
-
-/// One per request (async-graphql creates extensions per request).
-struct RoleVisibilityExt {
+/// The fields a request names that its role does not see, found before validation and
+/// reported with validation's own errors; one per request, held by the schema's
+/// [`Pipeline`](crate::graphql::pipeline::Pipeline).
+pub struct HiddenFields {
     views: Arc<OnceLock<RoleViews>>,
-    /// The unseen fields found before validation, reported with validation's own errors.
-    hidden: Mutex<Vec<ServerError>>,
+    found: Mutex<Vec<ServerError>>,
 }
 
-#[async_trait::async_trait]
-impl Extension for RoleVisibilityExt {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl HiddenFields {
+    pub fn new(views: Arc<OnceLock<RoleViews>>) -> Self {
+        HiddenFields {
+            views,
+            found: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Checks the request's document against its role's view, before validation.
+    pub fn find(&self, ctx: &ExtensionContext<'_>, request: &mut Request) {
         // Before the views exist (while they are being computed) nothing is checked.
         if let Some(views) = self.views.get() {
             let role = request
@@ -154,25 +141,22 @@ impl Extension for RoleVisibilityExt {
                     found: Vec::new(),
                 };
                 let found = checker.document();
-                if let Ok(mut h) = self.hidden.lock() {
+                if let Ok(mut h) = self.found.lock() {
                     *h = found;
                 }
             }
         }
-        next.run(ctx, request).await
     }
 
     /// Reports the unseen fields together with whatever else validation finds, in document
     /// order, so the answer has the shape of one for fields that do not exist (a request with
     /// one unseen and one misspelt field gets two errors, like one with two misspelt fields).
-    async fn validation(
+    pub fn merge(
         &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
+        result: Result<ValidationResult, Vec<ServerError>>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await;
         let hidden = self
-            .hidden
+            .found
             .lock()
             .map(|mut h| std::mem::take(&mut *h))
             .unwrap_or_default();
