@@ -45,6 +45,7 @@ macro_rules! by_id_loader {
 }
 
 /// Loads the child rows of many parents at once, grouped by the parent key, in a stable order.
+/// Each row is behind an `Arc`: a cache hit hands out the rows without copying their text.
 macro_rules! children_loader {
     ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident) => {
         children_loader!(
@@ -60,7 +61,7 @@ macro_rules! children_loader {
         pub struct $name(pub DatabaseConnection);
 
         impl Loader<i64> for $name {
-            type Value = Vec<$module::Model>;
+            type Value = Vec<Arc<$module::Model>>;
             type Error = LoadError;
 
             async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -76,7 +77,7 @@ macro_rules! children_loader {
                 let mut map: HashMap<i64, Self::Value> =
                     keys.iter().map(|k| (*k, Vec::new())).collect();
                 for row in rows {
-                    map.entry(row.$key).or_default().push(row);
+                    map.entry(row.$key).or_default().push(Arc::new(row));
                 }
                 Ok(map)
             }

@@ -78,7 +78,7 @@ async fn load(
             };
             find::<tasks::Entity>(db, cond.add(tasks::Column::Id.eq(id)))
                 .await?
-                .map(|m| Node::Task(Task(m)))
+                .map(|m| Node::Task(Task(m.into())))
         }
         NodeKind::Campaign => {
             let Some(cond) = scoped(crate::graphql::directives::campaign_scope_condition(v))?

@@ -41,12 +41,12 @@ macro_rules! relay_connection {
                     .iter()
                     .map(|r| $edge {
                         cursor: ($cursor)(r),
-                        node: $node(r.clone()),
+                        node: $node(r.clone().into()),
                     })
                     .collect()
             }
             async fn nodes(&self) -> Vec<$node> {
-                self.rows.iter().cloned().map($node).collect()
+                self.rows.iter().map(|r| $node(r.clone().into())).collect()
             }
             async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
                 $crate::graphql::pagination::PageInfo {

@@ -323,7 +323,7 @@ pub struct TaskDeadline {
 #[Object]
 impl TaskDeadline {
     async fn task(&self) -> Task {
-        Task(self.task.clone())
+        Task(self.task.clone().into())
     }
     /// Days until the due date when announced (0: due today; negative: overdue).
     async fn days_left(&self) -> i64 {

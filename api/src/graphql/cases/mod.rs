@@ -4,6 +4,8 @@
 pub mod mutation;
 mod prefetch;
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
@@ -395,7 +397,7 @@ impl Case {
 
 /// Seized goods (tang vật). Core, except the HS code (customs compartment).
 pub struct Seizure {
-    pub m: seizures::Model,
+    pub m: Arc<seizures::Model>,
     pub lead_agency_id: i64,
 }
 
@@ -450,7 +452,7 @@ impl Seizure {
 
 /// A person or organisation in a case (đối tượng). Only reachable through `Case.subjects`,
 /// which checks the police compartment.
-pub struct Subject(pub subjects::Model);
+pub struct Subject(pub Arc<subjects::Model>);
 
 #[Object(visible = "crate::graphql::guards::police_visible")]
 impl Subject {
@@ -488,7 +490,7 @@ impl Subject {
 }
 
 /// The police investigation record on a case.
-pub struct InvestigationRecord(pub investigation_records::Model);
+pub struct InvestigationRecord(pub Arc<investigation_records::Model>);
 
 #[Object(visible = "crate::graphql::guards::police_visible")]
 impl InvestigationRecord {
@@ -523,7 +525,7 @@ impl InvestigationRecord {
 }
 
 /// A customs record on a case (customs compartment).
-pub struct CustomsRecord(pub customs_records::Model);
+pub struct CustomsRecord(pub Arc<customs_records::Model>);
 
 #[Object(visible = "crate::graphql::guards::customs_visible")]
 impl CustomsRecord {

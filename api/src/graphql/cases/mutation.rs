@@ -226,7 +226,7 @@ impl From<InvestigationInput> for InvestigationDetails {
 
 fn seizure(r: SeizureRow) -> Seizure {
     Seizure {
-        m: r.seizure,
+        m: r.seizure.into(),
         lead_agency_id: r.lead_agency_id,
     }
 }
@@ -342,7 +342,7 @@ impl CaseMutation {
         let case_id = parse_id(&case_id)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addSubject")?;
         let s = records::add_subject(&w, case_id, input.into(), keyed).await?;
-        Ok(Subject(s))
+        Ok(Subject(s.into()))
     }
 
     /// Replaces a subject's details (police data: the police or the lead agency).
@@ -356,7 +356,7 @@ impl CaseMutation {
     ) -> Result<Subject> {
         let w = writer(ctx)?;
         let s = records::update_subject(&w, parse_id(&id)?, version, input.into()).await?;
-        Ok(Subject(s))
+        Ok(Subject(s.into()))
     }
 
     /// Adds seized goods (lead agency).
@@ -419,7 +419,7 @@ impl CaseMutation {
         let case_id = parse_id(&case_id)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addCustomsRecord")?;
         let r = records::add_customs_record(&w, case_id, input.into(), keyed).await?;
-        Ok(CustomsRecord(r))
+        Ok(CustomsRecord(r.into()))
     }
 
     /// Replaces a customs record (customs or the lead agency).
@@ -434,7 +434,7 @@ impl CaseMutation {
         let w = writer(ctx)?;
         let id = parse_id(&id)?;
         let r = records::update_customs_record(&w, id, version, input.into()).await?;
-        Ok(CustomsRecord(r))
+        Ok(CustomsRecord(r.into()))
     }
 
     /// Creates or (with `version`) replaces the case's investigation record (police data).
@@ -449,7 +449,7 @@ impl CaseMutation {
         let w = writer(ctx)?;
         let case_id = parse_id(&case_id)?;
         let r = records::set_investigation(&w, case_id, version, input.into()).await?;
-        Ok(InvestigationRecord(r))
+        Ok(InvestigationRecord(r.into()))
     }
 
     /// Archives or restores a record of a case, by whoever may write it. Returns the new version.

@@ -15,7 +15,14 @@ use crate::domain::access::Compartment;
 use crate::error::AppResult;
 use crate::graphql::loaders::{Dl, LoadError, Loaders};
 
-async fn load<T>(loader: &Dl<T>, ids: impl IntoIterator<Item = i64>) -> AppResult<Vec<T::Value>>
+/// Loads the rows of `ids` straight into the request's cache, and returns what `then` takes
+/// from them (the keys of the next level) — the rows themselves are moved into the cache, not
+/// copied.
+async fn load_then<T, K>(
+    loader: &Dl<T>,
+    ids: impl IntoIterator<Item = i64>,
+    then: impl FnOnce(&std::collections::HashMap<i64, T::Value>) -> Vec<K>,
+) -> AppResult<Vec<K>>
 where
     T: Loader<i64, Error = LoadError>,
 {
@@ -30,8 +37,18 @@ where
     // Straight to the loader, then into the request's cache: the whole page's keys are known
     // here, so the DataLoader's batching delay (1 ms, per level) would only add latency.
     let values = loader.loader().load(&ids).await?;
-    loader.feed_many(values.clone()).await;
-    Ok(values.into_values().collect())
+    let next = then(&values);
+    loader.feed_many(values).await;
+    Ok(next)
+}
+
+/// [`load_then`] for the last level of a relation.
+async fn load<T>(loader: &Dl<T>, ids: impl IntoIterator<Item = i64>) -> AppResult<()>
+where
+    T: Loader<i64, Error = LoadError>,
+{
+    load_then(loader, ids, |_| Vec::<()>::new()).await?;
+    Ok(())
 }
 
 pub async fn prefetch(
@@ -56,21 +73,23 @@ pub async fn prefetch(
 
     let lead = async {
         if wants("leadAgency") {
-            let agencies = load(&l.lead_agency, rows.iter().map(|c| c.lead_agency_id)).await?;
+            let parents = load_then(&l.lead_agency, rows.iter().map(|c| c.lead_agency_id), |a| {
+                a.values().filter_map(|a| a.parent_id).collect()
+            })
+            .await?;
             if wants2("leadAgency", "parent") {
-                load(
-                    &l.parent_agency,
-                    agencies.iter().filter_map(|a| a.parent_id),
-                )
-                .await?;
+                load(&l.parent_agency, parents).await?;
             }
         }
         AppResult::Ok(())
     };
     let coordinators = async {
         if wants("coordinatingAgencies") {
-            let links = load(&l.case_coordinators, ids()).await?;
-            load(&l.agency, links.iter().flatten().map(|c| c.agency_id)).await?;
+            let agencies = load_then(&l.case_coordinators, ids(), |links| {
+                links.values().flatten().map(|c| c.agency_id).collect()
+            })
+            .await?;
+            load(&l.agency, agencies).await?;
         }
         AppResult::Ok(())
     };
@@ -82,24 +101,30 @@ pub async fn prefetch(
     };
     let gate = async {
         if wants("borderGate") {
-            let gates = load(&l.border_gate, rows.iter().filter_map(|c| c.border_gate_id)).await?;
+            let communes = load_then(
+                &l.border_gate,
+                rows.iter().filter_map(|c| c.border_gate_id),
+                |gates| gates.values().map(|g| g.commune_id).collect(),
+            )
+            .await?;
             if wants2("borderGate", "commune") {
-                load(&l.gate_commune, gates.iter().map(|g| g.commune_id)).await?;
+                load(&l.gate_commune, communes).await?;
             }
         }
         AppResult::Ok(())
     };
     let campaigns = async {
         if wants("campaigns") {
-            let links = load(&l.case_campaigns, ids()).await?;
-            let campaigns =
-                load(&l.campaign, links.iter().flatten().map(|c| c.campaign_id)).await?;
+            let campaigns = load_then(&l.case_campaigns, ids(), |links| {
+                links.values().flatten().map(|c| c.campaign_id).collect()
+            })
+            .await?;
+            let directives = load_then(&l.campaign, campaigns, |campaigns| {
+                campaigns.values().filter_map(|c| c.directive_id).collect()
+            })
+            .await?;
             if wants2("campaigns", "directive") {
-                load(
-                    &l.directive,
-                    campaigns.iter().filter_map(|c| c.directive_id),
-                )
-                .await?;
+                load(&l.directive, directives).await?;
             }
         }
         AppResult::Ok(())
@@ -118,13 +143,16 @@ pub async fn prefetch(
     };
     let investigation = async {
         if wants("investigation") {
-            let records = load(&l.investigation, readable(Compartment::Police)).await?;
+            let agencies = load_then(&l.investigation, readable(Compartment::Police), |records| {
+                records
+                    .values()
+                    .flatten()
+                    .map(|r| r.investigating_agency_id)
+                    .collect()
+            })
+            .await?;
             if wants2("investigation", "investigatingAgency") {
-                load(
-                    &l.investigating_agency,
-                    records.iter().flatten().map(|r| r.investigating_agency_id),
-                )
-                .await?;
+                load(&l.investigating_agency, agencies).await?;
             }
         }
         AppResult::Ok(())

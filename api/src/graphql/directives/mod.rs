@@ -5,6 +5,8 @@
 
 pub mod mutation;
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -464,7 +466,7 @@ impl Directive {
 }
 
 /// A task (nhiệm vụ) assigned by a directive.
-pub struct Task(pub tasks::Model);
+pub struct Task(pub Arc<tasks::Model>);
 
 impl Task {
     fn is_open(&self) -> bool {
@@ -571,7 +573,7 @@ impl Task {
 }
 
 /// A progress update on a task.
-pub struct TaskUpdate(pub task_updates::Model);
+pub struct TaskUpdate(pub Arc<task_updates::Model>);
 
 #[Object(visible = "crate::graphql::guards::not_press_visible")]
 impl TaskUpdate {

@@ -274,7 +274,7 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "assignTask")?;
         let t = svc::assign_task(&writer(ctx)?, input.try_into()?, keyed).await?;
-        Ok(Task(t))
+        Ok(Task(t.into()))
     }
 
     /// Changes a task (standing office): text, agencies, schedule, or its status (reopen,
@@ -288,7 +288,7 @@ impl DirectiveMutation {
         input: TaskPatch,
     ) -> Result<Task> {
         let t = svc::update_task(&writer(ctx)?, parse_id(&id)?, version, input.into()).await?;
-        Ok(Task(t))
+        Ok(Task(t.into()))
     }
 
     /// Archives (`archived: true`) or restores a task (standing office). Nothing is deleted.
@@ -302,7 +302,7 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let id = parse_id(&id)?;
         let t = svc::set_task_archived(&writer(ctx)?, id, version, archived).await?;
-        Ok(Task(t))
+        Ok(Task(t.into()))
     }
 
     /// Reports progress on a task, by an agency that leads or coordinates it. The first
@@ -320,7 +320,7 @@ impl DirectiveMutation {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "postTaskUpdate")?;
         let w = writer(ctx)?;
         let t = svc::post_task_update(&w, id, &note, progress_percent, keyed).await?;
-        Ok(Task(t))
+        Ok(Task(t.into()))
     }
 
     /// Marks a task done, by its lead agency. `completedOn` defaults to today in Vietnam and
@@ -335,7 +335,7 @@ impl DirectiveMutation {
     ) -> Result<Task> {
         let id = parse_id(&id)?;
         let t = svc::complete_task(&writer(ctx)?, id, version, completed_on).await?;
-        Ok(Task(t))
+        Ok(Task(t.into()))
     }
 
     /// Creates a peak campaign (standing office).
