@@ -27,7 +27,7 @@ use async_graphql::{
 };
 
 use crate::graphql::limits::DepthLimit;
-use crate::graphql::spec::SpecResponseExt;
+use crate::graphql::spec::{FieldShape, SpecResponse};
 use crate::graphql::visibility::{HiddenFields, RoleViews};
 use crate::graphql::{cost, operation};
 
@@ -43,7 +43,7 @@ impl ExtensionFactory for Pipeline {
         Arc::new(PipelineExt {
             limits: self.limits,
             hidden: HiddenFields::new(self.views.clone()),
-            spec: SpecResponseExt::default(),
+            spec: SpecResponse::default(),
         })
     }
 }
@@ -52,7 +52,7 @@ impl ExtensionFactory for Pipeline {
 pub struct PipelineExt {
     limits: DepthLimit,
     hidden: HiddenFields,
-    spec: SpecResponseExt,
+    spec: SpecResponse,
 }
 
 #[async_trait::async_trait]
@@ -96,7 +96,8 @@ impl Extension for PipelineExt {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        self.spec.execute(ctx, operation_name, next).await
+        let resp = next.run(ctx, operation_name).await;
+        self.spec.response(operation_name, resp)
     }
 
     async fn resolve(
@@ -105,6 +106,89 @@ impl Extension for PipelineExt {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        self.spec.resolve(ctx, info, next).await
+        let shape = FieldShape::of(&info);
+        let result = next.run(ctx, info).await;
+        self.spec.field(shape, result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pipeline;
+    use crate::graphql::limits::DepthLimit;
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+    struct Query;
+    struct Obj;
+
+    #[Object]
+    impl Obj {
+        async fn good(&self) -> i32 {
+            1
+        }
+        /// Non-null and failing: the object must become null.
+        async fn bad(&self) -> async_graphql::Result<i32> {
+            Err("refused".into())
+        }
+        /// Nullable and failing: null in place.
+        async fn soft(&self) -> async_graphql::Result<Option<i32>> {
+            Err("refused".into())
+        }
+    }
+
+    #[Object]
+    impl Query {
+        async fn obj(&self) -> Option<Obj> {
+            Some(Obj)
+        }
+        async fn objs(&self) -> Vec<Obj> {
+            vec![Obj, Obj]
+        }
+        async fn maybe_objs(&self) -> Vec<Option<Obj>> {
+            vec![Some(Obj), Some(Obj)]
+        }
+        async fn must(&self) -> Obj {
+            Obj
+        }
+    }
+
+    async fn run(q: &str) -> serde_json::Value {
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(Pipeline {
+                limits: DepthLimit {
+                    max_depth: 10,
+                    max_expanded_fields: 100,
+                    max_aliases: 10,
+                },
+                // Never set: no role views, as while the server computes them.
+                views: Default::default(),
+            })
+            .finish();
+        serde_json::to_value(schema.execute(q).await).expect("json")
+    }
+
+    #[tokio::test]
+    async fn nullable_errors_are_null_in_place() {
+        let r = run("{ obj { soft good } }").await;
+        assert_eq!(
+            r["data"],
+            serde_json::json!({ "obj": { "soft": null, "good": 1 } })
+        );
+        assert_eq!(r["errors"][0]["path"], serde_json::json!(["obj", "soft"]));
+    }
+
+    #[tokio::test]
+    async fn non_null_errors_bubble_to_the_nearest_nullable_parent() {
+        let r = run("{ obj { good bad } maybeObjs { bad } }").await;
+        assert_eq!(
+            r["data"],
+            serde_json::json!({ "obj": null, "maybeObjs": [null, null] })
+        );
+        assert_eq!(r["errors"].as_array().map(Vec::len), Some(3));
+        // `[Obj!]!` has no nullable level below the root: `data` is null.
+        let r = run("{ obj { good } objs { bad } }").await;
+        assert!(r["data"].is_null(), "{r}");
+        let r = run("{ must { bad } }").await;
+        assert!(r["data"].is_null(), "{r}");
     }
 }

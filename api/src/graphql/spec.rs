@@ -5,7 +5,8 @@
 //! ones that succeeded, in the order they *finished*: a field whose resolver failed (a
 //! compartment refusal) is missing instead of `null`, an object whose fields all failed becomes
 //! `null` itself, and keys come out in completion order. Normalised caches and typed clients
-//! break on each of these. This extension wraps every field:
+//! break on each of these. The schema's one extension ([`pipeline`](crate::graphql::pipeline))
+//! hands every field's result to [`SpecResponse::field`]:
 //!
 //! - a failed **nullable** field resolves to `null`, its error kept (with its path) and added
 //!   to the response at the end — the key is always present;
@@ -17,31 +18,19 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
-    ResolveInfo,
-};
+use async_graphql::extensions::ResolveInfo;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
 use async_graphql::{
     Name, PathSegment, Positioned, QueryPathNode, QueryPathSegment, Response, ServerError,
-    ServerResult, Value, Variables,
+    ServerResult, Value,
 };
 
-/// Registers [`SpecResponseExt`] per request, on its own (the server's schema holds it inside
-/// its [`Pipeline`](crate::graphql::pipeline::Pipeline)).
-pub struct SpecResponse;
-
-impl ExtensionFactory for SpecResponse {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SpecResponseExt::default())
-    }
-}
-
-/// One per request.
+/// The response's shape for one request; the schema's
+/// [`Pipeline`](crate::graphql::pipeline::Pipeline) holds one and hands it each field.
 #[derive(Default)]
-pub struct SpecResponseExt {
+pub struct SpecResponse {
     doc: Mutex<Option<Arc<ExecutableDocument>>>,
     /// Errors of fields turned into `null` here (async-graphql never saw them).
     errors: Mutex<Vec<ServerError>>,
@@ -75,7 +64,7 @@ fn nullability(ty: &str) -> (bool, Option<bool>) {
     (nullable, item)
 }
 
-impl SpecResponseExt {
+impl SpecResponse {
     /// Keeps the parsed document: its fragments give each object's key order.
     pub fn keep(&self, doc: &ExecutableDocument) {
         *Self::lock(&self.doc) = Some(Arc::new(doc.clone()));
@@ -221,49 +210,58 @@ fn reorder(value: &mut Value, keys: &[Name]) {
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for SpecResponseExt {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        self.keep(&doc);
-        Ok(doc)
-    }
+/// What the response shape needs of a field, read before the field resolves (its
+/// [`ResolveInfo`] goes to the resolver).
+pub struct FieldShape<'a> {
+    path_node: &'a QueryPathNode<'a>,
+    selection: &'a SelectionSet,
+    nullable: bool,
+    item_nullable: Option<bool>,
+    /// async-graphql also resolves each item of a list as a "field", with the item type always
+    /// written non-null; the list field itself decides about its items.
+    list_item: bool,
+}
 
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
+impl<'a> FieldShape<'a> {
+    pub fn of(info: &ResolveInfo<'a>) -> Self {
         let (nullable, item_nullable) = nullability(info.return_type);
-        let path_node = info.path_node;
-        let selection = &info.field.selection_set.node;
-        // async-graphql also calls this for each item of a list, with the item type always
-        // written non-null; the list field itself decides about its items (below).
-        let list_item = matches!(path_node.segment, QueryPathSegment::Index(_));
-        match next.run(ctx, info).await {
+        FieldShape {
+            path_node: info.path_node,
+            selection: &info.field.selection_set.node,
+            nullable,
+            item_nullable,
+            list_item: matches!(info.path_node.segment, QueryPathSegment::Index(_)),
+        }
+    }
+}
+
+impl SpecResponse {
+    /// A field's result as the spec says: an error becomes `null` here or at the nearest
+    /// nullable ancestor, and an object's keys come in selection order.
+    pub fn field(
+        &self,
+        shape: FieldShape<'_>,
+        result: ServerResult<Option<Value>>,
+    ) -> ServerResult<Option<Value>> {
+        let path_node = shape.path_node;
+        match result {
             Err(e) => {
                 self.stash(e);
-                if list_item {
+                if shape.list_item {
                     self.poison(path_of(path_node));
                     return Ok(Some(Value::Null));
                 }
-                self.null_field(nullable, &path_of(path_node))
+                self.null_field(shape.nullable, &path_of(path_node))
             }
-            Ok(Some(value)) if list_item => Ok(Some(value)),
+            Ok(Some(value)) if shape.list_item => Ok(Some(value)),
             Ok(Some(mut value)) => {
                 if self.has_poison() {
                     let path = path_of(path_node);
-                    if self.take_poison(&path, item_nullable, &mut value) {
-                        return self.null_field(nullable, &path);
+                    if self.take_poison(&path, shape.item_nullable, &mut value) {
+                        return self.null_field(shape.nullable, &path);
                     }
                 }
+                let selection = shape.selection;
                 if !selection.items.is_empty() && !in_document_order(&value, selection) {
                     if let Some(doc) = self.fragments() {
                         let mut keys = Vec::new();
@@ -277,13 +275,9 @@ impl Extension for SpecResponseExt {
         }
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut resp = next.run(ctx, operation_name).await;
+    /// The whole response: `data: null` when a non-null root field failed, `data`'s keys in
+    /// selection order, and the errors of the fields nulled here.
+    pub fn response(&self, operation_name: Option<&str>, mut resp: Response) -> Response {
         let root_poisoned = Self::lock(&self.poisoned).iter().any(|p| p.is_empty());
         if root_poisoned {
             resp.data = Value::Null;
@@ -313,74 +307,7 @@ impl Extension for SpecResponseExt {
 
 #[cfg(test)]
 mod tests {
-    use super::{SpecResponse, nullability};
-    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
-
-    struct Query;
-    struct Obj;
-
-    #[Object]
-    impl Obj {
-        async fn good(&self) -> i32 {
-            1
-        }
-        /// Non-null and failing: the object must become null.
-        async fn bad(&self) -> async_graphql::Result<i32> {
-            Err("refused".into())
-        }
-        /// Nullable and failing: null in place.
-        async fn soft(&self) -> async_graphql::Result<Option<i32>> {
-            Err("refused".into())
-        }
-    }
-
-    #[Object]
-    impl Query {
-        async fn obj(&self) -> Option<Obj> {
-            Some(Obj)
-        }
-        async fn objs(&self) -> Vec<Obj> {
-            vec![Obj, Obj]
-        }
-        async fn maybe_objs(&self) -> Vec<Option<Obj>> {
-            vec![Some(Obj), Some(Obj)]
-        }
-        async fn must(&self) -> Obj {
-            Obj
-        }
-    }
-
-    async fn run(q: &str) -> serde_json::Value {
-        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
-            .extension(SpecResponse)
-            .finish();
-        serde_json::to_value(schema.execute(q).await).expect("json")
-    }
-
-    #[tokio::test]
-    async fn nullable_errors_are_null_in_place() {
-        let r = run("{ obj { soft good } }").await;
-        assert_eq!(
-            r["data"],
-            serde_json::json!({ "obj": { "soft": null, "good": 1 } })
-        );
-        assert_eq!(r["errors"][0]["path"], serde_json::json!(["obj", "soft"]));
-    }
-
-    #[tokio::test]
-    async fn non_null_errors_bubble_to_the_nearest_nullable_parent() {
-        let r = run("{ obj { good bad } maybeObjs { bad } }").await;
-        assert_eq!(
-            r["data"],
-            serde_json::json!({ "obj": null, "maybeObjs": [null, null] })
-        );
-        assert_eq!(r["errors"].as_array().map(Vec::len), Some(3));
-        // `[Obj!]!` has no nullable level below the root: `data` is null.
-        let r = run("{ obj { good } objs { bad } }").await;
-        assert!(r["data"].is_null(), "{r}");
-        let r = run("{ must { bad } }").await;
-        assert!(r["data"].is_null(), "{r}");
-    }
+    use super::nullability;
 
     #[test]
     fn reads_nullability_of_types() {
