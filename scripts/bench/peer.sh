@@ -8,11 +8,14 @@
 #   3. DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub389bench scripts/bench/peer.sh
 #
 # Options: --connections "4 16", --seconds S (15), --warmup S (3), --rounds R (2),
-# --peer URL (http://127.0.0.1:5679/graphql). Prints one load.py line per run, then the
+# --peer URL (http://127.0.0.1:5679/graphql). Prints each server's CPU per request (cpu.py,
+# the least noisy figure), one load line per run (wrk when installed, see lib.sh), then the
 # servers' peak RSS. BENCH_DIR and BENCH_PROFILE as for run.sh (the same keys are reused).
+# Start the peer on the same URL without TLS, as lib.sh connects Hub389.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=scripts/bench
+. $HERE/lib.sh
 BENCH_DIR=${BENCH_DIR:-/tmp/hub389-bench}
 CONNS="4 16" SECONDS_=15 WARMUP=3 ROUNDS=2 PEER=http://127.0.0.1:5679/graphql
 while [ $# -gt 0 ]; do
@@ -26,10 +29,15 @@ while [ $# -gt 0 ]; do
     esac
 done
 : "${DATABASE_URL:?DATABASE_URL names the PostgreSQL database both servers read}"
+DATABASE_URL=$(plain_url "$DATABASE_URL")
 PROFILE=${BENCH_PROFILE:-release}
 TARGET=${CARGO_TARGET_DIR:-target}
-cargo build --profile "$PROFILE" -q -p api
-BIN=$TARGET/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
+if [ -n "${BENCH_BIN:-}" ]; then
+    BIN=$BENCH_BIN
+else
+    cargo build --profile "$PROFILE" -q -p api
+    BIN=$TARGET/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
+fi
 [ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
 export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
 
@@ -43,15 +51,22 @@ for _ in $(seq 1 300); do
 done
 TOKEN=$($BIN token --role police --agency CA --ttl 2h)
 
+PEER_PID=$(pgrep -f "postgraphile/dist/cli-run.js" | head -n 1 || true)
+for r in $(seq 1 "$ROUNDS"); do
+    python3 $HERE/cpu.py --url http://127.0.0.1:18390/graphql --token "$TOKEN" \
+        --query $HERE/case-list.graphql --pid "$SERVER" --label "hub389 CPU, round $r" \
+        --database "$(db_name "$DATABASE_URL")"
+    [ -n "$PEER_PID" ] && python3 $HERE/cpu.py --url "$PEER" \
+        --query $HERE/case-list.postgraphile.graphql --pid "$PEER_PID" \
+        --label "postgraphile CPU, round $r" --database "$(db_name "$DATABASE_URL")"
+done
 for c in $CONNS; do
     for r in $(seq 1 "$ROUNDS"); do
-        python3 $HERE/load.py --url http://127.0.0.1:18390/graphql --token "$TOKEN" \
-            --query $HERE/case-list.graphql --connections "$c" --seconds "$SECONDS_" \
-            --warmup "$WARMUP" --label "hub389 round $r"
-        python3 $HERE/load.py --url "$PEER" --query $HERE/case-list.postgraphile.graphql \
-            --connections "$c" --seconds "$SECONDS_" --warmup "$WARMUP" --label "postgraphile round $r"
+        load "hub389 round $r" http://127.0.0.1:18390/graphql "$TOKEN" $HERE/case-list.graphql "{}" \
+            "$c" "$SECONDS_" "$WARMUP"
+        load "postgraphile round $r" "$PEER" "" $HERE/case-list.postgraphile.graphql "{}" \
+            "$c" "$SECONDS_" "$WARMUP"
     done
 done
 echo "hub389 peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status)"
-PEER_PID=$(pgrep -f "postgraphile/dist/cli-run.js" | head -n 1 || true)
 [ -n "$PEER_PID" ] && echo "postgraphile peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$PEER_PID/status)"

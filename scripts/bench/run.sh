@@ -11,10 +11,12 @@
 # --seconds S (20), --warmup S (5), --connections "4 16", --deep (also time a page 900,000
 # rows in, reached by walking the cursors), --year Y (2026) and --month M (11) for the
 # dashboards. Figures vary by ±20 % between runs on a shared machine: compare ratios measured in
-# one run. See README "Benchmarks".
+# one run. Load comes from wrk when it is installed (load.py otherwise; see lib.sh), and
+# PostgreSQL is read without TLS by every client (lib.sh). See README "Benchmarks".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=scripts/bench
+. $HERE/lib.sh
 BENCH_DIR=${BENCH_DIR:-/tmp/hub389-bench}
 mkdir -p "$BENCH_DIR"
 export DATABASE_URL=${DATABASE_URL:-sqlite://$BENCH_DIR/bench.db}
@@ -32,13 +34,18 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# BENCH_PROFILE=dev builds and measures the debug binary (a quick check of the script only).
+# BENCH_PROFILE=dev builds and measures the debug binary (a quick check of the script only);
+# BENCH_BIN=path measures that binary instead of building one (two builds, one data set).
 PROFILE=${BENCH_PROFILE:-release}
-cargo build --profile "$PROFILE" -q -p api
-BIN=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
+if [ -n "${BENCH_BIN:-}" ]; then
+    BIN=$BENCH_BIN
+else
+    cargo build --profile "$PROFILE" -q -p api
+    BIN=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
+fi
 [ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
 export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
-PG=0; case "$DATABASE_URL" in postgres*) PG=1 ;; esac
+PG=0; case "$DATABASE_URL" in postgres*) PG=1; DATABASE_URL=$(plain_url "$DATABASE_URL") ;; esac
 
 sql() {  # one scalar from the bench database
     if [ $PG = 1 ]; then psql -X -Atq "$DATABASE_URL" -c "$1"
@@ -104,9 +111,11 @@ echo "== load ($PROFILE server, $SECONDS_ s after $WARMUP s warm-up per run)"
 serve $LOAD_PORT RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0  # throughput, not the per-user budget
 SERVER=${PIDS[0]}
 run() {  # label, token, query, variables, connections, seconds, warmup
-    python3 $HERE/load.py --url http://127.0.0.1:$LOAD_PORT/graphql --token "$2" --query "$3" \
-        --variables "$4" --connections "$5" --seconds "$6" --warmup "$7" --label "$1"
+    load "$1" http://127.0.0.1:$LOAD_PORT/graphql "$2" "$3" "$4" "$5" "$6" "$7"
 }
+CPU_DB=(); [ $PG = 1 ] && CPU_DB=(--database "$(db_name "$DATABASE_URL")")
+python3 $HERE/cpu.py --url http://127.0.0.1:$LOAD_PORT/graphql --token "$TOKEN" \
+    --query $HERE/case-list.graphql --pid "$SERVER" --label "case list, CPU per request" "${CPU_DB[@]}"
 for c in $CONNS; do
     run "case list" "$TOKEN" $HERE/case-list.graphql "{}" "$c" "$SECONDS_" "$WARMUP"
 done
