@@ -298,10 +298,22 @@ impl TestApp {
             .expect("sign token")
     }
 
+    /// A token of `role`'s user in the demo data: its agency and commune as [`home`] says.
+    pub fn token_for(&self, role: Role) -> String {
+        let (agency, commune) = home(role);
+        self.token(role, agency, commune)
+    }
+
     /// POSTs a GraphQL request and returns the JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.post(token, json!({ "query": query, "variables": variables }))
             .await
+    }
+
+    /// Like [`TestApp::gql`] for a request that must succeed: panics, showing the response,
+    /// if it has errors.
+    pub async fn gql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        ok(self.gql(token, query, variables).await)
     }
 
     pub async fn post(&self, token: Option<&str>, body: Value) -> Value {
@@ -332,6 +344,15 @@ impl TestApp {
         )
     }
 
+    /// How many rows the table of `E` holds.
+    pub async fn count<E: sea_orm::EntityTrait>(&self) -> u64
+    where
+        E::Model: Sync,
+    {
+        use sea_orm::PaginatorTrait;
+        E::find().count(&self.db).await.expect("count rows")
+    }
+
     pub fn reset_statements(&self) {
         self.statements.store(0, Ordering::SeqCst);
         if let Ok(mut l) = self.log.lock() {
@@ -347,6 +368,54 @@ impl TestApp {
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::SeqCst)
     }
+}
+
+/// The agency and commune of each role's user in the demo data.
+pub fn home(role: Role) -> (Option<&'static str>, Option<&'static str>) {
+    match role {
+        Role::Admin | Role::Leader => (None, None),
+        Role::StandingOffice => (Some("QLTT"), None),
+        Role::Police => (Some("CA"), None),
+        Role::Customs => (Some("HQ"), None),
+        Role::Officer => (Some("BDBP"), None),
+        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        Role::Press => (Some("BAO_LS"), None),
+    }
+}
+
+/// Checks that a GraphQL response has no errors and returns it.
+pub fn ok(resp: Value) -> Value {
+    assert!(resp["errors"].is_null(), "{resp}");
+    resp
+}
+
+/// Asserts that a request was refused with exactly one error, of `code`, whose message
+/// contains `part`.
+pub fn assert_refused(resp: &Value, code: &str, part: &str) {
+    assert_eq!(error_codes(resp), [code], "{resp}");
+    let message = resp["errors"][0]["message"].as_str().unwrap_or("");
+    assert!(message.contains(part), "{part:?} not in {resp}");
+}
+
+/// The strings of a JSON array.
+pub fn strings(array: &Value) -> Vec<String> {
+    pluck(array, "")
+}
+
+/// The string at `key` of each object of a JSON array (each element itself when `key` is
+/// empty), e.g. the `code` of every agency a response lists.
+pub fn pluck(array: &Value, key: &str) -> Vec<String> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|v| {
+            let v = if key.is_empty() { v } else { &v[key] };
+            v.as_str()
+                .unwrap_or_else(|| panic!("not a string: {v}"))
+                .to_string()
+        })
+        .collect()
 }
 
 /// The codes of a response's errors.

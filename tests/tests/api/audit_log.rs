@@ -3,8 +3,8 @@
 //! statement, alters or removes an event.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, refusal_codes};
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
+use hub389_tests::{TestApp, refusal_codes, strings};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 const EVENTS: &str = r#"query($first: Int, $after: String, $filter: AuditFilter) {
@@ -46,18 +46,7 @@ async fn events(app: &TestApp, filter: Value) -> Vec<Value> {
 }
 
 async fn count(app: &TestApp) -> u64 {
-    entity::audit_events::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
+    app.count::<entity::audit_events::Entity>().await
 }
 
 async fn create_campaign(app: &TestApp, token: &str, code: &str) -> String {
@@ -401,19 +390,9 @@ async fn the_admin_filters_the_log_by_subject_entity_and_time_and_pages_through_
 #[tokio::test]
 async fn only_the_admin_reads_the_audit_log() {
     let app = TestApp::spawn().await;
-    let who = |role: Role| match role {
-        Role::Admin | Role::Leader => (None, None),
-        Role::StandingOffice => (Some("QLTT"), None),
-        Role::Police => (Some("CA"), None),
-        Role::Customs => (Some("HQ"), None),
-        Role::Officer => (Some("BDBP"), None),
-        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
-        Role::Press => (Some("BAO_LS"), None),
-    };
     let introspect = "{ __schema { queryType { fields { name } } } }";
     for &role in Role::ALL {
-        let (agency, commune) = who(role);
-        let token = app.token(role, agency, commune);
+        let token = app.token_for(role);
         let r = app.gql(Some(&token), EVENTS, json!({ "first": 5 })).await;
         let shown = app.gql(Some(&token), introspect, json!({})).await["data"]["__schema"]
             ["queryType"]["fields"]
@@ -439,7 +418,7 @@ async fn only_the_admin_reads_the_audit_log() {
 #[tokio::test]
 async fn the_database_refuses_to_alter_or_remove_audit_events() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     create_campaign(&app, &so, "BAT_BIEN").await;
     let rows = || async {
         entity::audit_events::Entity::find()

@@ -33,7 +33,7 @@ async fn create(app: &TestApp, token: &str, title: &str) -> Value {
 }
 
 async fn total(app: &TestApp) -> u64 {
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let r = app
         .gql(
             Some(&leader),
@@ -45,11 +45,7 @@ async fn total(app: &TestApp) -> u64 {
 }
 
 async fn audit_count(app: &TestApp) -> i64 {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    entity::audit_events::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap() as i64
+    app.count::<entity::audit_events::Entity>().await as i64
 }
 
 const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version handledOn } }"#;
@@ -57,8 +53,8 @@ const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCa
 #[tokio::test]
 async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     let app = TestApp::spawn().await;
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let bdbp = app.token_for(Role::Officer);
+    let police = app.token_for(Role::Police);
     let case = create(&app, &bdbp, "Vận chuyển chân gà đông lạnh qua đường mòn").await;
     assert_eq!(case["status"], "DETECTED");
     assert_eq!(case["leadAgency"]["code"], "BDBP");
@@ -160,7 +156,7 @@ async fn illegal_transitions_are_refused_naming_both_states() {
 #[tokio::test]
 async fn writes_are_refused_to_other_agencies_and_roles() {
     let app = TestApp::spawn().await;
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let bdbp = app.token_for(Role::Officer);
     let id = create(&app, &bdbp, "Buôn lậu thuốc lá điếu").await["id"]
         .as_str()
         .unwrap()
@@ -522,8 +518,8 @@ async fn case_writes_are_services_callable_without_graphql() {
 async fn kept_subject_counts_equal_a_recount_after_random_writes() {
     use sea_orm::{ConnectionTrait, Statement};
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let border = app.token(Role::Officer, Some("BDBP"), None);
+    let police = app.token_for(Role::Police);
+    let border = app.token_for(Role::Officer);
     let mut cases = vec![];
     for i in 0..3 {
         cases.push(create(&app, &border, &format!("Vụ {i}")).await["id"].clone());
@@ -610,7 +606,7 @@ async fn kept_subject_counts_equal_a_recount_after_random_writes() {
 #[tokio::test]
 async fn a_case_page_reads_each_field_as_a_full_read_does() {
     let app = TestApp::spawn().await;
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let office = app.token_for(Role::StandingOffice);
     let r = app
         .gql(
             Some(&office),

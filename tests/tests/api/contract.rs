@@ -17,7 +17,7 @@ fn keys(v: &Value) -> Vec<String> {
 #[tokio::test]
 async fn refused_fields_are_null_in_place() {
     let app = TestApp::spawn().await;
-    let officer = app.token(Role::Officer, Some("BDBP"), None);
+    let officer = app.token_for(Role::Officer);
     let q = "{ cases(first: 3) { nodes { customsRecords { declarationNumber } code
         ...F subjects { fullName } z: title } } }
         fragment F on Case { status id }";
@@ -47,7 +47,7 @@ async fn refused_fields_are_null_in_place() {
 #[tokio::test]
 async fn a_node_of_refused_fields_is_kept() {
     let app = TestApp::spawn().await;
-    let officer = app.token(Role::Officer, Some("BDBP"), None);
+    let officer = app.token_for(Role::Officer);
     let q = "{ cases(first: 2) { nodes { subjects { fullName } customsRecords { hsCodes } } } }";
     let resp = app.gql(Some(&officer), q, json!({})).await;
     for node in resp["data"]["cases"]["nodes"].as_array().expect("nodes") {
@@ -60,7 +60,7 @@ async fn a_node_of_refused_fields_is_kept() {
 #[tokio::test]
 async fn root_keys_in_order_and_non_null_errors_propagate() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = "{ me { role } b: agencies { code } a: cases(first: 1) { totalCount } }";
     let resp = app.gql(Some(&police), q, json!({})).await;
     assert_eq!(keys(&resp["data"]), ["me", "b", "a"], "{resp}");
@@ -85,10 +85,10 @@ async fn the_standard_introspection_query_works_for_every_role() {
     let app = TestApp::spawn().await;
     let roles: Vec<Option<String>> = vec![
         None,
-        Some(app.token(Role::Police, Some("CA"), None)),
-        Some(app.token(Role::Press, Some("BAO_LS"), None)),
-        Some(app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"))),
-        Some(app.token(Role::Admin, None, None)),
+        Some(app.token_for(Role::Police)),
+        Some(app.token_for(Role::Press)),
+        Some(app.token_for(Role::Commune)),
+        Some(app.token_for(Role::Admin)),
     ];
     for token in &roles {
         let resp = app.gql(token.as_deref(), INTROSPECTION, json!({})).await;
@@ -219,8 +219,8 @@ const INTROSPECTION: &str = r#"
 #[tokio::test]
 async fn node_refetches_through_the_list_rules() {
     let app = TestApp::spawn().await;
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let police = app.token(Role::Police, Some("CA"), None);
+    let commune = app.token_for(Role::Commune);
+    let police = app.token_for(Role::Police);
     let q = "{ cases(first: 100) { nodes { id code commune { code } } } }";
     let all = app.gql(Some(&police), q, json!({})).await;
     let nodes = all["data"]["cases"]["nodes"]
@@ -282,7 +282,7 @@ async fn node_refetches_through_the_list_rules() {
         .await;
     assert_eq!(r["data"]["nodes"][0]["id"], tip, "{r}");
     assert_eq!(r["data"]["nodes"][1]["id"], inside["id"]);
-    let officer = app.token(Role::Officer, Some("BDBP"), None);
+    let officer = app.token_for(Role::Officer);
     let r = app
         .gql(Some(&officer), by_id, json!({ "ids": [tip] }))
         .await;
@@ -302,7 +302,7 @@ async fn node_refetches_through_the_list_rules() {
 #[tokio::test]
 async fn cursors_are_opaque() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = "query($after: String) { directives(first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { cursor node { id issuedOn } } } }";
     let r = app.gql(Some(&police), q, json!({})).await;
     let first = &r["data"]["directives"];
@@ -337,7 +337,7 @@ async fn cursors_are_opaque() {
 #[tokio::test]
 async fn http_errors_are_json_with_a_code() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let url = format!("{}/graphql", app.base);
     let code = |v: &Value| {
         v["errors"][0]["extensions"]["code"]

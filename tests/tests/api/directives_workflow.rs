@@ -2,7 +2,7 @@
 //! agencies on their tasks, and reference data written by the administrator.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, refusal_codes};
+use hub389_tests::{TestApp, pluck, refusal_codes};
 use serde_json::{Value, json};
 
 const REGISTER: &str = r#"mutation($input: NewDirectiveInput!, $key: String) {
@@ -31,20 +31,7 @@ const CREATE_CAMPAIGN: &str = r#"mutation($input: NewCampaignInput!) {
     focusCommodityGroups focusViolationTypes } }"#;
 
 fn so(app: &TestApp) -> String {
-    app.token(Role::StandingOffice, Some("QLTT"), None)
-}
-
-/// (agency, commune) used for each role's token.
-fn who(role: Role) -> (Option<&'static str>, Option<&'static str>) {
-    match role {
-        Role::Admin | Role::Leader => (None, None),
-        Role::StandingOffice => (Some("QLTT"), None),
-        Role::Police => (Some("CA"), None),
-        Role::Customs => (Some("HQ"), None),
-        Role::Officer => (Some("BDBP"), None),
-        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
-        Role::Press => (Some("BAO_LS"), None),
-    }
+    app.token_for(Role::StandingOffice)
 }
 
 fn ok<'a>(r: &'a Value, field: &str) -> &'a Value {
@@ -72,19 +59,11 @@ async fn directive_id(app: &TestApp, symbol: &str) -> String {
 }
 
 async fn directive_count(app: &TestApp) -> u64 {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    entity::directives::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap()
+    app.count::<entity::directives::Entity>().await
 }
 
 fn symbols(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["symbol"].as_str().unwrap().to_string())
-        .collect()
+    pluck(v, "symbol")
 }
 
 #[tokio::test]
@@ -122,7 +101,7 @@ async fn a_directive_is_registered_with_its_citations_read_both_ways() {
     let id = d["id"].as_str().unwrap().to_string();
 
     // The other way: the cited directives list it under citedBy, also for another reader.
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     for cited in [&cd38, &ct13] {
         let r = app
             .gql(Some(&police), DIRECTIVE, json!({ "id": cited }))
@@ -290,7 +269,7 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     let id = t["id"].as_str().unwrap().to_string();
 
     // The lead agency reports: the task is now in progress.
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let bdbp = app.token_for(Role::Officer);
     let r = app
         .gql(
             Some(&bdbp),
@@ -302,7 +281,7 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     assert_eq!(u["status"], "IN_PROGRESS");
     assert_eq!(u["version"], 2);
     // A coordinating agency reports too.
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let r = app
         .gql(
             Some(&police),
@@ -342,15 +321,8 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
 
     // Still overdue while open, in every reader's list of overdue tasks.
-    let leader = app.token(Role::Leader, None, None);
-    let overdue_ids = |r: &Value| -> Vec<String> {
-        r["data"]["tasks"]["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["id"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let leader = app.token_for(Role::Leader);
+    let overdue_ids = |r: &Value| pluck(&r["data"]["tasks"]["nodes"], "id");
     let q = "{ tasks(first: 100, filter: { overdue: true }) { nodes { id } } }";
     assert!(overdue_ids(&app.gql(Some(&leader), q, json!({})).await).contains(&id));
 
@@ -664,8 +636,7 @@ async fn only_the_standing_office_writes_directives_tasks_and_campaigns() {
         if role == Role::StandingOffice {
             continue;
         }
-        let (agency, commune) = who(role);
-        let token = app.token(role, agency, commune);
+        let token = app.token_for(role);
         let attempts = [
             (
                 REGISTER,
@@ -711,7 +682,7 @@ const COMMITTEE: &str = r#"mutation($id: ID!, $v: Int!, $on: NaiveDate) {
 #[tokio::test]
 async fn the_admin_writes_reference_data_and_nobody_else_does() {
     let app = TestApp::spawn().await;
-    let admin = app.token(Role::Admin, None, None);
+    let admin = app.token_for(Role::Admin);
     let r = app
         .gql(
             Some(&admin),
@@ -734,7 +705,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
     let s = ok(&r, "setCommuneCommittee");
     assert_eq!(s["committeeEstablishedOn"], "2025-10-02");
     assert_eq!(s["version"], 2);
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let r = app
         .gql(
             Some(&leader),
@@ -828,8 +799,7 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
         if role == Role::Admin {
             continue;
         }
-        let (agency, commune) = who(role);
-        let token = app.token(role, agency, commune);
+        let token = app.token_for(role);
         let r = app
             .gql(
                 Some(&token),

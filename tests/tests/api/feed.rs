@@ -160,9 +160,9 @@ fn ids(feed: &feed_rs::model::Feed) -> Vec<String> {
 #[tokio::test]
 async fn the_feed_lists_approved_summaries_only_with_their_public_facts() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let police = app.token_for(Role::Police);
+    let office = app.token_for(Role::StandingOffice);
+    let press = app.token_for(Role::Press);
 
     let case = settled_case(&app, &police).await;
     let r = ok(app
@@ -359,8 +359,8 @@ async fn pollers_get_304_until_the_feed_changes() {
 
     // A withdrawal changes the tag: the old one no longer matches.
     let atom_tag = header(&fetch(&app, "/feed/published.atom", None).await, "etag").to_owned();
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let press = app.token_for(Role::Press);
+    let office = app.token_for(Role::StandingOffice);
     let nodes = ok(app
         .gql(
             Some(&press),

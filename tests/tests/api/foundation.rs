@@ -65,7 +65,7 @@ async fn tokens_are_checked() {
     assert_eq!(error_codes(&r), ["UNAUTHENTICATED"]);
     assert!(r["data"].is_null() || r["data"]["me"].is_null());
     // A valid token works.
-    let t = app.token(Role::Police, Some("CA"), None);
+    let t = app.token_for(Role::Police);
     let r = app
         .gql(Some(&t), "{ me { role agency { code } } }", json!({}))
         .await;
@@ -115,7 +115,7 @@ async fn tokens_are_checked() {
 #[tokio::test]
 async fn page_size_is_bounded_and_cursors_page_through() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
+    let t = app.token_for(Role::Leader);
     let r = app
         .gql(Some(&t), "{ cases(first: 101) { totalCount } }", json!({}))
         .await;
@@ -165,7 +165,7 @@ async fn page_size_is_bounded_and_cursors_page_through() {
 #[tokio::test]
 async fn search_folds_diacritics() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
+    let t = app.token_for(Role::Leader);
     let q = "query($s: String) { cases(first: 100, search: $s) { totalCount nodes { title goodsSummary commune { name } borderGate { name } } } }";
     for (plain, accented) in [("dong dang", "Đồng Đăng"), ("thuoc", "thuốc")] {
         let r1 = app.gql(Some(&t), q, json!({ "s": plain })).await;
@@ -190,7 +190,7 @@ async fn search_folds_diacritics() {
 #[tokio::test]
 async fn filters_narrow_the_result() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
+    let t = app.token_for(Role::Leader);
     let q = r#"query($f: CaseFilter) { cases(first: 100, filter: $f) { totalCount nodes { status leadAgency { code } commune { code } detectedOn } } }"#;
     let r = app.gql(Some(&t), q, json!({ "f": { "leadAgency": "CA", "detectedFrom": "2026-01-01", "detectedTo": "2026-06-30" } })).await;
     let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
@@ -228,7 +228,7 @@ async fn filters_narrow_the_result() {
 #[tokio::test]
 async fn depth_and_batch_limits() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
+    let t = app.token_for(Role::Leader);
     let deep = "{ agencies { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { code } } } } } } } } } } } } } }";
     let r = app.gql(Some(&t), deep, json!({})).await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
@@ -272,7 +272,7 @@ async fn statements_per_request_do_not_grow_with_page_size() {
     .await;
     // Every case has every relation, so both pages exercise every loader.
     hub389_tests::insert_rich_cases(&app.db, 150).await;
-    let t = app.token(Role::Police, Some("CA"), None);
+    let t = app.token_for(Role::Police);
     // The token's agency, and the agencies and communes pages show, are read once and then
     // kept (service::viewer::Directory): read them before counting, so both requests find
     // them kept.
@@ -335,7 +335,7 @@ async fn the_benchmark_case_list_takes_three_reads_and_its_audit() {
     )
     .await;
     hub389_tests::insert_rich_cases(&app.db, 60).await;
-    let t = app.token(Role::Police, Some("CA"), None);
+    let t = app.token_for(Role::Police);
     let query = include_str!("../../../scripts/bench/case-list.graphql");
     app.gql(Some(&t), "{ me { role } }", json!({})).await;
     // Cold: the page's agencies and communes not kept yet cost at most one statement per
@@ -343,13 +343,7 @@ async fn the_benchmark_case_list_takes_three_reads_and_its_audit() {
     app.reset_statements();
     app.gql(Some(&t), query, json!({})).await;
     assert!(app.statements() <= 6, "{:#?}", app.statement_log());
-    let audited = || async {
-        use sea_orm::{EntityTrait, PaginatorTrait};
-        entity::audit_events::Entity::find()
-            .count(&app.db)
-            .await
-            .expect("count audit events")
-    };
+    let audited = || app.count::<entity::audit_events::Entity>();
     let before = audited().await;
     app.reset_statements();
     let r = app.gql(Some(&t), query, json!({})).await;

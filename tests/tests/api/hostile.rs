@@ -2,7 +2,7 @@
 //! hints, security headers, request ids that cannot flood the logs.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes};
+use hub389_tests::{TestApp, assert_refused, error_codes};
 use serde_json::json;
 
 /// Fragments that each spread the next twice: 2^26 fields from about a kilobyte, with no
@@ -20,13 +20,7 @@ async fn fragment_fan_out_is_refused_before_validation() {
     }
     q.push_str(" fragment F26 on QueryRoot { __typename }");
     let r = app.gql(None, &q, json!({})).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("too many fields")
-    );
+    assert_refused(&r, "BAD_USER_INPUT", "too many fields");
     // The server is still answering.
     let r = app.gql(None, "{ __typename }", json!({})).await;
     assert_eq!(r["data"]["__typename"], "QueryRoot");
@@ -35,7 +29,7 @@ async fn fragment_fan_out_is_refused_before_validation() {
 #[tokio::test]
 async fn aliases_are_capped() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let many: String = (0..60).map(|i| format!(" a{i}: me {{ role }}")).collect();
     let r = app
         .gql(Some(&police), &format!("{{{many} }}"), json!({}))
@@ -138,8 +132,8 @@ fn input(body: &str) -> serde_json::Value {
 /// police read that tip: (case id, informant name, customs token, police token).
 async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, String, String) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let customs = app.token_for(Role::Customs);
+    let police = app.token_for(Role::Police);
     let r = app
         .gql(
             Some(&customs),
@@ -195,7 +189,7 @@ async fn add_subject(app: &TestApp, token: &str, case: &str, input: serde_json::
 #[tokio::test]
 async fn the_informant_oracle_is_closed() {
     let app = TestApp::spawn().await;
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let office = app.token_for(Role::StandingOffice);
     let (case, name, customs, police) = customs_case_with_police_informant(&app).await;
     let first_word = name.split(' ').next().unwrap().to_string();
     let shape = |r: &serde_json::Value| {
@@ -243,14 +237,7 @@ async fn the_informant_oracle_is_closed() {
             json!({ "id": real["id"], "v": real["version"] }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("informant's name"),
-        "{r}"
-    );
+    assert_refused(&r, "BAD_USER_INPUT", "informant's name");
     // The false name passes review and approval.
     let r = app
         .gql(
@@ -269,7 +256,7 @@ async fn the_informant_oracle_is_closed() {
         .await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     // Another agency cannot pass the review.
-    let border = app.token(Role::Officer, Some("BDBP"), None);
+    let border = app.token_for(Role::Officer);
     let r = app
         .gql(
             Some(&border),
@@ -373,7 +360,7 @@ async fn repeated_refusals_are_limited_and_alerted() {
 #[tokio::test]
 async fn row_weighted_cost_is_refused_before_any_sql() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     // Each alias: 100 rows × (code, status, and a nested list of seizures weighed 10 rows).
     let q: String = (0..20)
         .map(|i| {
@@ -384,14 +371,7 @@ async fn row_weighted_cost_is_refused_before_any_sql() {
     let r = app
         .gql(Some(&police), &format!("{{{q} }}"), json!({}))
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("too complex"),
-        "{r}"
-    );
+    assert_refused(&r, "BAD_USER_INPUT", "too complex");
     // Authentication reads the agency; no query of cases ran.
     assert!(
         !app.statement_log().iter().any(|s| s.contains("\"cases\"")),
@@ -423,7 +403,7 @@ async fn cost_budget_per_subject() {
         ..hub389_tests::test_limits()
     })
     .await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = "{ cases(first: 100) { nodes { code } } }"; // ~201
     for _ in 0..4 {
         let r = app.gql(Some(&police), q, json!({})).await;
@@ -465,8 +445,8 @@ async fn trusted_documents_for_the_press_and_anonymous() {
         ..Default::default()
     })
     .await;
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let press = app.token_for(Role::Press);
+    let police = app.token_for(Role::Police);
     let adhoc = "{ publishedCases(first: 1) { nodes { headline } } }";
     let r = app.gql(Some(&press), adhoc, json!({})).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
@@ -515,8 +495,8 @@ async fn trusted_documents_for_the_press_and_anonymous() {
 #[tokio::test]
 async fn invisible_fields_do_not_exist_for_the_role() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let leader = app.token_for(Role::Leader);
+    let press = app.token_for(Role::Press);
     let hidden = app
         .gql(
             Some(&leader),
@@ -565,7 +545,7 @@ async fn invisible_fields_do_not_exist_for_the_role() {
         .await;
     assert_eq!(r["errors"][0]["message"], "Unknown type \"Subject\"", "{r}");
     // The police see them.
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let r = app
         .gql(
             Some(&police),
@@ -596,7 +576,7 @@ async fn role_and_agency_must_fit() {
             "{role:?} {agency}: {r}"
         );
     }
-    let t = app.token(Role::Police, Some("CA"), None);
+    let t = app.token_for(Role::Police);
     let r = app.gql(Some(&t), "{ me { role } }", json!({})).await;
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
 }
@@ -607,13 +587,13 @@ async fn role_and_agency_must_fit() {
 #[tokio::test]
 async fn an_agency_change_applies_to_tokens_at_once() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let me = "{ me { role } }";
     for _ in 0..2 {
         let r = app.gql(Some(&police), me, json!({})).await;
         assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
     }
-    let admin = app.token(Role::Admin, None, None);
+    let admin = app.token_for(Role::Admin);
     let r = app
         .gql(Some(&admin), "{ agencies { id code version } }", json!({}))
         .await;
@@ -634,7 +614,7 @@ async fn an_agency_change_applies_to_tokens_at_once() {
             .find(|c| c["leadAgency"]["code"] == "CA")
             .map(|c| c["leadAgency"]["name"].clone())
     };
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let before = ca_name(&app.gql(Some(&leader), leads, json!({})).await);
     assert!(before.is_some(), "a demo case led by CA");
     let r = app
@@ -658,8 +638,8 @@ async fn an_agency_change_applies_to_tokens_at_once() {
 #[tokio::test]
 async fn the_press_cannot_single_out_a_case() {
     let app = TestApp::spawn().await;
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let leader = app.token(Role::Leader, None, None);
+    let press = app.token_for(Role::Press);
+    let leader = app.token_for(Role::Leader);
     let q = r#"query($p: PeriodInput!) { statistics(period: $p, groupBy: [OFFICIAL_GROUP]) {
         suppressed rows { officialGroup figures { casesDetected { value previous lastYear }
           casesHandledAdministratively { value } casesHandledCriminally { value } fines { value } goodsValue { value } } }
@@ -739,7 +719,7 @@ async fn the_press_cannot_single_out_a_case() {
 #[tokio::test]
 async fn wrongly_typed_input_is_bad_user_input() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     for (q, vars) in [
         ("{ cases(filter: 1) { totalCount } }", json!({})),
         ("{ cases(first: \"100\") { totalCount } }", json!({})),
@@ -809,7 +789,7 @@ async fn tip_status_is_rate_limited() {
 async fn restricted_searches_are_audited() {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     for filter in [
         json!({ "subjectName": "Không Có Ai" }),
         json!({ "subjectIdNumber": "001234567890" }),
@@ -870,16 +850,10 @@ async fn a_huge_body_is_refused_without_being_read() {
 #[tokio::test]
 async fn long_query_text_is_refused_before_parsing() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = format!("{{ me {{ role }} }} # {}", "x".repeat(70 * 1024));
     let r = app.gql(Some(&police), &q, json!({})).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("longer than 64 KB")
-    );
+    assert_refused(&r, "BAD_USER_INPUT", "longer than 64 KB");
     // The graphql-response media type is accepted as the request's type too.
     let resp = app
         .client
@@ -899,7 +873,6 @@ async fn long_query_text_is_refused_before_parsing() {
 /// otherwise make its visitors' browsers submit tips.
 #[tokio::test]
 async fn a_persisted_mutation_does_not_run_by_get() {
-    use sea_orm::{EntityTrait, PaginatorTrait};
     let app = TestApp::spawn_with_limits(api::config::Limits {
         cost_budget_per_minute: 0,
         ..Default::default()
@@ -910,7 +883,7 @@ async fn a_persisted_mutation_does_not_run_by_get() {
         .find(|(n, _)| *n == "submit-tip.graphql")
         .unwrap();
     let sha = api::graphql::trusted::hash(doc);
-    let before = entity::tips::Entity::find().count(&app.db).await.unwrap();
+    let before = app.count::<entity::tips::Entity>().await;
     let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha } }).to_string();
     let vars = json!({ "input": { "channel": "ONLINE_FORM", "content": "Có xe tải chở hàng lậu qua đường mòn vào ban đêm." } }).to_string();
     let url = format!(
@@ -929,10 +902,7 @@ async fn a_persisted_mutation_does_not_run_by_get() {
         .await
         .unwrap();
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert_eq!(
-        entity::tips::Entity::find().count(&app.db).await.unwrap(),
-        before
-    );
+    assert_eq!(app.count::<entity::tips::Entity>().await, before);
 }
 
 fn urlencode(s: &str) -> String {
@@ -973,13 +943,12 @@ async fn postgres_connections_carry_a_statement_timeout() {
 /// are answered with the timeout error and no mutation runs.
 #[tokio::test]
 async fn nothing_starts_after_the_deadline() {
-    use sea_orm::{EntityTrait, PaginatorTrait};
     let app = TestApp::spawn_with_limits(api::config::Limits {
         request_timeout: std::time::Duration::ZERO,
         ..hub389_tests::test_limits()
     })
     .await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let r = app
         .gql(
             Some(&police),
@@ -987,15 +956,8 @@ async fn nothing_starts_after_the_deadline() {
             json!({}),
         )
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("was stopped"),
-        "{r}"
-    );
-    let before = entity::tips::Entity::find().count(&app.db).await.unwrap();
+    assert_refused(&r, "BAD_USER_INPUT", "was stopped");
+    let before = app.count::<entity::tips::Entity>().await;
     let submit = json!({
         "query": "mutation($i: NewTipInput!) { submitTip(input: $i) { trackingCode } }",
         "variables": { "i": { "channel": "HOTLINE", "content": "Có xe tải chở hàng lậu qua đường mòn vào ban đêm." } }
@@ -1004,8 +966,5 @@ async fn nothing_starts_after_the_deadline() {
     for r in batch.as_array().unwrap() {
         assert_eq!(error_codes(r), ["BAD_USER_INPUT"], "{r}");
     }
-    assert_eq!(
-        entity::tips::Entity::find().count(&app.db).await.unwrap(),
-        before
-    );
+    assert_eq!(app.count::<entity::tips::Entity>().await, before);
 }

@@ -115,8 +115,8 @@ async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_onc
     } else {
         app.base.clone()
     };
-    let police = app.token(Role::Police, Some("CA"), None);
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let police = app.token_for(Role::Police);
+    let bdbp = app.token_for(Role::Officer);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe("c", CASE_CHANGED, json!({})).await;
     let warm = warm_up_cases(&app, &mut live, "c", &bdbp, "DONG_DANG").await;
@@ -151,8 +151,8 @@ async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_onc
 #[tokio::test]
 async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
     let app = TestApp::spawn().await;
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let commune = app.token_for(Role::Commune);
+    let bdbp = app.token_for(Role::Officer);
     let mut live = Live::connect(&app.base, &commune).await;
 
     // Restricted data is not in a commune user's schema, over the socket as over HTTP.
@@ -199,8 +199,8 @@ async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
 async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_path() {
     let app = TestApp::spawn().await;
     // The border guard reads customs records only on the cases it leads.
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let bdbp = app.token_for(Role::Officer);
+    let police = app.token_for(Role::Police);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe(
         "c",
@@ -246,10 +246,10 @@ async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_pa
 #[tokio::test]
 async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
     let app = TestApp::spawn().await;
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let admin = app.token(Role::Admin, None, None);
-    let leader = app.token(Role::Leader, None, None);
+    let press = app.token_for(Role::Press);
+    let commune = app.token_for(Role::Commune);
+    let admin = app.token_for(Role::Admin);
+    let leader = app.token_for(Role::Leader);
     // (token, subscription, why it is refused)
     let cases: &[(&str, &str)] = &[
         (&press, "subscription { caseChanged { code } }"),
@@ -291,9 +291,9 @@ async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
 #[tokio::test]
 async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_else() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let police = app.token_for(Role::Police);
+    let office = app.token_for(Role::StandingOffice);
+    let press = app.token_for(Role::Press);
     let mut live = Live::connect(&app.base, &press).await;
     let query = include_str!("../../../api/documents/publication-changed.graphql");
     live.subscribe("p", query, json!({})).await;
@@ -439,8 +439,8 @@ async fn changes(live: &mut Live, n: usize) -> Vec<(String, bool, String)> {
 #[tokio::test]
 async fn a_tip_forwarded_to_an_agency_reaches_that_agency_only() {
     let app = TestApp::spawn().await;
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let office = app.token_for(Role::StandingOffice);
+    let customs = app.token_for(Role::Customs);
     let mut live = Live::connect(&app.base, &customs).await;
     live.subscribe(
         "t",
@@ -551,7 +551,7 @@ async fn a_connection_without_a_valid_token_is_refused_and_queries_go_to_post() 
             other => panic!("{payload}: expected a refusal, got {other:?}"),
         }
     }
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe("q", "{ cases(first: 1) { totalCount } }", json!({}))
         .await;
@@ -609,7 +609,7 @@ async fn deadlines_reach_the_tasks_agency_once_from_one_scheduler_of_the_fleet()
     if app.backend == Backend::Postgres {
         app.another_instance().await;
     }
-    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let customs = app.token_for(Role::Customs);
     let mut live = Live::connect(&app.base, &customs).await;
     live.subscribe(
         "d",
@@ -669,24 +669,21 @@ async fn deadlines_reach_the_tasks_agency_once_from_one_scheduler_of_the_fleet()
 #[tokio::test]
 async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
     let app = TestApp::spawn().await;
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let bdbp = app.token_for(Role::Officer);
     let core =
         "code title status commune { code } leadAgency { code } seizures { item vehiclePlate";
     // (token, selection): the restricted fields only where the role's schema has them.
     let roles: Vec<(String, String)> = vec![
-        (app.token(Role::Leader, None, None), format!("{core} }}")),
+        (app.token_for(Role::Leader), format!("{core} }}")),
+        (app.token_for(Role::StandingOffice), format!("{core} }}")),
         (
-            app.token(Role::StandingOffice, Some("QLTT"), None),
-            format!("{core} }}"),
-        ),
-        (
-            app.token(Role::Police, Some("CA"), None),
+            app.token_for(Role::Police),
             format!(
                 "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
             ),
         ),
         (
-            app.token(Role::Customs, Some("HQ"), None),
+            app.token_for(Role::Customs),
             format!(
                 "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
             ),
@@ -703,10 +700,7 @@ async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
                 "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
             ),
         ),
-        (
-            app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG")),
-            format!("{core} }}"),
-        ),
+        (app.token_for(Role::Commune), format!("{core} }}")),
     ];
     let mut lives = Vec::new();
     for (token, selection) in &roles {

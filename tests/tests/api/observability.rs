@@ -90,8 +90,8 @@ async fn metrics_need_the_token_and_show_the_pool() {
 async fn operations_are_counted_by_their_name_and_outcome() {
     let app = TestApp::spawn().await;
     let u = suffix();
-    let police = app.token(Role::Police, Some("CA"), None);
-    let admin = app.token(Role::Admin, None, None);
+    let police = app.token_for(Role::Police);
+    let admin = app.token_for(Role::Admin);
 
     let ok = format!("ObsOk_{u}");
     let r = run_registered(&app, &police, &format!("query {ok} {{ me {{ role }} }}")).await;
@@ -153,7 +153,7 @@ async fn operations_are_counted_by_their_name_and_outcome() {
 #[tokio::test]
 async fn tips_and_audit_writes_are_counted() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let before = scrape(&app).await;
     let audit = |s: &Scrape, kind| get(s, m::AUDIT_EVENTS, &[("kind", kind)]);
 
@@ -185,7 +185,7 @@ async fn tips_and_audit_writes_are_counted() {
 #[tokio::test]
 async fn a_flood_of_invented_operation_names_stays_under_the_cap() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let u = suffix();
     let before = scrape(&app).await;
     let flood = MAX_OPERATION_NAMES + 30;

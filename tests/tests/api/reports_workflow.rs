@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use chrono::{Datelike, NaiveDate};
-use hub389_tests::{TestApp, error_codes};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use hub389_tests::{TestApp, assert_refused, error_codes, pluck};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 const FIGURES: &str = "group casesDetected casesHandledAdministrative casesHandledCriminal subjectCount prosecutedCases defendants fines taxArrears confiscatedSales budgetCollected goodsValue";
@@ -77,7 +77,7 @@ async fn expected_figures(
     to: &str,
 ) -> BTreeMap<String, BTreeMap<&'static str, i64>> {
     let filter = json!({ "leadAgency": agency, "detectedFrom": from, "detectedTo": to });
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let core = all_cases(
         app,
         &leader,
@@ -85,7 +85,7 @@ async fn expected_figures(
         filter.clone(),
     )
     .await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let restricted: BTreeMap<String, Value> = all_cases(
         app,
         &police,
@@ -173,7 +173,7 @@ fn assert_figures(
 #[tokio::test]
 async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
 
     // December 2025: 15/11/2025 – 14/12/2025, due before 17/12/2025 — long past, so late.
     let r = file(&app, &police, month(2025, 12)).await;
@@ -205,7 +205,7 @@ async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
     assert!(total("casesHandledCriminal") > 0 && total("defendants") > 0);
 
     // The same for an agency whose cases are not the police's.
-    let qltt = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let qltt = app.token_for(Role::StandingOffice);
     let r = file(
         &app,
         &qltt,
@@ -222,26 +222,15 @@ async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
 #[tokio::test]
 async fn corrections_need_a_reason_and_a_period_is_filed_once() {
     let app = TestApp::spawn().await;
-    let qltt = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let stored = || async {
-        entity::periodic_reports::Entity::find()
-            .count(&app.db)
-            .await
-            .unwrap()
-    };
+    let qltt = app.token_for(Role::StandingOffice);
+    let stored = || app.count::<entity::periodic_reports::Entity>();
     let before = stored().await;
     let fix = json!([{ "group": "COUNTERFEIT_AND_IP", "field": "FINES", "value": 123456789 }]);
 
     let mut input = month(2025, 11);
     input["corrections"] = fix.clone();
     let r = file(&app, &qltt, input.clone()).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("correctionReason")
-    );
+    assert_refused(&r, "BAD_USER_INPUT", "correctionReason");
     input["correctionReason"] = json!("   ");
     let r = file(&app, &qltt, input.clone()).await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
@@ -309,7 +298,7 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
         )
         .await;
     assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
-    let hq = app.token(Role::Customs, Some("HQ"), None);
+    let hq = app.token_for(Role::Customs);
     let r = app
         .gql(
             Some(&hq),
@@ -347,7 +336,7 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
 
     // Roles that do not file: leaders read reports but file none; the admin, commune users
     // and the press do not even see the mutation.
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let r = file(&app, &leader, month(2025, 10)).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
     for (role, agency, commune) in [
@@ -410,19 +399,14 @@ const MISSING: &str = r#"query($y: Int!, $m: Int!) { missingReports(year: $y, mo
   overdue period { start end dueOn } agencies { code isMember kind } } }"#;
 
 fn codes(r: &Value) -> Vec<String> {
-    r["data"]["missingReports"]["agencies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["code"].as_str().unwrap().to_string())
-        .collect()
+    pluck(&r["data"]["missingReports"]["agencies"], "code")
 }
 
 #[tokio::test]
 async fn missing_reports_and_who_reads_reports() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let leader = app.token_for(Role::Leader);
+    let office = app.token_for(Role::StandingOffice);
 
     // November 2026: the demo data has Sở Y tế and Thuế missing among the usual reporters.
     let r = app
@@ -469,7 +453,7 @@ async fn missing_reports_and_who_reads_reports() {
     assert!(!missing.contains(&"THUE".to_string()) && missing.contains(&"SYT".to_string()));
 
     // Agencies do not see who is missing.
-    for t in [app.token(Role::Police, Some("CA"), None), thue.clone()] {
+    for t in [app.token_for(Role::Police), thue.clone()] {
         let r = app
             .gql(Some(&t), MISSING, json!({ "y": 2026, "m": 11 }))
             .await;
@@ -597,7 +581,7 @@ async fn report_prefill_equals_statistics_for_random_data() {
         .map(|a| (a.id, a))
         .collect();
     let leads: std::collections::BTreeSet<i64> = cases.iter().map(|c| c.lead_agency_id).collect();
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let q = r#"query($y: Int!, $m: Int!, $lead: String!) { statistics(period: { kind: MONTH, year: $y, month: $m },
         groupBy: [OFFICIAL_GROUP], filter: { leadAgency: $lead }) { period { from to }
         officialGroups { officialGroup figures {

@@ -281,7 +281,7 @@ async fn figures_match_an_independent_oracle_for_every_period_kind() {
     for seed in [7u64, 389] {
         let app = TestApp::spawn_with(false).await;
         let data = generate(&app, seed, 500).await;
-        let leader = app.token(Role::Leader, None, None);
+        let leader = app.token_for(Role::Leader);
         // (period input, current, previous, same period last year): the cut written out by hand.
         let periods: Vec<(Value, Range, Range, Range)> = vec![
             (
@@ -447,7 +447,7 @@ async fn statistics_are_scoped_by_role() {
     let q = "query($g: [Dimension!]!) { statistics(period: { kind: YEAR, year: 2026 }, groupBy: $g) { total { casesDetected { value } } } }";
     let year = (d(2025, 12, 15), d(2026, 12, 14));
     // A commune user counts its own commune only.
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
+    let commune = app.token_for(Role::Commune);
     let r = app
         .gql(Some(&commune), q, json!({ "g": ["COMMUNE"] }))
         .await;
@@ -461,7 +461,7 @@ async fn statistics_are_scoped_by_role() {
         "{r}"
     );
     // The press: province-wide by official group only.
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let press = app.token_for(Role::Press);
     let r = app
         .gql(Some(&press), q, json!({ "g": ["OFFICIAL_GROUP"] }))
         .await;
@@ -491,12 +491,12 @@ async fn statistics_are_scoped_by_role() {
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press {p}");
     }
     // The admin reads no statistics; restricted filters follow the compartments.
-    let admin = app.token(Role::Admin, None, None);
+    let admin = app.token_for(Role::Admin);
     assert_eq!(
         refusal_codes(&app.gql(Some(&admin), q, json!({ "g": [] })).await),
         ["FORBIDDEN"]
     );
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let r = app
         .gql(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { subjectName: \"x\" }) { total { casesDetected { value } } } }", json!({}))
         .await;
@@ -516,7 +516,7 @@ async fn statistics_are_scoped_by_role() {
 #[tokio::test]
 async fn compliance_shows_who_is_late() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let q = "{ taskCompliance { agency { code } overdue overdueDays doneLate doneLateDays }
                reportCompliance(year: 2026) { agency { code } due filed late missingMonths }
                communesWithoutCommittee { code name committeeEstablishedOn }
@@ -576,7 +576,7 @@ async fn compliance_shows_who_is_late() {
 #[tokio::test]
 async fn the_table_downloads_as_excel_and_csv() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let total = app
         .gql(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }) { total { casesDetected { value } } } }", json!({}))
         .await["data"]["statistics"]["total"]["casesDetected"]["value"]
@@ -616,7 +616,7 @@ async fn the_table_downloads_as_excel_and_csv() {
     let bytes = r.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK", "an .xlsx is a zip");
     assert_eq!(get("statistics.csv", None).await.unwrap().status(), 401);
-    let admin = app.token(Role::Admin, None, None);
+    let admin = app.token_for(Role::Admin);
     assert_eq!(
         get("statistics.csv", Some(&admin)).await.unwrap().status(),
         403
@@ -636,7 +636,7 @@ async fn the_table_downloads_as_excel_and_csv() {
 #[tokio::test]
 async fn the_export_shows_each_comparison_once() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let header = |q: &'static str| {
         let app = &app;
         let leader = leader.clone();
@@ -668,7 +668,7 @@ async fn the_export_shows_each_comparison_once() {
 #[tokio::test]
 async fn the_export_names_its_scope() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let get = |format: &'static str| {
         let app = &app;
         let leader = leader.clone();

@@ -3,7 +3,7 @@
 
 use api::auth::Role;
 use api::config::WorkflowSettings;
-use hub389_tests::{TestApp, refusal_codes};
+use hub389_tests::{TestApp, pluck, refusal_codes};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -64,7 +64,7 @@ async fn tip_id(app: &TestApp, code: &str) -> String {
 }
 
 async fn tip_count(app: &TestApp) -> u64 {
-    entity::tips::Entity::find().count(&app.db).await.unwrap()
+    app.count::<entity::tips::Entity>().await
 }
 
 async fn audits(app: &TestApp, operation: &str, id: &str) -> Vec<entity::audit_events::Model> {
@@ -185,8 +185,8 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
 #[tokio::test]
 async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let so = app.token_for(Role::StandingOffice);
+    let police = app.token_for(Role::Police);
 
     // Staff enter a hotline tip with an idempotency key: a retry returns the same receipt.
     let before = tip_count(&app).await;
@@ -268,11 +268,11 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
 #[tokio::test]
 async fn refusals_of_the_staff_workflow() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let border = app.token(Role::Officer, Some("BDBP"), None);
-    let leader = app.token(Role::Leader, None, None);
+    let so = app.token_for(Role::StandingOffice);
+    let police = app.token_for(Role::Police);
+    let customs = app.token_for(Role::Customs);
+    let border = app.token_for(Role::Officer);
+    let leader = app.token_for(Role::Leader);
     let code = submit_anonymous(&app, tip_input(CONTENT)).await["trackingCode"]
         .as_str()
         .unwrap()
@@ -533,7 +533,7 @@ async fn refusals_of_the_staff_workflow() {
 #[tokio::test]
 async fn an_archived_tip_cannot_move() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     let code = submit_anonymous(&app, tip_input(CONTENT)).await["trackingCode"]
         .as_str()
         .unwrap()
@@ -632,7 +632,7 @@ async fn tips_are_rate_limited_per_address() {
     );
     assert_eq!(tip_count(&app).await, before + 3);
     // A signed-in hotline operator at the same address keeps an allowance of their own.
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     let r = app
         .gql(
             Some(&so),
@@ -687,7 +687,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     assert!(!all_audit.contains(name) && !all_audit.contains(phone));
 
     // Assigned to the police, who read it back decrypted.
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     ok(
         &app,
         &so,
@@ -697,7 +697,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     )
     .await;
     let read = "query($id: ID!) { tip(id: $id) { content reporterName reporterContact } }";
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let r = app.gql(Some(&police), read, json!({ "id": id })).await;
     assert!(r["errors"].is_null(), "{r}");
     assert_eq!(r["data"]["tip"]["reporterName"], name);
@@ -718,7 +718,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     assert_eq!(reads[0].agency_code.as_deref(), Some("CA"));
 
     // Nobody else: not the standing office that forwarded it, nor the leader.
-    for t in [&so, &app.token(Role::Leader, None, None)] {
+    for t in [&so, &app.token_for(Role::Leader)] {
         let r = app
             .gql(
                 Some(t),
@@ -735,20 +735,13 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
 async fn the_sender_fields_are_shown_to_citizens_and_hidden_from_roles_that_never_read_them() {
     let app = TestApp::spawn().await;
     let q = r#"{ __type(name: "NewTipInput") { inputFields { name } } }"#;
-    let fields = |r: &Value| -> Vec<String> {
-        r["data"]["__type"]["inputFields"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{r}"))
-            .iter()
-            .map(|f| f["name"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let fields = |r: &Value| pluck(&r["data"]["__type"]["inputFields"], "name");
     let anonymous = fields(&app.gql(None, q, json!({})).await);
     assert!(anonymous.contains(&"reporterName".to_string()));
     assert!(anonymous.contains(&"reporterContact".to_string()));
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     assert!(fields(&app.gql(Some(&police), q, json!({})).await).contains(&"reporterName".into()));
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     let hidden = fields(&app.gql(Some(&so), q, json!({})).await);
     assert!(hidden.contains(&"content".to_string()));
     assert!(!hidden.contains(&"reporterName".to_string()));
@@ -784,7 +777,7 @@ async fn the_police_cannot_assign_a_tip_to_themselves() {
     let receipt =
         submit_anonymous(&app, tip_input("Có kho chứa thuốc lá lậu tại thôn Nà Lầu")).await;
     let id = tip_id(&app, receipt["trackingCode"].as_str().unwrap()).await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     // Forwarding to itself would unlock the informant for the police: refused.
     refused(
         &app,
@@ -803,7 +796,7 @@ async fn the_police_cannot_assign_a_tip_to_themselves() {
         .await;
     assert!(r["data"]["tip"]["reporterName"].is_null());
     // The standing office assigns it; then the police of CA read it.
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     ok(
         &app,
         &so,

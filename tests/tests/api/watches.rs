@@ -3,8 +3,8 @@
 //! by the police and by the customs, on a case the customs does not lead).
 
 use api::auth::Role;
-use hub389_tests::TestApp;
 use hub389_tests::live::Live;
+use hub389_tests::{TestApp, pluck};
 use serde_json::{Value, json};
 
 const WATCH: &str =
@@ -51,21 +51,16 @@ async fn next_hit(live: &mut Live) -> (String, Vec<String>) {
     assert_eq!(msg["type"], "next", "{msg}");
     assert!(msg["payload"]["errors"].is_null(), "{msg}");
     let hit = &msg["payload"]["data"]["watchHit"];
-    let kinds = hit["watches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["kind"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = pluck(&hit["watches"], "kind");
     (hit["case"]["title"].as_str().unwrap().to_string(), kinds)
 }
 
 #[tokio::test]
 async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_one() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let police = app.token_for(Role::Police);
+    let customs = app.token_for(Role::Customs);
+    let bdbp = app.token_for(Role::Officer);
     for token in [&police, &customs] {
         for (kind, value) in [("ID_NUMBER", ID_NUMBER), ("COMMODITY_GROUP", "CIGARETTES")] {
             let r = watch(&app, token, kind, value).await;
@@ -181,10 +176,10 @@ async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_o
 #[tokio::test]
 async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     let app = TestApp::spawn().await;
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let leader = app.token(Role::Leader, None, None);
+    let customs = app.token_for(Role::Customs);
+    let police = app.token_for(Role::Police);
+    let commune = app.token_for(Role::Commune);
+    let leader = app.token_for(Role::Leader);
 
     let r = watch(&app, &customs, "HS_CODE", " 0207.14 ").await;
     assert_eq!(r["data"]["watch"]["value"], "020714", "{r}");
@@ -253,7 +248,7 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
 
     // The press does not have watch-lists at all.
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let press = app.token_for(Role::Press);
     let r = app.gql(Some(&press), "{ watches { id } }", json!({})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
 }
