@@ -4,12 +4,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::n;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -896,66 +894,32 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(n("audit_events")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("periodic_reports")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("publications")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("tips")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("investigation_records")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("customs_records")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("seizures")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("subjects")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("case_campaigns")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("case_coordinators")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("cases")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("campaigns")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("task_updates")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("task_coordinators")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("tasks")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("directive_citations")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("directives")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("border_gates")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("agencies")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("communes")).to_owned())
-            .await?;
+        crate::drop_tables(
+            manager,
+            &[
+                "audit_events",
+                "periodic_reports",
+                "publications",
+                "tips",
+                "investigation_records",
+                "customs_records",
+                "seizures",
+                "subjects",
+                "case_campaigns",
+                "case_coordinators",
+                "cases",
+                "campaigns",
+                "task_updates",
+                "task_coordinators",
+                "tasks",
+                "directive_citations",
+                "directives",
+                "border_gates",
+                "agencies",
+                "communes",
+            ],
+        )
+        .await?;
         Ok(())
     }
 }
