@@ -310,10 +310,9 @@ impl TestApp {
             .await
     }
 
-    /// Like [`TestApp::gql`] for a request that must succeed: panics, showing the response,
-    /// if it has errors.
-    pub async fn gql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        ok(self.gql(token, query, variables).await)
+    /// POSTs a GraphQL document that takes no variables and returns the JSON body.
+    pub async fn query(&self, token: Option<&str>, query: &str) -> Value {
+        self.gql(token, query, json!({})).await
     }
 
     pub async fn post(&self, token: Option<&str>, body: Value) -> Value {
@@ -326,6 +325,48 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request");
         resp.json::<Value>().await.expect("JSON body")
+    }
+
+    /// Creates a case through the API as `token`, which must accept it; returns its id.
+    pub async fn create_case(&self, token: &str, input: Value) -> String {
+        let r = ok(self
+            .gql(Some(token), docs::CREATE_CASE, json!({ "input": input }))
+            .await);
+        r["data"]["createCase"]["id"]
+            .as_str()
+            .expect("the new case's id")
+            .to_string()
+    }
+
+    /// Adds a subject to a case through the API as `token`, which must accept it.
+    pub async fn add_subject(&self, token: &str, case: &str, input: Value) {
+        ok(self
+            .gql(
+                Some(token),
+                docs::ADD_SUBJECT,
+                json!({ "case": case, "input": input }),
+            )
+            .await);
+    }
+
+    /// Moves a case, at `version`, through `statuses` in turn as `token`, each move accepted;
+    /// returns the version it reaches.
+    pub async fn move_case(&self, token: &str, case: &str, version: i64, statuses: &[&str]) -> i64 {
+        let mut version = version;
+        for status in statuses {
+            let r = ok(self
+                .gql(
+                    Some(token),
+                    docs::CHANGE_CASE_STATUS,
+                    json!({ "id": case, "v": version, "s": status }),
+                )
+                .await);
+            assert_eq!(r["data"]["changeCaseStatus"]["status"], *status, "{r}");
+            version = r["data"]["changeCaseStatus"]["version"]
+                .as_i64()
+                .expect("the case's version");
+        }
+        version
     }
 
     /// `GET /metrics` with the scraper's token: the status and the body. The recorder is the
@@ -368,6 +409,14 @@ impl TestApp {
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::SeqCst)
     }
+}
+
+/// GraphQL documents that tests in many files send.
+pub mod docs {
+    pub const CREATE_CASE: &str =
+        r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id } }"#;
+    pub const CHANGE_CASE_STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version } }"#;
+    pub const ADD_SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
 }
 
 /// The agency and commune of each role's user in the demo data.

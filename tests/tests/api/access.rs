@@ -2,7 +2,7 @@
 //! filter, from one table transcribed here independently of the server's `access` module.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, errors_at, home, refusal_codes};
+use hub389_tests::{TestApp, errors_at, home, ok, refusal_codes};
 use serde_json::{Value, json};
 
 /// Who may read a compartment, per DOMAIN.md's table.
@@ -96,10 +96,9 @@ async fn never_in_schema(app: &TestApp, token: &str, role: Role) -> usize {
             continue;
         }
         let r = app
-            .gql(
+            .query(
                 Some(token),
                 &format!("{{ cases(first: 1) {{ nodes {{ {field} {sub} }} }} }}"),
-                json!({}),
             )
             .await;
         assert_eq!(
@@ -126,11 +125,7 @@ async fn every_role_and_every_restricted_case_field() {
     let app = TestApp::spawn().await;
     let leader = app.token_for(Role::Leader);
     let all_cases = app
-        .gql(
-            Some(&leader),
-            "{ cases(first: 1) { totalCount } }",
-            json!({}),
-        )
+        .query(Some(&leader), "{ cases(first: 1) { totalCount } }")
         .await["data"]["cases"]["totalCount"]
         .as_u64()
         .unwrap();
@@ -226,11 +221,7 @@ async fn every_role_and_every_restricted_case_field() {
         // Commune users see strictly fewer cases than the province.
         if case_core(role) == Some(true) {
             let r = app
-                .gql(
-                    Some(&token),
-                    "{ cases(first: 1) { totalCount } }",
-                    json!({}),
-                )
+                .query(Some(&token), "{ cases(first: 1) { totalCount } }")
                 .await;
             let n = r["data"]["cases"]["totalCount"].as_u64().unwrap();
             assert!(n > 0 && n < all_cases, "commune sees {n} of {all_cases}");
@@ -247,8 +238,8 @@ async fn every_role_and_every_restricted_filter() {
     let police = app.token_for(Role::Police);
     let customs = app.token_for(Role::Customs);
     let q = r#"{ cases(first: 100, filter: { leadAgency: "HQ" }) { nodes { id subjects { fullName idNumber } customsRecords { declarationNumber hsCodes } } } }"#;
-    let by_police = app.gql(Some(&police), q, json!({})).await;
-    let by_customs = app.gql(Some(&customs), q, json!({})).await;
+    let by_police = app.query(Some(&police), q).await;
+    let by_customs = app.query(Some(&customs), q).await;
     let case_with = |r: &Value, f: &dyn Fn(&Value) -> bool| -> Value {
         r["data"]["cases"]["nodes"]
             .as_array()
@@ -379,10 +370,9 @@ async fn every_role_and_tips() {
         if !informant && tips_row(role).is_some() {
             // Never readable: not in the role's schema.
             let r = app
-                .gql(
+                .query(
                     Some(&token),
                     "{ tips(first: 1) { nodes { reporterName } } }",
-                    json!({}),
                 )
                 .await;
             assert_eq!(
@@ -390,7 +380,7 @@ async fn every_role_and_tips() {
                 "{role:?}: {r}"
             );
         }
-        let r = app.gql(Some(&token), &q, json!({})).await;
+        let r = app.query(Some(&token), &q).await;
         let Some(assigned_only) = tips_row(role) else {
             assert!(
                 refusal_codes(&r)
@@ -451,7 +441,7 @@ async fn introspection_hides_what_a_role_can_never_read() {
     let informant_words = ["reporterName", "reporterContact"];
     for &role in Role::ALL {
         let token = app.token_for(role);
-        let r = app.gql(Some(&token), q, json!({})).await;
+        let r = app.query(Some(&token), q).await;
         let mut names = std::collections::HashSet::new();
         for t in r["data"]["__schema"]["types"]
             .as_array()
@@ -494,17 +484,15 @@ async fn introspection_hides_what_a_role_can_never_read() {
 async fn press_reads_approved_publications_without_restricted_data() {
     let app = TestApp::spawn().await;
     let press = app.token_for(Role::Press);
-    let r = app.gql(Some(&press), "{ publishedCases(first: 100) { nodes { id headline body publishedAt violationType commodityGroup detectedOn fineAmount goodsValue communeName leadAgencyName status } } }", json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = ok(app.query(Some(&press), "{ publishedCases(first: 100) { nodes { id headline body publishedAt violationType commodityGroup detectedOn fineAmount goodsValue communeName leadAgencyName status } } }").await);
     let nodes = r["data"]["publishedCases"]["nodes"].as_array().unwrap();
     assert!(!nodes.is_empty());
     // Every published one is approved (checked through the standing office's view).
     let so = app.token_for(Role::StandingOffice);
     let all = app
-        .gql(
+        .query(
             Some(&so),
             "{ publications(first: 100) { nodes { id status } } }",
-            json!({}),
         )
         .await;
     let approved: Vec<&Value> = all["data"]["publications"]["nodes"]
@@ -558,7 +546,7 @@ async fn press_reads_approved_publications_without_restricted_data() {
         "{ directives { nodes { id } } }",
         "{ tips { totalCount } }",
     ] {
-        let r = app.gql(Some(&press), q, json!({})).await;
+        let r = app.query(Some(&press), q).await;
         assert!(
             !refusal_codes(&r).is_empty() && r["data"].is_null(),
             "press: {q} → {r}"

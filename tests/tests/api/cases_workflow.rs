@@ -2,7 +2,7 @@
 //! idempotent retries and failed writes that leave no trace.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, agency_viewer, refusal_codes};
+use hub389_tests::{TestApp, agency_viewer, ok, refusal_codes};
 use serde_json::{Value, json};
 
 const CREATE: &str = r#"mutation($input: NewCaseInput!, $key: String) {
@@ -25,21 +25,16 @@ fn new_case(title: &str) -> Value {
 }
 
 async fn create(app: &TestApp, token: &str, title: &str) -> Value {
-    let r = app
+    let r = ok(app
         .gql(Some(token), CREATE, json!({ "input": new_case(title) }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     r["data"]["createCase"].clone()
 }
 
 async fn total(app: &TestApp) -> u64 {
     let leader = app.token_for(Role::Leader);
     let r = app
-        .gql(
-            Some(&leader),
-            "{ cases(first: 1) { totalCount } }",
-            json!({}),
-        )
+        .query(Some(&leader), "{ cases(first: 1) { totalCount } }")
         .await;
     r["data"]["cases"]["totalCount"].as_u64().unwrap()
 }
@@ -49,6 +44,12 @@ async fn audit_count(app: &TestApp) -> i64 {
 }
 
 const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version handledOn } }"#;
+
+/// Asks, as `token`, to move case `id` at version `v` to status `s`; returns the response.
+async fn change_status(app: &TestApp, token: &str, id: &str, v: i64, s: &str) -> Value {
+    app.gql(Some(token), STATUS, json!({ "id": id, "v": v, "s": s }))
+        .await
+}
 
 #[tokio::test]
 async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
@@ -61,13 +62,7 @@ async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     assert!(case["code"].as_str().unwrap().starts_with("VV-2026-"));
     let id = case["id"].as_str().unwrap().to_string();
 
-    let r = app
-        .gql(
-            Some(&bdbp),
-            STATUS,
-            json!({ "id": id, "v": 1, "s": "VERIFYING" }),
-        )
-        .await;
+    let r = change_status(&app, &bdbp, &id, 1, "VERIFYING").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "VERIFYING", "{r}");
     let r = app
         .gql(
@@ -81,30 +76,12 @@ async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     assert_eq!(t["leadAgency"]["code"], "CA");
     assert_eq!(t["coordinatingAgencies"][0]["code"], "BDBP");
     // The border guard no longer leads it; the police now do.
-    let r = app
-        .gql(
-            Some(&bdbp),
-            STATUS,
-            json!({ "id": id, "v": 3, "s": "PROSECUTED" }),
-        )
-        .await;
+    let r = change_status(&app, &bdbp, &id, 3, "PROSECUTED").await;
     assert_eq!(refusal_codes(&r), ["FORBIDDEN"]);
-    let r = app
-        .gql(
-            Some(&police),
-            STATUS,
-            json!({ "id": id, "v": 3, "s": "PROSECUTED" }),
-        )
-        .await;
+    let r = change_status(&app, &police, &id, 3, "PROSECUTED").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "PROSECUTED", "{r}");
     assert!(r["data"]["changeCaseStatus"]["handledOn"].is_string());
-    let r = app
-        .gql(
-            Some(&police),
-            STATUS,
-            json!({ "id": id, "v": 4, "s": "CLOSED" }),
-        )
-        .await;
+    let r = change_status(&app, &police, &id, 4, "CLOSED").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "CLOSED", "{r}");
 }
 
@@ -121,13 +98,7 @@ async fn illegal_transitions_are_refused_naming_both_states() {
         "DROPPED",
         "DETECTED",
     ] {
-        let r = app
-            .gql(
-                Some(&qltt),
-                STATUS,
-                json!({ "id": id, "v": 1, "s": target }),
-            )
-            .await;
+        let r = change_status(&app, &qltt, &id, 1, target).await;
         assert_eq!(
             refusal_codes(&r),
             ["BAD_USER_INPUT"],
@@ -407,24 +378,22 @@ async fn archived_cases_leave_the_listings_and_come_back_on_restore() {
         .to_string();
     let find = "{ cases(first: 5, search: \"vu thu luu tru zyxwv\") { totalCount } }";
     assert_eq!(
-        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],
         1
     );
     let arch = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseArchived(id: $id, version: $v, archived: $a) { version } }";
-    let r = app
+    ok(app
         .gql(Some(&qltt), arch, json!({ "id": id, "v": 1, "a": true }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     assert_eq!(
-        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],
         0
     );
-    let r = app
+    ok(app
         .gql(Some(&qltt), arch, json!({ "id": id, "v": 2, "a": false }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     assert_eq!(
-        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],
         1
     );
 }
@@ -538,14 +507,13 @@ async fn kept_subject_counts_equal_a_recount_after_random_writes() {
         if subjects.is_empty() || next(3) == 0 {
             let case = &cases[next(cases.len() as u64) as usize];
             let name = format!("Người {step}");
-            let r = app
+            let r = ok(app
                 .gql(
                     Some(&police),
                     add,
                     json!({ "id": case, "s": { "kind": "PERSON", "role": "CARRIER", "fullName": name } }),
                 )
-                .await;
-            assert!(r["errors"].is_null(), "{r}");
+                .await);
             let s = &r["data"]["addSubject"];
             subjects.push((s["id"].clone(), s["version"].as_i64().unwrap(), false));
         } else {
@@ -608,11 +576,7 @@ async fn a_case_page_reads_each_field_as_a_full_read_does() {
     let app = TestApp::spawn().await;
     let office = app.token_for(Role::StandingOffice);
     let r = app
-        .gql(
-            Some(&office),
-            r#"{ __type(name: "Case") { fields { name args { name } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }"#,
-            json!({}),
-        )
+        .query(Some(&office), r#"{ __type(name: "Case") { fields { name args { name } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }"#)
         .await;
     let leaf = |t: &Value| -> bool {
         let mut t = t;
@@ -638,7 +602,7 @@ async fn a_case_page_reads_each_field_as_a_full_read_does() {
     assert!(selections.len() > 20, "{selections:?}");
     let page = |fields: &str| format!("{{ cases(first: 20) {{ nodes {{ id {fields} }} }} }}");
     // The reference: each case read whole, by id (that read takes every column).
-    let ids = app.gql(Some(&office), &page(""), json!({})).await;
+    let ids = app.query(Some(&office), &page("")).await;
     let mut all = vec![];
     for node in ids["data"]["cases"]["nodes"].as_array().expect("a page") {
         let one = format!(
@@ -652,7 +616,7 @@ async fn a_case_page_reads_each_field_as_a_full_read_does() {
     }
     assert!(all.len() == 20, "the demo's cases");
     for field in &selections {
-        let r = app.gql(Some(&office), &page(field), json!({})).await;
+        let r = app.query(Some(&office), &page(field)).await;
         let nodes = r["data"]["cases"]["nodes"].as_array().expect("a page");
         let name = field.split(' ').next().unwrap_or_default();
         for (alone, full) in nodes.iter().zip(&all) {

@@ -3,7 +3,7 @@
 //! errors propagate as the spec says, and the standard introspection query works.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes, errors_at};
+use hub389_tests::{TestApp, error_codes, errors_at, ok};
 use serde_json::{Value, json};
 
 fn keys(v: &Value) -> Vec<String> {
@@ -21,7 +21,7 @@ async fn refused_fields_are_null_in_place() {
     let q = "{ cases(first: 3) { nodes { customsRecords { declarationNumber } code
         ...F subjects { fullName } z: title } } }
         fragment F on Case { status id }";
-    let resp = app.gql(Some(&officer), q, json!({})).await;
+    let resp = app.query(Some(&officer), q).await;
     let nodes = resp["data"]["cases"]["nodes"].as_array().expect("nodes");
     assert_eq!(nodes.len(), 3, "{resp}");
     for (i, node) in nodes.iter().enumerate() {
@@ -49,7 +49,7 @@ async fn a_node_of_refused_fields_is_kept() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer);
     let q = "{ cases(first: 2) { nodes { subjects { fullName } customsRecords { hsCodes } } } }";
-    let resp = app.gql(Some(&officer), q, json!({})).await;
+    let resp = app.query(Some(&officer), q).await;
     for node in resp["data"]["cases"]["nodes"].as_array().expect("nodes") {
         assert_eq!(keys(node), ["subjects", "customsRecords"], "{resp}");
     }
@@ -62,18 +62,18 @@ async fn root_keys_in_order_and_non_null_errors_propagate() {
     let app = TestApp::spawn().await;
     let police = app.token_for(Role::Police);
     let q = "{ me { role } b: agencies { code } a: cases(first: 1) { totalCount } }";
-    let resp = app.gql(Some(&police), q, json!({})).await;
+    let resp = app.query(Some(&police), q).await;
     assert_eq!(keys(&resp["data"]), ["me", "b", "a"], "{resp}");
 
     // `tip(id:)` is `Tip!`: not found nulls the whole `data`.
     let q = "{ me { role } tip(id: \"999999\") { id } }";
-    let resp = app.gql(Some(&police), q, json!({})).await;
+    let resp = app.query(Some(&police), q).await;
     assert!(resp["data"].is_null(), "{resp}");
     assert_eq!(error_codes(&resp), ["NOT_FOUND"]);
     assert_eq!(resp["errors"][0]["path"], json!(["tip"]));
     // Inside a nullable parent, the parent becomes null and the rest stays.
     let q = "{ me { role } cases(first: 1) { totalCount } }";
-    let resp = app.gql(Some(&police), q, json!({})).await;
+    let resp = app.query(Some(&police), q).await;
     assert_eq!(keys(&resp["data"]), ["me", "cases"]);
 }
 
@@ -91,8 +91,7 @@ async fn the_standard_introspection_query_works_for_every_role() {
         Some(app.token_for(Role::Admin)),
     ];
     for token in &roles {
-        let resp = app.gql(token.as_deref(), INTROSPECTION, json!({})).await;
-        assert!(resp["errors"].is_null(), "{resp}");
+        let resp = ok(app.query(token.as_deref(), INTROSPECTION).await);
         let types = resp["data"]["__schema"]["types"].as_array().expect("types");
         let query = resp["data"]["__schema"]["queryType"]["name"].clone();
         assert!(types.iter().any(|t| t["name"] == query), "{query}");
@@ -101,7 +100,7 @@ async fn the_standard_introspection_query_works_for_every_role() {
     }
     // The press still sees no restricted type or field.
     let press = roles[2].as_deref();
-    let resp = app.gql(press, INTROSPECTION, json!({})).await;
+    let resp = app.query(press, INTROSPECTION).await;
     let text = resp.to_string();
     for hidden in [
         "reporterName",
@@ -115,7 +114,7 @@ async fn the_standard_introspection_query_works_for_every_role() {
     let deep = "{ cases(first: 1) { nodes { leadAgency { parent { parent { parent { parent {
         parent { parent { parent { parent { parent { parent { code } } } } } } } } } } } } } }";
     let police = roles[1].as_deref();
-    let resp = app.gql(police, deep, json!({})).await;
+    let resp = app.query(police, deep).await;
     assert_eq!(error_codes(&resp), ["BAD_USER_INPUT"], "{resp}");
     assert!(resp["data"].is_null());
 }
@@ -222,7 +221,7 @@ async fn node_refetches_through_the_list_rules() {
     let commune = app.token_for(Role::Commune);
     let police = app.token_for(Role::Police);
     let q = "{ cases(first: 100) { nodes { id code commune { code } } } }";
-    let all = app.gql(Some(&police), q, json!({})).await;
+    let all = app.query(Some(&police), q).await;
     let nodes = all["data"]["cases"]["nodes"]
         .as_array()
         .expect("nodes")
@@ -245,7 +244,7 @@ async fn node_refetches_through_the_list_rules() {
         );
     }
     // Stable: the same object has the same id in a second request.
-    let again = app.gql(Some(&police), q, json!({})).await;
+    let again = app.query(Some(&police), q).await;
     assert_eq!(again["data"]["cases"]["nodes"][0]["id"], nodes[0]["id"]);
 
     let node = "query($id: ID!) { node(id: $id) { __typename id ... on Case { code } } }";
@@ -274,7 +273,7 @@ async fn node_refetches_through_the_list_rules() {
 
     // Tips: the police reads those assigned to CA; an officer of another agency reads none.
     let tips = "{ tips(first: 1, filter: { assignedAgency: \"CA\" }) { nodes { id } } }";
-    let r = app.gql(Some(&police), tips, json!({})).await;
+    let r = app.query(Some(&police), tips).await;
     let tip = r["data"]["tips"]["nodes"][0]["id"].clone();
     let by_id = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Tip { content } } }";
     let r = app
@@ -304,7 +303,7 @@ async fn cursors_are_opaque() {
     let app = TestApp::spawn().await;
     let police = app.token_for(Role::Police);
     let q = "query($after: String) { directives(first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { cursor node { id issuedOn } } } }";
-    let r = app.gql(Some(&police), q, json!({})).await;
+    let r = app.query(Some(&police), q).await;
     let first = &r["data"]["directives"];
     assert!(first["totalCount"].as_u64().unwrap_or(0) > 2, "{r}");
     let end = first["pageInfo"]["endCursor"]

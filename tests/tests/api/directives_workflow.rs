@@ -41,10 +41,9 @@ fn ok<'a>(r: &'a Value, field: &str) -> &'a Value {
 
 async fn directive_id(app: &TestApp, symbol: &str) -> String {
     let r = app
-        .gql(
+        .query(
             Some(&so(app)),
             "{ directives(includeArchived: true, first: 100) { nodes { id symbol } } }",
-            json!({}),
         )
         .await;
     ok(&r, "directives")["nodes"]
@@ -324,7 +323,7 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     let leader = app.token_for(Role::Leader);
     let overdue_ids = |r: &Value| pluck(&r["data"]["tasks"]["nodes"], "id");
     let q = "{ tasks(first: 100, filter: { overdue: true }) { nodes { id } } }";
-    assert!(overdue_ids(&app.gql(Some(&leader), q, json!({})).await).contains(&id));
+    assert!(overdue_ids(&app.query(Some(&leader), q).await).contains(&id));
 
     // Only the lead completes; a coordinator may not; a stale version conflicts; no future date.
     let r = app
@@ -352,7 +351,7 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     assert_eq!(done["completedOn"], api::time::today().to_string());
     assert_eq!(done["overdue"], false, "done is no longer overdue");
     assert!(done["daysLate"].as_i64().unwrap() > 0, "but it was late");
-    assert!(!overdue_ids(&app.gql(Some(&leader), q, json!({})).await).contains(&id));
+    assert!(!overdue_ids(&app.query(Some(&leader), q).await).contains(&id));
     // Done is done: no second completion, no more reports.
     let r = app
         .gql(Some(&bdbp), COMPLETE, json!({ "id": id, "v": 3 }))
@@ -474,18 +473,13 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
             .any(|t| t["id"] == task.as_str())
     };
     let r = app
-        .gql(
-            Some(&so),
-            "{ tasks(first: 100) { nodes { id } } }",
-            json!({}),
-        )
+        .query(Some(&so), "{ tasks(first: 100) { nodes { id } } }")
         .await;
     assert!(!listed(&r));
     let r = app
-        .gql(
+        .query(
             Some(&so),
             "{ tasks(first: 100, filter: { includeArchived: true }) { nodes { id } } }",
-            json!({}),
         )
         .await;
     assert!(listed(&r));
@@ -497,11 +491,7 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
         .await;
     assert_eq!(ok(&r, "setDirectiveArchived")["version"], 3);
     let r = app
-        .gql(
-            Some(&so),
-            "{ directives(first: 100) { nodes { id } } }",
-            json!({}),
-        )
+        .query(Some(&so), "{ directives(first: 100) { nodes { id } } }")
         .await;
     assert!(
         !ok(&r, "directives")["nodes"]
@@ -603,11 +593,7 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
         "starts after it ends: {r}"
     );
     let r = app
-        .gql(
-            Some(&so),
-            "{ campaigns { nodes { code version } } }",
-            json!({}),
-        )
+        .query(Some(&so), "{ campaigns { nodes { code version } } }")
         .await;
     assert!(
         ok(&r, "campaigns")["nodes"]
@@ -707,10 +693,9 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
     assert_eq!(s["version"], 2);
     let leader = app.token_for(Role::Leader);
     let r = app
-        .gql(
+        .query(
             Some(&leader),
             "{ communes { code name committeeEstablishedOn version } }",
-            json!({}),
         )
         .await;
     let found = ok(&r, "communes")
@@ -817,19 +802,14 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
             .await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
         let r = app
-            .gql(
-                Some(&token),
-                r#"mutation { createAgency(input: { code: "X_AGENCY", name: "x", kind: OTHER, level: PROVINCIAL, isMember: false }) { id } }"#,
-                json!({}),
-            )
+            .query(Some(&token), r#"mutation { createAgency(input: { code: "X_AGENCY", name: "x", kind: OTHER, level: PROVINCIAL, isMember: false }) { id } }"#)
             .await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
     }
     let r = app
-        .gql(
+        .query(
             Some(&leader),
             "{ communes { code committeeEstablishedOn version } }",
-            json!({}),
         )
         .await;
     let found = ok(&r, "communes")

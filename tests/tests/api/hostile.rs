@@ -2,7 +2,7 @@
 //! hints, security headers, request ids that cannot flood the logs.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, assert_refused, error_codes};
+use hub389_tests::{TestApp, assert_refused, error_codes, ok};
 use serde_json::json;
 
 /// Fragments that each spread the next twice: 2^26 fields from about a kilobyte, with no
@@ -19,10 +19,10 @@ async fn fragment_fan_out_is_refused_before_validation() {
         ));
     }
     q.push_str(" fragment F26 on QueryRoot { __typename }");
-    let r = app.gql(None, &q, json!({})).await;
+    let r = app.query(None, &q).await;
     assert_refused(&r, "BAD_USER_INPUT", "too many fields");
     // The server is still answering.
-    let r = app.gql(None, "{ __typename }", json!({})).await;
+    let r = app.query(None, "{ __typename }").await;
     assert_eq!(r["data"]["__typename"], "QueryRoot");
 }
 
@@ -31,15 +31,10 @@ async fn aliases_are_capped() {
     let app = TestApp::spawn().await;
     let police = app.token_for(Role::Police);
     let many: String = (0..60).map(|i| format!(" a{i}: me {{ role }}")).collect();
-    let r = app
-        .gql(Some(&police), &format!("{{{many} }}"), json!({}))
-        .await;
+    let r = app.query(Some(&police), &format!("{{{many} }}")).await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let few: String = (0..5).map(|i| format!(" a{i}: me {{ role }}")).collect();
-    let r = app
-        .gql(Some(&police), &format!("{{{few} }}"), json!({}))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    ok(app.query(Some(&police), &format!("{{{few} }}")).await);
 }
 
 /// "Did you mean …" would name fields a caller may not see.
@@ -51,7 +46,7 @@ async fn no_field_suggestions() {
         "{ auditEvent { totalCount } }",
         "{ cases { nodes { reporterNam } } }",
     ] {
-        let r = app.gql(None, q, json!({})).await;
+        let r = app.query(None, q).await;
         let text = r.to_string();
         assert!(
             !text.contains("Did you mean") && !text.contains("auditEvents"),
@@ -135,22 +130,14 @@ async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, S
     let customs = app.token_for(Role::Customs);
     let police = app.token_for(Role::Police);
     let r = app
-        .gql(
-            Some(&customs),
-            r#"{ cases(first: 1, filter: { leadAgency: "HQ", status: [HANDLED_ADMINISTRATIVELY, PROSECUTED, CLOSED] }) { nodes { id } } }"#,
-            json!({}),
-        )
+        .query(Some(&customs), r#"{ cases(first: 1, filter: { leadAgency: "HQ", status: [HANDLED_ADMINISTRATIVELY, PROSECUTED, CLOSED] }) { nodes { id } } }"#)
         .await;
     let case = r["data"]["cases"]["nodes"][0]["id"]
         .as_str()
         .expect("a settled customs case")
         .to_string();
     let r = app
-        .gql(
-            Some(&police),
-            r#"{ tips(first: 100, filter: { assignedAgency: "CA" }) { nodes { id reporterName } } }"#,
-            json!({}),
-        )
+        .query(Some(&police), r#"{ tips(first: 100, filter: { assignedAgency: "CA" }) { nodes { id reporterName } } }"#)
         .await;
     let tip = r["data"]["tips"]["nodes"]
         .as_array()
@@ -170,15 +157,6 @@ async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, S
     am.case_id = Set(Some(hub389_tests::row_id(&case)));
     am.update(&app.db).await.unwrap();
     (case, name, customs, police)
-}
-
-/// Adds a subject to a case through the API.
-async fn add_subject(app: &TestApp, token: &str, case: &str, input: serde_json::Value) {
-    let q = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
-    let r = app
-        .gql(Some(token), q, json!({ "case": case, "input": input }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
 }
 
 /// The bisection attack of the issue: a customs drafter, who may not read the police's
@@ -277,8 +255,7 @@ async fn disguised_spellings_are_refused() {
     })
     .await;
     let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    add_subject(
-        &app,
+    app.add_subject(
         &customs,
         &case,
         json!({
@@ -323,8 +300,7 @@ async fn repeated_refusals_are_limited_and_alerted() {
     })
     .await;
     let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    add_subject(
-        &app,
+    app.add_subject(
         &customs,
         &case,
         json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam" }),
@@ -368,9 +344,7 @@ async fn row_weighted_cost_is_refused_before_any_sql() {
         })
         .collect();
     app.reset_statements();
-    let r = app
-        .gql(Some(&police), &format!("{{{q} }}"), json!({}))
-        .await;
+    let r = app.query(Some(&police), &format!("{{{q} }}")).await;
     assert_refused(&r, "BAD_USER_INPUT", "too complex");
     // Authentication reads the agency; no query of cases ran.
     assert!(
@@ -384,14 +358,9 @@ async fn row_weighted_cost_is_refused_before_any_sql() {
             .map(|i| format!(" s{i}: statistics(period: {{ kind: YEAR, year: 2025 }}) {{ total {{ casesDetected {{ value }} }} }}"))
             .collect()
     };
-    let r = app
-        .gql(Some(&police), &format!("{{{} }}", stat(5)), json!({}))
-        .await;
+    let r = app.query(Some(&police), &format!("{{{} }}", stat(5))).await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(Some(&police), &format!("{{{} }}", stat(1)), json!({}))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    ok(app.query(Some(&police), &format!("{{{} }}", stat(1))).await);
 }
 
 /// Each user has a cost budget per minute; past it, 429 and nothing runs.
@@ -406,8 +375,7 @@ async fn cost_budget_per_subject() {
     let police = app.token_for(Role::Police);
     let q = "{ cases(first: 100) { nodes { code } } }"; // ~201
     for _ in 0..4 {
-        let r = app.gql(Some(&police), q, json!({})).await;
-        assert!(r["errors"].is_null(), "{r}");
+        ok(app.query(Some(&police), q).await);
     }
     let resp = app
         .client
@@ -432,8 +400,7 @@ async fn cost_budget_per_subject() {
             chrono::Duration::hours(1),
         )
         .unwrap();
-    let r = app.gql(Some(&customs), q, json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    ok(app.query(Some(&customs), q).await);
 }
 
 /// With the default policy the press and anonymous callers run registered documents only (the
@@ -448,12 +415,11 @@ async fn trusted_documents_for_the_press_and_anonymous() {
     let press = app.token_for(Role::Press);
     let police = app.token_for(Role::Police);
     let adhoc = "{ publishedCases(first: 1) { nodes { headline } } }";
-    let r = app.gql(Some(&press), adhoc, json!({})).await;
+    let r = app.query(Some(&press), adhoc).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
-    let r = app.gql(None, "{ __typename }", json!({})).await;
+    let r = app.query(None, "{ __typename }").await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
-    let r = app.gql(Some(&police), adhoc, json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    ok(app.query(Some(&police), adhoc).await);
 
     let (_, doc) = api::graphql::trusted::BUILT_IN
         .iter()
@@ -498,17 +464,15 @@ async fn invisible_fields_do_not_exist_for_the_role() {
     let leader = app.token_for(Role::Leader);
     let press = app.token_for(Role::Press);
     let hidden = app
-        .gql(
+        .query(
             Some(&leader),
             "{ cases(first: 1) { nodes { subjects { fullName } } } }",
-            json!({}),
         )
         .await;
     let missing = app
-        .gql(
+        .query(
             Some(&leader),
             "{ cases(first: 1) { nodes { subjectz { fullName } } } }",
-            json!({}),
         )
         .await;
     assert_eq!(error_codes(&hidden), ["BAD_USER_INPUT"], "{hidden}");
@@ -523,37 +487,32 @@ async fn invisible_fields_do_not_exist_for_the_role() {
             .unwrap()
             .replace("subjectz", "X"),
     );
-    let r = app
-        .gql(Some(&press), "{ cases { totalCount } }", json!({}))
-        .await;
+    let r = app.query(Some(&press), "{ cases { totalCount } }").await;
     assert_eq!(
         r["errors"][0]["message"], "Unknown field \"cases\" on type \"QueryRoot\".",
         "{r}"
     );
-    let r = app.gql(None, "{ tips { totalCount } }", json!({})).await;
+    let r = app.query(None, "{ tips { totalCount } }").await;
     assert_eq!(
         r["errors"][0]["message"], "Unknown field \"tips\" on type \"QueryRoot\".",
         "{r}"
     );
     // A fragment on a hidden type, and an input field the role does not see.
     let r = app
-        .gql(
+        .query(
             Some(&leader),
             "{ node(id: \"x\") { ... on Subject { fullName } } }",
-            json!({}),
         )
         .await;
     assert_eq!(r["errors"][0]["message"], "Unknown type \"Subject\"", "{r}");
     // The police see them.
     let police = app.token_for(Role::Police);
-    let r = app
-        .gql(
+    ok(app
+        .query(
             Some(&police),
             "{ cases(first: 1) { nodes { subjects { fullName } } } }",
-            json!({}),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
 }
 
 /// A `police` token naming the customs agency (or a commune token naming another commune's
@@ -569,7 +528,7 @@ async fn role_and_agency_must_fit() {
         (Role::Commune, "UBND_DONG_DANG", Some("TAN_THANH")),
     ] {
         let t = app.token(role, Some(agency), commune);
-        let r = app.gql(Some(&t), "{ me { role } }", json!({})).await;
+        let r = app.query(Some(&t), "{ me { role } }").await;
         assert_eq!(
             error_codes(&r),
             ["UNAUTHENTICATED"],
@@ -577,7 +536,7 @@ async fn role_and_agency_must_fit() {
         );
     }
     let t = app.token_for(Role::Police);
-    let r = app.gql(Some(&t), "{ me { role } }", json!({})).await;
+    let r = app.query(Some(&t), "{ me { role } }").await;
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
 }
 
@@ -590,12 +549,12 @@ async fn an_agency_change_applies_to_tokens_at_once() {
     let police = app.token_for(Role::Police);
     let me = "{ me { role } }";
     for _ in 0..2 {
-        let r = app.gql(Some(&police), me, json!({})).await;
+        let r = app.query(Some(&police), me).await;
         assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
     }
     let admin = app.token_for(Role::Admin);
     let r = app
-        .gql(Some(&admin), "{ agencies { id code version } }", json!({}))
+        .query(Some(&admin), "{ agencies { id code version } }")
         .await;
     let agency = r["data"]["agencies"]
         .as_array()
@@ -615,7 +574,7 @@ async fn an_agency_change_applies_to_tokens_at_once() {
             .map(|c| c["leadAgency"]["name"].clone())
     };
     let leader = app.token_for(Role::Leader);
-    let before = ca_name(&app.gql(Some(&leader), leads, json!({})).await);
+    let before = ca_name(&app.query(Some(&leader), leads).await);
     assert!(before.is_some(), "a demo case led by CA");
     let r = app
         .gql(
@@ -625,10 +584,10 @@ async fn an_agency_change_applies_to_tokens_at_once() {
         )
         .await;
     assert_eq!(r["data"]["updateAgency"]["kind"], "CUSTOMS", "{r}");
-    let r = app.gql(Some(&police), me, json!({})).await;
+    let r = app.query(Some(&police), me).await;
     assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
     // ... shows the new name at once.
-    let after = ca_name(&app.gql(Some(&leader), leads, json!({})).await);
+    let after = ca_name(&app.query(Some(&leader), leads).await);
     assert_eq!(after, Some(json!("Cục Hải quan mới")));
 }
 
@@ -654,19 +613,17 @@ async fn the_press_cannot_single_out_a_case() {
             .unwrap_or(0)
     };
     let mut withheld = false;
-    let quarter = app
+    let quarter = ok(app
         .gql(
             Some(&press),
             q,
             json!({ "p": { "kind": "QUARTER", "year": 2026, "quarter": 1 } }),
         )
-        .await;
-    assert!(quarter["errors"].is_null(), "{quarter}");
+        .await);
     let mut months = vec![];
     for m in 1..=3 {
         let vars = json!({ "p": { "kind": "MONTH", "year": 2026, "month": m } });
-        let r = app.gql(Some(&press), q, vars.clone()).await;
-        assert!(r["errors"].is_null(), "{r}");
+        let r = ok(app.gql(Some(&press), q, vars.clone()).await);
         withheld |= r["data"]["statistics"]["suppressed"] == true;
         for row in r["data"]["statistics"]["rows"].as_array().unwrap() {
             for f in [
@@ -679,8 +636,7 @@ async fn the_press_cannot_single_out_a_case() {
             }
         }
         // The leader sees the true figures, small cells included.
-        let l = app.gql(Some(&leader), q, vars).await;
-        assert!(l["errors"].is_null(), "{l}");
+        ok(app.gql(Some(&leader), q, vars).await);
         months.push(r);
     }
     for group in [
@@ -703,10 +659,9 @@ async fn the_press_cannot_single_out_a_case() {
     );
     // Figures that are not public are not in the press's schema.
     let r = app
-        .gql(
+        .query(
             Some(&press),
             "{ statistics(period: { kind: YEAR, year: 2025 }) { total { defendants { value } } } }",
-            json!({}),
         )
         .await;
     assert_eq!(
@@ -776,7 +731,7 @@ async fn tip_status_is_rate_limited() {
     let q = "{ tipStatus(trackingCode: \"TB-AAAA-BBBB-CCCC-DDDD\") { status } }";
     let mut codes = vec![];
     for _ in 0..4 {
-        codes.extend(error_codes(&app.gql(None, q, json!({})).await));
+        codes.extend(error_codes(&app.query(None, q).await));
     }
     assert_eq!(
         codes,
@@ -794,14 +749,13 @@ async fn restricted_searches_are_audited() {
         json!({ "subjectName": "Không Có Ai" }),
         json!({ "subjectIdNumber": "001234567890" }),
     ] {
-        let r = app
+        ok(app
             .gql(
                 Some(&police),
                 "query($f: CaseFilter) { cases(filter: $f) { totalCount } }",
                 json!({ "f": filter }),
             )
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
     }
     let events = entity::audit_events::Entity::find()
         .filter(entity::audit_events::Column::Entity.eq("caseSearch"))
@@ -852,7 +806,7 @@ async fn long_query_text_is_refused_before_parsing() {
     let app = TestApp::spawn().await;
     let police = app.token_for(Role::Police);
     let q = format!("{{ me {{ role }} }} # {}", "x".repeat(70 * 1024));
-    let r = app.gql(Some(&police), &q, json!({})).await;
+    let r = app.query(Some(&police), &q).await;
     assert_refused(&r, "BAD_USER_INPUT", "longer than 64 KB");
     // The graphql-response media type is accepted as the request's type too.
     let resp = app
@@ -950,11 +904,7 @@ async fn nothing_starts_after_the_deadline() {
     .await;
     let police = app.token_for(Role::Police);
     let r = app
-        .gql(
-            Some(&police),
-            "{ cases(first: 5) { totalCount } }",
-            json!({}),
-        )
+        .query(Some(&police), "{ cases(first: 5) { totalCount } }")
         .await;
     assert_refused(&r, "BAD_USER_INPUT", "was stopped");
     let before = app.count::<entity::tips::Entity>().await;

@@ -4,17 +4,13 @@
 //! stale versions, illegal moves, the press.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, assert_refused, error_codes};
+use hub389_tests::{TestApp, assert_refused, error_codes, ok};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const SUBJECT_NAME: &str = "Nguyễn Thị Hằng";
 const SUBJECT_ID: &str = "001198012345";
 
-const CREATE: &str =
-    r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id version } }"#;
-const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version } }"#;
-const SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
 const DRAFT: &str = r#"mutation($case: ID!, $input: PublicationInput!, $key: String) {
   draftPublication(caseId: $case, input: $input, idempotencyKey: $key) { id version status headline publicFacts drafted_by: draftedBy { code } } }"#;
 const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: PublicationInput!) {
@@ -27,11 +23,10 @@ const PUBLISHED: &str = r#"{ publishedCases(first: 100) { nodes { id headline bo
 /// A case led by the police, moved to `status` through the API (with a subject on it).
 async fn police_case(app: &TestApp, status: &str) -> String {
     let police = app.token_for(Role::Police);
-    let r = app
-        .gql(
-            Some(&police),
-            CREATE,
-            json!({ "input": {
+    let id = app
+        .create_case(
+            &police,
+            json!({
                 "title": "Vận chuyển thuốc lá điếu nhập lậu",
                 "violationType": "SMUGGLING",
                 "commodityGroup": "CIGARETTES",
@@ -41,41 +36,29 @@ async fn police_case(app: &TestApp, status: &str) -> String {
                 "goodsSummary": "2.500 bao thuốc lá điếu nhãn hiệu ngoại không có hóa đơn",
                 "fineAmount": 30000000,
                 "goodsValue": 75000000
-            }}),
+            }),
         )
         .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let id = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
-    let r = app
-        .gql(
-            Some(&police),
-            SUBJECT,
-            json!({ "case": id, "input": {
-                "kind": "PERSON", "role": "CARRIER", "fullName": SUBJECT_NAME,
-                "idNumber": SUBJECT_ID
-            }}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let mut version = 1;
+    app.add_subject(
+        &police,
+        &id,
+        json!({ "kind": "PERSON", "role": "CARRIER", "fullName": SUBJECT_NAME, "idNumber": SUBJECT_ID }),
+    )
+    .await;
     let path: &[&str] = match status {
         "DETECTED" => &[],
         "VERIFYING" => &["VERIFYING"],
         "HANDLED_ADMINISTRATIVELY" => &["VERIFYING", "HANDLED_ADMINISTRATIVELY"],
         other => panic!("no path to {other}"),
     };
-    for s in path {
-        let r = app
-            .gql(
-                Some(&police),
-                STATUS,
-                json!({ "id": id, "v": version, "s": s }),
-            )
-            .await;
-        assert_eq!(r["data"]["changeCaseStatus"]["status"], *s, "{r}");
-        version = r["data"]["changeCaseStatus"]["version"].as_i64().unwrap();
-    }
+    app.move_case(&police, &id, 1, path).await;
     id
+}
+
+/// Asks, as `token`, to draft a publication of `case`; returns the response.
+async fn draft(app: &TestApp, token: &str, case: &str, input: Value) -> Value {
+    app.gql(Some(token), DRAFT, json!({ "case": case, "input": input }))
+        .await
 }
 
 fn input(headline: &str, body: &str) -> Value {
@@ -88,8 +71,7 @@ const BODY: &str = "Ngày 02/10/2026, Công an tỉnh phát hiện một xe ô t
 
 async fn published(app: &TestApp) -> Vec<Value> {
     let press = app.token_for(Role::Press);
-    let r = app.gql(Some(&press), PUBLISHED, json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = ok(app.query(Some(&press), PUBLISHED).await);
     r["data"]["publishedCases"]["nodes"]
         .as_array()
         .unwrap()
@@ -189,13 +171,7 @@ async fn rejected_revised_and_archived_publications() {
     let police = app.token_for(Role::Police);
     let office = app.token_for(Role::StandingOffice);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, BODY)).await;
     let id = r["data"]["draftPublication"]["id"]
         .as_str()
         .unwrap()
@@ -256,10 +232,9 @@ async fn rejected_revised_and_archived_publications() {
         .await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let r = app
-        .gql(
+        .query(
             Some(&office),
             "{ publications(first: 100) { nodes { id } } }",
-            json!({}),
         )
         .await;
     assert!(
@@ -281,33 +256,15 @@ async fn refusals_name_the_problem_never_the_datum() {
 
     // Not the lead agency.
     let bdbp = app.token_for(Role::Officer);
-    let r = app
-        .gql(
-            Some(&bdbp),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &bdbp, &case, input(HEADLINE, BODY)).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
     // Nor the standing office.
-    let r = app
-        .gql(
-            Some(&office),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &office, &case, input(HEADLINE, BODY)).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
 
     // The press cannot even see the mutation.
     let press = app.token_for(Role::Press);
-    let r = app
-        .gql(
-            Some(&press),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &press, &case, input(HEADLINE, BODY)).await;
     assert!(
         r["data"].is_null() || r["data"]["draftPublication"].is_null(),
         "{r}"
@@ -316,23 +273,17 @@ async fn refusals_name_the_problem_never_the_datum() {
 
     // A case still under verification is not published.
     let open = police_case(&app, "VERIFYING").await;
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": open, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &police, &open, input(HEADLINE, BODY)).await;
     assert_refused(&r, "BAD_USER_INPUT", "VERIFYING");
 
     // Unknown public fact.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": { "headline": HEADLINE, "body": BODY, "publicFacts": ["subjects"] } }),
-        )
-        .await;
+    let r = draft(
+        &app,
+        &police,
+        &case,
+        json!({ "headline": HEADLINE, "body": BODY, "publicFacts": ["subjects"] }),
+    )
+    .await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
 
     // The subject's name, written without diacritics (and in capitals), is caught.
@@ -342,13 +293,7 @@ async fn refusals_name_the_problem_never_the_datum() {
         format!("{BODY} Doi tuong nguyen thi hang, sinh nam 1980."),
         format!("{BODY} Đối tượng {SUBJECT_NAME} đã khai nhận."),
     ] {
-        let r = app
-            .gql(
-                Some(&police),
-                DRAFT,
-                json!({ "case": case, "input": input(HEADLINE, &body) }),
-            )
-            .await;
+        let r = draft(&app, &police, &case, input(HEADLINE, &body)).await;
         assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
         let msg = r["errors"][0]["message"].as_str().unwrap();
         assert!(msg.contains("subject's name"), "{msg}");
@@ -360,13 +305,16 @@ async fn refusals_name_the_problem_never_the_datum() {
     }
 
     // The ID number, even with spaces, in the headline.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(&format!("Đối tượng CCCD {} bị xử phạt", "0011 9801 2345"), BODY) }),
-        )
-        .await;
+    let r = draft(
+        &app,
+        &police,
+        &case,
+        input(
+            &format!("Đối tượng CCCD {} bị xử phạt", "0011 9801 2345"),
+            BODY,
+        ),
+    )
+    .await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("ID number"), "{msg}");
@@ -389,13 +337,7 @@ async fn refusals_name_the_problem_never_the_datum() {
     );
 
     // A clean draft, then a stale version and illegal moves.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, BODY)).await;
     let id = r["data"]["draftPublication"]["id"]
         .as_str()
         .unwrap()
@@ -471,26 +413,18 @@ async fn approval_rechecks_data_added_after_drafting() {
     let office = app.token_for(Role::StandingOffice);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
     let body = format!("{BODY} Chủ hàng là Trần Văn Bình.");
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, &body) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, &body)).await;
     let id = r["data"]["draftPublication"]["id"]
         .as_str()
         .unwrap()
         .to_string();
     // The owner is then recorded as a subject of the case.
-    let r = app
-        .gql(
-            Some(&police),
-            SUBJECT,
-            json!({ "case": case, "input": { "kind": "PERSON", "role": "OWNER", "fullName": "Trần Văn Bình" } }),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    app.add_subject(
+        &police,
+        &case,
+        json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Trần Văn Bình" }),
+    )
+    .await;
     let r = app
         .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
         .await;
@@ -508,15 +442,10 @@ async fn informant_details_of_linked_tips_are_refused() {
     let app = TestApp::spawn().await;
     let police = app.token_for(Role::Police);
     // The police read the informants of the tips assigned to them (decrypted by the API).
-    let r = app
-        .gql(
-            Some(&police),
-            r#"{ tips(first: 100, filter: { status: [LINKED_TO_CASE], assignedAgency: "CA" }) {
-                 nodes { reporterName reporterContact case { id status leadAgency { code } } } } }"#,
-            json!({}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = ok(app
+        .query(Some(&police), r#"{ tips(first: 100, filter: { status: [LINKED_TO_CASE], assignedAgency: "CA" }) {
+                 nodes { reporterName reporterContact case { id status leadAgency { code } } } } }"#)
+        .await);
     let tip = r["data"]["tips"]["nodes"]
         .as_array()
         .unwrap()
@@ -539,13 +468,7 @@ async fn informant_details_of_linked_tips_are_refused() {
     for written in [name.to_string(), name.to_lowercase(), ascii.to_uppercase()] {
         let body =
             format!("{BODY} Nhờ tin báo của {written}, lực lượng chức năng đã phát hiện vụ việc.");
-        let r = app
-            .gql(
-                Some(&police),
-                DRAFT,
-                json!({ "case": case, "input": input(HEADLINE, &body) }),
-            )
-            .await;
+        let r = draft(&app, &police, &case, input(HEADLINE, &body)).await;
         assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
         let msg = r["errors"][0]["message"].as_str().unwrap();
         assert!(msg.contains("informant's name"), "{msg}");
@@ -555,13 +478,13 @@ async fn informant_details_of_linked_tips_are_refused() {
     // The contact, written with spaces and the country code.
     let digits: String = contact.chars().filter(char::is_ascii_digit).collect();
     let spaced = format!("+84 {} {} {}", &digits[1..4], &digits[4..7], &digits[7..]);
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, &format!("{BODY} Liên hệ {spaced}.")) }),
-        )
-        .await;
+    let r = draft(
+        &app,
+        &police,
+        &case,
+        input(HEADLINE, &format!("{BODY} Liên hệ {spaced}.")),
+    )
+    .await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
@@ -569,12 +492,6 @@ async fn informant_details_of_linked_tips_are_refused() {
         "{msg}"
     );
     // The clean text goes through.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, BODY)).await;
     assert_eq!(r["data"]["draftPublication"]["status"], "DRAFT", "{r}");
 }

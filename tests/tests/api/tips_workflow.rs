@@ -46,8 +46,7 @@ fn tip_input(content: &str) -> Value {
 
 /// Submits a tip without a token; returns the receipt.
 async fn submit_anonymous(app: &TestApp, input: Value) -> Value {
-    let r = app.gql(None, SUBMIT, json!({ "input": input })).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = hub389_tests::ok(app.gql(None, SUBMIT, json!({ "input": input })).await);
     r["data"]["submitTip"].clone()
 }
 
@@ -112,10 +111,10 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
     assert_ne!(other["trackingCode"], receipt["trackingCode"]);
 
     // Public status, without a token; the sender's code may be typed in lower case.
-    let r = app
-        .gql(None, STATUS, json!({ "code": code.to_lowercase() }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = hub389_tests::ok(
+        app.gql(None, STATUS, json!({ "code": code.to_lowercase() }))
+            .await,
+    );
     let s = &r["data"]["tipStatus"];
     assert_eq!(s["status"], "NEW");
     assert_eq!(s["receivedAt"], receipt["receivedAt"]);
@@ -123,10 +122,9 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
     assert!(!r.to_string().contains("Nà Lầu"));
     // The public type has nothing but status and dates.
     let r = app
-        .gql(
+        .query(
             None,
             r#"{ __type(name: "TipTracking") { fields { name } } }"#,
-            json!({}),
         )
         .await;
     let mut names: Vec<&str> = r["data"]["__type"]["fields"]
@@ -150,7 +148,7 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
         let r = app.gql(None, STATUS, json!({ "code": unknown })).await;
         assert_eq!(refusal_codes(&r), vec!["NOT_FOUND"], "{r}");
     }
-    let r = app.gql(None, "{ tips { totalCount } }", json!({})).await;
+    let r = app.query(None, "{ tips { totalCount } }").await;
     // Without a token the field is not in the caller's schema: an unknown field.
     assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
     hub389_tests::assert_unknown_to_caller(&r);
@@ -194,8 +192,7 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
         "input": { "channel": "HOTLINE", "content": CONTENT },
         "key": "hotline-call-2026-11-20-0001"
     });
-    let first = app.gql(Some(&so), SUBMIT, vars.clone()).await;
-    assert!(first["errors"].is_null(), "{first}");
+    let first = hub389_tests::ok(app.gql(Some(&so), SUBMIT, vars.clone()).await);
     let again = app.gql(Some(&so), SUBMIT, vars).await;
     assert_eq!(first["data"], again["data"], "{again}");
     assert_eq!(tip_count(&app).await, before + 1);
@@ -229,11 +226,7 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
     assert_eq!(t["version"], 3);
 
     let cases = app
-        .gql(
-            Some(&police),
-            "{ cases(first: 1) { nodes { id } } }",
-            json!({}),
-        )
+        .query(Some(&police), "{ cases(first: 1) { nodes { id } } }")
         .await;
     let case_id = cases["data"]["cases"]["nodes"][0]["id"]
         .as_str()
@@ -633,14 +626,14 @@ async fn tips_are_rate_limited_per_address() {
     assert_eq!(tip_count(&app).await, before + 3);
     // A signed-in hotline operator at the same address keeps an allowance of their own.
     let so = app.token_for(Role::StandingOffice);
-    let r = app
-        .gql(
+    hub389_tests::ok(
+        app.gql(
             Some(&so),
             SUBMIT,
             json!({ "input": { "channel": "HOTLINE", "content": CONTENT } }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await,
+    );
     assert_eq!(tip_count(&app).await, before + 4);
 }
 
@@ -698,8 +691,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     .await;
     let read = "query($id: ID!) { tip(id: $id) { content reporterName reporterContact } }";
     let police = app.token_for(Role::Police);
-    let r = app.gql(Some(&police), read, json!({ "id": id })).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = hub389_tests::ok(app.gql(Some(&police), read, json!({ "id": id })).await);
     assert_eq!(r["data"]["tip"]["reporterName"], name);
     assert_eq!(r["data"]["tip"]["reporterContact"], phone);
     assert_eq!(r["data"]["tip"]["content"], CONTENT);
@@ -736,18 +728,18 @@ async fn the_sender_fields_are_shown_to_citizens_and_hidden_from_roles_that_neve
     let app = TestApp::spawn().await;
     let q = r#"{ __type(name: "NewTipInput") { inputFields { name } } }"#;
     let fields = |r: &Value| pluck(&r["data"]["__type"]["inputFields"], "name");
-    let anonymous = fields(&app.gql(None, q, json!({})).await);
+    let anonymous = fields(&app.query(None, q).await);
     assert!(anonymous.contains(&"reporterName".to_string()));
     assert!(anonymous.contains(&"reporterContact".to_string()));
     let police = app.token_for(Role::Police);
-    assert!(fields(&app.gql(Some(&police), q, json!({})).await).contains(&"reporterName".into()));
+    assert!(fields(&app.query(Some(&police), q).await).contains(&"reporterName".into()));
     let so = app.token_for(Role::StandingOffice);
-    let hidden = fields(&app.gql(Some(&so), q, json!({})).await);
+    let hidden = fields(&app.query(Some(&so), q).await);
     assert!(hidden.contains(&"content".to_string()));
     assert!(!hidden.contains(&"reporterName".to_string()));
     // Still accepted from a hotline operator recording a caller, and encrypted.
-    let r = app
-        .gql(
+    let r = hub389_tests::ok(
+        app.gql(
             Some(&so),
             SUBMIT,
             json!({ "input": {
@@ -755,8 +747,8 @@ async fn the_sender_fields_are_shown_to_citizens_and_hidden_from_roles_that_neve
                 "reporterName": "Hoàng Văn Nam", "reporterContact": "nam.hv@example.vn"
             } }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await,
+    );
     let code = r["data"]["submitTip"]["trackingCode"].as_str().unwrap();
     let id = tip_id(&app, code).await;
     let row = entity::tips::Entity::find_by_id(hub389_tests::row_id(&id))

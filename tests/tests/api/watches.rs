@@ -9,8 +9,6 @@ use serde_json::{Value, json};
 
 const WATCH: &str =
     r#"mutation($k: WatchKind!, $v: String!) { watch(kind: $k, value: $v) { id kind value } }"#;
-const CREATE: &str = r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id } }"#;
-const SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
 const HIT: &str = "subscription { watchHit { case { title } watches { kind value } } }";
 const ID_NUMBER: &str = "001198012345";
 
@@ -29,15 +27,7 @@ fn new_case(title: &str, group: &str) -> Value {
 }
 
 async fn create(app: &TestApp, token: &str, title: &str, group: &str) -> String {
-    let r = app
-        .gql(
-            Some(token),
-            CREATE,
-            json!({ "input": new_case(title, group) }),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    r["data"]["createCase"]["id"].as_str().unwrap().to_string()
+    app.create_case(token, new_case(title, group)).await
 }
 
 async fn watch(app: &TestApp, token: &str, kind: &str, value: &str) -> Value {
@@ -101,12 +91,12 @@ async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_o
 
     // The border guard's case, with the watched person on it.
     let case = create(&app, &bdbp, "Vụ có đối tượng theo dõi", "FROZEN_FOOD").await;
-    let r = app
-        .gql(Some(&bdbp), SUBJECT, json!({ "case": case, "input": {
-            "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": ID_NUMBER
-        }}))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    app.add_subject(
+        &bdbp,
+        &case,
+        json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": ID_NUMBER }),
+    )
+    .await;
     // A seized truck whose plate the police watches (written another way).
     let seizure = r#"mutation($case: ID!, $input: SeizureInput!) { addSeizure(caseId: $case, input: $input) { vehiclePlate } }"#;
     let r = app
@@ -221,9 +211,7 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
     let r = app.gql(Some(&customs), unwatch, json!({ "id": id })).await;
     assert!(r["data"]["unwatch"]["archivedAt"].is_string(), "{r}");
-    let r = app
-        .gql(Some(&customs), "{ watches { id } }", json!({}))
-        .await;
+    let r = app.query(Some(&customs), "{ watches { id } }").await;
     assert_eq!(r["data"]["watches"], json!([]), "{r}");
 
     // A standing office naming the police agency shares its list, but not the entries of
@@ -234,9 +222,7 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     let r = watch(&app, &police, "COMMUNE", "DONG_DANG").await;
     assert!(r["errors"].is_null(), "{r}");
     let office = app.token(Role::StandingOffice, Some("CA"), None);
-    let r = app
-        .gql(Some(&office), "{ watches { kind value } }", json!({}))
-        .await;
+    let r = app.query(Some(&office), "{ watches { kind value } }").await;
     assert_eq!(
         r["data"]["watches"],
         json!([{ "kind": "COMMUNE", "value": "DONG_DANG" }]),
@@ -249,6 +235,6 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
 
     // The press does not have watch-lists at all.
     let press = app.token_for(Role::Press);
-    let r = app.gql(Some(&press), "{ watches { id } }", json!({})).await;
+    let r = app.query(Some(&press), "{ watches { id } }").await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
 }
