@@ -369,16 +369,21 @@ impl TestApp {
         version
     }
 
+    /// `GET` of a path of the server (`/readyz`, `/export/…`), with `token` if one is given.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     /// `GET /metrics` with the scraper's token: the status and the body. The recorder is the
     /// process's, shared by every test server: assert on deltas or on labels of your own.
     pub async fn metrics(&self) -> (u16, String) {
-        let resp = self
-            .client
-            .get(format!("{}/metrics", self.base))
-            .bearer_auth(METRICS_TOKEN)
-            .send()
-            .await
-            .expect("GET /metrics");
+        let resp = self.get("/metrics", Some(METRICS_TOKEN)).await;
         (
             resp.status().as_u16(),
             resp.text().await.expect("metrics body"),
@@ -547,18 +552,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
     use sea_orm::{ActiveValue::Set, EntityTrait};
     let day = chrono::NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
     let now = chrono::Utc::now();
-    communes::Entity::insert(communes::ActiveModel {
-        id: Set(1),
-        code: Set("DONG_DANG".into()),
-        name: Set("Đồng Đăng".into()),
-        kind: Set("commune".into()),
-        is_border: Set(true),
-        committee_established_on: Set(Some(day)),
-        ..Default::default()
-    })
-    .exec(db)
-    .await
-    .unwrap();
+    insert_communes(db, &[(1, "DONG_DANG", "Đồng Đăng", Some(day))]).await;
     insert_agencies(
         db,
         &[
@@ -897,6 +891,29 @@ pub async fn insert_agencies(
         .exec(db)
         .await
         .unwrap();
+    }
+}
+
+/// Inserts border communes as a test's fixture: (id, code, name, the day its 389 committee was
+/// set up).
+pub async fn insert_communes(
+    db: &sea_orm::DatabaseConnection,
+    rows: &[(i64, &str, &str, Option<chrono::NaiveDate>)],
+) {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    for &(id, code, name, committee) in rows {
+        entity::communes::Entity::insert(entity::communes::ActiveModel {
+            id: Set(id),
+            code: Set(code.into()),
+            name: Set(name.into()),
+            kind: Set("commune".into()),
+            is_border: Set(true),
+            committee_established_on: Set(committee),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .expect("insert a commune");
     }
 }
 

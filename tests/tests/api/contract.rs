@@ -347,15 +347,8 @@ async fn http_errors_are_json_with_a_code() {
 
     // The export with a malformed query string.
     let r = app
-        .client
-        .get(format!(
-            "{}/export/statistics.csv?kind=YEAR&year=abc",
-            app.base
-        ))
-        .bearer_auth(&police)
-        .send()
-        .await
-        .unwrap();
+        .get("/export/statistics.csv?kind=YEAR&year=abc", Some(&police))
+        .await;
     assert_eq!(r.status(), 400);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
 

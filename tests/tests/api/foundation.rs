@@ -7,23 +7,13 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn_with(false).await;
-    let r = app
-        .client
-        .get(format!("{}/healthz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/healthz", None).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers().get("x-request-id").is_some(),
         "every response carries a request id"
     );
-    let r = app
-        .client
-        .get(format!("{}/readyz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/readyz", None).await;
     assert_eq!(r.status(), 200);
     // A browser gets GraphiQL, with every asset from this server (no CDN on an intranet).
     let r = app
@@ -46,12 +36,7 @@ async fn health_and_readiness() {
         "react-dom.production.min.js",
     ] {
         assert!(page.contains(&format!("/graphiql/{asset}")));
-        let r = app
-            .client
-            .get(format!("{}/graphiql/{asset}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&format!("/graphiql/{asset}"), None).await;
         assert_eq!(r.status(), 200, "{asset}");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use chrono::NaiveDate;
-use hub389_tests::{TestApp, insert_agencies, ok, refusal_codes};
+use hub389_tests::{TestApp, insert_agencies, insert_communes, ok, refusal_codes};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
@@ -54,20 +54,14 @@ async fn generate(app: &TestApp, seed: u64, n: usize) -> Vec<Gen> {
     use entity::*;
     let db = &app.db;
     let mut rng = fastrand::Rng::with_seed(seed);
-    for (id, code) in [(1, "DONG_DANG"), (2, "HOANG_VAN_THU")] {
-        communes::Entity::insert(communes::ActiveModel {
-            id: Set(id),
-            code: Set(code.into()),
-            name: Set(code.into()),
-            kind: Set("commune".into()),
-            is_border: Set(true),
-            committee_established_on: Set(None),
-            ..Default::default()
-        })
-        .exec(db)
-        .await
-        .unwrap();
-    }
+    insert_communes(
+        db,
+        &[
+            (1, "DONG_DANG", "DONG_DANG", None),
+            (2, "HOANG_VAN_THU", "HOANG_VAN_THU", None),
+        ],
+    )
+    .await;
     let mut agencies: Vec<(i64, &str, &str, &str, &str, Option<i64>)> = AGENCIES
         .iter()
         .zip(["police", "customs", "market_management"])
@@ -581,16 +575,11 @@ async fn the_table_downloads_as_excel_and_csv() {
         .await["data"]["statistics"]["total"]["casesDetected"]["value"]
         .as_i64()
         .unwrap();
-    let get = |file: &str, token: Option<&str>| {
-        let mut r = app
-            .client
-            .get(format!("{}/export/{file}?kind=YEAR&year=2026", app.base));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        r.send()
+    let get = async |file: &str, token: Option<&str>| {
+        app.get(&format!("/export/{file}?kind=YEAR&year=2026"), token)
+            .await
     };
-    let r = get("statistics.csv", Some(&leader)).await.unwrap();
+    let r = get("statistics.csv", Some(&leader)).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -610,23 +599,16 @@ async fn the_table_downloads_as_excel_and_csv() {
     );
     assert!(text.contains("(3) Hàng giả, xâm phạm quyền sở hữu trí tuệ"));
     assert!(text.contains("Số vụ phát hiện - So cùng kỳ (%)"));
-    let r = get("statistics.xlsx", Some(&leader)).await.unwrap();
+    let r = get("statistics.xlsx", Some(&leader)).await;
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK", "an .xlsx is a zip");
-    assert_eq!(get("statistics.csv", None).await.unwrap().status(), 401);
+    assert_eq!(get("statistics.csv", None).await.status(), 401);
     let admin = app.token_for(Role::Admin);
-    assert_eq!(
-        get("statistics.csv", Some(&admin)).await.unwrap().status(),
-        403
-    );
+    assert_eq!(get("statistics.csv", Some(&admin)).await.status(), 403);
     let r = app
-        .client
-        .get(format!("{}/export/statistics.csv?kind=WEEK", app.base))
-        .bearer_auth(&leader)
-        .send()
-        .await
-        .unwrap();
+        .get("/export/statistics.csv?kind=WEEK", Some(&leader))
+        .await;
     assert_eq!(r.status(), 400);
 }
 
@@ -641,12 +623,8 @@ async fn the_export_shows_each_comparison_once() {
         let leader = leader.clone();
         async move {
             let text = app
-                .client
-                .get(format!("{}/export/statistics.csv?{q}", app.base))
-                .bearer_auth(leader)
-                .send()
+                .get(&format!("/export/statistics.csv?{q}"), Some(&leader))
                 .await
-                .unwrap()
                 .text()
                 .await
                 .unwrap();
