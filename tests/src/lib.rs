@@ -84,23 +84,27 @@ pub struct TestApp {
 async fn fresh_database(dir: &std::path::Path) -> String {
     match backend() {
         Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
-        Backend::Postgres => {
-            let admin = std::env::var("HUB389_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
-            let conn = Database::connect(&admin)
-                .await
-                .expect("connect to PostgreSQL for tests");
-            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            conn.close().await.ok();
-            let (base, _) = admin
-                .rsplit_once('/')
-                .expect("PostgreSQL URL with a database");
-            format!("{base}/{name}")
-        }
+        Backend::Postgres => create_pg_database("").await,
     }
+}
+
+/// Creates a database `hub389_t_<uuid>` on the PostgreSQL test server with `options` (e.g.
+/// `TEMPLATE …`) and returns its URL.
+async fn create_pg_database(options: &str) -> String {
+    let admin = std::env::var("HUB389_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
+    let conn = Database::connect(&admin)
+        .await
+        .expect("connect to PostgreSQL for tests");
+    conn.execute_unprepared(&format!("CREATE DATABASE {name} {options}"))
+        .await
+        .expect("create test database");
+    conn.close().await.ok();
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("PostgreSQL URL with a database");
+    format!("{base}/{name}")
 }
 
 /// A database migrated (and, for `demo`, loaded with the demo data) once per test process,
@@ -179,22 +183,7 @@ async fn database_from_template(dir: &std::path::Path, demo: bool) -> String {
             std::fs::copy(&t.source, &file).expect("copy the template");
             format!("sqlite://{}?mode=rwc", file.display())
         }
-        Backend::Postgres => {
-            let admin = std::env::var("HUB389_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
-            let conn = Database::connect(&admin)
-                .await
-                .expect("connect to PostgreSQL for tests");
-            conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {}", t.source))
-                .await
-                .expect("create test database from the template");
-            conn.close().await.ok();
-            let (base, _) = admin
-                .rsplit_once('/')
-                .expect("PostgreSQL URL with a database");
-            format!("{base}/{name}")
-        }
+        Backend::Postgres => create_pg_database(&format!("TEMPLATE {}", t.source)).await,
     }
 }
 
@@ -470,6 +459,21 @@ pub fn pluck(array: &Value, key: &str) -> Vec<String> {
                 .to_string()
         })
         .collect()
+}
+
+/// The reporting month (year, month) a day falls in: the 15th and later belong to the next
+/// month. Transcribed here, apart from `api::domain::calendar`, for the tests that check it.
+pub fn reporting_month(day: chrono::NaiveDate) -> (i32, u32) {
+    use chrono::Datelike;
+    if day.day() >= 15 {
+        if day.month() == 12 {
+            (day.year() + 1, 1)
+        } else {
+            (day.year(), day.month() + 1)
+        }
+    } else {
+        (day.year(), day.month())
+    }
 }
 
 /// The codes of a response's errors.

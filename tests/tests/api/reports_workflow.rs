@@ -361,15 +361,7 @@ async fn late_and_on_time_reports() {
     let today = today_vn();
     // The period open today: the one ending on the 14th of this month, or of next month once
     // the 15th is reached. Its due date is still ahead.
-    let (y, m) = if today.day() >= 15 {
-        if today.month() == 12 {
-            (today.year() + 1, 1)
-        } else {
-            (today.year(), today.month() + 1)
-        }
-    } else {
-        (today.year(), today.month())
-    };
+    let (y, m) = hub389_tests::reporting_month(today);
     let r = file(&app, &sct, month(y, m)).await;
     let rep = &r["data"]["fileReport"];
     assert_eq!(rep["isLate"], false, "{r}");

@@ -257,16 +257,7 @@ fn in_range(c: &Gen, r: Range) -> bool {
 }
 
 fn reporting_month(x: NaiveDate) -> String {
-    use chrono::Datelike;
-    let (y, m) = if x.day() >= 15 {
-        if x.month() == 12 {
-            (x.year() + 1, 1)
-        } else {
-            (x.year(), x.month() + 1)
-        }
-    } else {
-        (x.year(), x.month())
-    };
+    let (y, m) = hub389_tests::reporting_month(x);
     format!("{y:04}-{m:02}")
 }
 
