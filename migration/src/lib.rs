@@ -56,6 +56,26 @@ pub(crate) async fn drop_column(
         .await
 }
 
+/// `CREATE INDEX name ON table (columns…)`, `UNIQUE` when `unique` (such indexes are named
+/// `uq_…`, the others `idx_…`).
+pub(crate) async fn create_index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    columns: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(n(table));
+    if unique {
+        index.unique();
+    }
+    for column in columns {
+        index.col(n(column));
+    }
+    manager.create_index(index).await
+}
+
 /// `DROP TABLE` of each table in turn (those that refer to others first).
 pub(crate) async fn drop_tables(manager: &SchemaManager<'_>, tables: &[&str]) -> Result<(), DbErr> {
     for table in tables {

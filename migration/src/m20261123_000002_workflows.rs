@@ -63,17 +63,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_idempotency_keys_subject_key")
-                    .table(n("idempotency_keys"))
-                    .unique()
-                    .col(n("subject"))
-                    .col(n("key"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "uq_idempotency_keys_subject_key",
+            "idempotency_keys",
+            &["subject", "key"],
+            true,
+        )
+        .await?;
         let db = manager.get_connection();
         match manager.get_database_backend() {
             DatabaseBackend::Postgres => {
