@@ -208,6 +208,19 @@ impl TestApp {
         Self::spawn_custom(true, test_jwt(), WorkflowSettings::default(), limits).await
     }
 
+    /// A server on an empty database holding `n` cases with every relation
+    /// ([`insert_rich_cases`]) and no practical cost bound: for the tests that count statements
+    /// (a page of 100 with every relation costs more than the default bound).
+    pub async fn spawn_with_rich_cases(n: i64) -> TestApp {
+        let limits = api::config::Limits {
+            max_cost: 1_000_000,
+            ..test_limits()
+        };
+        let app = Self::spawn_custom(false, test_jwt(), WorkflowSettings::default(), limits).await;
+        insert_rich_cases(&app.db, n).await;
+        app
+    }
+
     /// A server with the given token settings (e.g. an identity provider's public key).
     pub async fn spawn_full(demo: bool, jwt: JwtSettings, workflow: WorkflowSettings) -> TestApp {
         Self::spawn_custom(demo, jwt, workflow, test_limits()).await

@@ -240,20 +240,8 @@ const ALL_RELATIONS: &str = r#"query($first: Int) { cases(first: $first, filter:
 
 #[tokio::test]
 async fn statements_per_request_do_not_grow_with_page_size() {
-    // A page of 100 with every relation costs more than the default per-request bound; this
-    // test is about statements, not about that bound.
-    let app = TestApp::spawn_custom(
-        false,
-        hub389_tests::test_jwt(),
-        Default::default(),
-        api::config::Limits {
-            max_cost: 1_000_000,
-            ..hub389_tests::test_limits()
-        },
-    )
-    .await;
     // Every case has every relation, so both pages exercise every loader.
-    hub389_tests::insert_rich_cases(&app.db, 150).await;
+    let app = TestApp::spawn_with_rich_cases(150).await;
     let t = app.token_for(Role::Police);
     // The token's agency, and the agencies and communes pages show, are read once and then
     // kept (service::viewer::Directory): read them before counting, so both requests find
@@ -305,17 +293,7 @@ async fn statements_per_request_do_not_grow_with_page_size() {
 /// Counting them is the one way to see an N+1 or a per-request look-up creep back in.
 #[tokio::test]
 async fn the_benchmark_case_list_takes_three_reads_and_its_audit() {
-    let app = TestApp::spawn_custom(
-        false,
-        hub389_tests::test_jwt(),
-        Default::default(),
-        api::config::Limits {
-            max_cost: 1_000_000,
-            ..hub389_tests::test_limits()
-        },
-    )
-    .await;
-    hub389_tests::insert_rich_cases(&app.db, 60).await;
+    let app = TestApp::spawn_with_rich_cases(60).await;
     let t = app.token_for(Role::Police);
     let query = include_str!("../../../scripts/bench/case-list.graphql");
     app.query(Some(&t), "{ me { role } }").await;
