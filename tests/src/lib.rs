@@ -306,6 +306,11 @@ impl TestApp {
         self.token(role, agency, commune)
     }
 
+    /// Tokens of several roles' users in the demo data, in order (see [`TestApp::token_for`]).
+    pub fn tokens_for<const N: usize>(&self, roles: [Role; N]) -> [String; N] {
+        roles.map(|role| self.token_for(role))
+    }
+
     /// POSTs a GraphQL request and returns the JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.post(token, json!({ "query": query, "variables": variables }))

@@ -235,8 +235,7 @@ async fn every_role_and_every_restricted_filter() {
     let app = TestApp::spawn().await;
     // Real values to filter on, from an HQ-led case (read by customs, which reads everything of
     // its compartment, and by police, which reads every subject).
-    let police = app.token_for(Role::Police);
-    let customs = app.token_for(Role::Customs);
+    let [police, customs] = app.tokens_for([Role::Police, Role::Customs]);
     let q = r#"{ cases(first: 100, filter: { leadAgency: "HQ" }) { nodes { id subjects { fullName idNumber } customsRecords { declarationNumber hsCodes } } } }"#;
     let by_police = app.query(Some(&police), q).await;
     let by_customs = app.query(Some(&customs), q).await;

@@ -54,8 +54,7 @@ async fn change_status(app: &TestApp, token: &str, id: &str, v: i64, s: &str) ->
 #[tokio::test]
 async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     let app = TestApp::spawn().await;
-    let bdbp = app.token_for(Role::Officer);
-    let police = app.token_for(Role::Police);
+    let [bdbp, police] = app.tokens_for([Role::Officer, Role::Police]);
     let case = create(&app, &bdbp, "Vận chuyển chân gà đông lạnh qua đường mòn").await;
     assert_eq!(case["status"], "DETECTED");
     assert_eq!(case["leadAgency"]["code"], "BDBP");
@@ -487,8 +486,7 @@ async fn case_writes_are_services_callable_without_graphql() {
 async fn kept_subject_counts_equal_a_recount_after_random_writes() {
     use sea_orm::{ConnectionTrait, Statement};
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let border = app.token_for(Role::Officer);
+    let [police, border] = app.tokens_for([Role::Police, Role::Officer]);
     let mut cases = vec![];
     for i in 0..3 {
         cases.push(create(&app, &border, &format!("Vụ {i}")).await["id"].clone());

@@ -218,8 +218,7 @@ const INTROSPECTION: &str = r#"
 #[tokio::test]
 async fn node_refetches_through_the_list_rules() {
     let app = TestApp::spawn().await;
-    let commune = app.token_for(Role::Commune);
-    let police = app.token_for(Role::Police);
+    let [commune, police] = app.tokens_for([Role::Commune, Role::Police]);
     let q = "{ cases(first: 100) { nodes { id code commune { code } } } }";
     let all = app.query(Some(&police), q).await;
     let nodes = all["data"]["cases"]["nodes"]

@@ -136,9 +136,7 @@ fn ids(feed: &feed_rs::model::Feed) -> Vec<String> {
 #[tokio::test]
 async fn the_feed_lists_approved_summaries_only_with_their_public_facts() {
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let office = app.token_for(Role::StandingOffice);
-    let press = app.token_for(Role::Press);
+    let [police, office, press] = app.tokens_for([Role::Police, Role::StandingOffice, Role::Press]);
 
     let case = settled_case(&app, &police).await;
     let r = ok(app
@@ -335,8 +333,7 @@ async fn pollers_get_304_until_the_feed_changes() {
 
     // A withdrawal changes the tag: the old one no longer matches.
     let atom_tag = header(&fetch(&app, "/feed/published.atom", None).await, "etag").to_owned();
-    let press = app.token_for(Role::Press);
-    let office = app.token_for(Role::StandingOffice);
+    let [press, office] = app.tokens_for([Role::Press, Role::StandingOffice]);
     let nodes = ok(app
         .query(
             Some(&press),

@@ -127,8 +127,7 @@ fn input(body: &str) -> serde_json::Value {
 /// police read that tip: (case id, informant name, customs token, police token).
 async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, String, String) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-    let customs = app.token_for(Role::Customs);
-    let police = app.token_for(Role::Police);
+    let [customs, police] = app.tokens_for([Role::Customs, Role::Police]);
     let r = app
         .query(Some(&customs), r#"{ cases(first: 1, filter: { leadAgency: "HQ", status: [HANDLED_ADMINISTRATIVELY, PROSECUTED, CLOSED] }) { nodes { id } } }"#)
         .await;
@@ -412,8 +411,7 @@ async fn trusted_documents_for_the_press_and_anonymous() {
         ..Default::default()
     })
     .await;
-    let press = app.token_for(Role::Press);
-    let police = app.token_for(Role::Police);
+    let [press, police] = app.tokens_for([Role::Press, Role::Police]);
     let adhoc = "{ publishedCases(first: 1) { nodes { headline } } }";
     let r = app.query(Some(&press), adhoc).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
@@ -461,8 +459,7 @@ async fn trusted_documents_for_the_press_and_anonymous() {
 #[tokio::test]
 async fn invisible_fields_do_not_exist_for_the_role() {
     let app = TestApp::spawn().await;
-    let leader = app.token_for(Role::Leader);
-    let press = app.token_for(Role::Press);
+    let [leader, press] = app.tokens_for([Role::Leader, Role::Press]);
     let hidden = app
         .query(
             Some(&leader),
@@ -597,8 +594,7 @@ async fn an_agency_change_applies_to_tokens_at_once() {
 #[tokio::test]
 async fn the_press_cannot_single_out_a_case() {
     let app = TestApp::spawn().await;
-    let press = app.token_for(Role::Press);
-    let leader = app.token_for(Role::Leader);
+    let [press, leader] = app.tokens_for([Role::Press, Role::Leader]);
     let q = r#"query($p: PeriodInput!) { statistics(period: $p, groupBy: [OFFICIAL_GROUP]) {
         suppressed rows { officialGroup figures { casesDetected { value previous lastYear }
           casesHandledAdministratively { value } casesHandledCriminally { value } fines { value } goodsValue { value } } }

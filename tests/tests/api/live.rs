@@ -115,8 +115,7 @@ async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_onc
     } else {
         app.base.clone()
     };
-    let police = app.token_for(Role::Police);
-    let bdbp = app.token_for(Role::Officer);
+    let [police, bdbp] = app.tokens_for([Role::Police, Role::Officer]);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe("c", CASE_CHANGED, json!({})).await;
     let warm = warm_up_cases(&app, &mut live, "c", &bdbp, "DONG_DANG").await;
@@ -150,8 +149,7 @@ async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_onc
 #[tokio::test]
 async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
     let app = TestApp::spawn().await;
-    let commune = app.token_for(Role::Commune);
-    let bdbp = app.token_for(Role::Officer);
+    let [commune, bdbp] = app.tokens_for([Role::Commune, Role::Officer]);
     let mut live = Live::connect(&app.base, &commune).await;
 
     // Restricted data is not in a commune user's schema, over the socket as over HTTP.
@@ -196,8 +194,7 @@ async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
 async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_path() {
     let app = TestApp::spawn().await;
     // The border guard reads customs records only on the cases it leads.
-    let bdbp = app.token_for(Role::Officer);
-    let police = app.token_for(Role::Police);
+    let [bdbp, police] = app.tokens_for([Role::Officer, Role::Police]);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe(
         "c",
@@ -243,10 +240,8 @@ async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_pa
 #[tokio::test]
 async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
     let app = TestApp::spawn().await;
-    let press = app.token_for(Role::Press);
-    let commune = app.token_for(Role::Commune);
-    let admin = app.token_for(Role::Admin);
-    let leader = app.token_for(Role::Leader);
+    let [press, commune, admin, leader] =
+        app.tokens_for([Role::Press, Role::Commune, Role::Admin, Role::Leader]);
     // (token, subscription, why it is refused)
     let cases: &[(&str, &str)] = &[
         (&press, "subscription { caseChanged { code } }"),
@@ -288,9 +283,7 @@ async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
 #[tokio::test]
 async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_else() {
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let office = app.token_for(Role::StandingOffice);
-    let press = app.token_for(Role::Press);
+    let [police, office, press] = app.tokens_for([Role::Police, Role::StandingOffice, Role::Press]);
     let mut live = Live::connect(&app.base, &press).await;
     let query = include_str!("../../../api/documents/publication-changed.graphql");
     live.subscribe("p", query, json!({})).await;
@@ -427,8 +420,7 @@ async fn changes(live: &mut Live, n: usize) -> Vec<(String, bool, String)> {
 #[tokio::test]
 async fn a_tip_forwarded_to_an_agency_reaches_that_agency_only() {
     let app = TestApp::spawn().await;
-    let office = app.token_for(Role::StandingOffice);
-    let customs = app.token_for(Role::Customs);
+    let [office, customs] = app.tokens_for([Role::StandingOffice, Role::Customs]);
     let mut live = Live::connect(&app.base, &customs).await;
     live.subscribe(
         "t",

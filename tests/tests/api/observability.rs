@@ -90,8 +90,7 @@ async fn metrics_need_the_token_and_show_the_pool() {
 async fn operations_are_counted_by_their_name_and_outcome() {
     let app = TestApp::spawn().await;
     let u = suffix();
-    let police = app.token_for(Role::Police);
-    let admin = app.token_for(Role::Admin);
+    let [police, admin] = app.tokens_for([Role::Police, Role::Admin]);
 
     let ok = format!("ObsOk_{u}");
     let r = run_registered(&app, &police, &format!("query {ok} {{ me {{ role }} }}")).await;

@@ -85,8 +85,7 @@ async fn publication_count(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn drafted_approved_published_for_the_press_then_withdrawn() {
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let office = app.token_for(Role::StandingOffice);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
 
     let r = app
@@ -168,8 +167,7 @@ async fn drafted_approved_published_for_the_press_then_withdrawn() {
 #[tokio::test]
 async fn rejected_revised_and_archived_publications() {
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let office = app.token_for(Role::StandingOffice);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
     let r = draft(&app, &police, &case, input(HEADLINE, BODY)).await;
     let id = r["data"]["draftPublication"]["id"]
@@ -249,8 +247,7 @@ async fn rejected_revised_and_archived_publications() {
 #[tokio::test]
 async fn refusals_name_the_problem_never_the_datum() {
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let office = app.token_for(Role::StandingOffice);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
     let before = publication_count(&app).await;
 
@@ -409,8 +406,7 @@ async fn refusals_name_the_problem_never_the_datum() {
 #[tokio::test]
 async fn approval_rechecks_data_added_after_drafting() {
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let office = app.token_for(Role::StandingOffice);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
     let body = format!("{BODY} Chủ hàng là Trần Văn Bình.");
     let r = draft(&app, &police, &case, input(HEADLINE, &body)).await;

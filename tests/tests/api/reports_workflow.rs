@@ -396,8 +396,7 @@ fn codes(r: &Value) -> Vec<String> {
 #[tokio::test]
 async fn missing_reports_and_who_reads_reports() {
     let app = TestApp::spawn().await;
-    let leader = app.token_for(Role::Leader);
-    let office = app.token_for(Role::StandingOffice);
+    let [leader, office] = app.tokens_for([Role::Leader, Role::StandingOffice]);
 
     // November 2026: the demo data has Sở Y tế and Thuế missing among the usual reporters.
     let r = ok(app

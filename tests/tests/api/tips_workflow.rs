@@ -183,8 +183,7 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
 #[tokio::test]
 async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
     let app = TestApp::spawn().await;
-    let so = app.token_for(Role::StandingOffice);
-    let police = app.token_for(Role::Police);
+    let [so, police] = app.tokens_for([Role::StandingOffice, Role::Police]);
 
     // Staff enter a hotline tip with an idempotency key: a retry returns the same receipt.
     let before = tip_count(&app).await;
@@ -261,11 +260,13 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
 #[tokio::test]
 async fn refusals_of_the_staff_workflow() {
     let app = TestApp::spawn().await;
-    let so = app.token_for(Role::StandingOffice);
-    let police = app.token_for(Role::Police);
-    let customs = app.token_for(Role::Customs);
-    let border = app.token_for(Role::Officer);
-    let leader = app.token_for(Role::Leader);
+    let [so, police, customs, border, leader] = app.tokens_for([
+        Role::StandingOffice,
+        Role::Police,
+        Role::Customs,
+        Role::Officer,
+        Role::Leader,
+    ]);
     let code = submit_anonymous(&app, tip_input(CONTENT)).await["trackingCode"]
         .as_str()
         .unwrap()

@@ -48,9 +48,7 @@ async fn next_hit(live: &mut Live) -> (String, Vec<String>) {
 #[tokio::test]
 async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_one() {
     let app = TestApp::spawn().await;
-    let police = app.token_for(Role::Police);
-    let customs = app.token_for(Role::Customs);
-    let bdbp = app.token_for(Role::Officer);
+    let [police, customs, bdbp] = app.tokens_for([Role::Police, Role::Customs, Role::Officer]);
     for token in [&police, &customs] {
         for (kind, value) in [("ID_NUMBER", ID_NUMBER), ("COMMODITY_GROUP", "CIGARETTES")] {
             let r = watch(&app, token, kind, value).await;
@@ -166,10 +164,8 @@ async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_o
 #[tokio::test]
 async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     let app = TestApp::spawn().await;
-    let customs = app.token_for(Role::Customs);
-    let police = app.token_for(Role::Police);
-    let commune = app.token_for(Role::Commune);
-    let leader = app.token_for(Role::Leader);
+    let [customs, police, commune, leader] =
+        app.tokens_for([Role::Customs, Role::Police, Role::Commune, Role::Leader]);
 
     let r = watch(&app, &customs, "HS_CODE", " 0207.14 ").await;
     assert_eq!(r["data"]["watch"]["value"], "020714", "{r}");
