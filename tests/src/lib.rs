@@ -450,6 +450,19 @@ pub fn ok(resp: Value) -> Value {
     resp
 }
 
+/// Checks that a response has exactly one error code, `code`, as [`refusal_codes`] reads them
+/// (a field unknown to the caller's schema is `FORBIDDEN`), and returns it.
+pub fn refused(resp: Value, code: &str) -> Value {
+    assert_eq!(refusal_codes(&resp), [code], "{resp}");
+    resp
+}
+
+/// Checks that a response has exactly one error code, `code` ([`error_codes`]), and returns it.
+pub fn failed(resp: Value, code: &str) -> Value {
+    assert_eq!(error_codes(&resp), [code], "{resp}");
+    resp
+}
+
 /// Asserts that a request was refused with exactly one error, of `code`, whose message
 /// contains `part`.
 pub fn assert_refused(resp: &Value, code: &str, part: &str) {

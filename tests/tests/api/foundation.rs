@@ -1,7 +1,7 @@
 //! The server's basics: health, authentication, limits, search, pagination, statement counts.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes, ok};
+use hub389_tests::{TestApp, error_codes, failed, ok};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -46,8 +46,7 @@ async fn tokens_are_checked() {
     let app = TestApp::spawn().await;
     let q = "{ me { role } }";
     // Anonymous: may read nothing.
-    let r = app.query(None, q).await;
-    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"]);
+    let r = failed(app.query(None, q).await, "UNAUTHENTICATED");
     assert!(r["data"].is_null() || r["data"]["me"].is_null());
     // A valid token works.
     let t = app.token_for(Role::Police);
@@ -99,17 +98,19 @@ async fn tokens_are_checked() {
 async fn page_size_is_bounded_and_cursors_page_through() {
     let app = TestApp::spawn().await;
     let t = app.token_for(Role::Leader);
-    let r = app
-        .query(Some(&t), "{ cases(first: 101) { totalCount } }")
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
-    let r = app
-        .query(
+    failed(
+        app.query(Some(&t), "{ cases(first: 101) { totalCount } }")
+            .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.query(
             Some(&t),
             r#"{ cases(first: 5, after: "bogus") { totalCount } }"#,
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+        .await,
+        "BAD_USER_INPUT",
+    );
 
     // Walk all pages of 37 and compare with one count.
     let q = "query($after: String) { cases(first: 37, after: $after) { totalCount nodes { id detectedOn } pageInfo { hasNextPage endCursor } } }";
@@ -193,18 +194,20 @@ async fn filters_narrow_the_result() {
         assert_eq!(n["commune"]["code"], "DONG_DANG");
         assert!(n["status"] == "CLOSED" || n["status"] == "PROSECUTED");
     }
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&t),
             q,
             json!({ "f": { "detectedFrom": "2026-02-01", "detectedTo": "2026-01-01" } }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
-    let r = app
-        .gql(Some(&t), q, json!({ "f": { "status": ["NOT_A_STATUS"] } }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+        .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.gql(Some(&t), q, json!({ "f": { "status": ["NOT_A_STATUS"] } }))
+            .await,
+        "BAD_USER_INPUT",
+    );
 }
 
 #[tokio::test]
@@ -212,8 +215,7 @@ async fn depth_and_batch_limits() {
     let app = TestApp::spawn().await;
     let t = app.token_for(Role::Leader);
     let deep = "{ agencies { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { code } } } } } } } } } } } } } }";
-    let r = app.query(Some(&t), deep).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    failed(app.query(Some(&t), deep).await, "BAD_USER_INPUT");
     let one = json!({ "query": "{ me { role } }" });
     let batch = Value::Array(vec![one.clone(); 11]);
     // A batch is answered with an array, also when it is refused.

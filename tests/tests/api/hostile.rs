@@ -2,7 +2,7 @@
 //! hints, security headers, request ids that cannot flood the logs.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, assert_refused, error_codes, ok};
+use hub389_tests::{TestApp, assert_refused, error_codes, failed, ok};
 use serde_json::json;
 
 /// Fragments that each spread the next twice: 2^26 fields from about a kilobyte, with no
@@ -31,8 +31,10 @@ async fn aliases_are_capped() {
     let app = TestApp::spawn().await;
     let police = app.token_for(Role::Police);
     let many: String = (0..60).map(|i| format!(" a{i}: me {{ role }}")).collect();
-    let r = app.query(Some(&police), &format!("{{{many} }}")).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    failed(
+        app.query(Some(&police), &format!("{{{many} }}")).await,
+        "BAD_USER_INPUT",
+    );
     let few: String = (0..5).map(|i| format!(" a{i}: me {{ role }}")).collect();
     ok(app.query(Some(&police), &format!("{{{few} }}")).await);
 }
@@ -198,14 +200,15 @@ async fn the_informant_oracle_is_closed() {
         r#"mutation($id: ID!, $v: Int!) { approvePublication(id: $id, version: $v) { status } }"#;
     let review = r#"mutation($id: ID!, $v: Int!) { passPublicationReview(id: $id, version: $v) { version awaitingReview } }"#;
     // The standing office waits for the review.
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&office),
             approve,
             json!({ "id": real["id"], "v": real["version"] }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        .await,
+        "BAD_USER_INPUT",
+    );
     // The police reviewer reads the informant and is told.
     let r = app
         .gql(
@@ -234,14 +237,15 @@ async fn the_informant_oracle_is_closed() {
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     // Another agency cannot pass the review.
     let border = app.token_for(Role::Officer);
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&border),
             review,
             json!({ "id": real["id"], "v": real["version"] }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+        .await,
+        "FORBIDDEN",
+    );
 }
 
 /// The spellings that got police data past the old check: each is refused (the customs lead
@@ -357,8 +361,10 @@ async fn row_weighted_cost_is_refused_before_any_sql() {
             .map(|i| format!(" s{i}: statistics(period: {{ kind: YEAR, year: 2025 }}) {{ total {{ casesDetected {{ value }} }} }}"))
             .collect()
     };
-    let r = app.query(Some(&police), &format!("{{{} }}", stat(5))).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    failed(
+        app.query(Some(&police), &format!("{{{} }}", stat(5))).await,
+        "BAD_USER_INPUT",
+    );
     ok(app.query(Some(&police), &format!("{{{} }}", stat(1))).await);
 }
 
@@ -413,10 +419,8 @@ async fn trusted_documents_for_the_press_and_anonymous() {
     .await;
     let [press, police] = app.tokens_for([Role::Press, Role::Police]);
     let adhoc = "{ publishedCases(first: 1) { nodes { headline } } }";
-    let r = app.query(Some(&press), adhoc).await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
-    let r = app.query(None, "{ __typename }").await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    failed(app.query(Some(&press), adhoc).await, "FORBIDDEN");
+    failed(app.query(None, "{ __typename }").await, "FORBIDDEN");
     ok(app.query(Some(&police), adhoc).await);
 
     let (_, doc) = api::graphql::trusted::BUILT_IN
@@ -581,8 +585,7 @@ async fn an_agency_change_applies_to_tokens_at_once() {
         )
         .await;
     assert_eq!(r["data"]["updateAgency"]["kind"], "CUSTOMS", "{r}");
-    let r = app.query(Some(&police), me).await;
-    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
+    failed(app.query(Some(&police), me).await, "UNAUTHENTICATED");
     // ... shows the new name at once.
     let after = ca_name(&app.query(Some(&leader), leads).await);
     assert_eq!(after, Some(json!("Cục Hải quan mới")));

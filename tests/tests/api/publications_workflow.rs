@@ -4,7 +4,7 @@
 //! stale versions, illegal moves, the press.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, assert_refused, error_codes, ok};
+use hub389_tests::{TestApp, assert_refused, error_codes, failed, ok};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -176,14 +176,15 @@ async fn rejected_revised_and_archived_publications() {
         .to_string();
 
     // A rejection needs a reason.
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&office),
             REJECT,
             json!({ "id": id, "v": 1, "r": "  " }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        .await,
+        "BAD_USER_INPUT",
+    );
     let r = app
         .gql(
             Some(&office),
@@ -193,10 +194,11 @@ async fn rejected_revised_and_archived_publications() {
         .await;
     assert_eq!(r["data"]["rejectPublication"]["status"], "REJECTED", "{r}");
     // A rejected publication cannot be approved…
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    let r = failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
         msg.contains("REJECTED") && msg.contains("APPROVED"),
@@ -225,10 +227,11 @@ async fn rejected_revised_and_archived_publications() {
         r["data"]["setPublicationArchived"]["archivedAt"].is_string(),
         "{r}"
     );
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 4 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 4 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let r = app
         .query(
             Some(&office),
@@ -348,52 +351,57 @@ async fn refusals_name_the_problem_never_the_datum() {
         .await;
     assert_eq!(r["data"]["updatePublication"]["version"], 2, "{r}");
     // Revising it to name the subject is refused the same way.
-    let r = app
+    failed(app
         .gql(
             Some(&police),
             UPDATE,
             json!({ "id": id, "v": 2, "input": input(HEADLINE, &format!("{BODY} nguyễn thị hằng")) }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
-        .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+        .await, "BAD_USER_INPUT");
+    failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
+            .await,
+        "CONFLICT",
+    );
     // Withdrawing a draft is not a move the machine knows.
-    let r = app
-        .gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = failed(
+        app.gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("DRAFT") && msg.contains("WITHDRAWN"), "{msg}");
     // Only the standing office approves.
-    let r = app
-        .gql(Some(&police), APPROVE, json!({ "id": id, "v": 2 }))
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    failed(
+        app.gql(Some(&police), APPROVE, json!({ "id": id, "v": 2 }))
+            .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
         .await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     // An approved publication is not revised, nor approved twice.
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&police),
             UPDATE,
             json!({ "id": id, "v": 3, "input": input(HEADLINE, BODY) }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 3 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 3 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     // Another agency cannot withdraw it; the drafting agency can.
-    let r = app
-        .gql(Some(&bdbp), WITHDRAW, json!({ "id": id, "v": 3 }))
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    failed(
+        app.gql(Some(&bdbp), WITHDRAW, json!({ "id": id, "v": 3 }))
+            .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(Some(&police), WITHDRAW, json!({ "id": id, "v": 3 }))
         .await;
@@ -421,10 +429,11 @@ async fn approval_rechecks_data_added_after_drafting() {
         json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Trần Văn Bình" }),
     )
     .await;
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
         msg.contains("restricted data") && !msg.contains("Bình"),

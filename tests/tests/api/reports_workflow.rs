@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use chrono::{Datelike, NaiveDate};
-use hub389_tests::{TestApp, assert_refused, error_codes, ok, pluck};
+use hub389_tests::{TestApp, assert_refused, error_codes, failed, ok, pluck};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
@@ -281,31 +281,34 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
       correctReport(id: $id, version: $v, corrections: $c, reason: $r) { version correctionReason figures { group casesDetected fines } } }"#;
     let fix2 =
         json!([{ "group": "SMUGGLING_AND_PROHIBITED", "field": "CASES_DETECTED", "value": 42 }]);
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&qltt),
             CORRECT,
             json!({ "id": id, "v": 1, "c": fix2, "r": "" }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(
+        .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.gql(
             Some(&qltt),
             CORRECT,
             json!({ "id": id, "v": 7, "c": fix2, "r": "Thêm vụ" }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+        .await,
+        "CONFLICT",
+    );
     let hq = app.token_for(Role::Customs);
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&hq),
             CORRECT,
             json!({ "id": id, "v": 1, "c": fix2, "r": "Thêm vụ" }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+        .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(
             Some(&qltt),
@@ -443,10 +446,11 @@ async fn missing_reports_and_who_reads_reports() {
 
     // Agencies do not see who is missing.
     for t in [app.token_for(Role::Police), thue.clone()] {
-        let r = app
-            .gql(Some(&t), MISSING, json!({ "y": 2026, "m": 11 }))
-            .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+        failed(
+            app.gql(Some(&t), MISSING, json!({ "y": 2026, "m": 11 }))
+                .await,
+            "FORBIDDEN",
+        );
     }
 
     // Reading reports: an agency its own only; the standing office and leaders all.
@@ -459,10 +463,11 @@ async fn missing_reports_and_who_reads_reports() {
     let nodes = r["data"]["periodicReports"]["nodes"].as_array().unwrap();
     assert!(!nodes.is_empty(), "{r}");
     assert!(nodes.iter().all(|n| n["agency"]["code"] == "THUE"));
-    let r = app
-        .gql(Some(&thue), LIST, json!({ "f": { "agency": "CA" } }))
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    failed(
+        app.gql(Some(&thue), LIST, json!({ "f": { "agency": "CA" } }))
+            .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(
             Some(&leader),
