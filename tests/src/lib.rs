@@ -445,6 +445,7 @@ pub fn home(role: Role) -> (Option<&'static str>, Option<&'static str>) {
 }
 
 /// Checks that a GraphQL response has no errors and returns it.
+#[track_caller]
 pub fn ok(resp: Value) -> Value {
     assert!(resp["errors"].is_null(), "{resp}");
     resp
@@ -452,12 +453,14 @@ pub fn ok(resp: Value) -> Value {
 
 /// Checks that a response has exactly one error code, `code`, as [`refusal_codes`] reads them
 /// (a field unknown to the caller's schema is `FORBIDDEN`), and returns it.
+#[track_caller]
 pub fn refused(resp: Value, code: &str) -> Value {
     assert_eq!(refusal_codes(&resp), [code], "{resp}");
     resp
 }
 
 /// Checks that a response has exactly one error code, `code` ([`error_codes`]), and returns it.
+#[track_caller]
 pub fn failed(resp: Value, code: &str) -> Value {
     assert_eq!(error_codes(&resp), [code], "{resp}");
     resp
@@ -465,6 +468,7 @@ pub fn failed(resp: Value, code: &str) -> Value {
 
 /// Asserts that a request was refused with exactly one error, of `code`, whose message
 /// contains `part`.
+#[track_caller]
 pub fn assert_refused(resp: &Value, code: &str, part: &str) {
     assert_eq!(error_codes(resp), [code], "{resp}");
     let message = resp["errors"][0]["message"].as_str().unwrap_or("");
@@ -478,6 +482,7 @@ pub fn strings(array: &Value) -> Vec<String> {
 
 /// The string at `key` of each object of a JSON array (each element itself when `key` is
 /// empty), e.g. the `code` of every agency a response lists.
+#[track_caller]
 pub fn pluck(array: &Value, key: &str) -> Vec<String> {
     array
         .as_array()
