@@ -724,9 +724,6 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
     .exec(db)
     .await
     .unwrap();
-    api::service::case_records::recount_subjects(db, None)
-        .await
-        .unwrap();
     customs_records::Entity::insert_many(ids.iter().map(|&id| customs_records::ActiveModel {
         id: Set(id),
         case_id: Set(id),
@@ -778,8 +775,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
             .unwrap();
         }
     }
-    // Rows written behind the services' back: the rollups are rebuilt as `hub389 recount` would.
-    rebuild_rollups(db).await;
+    recount(db).await;
 }
 
 /// The viewer of a user of `role` in the agency `code`, as the CLI or a test calling the
@@ -804,6 +800,14 @@ pub async fn agency_viewer(
         commune_id: None,
         commune_code: None,
     }
+}
+
+/// After a fixture wrote cases, subjects or investigation records by SQL, behind the services'
+/// back: recounts each case's subjects and rebuilds the rollups, as `hub389 recount` does.
+pub async fn recount(db: &sea_orm::DatabaseConnection) {
+    api::service::case_records::recount_all(db)
+        .await
+        .expect("recount the subjects and rebuild the rollups");
 }
 
 /// Rebuilds the rollups after a fixture wrote cases (or their subjects' counts, or their
