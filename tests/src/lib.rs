@@ -387,6 +387,35 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
+    /// POSTs `body` as it is to `/graphql` with this content type (and `token` if one is
+    /// given), for the tests of what the transport accepts.
+    pub async fn post_raw(
+        &self,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("POST /graphql")
+    }
+
+    /// `GET` of a path as a browser asks for a page (`accept: text/html,…`).
+    pub async fn browse(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     /// `GET /metrics` with the scraper's token: the status and the body. The recorder is the
     /// process's, shared by every test server: assert on deltas or on labels of your own.
     pub async fn metrics(&self) -> (u16, String) {

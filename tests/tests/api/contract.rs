@@ -354,38 +354,19 @@ async fn http_errors_are_json_with_a_code() {
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
 
     // Not JSON, a form post, too large.
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{ nope")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw(None, "application/json", "{ nope").await;
     assert_eq!(r.status(), 400);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "text/plain")
-        .body(r#"{"query":"{ me { role } }"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(None, "text/plain", r#"{"query":"{ me { role } }"}"#)
+        .await;
     assert_eq!(r.status(), 415);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
     let big = format!(
         r#"{{"query":"{{ me {{ role }} }}","variables":{{"x":"{}"}}}}"#,
         "x".repeat(600 * 1024)
     );
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw(None, "application/json", big).await;
     assert_eq!(r.status(), 413);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
 

@@ -16,13 +16,7 @@ async fn health_and_readiness() {
     let r = app.get("/readyz", None).await;
     assert_eq!(r.status(), 200);
     // A browser gets GraphiQL, with every asset from this server (no CDN on an intranet).
-    let r = app
-        .client
-        .get(format!("{}/graphql", app.base))
-        .header("accept", "text/html,application/xhtml+xml")
-        .send()
-        .await
-        .unwrap();
+    let r = app.browse("/graphql").await;
     let page = r.text().await.unwrap();
     assert!(page.to_lowercase().contains("graphiql"));
     assert!(

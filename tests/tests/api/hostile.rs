@@ -78,13 +78,7 @@ async fn security_headers_and_no_caching() {
             .contains("default-src 'none'")
     );
     // GraphiQL keeps its own policy, which lets its scripts run.
-    let r = app
-        .client
-        .get(format!("{}/graphql", app.base))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app.browse("/graphql").await;
     assert!(
         r.headers()["content-security-policy"]
             .to_str()
@@ -809,14 +803,12 @@ async fn long_query_text_is_refused_before_parsing() {
     assert_refused(&r, "BAD_USER_INPUT", "longer than 64 KB");
     // The graphql-response media type is accepted as the request's type too.
     let resp = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&police)
-        .header("content-type", "application/graphql-response+json")
-        .body(r#"{"query":"{ me { role } }"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            Some(&police),
+            "application/graphql-response+json",
+            r#"{"query":"{ me { role } }"}"#,
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let r: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
