@@ -504,6 +504,15 @@ pub fn assert_refused(resp: &Value, code: &str, part: &str) {
     assert!(message.contains(part), "{part:?} not in {resp}");
 }
 
+/// The nodes of the connection a response's data holds at `field` (`cases`, `auditEvents`…).
+#[track_caller]
+pub fn nodes(resp: &Value, field: &str) -> Vec<Value> {
+    match resp["data"][field]["nodes"].as_array() {
+        Some(nodes) => nodes.clone(),
+        None => panic!("no {field} nodes in {resp}"),
+    }
+}
+
 /// The strings of a JSON array.
 pub fn strings(array: &Value) -> Vec<String> {
     pluck(array, "")

@@ -3,7 +3,7 @@
 //! statement, alters or removes an event.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, ok, refusal_codes, refused, strings};
+use hub389_tests::{TestApp, nodes, ok, refusal_codes, refused, strings};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
@@ -38,10 +38,7 @@ async fn events(app: &TestApp, filter: Value) -> Vec<Value> {
             json!({ "first": 100, "filter": filter }),
         )
         .await);
-    r["data"]["auditEvents"]["nodes"]
-        .as_array()
-        .unwrap()
-        .clone()
+    nodes(&r, "auditEvents")
 }
 
 async fn count(app: &TestApp) -> u64 {

@@ -3,7 +3,7 @@
 //! errors propagate as the spec says, and the standard introspection query works.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes, errors_at, failed, ok};
+use hub389_tests::{TestApp, error_codes, errors_at, failed, nodes, ok};
 use serde_json::{Value, json};
 
 fn keys(v: &Value) -> Vec<String> {
@@ -221,10 +221,7 @@ async fn node_refetches_through_the_list_rules() {
     let [commune, police] = app.tokens_for([Role::Commune, Role::Police]);
     let q = "{ cases(first: 100) { nodes { id code commune { code } } } }";
     let all = app.query(Some(&police), q).await;
-    let nodes = all["data"]["cases"]["nodes"]
-        .as_array()
-        .expect("nodes")
-        .clone();
+    let nodes = nodes(&all, "cases");
     let inside = nodes
         .iter()
         .find(|n| n["commune"]["code"] == "DONG_DANG")

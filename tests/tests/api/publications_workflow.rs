@@ -4,7 +4,7 @@
 //! stale versions, illegal moves, the press.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, assert_refused, error_codes, failed, ok};
+use hub389_tests::{TestApp, assert_refused, error_codes, failed, nodes, ok};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -72,10 +72,7 @@ const BODY: &str = "Ngày 02/10/2026, Công an tỉnh phát hiện một xe ô t
 async fn published(app: &TestApp) -> Vec<Value> {
     let press = app.token_for(Role::Press);
     let r = ok(app.query(Some(&press), PUBLISHED).await);
-    r["data"]["publishedCases"]["nodes"]
-        .as_array()
-        .unwrap()
-        .clone()
+    nodes(&r, "publishedCases")
 }
 
 async fn publication_count(app: &TestApp) -> u64 {
