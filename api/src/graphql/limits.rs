@@ -41,46 +41,15 @@ struct DepthLimitExt {
     max_aliases: usize,
 }
 
-/// Fragments measured so far; `None` marks a fragment being measured.
-type Memo = HashMap<Name, Option<usize>>;
-
-/// A measure of a selection set (its depth, its fields once expanded).
-type Measure = fn(&SelectionSet, &ExecutableDocument, &mut Memo) -> usize;
-
-/// The measure of the fragment a spread names, each fragment measured once: a fragment met
-/// again while it is being measured (a cycle, which validation rejects afterwards) and an
-/// unknown fragment count 0.
-fn spread(name: &Name, doc: &ExecutableDocument, memo: &mut Memo, measure: Measure) -> usize {
-    match memo.get(name) {
-        Some(Some(n)) => *n,
-        Some(None) => 0,
-        None => match doc.fragments.get(name) {
-            Some(fragment) => {
-                memo.insert(name.clone(), None);
-                let n = measure(&fragment.node.selection_set.node, doc, memo);
-                memo.insert(name.clone(), Some(n));
-                n
-            }
-            None => 0,
-        },
-    }
-}
-
-/// The largest measure of a document's operations.
-fn largest(doc: &ExecutableDocument, measure: Measure) -> usize {
-    let mut memo = HashMap::new();
-    doc.operations
-        .iter()
-        .map(|(_, op)| measure(&op.node.selection_set.node, doc, &mut memo))
-        .max()
-        .unwrap_or(0)
-}
-
 /// Fields of a selection set with fragments expanded, computed with each fragment's size once
 /// (memoised), saturating: fragments that each spread the next twice — 2^28 fields from 1 KB
 /// — cost a few hundred additions here, and are refused before async-graphql's own
 /// validation would expand them.
-fn expanded(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> usize {
+fn expanded(
+    set: &SelectionSet,
+    doc: &ExecutableDocument,
+    memo: &mut HashMap<Name, Option<usize>>,
+) -> usize {
     let mut total: usize = 0;
     for item in &set.items {
         let n = match &item.node {
@@ -90,7 +59,22 @@ fn expanded(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> us
             Selection::InlineFragment(inline) => {
                 expanded(&inline.node.selection_set.node, doc, memo)
             }
-            Selection::FragmentSpread(s) => spread(&s.node.fragment_name.node, doc, memo, expanded),
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                match memo.get(name) {
+                    Some(Some(n)) => *n,
+                    Some(None) => 0,
+                    None => match doc.fragments.get(name) {
+                        Some(fragment) => {
+                            memo.insert(name.clone(), None);
+                            let n = expanded(&fragment.node.selection_set.node, doc, memo);
+                            memo.insert(name.clone(), Some(n));
+                            n
+                        }
+                        None => 0,
+                    },
+                }
+            }
         };
         total = total.saturating_add(n);
     }
@@ -99,7 +83,12 @@ fn expanded(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> us
 
 /// The largest operation of a document, in fields after fragment expansion.
 pub fn document_expanded_fields(doc: &ExecutableDocument) -> usize {
-    largest(doc, expanded)
+    let mut memo = HashMap::new();
+    doc.operations
+        .iter()
+        .map(|(_, op)| expanded(&op.node.selection_set.node, doc, &mut memo))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Aliased fields written in the document (operations and fragments, as written).
@@ -131,8 +120,13 @@ fn refusal(message: String) -> ServerError {
     crate::error::AppError::BadInput(message).into_server_error()
 }
 
-/// Depth of a selection set (a fragment spread: see [`spread`]).
-fn depth(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> usize {
+/// Depth of a selection set; `None` in `memo` marks a fragment being computed (a cycle, which
+/// validation rejects afterwards, counts 0 here).
+fn depth(
+    set: &SelectionSet,
+    doc: &ExecutableDocument,
+    memo: &mut HashMap<Name, Option<usize>>,
+) -> usize {
     let mut deepest = 0;
     for item in &set.items {
         let d = match &item.node {
@@ -145,7 +139,22 @@ fn depth(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> usize
                 }
             }
             Selection::InlineFragment(inline) => depth(&inline.node.selection_set.node, doc, memo),
-            Selection::FragmentSpread(s) => spread(&s.node.fragment_name.node, doc, memo, depth),
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                match memo.get(name) {
+                    Some(Some(d)) => *d,
+                    Some(None) => 0,
+                    None => match doc.fragments.get(name) {
+                        Some(fragment) => {
+                            memo.insert(name.clone(), None);
+                            let d = depth(&fragment.node.selection_set.node, doc, memo);
+                            memo.insert(name.clone(), Some(d));
+                            d
+                        }
+                        None => 0,
+                    },
+                }
+            }
         };
         deepest = deepest.max(d);
     }
@@ -154,7 +163,12 @@ fn depth(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> usize
 
 /// The deepest operation of a document.
 pub fn document_depth(doc: &ExecutableDocument) -> usize {
-    largest(doc, depth)
+    let mut memo = HashMap::new();
+    doc.operations
+        .iter()
+        .map(|(_, op)| depth(&op.node.selection_set.node, doc, &mut memo))
+        .max()
+        .unwrap_or(0)
 }
 
 #[async_trait::async_trait]
