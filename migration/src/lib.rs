@@ -23,6 +23,69 @@ pub async fn lift_statement_timeout<C: ConnectionTrait>(db: &C) -> Result<(), Db
     Ok(())
 }
 
+/// A table's or a column's name.
+pub(crate) fn n(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+/// `ALTER TABLE … ADD COLUMN`: one column per statement, as SQLite alters them.
+pub(crate) async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: impl IntoColumnDef,
+) -> Result<(), DbErr> {
+    let column: ColumnDef = column.into();
+    manager
+        .alter_table(Table::alter().table(n(table)).add_column(column).to_owned())
+        .await
+}
+
+/// `ALTER TABLE … DROP COLUMN`.
+pub(crate) async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(n(table))
+                .drop_column(n(column))
+                .to_owned(),
+        )
+        .await
+}
+
+/// `CREATE INDEX name ON table (columns…)`, `UNIQUE` when `unique` (such indexes are named
+/// `uq_…`, the others `idx_…`).
+pub(crate) async fn create_index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    columns: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(n(table));
+    if unique {
+        index.unique();
+    }
+    for column in columns {
+        index.col(n(column));
+    }
+    manager.create_index(index).await
+}
+
+/// `DROP TABLE` of each table in turn (those that refer to others first).
+pub(crate) async fn drop_tables(manager: &SchemaManager<'_>, tables: &[&str]) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(n(table)).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

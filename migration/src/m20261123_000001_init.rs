@@ -4,12 +4,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::n;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -27,16 +25,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_communes_code")
-                    .table(n("communes"))
-                    .unique()
-                    .col(n("code"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(manager, "uq_communes_code", "communes", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -65,25 +54,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_agencies_kind")
-                    .table(n("agencies"))
-                    .col(n("kind"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_agencies_code")
-                    .table(n("agencies"))
-                    .unique()
-                    .col(n("code"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(manager, "idx_agencies_kind", "agencies", &["kind"], false).await?;
+        crate::create_index(manager, "uq_agencies_code", "agencies", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -102,16 +74,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_border_gates_code")
-                    .table(n("border_gates"))
-                    .unique()
-                    .col(n("code"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "uq_border_gates_code",
+            "border_gates",
+            &["code"],
+            true,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -132,28 +102,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_directives_issued_on")
-                    .table(n("directives"))
-                    .col(n("issued_on"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_directives_issuer_year_number_doc_type")
-                    .table(n("directives"))
-                    .unique()
-                    .col(n("issuer"))
-                    .col(n("year"))
-                    .col(n("number"))
-                    .col(n("doc_type"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_directives_issued_on",
+            "directives",
+            &["issued_on"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "uq_directives_issuer_year_number_doc_type",
+            "directives",
+            &["issuer", "year", "number", "doc_type"],
+            true,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -176,15 +140,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_directive_citations_cited_id")
-                    .table(n("directive_citations"))
-                    .col(n("cited_id"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_directive_citations_cited_id",
+            "directive_citations",
+            &["cited_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -215,33 +178,23 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_tasks_directive_id")
-                    .table(n("tasks"))
-                    .col(n("directive_id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_tasks_lead_agency_id")
-                    .table(n("tasks"))
-                    .col(n("lead_agency_id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_tasks_due_on")
-                    .table(n("tasks"))
-                    .col(n("due_on"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_tasks_directive_id",
+            "tasks",
+            &["directive_id"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_tasks_lead_agency_id",
+            "tasks",
+            &["lead_agency_id"],
+            false,
+        )
+        .await?;
+        crate::create_index(manager, "idx_tasks_due_on", "tasks", &["due_on"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -264,15 +217,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_task_coordinators_agency_id")
-                    .table(n("task_coordinators"))
-                    .col(n("agency_id"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_task_coordinators_agency_id",
+            "task_coordinators",
+            &["agency_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -298,15 +250,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_task_updates_task_id")
-                    .table(n("task_updates"))
-                    .col(n("task_id"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_task_updates_task_id",
+            "task_updates",
+            &["task_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -329,25 +280,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_campaigns_starts_on")
-                    .table(n("campaigns"))
-                    .col(n("starts_on"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_campaigns_code")
-                    .table(n("campaigns"))
-                    .unique()
-                    .col(n("code"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_campaigns_starts_on",
+            "campaigns",
+            &["starts_on"],
+            false,
+        )
+        .await?;
+        crate::create_index(manager, "uq_campaigns_code", "campaigns", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -396,76 +337,55 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_cases_detected_on_id")
-                    .table(n("cases"))
-                    .col(n("detected_on"))
-                    .col(n("id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_cases_status_detected_on")
-                    .table(n("cases"))
-                    .col(n("status"))
-                    .col(n("detected_on"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_cases_violation_type_detected_on")
-                    .table(n("cases"))
-                    .col(n("violation_type"))
-                    .col(n("detected_on"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_cases_commodity_group_detected_on")
-                    .table(n("cases"))
-                    .col(n("commodity_group"))
-                    .col(n("detected_on"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_cases_lead_agency_id_detected_on")
-                    .table(n("cases"))
-                    .col(n("lead_agency_id"))
-                    .col(n("detected_on"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_cases_commune_id_detected_on")
-                    .table(n("cases"))
-                    .col(n("commune_id"))
-                    .col(n("detected_on"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_cases_code")
-                    .table(n("cases"))
-                    .unique()
-                    .col(n("code"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_cases_detected_on_id",
+            "cases",
+            &["detected_on", "id"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_cases_status_detected_on",
+            "cases",
+            &["status", "detected_on"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_cases_violation_type_detected_on",
+            "cases",
+            &["violation_type", "detected_on"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_cases_commodity_group_detected_on",
+            "cases",
+            &["commodity_group", "detected_on"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_cases_lead_agency_id_detected_on",
+            "cases",
+            &["lead_agency_id", "detected_on"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_cases_commune_id_detected_on",
+            "cases",
+            &["commune_id", "detected_on"],
+            false,
+        )
+        .await?;
+        crate::create_index(manager, "uq_cases_code", "cases", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -488,15 +408,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_case_coordinators_agency_id")
-                    .table(n("case_coordinators"))
-                    .col(n("agency_id"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_case_coordinators_agency_id",
+            "case_coordinators",
+            &["agency_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -519,15 +438,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_case_campaigns_campaign_id")
-                    .table(n("case_campaigns"))
-                    .col(n("campaign_id"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_case_campaigns_campaign_id",
+            "case_campaigns",
+            &["campaign_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -552,33 +470,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_subjects_case_id")
-                    .table(n("subjects"))
-                    .col(n("case_id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_subjects_name_key")
-                    .table(n("subjects"))
-                    .col(n("name_key"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_subjects_id_number")
-                    .table(n("subjects"))
-                    .col(n("id_number"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_subjects_case_id",
+            "subjects",
+            &["case_id"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_subjects_name_key",
+            "subjects",
+            &["name_key"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_subjects_id_number",
+            "subjects",
+            &["id_number"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -604,24 +519,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_seizures_case_id")
-                    .table(n("seizures"))
-                    .col(n("case_id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_seizures_hs_code")
-                    .table(n("seizures"))
-                    .col(n("hs_code"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_seizures_case_id",
+            "seizures",
+            &["case_id"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_seizures_hs_code",
+            "seizures",
+            &["hs_code"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -644,24 +557,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_customs_records_case_id")
-                    .table(n("customs_records"))
-                    .col(n("case_id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_customs_records_declaration_number")
-                    .table(n("customs_records"))
-                    .col(n("declaration_number"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_customs_records_case_id",
+            "customs_records",
+            &["case_id"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_customs_records_declaration_number",
+            "customs_records",
+            &["declaration_number"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -688,16 +599,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_investigation_records_case_id")
-                    .table(n("investigation_records"))
-                    .unique()
-                    .col(n("case_id"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "uq_investigation_records_case_id",
+            "investigation_records",
+            &["case_id"],
+            true,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -731,36 +640,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_tips_assigned_agency_id_received_at")
-                    .table(n("tips"))
-                    .col(n("assigned_agency_id"))
-                    .col(n("received_at"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_tips_received_at_id")
-                    .table(n("tips"))
-                    .col(n("received_at"))
-                    .col(n("id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_tips_tracking_code")
-                    .table(n("tips"))
-                    .unique()
-                    .col(n("tracking_code"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_tips_assigned_agency_id_received_at",
+            "tips",
+            &["assigned_agency_id", "received_at"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_tips_received_at_id",
+            "tips",
+            &["received_at", "id"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "uq_tips_tracking_code",
+            "tips",
+            &["tracking_code"],
+            true,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -792,25 +695,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_publications_case_id")
-                    .table(n("publications"))
-                    .col(n("case_id"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_publications_status_approved_at")
-                    .table(n("publications"))
-                    .col(n("status"))
-                    .col(n("approved_at"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_publications_case_id",
+            "publications",
+            &["case_id"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_publications_status_approved_at",
+            "publications",
+            &["status", "approved_at"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -836,18 +736,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_periodic_reports_agency_id_period_kind_period_start")
-                    .table(n("periodic_reports"))
-                    .unique()
-                    .col(n("agency_id"))
-                    .col(n("period_kind"))
-                    .col(n("period_start"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "uq_periodic_reports_agency_id_period_kind_period_start",
+            "periodic_reports",
+            &["agency_id", "period_kind", "period_start"],
+            true,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -865,97 +761,60 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_audit_events_occurred_at")
-                    .table(n("audit_events"))
-                    .col(n("occurred_at"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_audit_events_subject")
-                    .table(n("audit_events"))
-                    .col(n("subject"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_audit_events_entity")
-                    .table(n("audit_events"))
-                    .col(n("entity"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "idx_audit_events_occurred_at",
+            "audit_events",
+            &["occurred_at"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_audit_events_subject",
+            "audit_events",
+            &["subject"],
+            false,
+        )
+        .await?;
+        crate::create_index(
+            manager,
+            "idx_audit_events_entity",
+            "audit_events",
+            &["entity"],
+            false,
+        )
+        .await?;
         search_index_up(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(n("audit_events")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("periodic_reports")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("publications")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("tips")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("investigation_records")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("customs_records")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("seizures")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("subjects")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("case_campaigns")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("case_coordinators")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("cases")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("campaigns")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("task_updates")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("task_coordinators")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("tasks")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("directive_citations")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("directives")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("border_gates")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("agencies")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("communes")).to_owned())
-            .await?;
+        crate::drop_tables(
+            manager,
+            &[
+                "audit_events",
+                "periodic_reports",
+                "publications",
+                "tips",
+                "investigation_records",
+                "customs_records",
+                "seizures",
+                "subjects",
+                "case_campaigns",
+                "case_coordinators",
+                "cases",
+                "campaigns",
+                "task_updates",
+                "task_coordinators",
+                "tasks",
+                "directive_citations",
+                "directives",
+                "border_gates",
+                "agencies",
+                "communes",
+            ],
+        )
+        .await?;
         Ok(())
     }
 }

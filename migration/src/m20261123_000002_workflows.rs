@@ -3,14 +3,12 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+use crate::n;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 /// Tables gaining `version` (optimistic concurrency) and/or `archived_at` (no hard deletes).
 const VERSIONED: &[&str] = &[
@@ -40,33 +38,17 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite takes one ALTER per statement.
         for t in VERSIONED {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(n(t))
-                        .add_column(integer(n("version")).default(1))
-                        .to_owned(),
-                )
-                .await?;
+            crate::add_column(manager, t, integer(n("version")).default(1)).await?;
         }
         for t in ARCHIVABLE {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(n(t))
-                        .add_column(timestamp_with_time_zone_null(n("archived_at")))
-                        .to_owned(),
-                )
-                .await?;
+            crate::add_column(manager, t, timestamp_with_time_zone_null(n("archived_at"))).await?;
         }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("periodic_reports"))
-                    .add_column(json_binary_null(n("computed_figures")))
-                    .to_owned(),
-            )
-            .await?;
+        crate::add_column(
+            manager,
+            "periodic_reports",
+            json_binary_null(n("computed_figures")),
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -81,17 +63,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_idempotency_keys_subject_key")
-                    .table(n("idempotency_keys"))
-                    .unique()
-                    .col(n("subject"))
-                    .col(n("key"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::create_index(
+            manager,
+            "uq_idempotency_keys_subject_key",
+            "idempotency_keys",
+            &["subject", "key"],
+            true,
+        )
+        .await?;
         let db = manager.get_connection();
         match manager.get_database_backend() {
             DatabaseBackend::Postgres => {
@@ -149,36 +128,13 @@ impl MigrationTrait for Migration {
                     .await?;
             }
         }
-        manager
-            .drop_table(Table::drop().table(n("idempotency_keys")).to_owned())
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("periodic_reports"))
-                    .drop_column(n("computed_figures"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::drop_tables(manager, &["idempotency_keys"]).await?;
+        crate::drop_column(manager, "periodic_reports", "computed_figures").await?;
         for t in ARCHIVABLE {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(n(t))
-                        .drop_column(n("archived_at"))
-                        .to_owned(),
-                )
-                .await?;
+            crate::drop_column(manager, t, "archived_at").await?;
         }
         for t in VERSIONED {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(n(t))
-                        .drop_column(n("version"))
-                        .to_owned(),
-                )
-                .await?;
+            crate::drop_column(manager, t, "version").await?;
         }
         Ok(())
     }

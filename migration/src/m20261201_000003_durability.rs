@@ -5,12 +5,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::n;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -37,33 +35,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("idempotency_keys"))
-                    // Null for keys stored before this migration: they replay as before.
-                    .add_column(string_null(n("request_fingerprint")))
-                    .to_owned(),
-            )
-            .await?;
+        // Null for keys stored before this migration: they replay as before.
+        crate::add_column(
+            manager,
+            "idempotency_keys",
+            string_null(n("request_fingerprint")),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("idempotency_keys"))
-                    .drop_column(n("request_fingerprint"))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("write_probe")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("server_keys")).to_owned())
-            .await?;
+        crate::drop_column(manager, "idempotency_keys", "request_fingerprint").await?;
+        crate::drop_tables(manager, &["write_probe", "server_keys"]).await?;
         Ok(())
     }
 }

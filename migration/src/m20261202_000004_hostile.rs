@@ -5,33 +5,27 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::n;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Two statements: SQLite alters one column at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("publications"))
-                    .add_column(big_integer_null(n("review_agency_id")))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("publications"))
-                    .add_column(timestamp_with_time_zone_null(n("reviewed_at")))
-                    .to_owned(),
-            )
-            .await?;
+        crate::add_column(
+            manager,
+            "publications",
+            big_integer_null(n("review_agency_id")),
+        )
+        .await?;
+        crate::add_column(
+            manager,
+            "publications",
+            timestamp_with_time_zone_null(n("reviewed_at")),
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -50,18 +44,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(n("trusted_documents")).to_owned())
-            .await?;
+        crate::drop_tables(manager, &["trusted_documents"]).await?;
         for col in ["reviewed_at", "review_agency_id"] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(n("publications"))
-                        .drop_column(n(col))
-                        .to_owned(),
-                )
-                .await?;
+            crate::drop_column(manager, "publications", col).await?;
         }
         Ok(())
     }

@@ -6,20 +6,15 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::n;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("cases"))
-                    .add_column(integer(Alias::new("subject_count")).default(0))
-                    .to_owned(),
-            )
-            .await?;
+        crate::add_column(manager, "cases", integer(n("subject_count")).default(0)).await?;
         let db = manager.get_connection();
         // The backfill reads every case and subject (a minute at a million cases).
         crate::lift_statement_timeout(db).await?;
@@ -32,14 +27,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("cases"))
-                    .drop_column(Alias::new("subject_count"))
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        crate::drop_column(manager, "cases", "subject_count").await
     }
 }

@@ -6,12 +6,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::n;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn n(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -46,14 +44,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // A seized vehicle's plate (core data: an operational fact of the seizure).
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("seizures"))
-                    .add_column(string_null(n("vehicle_plate")))
-                    .to_owned(),
-            )
-            .await?;
+        crate::add_column(manager, "seizures", string_null(n("vehicle_plate"))).await?;
         manager
             .create_table(
                 Table::create()
@@ -81,20 +72,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(n("task_deadline_notices")).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(n("watches")).to_owned())
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(n("seizures"))
-                    .drop_column(n("vehicle_plate"))
-                    .to_owned(),
-            )
-            .await?;
+        crate::drop_tables(manager, &["task_deadline_notices", "watches"]).await?;
+        crate::drop_column(manager, "seizures", "vehicle_plate").await?;
         Ok(())
     }
 }

@@ -84,23 +84,27 @@ pub struct TestApp {
 async fn fresh_database(dir: &std::path::Path) -> String {
     match backend() {
         Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
-        Backend::Postgres => {
-            let admin = std::env::var("HUB389_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
-            let conn = Database::connect(&admin)
-                .await
-                .expect("connect to PostgreSQL for tests");
-            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            conn.close().await.ok();
-            let (base, _) = admin
-                .rsplit_once('/')
-                .expect("PostgreSQL URL with a database");
-            format!("{base}/{name}")
-        }
+        Backend::Postgres => create_pg_database("").await,
     }
+}
+
+/// Creates a database `hub389_t_<uuid>` on the PostgreSQL test server with `options` (e.g.
+/// `TEMPLATE …`) and returns its URL.
+async fn create_pg_database(options: &str) -> String {
+    let admin = std::env::var("HUB389_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
+    let conn = Database::connect(&admin)
+        .await
+        .expect("connect to PostgreSQL for tests");
+    conn.execute_unprepared(&format!("CREATE DATABASE {name} {options}"))
+        .await
+        .expect("create test database");
+    conn.close().await.ok();
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("PostgreSQL URL with a database");
+    format!("{base}/{name}")
 }
 
 /// A database migrated (and, for `demo`, loaded with the demo data) once per test process,
@@ -179,22 +183,7 @@ async fn database_from_template(dir: &std::path::Path, demo: bool) -> String {
             std::fs::copy(&t.source, &file).expect("copy the template");
             format!("sqlite://{}?mode=rwc", file.display())
         }
-        Backend::Postgres => {
-            let admin = std::env::var("HUB389_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("hub389_t_{}", uuid::Uuid::new_v4().simple());
-            let conn = Database::connect(&admin)
-                .await
-                .expect("connect to PostgreSQL for tests");
-            conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {}", t.source))
-                .await
-                .expect("create test database from the template");
-            conn.close().await.ok();
-            let (base, _) = admin
-                .rsplit_once('/')
-                .expect("PostgreSQL URL with a database");
-            format!("{base}/{name}")
-        }
+        Backend::Postgres => create_pg_database(&format!("TEMPLATE {}", t.source)).await,
     }
 }
 
@@ -217,6 +206,19 @@ impl TestApp {
     /// A server with the demo data and these request limits.
     pub async fn spawn_with_limits(limits: api::config::Limits) -> TestApp {
         Self::spawn_custom(true, test_jwt(), WorkflowSettings::default(), limits).await
+    }
+
+    /// A server on an empty database holding `n` cases with every relation
+    /// ([`insert_rich_cases`]) and no practical cost bound: for the tests that count statements
+    /// (a page of 100 with every relation costs more than the default bound).
+    pub async fn spawn_with_rich_cases(n: i64) -> TestApp {
+        let limits = api::config::Limits {
+            max_cost: 1_000_000,
+            ..test_limits()
+        };
+        let app = Self::spawn_custom(false, test_jwt(), WorkflowSettings::default(), limits).await;
+        insert_rich_cases(&app.db, n).await;
+        app
     }
 
     /// A server with the given token settings (e.g. an identity provider's public key).
@@ -298,10 +300,26 @@ impl TestApp {
             .expect("sign token")
     }
 
+    /// A token of `role`'s user in the demo data: its agency and commune as [`home`] says.
+    pub fn token_for(&self, role: Role) -> String {
+        let (agency, commune) = home(role);
+        self.token(role, agency, commune)
+    }
+
+    /// Tokens of several roles' users in the demo data, in order (see [`TestApp::token_for`]).
+    pub fn tokens_for<const N: usize>(&self, roles: [Role; N]) -> [String; N] {
+        roles.map(|role| self.token_for(role))
+    }
+
     /// POSTs a GraphQL request and returns the JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.post(token, json!({ "query": query, "variables": variables }))
             .await
+    }
+
+    /// POSTs a GraphQL document that takes no variables and returns the JSON body.
+    pub async fn query(&self, token: Option<&str>, query: &str) -> Value {
+        self.gql(token, query, json!({})).await
     }
 
     pub async fn post(&self, token: Option<&str>, body: Value) -> Value {
@@ -316,20 +334,105 @@ impl TestApp {
         resp.json::<Value>().await.expect("JSON body")
     }
 
+    /// Creates a case through the API as `token`, which must accept it; returns its id.
+    pub async fn create_case(&self, token: &str, input: Value) -> String {
+        let r = ok(self
+            .gql(Some(token), docs::CREATE_CASE, json!({ "input": input }))
+            .await);
+        r["data"]["createCase"]["id"]
+            .as_str()
+            .expect("the new case's id")
+            .to_string()
+    }
+
+    /// Adds a subject to a case through the API as `token`, which must accept it.
+    pub async fn add_subject(&self, token: &str, case: &str, input: Value) {
+        ok(self
+            .gql(
+                Some(token),
+                docs::ADD_SUBJECT,
+                json!({ "case": case, "input": input }),
+            )
+            .await);
+    }
+
+    /// Moves a case, at `version`, through `statuses` in turn as `token`, each move accepted;
+    /// returns the version it reaches.
+    pub async fn move_case(&self, token: &str, case: &str, version: i64, statuses: &[&str]) -> i64 {
+        let mut version = version;
+        for status in statuses {
+            let r = ok(self
+                .gql(
+                    Some(token),
+                    docs::CHANGE_CASE_STATUS,
+                    json!({ "id": case, "v": version, "s": status }),
+                )
+                .await);
+            assert_eq!(r["data"]["changeCaseStatus"]["status"], *status, "{r}");
+            version = r["data"]["changeCaseStatus"]["version"]
+                .as_i64()
+                .expect("the case's version");
+        }
+        version
+    }
+
+    /// `GET` of a path of the server (`/readyz`, `/export/…`), with `token` if one is given.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// POSTs `body` as it is to `/graphql` with this content type (and `token` if one is
+    /// given), for the tests of what the transport accepts.
+    pub async fn post_raw(
+        &self,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("POST /graphql")
+    }
+
+    /// `GET` of a path as a browser asks for a page (`accept: text/html,…`).
+    pub async fn browse(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     /// `GET /metrics` with the scraper's token: the status and the body. The recorder is the
     /// process's, shared by every test server: assert on deltas or on labels of your own.
     pub async fn metrics(&self) -> (u16, String) {
-        let resp = self
-            .client
-            .get(format!("{}/metrics", self.base))
-            .bearer_auth(METRICS_TOKEN)
-            .send()
-            .await
-            .expect("GET /metrics");
+        let resp = self.get("/metrics", Some(METRICS_TOKEN)).await;
         (
             resp.status().as_u16(),
             resp.text().await.expect("metrics body"),
         )
+    }
+
+    /// How many rows the table of `E` holds.
+    pub async fn count<E: sea_orm::EntityTrait>(&self) -> u64
+    where
+        E::Model: Sync,
+    {
+        use sea_orm::PaginatorTrait;
+        E::find().count(&self.db).await.expect("count rows")
     }
 
     pub fn reset_statements(&self) {
@@ -346,6 +449,104 @@ impl TestApp {
 
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::SeqCst)
+    }
+}
+
+/// GraphQL documents that tests in many files send.
+pub mod docs {
+    pub const CREATE_CASE: &str =
+        r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id } }"#;
+    pub const CHANGE_CASE_STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version } }"#;
+    pub const ADD_SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
+}
+
+/// The agency and commune of each role's user in the demo data.
+pub fn home(role: Role) -> (Option<&'static str>, Option<&'static str>) {
+    match role {
+        Role::Admin | Role::Leader => (None, None),
+        Role::StandingOffice => (Some("QLTT"), None),
+        Role::Police => (Some("CA"), None),
+        Role::Customs => (Some("HQ"), None),
+        Role::Officer => (Some("BDBP"), None),
+        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
+        Role::Press => (Some("BAO_LS"), None),
+    }
+}
+
+/// Checks that a GraphQL response has no errors and returns it.
+#[track_caller]
+pub fn ok(resp: Value) -> Value {
+    assert!(resp["errors"].is_null(), "{resp}");
+    resp
+}
+
+/// Checks that a response has exactly one error code, `code`, as [`refusal_codes`] reads them
+/// (a field unknown to the caller's schema is `FORBIDDEN`), and returns it.
+#[track_caller]
+pub fn refused(resp: Value, code: &str) -> Value {
+    assert_eq!(refusal_codes(&resp), [code], "{resp}");
+    resp
+}
+
+/// Checks that a response has exactly one error code, `code` ([`error_codes`]), and returns it.
+#[track_caller]
+pub fn failed(resp: Value, code: &str) -> Value {
+    assert_eq!(error_codes(&resp), [code], "{resp}");
+    resp
+}
+
+/// Asserts that a request was refused with exactly one error, of `code`, whose message
+/// contains `part`.
+#[track_caller]
+pub fn assert_refused(resp: &Value, code: &str, part: &str) {
+    assert_eq!(error_codes(resp), [code], "{resp}");
+    let message = resp["errors"][0]["message"].as_str().unwrap_or("");
+    assert!(message.contains(part), "{part:?} not in {resp}");
+}
+
+/// The nodes of the connection a response's data holds at `field` (`cases`, `auditEvents`…).
+#[track_caller]
+pub fn nodes(resp: &Value, field: &str) -> Vec<Value> {
+    match resp["data"][field]["nodes"].as_array() {
+        Some(nodes) => nodes.clone(),
+        None => panic!("no {field} nodes in {resp}"),
+    }
+}
+
+/// The strings of a JSON array.
+pub fn strings(array: &Value) -> Vec<String> {
+    pluck(array, "")
+}
+
+/// The string at `key` of each object of a JSON array (each element itself when `key` is
+/// empty), e.g. the `code` of every agency a response lists.
+#[track_caller]
+pub fn pluck(array: &Value, key: &str) -> Vec<String> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|v| {
+            let v = if key.is_empty() { v } else { &v[key] };
+            v.as_str()
+                .unwrap_or_else(|| panic!("not a string: {v}"))
+                .to_string()
+        })
+        .collect()
+}
+
+/// The reporting month (year, month) a day falls in: the 15th and later belong to the next
+/// month. Transcribed here, apart from `api::domain::calendar`, for the tests that check it.
+pub fn reporting_month(day: chrono::NaiveDate) -> (i32, u32) {
+    use chrono::Datelike;
+    if day.day() >= 15 {
+        if day.month() == 12 {
+            (day.year() + 1, 1)
+        } else {
+            (day.year(), day.month() + 1)
+        }
+    } else {
+        (day.year(), day.month())
     }
 }
 
@@ -429,18 +630,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
     use sea_orm::{ActiveValue::Set, EntityTrait};
     let day = chrono::NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
     let now = chrono::Utc::now();
-    communes::Entity::insert(communes::ActiveModel {
-        id: Set(1),
-        code: Set("DONG_DANG".into()),
-        name: Set("Đồng Đăng".into()),
-        kind: Set("commune".into()),
-        is_border: Set(true),
-        committee_established_on: Set(Some(day)),
-        ..Default::default()
-    })
-    .exec(db)
-    .await
-    .unwrap();
+    insert_communes(db, &[(1, "DONG_DANG", "Đồng Đăng", Some(day))]).await;
     insert_agencies(
         db,
         &[
@@ -572,9 +762,6 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
     .exec(db)
     .await
     .unwrap();
-    api::service::case_records::recount_subjects(db, None)
-        .await
-        .unwrap();
     customs_records::Entity::insert_many(ids.iter().map(|&id| customs_records::ActiveModel {
         id: Set(id),
         case_id: Set(id),
@@ -626,8 +813,7 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
             .unwrap();
         }
     }
-    // Rows written behind the services' back: the rollups are rebuilt as `hub389 recount` would.
-    rebuild_rollups(db).await;
+    recount(db).await;
 }
 
 /// The viewer of a user of `role` in the agency `code`, as the CLI or a test calling the
@@ -652,6 +838,14 @@ pub async fn agency_viewer(
         commune_id: None,
         commune_code: None,
     }
+}
+
+/// After a fixture wrote cases, subjects or investigation records by SQL, behind the services'
+/// back: recounts each case's subjects and rebuilds the rollups, as `hub389 recount` does.
+pub async fn recount(db: &sea_orm::DatabaseConnection) {
+    api::service::case_records::recount_all(db)
+        .await
+        .expect("recount the subjects and rebuild the rollups");
 }
 
 /// Rebuilds the rollups after a fixture wrote cases (or their subjects' counts, or their
@@ -779,6 +973,29 @@ pub async fn insert_agencies(
         .exec(db)
         .await
         .unwrap();
+    }
+}
+
+/// Inserts border communes as a test's fixture: (id, code, name, the day its 389 committee was
+/// set up).
+pub async fn insert_communes(
+    db: &sea_orm::DatabaseConnection,
+    rows: &[(i64, &str, &str, Option<chrono::NaiveDate>)],
+) {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    for &(id, code, name, committee) in rows {
+        entity::communes::Entity::insert(entity::communes::ActiveModel {
+            id: Set(id),
+            code: Set(code.into()),
+            name: Set(name.into()),
+            kind: Set("commune".into()),
+            is_border: Set(true),
+            committee_established_on: Set(committee),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .expect("insert a commune");
     }
 }
 

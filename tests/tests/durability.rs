@@ -735,7 +735,7 @@ async fn a_key_reused_with_another_input_is_a_conflict() {
         "mutation { createCase(input: { goodsSummary: \"Hàng giả\", detectedOn: \"2026-11-20\",
         channel: INLAND_TRANSPORT, commodityGroup: COSMETICS, violationType: COUNTERFEIT,
         title: \"vụ thứ nhất\", fineAmount: null }, idempotencyKey: \"reused-key-1\") { id } }";
-    let replay = app.gql(Some(&token), same, json!({})).await;
+    let replay = app.query(Some(&token), same).await;
     assert_eq!(
         replay["data"]["createCase"]["id"].as_str(),
         Some(id.as_str()),

@@ -56,7 +56,7 @@ async fn requests_and_statements_are_exported_as_spans() {
 
     let app = TestApp::spawn().await;
     assert!(api::telemetry::otel::enabled());
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let resp = app
         .client
         .post(format!("{}/graphql", app.base))

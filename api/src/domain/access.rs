@@ -95,6 +95,19 @@ pub fn reach(role: Role, compartment: Compartment) -> Reach {
 }
 
 impl Viewer {
+    /// The viewer of a unit test: `role` in the agency `agency_id`, nothing else resolved.
+    #[cfg(test)]
+    pub(crate) fn in_agency(role: Role, agency_id: Option<i64>) -> Viewer {
+        Viewer {
+            sub: "u".into(),
+            role,
+            agency_id,
+            agency_code: None,
+            commune_id: None,
+            commune_code: None,
+        }
+    }
+
     /// May this viewer read `compartment` on a case led by `lead_agency_id`?
     pub fn reads_case_compartment(&self, compartment: Compartment, lead_agency_id: i64) -> bool {
         match reach(self.role, compartment) {
@@ -593,14 +606,7 @@ mod tests {
             }
         }
         // Done for an agency: a token without one is refused even for an allowed role.
-        let no_agency = Viewer {
-            sub: "u".into(),
-            role: Police,
-            agency_id: None,
-            agency_code: None,
-            commune_id: None,
-            commune_code: None,
-        };
+        let no_agency = Viewer::in_agency(Police, None);
         assert!(acting_agency(&no_agency, Action::RecordCases).is_err());
         assert!(check(&no_agency, Action::ForwardTips).is_ok());
     }
@@ -741,14 +747,7 @@ mod tests {
 
     #[test]
     fn withdrawals_and_disposal_approvals() {
-        let v = |role, agency| Viewer {
-            sub: "u".into(),
-            role,
-            agency_id: Some(agency),
-            agency_code: None,
-            commune_id: None,
-            commune_code: None,
-        };
+        let v = |role, agency| Viewer::in_agency(role, Some(agency));
         assert!(check_withdraw(&v(Role::StandingOffice, 1), 9).is_ok());
         assert!(check_withdraw(&v(Role::Customs, 9), 9).is_ok());
         assert!(check_withdraw(&v(Role::Customs, 8), 9).is_err());

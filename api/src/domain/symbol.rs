@@ -130,31 +130,18 @@ pub fn parse_symbol(symbol: &str) -> AppResult<ParsedSymbol> {
         return Err(bad("no spaces inside a symbol"));
     }
     let parts: Vec<&str> = s.split('/').collect();
-    match parts.as_slice() {
+    let (num, doc_type, issuer, drafting_unit, year) = match parts.as_slice() {
         // 13-CT/TU: Party form.
         [left, issuer] if left.contains('-') && !issuer.contains('-') => {
             let (n, t) = left.split_once('-').unwrap_or((left, ""));
             check_type_spelling(t)?;
             let doc_type = doc_type(t).ok_or_else(|| bad("unknown type abbreviation"))?;
-            Ok(ParsedSymbol {
-                symbol: s.clone(),
-                number: number(n)?,
-                doc_type,
-                issuer: abbreviation(issuer, "issuer")?,
-                drafting_unit: None,
-                year: None,
-            })
+            let num = number(n)?;
+            (num, doc_type, abbreviation(issuer, "issuer")?, None, None)
         }
         [n, rest] => {
             let (doc_type, issuer, drafting_unit) = type_and_issuer(rest)?;
-            Ok(ParsedSymbol {
-                symbol: s.clone(),
-                number: number(n)?,
-                doc_type,
-                issuer,
-                drafting_unit,
-                year: None,
-            })
+            (number(n)?, doc_type, issuer, drafting_unit, None)
         }
         [n, year, rest] => {
             let y = (year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()))
@@ -163,17 +150,18 @@ pub fn parse_symbol(symbol: &str) -> AppResult<ParsedSymbol> {
                 .filter(|y| (1945..=2100).contains(y))
                 .ok_or_else(|| bad("the middle part must be a four-digit year"))?;
             let (doc_type, issuer, drafting_unit) = type_and_issuer(rest)?;
-            Ok(ParsedSymbol {
-                symbol: s.clone(),
-                number: number(n)?,
-                doc_type,
-                issuer,
-                drafting_unit,
-                year: Some(y),
-            })
+            (number(n)?, doc_type, issuer, drafting_unit, Some(y))
         }
-        _ => Err(bad("expected one or two `/`")),
-    }
+        _ => return Err(bad("expected one or two `/`")),
+    };
+    Ok(ParsedSymbol {
+        symbol: s,
+        number: num,
+        doc_type,
+        issuer,
+        drafting_unit,
+        year,
+    })
 }
 
 #[cfg(test)]

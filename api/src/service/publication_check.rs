@@ -647,14 +647,7 @@ mod tests {
     }
 
     fn viewer(role: Role, agency: i64) -> Viewer {
-        Viewer {
-            sub: "u".into(),
-            role,
-            agency_id: Some(agency),
-            agency_code: None,
-            commune_id: None,
-            commune_code: None,
-        }
+        Viewer::in_agency(role, Some(agency))
     }
 
     #[test]

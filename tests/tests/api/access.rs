@@ -2,7 +2,7 @@
 //! filter, from one table transcribed here independently of the server's `access` module.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, errors_at, refusal_codes};
+use hub389_tests::{TestApp, errors_at, home, ok, refusal_codes};
 use serde_json::{Value, json};
 
 /// Who may read a compartment, per DOMAIN.md's table.
@@ -19,19 +19,6 @@ enum Comp {
     Police,
     Customs,
     Informant,
-}
-
-/// (role, agency, commune) of the viewer used for each role.
-fn who(role: Role) -> (Option<&'static str>, Option<&'static str>) {
-    match role {
-        Role::Admin | Role::Leader => (None, None),
-        Role::StandingOffice => (Some("QLTT"), None),
-        Role::Police => (Some("CA"), None),
-        Role::Customs => (Some("HQ"), None),
-        Role::Officer => (Some("BDBP"), None),
-        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
-        Role::Press => (Some("BAO_LS"), None),
-    }
 }
 
 /// THE TABLE: DOMAIN.md "Compartments and roles", restricted rows.
@@ -109,10 +96,9 @@ async fn never_in_schema(app: &TestApp, token: &str, role: Role) -> usize {
             continue;
         }
         let r = app
-            .gql(
+            .query(
                 Some(token),
                 &format!("{{ cases(first: 1) {{ nodes {{ {field} {sub} }} }} }}"),
-                json!({}),
             )
             .await;
         assert_eq!(
@@ -137,19 +123,15 @@ fn allowed(may: May, own: bool) -> bool {
 #[tokio::test]
 async fn every_role_and_every_restricted_case_field() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let all_cases = app
-        .gql(
-            Some(&leader),
-            "{ cases(first: 1) { totalCount } }",
-            json!({}),
-        )
+        .query(Some(&leader), "{ cases(first: 1) { totalCount } }")
         .await["data"]["cases"]["totalCount"]
         .as_u64()
         .unwrap();
     let mut checked = 0;
     for &role in Role::ALL {
-        let (agency, commune) = who(role);
+        let (agency, commune) = home(role);
         let token = app.token(role, agency, commune);
         checked += never_in_schema(&app, &token, role).await;
         for lead in ["CA", "HQ", "BDBP", "QLTT"] {
@@ -239,11 +221,7 @@ async fn every_role_and_every_restricted_case_field() {
         // Commune users see strictly fewer cases than the province.
         if case_core(role) == Some(true) {
             let r = app
-                .gql(
-                    Some(&token),
-                    "{ cases(first: 1) { totalCount } }",
-                    json!({}),
-                )
+                .query(Some(&token), "{ cases(first: 1) { totalCount } }")
                 .await;
             let n = r["data"]["cases"]["totalCount"].as_u64().unwrap();
             assert!(n > 0 && n < all_cases, "commune sees {n} of {all_cases}");
@@ -257,11 +235,10 @@ async fn every_role_and_every_restricted_filter() {
     let app = TestApp::spawn().await;
     // Real values to filter on, from an HQ-led case (read by customs, which reads everything of
     // its compartment, and by police, which reads every subject).
-    let police = app.token(Role::Police, Some("CA"), None);
-    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let [police, customs] = app.tokens_for([Role::Police, Role::Customs]);
     let q = r#"{ cases(first: 100, filter: { leadAgency: "HQ" }) { nodes { id subjects { fullName idNumber } customsRecords { declarationNumber hsCodes } } } }"#;
-    let by_police = app.gql(Some(&police), q, json!({})).await;
-    let by_customs = app.gql(Some(&customs), q, json!({})).await;
+    let by_police = app.query(Some(&police), q).await;
+    let by_customs = app.query(Some(&customs), q).await;
     let case_with = |r: &Value, f: &dyn Fn(&Value) -> bool| -> Value {
         r["data"]["cases"]["nodes"]
             .as_array()
@@ -318,7 +295,7 @@ async fn every_role_and_every_restricted_filter() {
     ];
     let fq = "query($f: CaseFilter) { cases(first: 100, filter: $f) { nodes { id leadAgency { code } } } }";
     for &role in Role::ALL {
-        let (agency, commune) = who(role);
+        let (agency, commune) = home(role);
         let token = app.token(role, agency, commune);
         for (name, value, comp, hq_case) in &filters {
             let r = app
@@ -378,7 +355,7 @@ async fn every_role_and_every_restricted_filter() {
 async fn every_role_and_tips() {
     let app = TestApp::spawn().await;
     for &role in Role::ALL {
-        let (agency, commune) = who(role);
+        let (agency, commune) = home(role);
         let token = app.token(role, agency, commune);
         let informant = matrix(role, Comp::Informant) != May::No;
         let q = format!(
@@ -392,10 +369,9 @@ async fn every_role_and_tips() {
         if !informant && tips_row(role).is_some() {
             // Never readable: not in the role's schema.
             let r = app
-                .gql(
+                .query(
                     Some(&token),
                     "{ tips(first: 1) { nodes { reporterName } } }",
-                    json!({}),
                 )
                 .await;
             assert_eq!(
@@ -403,7 +379,7 @@ async fn every_role_and_tips() {
                 "{role:?}: {r}"
             );
         }
-        let r = app.gql(Some(&token), &q, json!({})).await;
+        let r = app.query(Some(&token), &q).await;
         let Some(assigned_only) = tips_row(role) else {
             assert!(
                 refusal_codes(&r)
@@ -463,9 +439,8 @@ async fn introspection_hides_what_a_role_can_never_read() {
     ];
     let informant_words = ["reporterName", "reporterContact"];
     for &role in Role::ALL {
-        let (agency, commune) = who(role);
-        let token = app.token(role, agency, commune);
-        let r = app.gql(Some(&token), q, json!({})).await;
+        let token = app.token_for(role);
+        let r = app.query(Some(&token), q).await;
         let mut names = std::collections::HashSet::new();
         for t in r["data"]["__schema"]["types"]
             .as_array()
@@ -507,18 +482,16 @@ async fn introspection_hides_what_a_role_can_never_read() {
 #[tokio::test]
 async fn press_reads_approved_publications_without_restricted_data() {
     let app = TestApp::spawn().await;
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let r = app.gql(Some(&press), "{ publishedCases(first: 100) { nodes { id headline body publishedAt violationType commodityGroup detectedOn fineAmount goodsValue communeName leadAgencyName status } } }", json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let press = app.token_for(Role::Press);
+    let r = ok(app.query(Some(&press), "{ publishedCases(first: 100) { nodes { id headline body publishedAt violationType commodityGroup detectedOn fineAmount goodsValue communeName leadAgencyName status } } }").await);
     let nodes = r["data"]["publishedCases"]["nodes"].as_array().unwrap();
     assert!(!nodes.is_empty());
     // Every published one is approved (checked through the standing office's view).
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     let all = app
-        .gql(
+        .query(
             Some(&so),
             "{ publications(first: 100) { nodes { id status } } }",
-            json!({}),
         )
         .await;
     let approved: Vec<&Value> = all["data"]["publications"]["nodes"]
@@ -540,7 +513,7 @@ async fn press_reads_approved_publications_without_restricted_data() {
             .any(|p| p["status"] != "APPROVED")
     );
     // No subject name, ID number or tax code appears in what the press reads.
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let mut after = Value::Null;
     let text = api::text::fold(&r.to_string());
     loop {
@@ -572,7 +545,7 @@ async fn press_reads_approved_publications_without_restricted_data() {
         "{ directives { nodes { id } } }",
         "{ tips { totalCount } }",
     ] {
-        let r = app.gql(Some(&press), q, json!({})).await;
+        let r = app.query(Some(&press), q).await;
         assert!(
             !refusal_codes(&r).is_empty() && r["data"].is_null(),
             "press: {q} → {r}"

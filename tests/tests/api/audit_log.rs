@@ -3,8 +3,8 @@
 //! statement, alters or removes an event.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, refusal_codes};
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
+use hub389_tests::{TestApp, nodes, ok, refusal_codes, refused, strings};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 const EVENTS: &str = r#"query($first: Int, $after: String, $filter: AuditFilter) {
@@ -31,37 +31,22 @@ fn admin(app: &TestApp) -> String {
 }
 
 async fn events(app: &TestApp, filter: Value) -> Vec<Value> {
-    let r = app
+    let r = ok(app
         .gql(
             Some(&admin(app)),
             EVENTS,
             json!({ "first": 100, "filter": filter }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    r["data"]["auditEvents"]["nodes"]
-        .as_array()
-        .unwrap()
-        .clone()
+        .await);
+    nodes(&r, "auditEvents")
 }
 
 async fn count(app: &TestApp) -> u64 {
-    entity::audit_events::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
+    app.count::<entity::audit_events::Entity>().await
 }
 
 async fn create_campaign(app: &TestApp, token: &str, code: &str) -> String {
-    let r = app
+    let r = ok(app
         .gql(
             Some(token),
             r#"mutation($input: NewCampaignInput!) { createCampaign(input: $input) { id } }"#,
@@ -71,8 +56,7 @@ async fn create_campaign(app: &TestApp, token: &str, code: &str) -> String {
                 "focusViolationTypes": ["SMUGGLING"],
             } }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     r["data"]["createCampaign"]["id"]
         .as_str()
         .unwrap()
@@ -137,14 +121,9 @@ async fn a_mutation_writes_an_event_naming_who_what_and_the_request() {
 
     // A refused write leaves no event.
     let before = count(&app).await;
-    let r = app
-        .gql(
-            Some(&token),
-            r#"mutation { registerDirective(input: { symbol: "77/KH-UBND", issuerName: "x", issuedOn: "2026-06-11", title: "x" }) { id } }"#,
-            json!({}),
-        )
-        .await;
-    assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
+    refused(app
+        .query(Some(&token), r#"mutation { registerDirective(input: { symbol: "77/KH-UBND", issuerName: "x", issuedOn: "2026-06-11", title: "x" }) { id } }"#)
+        .await, "CONFLICT");
     assert_eq!(count(&app).await, before);
 }
 
@@ -152,14 +131,12 @@ async fn a_mutation_writes_an_event_naming_who_what_and_the_request() {
 async fn a_police_read_of_subjects_writes_a_read_event_naming_fields_and_cases() {
     let app = TestApp::spawn().await;
     let police = signed(&app, "police-reader", Role::Police, Some("CA"), None);
-    let r = app
-        .gql(
+    let r = ok(app
+        .query(
             Some(&police),
             "{ cases(first: 5) { nodes { id subjects { fullName idNumber } } } }",
-            json!({}),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
     let read: Vec<String> = nodes
         .iter()
@@ -217,14 +194,12 @@ async fn a_police_read_of_subjects_writes_a_read_event_naming_fields_and_cases()
 async fn a_customs_read_of_hs_codes_is_audited_too() {
     let app = TestApp::spawn().await;
     let customs = signed(&app, "customs-reader", Role::Customs, Some("HQ"), None);
-    let r = app
-        .gql(
+    let r = ok(app
+        .query(
             Some(&customs),
             "{ cases(first: 20) { nodes { id seizures { hsCode } } } }",
-            json!({}),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     let read: Vec<String> = r["data"]["cases"]["nodes"]
         .as_array()
         .unwrap()
@@ -254,16 +229,11 @@ async fn a_leader_reading_core_fields_writes_no_read_event() {
     let app = TestApp::spawn().await;
     let leader = signed(&app, "leader-reader", Role::Leader, None, None);
     let before = count(&app).await;
-    let r = app
-        .gql(
-            Some(&leader),
-            r#"{ cases(first: 50) { nodes { id code title status fineAmount goodsValue leadAgency { code }
+    ok(app
+        .query(Some(&leader), r#"{ cases(first: 50) { nodes { id code title status fineAmount goodsValue leadAgency { code }
                  commune { name } seizures { item quantity unit estimatedValue } } totalCount }
-               directives(first: 100) { nodes { symbol tasks { text overdue } } } campaigns { nodes { code } } }"#,
-            json!({}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+               directives(first: 100) { nodes { symbol tasks { text overdue } } } campaigns { nodes { code } } }"#)
+        .await);
     assert_eq!(count(&app).await, before, "core reads are not audited");
     assert!(
         events(&app, json!({ "subject": "leader-reader" }))
@@ -288,14 +258,9 @@ async fn the_admin_filters_the_log_by_subject_entity_and_time_and_pages_through_
         late.push(create_campaign(&app, &anh, &format!("ANH_LATE_{i}")).await);
     }
     // A directive by the same person: another entity.
-    let r = app
-        .gql(
-            Some(&anh),
-            r#"mutation { registerDirective(input: { symbol: "78/KH-UBND", issuerName: "UBND tỉnh", issuedOn: "2026-06-10", title: "x" }) { id } }"#,
-            json!({}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    ok(app
+        .query(Some(&anh), r#"mutation { registerDirective(input: { symbol: "78/KH-UBND", issuerName: "UBND tỉnh", issuedOn: "2026-06-10", title: "x" }) { id } }"#)
+        .await);
 
     let ids_of = |evs: &[Value]| -> Vec<String> {
         evs.iter()
@@ -339,27 +304,25 @@ async fn the_admin_filters_the_log_by_subject_entity_and_time_and_pages_through_
     let mut early_rev = early.clone();
     early_rev.reverse();
     assert_eq!(ids_of(&before_cut), early_rev);
-    let r = app
+    refused(app
         .gql(
             Some(&admin(&app)),
             EVENTS,
             json!({ "filter": { "from": cut.to_rfc3339(), "to": (cut - chrono::Duration::hours(1)).to_rfc3339() } }),
         )
-        .await;
-    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        .await, "BAD_USER_INPUT");
 
     // Pages of two: no overlap, no gap, the same order as one page.
     let mut paged = vec![];
     let mut after: Option<String> = None;
     loop {
-        let r = app
+        let r = ok(app
             .gql(
                 Some(&admin(&app)),
                 EVENTS,
                 json!({ "first": 2, "after": after, "filter": { "subject": "so-anh" } }),
             )
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
         let page = &r["data"]["auditEvents"];
         assert_eq!(page["totalCount"], 6);
         let nodes = page["nodes"].as_array().unwrap();
@@ -401,26 +364,16 @@ async fn the_admin_filters_the_log_by_subject_entity_and_time_and_pages_through_
 #[tokio::test]
 async fn only_the_admin_reads_the_audit_log() {
     let app = TestApp::spawn().await;
-    let who = |role: Role| match role {
-        Role::Admin | Role::Leader => (None, None),
-        Role::StandingOffice => (Some("QLTT"), None),
-        Role::Police => (Some("CA"), None),
-        Role::Customs => (Some("HQ"), None),
-        Role::Officer => (Some("BDBP"), None),
-        Role::Commune => (Some("UBND_DONG_DANG"), Some("DONG_DANG")),
-        Role::Press => (Some("BAO_LS"), None),
-    };
     let introspect = "{ __schema { queryType { fields { name } } } }";
     for &role in Role::ALL {
-        let (agency, commune) = who(role);
-        let token = app.token(role, agency, commune);
+        let token = app.token_for(role);
         let r = app.gql(Some(&token), EVENTS, json!({ "first": 5 })).await;
-        let shown = app.gql(Some(&token), introspect, json!({})).await["data"]["__schema"]
-            ["queryType"]["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["name"] == "auditEvents");
+        let shown =
+            app.query(Some(&token), introspect).await["data"]["__schema"]["queryType"]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["name"] == "auditEvents");
         if role == Role::Admin {
             assert!(r["errors"].is_null(), "{r}");
             assert!(shown);
@@ -431,15 +384,17 @@ async fn only_the_admin_reads_the_audit_log() {
         }
     }
     // Without a token the audit log is not in the schema at all.
-    let r = app.gql(None, EVENTS, json!({ "first": 5 })).await;
-    assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
+    let r = refused(
+        app.gql(None, EVENTS, json!({ "first": 5 })).await,
+        "FORBIDDEN",
+    );
     hub389_tests::assert_unknown_to_caller(&r);
 }
 
 #[tokio::test]
 async fn the_database_refuses_to_alter_or_remove_audit_events() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     create_campaign(&app, &so, "BAT_BIEN").await;
     let rows = || async {
         entity::audit_events::Entity::find()

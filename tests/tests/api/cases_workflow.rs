@@ -2,7 +2,7 @@
 //! idempotent retries and failed writes that leave no trace.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, agency_viewer, refusal_codes};
+use hub389_tests::{TestApp, agency_viewer, ok, refusal_codes, refused};
 use serde_json::{Value, json};
 
 const CREATE: &str = r#"mutation($input: NewCaseInput!, $key: String) {
@@ -25,53 +25,43 @@ fn new_case(title: &str) -> Value {
 }
 
 async fn create(app: &TestApp, token: &str, title: &str) -> Value {
-    let r = app
+    let r = ok(app
         .gql(Some(token), CREATE, json!({ "input": new_case(title) }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     r["data"]["createCase"].clone()
 }
 
 async fn total(app: &TestApp) -> u64 {
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let r = app
-        .gql(
-            Some(&leader),
-            "{ cases(first: 1) { totalCount } }",
-            json!({}),
-        )
+        .query(Some(&leader), "{ cases(first: 1) { totalCount } }")
         .await;
     r["data"]["cases"]["totalCount"].as_u64().unwrap()
 }
 
 async fn audit_count(app: &TestApp) -> i64 {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    entity::audit_events::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap() as i64
+    app.count::<entity::audit_events::Entity>().await as i64
 }
 
 const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version handledOn } }"#;
 
+/// Asks, as `token`, to move case `id` at version `v` to status `s`; returns the response.
+async fn change_status(app: &TestApp, token: &str, id: &str, v: i64, s: &str) -> Value {
+    app.gql(Some(token), STATUS, json!({ "id": id, "v": v, "s": s }))
+        .await
+}
+
 #[tokio::test]
 async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     let app = TestApp::spawn().await;
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let [bdbp, police] = app.tokens_for([Role::Officer, Role::Police]);
     let case = create(&app, &bdbp, "Vận chuyển chân gà đông lạnh qua đường mòn").await;
     assert_eq!(case["status"], "DETECTED");
     assert_eq!(case["leadAgency"]["code"], "BDBP");
     assert!(case["code"].as_str().unwrap().starts_with("VV-2026-"));
     let id = case["id"].as_str().unwrap().to_string();
 
-    let r = app
-        .gql(
-            Some(&bdbp),
-            STATUS,
-            json!({ "id": id, "v": 1, "s": "VERIFYING" }),
-        )
-        .await;
+    let r = change_status(&app, &bdbp, &id, 1, "VERIFYING").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "VERIFYING", "{r}");
     let r = app
         .gql(
@@ -85,30 +75,12 @@ async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     assert_eq!(t["leadAgency"]["code"], "CA");
     assert_eq!(t["coordinatingAgencies"][0]["code"], "BDBP");
     // The border guard no longer leads it; the police now do.
-    let r = app
-        .gql(
-            Some(&bdbp),
-            STATUS,
-            json!({ "id": id, "v": 3, "s": "PROSECUTED" }),
-        )
-        .await;
+    let r = change_status(&app, &bdbp, &id, 3, "PROSECUTED").await;
     assert_eq!(refusal_codes(&r), ["FORBIDDEN"]);
-    let r = app
-        .gql(
-            Some(&police),
-            STATUS,
-            json!({ "id": id, "v": 3, "s": "PROSECUTED" }),
-        )
-        .await;
+    let r = change_status(&app, &police, &id, 3, "PROSECUTED").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "PROSECUTED", "{r}");
     assert!(r["data"]["changeCaseStatus"]["handledOn"].is_string());
-    let r = app
-        .gql(
-            Some(&police),
-            STATUS,
-            json!({ "id": id, "v": 4, "s": "CLOSED" }),
-        )
-        .await;
+    let r = change_status(&app, &police, &id, 4, "CLOSED").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "CLOSED", "{r}");
 }
 
@@ -125,13 +97,7 @@ async fn illegal_transitions_are_refused_naming_both_states() {
         "DROPPED",
         "DETECTED",
     ] {
-        let r = app
-            .gql(
-                Some(&qltt),
-                STATUS,
-                json!({ "id": id, "v": 1, "s": target }),
-            )
-            .await;
+        let r = change_status(&app, &qltt, &id, 1, target).await;
         assert_eq!(
             refusal_codes(&r),
             ["BAD_USER_INPUT"],
@@ -141,10 +107,9 @@ async fn illegal_transitions_are_refused_naming_both_states() {
         assert!(msg.contains("DETECTED") && msg.contains(target), "{msg}");
     }
     // Transfer only via its own mutation, and only from VERIFYING.
-    let r = app
+    refused(app
         .gql(Some(&qltt), "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 1, policeAgency: \"CA\") { status } }", json!({ "id": id }))
-        .await;
-    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"]);
+        .await, "BAD_USER_INPUT");
     // Nothing changed.
     let r = app
         .gql(
@@ -160,7 +125,7 @@ async fn illegal_transitions_are_refused_naming_both_states() {
 #[tokio::test]
 async fn writes_are_refused_to_other_agencies_and_roles() {
     let app = TestApp::spawn().await;
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let bdbp = app.token_for(Role::Officer);
     let id = create(&app, &bdbp, "Buôn lậu thuốc lá điếu").await["id"]
         .as_str()
         .unwrap()
@@ -286,14 +251,13 @@ async fn retries_with_the_same_idempotency_key_create_nothing_new() {
     );
     assert_eq!(total(&app).await, before + 1);
     // The same key for another operation is a conflict.
-    let r = app
+    refused(app
         .gql(
             Some(&qltt),
             "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Sữa\", commodityGroup: MILK, quantity: 10, unit: \"thùng\", estimatedValue: 1000 }, idempotencyKey: \"2b9f7d0e-retry-key\") { id } }",
             json!({ "id": a["data"]["createCase"]["id"] }),
         )
-        .await;
-    assert_eq!(refusal_codes(&r), ["CONFLICT"]);
+        .await, "CONFLICT");
 }
 
 #[tokio::test]
@@ -411,24 +375,22 @@ async fn archived_cases_leave_the_listings_and_come_back_on_restore() {
         .to_string();
     let find = "{ cases(first: 5, search: \"vu thu luu tru zyxwv\") { totalCount } }";
     assert_eq!(
-        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],
         1
     );
     let arch = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseArchived(id: $id, version: $v, archived: $a) { version } }";
-    let r = app
+    ok(app
         .gql(Some(&qltt), arch, json!({ "id": id, "v": 1, "a": true }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     assert_eq!(
-        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],
         0
     );
-    let r = app
+    ok(app
         .gql(Some(&qltt), arch, json!({ "id": id, "v": 2, "a": false }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     assert_eq!(
-        app.gql(Some(&qltt), find, json!({})).await["data"]["cases"]["totalCount"],
+        app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],
         1
     );
 }
@@ -522,8 +484,7 @@ async fn case_writes_are_services_callable_without_graphql() {
 async fn kept_subject_counts_equal_a_recount_after_random_writes() {
     use sea_orm::{ConnectionTrait, Statement};
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let border = app.token(Role::Officer, Some("BDBP"), None);
+    let [police, border] = app.tokens_for([Role::Police, Role::Officer]);
     let mut cases = vec![];
     for i in 0..3 {
         cases.push(create(&app, &border, &format!("Vụ {i}")).await["id"].clone());
@@ -542,14 +503,13 @@ async fn kept_subject_counts_equal_a_recount_after_random_writes() {
         if subjects.is_empty() || next(3) == 0 {
             let case = &cases[next(cases.len() as u64) as usize];
             let name = format!("Người {step}");
-            let r = app
+            let r = ok(app
                 .gql(
                     Some(&police),
                     add,
                     json!({ "id": case, "s": { "kind": "PERSON", "role": "CARRIER", "fullName": name } }),
                 )
-                .await;
-            assert!(r["errors"].is_null(), "{r}");
+                .await);
             let s = &r["data"]["addSubject"];
             subjects.push((s["id"].clone(), s["version"].as_i64().unwrap(), false));
         } else {
@@ -610,13 +570,9 @@ async fn kept_subject_counts_equal_a_recount_after_random_writes() {
 #[tokio::test]
 async fn a_case_page_reads_each_field_as_a_full_read_does() {
     let app = TestApp::spawn().await;
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let office = app.token_for(Role::StandingOffice);
     let r = app
-        .gql(
-            Some(&office),
-            r#"{ __type(name: "Case") { fields { name args { name } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }"#,
-            json!({}),
-        )
+        .query(Some(&office), r#"{ __type(name: "Case") { fields { name args { name } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }"#)
         .await;
     let leaf = |t: &Value| -> bool {
         let mut t = t;
@@ -642,7 +598,7 @@ async fn a_case_page_reads_each_field_as_a_full_read_does() {
     assert!(selections.len() > 20, "{selections:?}");
     let page = |fields: &str| format!("{{ cases(first: 20) {{ nodes {{ id {fields} }} }} }}");
     // The reference: each case read whole, by id (that read takes every column).
-    let ids = app.gql(Some(&office), &page(""), json!({})).await;
+    let ids = app.query(Some(&office), &page("")).await;
     let mut all = vec![];
     for node in ids["data"]["cases"]["nodes"].as_array().expect("a page") {
         let one = format!(
@@ -656,7 +612,7 @@ async fn a_case_page_reads_each_field_as_a_full_read_does() {
     }
     assert!(all.len() == 20, "the demo's cases");
     for field in &selections {
-        let r = app.gql(Some(&office), &page(field), json!({})).await;
+        let r = app.query(Some(&office), &page(field)).await;
         let nodes = r["data"]["cases"]["nodes"].as_array().expect("a page");
         let name = field.split(' ').next().unwrap_or_default();
         for (alone, full) in nodes.iter().zip(&all) {

@@ -3,7 +3,7 @@
 //! errors propagate as the spec says, and the standard introspection query works.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes, errors_at};
+use hub389_tests::{TestApp, error_codes, errors_at, failed, nodes, ok};
 use serde_json::{Value, json};
 
 fn keys(v: &Value) -> Vec<String> {
@@ -17,11 +17,11 @@ fn keys(v: &Value) -> Vec<String> {
 #[tokio::test]
 async fn refused_fields_are_null_in_place() {
     let app = TestApp::spawn().await;
-    let officer = app.token(Role::Officer, Some("BDBP"), None);
+    let officer = app.token_for(Role::Officer);
     let q = "{ cases(first: 3) { nodes { customsRecords { declarationNumber } code
         ...F subjects { fullName } z: title } } }
         fragment F on Case { status id }";
-    let resp = app.gql(Some(&officer), q, json!({})).await;
+    let resp = app.query(Some(&officer), q).await;
     let nodes = resp["data"]["cases"]["nodes"].as_array().expect("nodes");
     assert_eq!(nodes.len(), 3, "{resp}");
     for (i, node) in nodes.iter().enumerate() {
@@ -47,9 +47,9 @@ async fn refused_fields_are_null_in_place() {
 #[tokio::test]
 async fn a_node_of_refused_fields_is_kept() {
     let app = TestApp::spawn().await;
-    let officer = app.token(Role::Officer, Some("BDBP"), None);
+    let officer = app.token_for(Role::Officer);
     let q = "{ cases(first: 2) { nodes { subjects { fullName } customsRecords { hsCodes } } } }";
-    let resp = app.gql(Some(&officer), q, json!({})).await;
+    let resp = app.query(Some(&officer), q).await;
     for node in resp["data"]["cases"]["nodes"].as_array().expect("nodes") {
         assert_eq!(keys(node), ["subjects", "customsRecords"], "{resp}");
     }
@@ -60,20 +60,20 @@ async fn a_node_of_refused_fields_is_kept() {
 #[tokio::test]
 async fn root_keys_in_order_and_non_null_errors_propagate() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = "{ me { role } b: agencies { code } a: cases(first: 1) { totalCount } }";
-    let resp = app.gql(Some(&police), q, json!({})).await;
+    let resp = app.query(Some(&police), q).await;
     assert_eq!(keys(&resp["data"]), ["me", "b", "a"], "{resp}");
 
     // `tip(id:)` is `Tip!`: not found nulls the whole `data`.
     let q = "{ me { role } tip(id: \"999999\") { id } }";
-    let resp = app.gql(Some(&police), q, json!({})).await;
+    let resp = app.query(Some(&police), q).await;
     assert!(resp["data"].is_null(), "{resp}");
     assert_eq!(error_codes(&resp), ["NOT_FOUND"]);
     assert_eq!(resp["errors"][0]["path"], json!(["tip"]));
     // Inside a nullable parent, the parent becomes null and the rest stays.
     let q = "{ me { role } cases(first: 1) { totalCount } }";
-    let resp = app.gql(Some(&police), q, json!({})).await;
+    let resp = app.query(Some(&police), q).await;
     assert_eq!(keys(&resp["data"]), ["me", "cases"]);
 }
 
@@ -85,14 +85,13 @@ async fn the_standard_introspection_query_works_for_every_role() {
     let app = TestApp::spawn().await;
     let roles: Vec<Option<String>> = vec![
         None,
-        Some(app.token(Role::Police, Some("CA"), None)),
-        Some(app.token(Role::Press, Some("BAO_LS"), None)),
-        Some(app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"))),
-        Some(app.token(Role::Admin, None, None)),
+        Some(app.token_for(Role::Police)),
+        Some(app.token_for(Role::Press)),
+        Some(app.token_for(Role::Commune)),
+        Some(app.token_for(Role::Admin)),
     ];
     for token in &roles {
-        let resp = app.gql(token.as_deref(), INTROSPECTION, json!({})).await;
-        assert!(resp["errors"].is_null(), "{resp}");
+        let resp = ok(app.query(token.as_deref(), INTROSPECTION).await);
         let types = resp["data"]["__schema"]["types"].as_array().expect("types");
         let query = resp["data"]["__schema"]["queryType"]["name"].clone();
         assert!(types.iter().any(|t| t["name"] == query), "{query}");
@@ -101,7 +100,7 @@ async fn the_standard_introspection_query_works_for_every_role() {
     }
     // The press still sees no restricted type or field.
     let press = roles[2].as_deref();
-    let resp = app.gql(press, INTROSPECTION, json!({})).await;
+    let resp = app.query(press, INTROSPECTION).await;
     let text = resp.to_string();
     for hidden in [
         "reporterName",
@@ -115,7 +114,7 @@ async fn the_standard_introspection_query_works_for_every_role() {
     let deep = "{ cases(first: 1) { nodes { leadAgency { parent { parent { parent { parent {
         parent { parent { parent { parent { parent { parent { code } } } } } } } } } } } } } }";
     let police = roles[1].as_deref();
-    let resp = app.gql(police, deep, json!({})).await;
+    let resp = app.query(police, deep).await;
     assert_eq!(error_codes(&resp), ["BAD_USER_INPUT"], "{resp}");
     assert!(resp["data"].is_null());
 }
@@ -219,14 +218,10 @@ const INTROSPECTION: &str = r#"
 #[tokio::test]
 async fn node_refetches_through_the_list_rules() {
     let app = TestApp::spawn().await;
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let police = app.token(Role::Police, Some("CA"), None);
+    let [commune, police] = app.tokens_for([Role::Commune, Role::Police]);
     let q = "{ cases(first: 100) { nodes { id code commune { code } } } }";
-    let all = app.gql(Some(&police), q, json!({})).await;
-    let nodes = all["data"]["cases"]["nodes"]
-        .as_array()
-        .expect("nodes")
-        .clone();
+    let all = app.query(Some(&police), q).await;
+    let nodes = nodes(&all, "cases");
     let inside = nodes
         .iter()
         .find(|n| n["commune"]["code"] == "DONG_DANG")
@@ -245,7 +240,7 @@ async fn node_refetches_through_the_list_rules() {
         );
     }
     // Stable: the same object has the same id in a second request.
-    let again = app.gql(Some(&police), q, json!({})).await;
+    let again = app.query(Some(&police), q).await;
     assert_eq!(again["data"]["cases"]["nodes"][0]["id"], nodes[0]["id"]);
 
     let node = "query($id: ID!) { node(id: $id) { __typename id ... on Case { code } } }";
@@ -274,7 +269,7 @@ async fn node_refetches_through_the_list_rules() {
 
     // Tips: the police reads those assigned to CA; an officer of another agency reads none.
     let tips = "{ tips(first: 1, filter: { assignedAgency: \"CA\" }) { nodes { id } } }";
-    let r = app.gql(Some(&police), tips, json!({})).await;
+    let r = app.query(Some(&police), tips).await;
     let tip = r["data"]["tips"]["nodes"][0]["id"].clone();
     let by_id = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Tip { content } } }";
     let r = app
@@ -282,7 +277,7 @@ async fn node_refetches_through_the_list_rules() {
         .await;
     assert_eq!(r["data"]["nodes"][0]["id"], tip, "{r}");
     assert_eq!(r["data"]["nodes"][1]["id"], inside["id"]);
-    let officer = app.token(Role::Officer, Some("BDBP"), None);
+    let officer = app.token_for(Role::Officer);
     let r = app
         .gql(Some(&officer), by_id, json!({ "ids": [tip] }))
         .await;
@@ -302,9 +297,9 @@ async fn node_refetches_through_the_list_rules() {
 #[tokio::test]
 async fn cursors_are_opaque() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = "query($after: String) { directives(first: 2, after: $after) { totalCount pageInfo { endCursor hasNextPage } edges { cursor node { id issuedOn } } } }";
-    let r = app.gql(Some(&police), q, json!({})).await;
+    let r = app.query(Some(&police), q).await;
     let first = &r["data"]["directives"];
     assert!(first["totalCount"].as_u64().unwrap_or(0) > 2, "{r}");
     let end = first["pageInfo"]["endCursor"]
@@ -328,8 +323,10 @@ async fn cursors_are_opaque() {
         first["edges"][0]["node"]["id"]
     );
     let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{issued}|1"));
-    let r = app.gql(Some(&police), q, json!({ "after": forged })).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    failed(
+        app.gql(Some(&police), q, json!({ "after": forged })).await,
+        "BAD_USER_INPUT",
+    );
 }
 
 /// Every HTTP-level error is JSON with a code; GraphQL-over-HTTP status codes for clients that
@@ -337,7 +334,7 @@ async fn cursors_are_opaque() {
 #[tokio::test]
 async fn http_errors_are_json_with_a_code() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let url = format!("{}/graphql", app.base);
     let code = |v: &Value| {
         v["errors"][0]["extensions"]["code"]
@@ -348,51 +345,25 @@ async fn http_errors_are_json_with_a_code() {
 
     // The export with a malformed query string.
     let r = app
-        .client
-        .get(format!(
-            "{}/export/statistics.csv?kind=YEAR&year=abc",
-            app.base
-        ))
-        .bearer_auth(&police)
-        .send()
-        .await
-        .unwrap();
+        .get("/export/statistics.csv?kind=YEAR&year=abc", Some(&police))
+        .await;
     assert_eq!(r.status(), 400);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
 
     // Not JSON, a form post, too large.
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{ nope")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw(None, "application/json", "{ nope").await;
     assert_eq!(r.status(), 400);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
     let r = app
-        .client
-        .post(&url)
-        .header("content-type", "text/plain")
-        .body(r#"{"query":"{ me { role } }"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(None, "text/plain", r#"{"query":"{ me { role } }"}"#)
+        .await;
     assert_eq!(r.status(), 415);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
     let big = format!(
         r#"{{"query":"{{ me {{ role }} }}","variables":{{"x":"{}"}}}}"#,
         "x".repeat(600 * 1024)
     );
-    let r = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw(None, "application/json", big).await;
     assert_eq!(r.status(), 413);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
 

@@ -5,7 +5,7 @@
 
 use api::auth::Role;
 use chrono::{DateTime, FixedOffset, Utc};
-use hub389_tests::TestApp;
+use hub389_tests::{TestApp, ok};
 use serde_json::{Value, json};
 
 const SUBJECT_NAME: &str = "Trịnh Văn Khải";
@@ -13,10 +13,6 @@ const SUBJECT_ID: &str = "020087001234";
 const DECLARATION: &str = "107712345600";
 const IMPORTER_TAX: &str = "4900812345";
 
-const CREATE: &str =
-    r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id version } }"#;
-const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version } }"#;
-const SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
 const CUSTOMS: &str = r#"mutation($case: ID!, $input: CustomsRecordInput!) { addCustomsRecord(caseId: $case, input: $input) { id } }"#;
 const DRAFT: &str = r#"mutation($case: ID!, $input: PublicationInput!) {
   draftPublication(caseId: $case, input: $input) { id version status } }"#;
@@ -29,19 +25,12 @@ const BODY: &str = "Lực lượng chức năng phát hiện xe tải chở 1.80
                     gốc, xử phạt vi phạm hành chính 40 triệu đồng và tịch thu toàn bộ tang vật.";
 const DRAFT_HEADLINE: &str = "Bản nháp chưa duyệt: vụ kinh doanh phân bón giả";
 
-/// Checks a GraphQL response has no errors and returns it.
-fn ok(r: Value) -> Value {
-    assert!(r["errors"].is_null(), "{r}");
-    r
-}
-
 /// A police case (with a subject and a customs record on it) handled administratively.
 async fn settled_case(app: &TestApp, police: &str) -> String {
-    let r = ok(app
-        .gql(
-            Some(police),
-            CREATE,
-            json!({ "input": {
+    let id = app
+        .create_case(
+            police,
+            json!({
                 "title": "Vận chuyển thuốc lá điếu nhập lậu qua lối mở",
                 "violationType": "SMUGGLING",
                 "commodityGroup": "CIGARETTES",
@@ -52,19 +41,15 @@ async fn settled_case(app: &TestApp, police: &str) -> String {
                 "fineAmount": 40000000,
                 "goodsValue": 54000000,
                 "budgetCollected": 40000000
-            }}),
+            }),
         )
-        .await);
-    let id = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
-    ok(app
-        .gql(
-            Some(police),
-            SUBJECT,
-            json!({ "case": id, "input": {
-                "kind": "PERSON", "role": "CARRIER", "fullName": SUBJECT_NAME, "idNumber": SUBJECT_ID
-            }}),
-        )
-        .await);
+        .await;
+    app.add_subject(
+        police,
+        &id,
+        json!({ "kind": "PERSON", "role": "CARRIER", "fullName": SUBJECT_NAME, "idNumber": SUBJECT_ID }),
+    )
+    .await;
     ok(app
         .gql(
             Some(police),
@@ -76,17 +61,8 @@ async fn settled_case(app: &TestApp, police: &str) -> String {
             }}),
         )
         .await);
-    let mut version = 1;
-    for s in ["VERIFYING", "HANDLED_ADMINISTRATIVELY"] {
-        let r = ok(app
-            .gql(
-                Some(police),
-                STATUS,
-                json!({ "id": id, "v": version, "s": s }),
-            )
-            .await);
-        version = r["data"]["changeCaseStatus"]["version"].as_i64().unwrap();
-    }
+    app.move_case(police, &id, 1, &["VERIFYING", "HANDLED_ADMINISTRATIVELY"])
+        .await;
     id
 }
 
@@ -160,9 +136,7 @@ fn ids(feed: &feed_rs::model::Feed) -> Vec<String> {
 #[tokio::test]
 async fn the_feed_lists_approved_summaries_only_with_their_public_facts() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let [police, office, press] = app.tokens_for([Role::Police, Role::StandingOffice, Role::Press]);
 
     let case = settled_case(&app, &police).await;
     let r = ok(app
@@ -247,7 +221,7 @@ async fn the_feed_lists_approved_summaries_only_with_their_public_facts() {
     );
 
     // Declared facts only, as the press reads them through GraphQL.
-    let nodes = ok(app.gql(Some(&press), PUBLISHED, json!({})).await);
+    let nodes = ok(app.query(Some(&press), PUBLISHED).await);
     let node = nodes["data"]["publishedCases"]["nodes"]
         .as_array()
         .unwrap()
@@ -359,13 +333,11 @@ async fn pollers_get_304_until_the_feed_changes() {
 
     // A withdrawal changes the tag: the old one no longer matches.
     let atom_tag = header(&fetch(&app, "/feed/published.atom", None).await, "etag").to_owned();
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let [press, office] = app.tokens_for([Role::Press, Role::StandingOffice]);
     let nodes = ok(app
-        .gql(
+        .query(
             Some(&press),
             "{ publishedCases(first: 1) { nodes { id } } }",
-            json!({}),
         )
         .await);
     let newest = nodes["data"]["publishedCases"]["nodes"][0]["id"]

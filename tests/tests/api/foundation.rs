@@ -1,38 +1,22 @@
 //! The server's basics: health, authentication, limits, search, pagination, statement counts.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes};
+use hub389_tests::{TestApp, error_codes, failed, ok};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn_with(false).await;
-    let r = app
-        .client
-        .get(format!("{}/healthz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/healthz", None).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers().get("x-request-id").is_some(),
         "every response carries a request id"
     );
-    let r = app
-        .client
-        .get(format!("{}/readyz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/readyz", None).await;
     assert_eq!(r.status(), 200);
     // A browser gets GraphiQL, with every asset from this server (no CDN on an intranet).
-    let r = app
-        .client
-        .get(format!("{}/graphql", app.base))
-        .header("accept", "text/html,application/xhtml+xml")
-        .send()
-        .await
-        .unwrap();
+    let r = app.browse("/graphql").await;
     let page = r.text().await.unwrap();
     assert!(page.to_lowercase().contains("graphiql"));
     assert!(
@@ -46,12 +30,7 @@ async fn health_and_readiness() {
         "react-dom.production.min.js",
     ] {
         assert!(page.contains(&format!("/graphiql/{asset}")));
-        let r = app
-            .client
-            .get(format!("{}/graphiql/{asset}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&format!("/graphiql/{asset}"), None).await;
         assert_eq!(r.status(), 200, "{asset}");
     }
 }
@@ -61,14 +40,11 @@ async fn tokens_are_checked() {
     let app = TestApp::spawn().await;
     let q = "{ me { role } }";
     // Anonymous: may read nothing.
-    let r = app.gql(None, q, json!({})).await;
-    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"]);
+    let r = failed(app.query(None, q).await, "UNAUTHENTICATED");
     assert!(r["data"].is_null() || r["data"]["me"].is_null());
     // A valid token works.
-    let t = app.token(Role::Police, Some("CA"), None);
-    let r = app
-        .gql(Some(&t), "{ me { role agency { code } } }", json!({}))
-        .await;
+    let t = app.token_for(Role::Police);
+    let r = app.query(Some(&t), "{ me { role agency { code } } }").await;
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
     assert_eq!(r["data"]["me"]["agency"]["code"], "CA");
 
@@ -106,7 +82,7 @@ async fn tokens_are_checked() {
         )
         .unwrap();
     for bad in [other, expired, none, "garbage".to_string(), no_commune] {
-        let r = app.gql(Some(&bad), q, json!({})).await;
+        let r = app.query(Some(&bad), q).await;
         assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "token {bad}: {r}");
         assert!(r["data"].is_null(), "{r}");
     }
@@ -115,19 +91,20 @@ async fn tokens_are_checked() {
 #[tokio::test]
 async fn page_size_is_bounded_and_cursors_page_through() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
-    let r = app
-        .gql(Some(&t), "{ cases(first: 101) { totalCount } }", json!({}))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
-    let r = app
-        .gql(
+    let t = app.token_for(Role::Leader);
+    failed(
+        app.query(Some(&t), "{ cases(first: 101) { totalCount } }")
+            .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.query(
             Some(&t),
             r#"{ cases(first: 5, after: "bogus") { totalCount } }"#,
-            json!({}),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+        .await,
+        "BAD_USER_INPUT",
+    );
 
     // Walk all pages of 37 and compare with one count.
     let q = "query($after: String) { cases(first: 37, after: $after) { totalCount nodes { id detectedOn } pageInfo { hasNextPage endCursor } } }";
@@ -165,7 +142,7 @@ async fn page_size_is_bounded_and_cursors_page_through() {
 #[tokio::test]
 async fn search_folds_diacritics() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
+    let t = app.token_for(Role::Leader);
     let q = "query($s: String) { cases(first: 100, search: $s) { totalCount nodes { title goodsSummary commune { name } borderGate { name } } } }";
     for (plain, accented) in [("dong dang", "Đồng Đăng"), ("thuoc", "thuốc")] {
         let r1 = app.gql(Some(&t), q, json!({ "s": plain })).await;
@@ -190,7 +167,7 @@ async fn search_folds_diacritics() {
 #[tokio::test]
 async fn filters_narrow_the_result() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
+    let t = app.token_for(Role::Leader);
     let q = r#"query($f: CaseFilter) { cases(first: 100, filter: $f) { totalCount nodes { status leadAgency { code } commune { code } detectedOn } } }"#;
     let r = app.gql(Some(&t), q, json!({ "f": { "leadAgency": "CA", "detectedFrom": "2026-01-01", "detectedTo": "2026-06-30" } })).await;
     let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
@@ -211,27 +188,28 @@ async fn filters_narrow_the_result() {
         assert_eq!(n["commune"]["code"], "DONG_DANG");
         assert!(n["status"] == "CLOSED" || n["status"] == "PROSECUTED");
     }
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&t),
             q,
             json!({ "f": { "detectedFrom": "2026-02-01", "detectedTo": "2026-01-01" } }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
-    let r = app
-        .gql(Some(&t), q, json!({ "f": { "status": ["NOT_A_STATUS"] } }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+        .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.gql(Some(&t), q, json!({ "f": { "status": ["NOT_A_STATUS"] } }))
+            .await,
+        "BAD_USER_INPUT",
+    );
 }
 
 #[tokio::test]
 async fn depth_and_batch_limits() {
     let app = TestApp::spawn().await;
-    let t = app.token(Role::Leader, None, None);
+    let t = app.token_for(Role::Leader);
     let deep = "{ agencies { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { code } } } } } } } } } } } } } }";
-    let r = app.gql(Some(&t), deep, json!({})).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    failed(app.query(Some(&t), deep).await, "BAD_USER_INPUT");
     let one = json!({ "query": "{ me { role } }" });
     let batch = Value::Array(vec![one.clone(); 11]);
     // A batch is answered with an array, also when it is refused.
@@ -258,21 +236,9 @@ const ALL_RELATIONS: &str = r#"query($first: Int) { cases(first: $first, filter:
 
 #[tokio::test]
 async fn statements_per_request_do_not_grow_with_page_size() {
-    // A page of 100 with every relation costs more than the default per-request bound; this
-    // test is about statements, not about that bound.
-    let app = TestApp::spawn_custom(
-        false,
-        hub389_tests::test_jwt(),
-        Default::default(),
-        api::config::Limits {
-            max_cost: 1_000_000,
-            ..hub389_tests::test_limits()
-        },
-    )
-    .await;
     // Every case has every relation, so both pages exercise every loader.
-    hub389_tests::insert_rich_cases(&app.db, 150).await;
-    let t = app.token(Role::Police, Some("CA"), None);
+    let app = TestApp::spawn_with_rich_cases(150).await;
+    let t = app.token_for(Role::Police);
     // The token's agency, and the agencies and communes pages show, are read once and then
     // kept (service::viewer::Directory): read them before counting, so both requests find
     // them kept.
@@ -282,10 +248,9 @@ async fn statements_per_request_do_not_grow_with_page_size() {
     let mut logs = vec![];
     for first in [10, 100] {
         app.reset_statements();
-        let r = app
+        let r = ok(app
             .gql(Some(&t), ALL_RELATIONS, json!({ "first": first }))
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
         let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
         assert_eq!(nodes.len(), first as usize);
         for n in nodes {
@@ -324,35 +289,19 @@ async fn statements_per_request_do_not_grow_with_page_size() {
 /// Counting them is the one way to see an N+1 or a per-request look-up creep back in.
 #[tokio::test]
 async fn the_benchmark_case_list_takes_three_reads_and_its_audit() {
-    let app = TestApp::spawn_custom(
-        false,
-        hub389_tests::test_jwt(),
-        Default::default(),
-        api::config::Limits {
-            max_cost: 1_000_000,
-            ..hub389_tests::test_limits()
-        },
-    )
-    .await;
-    hub389_tests::insert_rich_cases(&app.db, 60).await;
-    let t = app.token(Role::Police, Some("CA"), None);
+    let app = TestApp::spawn_with_rich_cases(60).await;
+    let t = app.token_for(Role::Police);
     let query = include_str!("../../../scripts/bench/case-list.graphql");
-    app.gql(Some(&t), "{ me { role } }", json!({})).await;
+    app.query(Some(&t), "{ me { role } }").await;
     // Cold: the page's agencies and communes not kept yet cost at most one statement per
     // table, however many the page names.
     app.reset_statements();
-    app.gql(Some(&t), query, json!({})).await;
+    app.query(Some(&t), query).await;
     assert!(app.statements() <= 6, "{:#?}", app.statement_log());
-    let audited = || async {
-        use sea_orm::{EntityTrait, PaginatorTrait};
-        entity::audit_events::Entity::find()
-            .count(&app.db)
-            .await
-            .expect("count audit events")
-    };
+    let audited = || app.count::<entity::audit_events::Entity>();
     let before = audited().await;
     app.reset_statements();
-    let r = app.gql(Some(&t), query, json!({})).await;
+    let r = app.query(Some(&t), query).await;
     let log = app.statement_log();
     assert_eq!(
         audited().await,

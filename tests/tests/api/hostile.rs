@@ -2,7 +2,7 @@
 //! hints, security headers, request ids that cannot flood the logs.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes};
+use hub389_tests::{TestApp, assert_refused, error_codes, failed, ok};
 use serde_json::json;
 
 /// Fragments that each spread the next twice: 2^26 fields from about a kilobyte, with no
@@ -19,33 +19,24 @@ async fn fragment_fan_out_is_refused_before_validation() {
         ));
     }
     q.push_str(" fragment F26 on QueryRoot { __typename }");
-    let r = app.gql(None, &q, json!({})).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("too many fields")
-    );
+    let r = app.query(None, &q).await;
+    assert_refused(&r, "BAD_USER_INPUT", "too many fields");
     // The server is still answering.
-    let r = app.gql(None, "{ __typename }", json!({})).await;
+    let r = app.query(None, "{ __typename }").await;
     assert_eq!(r["data"]["__typename"], "QueryRoot");
 }
 
 #[tokio::test]
 async fn aliases_are_capped() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let many: String = (0..60).map(|i| format!(" a{i}: me {{ role }}")).collect();
-    let r = app
-        .gql(Some(&police), &format!("{{{many} }}"), json!({}))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    failed(
+        app.query(Some(&police), &format!("{{{many} }}")).await,
+        "BAD_USER_INPUT",
+    );
     let few: String = (0..5).map(|i| format!(" a{i}: me {{ role }}")).collect();
-    let r = app
-        .gql(Some(&police), &format!("{{{few} }}"), json!({}))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    ok(app.query(Some(&police), &format!("{{{few} }}")).await);
 }
 
 /// "Did you mean …" would name fields a caller may not see.
@@ -57,7 +48,7 @@ async fn no_field_suggestions() {
         "{ auditEvent { totalCount } }",
         "{ cases { nodes { reporterNam } } }",
     ] {
-        let r = app.gql(None, q, json!({})).await;
+        let r = app.query(None, q).await;
         let text = r.to_string();
         assert!(
             !text.contains("Did you mean") && !text.contains("auditEvents"),
@@ -87,13 +78,7 @@ async fn security_headers_and_no_caching() {
             .contains("default-src 'none'")
     );
     // GraphiQL keeps its own policy, which lets its scripts run.
-    let r = app
-        .client
-        .get(format!("{}/graphql", app.base))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app.browse("/graphql").await;
     assert!(
         r.headers()["content-security-policy"]
             .to_str()
@@ -138,25 +123,16 @@ fn input(body: &str) -> serde_json::Value {
 /// police read that tip: (case id, informant name, customs token, police token).
 async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, String, String) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let [customs, police] = app.tokens_for([Role::Customs, Role::Police]);
     let r = app
-        .gql(
-            Some(&customs),
-            r#"{ cases(first: 1, filter: { leadAgency: "HQ", status: [HANDLED_ADMINISTRATIVELY, PROSECUTED, CLOSED] }) { nodes { id } } }"#,
-            json!({}),
-        )
+        .query(Some(&customs), r#"{ cases(first: 1, filter: { leadAgency: "HQ", status: [HANDLED_ADMINISTRATIVELY, PROSECUTED, CLOSED] }) { nodes { id } } }"#)
         .await;
     let case = r["data"]["cases"]["nodes"][0]["id"]
         .as_str()
         .expect("a settled customs case")
         .to_string();
     let r = app
-        .gql(
-            Some(&police),
-            r#"{ tips(first: 100, filter: { assignedAgency: "CA" }) { nodes { id reporterName } } }"#,
-            json!({}),
-        )
+        .query(Some(&police), r#"{ tips(first: 100, filter: { assignedAgency: "CA" }) { nodes { id reporterName } } }"#)
         .await;
     let tip = r["data"]["tips"]["nodes"]
         .as_array()
@@ -178,15 +154,6 @@ async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, S
     (case, name, customs, police)
 }
 
-/// Adds a subject to a case through the API.
-async fn add_subject(app: &TestApp, token: &str, case: &str, input: serde_json::Value) {
-    let q = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
-    let r = app
-        .gql(Some(token), q, json!({ "case": case, "input": input }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-}
-
 /// The bisection attack of the issue: a customs drafter, who may not read the police's
 /// informant, tries the informant's name (and parts of it) and a false name. The answers are
 /// the same — saved, waiting for the police's review — so nothing is learnt; the police
@@ -195,7 +162,7 @@ async fn add_subject(app: &TestApp, token: &str, case: &str, input: serde_json::
 #[tokio::test]
 async fn the_informant_oracle_is_closed() {
     let app = TestApp::spawn().await;
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let office = app.token_for(Role::StandingOffice);
     let (case, name, customs, police) = customs_case_with_police_informant(&app).await;
     let first_word = name.split(' ').next().unwrap().to_string();
     let shape = |r: &serde_json::Value| {
@@ -227,14 +194,15 @@ async fn the_informant_oracle_is_closed() {
         r#"mutation($id: ID!, $v: Int!) { approvePublication(id: $id, version: $v) { status } }"#;
     let review = r#"mutation($id: ID!, $v: Int!) { passPublicationReview(id: $id, version: $v) { version awaitingReview } }"#;
     // The standing office waits for the review.
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&office),
             approve,
             json!({ "id": real["id"], "v": real["version"] }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        .await,
+        "BAD_USER_INPUT",
+    );
     // The police reviewer reads the informant and is told.
     let r = app
         .gql(
@@ -243,14 +211,7 @@ async fn the_informant_oracle_is_closed() {
             json!({ "id": real["id"], "v": real["version"] }),
         )
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("informant's name"),
-        "{r}"
-    );
+    assert_refused(&r, "BAD_USER_INPUT", "informant's name");
     // The false name passes review and approval.
     let r = app
         .gql(
@@ -269,15 +230,16 @@ async fn the_informant_oracle_is_closed() {
         .await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     // Another agency cannot pass the review.
-    let border = app.token(Role::Officer, Some("BDBP"), None);
-    let r = app
-        .gql(
+    let border = app.token_for(Role::Officer);
+    failed(
+        app.gql(
             Some(&border),
             review,
             json!({ "id": real["id"], "v": real["version"] }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+        .await,
+        "FORBIDDEN",
+    );
 }
 
 /// The spellings that got police data past the old check: each is refused (the customs lead
@@ -290,8 +252,7 @@ async fn disguised_spellings_are_refused() {
     })
     .await;
     let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    add_subject(
-        &app,
+    app.add_subject(
         &customs,
         &case,
         json!({
@@ -336,8 +297,7 @@ async fn repeated_refusals_are_limited_and_alerted() {
     })
     .await;
     let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    add_subject(
-        &app,
+    app.add_subject(
         &customs,
         &case,
         json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam" }),
@@ -373,7 +333,7 @@ async fn repeated_refusals_are_limited_and_alerted() {
 #[tokio::test]
 async fn row_weighted_cost_is_refused_before_any_sql() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     // Each alias: 100 rows × (code, status, and a nested list of seizures weighed 10 rows).
     let q: String = (0..20)
         .map(|i| {
@@ -381,17 +341,8 @@ async fn row_weighted_cost_is_refused_before_any_sql() {
         })
         .collect();
     app.reset_statements();
-    let r = app
-        .gql(Some(&police), &format!("{{{q} }}"), json!({}))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("too complex"),
-        "{r}"
-    );
+    let r = app.query(Some(&police), &format!("{{{q} }}")).await;
+    assert_refused(&r, "BAD_USER_INPUT", "too complex");
     // Authentication reads the agency; no query of cases ran.
     assert!(
         !app.statement_log().iter().any(|s| s.contains("\"cases\"")),
@@ -404,14 +355,11 @@ async fn row_weighted_cost_is_refused_before_any_sql() {
             .map(|i| format!(" s{i}: statistics(period: {{ kind: YEAR, year: 2025 }}) {{ total {{ casesDetected {{ value }} }} }}"))
             .collect()
     };
-    let r = app
-        .gql(Some(&police), &format!("{{{} }}", stat(5)), json!({}))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(Some(&police), &format!("{{{} }}", stat(1)), json!({}))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    failed(
+        app.query(Some(&police), &format!("{{{} }}", stat(5))).await,
+        "BAD_USER_INPUT",
+    );
+    ok(app.query(Some(&police), &format!("{{{} }}", stat(1))).await);
 }
 
 /// Each user has a cost budget per minute; past it, 429 and nothing runs.
@@ -423,11 +371,10 @@ async fn cost_budget_per_subject() {
         ..hub389_tests::test_limits()
     })
     .await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = "{ cases(first: 100) { nodes { code } } }"; // ~201
     for _ in 0..4 {
-        let r = app.gql(Some(&police), q, json!({})).await;
-        assert!(r["errors"].is_null(), "{r}");
+        ok(app.query(Some(&police), q).await);
     }
     let resp = app
         .client
@@ -452,8 +399,7 @@ async fn cost_budget_per_subject() {
             chrono::Duration::hours(1),
         )
         .unwrap();
-    let r = app.gql(Some(&customs), q, json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    ok(app.query(Some(&customs), q).await);
 }
 
 /// With the default policy the press and anonymous callers run registered documents only (the
@@ -465,15 +411,11 @@ async fn trusted_documents_for_the_press_and_anonymous() {
         ..Default::default()
     })
     .await;
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let [press, police] = app.tokens_for([Role::Press, Role::Police]);
     let adhoc = "{ publishedCases(first: 1) { nodes { headline } } }";
-    let r = app.gql(Some(&press), adhoc, json!({})).await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
-    let r = app.gql(None, "{ __typename }", json!({})).await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
-    let r = app.gql(Some(&police), adhoc, json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    failed(app.query(Some(&press), adhoc).await, "FORBIDDEN");
+    failed(app.query(None, "{ __typename }").await, "FORBIDDEN");
+    ok(app.query(Some(&police), adhoc).await);
 
     let (_, doc) = api::graphql::trusted::BUILT_IN
         .iter()
@@ -515,20 +457,17 @@ async fn trusted_documents_for_the_press_and_anonymous() {
 #[tokio::test]
 async fn invisible_fields_do_not_exist_for_the_role() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let [leader, press] = app.tokens_for([Role::Leader, Role::Press]);
     let hidden = app
-        .gql(
+        .query(
             Some(&leader),
             "{ cases(first: 1) { nodes { subjects { fullName } } } }",
-            json!({}),
         )
         .await;
     let missing = app
-        .gql(
+        .query(
             Some(&leader),
             "{ cases(first: 1) { nodes { subjectz { fullName } } } }",
-            json!({}),
         )
         .await;
     assert_eq!(error_codes(&hidden), ["BAD_USER_INPUT"], "{hidden}");
@@ -543,37 +482,32 @@ async fn invisible_fields_do_not_exist_for_the_role() {
             .unwrap()
             .replace("subjectz", "X"),
     );
-    let r = app
-        .gql(Some(&press), "{ cases { totalCount } }", json!({}))
-        .await;
+    let r = app.query(Some(&press), "{ cases { totalCount } }").await;
     assert_eq!(
         r["errors"][0]["message"], "Unknown field \"cases\" on type \"QueryRoot\".",
         "{r}"
     );
-    let r = app.gql(None, "{ tips { totalCount } }", json!({})).await;
+    let r = app.query(None, "{ tips { totalCount } }").await;
     assert_eq!(
         r["errors"][0]["message"], "Unknown field \"tips\" on type \"QueryRoot\".",
         "{r}"
     );
     // A fragment on a hidden type, and an input field the role does not see.
     let r = app
-        .gql(
+        .query(
             Some(&leader),
             "{ node(id: \"x\") { ... on Subject { fullName } } }",
-            json!({}),
         )
         .await;
     assert_eq!(r["errors"][0]["message"], "Unknown type \"Subject\"", "{r}");
     // The police see them.
-    let police = app.token(Role::Police, Some("CA"), None);
-    let r = app
-        .gql(
+    let police = app.token_for(Role::Police);
+    ok(app
+        .query(
             Some(&police),
             "{ cases(first: 1) { nodes { subjects { fullName } } } }",
-            json!({}),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
 }
 
 /// A `police` token naming the customs agency (or a commune token naming another commune's
@@ -589,15 +523,15 @@ async fn role_and_agency_must_fit() {
         (Role::Commune, "UBND_DONG_DANG", Some("TAN_THANH")),
     ] {
         let t = app.token(role, Some(agency), commune);
-        let r = app.gql(Some(&t), "{ me { role } }", json!({})).await;
+        let r = app.query(Some(&t), "{ me { role } }").await;
         assert_eq!(
             error_codes(&r),
             ["UNAUTHENTICATED"],
             "{role:?} {agency}: {r}"
         );
     }
-    let t = app.token(Role::Police, Some("CA"), None);
-    let r = app.gql(Some(&t), "{ me { role } }", json!({})).await;
+    let t = app.token_for(Role::Police);
+    let r = app.query(Some(&t), "{ me { role } }").await;
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
 }
 
@@ -607,15 +541,15 @@ async fn role_and_agency_must_fit() {
 #[tokio::test]
 async fn an_agency_change_applies_to_tokens_at_once() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let me = "{ me { role } }";
     for _ in 0..2 {
-        let r = app.gql(Some(&police), me, json!({})).await;
+        let r = app.query(Some(&police), me).await;
         assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
     }
-    let admin = app.token(Role::Admin, None, None);
+    let admin = app.token_for(Role::Admin);
     let r = app
-        .gql(Some(&admin), "{ agencies { id code version } }", json!({}))
+        .query(Some(&admin), "{ agencies { id code version } }")
         .await;
     let agency = r["data"]["agencies"]
         .as_array()
@@ -634,8 +568,8 @@ async fn an_agency_change_applies_to_tokens_at_once() {
             .find(|c| c["leadAgency"]["code"] == "CA")
             .map(|c| c["leadAgency"]["name"].clone())
     };
-    let leader = app.token(Role::Leader, None, None);
-    let before = ca_name(&app.gql(Some(&leader), leads, json!({})).await);
+    let leader = app.token_for(Role::Leader);
+    let before = ca_name(&app.query(Some(&leader), leads).await);
     assert!(before.is_some(), "a demo case led by CA");
     let r = app
         .gql(
@@ -645,10 +579,9 @@ async fn an_agency_change_applies_to_tokens_at_once() {
         )
         .await;
     assert_eq!(r["data"]["updateAgency"]["kind"], "CUSTOMS", "{r}");
-    let r = app.gql(Some(&police), me, json!({})).await;
-    assert_eq!(error_codes(&r), ["UNAUTHENTICATED"], "{r}");
+    failed(app.query(Some(&police), me).await, "UNAUTHENTICATED");
     // ... shows the new name at once.
-    let after = ca_name(&app.gql(Some(&leader), leads, json!({})).await);
+    let after = ca_name(&app.query(Some(&leader), leads).await);
     assert_eq!(after, Some(json!("Cục Hải quan mới")));
 }
 
@@ -658,8 +591,7 @@ async fn an_agency_change_applies_to_tokens_at_once() {
 #[tokio::test]
 async fn the_press_cannot_single_out_a_case() {
     let app = TestApp::spawn().await;
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let leader = app.token(Role::Leader, None, None);
+    let [press, leader] = app.tokens_for([Role::Press, Role::Leader]);
     let q = r#"query($p: PeriodInput!) { statistics(period: $p, groupBy: [OFFICIAL_GROUP]) {
         suppressed rows { officialGroup figures { casesDetected { value previous lastYear }
           casesHandledAdministratively { value } casesHandledCriminally { value } fines { value } goodsValue { value } } }
@@ -674,19 +606,17 @@ async fn the_press_cannot_single_out_a_case() {
             .unwrap_or(0)
     };
     let mut withheld = false;
-    let quarter = app
+    let quarter = ok(app
         .gql(
             Some(&press),
             q,
             json!({ "p": { "kind": "QUARTER", "year": 2026, "quarter": 1 } }),
         )
-        .await;
-    assert!(quarter["errors"].is_null(), "{quarter}");
+        .await);
     let mut months = vec![];
     for m in 1..=3 {
         let vars = json!({ "p": { "kind": "MONTH", "year": 2026, "month": m } });
-        let r = app.gql(Some(&press), q, vars.clone()).await;
-        assert!(r["errors"].is_null(), "{r}");
+        let r = ok(app.gql(Some(&press), q, vars.clone()).await);
         withheld |= r["data"]["statistics"]["suppressed"] == true;
         for row in r["data"]["statistics"]["rows"].as_array().unwrap() {
             for f in [
@@ -699,8 +629,7 @@ async fn the_press_cannot_single_out_a_case() {
             }
         }
         // The leader sees the true figures, small cells included.
-        let l = app.gql(Some(&leader), q, vars).await;
-        assert!(l["errors"].is_null(), "{l}");
+        ok(app.gql(Some(&leader), q, vars).await);
         months.push(r);
     }
     for group in [
@@ -723,10 +652,9 @@ async fn the_press_cannot_single_out_a_case() {
     );
     // Figures that are not public are not in the press's schema.
     let r = app
-        .gql(
+        .query(
             Some(&press),
             "{ statistics(period: { kind: YEAR, year: 2025 }) { total { defendants { value } } } }",
-            json!({}),
         )
         .await;
     assert_eq!(
@@ -739,7 +667,7 @@ async fn the_press_cannot_single_out_a_case() {
 #[tokio::test]
 async fn wrongly_typed_input_is_bad_user_input() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     for (q, vars) in [
         ("{ cases(filter: 1) { totalCount } }", json!({})),
         ("{ cases(first: \"100\") { totalCount } }", json!({})),
@@ -796,7 +724,7 @@ async fn tip_status_is_rate_limited() {
     let q = "{ tipStatus(trackingCode: \"TB-AAAA-BBBB-CCCC-DDDD\") { status } }";
     let mut codes = vec![];
     for _ in 0..4 {
-        codes.extend(error_codes(&app.gql(None, q, json!({})).await));
+        codes.extend(error_codes(&app.query(None, q).await));
     }
     assert_eq!(
         codes,
@@ -809,19 +737,18 @@ async fn tip_status_is_rate_limited() {
 async fn restricted_searches_are_audited() {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     for filter in [
         json!({ "subjectName": "Không Có Ai" }),
         json!({ "subjectIdNumber": "001234567890" }),
     ] {
-        let r = app
+        ok(app
             .gql(
                 Some(&police),
                 "query($f: CaseFilter) { cases(filter: $f) { totalCount } }",
                 json!({ "f": filter }),
             )
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
     }
     let events = entity::audit_events::Entity::find()
         .filter(entity::audit_events::Column::Entity.eq("caseSearch"))
@@ -870,26 +797,18 @@ async fn a_huge_body_is_refused_without_being_read() {
 #[tokio::test]
 async fn long_query_text_is_refused_before_parsing() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let q = format!("{{ me {{ role }} }} # {}", "x".repeat(70 * 1024));
-    let r = app.gql(Some(&police), &q, json!({})).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("longer than 64 KB")
-    );
+    let r = app.query(Some(&police), &q).await;
+    assert_refused(&r, "BAD_USER_INPUT", "longer than 64 KB");
     // The graphql-response media type is accepted as the request's type too.
     let resp = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&police)
-        .header("content-type", "application/graphql-response+json")
-        .body(r#"{"query":"{ me { role } }"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            Some(&police),
+            "application/graphql-response+json",
+            r#"{"query":"{ me { role } }"}"#,
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let r: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
@@ -899,7 +818,6 @@ async fn long_query_text_is_refused_before_parsing() {
 /// otherwise make its visitors' browsers submit tips.
 #[tokio::test]
 async fn a_persisted_mutation_does_not_run_by_get() {
-    use sea_orm::{EntityTrait, PaginatorTrait};
     let app = TestApp::spawn_with_limits(api::config::Limits {
         cost_budget_per_minute: 0,
         ..Default::default()
@@ -910,7 +828,7 @@ async fn a_persisted_mutation_does_not_run_by_get() {
         .find(|(n, _)| *n == "submit-tip.graphql")
         .unwrap();
     let sha = api::graphql::trusted::hash(doc);
-    let before = entity::tips::Entity::find().count(&app.db).await.unwrap();
+    let before = app.count::<entity::tips::Entity>().await;
     let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha } }).to_string();
     let vars = json!({ "input": { "channel": "ONLINE_FORM", "content": "Có xe tải chở hàng lậu qua đường mòn vào ban đêm." } }).to_string();
     let url = format!(
@@ -929,10 +847,7 @@ async fn a_persisted_mutation_does_not_run_by_get() {
         .await
         .unwrap();
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert_eq!(
-        entity::tips::Entity::find().count(&app.db).await.unwrap(),
-        before
-    );
+    assert_eq!(app.count::<entity::tips::Entity>().await, before);
 }
 
 fn urlencode(s: &str) -> String {
@@ -973,29 +888,17 @@ async fn postgres_connections_carry_a_statement_timeout() {
 /// are answered with the timeout error and no mutation runs.
 #[tokio::test]
 async fn nothing_starts_after_the_deadline() {
-    use sea_orm::{EntityTrait, PaginatorTrait};
     let app = TestApp::spawn_with_limits(api::config::Limits {
         request_timeout: std::time::Duration::ZERO,
         ..hub389_tests::test_limits()
     })
     .await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let r = app
-        .gql(
-            Some(&police),
-            "{ cases(first: 5) { totalCount } }",
-            json!({}),
-        )
+        .query(Some(&police), "{ cases(first: 5) { totalCount } }")
         .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("was stopped"),
-        "{r}"
-    );
-    let before = entity::tips::Entity::find().count(&app.db).await.unwrap();
+    assert_refused(&r, "BAD_USER_INPUT", "was stopped");
+    let before = app.count::<entity::tips::Entity>().await;
     let submit = json!({
         "query": "mutation($i: NewTipInput!) { submitTip(input: $i) { trackingCode } }",
         "variables": { "i": { "channel": "HOTLINE", "content": "Có xe tải chở hàng lậu qua đường mòn vào ban đêm." } }
@@ -1004,8 +907,5 @@ async fn nothing_starts_after_the_deadline() {
     for r in batch.as_array().unwrap() {
         assert_eq!(error_codes(r), ["BAD_USER_INPUT"], "{r}");
     }
-    assert_eq!(
-        entity::tips::Entity::find().count(&app.db).await.unwrap(),
-        before
-    );
+    assert_eq!(app.count::<entity::tips::Entity>().await, before);
 }

@@ -10,7 +10,7 @@
 
 use api::auth::Role;
 use hub389_tests::live::{Live, Received};
-use hub389_tests::{Backend, TestApp};
+use hub389_tests::{Backend, TestApp, docs, ok};
 use serde_json::{Value, json};
 
 const CREATE: &str =
@@ -115,8 +115,7 @@ async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_onc
     } else {
         app.base.clone()
     };
-    let police = app.token(Role::Police, Some("CA"), None);
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let [police, bdbp] = app.tokens_for([Role::Police, Role::Officer]);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe("c", CASE_CHANGED, json!({})).await;
     let warm = warm_up_cases(&app, &mut live, "c", &bdbp, "DONG_DANG").await;
@@ -132,10 +131,9 @@ async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_onc
 
     // The payload is the case as a query reads it.
     let r = app
-        .gql(
+        .query(
             Some(&police),
             "query($f: CaseFilter) { cases(first: 5, filter: $f) { nodes { code title } } }",
-            json!({}),
         )
         .await;
     assert!(
@@ -151,8 +149,7 @@ async fn a_case_created_through_one_instance_reaches_a_subscriber_on_another_onc
 #[tokio::test]
 async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
     let app = TestApp::spawn().await;
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let [commune, bdbp] = app.tokens_for([Role::Commune, Role::Officer]);
     let mut live = Live::connect(&app.base, &commune).await;
 
     // Restricted data is not in a commune user's schema, over the socket as over HTTP.
@@ -178,14 +175,12 @@ async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
         .await
         .unwrap()
         .unwrap();
-    let r = app
-        .gql(
-            Some(&bdbp),
-            r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#,
-            json!({ "case": case.id.to_string(), "input": { "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng" } }),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    app.add_subject(
+        &bdbp,
+        &case.id.to_string(),
+        json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng" }),
+    )
+    .await;
     create_case(&app, &app.base, &bdbp, "Mốc cuối", "DONG_DANG").await;
     let seen = titles_until(&mut live, "c", "Mốc cuối", &warm).await;
     assert_eq!(
@@ -199,8 +194,7 @@ async fn a_commune_subscriber_hears_only_of_its_communes_cases() {
 async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_path() {
     let app = TestApp::spawn().await;
     // The border guard reads customs records only on the cases it leads.
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let [bdbp, police] = app.tokens_for([Role::Officer, Role::Police]);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe(
         "c",
@@ -246,10 +240,8 @@ async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_pa
 #[tokio::test]
 async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
     let app = TestApp::spawn().await;
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let admin = app.token(Role::Admin, None, None);
-    let leader = app.token(Role::Leader, None, None);
+    let [press, commune, admin, leader] =
+        app.tokens_for([Role::Press, Role::Commune, Role::Admin, Role::Leader]);
     // (token, subscription, why it is refused)
     let cases: &[(&str, &str)] = &[
         (&press, "subscription { caseChanged { code } }"),
@@ -291,9 +283,7 @@ async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
 #[tokio::test]
 async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_else() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let [police, office, press] = app.tokens_for([Role::Police, Role::StandingOffice, Role::Press]);
     let mut live = Live::connect(&app.base, &press).await;
     let query = include_str!("../../../api/documents/publication-changed.graphql");
     live.subscribe("p", query, json!({})).await;
@@ -301,43 +291,37 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
     let draft = r#"mutation($case: ID!, $input: PublicationInput!) { draftPublication(caseId: $case, input: $input) { id version } }"#;
     let approve = r#"mutation($id: ID!, $v: Int!) { approvePublication(id: $id, version: $v) { id version } }"#;
     let withdraw = r#"mutation($id: ID!, $v: Int!) { withdrawPublication(id: $id, version: $v) { id version } }"#;
-    let status = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { version } }"#;
     // A settled case of the police with a subject on it, published again and again until the
     // subscription listens (each publication is a new one on a new case).
     // (publication id, its version, its case's id, the case's version)
     let publish = async |headline: &str| -> (String, i64, String, i64) {
-        let r = app
-            .gql(
-                Some(&police),
-                CREATE,
-                json!({ "input": new_case("Vụ để công bố", "DONG_DANG") }),
+        let case = app
+            .create_case(&police, new_case("Vụ để công bố", "DONG_DANG"))
+            .await;
+        app.add_subject(
+            &police,
+            &case,
+            json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": "001198012345" }),
+        )
+        .await;
+        let v = app
+            .move_case(
+                &police,
+                &case,
+                1,
+                &["VERIFYING", "HANDLED_ADMINISTRATIVELY"],
             )
             .await;
-        let case = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
-        let subject = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
-        let r = app
-            .gql(Some(&police), subject, json!({ "case": case, "input": { "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": "001198012345" } }))
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
-        let mut v = 1;
-        for s in ["VERIFYING", "HANDLED_ADMINISTRATIVELY"] {
-            let r = app
-                .gql(Some(&police), status, json!({ "id": case, "v": v, "s": s }))
-                .await;
-            v = r["data"]["changeCaseStatus"]["version"].as_i64().unwrap();
-        }
-        let r = app
+        let r = ok(app
             .gql(Some(&police), draft, json!({ "case": case, "input": { "headline": headline, "body": "Cơ quan chức năng đã xử phạt vi phạm hành chính 45 triệu đồng.", "publicFacts": ["violation_type", "goods_value"] } }))
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
         let id = r["data"]["draftPublication"]["id"]
             .as_str()
             .unwrap()
             .to_string();
-        let r = app
+        let r = ok(app
             .gql(Some(&office), approve, json!({ "id": id, "v": 1 }))
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
         (
             id,
             r["data"]["approvePublication"]["version"].as_i64().unwrap(),
@@ -362,10 +346,9 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
     let mut got = changes(&mut live, 2).await;
     // Each delivery is the publication as it is when delivered, so the withdrawal is made
     // once its approval was heard (else both could be heard as withdrawals).
-    let r = app
+    ok(app
         .gql(Some(&office), withdraw, json!({ "id": id, "v": version }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     got.extend(changes(&mut live, 1).await);
     assert_eq!(
         got,
@@ -379,27 +362,25 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
 
     // Archiving the case takes its summary down; restoring it puts it back.
     let archive = r#"mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseArchived(id: $id, version: $v, archived: $a) { version } }"#;
-    let r = app
+    let r = ok(app
         .gql(
             Some(&police),
             archive,
             json!({ "id": marker_case, "v": case_version, "a": true }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     let v = r["data"]["setCaseArchived"]["version"].as_i64().unwrap();
     assert_eq!(
         changes(&mut live, 1).await,
         [(marker.clone(), false, String::new())]
     );
-    let r = app
+    ok(app
         .gql(
             Some(&police),
             archive,
             json!({ "id": marker_case, "v": v, "a": false }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     assert_eq!(
         changes(&mut live, 1).await,
         [(marker, true, "Mốc cuối".to_string())]
@@ -439,8 +420,7 @@ async fn changes(live: &mut Live, n: usize) -> Vec<(String, bool, String)> {
 #[tokio::test]
 async fn a_tip_forwarded_to_an_agency_reaches_that_agency_only() {
     let app = TestApp::spawn().await;
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let [office, customs] = app.tokens_for([Role::StandingOffice, Role::Customs]);
     let mut live = Live::connect(&app.base, &customs).await;
     live.subscribe(
         "t",
@@ -470,14 +450,13 @@ async fn a_tip_forwarded_to_an_agency_reaches_that_agency_only() {
             .unwrap()
             .unwrap()
             .id;
-        let r = app
+        ok(app
             .gql(
                 Some(&office),
                 forward,
                 json!({ "id": id.to_string(), "v": 1, "a": agency }),
             )
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
     };
     let mut n = 0;
     let warm = loop {
@@ -551,7 +530,7 @@ async fn a_connection_without_a_valid_token_is_refused_and_queries_go_to_post() 
             other => panic!("{payload}: expected a refusal, got {other:?}"),
         }
     }
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe("q", "{ cases(first: 1) { totalCount } }", json!({}))
         .await;
@@ -609,7 +588,7 @@ async fn deadlines_reach_the_tasks_agency_once_from_one_scheduler_of_the_fleet()
     if app.backend == Backend::Postgres {
         app.another_instance().await;
     }
-    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let customs = app.token_for(Role::Customs);
     let mut live = Live::connect(&app.base, &customs).await;
     live.subscribe(
         "d",
@@ -669,24 +648,21 @@ async fn deadlines_reach_the_tasks_agency_once_from_one_scheduler_of_the_fleet()
 #[tokio::test]
 async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
     let app = TestApp::spawn().await;
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let bdbp = app.token_for(Role::Officer);
     let core =
         "code title status commune { code } leadAgency { code } seizures { item vehiclePlate";
     // (token, selection): the restricted fields only where the role's schema has them.
     let roles: Vec<(String, String)> = vec![
-        (app.token(Role::Leader, None, None), format!("{core} }}")),
+        (app.token_for(Role::Leader), format!("{core} }}")),
+        (app.token_for(Role::StandingOffice), format!("{core} }}")),
         (
-            app.token(Role::StandingOffice, Some("QLTT"), None),
-            format!("{core} }}"),
-        ),
-        (
-            app.token(Role::Police, Some("CA"), None),
+            app.token_for(Role::Police),
             format!(
                 "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
             ),
         ),
         (
-            app.token(Role::Customs, Some("HQ"), None),
+            app.token_for(Role::Customs),
             format!(
                 "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
             ),
@@ -703,10 +679,7 @@ async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
                 "{core} hsCode }} subjects {{ fullName idNumber }} customsRecords {{ declarationNumber }}"
             ),
         ),
-        (
-            app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG")),
-            format!("{core} }}"),
-        ),
+        (app.token_for(Role::Commune), format!("{core} }}")),
     ];
     let mut lives = Vec::new();
     for (token, selection) in &roles {
@@ -748,17 +721,12 @@ async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
     );
 
     // The border guard's case with a subject, a seizure with its HS code and a customs record.
-    let r = app
-        .gql(
-            Some(&bdbp),
-            CREATE,
-            json!({ "input": new_case("Vụ của ma trận", "DONG_DANG") }),
-        )
+    let id = app
+        .create_case(&bdbp, new_case("Vụ của ma trận", "DONG_DANG"))
         .await;
-    let id = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
     for (query, input) in [
         (
-            r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#,
+            docs::ADD_SUBJECT,
             json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": "001198012345" }),
         ),
         (
@@ -772,10 +740,9 @@ async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
                     "hsCodes": ["0207.14"], "inspectionResult": "Khai sai tên hàng" }),
         ),
     ] {
-        let r = app
+        ok(app
             .gql(Some(&bdbp), query, json!({ "case": id, "input": input }))
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
     }
     create_case(&app, &app.base, &bdbp, "Mốc cuối", "DONG_DANG").await;
 

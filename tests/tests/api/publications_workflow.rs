@@ -4,17 +4,13 @@
 //! stale versions, illegal moves, the press.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, error_codes};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use hub389_tests::{TestApp, assert_refused, error_codes, failed, nodes, ok};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const SUBJECT_NAME: &str = "Nguyễn Thị Hằng";
 const SUBJECT_ID: &str = "001198012345";
 
-const CREATE: &str =
-    r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id version } }"#;
-const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version } }"#;
-const SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
 const DRAFT: &str = r#"mutation($case: ID!, $input: PublicationInput!, $key: String) {
   draftPublication(caseId: $case, input: $input, idempotencyKey: $key) { id version status headline publicFacts drafted_by: draftedBy { code } } }"#;
 const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $input: PublicationInput!) {
@@ -26,12 +22,11 @@ const PUBLISHED: &str = r#"{ publishedCases(first: 100) { nodes { id headline bo
 
 /// A case led by the police, moved to `status` through the API (with a subject on it).
 async fn police_case(app: &TestApp, status: &str) -> String {
-    let police = app.token(Role::Police, Some("CA"), None);
-    let r = app
-        .gql(
-            Some(&police),
-            CREATE,
-            json!({ "input": {
+    let police = app.token_for(Role::Police);
+    let id = app
+        .create_case(
+            &police,
+            json!({
                 "title": "Vận chuyển thuốc lá điếu nhập lậu",
                 "violationType": "SMUGGLING",
                 "commodityGroup": "CIGARETTES",
@@ -41,41 +36,29 @@ async fn police_case(app: &TestApp, status: &str) -> String {
                 "goodsSummary": "2.500 bao thuốc lá điếu nhãn hiệu ngoại không có hóa đơn",
                 "fineAmount": 30000000,
                 "goodsValue": 75000000
-            }}),
+            }),
         )
         .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let id = r["data"]["createCase"]["id"].as_str().unwrap().to_string();
-    let r = app
-        .gql(
-            Some(&police),
-            SUBJECT,
-            json!({ "case": id, "input": {
-                "kind": "PERSON", "role": "CARRIER", "fullName": SUBJECT_NAME,
-                "idNumber": SUBJECT_ID
-            }}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let mut version = 1;
+    app.add_subject(
+        &police,
+        &id,
+        json!({ "kind": "PERSON", "role": "CARRIER", "fullName": SUBJECT_NAME, "idNumber": SUBJECT_ID }),
+    )
+    .await;
     let path: &[&str] = match status {
         "DETECTED" => &[],
         "VERIFYING" => &["VERIFYING"],
         "HANDLED_ADMINISTRATIVELY" => &["VERIFYING", "HANDLED_ADMINISTRATIVELY"],
         other => panic!("no path to {other}"),
     };
-    for s in path {
-        let r = app
-            .gql(
-                Some(&police),
-                STATUS,
-                json!({ "id": id, "v": version, "s": s }),
-            )
-            .await;
-        assert_eq!(r["data"]["changeCaseStatus"]["status"], *s, "{r}");
-        version = r["data"]["changeCaseStatus"]["version"].as_i64().unwrap();
-    }
+    app.move_case(&police, &id, 1, path).await;
     id
+}
+
+/// Asks, as `token`, to draft a publication of `case`; returns the response.
+async fn draft(app: &TestApp, token: &str, case: &str, input: Value) -> Value {
+    app.gql(Some(token), DRAFT, json!({ "case": case, "input": input }))
+        .await
 }
 
 fn input(headline: &str, body: &str) -> Value {
@@ -87,27 +70,19 @@ const BODY: &str = "Ngày 02/10/2026, Công an tỉnh phát hiện một xe ô t
                     thuốc lá điếu nhập lậu. Cơ quan chức năng đã xử phạt vi phạm hành chính 30 triệu đồng.";
 
 async fn published(app: &TestApp) -> Vec<Value> {
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let r = app.gql(Some(&press), PUBLISHED, json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
-    r["data"]["publishedCases"]["nodes"]
-        .as_array()
-        .unwrap()
-        .clone()
+    let press = app.token_for(Role::Press);
+    let r = ok(app.query(Some(&press), PUBLISHED).await);
+    nodes(&r, "publishedCases")
 }
 
 async fn publication_count(app: &TestApp) -> u64 {
-    entity::publications::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap()
+    app.count::<entity::publications::Entity>().await
 }
 
 #[tokio::test]
 async fn drafted_approved_published_for_the_press_then_withdrawn() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
 
     let r = app
@@ -189,30 +164,24 @@ async fn drafted_approved_published_for_the_press_then_withdrawn() {
 #[tokio::test]
 async fn rejected_revised_and_archived_publications() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, BODY)).await;
     let id = r["data"]["draftPublication"]["id"]
         .as_str()
         .unwrap()
         .to_string();
 
     // A rejection needs a reason.
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&office),
             REJECT,
             json!({ "id": id, "v": 1, "r": "  " }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        .await,
+        "BAD_USER_INPUT",
+    );
     let r = app
         .gql(
             Some(&office),
@@ -222,10 +191,11 @@ async fn rejected_revised_and_archived_publications() {
         .await;
     assert_eq!(r["data"]["rejectPublication"]["status"], "REJECTED", "{r}");
     // A rejected publication cannot be approved…
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"]);
+    let r = failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
         msg.contains("REJECTED") && msg.contains("APPROVED"),
@@ -254,15 +224,15 @@ async fn rejected_revised_and_archived_publications() {
         r["data"]["setPublicationArchived"]["archivedAt"].is_string(),
         "{r}"
     );
+    failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 4 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 4 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(
+        .query(
             Some(&office),
             "{ publications(first: 100) { nodes { id } } }",
-            json!({}),
         )
         .await;
     assert!(
@@ -277,40 +247,21 @@ async fn rejected_revised_and_archived_publications() {
 #[tokio::test]
 async fn refusals_name_the_problem_never_the_datum() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
     let before = publication_count(&app).await;
 
     // Not the lead agency.
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
-    let r = app
-        .gql(
-            Some(&bdbp),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let bdbp = app.token_for(Role::Officer);
+    let r = draft(&app, &bdbp, &case, input(HEADLINE, BODY)).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
     // Nor the standing office.
-    let r = app
-        .gql(
-            Some(&office),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &office, &case, input(HEADLINE, BODY)).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
 
     // The press cannot even see the mutation.
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let r = app
-        .gql(
-            Some(&press),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let press = app.token_for(Role::Press);
+    let r = draft(&app, &press, &case, input(HEADLINE, BODY)).await;
     assert!(
         r["data"].is_null() || r["data"]["draftPublication"].is_null(),
         "{r}"
@@ -319,29 +270,17 @@ async fn refusals_name_the_problem_never_the_datum() {
 
     // A case still under verification is not published.
     let open = police_case(&app, "VERIFYING").await;
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": open, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("VERIFYING")
-    );
+    let r = draft(&app, &police, &open, input(HEADLINE, BODY)).await;
+    assert_refused(&r, "BAD_USER_INPUT", "VERIFYING");
 
     // Unknown public fact.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": { "headline": HEADLINE, "body": BODY, "publicFacts": ["subjects"] } }),
-        )
-        .await;
+    let r = draft(
+        &app,
+        &police,
+        &case,
+        json!({ "headline": HEADLINE, "body": BODY, "publicFacts": ["subjects"] }),
+    )
+    .await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
 
     // The subject's name, written without diacritics (and in capitals), is caught.
@@ -351,13 +290,7 @@ async fn refusals_name_the_problem_never_the_datum() {
         format!("{BODY} Doi tuong nguyen thi hang, sinh nam 1980."),
         format!("{BODY} Đối tượng {SUBJECT_NAME} đã khai nhận."),
     ] {
-        let r = app
-            .gql(
-                Some(&police),
-                DRAFT,
-                json!({ "case": case, "input": input(HEADLINE, &body) }),
-            )
-            .await;
+        let r = draft(&app, &police, &case, input(HEADLINE, &body)).await;
         assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
         let msg = r["errors"][0]["message"].as_str().unwrap();
         assert!(msg.contains("subject's name"), "{msg}");
@@ -369,13 +302,16 @@ async fn refusals_name_the_problem_never_the_datum() {
     }
 
     // The ID number, even with spaces, in the headline.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(&format!("Đối tượng CCCD {} bị xử phạt", "0011 9801 2345"), BODY) }),
-        )
-        .await;
+    let r = draft(
+        &app,
+        &police,
+        &case,
+        input(
+            &format!("Đối tượng CCCD {} bị xử phạt", "0011 9801 2345"),
+            BODY,
+        ),
+    )
+    .await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("ID number"), "{msg}");
@@ -398,13 +334,7 @@ async fn refusals_name_the_problem_never_the_datum() {
     );
 
     // A clean draft, then a stale version and illegal moves.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, BODY)).await;
     let id = r["data"]["draftPublication"]["id"]
         .as_str()
         .unwrap()
@@ -418,52 +348,57 @@ async fn refusals_name_the_problem_never_the_datum() {
         .await;
     assert_eq!(r["data"]["updatePublication"]["version"], 2, "{r}");
     // Revising it to name the subject is refused the same way.
-    let r = app
+    failed(app
         .gql(
             Some(&police),
             UPDATE,
             json!({ "id": id, "v": 2, "input": input(HEADLINE, &format!("{BODY} nguyễn thị hằng")) }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
-        .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
+        .await, "BAD_USER_INPUT");
+    failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
+            .await,
+        "CONFLICT",
+    );
     // Withdrawing a draft is not a move the machine knows.
-    let r = app
-        .gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = failed(
+        app.gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("DRAFT") && msg.contains("WITHDRAWN"), "{msg}");
     // Only the standing office approves.
-    let r = app
-        .gql(Some(&police), APPROVE, json!({ "id": id, "v": 2 }))
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    failed(
+        app.gql(Some(&police), APPROVE, json!({ "id": id, "v": 2 }))
+            .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
         .await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     // An approved publication is not revised, nor approved twice.
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&police),
             UPDATE,
             json!({ "id": id, "v": 3, "input": input(HEADLINE, BODY) }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 3 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 3 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     // Another agency cannot withdraw it; the drafting agency can.
-    let r = app
-        .gql(Some(&bdbp), WITHDRAW, json!({ "id": id, "v": 3 }))
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    failed(
+        app.gql(Some(&bdbp), WITHDRAW, json!({ "id": id, "v": 3 }))
+            .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(Some(&police), WITHDRAW, json!({ "id": id, "v": 3 }))
         .await;
@@ -476,34 +411,26 @@ async fn refusals_name_the_problem_never_the_datum() {
 #[tokio::test]
 async fn approval_rechecks_data_added_after_drafting() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let [police, office] = app.tokens_for([Role::Police, Role::StandingOffice]);
     let case = police_case(&app, "HANDLED_ADMINISTRATIVELY").await;
     let body = format!("{BODY} Chủ hàng là Trần Văn Bình.");
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, &body) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, &body)).await;
     let id = r["data"]["draftPublication"]["id"]
         .as_str()
         .unwrap()
         .to_string();
     // The owner is then recorded as a subject of the case.
-    let r = app
-        .gql(
-            Some(&police),
-            SUBJECT,
-            json!({ "case": case, "input": { "kind": "PERSON", "role": "OWNER", "fullName": "Trần Văn Bình" } }),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    app.add_subject(
+        &police,
+        &case,
+        json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Trần Văn Bình" }),
+    )
+    .await;
+    let r = failed(
+        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
+            .await,
+        "BAD_USER_INPUT",
+    );
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
         msg.contains("restricted data") && !msg.contains("Bình"),
@@ -515,17 +442,12 @@ async fn approval_rechecks_data_added_after_drafting() {
 #[tokio::test]
 async fn informant_details_of_linked_tips_are_refused() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     // The police read the informants of the tips assigned to them (decrypted by the API).
-    let r = app
-        .gql(
-            Some(&police),
-            r#"{ tips(first: 100, filter: { status: [LINKED_TO_CASE], assignedAgency: "CA" }) {
-                 nodes { reporterName reporterContact case { id status leadAgency { code } } } } }"#,
-            json!({}),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = ok(app
+        .query(Some(&police), r#"{ tips(first: 100, filter: { status: [LINKED_TO_CASE], assignedAgency: "CA" }) {
+                 nodes { reporterName reporterContact case { id status leadAgency { code } } } } }"#)
+        .await);
     let tip = r["data"]["tips"]["nodes"]
         .as_array()
         .unwrap()
@@ -548,13 +470,7 @@ async fn informant_details_of_linked_tips_are_refused() {
     for written in [name.to_string(), name.to_lowercase(), ascii.to_uppercase()] {
         let body =
             format!("{BODY} Nhờ tin báo của {written}, lực lượng chức năng đã phát hiện vụ việc.");
-        let r = app
-            .gql(
-                Some(&police),
-                DRAFT,
-                json!({ "case": case, "input": input(HEADLINE, &body) }),
-            )
-            .await;
+        let r = draft(&app, &police, &case, input(HEADLINE, &body)).await;
         assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
         let msg = r["errors"][0]["message"].as_str().unwrap();
         assert!(msg.contains("informant's name"), "{msg}");
@@ -564,13 +480,13 @@ async fn informant_details_of_linked_tips_are_refused() {
     // The contact, written with spaces and the country code.
     let digits: String = contact.chars().filter(char::is_ascii_digit).collect();
     let spaced = format!("+84 {} {} {}", &digits[1..4], &digits[4..7], &digits[7..]);
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, &format!("{BODY} Liên hệ {spaced}.")) }),
-        )
-        .await;
+    let r = draft(
+        &app,
+        &police,
+        &case,
+        input(HEADLINE, &format!("{BODY} Liên hệ {spaced}.")),
+    )
+    .await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
@@ -578,12 +494,6 @@ async fn informant_details_of_linked_tips_are_refused() {
         "{msg}"
     );
     // The clean text goes through.
-    let r = app
-        .gql(
-            Some(&police),
-            DRAFT,
-            json!({ "case": case, "input": input(HEADLINE, BODY) }),
-        )
-        .await;
+    let r = draft(&app, &police, &case, input(HEADLINE, BODY)).await;
     assert_eq!(r["data"]["draftPublication"]["status"], "DRAFT", "{r}");
 }

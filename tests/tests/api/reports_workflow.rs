@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use chrono::{Datelike, NaiveDate};
-use hub389_tests::{TestApp, error_codes};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use hub389_tests::{TestApp, assert_refused, error_codes, failed, ok, pluck};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 const FIGURES: &str = "group casesDetected casesHandledAdministrative casesHandledCriminal subjectCount prosecutedCases defendants fines taxArrears confiscatedSales budgetCollected goodsValue";
@@ -54,10 +54,9 @@ async fn all_cases(app: &TestApp, token: &str, fields: &str, filter: Value) -> V
     let mut out = vec![];
     let mut after = Value::Null;
     loop {
-        let r = app
+        let r = ok(app
             .gql(Some(token), &q, json!({ "f": filter, "after": after }))
-            .await;
-        assert!(r["errors"].is_null(), "{r}");
+            .await);
         let page = &r["data"]["cases"];
         out.extend(page["nodes"].as_array().unwrap().iter().cloned());
         if page["pageInfo"]["hasNextPage"] != true {
@@ -77,7 +76,7 @@ async fn expected_figures(
     to: &str,
 ) -> BTreeMap<String, BTreeMap<&'static str, i64>> {
     let filter = json!({ "leadAgency": agency, "detectedFrom": from, "detectedTo": to });
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let core = all_cases(
         app,
         &leader,
@@ -85,7 +84,7 @@ async fn expected_figures(
         filter.clone(),
     )
     .await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     let restricted: BTreeMap<String, Value> = all_cases(
         app,
         &police,
@@ -173,7 +172,7 @@ fn assert_figures(
 #[tokio::test]
 async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
 
     // December 2025: 15/11/2025 – 14/12/2025, due before 17/12/2025 — long past, so late.
     let r = file(&app, &police, month(2025, 12)).await;
@@ -205,7 +204,7 @@ async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
     assert!(total("casesHandledCriminal") > 0 && total("defendants") > 0);
 
     // The same for an agency whose cases are not the police's.
-    let qltt = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let qltt = app.token_for(Role::StandingOffice);
     let r = file(
         &app,
         &qltt,
@@ -222,26 +221,15 @@ async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
 #[tokio::test]
 async fn corrections_need_a_reason_and_a_period_is_filed_once() {
     let app = TestApp::spawn().await;
-    let qltt = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let stored = || async {
-        entity::periodic_reports::Entity::find()
-            .count(&app.db)
-            .await
-            .unwrap()
-    };
+    let qltt = app.token_for(Role::StandingOffice);
+    let stored = || app.count::<entity::periodic_reports::Entity>();
     let before = stored().await;
     let fix = json!([{ "group": "COUNTERFEIT_AND_IP", "field": "FINES", "value": 123456789 }]);
 
     let mut input = month(2025, 11);
     input["corrections"] = fix.clone();
     let r = file(&app, &qltt, input.clone()).await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    assert!(
-        r["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("correctionReason")
-    );
+    assert_refused(&r, "BAD_USER_INPUT", "correctionReason");
     input["correctionReason"] = json!("   ");
     let r = file(&app, &qltt, input.clone()).await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
@@ -293,31 +281,34 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
       correctReport(id: $id, version: $v, corrections: $c, reason: $r) { version correctionReason figures { group casesDetected fines } } }"#;
     let fix2 =
         json!([{ "group": "SMUGGLING_AND_PROHIBITED", "field": "CASES_DETECTED", "value": 42 }]);
-    let r = app
-        .gql(
+    failed(
+        app.gql(
             Some(&qltt),
             CORRECT,
             json!({ "id": id, "v": 1, "c": fix2, "r": "" }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(
+        .await,
+        "BAD_USER_INPUT",
+    );
+    failed(
+        app.gql(
             Some(&qltt),
             CORRECT,
             json!({ "id": id, "v": 7, "c": fix2, "r": "Thêm vụ" }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["CONFLICT"], "{r}");
-    let hq = app.token(Role::Customs, Some("HQ"), None);
-    let r = app
-        .gql(
+        .await,
+        "CONFLICT",
+    );
+    let hq = app.token_for(Role::Customs);
+    failed(
+        app.gql(
             Some(&hq),
             CORRECT,
             json!({ "id": id, "v": 1, "c": fix2, "r": "Thêm vụ" }),
         )
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+        .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(
             Some(&qltt),
@@ -347,7 +338,7 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
 
     // Roles that do not file: leaders read reports but file none; the admin, commune users
     // and the press do not even see the mutation.
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let r = file(&app, &leader, month(2025, 10)).await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
     for (role, agency, commune) in [
@@ -373,15 +364,7 @@ async fn late_and_on_time_reports() {
     let today = today_vn();
     // The period open today: the one ending on the 14th of this month, or of next month once
     // the 15th is reached. Its due date is still ahead.
-    let (y, m) = if today.day() >= 15 {
-        if today.month() == 12 {
-            (today.year() + 1, 1)
-        } else {
-            (today.year(), today.month() + 1)
-        }
-    } else {
-        (today.year(), today.month())
-    };
+    let (y, m) = hub389_tests::reporting_month(today);
     let r = file(&app, &sct, month(y, m)).await;
     let rep = &r["data"]["fileReport"];
     assert_eq!(rep["isLate"], false, "{r}");
@@ -410,25 +393,18 @@ const MISSING: &str = r#"query($y: Int!, $m: Int!) { missingReports(year: $y, mo
   overdue period { start end dueOn } agencies { code isMember kind } } }"#;
 
 fn codes(r: &Value) -> Vec<String> {
-    r["data"]["missingReports"]["agencies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["code"].as_str().unwrap().to_string())
-        .collect()
+    pluck(&r["data"]["missingReports"]["agencies"], "code")
 }
 
 #[tokio::test]
 async fn missing_reports_and_who_reads_reports() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
-    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let [leader, office] = app.tokens_for([Role::Leader, Role::StandingOffice]);
 
     // November 2026: the demo data has Sở Y tế and Thuế missing among the usual reporters.
-    let r = app
+    let r = ok(app
         .gql(Some(&leader), MISSING, json!({ "y": 2026, "m": 11 }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await);
     let m = &r["data"]["missingReports"];
     assert_eq!(m["period"]["start"], "2026-10-15");
     assert_eq!(m["period"]["dueOn"], "2026-11-17");
@@ -469,11 +445,12 @@ async fn missing_reports_and_who_reads_reports() {
     assert!(!missing.contains(&"THUE".to_string()) && missing.contains(&"SYT".to_string()));
 
     // Agencies do not see who is missing.
-    for t in [app.token(Role::Police, Some("CA"), None), thue.clone()] {
-        let r = app
-            .gql(Some(&t), MISSING, json!({ "y": 2026, "m": 11 }))
-            .await;
-        assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    for t in [app.token_for(Role::Police), thue.clone()] {
+        failed(
+            app.gql(Some(&t), MISSING, json!({ "y": 2026, "m": 11 }))
+                .await,
+            "FORBIDDEN",
+        );
     }
 
     // Reading reports: an agency its own only; the standing office and leaders all.
@@ -486,10 +463,11 @@ async fn missing_reports_and_who_reads_reports() {
     let nodes = r["data"]["periodicReports"]["nodes"].as_array().unwrap();
     assert!(!nodes.is_empty(), "{r}");
     assert!(nodes.iter().all(|n| n["agency"]["code"] == "THUE"));
-    let r = app
-        .gql(Some(&thue), LIST, json!({ "f": { "agency": "CA" } }))
-        .await;
-    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    failed(
+        app.gql(Some(&thue), LIST, json!({ "f": { "agency": "CA" } }))
+            .await,
+        "FORBIDDEN",
+    );
     let r = app
         .gql(
             Some(&leader),
@@ -532,7 +510,7 @@ async fn missing_reports_and_who_reads_reports() {
         (Role::Press, Some("BAO_LS"), None),
     ] {
         let t = app.token(role, agency, commune);
-        let r = app.gql(Some(&t), LIST, json!({})).await;
+        let r = app.query(Some(&t), LIST).await;
         assert!(
             !error_codes(&r).is_empty() && r["data"].is_null(),
             "{role:?}: {r}"
@@ -597,7 +575,7 @@ async fn report_prefill_equals_statistics_for_random_data() {
         .map(|a| (a.id, a))
         .collect();
     let leads: std::collections::BTreeSet<i64> = cases.iter().map(|c| c.lead_agency_id).collect();
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let q = r#"query($y: Int!, $m: Int!, $lead: String!) { statistics(period: { kind: MONTH, year: $y, month: $m },
         groupBy: [OFFICIAL_GROUP], filter: { leadAgency: $lead }) { period { from to }
         officialGroups { officialGroup figures {
@@ -623,10 +601,9 @@ async fn report_prefill_equals_statistics_for_random_data() {
     for lead in leads {
         let code = &agencies[&lead].code;
         for (y, m) in [(2026, 3), (2026, 7), (2026, 10), (2025, 12)] {
-            let r = app
+            let r = ok(app
                 .gql(Some(&leader), q, json!({ "y": y, "m": m, "lead": code }))
-                .await;
-            assert!(r["errors"].is_null(), "{r}");
+                .await);
             let s = &r["data"]["statistics"];
             let from: NaiveDate = s["period"]["from"].as_str().unwrap().parse().unwrap();
             let to: NaiveDate = s["period"]["to"].as_str().unwrap().parse().unwrap();

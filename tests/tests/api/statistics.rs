@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use chrono::NaiveDate;
-use hub389_tests::{TestApp, insert_agencies, refusal_codes};
+use hub389_tests::{TestApp, insert_agencies, insert_communes, ok, refusal_codes, refused};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
@@ -54,20 +54,14 @@ async fn generate(app: &TestApp, seed: u64, n: usize) -> Vec<Gen> {
     use entity::*;
     let db = &app.db;
     let mut rng = fastrand::Rng::with_seed(seed);
-    for (id, code) in [(1, "DONG_DANG"), (2, "HOANG_VAN_THU")] {
-        communes::Entity::insert(communes::ActiveModel {
-            id: Set(id),
-            code: Set(code.into()),
-            name: Set(code.into()),
-            kind: Set("commune".into()),
-            is_border: Set(true),
-            committee_established_on: Set(None),
-            ..Default::default()
-        })
-        .exec(db)
-        .await
-        .unwrap();
-    }
+    insert_communes(
+        db,
+        &[
+            (1, "DONG_DANG", "DONG_DANG", None),
+            (2, "HOANG_VAN_THU", "HOANG_VAN_THU", None),
+        ],
+    )
+    .await;
     let mut agencies: Vec<(i64, &str, &str, &str, &str, Option<i64>)> = AGENCIES
         .iter()
         .zip(["police", "customs", "market_management"])
@@ -188,17 +182,14 @@ async fn generate(app: &TestApp, seed: u64, n: usize) -> Vec<Gen> {
             .await
             .unwrap();
     }
-    // Rows written behind the services' back: count their subjects as the services would.
-    api::service::case_records::recount_subjects(db, None)
-        .await
-        .unwrap();
     for chunk in inv_rows.chunks(200) {
         investigation_records::Entity::insert_many(chunk.to_vec())
             .exec(db)
             .await
             .unwrap();
     }
-    hub389_tests::rebuild_rollups(db).await;
+    // Rows written behind the services' back: counted and summed as the services would.
+    hub389_tests::recount(db).await;
     out
 }
 
@@ -263,16 +254,7 @@ fn in_range(c: &Gen, r: Range) -> bool {
 }
 
 fn reporting_month(x: NaiveDate) -> String {
-    use chrono::Datelike;
-    let (y, m) = if x.day() >= 15 {
-        if x.month() == 12 {
-            (x.year() + 1, 1)
-        } else {
-            (x.year(), x.month() + 1)
-        }
-    } else {
-        (x.year(), x.month())
-    };
+    let (y, m) = hub389_tests::reporting_month(x);
     format!("{y:04}-{m:02}")
 }
 
@@ -281,7 +263,7 @@ async fn figures_match_an_independent_oracle_for_every_period_kind() {
     for seed in [7u64, 389] {
         let app = TestApp::spawn_with(false).await;
         let data = generate(&app, seed, 500).await;
-        let leader = app.token(Role::Leader, None, None);
+        let leader = app.token_for(Role::Leader);
         // (period input, current, previous, same period last year): the cut written out by hand.
         let periods: Vec<(Value, Range, Range, Range)> = vec![
             (
@@ -447,7 +429,7 @@ async fn statistics_are_scoped_by_role() {
     let q = "query($g: [Dimension!]!) { statistics(period: { kind: YEAR, year: 2026 }, groupBy: $g) { total { casesDetected { value } } } }";
     let year = (d(2025, 12, 15), d(2026, 12, 14));
     // A commune user counts its own commune only.
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
+    let commune = app.token_for(Role::Commune);
     let r = app
         .gql(Some(&commune), q, json!({ "g": ["COMMUNE"] }))
         .await;
@@ -461,7 +443,7 @@ async fn statistics_are_scoped_by_role() {
         "{r}"
     );
     // The press: province-wide by official group only.
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
+    let press = app.token_for(Role::Press);
     let r = app
         .gql(Some(&press), q, json!({ "g": ["OFFICIAL_GROUP"] }))
         .await;
@@ -476,10 +458,9 @@ async fn statistics_are_scoped_by_role() {
         let r = app.gql(Some(&press), q, json!({ "g": g })).await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press groupBy {g}");
     }
-    let r = app
-        .gql(Some(&press), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { leadAgency: \"CA\" }) { total { casesDetected { value } } } }", json!({}))
-        .await;
-    assert_eq!(refusal_codes(&r), ["FORBIDDEN"]);
+    refused(app
+        .query(Some(&press), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { leadAgency: \"CA\" }) { total { casesDetected { value } } } }")
+        .await, "FORBIDDEN");
     // Only official periods for the press: a short range could single out one case.
     for p in [
         json!({"kind": "RANGE", "from": "2026-05-07", "to": "2026-05-07"}),
@@ -491,16 +472,15 @@ async fn statistics_are_scoped_by_role() {
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press {p}");
     }
     // The admin reads no statistics; restricted filters follow the compartments.
-    let admin = app.token(Role::Admin, None, None);
+    let admin = app.token_for(Role::Admin);
     assert_eq!(
         refusal_codes(&app.gql(Some(&admin), q, json!({ "g": [] })).await),
         ["FORBIDDEN"]
     );
-    let leader = app.token(Role::Leader, None, None);
-    let r = app
-        .gql(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { subjectName: \"x\" }) { total { casesDetected { value } } } }", json!({}))
-        .await;
-    assert_eq!(refusal_codes(&r), ["FORBIDDEN"]);
+    let leader = app.token_for(Role::Leader);
+    refused(app
+        .query(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { subjectName: \"x\" }) { total { casesDetected { value } } } }")
+        .await, "FORBIDDEN");
     // Bad periods are bad input.
     for p in [
         json!({"kind": "MONTH", "year": 2026}),
@@ -516,13 +496,12 @@ async fn statistics_are_scoped_by_role() {
 #[tokio::test]
 async fn compliance_shows_who_is_late() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let q = "{ taskCompliance { agency { code } overdue overdueDays doneLate doneLateDays }
                reportCompliance(year: 2026) { agency { code } due filed late missingMonths }
                communesWithoutCommittee { code name committeeEstablishedOn }
                runningCampaigns { campaign { code } statistics { total { casesDetected { value } } } } }";
-    let r = app.gql(Some(&leader), q, json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = ok(app.query(Some(&leader), q).await);
     let d = &r["data"];
     let tasks = d["taskCompliance"].as_array().unwrap();
     assert!(
@@ -567,7 +546,7 @@ async fn compliance_shows_who_is_late() {
     ] {
         let t = app.token(role, agency, None);
         let r = app
-            .gql(Some(&t), "{ communesWithoutCommittee { code } }", json!({}))
+            .query(Some(&t), "{ communesWithoutCommittee { code } }")
             .await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}");
     }
@@ -576,22 +555,17 @@ async fn compliance_shows_who_is_late() {
 #[tokio::test]
 async fn the_table_downloads_as_excel_and_csv() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let total = app
-        .gql(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }) { total { casesDetected { value } } } }", json!({}))
+        .query(Some(&leader), "{ statistics(period: { kind: YEAR, year: 2026 }) { total { casesDetected { value } } } }")
         .await["data"]["statistics"]["total"]["casesDetected"]["value"]
         .as_i64()
         .unwrap();
-    let get = |file: &str, token: Option<&str>| {
-        let mut r = app
-            .client
-            .get(format!("{}/export/{file}?kind=YEAR&year=2026", app.base));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        r.send()
+    let get = async |file: &str, token: Option<&str>| {
+        app.get(&format!("/export/{file}?kind=YEAR&year=2026"), token)
+            .await
     };
-    let r = get("statistics.csv", Some(&leader)).await.unwrap();
+    let r = get("statistics.csv", Some(&leader)).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -611,23 +585,16 @@ async fn the_table_downloads_as_excel_and_csv() {
     );
     assert!(text.contains("(3) Hàng giả, xâm phạm quyền sở hữu trí tuệ"));
     assert!(text.contains("Số vụ phát hiện - So cùng kỳ (%)"));
-    let r = get("statistics.xlsx", Some(&leader)).await.unwrap();
+    let r = get("statistics.xlsx", Some(&leader)).await;
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK", "an .xlsx is a zip");
-    assert_eq!(get("statistics.csv", None).await.unwrap().status(), 401);
-    let admin = app.token(Role::Admin, None, None);
-    assert_eq!(
-        get("statistics.csv", Some(&admin)).await.unwrap().status(),
-        403
-    );
+    assert_eq!(get("statistics.csv", None).await.status(), 401);
+    let admin = app.token_for(Role::Admin);
+    assert_eq!(get("statistics.csv", Some(&admin)).await.status(), 403);
     let r = app
-        .client
-        .get(format!("{}/export/statistics.csv?kind=WEEK", app.base))
-        .bearer_auth(&leader)
-        .send()
-        .await
-        .unwrap();
+        .get("/export/statistics.csv?kind=WEEK", Some(&leader))
+        .await;
     assert_eq!(r.status(), 400);
 }
 
@@ -636,18 +603,14 @@ async fn the_table_downloads_as_excel_and_csv() {
 #[tokio::test]
 async fn the_export_shows_each_comparison_once() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let header = |q: &'static str| {
         let app = &app;
         let leader = leader.clone();
         async move {
             let text = app
-                .client
-                .get(format!("{}/export/statistics.csv?{q}", app.base))
-                .bearer_auth(leader)
-                .send()
+                .get(&format!("/export/statistics.csv?{q}"), Some(&leader))
                 .await
-                .unwrap()
                 .text()
                 .await
                 .unwrap();
@@ -668,7 +631,7 @@ async fn the_export_shows_each_comparison_once() {
 #[tokio::test]
 async fn the_export_names_its_scope() {
     let app = TestApp::spawn().await;
-    let leader = app.token(Role::Leader, None, None);
+    let leader = app.token_for(Role::Leader);
     let get = |format: &'static str| {
         let app = &app;
         let leader = leader.clone();

@@ -3,7 +3,7 @@
 
 use api::auth::Role;
 use api::config::WorkflowSettings;
-use hub389_tests::{TestApp, refusal_codes};
+use hub389_tests::{TestApp, pluck, refusal_codes};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -46,8 +46,7 @@ fn tip_input(content: &str) -> Value {
 
 /// Submits a tip without a token; returns the receipt.
 async fn submit_anonymous(app: &TestApp, input: Value) -> Value {
-    let r = app.gql(None, SUBMIT, json!({ "input": input })).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = hub389_tests::ok(app.gql(None, SUBMIT, json!({ "input": input })).await);
     r["data"]["submitTip"].clone()
 }
 
@@ -64,7 +63,7 @@ async fn tip_id(app: &TestApp, code: &str) -> String {
 }
 
 async fn tip_count(app: &TestApp) -> u64 {
-    entity::tips::Entity::find().count(&app.db).await.unwrap()
+    app.count::<entity::tips::Entity>().await
 }
 
 async fn audits(app: &TestApp, operation: &str, id: &str) -> Vec<entity::audit_events::Model> {
@@ -112,10 +111,10 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
     assert_ne!(other["trackingCode"], receipt["trackingCode"]);
 
     // Public status, without a token; the sender's code may be typed in lower case.
-    let r = app
-        .gql(None, STATUS, json!({ "code": code.to_lowercase() }))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    let r = hub389_tests::ok(
+        app.gql(None, STATUS, json!({ "code": code.to_lowercase() }))
+            .await,
+    );
     let s = &r["data"]["tipStatus"];
     assert_eq!(s["status"], "NEW");
     assert_eq!(s["receivedAt"], receipt["receivedAt"]);
@@ -123,10 +122,9 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
     assert!(!r.to_string().contains("Nà Lầu"));
     // The public type has nothing but status and dates.
     let r = app
-        .gql(
+        .query(
             None,
             r#"{ __type(name: "TipTracking") { fields { name } } }"#,
-            json!({}),
         )
         .await;
     let mut names: Vec<&str> = r["data"]["__type"]["fields"]
@@ -150,7 +148,7 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
         let r = app.gql(None, STATUS, json!({ "code": unknown })).await;
         assert_eq!(refusal_codes(&r), vec!["NOT_FOUND"], "{r}");
     }
-    let r = app.gql(None, "{ tips { totalCount } }", json!({})).await;
+    let r = app.query(None, "{ tips { totalCount } }").await;
     // Without a token the field is not in the caller's schema: an unknown field.
     assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
     hub389_tests::assert_unknown_to_caller(&r);
@@ -185,8 +183,7 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
 #[tokio::test]
 async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
+    let [so, police] = app.tokens_for([Role::StandingOffice, Role::Police]);
 
     // Staff enter a hotline tip with an idempotency key: a retry returns the same receipt.
     let before = tip_count(&app).await;
@@ -194,8 +191,7 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
         "input": { "channel": "HOTLINE", "content": CONTENT },
         "key": "hotline-call-2026-11-20-0001"
     });
-    let first = app.gql(Some(&so), SUBMIT, vars.clone()).await;
-    assert!(first["errors"].is_null(), "{first}");
+    let first = hub389_tests::ok(app.gql(Some(&so), SUBMIT, vars.clone()).await);
     let again = app.gql(Some(&so), SUBMIT, vars).await;
     assert_eq!(first["data"], again["data"], "{again}");
     assert_eq!(tip_count(&app).await, before + 1);
@@ -229,11 +225,7 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
     assert_eq!(t["version"], 3);
 
     let cases = app
-        .gql(
-            Some(&police),
-            "{ cases(first: 1) { nodes { id } } }",
-            json!({}),
-        )
+        .query(Some(&police), "{ cases(first: 1) { nodes { id } } }")
         .await;
     let case_id = cases["data"]["cases"]["nodes"][0]["id"]
         .as_str()
@@ -268,11 +260,13 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
 #[tokio::test]
 async fn refusals_of_the_staff_workflow() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let border = app.token(Role::Officer, Some("BDBP"), None);
-    let leader = app.token(Role::Leader, None, None);
+    let [so, police, customs, border, leader] = app.tokens_for([
+        Role::StandingOffice,
+        Role::Police,
+        Role::Customs,
+        Role::Officer,
+        Role::Leader,
+    ]);
     let code = submit_anonymous(&app, tip_input(CONTENT)).await["trackingCode"]
         .as_str()
         .unwrap()
@@ -533,7 +527,7 @@ async fn refusals_of_the_staff_workflow() {
 #[tokio::test]
 async fn an_archived_tip_cannot_move() {
     let app = TestApp::spawn().await;
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     let code = submit_anonymous(&app, tip_input(CONTENT)).await["trackingCode"]
         .as_str()
         .unwrap()
@@ -632,15 +626,15 @@ async fn tips_are_rate_limited_per_address() {
     );
     assert_eq!(tip_count(&app).await, before + 3);
     // A signed-in hotline operator at the same address keeps an allowance of their own.
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let r = app
-        .gql(
+    let so = app.token_for(Role::StandingOffice);
+    hub389_tests::ok(
+        app.gql(
             Some(&so),
             SUBMIT,
             json!({ "input": { "channel": "HOTLINE", "content": CONTENT } }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await,
+    );
     assert_eq!(tip_count(&app).await, before + 4);
 }
 
@@ -687,7 +681,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     assert!(!all_audit.contains(name) && !all_audit.contains(phone));
 
     // Assigned to the police, who read it back decrypted.
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     ok(
         &app,
         &so,
@@ -697,9 +691,8 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     )
     .await;
     let read = "query($id: ID!) { tip(id: $id) { content reporterName reporterContact } }";
-    let police = app.token(Role::Police, Some("CA"), None);
-    let r = app.gql(Some(&police), read, json!({ "id": id })).await;
-    assert!(r["errors"].is_null(), "{r}");
+    let police = app.token_for(Role::Police);
+    let r = hub389_tests::ok(app.gql(Some(&police), read, json!({ "id": id })).await);
     assert_eq!(r["data"]["tip"]["reporterName"], name);
     assert_eq!(r["data"]["tip"]["reporterContact"], phone);
     assert_eq!(r["data"]["tip"]["content"], CONTENT);
@@ -718,7 +711,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     assert_eq!(reads[0].agency_code.as_deref(), Some("CA"));
 
     // Nobody else: not the standing office that forwarded it, nor the leader.
-    for t in [&so, &app.token(Role::Leader, None, None)] {
+    for t in [&so, &app.token_for(Role::Leader)] {
         let r = app
             .gql(
                 Some(t),
@@ -735,26 +728,19 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
 async fn the_sender_fields_are_shown_to_citizens_and_hidden_from_roles_that_never_read_them() {
     let app = TestApp::spawn().await;
     let q = r#"{ __type(name: "NewTipInput") { inputFields { name } } }"#;
-    let fields = |r: &Value| -> Vec<String> {
-        r["data"]["__type"]["inputFields"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{r}"))
-            .iter()
-            .map(|f| f["name"].as_str().unwrap().to_string())
-            .collect()
-    };
-    let anonymous = fields(&app.gql(None, q, json!({})).await);
+    let fields = |r: &Value| pluck(&r["data"]["__type"]["inputFields"], "name");
+    let anonymous = fields(&app.query(None, q).await);
     assert!(anonymous.contains(&"reporterName".to_string()));
     assert!(anonymous.contains(&"reporterContact".to_string()));
-    let police = app.token(Role::Police, Some("CA"), None);
-    assert!(fields(&app.gql(Some(&police), q, json!({})).await).contains(&"reporterName".into()));
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
-    let hidden = fields(&app.gql(Some(&so), q, json!({})).await);
+    let police = app.token_for(Role::Police);
+    assert!(fields(&app.query(Some(&police), q).await).contains(&"reporterName".into()));
+    let so = app.token_for(Role::StandingOffice);
+    let hidden = fields(&app.query(Some(&so), q).await);
     assert!(hidden.contains(&"content".to_string()));
     assert!(!hidden.contains(&"reporterName".to_string()));
     // Still accepted from a hotline operator recording a caller, and encrypted.
-    let r = app
-        .gql(
+    let r = hub389_tests::ok(
+        app.gql(
             Some(&so),
             SUBMIT,
             json!({ "input": {
@@ -762,8 +748,8 @@ async fn the_sender_fields_are_shown_to_citizens_and_hidden_from_roles_that_neve
                 "reporterName": "Hoàng Văn Nam", "reporterContact": "nam.hv@example.vn"
             } }),
         )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+        .await,
+    );
     let code = r["data"]["submitTip"]["trackingCode"].as_str().unwrap();
     let id = tip_id(&app, code).await;
     let row = entity::tips::Entity::find_by_id(hub389_tests::row_id(&id))
@@ -784,7 +770,7 @@ async fn the_police_cannot_assign_a_tip_to_themselves() {
     let receipt =
         submit_anonymous(&app, tip_input("Có kho chứa thuốc lá lậu tại thôn Nà Lầu")).await;
     let id = tip_id(&app, receipt["trackingCode"].as_str().unwrap()).await;
-    let police = app.token(Role::Police, Some("CA"), None);
+    let police = app.token_for(Role::Police);
     // Forwarding to itself would unlock the informant for the police: refused.
     refused(
         &app,
@@ -803,7 +789,7 @@ async fn the_police_cannot_assign_a_tip_to_themselves() {
         .await;
     assert!(r["data"]["tip"]["reporterName"].is_null());
     // The standing office assigns it; then the police of CA read it.
-    let so = app.token(Role::StandingOffice, Some("QLTT"), None);
+    let so = app.token_for(Role::StandingOffice);
     ok(
         &app,
         &so,

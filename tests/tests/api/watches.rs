@@ -3,14 +3,12 @@
 //! by the police and by the customs, on a case the customs does not lead).
 
 use api::auth::Role;
-use hub389_tests::TestApp;
 use hub389_tests::live::Live;
+use hub389_tests::{TestApp, pluck};
 use serde_json::{Value, json};
 
 const WATCH: &str =
     r#"mutation($k: WatchKind!, $v: String!) { watch(kind: $k, value: $v) { id kind value } }"#;
-const CREATE: &str = r#"mutation($input: NewCaseInput!) { createCase(input: $input) { id } }"#;
-const SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
 const HIT: &str = "subscription { watchHit { case { title } watches { kind value } } }";
 const ID_NUMBER: &str = "001198012345";
 
@@ -29,15 +27,7 @@ fn new_case(title: &str, group: &str) -> Value {
 }
 
 async fn create(app: &TestApp, token: &str, title: &str, group: &str) -> String {
-    let r = app
-        .gql(
-            Some(token),
-            CREATE,
-            json!({ "input": new_case(title, group) }),
-        )
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
-    r["data"]["createCase"]["id"].as_str().unwrap().to_string()
+    app.create_case(token, new_case(title, group)).await
 }
 
 async fn watch(app: &TestApp, token: &str, kind: &str, value: &str) -> Value {
@@ -51,21 +41,14 @@ async fn next_hit(live: &mut Live) -> (String, Vec<String>) {
     assert_eq!(msg["type"], "next", "{msg}");
     assert!(msg["payload"]["errors"].is_null(), "{msg}");
     let hit = &msg["payload"]["data"]["watchHit"];
-    let kinds = hit["watches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["kind"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = pluck(&hit["watches"], "kind");
     (hit["case"]["title"].as_str().unwrap().to_string(), kinds)
 }
 
 #[tokio::test]
 async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_one() {
     let app = TestApp::spawn().await;
-    let police = app.token(Role::Police, Some("CA"), None);
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
+    let [police, customs, bdbp] = app.tokens_for([Role::Police, Role::Customs, Role::Officer]);
     for token in [&police, &customs] {
         for (kind, value) in [("ID_NUMBER", ID_NUMBER), ("COMMODITY_GROUP", "CIGARETTES")] {
             let r = watch(&app, token, kind, value).await;
@@ -106,12 +89,12 @@ async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_o
 
     // The border guard's case, with the watched person on it.
     let case = create(&app, &bdbp, "Vụ có đối tượng theo dõi", "FROZEN_FOOD").await;
-    let r = app
-        .gql(Some(&bdbp), SUBJECT, json!({ "case": case, "input": {
-            "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": ID_NUMBER
-        }}))
-        .await;
-    assert!(r["errors"].is_null(), "{r}");
+    app.add_subject(
+        &bdbp,
+        &case,
+        json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Thị Hằng", "idNumber": ID_NUMBER }),
+    )
+    .await;
     // A seized truck whose plate the police watches (written another way).
     let seizure = r#"mutation($case: ID!, $input: SeizureInput!) { addSeizure(caseId: $case, input: $input) { vehiclePlate } }"#;
     let r = app
@@ -181,10 +164,8 @@ async fn an_id_number_hit_reaches_the_watching_police_agency_and_not_a_customs_o
 #[tokio::test]
 async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     let app = TestApp::spawn().await;
-    let customs = app.token(Role::Customs, Some("HQ"), None);
-    let police = app.token(Role::Police, Some("CA"), None);
-    let commune = app.token(Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG"));
-    let leader = app.token(Role::Leader, None, None);
+    let [customs, police, commune, leader] =
+        app.tokens_for([Role::Customs, Role::Police, Role::Commune, Role::Leader]);
 
     let r = watch(&app, &customs, "HS_CODE", " 0207.14 ").await;
     assert_eq!(r["data"]["watch"]["value"], "020714", "{r}");
@@ -226,9 +207,7 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
     let r = app.gql(Some(&customs), unwatch, json!({ "id": id })).await;
     assert!(r["data"]["unwatch"]["archivedAt"].is_string(), "{r}");
-    let r = app
-        .gql(Some(&customs), "{ watches { id } }", json!({}))
-        .await;
+    let r = app.query(Some(&customs), "{ watches { id } }").await;
     assert_eq!(r["data"]["watches"], json!([]), "{r}");
 
     // A standing office naming the police agency shares its list, but not the entries of
@@ -239,9 +218,7 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     let r = watch(&app, &police, "COMMUNE", "DONG_DANG").await;
     assert!(r["errors"].is_null(), "{r}");
     let office = app.token(Role::StandingOffice, Some("CA"), None);
-    let r = app
-        .gql(Some(&office), "{ watches { kind value } }", json!({}))
-        .await;
+    let r = app.query(Some(&office), "{ watches { kind value } }").await;
     assert_eq!(
         r["data"]["watches"],
         json!([{ "kind": "COMMUNE", "value": "DONG_DANG" }]),
@@ -253,7 +230,7 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
 
     // The press does not have watch-lists at all.
-    let press = app.token(Role::Press, Some("BAO_LS"), None);
-    let r = app.gql(Some(&press), "{ watches { id } }", json!({})).await;
+    let press = app.token_for(Role::Press);
+    let r = app.query(Some(&press), "{ watches { id } }").await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
 }
