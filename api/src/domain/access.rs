@@ -534,6 +534,18 @@ pub fn reads_tip_contents(role: Role) -> bool {
 mod tests {
     use super::*;
 
+    /// The roles in the order of the tables' columns below.
+    const COLUMNS: [Role; 8] = [
+        Role::Admin,
+        Role::Leader,
+        Role::StandingOffice,
+        Role::Police,
+        Role::Customs,
+        Role::Officer,
+        Role::Commune,
+        Role::Press,
+    ];
+
     /// THE WRITE TABLE, transcribed from DOMAIN.md ("writes follow the same lines").
     #[test]
     fn the_write_matrix() {
@@ -590,18 +602,8 @@ mod tests {
             ),
         ];
         assert_eq!(table.len(), Action::ALL.len());
-        let roles = [
-            Admin,
-            Leader,
-            StandingOffice,
-            Police,
-            Customs,
-            Officer,
-            Commune,
-            Press,
-        ];
         for (action, row) in table {
-            for (role, allowed) in roles.iter().zip(row) {
+            for (role, allowed) in COLUMNS.iter().zip(row) {
                 assert_eq!(may(*role, *action), *allowed, "{role:?} {action:?}");
             }
         }
@@ -695,7 +697,6 @@ mod tests {
     /// Who may watch what: never a value of a compartment the role never reads.
     #[test]
     fn the_watch_matrix() {
-        use Role::*;
         use WatchKind::*;
         // admin leader standing police customs officer commune press
         let table: &[(WatchKind, [bool; 8])] = &[
@@ -724,18 +725,8 @@ mod tests {
                 [false, false, true, true, true, true, true, false],
             ),
         ];
-        let roles = [
-            Admin,
-            Leader,
-            StandingOffice,
-            Police,
-            Customs,
-            Officer,
-            Role::Commune,
-            Press,
-        ];
         for (kind, row) in table {
-            for (role, expected) in roles.iter().zip(row) {
+            for (role, expected) in COLUMNS.iter().zip(row) {
                 assert_eq!(
                     may_watch(*role, *kind),
                     *expected,
