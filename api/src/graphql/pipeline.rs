@@ -2,10 +2,10 @@
 //! of responses, in the order they must run.
 //!
 //! async-graphql runs the `resolve` hook of *every* registered extension around *every* field
-//! — a boxed future per extension per field, and a registry look-up per field, even for an
-//! extension that only checks the request once. With five extensions a page of 50 cases paid
-//! that five times over for each of its ~1,250 fields. So the checks are plain functions of
-//! their modules, and this one extension calls them:
+//! — a boxed future per extension per field, even for an extension that only checks the
+//! request once. With five extensions a page of 50 cases paid five of them for each of its
+//! ~1,250 fields. So the checks are plain functions of their modules, and this one extension
+//! calls them:
 //!
 //! - before parsing: the document's bounds ([`limits`]), then the fields its role does not
 //!   see ([`visibility`]);
