@@ -283,22 +283,22 @@ struct Answered {
     operation: String,
 }
 
-/// Runs one operation, timed and counted in the metrics (each operation of a batch once).
-async fn execute_counted(
-    state: &AppState,
+/// What every operation of one HTTP request shares.
+struct Call<'a> {
+    state: &'a AppState,
     method: Method,
+    /// One deadline for the whole HTTP request (a batch shares it).
     deadline: tokio::time::Instant,
     viewer: Option<crate::auth::Viewer>,
-    request_id: &str,
+    request_id: &'a str,
     client_ip: Option<std::net::IpAddr>,
-    req: async_graphql::Request,
-) -> Answered {
+}
+
+/// Runs one operation, timed and counted in the metrics (each operation of a batch once).
+async fn execute_counted(call: &Call<'_>, req: async_graphql::Request) -> Answered {
     let started = std::time::Instant::now();
     let mut slot = Arc::new(OperationSlot::default());
-    let resp = execute_one(
-        state, method, deadline, viewer, request_id, client_ip, req, &mut slot,
-    )
-    .await;
+    let resp = execute_one(call, req, &mut slot).await;
     let answered = Answered {
         operation: slot.label().to_string(),
         resp,
@@ -338,17 +338,19 @@ fn count_refused(batch: &BatchResponse, started: std::time::Instant) -> Vec<Stri
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn execute_one(
-    state: &AppState,
-    method: Method,
-    deadline: tokio::time::Instant,
-    viewer: Option<crate::auth::Viewer>,
-    request_id: &str,
-    client_ip: Option<std::net::IpAddr>,
+    call: &Call<'_>,
     mut req: async_graphql::Request,
     slot: &mut Arc<OperationSlot>,
 ) -> GqlResponse {
+    let Call {
+        state,
+        method,
+        deadline,
+        ref viewer,
+        request_id,
+        client_ip,
+    } = *call;
     // An operation that would start after the request's deadline does not start (a timeout
     // polls its future once before looking at the clock, so a late mutation could otherwise
     // run, even commit, and still be reported as stopped).
@@ -466,26 +468,24 @@ async fn execute(
     // One deadline for the whole HTTP request: a batch of ten shares it, rather than each
     // operation having the full timeout.
     let deadline = tokio::time::Instant::now() + state.request_timeout;
+    let call = Call {
+        state,
+        method,
+        deadline,
+        viewer,
+        request_id: &request_id,
+        client_ip,
+    };
     let (out, operations) = match batch {
         BatchRequest::Single(r) => {
-            let a =
-                execute_counted(state, method, deadline, viewer, &request_id, client_ip, r).await;
+            let a = execute_counted(&call, r).await;
             (BatchResponse::Single(a.resp), vec![a.operation])
         }
         BatchRequest::Batch(items) => {
             let mut out = Vec::with_capacity(items.len());
             let mut operations = Vec::with_capacity(items.len());
             for r in items {
-                let a = execute_counted(
-                    state,
-                    method,
-                    deadline,
-                    viewer.clone(),
-                    &request_id,
-                    client_ip,
-                    r,
-                )
-                .await;
+                let a = execute_counted(&call, r).await;
                 out.push(a.resp);
                 operations.push(a.operation);
             }
