@@ -137,21 +137,19 @@ async function within(promise, what, wire) {
 }
 
 /**
- * One subscription through a graphql-ws client's sink, as a queue of
- * { next: payload } | { error } | { complete: true }; `take(ms)` resolves the next item or
- * `undefined` after `ms`.
+ * A subscription's sink as a queue of { next: payload } | { error } | { complete: true };
+ * `take(ms)` resolves the next item, or `undefined` after `ms`.
  */
-function subscribe(client, payload) {
+function sinkQueue() {
   const items = [];
   const waiting = [];
   const push = (item) => (waiting.length ? waiting.shift()(item) : items.push(item));
-  const unsubscribe = client.subscribe(payload, {
-    next: (value) => push({ next: value }),
-    error: (error) => push({ error }),
-    complete: () => push({ complete: true }),
-  });
   return {
-    unsubscribe,
+    sink: {
+      next: (value) => push({ next: value }),
+      error: (error) => push({ error }),
+      complete: () => push({ complete: true }),
+    },
     take(ms) {
       if (items.length) return Promise.resolve(items.shift());
       return new Promise((resolve) => {
@@ -167,6 +165,13 @@ function subscribe(client, payload) {
       });
     },
   };
+}
+
+/** One subscription through a graphql-ws client, as a {@link sinkQueue}. */
+function subscribe(client, payload) {
+  const queue = sinkQueue();
+  const unsubscribe = client.subscribe(payload, queue.sink);
+  return { unsubscribe, take: queue.take };
 }
 
 const describeItem = (item) => JSON.stringify(item?.error instanceof Object && 'code' in item.error ? { close: item.error.code, reason: item.error.reason } : item)?.slice(0, 500);
@@ -265,28 +270,12 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
       saved[level] = console[level];
       console[level] = (...args) => logged.push(`console.${level}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
     }
-    const items = [];
-    const waiting = [];
-    const push = (item) => (waiting.length ? waiting.shift()(item) : items.push(item));
-    const take = (ms) =>
-      items.length
-        ? Promise.resolve(items.shift())
-        : new Promise((resolve) => {
-            const waiter = (item) => {
-              clearTimeout(timer);
-              resolve(item);
-            };
-            const timer = setTimeout(() => {
-              waiting.splice(waiting.indexOf(waiter), 1);
-              resolve(undefined);
-            }, ms);
-            waiting.push(waiter);
-          });
+    const { sink, take } = sinkQueue();
     let sub;
     try {
       sub = apollo
         .subscribe({ query: apolloGql`subscription CaseFeed { caseChanged { code title } }` })
-        .subscribe({ next: (r) => push({ next: r }), error: (e) => push({ error: e }), complete: () => push({ complete: true }) });
+        .subscribe(sink);
       const checked = async (ms) => {
         const item = await take(ms);
         if (item) assert.ok(item.next, `Apollo's observable gave ${item.error ? `an error: ${item.error.message}` : 'complete'}${showWire(wire)}`);
