@@ -7,8 +7,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::SelectionField;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder,
+};
 
 use entity::*;
 
@@ -85,6 +88,108 @@ macro_rules! children_loader {
     };
 }
 
+/// Which columns of a table a selection reads: a bit per column, in the entity's column order.
+///
+/// It is part of the key of the narrowed loaders, so rows read for one set of columns only
+/// ever answer a request for that same set — never a selection that reads a column they stood
+/// in for ([`crate::service::rows::narrowed`]).
+#[derive(Copy, Clone, Debug, Eq, PartialEq, Hash, Ord, PartialOrd)]
+pub struct Columns(u64);
+
+impl Columns {
+    const ALL: Columns = Columns(u64::MAX);
+
+    /// The columns of `E` that the selected fields read. A field reads the column of its name
+    /// (`fullName` → `full_name`) and `__typename` reads none. Any other field might read
+    /// anything, so it takes every column: a field added to a type without a column of its
+    /// name costs a wider read, never a wrong answer.
+    pub fn read_by<'a, E: EntityTrait>(
+        fields: impl IntoIterator<Item = SelectionField<'a>>,
+    ) -> Self {
+        let mut bits = 0u64;
+        for field in fields {
+            let name = field.name();
+            if name == "__typename" {
+                continue;
+            }
+            let column = snake_case(name);
+            let bit = E::Column::iter()
+                .position(|c| c.as_str() == column)
+                .and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?));
+            match bit {
+                Some(bit) => bits |= bit,
+                None => return Columns::ALL,
+            }
+        }
+        Columns(bits)
+    }
+
+    /// Whether `column` of `E` is one of these.
+    fn has<E: EntityTrait>(self, column: E::Column) -> bool {
+        E::Column::iter()
+            .position(|c| c.as_str() == column.as_str())
+            .and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?))
+            .is_none_or(|bit| self.0 & bit != 0)
+    }
+}
+
+/// `fullName` → `full_name`: a GraphQL field's name as the column it reads.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`children_loader!`] keyed by the parent *and* the [`Columns`] its selection reads: one
+/// statement per set of columns asked for in a batch (in practice one), each reading only
+/// those columns.
+macro_rules! narrowed_children_loader {
+    ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident, $extra:expr) => {
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<(i64, Columns)> for $name {
+            type Value = Vec<Arc<$module::Model>>;
+            type Error = LoadError;
+
+            async fn load(
+                &self,
+                keys: &[(i64, Columns)],
+            ) -> Result<HashMap<(i64, Columns), Self::Value>, Self::Error> {
+                let mut map: HashMap<(i64, Columns), Self::Value> =
+                    keys.iter().map(|k| (*k, Vec::new())).collect();
+                let mut parents: HashMap<Columns, Vec<i64>> = HashMap::new();
+                for (parent, columns) in keys {
+                    parents.entry(*columns).or_default().push(*parent);
+                }
+                for (columns, parents) in parents {
+                    let rows = crate::service::rows::narrowed::<$module::Entity>(|c| {
+                        columns.has::<$module::Entity>(c)
+                    })
+                    .filter($module::Column::$key_col.is_in(parents))
+                    .filter($extra)
+                    .order_by_asc($module::Column::$order)
+                    .all(&self.0)
+                    .await
+                    .map_err(Arc::new)?;
+                    for row in rows {
+                        map.entry((row.$key, columns))
+                            .or_default()
+                            .push(Arc::new(row));
+                    }
+                }
+                Ok(map)
+            }
+        }
+    };
+}
+
 /// Loads reference rows (agencies, communes) by id through the process-wide
 /// [`Directory`](crate::service::viewer::Directory): kept ones cost no statement.
 macro_rules! reference_loader {
@@ -112,7 +217,7 @@ by_id_loader!(DirectiveById, directives);
 by_id_loader!(CampaignById, campaigns);
 by_id_loader!(CaseById, cases);
 
-children_loader!(
+narrowed_children_loader!(
     SeizuresByCase,
     seizures,
     case_id,
@@ -120,7 +225,7 @@ children_loader!(
     Id,
     seizures::Column::ArchivedAt.is_null()
 );
-children_loader!(
+narrowed_children_loader!(
     SubjectsByCase,
     subjects,
     case_id,
@@ -248,7 +353,11 @@ impl Loaders {
         directory: &Arc<crate::service::viewer::Directory>,
         cache: bool,
     ) -> Self {
-        fn with_cache<T: Loader<i64>>(loader: T, cache: bool) -> DataLoader<T, HashMapCache> {
+        fn with_cache<K, T>(loader: T, cache: bool) -> DataLoader<T, HashMapCache>
+        where
+            K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+            T: Loader<K>,
+        {
             // The batch runs on a task of its own; with traces on, it keeps the request's span.
             let loader = DataLoader::with_cache(
                 loader,
@@ -310,11 +419,13 @@ where
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
-/// Loads the children of one parent (empty when none).
-pub async fn children<T, V>(loader: &Dl<T>, id: i64) -> AppResult<Vec<V>>
+/// Loads the children of one parent (empty when none); `key` is the parent's id, or for a
+/// narrowed loader the id and the [`Columns`] the selection reads.
+pub async fn children<T, K, V>(loader: &Dl<T>, key: K) -> AppResult<Vec<V>>
 where
-    T: Loader<i64, Value = Vec<V>, Error = LoadError>,
+    T: Loader<K, Value = Vec<V>, Error = LoadError>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
 {
-    Ok(loader.load_one(id).await?.unwrap_or_default())
+    Ok(loader.load_one(key).await?.unwrap_or_default())
 }

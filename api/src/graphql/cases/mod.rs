@@ -16,7 +16,7 @@ use crate::domain::vocab::*;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::ids::parse_id;
-use crate::graphql::loaders::{children, many, one};
+use crate::graphql::loaders::{Columns, children, many, one};
 use crate::graphql::pagination::{PageInfo, page_size};
 use crate::graphql::reference::{Agency, BorderGate, Commune};
 use crate::service::cases::{self as service, CaseFilterParams};
@@ -336,7 +336,8 @@ impl Case {
     }
     #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn seizures(&self, ctx: &Context<'_>) -> Result<Vec<Seizure>> {
-        let rows = children(&loaders(ctx)?.seizures, self.0.id).await?;
+        let columns = Columns::read_by::<seizures::Entity>(ctx.field().selection_set());
+        let rows = children(&loaders(ctx)?.seizures, (self.0.id, columns)).await?;
         Ok(rows
             .into_iter()
             .map(|m| Seizure {
@@ -356,7 +357,8 @@ impl Case {
             self.0.lead_agency_id,
             "subjects",
         )?;
-        let rows = children(&loaders(ctx)?.subjects, self.0.id).await?;
+        let columns = Columns::read_by::<subjects::Entity>(ctx.field().selection_set());
+        let rows = children(&loaders(ctx)?.subjects, (self.0.id, columns)).await?;
         if !rows.is_empty() {
             crate::graphql::workflow::note_read(ctx, "case", self.0.id, "subjects");
         }

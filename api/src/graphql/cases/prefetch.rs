@@ -5,30 +5,31 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::Context;
 use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Lookahead};
 
 use entity::cases;
 
 use crate::auth::Viewer;
 use crate::domain::access::Compartment;
 use crate::error::AppResult;
-use crate::graphql::loaders::{Dl, LoadError, Loaders};
+use crate::graphql::loaders::{Columns, Dl, LoadError, Loaders};
 
 /// Loads the rows of `ids` straight into the request's cache, and returns what `then` takes
 /// from them (the keys of the next level) — the rows themselves are moved into the cache, not
 /// copied.
-async fn load_then<T, K>(
+async fn load_then<T, K, N>(
     loader: &Dl<T>,
-    ids: impl IntoIterator<Item = i64>,
-    then: impl FnOnce(&std::collections::HashMap<i64, T::Value>) -> Vec<K>,
-) -> AppResult<Vec<K>>
+    ids: impl IntoIterator<Item = K>,
+    then: impl FnOnce(&std::collections::HashMap<K, T::Value>) -> Vec<N>,
+) -> AppResult<Vec<N>>
 where
-    T: Loader<i64, Error = LoadError>,
+    T: Loader<K, Error = LoadError>,
+    K: Send + Sync + std::hash::Hash + Ord + Clone + 'static,
 {
-    let ids: Vec<i64> = ids
+    let ids: Vec<K> = ids
         .into_iter()
-        .collect::<BTreeSet<i64>>()
+        .collect::<BTreeSet<K>>()
         .into_iter()
         .collect();
     if ids.is_empty() {
@@ -43,9 +44,10 @@ where
 }
 
 /// [`load_then`] for the last level of a relation.
-async fn load<T>(loader: &Dl<T>, ids: impl IntoIterator<Item = i64>) -> AppResult<()>
+async fn load<T, K>(loader: &Dl<T>, ids: impl IntoIterator<Item = K>) -> AppResult<()>
 where
-    T: Loader<i64, Error = LoadError>,
+    T: Loader<K, Error = LoadError>,
+    K: Send + Sync + std::hash::Hash + Ord + Clone + 'static,
 {
     load_then(loader, ids, |_| Vec::<()>::new()).await?;
     Ok(())
@@ -64,6 +66,16 @@ pub async fn prefetch(
     let sel = [la.field("nodes"), la.field("edges").field("node")];
     let wants = |a: &str| sel.iter().any(|s| s.field(a).exists());
     let wants2 = |a: &str, b: &str| sel.iter().any(|s| s.field(a).field(b).exists());
+    // The columns of `E` read under every selection of the relation `a` (aliases, fragments and
+    // both `nodes` and `edges.node` together): what `Case`'s resolver of `a` asks the loader for
+    // when the query selects it once, as it almost always does.
+    fn columns<E: sea_orm::EntityTrait>(sel: &[Lookahead<'_>], a: &str) -> Columns {
+        let fields: Vec<_> = sel
+            .iter()
+            .flat_map(|s| s.field(a).selection_fields())
+            .collect();
+        Columns::read_by::<E>(fields.iter().flat_map(|f| f.selection_set()))
+    }
     let ids = || rows.iter().map(|c| c.id);
     let readable = |comp: Compartment| {
         rows.iter()
@@ -131,13 +143,19 @@ pub async fn prefetch(
     };
     let seizures = async {
         if wants("seizures") {
-            load(&l.seizures, ids()).await?;
+            let columns = columns::<entity::seizures::Entity>(&sel, "seizures");
+            load(&l.seizures, ids().map(|id| (id, columns))).await?;
         }
         AppResult::Ok(())
     };
     let subjects = async {
         if wants("subjects") {
-            load(&l.subjects, readable(Compartment::Police)).await?;
+            let columns = columns::<entity::subjects::Entity>(&sel, "subjects");
+            load(
+                &l.subjects,
+                readable(Compartment::Police).map(|id| (id, columns)),
+            )
+            .await?;
         }
         AppResult::Ok(())
     };
