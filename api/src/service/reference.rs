@@ -1,4 +1,5 @@
-//! Writing reference data: agencies and communes. Only the administrator writes it (DOMAIN.md:
+//! Reference data: agencies, communes and border gates. Every signed-in role reads it; only
+//! the administrator writes agencies and communes (DOMAIN.md:
 //! "reference data ✓ (writes)" for admin). Codes are stable keys used by tokens, filters and
 //! other records, so they are set once and never changed; updates carry the version the
 //! client read.
@@ -6,15 +7,27 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 
 use entity::{agencies, communes};
 
-use crate::domain::access::{Action, check};
+use crate::auth::Viewer;
+use crate::domain::access::{Action, check, check_reference};
 use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, commune_by_code, required_text};
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
+
+/// Every row of a reference table, in the order of its `code` column.
+pub async fn all_by_code<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    code: E::Column,
+) -> AppResult<Vec<E::Model>> {
+    check_reference(viewer)?;
+    Ok(E::find().order_by_asc(code).all(conn).await?)
+}
 
 /// A new agency (codes of its parent and commune, if any).
 pub struct NewAgency {

@@ -247,6 +247,16 @@ impl PublishedCase {
         }
         one(&loaders(ctx)?.case, self.0.case_id).await
     }
+
+    /// A fact read from the case when the publication declared it public, else `null`.
+    async fn fact<T>(
+        &self,
+        ctx: &Context<'_>,
+        fact: &str,
+        read: impl FnOnce(&cases::Model) -> AppResult<T>,
+    ) -> Result<Option<T>> {
+        Ok(self.case(ctx, fact).await?.as_ref().map(read).transpose()?)
+    }
 }
 
 #[Object]
@@ -266,46 +276,31 @@ impl PublishedCase {
         self.0.approved_at
     }
     async fn violation_type(&self, ctx: &Context<'_>) -> Result<Option<ViolationType>> {
-        Ok(self
-            .case(ctx, "violation_type")
-            .await?
-            .map(|c| ViolationType::from_db(&c.violation_type))
-            .transpose()?)
+        let read = |c: &cases::Model| ViolationType::from_db(&c.violation_type);
+        self.fact(ctx, "violation_type", read).await
     }
     async fn commodity_group(&self, ctx: &Context<'_>) -> Result<Option<CommodityGroup>> {
-        Ok(self
-            .case(ctx, "commodity_group")
-            .await?
-            .map(|c| CommodityGroup::from_db(&c.commodity_group))
-            .transpose()?)
+        let read = |c: &cases::Model| CommodityGroup::from_db(&c.commodity_group);
+        self.fact(ctx, "commodity_group", read).await
     }
     async fn status(&self, ctx: &Context<'_>) -> Result<Option<CaseStatus>> {
-        Ok(self
-            .case(ctx, "status")
-            .await?
-            .map(|c| CaseStatus::from_db(&c.status))
-            .transpose()?)
+        let read = |c: &cases::Model| CaseStatus::from_db(&c.status);
+        self.fact(ctx, "status", read).await
     }
     async fn detected_on(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
-        Ok(self.case(ctx, "detected_on").await?.map(|c| c.detected_on))
+        self.fact(ctx, "detected_on", |c| Ok(c.detected_on)).await
     }
     async fn fine_amount(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
-        Ok(self
-            .case(ctx, "fine_amount")
-            .await?
-            .map(|c| Vnd(c.fine_amount)))
+        self.fact(ctx, "fine_amount", |c| Ok(Vnd(c.fine_amount)))
+            .await
     }
     async fn goods_value(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
-        Ok(self
-            .case(ctx, "goods_value")
-            .await?
-            .map(|c| Vnd(c.goods_value)))
+        self.fact(ctx, "goods_value", |c| Ok(Vnd(c.goods_value)))
+            .await
     }
     async fn budget_collected(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
-        Ok(self
-            .case(ctx, "budget_collected")
-            .await?
-            .map(|c| Vnd(c.budget_collected)))
+        self.fact(ctx, "budget_collected", |c| Ok(Vnd(c.budget_collected)))
+            .await
     }
     /// The commune's name.
     async fn commune_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {

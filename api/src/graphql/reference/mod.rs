@@ -5,15 +5,14 @@ pub mod mutation;
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use sea_orm::{EntityTrait, QueryOrder};
 
 use entity::{agencies, border_gates, communes};
 
 use crate::auth::Role;
 use crate::domain::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
-use crate::error::AppError;
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::loaders::one;
+use crate::service::reference::all_by_code;
 
 #[derive(Default)]
 pub struct ReferenceQuery;
@@ -51,34 +50,22 @@ impl ReferenceQuery {
 
     /// All agencies, by code.
     async fn agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
-        crate::domain::access::check_reference(viewer(ctx)?)?;
-        let rows = agencies::Entity::find()
-            .order_by_asc(agencies::Column::Code)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
+        let code = agencies::Column::Code;
+        let rows = all_by_code::<agencies::Entity, _>(db(ctx)?, viewer(ctx)?, code).await?;
         Ok(rows.into_iter().map(Agency).collect())
     }
 
-    /// All communes, wards and special zones, by name.
+    /// All communes, wards and special zones, by code.
     async fn communes(&self, ctx: &Context<'_>) -> Result<Vec<Commune>> {
-        crate::domain::access::check_reference(viewer(ctx)?)?;
-        let rows = communes::Entity::find()
-            .order_by_asc(communes::Column::Code)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
+        let code = communes::Column::Code;
+        let rows = all_by_code::<communes::Entity, _>(db(ctx)?, viewer(ctx)?, code).await?;
         Ok(rows.into_iter().map(Commune).collect())
     }
 
     /// Border gates, trails and openings.
     async fn border_gates(&self, ctx: &Context<'_>) -> Result<Vec<BorderGate>> {
-        crate::domain::access::check_reference(viewer(ctx)?)?;
-        let rows = border_gates::Entity::find()
-            .order_by_asc(border_gates::Column::Code)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
+        let code = border_gates::Column::Code;
+        let rows = all_by_code::<border_gates::Entity, _>(db(ctx)?, viewer(ctx)?, code).await?;
         Ok(rows.into_iter().map(BorderGate).collect())
     }
 }
