@@ -676,82 +676,70 @@ const CREATE_COMMUNE: &str = r#"mutation($input: NewCommuneInput!) {
 const COMMITTEE: &str = r#"mutation($id: ID!, $v: Int!, $on: NaiveDate) {
   setCommuneCommittee(id: $id, version: $v, establishedOn: $on) { version committeeEstablishedOn } }"#;
 
+/// `setCommuneCommittee` on commune `id` at version `v`, with `on` the date or null.
+async fn set_committee(app: &TestApp, token: &str, id: &str, v: i64, on: Value) -> Value {
+    app.gql(
+        Some(token),
+        COMMITTEE,
+        json!({ "id": id, "v": v, "on": on }),
+    )
+    .await
+}
+
+/// `createCommune` with this input.
+async fn create_commune(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(Some(token), CREATE_COMMUNE, json!({ "input": input }))
+        .await
+}
+
+/// The communes the leader lists, with these fields.
+async fn communes(app: &TestApp, fields: &str) -> Vec<Value> {
+    let leader = app.token_for(Role::Leader);
+    let r = app
+        .query(Some(&leader), &format!("{{ communes {{ {fields} }} }}"))
+        .await;
+    ok(&r, "communes").as_array().unwrap().clone()
+}
+
+fn by_code<'a>(list: &'a [Value], code: &str) -> Option<&'a Value> {
+    list.iter().find(|c| c["code"] == code)
+}
+
 #[tokio::test]
 async fn the_admin_writes_reference_data_and_nobody_else_does() {
     let app = TestApp::spawn().await;
     let admin = app.token_for(Role::Admin);
-    let r = app
-        .gql(
-            Some(&admin),
-            CREATE_COMMUNE,
-            json!({ "input": { "code": "XUAN_DUONG", "name": "Xuân Dương", "kind": "COMMUNE", "isBorder": false } }),
-        )
-        .await;
+    let r = create_commune(
+        &app,
+        &admin,
+        json!({ "code": "XUAN_DUONG", "name": "Xuân Dương", "kind": "COMMUNE", "isBorder": false }),
+    )
+    .await;
     let c = ok(&r, "createCommune").clone();
     assert_eq!(c["committeeEstablishedOn"], Value::Null);
     assert_eq!(c["version"], 1);
     let id = c["id"].as_str().unwrap().to_string();
     // The committee is set up; the leaders' view of communes shows it.
-    let r = app
-        .gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 1, "on": "2025-10-02" }),
-        )
-        .await;
+    let r = set_committee(&app, &admin, &id, 1, json!("2025-10-02")).await;
     let s = ok(&r, "setCommuneCommittee");
     assert_eq!(s["committeeEstablishedOn"], "2025-10-02");
     assert_eq!(s["version"], 2);
-    let leader = app.token_for(Role::Leader);
-    let r = app
-        .query(
-            Some(&leader),
-            "{ communes { code name committeeEstablishedOn version } }",
-        )
-        .await;
-    let found = ok(&r, "communes")
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "XUAN_DUONG")
-        .cloned()
-        .unwrap();
+    let listed = communes(&app, "code name committeeEstablishedOn version").await;
+    let found = by_code(&listed, "XUAN_DUONG").unwrap();
     assert_eq!(found["committeeEstablishedOn"], "2025-10-02");
     assert_eq!(found["name"], "Xuân Dương");
     // Stale version, future date, duplicate code.
     refused(
-        app.gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 1, "on": null }),
-        )
-        .await,
+        set_committee(&app, &admin, &id, 1, Value::Null).await,
         "CONFLICT",
     );
     refused(
-        app.gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 2, "on": "2099-01-01" }),
-        )
-        .await,
+        set_committee(&app, &admin, &id, 2, json!("2099-01-01")).await,
         "BAD_USER_INPUT",
     );
-    refused(app
-        .gql(
-            Some(&admin),
-            CREATE_COMMUNE,
-            json!({ "input": { "code": "DONG_DANG", "name": "Đồng Đăng", "kind": "COMMUNE", "isBorder": true } }),
-        )
-        .await, "CONFLICT");
+    refused(create_commune(&app, &admin, json!({ "code": "DONG_DANG", "name": "Đồng Đăng", "kind": "COMMUNE", "isBorder": true })).await, "CONFLICT");
     // Back to "not yet".
-    let r = app
-        .gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 2, "on": null }),
-        )
-        .await;
+    let r = set_committee(&app, &admin, &id, 2, Value::Null).await;
     assert_eq!(
         ok(&r, "setCommuneCommittee")["committeeEstablishedOn"],
         Value::Null
@@ -797,46 +785,21 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
             continue;
         }
         let token = app.token_for(role);
-        let r = app
-            .gql(
-                Some(&token),
-                CREATE_COMMUNE,
-                json!({ "input": { "code": "XA_KHAC", "name": "Xã khác", "kind": "COMMUNE", "isBorder": false } }),
-            )
-            .await;
+        let r = create_commune(
+            &app,
+            &token,
+            json!({ "code": "XA_KHAC", "name": "Xã khác", "kind": "COMMUNE", "isBorder": false }),
+        )
+        .await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
-        let r = app
-            .gql(
-                Some(&token),
-                COMMITTEE,
-                json!({ "id": id, "v": 3, "on": "2025-10-02" }),
-            )
-            .await;
+        let r = set_committee(&app, &token, &id, 3, json!("2025-10-02")).await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
         let r = app
             .query(Some(&token), r#"mutation { createAgency(input: { code: "X_AGENCY", name: "x", kind: OTHER, level: PROVINCIAL, isMember: false }) { id } }"#)
             .await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
     }
-    let r = app
-        .query(
-            Some(&leader),
-            "{ communes { code committeeEstablishedOn version } }",
-        )
-        .await;
-    let found = ok(&r, "communes")
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "XUAN_DUONG")
-        .cloned()
-        .unwrap();
-    assert_eq!(found["version"], 3);
-    assert!(
-        !ok(&r, "communes")
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["code"] == "XA_KHAC")
-    );
+    let listed = communes(&app, "code committeeEstablishedOn version").await;
+    assert_eq!(by_code(&listed, "XUAN_DUONG").unwrap()["version"], 3);
+    assert!(by_code(&listed, "XA_KHAC").is_none());
 }
