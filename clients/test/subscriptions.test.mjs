@@ -206,6 +206,22 @@ async function hearOfNewCase(take, title, wire) {
   }
 }
 
+/** The title of the case a `caseChanged` item carries. */
+const caseTitle = (item) => item.next.data?.caseChanged?.title;
+
+/**
+ * hearOfNewCase on a graphql-ws subscription to `caseChanged { title … }` whose every item
+ * must be a `next`; `why` says what else it could be mistaken for.
+ */
+function hearOfNewCaseOn(sub, wire, why = '') {
+  const take = async (ms) => {
+    const item = await sub.take(ms);
+    if (item) assert.ok(item.next, `expected \`next\`${why}, got ${describeItem(item)}${showWire(wire)}`);
+    return item;
+  };
+  return hearOfNewCase(take, caseTitle, wire);
+}
+
 /** Checks a `next` payload against the viewer's client schema (lib/conformance.mjs). */
 function assertConforms(viewer, query, payload, wire) {
   const problems = checkResponse(schemas.get(viewer.role), { query }, payload);
@@ -248,12 +264,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
     const query = 'subscription { caseChanged { code title } }';
     const sub = subscribe(client, { query });
     try {
-      const take = async (ms) => {
-        const item = await sub.take(ms);
-        if (item) assert.ok(item.next, `expected \`next\`, got ${describeItem(item)}${showWire(wire)}`);
-        return item;
-      };
-      const { created, item, skipped } = await hearOfNewCase(take, (i) => i.next.data?.caseChanged?.title, wire);
+      const { created, item, skipped } = await hearOfNewCaseOn(sub, wire);
       assert.deepEqual(item.next, { data: { caseChanged: { code: created.code, title: created.title } } }, showWire(wire));
       for (const i of [...skipped, item]) assertConforms(POLICE, query, i.next, wire);
     } finally {
@@ -281,7 +292,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
         if (item) assert.ok(item.next, `Apollo's observable gave ${item.error ? `an error: ${item.error.message}` : 'complete'}${showWire(wire)}`);
         return item;
       };
-      const { created, item } = await hearOfNewCase(checked, (i) => i.next.data?.caseChanged?.title, wire);
+      const { created, item } = await hearOfNewCase(checked, caseTitle, wire);
       assert.equal(item.next.data.caseChanged.code, created.code);
       assert.equal(item.next.data.caseChanged.__typename, 'Case', 'InMemoryCache added __typename to the selection');
       assert.ok(!item.next.errors, JSON.stringify(item.next.errors));
@@ -337,12 +348,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
     const query = 'subscription { caseChanged { code title } }';
     const sub = subscribe(client, { query });
     try {
-      const take = async (ms) => {
-        const item = await sub.take(ms);
-        if (item) assert.ok(item.next, `expected \`next\`, got ${describeItem(item)}${showWire(wire)}`);
-        return item;
-      };
-      const { item } = await hearOfNewCase(take, (i) => i.next.data?.caseChanged?.title, wire);
+      const { item } = await hearOfNewCaseOn(sub, wire);
       assertConforms(COMMUNE, query, item.next, wire);
       assert.equal(await refused.take(0), undefined, 'the refused operation received something after its `error`');
       assert.equal(closedEarly, undefined, `the socket closed: ${closedEarly?.code} ${closedEarly?.reason}`);
@@ -356,12 +362,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
     const query = 'subscription { caseChanged { title customsRecords { declarationNumber } } }';
     const sub = subscribe(client, { query });
     try {
-      const take = async (ms) => {
-        const item = await sub.take(ms);
-        if (item) assert.ok(item.next, `expected \`next\` (a field error is not an \`error\` message), got ${describeItem(item)}${showWire(wire)}`);
-        return item;
-      };
-      const { created, item, skipped } = await hearOfNewCase(take, (i) => i.next.data?.caseChanged?.title, wire);
+      const { created, item, skipped } = await hearOfNewCaseOn(sub, wire, ' (a field error is not an `error` message)');
       for (const i of [...skipped, item]) {
         const p = i.next;
         assert.equal(p.data?.caseChanged?.customsRecords, null, JSON.stringify(p));
