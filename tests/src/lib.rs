@@ -1109,5 +1109,12 @@ pub mod live {
                 other => panic!("expected a message, got {other:?}"),
             }
         }
+
+        /// The next message if one comes within `ms` milliseconds, which must be JSON.
+        pub async fn next_within(&mut self, ms: u64) -> Option<Value> {
+            tokio::time::timeout(std::time::Duration::from_millis(ms), self.next_json())
+                .await
+                .ok()
+        }
     }
 }
