@@ -238,6 +238,17 @@ struct Place {
     phrase: String,
 }
 
+impl Place {
+    /// Somewhere in commune `c`, at no border gate.
+    fn in_commune(c: usize, phrase: String) -> Place {
+        Place {
+            commune: Some(c),
+            gate: None,
+            phrase,
+        }
+    }
+}
+
 struct SeizureDraft {
     goods: &'static super::templates::Goods,
     qty: f64,
@@ -420,11 +431,7 @@ impl<'a> Generator<'a> {
                         let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
                         let phrase =
                             format!("tại khu vực cửa khẩu thuộc {}", self.commune_phrase(c));
-                        Place {
-                            commune: Some(c),
-                            gate: None,
-                            phrase,
-                        }
+                        Place::in_commune(c, phrase)
                     }
                     false => {
                         // Hữu Nghị carries most of the traffic.
@@ -476,22 +483,14 @@ impl<'a> Generator<'a> {
                         "qua đường mòn biên giới thuộc địa bàn {}",
                         self.commune_phrase(c)
                     );
-                    Place {
-                        commune: Some(c),
-                        gate: None,
-                        phrase,
-                    }
+                    Place::in_commune(c, phrase)
                 }
             }
             Channel::InlandTransport => {
                 let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
                 let road = pick(&mut self.rng, ROADS)?;
                 let phrase = format!("trên {road} đoạn qua {}", self.commune_phrase(c));
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
             Channel::DomesticMarket => {
                 let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
@@ -501,11 +500,7 @@ impl<'a> Generator<'a> {
                     t.shop
                 };
                 let phrase = format!("tại {shop} trên địa bàn {}", self.commune_phrase(c));
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
             Channel::Warehouse => {
                 let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
@@ -515,11 +510,7 @@ impl<'a> Generator<'a> {
                     "một điểm tập kết hàng hóa"
                 };
                 let phrase = format!("tại {spot} trên địa bàn {}", self.commune_phrase(c));
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
             Channel::ECommerce | Channel::SocialNetwork => {
                 let name = platform.map(|(_, n)| n).unwrap_or("Facebook");
@@ -550,11 +541,7 @@ impl<'a> Generator<'a> {
                     "qua dịch vụ chuyển phát nhanh trên địa bàn {}",
                     self.commune_phrase(c)
                 );
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
         };
         Ok(place)
