@@ -236,13 +236,8 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
     assert_eq!(stored().await, before, "a refused report stores nothing");
 
     input["correctionReason"] = json!("Bổ sung tiền phạt của vụ việc xử lý ngày 13/11");
-    let r = app
-        .gql(
-            Some(&qltt),
-            &file_mutation(),
-            json!({ "input": input, "key": "report-qltt-2025-11" }),
-        )
-        .await;
+    let filing = json!({ "input": input, "key": "report-qltt-2025-11" });
+    let r = app.gql(Some(&qltt), &file_mutation(), filing.clone()).await;
     let rep = r["data"]["fileReport"].clone();
     assert_eq!(rep["corrected"], true, "{r}");
     let id = rep["id"].as_str().unwrap().to_string();
@@ -262,13 +257,7 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
         ip(&rep["computedFigures"])["casesDetected"]
     );
     // A retry with the key returns the same report.
-    let again = app
-        .gql(
-            Some(&qltt),
-            &file_mutation(),
-            json!({ "input": input, "key": "report-qltt-2025-11" }),
-        )
-        .await;
+    let again = app.gql(Some(&qltt), &file_mutation(), filing).await;
     assert_eq!(again["data"]["fileReport"]["id"], id, "{again}");
     assert_eq!(stored().await, before + 1);
 
