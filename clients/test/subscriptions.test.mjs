@@ -206,6 +206,19 @@ async function hearOfNewCase(take, title, wire) {
   }
 }
 
+/**
+ * A client that keeps its socket open with no operation left (a lazy one closes it itself,
+ * with 1000), for the tests that check an operation's `error` leaves the connection up.
+ */
+function eagerClient(token) {
+  const ws = wsClient(token, { lazy: false });
+  let closedEarly;
+  ws.closed.then((e) => (closedEarly = e));
+  const assertStillOpen = () =>
+    assert.equal(closedEarly, undefined, `the socket closed: ${closedEarly?.code} ${closedEarly?.reason}`);
+  return { ...ws, assertStillOpen };
+}
+
 /** The title of the case a `caseChanged` item carries. */
 const caseTitle = (item) => item.next.data?.caseChanged?.title;
 
@@ -338,10 +351,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
   });
 
   it('3. a commune selecting `subjects` gets an `error` message (BAD_USER_INPUT); the connection goes on', { timeout: 3 * WAIT_MS }, async () => {
-    // Not lazy: a lazy client closes the socket itself (1000) once no operation is left.
-    const { client, wire, closed } = wsClient(await tokenOf(COMMUNE), { lazy: false });
-    let closedEarly;
-    closed.then((e) => (closedEarly = e));
+    const { client, wire, assertStillOpen } = eagerClient(await tokenOf(COMMUNE));
     const refused = subscribe(client, { query: 'subscription { caseChanged { code subjects { fullName } } }' });
     assertErrorMessage(await refused.take(WAIT_MS), 'BAD_USER_INPUT', wire);
     // graphql-ws: `error` ends that operation, nothing follows it (no `complete`, no `next`).
@@ -351,7 +361,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
       const { item } = await hearOfNewCaseOn(sub, wire);
       assertConforms(COMMUNE, query, item.next, wire);
       assert.equal(await refused.take(0), undefined, 'the refused operation received something after its `error`');
-      assert.equal(closedEarly, undefined, `the socket closed: ${closedEarly?.code} ${closedEarly?.reason}`);
+      assertStillOpen();
     } finally {
       sub.unsubscribe();
     }
@@ -403,16 +413,14 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
   });
 
   it('5. a query (and a mutation) over the socket is an `error` message with BAD_USER_INPUT, not data', { timeout: 2 * WAIT_MS }, async () => {
-    const { client, wire, closed } = wsClient(await tokenOf(POLICE), { lazy: false });
-    let closedEarly;
-    closed.then((e) => (closedEarly = e));
+    const { client, wire, assertStillOpen } = eagerClient(await tokenOf(POLICE));
     const q = subscribe(client, { query: '{ cases(first: 1) { totalCount } }' });
     assertErrorMessage(await q.take(WAIT_MS), 'BAD_USER_INPUT', wire);
     const m = subscribe(client, { query: CREATE, variables: { input: newCase('Không qua socket') } });
     assertErrorMessage(await m.take(WAIT_MS), 'BAD_USER_INPUT', wire);
     await sleep(100);
     assert.equal(await q.take(0), undefined, 'the query received something after its `error`');
-    assert.equal(closedEarly, undefined, `the socket closed: ${closedEarly?.code} ${closedEarly?.reason}`);
+    assertStillOpen();
     const found = await post(POLICE, '{ cases(first: 1, search: "Không qua socket") { totalCount } }');
     assert.equal(found.cases.totalCount, 0, 'the mutation sent over the socket ran');
   });
