@@ -85,6 +85,12 @@ async fn tip_id(app: &TestApp, code: &str) -> String {
         .to_string()
 }
 
+/// Reads tip `id` as `token`, selecting `fields`; returns the response.
+async fn read_tip(app: &TestApp, token: &str, id: &str, fields: &str) -> Value {
+    let query = format!("query($id: ID!) {{ tip(id: $id) {{ {fields} }} }}");
+    app.gql(Some(token), &query, json!({ "id": id })).await
+}
+
 async fn tip_count(app: &TestApp) -> u64 {
     app.count::<entity::tips::Entity>().await
 }
@@ -187,22 +193,13 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
     assert_eq!(events[0].restricted_fields, "");
 
     // Without a token only the online form is a channel, and no idempotency key is taken.
-    let r = app
-        .gql(
-            None,
-            SUBMIT,
-            json!({ "input": { "channel": "HOTLINE", "content": CONTENT } }),
-        )
-        .await;
-    assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(
-            None,
-            SUBMIT,
-            json!({ "input": tip_input(CONTENT), "key": "0b0f4a42-9d0e-4c55-a1d5-2cf0c3f1b7a1" }),
-        )
-        .await;
-    assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    for vars in [
+        json!({ "input": { "channel": "HOTLINE", "content": CONTENT } }),
+        json!({ "input": tip_input(CONTENT), "key": "0b0f4a42-9d0e-4c55-a1d5-2cf0c3f1b7a1" }),
+    ] {
+        let r = app.gql(None, SUBMIT, vars).await;
+        assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    }
 }
 
 #[tokio::test]
@@ -539,9 +536,9 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
     // Assigned to the police, who read it back decrypted.
     let so = app.token_for(Role::StandingOffice);
     ok(&app, &so, &id, Step::Forward(1, "CA")).await;
-    let read = "query($id: ID!) { tip(id: $id) { content reporterName reporterContact } }";
     let police = app.token_for(Role::Police);
-    let r = hub389_tests::ok(app.gql(Some(&police), read, json!({ "id": id })).await);
+    let fields = "content reporterName reporterContact";
+    let r = hub389_tests::ok(read_tip(&app, &police, &id, fields).await);
     assert_eq!(r["data"]["tip"]["reporterName"], name);
     assert_eq!(r["data"]["tip"]["reporterContact"], phone);
     assert_eq!(r["data"]["tip"]["content"], CONTENT);
@@ -561,13 +558,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
 
     // Nobody else: not the standing office that forwarded it, nor the leader.
     for t in [&so, &app.token_for(Role::Leader)] {
-        let r = app
-            .gql(
-                Some(t),
-                "query($id: ID!) { tip(id: $id) { content reporterName } }",
-                json!({ "id": id }),
-            )
-            .await;
+        let r = read_tip(&app, t, &id, "content reporterName").await;
         assert_eq!(refusal_codes(&r), vec!["FORBIDDEN"], "{r}");
         assert!(!r.to_string().contains(name));
     }
@@ -622,13 +613,7 @@ async fn the_police_cannot_assign_a_tip_to_themselves() {
     let police = app.token_for(Role::Police);
     // Forwarding to itself would unlock the informant for the police: refused.
     refused(&app, &police, &id, Step::Forward(1, "CA"), "FORBIDDEN").await;
-    let r = app
-        .gql(
-            Some(&police),
-            "query($id: ID!) { tip(id: $id) { reporterName } }",
-            json!({ "id": id }),
-        )
-        .await;
+    let r = read_tip(&app, &police, &id, "reporterName").await;
     assert!(r["data"]["tip"]["reporterName"].is_null());
     // The standing office assigns it; then the police of CA read it.
     let so = app.token_for(Role::StandingOffice);
