@@ -11,8 +11,9 @@ use sea_orm::{
 /// A seed table kept as JSON in this folder, parsed on first use: `LazyLock::new(|| table(…))`.
 pub(super) type Table<T> = std::sync::LazyLock<anyhow::Result<T>>;
 
-/// Parses a seed table compiled into the binary. Its strings are borrowed from the file, so
-/// the rows are as `'static` as Rust tables would be.
+/// Parses a seed table compiled into the binary. Its `&'static str` fields are borrowed from
+/// the file, so the rows are as `'static` as Rust tables would be; a string with a JSON escape
+/// (a `"` or `\`) cannot be borrowed, and its field must be a `String` (as a tip's content).
 pub(super) fn table<T: serde::Deserialize<'static>>(
     file: &str,
     json: &'static str,
