@@ -17,23 +17,14 @@ export function request(method, url, { headers = {}, body } = {}) {
       res.on('error', fail);
       res.on('end', () => {
         const raw = Buffer.concat(chunks);
-        let buf = raw;
+        let buf;
         try {
-          const enc = (res.headers['content-encoding'] || '').trim();
-          if (enc === 'gzip') buf = zlib.gunzipSync(raw);
-          else if (enc === 'br') buf = zlib.brotliDecompressSync(raw);
-          else if (enc === 'deflate') buf = zlib.inflateSync(raw);
+          buf = decodeBody(raw, res.headers['content-encoding']);
         } catch (e) {
           return fail(new Error(`${method} ${url}: cannot decode the body: ${e.message}`));
         }
         const text = buf.toString('utf8');
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        ok({ status: res.statusCode, headers: res.headers, raw, body: buf, text, json });
+        ok({ status: res.statusCode, headers: res.headers, raw, body: buf, text, json: parseJson(text) });
       });
     });
     req.setTimeout(60000, () => req.destroy(new Error(`${method} ${url}: no answer in 60 s`)));
@@ -46,4 +37,23 @@ export function request(method, url, { headers = {}, body } = {}) {
 /** The media type of a content-type header, lower-cased, without parameters. */
 export function mediaType(headers) {
   return (headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+}
+
+/** Undoes a body's Content-Encoding (gzip, br, deflate; anything else is left as it is). Throws
+ * when the body is not what the header says. */
+export function decodeBody(buf, contentEncoding) {
+  const enc = (contentEncoding || '').trim();
+  if (enc === 'gzip') return zlib.gunzipSync(buf);
+  if (enc === 'br') return zlib.brotliDecompressSync(buf);
+  if (enc === 'deflate') return zlib.inflateSync(buf);
+  return buf;
+}
+
+/** The text parsed as JSON, or undefined when it is not JSON. */
+export function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

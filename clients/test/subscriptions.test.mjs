@@ -206,6 +206,35 @@ async function hearOfNewCase(take, title, wire) {
   }
 }
 
+/**
+ * A client that keeps its socket open with no operation left (a lazy one closes it itself,
+ * with 1000), for the tests that check an operation's `error` leaves the connection up.
+ */
+function eagerClient(token) {
+  const ws = wsClient(token, { lazy: false });
+  let closedEarly;
+  ws.closed.then((e) => (closedEarly = e));
+  const assertStillOpen = () =>
+    assert.equal(closedEarly, undefined, `the socket closed: ${closedEarly?.code} ${closedEarly?.reason}`);
+  return { ...ws, assertStillOpen };
+}
+
+/** The title of the case a `caseChanged` item carries. */
+const caseTitle = (item) => item.next.data?.caseChanged?.title;
+
+/**
+ * hearOfNewCase on a graphql-ws subscription to `caseChanged { title … }` whose every item
+ * must be a `next`; `why` says what else it could be mistaken for.
+ */
+function hearOfNewCaseOn(sub, wire, why = '') {
+  const take = async (ms) => {
+    const item = await sub.take(ms);
+    if (item) assert.ok(item.next, `expected \`next\`${why}, got ${describeItem(item)}${showWire(wire)}`);
+    return item;
+  };
+  return hearOfNewCase(take, caseTitle, wire);
+}
+
 /** Checks a `next` payload against the viewer's client schema (lib/conformance.mjs). */
 function assertConforms(viewer, query, payload, wire) {
   const problems = checkResponse(schemas.get(viewer.role), { query }, payload);
@@ -248,12 +277,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
     const query = 'subscription { caseChanged { code title } }';
     const sub = subscribe(client, { query });
     try {
-      const take = async (ms) => {
-        const item = await sub.take(ms);
-        if (item) assert.ok(item.next, `expected \`next\`, got ${describeItem(item)}${showWire(wire)}`);
-        return item;
-      };
-      const { created, item, skipped } = await hearOfNewCase(take, (i) => i.next.data?.caseChanged?.title, wire);
+      const { created, item, skipped } = await hearOfNewCaseOn(sub, wire);
       assert.deepEqual(item.next, { data: { caseChanged: { code: created.code, title: created.title } } }, showWire(wire));
       for (const i of [...skipped, item]) assertConforms(POLICE, query, i.next, wire);
     } finally {
@@ -281,7 +305,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
         if (item) assert.ok(item.next, `Apollo's observable gave ${item.error ? `an error: ${item.error.message}` : 'complete'}${showWire(wire)}`);
         return item;
       };
-      const { created, item } = await hearOfNewCase(checked, (i) => i.next.data?.caseChanged?.title, wire);
+      const { created, item } = await hearOfNewCase(checked, caseTitle, wire);
       assert.equal(item.next.data.caseChanged.code, created.code);
       assert.equal(item.next.data.caseChanged.__typename, 'Case', 'InMemoryCache added __typename to the selection');
       assert.ok(!item.next.errors, JSON.stringify(item.next.errors));
@@ -327,25 +351,17 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
   });
 
   it('3. a commune selecting `subjects` gets an `error` message (BAD_USER_INPUT); the connection goes on', { timeout: 3 * WAIT_MS }, async () => {
-    // Not lazy: a lazy client closes the socket itself (1000) once no operation is left.
-    const { client, wire, closed } = wsClient(await tokenOf(COMMUNE), { lazy: false });
-    let closedEarly;
-    closed.then((e) => (closedEarly = e));
+    const { client, wire, assertStillOpen } = eagerClient(await tokenOf(COMMUNE));
     const refused = subscribe(client, { query: 'subscription { caseChanged { code subjects { fullName } } }' });
     assertErrorMessage(await refused.take(WAIT_MS), 'BAD_USER_INPUT', wire);
     // graphql-ws: `error` ends that operation, nothing follows it (no `complete`, no `next`).
     const query = 'subscription { caseChanged { code title } }';
     const sub = subscribe(client, { query });
     try {
-      const take = async (ms) => {
-        const item = await sub.take(ms);
-        if (item) assert.ok(item.next, `expected \`next\`, got ${describeItem(item)}${showWire(wire)}`);
-        return item;
-      };
-      const { item } = await hearOfNewCase(take, (i) => i.next.data?.caseChanged?.title, wire);
+      const { item } = await hearOfNewCaseOn(sub, wire);
       assertConforms(COMMUNE, query, item.next, wire);
       assert.equal(await refused.take(0), undefined, 'the refused operation received something after its `error`');
-      assert.equal(closedEarly, undefined, `the socket closed: ${closedEarly?.code} ${closedEarly?.reason}`);
+      assertStillOpen();
     } finally {
       sub.unsubscribe();
     }
@@ -356,12 +372,7 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
     const query = 'subscription { caseChanged { title customsRecords { declarationNumber } } }';
     const sub = subscribe(client, { query });
     try {
-      const take = async (ms) => {
-        const item = await sub.take(ms);
-        if (item) assert.ok(item.next, `expected \`next\` (a field error is not an \`error\` message), got ${describeItem(item)}${showWire(wire)}`);
-        return item;
-      };
-      const { created, item, skipped } = await hearOfNewCase(take, (i) => i.next.data?.caseChanged?.title, wire);
+      const { created, item, skipped } = await hearOfNewCaseOn(sub, wire, ' (a field error is not an `error` message)');
       for (const i of [...skipped, item]) {
         const p = i.next;
         assert.equal(p.data?.caseChanged?.customsRecords, null, JSON.stringify(p));
@@ -402,16 +413,14 @@ describe('live updates with graphql-ws and Apollo GraphQLWsLink', { concurrency:
   });
 
   it('5. a query (and a mutation) over the socket is an `error` message with BAD_USER_INPUT, not data', { timeout: 2 * WAIT_MS }, async () => {
-    const { client, wire, closed } = wsClient(await tokenOf(POLICE), { lazy: false });
-    let closedEarly;
-    closed.then((e) => (closedEarly = e));
+    const { client, wire, assertStillOpen } = eagerClient(await tokenOf(POLICE));
     const q = subscribe(client, { query: '{ cases(first: 1) { totalCount } }' });
     assertErrorMessage(await q.take(WAIT_MS), 'BAD_USER_INPUT', wire);
     const m = subscribe(client, { query: CREATE, variables: { input: newCase('Không qua socket') } });
     assertErrorMessage(await m.take(WAIT_MS), 'BAD_USER_INPUT', wire);
     await sleep(100);
     assert.equal(await q.take(0), undefined, 'the query received something after its `error`');
-    assert.equal(closedEarly, undefined, `the socket closed: ${closedEarly?.code} ${closedEarly?.reason}`);
+    assertStillOpen();
     const found = await post(POLICE, '{ cases(first: 1, search: "Không qua socket") { totalCount } }');
     assert.equal(found.cases.totalCount, 0, 'the mutation sent over the socket ran');
   });

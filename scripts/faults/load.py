@@ -56,6 +56,15 @@ def now():
     return time.time()
 
 
+def print_summary(summary, path):
+    """Prints a command's summary as JSON and, given --summary, writes it to that file too."""
+    text = json.dumps(summary, indent=2, ensure_ascii=False)
+    print(text)
+    if path:
+        with open(path, "w") as f:
+            f.write(text + "\n")
+
+
 def check_tag(tag):
     if not TAG_RE.match(tag):
         sys.exit(f"--tag must match {TAG_RE.pattern}: {tag!r}")
@@ -259,11 +268,7 @@ def write_cmd(a):
         "max_failed_latency_s": round(s.max_failed_latency, 3),
         "max_ok_latency_s": round(s.max_ok_latency, 3),
     }
-    text = json.dumps(summary, indent=2, ensure_ascii=False)
-    print(text)
-    if a.summary:
-        with open(a.summary, "w") as f:
-            f.write(text + "\n")
+    print_summary(summary, a.summary)
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,11 +354,7 @@ def verify_cmd(a):
         "lost_examples": lost[:5],
         "duplicated_examples": dict(list(dups.items())[:5]),
     }
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    print(text)
-    if a.summary:
-        with open(a.summary, "w") as f:
-            f.write(text + "\n")
+    print_summary(result, a.summary)
     sys.exit(1 if result["lost"] or result["duplicated"] or key_two_ids else 0)
 
 
@@ -496,11 +497,7 @@ def report_cmd(a):
             if fe is not None:
                 green = next((p for p in polls if p["t"] >= fe and p.get("status") == 200), None)
                 rep["readiness_green_after_fault_end_s"] = None if not green else round(green["t"] + green["elapsed"] - fe, 2)
-    text = json.dumps(rep, indent=2, ensure_ascii=False)
-    print(text)
-    if a.summary:
-        with open(a.summary, "w") as f:
-            f.write(text + "\n")
+    print_summary(rep, a.summary)
 
 
 # --------------------------------------------------------------------------------------------

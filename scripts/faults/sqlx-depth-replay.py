@@ -71,8 +71,9 @@ class SqlxConn:
     def _fix_print(self):
         print(f"  {'':>{len(self.name) + 2}} {'':<40}    sqlx depth {self.depth}, SQLite in a transaction: {self.c.in_transaction}")
 
-    def request(self, label, rows=20):
-        """One createCase: begin, insert, commit; on error the transaction is dropped."""
+    def request(self, label, rows=20, before_commit=None):
+        """One createCase: begin, insert, commit; on error the transaction is dropped.
+        `before_commit` runs between the inserts and the commit (to fill the disk there)."""
         print(f" {label}")
         ok, err = self.begin()
         if not ok:
@@ -85,6 +86,8 @@ class SqlxConn:
             print(f"  [{self.name}] INSERT -> ERROR: {e}")
             self.start_rollback()
             return f"error ({e})"
+        if before_commit:
+            before_commit()
         ok, err = self.commit()
         if not ok:
             self.start_rollback()
@@ -116,25 +119,12 @@ def main():
         acked = []
         print("1. disk full; a request on connection A")
         # The transaction's pages stay in A's cache until COMMIT writes the WAL: fill in between.
-        print(" request 1")
-        a.begin()
-        for _ in range(20):
-            a.c.execute("INSERT INTO cases(title) VALUES (hex(randomblob(1500)))")
-        fill()
-        ok, _ = a.commit()
-        if not ok:
-            a.start_rollback()
+        a.request("request 1", before_commit=fill)
         print("   => COMMIT failed with SQLITE_FULL and SQLite rolled the transaction back itself;")
         print("      sqlx's ROLLBACK then failed ('no transaction is active'), so depth stays 1.\n")
 
         print("2. disk still full; the next request on A begins with a SAVEPOINT (not BEGIN IMMEDIATE)")
-        print(" request 2")
-        a.begin()
-        for _ in range(20):
-            a.c.execute("INSERT INTO cases(title) VALUES (hex(randomblob(1500)))")
-        ok, _ = a.commit()
-        if not ok:
-            a.start_rollback()
+        a.request("request 2")
         print("   => RELEASE failed (SQLITE_FULL) but this time SQLite kept the transaction; sqlx's")
         print("      ROLLBACK TO SAVEPOINT succeeded, depth back to 1 -- and the transaction that the")
         print("      SAVEPOINT opened is STILL OPEN, holding the write lock.\n")

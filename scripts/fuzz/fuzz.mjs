@@ -14,16 +14,17 @@
 // /graphql, a request that dies at the network level, or a server that is not alive at the
 // end. Exit status 1 when anything failed, 2 on a usage or set-up error.
 //
-// Only Node built-ins and the `graphql` package of clients/ (npm ci there).
+// Only Node built-ins, the `graphql` package of clients/ (npm ci there) and the body decoding
+// of clients/lib/http.mjs.
 
 import http from 'node:http';
-import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { decodeBody, parseJson } from '../../clients/lib/http.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -1259,24 +1260,14 @@ function send(req, { fresh = false } = {}) {
         res.on('error', (e) => done({ netError: e.code || e.message, reused: hreq.reusedSocket }));
         res.on('end', () => {
           let buf = Buffer.concat(chunks);
-          const enc = (res.headers['content-encoding'] || '').trim();
           try {
-            if (!buf.length || req.method === 'HEAD') {
-              /* nothing to decode */
-            } else if (enc === 'gzip') buf = zlib.gunzipSync(buf);
-            else if (enc === 'br') buf = zlib.brotliDecompressSync(buf);
-            else if (enc === 'deflate') buf = zlib.inflateSync(buf);
+            // An empty body (or a HEAD's) has nothing to decode whatever the header says.
+            if (buf.length && req.method !== 'HEAD') buf = decodeBody(buf, res.headers['content-encoding']);
           } catch (e) {
             return done({ status: res.statusCode, headers: res.headers, text: '', decodeError: e.message });
           }
           const text = buf.toString('utf8');
-          let json;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          done({ status: res.statusCode, headers: res.headers, text, json, prev });
+          done({ status: res.statusCode, headers: res.headers, text, json: parseJson(text), prev });
         });
       });
     } catch (e) {

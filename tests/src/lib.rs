@@ -622,12 +622,21 @@ pub fn errors_at<'a>(resp: &'a Value, path: &[Value]) -> Vec<&'a Value> {
         .unwrap_or_default()
 }
 
+/// Inserts rows of one table in one statement.
+async fn insert_rows<A>(db: &sea_orm::DatabaseConnection, rows: impl IntoIterator<Item = A>)
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    use sea_orm::EntityTrait;
+    A::Entity::insert_many(rows).exec(db).await.unwrap();
+}
+
 /// Inserts, into an empty migrated database, a minimal province and `n` cases led by `CA`, each
 /// with every relation present (coordinators, commune, border gate, campaign, seizure, subject,
 /// customs and investigation records), so statement counts can be compared across page sizes.
 pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
     use entity::*;
-    use sea_orm::{ActiveValue::Set, EntityTrait};
+    use sea_orm::ActiveValue::Set;
     let day = chrono::NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
     let now = chrono::Utc::now();
     insert_communes(db, &[(1, "DONG_DANG", "Đồng Đăng", Some(day))]).await;
@@ -639,146 +648,156 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
         ],
     )
     .await;
-    border_gates::Entity::insert(border_gates::ActiveModel {
-        id: Set(1),
-        code: Set("HUU_NGHI".into()),
-        name: Set("Cửa khẩu quốc tế Hữu Nghị".into()),
-        kind: Set("international_gate".into()),
-        commune_id: Set(1),
-    })
-    .exec(db)
-    .await
-    .unwrap();
-    directives::Entity::insert(directives::ActiveModel {
-        id: Set(1),
-        symbol: Set("38/CĐ-TTg".into()),
-        number: Set(38),
-        doc_type: Set("cd".into()),
-        issuer: Set("TTg".into()),
-        drafting_unit: Set(None),
-        issuer_name: Set("Thủ tướng Chính phủ".into()),
-        issued_on: Set(day),
-        year: Set(2026),
-        title: Set("Công điện".into()),
-        valid_from: Set(None),
-        valid_until: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(db)
-    .await
-    .unwrap();
-    campaigns::Entity::insert(campaigns::ActiveModel {
-        id: Set(1),
-        code: Set("SHTT_2026".into()),
-        name: Set("Cao điểm".into()),
-        starts_on: Set(day),
-        ends_on: Set(day),
-        directive_id: Set(Some(1)),
-        focus_commodity_groups: Set("cosmetics".into()),
-        focus_violation_types: Set("counterfeit".into()),
-        description: Set(None),
-        ..Default::default()
-    })
-    .exec(db)
-    .await
-    .unwrap();
+    insert_rows(
+        db,
+        [border_gates::ActiveModel {
+            id: Set(1),
+            code: Set("HUU_NGHI".into()),
+            name: Set("Cửa khẩu quốc tế Hữu Nghị".into()),
+            kind: Set("international_gate".into()),
+            commune_id: Set(1),
+        }],
+    )
+    .await;
+    insert_rows(
+        db,
+        [directives::ActiveModel {
+            id: Set(1),
+            symbol: Set("38/CĐ-TTg".into()),
+            number: Set(38),
+            doc_type: Set("cd".into()),
+            issuer: Set("TTg".into()),
+            drafting_unit: Set(None),
+            issuer_name: Set("Thủ tướng Chính phủ".into()),
+            issued_on: Set(day),
+            year: Set(2026),
+            title: Set("Công điện".into()),
+            valid_from: Set(None),
+            valid_until: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }],
+    )
+    .await;
+    insert_rows(
+        db,
+        [campaigns::ActiveModel {
+            id: Set(1),
+            code: Set("SHTT_2026".into()),
+            name: Set("Cao điểm".into()),
+            starts_on: Set(day),
+            ends_on: Set(day),
+            directive_id: Set(Some(1)),
+            focus_commodity_groups: Set("cosmetics".into()),
+            focus_violation_types: Set("counterfeit".into()),
+            description: Set(None),
+            ..Default::default()
+        }],
+    )
+    .await;
     let ids: Vec<i64> = (1..=n).collect();
-    cases::Entity::insert_many(ids.iter().map(|&id| cases::ActiveModel {
-        id: Set(id),
-        code: Set(format!("VV-2026-{id:05}")),
-        title: Set(format!("Vụ {id}")),
-        violation_type: Set("smuggling".into()),
-        commodity_group: Set("frozen_food".into()),
-        channel: Set("border_gate".into()),
-        platform: Set(None),
-        lead_agency_id: Set(1),
-        commune_id: Set(Some(1)),
-        border_gate_id: Set(Some(1)),
-        detected_on: Set(day),
-        status: Set("prosecuted".into()),
-        goods_summary: Set("Thực phẩm đông lạnh".into()),
-        fine_amount: Set(1_000_000),
-        tax_arrears: Set(0),
-        goods_value: Set(5_000_000),
-        budget_collected: Set(1_000_000),
-        handled_on: Set(Some(day)),
-        subject_count: Set(0),
-        search_key: Set(format!("vv-2026-{id:05} vu {id}")),
-        version: Set(1),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }))
-    .exec(db)
-    .await
-    .unwrap();
-    case_coordinators::Entity::insert_many(ids.iter().map(|&id| case_coordinators::ActiveModel {
-        case_id: Set(id),
-        agency_id: Set(2),
-    }))
-    .exec(db)
-    .await
-    .unwrap();
-    case_campaigns::Entity::insert_many(ids.iter().map(|&id| case_campaigns::ActiveModel {
-        case_id: Set(id),
-        campaign_id: Set(1),
-    }))
-    .exec(db)
-    .await
-    .unwrap();
-    seizures::Entity::insert_many(ids.iter().map(|&id| seizures::ActiveModel {
-        id: Set(id),
-        case_id: Set(id),
-        item: Set("Chân gà đông lạnh".into()),
-        commodity_group: Set("frozen_food".into()),
-        quantity: Set(1.5),
-        unit: Set("tấn".into()),
-        estimated_value: Set(5_000_000),
-        hs_code: Set(Some("0207".into())),
-        storage_place: Set(None),
-        disposal_status: Set("held".into()),
-        disposal_approved_on: Set(None),
-        disposal_approval_ref: Set(None),
-        ..Default::default()
-    }))
-    .exec(db)
-    .await
-    .unwrap();
-    subjects::Entity::insert_many(ids.iter().map(|&id| subjects::ActiveModel {
-        id: Set(id),
-        case_id: Set(id),
-        kind: Set("person".into()),
-        role: Set("carrier".into()),
-        full_name: Set("Nguyễn Văn An".into()),
-        name_key: Set("nguyen van an".into()),
-        id_number: Set(Some(format!("{:012}", id))),
-        date_of_birth: Set(None),
-        address: Set(None),
-        nationality: Set(None),
-        tax_code: Set(None),
-        ..Default::default()
-    }))
-    .exec(db)
-    .await
-    .unwrap();
-    customs_records::Entity::insert_many(ids.iter().map(|&id| customs_records::ActiveModel {
-        id: Set(id),
-        case_id: Set(id),
-        declaration_number: Set(format!("105{id:09}")),
-        declared_on: Set(day),
-        regime: Set("Kinh doanh".into()),
-        hs_codes: Set("0207".into()),
-        importer_tax_code: Set(Some("4900000000".into())),
-        exporter_tax_code: Set(None),
-        inspection_result: Set("Phù hợp".into()),
-        ..Default::default()
-    }))
-    .exec(db)
-    .await
-    .unwrap();
-    investigation_records::Entity::insert_many(ids.iter().map(|&id| {
-        investigation_records::ActiveModel {
+    insert_rows(
+        db,
+        ids.iter().map(|&id| cases::ActiveModel {
+            id: Set(id),
+            code: Set(format!("VV-2026-{id:05}")),
+            title: Set(format!("Vụ {id}")),
+            violation_type: Set("smuggling".into()),
+            commodity_group: Set("frozen_food".into()),
+            channel: Set("border_gate".into()),
+            platform: Set(None),
+            lead_agency_id: Set(1),
+            commune_id: Set(Some(1)),
+            border_gate_id: Set(Some(1)),
+            detected_on: Set(day),
+            status: Set("prosecuted".into()),
+            goods_summary: Set("Thực phẩm đông lạnh".into()),
+            fine_amount: Set(1_000_000),
+            tax_arrears: Set(0),
+            goods_value: Set(5_000_000),
+            budget_collected: Set(1_000_000),
+            handled_on: Set(Some(day)),
+            subject_count: Set(0),
+            search_key: Set(format!("vv-2026-{id:05} vu {id}")),
+            version: Set(1),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }),
+    )
+    .await;
+    insert_rows(
+        db,
+        ids.iter().map(|&id| case_coordinators::ActiveModel {
+            case_id: Set(id),
+            agency_id: Set(2),
+        }),
+    )
+    .await;
+    insert_rows(
+        db,
+        ids.iter().map(|&id| case_campaigns::ActiveModel {
+            case_id: Set(id),
+            campaign_id: Set(1),
+        }),
+    )
+    .await;
+    insert_rows(
+        db,
+        ids.iter().map(|&id| seizures::ActiveModel {
+            id: Set(id),
+            case_id: Set(id),
+            item: Set("Chân gà đông lạnh".into()),
+            commodity_group: Set("frozen_food".into()),
+            quantity: Set(1.5),
+            unit: Set("tấn".into()),
+            estimated_value: Set(5_000_000),
+            hs_code: Set(Some("0207".into())),
+            storage_place: Set(None),
+            disposal_status: Set("held".into()),
+            disposal_approved_on: Set(None),
+            disposal_approval_ref: Set(None),
+            ..Default::default()
+        }),
+    )
+    .await;
+    insert_rows(
+        db,
+        ids.iter().map(|&id| subjects::ActiveModel {
+            id: Set(id),
+            case_id: Set(id),
+            kind: Set("person".into()),
+            role: Set("carrier".into()),
+            full_name: Set("Nguyễn Văn An".into()),
+            name_key: Set("nguyen van an".into()),
+            id_number: Set(Some(format!("{:012}", id))),
+            date_of_birth: Set(None),
+            address: Set(None),
+            nationality: Set(None),
+            tax_code: Set(None),
+            ..Default::default()
+        }),
+    )
+    .await;
+    insert_rows(
+        db,
+        ids.iter().map(|&id| customs_records::ActiveModel {
+            id: Set(id),
+            case_id: Set(id),
+            declaration_number: Set(format!("105{id:09}")),
+            declared_on: Set(day),
+            regime: Set("Kinh doanh".into()),
+            hs_codes: Set("0207".into()),
+            importer_tax_code: Set(Some("4900000000".into())),
+            exporter_tax_code: Set(None),
+            inspection_result: Set("Phù hợp".into()),
+            ..Default::default()
+        }),
+    )
+    .await;
+    insert_rows(
+        db,
+        ids.iter().map(|&id| investigation_records::ActiveModel {
             id: Set(id),
             case_id: Set(id),
             investigating_agency_id: Set(1),
@@ -787,11 +806,9 @@ pub async fn insert_rich_cases(db: &sea_orm::DatabaseConnection, n: i64) {
             prosecuted_on: Set(Some(day)),
             defendants: Set(1),
             ..Default::default()
-        }
-    }))
-    .exec(db)
-    .await
-    .unwrap();
+        }),
+    )
+    .await;
     // PostgreSQL sequences must move past explicit ids.
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         for t in [
@@ -1108,6 +1125,13 @@ pub mod live {
                 Received::Json(v) => v,
                 other => panic!("expected a message, got {other:?}"),
             }
+        }
+
+        /// The next message if one comes within `ms` milliseconds, which must be JSON.
+        pub async fn next_within(&mut self, ms: u64) -> Option<Value> {
+            tokio::time::timeout(std::time::Duration::from_millis(ms), self.next_json())
+                .await
+                .ok()
         }
     }
 }

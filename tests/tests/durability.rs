@@ -35,6 +35,15 @@ async fn exec(db: &DatabaseConnection, sql: &str) {
     db.execute_unprepared(sql).await.expect(sql);
 }
 
+/// A fresh database (SQLite or PostgreSQL, as the test run says) in a new temporary folder, its
+/// URL, and a server's configuration on it. The folder lives as long as the first value.
+async fn fresh_server_config() -> (tempfile::TempDir, String, Config) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = fresh_database_url(dir.path()).await;
+    let config = test_config(&url, dir.path());
+    (dir, url, config)
+}
+
 /// The regression under the lost writes: SQLite ends a transaction itself on `SQLITE_FULL`,
 /// sqlx's depth stays at 1, the next `begin` becomes a SAVEPOINT and a later rollback leaves a
 /// transaction open that nobody commits — every "committed" write after that is invisible to
@@ -409,12 +418,11 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
 /// server returns. The requests are held in flight by a lock the test owns.
 #[tokio::test]
 async fn shutdown_finishes_requests_in_flight() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(dir.path()).await;
+    let (_dir, url, config) = fresh_server_config().await;
     let config = Config {
         db_timeout: Duration::from_secs(30),
         shutdown_delay: Duration::from_millis(300),
-        ..test_config(&url, dir.path())
+        ..config
     };
     let mut server = Server::start(&config, None).await.expect("start");
     let side = api::db::connect(&DbSettings::new(&url))
@@ -494,9 +502,7 @@ async fn shutdown_finishes_requests_in_flight() {
 /// the other encrypted and accepts tokens either would accept.
 #[tokio::test]
 async fn two_instances_share_keys() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(dir.path()).await;
-    let config = test_config(&url, dir.path());
+    let (_dir, _, config) = fresh_server_config().await;
     let a = Server::start(&config, None).await.expect("first instance");
     let b = Server::start(&config, None).await.expect("second instance");
     let client = reqwest::Client::new();
@@ -555,9 +561,7 @@ async fn two_instances_share_keys() {
 /// never the key; nothing it would have done (migrations, demo data) happens.
 #[tokio::test]
 async fn another_data_key_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(dir.path()).await;
-    let config = test_config(&url, dir.path());
+    let (_dir, _, config) = fresh_server_config().await;
     let a = Server::start(&config, None).await.expect("first instance");
     let other_key = "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI=";
     let other = Config {
@@ -656,11 +660,10 @@ async fn a_lost_key_file_is_an_error_not_a_new_key() {
 #[tokio::test]
 async fn a_busy_port_is_named() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(dir.path()).await;
+    let (_dir, _, config) = fresh_server_config().await;
     let config = Config {
         bind: busy.local_addr().expect("addr"),
-        ..test_config(&url, dir.path())
+        ..config
     };
     let err = format!(
         "{:#}",
@@ -763,9 +766,7 @@ async fn a_key_reused_with_another_input_is_a_conflict() {
 /// key no longer opens the database, the new one reads the same names.
 #[tokio::test]
 async fn data_key_rotation_re_encrypts_everything() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(dir.path()).await;
-    let config = test_config(&url, dir.path());
+    let (_dir, url, config) = fresh_server_config().await;
     let police = sign(Role::Police, Some("CA"), None);
     let names = "{ tips(first: 100, filter: { assignedAgency: \"CA\" }) { nodes { id reporterName reporterContact } } }";
     let client = reqwest::Client::new();

@@ -3,18 +3,20 @@
 //! is deterministic (fixed seeds, fixed "today"), so tests can rely on it.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use entity::{periodic_reports, publications, tips};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::SeedSummary;
 use super::generate::{self, CaseBrief, RefData};
 use super::templates::{GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, SURNAMES};
 use super::util::{
-    date, digits, insert_chunked, local, lower_first, money_words, pick, rebuild_rollups,
-    sync_sequences, thousands, today, vn_date,
+    Table, date, digits, insert_chunked, loaded, local, lower_first, money_words, pick,
+    rebuild_rollups, sync_sequences, table, term, thousands, today, vn_date,
 };
 use super::{plans, reference};
 use crate::domain::vocab::{
@@ -102,9 +104,12 @@ fn person_name(rng: &mut fastrand::Rng) -> anyhow::Result<String> {
     Ok(format!("{} {middle} {given}", pick(rng, SURNAMES)?))
 }
 
+#[derive(Deserialize)]
 struct TipSeed {
-    /// `{place}` is replaced by a commune ("xã Đồng Đăng").
-    content: &'static str,
+    /// `{place}` is replaced by a commune ("xã Đồng Đăng"). Owned: some quote a seller's words,
+    /// and a quote is an escape in JSON, which cannot be borrowed from the file.
+    content: String,
+    #[serde(deserialize_with = "term")]
     commodity: Cg,
     /// The agency the standing office would forward it to.
     agency: &'static str,
@@ -112,150 +117,9 @@ struct TipSeed {
     border: bool,
 }
 
-const fn tip(content: &'static str, commodity: Cg, agency: &'static str, border: bool) -> TipSeed {
-    TipSeed {
-        content,
-        commodity,
-        agency,
-        border,
-    }
-}
-
-/// Hotline tips in the words citizens use. They describe places and goods, never the tipster.
-static TIPS: &[TipSeed] = &[
-    tip(
-        "Khoảng 22 giờ đến 2 giờ sáng hằng đêm có nhóm người mang vác các bao tải (nghi là chân gà, nầm lợn đông lạnh) qua đường mòn khu vực {place}, sau đó tập kết lên xe tải nhỏ chở về trung tâm tỉnh.",
-        Cg::FrozenFood,
-        "BDBP",
-        true,
-    ),
-    tip(
-        "Một ngôi nhà ở {place} lắp nhiều tủ cấp đông lớn, thường xuyên có xe đông lạnh ra vào ban đêm, nghi là điểm tập kết thực phẩm đông lạnh nhập lậu.",
-        Cg::FrozenFood,
-        "CA",
-        false,
-    ),
-    tip(
-        "Một tài khoản TikTok thường xuyên livestream bán mỹ phẩm \"hàng xách tay\" với giá rẻ bất thường, nghi là hàng giả; hàng được giao từ một kho ở {place}.",
-        Cg::Cosmetics,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Gian hàng trên Shopee bán nước hoa mang nhãn hiệu nổi tiếng với giá chỉ bằng một phần mười giá chính hãng, địa chỉ gửi hàng tại {place}.",
-        Cg::Cosmetics,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Quầy thuốc gần chợ ở {place} bán thuốc kháng sinh không có hóa đơn, vỏ hộp in chữ Trung Quốc, không có số đăng ký lưu hành.",
-        Cg::Medicine,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Có nhóm thanh niên rao bán pháo nổ qua Facebook, hẹn giao hàng ở khu vực {place} vào buổi tối.",
-        Cg::Other,
-        "CA",
-        false,
-    ),
-    tip(
-        "Đại lý sữa ở {place} bán sữa bột trẻ em nhãn mác lạ, giá thấp hơn nhiều so với thị trường; nhiều phụ huynh phản ánh trẻ uống bị rối loạn tiêu hóa.",
-        Cg::Milk,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Cửa hàng xăng dầu trên Quốc lộ 1A đoạn qua {place} bơm thiếu so với số hiển thị trên cột bơm, nghi có can thiệp vào thiết bị đo.",
-        Cg::Petroleum,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Đại lý vật tư nông nghiệp ở {place} bán phân bón NPK không rõ nhãn mác; bà con bón cho lúa, ngô không thấy hiệu quả.",
-        Cg::Fertiliser,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Thường xuyên có xe tải chở gỗ nghiến đi qua {place} vào ban đêm, thùng xe phủ bạt kín.",
-        Cg::ForestProducts,
-        "CA",
-        false,
-    ),
-    tip(
-        "Có đối tượng dùng xe máy chở thuốc lá điếu nhập lậu từ khu vực biên giới về tiêu thụ tại các quán tạp hóa ở {place}.",
-        Cg::Cigarettes,
-        "CA",
-        true,
-    ),
-    tip(
-        "Một kho hàng ở {place} thường xuyên nhập đường kính trắng đóng bao in chữ nước ngoài, không thấy có hóa đơn, chứng từ.",
-        Cg::Sugar,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Người dân ở {place} mua lợn giống từ bên kia biên giới đưa về nuôi, không qua kiểm dịch.",
-        Cg::SeedlingsLivestock,
-        "BDBP",
-        true,
-    ),
-    tip(
-        "Nghi vấn doanh nghiệp khai báo lô hàng điện thoại di động nhập qua cửa khẩu Hữu Nghị là linh kiện để được hưởng thuế suất thấp; hàng được đưa về kho ở {place}.",
-        Cg::Electronics,
-        "HQ",
-        false,
-    ),
-    tip(
-        "Xe container tạm nhập tái xuất qua cửa khẩu Chi Ma nghi chở giày dép, quần áo giả mạo nhãn hiệu, sau đó rút ruột tiêu thụ nội địa tại {place}.",
-        Cg::ConsumerGoods,
-        "HQ",
-        false,
-    ),
-    tip(
-        "Cơ sở giết mổ lợn ở {place} hoạt động lúc nửa đêm, không có cán bộ thú y kiểm soát, thịt được đưa đi bán ở chợ.",
-        Cg::Food,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Nhiều trang Facebook quảng cáo thực phẩm bảo vệ sức khỏe \"chữa khỏi tiểu đường, xương khớp\", người bán tự xưng là dược sĩ, giao hàng tại {place}.",
-        Cg::FunctionalFood,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Có người thường xuyên mang nhiều tiền Nhân dân tệ qua lại cửa khẩu Tân Thanh mà không khai báo hải quan, sau đó đổi tiền tại {place}.",
-        Cg::ForeignCurrency,
-        "HQ",
-        false,
-    ),
-    tip(
-        "Hàng hạt dẻ, táo, lê nhập lậu được tập kết ở {place} rồi chia nhỏ, đưa đi tiêu thụ tại các chợ trong tỉnh.",
-        Cg::Food,
-        "HQ",
-        true,
-    ),
-    tip(
-        "Thuốc bảo vệ thực vật nhãn mác chữ Trung Quốc được bán công khai tại chợ phiên ở {place}.",
-        Cg::Pesticide,
-        "QLTT",
-        false,
-    ),
-    tip(
-        "Phát hiện nhiều bao tải hàng hóa không rõ nguồn gốc bị bỏ lại ven đường mòn khu vực {place}, nghi do đối tượng vận chuyển lẩn tránh lực lượng tuần tra.",
-        Cg::FrozenFood,
-        "BDBP",
-        true,
-    ),
-    tip(
-        "Doanh nghiệp sở hữu nhãn hiệu phản ánh sản phẩm giả mạo nhãn hiệu của doanh nghiệp đang được bày bán tại một số cửa hàng ở {place}.",
-        Cg::ConsumerGoods,
-        "QLTT",
-        false,
-    ),
-];
+/// Hotline tips in the words citizens use, from `tips.json` (data, kept as data). They describe
+/// places and goods, never the tipster.
+static TIPS: Table<Vec<TipSeed>> = LazyLock::new(|| table("tips.json", include_str!("tips.json")));
 
 static DISMISSALS: &[&str] = &[
     "Đã kiểm tra, xác minh tại địa điểm phản ánh, không phát hiện hành vi vi phạm.",
@@ -282,13 +146,14 @@ async fn insert_tips<C: ConnectionTrait>(
     statuses.truncate(DEMO_TIPS);
     rng.shuffle(&mut statuses);
 
-    let communes = reference::COMMUNES;
+    let tip_seeds = loaded(&TIPS)?;
+    let communes = &reference::reference()?.communes;
     let border: Vec<&reference::CommuneSeed> = communes.iter().filter(|c| c.is_border).collect();
     let mut linked: BTreeSet<i64> = BTreeSet::new();
     let mut codes: BTreeSet<String> = BTreeSet::new();
     let mut rows = Vec::with_capacity(statuses.len());
     for (i, status) in statuses.into_iter().enumerate() {
-        let seed = &TIPS[i % TIPS.len()];
+        let seed = &tip_seeds[i % tip_seeds.len()];
         let mut place = {
             let c = if seed.border && !border.is_empty() {
                 *pick(rng, &border)?

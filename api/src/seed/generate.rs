@@ -17,7 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Tran
 use super::templates::{
     BIRTH_PROVINCES, BUSINESS_FORMS, BUSINESS_NAMES, CHINESE_GIVEN, CHINESE_SURNAMES,
     CUSTOMS_REGIMES, Fate, GIVEN_FEMALE, GIVEN_MALE, HAMLETS, INSPECTION_RESULTS, MIDDLE_FEMALE,
-    MIDDLE_MALE, ROADS, STREETS, SURNAMES, TEMPLATES, Template,
+    MIDDLE_MALE, ROADS, STREETS, SURNAMES, Template, templates,
 };
 use super::util::{
     date, digits, insert_chunked, local, lower_first, max_id, pick, quantity, rebuild_rollups,
@@ -238,6 +238,17 @@ struct Place {
     phrase: String,
 }
 
+impl Place {
+    /// Somewhere in commune `c`, at no border gate.
+    fn in_commune(c: usize, phrase: String) -> Place {
+        Place {
+            commune: Some(c),
+            gate: None,
+            phrase,
+        }
+    }
+}
+
 struct SeizureDraft {
     goods: &'static super::templates::Goods,
     qty: f64,
@@ -279,7 +290,7 @@ impl<'a> Generator<'a> {
             first_day: date(FIRST_DAY)?,
             last_day: date(LAST_DAY)?,
             today: today()?,
-            total_weight: TEMPLATES.iter().map(|t| t.weight).sum(),
+            total_weight: templates()?.iter().map(|t| t.weight).sum(),
             border_communes,
             commune_weight_total: commune_weights.iter().map(|(_, w)| w).sum(),
             commune_weights,
@@ -313,7 +324,7 @@ impl<'a> Generator<'a> {
 
     fn template(&mut self, force: Force) -> anyhow::Result<&'static Template> {
         let candidates: Vec<&'static Template> = match force {
-            Force::Full(lead) => TEMPLATES
+            Force::Full(lead) => templates()?
                 .iter()
                 .filter(|t| {
                     t.imported
@@ -323,7 +334,7 @@ impl<'a> Generator<'a> {
                         && t.channels.iter().any(|c| *c != Channel::BorderTrail)
                 })
                 .collect(),
-            Force::Lead(lead) => TEMPLATES
+            Force::Lead(lead) => templates()?
                 .iter()
                 .filter(|t| t.leads.contains(&lead))
                 .collect(),
@@ -340,13 +351,13 @@ impl<'a> Generator<'a> {
             }
         }
         let mut r = self.rng.u32(0..self.total_weight.max(1));
-        for t in TEMPLATES {
+        for t in templates()? {
             if r < t.weight {
                 return Ok(t);
             }
             r -= t.weight;
         }
-        pick(&mut self.rng, TEMPLATES)
+        pick(&mut self.rng, templates()?)
     }
 
     fn detected_on(&mut self, latest: NaiveDate) -> NaiveDate {
@@ -420,11 +431,7 @@ impl<'a> Generator<'a> {
                         let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
                         let phrase =
                             format!("tại khu vực cửa khẩu thuộc {}", self.commune_phrase(c));
-                        Place {
-                            commune: Some(c),
-                            gate: None,
-                            phrase,
-                        }
+                        Place::in_commune(c, phrase)
                     }
                     false => {
                         // Hữu Nghị carries most of the traffic.
@@ -476,22 +483,14 @@ impl<'a> Generator<'a> {
                         "qua đường mòn biên giới thuộc địa bàn {}",
                         self.commune_phrase(c)
                     );
-                    Place {
-                        commune: Some(c),
-                        gate: None,
-                        phrase,
-                    }
+                    Place::in_commune(c, phrase)
                 }
             }
             Channel::InlandTransport => {
                 let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
                 let road = pick(&mut self.rng, ROADS)?;
                 let phrase = format!("trên {road} đoạn qua {}", self.commune_phrase(c));
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
             Channel::DomesticMarket => {
                 let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
@@ -501,11 +500,7 @@ impl<'a> Generator<'a> {
                     t.shop
                 };
                 let phrase = format!("tại {shop} trên địa bàn {}", self.commune_phrase(c));
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
             Channel::Warehouse => {
                 let c = forced_commune.unwrap_or_else(|| self.weighted_commune());
@@ -515,11 +510,7 @@ impl<'a> Generator<'a> {
                     "một điểm tập kết hàng hóa"
                 };
                 let phrase = format!("tại {spot} trên địa bàn {}", self.commune_phrase(c));
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
             Channel::ECommerce | Channel::SocialNetwork => {
                 let name = platform.map(|(_, n)| n).unwrap_or("Facebook");
@@ -550,11 +541,7 @@ impl<'a> Generator<'a> {
                     "qua dịch vụ chuyển phát nhanh trên địa bàn {}",
                     self.commune_phrase(c)
                 );
-                Place {
-                    commune: Some(c),
-                    gate: None,
-                    phrase,
-                }
+                Place::in_commune(c, phrase)
             }
         };
         Ok(place)
@@ -696,7 +683,7 @@ impl<'a> Generator<'a> {
         let t = self.template(force)?;
         let lead: &'static str = match force {
             Force::Full(l) | Force::Lead(l) if t.leads.contains(&l) => l,
-            _ => pick(&mut self.rng, t.leads)?,
+            _ => pick(&mut self.rng, &t.leads)?,
         };
         let full = matches!(force, Force::Full(_));
         let channel = if full {
@@ -712,7 +699,7 @@ impl<'a> Generator<'a> {
                 *pick(&mut self.rng, &usable)?
             }
         } else {
-            *pick(&mut self.rng, t.channels)?
+            *pick(&mut self.rng, &t.channels)?
         };
         let platform = self.platform(channel);
         let forced_commune = match force {

@@ -1,5 +1,5 @@
-//! Helpers shared by the seed modules: bulk inserts, id bookkeeping, dates and Vietnamese
-//! number formatting.
+//! Helpers shared by the seed modules: bulk inserts, id bookkeeping, dates, Vietnamese
+//! number formatting, and reading the seed tables kept as JSON beside the code.
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -7,6 +7,53 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, InsertMany, IntoActiveModel,
     Iterable, Statement,
 };
+
+/// A seed table kept as JSON in this folder, parsed on first use: `LazyLock::new(|| table(…))`.
+pub(super) type Table<T> = std::sync::LazyLock<anyhow::Result<T>>;
+
+/// Parses a seed table compiled into the binary. Its `&'static str` fields are borrowed from
+/// the file, so the rows are as `'static` as Rust tables would be; a string with a JSON escape
+/// (a `"` or `\`) cannot be borrowed, and its field must be a `String` (as a tip's content).
+pub(super) fn table<T: serde::Deserialize<'static>>(
+    file: &str,
+    json: &'static str,
+) -> anyhow::Result<T> {
+    serde_json::from_str(json).with_context(|| format!("seed table {file}"))
+}
+
+/// The rows of a [`Table`], or why its file did not parse.
+pub(super) fn loaded<T>(table: &'static Table<T>) -> anyhow::Result<&'static T> {
+    table.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))
+}
+
+/// A term of a vocabulary as the seed tables spell it: its Rust name (`"BorderTrail"`), for
+/// `#[serde(deserialize_with = "term")]`.
+pub(super) fn term<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: crate::domain::vocab::Vocabulary,
+{
+    let name = <&str as serde::Deserialize>::deserialize(d)?;
+    find_term(name)
+}
+
+/// A list of terms, as [`term`].
+pub(super) fn terms<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: crate::domain::vocab::Vocabulary,
+{
+    let names = <Vec<&str> as serde::Deserialize>::deserialize(d)?;
+    names.into_iter().map(find_term).collect()
+}
+
+fn find_term<T: crate::domain::vocab::Vocabulary, E: serde::de::Error>(name: &str) -> Result<T, E> {
+    T::TERMS
+        .iter()
+        .find(|t| t.name == name)
+        .map(|t| t.value)
+        .ok_or_else(|| E::custom(format_args!("{name} is not a {}", T::NAME)))
+}
 
 /// Bound parameters per statement we allow ourselves: below SQLite's 32766 (and PostgreSQL's
 /// 65535), with headroom.

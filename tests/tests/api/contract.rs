@@ -90,8 +90,9 @@ async fn the_standard_introspection_query_works_for_every_role() {
         Some(app.token_for(Role::Commune)),
         Some(app.token_for(Role::Admin)),
     ];
+    let introspection = introspection_query();
     for token in &roles {
-        let resp = ok(app.query(token.as_deref(), INTROSPECTION).await);
+        let resp = ok(app.query(token.as_deref(), &introspection).await);
         let types = resp["data"]["__schema"]["types"].as_array().expect("types");
         let query = resp["data"]["__schema"]["queryType"]["name"].clone();
         assert!(types.iter().any(|t| t["name"] == query), "{query}");
@@ -100,7 +101,7 @@ async fn the_standard_introspection_query_works_for_every_role() {
     }
     // The press still sees no restricted type or field.
     let press = roles[2].as_deref();
-    let resp = app.query(press, INTROSPECTION).await;
+    let resp = app.query(press, &introspection).await;
     let text = resp.to_string();
     for hidden in [
         "reporterName",
@@ -121,8 +122,8 @@ async fn the_standard_introspection_query_works_for_every_role() {
 
 /// graphql-js 16.9 `getIntrospectionQuery({ descriptions: true, specifiedByUrl: true,
 /// directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true,
-/// oneOf: true })`.
-const INTROSPECTION: &str = r#"
+/// oneOf: true })`, but for the `TypeRef` fragment: see [`introspection_query`].
+const INTROSPECTION_HEAD: &str = r#"
     query IntrospectionQuery {
       __schema {
         description
@@ -171,47 +172,18 @@ const INTROSPECTION: &str = r#"
       isDeprecated
       deprecationReason
     }
-    fragment TypeRef on __Type {
-      kind
-      name
-      ofType {
-        kind
-        name
-        ofType {
-          kind
-          name
-          ofType {
-            kind
-            name
-            ofType {
-              kind
-              name
-              ofType {
-                kind
-                name
-                ofType {
-                  kind
-                  name
-                  ofType {
-                    kind
-                    name
-                    ofType {
-                      kind
-                      name
-                      ofType {
-                        kind
-                        name
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
 "#;
+
+/// The introspection query with its `TypeRef` fragment, which graphql-js writes as `kind name`
+/// under nine nested `ofType`, spelt out here as a loop: the nesting is what
+/// makes the query deeper than the depth limit.
+fn introspection_query() -> String {
+    let mut type_ref = "kind name".to_string();
+    for _ in 0..9 {
+        type_ref = format!("kind name ofType {{ {type_ref} }}");
+    }
+    format!("{INTROSPECTION_HEAD}\n    fragment TypeRef on __Type {{ {type_ref} }}\n")
+}
 
 /// Global ids: opaque and stable; `node(id)` refetches exactly what the lists show and
 /// nothing they hide (an out-of-reach id is `null`, like a missing one).
@@ -342,6 +314,29 @@ async fn http_errors_are_json_with_a_code() {
             .unwrap_or("")
             .to_string()
     };
+    // A POST of `query` with a bearer token; without `accept` it is the legacy
+    // `application/json` client.
+    let post = |accept: Option<&str>, token: &str, query: &str| {
+        let mut request = app
+            .client
+            .post(&url)
+            .bearer_auth(token)
+            .json(&json!({ "query": query }));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    // A GET of `query_string` with the police token, asking for JSON.
+    let get = |query_string: &str| {
+        let request = app
+            .client
+            .get(format!("{url}?{query_string}"))
+            .header("accept", "application/json")
+            .bearer_auth(&police);
+        async move { request.send().await.unwrap() }
+    };
+    const NEW_MEDIA_TYPE: Option<&str> = Some("application/graphql-response+json");
 
     // The export with a malformed query string.
     let r = app
@@ -368,39 +363,16 @@ async fn http_errors_are_json_with_a_code() {
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
 
     // A bad token: UNAUTHENTICATED, no fake `locations`; 401 for graphql-response+json.
-    let r = app
-        .client
-        .post(&url)
-        .bearer_auth("garbage")
-        .json(&json!({ "query": "{ me { role } }" }))
-        .send()
-        .await
-        .unwrap();
+    let r = post(None, "garbage", "{ me { role } }").await;
     assert_eq!(r.status(), 200, "legacy application/json");
     let body = r.json::<Value>().await.unwrap();
     assert_eq!(code(&body), "UNAUTHENTICATED");
     assert!(body["errors"][0].get("locations").is_none(), "{body}");
-    let r = app
-        .client
-        .post(&url)
-        .header("accept", "application/graphql-response+json")
-        .bearer_auth("garbage")
-        .json(&json!({ "query": "{ me { role } }" }))
-        .send()
-        .await
-        .unwrap();
+    let r = post(NEW_MEDIA_TYPE, "garbage", "{ me { role } }").await;
     assert_eq!(r.status(), 401);
 
     // A syntax error: 400 without `data` for the new media type, 200 with `data: null` for the old.
-    let r = app
-        .client
-        .post(&url)
-        .header("accept", "application/graphql-response+json")
-        .bearer_auth(&police)
-        .json(&json!({ "query": "{ me { role }" }))
-        .send()
-        .await
-        .unwrap();
+    let r = post(NEW_MEDIA_TYPE, &police, "{ me { role }").await;
     assert_eq!(r.status(), 400);
     assert!(
         r.headers()["content-type"]
@@ -414,37 +386,20 @@ async fn http_errors_are_json_with_a_code() {
         "{body}"
     );
     // Executed with a field error: 200 even for the new media type.
-    let r = app
-        .client
-        .post(&url)
-        .header("accept", "application/graphql-response+json")
-        .bearer_auth(&police)
-        .json(&json!({ "query": "{ cases(first: 1) { nodes { customsRecords { declarationNumber } } } }" }))
-        .send()
-        .await
-        .unwrap();
+    let r = post(
+        NEW_MEDIA_TYPE,
+        &police,
+        "{ cases(first: 1) { nodes { customsRecords { declarationNumber } } } }",
+    )
+    .await;
     assert_eq!(r.status(), 200);
 
     // GET: a query runs, a mutation is 405.
-    let r = app
-        .client
-        .get(format!("{url}?query=%7B%20me%20%7B%20role%20%7D%20%7D"))
-        .header("accept", "application/json")
-        .bearer_auth(&police)
-        .send()
-        .await
-        .unwrap();
+    let r = get("query=%7B%20me%20%7B%20role%20%7D%20%7D").await;
     assert_eq!(
         r.json::<Value>().await.unwrap()["data"]["me"]["role"],
         "POLICE"
     );
-    let r = app
-        .client
-        .get(format!("{url}?query=mutation%20%7B%20x%20%7D"))
-        .header("accept", "application/json")
-        .bearer_auth(&police)
-        .send()
-        .await
-        .unwrap();
+    let r = get("query=mutation%20%7B%20x%20%7D").await;
     assert_eq!(r.status(), 405);
 }

@@ -65,6 +65,12 @@ fn symbols(v: &Value) -> Vec<String> {
     pluck(v, "symbol")
 }
 
+/// The symbols of the directives that cite directive `id`, as `token` reads them.
+async fn cited_by(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let r = app.gql(Some(token), DIRECTIVE, json!({ "id": id })).await;
+    symbols(&ok(&r, "directive")["citedBy"])
+}
+
 #[tokio::test]
 async fn a_directive_is_registered_with_its_citations_read_both_ways() {
     let app = TestApp::spawn().await;
@@ -80,13 +86,8 @@ async fn a_directive_is_registered_with_its_citations_read_both_ways() {
         "validUntil": "2026-05-30",
         "cites": [cd38, ct13],
     });
-    let r = app
-        .gql(
-            Some(&so),
-            REGISTER,
-            json!({ "input": input, "key": "register-kh45-2026" }),
-        )
-        .await;
+    let register = json!({ "input": input, "key": "register-kh45-2026" });
+    let r = app.gql(Some(&so), REGISTER, register.clone()).await;
     let d = ok(&r, "registerDirective").clone();
     assert_eq!(d["number"], 45);
     assert_eq!(d["type"], "PLAN");
@@ -102,24 +103,13 @@ async fn a_directive_is_registered_with_its_citations_read_both_ways() {
     // The other way: the cited directives list it under citedBy, also for another reader.
     let police = app.token_for(Role::Police);
     for cited in [&cd38, &ct13] {
-        let r = app
-            .gql(Some(&police), DIRECTIVE, json!({ "id": cited }))
-            .await;
-        assert!(
-            symbols(&ok(&r, "directive")["citedBy"]).contains(&"45/KH-UBND".to_string()),
-            "{r}"
-        );
+        let cited_by = cited_by(&app, &police, cited).await;
+        assert!(cited_by.contains(&"45/KH-UBND".to_string()), "{cited_by:?}");
     }
 
     // A retry with the same key returns the same directive and registers nothing more.
     let before = directive_count(&app).await;
-    let r = app
-        .gql(
-            Some(&so),
-            REGISTER,
-            json!({ "input": input, "key": "register-kh45-2026" }),
-        )
-        .await;
+    let r = app.gql(Some(&so), REGISTER, register).await;
     assert_eq!(ok(&r, "registerDirective")["id"], id.as_str());
     assert_eq!(directive_count(&app).await, before);
 
@@ -142,8 +132,7 @@ async fn a_directive_is_registered_with_its_citations_read_both_ways() {
     assert_eq!(cv["issuer"], "UBND");
     assert_eq!(cv["draftingUnit"], "KTTH");
     assert_eq!(symbols(&cv["cites"]), ["45/KH-UBND"]);
-    let r = app.gql(Some(&so), DIRECTIVE, json!({ "id": id })).await;
-    assert_eq!(symbols(&ok(&r, "directive")["citedBy"]), ["1234/UBND-KTTH"]);
+    assert_eq!(cited_by(&app, &so, &id).await, ["1234/UBND-KTTH"]);
 
     // Updating replaces the citations (and bumps the version).
     let r = app
@@ -158,8 +147,11 @@ async fn a_directive_is_registered_with_its_citations_read_both_ways() {
     assert_eq!(u["version"], 2);
     assert_eq!(symbols(&u["cites"]), ["38/CĐ-TTg"]);
     assert_eq!(u["validUntil"], Value::Null);
-    let r = app.gql(Some(&so), DIRECTIVE, json!({ "id": ct13 })).await;
-    assert!(!symbols(&ok(&r, "directive")["citedBy"]).contains(&"45/KH-UBND".to_string()));
+    assert!(
+        !cited_by(&app, &so, &ct13)
+            .await
+            .contains(&"45/KH-UBND".to_string())
+    );
 }
 
 #[tokio::test]
@@ -406,6 +398,32 @@ async fn a_task_has_a_deadline_or_a_monthly_day_but_not_both() {
     refused(app.gql(Some(&so), ASSIGN, bad).await, "BAD_USER_INPUT");
 }
 
+/// `mutation($id: ID!, $v: Int!, $input: …Patch!)`: updates record `id` at version `v`.
+async fn update(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    id: &str,
+    v: i64,
+    input: Value,
+) -> Value {
+    let vars = json!({ "id": id, "v": v, "input": input });
+    app.gql(Some(token), mutation, vars).await
+}
+
+/// `mutation($id: ID!, $v: Int!, $a: Boolean!)`: archives or restores record `id` at version `v`.
+async fn set_archived(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    id: &str,
+    v: i64,
+    archived: bool,
+) -> Value {
+    let vars = json!({ "id": id, "v": v, "a": archived });
+    app.gql(Some(token), mutation, vars).await
+}
+
 #[tokio::test]
 async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
     let app = TestApp::spawn().await;
@@ -413,21 +431,18 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
     let ct13 = directive_id(&app, "13/CT-TTg").await;
     let upd = r#"mutation($id: ID!, $v: Int!, $input: DirectivePatch!) {
       updateDirective(id: $id, version: $v, input: $input) { version title } }"#;
-    let r = app
-        .gql(
-            Some(&so),
-            upd,
-            json!({ "id": ct13, "v": 1, "input": { "title": "Chỉ thị 13 (sửa)" } }),
-        )
-        .await;
+    let r = update(
+        &app,
+        &so,
+        upd,
+        &ct13,
+        1,
+        json!({ "title": "Chỉ thị 13 (sửa)" }),
+    )
+    .await;
     assert_eq!(ok(&r, "updateDirective")["version"], 2);
     refused(
-        app.gql(
-            Some(&so),
-            upd,
-            json!({ "id": ct13, "v": 1, "input": { "title": "Lần sửa cũ" } }),
-        )
-        .await,
+        update(&app, &so, upd, &ct13, 1, json!({ "title": "Lần sửa cũ" })).await,
         "CONFLICT",
     );
     let r = app.gql(Some(&so), DIRECTIVE, json!({ "id": ct13 })).await;
@@ -444,13 +459,15 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
     let task = ok(&r, "assignTask")["id"].as_str().unwrap().to_string();
     let upd_task = r#"mutation($id: ID!, $v: Int!, $input: TaskPatch!) {
       updateTask(id: $id, version: $v, input: $input) { version text recurrenceDay dueOn leadAgency { code } coordinatingAgencies { code } } }"#;
-    let r = app
-        .gql(
-            Some(&so),
-            upd_task,
-            json!({ "id": task, "v": 1, "input": { "recurrenceDay": 17, "leadAgency": "HQ", "coordinatingAgencies": ["CA"] } }),
-        )
-        .await;
+    let r = update(
+        &app,
+        &so,
+        upd_task,
+        &task,
+        1,
+        json!({ "recurrenceDay": 17, "leadAgency": "HQ", "coordinatingAgencies": ["CA"] }),
+    )
+    .await;
     let t = ok(&r, "updateTask");
     assert_eq!(t["version"], 2);
     assert_eq!(t["recurrenceDay"], 17);
@@ -458,20 +475,13 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
     assert_eq!(t["leadAgency"]["code"], "HQ");
     assert_eq!(t["coordinatingAgencies"][0]["code"], "CA");
     refused(
-        app.gql(
-            Some(&so),
-            upd_task,
-            json!({ "id": task, "v": 1, "input": { "text": "cũ" } }),
-        )
-        .await,
+        update(&app, &so, upd_task, &task, 1, json!({ "text": "cũ" })).await,
         "CONFLICT",
     );
 
     // Archiving a task takes it off the lists; it stays in the table.
     let arch = r#"mutation($id: ID!, $v: Int!, $a: Boolean!) { setTaskArchived(id: $id, version: $v, archived: $a) { version archivedAt } }"#;
-    let r = app
-        .gql(Some(&so), arch, json!({ "id": task, "v": 2, "a": true }))
-        .await;
+    let r = set_archived(&app, &so, arch, &task, 2, true).await;
     assert!(ok(&r, "setTaskArchived")["archivedAt"].is_string());
     let listed = |r: &Value| {
         r["data"]["tasks"]["nodes"]
@@ -494,9 +504,7 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
 
     // Archiving a directive: off the list, no new tasks until restored.
     let arch = r#"mutation($id: ID!, $v: Int!, $a: Boolean!) { setDirectiveArchived(id: $id, version: $v, archived: $a) { version archivedAt } }"#;
-    let r = app
-        .gql(Some(&so), arch, json!({ "id": ct13, "v": 2, "a": true }))
-        .await;
+    let r = set_archived(&app, &so, arch, &ct13, 2, true).await;
     assert_eq!(ok(&r, "setDirectiveArchived")["version"], 3);
     let r = app
         .query(Some(&so), "{ directives(first: 100) { nodes { id } } }")
@@ -515,9 +523,7 @@ async fn stale_versions_conflict_and_archived_records_leave_the_lists() {
             json!({ "input": { "directive": ct13, "text": "x", "leadAgency": "CA", "dueOn": "2026-12-31" } }),
         )
         .await, "BAD_USER_INPUT");
-    let r = app
-        .gql(Some(&so), arch, json!({ "id": ct13, "v": 3, "a": false }))
-        .await;
+    let r = set_archived(&app, &so, arch, &ct13, 3, false).await;
     assert_eq!(ok(&r, "setDirectiveArchived")["archivedAt"], Value::Null);
 }
 
@@ -546,58 +552,49 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
         json!(["COSMETICS", "FUNCTIONAL_FOOD"])
     );
     // The code is taken now; the dates must be in order; codes are upper-case.
-    refused(
-        app.gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": input }))
-            .await,
-        "CONFLICT",
-    );
-    let mut bad = input.clone();
-    bad["code"] = json!("KHAC_2026");
-    bad["endsOn"] = json!("2026-06-30");
-    refused(
-        app.gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
-            .await,
-        "BAD_USER_INPUT",
-    );
-    let mut bad = input.clone();
-    bad["code"] = json!("hang gia");
-    refused(
-        app.gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
-            .await,
-        "BAD_USER_INPUT",
-    );
+    let changed = |fields: Value| {
+        let mut changed = input.clone();
+        for (name, value) in fields.as_object().unwrap() {
+            changed[name] = value.clone();
+        }
+        changed
+    };
+    for (bad, code) in [
+        (input.clone(), "CONFLICT"),
+        (
+            changed(json!({ "code": "KHAC_2026", "endsOn": "2026-06-30" })),
+            "BAD_USER_INPUT",
+        ),
+        (changed(json!({ "code": "hang gia" })), "BAD_USER_INPUT"),
+    ] {
+        let r = app
+            .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
+            .await;
+        refused(r, code);
+    }
 
     let upd = r#"mutation($id: ID!, $v: Int!, $input: CampaignPatch!) {
       updateCampaign(id: $id, version: $v, input: $input) { version endsOn directive { symbol } focusViolationTypes } }"#;
     let id = c["id"].as_str().unwrap();
-    let r = app
-        .gql(
-            Some(&so),
-            upd,
-            json!({ "id": id, "v": 1, "input": { "endsOn": "2026-10-15", "directive": null, "focusViolationTypes": ["COUNTERFEIT"] } }),
-        )
-        .await;
+    let r = update(
+        &app,
+        &so,
+        upd,
+        id,
+        1,
+        json!({ "endsOn": "2026-10-15", "directive": null, "focusViolationTypes": ["COUNTERFEIT"] }),
+    )
+    .await;
     let u = ok(&r, "updateCampaign");
     assert_eq!(u["version"], 2);
     assert_eq!(u["endsOn"], "2026-10-15");
     assert_eq!(u["directive"], Value::Null);
     assert_eq!(u["focusViolationTypes"], json!(["COUNTERFEIT"]));
     refused(
-        app.gql(
-            Some(&so),
-            upd,
-            json!({ "id": id, "v": 1, "input": { "name": "cũ" } }),
-        )
-        .await,
+        update(&app, &so, upd, id, 1, json!({ "name": "cũ" })).await,
         "CONFLICT",
     );
-    let r = app
-        .gql(
-            Some(&so),
-            upd,
-            json!({ "id": id, "v": 2, "input": { "startsOn": "2026-11-01" } }),
-        )
-        .await;
+    let r = update(&app, &so, upd, id, 2, json!({ "startsOn": "2026-11-01" })).await;
     assert_eq!(
         refusal_codes(&r),
         ["BAD_USER_INPUT"],
@@ -676,82 +673,70 @@ const CREATE_COMMUNE: &str = r#"mutation($input: NewCommuneInput!) {
 const COMMITTEE: &str = r#"mutation($id: ID!, $v: Int!, $on: NaiveDate) {
   setCommuneCommittee(id: $id, version: $v, establishedOn: $on) { version committeeEstablishedOn } }"#;
 
+/// `setCommuneCommittee` on commune `id` at version `v`, with `on` the date or null.
+async fn set_committee(app: &TestApp, token: &str, id: &str, v: i64, on: Value) -> Value {
+    app.gql(
+        Some(token),
+        COMMITTEE,
+        json!({ "id": id, "v": v, "on": on }),
+    )
+    .await
+}
+
+/// `createCommune` with this input.
+async fn create_commune(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(Some(token), CREATE_COMMUNE, json!({ "input": input }))
+        .await
+}
+
+/// The communes the leader lists, with these fields.
+async fn communes(app: &TestApp, fields: &str) -> Vec<Value> {
+    let leader = app.token_for(Role::Leader);
+    let r = app
+        .query(Some(&leader), &format!("{{ communes {{ {fields} }} }}"))
+        .await;
+    ok(&r, "communes").as_array().unwrap().clone()
+}
+
+fn by_code<'a>(list: &'a [Value], code: &str) -> Option<&'a Value> {
+    list.iter().find(|c| c["code"] == code)
+}
+
 #[tokio::test]
 async fn the_admin_writes_reference_data_and_nobody_else_does() {
     let app = TestApp::spawn().await;
     let admin = app.token_for(Role::Admin);
-    let r = app
-        .gql(
-            Some(&admin),
-            CREATE_COMMUNE,
-            json!({ "input": { "code": "XUAN_DUONG", "name": "Xuân Dương", "kind": "COMMUNE", "isBorder": false } }),
-        )
-        .await;
+    let r = create_commune(
+        &app,
+        &admin,
+        json!({ "code": "XUAN_DUONG", "name": "Xuân Dương", "kind": "COMMUNE", "isBorder": false }),
+    )
+    .await;
     let c = ok(&r, "createCommune").clone();
     assert_eq!(c["committeeEstablishedOn"], Value::Null);
     assert_eq!(c["version"], 1);
     let id = c["id"].as_str().unwrap().to_string();
     // The committee is set up; the leaders' view of communes shows it.
-    let r = app
-        .gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 1, "on": "2025-10-02" }),
-        )
-        .await;
+    let r = set_committee(&app, &admin, &id, 1, json!("2025-10-02")).await;
     let s = ok(&r, "setCommuneCommittee");
     assert_eq!(s["committeeEstablishedOn"], "2025-10-02");
     assert_eq!(s["version"], 2);
-    let leader = app.token_for(Role::Leader);
-    let r = app
-        .query(
-            Some(&leader),
-            "{ communes { code name committeeEstablishedOn version } }",
-        )
-        .await;
-    let found = ok(&r, "communes")
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "XUAN_DUONG")
-        .cloned()
-        .unwrap();
+    let listed = communes(&app, "code name committeeEstablishedOn version").await;
+    let found = by_code(&listed, "XUAN_DUONG").unwrap();
     assert_eq!(found["committeeEstablishedOn"], "2025-10-02");
     assert_eq!(found["name"], "Xuân Dương");
     // Stale version, future date, duplicate code.
     refused(
-        app.gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 1, "on": null }),
-        )
-        .await,
+        set_committee(&app, &admin, &id, 1, Value::Null).await,
         "CONFLICT",
     );
     refused(
-        app.gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 2, "on": "2099-01-01" }),
-        )
-        .await,
+        set_committee(&app, &admin, &id, 2, json!("2099-01-01")).await,
         "BAD_USER_INPUT",
     );
-    refused(app
-        .gql(
-            Some(&admin),
-            CREATE_COMMUNE,
-            json!({ "input": { "code": "DONG_DANG", "name": "Đồng Đăng", "kind": "COMMUNE", "isBorder": true } }),
-        )
-        .await, "CONFLICT");
+    refused(create_commune(&app, &admin, json!({ "code": "DONG_DANG", "name": "Đồng Đăng", "kind": "COMMUNE", "isBorder": true })).await, "CONFLICT");
     // Back to "not yet".
-    let r = app
-        .gql(
-            Some(&admin),
-            COMMITTEE,
-            json!({ "id": id, "v": 2, "on": null }),
-        )
-        .await;
+    let r = set_committee(&app, &admin, &id, 2, Value::Null).await;
     assert_eq!(
         ok(&r, "setCommuneCommittee")["committeeEstablishedOn"],
         Value::Null
@@ -797,46 +782,21 @@ async fn the_admin_writes_reference_data_and_nobody_else_does() {
             continue;
         }
         let token = app.token_for(role);
-        let r = app
-            .gql(
-                Some(&token),
-                CREATE_COMMUNE,
-                json!({ "input": { "code": "XA_KHAC", "name": "Xã khác", "kind": "COMMUNE", "isBorder": false } }),
-            )
-            .await;
+        let r = create_commune(
+            &app,
+            &token,
+            json!({ "code": "XA_KHAC", "name": "Xã khác", "kind": "COMMUNE", "isBorder": false }),
+        )
+        .await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
-        let r = app
-            .gql(
-                Some(&token),
-                COMMITTEE,
-                json!({ "id": id, "v": 3, "on": "2025-10-02" }),
-            )
-            .await;
+        let r = set_committee(&app, &token, &id, 3, json!("2025-10-02")).await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
         let r = app
             .query(Some(&token), r#"mutation { createAgency(input: { code: "X_AGENCY", name: "x", kind: OTHER, level: PROVINCIAL, isMember: false }) { id } }"#)
             .await;
         assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?}: {r}");
     }
-    let r = app
-        .query(
-            Some(&leader),
-            "{ communes { code committeeEstablishedOn version } }",
-        )
-        .await;
-    let found = ok(&r, "communes")
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "XUAN_DUONG")
-        .cloned()
-        .unwrap();
-    assert_eq!(found["version"], 3);
-    assert!(
-        !ok(&r, "communes")
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["code"] == "XA_KHAC")
-    );
+    let listed = communes(&app, "code committeeEstablishedOn version").await;
+    assert_eq!(by_code(&listed, "XUAN_DUONG").unwrap()["version"], 3);
+    assert!(by_code(&listed, "XA_KHAC").is_none());
 }

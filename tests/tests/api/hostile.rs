@@ -119,6 +119,32 @@ fn input(body: &str) -> serde_json::Value {
     json!({ "headline": HEADLINE, "body": body, "publicFacts": ["violation_type"] })
 }
 
+/// Drafts a publication of `case` with this body.
+async fn draft(app: &TestApp, token: &str, case: &str, body: &str) -> serde_json::Value {
+    app.gql(
+        Some(token),
+        DRAFT,
+        json!({ "case": case, "input": input(body) }),
+    )
+    .await
+}
+
+/// Runs a publication step (`mutation($id: ID!, $v: Int!)`) on `publication` at version `v`.
+async fn step(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    publication: &serde_json::Value,
+    v: &serde_json::Value,
+) -> serde_json::Value {
+    app.gql(
+        Some(token),
+        mutation,
+        json!({ "id": publication["id"], "v": v }),
+    )
+    .await
+}
+
 /// A settled case led by the customs with a named tip of the police linked to it, as the
 /// police read that tip: (case id, informant name, customs token, police token).
 async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, String, String) {
@@ -154,6 +180,23 @@ async fn customs_case_with_police_informant(app: &TestApp) -> (String, String, S
     (case, name, customs, police)
 }
 
+/// An app that allows `refusals_per_hour` refused publications, and the customs case of
+/// [`customs_case_with_police_informant`] with `owner` among its subjects: (app, case id,
+/// customs token).
+async fn customs_case_with_owner(
+    refusals_per_hour: u32,
+    owner: serde_json::Value,
+) -> (TestApp, String, String) {
+    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
+        publication_refusals_per_hour: refusals_per_hour,
+        ..Default::default()
+    })
+    .await;
+    let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
+    app.add_subject(&customs, &case, owner).await;
+    (app, case, customs)
+}
+
 /// The bisection attack of the issue: a customs drafter, who may not read the police's
 /// informant, tries the informant's name (and parts of it) and a false name. The answers are
 /// the same — saved, waiting for the police's review — so nothing is learnt; the police
@@ -175,13 +218,13 @@ async fn the_informant_oracle_is_closed() {
     };
     let mut drafts = vec![];
     for probe in [name.clone(), first_word, "Trần Văn Không Có".to_string()] {
-        let r = app
-            .gql(
-                Some(&customs),
-                DRAFT,
-                json!({ "case": case, "input": input(&format!("{BODY} Người báo tin: {probe}.")) }),
-            )
-            .await;
+        let r = draft(
+            &app,
+            &customs,
+            &case,
+            &format!("{BODY} Người báo tin: {probe}."),
+        )
+        .await;
         drafts.push(r);
     }
     let expected = (serde_json::Value::Null, json!("DRAFT"), json!(true));
@@ -195,49 +238,25 @@ async fn the_informant_oracle_is_closed() {
     let review = r#"mutation($id: ID!, $v: Int!) { passPublicationReview(id: $id, version: $v) { version awaitingReview } }"#;
     // The standing office waits for the review.
     failed(
-        app.gql(
-            Some(&office),
-            approve,
-            json!({ "id": real["id"], "v": real["version"] }),
-        )
-        .await,
+        step(&app, &office, approve, real, &real["version"]).await,
         "BAD_USER_INPUT",
     );
     // The police reviewer reads the informant and is told.
-    let r = app
-        .gql(
-            Some(&police),
-            review,
-            json!({ "id": real["id"], "v": real["version"] }),
-        )
-        .await;
+    let r = step(&app, &police, review, real, &real["version"]).await;
     assert_refused(&r, "BAD_USER_INPUT", "informant's name");
     // The false name passes review and approval.
-    let r = app
-        .gql(
-            Some(&police),
-            review,
-            json!({ "id": fake["id"], "v": fake["version"] }),
-        )
-        .await;
+    let r = step(&app, &police, review, fake, &fake["version"]).await;
     assert_eq!(
         r["data"]["passPublicationReview"]["awaitingReview"], false,
         "{r}"
     );
     let v = r["data"]["passPublicationReview"]["version"].clone();
-    let r = app
-        .gql(Some(&office), approve, json!({ "id": fake["id"], "v": v }))
-        .await;
+    let r = step(&app, &office, approve, fake, &v).await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     // Another agency cannot pass the review.
     let border = app.token_for(Role::Officer);
     failed(
-        app.gql(
-            Some(&border),
-            review,
-            json!({ "id": real["id"], "v": real["version"] }),
-        )
-        .await,
+        step(&app, &border, review, real, &real["version"]).await,
         "FORBIDDEN",
     );
 }
@@ -246,22 +265,12 @@ async fn the_informant_oracle_is_closed() {
 /// agency reads the subjects of its own case, so it is told the kind).
 #[tokio::test]
 async fn disguised_spellings_are_refused() {
-    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
-        publication_refusals_per_hour: 100,
-        ..Default::default()
-    })
-    .await;
-    let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    app.add_subject(
-        &customs,
-        &case,
-        json!({
-            "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam",
-            "idNumber": "020080804601", "dateOfBirth": "1975-03-05",
-            "address": "Số 12 ngõ 34 phố Lê Lợi, phường Đông Kinh"
-        }),
-    )
-    .await;
+    let owner = json!({
+        "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam",
+        "idNumber": "020080804601", "dateOfBirth": "1975-03-05",
+        "address": "Số 12 ngõ 34 phố Lê Lợi, phường Đông Kinh"
+    });
+    let (app, case, customs) = customs_case_with_owner(100, owner).await;
     for (text, kind) in [
         ("Đối tượng Ноàng Văn Nam", "name"),         // Cyrillic Н and о
         ("Đối tượng Hoàng\u{200b} Văn Nam", "name"), // zero-width space
@@ -274,13 +283,7 @@ async fn disguised_spellings_are_refused() {
         ("sinh ngày 05 tháng 03 năm 1975", "date of birth"),
         ("trú tại số 12 ngõ 34 phố Lê Lợi", "address"),
     ] {
-        let r = app
-            .gql(
-                Some(&customs),
-                DRAFT,
-                json!({ "case": case, "input": input(&format!("{BODY} {text}")) }),
-            )
-            .await;
+        let r = draft(&app, &customs, &case, &format!("{BODY} {text}")).await;
         assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{text}: {r}");
         let msg = r["errors"][0]["message"].as_str().unwrap();
         assert!(msg.contains(kind), "{text}: {msg}");
@@ -291,28 +294,12 @@ async fn disguised_spellings_are_refused() {
 #[tokio::test]
 async fn repeated_refusals_are_limited_and_alerted() {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
-        publication_refusals_per_hour: 2,
-        ..Default::default()
-    })
-    .await;
-    let (case, _, customs, _) = customs_case_with_police_informant(&app).await;
-    app.add_subject(
-        &customs,
-        &case,
-        json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam" }),
-    )
-    .await;
-    let text = input(&format!("{BODY} Hoàng Văn Nam"));
+    let owner = json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Hoàng Văn Nam" });
+    let (app, case, customs) = customs_case_with_owner(2, owner).await;
+    let body = format!("{BODY} Hoàng Văn Nam");
     let mut codes = vec![];
     for _ in 0..3 {
-        let r = app
-            .gql(
-                Some(&customs),
-                DRAFT,
-                json!({ "case": case, "input": text }),
-            )
-            .await;
+        let r = draft(&app, &customs, &case, &body).await;
         codes.extend(error_codes(&r));
     }
     assert_eq!(codes, ["BAD_USER_INPUT", "BAD_USER_INPUT", "RATE_LIMITED"]);

@@ -57,6 +57,24 @@ fn data_of<'a>(msg: &'a Value, id: &str) -> &'a Value {
     &msg["payload"]
 }
 
+/// Writes warm-up number 0, 1, … with `write` until `live` hears of one within `ms`, at most
+/// `attempts` times: from then on the subscription is listening. Returns the number of the
+/// warm-up heard of and the message.
+async fn warm_up(
+    live: &mut Live,
+    attempts: usize,
+    ms: u64,
+    mut write: impl AsyncFnMut(usize),
+) -> (usize, Value) {
+    for n in 0..attempts {
+        write(n).await;
+        if let Some(msg) = live.next_within(ms).await {
+            return (n, msg);
+        }
+    }
+    panic!("the subscription never started listening");
+}
+
 /// Writes warm-up cases (through `app`) until `live` hears of one: from then on the
 /// subscription `id` is listening. Returns the titles of the warm-up cases written.
 async fn warm_up_cases(
@@ -67,19 +85,15 @@ async fn warm_up_cases(
     commune: &str,
 ) -> Vec<String> {
     let mut titles = Vec::new();
-    for n in 0..50 {
+    let (_, msg) = warm_up(live, 50, 500, async |n| {
         let title = format!("Khởi động {n}");
         create_case(app, &app.base, token, &title, commune).await;
         titles.push(title);
-        let heard =
-            tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json()).await;
-        if let Ok(msg) = heard {
-            let title = data_of(&msg, id)["data"]["caseChanged"]["title"].clone();
-            assert!(titles.iter().any(|t| title == *t), "{msg}");
-            return titles;
-        }
-    }
-    panic!("the subscription never started listening");
+    })
+    .await;
+    let title = data_of(&msg, id)["data"]["caseChanged"]["title"].clone();
+    assert!(titles.iter().any(|t| title == *t), "{msg}");
+    titles
 }
 
 /// The case titles delivered to subscription `id` until (and with) `last`, skipping warm-ups.
@@ -202,38 +216,29 @@ async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_pa
         json!({}),
     )
     .await;
-    let warm = {
-        // Warm up with the subscription under test: its deliveries carry errors.
-        let mut titles = Vec::new();
-        let mut n = 0;
-        loop {
-            let title = format!("Khởi động {n}");
-            create_case(&app, &app.base, &bdbp, &title, "DONG_DANG").await;
-            titles.push(title);
-            if let Ok(msg) =
-                tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json()).await
-            {
-                let payload = data_of(&msg, "c");
-                assert_eq!(
-                    payload["data"]["caseChanged"]["customsRecords"],
-                    Value::Null,
-                    "{msg}"
-                );
-                assert_eq!(
-                    payload["errors"][0]["extensions"]["code"], "FORBIDDEN",
-                    "{msg}"
-                );
-                assert_eq!(
-                    payload["errors"][0]["path"],
-                    json!(["caseChanged", "customsRecords"]),
-                    "{msg}"
-                );
-                break titles;
-            }
-            n += 1;
-            assert!(n < 50, "the subscription never started listening");
-        }
-    };
+    // Warm up with the subscription under test: its deliveries carry errors.
+    let mut warm = Vec::new();
+    let (_, msg) = warm_up(&mut live, 50, 500, async |n| {
+        let title = format!("Khởi động {n}");
+        create_case(&app, &app.base, &bdbp, &title, "DONG_DANG").await;
+        warm.push(title);
+    })
+    .await;
+    let payload = data_of(&msg, "c");
+    assert_eq!(
+        payload["data"]["caseChanged"]["customsRecords"],
+        Value::Null,
+        "{msg}"
+    );
+    assert_eq!(
+        payload["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{msg}"
+    );
+    assert_eq!(
+        payload["errors"][0]["path"],
+        json!(["caseChanged", "customsRecords"]),
+        "{msg}"
+    );
     assert!(!warm.is_empty());
 }
 
@@ -329,18 +334,10 @@ async fn the_press_hears_of_publications_published_and_withdrawn_and_nothing_els
             v,
         )
     };
-    let mut n = 0;
-    loop {
+    warm_up(&mut live, 30, 500, async |n| {
         publish(&format!("Khởi động {n}")).await;
-        if tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json())
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        n += 1;
-        assert!(n < 30, "the subscription never started listening");
-    }
+    })
+    .await;
     let (id, version, _, _) = publish("Bắt giữ lô chân gà đông lạnh").await;
     let (marker, _, marker_case, case_version) = publish("Mốc cuối").await;
     let mut got = changes(&mut live, 2).await;
@@ -458,20 +455,12 @@ async fn a_tip_forwarded_to_an_agency_reaches_that_agency_only() {
             )
             .await);
     };
-    let mut n = 0;
-    let warm = loop {
+    let (warm, _) = warm_up(&mut live, 50, 500, async |n| {
         let content =
             format!("Tin khởi động số {n}: hàng lậu tập kết ở kho gần cửa khẩu vào ban đêm.");
         send(&content, "HQ").await;
-        if tokio::time::timeout(std::time::Duration::from_millis(500), live.next_json())
-            .await
-            .is_ok()
-        {
-            break n;
-        }
-        n += 1;
-        assert!(n < 50, "the subscription never started listening");
-    };
+    })
+    .await;
     send(
         "Tin cho bộ đội biên phòng: xe tải chở pháo nổ qua đường mòn lúc 3 giờ sáng.",
         "BDBP",
@@ -602,18 +591,10 @@ async fn deadlines_reach_the_tasks_agency_once_from_one_scheduler_of_the_fleet()
             .unwrap()
             .to_string()
     };
-    let mut n = 0;
-    loop {
+    warm_up(&mut live, 20, 1500, async |n| {
         insert_task(&app, "HQ", &format!("Khởi động {n}"), 1).await;
-        if tokio::time::timeout(std::time::Duration::from_millis(1500), live.next_json())
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        n += 1;
-        assert!(n < 20, "the subscription never started listening");
-    }
+    })
+    .await;
     insert_task(&app, "HQ", "Còn xa", 10).await;
     insert_task(&app, "BDBP", "Của biên phòng", 1).await;
     insert_task(&app, "HQ", "Quá hạn", -1).await;
@@ -703,11 +684,7 @@ async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
         )
         .await;
         for (i, live) in lives.iter_mut().enumerate() {
-            if !ready[i]
-                && tokio::time::timeout(std::time::Duration::from_millis(300), live.next_json())
-                    .await
-                    .is_ok()
-            {
+            if !ready[i] && live.next_within(300).await.is_some() {
                 ready[i] = true;
             }
         }

@@ -55,6 +55,23 @@ async fn police_case(app: &TestApp, status: &str) -> String {
     id
 }
 
+/// Asks, as `token`, to take a step without arguments (`APPROVE`, `WITHDRAW`) on publication
+/// `id` at version `v`; returns the response.
+async fn step(app: &TestApp, token: &str, mutation: &str, id: &str, v: i64) -> Value {
+    app.gql(Some(token), mutation, json!({ "id": id, "v": v }))
+        .await
+}
+
+/// Asks, as `token`, to revise publication `id` at version `v`; returns the response.
+async fn revise(app: &TestApp, token: &str, id: &str, v: i64, input: Value) -> Value {
+    app.gql(
+        Some(token),
+        UPDATE,
+        json!({ "id": id, "v": v, "input": input }),
+    )
+    .await
+}
+
 /// Asks, as `token`, to draft a publication of `case`; returns the response.
 async fn draft(app: &TestApp, token: &str, case: &str, input: Value) -> Value {
     app.gql(Some(token), DRAFT, json!({ "case": case, "input": input }))
@@ -113,9 +130,7 @@ async fn drafted_approved_published_for_the_press_then_withdrawn() {
     // Not public while a draft.
     assert!(!published(&app).await.iter().any(|n| n["id"] == id));
 
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
-        .await;
+    let r = step(&app, &office, APPROVE, &id, 1).await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     assert_eq!(r["data"]["approvePublication"]["version"], 2);
     assert!(r["data"]["approvePublication"]["approvedAt"].is_string());
@@ -133,9 +148,7 @@ async fn drafted_approved_published_for_the_press_then_withdrawn() {
     assert!(mine["fineAmount"].is_null());
     assert!(mine["status"].is_null());
 
-    let r = app
-        .gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
-        .await;
+    let r = step(&app, &office, WITHDRAW, &id, 2).await;
     assert_eq!(
         r["data"]["withdrawPublication"]["status"], "WITHDRAWN",
         "{r}"
@@ -191,24 +204,21 @@ async fn rejected_revised_and_archived_publications() {
         .await;
     assert_eq!(r["data"]["rejectPublication"]["status"], "REJECTED", "{r}");
     // A rejected publication cannot be approved…
-    let r = failed(
-        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
-            .await,
-        "BAD_USER_INPUT",
-    );
+    let r = failed(step(&app, &office, APPROVE, &id, 2).await, "BAD_USER_INPUT");
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
         msg.contains("REJECTED") && msg.contains("APPROVED"),
         "{msg}"
     );
     // …but revising it makes it a draft again.
-    let r = app
-        .gql(
-            Some(&police),
-            UPDATE,
-            json!({ "id": id, "v": 2, "input": input(HEADLINE, &format!("{BODY} Tang vật đã bị tịch thu.")) }),
-        )
-        .await;
+    let r = revise(
+        &app,
+        &police,
+        &id,
+        2,
+        input(HEADLINE, &format!("{BODY} Tang vật đã bị tịch thu.")),
+    )
+    .await;
     assert_eq!(r["data"]["updatePublication"]["status"], "DRAFT", "{r}");
     assert_eq!(r["data"]["updatePublication"]["version"], 3);
 
@@ -224,11 +234,7 @@ async fn rejected_revised_and_archived_publications() {
         r["data"]["setPublicationArchived"]["archivedAt"].is_string(),
         "{r}"
     );
-    failed(
-        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 4 }))
-            .await,
-        "BAD_USER_INPUT",
-    );
+    failed(step(&app, &office, APPROVE, &id, 4).await, "BAD_USER_INPUT");
     let r = app
         .query(
             Some(&office),
@@ -339,69 +345,48 @@ async fn refusals_name_the_problem_never_the_datum() {
         .as_str()
         .unwrap()
         .to_string();
-    let r = app
-        .gql(
-            Some(&police),
-            UPDATE,
-            json!({ "id": id, "v": 1, "input": input("Thu giữ 2.500 bao thuốc lá nhập lậu", BODY) }),
-        )
-        .await;
+    let r = revise(
+        &app,
+        &police,
+        &id,
+        1,
+        input("Thu giữ 2.500 bao thuốc lá nhập lậu", BODY),
+    )
+    .await;
     assert_eq!(r["data"]["updatePublication"]["version"], 2, "{r}");
     // Revising it to name the subject is refused the same way.
-    failed(app
-        .gql(
-            Some(&police),
-            UPDATE,
-            json!({ "id": id, "v": 2, "input": input(HEADLINE, &format!("{BODY} nguyễn thị hằng")) }),
-        )
-        .await, "BAD_USER_INPUT");
     failed(
-        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
-            .await,
-        "CONFLICT",
+        revise(
+            &app,
+            &police,
+            &id,
+            2,
+            input(HEADLINE, &format!("{BODY} nguyễn thị hằng")),
+        )
+        .await,
+        "BAD_USER_INPUT",
     );
+    failed(step(&app, &office, APPROVE, &id, 1).await, "CONFLICT");
     // Withdrawing a draft is not a move the machine knows.
     let r = failed(
-        app.gql(Some(&office), WITHDRAW, json!({ "id": id, "v": 2 }))
-            .await,
+        step(&app, &office, WITHDRAW, &id, 2).await,
         "BAD_USER_INPUT",
     );
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("DRAFT") && msg.contains("WITHDRAWN"), "{msg}");
     // Only the standing office approves.
-    failed(
-        app.gql(Some(&police), APPROVE, json!({ "id": id, "v": 2 }))
-            .await,
-        "FORBIDDEN",
-    );
-    let r = app
-        .gql(Some(&office), APPROVE, json!({ "id": id, "v": 2 }))
-        .await;
+    failed(step(&app, &police, APPROVE, &id, 2).await, "FORBIDDEN");
+    let r = step(&app, &office, APPROVE, &id, 2).await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
     // An approved publication is not revised, nor approved twice.
     failed(
-        app.gql(
-            Some(&police),
-            UPDATE,
-            json!({ "id": id, "v": 3, "input": input(HEADLINE, BODY) }),
-        )
-        .await,
+        revise(&app, &police, &id, 3, input(HEADLINE, BODY)).await,
         "BAD_USER_INPUT",
     );
-    failed(
-        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 3 }))
-            .await,
-        "BAD_USER_INPUT",
-    );
+    failed(step(&app, &office, APPROVE, &id, 3).await, "BAD_USER_INPUT");
     // Another agency cannot withdraw it; the drafting agency can.
-    failed(
-        app.gql(Some(&bdbp), WITHDRAW, json!({ "id": id, "v": 3 }))
-            .await,
-        "FORBIDDEN",
-    );
-    let r = app
-        .gql(Some(&police), WITHDRAW, json!({ "id": id, "v": 3 }))
-        .await;
+    failed(step(&app, &bdbp, WITHDRAW, &id, 3).await, "FORBIDDEN");
+    let r = step(&app, &police, WITHDRAW, &id, 3).await;
     assert_eq!(
         r["data"]["withdrawPublication"]["status"], "WITHDRAWN",
         "{r}"
@@ -426,11 +411,7 @@ async fn approval_rechecks_data_added_after_drafting() {
         json!({ "kind": "PERSON", "role": "OWNER", "fullName": "Trần Văn Bình" }),
     )
     .await;
-    let r = failed(
-        app.gql(Some(&office), APPROVE, json!({ "id": id, "v": 1 }))
-            .await,
-        "BAD_USER_INPUT",
-    );
+    let r = failed(step(&app, &office, APPROVE, &id, 1).await, "BAD_USER_INPUT");
     let msg = r["errors"][0]["message"].as_str().unwrap();
     assert!(
         msg.contains("restricted data") && !msg.contains("Bình"),

@@ -236,13 +236,8 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
     assert_eq!(stored().await, before, "a refused report stores nothing");
 
     input["correctionReason"] = json!("Bổ sung tiền phạt của vụ việc xử lý ngày 13/11");
-    let r = app
-        .gql(
-            Some(&qltt),
-            &file_mutation(),
-            json!({ "input": input, "key": "report-qltt-2025-11" }),
-        )
-        .await;
+    let filing = json!({ "input": input, "key": "report-qltt-2025-11" });
+    let r = app.gql(Some(&qltt), &file_mutation(), filing.clone()).await;
     let rep = r["data"]["fileReport"].clone();
     assert_eq!(rep["corrected"], true, "{r}");
     let id = rep["id"].as_str().unwrap().to_string();
@@ -262,13 +257,7 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
         ip(&rep["computedFigures"])["casesDetected"]
     );
     // A retry with the key returns the same report.
-    let again = app
-        .gql(
-            Some(&qltt),
-            &file_mutation(),
-            json!({ "input": input, "key": "report-qltt-2025-11" }),
-        )
-        .await;
+    let again = app.gql(Some(&qltt), &file_mutation(), filing).await;
     assert_eq!(again["data"]["fileReport"]["id"], id, "{again}");
     assert_eq!(stored().await, before + 1);
 
@@ -281,34 +270,16 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
       correctReport(id: $id, version: $v, corrections: $c, reason: $r) { version correctionReason figures { group casesDetected fines } } }"#;
     let fix2 =
         json!([{ "group": "SMUGGLING_AND_PROHIBITED", "field": "CASES_DETECTED", "value": 42 }]);
-    failed(
-        app.gql(
-            Some(&qltt),
-            CORRECT,
-            json!({ "id": id, "v": 1, "c": fix2, "r": "" }),
-        )
-        .await,
-        "BAD_USER_INPUT",
-    );
-    failed(
-        app.gql(
-            Some(&qltt),
-            CORRECT,
-            json!({ "id": id, "v": 7, "c": fix2, "r": "Thêm vụ" }),
-        )
-        .await,
-        "CONFLICT",
-    );
+    // Refused: no reason, a stale version, another agency.
     let hq = app.token_for(Role::Customs);
-    failed(
-        app.gql(
-            Some(&hq),
-            CORRECT,
-            json!({ "id": id, "v": 1, "c": fix2, "r": "Thêm vụ" }),
-        )
-        .await,
-        "FORBIDDEN",
-    );
+    for (token, v, reason, code) in [
+        (&qltt, 1, "", "BAD_USER_INPUT"),
+        (&qltt, 7, "Thêm vụ", "CONFLICT"),
+        (&hq, 1, "Thêm vụ", "FORBIDDEN"),
+    ] {
+        let vars = json!({ "id": id, "v": v, "c": fix2, "r": reason });
+        failed(app.gql(Some(token), CORRECT, vars).await, code);
+    }
     let r = app
         .gql(
             Some(&qltt),

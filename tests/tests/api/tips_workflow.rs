@@ -14,28 +14,51 @@ const STATUS: &str =
 const TIP_FIELDS: &str =
     "id version status updatedAt archivedAt dismissalReason assignedAgency { code } case { id }";
 
-fn forward_q() -> String {
-    format!(
-        "mutation($id: ID!, $v: Int!, $a: String!) {{ forwardTip(id: $id, version: $v, agency: $a) {{ {TIP_FIELDS} }} }}"
-    )
+/// One staff step on a tip, with the version it is taken at (the first number).
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Forward(i64, &'a str),
+    Verify(i64),
+    Link(i64, &'a str),
+    Dismiss(i64, &'a str),
+    Archive(i64, bool),
 }
-fn verify_q() -> String {
-    format!("mutation($id: ID!, $v: Int!) {{ verifyTip(id: $id, version: $v) {{ {TIP_FIELDS} }} }}")
-}
-fn link_q() -> String {
-    format!(
-        "mutation($id: ID!, $v: Int!, $c: ID!) {{ linkTipToCase(id: $id, version: $v, caseId: $c) {{ {TIP_FIELDS} }} }}"
-    )
-}
-fn dismiss_q() -> String {
-    format!(
-        "mutation($id: ID!, $v: Int!, $r: String!) {{ dismissTip(id: $id, version: $v, reason: $r) {{ {TIP_FIELDS} }} }}"
-    )
-}
-fn archive_q() -> String {
-    format!(
-        "mutation($id: ID!, $v: Int!, $a: Boolean!) {{ setTipArchived(id: $id, version: $v, archived: $a) {{ {TIP_FIELDS} }} }}"
-    )
+
+impl Step<'_> {
+    /// The mutation on tip `id`, its variables, and the field that holds the tip.
+    fn request(self, id: &str) -> (String, Value, &'static str) {
+        let (field, extra, argument, vars) = match self {
+            Step::Forward(v, agency) => (
+                "forwardTip",
+                ", $a: String!",
+                ", agency: $a",
+                json!({ "id": id, "v": v, "a": agency }),
+            ),
+            Step::Verify(v) => ("verifyTip", "", "", json!({ "id": id, "v": v })),
+            Step::Link(v, case) => (
+                "linkTipToCase",
+                ", $c: ID!",
+                ", caseId: $c",
+                json!({ "id": id, "v": v, "c": case }),
+            ),
+            Step::Dismiss(v, reason) => (
+                "dismissTip",
+                ", $r: String!",
+                ", reason: $r",
+                json!({ "id": id, "v": v, "r": reason }),
+            ),
+            Step::Archive(v, archived) => (
+                "setTipArchived",
+                ", $a: Boolean!",
+                ", archived: $a",
+                json!({ "id": id, "v": v, "a": archived }),
+            ),
+        };
+        let query = format!(
+            "mutation($id: ID!, $v: Int!{extra}) {{ {field}(id: $id, version: $v{argument}) {{ {TIP_FIELDS} }} }}"
+        );
+        (query, vars, field)
+    }
 }
 
 const CONTENT: &str = "Kho hàng ở thôn Nà Lầu, xã Đồng Đăng tập kết thuốc lá điếu nhập lậu vào ban đêm, xe tải biển Lạng Sơn chở đi lúc 2 giờ sáng.";
@@ -62,6 +85,12 @@ async fn tip_id(app: &TestApp, code: &str) -> String {
         .to_string()
 }
 
+/// Reads tip `id` as `token`, selecting `fields`; returns the response.
+async fn read_tip(app: &TestApp, token: &str, id: &str, fields: &str) -> Value {
+    let query = format!("query($id: ID!) {{ tip(id: $id) {{ {fields} }} }}");
+    app.gql(Some(token), &query, json!({ "id": id })).await
+}
+
 async fn tip_count(app: &TestApp) -> u64 {
     app.count::<entity::tips::Entity>().await
 }
@@ -78,16 +107,18 @@ async fn audits(app: &TestApp, operation: &str, id: &str) -> Vec<entity::audit_e
         .collect()
 }
 
-/// Runs a staff step, expecting success; returns the tip.
-async fn ok(app: &TestApp, token: &str, q: &str, vars: Value, field: &str) -> Value {
-    let r = app.gql(Some(token), q, vars).await;
+/// Takes a staff step, expecting success; returns the tip.
+async fn ok(app: &TestApp, token: &str, id: &str, step: Step<'_>) -> Value {
+    let (query, vars, field) = step.request(id);
+    let r = app.gql(Some(token), &query, vars).await;
     assert!(r["errors"].is_null(), "{field}: {r}");
     r["data"][field].clone()
 }
 
-/// Runs a staff step, expecting exactly this error code; returns the message.
-async fn refused(app: &TestApp, token: &str, q: &str, vars: Value, code: &str) -> String {
-    let r = app.gql(Some(token), q, vars).await;
+/// Takes a staff step, expecting exactly this error code; returns the message.
+async fn refused(app: &TestApp, token: &str, id: &str, step: Step<'_>, code: &str) -> String {
+    let (query, vars, _) = step.request(id);
+    let r = app.gql(Some(token), &query, vars).await;
     assert_eq!(refusal_codes(&r), vec![code.to_string()], "{r}");
     assert!(r["data"].is_null(), "{r}");
     r["errors"][0]["message"].as_str().unwrap().to_string()
@@ -162,22 +193,13 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
     assert_eq!(events[0].restricted_fields, "");
 
     // Without a token only the online form is a channel, and no idempotency key is taken.
-    let r = app
-        .gql(
-            None,
-            SUBMIT,
-            json!({ "input": { "channel": "HOTLINE", "content": CONTENT } }),
-        )
-        .await;
-    assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
-    let r = app
-        .gql(
-            None,
-            SUBMIT,
-            json!({ "input": tip_input(CONTENT), "key": "0b0f4a42-9d0e-4c55-a1d5-2cf0c3f1b7a1" }),
-        )
-        .await;
-    assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    for vars in [
+        json!({ "input": { "channel": "HOTLINE", "content": CONTENT } }),
+        json!({ "input": tip_input(CONTENT), "key": "0b0f4a42-9d0e-4c55-a1d5-2cf0c3f1b7a1" }),
+    ] {
+        let r = app.gql(None, SUBMIT, vars).await;
+        assert_eq!(refusal_codes(&r), vec!["BAD_USER_INPUT"], "{r}");
+    }
 }
 
 #[tokio::test]
@@ -201,26 +223,12 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
         .to_string();
     let id = tip_id(&app, &code).await;
 
-    let t = ok(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "CA" }),
-        "forwardTip",
-    )
-    .await;
+    let t = ok(&app, &so, &id, Step::Forward(1, "CA")).await;
     assert_eq!(t["status"], "FORWARDED");
     assert_eq!(t["version"], 2);
     assert_eq!(t["assignedAgency"]["code"], "CA");
 
-    let t = ok(
-        &app,
-        &police,
-        &verify_q(),
-        json!({ "id": id, "v": 2 }),
-        "verifyTip",
-    )
-    .await;
+    let t = ok(&app, &police, &id, Step::Verify(2)).await;
     assert_eq!(t["status"], "VERIFYING");
     assert_eq!(t["version"], 3);
 
@@ -231,14 +239,7 @@ async fn a_tip_is_forwarded_verified_and_linked_to_a_case() {
         .as_str()
         .unwrap()
         .to_string();
-    let t = ok(
-        &app,
-        &police,
-        &link_q(),
-        json!({ "id": id, "v": 3, "c": case_id }),
-        "linkTipToCase",
-    )
-    .await;
+    let t = ok(&app, &police, &id, Step::Link(3, &case_id)).await;
     assert_eq!(t["status"], "LINKED_TO_CASE");
     assert_eq!(t["version"], 4);
     assert_eq!(t["case"]["id"], json!(case_id));
@@ -275,155 +276,50 @@ async fn refusals_of_the_staff_workflow() {
 
     // Wrong role.
     for t in [&customs, &border, &leader] {
-        refused(
-            &app,
-            t,
-            &forward_q(),
-            json!({ "id": id, "v": 1, "a": "HQ" }),
-            "FORBIDDEN",
-        )
-        .await;
+        refused(&app, t, &id, Step::Forward(1, "HQ"), "FORBIDDEN").await;
     }
     // A new tip is nobody's to verify.
-    let m = refused(
-        &app,
-        &police,
-        &verify_q(),
-        json!({ "id": id, "v": 1 }),
-        "FORBIDDEN",
-    )
-    .await;
+    let m = refused(&app, &police, &id, Step::Verify(1), "FORBIDDEN").await;
     assert!(m.contains("assigned"), "{m}");
     // Unknown or non-handling agencies.
-    refused(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "NOPE" }),
-        "BAD_USER_INPUT",
-    )
-    .await;
-    refused(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "BAO_LS" }),
-        "BAD_USER_INPUT",
-    )
-    .await;
+    refused(&app, &so, &id, Step::Forward(1, "NOPE"), "BAD_USER_INPUT").await;
+    refused(&app, &so, &id, Step::Forward(1, "BAO_LS"), "BAD_USER_INPUT").await;
 
     // The police forward a new tip to customs.
-    let t = ok(
-        &app,
-        &police,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "HQ" }),
-        "forwardTip",
-    )
-    .await;
+    let t = ok(&app, &police, &id, Step::Forward(1, "HQ")).await;
     assert_eq!(t["version"], 2);
     // Stale version.
-    refused(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "BDBP" }),
-        "CONFLICT",
-    )
-    .await;
+    refused(&app, &so, &id, Step::Forward(1, "BDBP"), "CONFLICT").await;
     // Only the standing office re-forwards.
-    refused(
-        &app,
-        &police,
-        &forward_q(),
-        json!({ "id": id, "v": 2, "a": "BDBP" }),
-        "FORBIDDEN",
-    )
-    .await;
+    refused(&app, &police, &id, Step::Forward(2, "BDBP"), "FORBIDDEN").await;
     // Wrong agency: the police see the tip but it is not theirs; the border guard does not
     // even see it; the standing office does not verify.
-    refused(
-        &app,
-        &police,
-        &verify_q(),
-        json!({ "id": id, "v": 2 }),
-        "FORBIDDEN",
-    )
-    .await;
-    refused(
-        &app,
-        &border,
-        &verify_q(),
-        json!({ "id": id, "v": 2 }),
-        "NOT_FOUND",
-    )
-    .await;
-    refused(
-        &app,
-        &so,
-        &verify_q(),
-        json!({ "id": id, "v": 2 }),
-        "FORBIDDEN",
-    )
-    .await;
+    refused(&app, &police, &id, Step::Verify(2), "FORBIDDEN").await;
+    refused(&app, &border, &id, Step::Verify(2), "NOT_FOUND").await;
+    refused(&app, &so, &id, Step::Verify(2), "FORBIDDEN").await;
     // Illegal transition: forwarded → linked to a case.
-    let m = refused(
-        &app,
-        &customs,
-        &link_q(),
-        json!({ "id": id, "v": 2, "c": "1" }),
-        "BAD_USER_INPUT",
-    )
-    .await;
+    let m = refused(&app, &customs, &id, Step::Link(2, "1"), "BAD_USER_INPUT").await;
     assert!(
         m.contains("FORWARDED") && m.contains("LINKED_TO_CASE"),
         "{m}"
     );
     // The standing office re-forwards to the border guard.
-    let t = ok(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 2, "a": "BDBP" }),
-        "forwardTip",
-    )
-    .await;
+    let t = ok(&app, &so, &id, Step::Forward(2, "BDBP")).await;
     assert_eq!(t["assignedAgency"]["code"], "BDBP");
     assert_eq!(t["version"], 3);
     // Customs lost it with the re-forward.
-    refused(
-        &app,
-        &customs,
-        &verify_q(),
-        json!({ "id": id, "v": 3 }),
-        "NOT_FOUND",
-    )
-    .await;
-    let t = ok(
-        &app,
-        &border,
-        &verify_q(),
-        json!({ "id": id, "v": 3 }),
-        "verifyTip",
-    )
-    .await;
+    refused(&app, &customs, &id, Step::Verify(3), "NOT_FOUND").await;
+    let t = ok(&app, &border, &id, Step::Verify(3)).await;
     assert_eq!(t["status"], "VERIFYING");
     // Linking to a case that does not exist.
-    refused(
-        &app,
-        &border,
-        &link_q(),
-        json!({ "id": id, "v": 4, "c": "999999" }),
-        "NOT_FOUND",
-    )
-    .await;
+    refused(&app, &border, &id, Step::Link(4, "999999"), "NOT_FOUND").await;
     // Dismissal needs a reason.
     for reason in ["", "   "] {
         refused(
             &app,
             &border,
-            &dismiss_q(),
-            json!({ "id": id, "v": 4, "r": reason }),
+            &id,
+            Step::Dismiss(4, reason),
             "BAD_USER_INPUT",
         )
         .await;
@@ -432,17 +328,16 @@ async fn refusals_of_the_staff_workflow() {
     refused(
         &app,
         &police,
-        &dismiss_q(),
-        json!({ "id": id, "v": 4, "r": "Không có căn cứ" }),
+        &id,
+        Step::Dismiss(4, "Không có căn cứ"),
         "FORBIDDEN",
     )
     .await;
     let t = ok(
         &app,
         &border,
-        &dismiss_q(),
-        json!({ "id": id, "v": 4, "r": "Kiểm tra thực tế không phát hiện vi phạm" }),
-        "dismissTip",
+        &id,
+        Step::Dismiss(4, "Kiểm tra thực tế không phát hiện vi phạm"),
     )
     .await;
     assert_eq!(t["status"], "DISMISSED");
@@ -452,14 +347,7 @@ async fn refusals_of_the_staff_workflow() {
     );
     assert_eq!(t["version"], 5);
     // Nothing leaves a dismissed tip.
-    let m = refused(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 5, "a": "CA" }),
-        "BAD_USER_INPUT",
-    )
-    .await;
+    let m = refused(&app, &so, &id, Step::Forward(5, "CA"), "BAD_USER_INPUT").await;
     assert!(m.contains("DISMISSED") && m.contains("FORWARDED"), "{m}");
     // Nothing was written by the refusals: five versions, five audited writes.
     let writes = entity::audit_events::Entity::find()
@@ -474,22 +362,8 @@ async fn refusals_of_the_staff_workflow() {
     assert_eq!(writes, 5);
 
     // Archiving: the standing office only; an archived tip leaves `tips` and stops moving.
-    refused(
-        &app,
-        &police,
-        &archive_q(),
-        json!({ "id": id, "v": 5, "a": true }),
-        "FORBIDDEN",
-    )
-    .await;
-    let t = ok(
-        &app,
-        &so,
-        &archive_q(),
-        json!({ "id": id, "v": 5, "a": true }),
-        "setTipArchived",
-    )
-    .await;
+    refused(&app, &police, &id, Step::Archive(5, true), "FORBIDDEN").await;
+    let t = ok(&app, &so, &id, Step::Archive(5, true)).await;
     assert!(t["archivedAt"].is_string());
     let list = |archived: bool| {
         let so = so.clone();
@@ -512,14 +386,7 @@ async fn refusals_of_the_staff_workflow() {
     };
     assert!(!list(false).await.contains(&id));
     assert!(list(true).await.contains(&id));
-    let t = ok(
-        &app,
-        &so,
-        &archive_q(),
-        json!({ "id": id, "v": 6, "a": false }),
-        "setTipArchived",
-    )
-    .await;
+    let t = ok(&app, &so, &id, Step::Archive(6, false)).await;
     assert!(t["archivedAt"].is_null());
     assert!(list(false).await.contains(&id));
 }
@@ -533,22 +400,8 @@ async fn an_archived_tip_cannot_move() {
         .unwrap()
         .to_string();
     let id = tip_id(&app, &code).await;
-    ok(
-        &app,
-        &so,
-        &archive_q(),
-        json!({ "id": id, "v": 1, "a": true }),
-        "setTipArchived",
-    )
-    .await;
-    let m = refused(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 2, "a": "CA" }),
-        "BAD_USER_INPUT",
-    )
-    .await;
+    ok(&app, &so, &id, Step::Archive(1, true)).await;
+    let m = refused(&app, &so, &id, Step::Forward(2, "CA"), "BAD_USER_INPUT").await;
     assert!(m.contains("archived"), "{m}");
 }
 
@@ -682,17 +535,10 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
 
     // Assigned to the police, who read it back decrypted.
     let so = app.token_for(Role::StandingOffice);
-    ok(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "CA" }),
-        "forwardTip",
-    )
-    .await;
-    let read = "query($id: ID!) { tip(id: $id) { content reporterName reporterContact } }";
+    ok(&app, &so, &id, Step::Forward(1, "CA")).await;
     let police = app.token_for(Role::Police);
-    let r = hub389_tests::ok(app.gql(Some(&police), read, json!({ "id": id })).await);
+    let fields = "content reporterName reporterContact";
+    let r = hub389_tests::ok(read_tip(&app, &police, &id, fields).await);
     assert_eq!(r["data"]["tip"]["reporterName"], name);
     assert_eq!(r["data"]["tip"]["reporterContact"], phone);
     assert_eq!(r["data"]["tip"]["content"], CONTENT);
@@ -712,13 +558,7 @@ async fn the_informant_is_ciphertext_at_rest_and_readable_only_by_the_assigned_p
 
     // Nobody else: not the standing office that forwarded it, nor the leader.
     for t in [&so, &app.token_for(Role::Leader)] {
-        let r = app
-            .gql(
-                Some(t),
-                "query($id: ID!) { tip(id: $id) { content reporterName } }",
-                json!({ "id": id }),
-            )
-            .await;
+        let r = read_tip(&app, t, &id, "content reporterName").await;
         assert_eq!(refusal_codes(&r), vec!["FORBIDDEN"], "{r}");
         assert!(!r.to_string().contains(name));
     }
@@ -772,30 +612,10 @@ async fn the_police_cannot_assign_a_tip_to_themselves() {
     let id = tip_id(&app, receipt["trackingCode"].as_str().unwrap()).await;
     let police = app.token_for(Role::Police);
     // Forwarding to itself would unlock the informant for the police: refused.
-    refused(
-        &app,
-        &police,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "CA" }),
-        "FORBIDDEN",
-    )
-    .await;
-    let r = app
-        .gql(
-            Some(&police),
-            "query($id: ID!) { tip(id: $id) { reporterName } }",
-            json!({ "id": id }),
-        )
-        .await;
+    refused(&app, &police, &id, Step::Forward(1, "CA"), "FORBIDDEN").await;
+    let r = read_tip(&app, &police, &id, "reporterName").await;
     assert!(r["data"]["tip"]["reporterName"].is_null());
     // The standing office assigns it; then the police of CA read it.
     let so = app.token_for(Role::StandingOffice);
-    ok(
-        &app,
-        &so,
-        &forward_q(),
-        json!({ "id": id, "v": 1, "a": "CA" }),
-        "forwardTip",
-    )
-    .await;
+    ok(&app, &so, &id, Step::Forward(1, "CA")).await;
 }
