@@ -93,7 +93,7 @@ macro_rules! children_loader {
 /// It is part of the key of the narrowed loaders, so rows read for one set of columns only
 /// ever answer a request for that same set — never a selection that reads a column they stood
 /// in for ([`crate::service::rows::narrowed`]).
-#[derive(Copy, Clone, Debug, Eq, PartialEq, Hash, Ord, PartialOrd)]
+#[derive(Copy, Clone, Debug, Default, Eq, PartialEq, Hash, Ord, PartialOrd)]
 pub struct Columns(u64);
 
 impl Columns {
@@ -106,31 +106,37 @@ impl Columns {
     pub fn read_by<'a, E: EntityTrait>(
         fields: impl IntoIterator<Item = SelectionField<'a>>,
     ) -> Self {
-        let mut bits = 0u64;
+        let mut columns = Columns::default();
         for field in fields {
             let name = field.name();
             if name == "__typename" {
                 continue;
             }
             let column = snake_case(name);
-            let bit = E::Column::iter()
-                .position(|c| c.as_str() == column)
-                .and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?));
-            match bit {
-                Some(bit) => bits |= bit,
+            match bit::<E>(|c| c.as_str() == column) {
+                Some(bit) => columns.0 |= bit,
                 None => return Columns::ALL,
             }
         }
-        Columns(bits)
+        columns
     }
 
-    /// Whether `column` of `E` is one of these.
-    fn has<E: EntityTrait>(self, column: E::Column) -> bool {
-        E::Column::iter()
-            .position(|c| c.as_str() == column.as_str())
-            .and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?))
-            .is_none_or(|bit| self.0 & bit != 0)
+    /// These and `other`.
+    pub fn and(self, other: Columns) -> Columns {
+        Columns(self.0 | other.0)
     }
+
+    /// Whether `column` of `E` is one of these (a column past the 64th always is).
+    fn has<E: EntityTrait>(self, column: E::Column) -> bool {
+        bit::<E>(|c| c.as_str() == column.as_str()).is_none_or(|bit| self.0 & bit != 0)
+    }
+}
+
+/// The bit of the column of `E` that `is` picks, by its place in the entity's column order;
+/// `None` when there is none, or it is past the 64th.
+fn bit<E: EntityTrait>(is: impl Fn(&E::Column) -> bool) -> Option<u64> {
+    let place = E::Column::iter().position(|c| is(&c))?;
+    1u64.checked_shl(u32::try_from(place).ok()?)
 }
 
 /// `fullName` → `full_name`: a GraphQL field's name as the column it reads.
@@ -148,8 +154,7 @@ fn snake_case(name: &str) -> String {
 }
 
 /// [`children_loader!`] keyed by the parent *and* the [`Columns`] its selection reads: one
-/// statement per set of columns asked for in a batch (in practice one), each reading only
-/// those columns.
+/// statement per batch, reading the columns its keys read together.
 macro_rules! narrowed_children_loader {
     ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident, $extra:expr) => {
         pub struct $name(pub DatabaseConnection);
@@ -162,29 +167,33 @@ macro_rules! narrowed_children_loader {
                 &self,
                 keys: &[(i64, Columns)],
             ) -> Result<HashMap<(i64, Columns), Self::Value>, Self::Error> {
-                let mut map: HashMap<(i64, Columns), Self::Value> =
-                    keys.iter().map(|k| (*k, Vec::new())).collect();
-                let mut parents: HashMap<Columns, Vec<i64>> = HashMap::new();
-                for (parent, columns) in keys {
-                    parents.entry(*columns).or_default().push(*parent);
+                // One statement for the whole batch, reading every column any of its keys
+                // reads: rows with more columns answer a narrower key as well, and every key
+                // then sees the same rows. (Two selections of one relation under one response
+                // key — fragments colocated by a client — are merged item by item; two reads
+                // could disagree on the items.)
+                let columns = keys
+                    .iter()
+                    .fold(Columns::default(), |all, (_, c)| all.and(*c));
+                let parents: std::collections::BTreeSet<i64> =
+                    keys.iter().map(|(parent, _)| *parent).collect();
+                let rows = crate::service::rows::narrowed::<$module::Entity>(|c| {
+                    columns.has::<$module::Entity>(c)
+                })
+                .filter($module::Column::$key_col.is_in(parents))
+                .filter($extra)
+                .order_by_asc($module::Column::$order)
+                .all(&self.0)
+                .await
+                .map_err(Arc::new)?;
+                let mut children: HashMap<i64, Self::Value> = HashMap::new();
+                for row in rows {
+                    children.entry(row.$key).or_default().push(Arc::new(row));
                 }
-                for (columns, parents) in parents {
-                    let rows = crate::service::rows::narrowed::<$module::Entity>(|c| {
-                        columns.has::<$module::Entity>(c)
-                    })
-                    .filter($module::Column::$key_col.is_in(parents))
-                    .filter($extra)
-                    .order_by_asc($module::Column::$order)
-                    .all(&self.0)
-                    .await
-                    .map_err(Arc::new)?;
-                    for row in rows {
-                        map.entry((row.$key, columns))
-                            .or_default()
-                            .push(Arc::new(row));
-                    }
-                }
-                Ok(map)
+                Ok(keys
+                    .iter()
+                    .map(|key| (*key, children.get(&key.0).cloned().unwrap_or_default()))
+                    .collect())
             }
         }
     };

@@ -25,6 +25,8 @@ where
 /// cannot stand empty (keys, numbers, dates that are never null). Every other column comes back
 /// as a stand-in — `NULL` for a nullable one, `''` for text — so the row still decodes into
 /// `E::Model` without the database sending, or the server allocating, what nobody reads.
+/// (A text column decoded into something stricter than a `String`, such as a sea-orm
+/// `ActiveEnum`, would refuse `''`: a loud error, never a wrong value.)
 ///
 /// The rows are only fit for a reader of the kept columns: a caller that caches them must key
 /// the cache by what was kept (as the narrowed loaders of `graphql::loaders` do).

@@ -629,12 +629,24 @@ async fn a_case_page_reads_each_field_as_a_full_read_does() {
 }
 
 /// A page reads of its cases' subjects and seizures only the columns the selection asks for,
-/// and the rows so read are cached by the columns they hold: each field alone, and each field
-/// beside a narrower selection of the same relation in the same request, reads as the whole
-/// record does.
+/// and the rows so read are cached by the columns they hold: each field alone, beside a
+/// narrower selection of the same relation, in a fragment colocated with another selection of
+/// it under the same key, and after another page of the same request, reads as the selection
+/// of every field does (which reads every column a field is named after; each field has a
+/// value somewhere on the page, so a stand-in would show).
 #[tokio::test]
 async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does() {
+    use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
+    // The demo's seized goods have no plates nor approved disposals: give some on the page.
+    app.db
+        .execute_unprepared(
+            "UPDATE seizures SET vehicle_plate = '29A12345', disposal_approved_on = '2026-11-02', \
+             disposal_approval_ref = '15/QĐ-STC' WHERE case_id IN \
+             (SELECT id FROM cases ORDER BY detected_on DESC, id DESC LIMIT 10)",
+        )
+        .await
+        .expect("plates on the first page's seizures");
     // The police read every case's subjects, customs every seizure's HS code.
     for (relation, type_name, role) in [
         ("subjects", "Subject", Role::Police),
@@ -651,16 +663,25 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
             )
             .await);
         let full = &full["data"]["cases"]["nodes"];
-        let records: usize = full
+        let records: Vec<&Value> = full
             .as_array()
             .expect("a page")
             .iter()
-            .map(|c| c[relation].as_array().map_or(0, Vec::len))
-            .sum();
+            .flat_map(|c| c[relation].as_array().into_iter().flatten())
+            .collect();
         assert!(
-            records > 10,
-            "the demo's {relation} on the first page: {records}"
+            records.len() > 10,
+            "the demo's {relation} on the first page"
         );
+        for field in &fields {
+            let name = field.split(' ').next().unwrap_or_default();
+            assert!(
+                records
+                    .iter()
+                    .any(|r| !r[name].is_null() && r[name] != json!("") && r[name] != json!(0)),
+                "{relation}.{name} has no value on the page to tell a stand-in from"
+            );
+        }
         for field in &fields {
             let name = field.split(' ').next().unwrap_or_default();
             // Alone; then beside a narrower read of the same relation (which the request's
@@ -670,7 +691,10 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
             let twice = format!(
                 "{{ a: cases(first: 30) {{ nodes {{ {relation} {{ id }} }} }} cases(first: 30) {{ nodes {{ id {relation} {{ id {field} }} }} }} }}"
             );
-            for query in [page(&alone), page(&beside), twice] {
+            let colocated = format!(
+                "{{ cases(first: 30) {{ nodes {{ id {relation} {{ id }} ...F }} }} }} fragment F on Case {{ {relation} {{ {field} }} }}"
+            );
+            for query in [page(&alone), page(&beside), twice, colocated] {
                 let r = ok(app.query(Some(&token), &query).await);
                 let nodes = r["data"]["cases"]["nodes"].as_array().expect("a page");
                 for (case, reference) in nodes.iter().zip(full.as_array().expect("a page")) {

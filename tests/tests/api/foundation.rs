@@ -325,4 +325,16 @@ async fn the_benchmark_case_list_takes_three_reads_and_its_audit() {
         (3, counted, 3 + counted),
         "{log:#?}"
     );
+    // The same selections split between the node and a fragment colocated with it, as
+    // clients compose queries: subjects and seizures are still read once each, and both
+    // halves of each answer from those rows.
+    let split = "{ cases(first: 50) { nodes { id subjects { fullName } seizures { item } ...More } } } \
+        fragment More on Case { subjects { role } seizures { quantity unit } leadAgency { code name } commune { name } }";
+    app.reset_statements();
+    let r = ok(app.query(Some(&t), split).await);
+    let log = app.statement_log();
+    let reads = log.iter().filter(|s| s.starts_with("SELECT")).count();
+    assert_eq!(reads, 3, "{log:#?}");
+    let node = &r["data"]["cases"]["nodes"][0];
+    assert!(node["subjects"][0]["fullName"].is_string() && node["subjects"][0]["role"].is_string());
 }

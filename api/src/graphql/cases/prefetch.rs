@@ -1,5 +1,5 @@
 //! Loads, for a whole page of cases, every relation the query selects — one statement per
-//! relation, issued before the page's fields resolve. The per-request loader caches then answer
+//! relation (and level), issued before the page's fields resolve. The per-request loader caches then answer
 //! each case's fields without touching the database, so the statement count of a `cases`
 //! request depends on what is selected, never on the page size or on scheduling.
 
@@ -53,6 +53,39 @@ where
     Ok(())
 }
 
+/// [`load`] for a loader keyed by the columns its selection reads: one read of the columns
+/// every key reads, fed under each key, so every selection of the relation answers from the
+/// same rows (and no resolver asks again).
+async fn load_narrowed<T, V>(
+    loader: &Dl<T>,
+    ids: impl IntoIterator<Item = i64>,
+    keys: &[Columns],
+) -> AppResult<()>
+where
+    T: Loader<(i64, Columns), Value = Vec<V>, Error = LoadError>,
+    V: Send + Sync + Clone + 'static,
+{
+    let all = keys.iter().fold(Columns::default(), |all, k| all.and(*k));
+    let ids: Vec<(i64, Columns)> = ids
+        .into_iter()
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .map(|id| (id, all))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let read = loader.loader().load(&ids).await?;
+    let mut fed = Vec::with_capacity(read.len() * keys.len());
+    for ((id, _), rows) in read {
+        for key in keys {
+            fed.push(((id, *key), rows.clone()));
+        }
+    }
+    loader.feed_many(fed).await;
+    Ok(())
+}
+
 pub async fn prefetch(
     ctx: &Context<'_>,
     viewer: &Viewer,
@@ -66,15 +99,18 @@ pub async fn prefetch(
     let sel = [la.field("nodes"), la.field("edges").field("node")];
     let wants = |a: &str| sel.iter().any(|s| s.field(a).exists());
     let wants2 = |a: &str, b: &str| sel.iter().any(|s| s.field(a).field(b).exists());
-    // The columns of `E` read under every selection of the relation `a` (aliases, fragments and
-    // both `nodes` and `edges.node` together): what `Case`'s resolver of `a` asks the loader for
-    // when the query selects it once, as it almost always does.
-    fn columns<E: sea_orm::EntityTrait>(sel: &[Lookahead<'_>], a: &str) -> Columns {
-        let fields: Vec<_> = sel
+    // The columns of `E` each selection of the relation `a` reads (one per alias or fragment
+    // that selects it, under `nodes` or `edges.node`): the keys `Case`'s resolver of `a` asks
+    // the loader for.
+    fn columns<E: sea_orm::EntityTrait>(sel: &[Lookahead<'_>], a: &str) -> Vec<Columns> {
+        let mut keys: Vec<Columns> = sel
             .iter()
             .flat_map(|s| s.field(a).selection_fields())
+            .map(|f| Columns::read_by::<E>(f.selection_set()))
             .collect();
-        Columns::read_by::<E>(fields.iter().flat_map(|f| f.selection_set()))
+        keys.sort();
+        keys.dedup();
+        keys
     }
     let ids = || rows.iter().map(|c| c.id);
     let readable = |comp: Compartment| {
@@ -143,19 +179,15 @@ pub async fn prefetch(
     };
     let seizures = async {
         if wants("seizures") {
-            let columns = columns::<entity::seizures::Entity>(&sel, "seizures");
-            load(&l.seizures, ids().map(|id| (id, columns))).await?;
+            let keys = columns::<entity::seizures::Entity>(&sel, "seizures");
+            load_narrowed(&l.seizures, ids(), &keys).await?;
         }
         AppResult::Ok(())
     };
     let subjects = async {
         if wants("subjects") {
-            let columns = columns::<entity::subjects::Entity>(&sel, "subjects");
-            load(
-                &l.subjects,
-                readable(Compartment::Police).map(|id| (id, columns)),
-            )
-            .await?;
+            let keys = columns::<entity::subjects::Entity>(&sel, "subjects");
+            load_narrowed(&l.subjects, readable(Compartment::Police), &keys).await?;
         }
         AppResult::Ok(())
     };
