@@ -147,6 +147,7 @@ async fn insert_tips<C: ConnectionTrait>(
     rng.shuffle(&mut statuses);
 
     let tip_seeds = loaded(&TIPS)?;
+    anyhow::ensure!(!tip_seeds.is_empty(), "tips.json holds no tips");
     let communes = &reference::reference()?.communes;
     let border: Vec<&reference::CommuneSeed> = communes.iter().filter(|c| c.is_border).collect();
     let mut linked: BTreeSet<i64> = BTreeSet::new();
