@@ -16,6 +16,7 @@ use crate::domain::access::{CaseScope, Compartment, Reach, case_scope, reach};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::paging::{after_date_cursor, date_cursor, split_page};
+use crate::service::rows::narrowed;
 use crate::text::{fold, like_escape, nfc};
 
 /// Case filters in service terms (the GraphQL input maps onto this).
@@ -311,7 +312,7 @@ pub fn case_condition(
 }
 
 /// One page of cases, newest detection first, after the given cursor. `wanted`: the optional
-/// columns (see [`stand_in`]) the caller will read; the others are not fetched.
+/// columns (see [`optional`]) the caller will read; the others are not fetched.
 pub async fn list(
     db: &DatabaseConnection,
     cond: Condition,
@@ -323,24 +324,29 @@ pub async fn list(
     Ok(split_page(rows, size))
 }
 
-/// What an optional column of a case reads as when a read leaves it out: an empty value of its
-/// type, so the row still decodes as a `cases::Model` without the bytes (the title, the goods
-/// and the search key are most of a row). `None`: the column is always read — ids, scope,
-/// status, the cursor, the version and the timestamps are small and used by every caller.
-pub fn stand_in(column: cases::Column) -> Option<&'static str> {
+/// Whether a read of a page may leave this column of a case out (as the stand-in of
+/// [`narrowed`]): the texts (the title, the goods and the search key are most of a row) and
+/// the nullable references. The others are always read — ids, scope, status, the cursor, the
+/// version, the figures and the timestamps are small and used by every caller.
+pub fn optional(column: cases::Column) -> bool {
     use cases::Column as C;
-    Some(match column {
+    match column {
         C::Code
         | C::Title
         | C::ViolationType
         | C::CommodityGroup
         | C::Channel
         | C::GoodsSummary
-        | C::SearchKey => "''",
-        C::Platform | C::BorderGateId | C::HandledOn => "NULL",
-        C::FineAmount | C::TaxArrears | C::GoodsValue | C::BudgetCollected => "CAST(0 AS BIGINT)",
-        C::SubjectCount => "CAST(0 AS INTEGER)",
-        C::Id
+        | C::SearchKey
+        | C::Platform
+        | C::BorderGateId
+        | C::HandledOn => true,
+        C::FineAmount
+        | C::TaxArrears
+        | C::GoodsValue
+        | C::BudgetCollected
+        | C::SubjectCount
+        | C::Id
         | C::LeadAgencyId
         | C::CommuneId
         | C::DetectedOn
@@ -348,8 +354,8 @@ pub fn stand_in(column: cases::Column) -> Option<&'static str> {
         | C::Version
         | C::ArchivedAt
         | C::CreatedAt
-        | C::UpdatedAt => return None,
-    })
+        | C::UpdatedAt => false,
+    }
 }
 
 /// The statement of [`list`]: `size + 1` rows after the cursor, in index order.
@@ -359,15 +365,8 @@ fn page_query(
     size: u64,
     wanted: &[cases::Column],
 ) -> AppResult<sea_orm::Select<cases::Entity>> {
-    let mut query = cases::Entity::find().select_only().filter(cond);
-    for column in <cases::Column as sea_orm::Iterable>::iter() {
-        query = match stand_in(column) {
-            Some(empty) if !wanted.iter().any(|w| w.as_str() == column.as_str()) => {
-                query.expr_as(Expr::cust(empty), column.as_str())
-            }
-            _ => query.column(column),
-        };
-    }
+    let reads = |c: cases::Column| !optional(c) || wanted.iter().any(|w| w.as_str() == c.as_str());
+    let mut query = narrowed::<cases::Entity>(reads).filter(cond);
     if let Some(cursor) = after {
         // (detected_on, id) < (date, id): one range of idx_cases_detected_on_id, so a page a
         // million rows in costs what the first does.
