@@ -23,6 +23,21 @@ pub async fn lift_statement_timeout<C: ConnectionTrait>(db: &C) -> Result<(), Db
     Ok(())
 }
 
+/// The trigram indexes of the substring search on PostgreSQL (`name`, then the statement that
+/// creates it): created by the first migration, and dropped and built again by a bulk load
+/// (`hub389 seed --cases`), for which building a GIN index once is cheaper than updating it
+/// row by row. `IF NOT EXISTS`, so creating them again is harmless.
+pub const SEARCH_INDEXES: [(&str, &str); 2] = [
+    (
+        "idx_cases_search_key_trgm",
+        "CREATE INDEX IF NOT EXISTS idx_cases_search_key_trgm ON cases USING gin (search_key gin_trgm_ops)",
+    ),
+    (
+        "idx_subjects_name_key_trgm",
+        "CREATE INDEX IF NOT EXISTS idx_subjects_name_key_trgm ON subjects USING gin (name_key gin_trgm_ops)",
+    ),
+];
+
 /// A table's or a column's name.
 pub(crate) fn n(s: &str) -> Alias {
     Alias::new(s)

@@ -828,13 +828,8 @@ async fn search_index_up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = manager.get_connection();
     db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         .await?;
-    db.execute_unprepared(
-        "CREATE INDEX idx_cases_search_key_trgm ON cases USING gin (search_key gin_trgm_ops)",
-    )
-    .await?;
-    db.execute_unprepared(
-        "CREATE INDEX idx_subjects_name_key_trgm ON subjects USING gin (name_key gin_trgm_ops)",
-    )
-    .await?;
+    for (_, create) in crate::SEARCH_INDEXES {
+        db.execute_unprepared(create).await?;
+    }
     Ok(())
 }

@@ -41,6 +41,10 @@ pub(super) const CASE_TABLES: &[&str] = &[
 /// Cases per transaction in [`generate_cases`]: large enough to amortise commits, small enough
 /// to keep memory flat however many millions are asked for.
 const BATCH: u64 = 5_000;
+
+/// From how many generated cases a load on PostgreSQL builds the search indexes at its end
+/// instead of keeping them up to date (below, the indexes stay and are updated as rows come).
+const BULK: u64 = 100_000;
 /// Batches written at once by `seed --cases` on PostgreSQL (see [`generate_cases`]); SQLite
 /// has one writer, so there a batch waits for the previous one.
 const PG_WRITERS: usize = 2;
@@ -1335,9 +1339,77 @@ pub(super) async fn generate_cases(
     n: u64,
     seed: u64,
 ) -> anyhow::Result<u64> {
+    generate_with(db, n, seed, BULK).await
+}
+
+/// [`generate_cases`], building the search indexes at the end from `bulk_from` cases on
+/// (a test's way into the bulk path without a hundred thousand cases).
+pub(super) async fn generate_with(
+    db: &DatabaseConnection,
+    n: u64,
+    seed: u64,
+    bulk_from: u64,
+) -> anyhow::Result<u64> {
     if n == 0 {
         return Ok(0);
     }
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let bulk = postgres && n >= bulk_from;
+    if bulk {
+        // Built once at the end instead of updated row by row: a GIN index's upkeep was the
+        // larger part of the database's work in a load. Searches are slower until then; an
+        // interrupted load leaves them out until the next `seed --cases` (which creates any missing).
+        tracing::info!("dropping the search indexes for the load; they are built at its end");
+        for (name, _) in migration::SEARCH_INDEXES {
+            db.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}"))
+                .await?;
+        }
+    }
+    let loaded = load(db, n, seed).await;
+    // Then, each on a connection of its own, the search indexes (even after a failed load, so
+    // the search never stays without them) and the rollups: a GIN build and the rollups' sums
+    // each keep a core busy, for about a minute at a million cases.
+    let indexes = async {
+        if !postgres {
+            return Ok(());
+        }
+        let builds = migration::SEARCH_INDEXES.map(|(_, create)| build_index(db, create));
+        let [cases, subjects] = builds;
+        tokio::try_join!(cases, subjects).map(|_| ())
+    };
+    let rollups = async {
+        let done = loaded?;
+        sync_sequences(db, CASE_TABLES).await?;
+        // Reads every case: without the pool's statement timeout at a million cases.
+        let txn = crate::db::begin_unbounded(db).await?;
+        rebuild_rollups(&txn).await?;
+        txn.commit().await?;
+        anyhow::Ok(done)
+    };
+    let (indexes, done) = tokio::join!(indexes, rollups);
+    if let Err(e) = indexes {
+        if let Err(load) = &done {
+            tracing::error!(error = %load, "the load failed, and the search indexes too");
+        }
+        return Err(e);
+    }
+    done
+}
+
+/// Creates a search index a bulk load dropped (or an interrupted one left out); nothing when
+/// it exists.
+async fn build_index(db: &DatabaseConnection, create: &str) -> anyhow::Result<()> {
+    let txn = crate::db::begin_unbounded(db).await?;
+    // The build sorts the trigrams in memory; the default 64 MB would spill them to disk.
+    txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
+        .await?;
+    txn.execute_unprepared(create).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Generates and writes `n` cases (see [`generate_cases`]).
+async fn load(db: &DatabaseConnection, n: u64, seed: u64) -> anyhow::Result<u64> {
     let rd = RefData::load(db).await?;
     let mut generator = generator(db, &rd, seed).await?;
     let mut done = 0;
@@ -1381,10 +1453,5 @@ pub(super) async fn generate_cases(
     for last in writing {
         last.await??;
     }
-    sync_sequences(db, CASE_TABLES).await?;
-    // Reads every case: without the pool's statement timeout at a million cases.
-    let txn = crate::db::begin_unbounded(db).await?;
-    rebuild_rollups(&txn).await?;
-    txn.commit().await?;
     Ok(done)
 }

@@ -328,7 +328,8 @@ async fn bench_generate() {
 }
 
 /// Against PostgreSQL: `SEED_TEST_PG_URL=postgres://… cargo test -p api --lib seed::tests::postgres -- --ignored`
-/// on an empty database. Checks the bulk inserts and that sequences continue after seeded ids.
+/// on an empty database. Checks the bulk inserts, that the search indexes a bulk load drops are
+/// there again after it, and that sequences continue after seeded ids.
 #[tokio::test]
 #[ignore]
 async fn postgres_load() {
@@ -340,10 +341,24 @@ async fn postgres_load() {
     migration::Migrator::up(&db, None).await.expect("migrate");
     let s = super::load_demo(&db, &key()).await.expect("load_demo");
     assert_eq!(s.cases, 300);
-    super::generate_cases(&db, 12_000, 3)
+    // As a bulk load: the search indexes dropped, then built again at the end.
+    super::generate::generate_with(&db, 12_000, 3, 1)
         .await
         .expect("generate");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM cases").await, 12_300);
+    let names: Vec<String> = migration::SEARCH_INDEXES
+        .iter()
+        .map(|(name, _)| format!("'{name}'"))
+        .collect();
+    let indexes = format!(
+        "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ({}) AND indexdef LIKE '%gin_trgm_ops%'",
+        names.join(", ")
+    );
+    assert_eq!(
+        count(&db, &indexes).await,
+        2,
+        "the search indexes, built again"
+    );
     // An insert without an explicit id takes the next id after the seeded ones.
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     let tip = entity::tips::ActiveModel {
