@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder,
 };
 
-use entity::{agencies, communes};
+use entity::{agencies, border_gates, communes};
 
 use crate::auth::Viewer;
 use crate::domain::access::{Action, check, check_reference};
@@ -19,14 +19,38 @@ use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, commune_by_code, required_text};
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
 
-/// Every row of a reference table, in the order of its `code` column.
-pub async fn all_by_code<E: EntityTrait, C: ConnectionTrait>(
+/// A table every signed-in role reads whole (its access rule is [`check_reference`]): only
+/// these can be listed by [`all_by_code`], so no other table is ever read under that rule.
+pub trait ReferenceTable: EntityTrait {
+    /// The stable code the list is ordered by.
+    fn code() -> Self::Column;
+}
+
+impl ReferenceTable for agencies::Entity {
+    fn code() -> Self::Column {
+        agencies::Column::Code
+    }
+}
+
+impl ReferenceTable for communes::Entity {
+    fn code() -> Self::Column {
+        communes::Column::Code
+    }
+}
+
+impl ReferenceTable for border_gates::Entity {
+    fn code() -> Self::Column {
+        border_gates::Column::Code
+    }
+}
+
+/// Every row of a reference table, by code.
+pub async fn all_by_code<E: ReferenceTable, C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
-    code: E::Column,
 ) -> AppResult<Vec<E::Model>> {
     check_reference(viewer)?;
-    Ok(E::find().order_by_asc(code).all(conn).await?)
+    Ok(E::find().order_by_asc(E::code()).all(conn).await?)
 }
 
 /// A new agency (codes of its parent and commune, if any).

@@ -50,22 +50,19 @@ impl ReferenceQuery {
 
     /// All agencies, by code.
     async fn agencies(&self, ctx: &Context<'_>) -> Result<Vec<Agency>> {
-        let code = agencies::Column::Code;
-        let rows = all_by_code::<agencies::Entity, _>(db(ctx)?, viewer(ctx)?, code).await?;
+        let rows = all_by_code::<agencies::Entity, _>(db(ctx)?, viewer(ctx)?).await?;
         Ok(rows.into_iter().map(Agency).collect())
     }
 
     /// All communes, wards and special zones, by code.
     async fn communes(&self, ctx: &Context<'_>) -> Result<Vec<Commune>> {
-        let code = communes::Column::Code;
-        let rows = all_by_code::<communes::Entity, _>(db(ctx)?, viewer(ctx)?, code).await?;
+        let rows = all_by_code::<communes::Entity, _>(db(ctx)?, viewer(ctx)?).await?;
         Ok(rows.into_iter().map(Commune).collect())
     }
 
     /// Border gates, trails and openings.
     async fn border_gates(&self, ctx: &Context<'_>) -> Result<Vec<BorderGate>> {
-        let code = border_gates::Column::Code;
-        let rows = all_by_code::<border_gates::Entity, _>(db(ctx)?, viewer(ctx)?, code).await?;
+        let rows = all_by_code::<border_gates::Entity, _>(db(ctx)?, viewer(ctx)?).await?;
         Ok(rows.into_iter().map(BorderGate).collect())
     }
 }
