@@ -1,7 +1,7 @@
 //! Loads, for a whole page of cases, every relation the query selects — one statement per
-//! relation (and level), issued before the page's fields resolve. The per-request loader caches then answer
-//! each case's fields without touching the database, so the statement count of a `cases`
-//! request depends on what is selected, never on the page size or on scheduling.
+//! relation (and level), issued before the page's fields resolve. The per-request loader
+//! caches then answer each case's fields without touching the database, so the statement count
+//! of a `cases` request depends on what is selected, never on the page size or on scheduling.
 
 use std::collections::BTreeSet;
 
