@@ -42,6 +42,7 @@ pub const POOL_MAX: &str = "hub389_db_pool_max_connections";
 pub const TIPS_RECEIVED: &str = "hub389_tips_received_total";
 pub const AUDIT_EVENTS: &str = "hub389_audit_events_written_total";
 pub const SUBSCRIPTIONS_OPEN: &str = "hub389_subscriptions_open";
+pub const CASE_PAGES: &str = "hub389_case_pages_total";
 
 /// Operation names (besides registered documents' and the fixed labels) that get a label of
 /// their own. A frontend has tens of named operations; a flood of invented names stops here.
@@ -121,11 +122,18 @@ fn describe() {
     describe_counter!(TIPS_RECEIVED, "Tips received through submitTip");
     describe_counter!(AUDIT_EVENTS, "Audit events committed, by kind");
     describe_gauge!(SUBSCRIPTIONS_OPEN, "GraphQL subscriptions open");
+    describe_counter!(
+        CASE_PAGES,
+        "Pages of cases answered, by path: written directly or by the GraphQL executor"
+    );
     counter!(TIPS_RECEIVED).increment(0);
     for kind in [AuditKind::Write, AuditKind::Read, AuditKind::Refusal] {
         counter!(AUDIT_EVENTS, "kind" => kind.as_str()).increment(0);
     }
     gauge!(SUBSCRIPTIONS_OPEN).increment(0.0);
+    for path in ["direct", "executor"] {
+        counter!(CASE_PAGES, "path" => path).increment(0);
+    }
 }
 
 /// The metrics in the Prometheus text exposition format, or `None` when no recorder was
@@ -238,6 +246,13 @@ pub fn pool_sampled(size: u32, idle: usize, max: u32) {
     gauge!(POOL_CONNECTIONS).set(f64::from(size));
     gauge!(POOL_IDLE).set(idle as f64);
     gauge!(POOL_MAX).set(f64::from(max));
+}
+
+/// A page of cases was answered: written directly (`graphql::cases::projection`) or, for a
+/// selection that needs it, by the executor. A falling share of direct pages means clients
+/// select what the direct path does not write.
+pub fn case_page(direct: bool) {
+    counter!(CASE_PAGES, "path" => if direct { "direct" } else { "executor" }).increment(1);
 }
 
 /// A tip was stored (`service::tips::submit`, after its transaction committed).

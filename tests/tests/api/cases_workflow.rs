@@ -564,11 +564,8 @@ async fn kept_subject_counts_equal_a_recount_after_random_writes() {
     assert_eq!(kept, live);
 }
 
-/// A page of cases fetches only the optional columns its selection reads: every field of
-/// `Case`, asked for alone, answers what it answers in a page that asks for everything (a field
-/// missing from the page's column table would read an empty stand-in and differ here).
 /// Every argument-less field of `type_name`, as a selection: a leaf by its name, an object as
-/// `name { __typename }`.
+/// `name { __typename }`. None when the role does not see the type.
 async fn field_selections(app: &TestApp, token: &str, type_name: &str) -> Vec<String> {
     let r = app
         .gql(Some(token), r#"query($t: String!) { __type(name: $t) { fields { name args { name } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }"#, json!({ "t": type_name }))
@@ -582,7 +579,8 @@ async fn field_selections(app: &TestApp, token: &str, type_name: &str) -> Vec<St
     };
     r["data"]["__type"]["fields"]
         .as_array()
-        .unwrap_or_else(|| panic!("{type_name}'s fields: {r}"))
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
         .filter(|f| f["args"].as_array().is_some_and(|a| a.is_empty()))
         .map(|f| {
@@ -596,6 +594,9 @@ async fn field_selections(app: &TestApp, token: &str, type_name: &str) -> Vec<St
         .collect()
 }
 
+/// A page of cases fetches only the optional columns its selection reads: every field of
+/// `Case`, asked for alone, answers what it answers in a page that asks for everything (a field
+/// missing from the page's column table would read an empty stand-in and differ here).
 #[tokio::test]
 async fn a_case_page_reads_each_field_as_a_full_read_does() {
     let app = TestApp::spawn().await;
@@ -713,4 +714,88 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
             }
         }
     }
+}
+
+/// The nodes of a page written directly (`graphql::cases::projection`) answer as the executor
+/// does, for every role: each field of `Case` and of its lead agency, commune, subjects and
+/// seizures alone, then all of them at once under an alias and through a fragment. The
+/// reference is the same selection with its field selected twice: the executor merges the two
+/// into one key, and the direct path leaves a response key selected twice to the executor (its
+/// unit tests check that it does). Errors are compared too, as a set and without locations.
+#[tokio::test]
+async fn the_direct_case_page_answers_as_the_executor() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    app.db
+        .execute_unprepared(
+            "UPDATE seizures SET vehicle_plate = '29A12345', disposal_approved_on = '2026-11-02', \
+             disposal_approval_ref = '15/QĐ-STC' WHERE case_id IN \
+             (SELECT id FROM cases ORDER BY detected_on DESC, id DESC LIMIT 10)",
+        )
+        .await
+        .expect("plates on the first page's seizures");
+    let through_executor = |selection: &str| format!("{selection} {selection}");
+    // The executor reports a refused field selected twice twice: errors are compared as a set.
+    let without_locations = |mut r: Value| {
+        if let Some(errors) = r["errors"].as_array_mut() {
+            for e in errors.iter_mut().filter_map(Value::as_object_mut) {
+                e.remove("locations");
+            }
+            errors.sort_by_key(Value::to_string);
+            errors.dedup();
+        }
+        r
+    };
+    let relations = [
+        ("leadAgency", "Agency"),
+        ("commune", "Commune"),
+        ("subjects", "Subject"),
+        ("seizures", "Seizure"),
+    ];
+    let mut compared = 0;
+    for &role in Role::ALL {
+        let token = app.token_for(role);
+        let page = |nodes: &str| format!("{{ cases(first: 20) {{ nodes {{ {nodes} }} }} }}");
+        // (a query, the same through the executor)
+        let mut pairs = vec![];
+        let case_fields = field_selections(&app, &token, "Case").await;
+        for field in &case_fields {
+            pairs.push((page(field), page(&through_executor(field))));
+        }
+        let mut everything = case_fields
+            .iter()
+            .filter(|f| !f.contains('{'))
+            .cloned()
+            .collect::<Vec<_>>();
+        for (relation, type_name) in relations {
+            if !case_fields
+                .iter()
+                .any(|f| f.starts_with(&format!("{relation} ")))
+            {
+                continue;
+            }
+            let fields = field_selections(&app, &token, type_name).await;
+            for field in &fields {
+                pairs.push((
+                    page(&format!("{relation} {{ {field} }}")),
+                    page(&format!("{relation} {{ {} }}", through_executor(field))),
+                ));
+            }
+            everything.push(format!("{relation} {{ __typename {} }}", fields.join(" ")));
+        }
+        if !everything.is_empty() {
+            let fragment = format!("fragment F on Case {{ {} }}", everything.join(" "));
+            pairs.push((
+                format!("{} {fragment}", page("__typename x: code ...F")),
+                format!("{} {fragment}", page("__typename x: code x: code ...F")),
+            ));
+        }
+        for (direct, executor) in pairs {
+            let a = without_locations(app.query(Some(&token), &direct).await);
+            let b = without_locations(app.query(Some(&token), &executor).await);
+            assert_eq!(a, b, "{role:?}: {direct}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "{compared} selections compared");
 }

@@ -3,6 +3,7 @@
 
 pub mod mutation;
 mod prefetch;
+mod projection;
 
 use std::sync::Arc;
 
@@ -174,8 +175,8 @@ impl CaseConnection {
             .collect()
     }
 
-    async fn nodes(&self) -> Vec<Case> {
-        self.rows.iter().cloned().map(Case).collect()
+    async fn nodes(&self) -> projection::CaseNodes<'_> {
+        projection::CaseNodes(&self.rows)
     }
 
     async fn page_info(&self) -> PageInfo {
