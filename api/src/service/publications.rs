@@ -23,7 +23,7 @@ use crate::limiter::KeyedLimiter;
 use crate::service::audit::{Audit, audit};
 use crate::service::case_write::{optional_text, required_text};
 use crate::service::publication_check::{Finding, Restricted, finding_error, restricted_of_case};
-use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
 
 /// What the text checks need beside the writer: the key that opens informant data, and the
 /// per-user count of refused texts.
@@ -90,11 +90,7 @@ async fn load(txn: &DatabaseTransaction, id: i64) -> AppResult<publications::Mod
 
 /// A case can be published only once its outcome is known, and not when archived.
 fn check_publishable(case: &cases::Model) -> AppResult<()> {
-    if case.archived_at.is_some() {
-        return Err(AppError::bad_input(
-            "the case is archived; restore it first",
-        ));
-    }
+    crate::service::case_write::not_archived(case)?;
     let status = CaseStatus::from_db(&case.status)?;
     if PUBLISHABLE.contains(&status) {
         Ok(())
@@ -107,14 +103,9 @@ fn check_publishable(case: &cases::Model) -> AppResult<()> {
     }
 }
 
+/// An archived publication takes no change until it is restored.
 fn not_archived(p: &publications::Model) -> AppResult<()> {
-    if p.archived_at.is_some() {
-        Err(AppError::bad_input(
-            "the publication is archived; restore it first",
-        ))
-    } else {
-        Ok(())
-    }
+    check_not_archived("publication", p.archived_at)
 }
 
 /// Who reviews a text for the data of the case its drafter may not read: the agency a linked
