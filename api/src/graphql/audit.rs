@@ -5,16 +5,14 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use entity::audit_events;
 
 use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
-use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, fetch_page, page_size};
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -107,13 +105,8 @@ impl AuditQuery {
             }
             query = query.filter(audit_events::Column::Id.lt(id));
         }
-        let rows = query
-            .order_by_desc(audit_events::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+        let query = query.order_by_desc(audit_events::Column::Id);
+        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
         Ok(AuditEventConnection {
             rows,
             has_next,

@@ -8,7 +8,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 
 use entity::{agencies, tips};
@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, fetch_page, page_size};
 use crate::graphql::reference::Agency;
 
 #[derive(Default)]
@@ -157,13 +157,8 @@ impl TipQuery {
             let (_, id) = decode_cursor(c)?;
             q = q.filter(tips::Column::Id.lt(id));
         }
-        let rows = q
-            .order_by_desc(tips::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+        let q = q.order_by_desc(tips::Column::Id);
+        let (rows, has_next) = fetch_page(db(ctx)?, q, size).await?;
         Ok(TipConnection {
             rows,
             has_next,
