@@ -22,7 +22,7 @@ use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::service::events::Announced;
-use crate::service::reference::upper_case_code;
+use crate::service::reference::{check_code_free, upper_case_code};
 use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
 use crate::versioned_update;
 
@@ -804,16 +804,8 @@ pub async fn create_campaign(
             Some(d) => Some(live_directive(txn, d).await?.id),
             None => None,
         };
-        let taken = campaigns::Entity::find()
-            .filter(campaigns::Column::Code.eq(code.as_str()))
-            .one(txn)
-            .await
-            .map_err(AppError::from)?;
-        if taken.is_some() {
-            return Err(AppError::Conflict(format!(
-                "campaign code {code} is already used"
-            )));
-        }
+        check_code_free::<campaigns::Entity, _>(txn, campaigns::Column::Code, "campaign", &code)
+            .await?;
         let c = campaigns::ActiveModel {
             code: Set(code),
             name: Set(required_text("name", &input.name, 500)?),
