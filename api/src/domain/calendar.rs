@@ -278,70 +278,41 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    /// The range from `from` to `to`, each as (year, month, day).
+    fn span(from: (i32, u32, u32), to: (i32, u32, u32)) -> DateRange {
+        DateRange {
+            from: d(from.0, from.1, from.2),
+            to: d(to.0, to.1, to.2),
+        }
+    }
+
     #[test]
     fn official_cuts() {
-        let r = |s: PeriodSpec| s.range().unwrap();
-        assert_eq!(
-            r(PeriodSpec::Month {
-                year: 2026,
-                month: 5
-            }),
-            DateRange {
-                from: d(2026, 4, 15),
-                to: d(2026, 5, 14)
-            }
-        );
-        assert_eq!(
-            r(PeriodSpec::Month {
-                year: 2026,
-                month: 1
-            }),
-            DateRange {
-                from: d(2025, 12, 15),
-                to: d(2026, 1, 14)
-            }
-        );
-        assert_eq!(
-            r(PeriodSpec::Quarter {
-                year: 2026,
-                quarter: 1
-            }),
-            DateRange {
-                from: d(2025, 12, 15),
-                to: d(2026, 3, 14)
-            }
-        );
-        assert_eq!(
-            r(PeriodSpec::Quarter {
-                year: 2026,
-                quarter: 3
-            }),
-            DateRange {
-                from: d(2026, 6, 15),
-                to: d(2026, 9, 14)
-            }
-        );
-        assert_eq!(
-            r(PeriodSpec::SixMonths { year: 2026 }),
-            DateRange {
-                from: d(2025, 12, 15),
-                to: d(2026, 6, 14)
-            }
-        );
-        assert_eq!(
-            r(PeriodSpec::NineMonths { year: 2026 }),
-            DateRange {
-                from: d(2025, 12, 15),
-                to: d(2026, 9, 14)
-            }
-        );
-        assert_eq!(
-            r(PeriodSpec::Year { year: 2026 }),
-            DateRange {
-                from: d(2025, 12, 15),
-                to: d(2026, 12, 14)
-            }
-        );
+        let month = |month| PeriodSpec::Month { year: 2026, month };
+        let quarter = |quarter| PeriodSpec::Quarter {
+            year: 2026,
+            quarter,
+        };
+        for (spec, want) in [
+            (month(5), span((2026, 4, 15), (2026, 5, 14))),
+            (month(1), span((2025, 12, 15), (2026, 1, 14))),
+            (quarter(1), span((2025, 12, 15), (2026, 3, 14))),
+            (quarter(3), span((2026, 6, 15), (2026, 9, 14))),
+            (
+                PeriodSpec::SixMonths { year: 2026 },
+                span((2025, 12, 15), (2026, 6, 14)),
+            ),
+            (
+                PeriodSpec::NineMonths { year: 2026 },
+                span((2025, 12, 15), (2026, 9, 14)),
+            ),
+            (
+                PeriodSpec::Year { year: 2026 },
+                span((2025, 12, 15), (2026, 12, 14)),
+            ),
+        ] {
+            assert_eq!(spec.range().unwrap(), want, "{spec:?}");
+        }
     }
 
     #[test]
@@ -350,58 +321,24 @@ mod tests {
             year: 2026,
             month: 1,
         };
-        assert_eq!(
-            m.previous().unwrap(),
-            DateRange {
-                from: d(2025, 11, 15),
-                to: d(2025, 12, 14)
-            }
-        );
-        assert_eq!(
-            m.last_year().unwrap(),
-            DateRange {
-                from: d(2024, 12, 15),
-                to: d(2025, 1, 14)
-            }
-        );
         let y = PeriodSpec::Year { year: 2026 };
-        assert_eq!(
-            y.previous().unwrap(),
-            DateRange {
-                from: d(2024, 12, 15),
-                to: d(2025, 12, 14)
-            }
-        );
         // Six months: the same half of the year before, as for a report.
-        assert_eq!(
-            PeriodSpec::SixMonths { year: 2026 }.previous().unwrap(),
-            DateRange {
-                from: d(2024, 12, 15),
-                to: d(2025, 6, 14)
-            }
-        );
+        let six = PeriodSpec::SixMonths { year: 2026 };
         let q = PeriodSpec::Quarter {
             year: 2026,
             quarter: 1,
         };
-        assert_eq!(
-            q.previous().unwrap(),
-            DateRange {
-                from: d(2025, 9, 15),
-                to: d(2025, 12, 14)
-            }
-        );
-        let range = PeriodSpec::Range(DateRange {
-            from: d(2026, 5, 7),
-            to: d(2026, 5, 30),
-        });
-        assert_eq!(
-            range.previous().unwrap(),
-            DateRange {
-                from: d(2026, 4, 13),
-                to: d(2026, 5, 6)
-            }
-        );
+        let range = PeriodSpec::Range(span((2026, 5, 7), (2026, 5, 30)));
+        for (got, want) in [
+            (m.previous(), span((2025, 11, 15), (2025, 12, 14))),
+            (m.last_year(), span((2024, 12, 15), (2025, 1, 14))),
+            (y.previous(), span((2024, 12, 15), (2025, 12, 14))),
+            (six.previous(), span((2024, 12, 15), (2025, 6, 14))),
+            (q.previous(), span((2025, 9, 15), (2025, 12, 14))),
+            (range.previous(), span((2026, 4, 13), (2026, 5, 6))),
+        ] {
+            assert_eq!(got.unwrap(), want);
+        }
         assert!(
             PeriodSpec::Month {
                 year: 2026,
@@ -411,12 +348,9 @@ mod tests {
             .is_err()
         );
         assert!(
-            PeriodSpec::Range(DateRange {
-                from: d(2026, 5, 7),
-                to: d(2026, 5, 1)
-            })
-            .range()
-            .is_err()
+            PeriodSpec::Range(span((2026, 5, 7), (2026, 5, 1)))
+                .range()
+                .is_err()
         );
     }
 

@@ -3,18 +3,16 @@
 //! each write and by the read trail at the end of each request; nothing updates or deletes them
 //! (the database refuses to, see migration 2).
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::audit_events;
 
 use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
-use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::graphql::pagination::{decode_cursor, encode_cursor, fetch_page, page_size};
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -107,76 +105,30 @@ impl AuditQuery {
             }
             query = query.filter(audit_events::Column::Id.lt(id));
         }
-        let rows = query
-            .order_by_desc(audit_events::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+        let query = query.order_by_desc(audit_events::Column::Id);
+        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
         Ok(AuditEventConnection {
             rows,
             has_next,
             has_previous: after.is_some(),
-            cond,
+            filter: cond,
         })
     }
-}
-
-/// A page of audit events.
-pub struct AuditEventConnection {
-    rows: Vec<audit_events::Model>,
-    has_next: bool,
-    has_previous: bool,
-    cond: Condition,
-}
-
-#[derive(SimpleObject)]
-#[graphql(visible = "crate::graphql::guards::admin_visible")]
-pub struct AuditEventEdge {
-    pub cursor: String,
-    pub node: AuditEvent,
 }
 
 fn cursor_of(e: &audit_events::Model) -> String {
     encode_cursor(CURSOR_KEY, e.id)
 }
 
-#[Object(visible = "crate::graphql::guards::admin_visible")]
-impl AuditEventConnection {
-    async fn edges(&self) -> Vec<AuditEventEdge> {
-        self.rows
-            .iter()
-            .map(|e| AuditEventEdge {
-                cursor: cursor_of(e),
-                node: AuditEvent(e.clone()),
-            })
-            .collect()
-    }
-
-    async fn nodes(&self) -> Vec<AuditEvent> {
-        self.rows.iter().cloned().map(AuditEvent).collect()
-    }
-
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.has_next,
-            has_previous_page: self.has_previous,
-            start_cursor: self.rows.first().map(cursor_of),
-            end_cursor: self.rows.last().map(cursor_of),
-        }
-    }
-
-    /// Matching events in all pages (one `COUNT`, run only when asked for).
-    #[graphql(complexity = "crate::graphql::cost::COUNT")]
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(audit_events::Entity::find()
-            .filter(self.cond.clone())
-            .count(db(ctx)?)
-            .await
-            .map_err(AppError::from)?)
-    }
-}
+crate::relay_connection!(
+    AuditEventConnection,
+    AuditEventEdge,
+    AuditEvent,
+    audit_events::Entity,
+    cursor_of,
+    visible = "crate::graphql::guards::admin_visible",
+    total_count_doc = ["Matching events in all pages (one `COUNT`, run only when asked for)."]
+);
 
 /// Who did or read what, when. Restricted fields are named, never their values.
 pub struct AuditEvent(pub audit_events::Model);

@@ -24,15 +24,52 @@ pub struct DepthLimit {
     pub max_aliases: usize,
 }
 
+/// What is known of each fragment while measuring a document: its measure once computed;
+/// `None` while it is being computed.
+type Memo = HashMap<Name, Option<usize>>;
+
+/// A measure of a selection set (its depth, its expanded size), computed over the document's
+/// fragments with their measures kept in the memo.
+type Measure = fn(&SelectionSet, &ExecutableDocument, &mut Memo) -> usize;
+
+/// The `measure` of the fragment a spread names, computed once per document: a fragment being
+/// computed (a cycle, which validation rejects afterwards) or unknown counts 0.
+fn spread_measure(
+    name: &Name,
+    doc: &ExecutableDocument,
+    memo: &mut Memo,
+    measure: Measure,
+) -> usize {
+    match memo.get(name) {
+        Some(Some(n)) => *n,
+        Some(None) => 0,
+        None => match doc.fragments.get(name) {
+            Some(fragment) => {
+                memo.insert(name.clone(), None);
+                let n = measure(&fragment.node.selection_set.node, doc, memo);
+                memo.insert(name.clone(), Some(n));
+                n
+            }
+            None => 0,
+        },
+    }
+}
+
+/// The largest `measure` of the document's operations, fragments measured once for all.
+fn largest_operation(doc: &ExecutableDocument, measure: Measure) -> usize {
+    let mut memo = HashMap::new();
+    doc.operations
+        .iter()
+        .map(|(_, op)| measure(&op.node.selection_set.node, doc, &mut memo))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Fields of a selection set with fragments expanded, computed with each fragment's size once
 /// (memoised), saturating: fragments that each spread the next twice — 2^28 fields from 1 KB
 /// — cost a few hundred additions here, and are refused before async-graphql's own
 /// validation would expand them.
-fn expanded(
-    set: &SelectionSet,
-    doc: &ExecutableDocument,
-    memo: &mut HashMap<Name, Option<usize>>,
-) -> usize {
+fn expanded(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> usize {
     let mut total: usize = 0;
     for item in &set.items {
         let n = match &item.node {
@@ -43,20 +80,7 @@ fn expanded(
                 expanded(&inline.node.selection_set.node, doc, memo)
             }
             Selection::FragmentSpread(spread) => {
-                let name = &spread.node.fragment_name.node;
-                match memo.get(name) {
-                    Some(Some(n)) => *n,
-                    Some(None) => 0,
-                    None => match doc.fragments.get(name) {
-                        Some(fragment) => {
-                            memo.insert(name.clone(), None);
-                            let n = expanded(&fragment.node.selection_set.node, doc, memo);
-                            memo.insert(name.clone(), Some(n));
-                            n
-                        }
-                        None => 0,
-                    },
-                }
+                spread_measure(&spread.node.fragment_name.node, doc, memo, expanded)
             }
         };
         total = total.saturating_add(n);
@@ -66,12 +90,7 @@ fn expanded(
 
 /// The largest operation of a document, in fields after fragment expansion.
 pub fn document_expanded_fields(doc: &ExecutableDocument) -> usize {
-    let mut memo = HashMap::new();
-    doc.operations
-        .iter()
-        .map(|(_, op)| expanded(&op.node.selection_set.node, doc, &mut memo))
-        .max()
-        .unwrap_or(0)
+    largest_operation(doc, expanded)
 }
 
 /// Aliased fields written in the document (operations and fragments, as written).
@@ -103,13 +122,8 @@ fn refusal(message: String) -> ServerError {
     crate::error::AppError::BadInput(message).into_server_error()
 }
 
-/// Depth of a selection set; `None` in `memo` marks a fragment being computed (a cycle, which
-/// validation rejects afterwards, counts 0 here).
-fn depth(
-    set: &SelectionSet,
-    doc: &ExecutableDocument,
-    memo: &mut HashMap<Name, Option<usize>>,
-) -> usize {
+/// Depth of a selection set, each fragment's depth computed once ([`spread_measure`]).
+fn depth(set: &SelectionSet, doc: &ExecutableDocument, memo: &mut Memo) -> usize {
     let mut deepest = 0;
     for item in &set.items {
         let d = match &item.node {
@@ -123,20 +137,7 @@ fn depth(
             }
             Selection::InlineFragment(inline) => depth(&inline.node.selection_set.node, doc, memo),
             Selection::FragmentSpread(spread) => {
-                let name = &spread.node.fragment_name.node;
-                match memo.get(name) {
-                    Some(Some(d)) => *d,
-                    Some(None) => 0,
-                    None => match doc.fragments.get(name) {
-                        Some(fragment) => {
-                            memo.insert(name.clone(), None);
-                            let d = depth(&fragment.node.selection_set.node, doc, memo);
-                            memo.insert(name.clone(), Some(d));
-                            d
-                        }
-                        None => 0,
-                    },
-                }
+                spread_measure(&spread.node.fragment_name.node, doc, memo, depth)
             }
         };
         deepest = deepest.max(d);
@@ -146,12 +147,7 @@ fn depth(
 
 /// The deepest operation of a document.
 pub fn document_depth(doc: &ExecutableDocument) -> usize {
-    let mut memo = HashMap::new();
-    doc.operations
-        .iter()
-        .map(|(_, op)| depth(&op.node.selection_set.node, doc, &mut memo))
-        .max()
-        .unwrap_or(0)
+    largest_operation(doc, depth)
 }
 
 impl DepthLimit {

@@ -15,10 +15,17 @@ pub struct PageInfo {
 /// Declares a Relay connection `$conn` (`edges`, `nodes`, `pageInfo`, `totalCount`) and its
 /// edge `$edge`, over rows of `$entity` wrapped in the node type `$node(Model)`, with
 /// `$cursor(&Model) -> String`. `totalCount` is one `COUNT` over the list's filter (without the
-/// cursor), run only when selected. One definition for every list that grows with time.
+/// cursor), run only when selected; `total_count_doc = [..]` replaces its usual description
+/// (`[]`: none). One definition for every list that grows with time.
 #[macro_export]
 macro_rules! relay_connection {
     ($conn:ident, $edge:ident, $node:ident, $entity:ty, $cursor:expr $(, visible = $vis:literal)?) => {
+        $crate::relay_connection!(
+            $conn, $edge, $node, $entity, $cursor $(, visible = $vis)?,
+            total_count_doc = ["Matching records in all pages (one `COUNT`, run only when asked for)."]
+        );
+    };
+    ($conn:ident, $edge:ident, $node:ident, $entity:ty, $cursor:expr $(, visible = $vis:literal)?, total_count_doc = [$($count_doc:literal)?]) => {
         pub struct $conn {
             pub rows: Vec<<$entity as sea_orm::EntityTrait>::Model>,
             pub has_next: bool,
@@ -56,7 +63,7 @@ macro_rules! relay_connection {
                     end_cursor: self.rows.last().map($cursor),
                 }
             }
-            /// Matching records in all pages (one `COUNT`, run only when asked for).
+            $(#[doc = $count_doc])?
             #[graphql(complexity = "crate::graphql::cost::COUNT")]
             async fn total_count(
                 &self,

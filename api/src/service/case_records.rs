@@ -26,7 +26,7 @@ use crate::service::case_write::{
 use crate::service::events::DomainEvent;
 use crate::service::rollups;
 use crate::service::rows::by_id;
-use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
 use crate::text::fold;
 use crate::versioned_update;
 
@@ -251,16 +251,6 @@ pub async fn add_seizure(
     .await
 }
 
-fn seizure_not_archived(m: &seizures::Model) -> AppResult<()> {
-    if m.archived_at.is_some() {
-        Err(AppError::bad_input(
-            "the seizure is archived; restore it first",
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// Changes what became of seized goods (lead agency). Destroying or auctioning needs the
 /// finance department's approval first ([`approve_disposal`]).
 pub async fn set_disposal_status(
@@ -274,7 +264,7 @@ pub async fn set_disposal_status(
         let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
         let case = case_led_by_viewer(txn, v, m.case_id).await?;
         not_archived(&case)?;
-        seizure_not_archived(&m)?;
+        check_not_archived("seizure", m.archived_at)?;
         let from = DisposalStatus::from_db(&m.disposal_status)?;
         check_move(from, status)?;
         if matches!(
@@ -331,7 +321,7 @@ pub async fn approve_disposal(
         crate::domain::access::check_disposal_approver(v, kind)?;
         check_past_date("approvedOn", approved_on)?;
         let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
-        seizure_not_archived(&m)?;
+        check_not_archived("seizure", m.archived_at)?;
         let case = cases::Entity::find_by_id(m.case_id).one(txn).await?;
         if let Some(case) = &case {
             not_archived(case)?;

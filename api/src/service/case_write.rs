@@ -22,7 +22,7 @@ use crate::domain::vocab::{
 };
 use crate::error::{AppError, AppResult};
 use crate::service::rows::by_id;
-use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
 use crate::text::{fold, nfc};
 
 /// The case, if the viewer's agency leads it (else `NOT_FOUND` or `FORBIDDEN`).
@@ -57,11 +57,7 @@ pub async fn case_for_compartment_write<C: ConnectionTrait>(
     // Writes follow the reads of the matrix: whoever reads the compartment on this case
     // (the lead agency; the police everywhere for police data, the customs for customs data).
     if viewer.reads_case_compartment(compartment, case.lead_agency_id) {
-        if case.archived_at.is_some() {
-            return Err(AppError::bad_input(
-                "the case is archived; restore it first",
-            ));
-        }
+        not_archived(&case)?;
         Ok(case)
     } else {
         Err(AppError::forbidden(format!(
@@ -75,14 +71,9 @@ pub async fn case_for_compartment_write<C: ConnectionTrait>(
     }
 }
 
+/// An archived case takes no change until it is restored.
 pub fn not_archived(case: &cases::Model) -> AppResult<()> {
-    if case.archived_at.is_some() {
-        Err(AppError::bad_input(
-            "the case is archived; restore it first",
-        ))
-    } else {
-        Ok(())
-    }
+    check_not_archived("case", case.archived_at)
 }
 
 /// Required text: trimmed, NFC, 1..=max characters.

@@ -22,8 +22,8 @@ use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::service::events::Announced;
-use crate::service::reference::upper_case_code;
-use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::service::reference::{check_code_free, upper_case_code};
+use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
 use crate::versioned_update;
 
 /// A directing document to register.
@@ -356,17 +356,6 @@ fn is_open(t: &tasks::Model) -> bool {
     t.status == TaskStatus::Open.as_str() || t.status == TaskStatus::InProgress.as_str()
 }
 
-/// An archived task takes no changes until restored.
-fn task_not_archived(t: &tasks::Model) -> AppResult<()> {
-    if t.archived_at.is_some() {
-        Err(AppError::bad_input(
-            "the task is archived; restore it first",
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// A campaign code: upper-case letters, digits and `_`, starting with a letter.
 fn campaign_code(code: &str) -> AppResult<String> {
     upper_case_code(code, 50, "SHTT_2026")
@@ -387,11 +376,7 @@ async fn live_directive<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<dire
         .one(conn)
         .await?
         .ok_or_else(|| AppError::bad_input("`directive` names a directive that does not exist"))?;
-    if d.archived_at.is_some() {
-        return Err(AppError::bad_input(
-            "the directive is archived; restore it first",
-        ));
-    }
+    check_not_archived("directive", d.archived_at)?;
     Ok(d)
 }
 
@@ -633,7 +618,7 @@ pub async fn update_task(
 ) -> AppResult<tasks::Model> {
     change(w, "updateTask", async |txn| {
         let t = load_task(txn, id).await?;
-        task_not_archived(&t)?;
+        check_not_archived("task", t.archived_at)?;
         let mut am = tasks::ActiveModel {
             updated_at: Set(chrono::Utc::now()),
             ..Default::default()
@@ -713,7 +698,7 @@ pub async fn post_task_update(
         async |txn| {
             let t = load_task(txn, id).await?;
             check_reporter(txn, &t, agency).await?;
-            task_not_archived(&t)?;
+            check_not_archived("task", t.archived_at)?;
             if !is_open(&t) {
                 return Err(AppError::bad_input(format!(
                     "the task is {}; reopen it before reporting on it",
@@ -774,7 +759,7 @@ pub async fn complete_task(
         if t.lead_agency_id != agency {
             return Err(AppError::forbidden("only the lead agency completes a task"));
         }
-        task_not_archived(&t)?;
+        check_not_archived("task", t.archived_at)?;
         if !is_open(&t) {
             return Err(AppError::bad_input(format!(
                 "the task is {}; only an open or in-progress task can be completed",
@@ -819,16 +804,8 @@ pub async fn create_campaign(
             Some(d) => Some(live_directive(txn, d).await?.id),
             None => None,
         };
-        let taken = campaigns::Entity::find()
-            .filter(campaigns::Column::Code.eq(code.as_str()))
-            .one(txn)
-            .await
-            .map_err(AppError::from)?;
-        if taken.is_some() {
-            return Err(AppError::Conflict(format!(
-                "campaign code {code} is already used"
-            )));
-        }
+        check_code_free::<campaigns::Entity, _>(txn, campaigns::Column::Code, "campaign", &code)
+            .await?;
         let c = campaigns::ActiveModel {
             code: Set(code),
             name: Set(required_text("name", &input.name, 500)?),

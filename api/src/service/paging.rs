@@ -89,18 +89,31 @@ where
     E: sea_orm::EntityTrait,
     C: sea_orm::ConnectionTrait,
 {
-    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{QueryFilter, QueryOrder};
     let mut page = filter;
     if let Some(c) = after {
         page = page.add(after_date_cursor(date_col, id_col, c)?);
     }
-    let rows = E::find()
+    let query = E::find()
         .filter(page)
         .order_by_desc(date_col)
-        .order_by_desc(id_col)
-        .limit(size + 1)
-        .all(conn)
-        .await?;
+        .order_by_desc(id_col);
+    fetch_page(conn, query, size).await
+}
+
+/// One page of `query`'s rows in its order: `size` rows and whether more follow (one
+/// statement, `size + 1` rows, the extra one only telling that a next page exists).
+pub async fn fetch_page<E, C>(
+    conn: &C,
+    query: sea_orm::Select<E>,
+    size: u64,
+) -> AppResult<(Vec<E::Model>, bool)>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::QuerySelect;
+    let rows = query.limit(size + 1).all(conn).await?;
     Ok(split_page(rows, size))
 }
 

@@ -22,8 +22,9 @@ use crate::error::{AppError, AppResult};
 use crate::limiter::KeyedLimiter;
 use crate::service::audit::{Audit, audit};
 use crate::service::case_write::{optional_text, required_text};
+use crate::service::events::Announced;
 use crate::service::publication_check::{Finding, Restricted, finding_error, restricted_of_case};
-use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
 
 /// What the text checks need beside the writer: the key that opens informant data, and the
 /// per-user count of refused texts.
@@ -90,11 +91,7 @@ async fn load(txn: &DatabaseTransaction, id: i64) -> AppResult<publications::Mod
 
 /// A case can be published only once its outcome is known, and not when archived.
 fn check_publishable(case: &cases::Model) -> AppResult<()> {
-    if case.archived_at.is_some() {
-        return Err(AppError::bad_input(
-            "the case is archived; restore it first",
-        ));
-    }
+    crate::service::case_write::not_archived(case)?;
     let status = CaseStatus::from_db(&case.status)?;
     if PUBLISHABLE.contains(&status) {
         Ok(())
@@ -107,14 +104,9 @@ fn check_publishable(case: &cases::Model) -> AppResult<()> {
     }
 }
 
+/// An archived publication takes no change until it is restored.
 fn not_archived(p: &publications::Model) -> AppResult<()> {
-    if p.archived_at.is_some() {
-        Err(AppError::bad_input(
-            "the publication is archived; restore it first",
-        ))
-    } else {
-        Ok(())
-    }
+    check_not_archived("publication", p.archived_at)
 }
 
 /// Who reviews a text for the data of the case its drafter may not read: the agency a linked
@@ -266,6 +258,23 @@ async fn checked<T>(
     }
 }
 
+/// A [`write_once`] whose text check may refuse: `body` notes a refusal in the [`Refusals`] it
+/// is given, and once the write has rolled back the refusal is recorded and answered
+/// ([`checked`]).
+async fn write_once_checked<T: Announced>(
+    w: &Writer<'_>,
+    c: &Checks<'_>,
+    operation: &'static str,
+    body: impl AsyncFnOnce(&DatabaseTransaction, &Refusals) -> AppResult<T>,
+) -> AppResult<T> {
+    let refusals = Refusals::default();
+    let result = write_once(w, operation, async |txn| {
+        Ok(Done::of(body(txn, &refusals).await?))
+    })
+    .await;
+    checked(w, c, refusals, result).await
+}
+
 /// Moves a publication to `to` (the caller has checked who may), with its side fields.
 async fn move_to(
     txn: &DatabaseTransaction,
@@ -305,6 +314,47 @@ async fn restricted(
     restricted_of_case(txn, c.data_key, case.id, case.lead_agency_id).await
 }
 
+/// A drafter's text as it may be stored: headline and body within their limits, the public
+/// facts known, and the agency that must review it for the case's data the drafter may not
+/// read.
+struct DraftText {
+    headline: String,
+    body: String,
+    public_facts: String,
+    review_agency_id: Option<i64>,
+}
+
+/// Checks a text the drafting agency writes (a draft or a revision) against case `case`:
+/// `kept_facts` stands when the text names no public facts. A text holding a datum of the case
+/// the drafter may read is refused (noted in `refusals`).
+async fn check_draft_text(
+    txn: &DatabaseTransaction,
+    c: &Checks<'_>,
+    refusals: &Refusals,
+    v: &Viewer,
+    case: &cases::Model,
+    text: &Text,
+    kept_facts: &str,
+) -> AppResult<DraftText> {
+    let headline = required_text("headline", &text.headline, HEADLINE_MAX)?;
+    let body = required_text("body", &text.body, BODY_MAX)?;
+    let public_facts = match &text.public_facts {
+        Some(list) => facts(list)?,
+        None => kept_facts.to_owned(),
+    };
+    let restricted = restricted(txn, c, case).await?;
+    if let Some(f) = restricted.scan_readable(v, &[&headline, &body]) {
+        return Err(refusals.refuse(case.id, f, Refused::Drafter));
+    }
+    let review_agency_id = review_agency(txn, &restricted, v).await?;
+    Ok(DraftText {
+        headline,
+        body,
+        public_facts,
+        review_agency_id,
+    })
+}
+
 /// Drafts the public summary of a case (the case's lead agency). Only cases handled
 /// administratively, prosecuted or closed can be published, and the text must not contain any
 /// restricted datum of the case.
@@ -331,25 +381,19 @@ pub async fn draft(
                 ));
             }
             check_publishable(&case)?;
-            let headline = required_text("headline", &text.headline, HEADLINE_MAX)?;
-            let body = required_text("body", &text.body, BODY_MAX)?;
-            let public_facts = facts(text.public_facts.as_deref().unwrap_or_default())?;
-            let restricted = restricted(txn, c, &case).await?;
-            if let Some(f) = restricted.scan_readable(v, &[&headline, &body]) {
-                return Err(refusals.refuse(case_id, f, Refused::Drafter));
-            }
-            let review_agency_id = review_agency(txn, &restricted, v).await?;
+            // A new draft without a list makes no fact public.
+            let t = check_draft_text(txn, c, &refusals, v, &case, &text, "").await?;
             let now = chrono::Utc::now();
             let p = publications::ActiveModel {
                 case_id: Set(case_id),
-                headline: Set(headline),
-                body: Set(body),
-                public_facts: Set(public_facts),
+                headline: Set(t.headline),
+                body: Set(t.body),
+                public_facts: Set(t.public_facts),
                 status: Set(PublicationStatus::Draft.as_str().into()),
                 drafted_by_agency_id: Set(agency),
                 review_reason: Set(None),
                 approved_at: Set(None),
-                review_agency_id: Set(review_agency_id),
+                review_agency_id: Set(t.review_agency_id),
                 reviewed_at: Set(None),
                 version: Set(1),
                 created_at: Set(now),
@@ -377,8 +421,7 @@ pub async fn update(
 ) -> AppResult<publications::Model> {
     let v = w.signed_in()?;
     let agency = acting_agency(v, Action::DraftPublications)?;
-    let refusals = Refusals::default();
-    let result = write_once(w, "updatePublication", async |txn| {
+    write_once_checked(w, c, "updatePublication", async |txn, refusals| {
         let p = load(txn, id).await?;
         if p.drafted_by_agency_id != agency {
             return Err(AppError::forbidden(
@@ -392,33 +435,22 @@ pub async fn update(
         }
         let case = load_case(txn, p.case_id).await?;
         check_publishable(&case)?;
-        let headline = required_text("headline", &text.headline, HEADLINE_MAX)?;
-        let body = required_text("body", &text.body, BODY_MAX)?;
-        let public_facts = match &text.public_facts {
-            Some(list) => facts(list)?,
-            None => p.public_facts.clone(),
-        };
-        let restricted = restricted(txn, c, &case).await?;
-        if let Some(f) = restricted.scan_readable(v, &[&headline, &body]) {
-            return Err(refusals.refuse(p.case_id, f, Refused::Drafter));
-        }
-        let review_agency_id = review_agency(txn, &restricted, v).await?;
+        let t = check_draft_text(txn, c, refusals, v, &case, &text, &p.public_facts).await?;
         let am = publications::ActiveModel {
-            headline: Set(headline),
-            body: Set(body),
-            public_facts: Set(public_facts),
+            headline: Set(t.headline),
+            body: Set(t.body),
+            public_facts: Set(t.public_facts),
             // A changed text is reviewed again.
-            review_agency_id: Set(review_agency_id),
+            review_agency_id: Set(t.review_agency_id),
             reviewed_at: Set(None),
             status: Set(PublicationStatus::Draft.as_str().into()),
             updated_at: Set(chrono::Utc::now()),
             ..Default::default()
         };
         crate::versioned_update!(txn, publications, am, id, version)?;
-        Ok(Done::of(load(txn, id).await?))
+        load(txn, id).await
     })
-    .await;
-    checked(w, c, refusals, result).await
+    .await
 }
 
 /// Approves a draft for publication (the standing office). The text is checked once more
@@ -430,8 +462,7 @@ pub async fn approve(
     version: i32,
 ) -> AppResult<publications::Model> {
     check(w.signed_in()?, Action::ApprovePublications)?;
-    let refusals = Refusals::default();
-    let result = write_once(w, "approvePublication", async |txn| {
+    write_once_checked(w, c, "approvePublication", async |txn, refusals| {
         let p = load(txn, id).await?;
         not_archived(&p)?;
         check_move(
@@ -451,11 +482,9 @@ pub async fn approve(
         {
             return Err(refusals.refuse(p.case_id, f, Refused::Approver));
         }
-        let p = move_to(txn, &p, version, PublicationStatus::Approved, None).await?;
-        Ok(Done::of(p))
+        move_to(txn, &p, version, PublicationStatus::Approved, None).await
     })
-    .await;
-    checked(w, c, refusals, result).await
+    .await
 }
 
 /// Passes a text waiting for review (the agency asked to review it: the police agency holding
@@ -468,8 +497,7 @@ pub async fn pass_review(
     version: i32,
 ) -> AppResult<publications::Model> {
     let v = w.signed_in()?;
-    let refusals = Refusals::default();
-    let result = write_once(w, "passPublicationReview", async |txn| {
+    write_once_checked(w, c, "passPublicationReview", async |txn, refusals| {
         let p = load(txn, id).await?;
         not_archived(&p)?;
         if !is_reviewer(v, &p) {
@@ -493,10 +521,9 @@ pub async fn pass_review(
             ..Default::default()
         };
         crate::versioned_update!(txn, publications, am, id, version)?;
-        Ok(Done::of(load(txn, id).await?))
+        load(txn, id).await
     })
-    .await;
-    checked(w, c, refusals, result).await
+    .await
 }
 
 /// Rejects a draft (the standing office, or the agency reviewing it), saying why.

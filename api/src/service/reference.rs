@@ -117,6 +117,23 @@ pub fn upper_case_code(code: &str, max: usize, example: &str) -> AppResult<Strin
     }
 }
 
+/// A code is set once and names one row: `CONFLICT` when `column` of `E` already holds
+/// `code`. `what` names the record in the message ("agency code QLTT is already used").
+pub async fn check_code_free<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    column: E::Column,
+    what: &str,
+    code: &str,
+) -> AppResult<()> {
+    let taken = E::find().filter(column.eq(code)).one(conn).await?;
+    if taken.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{what} code {code} is already used"
+        )));
+    }
+    Ok(())
+}
+
 fn short_name(v: Option<&str>) -> AppResult<Option<String>> {
     crate::service::case_write::optional_text("shortName", v, 100)
 }
@@ -183,15 +200,8 @@ pub async fn create_agency(
         async |txn, id| load_agency(txn, id).await,
         async |txn| {
             let code = reference_code(&input.code)?;
-            let taken = agencies::Entity::find()
-                .filter(agencies::Column::Code.eq(code.as_str()))
-                .one(txn)
+            check_code_free::<agencies::Entity, _>(txn, agencies::Column::Code, "agency", &code)
                 .await?;
-            if taken.is_some() {
-                return Err(AppError::Conflict(format!(
-                    "agency code {code} is already used"
-                )));
-            }
             let parent = match &input.parent {
                 Some(p) => Some(parent_of(txn, p, None).await?),
                 None => None,
@@ -283,15 +293,8 @@ pub async fn create_commune(
         async |txn, id| load_commune(txn, id).await,
         async |txn| {
             let code = reference_code(&input.code)?;
-            let taken = communes::Entity::find()
-                .filter(communes::Column::Code.eq(code.as_str()))
-                .one(txn)
+            check_code_free::<communes::Entity, _>(txn, communes::Column::Code, "commune", &code)
                 .await?;
-            if taken.is_some() {
-                return Err(AppError::Conflict(format!(
-                    "commune code {code} is already used"
-                )));
-            }
             if let Some(d) = input.committee_established_on {
                 check_past_date("committeeEstablishedOn", d)?;
             }

@@ -274,12 +274,9 @@ pub async fn load_for_write<C: ConnectionTrait>(
     Ok(tip)
 }
 
+/// An archived tip takes no change until it is restored.
 pub fn not_archived(tip: &tips::Model) -> AppResult<()> {
-    if tip.archived_at.is_some() {
-        Err(AppError::bad_input("the tip is archived; restore it first"))
-    } else {
-        Ok(())
-    }
+    crate::service::write::check_not_archived("tip", tip.archived_at)
 }
 
 pub fn status(tip: &tips::Model) -> AppResult<TipStatus> {

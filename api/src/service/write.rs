@@ -221,6 +221,21 @@ pub async fn write_once<T>(
     .await
 }
 
+/// An archived record takes no change until it is restored; `what` names it in the message
+/// ("the case is archived; restore it first"). One rule for every archivable record.
+pub fn check_not_archived(
+    what: &str,
+    archived_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<()> {
+    if archived_at.is_some() {
+        Err(AppError::bad_input(format!(
+            "the {what} is archived; restore it first"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 /// Updates one row only if its version is still `expected`, bumping the version; otherwise
 /// `CONFLICT` and nothing changes. The check and the write are one statement, so two editors
 /// racing on one record cannot both win.

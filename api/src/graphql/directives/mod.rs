@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{
     campaigns, case_campaigns, cases, directives, task_coordinators, task_updates, tasks,
@@ -24,7 +24,7 @@ use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{children, many, one};
 use crate::graphql::pagination::{
-    date_cursor, decode_date_cursor, keyset_after, newest_first, page_size, split_page,
+    date_cursor, decode_date_cursor, fetch_page, keyset_after, newest_first, page_size,
 };
 use crate::graphql::reference::Agency;
 
@@ -284,19 +284,15 @@ impl DirectiveQuery {
                     .add(tasks::Column::DueOn.is_null())
             });
         }
-        let rows = tasks::Entity::find()
+        let query = tasks::Entity::find()
             .filter(page)
             .order_by_with_nulls(
                 tasks::Column::DueOn,
                 sea_orm::Order::Asc,
                 sea_orm::sea_query::NullOrdering::Last,
             )
-            .order_by_asc(tasks::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+            .order_by_asc(tasks::Column::Id);
+        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
         Ok(TaskConnection {
             rows,
             has_next,

@@ -8,7 +8,7 @@ pub use mutation::PublicationMutation;
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{cases, publications};
 
@@ -19,7 +19,7 @@ use crate::graphql::cases::Case;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
-    decode_cursor, encode_cursor, keyset_after, page_size, split_page,
+    decode_cursor, encode_cursor, fetch_page, keyset_after, page_size,
 };
 use crate::graphql::reference::Agency;
 
@@ -58,14 +58,10 @@ impl PublicationQuery {
         if let Some(c) = &after {
             page = page.add(publications::Column::Id.lt(decode_cursor(c)?.1));
         }
-        let rows = publications::Entity::find()
+        let query = publications::Entity::find()
             .filter(page)
-            .order_by_desc(publications::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+            .order_by_desc(publications::Column::Id);
+        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
         Ok(PublicationConnection {
             rows,
             has_next,
@@ -102,15 +98,11 @@ impl PublicationQuery {
                 true,
             ));
         }
-        let rows = publications::Entity::find()
+        let query = publications::Entity::find()
             .filter(page)
             .order_by_desc(publications::Column::ApprovedAt)
-            .order_by_desc(publications::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+            .order_by_desc(publications::Column::Id);
+        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
         Ok(PublishedCaseConnection {
             rows,
             has_next,

@@ -6,10 +6,7 @@ pub mod mutation;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{agencies, tips};
 
@@ -20,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{PageInfo, decode_cursor, encode_cursor, page_size, split_page};
+use crate::graphql::pagination::{decode_cursor, encode_cursor, fetch_page, page_size};
 use crate::graphql::reference::Agency;
 
 #[derive(Default)]
@@ -157,71 +154,27 @@ impl TipQuery {
             let (_, id) = decode_cursor(c)?;
             q = q.filter(tips::Column::Id.lt(id));
         }
-        let rows = q
-            .order_by_desc(tips::Column::Id)
-            .limit(size + 1)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
-        let (rows, has_next) = split_page(rows, size);
+        let q = q.order_by_desc(tips::Column::Id);
+        let (rows, has_next) = fetch_page(db(ctx)?, q, size).await?;
         Ok(TipConnection {
             rows,
             has_next,
             has_previous: after.is_some(),
-            cond,
+            filter: cond,
         })
     }
 }
 
-pub struct TipConnection {
-    rows: Vec<tips::Model>,
-    has_next: bool,
-    has_previous: bool,
-    cond: Condition,
-}
-
-#[derive(SimpleObject)]
-#[graphql(visible = "crate::graphql::guards::tips_visible")]
-pub struct TipEdge {
-    pub cursor: String,
-    pub node: Tip,
-}
-
-fn cursor(t: &tips::Model) -> String {
-    encode_cursor("t", t.id)
-}
-
-#[Object(visible = "crate::graphql::guards::tips_visible")]
-impl TipConnection {
-    async fn edges(&self) -> Vec<TipEdge> {
-        self.rows
-            .iter()
-            .map(|t| TipEdge {
-                cursor: cursor(t),
-                node: Tip(t.clone()),
-            })
-            .collect()
-    }
-    async fn nodes(&self) -> Vec<Tip> {
-        self.rows.iter().cloned().map(Tip).collect()
-    }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.has_next,
-            has_previous_page: self.has_previous,
-            start_cursor: self.rows.first().map(cursor),
-            end_cursor: self.rows.last().map(cursor),
-        }
-    }
-    #[graphql(complexity = "crate::graphql::cost::COUNT")]
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(count(db(ctx)?, self.cond.clone()).await?)
-    }
-}
-
-async fn count(db: &DatabaseConnection, cond: Condition) -> AppResult<u64> {
-    Ok(tips::Entity::find().filter(cond).count(db).await?)
-}
+crate::relay_connection!(
+    TipConnection,
+    TipEdge,
+    Tip,
+    tips::Entity,
+    |t: &tips::Model| encode_cursor("t", t.id),
+    visible = "crate::graphql::guards::tips_visible",
+    // The tip list's `totalCount` has always gone without a description in the schema.
+    total_count_doc = []
+);
 
 /// A tip.
 pub struct Tip(pub tips::Model);
