@@ -718,7 +718,8 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
 
 /// The nodes of a page written directly (`graphql::cases::projection`) answer as the executor
 /// does, for every role: each field of `Case` and of its lead agency, commune, subjects and
-/// seizures alone, then all of them at once under an alias and through a fragment. The
+/// seizures alone, then all of them at once under an alias and through a fragment, in `nodes`
+/// and in `edges`. The
 /// reference is the same selection with its field selected twice: the executor merges the two
 /// into one key, and the direct path leaves a response key selected twice to the executor (its
 /// unit tests check that it does). Errors are compared too, as a set and without locations.
@@ -736,7 +737,17 @@ async fn the_direct_case_page_answers_as_the_executor() {
         .expect("plates on the first page's seizures");
     let through_executor = |selection: &str| format!("{selection} {selection}");
     // The executor reports a refused field selected twice twice: errors are compared as a set.
+    // Cursors are sealed with a fresh nonce each time: compared by the page after them, below.
     let without_locations = |mut r: Value| {
+        for edge in r["data"]["cases"]["edges"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            if edge["cursor"].is_string() {
+                edge["cursor"] = json!("<cursor>");
+            }
+        }
         if let Some(errors) = r["errors"].as_array_mut() {
             for e in errors.iter_mut().filter_map(Value::as_object_mut) {
                 e.remove("locations");
@@ -789,6 +800,13 @@ async fn the_direct_case_page_answers_as_the_executor() {
                 format!("{} {fragment}", page("__typename x: code ...F")),
                 format!("{} {fragment}", page("__typename x: code x: code ...F")),
             ));
+            let edges =
+                |edge: &str| format!("{{ cases(first: 20) {{ edges {{ {edge} }} }} }} {fragment}");
+            pairs.push((
+                edges("cursor __typename node { ...F }"),
+                edges("cursor cursor __typename node { ...F }"),
+            ));
+            pairs.push((edges("cursor"), edges("cursor cursor")));
         }
         for (direct, executor) in pairs {
             let a = without_locations(app.query(Some(&token), &direct).await);
@@ -798,4 +816,27 @@ async fn the_direct_case_page_answers_as_the_executor() {
         }
     }
     assert!(compared > 100, "{compared} selections compared");
+    // A cursor written directly opens the page after its case, as the executor's does.
+    let token = app.token_for(Role::Police);
+    let after = |cursor: &Value| {
+        let q = "query($after: String) { cases(first: 5, after: $after) { nodes { id } } }";
+        app.gql(Some(&token), q, json!({ "after": cursor }))
+    };
+    for edges in ["cursor", "cursor cursor"] {
+        let q = format!("{{ cases(first: 5) {{ edges {{ {edges} node {{ id }} }} }} }}");
+        let r = ok(app.query(Some(&token), &q).await);
+        let page = r["data"]["cases"]["edges"].as_array().expect("edges");
+        let next = ok(after(&page[2]["cursor"]).await);
+        let ids: Vec<&Value> = next["data"]["cases"]["nodes"]
+            .as_array()
+            .expect("a page")
+            .iter()
+            .map(|n| &n["id"])
+            .collect();
+        assert_eq!(
+            ids[..2],
+            [&page[3]["node"]["id"], &page[4]["node"]["id"]],
+            "{q}"
+        );
+    }
 }

@@ -163,16 +163,19 @@ pub struct CaseEdge {
     pub node: Case,
 }
 
+impl CaseEdge {
+    fn of(case: &cases::Model) -> CaseEdge {
+        CaseEdge {
+            cursor: service::cursor_of(case),
+            node: Case(case.clone()),
+        }
+    }
+}
+
 #[Object]
 impl CaseConnection {
-    async fn edges(&self) -> Vec<CaseEdge> {
-        self.rows
-            .iter()
-            .map(|c| CaseEdge {
-                cursor: service::cursor_of(c),
-                node: Case(c.clone()),
-            })
-            .collect()
+    async fn edges(&self) -> projection::CaseEdges<'_> {
+        projection::CaseEdges(&self.rows)
     }
 
     async fn nodes(&self) -> projection::CaseNodes<'_> {

@@ -37,7 +37,7 @@ use entity::{agencies, cases, communes, seizures, subjects};
 
 use crate::domain::access::Compartment;
 use crate::domain::vocab::*;
-use crate::graphql::cases::Case;
+use crate::graphql::cases::{Case, CaseEdge};
 use crate::graphql::context::{RequestCtx, Vnd};
 use crate::graphql::ids::{NodeKind, global_id};
 use crate::graphql::loaders::{Columns, Dl, LoadError, Loaders};
@@ -77,6 +77,41 @@ impl OutputType for CaseNodes<'_> {
     }
 }
 
+/// The `edges` of a `CaseConnection`: `[CaseEdge!]!` to the schema, written directly when each
+/// edge selects its `cursor`, `__typename` and at most one `node` that [`plan`] takes.
+pub struct CaseEdges<'a>(pub &'a [cases::Model]);
+
+impl OutputType for CaseEdges<'_> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <Vec<CaseEdge> as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<CaseEdge> as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <Vec<CaseEdge> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let fragments = &ctx.query_env.fragments;
+        if let Some(mut plan) = edge_plan(&field.node.selection_set.node, fragments)
+            && let Some(value) = direct_edges(ctx, &mut plan, self.0).await
+        {
+            crate::telemetry::metrics::case_page(true);
+            return Ok(value);
+        }
+        crate::telemetry::metrics::case_page(false);
+        let edges: Vec<CaseEdge> = self.0.iter().map(CaseEdge::of).collect();
+        async_graphql::resolver_utils::resolve_list(ctx, field, edges, Some(self.0.len())).await
+    }
+}
+
 /// A column (or a value computed from one row) written as the executor writes it; `None` when
 /// the executor would answer with an error.
 type Plain<M> = fn(&M) -> Option<Value>;
@@ -95,6 +130,17 @@ enum Leaf<M> {
 
 /// A relation's rows, read from the request's cache by [`fill`].
 type Rows<K, V> = HashMap<K, V>;
+
+/// A field of an edge.
+enum EdgeField {
+    Typename,
+    Cursor,
+    /// The plan of the edge's case (one `node` at most: the executor answers two).
+    Node,
+}
+
+/// The fields of an edge, and the plan of its `node` if selected.
+type EdgePlan<'a> = (Vec<Pick<'a, EdgeField>>, Vec<Pick<'a, CaseField<'a>>>);
 
 /// A field of a case.
 enum CaseField<'a> {
@@ -122,6 +168,24 @@ struct Relation<'a, M> {
 }
 
 type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
+
+/// What to write for each field selected on an edge, in document order; `None` when the
+/// executor must answer.
+fn edge_plan<'a>(set: &'a SelectionSet, fragments: &'a Fragments) -> Option<EdgePlan<'a>> {
+    let mut node = None;
+    let mut picks = Vec::new();
+    let mut take = |f: &'a Positioned<Field>| match f.node.name.node.as_str() {
+        "__typename" => Some(EdgeField::Typename),
+        "cursor" if f.node.selection_set.node.items.is_empty() => Some(EdgeField::Cursor),
+        "node" if node.is_none() => {
+            node = Some(plan(&f.node.selection_set.node, fragments)?);
+            Some(EdgeField::Node)
+        }
+        _ => None,
+    };
+    fields(set, "CaseEdge", fragments, &mut take, &mut picks)?;
+    Some((picks, node.unwrap_or_default()))
+}
 
 /// What to write for each field selected on a case, in document order; `None` when the
 /// executor must answer.
@@ -246,14 +310,55 @@ fn fields<'a, W>(
     Some(())
 }
 
-/// Reads the planned relations from the request's cache (the prefetch has put them there),
-/// checks the compartments, writes the list and notes the restricted reads; `None` when the
-/// executor must answer.
+/// Writes the nodes of a page; `None` when the executor must answer.
 async fn direct(
     ctx: &ContextSelectionSet<'_>,
     plan: &mut [Pick<'_, CaseField<'_>>],
     rows: &[cases::Model],
 ) -> Option<Value> {
+    let request = prepare(ctx, plan, rows).await?;
+    let mut read = Vec::new();
+    let list = rows
+        .iter()
+        .map(|case| write_case(plan, case, &mut read))
+        .collect::<Option<Vec<_>>>()?;
+    note_reads(request, read);
+    Some(Value::List(list))
+}
+
+/// Writes the edges of a page; `None` when the executor must answer.
+async fn direct_edges(
+    ctx: &ContextSelectionSet<'_>,
+    (edge, plan): &mut EdgePlan<'_>,
+    rows: &[cases::Model],
+) -> Option<Value> {
+    let request = prepare(ctx, plan, rows).await?;
+    let mut read = Vec::new();
+    let mut list = Vec::with_capacity(rows.len());
+    for case in rows {
+        let mut object = IndexMap::with_capacity(edge.len());
+        for pick in edge.iter() {
+            let value = match pick.write {
+                EdgeField::Typename => Value::String("CaseEdge".to_owned()),
+                EdgeField::Cursor => Value::String(crate::service::cases::cursor_of(case)),
+                EdgeField::Node => write_case(plan, case, &mut read)?,
+            };
+            object.insert(pick.key.clone(), value);
+        }
+        list.push(Value::Object(object));
+    }
+    note_reads(request, read);
+    Some(Value::List(list))
+}
+
+/// Checks the compartments of the planned relations on every case of the page and reads their
+/// rows through the request's loaders (which the prefetch has filled); `None` when the executor
+/// must answer.
+async fn prepare<'c>(
+    ctx: &'c ContextSelectionSet<'_>,
+    plan: &mut [Pick<'_, CaseField<'_>>],
+    rows: &[cases::Model],
+) -> Option<&'c RequestCtx> {
     let request = ctx.data_opt::<RequestCtx>()?;
     let viewer = request.viewer.as_ref()?;
     let l = ctx.data_opt::<Loaders>()?;
@@ -284,37 +389,46 @@ async fn direct(
             }
         }
     }
-    let mut list = Vec::with_capacity(rows.len());
-    let mut read_subjects = Vec::new();
-    for case in rows {
-        let mut object = IndexMap::with_capacity(plan.len());
-        for pick in plan.iter() {
-            let value = match &pick.write {
-                CaseField::Own(leaf) => write(leaf, case)?,
-                CaseField::LeadAgency(picks, found) => {
-                    object_of(picks, found.get(&case.lead_agency_id)?)?
+    Some(request)
+}
+
+/// One case as its plan says; the ids of cases whose subjects it wrote go to `read`.
+fn write_case(
+    plan: &[Pick<'_, CaseField<'_>>],
+    case: &cases::Model,
+    read: &mut Vec<i64>,
+) -> Option<Value> {
+    let mut object = IndexMap::with_capacity(plan.len());
+    for pick in plan {
+        let value = match &pick.write {
+            CaseField::Own(leaf) => write(leaf, case)?,
+            CaseField::LeadAgency(picks, found) => {
+                object_of(picks, found.get(&case.lead_agency_id)?)?
+            }
+            CaseField::Commune(picks, found) => match case.commune_id {
+                Some(id) => object_of(picks, found.get(&id)?)?,
+                None => Value::Null,
+            },
+            CaseField::Subjects(r) => {
+                let list = r.list(case.id)?;
+                if !list.is_empty() {
+                    read.push(case.id);
                 }
-                CaseField::Commune(picks, found) => match case.commune_id {
-                    Some(id) => object_of(picks, found.get(&id)?)?,
-                    None => Value::Null,
-                },
-                CaseField::Subjects(r) => {
-                    let list = r.list(case.id)?;
-                    if !list.is_empty() {
-                        read_subjects.push(case.id);
-                    }
-                    r.write(list)?
-                }
-                CaseField::Seizures(r) => r.write(r.list(case.id)?)?,
-            };
-            object.insert(pick.key.clone(), value);
-        }
-        list.push(Value::Object(object));
+                r.write(list)?
+            }
+            CaseField::Seizures(r) => r.write(r.list(case.id)?)?,
+        };
+        object.insert(pick.key.clone(), value);
     }
-    for id in read_subjects {
+    Some(Value::Object(object))
+}
+
+/// Notes the subjects written for the read audit, once the whole list is written (a list left
+/// to the executor is noted by its resolvers).
+fn note_reads(request: &RequestCtx, cases_with_subjects: Vec<i64>) {
+    for id in cases_with_subjects {
         request.reads.note("case", id, "subjects");
     }
-    Some(Value::List(list))
 }
 
 /// Rows by id from the request's cache; `None` unless every one of them is there.
@@ -494,7 +608,7 @@ mod tests {
     use async_graphql::parser::parse_query;
     use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
 
-    use super::{CaseField, plan};
+    use super::{CaseField, edge_plan, plan};
 
     /// The selection under `cases { nodes { … } }` of `query`, planned: what each field of a
     /// case is written from, or `None` for the executor.
@@ -568,6 +682,41 @@ mod tests {
         ] {
             assert_eq!(planned(query), None, "{query}");
         }
+    }
+
+    #[test]
+    fn edges_are_written_directly_with_one_plain_node() {
+        let planned = |query: &str| {
+            let doc = parse_query(query).expect("a document");
+            let DocumentOperations::Single(op) = &doc.operations else {
+                panic!("one operation")
+            };
+            let Selection::Field(cases) = &op.node.selection_set.node.items[0].node else {
+                panic!("a field")
+            };
+            let Selection::Field(edges) = &cases.node.selection_set.node.items[0].node else {
+                panic!("a field")
+            };
+            edge_plan(&edges.node.selection_set.node, &doc.fragments)
+                .map(|(edge, node)| (edge.len(), node.len()))
+        };
+        assert_eq!(
+            planned("{ cases { edges { cursor node { id code } } } }"),
+            Some((2, 2))
+        );
+        assert_eq!(
+            planned("{ cases { edges { __typename cursor } } }"),
+            Some((2, 0))
+        );
+        assert_eq!(
+            planned("{ cases { edges { a: node { id } b: node { code } } } }"),
+            None
+        );
+        assert_eq!(
+            planned("{ cases { edges { node { investigation { notes } } } } }"),
+            None
+        );
+        assert_eq!(planned("{ cases { edges { cursor cursor } } }"), None);
     }
 
     #[test]
