@@ -629,17 +629,10 @@ async fn a_case_page_reads_each_field_as_a_full_read_does() {
     }
 }
 
-/// A page reads of its cases' subjects and seizures only the columns the selection asks for,
-/// and the rows so read are cached by the columns they hold: each field alone, beside a
-/// narrower selection of the same relation, in a fragment colocated with another selection of
-/// it under the same key, and after another page of the same request, reads as the selection
-/// of every field does (which reads every column a field is named after; each field has a
-/// value somewhere on the page, so a stand-in would show).
-#[tokio::test]
-async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does() {
+/// The demo's seized goods have no plates nor approved disposals: gives some to the first page's,
+/// so that a field standing empty shows.
+async fn plates_on_the_first_page(app: &TestApp) {
     use sea_orm::ConnectionTrait;
-    let app = TestApp::spawn().await;
-    // The demo's seized goods have no plates nor approved disposals: give some on the page.
     app.db
         .execute_unprepared(
             "UPDATE seizures SET vehicle_plate = '29A12345', disposal_approved_on = '2026-11-02', \
@@ -648,6 +641,18 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
         )
         .await
         .expect("plates on the first page's seizures");
+}
+
+/// A page reads of its cases' subjects and seizures only the columns the selection asks for,
+/// and the rows so read are cached by the columns they hold: each field alone, beside a
+/// narrower selection of the same relation, in a fragment colocated with another selection of
+/// it under the same key, and after another page of the same request, reads as the selection
+/// of every field does (which reads every column a field is named after; each field has a
+/// value somewhere on the page, so a stand-in would show).
+#[tokio::test]
+async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does() {
+    let app = TestApp::spawn().await;
+    plates_on_the_first_page(&app).await;
     // The police read every case's subjects, customs every seizure's HS code.
     for (relation, type_name, role) in [
         ("subjects", "Subject", Role::Police),
@@ -725,16 +730,8 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
 /// unit tests check that it does). Errors are compared too, as a set and without locations.
 #[tokio::test]
 async fn the_direct_case_page_answers_as_the_executor() {
-    use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
-    app.db
-        .execute_unprepared(
-            "UPDATE seizures SET vehicle_plate = '29A12345', disposal_approved_on = '2026-11-02', \
-             disposal_approval_ref = '15/QĐ-STC' WHERE case_id IN \
-             (SELECT id FROM cases ORDER BY detected_on DESC, id DESC LIMIT 10)",
-        )
-        .await
-        .expect("plates on the first page's seizures");
+    plates_on_the_first_page(&app).await;
     let through_executor = |selection: &str| format!("{selection} {selection}");
     // The executor reports a refused field selected twice twice: errors are compared as a set.
     // Cursors are sealed with a fresh nonce each time: compared by the page after them, below.

@@ -175,11 +175,11 @@ impl CaseEdge {
 #[Object]
 impl CaseConnection {
     async fn edges(&self) -> projection::CaseEdges<'_> {
-        projection::CaseEdges(&self.rows)
+        projection::CaseList(&self.rows)
     }
 
     async fn nodes(&self) -> projection::CaseNodes<'_> {
-        projection::CaseNodes(&self.rows)
+        projection::CaseList(&self.rows)
     }
 
     async fn page_info(&self) -> PageInfo {

@@ -42,21 +42,29 @@ use crate::graphql::context::{RequestCtx, Vnd};
 use crate::graphql::ids::{NodeKind, global_id};
 use crate::graphql::loaders::{Columns, Dl, LoadError, Loaders};
 
-/// The `nodes` of a `CaseConnection`: `[Case!]!` to the schema, written directly when [`plan`]
-/// takes the selection and by the executor otherwise.
-pub struct CaseNodes<'a>(pub &'a [cases::Model]);
+/// A list of a page's cases: its `nodes` (`[Case!]!` to the schema) or its `edges`
+/// (`[CaseEdge!]!`), written directly when [`plan`] (or [`edge_plan`]) takes the selection and
+/// by the executor otherwise.
+pub struct CaseList<'a, const EDGES: bool>(pub &'a [cases::Model]);
 
-impl OutputType for CaseNodes<'_> {
+pub type CaseNodes<'a> = CaseList<'a, false>;
+pub type CaseEdges<'a> = CaseList<'a, true>;
+
+impl<const EDGES: bool> OutputType for CaseList<'_, EDGES> {
     fn type_name() -> std::borrow::Cow<'static, str> {
-        <Vec<Case> as OutputType>::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        <Vec<Case> as OutputType>::qualified_type_name()
+        if EDGES {
+            <Vec<CaseEdge> as OutputType>::type_name()
+        } else {
+            <Vec<Case> as OutputType>::type_name()
+        }
     }
 
     fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
-        <Vec<Case> as OutputType>::create_type_info(registry)
+        if EDGES {
+            <Vec<CaseEdge> as OutputType>::create_type_info(registry)
+        } else {
+            <Vec<Case> as OutputType>::create_type_info(registry)
+        }
     }
 
     async fn resolve(
@@ -64,51 +72,30 @@ impl OutputType for CaseNodes<'_> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let fragments = &ctx.query_env.fragments;
-        if let Some(mut plan) = plan(&field.node.selection_set.node, fragments)
-            && let Some(value) = direct(ctx, &mut plan, self.0).await
-        {
-            crate::telemetry::metrics::case_page(true);
+        let (set, fragments) = (&field.node.selection_set.node, &ctx.query_env.fragments);
+        let direct = if EDGES {
+            match edge_plan(set, fragments) {
+                Some(mut plan) => direct_edges(ctx, &mut plan, self.0).await,
+                None => None,
+            }
+        } else {
+            match plan(set, fragments) {
+                Some(mut plan) => direct(ctx, &mut plan, self.0).await,
+                None => None,
+            }
+        };
+        crate::telemetry::metrics::case_page(direct.is_some());
+        if let Some(value) = direct {
             return Ok(value);
         }
-        crate::telemetry::metrics::case_page(false);
-        let cases: Vec<Case> = self.0.iter().cloned().map(Case).collect();
-        async_graphql::resolver_utils::resolve_list(ctx, field, cases, Some(self.0.len())).await
-    }
-}
-
-/// The `edges` of a `CaseConnection`: `[CaseEdge!]!` to the schema, written directly when each
-/// edge selects its `cursor`, `__typename` and at most one `node` that [`plan`] takes.
-pub struct CaseEdges<'a>(pub &'a [cases::Model]);
-
-impl OutputType for CaseEdges<'_> {
-    fn type_name() -> std::borrow::Cow<'static, str> {
-        <Vec<CaseEdge> as OutputType>::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        <Vec<CaseEdge> as OutputType>::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
-        <Vec<CaseEdge> as OutputType>::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        let fragments = &ctx.query_env.fragments;
-        if let Some(mut plan) = edge_plan(&field.node.selection_set.node, fragments)
-            && let Some(value) = direct_edges(ctx, &mut plan, self.0).await
-        {
-            crate::telemetry::metrics::case_page(true);
-            return Ok(value);
+        let len = Some(self.0.len());
+        if EDGES {
+            let edges = self.0.iter().map(CaseEdge::of);
+            async_graphql::resolver_utils::resolve_list(ctx, field, edges, len).await
+        } else {
+            let nodes = self.0.iter().cloned().map(Case);
+            async_graphql::resolver_utils::resolve_list(ctx, field, nodes, len).await
         }
-        crate::telemetry::metrics::case_page(false);
-        let edges: Vec<CaseEdge> = self.0.iter().map(CaseEdge::of).collect();
-        async_graphql::resolver_utils::resolve_list(ctx, field, edges, Some(self.0.len())).await
     }
 }
 
