@@ -727,7 +727,9 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
 /// and in `edges`. The
 /// reference is the same selection with its field selected twice: the executor merges the two
 /// into one key, and the direct path leaves a response key selected twice to the executor (its
-/// unit tests check that it does). Errors are compared too, as a set and without locations.
+/// unit tests check that it does). Errors are compared too, as a set and without locations;
+/// roles that read the police compartment on their own agency's cases only are also compared
+/// on a page of those cases.
 #[tokio::test]
 async fn the_direct_case_page_answers_as_the_executor() {
     let app = TestApp::spawn().await;
@@ -804,15 +806,43 @@ async fn the_direct_case_page_answers_as_the_executor() {
                 edges("cursor cursor __typename node { ...F }"),
             ));
             pairs.push((edges("cursor"), edges("cursor cursor")));
+            // A role that reads the police compartment on its own agency's cases only: a page
+            // of those cases writes their subjects directly.
+            if let (Some(agency), _) = hub389_tests::home(role) {
+                let own = |nodes: &str| {
+                    format!(
+                        "{{ cases(first: 20, filter: {{ leadAgency: \"{agency}\" }}) {{ nodes {{ {nodes} }} }} }} {fragment}"
+                    )
+                };
+                pairs.push((own("...F"), own("...F ...F")));
+            }
         }
         for (direct, executor) in pairs {
             let a = without_locations(app.query(Some(&token), &direct).await);
             let b = without_locations(app.query(Some(&token), &executor).await);
-            assert_eq!(a, b, "{role:?}: {direct}");
+            // As text: `Value`'s equality ignores the order of an object's keys.
+            assert_eq!(a.to_string(), b.to_string(), "{role:?}: {direct}");
             compared += 1;
         }
     }
     assert!(compared > 100, "{compared} selections compared");
+    // The direct path did answer: the benchmark's page counts as written directly (no page
+    // anywhere would, were it never taken).
+    let direct_pages = || async {
+        let (_, body) = app.metrics().await;
+        body.lines()
+            .find_map(|l| l.strip_prefix("hub389_case_pages_total{path=\"direct\"} "))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .unwrap_or_default()
+    };
+    let before = direct_pages().await;
+    let bench = "{ cases(first: 50) { nodes { id code title status detectedOn leadAgency { code name } \
+                 commune { name } subjects { fullName role } seizures { item quantity unit } } } }";
+    ok(app.query(Some(&app.token_for(Role::Police)), bench).await);
+    assert!(
+        direct_pages().await > before,
+        "the benchmark's page is written directly"
+    );
     // A cursor written directly opens the page after its case, as the executor's does.
     let token = app.token_for(Role::Police);
     let after = |cursor: &Value| {

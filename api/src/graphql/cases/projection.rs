@@ -1,5 +1,6 @@
-//! The nodes of a page of cases written straight into the response when their selection is
-//! plain: columns of the cases and of their lead agency, commune, subjects and seizures.
+//! The nodes (or edges) of a page of cases written straight into the response when their
+//! selection is plain: columns of the cases and of their lead agency, commune, subjects and
+//! seizures.
 //!
 //! async-graphql resolves each field of each object as a boxed future that it runs through the
 //! schema's extension, after finding the field's type in the registry by name. A page of 50
@@ -21,7 +22,8 @@
 //!   [`spec`](crate::graphql::spec) puts them.
 //!
 //! Test `the_direct_case_page_answers_as_the_executor` compares the two paths for every field
-//! of these types, for every role.
+//! of these types, for every role. A guard, redaction or audit note added to one of their
+//! resolvers must be added here too, or the field taken out of the tables.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -418,7 +420,8 @@ fn note_reads(request: &RequestCtx, cases_with_subjects: Vec<i64>) {
     }
 }
 
-/// Rows by id from the request's cache; `None` unless every one of them is there.
+/// Rows by id through the request's loader, which the prefetch has filled (a row missing there
+/// costs a statement; one missing altogether sends the list to the executor when written).
 async fn cached<T>(loader: &Dl<T>, ids: impl Iterator<Item = i64>) -> Option<HashMap<i64, T::Value>>
 where
     T: Loader<i64, Error = LoadError>,
