@@ -227,7 +227,7 @@ fn wanted_columns(ctx: &Context<'_>) -> Vec<cases::Column> {
 /// A violation case.
 ///
 /// Its plain columns, and those of its lead agency, commune, subjects and seizures, are also
-/// written by [`projection`] for a page that selects nothing else: a guard, a redaction or an
+/// written by `graphql::cases::projection` for a page that selects nothing else: a guard, a redaction or an
 /// audit note added to one of those resolvers belongs there too.
 pub struct Case(pub cases::Model);
 

@@ -6,7 +6,7 @@
 //! schema's extension, after finding the field's type in the registry by name. A page of 50
 //! cases with those relations has about 1,100 fields, and that machinery cost more CPU than
 //! the page's three statements (issue 11). Yet every such field is a column of a row that the
-//! page's read or its prefetch already holds. [`CaseNodes`] writes those fields itself.
+//! page's read or its prefetch already holds. [`CaseList`] writes those fields itself.
 //!
 //! It is a shortcut to the executor's answer, not a second set of rules:
 //! - [`plan`] takes a selection only when every field in it is one the tables below know, with
@@ -117,7 +117,7 @@ enum Leaf<M> {
     Plain(Plain<M>),
 }
 
-/// A relation's rows, read from the request's cache by [`fill`].
+/// A relation's rows, read through the request's loaders by [`prepare`].
 type Rows<K, V> = HashMap<K, V>;
 
 /// A field of an edge.
