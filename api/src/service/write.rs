@@ -238,34 +238,48 @@ pub fn check_not_archived(
 
 /// Updates one row only if its version is still `expected`, bumping the version; otherwise
 /// `CONFLICT` and nothing changes. The check and the write are one statement, so two editors
-/// racing on one record cannot both win.
+/// racing on one record cannot both win. `id` and `version` are the table's columns of those
+/// names; the table is named in the conflict.
+pub async fn update_at_version<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    active: E::ActiveModel,
+    [id, version]: [E::Column; 2],
+    row: i64,
+    expected: i32,
+) -> AppResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let result = E::update_many()
+        .set(active)
+        .col_expr(version, Expr::col(version).add(1))
+        .filter(id.eq(row))
+        .filter(version.eq(expected))
+        .exec(conn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "{} {row} was changed by someone else (expected version {expected}); reload and retry",
+            E::default().table_name()
+        )));
+    }
+    Ok(())
+}
+
+/// [`update_at_version`] of a row of `entity::$module`, by its `Id` and `Version` columns.
 #[macro_export]
 macro_rules! versioned_update {
-    ($conn:expr, $module:ident, $active:expr, $id:expr, $expected:expr) => {{
-        use sea_orm::sea_query::{Expr, ExprTrait};
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let result = entity::$module::Entity::update_many()
-            .set($active)
-            .col_expr(
+    ($conn:expr, $module:ident, $active:expr, $id:expr, $expected:expr) => {
+        $crate::service::write::update_at_version::<entity::$module::Entity, _>(
+            $conn,
+            $active,
+            [
+                entity::$module::Column::Id,
                 entity::$module::Column::Version,
-                Expr::col(entity::$module::Column::Version).add(1),
-            )
-            .filter(entity::$module::Column::Id.eq($id))
-            .filter(entity::$module::Column::Version.eq($expected))
-            .exec($conn)
-            .await
-            .map_err($crate::error::AppError::from)?;
-        if result.rows_affected != 1 {
-            Err($crate::error::AppError::Conflict(format!(
-                "{} {} was changed by someone else (expected version {}); reload and retry",
-                stringify!($module),
-                $id,
-                $expected
-            )))
-        } else {
-            Ok(())
-        }
-    }};
+            ],
+            $id,
+            $expected,
+        )
+        .await
+    };
 }
 
 #[cfg(test)]
