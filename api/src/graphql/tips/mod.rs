@@ -35,6 +35,16 @@ pub struct TipFilter {
     pub archived: Option<bool>,
 }
 
+/// The tips a scope reads: all, or those assigned to one agency.
+pub(crate) fn scope_condition(scope: TipScope) -> Condition {
+    match scope {
+        TipScope::All => Condition::all(),
+        TipScope::AssignedTo(agency) => {
+            Condition::all().add(tips::Column::AssignedAgencyId.eq(agency))
+        }
+    }
+}
+
 fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     let mut cond = Condition::all();
     cond = cond.add(if f.archived == Some(true) {
@@ -42,9 +52,7 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     } else {
         tips::Column::ArchivedAt.is_null()
     });
-    if let TipScope::AssignedTo(agency) = tip_scope(viewer)? {
-        cond = cond.add(tips::Column::AssignedAgencyId.eq(agency));
-    }
+    cond = cond.add(scope_condition(tip_scope(viewer)?));
     if let Some(s) = f.status.as_ref().filter(|s| !s.is_empty()) {
         cond = cond.add(tips::Column::Status.is_in(s.iter().map(|x| x.as_str())));
     }
@@ -121,15 +129,11 @@ impl TipQuery {
     async fn tip(&self, ctx: &Context<'_>, id: ID) -> Result<Tip> {
         let v = viewer(ctx)?;
         let id = crate::graphql::ids::parse_id(&id)?;
-        let scope = tip_scope(v)?;
         let t = tips::Entity::find_by_id(id)
+            .filter(scope_condition(tip_scope(v)?))
             .one(db(ctx)?)
             .await
             .map_err(AppError::from)?
-            .filter(|t| match scope {
-                TipScope::All => true,
-                TipScope::AssignedTo(a) => t.assigned_agency_id == Some(a),
-            })
             .ok_or_else(|| AppError::NotFound("no such tip".into()))?;
         Ok(Tip(t))
     }
