@@ -75,6 +75,29 @@ pub fn decode_date_cursor(cursor: &str) -> AppResult<(chrono::NaiveDate, i64)> {
     Ok((date, id))
 }
 
+/// One page of `E`'s rows matching `filter`, newest first by `id_col` alone, after the row
+/// `after` (an id read from a cursor) if any: the lists that grow by id (tips, publications,
+/// audit events).
+pub async fn newest_id_first<E, C>(
+    conn: &C,
+    filter: sea_orm::Condition,
+    id_col: E::Column,
+    after: Option<i64>,
+    size: u64,
+) -> AppResult<(Vec<E::Model>, bool)>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let mut page = filter;
+    if let Some(id) = after {
+        page = page.add(id_col.lt(id));
+    }
+    let query = E::find().filter(page).order_by_desc(id_col);
+    fetch_page(conn, query, size).await
+}
+
 /// One page of `E`'s rows matching `filter`, newest first by (`date_col`, `id_col`), after
 /// the cursor if any: `size` rows and whether more follow (one statement, `size + 1` rows).
 pub async fn newest_first<E, C>(

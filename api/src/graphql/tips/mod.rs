@@ -6,7 +6,7 @@ pub mod mutation;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use entity::{agencies, tips};
 
@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{decode_cursor, encode_cursor, fetch_page, page_size};
+use crate::graphql::pagination::{decode_cursor, encode_cursor, newest_id_first, page_size};
 use crate::graphql::reference::Agency;
 
 #[derive(Default)]
@@ -153,13 +153,15 @@ impl TipQuery {
         let v = viewer(ctx)?;
         let size = page_size(first)?;
         let cond = tip_condition(v, &filter.unwrap_or_default())?;
-        let mut q = tips::Entity::find().filter(cond.clone());
-        if let Some(c) = &after {
-            let (_, id) = decode_cursor(c)?;
-            q = q.filter(tips::Column::Id.lt(id));
-        }
-        let q = q.order_by_desc(tips::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, q, size).await?;
+        let after_id = after.as_deref().map(decode_cursor).transpose()?;
+        let (rows, has_next) = newest_id_first::<tips::Entity, _>(
+            db(ctx)?,
+            cond.clone(),
+            tips::Column::Id,
+            after_id.map(|(_, id)| id),
+            size,
+        )
+        .await?;
         Ok(TipConnection {
             rows,
             has_next,
