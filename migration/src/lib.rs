@@ -43,6 +43,15 @@ pub(crate) fn n(s: &str) -> Alias {
     Alias::new(s)
 }
 
+/// The foreign key `fk_{table}_{column}`: `table.column` references the `id` of `target`.
+pub(crate) fn references(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(n(table), n(column))
+        .to(n(target), n("id"))
+        .to_owned()
+}
+
 /// `ALTER TABLE … ADD COLUMN`: one column per statement, as SQLite alters them.
 pub(crate) async fn add_column(
     manager: &SchemaManager<'_>,

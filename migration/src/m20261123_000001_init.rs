@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::n;
+use crate::{n, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -39,18 +39,8 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(n("parent_id")))
                     .col(big_integer_null(n("commune_id")))
                     .col(boolean(n("is_member")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_agencies_parent_id")
-                            .from(n("agencies"), n("parent_id"))
-                            .to(n("agencies"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_agencies_commune_id")
-                            .from(n("agencies"), n("commune_id"))
-                            .to(n("communes"), n("id")),
-                    )
+                    .foreign_key(&mut references("agencies", "parent_id", "agencies"))
+                    .foreign_key(&mut references("agencies", "commune_id", "communes"))
                     .to_owned(),
             )
             .await?;
@@ -65,12 +55,7 @@ impl MigrationTrait for Migration {
                     .col(string(n("name")))
                     .col(string(n("kind")))
                     .col(big_integer(n("commune_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_border_gates_commune_id")
-                            .from(n("border_gates"), n("commune_id"))
-                            .to(n("communes"), n("id")),
-                    )
+                    .foreign_key(&mut references("border_gates", "commune_id", "communes"))
                     .to_owned(),
             )
             .await?;
@@ -124,18 +109,16 @@ impl MigrationTrait for Migration {
                     .table(n("directive_citations"))
                     .col(big_integer(n("directive_id")))
                     .col(big_integer(n("cited_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_directive_citations_directive_id")
-                            .from(n("directive_citations"), n("directive_id"))
-                            .to(n("directives"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_directive_citations_cited_id")
-                            .from(n("directive_citations"), n("cited_id"))
-                            .to(n("directives"), n("id")),
-                    )
+                    .foreign_key(&mut references(
+                        "directive_citations",
+                        "directive_id",
+                        "directives",
+                    ))
+                    .foreign_key(&mut references(
+                        "directive_citations",
+                        "cited_id",
+                        "directives",
+                    ))
                     .primary_key(Index::create().col(n("directive_id")).col(n("cited_id")))
                     .to_owned(),
             )
@@ -163,18 +146,8 @@ impl MigrationTrait for Migration {
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tasks_directive_id")
-                            .from(n("tasks"), n("directive_id"))
-                            .to(n("directives"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tasks_lead_agency_id")
-                            .from(n("tasks"), n("lead_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("tasks", "directive_id", "directives"))
+                    .foreign_key(&mut references("tasks", "lead_agency_id", "agencies"))
                     .to_owned(),
             )
             .await?;
@@ -201,18 +174,12 @@ impl MigrationTrait for Migration {
                     .table(n("task_coordinators"))
                     .col(big_integer(n("task_id")))
                     .col(big_integer(n("agency_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_coordinators_task_id")
-                            .from(n("task_coordinators"), n("task_id"))
-                            .to(n("tasks"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_coordinators_agency_id")
-                            .from(n("task_coordinators"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("task_coordinators", "task_id", "tasks"))
+                    .foreign_key(&mut references(
+                        "task_coordinators",
+                        "agency_id",
+                        "agencies",
+                    ))
                     .primary_key(Index::create().col(n("task_id")).col(n("agency_id")))
                     .to_owned(),
             )
@@ -235,18 +202,8 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(n("posted_at")))
                     .col(text(n("note")))
                     .col(integer_null(n("progress_percent")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_updates_task_id")
-                            .from(n("task_updates"), n("task_id"))
-                            .to(n("tasks"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_updates_agency_id")
-                            .from(n("task_updates"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("task_updates", "task_id", "tasks"))
+                    .foreign_key(&mut references("task_updates", "agency_id", "agencies"))
                     .to_owned(),
             )
             .await?;
@@ -271,12 +228,7 @@ impl MigrationTrait for Migration {
                     .col(text(n("focus_commodity_groups")))
                     .col(text(n("focus_violation_types")))
                     .col(text_null(n("description")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_campaigns_directive_id")
-                            .from(n("campaigns"), n("directive_id"))
-                            .to(n("directives"), n("id")),
-                    )
+                    .foreign_key(&mut references("campaigns", "directive_id", "directives"))
                     .to_owned(),
             )
             .await?;
@@ -316,24 +268,9 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(n("archived_at")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_lead_agency_id")
-                            .from(n("cases"), n("lead_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_commune_id")
-                            .from(n("cases"), n("commune_id"))
-                            .to(n("communes"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_border_gate_id")
-                            .from(n("cases"), n("border_gate_id"))
-                            .to(n("border_gates"), n("id")),
-                    )
+                    .foreign_key(&mut references("cases", "lead_agency_id", "agencies"))
+                    .foreign_key(&mut references("cases", "commune_id", "communes"))
+                    .foreign_key(&mut references("cases", "border_gate_id", "border_gates"))
                     .to_owned(),
             )
             .await?;
@@ -392,18 +329,12 @@ impl MigrationTrait for Migration {
                     .table(n("case_coordinators"))
                     .col(big_integer(n("case_id")))
                     .col(big_integer(n("agency_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_coordinators_case_id")
-                            .from(n("case_coordinators"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_coordinators_agency_id")
-                            .from(n("case_coordinators"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("case_coordinators", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "case_coordinators",
+                        "agency_id",
+                        "agencies",
+                    ))
                     .primary_key(Index::create().col(n("case_id")).col(n("agency_id")))
                     .to_owned(),
             )
@@ -422,18 +353,12 @@ impl MigrationTrait for Migration {
                     .table(n("case_campaigns"))
                     .col(big_integer(n("case_id")))
                     .col(big_integer(n("campaign_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_campaigns_case_id")
-                            .from(n("case_campaigns"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_campaigns_campaign_id")
-                            .from(n("case_campaigns"), n("campaign_id"))
-                            .to(n("campaigns"), n("id")),
-                    )
+                    .foreign_key(&mut references("case_campaigns", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "case_campaigns",
+                        "campaign_id",
+                        "campaigns",
+                    ))
                     .primary_key(Index::create().col(n("case_id")).col(n("campaign_id")))
                     .to_owned(),
             )
@@ -461,12 +386,7 @@ impl MigrationTrait for Migration {
                     .col(text_null(n("address")))
                     .col(string_null(n("nationality")))
                     .col(string_null(n("tax_code")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_subjects_case_id")
-                            .from(n("subjects"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("subjects", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
@@ -510,12 +430,7 @@ impl MigrationTrait for Migration {
                     .col(string(n("disposal_status")))
                     .col(date_null(n("disposal_approved_on")))
                     .col(string_null(n("disposal_approval_ref")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_seizures_case_id")
-                            .from(n("seizures"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("seizures", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
@@ -548,12 +463,7 @@ impl MigrationTrait for Migration {
                     .col(string_null(n("importer_tax_code")))
                     .col(string_null(n("exporter_tax_code")))
                     .col(text(n("inspection_result")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_customs_records_case_id")
-                            .from(n("customs_records"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("customs_records", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
@@ -584,18 +494,12 @@ impl MigrationTrait for Migration {
                     .col(string_null(n("prosecution_decision")))
                     .col(date_null(n("prosecuted_on")))
                     .col(integer(n("defendants")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_investigation_records_case_id")
-                            .from(n("investigation_records"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_investigation_records_investigating_agency_id")
-                            .from(n("investigation_records"), n("investigating_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("investigation_records", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "investigation_records",
+                        "investigating_agency_id",
+                        "agencies",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -625,18 +529,8 @@ impl MigrationTrait for Migration {
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tips_assigned_agency_id")
-                            .from(n("tips"), n("assigned_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tips_case_id")
-                            .from(n("tips"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("tips", "assigned_agency_id", "agencies"))
+                    .foreign_key(&mut references("tips", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
@@ -680,18 +574,12 @@ impl MigrationTrait for Migration {
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_publications_case_id")
-                            .from(n("publications"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_publications_drafted_by_agency_id")
-                            .from(n("publications"), n("drafted_by_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("publications", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "publications",
+                        "drafted_by_agency_id",
+                        "agencies",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -727,12 +615,7 @@ impl MigrationTrait for Migration {
                     .col(text_null(n("correction_reason")))
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_periodic_reports_agency_id")
-                            .from(n("periodic_reports"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("periodic_reports", "agency_id", "agencies"))
                     .to_owned(),
             )
             .await?;
