@@ -80,15 +80,16 @@ pub(crate) async fn drop_column(
         .await
 }
 
-/// `CREATE INDEX name ON table (columns…)`, `UNIQUE` when `unique` (such indexes are named
-/// `uq_…`, the others `idx_…`).
+/// `CREATE INDEX name ON table (columns…)`, `UNIQUE` when `unique`; named after the table and
+/// its columns: `uq_{table}_{columns}` when unique, else `idx_{table}_{columns}`.
 pub(crate) async fn create_index(
     manager: &SchemaManager<'_>,
-    name: &str,
     table: &str,
     columns: &[&str],
     unique: bool,
 ) -> Result<(), DbErr> {
+    let kind = if unique { "uq" } else { "idx" };
+    let name = format!("{kind}_{table}_{}", columns.join("_"));
     let mut index = Index::create();
     index.name(name).table(n(table));
     if unique {

@@ -25,7 +25,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(manager, "uq_communes_code", "communes", &["code"], true).await?;
+        crate::create_index(manager, "communes", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -44,8 +44,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(manager, "idx_agencies_kind", "agencies", &["kind"], false).await?;
-        crate::create_index(manager, "uq_agencies_code", "agencies", &["code"], true).await?;
+        crate::create_index(manager, "agencies", &["kind"], false).await?;
+        crate::create_index(manager, "agencies", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -59,14 +59,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "uq_border_gates_code",
-            "border_gates",
-            &["code"],
-            true,
-        )
-        .await?;
+        crate::create_index(manager, "border_gates", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -87,17 +80,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        crate::create_index(manager, "directives", &["issued_on"], false).await?;
         crate::create_index(
             manager,
-            "idx_directives_issued_on",
-            "directives",
-            &["issued_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "uq_directives_issuer_year_number_doc_type",
             "directives",
             &["issuer", "year", "number", "doc_type"],
             true,
@@ -123,14 +108,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_directive_citations_cited_id",
-            "directive_citations",
-            &["cited_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "directive_citations", &["cited_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -151,23 +129,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_tasks_directive_id",
-            "tasks",
-            &["directive_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_tasks_lead_agency_id",
-            "tasks",
-            &["lead_agency_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(manager, "idx_tasks_due_on", "tasks", &["due_on"], false).await?;
+        crate::create_index(manager, "tasks", &["directive_id"], false).await?;
+        crate::create_index(manager, "tasks", &["lead_agency_id"], false).await?;
+        crate::create_index(manager, "tasks", &["due_on"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -184,14 +148,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_task_coordinators_agency_id",
-            "task_coordinators",
-            &["agency_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "task_coordinators", &["agency_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -207,14 +164,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_task_updates_task_id",
-            "task_updates",
-            &["task_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "task_updates", &["task_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -232,15 +182,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_campaigns_starts_on",
-            "campaigns",
-            &["starts_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(manager, "uq_campaigns_code", "campaigns", &["code"], true).await?;
+        crate::create_index(manager, "campaigns", &["starts_on"], false).await?;
+        crate::create_index(manager, "campaigns", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -274,55 +217,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_detected_on_id",
-            "cases",
-            &["detected_on", "id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_status_detected_on",
-            "cases",
-            &["status", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_violation_type_detected_on",
-            "cases",
-            &["violation_type", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_commodity_group_detected_on",
-            "cases",
-            &["commodity_group", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_lead_agency_id_detected_on",
-            "cases",
-            &["lead_agency_id", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_commune_id_detected_on",
-            "cases",
-            &["commune_id", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(manager, "uq_cases_code", "cases", &["code"], true).await?;
+        crate::create_index(manager, "cases", &["detected_on", "id"], false).await?;
+        crate::create_index(manager, "cases", &["status", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["violation_type", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["commodity_group", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["lead_agency_id", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["commune_id", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -339,14 +240,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_case_coordinators_agency_id",
-            "case_coordinators",
-            &["agency_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "case_coordinators", &["agency_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -363,14 +257,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_case_campaigns_campaign_id",
-            "case_campaigns",
-            &["campaign_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "case_campaigns", &["campaign_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -390,30 +277,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_subjects_case_id",
-            "subjects",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_subjects_name_key",
-            "subjects",
-            &["name_key"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_subjects_id_number",
-            "subjects",
-            &["id_number"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "subjects", &["case_id"], false).await?;
+        crate::create_index(manager, "subjects", &["name_key"], false).await?;
+        crate::create_index(manager, "subjects", &["id_number"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -434,22 +300,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_seizures_case_id",
-            "seizures",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_seizures_hs_code",
-            "seizures",
-            &["hs_code"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "seizures", &["case_id"], false).await?;
+        crate::create_index(manager, "seizures", &["hs_code"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -467,22 +319,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_customs_records_case_id",
-            "customs_records",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_customs_records_declaration_number",
-            "customs_records",
-            &["declaration_number"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "customs_records", &["case_id"], false).await?;
+        crate::create_index(manager, "customs_records", &["declaration_number"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -503,14 +341,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "uq_investigation_records_case_id",
-            "investigation_records",
-            &["case_id"],
-            true,
-        )
-        .await?;
+        crate::create_index(manager, "investigation_records", &["case_id"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -536,28 +367,13 @@ impl MigrationTrait for Migration {
             .await?;
         crate::create_index(
             manager,
-            "idx_tips_assigned_agency_id_received_at",
             "tips",
             &["assigned_agency_id", "received_at"],
             false,
         )
         .await?;
-        crate::create_index(
-            manager,
-            "idx_tips_received_at_id",
-            "tips",
-            &["received_at", "id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "uq_tips_tracking_code",
-            "tips",
-            &["tracking_code"],
-            true,
-        )
-        .await?;
+        crate::create_index(manager, "tips", &["received_at", "id"], false).await?;
+        crate::create_index(manager, "tips", &["tracking_code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -583,22 +399,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_publications_case_id",
-            "publications",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_publications_status_approved_at",
-            "publications",
-            &["status", "approved_at"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "publications", &["case_id"], false).await?;
+        crate::create_index(manager, "publications", &["status", "approved_at"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -621,7 +423,6 @@ impl MigrationTrait for Migration {
             .await?;
         crate::create_index(
             manager,
-            "uq_periodic_reports_agency_id_period_kind_period_start",
             "periodic_reports",
             &["agency_id", "period_kind", "period_start"],
             true,
@@ -644,30 +445,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_audit_events_occurred_at",
-            "audit_events",
-            &["occurred_at"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_audit_events_subject",
-            "audit_events",
-            &["subject"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_audit_events_entity",
-            "audit_events",
-            &["entity"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "audit_events", &["occurred_at"], false).await?;
+        crate::create_index(manager, "audit_events", &["subject"], false).await?;
+        crate::create_index(manager, "audit_events", &["entity"], false).await?;
         search_index_up(manager).await
     }
 
