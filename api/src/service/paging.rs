@@ -89,13 +89,9 @@ where
     E: sea_orm::EntityTrait,
     C: sea_orm::ConnectionTrait,
 {
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
-    let mut page = filter;
-    if let Some(id) = after {
-        page = page.add(id_col.lt(id));
-    }
-    let query = E::find().filter(page).order_by_desc(id_col);
-    fetch_page(conn, query, size).await
+    use sea_orm::ColumnTrait;
+    let after = after.map(|id| id_col.lt(id));
+    newest::<E, C>(conn, filter, after, &[id_col], size).await
 }
 
 /// One page of `E`'s rows matching `filter`, newest first by (`date_col`, `id_col`), after
@@ -112,15 +108,30 @@ where
     E: sea_orm::EntityTrait,
     C: sea_orm::ConnectionTrait,
 {
+    let after = after
+        .map(|c| after_date_cursor(date_col, id_col, c))
+        .transpose()?;
+    newest::<E, C>(conn, filter, after, &[date_col, id_col], size).await
+}
+
+/// The page of a keyset list: the rows matching `filter` beyond the cursor's bound `after`,
+/// in descending `order`, `size` of them and whether more follow.
+async fn newest<E, C>(
+    conn: &C,
+    filter: sea_orm::Condition,
+    after: Option<sea_orm::sea_query::Expr>,
+    order: &[E::Column],
+    size: u64,
+) -> AppResult<(Vec<E::Model>, bool)>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
     use sea_orm::{QueryFilter, QueryOrder};
-    let mut page = filter;
-    if let Some(c) = after {
-        page = page.add(after_date_cursor(date_col, id_col, c)?);
+    let mut query = E::find().filter(filter.add_option(after));
+    for &column in order {
+        query = query.order_by_desc(column);
     }
-    let query = E::find()
-        .filter(page)
-        .order_by_desc(date_col)
-        .order_by_desc(id_col);
     fetch_page(conn, query, size).await
 }
 
