@@ -103,7 +103,7 @@ impl AuditQuery {
             }
             cursor => cursor.map(|(_, id)| id),
         };
-        let (rows, has_next) = newest_id_first::<audit_events::Entity, _>(
+        let page = newest_id_first::<audit_events::Entity, _>(
             db(ctx)?,
             cond.clone(),
             audit_events::Column::Id,
@@ -111,12 +111,7 @@ impl AuditQuery {
             size,
         )
         .await?;
-        Ok(AuditEventConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(AuditEventConnection::page(page, &after, cond))
     }
 }
 

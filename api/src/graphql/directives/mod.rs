@@ -162,7 +162,7 @@ impl DirectiveQuery {
         if let Some(t) = doc_type {
             cond = cond.add(directives::Column::DocType.eq(t.as_str()));
         }
-        let (rows, has_next) = newest_first::<directives::Entity, _>(
+        let page = newest_first::<directives::Entity, _>(
             db(ctx)?,
             cond.clone(),
             directives::Column::IssuedOn,
@@ -171,12 +171,7 @@ impl DirectiveQuery {
             size,
         )
         .await?;
-        Ok(DirectiveConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(DirectiveConnection::page(page, &after, cond))
     }
 
     /// One directive by id (`NOT_FOUND` outside the viewer's scope).
@@ -223,12 +218,8 @@ impl DirectiveQuery {
                 .map_err(AppError::from)?;
             let Some(agency) = agency else {
                 // No such agency: an empty page (and a count of zero).
-                return Ok(TaskConnection {
-                    rows: vec![],
-                    has_next: false,
-                    has_previous: after.is_some(),
-                    filter: Condition::all().add(tasks::Column::Id.lt(0)),
-                });
+                let none = Condition::all().add(tasks::Column::Id.lt(0));
+                return Ok(TaskConnection::page((vec![], false), &after, none));
             };
             cond = cond.add(commune_task_ids(agency.id));
         }
@@ -292,13 +283,8 @@ impl DirectiveQuery {
                 sea_orm::sea_query::NullOrdering::Last,
             )
             .order_by_asc(tasks::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
-        Ok(TaskConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        let page = fetch_page(db(ctx)?, query, size).await?;
+        Ok(TaskConnection::page(page, &after, cond))
     }
 
     /// Campaigns (đợt cao điểm), latest first.
@@ -320,7 +306,7 @@ impl DirectiveQuery {
         if include_archived != Some(true) {
             cond = cond.add(campaigns::Column::ArchivedAt.is_null());
         }
-        let (rows, has_next) = newest_first::<campaigns::Entity, _>(
+        let page = newest_first::<campaigns::Entity, _>(
             db(ctx)?,
             cond.clone(),
             campaigns::Column::StartsOn,
@@ -329,12 +315,7 @@ impl DirectiveQuery {
             size,
         )
         .await?;
-        Ok(CampaignConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(CampaignConnection::page(page, &after, cond))
     }
 }
 

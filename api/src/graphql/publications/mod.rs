@@ -55,7 +55,7 @@ impl PublicationQuery {
             cond = cond.add(publications::Column::Status.is_in(s.iter().map(|x| x.as_str())));
         }
         let after_id = after.as_deref().map(decode_cursor).transpose()?;
-        let (rows, has_next) = newest_id_first::<publications::Entity, _>(
+        let page = newest_id_first::<publications::Entity, _>(
             db(ctx)?,
             cond.clone(),
             publications::Column::Id,
@@ -63,12 +63,7 @@ impl PublicationQuery {
             size,
         )
         .await?;
-        Ok(PublicationConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(PublicationConnection::page(page, &after, cond))
     }
 
     /// Approved case summaries for the press, most recently approved first. Withdrawn,
@@ -103,13 +98,8 @@ impl PublicationQuery {
             .filter(page)
             .order_by_desc(publications::Column::ApprovedAt)
             .order_by_desc(publications::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
-        Ok(PublishedCaseConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        let page = fetch_page(db(ctx)?, query, size).await?;
+        Ok(PublishedCaseConnection::page(page, &after, cond))
     }
 }
 

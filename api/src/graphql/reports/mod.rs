@@ -162,7 +162,7 @@ impl ReportQuery {
         if let Some(late) = f.late {
             cond = cond.add(periodic_reports::Column::IsLate.eq(late));
         }
-        let (rows, has_next) = newest_first::<periodic_reports::Entity, _>(
+        let page = newest_first::<periodic_reports::Entity, _>(
             conn,
             cond.clone(),
             periodic_reports::Column::PeriodStart,
@@ -171,12 +171,7 @@ impl ReportQuery {
             size,
         )
         .await?;
-        Ok(PeriodicReportConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(PeriodicReportConnection::page(page, &after, cond))
     }
 
     /// Member agencies that have not filed their monthly report for month `month` of `year`

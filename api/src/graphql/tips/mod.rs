@@ -154,7 +154,7 @@ impl TipQuery {
         let size = page_size(first)?;
         let cond = tip_condition(v, &filter.unwrap_or_default())?;
         let after_id = after.as_deref().map(decode_cursor).transpose()?;
-        let (rows, has_next) = newest_id_first::<tips::Entity, _>(
+        let page = newest_id_first::<tips::Entity, _>(
             db(ctx)?,
             cond.clone(),
             tips::Column::Id,
@@ -162,12 +162,7 @@ impl TipQuery {
             size,
         )
         .await?;
-        Ok(TipConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(TipConnection::page(page, &after, cond))
     }
 }
 
