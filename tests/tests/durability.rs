@@ -10,7 +10,9 @@ use std::time::Duration;
 use api::auth::Role;
 use api::config::{Config, Secret};
 use api::db::DbSettings;
-use hub389_tests::{Backend, Server, backend, error_codes, fresh_database_url, sign, test_config};
+use hub389_tests::{
+    Backend, Server, backend, error_codes, fresh_database_url, graphql_request, sign, test_config,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
@@ -448,9 +450,7 @@ async fn shutdown_finishes_requests_in_flight() {
         let (client, token, base) = (client.clone(), token.clone(), server_ref.clone());
         inflight.spawn(async move {
             let body = json!({ "query": CREATE_CASE, "variables": { "k": format!("drain-key-{i}"), "t": format!("drain {i}") } });
-            let resp = client
-                .post(format!("{base}/graphql"))
-                .bearer_auth(token)
+            let resp = graphql_request(&client, &base, Some(&token))
                 .json(&body)
                 .send()
                 .await?;
@@ -686,9 +686,7 @@ async fn concurrent_retries_of_one_key_get_one_result() {
         let (client, base, token) = (app.client.clone(), app.base.clone(), token.clone());
         calls.spawn(async move {
             let body = json!({ "query": CREATE_CASE, "variables": { "k": "same-key-for-all", "t": "một vụ" } });
-            client
-                .post(format!("{base}/graphql"))
-                .bearer_auth(token)
+            graphql_request(&client, &base, Some(&token))
                 .json(&body)
                 .send()
                 .await
