@@ -12,7 +12,9 @@ use entity::audit_events;
 use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
-use crate::graphql::pagination::{decode_cursor, encode_cursor, newest_id_first, page_size};
+use crate::graphql::pagination::{
+    add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
+};
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -66,18 +68,14 @@ fn condition(filter: AuditFilter) -> AppResult<Condition> {
     if let Some(o) = &filter.operation {
         cond = cond.add(audit_events::Column::Operation.eq(text("operation", o)?));
     }
-    if let (Some(a), Some(b)) = (filter.from, filter.to) {
-        if a > b {
-            return Err(AppError::bad_input("`from` is after `to`"));
-        }
-    }
-    if let Some(from) = filter.from {
-        cond = cond.add(audit_events::Column::OccurredAt.gte(from));
-    }
-    if let Some(to) = filter.to {
-        cond = cond.add(audit_events::Column::OccurredAt.lt(to));
-    }
-    Ok(cond)
+    let range = [filter.from, filter.to];
+    add_range(
+        cond,
+        audit_events::Column::OccurredAt,
+        range,
+        ["from", "to"],
+        false,
+    )
 }
 
 #[Object]

@@ -75,6 +75,40 @@ pub fn decode_date_cursor(cursor: &str) -> AppResult<(chrono::NaiveDate, i64)> {
     Ok((date, id))
 }
 
+/// Adds to a list's filter `cond` the bounds of `column`: from `from`, to `to` (itself
+/// included when `to_included`); a range that ends before it starts is refused, naming its
+/// two arguments `fields`.
+pub fn add_range<T>(
+    cond: sea_orm::Condition,
+    column: impl sea_orm::ColumnTrait,
+    [from, to]: [Option<T>; 2],
+    [from_field, to_field]: [&str; 2],
+    to_included: bool,
+) -> AppResult<sea_orm::Condition>
+where
+    T: PartialOrd + Into<sea_orm::Value>,
+{
+    if let (Some(a), Some(b)) = (&from, &to) {
+        if a > b {
+            return Err(AppError::bad_input(format!(
+                "`{from_field}` is after `{to_field}`"
+            )));
+        }
+    }
+    let mut cond = cond;
+    if let Some(a) = from {
+        cond = cond.add(column.gte(a));
+    }
+    if let Some(b) = to {
+        cond = cond.add(if to_included {
+            column.lte(b)
+        } else {
+            column.lt(b)
+        });
+    }
+    Ok(cond)
+}
+
 /// One page of `E`'s rows matching `filter`, newest first by `id_col` alone, after the row
 /// `after` (an id read from a cursor) if any: the lists that grow by id (tips, publications,
 /// audit events).

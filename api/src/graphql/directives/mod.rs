@@ -24,7 +24,7 @@ use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{children, many, one};
 use crate::graphql::pagination::{
-    date_cursor, decode_date_cursor, fetch_page, keyset_after, newest_first, page_size,
+    add_range, date_cursor, decode_date_cursor, fetch_page, keyset_after, newest_first, page_size,
 };
 use crate::graphql::reference::Agency;
 
@@ -243,17 +243,8 @@ impl DirectiveQuery {
             }
             None => {}
         }
-        if let (Some(a), Some(b)) = (f.due_from, f.due_to) {
-            if a > b {
-                return Err(AppError::bad_input("`dueFrom` is after `dueTo`").into());
-            }
-        }
-        if let Some(d) = f.due_from {
-            cond = cond.add(tasks::Column::DueOn.gte(d));
-        }
-        if let Some(d) = f.due_to {
-            cond = cond.add(tasks::Column::DueOn.lte(d));
-        }
+        let due = [f.due_from, f.due_to];
+        cond = add_range(cond, tasks::Column::DueOn, due, ["dueFrom", "dueTo"], true)?;
         // Tasks without a due date sort last; the cursor carries the due date or, for
         // those, the greatest date, so one row-value comparison pages through both.
         let mut page = cond.clone();

@@ -17,7 +17,9 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{decode_cursor, encode_cursor, newest_id_first, page_size};
+use crate::graphql::pagination::{
+    add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
+};
 use crate::graphql::reference::Agency;
 
 #[derive(Default)]
@@ -70,18 +72,9 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
             ),
         );
     }
-    if let (Some(a), Some(b)) = (f.received_from, f.received_to) {
-        if a > b {
-            return Err(AppError::bad_input("`receivedFrom` is after `receivedTo`"));
-        }
-    }
-    if let Some(a) = f.received_from {
-        cond = cond.add(tips::Column::ReceivedAt.gte(a));
-    }
-    if let Some(b) = f.received_to {
-        cond = cond.add(tips::Column::ReceivedAt.lte(b));
-    }
-    Ok(cond)
+    let received = [f.received_from, f.received_to];
+    let fields = ["receivedFrom", "receivedTo"];
+    add_range(cond, tips::Column::ReceivedAt, received, fields, true)
 }
 
 /// Where a tip stands, for its sender: nothing but the status and two dates (never the
