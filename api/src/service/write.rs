@@ -14,8 +14,9 @@ use sea_orm::{
 use entity::idempotency_keys;
 
 use super::audit::{Audit, audit};
-use super::events::{DomainEvent, Events};
+use super::events::{Announced, DomainEvent, Events};
 use crate::auth::Viewer;
+use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
 
 /// Who writes, within which request. `viewer` is `None` only for what anyone may do without
@@ -219,6 +220,36 @@ pub async fn write_once<T>(
         body,
     )
     .await
+}
+
+/// A creation by whoever may do `action`: [`write`] with its idempotency key, `body`
+/// answering with the new row (announced by its own event); a replay answers with the row
+/// `load` reads back.
+pub async fn create<T: Announced>(
+    w: &Writer<'_>,
+    action: Action,
+    operation: &'static str,
+    keyed: Option<Keyed>,
+    load: impl AsyncFnOnce(&DatabaseTransaction, i64) -> AppResult<T>,
+    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    check(w.signed_in()?, action)?;
+    write(w, operation, keyed, load, async |txn| {
+        Ok(Done::of(body(txn).await?))
+    })
+    .await
+}
+
+/// A change by whoever may do `action`: one [`write_once`] whose `body` answers with the row
+/// as it now stands (announced by its own event).
+pub async fn change<T: Announced>(
+    w: &Writer<'_>,
+    action: Action,
+    operation: &'static str,
+    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    check(w.signed_in()?, action)?;
+    write_once(w, operation, async |txn| Ok(Done::of(body(txn).await?))).await
 }
 
 /// An archived record takes no change until it is restored; `what` names it in the message
