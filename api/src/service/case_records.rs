@@ -130,7 +130,7 @@ fn record_done<T>(
 
 /// A record hanging off a case, as its writes see it: what it is called, who may write it,
 /// and its columns (named alike in each table).
-trait CaseRecord:
+pub(crate) trait CaseRecord:
     EntityTrait<PrimaryKey: PrimaryKeyTrait<ValueType: From<i64>>, ActiveModel: Send>
 {
     /// Its name in the audit trail and the events.
@@ -195,6 +195,18 @@ case_record!(
     Some(Compartment::Police),
     IN_FIGURES
 );
+
+/// The records of kind `R` of case `case_id` that are not archived.
+pub(crate) async fn current<R: CaseRecord, C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+) -> AppResult<Vec<R::Model>> {
+    Ok(R::find()
+        .filter(R::CASE_ID.eq(case_id))
+        .filter(R::ARCHIVED_AT.is_null())
+        .all(conn)
+        .await?)
+}
 
 /// Case `case_id`, if the viewer may write its records of kind `R`.
 async fn case_for<R: CaseRecord>(
