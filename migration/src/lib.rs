@@ -43,6 +43,15 @@ pub(crate) fn n(s: &str) -> Alias {
     Alias::new(s)
 }
 
+/// The foreign key `fk_{table}_{column}`: `table.column` references the `id` of `target`.
+pub(crate) fn references(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(n(table), n(column))
+        .to(n(target), n("id"))
+        .to_owned()
+}
+
 /// `ALTER TABLE … ADD COLUMN`: one column per statement, as SQLite alters them.
 pub(crate) async fn add_column(
     manager: &SchemaManager<'_>,
@@ -71,15 +80,16 @@ pub(crate) async fn drop_column(
         .await
 }
 
-/// `CREATE INDEX name ON table (columns…)`, `UNIQUE` when `unique` (such indexes are named
-/// `uq_…`, the others `idx_…`).
+/// `CREATE INDEX name ON table (columns…)`, `UNIQUE` when `unique`; named after the table and
+/// its columns: `uq_{table}_{columns}` when unique, else `idx_{table}_{columns}`.
 pub(crate) async fn create_index(
     manager: &SchemaManager<'_>,
-    name: &str,
     table: &str,
     columns: &[&str],
     unique: bool,
 ) -> Result<(), DbErr> {
+    let kind = if unique { "uq" } else { "idx" };
+    let name = format!("{kind}_{table}_{}", columns.join("_"));
     let mut index = Index::create();
     index.name(name).table(n(table));
     if unique {

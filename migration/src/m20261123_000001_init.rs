@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::n;
+use crate::{n, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,7 +25,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(manager, "uq_communes_code", "communes", &["code"], true).await?;
+        crate::create_index(manager, "communes", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -39,23 +39,13 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(n("parent_id")))
                     .col(big_integer_null(n("commune_id")))
                     .col(boolean(n("is_member")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_agencies_parent_id")
-                            .from(n("agencies"), n("parent_id"))
-                            .to(n("agencies"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_agencies_commune_id")
-                            .from(n("agencies"), n("commune_id"))
-                            .to(n("communes"), n("id")),
-                    )
+                    .foreign_key(&mut references("agencies", "parent_id", "agencies"))
+                    .foreign_key(&mut references("agencies", "commune_id", "communes"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(manager, "idx_agencies_kind", "agencies", &["kind"], false).await?;
-        crate::create_index(manager, "uq_agencies_code", "agencies", &["code"], true).await?;
+        crate::create_index(manager, "agencies", &["kind"], false).await?;
+        crate::create_index(manager, "agencies", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -65,23 +55,11 @@ impl MigrationTrait for Migration {
                     .col(string(n("name")))
                     .col(string(n("kind")))
                     .col(big_integer(n("commune_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_border_gates_commune_id")
-                            .from(n("border_gates"), n("commune_id"))
-                            .to(n("communes"), n("id")),
-                    )
+                    .foreign_key(&mut references("border_gates", "commune_id", "communes"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "uq_border_gates_code",
-            "border_gates",
-            &["code"],
-            true,
-        )
-        .await?;
+        crate::create_index(manager, "border_gates", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -102,17 +80,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        crate::create_index(manager, "directives", &["issued_on"], false).await?;
         crate::create_index(
             manager,
-            "idx_directives_issued_on",
-            "directives",
-            &["issued_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "uq_directives_issuer_year_number_doc_type",
             "directives",
             &["issuer", "year", "number", "doc_type"],
             true,
@@ -124,30 +94,21 @@ impl MigrationTrait for Migration {
                     .table(n("directive_citations"))
                     .col(big_integer(n("directive_id")))
                     .col(big_integer(n("cited_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_directive_citations_directive_id")
-                            .from(n("directive_citations"), n("directive_id"))
-                            .to(n("directives"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_directive_citations_cited_id")
-                            .from(n("directive_citations"), n("cited_id"))
-                            .to(n("directives"), n("id")),
-                    )
+                    .foreign_key(&mut references(
+                        "directive_citations",
+                        "directive_id",
+                        "directives",
+                    ))
+                    .foreign_key(&mut references(
+                        "directive_citations",
+                        "cited_id",
+                        "directives",
+                    ))
                     .primary_key(Index::create().col(n("directive_id")).col(n("cited_id")))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_directive_citations_cited_id",
-            "directive_citations",
-            &["cited_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "directive_citations", &["cited_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -163,68 +124,31 @@ impl MigrationTrait for Migration {
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tasks_directive_id")
-                            .from(n("tasks"), n("directive_id"))
-                            .to(n("directives"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tasks_lead_agency_id")
-                            .from(n("tasks"), n("lead_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("tasks", "directive_id", "directives"))
+                    .foreign_key(&mut references("tasks", "lead_agency_id", "agencies"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_tasks_directive_id",
-            "tasks",
-            &["directive_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_tasks_lead_agency_id",
-            "tasks",
-            &["lead_agency_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(manager, "idx_tasks_due_on", "tasks", &["due_on"], false).await?;
+        crate::create_index(manager, "tasks", &["directive_id"], false).await?;
+        crate::create_index(manager, "tasks", &["lead_agency_id"], false).await?;
+        crate::create_index(manager, "tasks", &["due_on"], false).await?;
         manager
             .create_table(
                 Table::create()
                     .table(n("task_coordinators"))
                     .col(big_integer(n("task_id")))
                     .col(big_integer(n("agency_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_coordinators_task_id")
-                            .from(n("task_coordinators"), n("task_id"))
-                            .to(n("tasks"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_coordinators_agency_id")
-                            .from(n("task_coordinators"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("task_coordinators", "task_id", "tasks"))
+                    .foreign_key(&mut references(
+                        "task_coordinators",
+                        "agency_id",
+                        "agencies",
+                    ))
                     .primary_key(Index::create().col(n("task_id")).col(n("agency_id")))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_task_coordinators_agency_id",
-            "task_coordinators",
-            &["agency_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "task_coordinators", &["agency_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -235,29 +159,12 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(n("posted_at")))
                     .col(text(n("note")))
                     .col(integer_null(n("progress_percent")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_updates_task_id")
-                            .from(n("task_updates"), n("task_id"))
-                            .to(n("tasks"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_updates_agency_id")
-                            .from(n("task_updates"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("task_updates", "task_id", "tasks"))
+                    .foreign_key(&mut references("task_updates", "agency_id", "agencies"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_task_updates_task_id",
-            "task_updates",
-            &["task_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "task_updates", &["task_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -271,24 +178,12 @@ impl MigrationTrait for Migration {
                     .col(text(n("focus_commodity_groups")))
                     .col(text(n("focus_violation_types")))
                     .col(text_null(n("description")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_campaigns_directive_id")
-                            .from(n("campaigns"), n("directive_id"))
-                            .to(n("directives"), n("id")),
-                    )
+                    .foreign_key(&mut references("campaigns", "directive_id", "directives"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_campaigns_starts_on",
-            "campaigns",
-            &["starts_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(manager, "uq_campaigns_code", "campaigns", &["code"], true).await?;
+        crate::create_index(manager, "campaigns", &["starts_on"], false).await?;
+        crate::create_index(manager, "campaigns", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -316,136 +211,53 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(n("archived_at")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_lead_agency_id")
-                            .from(n("cases"), n("lead_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_commune_id")
-                            .from(n("cases"), n("commune_id"))
-                            .to(n("communes"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_border_gate_id")
-                            .from(n("cases"), n("border_gate_id"))
-                            .to(n("border_gates"), n("id")),
-                    )
+                    .foreign_key(&mut references("cases", "lead_agency_id", "agencies"))
+                    .foreign_key(&mut references("cases", "commune_id", "communes"))
+                    .foreign_key(&mut references("cases", "border_gate_id", "border_gates"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_detected_on_id",
-            "cases",
-            &["detected_on", "id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_status_detected_on",
-            "cases",
-            &["status", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_violation_type_detected_on",
-            "cases",
-            &["violation_type", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_commodity_group_detected_on",
-            "cases",
-            &["commodity_group", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_lead_agency_id_detected_on",
-            "cases",
-            &["lead_agency_id", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_cases_commune_id_detected_on",
-            "cases",
-            &["commune_id", "detected_on"],
-            false,
-        )
-        .await?;
-        crate::create_index(manager, "uq_cases_code", "cases", &["code"], true).await?;
+        crate::create_index(manager, "cases", &["detected_on", "id"], false).await?;
+        crate::create_index(manager, "cases", &["status", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["violation_type", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["commodity_group", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["lead_agency_id", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["commune_id", "detected_on"], false).await?;
+        crate::create_index(manager, "cases", &["code"], true).await?;
         manager
             .create_table(
                 Table::create()
                     .table(n("case_coordinators"))
                     .col(big_integer(n("case_id")))
                     .col(big_integer(n("agency_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_coordinators_case_id")
-                            .from(n("case_coordinators"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_coordinators_agency_id")
-                            .from(n("case_coordinators"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("case_coordinators", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "case_coordinators",
+                        "agency_id",
+                        "agencies",
+                    ))
                     .primary_key(Index::create().col(n("case_id")).col(n("agency_id")))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_case_coordinators_agency_id",
-            "case_coordinators",
-            &["agency_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "case_coordinators", &["agency_id"], false).await?;
         manager
             .create_table(
                 Table::create()
                     .table(n("case_campaigns"))
                     .col(big_integer(n("case_id")))
                     .col(big_integer(n("campaign_id")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_campaigns_case_id")
-                            .from(n("case_campaigns"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_campaigns_campaign_id")
-                            .from(n("case_campaigns"), n("campaign_id"))
-                            .to(n("campaigns"), n("id")),
-                    )
+                    .foreign_key(&mut references("case_campaigns", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "case_campaigns",
+                        "campaign_id",
+                        "campaigns",
+                    ))
                     .primary_key(Index::create().col(n("case_id")).col(n("campaign_id")))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_case_campaigns_campaign_id",
-            "case_campaigns",
-            &["campaign_id"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "case_campaigns", &["campaign_id"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -461,39 +273,13 @@ impl MigrationTrait for Migration {
                     .col(text_null(n("address")))
                     .col(string_null(n("nationality")))
                     .col(string_null(n("tax_code")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_subjects_case_id")
-                            .from(n("subjects"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("subjects", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_subjects_case_id",
-            "subjects",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_subjects_name_key",
-            "subjects",
-            &["name_key"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_subjects_id_number",
-            "subjects",
-            &["id_number"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "subjects", &["case_id"], false).await?;
+        crate::create_index(manager, "subjects", &["name_key"], false).await?;
+        crate::create_index(manager, "subjects", &["id_number"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -510,31 +296,12 @@ impl MigrationTrait for Migration {
                     .col(string(n("disposal_status")))
                     .col(date_null(n("disposal_approved_on")))
                     .col(string_null(n("disposal_approval_ref")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_seizures_case_id")
-                            .from(n("seizures"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("seizures", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_seizures_case_id",
-            "seizures",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_seizures_hs_code",
-            "seizures",
-            &["hs_code"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "seizures", &["case_id"], false).await?;
+        crate::create_index(manager, "seizures", &["hs_code"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -548,31 +315,12 @@ impl MigrationTrait for Migration {
                     .col(string_null(n("importer_tax_code")))
                     .col(string_null(n("exporter_tax_code")))
                     .col(text(n("inspection_result")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_customs_records_case_id")
-                            .from(n("customs_records"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("customs_records", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_customs_records_case_id",
-            "customs_records",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_customs_records_declaration_number",
-            "customs_records",
-            &["declaration_number"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "customs_records", &["case_id"], false).await?;
+        crate::create_index(manager, "customs_records", &["declaration_number"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -584,29 +332,16 @@ impl MigrationTrait for Migration {
                     .col(string_null(n("prosecution_decision")))
                     .col(date_null(n("prosecuted_on")))
                     .col(integer(n("defendants")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_investigation_records_case_id")
-                            .from(n("investigation_records"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_investigation_records_investigating_agency_id")
-                            .from(n("investigation_records"), n("investigating_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("investigation_records", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "investigation_records",
+                        "investigating_agency_id",
+                        "agencies",
+                    ))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "uq_investigation_records_case_id",
-            "investigation_records",
-            &["case_id"],
-            true,
-        )
-        .await?;
+        crate::create_index(manager, "investigation_records", &["case_id"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -625,45 +360,20 @@ impl MigrationTrait for Migration {
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tips_assigned_agency_id")
-                            .from(n("tips"), n("assigned_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tips_case_id")
-                            .from(n("tips"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
+                    .foreign_key(&mut references("tips", "assigned_agency_id", "agencies"))
+                    .foreign_key(&mut references("tips", "case_id", "cases"))
                     .to_owned(),
             )
             .await?;
         crate::create_index(
             manager,
-            "idx_tips_assigned_agency_id_received_at",
             "tips",
             &["assigned_agency_id", "received_at"],
             false,
         )
         .await?;
-        crate::create_index(
-            manager,
-            "idx_tips_received_at_id",
-            "tips",
-            &["received_at", "id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "uq_tips_tracking_code",
-            "tips",
-            &["tracking_code"],
-            true,
-        )
-        .await?;
+        crate::create_index(manager, "tips", &["received_at", "id"], false).await?;
+        crate::create_index(manager, "tips", &["tracking_code"], true).await?;
         manager
             .create_table(
                 Table::create()
@@ -680,37 +390,17 @@ impl MigrationTrait for Migration {
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone(n("updated_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_publications_case_id")
-                            .from(n("publications"), n("case_id"))
-                            .to(n("cases"), n("id")),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_publications_drafted_by_agency_id")
-                            .from(n("publications"), n("drafted_by_agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("publications", "case_id", "cases"))
+                    .foreign_key(&mut references(
+                        "publications",
+                        "drafted_by_agency_id",
+                        "agencies",
+                    ))
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_publications_case_id",
-            "publications",
-            &["case_id"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_publications_status_approved_at",
-            "publications",
-            &["status", "approved_at"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "publications", &["case_id"], false).await?;
+        crate::create_index(manager, "publications", &["status", "approved_at"], false).await?;
         manager
             .create_table(
                 Table::create()
@@ -727,18 +417,12 @@ impl MigrationTrait for Migration {
                     .col(text_null(n("correction_reason")))
                     .col(integer(n("version")))
                     .col(timestamp_with_time_zone(n("created_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_periodic_reports_agency_id")
-                            .from(n("periodic_reports"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("periodic_reports", "agency_id", "agencies"))
                     .to_owned(),
             )
             .await?;
         crate::create_index(
             manager,
-            "uq_periodic_reports_agency_id_period_kind_period_start",
             "periodic_reports",
             &["agency_id", "period_kind", "period_start"],
             true,
@@ -761,30 +445,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "idx_audit_events_occurred_at",
-            "audit_events",
-            &["occurred_at"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_audit_events_subject",
-            "audit_events",
-            &["subject"],
-            false,
-        )
-        .await?;
-        crate::create_index(
-            manager,
-            "idx_audit_events_entity",
-            "audit_events",
-            &["entity"],
-            false,
-        )
-        .await?;
+        crate::create_index(manager, "audit_events", &["occurred_at"], false).await?;
+        crate::create_index(manager, "audit_events", &["subject"], false).await?;
+        crate::create_index(manager, "audit_events", &["entity"], false).await?;
         search_index_up(manager).await
     }
 

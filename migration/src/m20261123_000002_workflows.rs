@@ -63,14 +63,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        crate::create_index(
-            manager,
-            "uq_idempotency_keys_subject_key",
-            "idempotency_keys",
-            &["subject", "key"],
-            true,
-        )
-        .await?;
+        crate::create_index(manager, "idempotency_keys", &["subject", "key"], true).await?;
         let db = manager.get_connection();
         match manager.get_database_backend() {
             DatabaseBackend::Postgres => {

@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::n;
+use crate::{n, references};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,12 +25,7 @@ impl MigrationTrait for Migration {
                     .col(string(n("created_by")))
                     .col(timestamp_with_time_zone(n("created_at")))
                     .col(timestamp_with_time_zone_null(n("archived_at")))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_watches_agency_id")
-                            .from(n("watches"), n("agency_id"))
-                            .to(n("agencies"), n("id")),
-                    )
+                    .foreign_key(&mut references("watches", "agency_id", "agencies"))
                     .to_owned(),
             )
             .await?;
@@ -59,12 +54,7 @@ impl MigrationTrait for Migration {
                             .col(n("kind"))
                             .col(n("day")),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_deadline_notices_task_id")
-                            .from(n("task_deadline_notices"), n("task_id"))
-                            .to(n("tasks"), n("id")),
-                    )
+                    .foreign_key(&mut references("task_deadline_notices", "task_id", "tasks"))
                     .to_owned(),
             )
             .await?;

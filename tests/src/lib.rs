@@ -33,6 +33,20 @@ pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
     }
 }
 
+/// A `POST /graphql` to the server at `base`, as `token` when given: every test's way to the
+/// GraphQL endpoint (the body is the caller's).
+pub fn graphql_request(
+    client: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let req = client.post(format!("{base}/graphql"));
+    match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
+    }
+}
+
 /// The request limits of test servers: the defaults, except that every role may send any
 /// document and there is no per-minute cost budget — most tests send ad-hoc queries as the press
 /// or without a token, many per second. `tests/tests/api/hostile.rs` tests both with the defaults.
@@ -322,14 +336,15 @@ impl TestApp {
         self.gql(token, query, json!({})).await
     }
 
+    /// A `POST /graphql` to this server ([`graphql_request`]), for a test that reads the
+    /// response itself (status, headers).
+    pub fn graphql_request(&self, token: Option<&str>) -> reqwest::RequestBuilder {
+        graphql_request(&self.client, &self.base, token)
+    }
+
+    /// POSTs a body to `/graphql` and returns the JSON body.
     pub async fn post(&self, token: Option<&str>, body: Value) -> Value {
-        let mut req = self
-            .client
-            .post(format!("{}/graphql", self.base))
-            .json(&body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
+        let req = self.graphql_request(token).json(&body);
         let resp = req.send().await.expect("request");
         resp.json::<Value>().await.expect("JSON body")
     }
@@ -395,15 +410,12 @@ impl TestApp {
         content_type: &str,
         body: impl Into<reqwest::Body>,
     ) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(format!("{}/graphql", self.base))
+        self.graphql_request(token)
             .header("content-type", content_type)
-            .body(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.expect("POST /graphql")
+            .body(body)
+            .send()
+            .await
+            .expect("POST /graphql")
     }
 
     /// `GET` of a path as a browser asks for a page (`accept: text/html,…`).
@@ -923,13 +935,10 @@ impl Server {
         query: &str,
         variables: Value,
     ) -> Result<(u16, Option<String>, Value), reqwest::Error> {
-        let mut req = client
-            .post(format!("{}/graphql", self.base))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await?;
+        let resp = graphql_request(client, &self.base, token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await?;
         let status = resp.status().as_u16();
         let retry = resp
             .headers()

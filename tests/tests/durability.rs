@@ -10,7 +10,9 @@ use std::time::Duration;
 use api::auth::Role;
 use api::config::{Config, Secret};
 use api::db::DbSettings;
-use hub389_tests::{Backend, Server, backend, error_codes, fresh_database_url, sign, test_config};
+use hub389_tests::{
+    Backend, Server, backend, error_codes, fresh_database_url, graphql_request, sign, test_config,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
@@ -44,6 +46,17 @@ async fn fresh_server_config() -> (tempfile::TempDir, String, Config) {
     (dir, url, config)
 }
 
+/// A new SQLite database file `name` in a folder of its own (the folder, and the file's URL),
+/// or `None` on PostgreSQL: for the tests of SQLite's own ways of failing.
+fn sqlite_file(name: &str) -> Option<(tempfile::TempDir, String)> {
+    if backend() != Backend::Sqlite {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join(name).display());
+    Some((dir, url))
+}
+
 /// The regression under the lost writes: SQLite ends a transaction itself on `SQLITE_FULL`,
 /// sqlx's depth stays at 1, the next `begin` becomes a SAVEPOINT and a later rollback leaves a
 /// transaction open that nobody commits — every "committed" write after that is invisible to
@@ -51,11 +64,9 @@ async fn fresh_server_config() -> (tempfile::TempDir, String, Config) {
 /// independent connection.
 #[tokio::test]
 async fn a_full_disk_does_not_poison_pooled_connections() {
-    if backend() != Backend::Sqlite {
+    let Some((_dir, url)) = sqlite_file("full.db") else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("full.db").display());
+    };
     let side = api::db::connect(&DbSettings::new(&url))
         .await
         .expect("side");
@@ -142,11 +153,9 @@ async fn a_full_disk_does_not_poison_pooled_connections() {
 /// while full and green after, and writes recover without a restart.
 #[tokio::test]
 async fn acknowledged_writes_survive_a_full_disk() {
-    if backend() != Backend::Sqlite {
+    let Some((dir, url)) = sqlite_file("hub.db") else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display());
+    };
     let config = test_config(&url, dir.path());
     // Prepare (migrate + demo) with an ordinary pool, then add a filler the test can free.
     let first = Server::start(&config, None).await.expect("first start");
@@ -448,9 +457,7 @@ async fn shutdown_finishes_requests_in_flight() {
         let (client, token, base) = (client.clone(), token.clone(), server_ref.clone());
         inflight.spawn(async move {
             let body = json!({ "query": CREATE_CASE, "variables": { "k": format!("drain-key-{i}"), "t": format!("drain {i}") } });
-            let resp = client
-                .post(format!("{base}/graphql"))
-                .bearer_auth(token)
+            let resp = graphql_request(&client, &base, Some(&token))
                 .json(&body)
                 .send()
                 .await?;
@@ -624,11 +631,9 @@ async fn postgres_requires_configured_keys() {
 /// encrypted informants never gets a fresh key when the file is lost.
 #[tokio::test]
 async fn a_lost_key_file_is_an_error_not_a_new_key() {
-    if backend() != Backend::Sqlite {
+    let Some((dir, url)) = sqlite_file("hub.db") else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display());
+    };
     let config = Config {
         data_key: None,
         ..test_config(&url, dir.path())
@@ -686,9 +691,7 @@ async fn concurrent_retries_of_one_key_get_one_result() {
         let (client, base, token) = (app.client.clone(), app.base.clone(), token.clone());
         calls.spawn(async move {
             let body = json!({ "query": CREATE_CASE, "variables": { "k": "same-key-for-all", "t": "một vụ" } });
-            client
-                .post(format!("{base}/graphql"))
-                .bearer_auth(token)
+            graphql_request(&client, &base, Some(&token))
                 .json(&body)
                 .send()
                 .await

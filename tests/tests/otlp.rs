@@ -58,9 +58,7 @@ async fn requests_and_statements_are_exported_as_spans() {
     assert!(api::telemetry::otel::enabled());
     let police = app.token_for(Role::Police);
     let resp = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&police)
+        .graphql_request(Some(&police))
         .header("x-request-id", "otlp-test-42")
         .json(&json!({ "query": "query CaseList { cases(first: 3) { nodes { code leadAgency { code } subjects { fullName } } } }" }))
         .send()

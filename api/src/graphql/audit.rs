@@ -5,14 +5,16 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition};
 
 use entity::audit_events;
 
 use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
-use crate::graphql::pagination::{decode_cursor, encode_cursor, fetch_page, page_size};
+use crate::graphql::pagination::{
+    add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
+};
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -66,18 +68,14 @@ fn condition(filter: AuditFilter) -> AppResult<Condition> {
     if let Some(o) = &filter.operation {
         cond = cond.add(audit_events::Column::Operation.eq(text("operation", o)?));
     }
-    if let (Some(a), Some(b)) = (filter.from, filter.to) {
-        if a > b {
-            return Err(AppError::bad_input("`from` is after `to`"));
-        }
-    }
-    if let Some(from) = filter.from {
-        cond = cond.add(audit_events::Column::OccurredAt.gte(from));
-    }
-    if let Some(to) = filter.to {
-        cond = cond.add(audit_events::Column::OccurredAt.lt(to));
-    }
-    Ok(cond)
+    let range = [filter.from, filter.to];
+    add_range(
+        cond,
+        audit_events::Column::OccurredAt,
+        range,
+        ["from", "to"],
+        false,
+    )
 }
 
 #[Object]
@@ -97,22 +95,21 @@ impl AuditQuery {
         check(viewer(ctx)?, Action::ReadAuditLog)?;
         let size = page_size(first)?;
         let cond = condition(filter.unwrap_or_default())?;
-        let mut query = audit_events::Entity::find().filter(cond.clone());
-        if let Some(cursor) = &after {
-            let (key, id) = decode_cursor(cursor)?;
-            if key != CURSOR_KEY {
+        let after_id = match after.as_deref().map(decode_cursor).transpose()? {
+            Some((key, _)) if key != CURSOR_KEY => {
                 return Err(AppError::bad_input("`after` is not a valid cursor").into());
             }
-            query = query.filter(audit_events::Column::Id.lt(id));
-        }
-        let query = query.order_by_desc(audit_events::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
-        Ok(AuditEventConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+            cursor => cursor.map(|(_, id)| id),
+        };
+        let page = newest_id_first::<audit_events::Entity, _>(
+            db(ctx)?,
+            cond.clone(),
+            audit_events::Column::Id,
+            after_id,
+            size,
+        )
+        .await?;
+        Ok(AuditEventConnection::page(page, &after, cond))
     }
 }
 

@@ -5,16 +5,21 @@
 //! may not see answers `null`, exactly like an id that does not exist (no oracle).
 
 use async_graphql::{Context, ID, Interface, Object, Result};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{Condition, DatabaseConnection, EntityTrait, PrimaryKeyTrait, QueryFilter};
 
-use entity::{campaigns, directives, periodic_reports, publications, tasks, tips};
+use entity::{
+    agencies, campaigns, communes, directives, periodic_reports, publications, tasks, tips,
+};
 
 use crate::auth::Viewer;
-use crate::domain::access::TipScope;
+use crate::domain::access::{check_reference, publication_scope, report_scope, tip_scope};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, viewer};
-use crate::graphql::directives::{Campaign, Directive, Task};
+use crate::graphql::directives::{
+    Campaign, Directive, Task, campaign_scope_condition, directive_scope_condition,
+    task_scope_condition,
+};
 use crate::graphql::publications::Publication;
 use crate::graphql::reference::{Agency, Commune};
 use crate::graphql::reports::PeriodicReport;
@@ -51,107 +56,69 @@ async fn load(
     kind: NodeKind,
     id: i64,
 ) -> AppResult<Option<Node>> {
-    // A refusal of the whole kind (e.g. tips for the press) is the same `null` as absence.
-    fn scoped<T>(r: AppResult<T>) -> AppResult<Option<T>> {
-        match r {
-            Ok(t) => Ok(Some(t)),
-            Err(AppError::Forbidden(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
     Ok(match kind {
         NodeKind::Case => crate::service::cases::get(db, v, id)
             .await?
             .map(|m| Node::Case(Case(m))),
-        NodeKind::Directive => {
-            let Some(cond) = scoped(crate::graphql::directives::directive_scope_condition(v))?
-            else {
-                return Ok(None);
-            };
-            find::<directives::Entity>(db, cond.add(directives::Column::Id.eq(id)))
-                .await?
-                .map(|m| Node::Directive(Directive(m)))
-        }
-        NodeKind::Task => {
-            let Some(cond) = scoped(crate::graphql::directives::task_scope_condition(v))? else {
-                return Ok(None);
-            };
-            find::<tasks::Entity>(db, cond.add(tasks::Column::Id.eq(id)))
-                .await?
-                .map(|m| Node::Task(Task(m.into())))
-        }
-        NodeKind::Campaign => {
-            let Some(cond) = scoped(crate::graphql::directives::campaign_scope_condition(v))?
-            else {
-                return Ok(None);
-            };
-            find::<campaigns::Entity>(db, cond.add(campaigns::Column::Id.eq(id)))
-                .await?
-                .map(|m| Node::Campaign(Campaign(m)))
-        }
+        NodeKind::Directive => within::<directives::Entity>(db, directive_scope_condition(v), id)
+            .await?
+            .map(|m| Node::Directive(Directive(m))),
+        NodeKind::Task => within::<tasks::Entity>(db, task_scope_condition(v), id)
+            .await?
+            .map(|m| Node::Task(Task(m.into()))),
+        NodeKind::Campaign => within::<campaigns::Entity>(db, campaign_scope_condition(v), id)
+            .await?
+            .map(|m| Node::Campaign(Campaign(m))),
         NodeKind::Tip => {
-            let Some(scope) = scoped(crate::domain::access::tip_scope(v))? else {
-                return Ok(None);
-            };
-            let mut cond = Condition::all().add(tips::Column::Id.eq(id));
-            if let TipScope::AssignedTo(a) = scope {
-                cond = cond.add(tips::Column::AssignedAgencyId.eq(a));
-            }
-            find::<tips::Entity>(db, cond)
+            let scope = tip_scope(v).map(crate::graphql::tips::scope_condition);
+            within::<tips::Entity>(db, scope, id)
                 .await?
                 .map(|m| Node::Tip(Tip(m)))
         }
         NodeKind::Publication => {
-            let Some(scope) = scoped(crate::domain::access::publication_scope(v))? else {
-                return Ok(None);
-            };
-            let cond = Condition::all()
-                .add(publications::Column::Id.eq(id))
-                .add(crate::graphql::publications::scope_condition(scope));
-            find::<publications::Entity>(db, cond)
+            let scope = publication_scope(v).map(crate::graphql::publications::scope_condition);
+            within::<publications::Entity>(db, scope, id)
                 .await?
                 .map(|m| Node::Publication(Publication(m)))
         }
         NodeKind::PeriodicReport => {
-            let Some(scope) = scoped(crate::domain::access::report_scope(v))? else {
-                return Ok(None);
-            };
-            let mut cond = Condition::all().add(periodic_reports::Column::Id.eq(id));
-            if let crate::domain::access::ReportScope::OwnAgency(a) = scope {
-                cond = cond.add(periodic_reports::Column::AgencyId.eq(a));
-            }
-            find::<periodic_reports::Entity>(db, cond)
+            let scope = report_scope(v).map(crate::graphql::reports::scope_condition);
+            within::<periodic_reports::Entity>(db, scope, id)
                 .await?
                 .map(|m| Node::PeriodicReport(PeriodicReport(m)))
         }
-        NodeKind::Agency => {
-            if scoped(crate::domain::access::check_reference(v))?.is_none() {
-                return Ok(None);
-            }
-            entity::agencies::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|m| Node::Agency(Agency(m)))
-        }
-        NodeKind::Commune => {
-            if scoped(crate::domain::access::check_reference(v))?.is_none() {
-                return Ok(None);
-            }
-            entity::communes::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|m| Node::Commune(Commune(m)))
-        }
+        NodeKind::Agency => within::<agencies::Entity>(db, everything(v), id)
+            .await?
+            .map(|m| Node::Agency(Agency(m))),
+        NodeKind::Commune => within::<communes::Entity>(db, everything(v), id)
+            .await?
+            .map(|m| Node::Commune(Commune(m))),
         // An agency's watch-list is read whole through `watches`.
         NodeKind::Watch => None,
     })
 }
 
-async fn find<E: EntityTrait>(
+/// Row `id` of `E` within `scope`, the viewer's scope of its list; `None` when absent, or when
+/// the scope refuses the whole kind (e.g. tips for the press: the same `null` as absence).
+async fn within<E: EntityTrait>(
     db: &DatabaseConnection,
-    cond: Condition,
-) -> AppResult<Option<E::Model>> {
-    Ok(E::find().filter(cond).one(db).await?)
+    scope: AppResult<Condition>,
+    id: i64,
+) -> AppResult<Option<E::Model>>
+where
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let cond = match scope {
+        Ok(cond) => cond,
+        Err(AppError::Forbidden(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(E::find_by_id(id).filter(cond).one(db).await?)
+}
+
+/// The scope of reference data: every row, for whoever may read it.
+fn everything(v: &Viewer) -> AppResult<Condition> {
+    check_reference(v).map(|()| Condition::all())
 }
 
 /// At most this many ids per `nodes` call (each is one lookup).

@@ -34,6 +34,26 @@ macro_rules! relay_connection {
             pub filter: sea_orm::Condition,
         }
 
+        impl $conn {
+            /// The page of `rows` (and whether more follow, as [`fetch_page`] says) over
+            /// `filter`, read after the cursor `after`: a page read after a cursor has one
+            /// before it.
+            ///
+            /// [`fetch_page`]: $crate::service::paging::fetch_page
+            pub fn page(
+                (rows, has_next): (Vec<<$entity as sea_orm::EntityTrait>::Model>, bool),
+                after: &Option<String>,
+                filter: sea_orm::Condition,
+            ) -> Self {
+                $conn {
+                    rows,
+                    has_next,
+                    has_previous: after.is_some(),
+                    filter,
+                }
+            }
+        }
+
         #[derive(async_graphql::SimpleObject)]
         $(#[graphql(visible = $vis)])?
         pub struct $edge {

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter,
+    EntityTrait, IntoActiveModel, PrimaryKeyTrait, QueryFilter,
 };
 
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
@@ -26,9 +26,10 @@ use crate::service::case_write::{
 use crate::service::events::DomainEvent;
 use crate::service::rollups;
 use crate::service::rows::by_id;
-use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
+use crate::service::write::{
+    Done, Keyed, Writer, check_not_archived, update_at_version, write, write_once,
+};
 use crate::text::fold;
-use crate::versioned_update;
 
 /// A person or company of a case (police data).
 pub struct SubjectDetails {
@@ -127,6 +128,177 @@ fn record_done<T>(
     }
 }
 
+/// A record hanging off a case, as its writes see it: what it is called, who may write it,
+/// and its columns (named alike in each table).
+pub(crate) trait CaseRecord:
+    EntityTrait<PrimaryKey: PrimaryKeyTrait<ValueType: From<i64>>, ActiveModel: Send>
+{
+    /// Its name in the audit trail and the events.
+    const ENTITY: &'static str;
+    /// What `NOT_FOUND` calls it.
+    const WHAT: &'static str;
+    /// The compartment whose writers may write it; `None`: the case's lead agency.
+    const COMPARTMENT: Option<Compartment>;
+    const ID: Self::Column;
+    const CASE_ID: Self::Column;
+    const VERSION: Self::Column;
+    const ARCHIVED_AT: Self::Column;
+    /// Whether its rows are counted on their case ([`recount_subjects`]).
+    const COUNTED: bool = false;
+    /// Whether its rows hold figures of their case (the case's rollups follow them).
+    const IN_FIGURES: bool = false;
+    fn id(row: &Self::Model) -> i64;
+    fn case_id(row: &Self::Model) -> i64;
+}
+
+/// The [`CaseRecord`] of table `$module` (whose columns are named alike), optionally setting
+/// a flag.
+macro_rules! case_record {
+    ($module:ident, $entity:literal, $what:literal, $compartment:expr $(, $flag:ident)?) => {
+        impl CaseRecord for $module::Entity {
+            const ENTITY: &'static str = $entity;
+            const WHAT: &'static str = $what;
+            const COMPARTMENT: Option<Compartment> = $compartment;
+            const ID: Self::Column = $module::Column::Id;
+            const CASE_ID: Self::Column = $module::Column::CaseId;
+            const VERSION: Self::Column = $module::Column::Version;
+            const ARCHIVED_AT: Self::Column = $module::Column::ArchivedAt;
+            $(const $flag: bool = true;)?
+            fn id(row: &$module::Model) -> i64 {
+                row.id
+            }
+            fn case_id(row: &$module::Model) -> i64 {
+                row.case_id
+            }
+        }
+    };
+}
+
+case_record!(
+    subjects,
+    "subject",
+    "subject",
+    Some(Compartment::Police),
+    COUNTED
+);
+case_record!(seizures, "seizure", "seizure", None);
+case_record!(
+    customs_records,
+    "customs_record",
+    "record",
+    Some(Compartment::Customs)
+);
+case_record!(
+    investigation_records,
+    "investigation_record",
+    "record",
+    Some(Compartment::Police),
+    IN_FIGURES
+);
+
+/// The records of kind `R` of case `case_id` that are not archived.
+pub(crate) async fn current<R: CaseRecord, C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+) -> AppResult<Vec<R::Model>> {
+    Ok(R::find()
+        .filter(R::CASE_ID.eq(case_id))
+        .filter(R::ARCHIVED_AT.is_null())
+        .all(conn)
+        .await?)
+}
+
+/// Case `case_id`, if the viewer may write its records of kind `R`.
+async fn case_for<R: CaseRecord>(
+    txn: &DatabaseTransaction,
+    v: &Viewer,
+    case_id: i64,
+) -> AppResult<cases::Model> {
+    match R::COMPARTMENT {
+        Some(c) => case_for_compartment_write(txn, v, case_id, c).await,
+        None => case_led_by_viewer(txn, v, case_id).await,
+    }
+}
+
+/// Record `id` of kind `R`, if the viewer may write it.
+async fn writable<R: CaseRecord>(
+    txn: &DatabaseTransaction,
+    v: &Viewer,
+    id: i64,
+) -> AppResult<R::Model> {
+    let r = by_id::<R, _>(txn, id, R::WHAT).await?;
+    case_for::<R>(txn, v, R::case_id(&r)).await?;
+    Ok(r)
+}
+
+/// The versioned update of record `id` of kind `R`.
+async fn update_record<R: CaseRecord>(
+    txn: &DatabaseTransaction,
+    am: R::ActiveModel,
+    id: i64,
+    version: i32,
+) -> AppResult<()> {
+    update_at_version::<R, _>(txn, am, [R::ID, R::VERSION], id, version).await
+}
+
+/// Adds a record of kind `R` to case `case_id`, by whoever may write it: `model` gives its
+/// validated columns (checked once the writer is), `fields` the restricted ones written.
+async fn add_record<R: CaseRecord>(
+    w: &Writer<'_>,
+    operation: &'static str,
+    case_id: i64,
+    keyed: Option<Keyed>,
+    model: impl FnOnce() -> AppResult<R::ActiveModel>,
+    fields: Vec<&'static str>,
+) -> AppResult<R::Model>
+where
+    R::Model: IntoActiveModel<R::ActiveModel>,
+{
+    let v = w.signed_in()?;
+    write(
+        w,
+        operation,
+        keyed,
+        async |txn, id| {
+            case_for::<R>(txn, v, case_id).await?;
+            by_id::<R, _>(txn, id, R::WHAT).await
+        },
+        async |txn| {
+            case_for::<R>(txn, v, case_id).await?;
+            let mut am = model()?;
+            am.set(R::CASE_ID, case_id.into());
+            am.set(R::VERSION, 1.into());
+            let r = am.insert(txn).await?;
+            if R::COUNTED {
+                recount_subjects(txn, Some(case_id)).await?;
+            }
+            Ok(record_done(R::ENTITY, R::id(&r), case_id, fields, r))
+        },
+    )
+    .await
+}
+
+/// Replaces the columns `model` gives of record `id` of kind `R` at `version`, by whoever may
+/// write it.
+async fn replace_record<R: CaseRecord>(
+    w: &Writer<'_>,
+    operation: &'static str,
+    id: i64,
+    version: i32,
+    model: impl FnOnce() -> AppResult<R::ActiveModel>,
+    fields: Vec<&'static str>,
+) -> AppResult<R::Model> {
+    let v = w.signed_in()?;
+    write_once(w, operation, async |txn| {
+        writable::<R>(txn, v, id).await?;
+        update_record::<R>(txn, model()?, id, version).await?;
+        let r = by_id::<R, _>(txn, id, R::WHAT).await?;
+        let case_id = R::case_id(&r);
+        Ok(record_done(R::ENTITY, id, case_id, fields, r))
+    })
+    .await
+}
+
 /// Adds a subject to a case (police data: the police or the lead agency).
 pub async fn add_subject(
     w: &Writer<'_>,
@@ -134,27 +306,9 @@ pub async fn add_subject(
     input: SubjectDetails,
     keyed: Option<Keyed>,
 ) -> AppResult<subjects::Model> {
-    let v = w.signed_in()?;
-    write(
-        w,
-        "addSubject",
-        keyed,
-        async |txn, id| {
-            case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
-            by_id::<subjects::Entity, _>(txn, id, "subject").await
-        },
-        async |txn| {
-            case_for_compartment_write(txn, v, case_id, Compartment::Police).await?;
-            let mut am = subject_model(&input)?;
-            am.case_id = Set(case_id);
-            am.version = Set(1);
-            let s = am.insert(txn).await?;
-            recount_subjects(txn, Some(case_id)).await?;
-            let fields = subject_fields(&input);
-            Ok(record_done("subject", s.id, case_id, fields, s))
-        },
-    )
-    .await
+    let fields = subject_fields(&input);
+    let model = || subject_model(&input);
+    add_record::<subjects::Entity>(w, "addSubject", case_id, keyed, model, fields).await
 }
 
 /// Replaces a subject's details (police data: the police or the lead agency).
@@ -164,16 +318,9 @@ pub async fn update_subject(
     version: i32,
     input: SubjectDetails,
 ) -> AppResult<subjects::Model> {
-    let v = w.signed_in()?;
-    write_once(w, "updateSubject", async |txn| {
-        let s = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
-        case_for_compartment_write(txn, v, s.case_id, Compartment::Police).await?;
-        versioned_update!(txn, subjects, subject_model(&input)?, id, version)?;
-        let s = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
-        let fields = subject_fields(&input);
-        Ok(record_done("subject", id, s.case_id, fields, s))
-    })
-    .await
+    let fields = subject_fields(&input);
+    let model = || subject_model(&input);
+    replace_record::<subjects::Entity>(w, "updateSubject", id, version, model, fields).await
 }
 
 /// Adds seized goods to a case (lead agency).
@@ -294,7 +441,7 @@ async fn seizure_updated(
     case_id: i64,
     lead_agency_id: i64,
 ) -> AppResult<Done<SeizureRow>> {
-    versioned_update!(txn, seizures, am, id, version)?;
+    update_record::<seizures::Entity>(txn, am, id, version).await?;
     let seizure = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
     let row = SeizureRow {
         seizure,
@@ -344,26 +491,9 @@ pub async fn add_customs_record(
     input: CustomsDetails,
     keyed: Option<Keyed>,
 ) -> AppResult<customs_records::Model> {
-    let v = w.signed_in()?;
-    write(
-        w,
-        "addCustomsRecord",
-        keyed,
-        async |txn, id| {
-            case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
-            by_id::<customs_records::Entity, _>(txn, id, "record").await
-        },
-        async |txn| {
-            case_for_compartment_write(txn, v, case_id, Compartment::Customs).await?;
-            let mut am = customs_model(&input)?;
-            am.case_id = Set(case_id);
-            am.version = Set(1);
-            let r = am.insert(txn).await?;
-            let fields = CUSTOMS_FIELDS.to_vec();
-            Ok(record_done("customs_record", r.id, case_id, fields, r))
-        },
-    )
-    .await
+    let (model, fields) = (|| customs_model(&input), CUSTOMS_FIELDS.to_vec());
+    add_record::<customs_records::Entity>(w, "addCustomsRecord", case_id, keyed, model, fields)
+        .await
 }
 
 /// Replaces a customs record (customs or the lead agency).
@@ -373,16 +503,9 @@ pub async fn update_customs_record(
     version: i32,
     input: CustomsDetails,
 ) -> AppResult<customs_records::Model> {
-    let v = w.signed_in()?;
-    write_once(w, "updateCustomsRecord", async |txn| {
-        let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
-        case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
-        versioned_update!(txn, customs_records, customs_model(&input)?, id, version)?;
-        let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
-        let (case_id, fields) = (r.case_id, CUSTOMS_FIELDS.to_vec());
-        Ok(record_done("customs_record", id, case_id, fields, r))
-    })
-    .await
+    let (model, fields) = (|| customs_model(&input), CUSTOMS_FIELDS.to_vec());
+    replace_record::<customs_records::Entity>(w, "updateCustomsRecord", id, version, model, fields)
+        .await
 }
 
 /// Creates (no `version`) or replaces (at `version`) the case's investigation record (police
@@ -428,7 +551,7 @@ pub async fn set_investigation(
                 am.insert(txn).await?.id
             }
             (Some(r), Some(ver)) => {
-                versioned_update!(txn, investigation_records, am, r.id, ver)?;
+                update_record::<investigation_records::Entity>(txn, am, r.id, ver).await?;
                 r.id
             }
             (Some(_), None) => {
@@ -470,55 +593,44 @@ pub async fn set_record_archived(
     let v = w.signed_in()?;
     let op = if archived { "archive" } else { "restore" };
     write_once(w, op, async |txn| {
-        let at = Set(archived.then(chrono::Utc::now));
-        let (entity, case_id) = match kind {
-            RecordKind::Subject => {
-                let r = by_id::<subjects::Entity, _>(txn, id, "subject").await?;
-                case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
-                let am = subjects::ActiveModel {
-                    archived_at: at,
-                    ..Default::default()
-                };
-                versioned_update!(txn, subjects, am, id, version)?;
-                recount_subjects(txn, Some(r.case_id)).await?;
-                ("subject", r.case_id)
-            }
-            RecordKind::Seizure => {
-                let r = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
-                case_led_by_viewer(txn, v, r.case_id).await?;
-                let am = seizures::ActiveModel {
-                    archived_at: at,
-                    ..Default::default()
-                };
-                versioned_update!(txn, seizures, am, id, version)?;
-                ("seizure", r.case_id)
-            }
+        let at = archived.then(chrono::Utc::now);
+        match kind {
+            RecordKind::Subject => archive::<subjects::Entity>(txn, v, id, version, at).await,
+            RecordKind::Seizure => archive::<seizures::Entity>(txn, v, id, version, at).await,
             RecordKind::CustomsRecord => {
-                let r = by_id::<customs_records::Entity, _>(txn, id, "record").await?;
-                case_for_compartment_write(txn, v, r.case_id, Compartment::Customs).await?;
-                let am = customs_records::ActiveModel {
-                    archived_at: at,
-                    ..Default::default()
-                };
-                versioned_update!(txn, customs_records, am, id, version)?;
-                ("customs_record", r.case_id)
+                archive::<customs_records::Entity>(txn, v, id, version, at).await
             }
             RecordKind::Investigation => {
-                let r = by_id::<investigation_records::Entity, _>(txn, id, "record").await?;
-                case_for_compartment_write(txn, v, r.case_id, Compartment::Police).await?;
-                let am = investigation_records::ActiveModel {
-                    archived_at: at,
-                    ..Default::default()
-                };
-                rollups::retract(txn, &[r.case_id]).await?;
-                versioned_update!(txn, investigation_records, am, id, version)?;
-                rollups::apply(txn, &[r.case_id]).await?;
-                ("investigation_record", r.case_id)
+                archive::<investigation_records::Entity>(txn, v, id, version, at).await
             }
-        };
-        Ok(record_done(entity, id, case_id, vec![], version + 1))
+        }
     })
     .await
+}
+
+/// Stamps `archived_at` on record `id` of kind `R` at `version`, by whoever may write it; a
+/// change of what its case counts is followed by the case's count and rollups.
+async fn archive<R: CaseRecord>(
+    txn: &DatabaseTransaction,
+    v: &Viewer,
+    id: i64,
+    version: i32,
+    archived_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<Done<i32>> {
+    let case_id = R::case_id(&writable::<R>(txn, v, id).await?);
+    let mut am = <R::ActiveModel as ActiveModelTrait>::default();
+    am.set(R::ARCHIVED_AT, archived_at.into());
+    if R::IN_FIGURES {
+        rollups::retract(txn, &[case_id]).await?;
+    }
+    update_record::<R>(txn, am, id, version).await?;
+    if R::IN_FIGURES {
+        rollups::apply(txn, &[case_id]).await?;
+    }
+    if R::COUNTED {
+        recount_subjects(txn, Some(case_id)).await?;
+    }
+    Ok(record_done(R::ENTITY, id, case_id, vec![], version + 1))
 }
 
 /// Sets a case's `subject_count` to its subjects that are not archived (one statement, in the

@@ -16,15 +16,20 @@ use sea_orm::{
 
 use entity::{campaigns, directive_citations, directives, task_coordinators, task_updates, tasks};
 
-use crate::domain::access::{Action, acting_agency, check};
+use crate::domain::access::{Action, acting_agency};
 use crate::domain::symbol::{ParsedSymbol, parse_symbol};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::service::events::Announced;
 use crate::service::reference::{check_code_free, upper_case_code};
-use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
+use crate::service::write::{
+    Done, Keyed, Writer, change, check_not_archived, create, write, write_once,
+};
 use crate::versioned_update;
+
+/// Who writes directives, tasks and campaigns: the standing office.
+const MANAGE: Action = Action::ManageDirectives;
 
 /// A directing document to register.
 pub struct NewDirective {
@@ -396,33 +401,6 @@ async fn check_reporter(txn: &DatabaseTransaction, t: &tasks::Model, agency: i64
     Ok(())
 }
 
-/// A creation by the standing office: the role, then [`write`] with its idempotency key;
-/// a replay answers with the row `load` reads back.
-async fn create<T: Announced>(
-    w: &Writer<'_>,
-    operation: &'static str,
-    keyed: Option<Keyed>,
-    load: impl AsyncFnOnce(&DatabaseTransaction, i64) -> AppResult<T>,
-    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
-) -> AppResult<T> {
-    check(w.signed_in()?, Action::ManageDirectives)?;
-    write(w, operation, keyed, load, async |txn| {
-        Ok(Done::of(body(txn).await?))
-    })
-    .await
-}
-
-/// A change by the standing office to a record it manages: the role, then one
-/// [`write_once`] whose `body` answers with the record as it now stands.
-async fn change<T: Announced>(
-    w: &Writer<'_>,
-    operation: &'static str,
-    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
-) -> AppResult<T> {
-    check(w.signed_in()?, Action::ManageDirectives)?;
-    write_once(w, operation, async |txn| Ok(Done::of(body(txn).await?))).await
-}
-
 /// Registers a directing document (standing office). The symbol is parsed into number, type,
 /// issuer and drafting unit; issuer, year, number and type must be new (`CONFLICT`).
 pub async fn register_directive(
@@ -430,42 +408,49 @@ pub async fn register_directive(
     input: NewDirective,
     keyed: Option<Keyed>,
 ) -> AppResult<directives::Model> {
-    create(w, "registerDirective", keyed, load_directive, async |txn| {
-        let p = symbol_parts(&input.symbol, input.issued_on)?;
-        check_past_date("issuedOn", input.issued_on)?;
-        check_window(
-            "validFrom`/`validUntil",
-            input.valid_from,
-            input.valid_until,
-        )?;
-        let issuer_name = required_text("issuerName", &input.issuer_name, 300)?;
-        let title = required_text("title", &input.title, 2000)?;
-        let year = input.issued_on.year();
-        check_unique_directive(txn, &p, year, None).await?;
-        let d = directives::ActiveModel {
-            symbol: Set(p.symbol.clone()),
-            number: Set(p.number),
-            doc_type: Set(p.doc_type.as_str().into()),
-            issuer: Set(p.issuer.clone()),
-            drafting_unit: Set(p.drafting_unit.clone()),
-            issuer_name: Set(issuer_name),
-            issued_on: Set(input.issued_on),
-            year: Set(year),
-            title: Set(title),
-            valid_from: Set(input.valid_from),
-            valid_until: Set(input.valid_until),
-            created_at: Set(chrono::Utc::now()),
-            version: Set(1),
-            archived_at: Set(None),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(AppError::from)?;
-        set_citations(txn, d.id, &input.cites).await?;
-        check_citations(txn, &d).await?;
-        Ok(d)
-    })
+    create(
+        w,
+        MANAGE,
+        "registerDirective",
+        keyed,
+        load_directive,
+        async |txn| {
+            let p = symbol_parts(&input.symbol, input.issued_on)?;
+            check_past_date("issuedOn", input.issued_on)?;
+            check_window(
+                "validFrom`/`validUntil",
+                input.valid_from,
+                input.valid_until,
+            )?;
+            let issuer_name = required_text("issuerName", &input.issuer_name, 300)?;
+            let title = required_text("title", &input.title, 2000)?;
+            let year = input.issued_on.year();
+            check_unique_directive(txn, &p, year, None).await?;
+            let d = directives::ActiveModel {
+                symbol: Set(p.symbol.clone()),
+                number: Set(p.number),
+                doc_type: Set(p.doc_type.as_str().into()),
+                issuer: Set(p.issuer.clone()),
+                drafting_unit: Set(p.drafting_unit.clone()),
+                issuer_name: Set(issuer_name),
+                issued_on: Set(input.issued_on),
+                year: Set(year),
+                title: Set(title),
+                valid_from: Set(input.valid_from),
+                valid_until: Set(input.valid_until),
+                created_at: Set(chrono::Utc::now()),
+                version: Set(1),
+                archived_at: Set(None),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await
+            .map_err(AppError::from)?;
+            set_citations(txn, d.id, &input.cites).await?;
+            check_citations(txn, &d).await?;
+            Ok(d)
+        },
+    )
     .await
 }
 
@@ -477,7 +462,7 @@ pub async fn update_directive(
     version: i32,
     input: DirectiveChanges,
 ) -> AppResult<directives::Model> {
-    change(w, "updateDirective", async |txn| {
+    change(w, MANAGE, "updateDirective", async |txn| {
         let d = load_directive(txn, id).await?;
         let issued_on = input.issued_on.unwrap_or(d.issued_on);
         let symbol = input.symbol.as_deref().unwrap_or(&d.symbol);
@@ -533,7 +518,7 @@ async fn set_archived<T: Announced>(
 ) -> AppResult<T> {
     let [archive, restore] = operations;
     let op = if archived { archive } else { restore };
-    change(w, op, async |txn| {
+    change(w, MANAGE, op, async |txn| {
         load(txn, id).await?;
         stamp(txn, archived.then(chrono::Utc::now)).await?;
         load(txn, id).await
@@ -579,7 +564,7 @@ pub async fn assign_task(
     input: NewTask,
     keyed: Option<Keyed>,
 ) -> AppResult<tasks::Model> {
-    create(w, "assignTask", keyed, load_task, async |txn| {
+    create(w, MANAGE, "assignTask", keyed, load_task, async |txn| {
         let directive = live_directive(txn, input.directive).await?;
         check_schedule(input.due_on, input.recurrence_day, &directive)?;
         let text = required_text("text", &input.text, 5000)?;
@@ -616,7 +601,7 @@ pub async fn update_task(
     version: i32,
     input: TaskChanges,
 ) -> AppResult<tasks::Model> {
-    change(w, "updateTask", async |txn| {
+    change(w, MANAGE, "updateTask", async |txn| {
         let t = load_task(txn, id).await?;
         check_not_archived("task", t.archived_at)?;
         let mut am = tasks::ActiveModel {
@@ -793,47 +778,59 @@ pub async fn create_campaign(
     input: NewCampaign,
     keyed: Option<Keyed>,
 ) -> AppResult<campaigns::Model> {
-    create(w, "createCampaign", keyed, load_campaign, async |txn| {
-        let code = campaign_code(&input.code)?;
-        check_window(
-            "startsOn`/`endsOn",
-            Some(input.starts_on),
-            Some(input.ends_on),
-        )?;
-        let directive = match input.directive {
-            Some(d) => Some(live_directive(txn, d).await?.id),
-            None => None,
-        };
-        check_code_free::<campaigns::Entity, _>(txn, campaigns::Column::Code, "campaign", &code)
+    create(
+        w,
+        MANAGE,
+        "createCampaign",
+        keyed,
+        load_campaign,
+        async |txn| {
+            let code = campaign_code(&input.code)?;
+            check_window(
+                "startsOn`/`endsOn",
+                Some(input.starts_on),
+                Some(input.ends_on),
+            )?;
+            let directive = match input.directive {
+                Some(d) => Some(live_directive(txn, d).await?.id),
+                None => None,
+            };
+            check_code_free::<campaigns::Entity, _>(
+                txn,
+                campaigns::Column::Code,
+                "campaign",
+                &code,
+            )
             .await?;
-        let c = campaigns::ActiveModel {
-            code: Set(code),
-            name: Set(required_text("name", &input.name, 500)?),
-            starts_on: Set(input.starts_on),
-            ends_on: Set(input.ends_on),
-            directive_id: Set(directive),
-            focus_commodity_groups: Set(join_list(
-                &input.focus_commodity_groups,
-                CommodityGroup::as_str,
-            )),
-            focus_violation_types: Set(join_list(
-                &input.focus_violation_types,
-                ViolationType::as_str,
-            )),
-            description: Set(optional_text(
-                "description",
-                input.description.as_deref(),
-                5000,
-            )?),
-            version: Set(1),
-            archived_at: Set(None),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(AppError::from)?;
-        Ok(c)
-    })
+            let c = campaigns::ActiveModel {
+                code: Set(code),
+                name: Set(required_text("name", &input.name, 500)?),
+                starts_on: Set(input.starts_on),
+                ends_on: Set(input.ends_on),
+                directive_id: Set(directive),
+                focus_commodity_groups: Set(join_list(
+                    &input.focus_commodity_groups,
+                    CommodityGroup::as_str,
+                )),
+                focus_violation_types: Set(join_list(
+                    &input.focus_violation_types,
+                    ViolationType::as_str,
+                )),
+                description: Set(optional_text(
+                    "description",
+                    input.description.as_deref(),
+                    5000,
+                )?),
+                version: Set(1),
+                archived_at: Set(None),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await
+            .map_err(AppError::from)?;
+            Ok(c)
+        },
+    )
     .await
 }
 
@@ -844,7 +841,7 @@ pub async fn update_campaign(
     version: i32,
     input: CampaignChanges,
 ) -> AppResult<campaigns::Model> {
-    change(w, "updateCampaign", async |txn| {
+    change(w, MANAGE, "updateCampaign", async |txn| {
         let c = load_campaign(txn, id).await?;
         let starts = input.starts_on.unwrap_or(c.starts_on);
         let ends = input.ends_on.unwrap_or(c.ends_on);

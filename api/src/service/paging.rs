@@ -75,6 +75,59 @@ pub fn decode_date_cursor(cursor: &str) -> AppResult<(chrono::NaiveDate, i64)> {
     Ok((date, id))
 }
 
+/// Adds to a list's filter `cond` the bounds of `column`: from `from`, to `to` (itself
+/// included when `to_included`); a range that ends before it starts is refused, naming its
+/// two arguments `fields`.
+pub fn add_range<T>(
+    cond: sea_orm::Condition,
+    column: impl sea_orm::ColumnTrait,
+    [from, to]: [Option<T>; 2],
+    [from_field, to_field]: [&str; 2],
+    to_included: bool,
+) -> AppResult<sea_orm::Condition>
+where
+    T: PartialOrd + Into<sea_orm::Value>,
+{
+    if let (Some(a), Some(b)) = (&from, &to) {
+        if a > b {
+            return Err(AppError::bad_input(format!(
+                "`{from_field}` is after `{to_field}`"
+            )));
+        }
+    }
+    let mut cond = cond;
+    if let Some(a) = from {
+        cond = cond.add(column.gte(a));
+    }
+    if let Some(b) = to {
+        cond = cond.add(if to_included {
+            column.lte(b)
+        } else {
+            column.lt(b)
+        });
+    }
+    Ok(cond)
+}
+
+/// One page of `E`'s rows matching `filter`, newest first by `id_col` alone, after the row
+/// `after` (an id read from a cursor) if any: the lists that grow by id (tips, publications,
+/// audit events).
+pub async fn newest_id_first<E, C>(
+    conn: &C,
+    filter: sea_orm::Condition,
+    id_col: E::Column,
+    after: Option<i64>,
+    size: u64,
+) -> AppResult<(Vec<E::Model>, bool)>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::ColumnTrait;
+    let after = after.map(|id| id_col.lt(id));
+    newest::<E, C>(conn, filter, after, &[id_col], size).await
+}
+
 /// One page of `E`'s rows matching `filter`, newest first by (`date_col`, `id_col`), after
 /// the cursor if any: `size` rows and whether more follow (one statement, `size + 1` rows).
 pub async fn newest_first<E, C>(
@@ -89,15 +142,30 @@ where
     E: sea_orm::EntityTrait,
     C: sea_orm::ConnectionTrait,
 {
+    let after = after
+        .map(|c| after_date_cursor(date_col, id_col, c))
+        .transpose()?;
+    newest::<E, C>(conn, filter, after, &[date_col, id_col], size).await
+}
+
+/// The page of a keyset list: the rows matching `filter` beyond the cursor's bound `after`,
+/// in descending `order`, `size` of them and whether more follow.
+async fn newest<E, C>(
+    conn: &C,
+    filter: sea_orm::Condition,
+    after: Option<sea_orm::sea_query::Expr>,
+    order: &[E::Column],
+    size: u64,
+) -> AppResult<(Vec<E::Model>, bool)>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
     use sea_orm::{QueryFilter, QueryOrder};
-    let mut page = filter;
-    if let Some(c) = after {
-        page = page.add(after_date_cursor(date_col, id_col, c)?);
+    let mut query = E::find().filter(filter.add_option(after));
+    for &column in order {
+        query = query.order_by_desc(column);
     }
-    let query = E::find()
-        .filter(page)
-        .order_by_desc(date_col)
-        .order_by_desc(id_col);
     fetch_page(conn, query, size).await
 }
 

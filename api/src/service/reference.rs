@@ -13,11 +13,11 @@ use sea_orm::{
 use entity::{agencies, border_gates, communes};
 
 use crate::auth::Viewer;
-use crate::domain::access::{Action, check, check_reference};
+use crate::domain::access::{Action, check_reference};
 use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, commune_by_code, required_text};
-use crate::service::write::{Done, Keyed, Writer, write, write_once};
+use crate::service::write::{Keyed, Writer, change, create};
 
 /// A table every signed-in role reads whole (its access rule is [`check_reference`]): only
 /// these can be listed by [`all_by_code`], so no other table is ever read under that rule.
@@ -52,6 +52,9 @@ pub async fn all_by_code<E: ReferenceTable, C: ConnectionTrait>(
     check_reference(viewer)?;
     Ok(E::find().order_by_asc(E::code()).all(conn).await?)
 }
+
+/// Who writes agencies and communes: the administrator.
+const WRITE: Action = Action::WriteReferenceData;
 
 /// A new agency (codes of its parent and commune, if any).
 pub struct NewAgency {
@@ -192,42 +195,35 @@ pub async fn create_agency(
     input: NewAgency,
     keyed: Option<Keyed>,
 ) -> AppResult<agencies::Model> {
-    check(w.signed_in()?, Action::WriteReferenceData)?;
-    write(
-        w,
-        "createAgency",
-        keyed,
-        async |txn, id| load_agency(txn, id).await,
-        async |txn| {
-            let code = reference_code(&input.code)?;
-            check_code_free::<agencies::Entity, _>(txn, agencies::Column::Code, "agency", &code)
-                .await?;
-            let parent = match &input.parent {
-                Some(p) => Some(parent_of(txn, p, None).await?),
-                None => None,
-            };
-            let commune = match &input.commune {
-                Some(c) => Some(commune_by_code(txn, c.trim()).await?.id),
-                None => None,
-            };
-            check_commune_link(input.kind, input.level, commune)?;
-            let a = agencies::ActiveModel {
-                code: Set(code),
-                name: Set(required_text("name", &input.name, 300)?),
-                short_name: Set(short_name(input.short_name.as_deref())?),
-                kind: Set(input.kind.as_str().into()),
-                level: Set(input.level.as_str().into()),
-                parent_id: Set(parent),
-                commune_id: Set(commune),
-                is_member: Set(input.is_member),
-                version: Set(1),
-                ..Default::default()
-            }
-            .insert(txn)
+    create(w, WRITE, "createAgency", keyed, load_agency, async |txn| {
+        let code = reference_code(&input.code)?;
+        check_code_free::<agencies::Entity, _>(txn, agencies::Column::Code, "agency", &code)
             .await?;
-            Ok(Done::of(a))
-        },
-    )
+        let parent = match &input.parent {
+            Some(p) => Some(parent_of(txn, p, None).await?),
+            None => None,
+        };
+        let commune = match &input.commune {
+            Some(c) => Some(commune_by_code(txn, c.trim()).await?.id),
+            None => None,
+        };
+        check_commune_link(input.kind, input.level, commune)?;
+        let a = agencies::ActiveModel {
+            code: Set(code),
+            name: Set(required_text("name", &input.name, 300)?),
+            short_name: Set(short_name(input.short_name.as_deref())?),
+            kind: Set(input.kind.as_str().into()),
+            level: Set(input.level.as_str().into()),
+            parent_id: Set(parent),
+            commune_id: Set(commune),
+            is_member: Set(input.is_member),
+            version: Set(1),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        Ok(a)
+    })
     .await
 }
 
@@ -238,8 +234,7 @@ pub async fn update_agency(
     version: i32,
     input: AgencyChanges,
 ) -> AppResult<agencies::Model> {
-    check(w.signed_in()?, Action::WriteReferenceData)?;
-    write_once(w, "updateAgency", async |txn| {
+    change(w, WRITE, "updateAgency", async |txn| {
         let a = load_agency(txn, id).await?;
         let mut am = <agencies::ActiveModel as Default>::default();
         if let Some(n) = &input.name {
@@ -274,7 +269,7 @@ pub async fn update_agency(
             am.is_member = Set(m);
         }
         crate::versioned_update!(txn, agencies, am, id, version)?;
-        Ok(Done::of(load_agency(txn, id).await?))
+        load_agency(txn, id).await
     })
     .await
 }
@@ -285,12 +280,12 @@ pub async fn create_commune(
     input: NewCommune,
     keyed: Option<Keyed>,
 ) -> AppResult<communes::Model> {
-    check(w.signed_in()?, Action::WriteReferenceData)?;
-    write(
+    create(
         w,
+        WRITE,
         "createCommune",
         keyed,
-        async |txn, id| load_commune(txn, id).await,
+        load_commune,
         async |txn| {
             let code = reference_code(&input.code)?;
             check_code_free::<communes::Entity, _>(txn, communes::Column::Code, "commune", &code)
@@ -309,7 +304,7 @@ pub async fn create_commune(
             }
             .insert(txn)
             .await?;
-            Ok(Done::of(c))
+            Ok(c)
         },
     )
     .await
@@ -322,8 +317,7 @@ pub async fn update_commune(
     version: i32,
     input: CommuneChanges,
 ) -> AppResult<communes::Model> {
-    check(w.signed_in()?, Action::WriteReferenceData)?;
-    write_once(w, "updateCommune", async |txn| {
+    change(w, WRITE, "updateCommune", async |txn| {
         load_commune(txn, id).await?;
         let mut am = <communes::ActiveModel as Default>::default();
         if let Some(n) = &input.name {
@@ -336,7 +330,7 @@ pub async fn update_commune(
             am.is_border = Set(b);
         }
         crate::versioned_update!(txn, communes, am, id, version)?;
-        Ok(Done::of(load_commune(txn, id).await?))
+        load_commune(txn, id).await
     })
     .await
 }
@@ -348,8 +342,7 @@ pub async fn set_commune_committee(
     version: i32,
     established_on: Option<NaiveDate>,
 ) -> AppResult<communes::Model> {
-    check(w.signed_in()?, Action::WriteReferenceData)?;
-    write_once(w, "setCommuneCommittee", async |txn| {
+    change(w, WRITE, "setCommuneCommittee", async |txn| {
         load_commune(txn, id).await?;
         if let Some(d) = established_on {
             check_past_date("establishedOn", d)?;
@@ -359,7 +352,7 @@ pub async fn set_commune_committee(
             ..Default::default()
         };
         crate::versioned_update!(txn, communes, am, id, version)?;
-        Ok(Done::of(load_commune(txn, id).await?))
+        load_commune(txn, id).await
     })
     .await
 }

@@ -120,6 +120,21 @@ fn is_phone(v: &str) -> bool {
         && (8..=15).contains(&digits)
 }
 
+/// An optional field about the reporter: NFC, absent when empty, at most `max` characters,
+/// no control characters.
+fn reporter_field(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
+    let Some(v) = value.as_deref().map(nfc).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > max {
+        return Err(AppError::bad_input(format!(
+            "`{field}` is longer than {max} characters"
+        )));
+    }
+    no_controls(field, &v, false)?;
+    Ok(Some(v))
+}
+
 /// Validates a submission: content non-empty, NFC, at most `max_bytes` bytes; the reporter's
 /// name and contact sane (a phone number or an email address); and, for an anonymous sender,
 /// the online form as channel (hotline, email, walk-in and press tips are entered by staff,
@@ -140,35 +155,16 @@ pub fn validate(tip: TipSubmission, anonymous: bool, max_bytes: usize) -> AppRes
         )));
     }
     no_controls("content", &content, true)?;
-    let reporter_name = match tip.reporter_name.as_deref().map(nfc) {
-        Some(n) if !n.is_empty() => {
-            if n.chars().count() > NAME_MAX_CHARS {
-                return Err(AppError::bad_input(format!(
-                    "`reporterName` is longer than {NAME_MAX_CHARS} characters"
-                )));
-            }
-            no_controls("reporterName", &n, false)?;
-            Some(n)
+    let reporter_name = reporter_field("reporterName", tip.reporter_name, NAME_MAX_CHARS)?;
+    let reporter_contact =
+        reporter_field("reporterContact", tip.reporter_contact, CONTACT_MAX_CHARS)?;
+    if let Some(c) = &reporter_contact {
+        if !(is_phone(c) || is_email(c)) {
+            return Err(AppError::bad_input(
+                "`reporterContact` must be a phone number (8 to 15 digits) or an email address",
+            ));
         }
-        _ => None,
-    };
-    let reporter_contact = match tip.reporter_contact.as_deref().map(nfc) {
-        Some(c) if !c.is_empty() => {
-            if c.chars().count() > CONTACT_MAX_CHARS {
-                return Err(AppError::bad_input(format!(
-                    "`reporterContact` is longer than {CONTACT_MAX_CHARS} characters"
-                )));
-            }
-            no_controls("reporterContact", &c, false)?;
-            if !(is_phone(&c) || is_email(&c)) {
-                return Err(AppError::bad_input(
-                    "`reporterContact` must be a phone number (8 to 15 digits) or an email address",
-                ));
-            }
-            Some(c)
-        }
-        _ => None,
-    };
+    }
     Ok(ValidTip {
         channel: tip.channel,
         content,

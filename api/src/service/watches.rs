@@ -22,6 +22,7 @@ use crate::domain::access::{Action, Compartment, acting_agency, may_watch, watch
 use crate::domain::types::{HsCode, IdNumber, TaxCode, VehiclePlate};
 use crate::domain::vocab::{CommodityGroup, WatchKind};
 use crate::error::{AppError, AppResult};
+use crate::service::case_records::current;
 use crate::service::cases::{CaseFilterParams, case_condition};
 use crate::service::write::{Done, Writer, write_once};
 
@@ -218,12 +219,7 @@ pub async fn hits(db: &DatabaseConnection, v: &Viewer, case_id: i64) -> AppResul
         held.push((WatchKind::Commune, c.code, None));
     }
     if police && (wants(WatchKind::IdNumber) || wants(WatchKind::TaxCode)) {
-        for s in subjects::Entity::find()
-            .filter(subjects::Column::CaseId.eq(case.id))
-            .filter(subjects::Column::ArchivedAt.is_null())
-            .all(db)
-            .await?
-        {
+        for s in current::<subjects::Entity, _>(db, case.id).await? {
             if let Some(id) = s.id_number {
                 held.push((WatchKind::IdNumber, id, Some("subjects.idNumber")));
             }
@@ -233,12 +229,7 @@ pub async fn hits(db: &DatabaseConnection, v: &Viewer, case_id: i64) -> AppResul
         }
     }
     if customs && (wants(WatchKind::HsCode) || wants(WatchKind::TaxCode)) {
-        for r in customs_records::Entity::find()
-            .filter(customs_records::Column::CaseId.eq(case.id))
-            .filter(customs_records::Column::ArchivedAt.is_null())
-            .all(db)
-            .await?
-        {
+        for r in current::<customs_records::Entity, _>(db, case.id).await? {
             for t in [r.importer_tax_code, r.exporter_tax_code]
                 .into_iter()
                 .flatten()
@@ -259,12 +250,7 @@ pub async fn hits(db: &DatabaseConnection, v: &Viewer, case_id: i64) -> AppResul
     // Seizures are core data; their HS codes are the customs compartment's.
     let hs_codes = customs && wants(WatchKind::HsCode);
     if hs_codes || wants(WatchKind::VehiclePlate) {
-        for s in seizures::Entity::find()
-            .filter(seizures::Column::CaseId.eq(case.id))
-            .filter(seizures::Column::ArchivedAt.is_null())
-            .all(db)
-            .await?
-        {
+        for s in current::<seizures::Entity, _>(db, case.id).await? {
             if let Some(plate) = s.vehicle_plate {
                 held.push((WatchKind::VehiclePlate, plate, None));
             }

@@ -14,8 +14,9 @@ use sea_orm::{
 use entity::idempotency_keys;
 
 use super::audit::{Audit, audit};
-use super::events::{DomainEvent, Events};
+use super::events::{Announced, DomainEvent, Events};
 use crate::auth::Viewer;
+use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
 
 /// Who writes, within which request. `viewer` is `None` only for what anyone may do without
@@ -221,6 +222,36 @@ pub async fn write_once<T>(
     .await
 }
 
+/// A creation by whoever may do `action`: [`write`] with its idempotency key, `body`
+/// answering with the new row (announced by its own event); a replay answers with the row
+/// `load` reads back.
+pub async fn create<T: Announced>(
+    w: &Writer<'_>,
+    action: Action,
+    operation: &'static str,
+    keyed: Option<Keyed>,
+    load: impl AsyncFnOnce(&DatabaseTransaction, i64) -> AppResult<T>,
+    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    check(w.signed_in()?, action)?;
+    write(w, operation, keyed, load, async |txn| {
+        Ok(Done::of(body(txn).await?))
+    })
+    .await
+}
+
+/// A change by whoever may do `action`: one [`write_once`] whose `body` answers with the row
+/// as it now stands (announced by its own event).
+pub async fn change<T: Announced>(
+    w: &Writer<'_>,
+    action: Action,
+    operation: &'static str,
+    body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    check(w.signed_in()?, action)?;
+    write_once(w, operation, async |txn| Ok(Done::of(body(txn).await?))).await
+}
+
 /// An archived record takes no change until it is restored; `what` names it in the message
 /// ("the case is archived; restore it first"). One rule for every archivable record.
 pub fn check_not_archived(
@@ -238,34 +269,48 @@ pub fn check_not_archived(
 
 /// Updates one row only if its version is still `expected`, bumping the version; otherwise
 /// `CONFLICT` and nothing changes. The check and the write are one statement, so two editors
-/// racing on one record cannot both win.
+/// racing on one record cannot both win. `id` and `version` are the table's columns of those
+/// names; the table is named in the conflict.
+pub async fn update_at_version<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    active: E::ActiveModel,
+    [id, version]: [E::Column; 2],
+    row: i64,
+    expected: i32,
+) -> AppResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let result = E::update_many()
+        .set(active)
+        .col_expr(version, Expr::col(version).add(1))
+        .filter(id.eq(row))
+        .filter(version.eq(expected))
+        .exec(conn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "{} {row} was changed by someone else (expected version {expected}); reload and retry",
+            E::default().table_name()
+        )));
+    }
+    Ok(())
+}
+
+/// [`update_at_version`] of a row of `entity::$module`, by its `Id` and `Version` columns.
 #[macro_export]
 macro_rules! versioned_update {
-    ($conn:expr, $module:ident, $active:expr, $id:expr, $expected:expr) => {{
-        use sea_orm::sea_query::{Expr, ExprTrait};
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let result = entity::$module::Entity::update_many()
-            .set($active)
-            .col_expr(
+    ($conn:expr, $module:ident, $active:expr, $id:expr, $expected:expr) => {
+        $crate::service::write::update_at_version::<entity::$module::Entity, _>(
+            $conn,
+            $active,
+            [
+                entity::$module::Column::Id,
                 entity::$module::Column::Version,
-                Expr::col(entity::$module::Column::Version).add(1),
-            )
-            .filter(entity::$module::Column::Id.eq($id))
-            .filter(entity::$module::Column::Version.eq($expected))
-            .exec($conn)
-            .await
-            .map_err($crate::error::AppError::from)?;
-        if result.rows_affected != 1 {
-            Err($crate::error::AppError::Conflict(format!(
-                "{} {} was changed by someone else (expected version {}); reload and retry",
-                stringify!($module),
-                $id,
-                $expected
-            )))
-        } else {
-            Ok(())
-        }
-    }};
+            ],
+            $id,
+            $expected,
+        )
+        .await
+    };
 }
 
 #[cfg(test)]

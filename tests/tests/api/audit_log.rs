@@ -75,9 +75,7 @@ async fn a_mutation_writes_an_event_naming_who_what_and_the_request() {
     );
     let before = count(&app).await;
     let resp = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&token)
+        .graphql_request(Some(&token))
         .json(&json!({
             "query": r#"mutation($input: NewDirectiveInput!) { registerDirective(input: $input) { id } }"#,
             "variables": { "input": {

@@ -61,8 +61,7 @@ async fn no_field_suggestions() {
 async fn security_headers_and_no_caching() {
     let app = TestApp::spawn().await;
     let r = app
-        .client
-        .post(format!("{}/graphql", app.base))
+        .graphql_request(None)
         .json(&json!({ "query": "{ __typename }" }))
         .send()
         .await
@@ -91,8 +90,7 @@ async fn security_headers_and_no_caching() {
 async fn request_ids_are_validated() {
     let app = TestApp::spawn().await;
     let send = |id: String| {
-        app.client
-            .post(format!("{}/graphql", app.base))
+        app.graphql_request(None)
             .header("x-request-id", id)
             .json(&json!({ "query": "{ __typename }" }))
             .send()
@@ -364,9 +362,7 @@ async fn cost_budget_per_subject() {
         ok(app.query(Some(&police), q).await);
     }
     let resp = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&police)
+        .graphql_request(Some(&police))
         .json(&json!({ "query": q }))
         .send()
         .await

@@ -10,7 +10,7 @@
 
 use api::auth::Role;
 use hub389_tests::live::{Live, Received};
-use hub389_tests::{Backend, TestApp, docs, ok};
+use hub389_tests::{Backend, TestApp, docs, graphql_request, ok};
 use serde_json::{Value, json};
 
 const CREATE: &str =
@@ -32,10 +32,7 @@ fn new_case(title: &str, commune: &str) -> Value {
 
 /// Creates a case through the instance at `base` as `token`'s agency; returns its code.
 async fn create_case(app: &TestApp, base: &str, token: &str, title: &str, commune: &str) -> String {
-    let r: Value = app
-        .client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
+    let r: Value = graphql_request(&app.client, base, Some(token))
         .json(&json!({ "query": CREATE, "variables": { "input": new_case(title, commune) } }))
         .send()
         .await

@@ -24,7 +24,7 @@ use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{children, many, one};
 use crate::graphql::pagination::{
-    date_cursor, decode_date_cursor, fetch_page, keyset_after, newest_first, page_size,
+    add_range, date_cursor, decode_date_cursor, fetch_page, keyset_after, newest_first, page_size,
 };
 use crate::graphql::reference::Agency;
 
@@ -162,7 +162,7 @@ impl DirectiveQuery {
         if let Some(t) = doc_type {
             cond = cond.add(directives::Column::DocType.eq(t.as_str()));
         }
-        let (rows, has_next) = newest_first::<directives::Entity, _>(
+        let page = newest_first::<directives::Entity, _>(
             db(ctx)?,
             cond.clone(),
             directives::Column::IssuedOn,
@@ -171,12 +171,7 @@ impl DirectiveQuery {
             size,
         )
         .await?;
-        Ok(DirectiveConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(DirectiveConnection::page(page, &after, cond))
     }
 
     /// One directive by id (`NOT_FOUND` outside the viewer's scope).
@@ -223,12 +218,8 @@ impl DirectiveQuery {
                 .map_err(AppError::from)?;
             let Some(agency) = agency else {
                 // No such agency: an empty page (and a count of zero).
-                return Ok(TaskConnection {
-                    rows: vec![],
-                    has_next: false,
-                    has_previous: after.is_some(),
-                    filter: Condition::all().add(tasks::Column::Id.lt(0)),
-                });
+                let none = Condition::all().add(tasks::Column::Id.lt(0));
+                return Ok(TaskConnection::page((vec![], false), &after, none));
             };
             cond = cond.add(commune_task_ids(agency.id));
         }
@@ -252,17 +243,8 @@ impl DirectiveQuery {
             }
             None => {}
         }
-        if let (Some(a), Some(b)) = (f.due_from, f.due_to) {
-            if a > b {
-                return Err(AppError::bad_input("`dueFrom` is after `dueTo`").into());
-            }
-        }
-        if let Some(d) = f.due_from {
-            cond = cond.add(tasks::Column::DueOn.gte(d));
-        }
-        if let Some(d) = f.due_to {
-            cond = cond.add(tasks::Column::DueOn.lte(d));
-        }
+        let due = [f.due_from, f.due_to];
+        cond = add_range(cond, tasks::Column::DueOn, due, ["dueFrom", "dueTo"], true)?;
         // Tasks without a due date sort last; the cursor carries the due date or, for
         // those, the greatest date, so one row-value comparison pages through both.
         let mut page = cond.clone();
@@ -292,13 +274,8 @@ impl DirectiveQuery {
                 sea_orm::sea_query::NullOrdering::Last,
             )
             .order_by_asc(tasks::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
-        Ok(TaskConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        let page = fetch_page(db(ctx)?, query, size).await?;
+        Ok(TaskConnection::page(page, &after, cond))
     }
 
     /// Campaigns (đợt cao điểm), latest first.
@@ -320,7 +297,7 @@ impl DirectiveQuery {
         if include_archived != Some(true) {
             cond = cond.add(campaigns::Column::ArchivedAt.is_null());
         }
-        let (rows, has_next) = newest_first::<campaigns::Entity, _>(
+        let page = newest_first::<campaigns::Entity, _>(
             db(ctx)?,
             cond.clone(),
             campaigns::Column::StartsOn,
@@ -329,12 +306,7 @@ impl DirectiveQuery {
             size,
         )
         .await?;
-        Ok(CampaignConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(CampaignConnection::page(page, &after, cond))
     }
 }
 

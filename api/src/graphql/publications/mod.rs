@@ -19,7 +19,7 @@ use crate::graphql::cases::Case;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
-    decode_cursor, encode_cursor, fetch_page, keyset_after, page_size,
+    decode_cursor, encode_cursor, fetch_page, keyset_after, newest_id_first, page_size,
 };
 use crate::graphql::reference::Agency;
 
@@ -54,20 +54,16 @@ impl PublicationQuery {
         if let Some(s) = status.filter(|s| !s.is_empty()) {
             cond = cond.add(publications::Column::Status.is_in(s.iter().map(|x| x.as_str())));
         }
-        let mut page = cond.clone();
-        if let Some(c) = &after {
-            page = page.add(publications::Column::Id.lt(decode_cursor(c)?.1));
-        }
-        let query = publications::Entity::find()
-            .filter(page)
-            .order_by_desc(publications::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
-        Ok(PublicationConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        let after_id = after.as_deref().map(decode_cursor).transpose()?;
+        let page = newest_id_first::<publications::Entity, _>(
+            db(ctx)?,
+            cond.clone(),
+            publications::Column::Id,
+            after_id.map(|(_, id)| id),
+            size,
+        )
+        .await?;
+        Ok(PublicationConnection::page(page, &after, cond))
     }
 
     /// Approved case summaries for the press, most recently approved first. Withdrawn,
@@ -102,13 +98,8 @@ impl PublicationQuery {
             .filter(page)
             .order_by_desc(publications::Column::ApprovedAt)
             .order_by_desc(publications::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, query, size).await?;
-        Ok(PublishedCaseConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        let page = fetch_page(db(ctx)?, query, size).await?;
+        Ok(PublishedCaseConnection::page(page, &after, cond))
     }
 }
 

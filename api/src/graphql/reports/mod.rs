@@ -92,6 +92,16 @@ fn corrections(list: &[ReportCorrectionInput]) -> Vec<Correction> {
     list.iter().map(ReportCorrectionInput::correction).collect()
 }
 
+/// The reports a scope reads: every agency's, or one agency's own.
+pub(crate) fn scope_condition(scope: ReportScope) -> Condition {
+    match scope {
+        ReportScope::All => Condition::all(),
+        ReportScope::OwnAgency(agency) => {
+            Condition::all().add(periodic_reports::Column::AgencyId.eq(agency))
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct ReportQuery;
 
@@ -115,10 +125,7 @@ impl ReportQuery {
         let size = page_size(first)?;
         let f = filter.unwrap_or_default();
         let conn = db(ctx)?;
-        let mut cond = Condition::all();
-        if let ReportScope::OwnAgency(a) = scope {
-            cond = cond.add(periodic_reports::Column::AgencyId.eq(a));
-        }
+        let mut cond = scope_condition(scope);
         if let Some(code) = &f.agency {
             let a = agency_by_code(conn, code).await?;
             if scope != ReportScope::All && scope != ReportScope::OwnAgency(a.id) {
@@ -155,7 +162,7 @@ impl ReportQuery {
         if let Some(late) = f.late {
             cond = cond.add(periodic_reports::Column::IsLate.eq(late));
         }
-        let (rows, has_next) = newest_first::<periodic_reports::Entity, _>(
+        let page = newest_first::<periodic_reports::Entity, _>(
             conn,
             cond.clone(),
             periodic_reports::Column::PeriodStart,
@@ -164,12 +171,7 @@ impl ReportQuery {
             size,
         )
         .await?;
-        Ok(PeriodicReportConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        Ok(PeriodicReportConnection::page(page, &after, cond))
     }
 
     /// Member agencies that have not filed their monthly report for month `month` of `year`

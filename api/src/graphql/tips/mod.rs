@@ -6,7 +6,7 @@ pub mod mutation;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use entity::{agencies, tips};
 
@@ -17,7 +17,9 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{decode_cursor, encode_cursor, fetch_page, page_size};
+use crate::graphql::pagination::{
+    add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
+};
 use crate::graphql::reference::Agency;
 
 #[derive(Default)]
@@ -35,6 +37,16 @@ pub struct TipFilter {
     pub archived: Option<bool>,
 }
 
+/// The tips a scope reads: all, or those assigned to one agency.
+pub(crate) fn scope_condition(scope: TipScope) -> Condition {
+    match scope {
+        TipScope::All => Condition::all(),
+        TipScope::AssignedTo(agency) => {
+            Condition::all().add(tips::Column::AssignedAgencyId.eq(agency))
+        }
+    }
+}
+
 fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     let mut cond = Condition::all();
     cond = cond.add(if f.archived == Some(true) {
@@ -42,9 +54,7 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     } else {
         tips::Column::ArchivedAt.is_null()
     });
-    if let TipScope::AssignedTo(agency) = tip_scope(viewer)? {
-        cond = cond.add(tips::Column::AssignedAgencyId.eq(agency));
-    }
+    cond = cond.add(scope_condition(tip_scope(viewer)?));
     if let Some(s) = f.status.as_ref().filter(|s| !s.is_empty()) {
         cond = cond.add(tips::Column::Status.is_in(s.iter().map(|x| x.as_str())));
     }
@@ -62,18 +72,9 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
             ),
         );
     }
-    if let (Some(a), Some(b)) = (f.received_from, f.received_to) {
-        if a > b {
-            return Err(AppError::bad_input("`receivedFrom` is after `receivedTo`"));
-        }
-    }
-    if let Some(a) = f.received_from {
-        cond = cond.add(tips::Column::ReceivedAt.gte(a));
-    }
-    if let Some(b) = f.received_to {
-        cond = cond.add(tips::Column::ReceivedAt.lte(b));
-    }
-    Ok(cond)
+    let received = [f.received_from, f.received_to];
+    let fields = ["receivedFrom", "receivedTo"];
+    add_range(cond, tips::Column::ReceivedAt, received, fields, true)
 }
 
 /// Where a tip stands, for its sender: nothing but the status and two dates (never the
@@ -121,15 +122,11 @@ impl TipQuery {
     async fn tip(&self, ctx: &Context<'_>, id: ID) -> Result<Tip> {
         let v = viewer(ctx)?;
         let id = crate::graphql::ids::parse_id(&id)?;
-        let scope = tip_scope(v)?;
         let t = tips::Entity::find_by_id(id)
+            .filter(scope_condition(tip_scope(v)?))
             .one(db(ctx)?)
             .await
             .map_err(AppError::from)?
-            .filter(|t| match scope {
-                TipScope::All => true,
-                TipScope::AssignedTo(a) => t.assigned_agency_id == Some(a),
-            })
             .ok_or_else(|| AppError::NotFound("no such tip".into()))?;
         Ok(Tip(t))
     }
@@ -149,19 +146,16 @@ impl TipQuery {
         let v = viewer(ctx)?;
         let size = page_size(first)?;
         let cond = tip_condition(v, &filter.unwrap_or_default())?;
-        let mut q = tips::Entity::find().filter(cond.clone());
-        if let Some(c) = &after {
-            let (_, id) = decode_cursor(c)?;
-            q = q.filter(tips::Column::Id.lt(id));
-        }
-        let q = q.order_by_desc(tips::Column::Id);
-        let (rows, has_next) = fetch_page(db(ctx)?, q, size).await?;
-        Ok(TipConnection {
-            rows,
-            has_next,
-            has_previous: after.is_some(),
-            filter: cond,
-        })
+        let after_id = after.as_deref().map(decode_cursor).transpose()?;
+        let page = newest_id_first::<tips::Entity, _>(
+            db(ctx)?,
+            cond.clone(),
+            tips::Column::Id,
+            after_id.map(|(_, id)| id),
+            size,
+        )
+        .await?;
+        Ok(TipConnection::page(page, &after, cond))
     }
 }
 
