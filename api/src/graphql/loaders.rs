@@ -92,7 +92,7 @@ macro_rules! children_loader {
 ///
 /// It is part of the key of the narrowed loaders, so rows read for one set of columns only
 /// ever answer a request for that same set — never a selection that reads a column they stood
-/// in for ([`crate::service::rows::narrowed`]).
+/// in for ([`crate::service::rows::Narrowed`]).
 #[derive(Copy, Clone, Debug, Default, Eq, PartialEq, Hash, Ord, PartialOrd)]
 pub struct Columns(u64);
 
@@ -177,15 +177,15 @@ macro_rules! narrowed_children_loader {
                     .fold(Columns::default(), |all, (_, c)| all.and(*c));
                 let parents: std::collections::BTreeSet<i64> =
                     keys.iter().map(|(parent, _)| *parent).collect();
-                let rows = crate::service::rows::narrowed::<$module::Entity>(|c| {
+                let read = crate::service::rows::Narrowed::<$module::Entity>::new(|c| {
                     columns.has::<$module::Entity>(c)
-                })
-                .filter($module::Column::$key_col.is_in(parents))
-                .filter($extra)
-                .order_by_asc($module::Column::$order)
-                .all(&self.0)
-                .await
-                .map_err(Arc::new)?;
+                });
+                let query = read
+                    .select()
+                    .filter($module::Column::$key_col.is_in(parents))
+                    .filter($extra)
+                    .order_by_asc($module::Column::$order);
+                let rows = read.all(&self.0, query).await.map_err(Arc::new)?;
                 let mut children: HashMap<i64, Self::Value> = HashMap::new();
                 for row in rows {
                     children.entry(row.$key).or_default().push(Arc::new(row));
