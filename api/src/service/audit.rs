@@ -163,7 +163,8 @@ impl ReadAuditWriter {
                     batch.push(next);
                 }
                 let rows = batch.iter_mut().flat_map(|(rows, _)| std::mem::take(rows));
-                let insert = audit_events::Entity::insert_many(rows).exec(&db);
+                // Without `RETURNING`: nobody reads the new ids.
+                let insert = audit_events::Entity::insert_many(rows).exec_without_returning(&db);
                 let outcome: Outcome = match insert.await {
                     Ok(_) => {
                         crate::telemetry::metrics::audit_events_written(

@@ -180,8 +180,14 @@ where
     E: sea_orm::EntityTrait,
     C: sea_orm::ConnectionTrait,
 {
-    use sea_orm::QuerySelect;
-    let rows = query.limit(size + 1).all(conn).await?;
+    use sea_orm::FromQueryResult;
+    let statement = crate::service::rows::limited(query, size + 1, conn.get_database_backend());
+    let rows = conn
+        .query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(split_page(rows, size))
 }
 

@@ -3,9 +3,9 @@
 
 use sea_orm::sea_query::ColumnType;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic,
-    IntoActiveModel, Iterable, PrimaryKeyTrait, QueryResult, QuerySelect, QueryTrait, Select,
-    TryIntoModel, Value,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    IdenStatic, IntoActiveModel, Iterable, PrimaryKeyTrait, QueryResult, QuerySelect, QueryTrait,
+    Select, Statement, TryIntoModel, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -20,6 +20,21 @@ where
         .one(conn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no such {what}")))
+}
+
+/// The statement of `query` limited to its first `rows` rows, the count written as a number.
+///
+/// PostgreSQL plans a prepared statement once for all executions (a generic plan) only when
+/// that plan is not dearer than the plans made for the parameters of each call. With the row
+/// count a parameter, the generic plan of `ORDER BY … LIMIT $n` must assume a tenth of the
+/// table, so every execution of a page was planned again: after eight runs of the case page,
+/// `pg_prepared_statements` counted 8 custom plans and no generic one (issue 11). A number
+/// there — a page size, bounded by the caller — makes one statement per page size whose plan
+/// is kept. `LIMIT` is the last clause of these selects (no `OFFSET`, no locking clause).
+pub fn limited<E: EntityTrait>(query: Select<E>, rows: u64, backend: DbBackend) -> Statement {
+    let mut statement = query.build(backend);
+    statement.sql.push_str(&format!(" LIMIT {rows}"));
+    statement
 }
 
 /// A read of `E` that asks the table only for the columns `reads` keeps, and the ones that
@@ -79,6 +94,25 @@ where
         query: Select<E>,
     ) -> Result<Vec<E::Model>, DbErr> {
         let statement = query.build(conn.get_database_backend());
+        self.run(conn, statement).await
+    }
+
+    /// [`Narrowed::all`] for the first `rows` rows of `query` (see [`limited`]).
+    pub async fn first<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        query: Select<E>,
+        rows: u64,
+    ) -> Result<Vec<E::Model>, DbErr> {
+        let statement = limited(query, rows, conn.get_database_backend());
+        self.run(conn, statement).await
+    }
+
+    async fn run<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        statement: Statement,
+    ) -> Result<Vec<E::Model>, DbErr> {
         let rows = conn.query_all_raw(statement).await?;
         rows.iter().map(|row| self.decode(row)).collect()
     }
