@@ -180,12 +180,15 @@ macro_rules! narrowed_children_loader {
                 let read = crate::service::rows::Narrowed::<$module::Entity>::new(|c| {
                     columns.has::<$module::Entity>(c)
                 });
-                let query = read
-                    .select()
-                    .filter($module::Column::$key_col.is_in(parents))
-                    .filter($extra)
-                    .order_by_asc($module::Column::$order);
-                let rows = read.all(&self.0, query).await.map_err(Arc::new)?;
+                let rows = read
+                    .all(&self.0, |query| {
+                        query
+                            .filter($module::Column::$key_col.is_in(parents))
+                            .filter($extra)
+                            .order_by_asc($module::Column::$order)
+                    })
+                    .await
+                    .map_err(Arc::new)?;
                 let mut children: HashMap<i64, Self::Value> = HashMap::new();
                 for row in rows {
                     children.entry(row.$key).or_default().push(Arc::new(row));

@@ -322,8 +322,9 @@ pub async fn list(
 ) -> AppResult<(Vec<cases::Model>, bool)> {
     let reads = |c: cases::Column| !optional(c) || wanted.iter().any(|w| w.as_str() == c.as_str());
     let read = Narrowed::<cases::Entity>::new(reads);
+    let cond = page_condition(cond, after)?;
     let rows = read
-        .first(db, page_query(&read, cond, after)?, size + 1)
+        .first(db, |query| in_page_order(query.filter(cond)), size + 1)
         .await?;
     Ok(split_page(rows, size))
 }
@@ -362,26 +363,26 @@ pub fn optional(column: cases::Column) -> bool {
     }
 }
 
-/// The select of [`list`]: the rows after the cursor, in index order (the caller takes the
-/// first `size + 1`).
-fn page_query(
-    read: &Narrowed<cases::Entity>,
-    cond: Condition,
-    after: Option<&str>,
-) -> AppResult<sea_orm::Select<cases::Entity>> {
-    let mut query = read.select().filter(cond);
+/// The condition of [`list`]'s page: `cond`, and the rows after the cursor.
+fn page_condition(cond: Condition, after: Option<&str>) -> AppResult<Condition> {
+    let mut page = Condition::all().add(cond);
     if let Some(cursor) = after {
         // (detected_on, id) < (date, id): one range of idx_cases_detected_on_id, so a page a
         // million rows in costs what the first does.
-        query = query.filter(after_date_cursor(
+        page = page.add(after_date_cursor(
             cases::Column::DetectedOn,
             cases::Column::Id,
             cursor,
         )?);
     }
-    Ok(query
+    Ok(page)
+}
+
+/// The order of [`list`]'s pages: the index's (the caller takes the first `size + 1` rows).
+fn in_page_order(query: sea_orm::Select<cases::Entity>) -> sea_orm::Select<cases::Entity> {
+    query
         .order_by_desc(cases::Column::DetectedOn)
-        .order_by_desc(cases::Column::Id))
+        .order_by_desc(cases::Column::Id)
 }
 
 pub fn cursor_of(case: &cases::Model) -> String {
@@ -462,8 +463,12 @@ mod tests {
     fn the_page_after_a_cursor_is_a_row_value_range() {
         let cursor = date_cursor(NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(), 900_000);
         let read = Narrowed::<cases::Entity>::new(|c| !optional(c));
-        let query = page_query(&read, Condition::all(), Some(&cursor)).unwrap();
-        let statement = crate::service::rows::limited(query, 51, sea_orm::DbBackend::Postgres);
+        let cond = page_condition(Condition::all(), Some(&cursor)).unwrap();
+        let statement = read.first_statement(
+            |query| in_page_order(query.filter(cond)),
+            51,
+            sea_orm::DbBackend::Postgres,
+        );
         // The row count is written as a number, not bound: a plan PostgreSQL can keep.
         assert!(statement.sql.ends_with(" LIMIT 51"), "{}", statement.sql);
         let sql = statement.to_string();

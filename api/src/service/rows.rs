@@ -78,10 +78,9 @@ where
         &self.kept
     }
 
-    /// The select of the kept columns; the caller adds conditions and order, and reads it with
-    /// [`Narrowed::all`] or [`Narrowed::first`] (which writes the `LIMIT`: a select limited
-    /// already would get a second one, an SQL error).
-    pub fn select(&self) -> Select<E> {
+    /// The select of the kept columns, in their order (private: a select that did not come
+    /// from here would be decoded by position all the same, and wrongly).
+    fn select(&self) -> Select<E> {
         self.kept
             .iter()
             .fold(E::find().select_only(), |query, column| {
@@ -89,25 +88,36 @@ where
             })
     }
 
-    /// Runs `query` (made from [`Narrowed::select`]) and decodes its rows.
+    /// Reads the rows of the kept columns' select with `narrow` applied (conditions and
+    /// order; no limit, offset or locking clause: see [`Narrowed::first`]).
     pub async fn all<C: ConnectionTrait>(
         &self,
         conn: &C,
-        query: Select<E>,
+        narrow: impl FnOnce(Select<E>) -> Select<E>,
     ) -> Result<Vec<E::Model>, DbErr> {
-        let statement = query.build(conn.get_database_backend());
+        let statement = narrow(self.select()).build(conn.get_database_backend());
         self.run(conn, statement).await
     }
 
-    /// [`Narrowed::all`] for the first `rows` rows of `query` (see [`limited`]).
+    /// [`Narrowed::all`] for the first `rows` rows (the `LIMIT` written by [`limited`]).
     pub async fn first<C: ConnectionTrait>(
         &self,
         conn: &C,
-        query: Select<E>,
+        narrow: impl FnOnce(Select<E>) -> Select<E>,
         rows: u64,
     ) -> Result<Vec<E::Model>, DbErr> {
-        let statement = limited(query, rows, conn.get_database_backend());
+        let statement = limited(narrow(self.select()), rows, conn.get_database_backend());
         self.run(conn, statement).await
+    }
+
+    /// The SQL of [`Narrowed::first`] (for tests of its shape).
+    pub fn first_statement(
+        &self,
+        narrow: impl FnOnce(Select<E>) -> Select<E>,
+        rows: u64,
+        backend: DbBackend,
+    ) -> Statement {
+        limited(narrow(self.select()), rows, backend)
     }
 
     async fn run<C: ConnectionTrait>(
