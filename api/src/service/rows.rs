@@ -110,8 +110,9 @@ where
         self.run(conn, statement).await
     }
 
-    /// The SQL of [`Narrowed::first`] (for tests of its shape).
-    pub fn first_statement(
+    /// The SQL of [`Narrowed::first`], for tests of its shape.
+    #[cfg(test)]
+    pub(crate) fn first_statement(
         &self,
         narrow: impl FnOnce(Select<E>) -> Select<E>,
         rows: u64,
