@@ -914,6 +914,15 @@ impl Server {
         })
     }
 
+    /// Why `config` may not start a server: the start-up refusal with its causes (`{:#}`), as
+    /// an operator reads it. Panics if the server starts.
+    pub async fn refusal(config: &Config) -> String {
+        match Server::start(config, None).await {
+            Ok(_) => panic!("the server must refuse to start"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
     /// Starts the graceful shutdown without waiting for it.
     pub fn begin_shutdown(&mut self) {
         if let Some(tx) = self.stop.take() {
