@@ -1145,6 +1145,18 @@ pub mod live {
             }
         }
 
+        /// The errors a subscription was answered with: an `error` message's payload (refused
+        /// before it ran), or the errors of a `next` message (refused while it ran).
+        pub async fn next_errors(&mut self) -> (Value, Value) {
+            let msg = self.next_json().await;
+            let errors = match msg["type"].as_str() {
+                Some("error") => msg["payload"].clone(),
+                Some("next") => msg["payload"]["errors"].clone(),
+                _ => panic!("expected an error or a next message, got {msg}"),
+            };
+            (errors, msg)
+        }
+
         /// The next message if one comes within `ms` milliseconds, which must be JSON.
         pub async fn next_within(&mut self, ms: u64) -> Option<Value> {
             tokio::time::timeout(std::time::Duration::from_millis(ms), self.next_json())
