@@ -4,26 +4,6 @@ use async_graphql::SimpleObject;
 
 pub use crate::service::paging::*;
 
-use crate::error::AppResult;
-
-/// One page of a list that grows by id (tips, publications), newest first, read after the
-/// cursor `after` if any: `size` rows of `filter` and whether more follow. Only the cursor's id
-/// is read, not its sort key, as these lists always have.
-pub async fn newest_id_page<E, C>(
-    conn: &C,
-    filter: sea_orm::Condition,
-    id_col: E::Column,
-    after: Option<&str>,
-    size: u64,
-) -> AppResult<(Vec<E::Model>, bool)>
-where
-    E: sea_orm::EntityTrait,
-    C: sea_orm::ConnectionTrait,
-{
-    let after_id = after.map(decode_cursor).transpose()?.map(|(_, id)| id);
-    newest_id_first::<E, C>(conn, filter, id_col, after_id, size).await
-}
-
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {
     pub has_next_page: bool,

@@ -19,7 +19,7 @@ use crate::graphql::cases::Case;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
-    decode_cursor, encode_cursor, fetch_page, keyset_after, newest_id_page, page_size,
+    decode_cursor, encode_cursor, fetch_page, keyset_after, newest_id_first, page_size,
 };
 use crate::graphql::reference::Agency;
 
@@ -54,11 +54,12 @@ impl PublicationQuery {
         if let Some(s) = status.filter(|s| !s.is_empty()) {
             cond = cond.add(publications::Column::Status.is_in(s.iter().map(|x| x.as_str())));
         }
-        let page = newest_id_page::<publications::Entity, _>(
+        let after_id = after.as_deref().map(decode_cursor).transpose()?;
+        let page = newest_id_first::<publications::Entity, _>(
             db(ctx)?,
             cond.clone(),
             publications::Column::Id,
-            after.as_deref(),
+            after_id.map(|(_, id)| id),
             size,
         )
         .await?;

@@ -17,7 +17,9 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, linked, loaders, viewer};
 use crate::graphql::loaders::one;
-use crate::graphql::pagination::{add_range, encode_cursor, newest_id_page, page_size};
+use crate::graphql::pagination::{
+    add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
+};
 use crate::graphql::reference::Agency;
 
 #[derive(Default)]
@@ -144,11 +146,12 @@ impl TipQuery {
         let v = viewer(ctx)?;
         let size = page_size(first)?;
         let cond = tip_condition(v, &filter.unwrap_or_default())?;
-        let page = newest_id_page::<tips::Entity, _>(
+        let after_id = after.as_deref().map(decode_cursor).transpose()?;
+        let page = newest_id_first::<tips::Entity, _>(
             db(ctx)?,
             cond.clone(),
             tips::Column::Id,
-            after.as_deref(),
+            after_id.map(|(_, id)| id),
             size,
         )
         .await?;
