@@ -1146,7 +1146,8 @@ pub mod live {
         }
 
         /// The errors a subscription was answered with: an `error` message's payload (refused
-        /// before it ran), or the errors of a `next` message (refused while it ran).
+        /// before it ran), or the errors of a `next` message (refused while it ran); and the
+        /// message itself, for the assertions to show.
         pub async fn next_errors(&mut self) -> (Value, Value) {
             let msg = self.next_json().await;
             let errors = match msg["type"].as_str() {
