@@ -914,6 +914,15 @@ impl Server {
         })
     }
 
+    /// Why `config` may not start a server: the start-up refusal with its causes (`{:#}`), as
+    /// an operator reads it. Panics if the server starts.
+    pub async fn refusal(config: &Config) -> String {
+        match Server::start(config, None).await {
+            Ok(_) => panic!("the server must refuse to start"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
     /// Starts the graceful shutdown without waiting for it.
     pub fn begin_shutdown(&mut self) {
         if let Some(tx) = self.stop.take() {
@@ -1134,6 +1143,19 @@ pub mod live {
                 Received::Json(v) => v,
                 other => panic!("expected a message, got {other:?}"),
             }
+        }
+
+        /// The errors a subscription was answered with: an `error` message's payload (refused
+        /// before it ran), or the errors of a `next` message (refused while it ran); and the
+        /// message itself, for the assertions to show.
+        pub async fn next_errors(&mut self) -> (Value, Value) {
+            let msg = self.next_json().await;
+            let errors = match msg["type"].as_str() {
+                Some("error") => msg["payload"].clone(),
+                Some("next") => msg["payload"]["errors"].clone(),
+                _ => panic!("expected an error or a next message, got {msg}"),
+            };
+            (errors, msg)
         }
 
         /// The next message if one comes within `ms` milliseconds, which must be JSON.

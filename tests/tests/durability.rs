@@ -575,10 +575,7 @@ async fn another_data_key_is_refused() {
         data_key: Some(Secret::new(other_key.as_bytes().to_vec())),
         ..config.clone()
     };
-    let err = match Server::start(&other, None).await {
-        Ok(_) => panic!("an instance with another data key must not start"),
-        Err(e) => format!("{e:#}"),
-    };
+    let err = Server::refusal(&other).await;
     assert!(err.contains("fingerprint"), "{err}");
     assert!(
         !err.contains(other_key) && !err.contains(hub389_tests::TEST_DATA_KEY),
@@ -595,20 +592,14 @@ async fn postgres_requires_configured_keys() {
     // Nothing listens on port 1: the refusal must come before any connection attempt.
     let mut config = test_config("postgres://postgres@127.0.0.1:1/hub389", dir.path());
     config.data_key = None;
-    let err = format!(
-        "{:#}",
-        Server::start(&config, None).await.err().expect("refused")
-    );
+    let err = Server::refusal(&config).await;
     assert!(
         err.contains("HUB389_DATA_KEY_FILE") && err.contains("hub389 keys generate"),
         "{err}"
     );
     config.data_key = Some(Secret::new(hub389_tests::TEST_DATA_KEY.as_bytes().to_vec()));
     config.jwt.secret = None;
-    let err = format!(
-        "{:#}",
-        Server::start(&config, None).await.err().expect("refused")
-    );
+    let err = Server::refusal(&config).await;
     assert!(err.contains("HUB389_JWT_SECRET_FILE"), "{err}");
     // With keys, an unreachable database is named (without its password) in the error.
     let config = Config {
@@ -616,10 +607,7 @@ async fn postgres_requires_configured_keys() {
         db_timeout: Duration::from_millis(500),
         ..test_config("postgres://postgres@127.0.0.1:1/hub389", dir.path())
     };
-    let err = format!(
-        "{:#}",
-        Server::start(&config, None).await.err().expect("refused")
-    );
+    let err = Server::refusal(&config).await;
     assert!(
         err.contains("127.0.0.1:1") && err.contains("DATABASE_URL"),
         "{err}"
@@ -650,10 +638,7 @@ async fn a_lost_key_file_is_an_error_not_a_new_key() {
         "a key was generated beside the new database"
     );
     std::fs::remove_file(&key_file).expect("lose the key");
-    let err = format!(
-        "{:#}",
-        Server::start(&config, None).await.err().expect("refused")
-    );
+    let err = Server::refusal(&config).await;
     assert!(
         err.contains("missing") && err.contains("hub389.data-key"),
         "{err}"
@@ -670,10 +655,7 @@ async fn a_busy_port_is_named() {
         bind: busy.local_addr().expect("addr"),
         ..config
     };
-    let err = format!(
-        "{:#}",
-        Server::start(&config, None).await.err().expect("refused")
-    );
+    let err = Server::refusal(&config).await;
     assert!(
         err.contains(&busy.local_addr().expect("addr").to_string()) && err.contains("HUB389_BIND"),
         "{err}"

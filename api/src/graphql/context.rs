@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Dl, LoadError, Loaders, one};
 
 /// What every resolver may know about the request.
 pub struct RequestCtx {
@@ -35,6 +35,23 @@ pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
 pub fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
     ctx.data::<Loaders>()
         .map_err(|e| AppError::internal(anyhow::anyhow!("no loaders in context: {}", e.message)))
+}
+
+/// The row an optional link of a record names (its commune, its parent agency…), read
+/// through the loader `pick` chooses: `None` when the record links none (and then no loader is
+/// asked for).
+pub async fn linked<T>(
+    ctx: &Context<'_>,
+    id: Option<i64>,
+    pick: impl FnOnce(&Loaders) -> &Dl<T>,
+) -> AppResult<Option<T::Value>>
+where
+    T: async_graphql::dataloader::Loader<i64, Error = LoadError>,
+{
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    one(pick(loaders(ctx)?), id).await
 }
 
 /// An amount of money in whole đồng ([`crate::domain::types::Vnd`]), serialised as a JSON

@@ -205,6 +205,33 @@ pub fn key_columns(scope: Option<i64>, filter: &CaseFilterParams) -> Vec<&'stati
     .collect()
 }
 
+/// The cases with a current (not archived) row of `E` where `matches` holds, `E` being a
+/// case's records of a compartment (subjects, customs records): what the restricted filters
+/// search, so that an archived record finds its case no more.
+fn has_current_record<E: EntityTrait>(
+    case_id: E::Column,
+    archived_at: E::Column,
+    matches: sea_orm::sea_query::SimpleExpr,
+) -> sea_orm::sea_query::SimpleExpr {
+    cases::Column::Id.in_subquery(
+        Query::select()
+            .column(case_id)
+            .from(E::default())
+            .and_where(matches)
+            .and_where(archived_at.is_null())
+            .to_owned(),
+    )
+}
+
+/// [`has_current_record`] among the subjects.
+fn current_subjects(matches: sea_orm::sea_query::SimpleExpr) -> sea_orm::sea_query::SimpleExpr {
+    has_current_record::<subjects::Entity>(
+        subjects::Column::CaseId,
+        subjects::Column::ArchivedAt,
+        matches,
+    )
+}
+
 /// The full `WHERE` of a case listing for this viewer: scope, archive, filters, search.
 pub fn case_condition(
     viewer: &Viewer,
@@ -243,34 +270,24 @@ pub fn case_condition(
 
     // Restricted filters: checked before anything runs; refused ones return no data.
     if let Some(name) = text_arg("subjectName", &filter.subject_name)? {
-        let sub = Query::select()
-            .column(subjects::Column::CaseId)
-            .from(subjects::Entity)
-            .and_where(contains(subjects::Column::NameKey, &fold(&name)))
-            .and_where(subjects::Column::ArchivedAt.is_null())
-            .to_owned();
+        let matches = contains(subjects::Column::NameKey, &fold(&name));
         cond = restricted_filter(viewer, Compartment::Police, "subjectName", cond)?
-            .add(cases::Column::Id.in_subquery(sub));
+            .add(current_subjects(matches));
     }
     if let Some(number) = text_arg("subjectIdNumber", &filter.subject_id_number)? {
-        let sub = Query::select()
-            .column(subjects::Column::CaseId)
-            .from(subjects::Entity)
-            .and_where(subjects::Column::IdNumber.eq(number))
-            .and_where(subjects::Column::ArchivedAt.is_null())
-            .to_owned();
+        let matches = subjects::Column::IdNumber.eq(number);
         cond = restricted_filter(viewer, Compartment::Police, "subjectIdNumber", cond)?
-            .add(cases::Column::Id.in_subquery(sub));
+            .add(current_subjects(matches));
     }
     if let Some(number) = text_arg("declarationNumber", &filter.declaration_number)? {
-        let sub = Query::select()
-            .column(customs_records::Column::CaseId)
-            .from(customs_records::Entity)
-            .and_where(customs_records::Column::DeclarationNumber.eq(number))
-            .and_where(customs_records::Column::ArchivedAt.is_null())
-            .to_owned();
-        cond = restricted_filter(viewer, Compartment::Customs, "declarationNumber", cond)?
-            .add(cases::Column::Id.in_subquery(sub));
+        let matches = customs_records::Column::DeclarationNumber.eq(number);
+        cond = restricted_filter(viewer, Compartment::Customs, "declarationNumber", cond)?.add(
+            has_current_record::<customs_records::Entity>(
+                customs_records::Column::CaseId,
+                customs_records::Column::ArchivedAt,
+                matches,
+            ),
+        );
     }
     if let Some(code) = text_arg("hsCode", &filter.hs_code)? {
         if !code.chars().all(|c| c.is_ascii_digit() || c == '.') {

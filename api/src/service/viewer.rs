@@ -124,20 +124,9 @@ impl Directory {
         db: &DatabaseConnection,
         ids: &[i64],
     ) -> Result<HashMap<i64, agencies::Model>, sea_orm::DbErr> {
-        let generation = self.current();
-        by_id(
-            &self.agencies_by_id,
-            ids,
-            || self.keep(generation),
-            async |missing| {
-                agencies::Entity::find()
-                    .filter(agencies::Column::Id.is_in(missing))
-                    .all(db)
-                    .await
-                    .map(|rows| rows.into_iter().map(|a| (a.id, a)).collect())
-            },
-        )
-        .await
+        let kept = &self.agencies_by_id;
+        self.rows_by_id::<agencies::Entity>(kept, db, ids, agencies::Column::Id, |a| a.id)
+            .await
     }
 
     /// Communes by id, as [`Self::agencies_by_id`].
@@ -146,17 +135,36 @@ impl Directory {
         db: &DatabaseConnection,
         ids: &[i64],
     ) -> Result<HashMap<i64, communes::Model>, sea_orm::DbErr> {
+        let kept = &self.communes_by_id;
+        self.rows_by_id::<communes::Entity>(kept, db, ids, communes::Column::Id, |c| c.id)
+            .await
+    }
+
+    /// Rows of `E` by id ([`by_id`] under the current generation): those in `kept`, and the
+    /// others in one statement over `id_col`, keyed by `id_of`.
+    async fn rows_by_id<E>(
+        &self,
+        kept: &Cache<i64, E::Model>,
+        db: &DatabaseConnection,
+        ids: &[i64],
+        id_col: E::Column,
+        id_of: fn(&E::Model) -> i64,
+    ) -> Result<HashMap<i64, E::Model>, sea_orm::DbErr>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
         let generation = self.current();
         by_id(
-            &self.communes_by_id,
+            kept,
             ids,
             || self.keep(generation),
             async |missing| {
-                communes::Entity::find()
-                    .filter(communes::Column::Id.is_in(missing))
+                E::find()
+                    .filter(id_col.is_in(missing))
                     .all(db)
                     .await
-                    .map(|rows| rows.into_iter().map(|c| (c.id, c)).collect())
+                    .map(|rows| rows.into_iter().map(|r| (id_of(&r), r)).collect())
             },
         )
         .await

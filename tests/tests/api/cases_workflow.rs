@@ -126,10 +126,9 @@ async fn illegal_transitions_are_refused_naming_both_states() {
 async fn writes_are_refused_to_other_agencies_and_roles() {
     let app = TestApp::spawn().await;
     let bdbp = app.token_for(Role::Officer);
-    let id = create(&app, &bdbp, "Buôn lậu thuốc lá điếu").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app
+        .create_case(&bdbp, new_case("Buôn lậu thuốc lá điếu"))
+        .await;
     let update = "mutation($id: ID!) { updateCase(id: $id, version: 1, patch: { title: \"Đổi tên\" }) { title } }";
     for (role, agency) in [
         (Role::Officer, Some("QLTT")),
@@ -264,10 +263,7 @@ async fn retries_with_the_same_idempotency_key_create_nothing_new() {
 async fn two_officers_editing_one_case_exactly_one_wins() {
     let app = TestApp::spawn().await;
     let qltt = app.token(Role::Officer, Some("QLTT"), None);
-    let id = create(&app, &qltt, "Hàng giả nhãn hiệu").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_case(&qltt, new_case("Hàng giả nhãn hiệu")).await;
     let q = "mutation($id: ID!, $t: String!) { updateCase(id: $id, version: 1, patch: { title: $t }) { title version } }";
     let (a, b) = tokio::join!(
         app.gql(Some(&qltt), q, json!({ "id": id, "t": "Bản của cán bộ A" })),
@@ -296,10 +292,7 @@ async fn two_officers_editing_one_case_exactly_one_wins() {
 async fn seizures_need_the_finance_departments_approval_before_destruction() {
     let app = TestApp::spawn().await;
     let qltt = app.token(Role::Officer, Some("QLTT"), None);
-    let id = create(&app, &qltt, "Pháo nổ nhập lậu").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_case(&qltt, new_case("Pháo nổ nhập lậu")).await;
     let r = app
         .gql(
             Some(&qltt),
@@ -369,10 +362,9 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
 async fn archived_cases_leave_the_listings_and_come_back_on_restore() {
     let app = TestApp::spawn().await;
     let qltt = app.token(Role::Officer, Some("QLTT"), None);
-    let id = create(&app, &qltt, "Vụ thử lưu trữ Zyxwv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app
+        .create_case(&qltt, new_case("Vụ thử lưu trữ Zyxwv"))
+        .await;
     let find = "{ cases(first: 5, search: \"vu thu luu tru zyxwv\") { totalCount } }";
     assert_eq!(
         app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],

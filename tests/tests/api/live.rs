@@ -264,12 +264,7 @@ async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
     for (token, query) in cases {
         let mut live = Live::connect(&app.base, token).await;
         live.subscribe("x", query, json!({})).await;
-        let msg = live.next_json().await;
-        let errors = match msg["type"].as_str() {
-            Some("error") => msg["payload"].clone(),
-            Some("next") => msg["payload"]["errors"].clone(),
-            _ => panic!("{query}: {msg}"),
-        };
+        let (errors, msg) = live.next_errors().await;
         let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
         assert!(
             ["FORBIDDEN", "BAD_USER_INPUT"].contains(&code),
@@ -520,12 +515,7 @@ async fn a_connection_without_a_valid_token_is_refused_and_queries_go_to_post() 
     let mut live = Live::connect(&app.base, &police).await;
     live.subscribe("q", "{ cases(first: 1) { totalCount } }", json!({}))
         .await;
-    let msg = live.next_json().await;
-    let errors = if msg["type"] == "error" {
-        msg["payload"].clone()
-    } else {
-        msg["payload"]["errors"].clone()
-    };
+    let (errors, msg) = live.next_errors().await;
     assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
 }
 

@@ -14,7 +14,7 @@ use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
 use crate::domain::access::Compartment;
 use crate::domain::vocab::*;
-use crate::graphql::context::{Vnd, db, loaders, viewer};
+use crate::graphql::context::{Vnd, db, linked, loaders, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::ids::parse_id;
 use crate::graphql::loaders::{Columns, children, many, one};
@@ -297,16 +297,14 @@ impl Case {
             .collect())
     }
     async fn commune(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
-        let Some(id) = self.0.commune_id else {
-            return Ok(None);
-        };
-        Ok(one(&loaders(ctx)?.commune, id).await?.map(Commune))
+        Ok(linked(ctx, self.0.commune_id, |l| &l.commune)
+            .await?
+            .map(Commune))
     }
     async fn border_gate(&self, ctx: &Context<'_>) -> Result<Option<BorderGate>> {
-        let Some(id) = self.0.border_gate_id else {
-            return Ok(None);
-        };
-        Ok(one(&loaders(ctx)?.border_gate, id).await?.map(BorderGate))
+        Ok(linked(ctx, self.0.border_gate_id, |l| &l.border_gate)
+            .await?
+            .map(BorderGate))
     }
     #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {

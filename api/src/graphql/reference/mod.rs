@@ -10,7 +10,7 @@ use entity::{agencies, border_gates, communes};
 
 use crate::auth::Role;
 use crate::domain::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
-use crate::graphql::context::{db, loaders, viewer};
+use crate::graphql::context::{db, linked, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::service::reference::all_by_code;
 
@@ -31,15 +31,10 @@ impl ReferenceQuery {
     /// The viewer's role, agency and commune.
     async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
         let v = viewer(ctx)?;
-        let l = loaders(ctx)?;
-        let agency = match v.agency_id {
-            Some(id) => one(&l.agency, id).await?.map(Agency),
-            None => None,
-        };
-        let commune = match v.commune_id {
-            Some(id) => one(&l.commune, id).await?.map(Commune),
-            None => None,
-        };
+        let agency = linked(ctx, v.agency_id, |l| &l.agency).await?.map(Agency);
+        let commune = linked(ctx, v.commune_id, |l| &l.commune)
+            .await?
+            .map(Commune);
         Ok(Me {
             subject: v.sub.clone(),
             role: v.role,
@@ -99,17 +94,15 @@ impl Agency {
         self.0.is_member
     }
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
-        let Some(id) = self.0.parent_id else {
-            return Ok(None);
-        };
-        Ok(one(&loaders(ctx)?.parent_agency, id).await?.map(Agency))
+        Ok(linked(ctx, self.0.parent_id, |l| &l.parent_agency)
+            .await?
+            .map(Agency))
     }
     /// For a commune's people's committee: its commune.
     async fn commune(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
-        let Some(id) = self.0.commune_id else {
-            return Ok(None);
-        };
-        Ok(one(&loaders(ctx)?.commune, id).await?.map(Commune))
+        Ok(linked(ctx, self.0.commune_id, |l| &l.commune)
+            .await?
+            .map(Commune))
     }
 }
 

@@ -15,7 +15,7 @@ use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
-use crate::graphql::context::{db, loaders, viewer};
+use crate::graphql::context::{db, linked, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
     add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
@@ -202,10 +202,9 @@ impl Tip {
         Ok(TipStatus::from_db(&self.0.status)?)
     }
     async fn assigned_agency(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
-        let Some(id) = self.0.assigned_agency_id else {
-            return Ok(None);
-        };
-        Ok(one(&loaders(ctx)?.agency, id).await?.map(Agency))
+        Ok(linked(ctx, self.0.assigned_agency_id, |l| &l.agency)
+            .await?
+            .map(Agency))
     }
     /// The case the tip was linked to, if the viewer may see it.
     async fn case(&self, ctx: &Context<'_>) -> Result<Option<Case>> {
