@@ -177,8 +177,11 @@ macro_rules! narrowed_children_loader {
                     .fold(Columns::default(), |all, (_, c)| all.and(*c));
                 let parents: std::collections::BTreeSet<i64> =
                     keys.iter().map(|(parent, _)| *parent).collect();
+                // The parent key too: the rows are grouped by it below.
                 let read = crate::service::rows::Narrowed::<$module::Entity>::new(|c| {
                     columns.has::<$module::Entity>(c)
+                        || sea_orm::IdenStatic::as_str(&c)
+                            == sea_orm::IdenStatic::as_str(&$module::Column::$key_col)
                 });
                 let rows = read
                     .all(&self.0, |query| {

@@ -347,9 +347,10 @@ pub async fn list(
 }
 
 /// Whether a read of a page may leave this column of a case out (as a stand-in of
-/// [`Narrowed`]): the texts (the title, the goods and the search key are most of a row) and
-/// the nullable references. The others are always read — ids, scope, status, the cursor, the
-/// version, the figures and the timestamps are small and used by every caller.
+/// [`Narrowed`]): what only the fields that show it read — the texts (the title, the goods and
+/// the search key are most of a row), the nullable references, the figures, the version and
+/// the timestamps. The others are always read: the id and the cursor (`detected_on`), and what
+/// the page's access checks and relations look at (lead agency, commune, status, archived).
 pub fn optional(column: cases::Column) -> bool {
     use cases::Column as C;
     match column {
@@ -362,21 +363,16 @@ pub fn optional(column: cases::Column) -> bool {
         | C::SearchKey
         | C::Platform
         | C::BorderGateId
-        | C::HandledOn => true,
-        C::FineAmount
+        | C::HandledOn
+        | C::FineAmount
         | C::TaxArrears
         | C::GoodsValue
         | C::BudgetCollected
         | C::SubjectCount
-        | C::Id
-        | C::LeadAgencyId
-        | C::CommuneId
-        | C::DetectedOn
-        | C::Status
         | C::Version
-        | C::ArchivedAt
         | C::CreatedAt
-        | C::UpdatedAt => false,
+        | C::UpdatedAt => true,
+        C::Id | C::LeadAgencyId | C::CommuneId | C::DetectedOn | C::Status | C::ArchivedAt => false,
     }
 }
 
@@ -497,7 +493,18 @@ mod tests {
         // Nothing optional was asked for: the large text columns are not fetched.
         assert!(!sql.contains("goods_summary"), "{sql}");
         assert!(!sql.contains("search_key"), "{sql}");
-        assert!(sql.contains(r#""cases"."fine_amount""#), "{sql}");
+        // Nor the figures and the version; the keys, the cursor and the scope always are.
+        assert!(!sql.contains("fine_amount"), "{sql}");
+        assert!(!sql.contains(r#""cases"."version""#), "{sql}");
+        for kept in [
+            "id",
+            "lead_agency_id",
+            "detected_on",
+            "status",
+            "archived_at",
+        ] {
+            assert!(sql.contains(&format!(r#""cases"."{kept}""#)), "{sql}");
+        }
         assert!(
             sql.contains(r#"ORDER BY "cases"."detected_on" DESC, "cases"."id" DESC LIMIT 51"#),
             "{sql}"

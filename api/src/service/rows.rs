@@ -1,11 +1,10 @@
 //! Row reads every service shares: one row by id, or `NOT_FOUND` naming what was looked for
 //! (the first step of most writes); and a select that reads only the columns a reader needs.
 
-use sea_orm::sea_query::ColumnType;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    IdenStatic, IntoActiveModel, Iterable, PrimaryKeyTrait, QueryResult, QuerySelect, QueryTrait,
-    Select, Statement, TryIntoModel, Value,
+    ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic,
+    IntoActiveModel, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, QueryResult, QuerySelect,
+    QueryTrait, Select, Statement, TryIntoModel, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -38,10 +37,14 @@ pub fn limited<E: EntityTrait>(query: Select<E>, rows: u64, backend: DbBackend) 
     statement
 }
 
-/// A read of `E` that asks the table only for the columns `reads` keeps, and the ones that
-/// cannot stand empty (keys, numbers, dates that are never null). Every other column of the
-/// model gets a stand-in — `None` for a nullable one, `""` for text — so the database does not
-/// send, nor the server allocate, what nobody reads.
+/// A read of `E` that asks the table only for the columns `reads` keeps, and its primary key.
+/// Every other column of the model gets a stand-in, the default of its Rust type — `None`,
+/// `""`, `0`, the epoch — so the database does not send, nor the server decode, what nobody
+/// reads. A column whose type has no default (a sea-orm `ActiveEnum`, say) is always read.
+///
+/// The stand-ins look like values, so `reads` must name every column the caller will look at
+/// — the keys it groups or checks access by included (the case page lists the few columns
+/// that may stand in; the narrowed loaders keep their parent key).
 ///
 /// The kept columns are decoded by their place in the row, not by name: sea-orm's derived
 /// decoding looks each column up by name (a hash of the name per column and row) and, for
@@ -53,8 +56,10 @@ pub fn limited<E: EntityTrait>(query: Select<E>, rows: u64, backend: DbBackend) 
 pub struct Narrowed<E: EntityTrait> {
     /// The kept columns, in the order of the select.
     kept: Vec<E::Column>,
-    /// Every column at its stand-in (`Default` of its Rust type), and the shape each kept
-    /// column decodes into.
+    /// Each kept column's stand-in, in the same order: the shape its value decodes into
+    /// (`None` for a type without a default, which this read cannot decode).
+    shapes: Vec<Option<Value>>,
+    /// Every column at its stand-in (`Default` of its Rust type).
     template: E::ActiveModel,
 }
 
@@ -64,12 +69,21 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model>,
 {
     pub fn new(reads: impl Fn(E::Column) -> bool) -> Self {
-        let kept = E::Column::iter()
-            .filter(|&column| !can_stand_in(column) || reads(column))
-            .collect();
+        let template = <E::ActiveModel as ActiveModelTrait>::default_values();
+        let (kept, shapes) = E::Column::iter()
+            .filter_map(|column| match template.get(column) {
+                ActiveValue::Set(shape) | ActiveValue::Unchanged(shape) => {
+                    (is_key::<E>(column) || reads(column)).then_some((column, Some(shape)))
+                }
+                // No default, so no stand-in either: asked for, and refused loudly by `decode`
+                // (never a wrong value).
+                ActiveValue::NotSet => Some((column, None)),
+            })
+            .unzip();
         Self {
             kept,
-            template: <E::ActiveModel as ActiveModelTrait>::default_values(),
+            shapes,
+            template,
         }
     }
 
@@ -132,32 +146,22 @@ where
 
     fn decode(&self, row: &QueryResult) -> Result<E::Model, DbErr> {
         let mut model = self.template.clone();
-        for (place, column) in self.kept.iter().enumerate() {
-            let like = match self.template.get(*column) {
-                ActiveValue::Set(v) | ActiveValue::Unchanged(v) => v,
-                ActiveValue::NotSet => {
-                    return Err(DbErr::Type(format!(
-                        "{}: no default value to decode into",
-                        column.as_str()
-                    )));
-                }
+        for (place, (column, shape)) in self.kept.iter().zip(&self.shapes).enumerate() {
+            let Some(shape) = shape else {
+                return Err(DbErr::Type(format!(
+                    "{}: no default value to decode into",
+                    column.as_str()
+                )));
             };
-            model.try_set(*column, value_at(row, place, &like)?)?;
+            model.try_set(*column, value_at(row, place, shape)?)?;
         }
         model.try_into_model()
     }
 }
 
-/// Whether a column may be left out of a read and stand in empty: a nullable one (`None`) or
-/// text (`""`). (A text column decoded into something stricter than a `String`, such as a
-/// sea-orm `ActiveEnum`, would have no `""`: a loud error, never a wrong value.)
-fn can_stand_in<C: ColumnTrait>(column: C) -> bool {
-    let def = column.def();
-    def.is_null()
-        || matches!(
-            def.get_column_type(),
-            ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_)
-        )
+/// Whether `column` is (part of) `E`'s primary key: every read keeps it.
+fn is_key<E: EntityTrait>(column: E::Column) -> bool {
+    E::PrimaryKey::iter().any(|key| key.into_column().as_str() == column.as_str())
 }
 
 /// The value at `place` of `row`, of the same type as `like`.

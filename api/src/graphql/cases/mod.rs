@@ -203,8 +203,13 @@ impl CaseConnection {
 /// `a_case_page_reads_each_field_as_a_full_read_does` checks every field against a full read).
 fn wanted_columns(ctx: &Context<'_>) -> Vec<cases::Column> {
     use cases::Column as C;
-    const FIELDS: [(&str, &[cases::Column]); 10] = [
+    const FIELDS: [(&str, &[cases::Column]); 15] = [
         ("code", &[C::Code]),
+        ("version", &[C::Version]),
+        ("fineAmount", &[C::FineAmount]),
+        ("taxArrears", &[C::TaxArrears]),
+        ("goodsValue", &[C::GoodsValue]),
+        ("budgetCollected", &[C::BudgetCollected]),
         ("title", &[C::Title]),
         ("violationType", &[C::ViolationType]),
         ("officialGroup", &[C::ViolationType]),
