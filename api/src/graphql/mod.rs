@@ -7,6 +7,7 @@ pub mod cases;
 pub mod context;
 pub mod cost;
 pub mod directives;
+pub mod documents;
 pub mod enums;
 pub mod error;
 pub mod guards;

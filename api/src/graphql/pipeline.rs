@@ -7,8 +7,8 @@
 //! ~1,250 fields. So the checks are plain functions of their modules, and this one extension
 //! calls them:
 //!
-//! - before parsing: the document's bounds ([`limits`]), then the fields its role does not
-//!   see ([`visibility`]);
+//! - before parsing: a kept parse of the same text ([`documents`]), the document's bounds
+//!   ([`limits`]), then the fields its role does not see ([`visibility`]);
 //! - once parsed: the operation's label ([`operation`]) and the document for key order
 //!   ([`spec`]);
 //! - after validation: the cost charged to the caller ([`cost`]), then the unseen fields
@@ -26,6 +26,7 @@ use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 
+use crate::graphql::documents::Documents;
 use crate::graphql::limits::DepthLimit;
 use crate::graphql::spec::{FieldShape, SpecResponse};
 use crate::graphql::visibility::{HiddenFields, RoleViews};
@@ -36,12 +37,15 @@ pub struct Pipeline {
     pub limits: DepthLimit,
     /// Each role's view of the schema, set once the schema is built.
     pub views: Arc<OnceLock<RoleViews>>,
+    /// The process's parsed documents.
+    pub documents: Documents,
 }
 
 impl ExtensionFactory for Pipeline {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(PipelineExt {
             limits: self.limits,
+            documents: self.documents.clone(),
             hidden: HiddenFields::new(self.views.clone()),
             spec: SpecResponse::default(),
         })
@@ -51,6 +55,7 @@ impl ExtensionFactory for Pipeline {
 /// One per request.
 pub struct PipelineExt {
     limits: DepthLimit,
+    documents: Documents,
     hidden: HiddenFields,
     spec: SpecResponse,
 }
@@ -63,7 +68,11 @@ impl Extension for PipelineExt {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        let kept = self.documents.lend(&mut request).await;
         self.limits.check(&mut request)?;
+        if !kept {
+            self.documents.keep(&mut request).await;
+        }
         self.hidden.find(ctx, &mut request);
         next.run(ctx, request).await
     }
@@ -162,6 +171,7 @@ mod tests {
                 },
                 // Never set: no role views, as while the server computes them.
                 views: Default::default(),
+                documents: Default::default(),
             })
             .finish();
         serde_json::to_value(schema.execute(q).await).expect("json")

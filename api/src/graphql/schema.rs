@@ -62,6 +62,7 @@ pub async fn build_schema(
             max_aliases: limits.max_aliases,
         },
         views: views.clone(),
+        documents: Default::default(),
     })
     .limit_complexity(limits.max_cost)
     .limit_recursive_depth(32)
