@@ -40,7 +40,8 @@ pub fn limited<E: EntityTrait>(query: Select<E>, rows: u64, backend: DbBackend) 
 /// A read of `E` that asks the table only for the columns `reads` keeps, and its primary key.
 /// Every other column of the model gets a stand-in, the default of its Rust type — `None`,
 /// `""`, `0`, the epoch — so the database does not send, nor the server decode, what nobody
-/// reads. A column whose type has no default (a sea-orm `ActiveEnum`, say) is always read.
+/// reads. A column whose type has no default (a sea-orm `ActiveEnum`, say) has no stand-in and
+/// this read cannot decode it: reading such an entity fails with an error, never a wrong value.
 ///
 /// The stand-ins look like values, so `reads` must name every column the caller will look at
 /// — the keys it groups or checks access by included (the case page lists the few columns
