@@ -20,6 +20,17 @@ pub struct RequestCtx {
     pub reads: std::sync::Arc<crate::service::audit::ReadTrail>,
 }
 
+impl RequestCtx {
+    /// The context a request carries, read before the request runs (the schema's extension
+    /// looks at the viewer while the request is prepared, before resolvers see `Context`).
+    pub fn of(request: &async_graphql::Request) -> Option<&RequestCtx> {
+        request
+            .data
+            .get(&std::any::TypeId::of::<RequestCtx>())
+            .and_then(|d| d.downcast_ref::<RequestCtx>())
+    }
+}
+
 /// The authenticated viewer, or `UNAUTHENTICATED`.
 pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
     ctx.data_opt::<RequestCtx>()

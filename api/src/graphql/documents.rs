@@ -8,8 +8,14 @@
 //! consumes it) and goes through every check after the parse as before: the cache changes
 //! what the parse costs, never what a request may do.
 //!
+//! Each signed-in viewer has their own documents (the key is the token's subject and role
+//! with the text), and anonymous requests are never kept. A document's text can hold
+//! restricted values as literals — a subject's name in a filter, a tip's words — and a kept
+//! document answers sooner than a new one: shared between viewers, the time of a parse would
+//! tell one client what another had asked.
+//!
 //! The cache is bounded by the size of the texts it keeps (a parsed tree is some ten times its
-//! text): 1 MiB of documents, far above what a frontend sends, so a client sending a new
+//! text): 1 MiB of documents, far above what the frontends send, so a client sending a new
 //! document with every request evicts others but cannot grow the process.
 
 use std::sync::Arc;
@@ -18,10 +24,12 @@ use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
 use moka::future::Cache;
 
+use crate::graphql::context::RequestCtx;
+
 /// The bytes of document text the cache holds at most.
 const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 
-/// The process's parsed documents, by their text (shared by every request).
+/// The process's parsed documents, by viewer and text (one cache for every request).
 #[derive(Clone)]
 pub struct Documents(Cache<String, Arc<ExecutableDocument>>);
 
@@ -29,18 +37,35 @@ impl Default for Documents {
     fn default() -> Self {
         Self(
             Cache::builder()
-                .weigher(|text: &String, _| u32::try_from(text.len()).unwrap_or(u32::MAX))
+                .weigher(|key: &String, _| u32::try_from(key.len()).unwrap_or(u32::MAX))
                 .max_capacity(MAX_TEXT_BYTES)
                 .build(),
         )
     }
 }
 
+/// The cache key of a request's document: its viewer (subject and role) and its text; `None`
+/// for an anonymous request, whose documents are not kept.
+fn key(request: &Request) -> Option<String> {
+    let viewer = RequestCtx::of(request)?.viewer.as_ref()?;
+    // The subject is length-prefixed: no subject can end where another's text begins.
+    Some(format!(
+        "{:?} {} {}\n{}",
+        viewer.role,
+        viewer.sub.len(),
+        viewer.sub,
+        request.query
+    ))
+}
+
 impl Documents {
-    /// Gives the request a copy of its document when one is kept; `false` when none is (the
-    /// request then parses its text as usual).
+    /// Gives the request a copy of its document when one is kept for its viewer; `false` when
+    /// none is (the request then parses its text as usual).
     pub async fn lend(&self, request: &mut Request) -> bool {
-        match self.0.get(request.query.as_str()).await {
+        let Some(key) = key(request) else {
+            return false;
+        };
+        match self.0.get(&key).await {
             Some(doc) => {
                 request.set_parsed_query(ExecutableDocument::clone(&doc));
                 true
@@ -49,14 +74,18 @@ impl Documents {
         }
     }
 
-    /// Keeps the request's document, if it parsed (call it once the document is within bounds).
+    /// Keeps the request's document for its viewer, if it parsed (call it once the document
+    /// is within bounds).
     pub async fn keep(&self, request: &mut Request) {
         if request.query.len() as u64 > MAX_TEXT_BYTES / 16 {
             return; // rare and large: not worth a sixteenth of the cache
         }
+        let Some(key) = key(request) else {
+            return;
+        };
         if let Ok(doc) = request.parsed_query() {
             let doc = Arc::new(doc.clone());
-            self.0.insert(request.query.clone(), doc).await;
+            self.0.insert(key, doc).await;
         }
     }
 }
@@ -64,29 +93,72 @@ impl Documents {
 #[cfg(test)]
 mod tests {
     use super::Documents;
+    use crate::auth::{Role, Viewer};
+    use crate::graphql::context::RequestCtx;
     use async_graphql::Request;
 
+    /// A request of `text` by `sub` in `role` (anonymous when `sub` is `None`).
+    fn request(text: &str, viewer: Option<(&str, Role)>) -> Request {
+        Request::new(text).data(RequestCtx {
+            viewer: viewer.map(|(sub, role)| Viewer {
+                sub: sub.into(),
+                role,
+                agency_id: None,
+                agency_code: None,
+                commune_id: None,
+                commune_code: None,
+            }),
+            request_id: "test".into(),
+            client_ip: None,
+            reads: Default::default(),
+        })
+    }
+
     #[tokio::test]
-    async fn a_kept_document_is_lent_to_the_next_request_with_the_same_text() {
+    async fn a_kept_document_is_lent_to_the_same_viewers_next_request_with_the_same_text() {
         let docs = Documents::default();
         let text = "query A { a b { c } }";
-        let mut first = Request::new(text);
+        let alice = Some(("alice", Role::Police));
+        let mut first = request(text, alice);
         assert!(!docs.lend(&mut first).await, "nothing kept yet");
         docs.keep(&mut first).await;
-        let mut again = Request::new(text);
+        let mut again = request(text, alice);
         assert!(docs.lend(&mut again).await);
         let lent = format!("{:?}", again.parsed_query().expect("lent"));
         let parsed = format!("{:?}", Request::new(text).parsed_query().expect("parses"));
         assert_eq!(lent, parsed, "the same tree as a parse of the text");
         // Another text is not served the kept tree.
-        assert!(!docs.lend(&mut Request::new("query A { a b { d } }")).await);
+        assert!(
+            !docs
+                .lend(&mut request("query A { a b { d } }", alice))
+                .await
+        );
+    }
+
+    /// A text may hold restricted literals: whether it was sent before must not show to
+    /// another viewer (a kept document answers sooner), nor across anonymous requests.
+    #[tokio::test]
+    async fn documents_are_kept_per_viewer_and_never_for_anonymous_requests() {
+        let docs = Documents::default();
+        let text = r#"{ cases(first: 5, filter: { subjectName: "Nguyễn Văn A" }) { totalCount } }"#;
+        docs.keep(&mut request(text, Some(("alice", Role::Police))))
+            .await;
+        for other in [
+            Some(("bob", Role::Police)),
+            Some(("alice", Role::Customs)),
+            None,
+        ] {
+            assert!(!docs.lend(&mut request(text, other)).await, "{other:?}");
+        }
+        docs.keep(&mut request(text, None)).await;
+        assert!(!docs.lend(&mut request(text, None)).await, "anonymous");
     }
 
     #[tokio::test]
     async fn a_document_that_does_not_parse_is_not_kept() {
         let docs = Documents::default();
-        let mut bad = Request::new("query { a ");
-        docs.keep(&mut bad).await;
-        assert!(!docs.lend(&mut Request::new("query { a ")).await);
+        let alice = Some(("alice", Role::Police));
+        docs.keep(&mut request("query { a ", alice)).await;
+        assert!(!docs.lend(&mut request("query { a ", alice)).await);
     }
 }

@@ -125,11 +125,7 @@ impl HiddenFields {
     pub fn find(&self, ctx: &ExtensionContext<'_>, request: &mut Request) {
         // Before the views exist (while they are being computed) nothing is checked.
         if let Some(views) = self.views.get() {
-            let role = request
-                .data
-                .get(&std::any::TypeId::of::<RequestCtx>())
-                .and_then(|d| d.downcast_ref::<RequestCtx>())
-                .map(|r| r.viewer.as_ref().map(|v| v.role));
+            let role = RequestCtx::of(request).map(|r| r.viewer.as_ref().map(|v| v.role));
             if let Some(role) = role
                 && let Some(view) = views.0.get(&role)
                 && let Ok(doc) = request.parsed_query()
