@@ -250,14 +250,15 @@ impl TestApp {
         api::telemetry::init().expect("telemetry");
         let dir = tempfile::tempdir().expect("tempdir");
         let url = database_from_template(dir.path(), demo).await;
-        let mut db = api::db::connect(&api::db::DbSettings::new(&url))
+        let db = api::db::connect(&api::db::DbSettings::new(&url))
             .await
             .expect("connect");
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let log2 = log.clone();
-        db.set_metric_callback(move |info| {
+        let mut observers = api::db::Observers::default();
+        observers.push(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
             if let Ok(mut l) = log2.lock() {
                 let sql = info.statement.sql.clone();
@@ -278,7 +279,7 @@ impl TestApp {
             ..jwt
         };
         let keys = JwtKeys::from_settings(&signing, &config.data_dir).expect("keys");
-        let app = api::http::app::Application::build(&config, Some(db.clone()))
+        let app = api::http::app::Application::build_observed(&config, Some(db.clone()), observers)
             .await
             .expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());

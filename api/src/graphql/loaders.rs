@@ -9,12 +9,11 @@ use std::sync::Arc;
 
 use async_graphql::SelectionField;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder};
 
 use entity::*;
 
+use crate::db::Reads;
 use crate::error::{AppError, AppResult};
 
 /// Loader errors must be `Clone`; the database error is shared.
@@ -29,7 +28,7 @@ impl From<LoadError> for AppError {
 /// Loads rows of one table by primary key.
 macro_rules! by_id_loader {
     ($name:ident, $module:ident) => {
-        pub struct $name(pub DatabaseConnection);
+        pub struct $name(pub Reads);
 
         impl Loader<i64> for $name {
             type Value = $module::Model;
@@ -61,7 +60,7 @@ macro_rules! children_loader {
         );
     };
     ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident, $extra:expr) => {
-        pub struct $name(pub DatabaseConnection);
+        pub struct $name(pub Reads);
 
         impl Loader<i64> for $name {
             type Value = Vec<Arc<$module::Model>>;
@@ -157,7 +156,7 @@ fn snake_case(name: &str) -> String {
 /// statement per batch, reading the columns its keys read together.
 macro_rules! narrowed_children_loader {
     ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident, $extra:expr) => {
-        pub struct $name(pub DatabaseConnection);
+        pub struct $name(pub Reads);
 
         impl Loader<(i64, Columns)> for $name {
             type Value = Vec<Arc<$module::Model>>;
@@ -209,10 +208,7 @@ macro_rules! narrowed_children_loader {
 /// [`Directory`](crate::service::viewer::Directory): kept ones cost no statement.
 macro_rules! reference_loader {
     ($name:ident, $module:ident, $method:ident) => {
-        pub struct $name(
-            pub DatabaseConnection,
-            pub Arc<crate::service::viewer::Directory>,
-        );
+        pub struct $name(pub Reads, pub Arc<crate::service::viewer::Directory>);
 
         impl Loader<i64> for $name {
             type Value = $module::Model;
@@ -320,6 +316,9 @@ pub type Dl<T> = DataLoader<T, HashMapCache>;
 /// relation costs exactly one statement per level and the count never depends on which of two
 /// unrelated batches happened to finish first.
 pub struct Loaders {
+    /// The request's reads, which every loader reads through: hold them (see [`Reads::hold`])
+    /// around a run of reads to share one connection.
+    pub reads: Reads,
     pub agency: Dl<AgencyById>,
     pub lead_agency: Dl<AgencyById>,
     pub parent_agency: Dl<AgencyById>,
@@ -345,29 +344,19 @@ pub struct Loaders {
 
 impl Loaders {
     /// A request's loaders, each with a per-request cache.
-    pub fn new(
-        db: &DatabaseConnection,
-        directory: &Arc<crate::service::viewer::Directory>,
-    ) -> Self {
+    pub fn new(db: &Reads, directory: &Arc<crate::service::viewer::Directory>) -> Self {
         Loaders::build(db, directory, true)
     }
 
     /// Loaders for one subscription: they still batch, but keep nothing. A subscription lives
     /// for hours and resolves one event after another; a cache would answer a later event with
     /// the rows of an earlier one.
-    pub fn uncached(
-        db: &DatabaseConnection,
-        directory: &Arc<crate::service::viewer::Directory>,
-    ) -> Self {
+    pub fn uncached(db: &Reads, directory: &Arc<crate::service::viewer::Directory>) -> Self {
         Loaders::build(db, directory, false)
     }
 
     /// Every loader is made here, so none can be left out of `cache`.
-    fn build(
-        db: &DatabaseConnection,
-        directory: &Arc<crate::service::viewer::Directory>,
-        cache: bool,
-    ) -> Self {
+    fn build(db: &Reads, directory: &Arc<crate::service::viewer::Directory>, cache: bool) -> Self {
         fn with_cache<K, T>(loader: T, cache: bool) -> DataLoader<T, HashMapCache>
         where
             K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
@@ -392,6 +381,7 @@ impl Loaders {
         let agency = || AgencyById(d(), directory.clone());
         let commune = || CommuneById(d(), directory.clone());
         Loaders {
+            reads: db.clone(),
             agency: dl!(agency()),
             lead_agency: dl!(agency()),
             parent_agency: dl!(agency()),

@@ -74,7 +74,7 @@ pub struct Application {
 }
 
 impl Application {
-    /// Builds the whole application. `db` lets tests hand in a connection they instrument;
+    /// Builds the whole application. `db` lets tests hand in a database of their own;
     /// otherwise the configured database is opened. Binding port 0 picks a free port.
     ///
     /// Start-up fails fast and names the culprit, before any side effect: a bad or missing
@@ -83,6 +83,16 @@ impl Application {
     pub async fn build(
         config: &Config,
         db: Option<DatabaseConnection>,
+    ) -> anyhow::Result<Application> {
+        Application::build_observed(config, db, crate::db::Observers::default()).await
+    }
+
+    /// [`Application::build`] with statement observers (tests count statements with one):
+    /// each is called once per SQL statement, whichever way the statement runs.
+    pub async fn build_observed(
+        config: &Config,
+        db: Option<DatabaseConnection>,
+        observers: crate::db::Observers,
     ) -> anyhow::Result<Application> {
         config.check()?;
         if config.metrics.enabled() {
@@ -94,7 +104,8 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (HUB389_BIND): {e}", config.bind))?;
         let (mut db, keys) = open_database(config, db, preflight).await?;
         // A span per SQL statement when traces are exported (`telemetry/otel.rs`).
-        crate::telemetry::otel::instrument(&mut db);
+        let observers = observers.with_traces();
+        observers.install(&mut db);
         crate::crypto::Opaque::install(&keys.data);
         let limiters = Arc::new(crate::limiter::Limiters::new(
             &config.limits,
@@ -125,6 +136,7 @@ impl Application {
             province: config.workflow.province.clone(),
             directory,
             metrics: config.metrics.clone(),
+            observers,
         };
         let router = router(state.clone(), config);
         Ok(Application {

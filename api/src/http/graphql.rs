@@ -391,7 +391,10 @@ async fn execute_one(
             reads: reads.clone(),
         })
         .data(slot.clone())
-        .data(Loaders::new(&state.db, &state.directory));
+        .data(Loaders::new(
+            &crate::db::Reads::new(&state.db, &state.observers),
+            &state.directory,
+        ));
     // A request still running after the timeout is dropped: on PostgreSQL its statement is
     // cancelled by `statement_timeout` too; on SQLite a statement already running finishes in
     // its worker thread, but nothing more of the request runs.

@@ -280,7 +280,10 @@ impl LiveExecutor {
                 client_ip: self.client_ip,
                 reads: reads.clone(),
             })
-            .data(Loaders::uncached(&state.db, &state.directory));
+            .data(Loaders::uncached(
+                &crate::db::Reads::new(&state.db, &state.observers),
+                &state.directory,
+            ));
         let request_id = self.request_id.clone();
         state
             .schema

@@ -44,6 +44,8 @@ pub struct AppState {
     pub read_audit: crate::service::audit::ReadAuditWriter,
     /// Who may read `/metrics`.
     pub metrics: crate::config::MetricsAccess,
+    /// What is told of every SQL statement (see [`crate::db::Reads`]).
+    pub observers: crate::db::Observers,
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for

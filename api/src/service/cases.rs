@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use entity::{
@@ -330,8 +330,8 @@ pub fn case_condition(
 
 /// One page of cases, newest detection first, after the given cursor. `wanted`: the optional
 /// columns (see [`optional`]) the caller will read; the others are not fetched.
-pub async fn list(
-    db: &DatabaseConnection,
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
     cond: Condition,
     after: Option<&str>,
     size: u64,

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use moka::future::Cache;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use entity::{agencies, communes};
 
@@ -119,33 +119,33 @@ impl Directory {
     }
 
     /// Agencies by id: those kept, and the others in one statement (then kept).
-    pub async fn agencies_by_id(
+    pub async fn agencies_by_id<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         ids: &[i64],
     ) -> Result<HashMap<i64, agencies::Model>, sea_orm::DbErr> {
         let kept = &self.agencies_by_id;
-        self.rows_by_id::<agencies::Entity>(kept, db, ids, agencies::Column::Id, |a| a.id)
+        self.rows_by_id::<agencies::Entity, C>(kept, db, ids, agencies::Column::Id, |a| a.id)
             .await
     }
 
     /// Communes by id, as [`Self::agencies_by_id`].
-    pub async fn communes_by_id(
+    pub async fn communes_by_id<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         ids: &[i64],
     ) -> Result<HashMap<i64, communes::Model>, sea_orm::DbErr> {
         let kept = &self.communes_by_id;
-        self.rows_by_id::<communes::Entity>(kept, db, ids, communes::Column::Id, |c| c.id)
+        self.rows_by_id::<communes::Entity, C>(kept, db, ids, communes::Column::Id, |c| c.id)
             .await
     }
 
     /// Rows of `E` by id ([`by_id`] under the current generation): those in `kept`, and the
     /// others in one statement over `id_col`, keyed by `id_of`.
-    async fn rows_by_id<E>(
+    async fn rows_by_id<E, C: ConnectionTrait>(
         &self,
         kept: &Cache<i64, E::Model>,
-        db: &DatabaseConnection,
+        db: &C,
         ids: &[i64],
         id_col: E::Column,
         id_of: fn(&E::Model) -> i64,

@@ -6,9 +6,9 @@
 //! - **One span per SQL statement**, child of the request's span, with `hub389.request_id`
 //!   and the statement's text (placeholders only: the values are never in a span). sqlx logs
 //!   a statement as a tracing *event* once it is done, not as a span, and sea-orm's own spans
-//!   are per call at TRACE; sea-orm's metric callback
-//!   (`DatabaseConnection::set_metric_callback`) is called once per statement with its elapsed
-//!   time, on the task that ran it, so [`instrument`] builds each span there, back-dated to
+//!   are per call at TRACE; the statement observers
+//!   ([`crate::db::Observers`]) are called once per statement with its elapsed
+//!   time, on the task that ran it, so [`statement_observer`] builds each span there, back-dated to
 //!   when the statement started. The DataLoader runs its batches on tasks of their own; its
 //!   spawner ([`spawn_in_request`]) carries the request's span and id onto them.
 //!
@@ -130,12 +130,10 @@ pub fn tracer() -> anyhow::Result<Option<SdkTracer>> {
     Ok(Some(tracer))
 }
 
-/// Gives `db` a span per statement when traces are exported; leaves it alone otherwise (the
-/// callback is the connection's only one, and tests count statements with theirs).
-pub fn instrument(db: &mut sea_orm::DatabaseConnection) {
-    if enabled() {
-        db.set_metric_callback(statement_span);
-    }
+/// The statement observer that makes a span per statement, when traces are exported; `None`
+/// otherwise (with no observer at all, sea-orm does not time its statements).
+pub fn statement_observer() -> Option<fn(&sea_orm::metric::Info<'_>)> {
+    enabled().then_some(statement_span as fn(&sea_orm::metric::Info<'_>))
 }
 
 /// The longest statement text a span carries.

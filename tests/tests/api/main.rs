@@ -16,6 +16,7 @@ mod identity_provider;
 mod live;
 mod observability;
 mod publications_workflow;
+mod reads;
 mod reports_workflow;
 mod rollups;
 mod schema;

@@ -100,9 +100,19 @@ impl CaseQuery {
         let cond = service::case_condition(viewer, &params, search.as_deref())?;
         note_restricted_filter(ctx, "caseSearch", &params);
         let wanted = wanted_columns(ctx);
-        let (rows, has_next) =
-            service::list(db(ctx)?, cond.clone(), after.as_deref(), size, &wanted).await?;
-        prefetch::prefetch(ctx, viewer, loaders(ctx)?, &rows).await?;
+        let loaders = loaders(ctx)?;
+        // The page and every relation's read on one connection (`db/reads.rs`): nothing
+        // between here and the prefetch's end writes.
+        let _held = loaders.reads.hold();
+        let (rows, has_next) = service::list(
+            &loaders.reads,
+            cond.clone(),
+            after.as_deref(),
+            size,
+            &wanted,
+        )
+        .await?;
+        prefetch::prefetch(ctx, viewer, loaders, &rows).await?;
         Ok(CaseConnection {
             rows,
             has_next,

@@ -1,0 +1,131 @@
+//! `db::Reads`: a run of reads under a hold shares one pooled connection on PostgreSQL (so
+//! sqlx's release ping is paid once per run, not per statement), gives it back when the hold
+//! ends, survives a read cancelled half-way, and is still seen by the statement observers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use api::db::{DbSettings, Observers, Reads};
+use hub389_tests::{Backend, backend, fresh_database_url};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+async fn pool() -> (DatabaseConnection, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = fresh_database_url(dir.path()).await;
+    let settings = DbSettings {
+        pool_size: Some(4),
+        ..DbSettings::new(&url)
+    };
+    (api::db::connect(&settings).await.expect("connect"), dir)
+}
+
+/// The connections checked out of the pool now.
+fn in_use(db: &DatabaseConnection) -> usize {
+    let (size, idle, _) = api::db::pool_use(db).expect("a sqlx pool");
+    size as usize - idle
+}
+
+/// Waits (bounded) until every connection is back in the pool: a released connection goes
+/// back after sqlx's ping, on a task of its own.
+async fn settled(db: &DatabaseConnection) -> bool {
+    for _ in 0..200 {
+        if in_use(db) == 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+async fn number(reads: &Reads, sql: &str) -> i64 {
+    let stmt = Statement::from_string(reads.get_database_backend(), sql);
+    let row = reads
+        .query_one_raw(stmt)
+        .await
+        .expect("query")
+        .expect("a row");
+    row.try_get_by_index::<i64>(0).expect("a number")
+}
+
+const BACKEND_PID: &str = "SELECT CAST(pg_backend_pid() AS BIGINT)";
+
+#[tokio::test]
+async fn held_reads_share_one_connection_and_give_it_back() {
+    let (mut db, _dir) = pool().await;
+    let seen = Arc::new(AtomicU64::new(0));
+    let counter = seen.clone();
+    let mut observers = Observers::default();
+    observers.push(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    observers.install(&mut db); // as the application does
+    let reads = Reads::new(&db, &observers);
+    assert!(settled(&db).await);
+    if backend() == Backend::Sqlite {
+        // Nothing is held on SQLite: each read checks a connection out and gives it back.
+        let _hold = reads.hold();
+        assert_eq!(number(&reads, "SELECT CAST(7 AS BIGINT)").await, 7);
+        assert!(settled(&db).await, "a SQLite read kept its connection");
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+        return;
+    }
+    let hold = reads.hold();
+    let first = number(&reads, BACKEND_PID).await;
+    assert_eq!(
+        in_use(&db),
+        1,
+        "the hold keeps its connection between reads"
+    );
+    // Reads from clones (the request's loaders) share it too.
+    let loaders = reads.clone();
+    assert_eq!(number(&loaders, BACKEND_PID).await, first);
+    assert_eq!(number(&reads, BACKEND_PID).await, first);
+    assert_eq!(in_use(&db), 1);
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        3,
+        "every held read is observed"
+    );
+    drop(hold);
+    assert!(
+        settled(&db).await,
+        "the connection went back when the hold ended"
+    );
+    // Without a hold, reads go through sea-orm's pool as before.
+    assert_eq!(number(&reads, "SELECT CAST(7 AS BIGINT)").await, 7);
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        4,
+        "observed once, by sea-orm's callback"
+    );
+    assert!(settled(&db).await);
+}
+
+#[tokio::test]
+async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
+    if backend() == Backend::Sqlite {
+        return; // nothing is held on SQLite
+    }
+    let (db, _dir) = pool().await;
+    let reads = Reads::new(&db, &Observers::default());
+    let hold = reads.hold();
+    let first = number(&reads, BACKEND_PID).await;
+    let slow = Statement::from_string(
+        reads.get_database_backend(),
+        "SELECT CAST(1 AS BIGINT) FROM pg_sleep(2)",
+    );
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(100), reads.query_one_raw(slow)).await;
+    assert!(
+        cancelled.is_err(),
+        "the slow read was meant to be cancelled"
+    );
+    // The connection the cancelled read left mid-exchange is not reused: the next read
+    // answers its own question, on another connection.
+    let next = number(&reads, BACKEND_PID).await;
+    assert_ne!(next, first, "a connection left mid-statement was reused");
+    assert_eq!(number(&reads, "SELECT CAST(41 + 1 AS BIGINT)").await, 42);
+    drop(hold);
+    assert!(settled(&db).await, "every connection went back to the pool");
+}
