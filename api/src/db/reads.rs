@@ -72,18 +72,15 @@ impl Observers {
 }
 
 /// The reads of one request (or one subscription): the pool, and while a [`Hold`] lives, one
-/// connection checked out of it. Clones share the held connection.
+/// connection checked out of it. Clones (one per loader) share it all.
 #[derive(Clone)]
-pub struct Reads {
+pub struct Reads(Arc<Shared>);
+
+struct Shared {
     db: DatabaseConnection,
     /// The PostgreSQL pool; `None` on SQLite, where nothing is held.
     pg: Option<PgPool>,
     observers: Observers,
-    shared: Arc<Shared>,
-}
-
-#[derive(Default)]
-struct Shared {
     holds: AtomicUsize,
     conn: tokio::sync::Mutex<Option<CheckedOut>>,
 }
@@ -104,11 +101,21 @@ pub struct Hold {
 
 impl Drop for Hold {
     fn drop(&mut self) {
-        if self.shared.holds.fetch_sub(1, Ordering::SeqCst) == 1 {
-            // A statement still running has the lock; it gives the connection back itself
-            // when it sees no hold left.
-            if let Ok(mut conn) = self.shared.conn.try_lock() {
-                conn.take();
+        if self.shared.holds.fetch_sub(1, Ordering::SeqCst) != 1 {
+            return;
+        }
+        match self.shared.conn.try_lock() {
+            Ok(mut conn) => drop(conn.take()),
+            // A statement has the lock: it gives the connection back itself if it sees no hold
+            // left, but it may have looked just before this one went; check once it is done.
+            Err(_) => {
+                let shared = self.shared.clone();
+                tokio::spawn(async move {
+                    let mut conn = shared.conn.lock().await;
+                    if shared.holds.load(Ordering::SeqCst) == 0 {
+                        conn.take();
+                    }
+                });
             }
         }
     }
@@ -118,37 +125,34 @@ impl Reads {
     pub fn new(db: &DatabaseConnection, observers: &Observers) -> Reads {
         let pg = (db.get_database_backend() == DbBackend::Postgres)
             .then(|| db.get_postgres_connection_pool().clone());
-        Reads {
+        Reads(Arc::new(Shared {
             db: db.clone(),
             pg,
             observers: observers.clone(),
-            shared: Arc::default(),
-        }
+            holds: AtomicUsize::new(0),
+            conn: tokio::sync::Mutex::new(None),
+        }))
     }
 
     /// Shares one connection between this request's reads until the hold is dropped. Hold it
     /// only around code that does nothing but read (see the module's doc).
     pub fn hold(&self) -> Hold {
-        self.shared.holds.fetch_add(1, Ordering::SeqCst);
+        self.0.holds.fetch_add(1, Ordering::SeqCst);
         Hold {
-            shared: self.shared.clone(),
+            shared: self.0.clone(),
         }
     }
 
-    /// The pool this handle reads from, for what must not share the held connection.
-    pub fn pool(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     fn held(&self) -> Option<&PgPool> {
-        self.pg
+        self.0
+            .pg
             .as_ref()
-            .filter(|_| self.shared.holds.load(Ordering::SeqCst) > 0)
+            .filter(|_| self.0.holds.load(Ordering::SeqCst) > 0)
     }
 
     /// Runs `stmt` on the held connection, checking one out first if none is held yet.
     async fn fetch_held(&self, pool: &PgPool, stmt: &Statement) -> Result<Vec<PgRow>, DbErr> {
-        let mut slot = self.shared.conn.lock().await;
+        let mut slot = self.0.conn.lock().await;
         if slot.as_ref().is_some_and(|c| c.busy) {
             // Back to the pool with it: sqlx's release ping settles it or closes it.
             slot.take();
@@ -167,12 +171,12 @@ impl Reads {
             .fetch_all(&mut *checked.conn)
             .await;
         checked.busy = false;
-        self.observers.notify(&Info {
+        self.0.observers.notify(&Info {
             elapsed: started.elapsed(),
             statement: stmt,
             failed: rows.is_err(),
         });
-        if self.shared.holds.load(Ordering::SeqCst) == 0 {
+        if self.0.holds.load(Ordering::SeqCst) == 0 {
             slot.take();
         }
         rows.map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
@@ -193,15 +197,15 @@ fn acquire_error(err: sqlx::Error) -> DbErr {
 #[async_trait::async_trait]
 impl ConnectionTrait for Reads {
     fn get_database_backend(&self) -> DbBackend {
-        self.db.get_database_backend()
+        self.0.db.get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.db.execute_raw(stmt).await
+        self.0.db.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.db.execute_unprepared(sql).await
+        self.0.db.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
@@ -212,7 +216,7 @@ impl ConnectionTrait for Reads {
                 .into_iter()
                 .next()
                 .map(QueryResult::from)),
-            None => self.db.query_one_raw(stmt).await,
+            None => self.0.db.query_one_raw(stmt).await,
         }
     }
 
@@ -224,11 +228,11 @@ impl ConnectionTrait for Reads {
                 .into_iter()
                 .map(QueryResult::from)
                 .collect()),
-            None => self.db.query_all_raw(stmt).await,
+            None => self.0.db.query_all_raw(stmt).await,
         }
     }
 
     fn support_returning(&self) -> bool {
-        self.db.support_returning()
+        self.0.db.support_returning()
     }
 }
