@@ -306,7 +306,13 @@ children_loader!(
 );
 
 /// A request-scoped loader with a per-request cache (never shared between viewers).
-pub type Dl<T> = DataLoader<T, HashMapCache>;
+pub type Dl<T> = DataLoader<T, Cache>;
+
+/// The loaders' caches hash with foldhash rather than std's SipHash: a case page makes a few
+/// hundred look-ups and inserts, and SipHash was most of their cost (callgrind, issue 11).
+/// Their keys are row ids (and column sets) of one request, not text a client chooses, and
+/// foldhash is still seeded per process.
+type Cache = HashMapCache<foldhash::fast::RandomState>;
 
 /// All loaders of one request.
 ///
@@ -357,7 +363,7 @@ impl Loaders {
 
     /// Every loader is made here, so none can be left out of `cache`.
     fn build(db: &Reads, directory: &Arc<crate::service::viewer::Directory>, cache: bool) -> Self {
-        fn with_cache<K, T>(loader: T, cache: bool) -> DataLoader<T, HashMapCache>
+        fn with_cache<K, T>(loader: T, cache: bool) -> Dl<T>
         where
             K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
             T: Loader<K>,
@@ -366,7 +372,7 @@ impl Loaders {
             let loader = DataLoader::with_cache(
                 loader,
                 crate::telemetry::otel::spawn_in_request,
-                HashMapCache::default(),
+                Cache::new(),
             )
             .max_batch_size(1000);
             loader.enable_all_cache(cache);

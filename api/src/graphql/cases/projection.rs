@@ -426,6 +426,11 @@ async fn cached<T>(loader: &Dl<T>, ids: impl Iterator<Item = i64>) -> Option<Has
 where
     T: Loader<i64, Error = LoadError>,
 {
+    // Each id once: a page's 50 cases share a few agencies, and the loader clones a row per
+    // key it is given.
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
     loader.load_many(ids).await.ok()
 }
 
