@@ -243,7 +243,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     if config.metrics.enabled() {
         routes = routes.route("/metrics", get(metrics));
     }
-    routes
+    let routes: Router = routes
         .route(
             "/graphql",
             get(crate::http::live::get)
@@ -257,13 +257,27 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(crate::http::graphql::no_route)
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(
-            config.limits.max_body_bytes,
-            refuse_declared_oversize,
+        .with_state(state);
+    // The layers wrap the router as one service, outermost first. `Router::layer` would box
+    // them around every route instead, and a request then cloned about a hundred boxed
+    // services on its way in (callgrind: 2 % of a case list's instructions, issue 11).
+    let stack = tower::ServiceBuilder::new()
+        .layer(crate::http::cors::layer(&config.cors_origins))
+        // Nothing is sniffed, framed or cached; no referrer leaks.
+        .layer(default_header(header::CACHE_CONTROL, "no-store"))
+        .layer(default_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
         ))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(default_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(sanitize_request_id))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outside the request's span (its fields are on the line itself), inside the layer
+        // that gives the request its id.
+        .layer(axum::middleware::from_fn(access_log))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
@@ -286,22 +300,14 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 // logged once where it happens.
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
-        // Outside the request's span (its fields are on the line itself), inside the layer
-        // that gives the request its id.
-        .layer(axum::middleware::from_fn(access_log))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(axum::middleware::from_fn(sanitize_request_id))
-        .layer(CompressionLayer::new())
-        // Nothing is sniffed, framed or cached; no referrer leaks.
-        .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(default_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(default_header(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(axum::middleware::from_fn_with_state(
+            config.limits.max_body_bytes,
+            refuse_declared_oversize,
         ))
-        .layer(default_header(header::CACHE_CONTROL, "no-store"))
-        .layer(crate::http::cors::layer(&config.cors_origins))
+        .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
+        .service(routes);
+    Router::new().fallback_service(stack)
 }
 
 /// Writes the request's access-log line ([`crate::telemetry::access`]) once it is answered.
