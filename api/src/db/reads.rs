@@ -8,12 +8,17 @@
 //! and so one ping: the round trip is paid per run of reads, not per statement.
 //!
 //! What is held, and for how long, is kept narrow on purpose:
-//! - only reads (`query_one`/`query_all`); `execute` always goes to the pool;
+//! - only reads: statements that begin with `SELECT`; everything else, `INSERT … RETURNING`
+//!   included (sea-orm runs it as a query), goes to the pool;
 //! - only on PostgreSQL, where the ping is a network round trip (SQLite's pool, with its own
 //!   release check in `db/mod.rs`, is left as it is);
 //! - only while a [`Hold`] lives, around code that does nothing but read. A request that kept
 //!   a connection while it waited for a second one (a write's transaction) could, with as many
 //!   such requests as the pool has connections, wait for ever.
+//!
+//! The price: reads under one hold run one after another. The case list's prefetch issues its
+//! relations' reads together; held, they queue on the one connection (two statements for the
+//! benchmark's page; more for a page that selects every relation).
 //!
 //! sea-orm's statement callback does not see statements it does not run, so the callbacks
 //! (tests count statements, OpenTelemetry makes spans) are kept here as [`Observers`] and
@@ -143,11 +148,24 @@ impl Reads {
         }
     }
 
-    fn held(&self) -> Option<&PgPool> {
-        self.0
-            .pg
-            .as_ref()
-            .filter(|_| self.0.holds.load(Ordering::SeqCst) > 0)
+    /// The pool to check the held connection out of, when `stmt` is a read under a hold.
+    fn held(&self, stmt: &Statement) -> Option<&PgPool> {
+        self.0.pg.as_ref().filter(|_| {
+            self.0.holds.load(Ordering::SeqCst) > 0 && stmt.sql.trim_start().starts_with("SELECT")
+        })
+    }
+
+    /// `stmt`'s rows from the held connection; `None` when it is not held (the pool answers).
+    async fn held_rows(
+        &self,
+        stmt: &Statement,
+    ) -> Option<Result<impl Iterator<Item = QueryResult> + use<>, DbErr>> {
+        let pool = self.held(stmt)?;
+        Some(
+            self.fetch_held(pool, stmt)
+                .await
+                .map(|rows| rows.into_iter().map(QueryResult::from)),
+        )
     }
 
     /// Runs `stmt` on the held connection, checking one out first if none is held yet.
@@ -176,7 +194,9 @@ impl Reads {
             statement: stmt,
             failed: rows.is_err(),
         });
-        if self.0.holds.load(Ordering::SeqCst) == 0 {
+        // A failed statement may have left the connection dead: back to the pool with it too,
+        // as sea-orm's own path would (the release ping closes a dead one).
+        if rows.is_err() || self.0.holds.load(Ordering::SeqCst) == 0 {
             slot.take();
         }
         rows.map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
@@ -209,25 +229,15 @@ impl ConnectionTrait for Reads {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self.held() {
-            Some(pool) => Ok(self
-                .fetch_held(pool, &stmt)
-                .await?
-                .into_iter()
-                .next()
-                .map(QueryResult::from)),
+        match self.held_rows(&stmt).await {
+            Some(rows) => Ok(rows?.next()),
             None => self.0.db.query_one_raw(stmt).await,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.held() {
-            Some(pool) => Ok(self
-                .fetch_held(pool, &stmt)
-                .await?
-                .into_iter()
-                .map(QueryResult::from)
-                .collect()),
+        match self.held_rows(&stmt).await {
+            Some(rows) => Ok(rows?.collect()),
             None => self.0.db.query_all_raw(stmt).await,
         }
     }

@@ -234,9 +234,9 @@ async fn shutdown_signal() {
     }
 }
 
-/// The routes and the layers every request passes, outermost last: request id, tracing,
-/// body limit, compression (gzip or brotli, as the client accepts), CORS for the configured
-/// origins.
+/// The routes, and the layers every request passes (listed below outermost first): CORS for
+/// the configured origins, the security headers, compression (gzip or brotli, as the client
+/// accepts), the request id, the access line, tracing, the body limit.
 pub fn router(state: AppState, config: &Config) -> Router {
     let mut routes = Router::new();
     // Absent unless configured: without it `/metrics` is a 404 like any unknown path.

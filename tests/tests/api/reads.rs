@@ -11,10 +11,15 @@ use hub389_tests::{Backend, backend, fresh_database_url};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 async fn pool() -> (DatabaseConnection, tempfile::TempDir) {
+    pool_of(4).await
+}
+
+async fn pool_of(size: u32) -> (DatabaseConnection, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = fresh_database_url(dir.path()).await;
     let settings = DbSettings {
-        pool_size: Some(4),
+        pool_size: Some(size),
+        timeout: Duration::from_secs(2),
         ..DbSettings::new(&url)
     };
     (api::db::connect(&settings).await.expect("connect"), dir)
@@ -29,7 +34,7 @@ fn in_use(db: &DatabaseConnection) -> usize {
 /// Waits (bounded) until every connection is back in the pool: a released connection goes
 /// back after sqlx's ping, on a task of its own.
 async fn settled(db: &DatabaseConnection) -> bool {
-    for _ in 0..200 {
+    for _ in 0..1000 {
         if in_use(db) == 0 {
             return true;
         }
@@ -38,9 +43,9 @@ async fn settled(db: &DatabaseConnection) -> bool {
     false
 }
 
-async fn number(reads: &Reads, sql: &str) -> i64 {
-    let stmt = Statement::from_string(reads.get_database_backend(), sql);
-    let row = reads
+async fn number<C: ConnectionTrait>(conn: &C, sql: &str) -> i64 {
+    let stmt = Statement::from_string(conn.get_database_backend(), sql);
+    let row = conn
         .query_one_raw(stmt)
         .await
         .expect("query")
@@ -87,6 +92,14 @@ async fn held_reads_share_one_connection_and_give_it_back() {
         3,
         "every held read is observed"
     );
+    // Only reads are held: a statement that does not begin with SELECT goes to the pool, so
+    // to another connection while this one is checked out.
+    let other = number(
+        &reads,
+        "WITH p AS (SELECT pg_backend_pid() AS p) SELECT CAST(p AS BIGINT) FROM p",
+    )
+    .await;
+    assert_ne!(other, first, "a statement other than a SELECT was held");
     drop(hold);
     assert!(
         settled(&db).await,
@@ -96,7 +109,7 @@ async fn held_reads_share_one_connection_and_give_it_back() {
     assert_eq!(number(&reads, "SELECT CAST(7 AS BIGINT)").await, 7);
     assert_eq!(
         seen.load(Ordering::SeqCst),
-        4,
+        5,
         "observed once, by sea-orm's callback"
     );
     assert!(settled(&db).await);
@@ -113,7 +126,7 @@ async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
     let first = number(&reads, BACKEND_PID).await;
     let slow = Statement::from_string(
         reads.get_database_backend(),
-        "SELECT CAST(1 AS BIGINT) FROM pg_sleep(2)",
+        "SELECT CAST(1 AS BIGINT) FROM pg_sleep(1)",
     );
     let cancelled =
         tokio::time::timeout(Duration::from_millis(100), reads.query_one_raw(slow)).await;
@@ -128,4 +141,51 @@ async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
     assert_eq!(number(&reads, "SELECT CAST(41 + 1 AS BIGINT)").await, 42);
     drop(hold);
     assert!(settled(&db).await, "every connection went back to the pool");
+}
+
+#[tokio::test]
+async fn a_held_connection_is_not_in_the_pool_until_the_hold_ends() {
+    if backend() == Backend::Sqlite {
+        return; // nothing is held on SQLite
+    }
+    // A pool of one: while the hold keeps the connection, the pool has nothing to give.
+    let (db, _dir) = pool_of(1).await;
+    let reads = Reads::new(&db, &Observers::default());
+    let hold = reads.hold();
+    assert_eq!(number(&reads, "SELECT CAST(1 AS BIGINT)").await, 1);
+    let stmt = Statement::from_string(db.get_database_backend(), "SELECT CAST(2 AS BIGINT)");
+    let refused = db.query_one_raw(stmt).await;
+    assert!(
+        api::db::is_unavailable(&refused.expect_err("the pool had a connection to give")),
+        "a check-out that timed out reads as the database unavailable"
+    );
+    drop(hold);
+    assert_eq!(number(&db, "SELECT CAST(3 AS BIGINT)").await, 3);
+}
+
+#[tokio::test]
+async fn a_hold_that_ends_during_a_read_gives_the_connection_back() {
+    if backend() == Backend::Sqlite {
+        return; // nothing is held on SQLite
+    }
+    let (db, _dir) = pool().await;
+    let reads = Reads::new(&db, &Observers::default());
+    let hold = reads.hold();
+    let running = reads.clone();
+    let read = tokio::spawn(async move {
+        number(&running, "SELECT CAST(5 AS BIGINT) FROM pg_sleep(0.5)").await
+    });
+    // The read has its connection; the hold ends while it runs.
+    for _ in 0..500 {
+        if in_use(&db) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    drop(hold);
+    assert_eq!(read.await.expect("the read"), 5);
+    assert!(
+        settled(&db).await,
+        "the connection went back after the read"
+    );
 }
