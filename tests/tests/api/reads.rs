@@ -25,6 +25,17 @@ async fn pool_of(size: u32) -> (DatabaseConnection, tempfile::TempDir) {
     (api::db::connect(&settings).await.expect("connect"), dir)
 }
 
+/// A pool of `size` and reads over it without observers; `None` on SQLite, where nothing is
+/// held.
+async fn postgres_reads(size: u32) -> Option<(DatabaseConnection, tempfile::TempDir, Reads)> {
+    if backend() == Backend::Sqlite {
+        return None;
+    }
+    let (db, dir) = pool_of(size).await;
+    let reads = Reads::new(&db, &Observers::default());
+    Some((db, dir, reads))
+}
+
 /// The connections checked out of the pool now.
 fn in_use(db: &DatabaseConnection) -> usize {
     let (size, idle, _) = api::db::pool_use(db).expect("a sqlx pool");
@@ -117,11 +128,9 @@ async fn held_reads_share_one_connection_and_give_it_back() {
 
 #[tokio::test]
 async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
-    if backend() == Backend::Sqlite {
+    let Some((db, _dir, reads)) = postgres_reads(4).await else {
         return; // nothing is held on SQLite
-    }
-    let (db, _dir) = pool().await;
-    let reads = Reads::new(&db, &Observers::default());
+    };
     let hold = reads.hold();
     let first = number(&reads, BACKEND_PID).await;
     let slow = Statement::from_string(
@@ -145,12 +154,10 @@ async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
 
 #[tokio::test]
 async fn a_held_connection_is_not_in_the_pool_until_the_hold_ends() {
-    if backend() == Backend::Sqlite {
-        return; // nothing is held on SQLite
-    }
     // A pool of one: while the hold keeps the connection, the pool has nothing to give.
-    let (db, _dir) = pool_of(1).await;
-    let reads = Reads::new(&db, &Observers::default());
+    let Some((db, _dir, reads)) = postgres_reads(1).await else {
+        return; // nothing is held on SQLite
+    };
     let hold = reads.hold();
     assert_eq!(number(&reads, "SELECT CAST(1 AS BIGINT)").await, 1);
     let stmt = Statement::from_string(db.get_database_backend(), "SELECT CAST(2 AS BIGINT)");
@@ -165,11 +172,9 @@ async fn a_held_connection_is_not_in_the_pool_until_the_hold_ends() {
 
 #[tokio::test]
 async fn a_hold_that_ends_during_a_read_gives_the_connection_back() {
-    if backend() == Backend::Sqlite {
+    let Some((db, _dir, reads)) = postgres_reads(4).await else {
         return; // nothing is held on SQLite
-    }
-    let (db, _dir) = pool().await;
-    let reads = Reads::new(&db, &Observers::default());
+    };
     let hold = reads.hold();
     let running = reads.clone();
     let read = tokio::spawn(async move {
