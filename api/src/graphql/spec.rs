@@ -14,6 +14,9 @@
 //!   nullable ancestor (or `data: null`), as the spec's null propagation requires;
 //! - every object's keys are put in the order of its selection set (fragments expanded in
 //!   place), and so is `data`.
+//!
+//! A value may also be JSON text written by its resolver ([`raw_json`]); it is left as written,
+//! and [`to_json`] serialises responses with that text spliced in.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -23,8 +26,8 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
 use async_graphql::{
-    Name, PathSegment, Positioned, QueryPathNode, QueryPathSegment, Response, ServerError,
-    ServerResult, Value,
+    ContextSelectionSet, Name, PathSegment, Positioned, QueryPathNode, QueryPathSegment, Response,
+    ServerError, ServerResult, Value,
 };
 
 /// The response's shape for one request; the schema's
@@ -133,6 +136,52 @@ impl SpecResponse {
     fn fragments(&self) -> Option<Arc<ExecutableDocument>> {
         Self::lock(&self.doc).clone()
     }
+}
+
+/// Marks a request whose response is serialised by [`to_json`], which writes JSON text
+/// that a resolver wrote itself ([`raw_json`]) as it is. The HTTP handler adds it; a request
+/// without it (a subscription, a test executing the schema) gets the text parsed into values.
+pub struct SplicedJson;
+
+/// A resolver's value written as JSON text (the executor's answer for the field, keys in
+/// document order, nothing refused inside: nothing here looks into it). Where the response
+/// is serialised by [`to_json`] the text is carried as bytes (`Value::Binary`, which nothing
+/// else in the schema makes) and spliced in unchanged, so it is neither checked nor copied
+/// again; elsewhere it is parsed. `None` when it is not JSON, which the caller answers
+/// through the executor instead.
+pub fn raw_json(ctx: &ContextSelectionSet<'_>, text: Vec<u8>) -> Option<Value> {
+    carried(ctx.data_opt::<SplicedJson>().is_some(), text)
+}
+
+fn carried(spliced: bool, text: Vec<u8>) -> Option<Value> {
+    if spliced {
+        Some(Value::Binary(text.into()))
+    } else {
+        serde_json::from_slice(&text).ok()
+    }
+}
+
+/// serde_json's compact output, except that bytes are written as they are: in a response they
+/// are only ever [`raw_json`]'s text.
+struct Splice;
+
+impl serde_json::ser::Formatter for Splice {
+    fn write_byte_array<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: &[u8],
+    ) -> std::io::Result<()> {
+        writer.write_all(value)
+    }
+}
+
+/// A response (or any part of one) as JSON, with [`raw_json`]'s text spliced in.
+pub fn to_json(value: &impl serde::Serialize) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(4096);
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, Splice,
+    ))?;
+    Ok(out)
 }
 
 /// Response keys of a selection set in document order, fragments expanded in place.
@@ -307,7 +356,30 @@ impl SpecResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::nullability;
+    use super::{carried, nullability, to_json};
+    use async_graphql::{Name, Value};
+
+    #[test]
+    fn written_json_is_spliced_in_or_parsed() {
+        let text = r#"[{"id":"1","name":"Nguy\u1ec5n \"Văn\" A","n":1.5,"k":null}]"#;
+        let mut data = async_graphql::indexmap::IndexMap::new();
+        data.insert(Name::new("before"), Value::from(1));
+        let spliced = carried(true, text.as_bytes().to_vec()).expect("carried");
+        assert!(matches!(spliced, Value::Binary(_)));
+        data.insert(Name::new("nodes"), spliced);
+        data.insert(Name::new("after"), Value::from("x"));
+        let out = to_json(&Value::Object(data)).expect("json");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            format!(r#"{{"before":1,"nodes":{text},"after":"x"}}"#)
+        );
+        // Parsed where the response is serialised some other way: the same JSON.
+        let parsed = carried(false, text.as_bytes().to_vec()).expect("parsed");
+        let again: serde_json::Value = serde_json::to_value(&parsed).expect("json");
+        let want: serde_json::Value = serde_json::from_str(text).expect("json");
+        assert_eq!(again, want);
+        assert_eq!(carried(false, b"[{".to_vec()), None);
+    }
 
     #[test]
     fn reads_nullability_of_types() {

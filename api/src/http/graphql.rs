@@ -31,6 +31,7 @@ use crate::error::AppError;
 use crate::graphql::context::RequestCtx;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::operation::OperationSlot;
+use crate::graphql::spec::SplicedJson;
 use crate::http::state::{AppState, REQUEST_ID, authenticate};
 use crate::service::audit::ReadTrail;
 use crate::telemetry::access::AccessInfo;
@@ -131,16 +132,17 @@ fn not_executed(r: &GqlResponse) -> bool {
 /// Serialises one response straight from async-graphql's value, so keys keep their order
 /// (a detour through `serde_json::Value` would sort them). `data` is left out when execution
 /// never started and the client speaks `application/graphql-response+json` (the spec's marker
-/// of a request error).
-fn response_json(r: &GqlResponse, wants: Wants) -> String {
+/// of a request error). JSON text written by a resolver is spliced in as it is
+/// ([`SplicedJson`], which this handler gives every request it executes).
+fn response_json(r: &GqlResponse, wants: Wants) -> Vec<u8> {
     let text = if wants == Wants::GraphqlResponse && not_executed(r) {
-        serde_json::to_string(&serde_json::json!({ "errors": r.errors }))
+        serde_json::to_vec(&serde_json::json!({ "errors": r.errors }))
     } else {
-        serde_json::to_string(r)
+        crate::graphql::spec::to_json(r)
     };
     text.unwrap_or_else(|e| {
         tracing::error!(error = %e, "serialising a response");
-        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.into()
+        br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_vec()
     })
 }
 
@@ -177,13 +179,10 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
     };
     let body = match &batch {
         BatchResponse::Single(r) => response_json(r, wants),
-        BatchResponse::Batch(rs) => format!(
-            "[{}]",
-            rs.iter()
-                .map(|r| response_json(r, wants))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+        BatchResponse::Batch(rs) => {
+            let items: Vec<Vec<u8>> = rs.iter().map(|r| response_json(r, wants)).collect();
+            [&b"["[..], &items.join(&b","[..]), b"]"].concat()
+        }
     };
     let mut resp = (status, body).into_response();
     let headers = resp.headers_mut();
@@ -391,6 +390,7 @@ async fn execute_one(
             reads: reads.clone(),
         })
         .data(slot.clone())
+        .data(SplicedJson)
         .data(Loaders::new(
             &crate::db::Reads::new(&state.db, &state.observers),
             &state.directory,

@@ -17,9 +17,12 @@
 //!   read on one of the cases (the check of `Case.subjects`), a stored value that is not one of
 //!   its enum's, a relation row missing from the request's cache.
 //! - The subjects it writes are noted for the read audit as `Case.subjects` notes them.
-//! - Values are written by the scalar and enum types' own `to_value`, which is what the
-//!   executor writes for them; keys come in document order, fragments expanded in place, as
-//!   [`spec`](crate::graphql::spec) puts them.
+//! - Values are written as the executor writes them: scalars by their own `to_value`, enums by
+//!   their item's name, strings by serde_json; keys come in document order, fragments expanded
+//!   in place, as [`spec`](crate::graphql::spec) puts them.
+//! - The list is written as JSON text, not as a tree of `Value`s: building, dropping and then
+//!   serialising that tree was a third of a case list's instructions (callgrind, issue 11). It
+//!   goes into the response as it is ([`spec::raw_json`](crate::graphql::spec::raw_json)).
 //!
 //! Test `the_direct_case_page_answers_as_the_executor` compares the two paths for every field
 //! of these types, for every role. A guard, redaction or audit note added to one of their
@@ -29,10 +32,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::resolver_utils::EnumType;
 use async_graphql::{
-    ContextSelectionSet, InputType, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
+    ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
 };
 
 use entity::{agencies, cases, communes, seizures, subjects};
@@ -101,9 +104,14 @@ impl<const EDGES: bool> OutputType for CaseList<'_, EDGES> {
     }
 }
 
+/// The JSON text of the list being written. Strings and numbers go through serde_json and the
+/// punctuation is written here, so the text is JSON (UTF-8) by construction; unit tests
+/// compare each kind of value with the executor's.
+type Out = Vec<u8>;
+
 /// A column (or a value computed from one row) written as the executor writes it; `None` when
 /// the executor would answer with an error.
-type Plain<M> = fn(&M) -> Option<Value>;
+type Plain<M> = fn(&M, &mut Out) -> Option<()>;
 
 /// One selected field of an object: its response key and what to write there.
 struct Pick<'a, W> {
@@ -307,12 +315,12 @@ async fn direct(
 ) -> Option<Value> {
     let request = prepare(ctx, plan, rows).await?;
     let mut read = Vec::new();
-    let list = rows
-        .iter()
-        .map(|case| write_case(plan, case, &mut read))
-        .collect::<Option<Vec<_>>>()?;
+    let mut out = Out::with_capacity(rows.len() * 512);
+    list(&mut out, rows, |case, out| {
+        write_case(plan, case, &mut read, out)
+    })?;
     note_reads(request, read);
-    Some(Value::List(list))
+    raw(ctx, out)
 }
 
 /// Writes the edges of a page; `None` when the executor must answer.
@@ -323,21 +331,16 @@ async fn direct_edges(
 ) -> Option<Value> {
     let request = prepare(ctx, plan, rows).await?;
     let mut read = Vec::new();
-    let mut list = Vec::with_capacity(rows.len());
-    for case in rows {
-        let mut object = IndexMap::with_capacity(edge.len());
-        for pick in edge.iter() {
-            let value = match pick.write {
-                EdgeField::Typename => Value::String("CaseEdge".to_owned()),
-                EdgeField::Cursor => Value::String(crate::service::cases::cursor_of(case)),
-                EdgeField::Node => write_case(plan, case, &mut read)?,
-            };
-            object.insert(pick.key.clone(), value);
-        }
-        list.push(Value::Object(object));
-    }
+    let mut out = Out::with_capacity(rows.len() * 512);
+    list(&mut out, rows, |case, out| {
+        object(out, edge, |field, out| match field {
+            EdgeField::Typename => text("CaseEdge", out),
+            EdgeField::Cursor => text(&crate::service::cases::cursor_of(case), out),
+            EdgeField::Node => write_case(plan, case, &mut read, out),
+        })
+    })?;
     note_reads(request, read);
-    Some(Value::List(list))
+    raw(ctx, out)
 }
 
 /// Checks the compartments of the planned relations on every case of the page and reads their
@@ -386,30 +389,26 @@ fn write_case(
     plan: &[Pick<'_, CaseField<'_>>],
     case: &cases::Model,
     read: &mut Vec<i64>,
-) -> Option<Value> {
-    let mut object = IndexMap::with_capacity(plan.len());
-    for pick in plan {
-        let value = match &pick.write {
-            CaseField::Own(leaf) => write(leaf, case)?,
-            CaseField::LeadAgency(picks, found) => {
-                object_of(picks, found.get(&case.lead_agency_id)?)?
+    out: &mut Out,
+) -> Option<()> {
+    object(out, plan, |field, out| match field {
+        CaseField::Own(leaf) => write(leaf, case, out),
+        CaseField::LeadAgency(picks, found) => {
+            object_of(picks, found.get(&case.lead_agency_id)?, out)
+        }
+        CaseField::Commune(picks, found) => match case.commune_id {
+            Some(id) => object_of(picks, found.get(&id)?, out),
+            None => null(out),
+        },
+        CaseField::Subjects(r) => {
+            let rows = r.list(case.id)?;
+            if !rows.is_empty() {
+                read.push(case.id);
             }
-            CaseField::Commune(picks, found) => match case.commune_id {
-                Some(id) => object_of(picks, found.get(&id)?)?,
-                None => Value::Null,
-            },
-            CaseField::Subjects(r) => {
-                let list = r.list(case.id)?;
-                if !list.is_empty() {
-                    read.push(case.id);
-                }
-                r.write(list)?
-            }
-            CaseField::Seizures(r) => r.write(r.list(case.id)?)?,
-        };
-        object.insert(pick.key.clone(), value);
-    }
-    Some(Value::Object(object))
+            r.write(rows, out)
+        }
+        CaseField::Seizures(r) => r.write(r.list(case.id)?, out),
+    })
 }
 
 /// Notes the subjects written for the read audit, once the whole list is written (a list left
@@ -459,45 +458,95 @@ impl<M> Relation<'_, M> {
         self.rows.get(&(case_id, self.columns)).map(Vec::as_slice)
     }
 
-    fn write(&self, list: &[Arc<M>]) -> Option<Value> {
-        list.iter()
-            .map(|row| object_of(&self.picks, row))
-            .collect::<Option<Vec<_>>>()
-            .map(Value::List)
+    fn write(&self, rows: &[Arc<M>], out: &mut Out) -> Option<()> {
+        list(out, rows, |row, out| object_of(&self.picks, row, out))
     }
 }
 
-fn write<M>(leaf: &Leaf<M>, row: &M) -> Option<Value> {
+fn write<M>(leaf: &Leaf<M>, row: &M, out: &mut Out) -> Option<()> {
     match leaf {
-        Leaf::Typename(name) => Some(Value::String((*name).to_string())),
-        Leaf::Plain(plain) => plain(row),
+        Leaf::Typename(name) => text(name, out),
+        Leaf::Plain(plain) => plain(row, out),
     }
 }
 
-fn object_of<M>(picks: &[Pick<'_, Leaf<M>>], row: &M) -> Option<Value> {
-    let mut object = IndexMap::with_capacity(picks.len());
-    for pick in picks {
-        object.insert(pick.key.clone(), write(&pick.write, row)?);
+fn object_of<M>(picks: &[Pick<'_, Leaf<M>>], row: &M, out: &mut Out) -> Option<()> {
+    object(out, picks, |leaf, out| write(leaf, row, out))
+}
+
+/// The written list as the response's value.
+fn raw(ctx: &ContextSelectionSet<'_>, out: Out) -> Option<Value> {
+    crate::graphql::spec::raw_json(ctx, out)
+}
+
+/// A JSON list of `items`, each written by `each`.
+fn list<T>(
+    out: &mut Out,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(T, &mut Out) -> Option<()>,
+) -> Option<()> {
+    out.push(b'[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(item, out)?;
     }
-    Some(Value::Object(object))
+    out.push(b']');
+    Some(())
+}
+
+/// A JSON object of `picks`' keys, in their order, each value written by `value`. A key is a
+/// GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`, checked by the parser), so it needs no escaping.
+fn object<W>(
+    out: &mut Out,
+    picks: &[Pick<'_, W>],
+    mut value: impl FnMut(&W, &mut Out) -> Option<()>,
+) -> Option<()> {
+    out.push(b'{');
+    for (i, pick) in picks.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(pick.key.as_bytes());
+        out.extend_from_slice(b"\":");
+        value(&pick.write, out)?;
+    }
+    out.push(b'}');
+    Some(())
+}
+
+fn null(out: &mut Out) -> Option<()> {
+    out.extend_from_slice(b"null");
+    Some(())
 }
 
 /// A scalar as the executor writes it (its `OutputType` is `to_value`).
-fn scalar<T: ScalarType>(value: T) -> Option<Value> {
-    Some(value.to_value())
+fn scalar<T: ScalarType>(value: T, out: &mut Out) -> Option<()> {
+    serde_json::to_writer(out, &value.to_value()).ok()
+}
+
+/// A row id as the `ID` scalar writes it: a string of its digits.
+fn row_id(id: i64, out: &mut Out) -> Option<()> {
+    out.push(b'"');
+    serde_json::to_writer(&mut *out, &id).ok()?;
+    out.push(b'"');
+    Some(())
 }
 
 /// A date as `NaiveDate`'s `to_value` writes it (`%Y-%m-%d`), without chrono's format string,
 /// which it parses on every call (2 % of a case list's instructions by callgrind). Years
 /// outside 0–9999, which chrono writes with a sign or more digits, go through `to_value`.
-fn date(value: chrono::NaiveDate) -> Option<Value> {
+fn date(value: chrono::NaiveDate, out: &mut Out) -> Option<()> {
     use chrono::Datelike;
     let Ok(year @ 0..=9999) = u32::try_from(value.year()) else {
-        return scalar(value);
+        return scalar(value, out);
     };
     let digit = |n: u32| b'0' + (n % 10) as u8;
     let (month, day) = (value.month(), value.day());
     let text = [
+        b'"',
         digit(year / 1000),
         digit(year / 100),
         digit(year / 10),
@@ -508,99 +557,113 @@ fn date(value: chrono::NaiveDate) -> Option<Value> {
         b'-',
         digit(day / 10),
         digit(day),
+        b'"',
     ];
-    std::str::from_utf8(&text)
-        .ok()
-        .map(|t| Value::String(t.to_owned()))
+    out.extend_from_slice(&text);
+    Some(())
 }
 
-fn text(value: &str) -> Option<Value> {
-    Some(Value::String(value.to_owned()))
+fn text(value: &str, out: &mut Out) -> Option<()> {
+    serde_json::to_writer(out, value).ok()
 }
 
 /// An optional value: `null` when absent.
-fn optional<T>(value: Option<T>, write: impl FnOnce(T) -> Option<Value>) -> Option<Value> {
+fn optional<T>(
+    value: Option<T>,
+    out: &mut Out,
+    write: impl FnOnce(T, &mut Out) -> Option<()>,
+) -> Option<()> {
     match value {
-        Some(v) => write(v),
-        None => Some(Value::Null),
+        Some(v) => write(v, out),
+        None => null(out),
     }
+}
+
+/// An enum value by its item's name, as `enum_value` writes it (without its `Name`'s allocation).
+fn item<T: EnumType>(value: T, out: &mut Out) -> Option<()> {
+    let item = T::items().iter().find(|item| item.value == value)?;
+    text(item.name, out)
 }
 
 /// A stored vocabulary value read by its `from_db`, as its GraphQL enum value; `None` (the
 /// executor's error) when it is not one.
-fn vocab<T: InputType>(read: crate::error::AppResult<T>) -> Option<Value> {
-    read.ok().map(|v| v.to_value())
+fn vocab<T: EnumType>(read: crate::error::AppResult<T>, out: &mut Out) -> Option<()> {
+    item(read.ok()?, out)
 }
 
 /// The columns of `Case` written directly: each as the field of the same name in
 /// [`Case`]'s resolvers writes it.
 fn case_column(name: &str) -> Option<Plain<cases::Model>> {
     Some(match name {
-        "id" => |c| scalar(global_id(NodeKind::Case, c.id)),
-        "code" => |c| text(&c.code),
-        "version" => |c| scalar(c.version),
-        "title" => |c| text(&c.title),
-        "status" => |c| vocab(CaseStatus::from_db(&c.status)),
-        "violationType" => |c| vocab(ViolationType::from_db(&c.violation_type)),
-        "officialGroup" => |c| {
+        "id" => |c, o| text(&global_id(NodeKind::Case, c.id), o),
+        "code" => |c, o| text(&c.code, o),
+        "version" => |c, o| scalar(c.version, o),
+        "title" => |c, o| text(&c.title, o),
+        "status" => |c, o| vocab(CaseStatus::from_db(&c.status), o),
+        "violationType" => |c, o| vocab(ViolationType::from_db(&c.violation_type), o),
+        "officialGroup" => |c, o| {
             let group = ViolationType::from_db(&c.violation_type)
                 .ok()?
                 .official_group();
-            Some(group.to_value())
+            item(group, o)
         },
-        "commodityGroup" => |c| vocab(CommodityGroup::from_db(&c.commodity_group)),
-        "channel" => |c| vocab(Channel::from_db(&c.channel)),
-        "platform" => |c| optional(c.platform.as_deref(), |p| vocab(Platform::from_db(p))),
-        "detectedOn" => |c| date(c.detected_on),
-        "handledOn" => |c| optional(c.handled_on, date),
-        "goodsSummary" => |c| text(&c.goods_summary),
-        "fineAmount" => |c| scalar(Vnd(c.fine_amount)),
-        "taxArrears" => |c| scalar(Vnd(c.tax_arrears)),
-        "goodsValue" => |c| scalar(Vnd(c.goods_value)),
-        "budgetCollected" => |c| scalar(Vnd(c.budget_collected)),
+        "commodityGroup" => |c, o| vocab(CommodityGroup::from_db(&c.commodity_group), o),
+        "channel" => |c, o| vocab(Channel::from_db(&c.channel), o),
+        "platform" => |c, o| {
+            optional(c.platform.as_deref(), o, |p, o| {
+                vocab(Platform::from_db(p), o)
+            })
+        },
+        "detectedOn" => |c, o| date(c.detected_on, o),
+        "handledOn" => |c, o| optional(c.handled_on, o, date),
+        "goodsSummary" => |c, o| text(&c.goods_summary, o),
+        "fineAmount" => |c, o| scalar(Vnd(c.fine_amount), o),
+        "taxArrears" => |c, o| scalar(Vnd(c.tax_arrears), o),
+        "goodsValue" => |c, o| scalar(Vnd(c.goods_value), o),
+        "budgetCollected" => |c, o| scalar(Vnd(c.budget_collected), o),
         _ => return None,
     })
 }
 
 fn agency_column(name: &str) -> Option<Plain<agencies::Model>> {
     Some(match name {
-        "id" => |a| scalar(global_id(NodeKind::Agency, a.id)),
-        "code" => |a| text(&a.code),
-        "name" => |a| text(&a.name),
-        "version" => |a| scalar(a.version),
-        "shortName" => |a| optional(a.short_name.as_deref(), text),
-        "kind" => |a| vocab(AgencyKind::from_db(&a.kind)),
-        "level" => |a| vocab(AgencyLevel::from_db(&a.level)),
-        "isMember" => |a| scalar(a.is_member),
+        "id" => |a, o| text(&global_id(NodeKind::Agency, a.id), o),
+        "code" => |a, o| text(&a.code, o),
+        "name" => |a, o| text(&a.name, o),
+        "version" => |a, o| scalar(a.version, o),
+        "shortName" => |a, o| optional(a.short_name.as_deref(), o, text),
+        "kind" => |a, o| vocab(AgencyKind::from_db(&a.kind), o),
+        "level" => |a, o| vocab(AgencyLevel::from_db(&a.level), o),
+        "isMember" => |a, o| scalar(a.is_member, o),
         _ => return None,
     })
 }
 
 fn commune_column(name: &str) -> Option<Plain<communes::Model>> {
     Some(match name {
-        "id" => |c| scalar(global_id(NodeKind::Commune, c.id)),
-        "code" => |c| text(&c.code),
-        "name" => |c| text(&c.name),
-        "version" => |c| scalar(c.version),
-        "kind" => |c| vocab(CommuneKind::from_db(&c.kind)),
-        "isBorder" => |c| scalar(c.is_border),
-        "committeeEstablishedOn" => |c| optional(c.committee_established_on, date),
+        "id" => |c, o| text(&global_id(NodeKind::Commune, c.id), o),
+        "code" => |c, o| text(&c.code, o),
+        "name" => |c, o| text(&c.name, o),
+        "version" => |c, o| scalar(c.version, o),
+        "kind" => |c, o| vocab(CommuneKind::from_db(&c.kind), o),
+        "isBorder" => |c, o| scalar(c.is_border, o),
+        "committeeEstablishedOn" => |c, o| optional(c.committee_established_on, o, date),
         _ => return None,
     })
 }
 
 fn subject_column(name: &str) -> Option<Plain<subjects::Model>> {
     Some(match name {
-        "id" => |s| scalar(async_graphql::ID(s.id.to_string())),
-        "version" => |s| scalar(s.version),
-        "kind" => |s| vocab(SubjectKind::from_db(&s.kind)),
-        "role" => |s| vocab(SubjectRole::from_db(&s.role)),
-        "fullName" => |s| text(&s.full_name),
-        "idNumber" => |s| optional(s.id_number.as_deref(), text),
-        "dateOfBirth" => |s| optional(s.date_of_birth, date),
-        "address" => |s| optional(s.address.as_deref(), text),
-        "nationality" => |s| optional(s.nationality.as_deref(), text),
-        "taxCode" => |s| optional(s.tax_code.as_deref(), text),
+        "id" => |s, o| row_id(s.id, o),
+        "version" => |s, o| scalar(s.version, o),
+        "kind" => |s, o| vocab(SubjectKind::from_db(&s.kind), o),
+        "role" => |s, o| vocab(SubjectRole::from_db(&s.role), o),
+        "fullName" => |s, o| text(&s.full_name, o),
+        "idNumber" => |s, o| optional(s.id_number.as_deref(), o, text),
+        "dateOfBirth" => |s, o| optional(s.date_of_birth, o, date),
+        "address" => |s, o| optional(s.address.as_deref(), o, text),
+        "nationality" => |s, o| optional(s.nationality.as_deref(), o, text),
+        "taxCode" => |s, o| optional(s.tax_code.as_deref(), o, text),
         _ => return None,
     })
 }
@@ -609,18 +672,18 @@ fn subject_column(name: &str) -> Option<Plain<subjects::Model>> {
 /// resolver.
 fn seizure_column(name: &str) -> Option<Plain<seizures::Model>> {
     Some(match name {
-        "id" => |s| scalar(async_graphql::ID(s.id.to_string())),
-        "version" => |s| scalar(s.version),
-        "item" => |s| text(&s.item),
-        "commodityGroup" => |s| vocab(CommodityGroup::from_db(&s.commodity_group)),
-        "quantity" => |s| scalar(s.quantity),
-        "unit" => |s| text(&s.unit),
-        "estimatedValue" => |s| scalar(Vnd(s.estimated_value)),
-        "vehiclePlate" => |s| optional(s.vehicle_plate.as_deref(), text),
-        "storagePlace" => |s| optional(s.storage_place.as_deref(), text),
-        "disposalStatus" => |s| vocab(DisposalStatus::from_db(&s.disposal_status)),
-        "disposalApprovedOn" => |s| optional(s.disposal_approved_on, date),
-        "disposalApprovalRef" => |s| optional(s.disposal_approval_ref.as_deref(), text),
+        "id" => |s, o| row_id(s.id, o),
+        "version" => |s, o| scalar(s.version, o),
+        "item" => |s, o| text(&s.item, o),
+        "commodityGroup" => |s, o| vocab(CommodityGroup::from_db(&s.commodity_group), o),
+        "quantity" => |s, o| scalar(s.quantity, o),
+        "unit" => |s, o| text(&s.unit, o),
+        "estimatedValue" => |s, o| scalar(Vnd(s.estimated_value), o),
+        "vehiclePlate" => |s, o| optional(s.vehicle_plate.as_deref(), o, text),
+        "storagePlace" => |s, o| optional(s.storage_place.as_deref(), o, text),
+        "disposalStatus" => |s, o| vocab(DisposalStatus::from_db(&s.disposal_status), o),
+        "disposalApprovedOn" => |s, o| optional(s.disposal_approved_on, o, date),
+        "disposalApprovalRef" => |s, o| optional(s.disposal_approval_ref.as_deref(), o, text),
         _ => return None,
     })
 }
@@ -630,7 +693,81 @@ mod tests {
     use async_graphql::parser::parse_query;
     use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
 
-    use super::{CaseField, date, edge_plan, plan};
+    use super::{
+        CaseField, date, edge_plan, item, list, null, optional, plan, row_id, scalar, text,
+    };
+    use crate::graphql::context::Vnd;
+
+    /// What a writer wrote, as text.
+    fn written(write: impl FnOnce(&mut Vec<u8>) -> Option<()>) -> String {
+        let mut out = Vec::new();
+        assert_eq!(write(&mut out), Some(()));
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    /// The executor's JSON for a value.
+    fn json(value: async_graphql::Value) -> String {
+        serde_json::to_string(&value).expect("json")
+    }
+
+    #[test]
+    fn values_are_written_as_the_executor_writes_them() {
+        use async_graphql::{InputType, ScalarType};
+        for s in [
+            "",
+            "Nguyễn Văn Đức",
+            "a \"quoted\" \\ back",
+            "tab\tnew\nline\u{1}\u{7f}",
+            "đ/</script>",
+        ] {
+            assert_eq!(written(|o| text(s, o)), json(s.into()), "{s:?}");
+        }
+        assert_eq!(
+            written(|o| scalar(1.5f64, o)),
+            json(ScalarType::to_value(&1.5f64))
+        );
+        assert_eq!(
+            written(|o| scalar(3.0f64, o)),
+            json(ScalarType::to_value(&3.0f64))
+        );
+        assert_eq!(
+            written(|o| scalar(7i32, o)),
+            json(ScalarType::to_value(&7i32))
+        );
+        assert_eq!(
+            written(|o| scalar(true, o)),
+            json(ScalarType::to_value(&true))
+        );
+        let vnd = Vnd(12_500_000_000);
+        assert_eq!(
+            written(|o| scalar(vnd, o)),
+            json(ScalarType::to_value(&vnd))
+        );
+        assert_eq!(
+            written(|o| row_id(42, o)),
+            json(ScalarType::to_value(&async_graphql::ID("42".into())))
+        );
+        for status in [
+            crate::domain::vocab::CaseStatus::Detected,
+            crate::domain::vocab::CaseStatus::Closed,
+        ] {
+            assert_eq!(
+                written(|o| item(status, o)),
+                json(InputType::to_value(&status))
+            );
+        }
+        assert_eq!(written(null), "null");
+        assert_eq!(written(|o| optional(None::<&str>, o, text)), "null");
+        assert_eq!(written(|o| optional(Some("x"), o, text)), r#""x""#);
+        assert_eq!(
+            written(|o| list(o, ["a", "b"], |s, o| text(s, o))),
+            r#"["a","b"]"#
+        );
+        assert_eq!(
+            written(|o| list(o, Vec::<&str>::new(), |s, o| text(s, o))),
+            "[]"
+        );
+    }
 
     #[test]
     fn dates_are_written_as_the_date_scalar_writes_them() {
@@ -647,7 +784,14 @@ mod tests {
         days.extend(start.iter_days().take(731));
         assert_eq!(days.len(), 12 + 731);
         for day in days {
-            assert_eq!(date(day), Some(day.to_value()), "{day:?}");
+            let mut out = Vec::new();
+            assert_eq!(date(day, &mut out), Some(()));
+            let want = serde_json::to_string(&day.to_value()).expect("json");
+            assert_eq!(
+                String::from_utf8(out).as_deref(),
+                Ok(want.as_str()),
+                "{day:?}"
+            );
         }
     }
 
