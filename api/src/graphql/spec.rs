@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::ResolveInfo;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet,
 };
 use async_graphql::{
     ContextSelectionSet, Name, PathSegment, Positioned, QueryPathNode, QueryPathSegment, Response,
@@ -143,26 +143,84 @@ impl SpecResponse {
 /// without it (a subscription, a test executing the schema) gets the text parsed into values.
 pub struct SplicedJson;
 
-/// A resolver's value written as JSON text (the executor's answer for the field, keys in
-/// document order, nothing refused inside: nothing here looks into it). Where the response
-/// is serialised by [`to_json`] the text is carried as bytes (`Value::Binary`, which nothing
-/// else in the schema makes) and spliced in unchanged, so it is neither checked nor copied
-/// again; elsewhere it is parsed. `None` when it is not JSON, which the caller answers
-/// through the executor instead.
+/// This process's mark on the text [`raw_json`] carries: [`Splice`] writes as they are only the
+/// bytes that begin with it, and any other bytes in a response as serde_json would. Random per
+/// process, so no value from outside can carry it.
+static MARK: std::sync::LazyLock<[u8; 16]> = std::sync::LazyLock::new(rand::random);
+
+/// A buffer to write [`raw_json`]'s text into (its mark is already in it).
+pub fn raw_text(capacity: usize) -> Vec<u8> {
+    let mut text = Vec::with_capacity(MARK.len() + capacity);
+    text.extend_from_slice(&*MARK);
+    text
+}
+
+/// A resolver's value written as JSON text into a [`raw_text`] buffer: the executor's answer
+/// for the field, keys in document order, nothing refused inside (nothing here looks into it).
+/// Where the response is serialised by [`to_json`] the text is carried as bytes
+/// (`Value::Binary`) and spliced in unchanged, neither checked nor copied again. Elsewhere,
+/// and where async-graphql would have to merge the value with another selection of the same
+/// response key ([`merges_values`]; it merges objects and lists, not bytes), it is parsed.
+/// `None` when it is not a [`raw_text`] buffer or, parsed, not JSON: the caller then answers
+/// through the executor.
 pub fn raw_json(ctx: &ContextSelectionSet<'_>, text: Vec<u8>) -> Option<Value> {
-    carried(ctx.data_opt::<SplicedJson>().is_some(), text)
+    let spliced = ctx.data_opt::<SplicedJson>().is_some()
+        && !merges_values(
+            &ctx.query_env.operation.node.selection_set.node,
+            &ctx.query_env.fragments,
+        );
+    carried(spliced, text)
 }
 
 fn carried(spliced: bool, text: Vec<u8>) -> Option<Value> {
+    let json = text.strip_prefix(&*MARK)?;
     if spliced {
         Some(Value::Binary(text.into()))
     } else {
-        serde_json::from_slice(&text).ok()
+        serde_json::from_slice(json).ok()
     }
 }
 
-/// serde_json's compact output, except that bytes are written as they are: in a response they
-/// are only ever [`raw_json`]'s text.
+/// Whether some selection set of the operation selects a response key more than once,
+/// fragments expanded: async-graphql then resolves each selection and merges their values.
+/// Checked over the whole operation rather than the field's ancestors only; an operation that
+/// repeats a key anywhere just does not have its text spliced.
+fn merges_values(set: &SelectionSet, fragments: &Fragments) -> bool {
+    let mut keys = Vec::new();
+    let mut fields = Vec::new();
+    collect_fields(set, fragments, &mut fields);
+    for field in fields {
+        let key = &field.response_key().node;
+        if keys.contains(&key) || merges_values(&field.selection_set.node, fragments) {
+            return true;
+        }
+        keys.push(key);
+    }
+    false
+}
+
+type Fragments = std::collections::HashMap<Name, Positioned<FragmentDefinition>>;
+
+/// The fields of a selection set, fragments expanded in place (validation has refused
+/// fragment cycles).
+fn collect_fields<'a>(set: &'a SelectionSet, fragments: &'a Fragments, out: &mut Vec<&'a Field>) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => out.push(&f.node),
+            Selection::InlineFragment(inline) => {
+                collect_fields(&inline.node.selection_set.node, fragments, out)
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = fragments.get(&spread.node.fragment_name.node) {
+                    collect_fields(&fragment.node.selection_set.node, fragments, out)
+                }
+            }
+        }
+    }
+}
+
+/// serde_json's compact output, except that [`raw_json`]'s text (bytes that begin with
+/// [`MARK`]) is written as it is.
 struct Splice;
 
 impl serde_json::ser::Formatter for Splice {
@@ -171,7 +229,10 @@ impl serde_json::ser::Formatter for Splice {
         writer: &mut W,
         value: &[u8],
     ) -> std::io::Result<()> {
-        writer.write_all(value)
+        match value.strip_prefix(&*MARK) {
+            Some(json) => writer.write_all(json),
+            None => serde_json::ser::CompactFormatter.write_byte_array(writer, value),
+        }
     }
 }
 
@@ -367,7 +428,8 @@ impl SpecResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::{carried, nullability, to_json};
+    use super::{carried, merges_values, nullability, raw_text, to_json};
+    use async_graphql::parser::types::DocumentOperations;
     use async_graphql::{Name, Value};
 
     #[test]
@@ -375,7 +437,12 @@ mod tests {
         let text = r#"[{"id":"1","name":"Nguy\u1ec5n \"Văn\" A","n":1.5,"k":null}]"#;
         let mut data = async_graphql::indexmap::IndexMap::new();
         data.insert(Name::new("before"), Value::from(1));
-        let spliced = carried(true, text.as_bytes().to_vec()).expect("carried");
+        let written = || {
+            let mut buffer = raw_text(text.len());
+            buffer.extend_from_slice(text.as_bytes());
+            buffer
+        };
+        let spliced = carried(true, written()).expect("carried");
         assert!(matches!(spliced, Value::Binary(_)));
         data.insert(Name::new("nodes"), spliced);
         data.insert(Name::new("after"), Value::from("x"));
@@ -386,11 +453,46 @@ mod tests {
             format!(r#"{{"data":{{"before":1,"nodes":{text},"after":"x"}}}}"#)
         );
         // Parsed where the response is serialised some other way: the same JSON.
-        let parsed = carried(false, text.as_bytes().to_vec()).expect("parsed");
+        let parsed = carried(false, written()).expect("parsed");
         let again: serde_json::Value = serde_json::to_value(&parsed).expect("json");
         let want: serde_json::Value = serde_json::from_str(text).expect("json");
         assert_eq!(again, want);
-        assert_eq!(carried(false, b"[{".to_vec()), None);
+        let mut broken = raw_text(2);
+        broken.extend_from_slice(b"[{");
+        assert_eq!(carried(false, broken), None);
+        // Text without the mark is not carried; other bytes are written as serde_json would.
+        assert_eq!(carried(true, text.as_bytes().to_vec()), None);
+        let bytes = async_graphql::Response::new(Value::Binary(b"[1]".to_vec().into()));
+        assert_eq!(to_json(&bytes).expect("json"), br#"{"data":[91,49,93]}"#);
+    }
+
+    #[test]
+    fn a_key_selected_twice_anywhere_is_merged() {
+        let merges = |query: &str| {
+            let doc = async_graphql::parser::parse_query(query).expect("a document");
+            let DocumentOperations::Single(op) = &doc.operations else {
+                panic!("one operation")
+            };
+            merges_values(&op.node.selection_set.node, &doc.fragments)
+        };
+        assert!(!merges(
+            "{ cases { nodes { id code } pageInfo { hasNextPage } } }"
+        ));
+        assert!(!merges(
+            "{ a: cases { nodes { id } } b: cases { nodes { id } } }"
+        ));
+        assert!(!merges(
+            "{ cases { ...F } } fragment F on CaseConnection { nodes { id } }"
+        ));
+        assert!(merges("{ cases { nodes { id } nodes { code } } }"));
+        assert!(merges(
+            "{ cases { nodes { id } } cases { nodes { code } } }"
+        ));
+        assert!(merges(
+            "{ cases { nodes { id } ...F } } fragment F on CaseConnection { nodes { title } }"
+        ));
+        assert!(merges("{ cases { nodes { id } ... { nodes { code } } } }"));
+        assert!(merges("{ cases { nodes { leadAgency { code code } } } }"));
     }
 
     #[test]

@@ -713,6 +713,42 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
     }
 }
 
+/// A page's `nodes` (or the page itself) selected twice under one response key answers as one
+/// selection of both: async-graphql resolves each and merges the values, which a page written
+/// directly as JSON text must not escape.
+#[tokio::test]
+async fn a_page_selected_twice_under_one_key_answers_merged() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Police);
+    let fields = "id code title status leadAgency { code name } subjects { fullName role }";
+    let once = format!("{{ cases(first: 10) {{ nodes {{ {fields} }} }} }}");
+    let reference = ok(app.query(Some(&token), &once).await);
+    assert_eq!(
+        reference["data"]["cases"]["nodes"].as_array().map(Vec::len),
+        Some(10)
+    );
+    for twice in [
+        "{ cases(first: 10) { nodes { id code title } nodes { status leadAgency { code name } subjects { fullName role } } } }",
+        "{ cases(first: 10) { nodes { id code title status } ...F } } fragment F on CaseConnection { nodes { leadAgency { code name } subjects { fullName role } } }",
+        "{ cases(first: 10) { nodes { id code } ... { nodes { title status leadAgency { code name } subjects { fullName role } } } } }",
+        "{ cases(first: 10) { nodes { id code title status } } cases(first: 10) { nodes { leadAgency { code name } subjects { fullName role } } } }",
+        // One side written directly, the other by the executor (a field the projection leaves).
+        "{ cases(first: 10) { nodes { id code title status leadAgency { code name } subjects { fullName role } } nodes { coordinatingAgencies { code } } } }",
+    ] {
+        let mut got = ok(app.query(Some(&token), twice).await);
+        for node in got["data"]["cases"]["nodes"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(node) = node.as_object_mut() {
+                node.remove("coordinatingAgencies");
+            }
+        }
+        assert_eq!(got.to_string(), reference.to_string(), "{twice}");
+    }
+}
+
 /// The nodes of a page written directly (`graphql::cases::projection`) answer as the executor
 /// does, for every role: each field of `Case` and of its lead agency, commune, subjects and
 /// seizures alone, then all of them at once under an alias and through a fragment, in `nodes`

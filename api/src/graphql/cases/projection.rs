@@ -319,12 +319,13 @@ async fn direct(
 ) -> Option<Value> {
     let request = prepare(ctx, plan, rows).await?;
     let mut read = Vec::new();
-    let mut out = Out::with_capacity(rows.len() * ROW_BYTES);
+    let mut out = crate::graphql::spec::raw_text(rows.len() * ROW_BYTES);
     list(&mut out, rows, |case, out| {
         write_case(plan, case, &mut read, out)
     })?;
+    let value = raw(ctx, out)?;
     note_reads(request, read);
-    raw(ctx, out)
+    Some(value)
 }
 
 /// Writes the edges of a page; `None` when the executor must answer.
@@ -335,7 +336,7 @@ async fn direct_edges(
 ) -> Option<Value> {
     let request = prepare(ctx, plan, rows).await?;
     let mut read = Vec::new();
-    let mut out = Out::with_capacity(rows.len() * ROW_BYTES);
+    let mut out = crate::graphql::spec::raw_text(rows.len() * ROW_BYTES);
     list(&mut out, rows, |case, out| {
         object(out, edge, |field, out| match field {
             EdgeField::Typename => text("CaseEdge", out),
@@ -343,8 +344,9 @@ async fn direct_edges(
             EdgeField::Node => write_case(plan, case, &mut read, out),
         })
     })?;
+    let value = raw(ctx, out)?;
     note_reads(request, read);
-    raw(ctx, out)
+    Some(value)
 }
 
 /// Checks the compartments of the planned relations on every case of the page and reads their
