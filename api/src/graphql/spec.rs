@@ -187,9 +187,7 @@ fn carried(spliced: bool, text: Vec<u8>) -> Option<Value> {
 /// repeats a key anywhere just does not have its text spliced.
 fn merges_values(set: &SelectionSet, fragments: &Fragments) -> bool {
     let mut keys = Vec::new();
-    let mut fields = Vec::new();
-    collect_fields(set, fragments, &mut fields);
-    for field in fields {
+    for field in fields_of(set, fragments) {
         let key = &field.response_key().node;
         if keys.contains(&key) || merges_values(&field.selection_set.node, fragments) {
             return true;
@@ -199,24 +197,36 @@ fn merges_values(set: &SelectionSet, fragments: &Fragments) -> bool {
     false
 }
 
-type Fragments = std::collections::HashMap<Name, Positioned<FragmentDefinition>>;
+/// A document's fragments by name, as the parser gives them.
+pub type Fragments = std::collections::HashMap<Name, Positioned<FragmentDefinition>>;
 
-/// The fields of a selection set, fragments expanded in place (validation has refused
-/// fragment cycles).
-fn collect_fields<'a>(set: &'a SelectionSet, fragments: &'a Fragments, out: &mut Vec<&'a Field>) {
-    for item in &set.items {
-        match &item.node {
-            Selection::Field(f) => out.push(&f.node),
-            Selection::InlineFragment(inline) => {
-                collect_fields(&inline.node.selection_set.node, fragments, out)
-            }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = fragments.get(&spread.node.fragment_name.node) {
-                    collect_fields(&fragment.node.selection_set.node, fragments, out)
+/// The fields of a selection set in document order, fragments expanded in place, each named
+/// fragment once (spread again, it adds the same fields; validation has refused cycles).
+fn fields_of<'a>(set: &'a SelectionSet, fragments: &'a Fragments) -> Vec<&'a Field> {
+    fn walk<'a>(
+        set: &'a SelectionSet,
+        fragments: &'a Fragments,
+        seen: &mut HashSet<&'a Name>,
+        out: &mut Vec<&'a Field>,
+    ) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => out.push(&f.node),
+                Selection::InlineFragment(inline) => {
+                    walk(&inline.node.selection_set.node, fragments, seen, out)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if let Some(fragment) = fragments.get(name).filter(|_| seen.insert(name)) {
+                        walk(&fragment.node.selection_set.node, fragments, seen, out)
+                    }
                 }
             }
         }
     }
+    let mut out = Vec::new();
+    walk(set, fragments, &mut HashSet::new(), &mut out);
+    out
 }
 
 /// serde_json's compact output, except that [`raw_json`]'s text (bytes that begin with
@@ -257,34 +267,15 @@ fn spliced_len(value: &Value) -> usize {
 }
 
 /// Response keys of a selection set in document order, fragments expanded in place.
-fn response_keys(
-    set: &SelectionSet,
-    doc: &ExecutableDocument,
-    keys: &mut Vec<Name>,
-    seen_fragments: &mut HashSet<Name>,
-) {
-    for item in &set.items {
-        match &item.node {
-            Selection::Field(f) => {
-                let key = f.node.response_key().node.clone();
-                if !keys.contains(&key) {
-                    keys.push(key);
-                }
-            }
-            Selection::InlineFragment(inline) => {
-                response_keys(&inline.node.selection_set.node, doc, keys, seen_fragments)
-            }
-            Selection::FragmentSpread(spread) => {
-                let name = &spread.node.fragment_name.node;
-                if seen_fragments.insert(name.clone()) {
-                    let fragment: Option<&Positioned<FragmentDefinition>> = doc.fragments.get(name);
-                    if let Some(fragment) = fragment {
-                        response_keys(&fragment.node.selection_set.node, doc, keys, seen_fragments);
-                    }
-                }
-            }
+fn response_keys(set: &SelectionSet, fragments: &Fragments) -> Vec<Name> {
+    let mut keys: Vec<Name> = Vec::new();
+    for field in fields_of(set, fragments) {
+        let key = &field.response_key().node;
+        if !keys.contains(key) {
+            keys.push(key.clone());
         }
     }
+    keys
 }
 
 /// Whether an object (or each object of a list) already holds exactly the plain fields of `set`,
@@ -385,9 +376,7 @@ impl SpecResponse {
                 let selection = shape.selection;
                 if !selection.items.is_empty() && !in_document_order(&value, selection) {
                     if let Some(doc) = self.fragments() {
-                        let mut keys = Vec::new();
-                        response_keys(selection, &doc, &mut keys, &mut HashSet::new());
-                        reorder(&mut value, &keys);
+                        reorder(&mut value, &response_keys(selection, &doc.fragments));
                     }
                 }
                 Ok(Some(value))
@@ -410,13 +399,7 @@ impl SpecResponse {
                     .or_else(|| (ops.len() == 1).then(|| ops.values().next()).flatten()),
             };
             if let Some(op) = operation {
-                let mut keys = Vec::new();
-                response_keys(
-                    &op.node.selection_set.node,
-                    &doc,
-                    &mut keys,
-                    &mut HashSet::new(),
-                );
+                let keys = response_keys(&op.node.selection_set.node, &doc.fragments);
                 reorder(&mut resp.data, &keys);
             }
         }

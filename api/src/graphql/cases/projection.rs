@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::resolver_utils::EnumType;
 use async_graphql::{
     ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
@@ -46,6 +46,7 @@ use crate::graphql::cases::{Case, CaseEdge};
 use crate::graphql::context::{RequestCtx, Vnd};
 use crate::graphql::ids::{NodeKind, global_id};
 use crate::graphql::loaders::{Columns, Dl, LoadError, Loaders};
+use crate::graphql::spec::Fragments;
 
 /// A list of a page's cases: its `nodes` (`[Case!]!` to the schema) or its `edges`
 /// (`[CaseEdge!]!`), written directly when [`plan`] (or [`edge_plan`]) takes the selection and
@@ -167,8 +168,6 @@ struct Relation<'a, M> {
     columns: Columns,
     rows: Rows<(i64, Columns), Vec<Arc<M>>>,
 }
-
-type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
 
 /// What to write for each field selected on an edge, in document order; `None` when the
 /// executor must answer.
@@ -323,9 +322,7 @@ async fn direct(
     list(&mut out, rows, |case, out| {
         write_case(plan, case, &mut read, out)
     })?;
-    let value = raw(ctx, out)?;
-    note_reads(request, read);
-    Some(value)
+    finish(ctx, request, out, read)
 }
 
 /// Writes the edges of a page; `None` when the executor must answer.
@@ -344,9 +341,7 @@ async fn direct_edges(
             EdgeField::Node => write_case(plan, case, &mut read, out),
         })
     })?;
-    let value = raw(ctx, out)?;
-    note_reads(request, read);
-    Some(value)
+    finish(ctx, request, out, read)
 }
 
 /// Checks the compartments of the planned relations on every case of the page and reads their
@@ -417,12 +412,19 @@ fn write_case(
     })
 }
 
-/// Notes the subjects written for the read audit, once the whole list is written (a list left
-/// to the executor is noted by its resolvers).
-fn note_reads(request: &RequestCtx, cases_with_subjects: Vec<i64>) {
+/// The written list as the response's value; the subjects it holds are then noted for the
+/// read audit (a list left to the executor, when this is `None`, is noted by its resolvers).
+fn finish(
+    ctx: &ContextSelectionSet<'_>,
+    request: &RequestCtx,
+    out: Out,
+    cases_with_subjects: Vec<i64>,
+) -> Option<Value> {
+    let value = crate::graphql::spec::raw_json(ctx, out)?;
     for id in cases_with_subjects {
         request.reads.note("case", id, "subjects");
     }
+    Some(value)
 }
 
 /// Rows by id through the request's loader, which the prefetch has filled (a row missing there
@@ -478,11 +480,6 @@ fn write<M>(leaf: &Leaf<M>, row: &M, out: &mut Out) -> Option<()> {
 
 fn object_of<M>(picks: &[Pick<'_, Leaf<M>>], row: &M, out: &mut Out) -> Option<()> {
     object(out, picks, |leaf, out| write(leaf, row, out))
-}
-
-/// The written list as the response's value.
-fn raw(ctx: &ContextSelectionSet<'_>, out: Out) -> Option<Value> {
-    crate::graphql::spec::raw_json(ctx, out)
 }
 
 /// A JSON list of `items`, each written by `each`.
