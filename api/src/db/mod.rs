@@ -21,12 +21,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sea_orm::sqlx::{self, Connection};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+};
 
 use crate::config::sqlite_path;
 
+mod kept;
 mod reads;
-pub use reads::{Hold, Observer, Observers, Reads};
+pub use reads::{Hold, Observer, Observers, ReadPool, Reads};
 
 /// How to reach the database and how long to wait for it.
 #[derive(Debug, Clone)]
@@ -334,14 +337,55 @@ pub fn pool_use(db: &DatabaseConnection) -> Option<(u32, usize, u32)> {
     }
 }
 
-/// A pool for what may commit without waiting for the WAL flush (the read audit): on PostgreSQL
-/// one connection of its own, opened like the main pool's, with `synchronous_commit = off` for
-/// its whole session — so each batch is one statement, not BEGIN, SET LOCAL, INSERT, COMMIT —
-/// and no ping before use (a dead connection fails its insert and is replaced). Elsewhere the
-/// main pool itself.
-pub fn unflushed(db: &DatabaseConnection) -> DatabaseConnection {
+/// Where what may commit without waiting for the WAL flush is written (the read audit).
+/// On PostgreSQL: one connection of its own, opened like the main pool's, with
+/// `synchronous_commit = off` for its whole session (so each batch is one statement, not
+/// BEGIN, SET LOCAL, INSERT, COMMIT), kept between statements without sqlx's release ping
+/// ([`kept`]). Elsewhere: the main pool itself.
+pub struct Unflushed {
+    db: DatabaseConnection,
+    /// `None` off PostgreSQL.
+    kept: Option<kept::Kept>,
+    observers: Observers,
+}
+
+impl Unflushed {
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Runs `stmt` for its effect, observed like every other statement.
+    pub async fn execute(&self, stmt: Statement) -> Result<(), DbErr> {
+        let Some(kept) = &self.kept else {
+            return self.db.execute_raw(stmt).await.map(|_| ());
+        };
+        let mut taken = kept.take().await?;
+        let started = Instant::now();
+        let done = kept::execute(&mut taken.conn, &stmt).await;
+        self.observers.notify(&sea_orm::metric::Info {
+            elapsed: started.elapsed(),
+            statement: &stmt,
+            failed: done.is_err(),
+        });
+        // A failed insert may have left the connection dead: back to the pool, whose ping
+        // closes a dead one; the next statement then opens a new one.
+        kept.give_back(taken, done.is_ok());
+        done
+    }
+}
+
+/// The [`Unflushed`] writer of `db`'s database. Without the ping before use: a dead connection
+/// fails its statement and is replaced.
+pub fn unflushed(db: &DatabaseConnection) -> Unflushed {
+    // Spans when traces are exported; the request pool's other observers (tests' statement
+    // counts) do not see the audit's batches.
+    let observers = Observers::default().with_traces();
     if db.get_database_backend() != DbBackend::Postgres {
-        return db.clone();
+        return Unflushed {
+            db: db.clone(),
+            kept: None,
+            observers,
+        };
     }
     let main = db.get_postgres_connection_pool();
     let pool = sqlx::postgres::PgPoolOptions::new()
@@ -357,11 +401,11 @@ pub fn unflushed(db: &DatabaseConnection) -> DatabaseConnection {
             })
         })
         .connect_lazy_with((*main.connect_options()).clone());
-    let mut db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-    // Spans when traces are exported; the request pool's other observers (tests' statement
-    // counts) do not see the audit's batches.
-    Observers::default().with_traces().install(&mut db);
-    db
+    Unflushed {
+        db: sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone()),
+        kept: Some(kept::Kept::new(pool, 1)),
+        observers,
+    }
 }
 
 /// A small PostgreSQL pool of its own beside the request pool, with the same server and

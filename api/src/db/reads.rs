@@ -4,8 +4,10 @@
 //! pings each connection as it goes back (a `Sync` and a `ReadyForQuery`, in a task of its
 //! own: `sqlx-core` 0.9 `PoolConnection::return_to_pool`; no option turns it off, and it is
 //! what flushes a connection whose statement was cancelled half-way). A case list's three reads
-//! cost three check-outs and three pings. Inside a [`Reads::hold`] they share one check-out,
-//! and so one ping: the round trip is paid per run of reads, not per statement.
+//! cost three check-outs and three pings. Inside a [`Reads::hold`] they share one check-out.
+//! When the hold ends, a connection whose last read ended cleanly is kept for the next hold,
+//! without the ping ([`super::kept`], which says why that is safe); any other goes back to the
+//! pool and its ping.
 //!
 //! What is held, and for how long, is kept narrow on purpose:
 //! - only reads: statements that begin with `SELECT`; everything else, `INSERT … RETURNING`
@@ -29,14 +31,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use sea_orm::metric::Info;
-use sea_orm::sea_query::Values;
 use sea_orm::sqlx::postgres::PgRow;
-use sea_orm::sqlx::{self, PgPool, Postgres, pool::PoolConnection};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
-    Statement,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
-use sea_query_sqlx::SqlxValues;
+
+use super::kept::{self, Kept, Taken};
 
 /// Called once per statement, with its text and how long it took.
 pub type Observer = Arc<dyn Fn(&Info<'_>) + Send + Sync>;
@@ -69,32 +69,83 @@ impl Observers {
         db.set_metric_callback(move |info| all.notify(info));
     }
 
-    fn notify(&self, info: &Info<'_>) {
+    pub(super) fn notify(&self, info: &Info<'_>) {
         for observer in &self.0 {
             observer(info);
         }
     }
 }
 
+/// The process's side of every request's reads, made once: the pool, the statement observers,
+/// and on PostgreSQL the connections kept between holds ([`Kept`]).
+#[derive(Clone)]
+pub struct ReadPool {
+    db: DatabaseConnection,
+    observers: Observers,
+    /// `None` on SQLite, where nothing is held.
+    kept: Option<Arc<Kept>>,
+}
+
+impl ReadPool {
+    /// Up to half the pool's connections may be kept for reads between holds; writes and the
+    /// holds beyond that check theirs out of the rest.
+    pub fn new(db: &DatabaseConnection, observers: &Observers) -> ReadPool {
+        let kept = (db.get_database_backend() == DbBackend::Postgres).then(|| {
+            let pool = db.get_postgres_connection_pool().clone();
+            let most = pool.options().get_max_connections() as usize / 2;
+            Arc::new(Kept::new(pool, most))
+        });
+        ReadPool {
+            db: db.clone(),
+            observers: observers.clone(),
+            kept,
+        }
+    }
+
+    /// Gives the kept connections back to the pool and keeps none from now on: before the
+    /// pool is closed, whose `close` waits for every connection checked out of it.
+    pub fn close(&self) {
+        if let Some(kept) = &self.kept {
+            kept.close();
+        }
+    }
+
+    /// The reads of one request (or one subscription).
+    pub fn reads(&self) -> Reads {
+        Reads(Arc::new(Shared {
+            pool: self.clone(),
+            holds: AtomicUsize::new(0),
+            conn: tokio::sync::Mutex::new(None),
+        }))
+    }
+}
+
 /// The reads of one request (or one subscription): the pool, and while a [`Hold`] lives, one
-/// connection checked out of it. Clones (one per loader) share it all.
+/// connection taken from it. Clones (one per loader) share it all.
 #[derive(Clone)]
 pub struct Reads(Arc<Shared>);
 
 struct Shared {
-    db: DatabaseConnection,
-    /// The PostgreSQL pool; `None` on SQLite, where nothing is held.
-    pg: Option<PgPool>,
-    observers: Observers,
+    pool: ReadPool,
     holds: AtomicUsize,
     conn: tokio::sync::Mutex<Option<CheckedOut>>,
 }
 
 struct CheckedOut {
-    conn: PoolConnection<Postgres>,
+    taken: Taken,
     /// Set while a statement runs on it: still set when the next statement comes, the last
     /// one's future was dropped half-way, and the connection may be mid-exchange.
     busy: bool,
+}
+
+impl Shared {
+    /// Gives the held connection back: kept for the next hold when its last statement ended
+    /// cleanly, to the pool (and its ping) otherwise.
+    fn release(&self, checked: Option<CheckedOut>) {
+        if let (Some(checked), Some(kept)) = (checked, &self.pool.kept) {
+            kept.give_back(checked.taken, !checked.busy);
+        }
+    }
 }
 
 /// While one lives, the reads of its [`Reads`] share one connection; the last one to go gives
@@ -110,7 +161,7 @@ impl Drop for Hold {
             return;
         }
         match self.shared.conn.try_lock() {
-            Ok(mut conn) => drop(conn.take()),
+            Ok(mut conn) => self.shared.release(conn.take()),
             // A statement has the lock: it gives the connection back itself if it sees no hold
             // left, but it may have looked just before this one went; check once it is done.
             Err(_) => {
@@ -118,7 +169,7 @@ impl Drop for Hold {
                 tokio::spawn(async move {
                     let mut conn = shared.conn.lock().await;
                     if shared.holds.load(Ordering::SeqCst) == 0 {
-                        conn.take();
+                        shared.release(conn.take());
                     }
                 });
             }
@@ -127,18 +178,6 @@ impl Drop for Hold {
 }
 
 impl Reads {
-    pub fn new(db: &DatabaseConnection, observers: &Observers) -> Reads {
-        let pg = (db.get_database_backend() == DbBackend::Postgres)
-            .then(|| db.get_postgres_connection_pool().clone());
-        Reads(Arc::new(Shared {
-            db: db.clone(),
-            pg,
-            observers: observers.clone(),
-            holds: AtomicUsize::new(0),
-            conn: tokio::sync::Mutex::new(None),
-        }))
-    }
-
     /// Shares one connection between this request's reads until the hold is dropped. Hold it
     /// only around code that does nothing but read (see the module's doc).
     pub fn hold(&self) -> Hold {
@@ -148,9 +187,9 @@ impl Reads {
         }
     }
 
-    /// The pool to check the held connection out of, when `stmt` is a read under a hold.
-    fn held(&self, stmt: &Statement) -> Option<&PgPool> {
-        self.0.pg.as_ref().filter(|_| {
+    /// Where to take the held connection from, when `stmt` is a read under a hold.
+    fn held(&self, stmt: &Statement) -> Option<&Kept> {
+        self.0.pool.kept.as_deref().filter(|_| {
             self.0.holds.load(Ordering::SeqCst) > 0 && stmt.sql.trim_start().starts_with("SELECT")
         })
     }
@@ -160,89 +199,77 @@ impl Reads {
         &self,
         stmt: &Statement,
     ) -> Option<Result<impl Iterator<Item = QueryResult> + use<>, DbErr>> {
-        let pool = self.held(stmt)?;
+        let kept = self.held(stmt)?;
         Some(
-            self.fetch_held(pool, stmt)
+            self.fetch_held(kept, stmt)
                 .await
                 .map(|rows| rows.into_iter().map(QueryResult::from)),
         )
     }
 
-    /// Runs `stmt` on the held connection, checking one out first if none is held yet.
-    async fn fetch_held(&self, pool: &PgPool, stmt: &Statement) -> Result<Vec<PgRow>, DbErr> {
+    /// Runs `stmt` on the held connection, taking one first if none is held yet.
+    async fn fetch_held(&self, kept: &Kept, stmt: &Statement) -> Result<Vec<PgRow>, DbErr> {
         let mut slot = self.0.conn.lock().await;
         if slot.as_ref().is_some_and(|c| c.busy) {
             // Back to the pool with it: sqlx's release ping settles it or closes it.
-            slot.take();
+            self.0.release(slot.take());
         }
         let checked = match &mut *slot {
             Some(checked) => checked,
             None => slot.insert(CheckedOut {
-                conn: pool.acquire().await.map_err(acquire_error)?,
+                taken: kept.take().await?,
                 busy: false,
             }),
         };
         checked.busy = true;
         let started = Instant::now();
-        let values = stmt.values.clone().unwrap_or(Values(Vec::new()));
-        let rows = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
-            .fetch_all(&mut *checked.conn)
-            .await;
+        let rows = kept::fetch(&mut checked.taken.conn, stmt).await;
         checked.busy = false;
-        self.0.observers.notify(&Info {
+        self.0.pool.observers.notify(&Info {
             elapsed: started.elapsed(),
             statement: stmt,
             failed: rows.is_err(),
         });
-        // A failed statement may have left the connection dead: back to the pool with it too,
-        // as sea-orm's own path would (the release ping closes a dead one).
-        if rows.is_err() || self.0.holds.load(Ordering::SeqCst) == 0 {
-            slot.take();
+        if rows.is_err() {
+            // A failed statement may have left the connection dead: not kept, but back to the
+            // pool, as sea-orm's own path would (the release ping closes a dead one).
+            drop(slot.take());
+        } else if self.0.holds.load(Ordering::SeqCst) == 0 {
+            self.0.release(slot.take());
         }
-        rows.map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))
-    }
-}
-
-/// The errors sea-orm gives for a failed check-out, so `db::is_unavailable` reads them alike.
-fn acquire_error(err: sqlx::Error) -> DbErr {
-    match err {
-        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
-        sqlx::Error::PoolClosed => {
-            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed)
-        }
-        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
+        rows
     }
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for Reads {
     fn get_database_backend(&self) -> DbBackend {
-        self.0.db.get_database_backend()
+        self.0.pool.db.get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.0.db.execute_raw(stmt).await
+        self.0.pool.db.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.0.db.execute_unprepared(sql).await
+        self.0.pool.db.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match self.held_rows(&stmt).await {
             Some(rows) => Ok(rows?.next()),
-            None => self.0.db.query_one_raw(stmt).await,
+            None => self.0.pool.db.query_one_raw(stmt).await,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match self.held_rows(&stmt).await {
             Some(rows) => Ok(rows?.collect()),
-            None => self.0.db.query_all_raw(stmt).await,
+            None => self.0.pool.db.query_all_raw(stmt).await,
         }
     }
 
     fn support_returning(&self) -> bool {
-        self.0.db.support_returning()
+        self.0.pool.db.support_returning()
     }
 }

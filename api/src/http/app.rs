@@ -120,6 +120,7 @@ impl Application {
             events,
             workflow: config.workflow.clone(),
         };
+        let reads = crate::db::ReadPool::new(&db, &observers);
         let state = AppState {
             schema: build_schema(db.clone(), &config.limits, services).await?,
             read_audit: crate::service::audit::ReadAuditWriter::start(&db),
@@ -136,7 +137,7 @@ impl Application {
             province: config.workflow.province.clone(),
             directory,
             metrics: config.metrics.clone(),
-            observers,
+            reads,
         };
         let router = router(state.clone(), config);
         Ok(Application {
@@ -192,6 +193,8 @@ impl Application {
                 tracing::warn!(grace = ?grace, "grace period over with requests still running; exiting");
             }
         }
+        // The connections kept for reads first: closing the pool waits for them.
+        self.state.reads.close();
         if let Err(e) = self.state.db.close_by_ref().await {
             tracing::warn!(error = %e, "closing the database pool");
         }

@@ -391,10 +391,7 @@ async fn execute_one(
         })
         .data(slot.clone())
         .data(SplicedJson)
-        .data(Loaders::new(
-            &crate::db::Reads::new(&state.db, &state.observers),
-            &state.directory,
-        ));
+        .data(Loaders::new(&state.reads.reads(), &state.directory));
     // A request still running after the timeout is dropped: on PostgreSQL its statement is
     // cancelled by `statement_timeout` too; on SQLite a statement already running finishes in
     // its worker thread, but nothing more of the request runs.

@@ -280,10 +280,7 @@ impl LiveExecutor {
                 client_ip: self.client_ip,
                 reads: reads.clone(),
             })
-            .data(Loaders::uncached(
-                &crate::db::Reads::new(&state.db, &state.observers),
-                &state.directory,
-            ));
+            .data(Loaders::uncached(&state.reads.reads(), &state.directory));
         let request_id = self.request_id.clone();
         state
             .schema

@@ -44,8 +44,9 @@ pub struct AppState {
     pub read_audit: crate::service::audit::ReadAuditWriter,
     /// Who may read `/metrics`.
     pub metrics: crate::config::MetricsAccess,
-    /// What is told of every SQL statement (see [`crate::db::Reads`]).
-    pub observers: crate::db::Observers,
+    /// Every request's reads: the pool, what is told of every SQL statement, the connections
+    /// kept between requests (see [`crate::db::Reads`]).
+    pub reads: crate::db::ReadPool,
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for

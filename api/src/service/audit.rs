@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use entity::audit_events;
@@ -164,8 +164,8 @@ impl ReadAuditWriter {
                 }
                 let rows = batch.iter_mut().flat_map(|(rows, _)| std::mem::take(rows));
                 // Without `RETURNING`: nobody reads the new ids.
-                let insert = audit_events::Entity::insert_many(rows).exec_without_returning(&db);
-                let outcome: Outcome = match insert.await {
+                let insert = audit_events::Entity::insert_many(rows).build(db.backend());
+                let outcome: Outcome = match db.execute(insert).await {
                     Ok(_) => {
                         crate::telemetry::metrics::audit_events_written(
                             crate::telemetry::metrics::AuditKind::Read,

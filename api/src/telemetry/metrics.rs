@@ -7,7 +7,7 @@
 //! | `hub389_graphql_requests_total` | counter | `operation`, `outcome` | GraphQL operations answered (each operation of a batch once) |
 //! | `hub389_graphql_request_duration_seconds` | histogram | `operation`, `outcome` | their time, from admission to the answer with its read audit written |
 //! | `hub389_db_pool_connections` | gauge | | connections the main pool holds (sampled when scraped) |
-//! | `hub389_db_pool_idle_connections` | gauge | | idle ones among them |
+//! | `hub389_db_pool_idle_connections` | gauge | | idle ones among them (those kept for reads between requests, `db/kept.rs`, count as in use) |
 //! | `hub389_db_pool_max_connections` | gauge | | the pool's bound (`HUB389_DB_POOL_SIZE`) |
 //! | `hub389_tips_received_total` | counter | | tips stored by `submitTip` (a replayed idempotency key is not a new tip) |
 //! | `hub389_audit_events_written_total` | counter | `kind`: `write`, `read`, `refusal` | audit rows committed: one per write, the read events of each group commit, refused publication texts |

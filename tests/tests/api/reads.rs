@@ -1,12 +1,13 @@
-//! `db::Reads`: a run of reads under a hold shares one pooled connection on PostgreSQL (so
-//! sqlx's release ping is paid once per run, not per statement), gives it back when the hold
-//! ends, survives a read cancelled half-way, and is still seen by the statement observers.
+//! `db::Reads`: a run of reads under a hold shares one pooled connection on PostgreSQL, keeps
+//! it for the next hold when the run ended cleanly (so sqlx's release ping is not paid per
+//! run) and gives it back to the pool otherwise, survives a read cancelled half-way, and is
+//! still seen by the statement observers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use api::db::{DbSettings, Observers, Reads};
+use api::db::{DbSettings, Observers, ReadPool, Reads};
 use hub389_tests::{Backend, backend, fresh_database_url};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
@@ -32,7 +33,7 @@ async fn postgres_reads(size: u32) -> Option<(DatabaseConnection, tempfile::Temp
         return None;
     }
     let (db, dir) = pool_of(size).await;
-    let reads = Reads::new(&db, &Observers::default());
+    let reads = ReadPool::new(&db, &Observers::default()).reads();
     Some((db, dir, reads))
 }
 
@@ -45,8 +46,13 @@ fn in_use(db: &DatabaseConnection) -> usize {
 /// Waits (bounded) until every connection is back in the pool: a released connection goes
 /// back after sqlx's ping, on a task of its own.
 async fn settled(db: &DatabaseConnection) -> bool {
+    settled_to(db, 0).await
+}
+
+/// Waits (bounded) until `kept` connections are out of the pool, the ones kept for reads.
+async fn settled_to(db: &DatabaseConnection, kept: usize) -> bool {
     for _ in 0..1000 {
-        if in_use(db) == 0 {
+        if in_use(db) == kept {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -67,7 +73,7 @@ async fn number<C: ConnectionTrait>(conn: &C, sql: &str) -> i64 {
 const BACKEND_PID: &str = "SELECT CAST(pg_backend_pid() AS BIGINT)";
 
 #[tokio::test]
-async fn held_reads_share_one_connection_and_give_it_back() {
+async fn held_reads_share_one_connection_and_keep_it_for_the_next_hold() {
     let (mut db, _dir) = pool().await;
     let seen = Arc::new(AtomicU64::new(0));
     let counter = seen.clone();
@@ -76,7 +82,8 @@ async fn held_reads_share_one_connection_and_give_it_back() {
         counter.fetch_add(1, Ordering::SeqCst);
     });
     observers.install(&mut db); // as the application does
-    let reads = Reads::new(&db, &observers);
+    let pool = ReadPool::new(&db, &observers);
+    let reads = pool.reads();
     assert!(settled(&db).await);
     if backend() == Backend::Sqlite {
         // Nothing is held on SQLite: each read checks a connection out and gives it back.
@@ -113,8 +120,13 @@ async fn held_reads_share_one_connection_and_give_it_back() {
     assert_ne!(other, first, "a statement other than a SELECT was held");
     drop(hold);
     assert!(
-        settled(&db).await,
-        "the connection went back when the hold ended"
+        settled_to(&db, 1).await,
+        "the other statement's connection went back to the pool"
+    );
+    assert_eq!(
+        in_use(&db),
+        1,
+        "the clean connection is kept, not given back"
     );
     // Without a hold, reads go through sea-orm's pool as before.
     assert_eq!(number(&reads, "SELECT CAST(7 AS BIGINT)").await, 7);
@@ -123,7 +135,50 @@ async fn held_reads_share_one_connection_and_give_it_back() {
         5,
         "observed once, by sea-orm's callback"
     );
-    assert!(settled(&db).await);
+    // The next request's hold takes the kept connection: no check-out, no ping.
+    let next = pool.reads();
+    let hold = next.hold();
+    assert_eq!(number(&next, BACKEND_PID).await, first);
+    drop(hold);
+    assert!(settled_to(&db, 1).await);
+}
+
+#[tokio::test]
+async fn a_connection_whose_read_failed_is_not_kept() {
+    let Some((db, _dir, reads)) = postgres_reads(4).await else {
+        return; // nothing is held on SQLite
+    };
+    let hold = reads.hold();
+    assert!(number(&reads, BACKEND_PID).await > 0);
+    let failing = Statement::from_string(reads.get_database_backend(), "SELECT 1 / 0");
+    assert!(reads.query_one_raw(failing).await.is_err());
+    drop(hold);
+    assert!(
+        settled(&db).await,
+        "the connection of a failed read went back to the pool"
+    );
+    // The next hold checks a connection out of the pool again (possibly the same one, pinged).
+    let hold = reads.hold();
+    assert!(number(&reads, BACKEND_PID).await > 0);
+    drop(hold);
+    assert!(settled_to(&db, 1).await, "and keeps that one");
+}
+
+#[tokio::test]
+async fn no_more_than_half_the_pool_is_kept() {
+    let Some((db, _dir, _)) = postgres_reads(4).await else {
+        return; // nothing is held on SQLite
+    };
+    let pool = ReadPool::new(&db, &Observers::default());
+    // Three requests hold a connection each at once; when they end, two are kept.
+    let all: Vec<Reads> = (0..3).map(|_| pool.reads()).collect();
+    let holds: Vec<_> = all.iter().map(|r| r.hold()).collect();
+    for r in &all {
+        assert_eq!(number(r, "SELECT CAST(1 AS BIGINT)").await, 1);
+    }
+    assert_eq!(in_use(&db), 3);
+    drop(holds);
+    assert!(settled_to(&db, 2).await, "more than half the pool was kept");
 }
 
 #[tokio::test]
@@ -149,7 +204,10 @@ async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
     assert_ne!(next, first, "a connection left mid-statement was reused");
     assert_eq!(number(&reads, "SELECT CAST(41 + 1 AS BIGINT)").await, 42);
     drop(hold);
-    assert!(settled(&db).await, "every connection went back to the pool");
+    assert!(
+        settled_to(&db, 1).await,
+        "the cancelled read's connection went back to the pool, the clean one is kept"
+    );
 }
 
 #[tokio::test]
@@ -190,7 +248,12 @@ async fn a_hold_that_ends_during_a_read_gives_the_connection_back() {
     drop(hold);
     assert_eq!(read.await.expect("the read"), 5);
     assert!(
-        settled(&db).await,
-        "the connection went back after the read"
+        settled_to(&db, 1).await,
+        "the connection was given back (and kept) after the read"
     );
+    // Kept, not lost: the next hold reads on it.
+    let hold = reads.hold();
+    assert_eq!(number(&reads, "SELECT CAST(6 AS BIGINT)").await, 6);
+    drop(hold);
+    assert!(settled_to(&db, 1).await);
 }
