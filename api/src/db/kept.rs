@@ -23,9 +23,10 @@
 //! - At most `most` connections are kept idle. Kept ones are still checked out of the pool,
 //!   so its `max_connections` bounds them with the rest, and its other users have the other
 //!   connections.
-//! - A connection is kept for at most [`KEEP_FOR`] after its check-out. Then it goes back to
-//!   the pool, whose rules apply again: its lifetime, its idle ping. That is one ping per
-//!   connection every [`KEEP_FOR`] under load, instead of one per use.
+//! - A connection is kept for at most [`KEEP_FOR`] after its check-out, give or take one
+//!   [`KEEP_FOR`]: the next use or the next sweep ([`Kept::sweep_while_alive`]) gives it back
+//!   to the pool, whose rules apply again: its lifetime, its idle ping and timeout. That is one
+//!   ping per connection every [`KEEP_FOR`] under load, instead of one per use.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -99,9 +100,11 @@ impl Kept {
     /// without an error), is not due back, and fewer than `most` are kept; otherwise it goes
     /// back to the pool (and its ping).
     pub fn give_back(&self, taken: Taken, clean: bool) {
-        if clean && taken.since.elapsed() < KEEP_FOR && !self.closed.load(Ordering::SeqCst) {
+        if clean && taken.since.elapsed() < KEEP_FOR {
             let mut idle = self.idle();
-            if idle.len() < self.most {
+            // Read under the lock that `close` sets it under: a connection is never pushed
+            // after `close` has emptied the stack.
+            if !self.closed.load(Ordering::SeqCst) && idle.len() < self.most {
                 idle.push(taken);
             }
         }
@@ -111,8 +114,43 @@ impl Kept {
     /// Gives every kept connection back to the pool and keeps none from now on. Call it before
     /// closing the pool: the pool's `close` waits for every connection checked out of it.
     pub fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-        self.idle().clear();
+        let all = {
+            let mut idle = self.idle();
+            self.closed.store(true, Ordering::SeqCst);
+            std::mem::take(&mut *idle)
+        };
+        drop(all);
+    }
+
+    /// Gives back to the pool the kept connections that are due ([`KEEP_FOR`]); `take` does it
+    /// too, but only when reads come.
+    pub fn sweep(&self) {
+        let due = {
+            let mut idle = self.idle();
+            let (keep, due): (Vec<Taken>, Vec<Taken>) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|kept| kept.since.elapsed() < KEEP_FOR);
+            *idle = keep;
+            due
+        };
+        drop(due);
+    }
+
+    /// Sweeps `kept` every [`KEEP_FOR`] on a task of its own, until `kept` is dropped, so
+    /// connections kept while reads stop go back to the pool and its idle rules.
+    pub fn sweep_while_alive(kept: &std::sync::Arc<Kept>) {
+        let kept = std::sync::Arc::downgrade(kept);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(KEEP_FOR);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                match kept.upgrade() {
+                    Some(kept) => kept.sweep(),
+                    None => break,
+                }
+            }
+        });
     }
 }
 

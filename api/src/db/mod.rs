@@ -343,21 +343,33 @@ pub fn pool_use(db: &DatabaseConnection) -> Option<(u32, usize, u32)> {
 /// BEGIN, SET LOCAL, INSERT, COMMIT), kept between statements without sqlx's release ping
 /// ([`kept`]). Elsewhere: the main pool itself.
 pub struct Unflushed {
-    db: DatabaseConnection,
-    /// `None` off PostgreSQL.
-    kept: Option<kept::Kept>,
+    to: Unflushing,
+    /// On PostgreSQL, spans when traces are exported: the request pool's other observers
+    /// (tests' statement counts) do not see the audit's batches. Elsewhere the main pool's
+    /// callback sees them with all its observers, and these are empty.
     observers: Observers,
+}
+
+enum Unflushing {
+    /// Not PostgreSQL: the main pool.
+    Pool(DatabaseConnection),
+    /// PostgreSQL: the one connection of its own pool, kept.
+    Kept(kept::Kept),
 }
 
 impl Unflushed {
     pub fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
+        match &self.to {
+            Unflushing::Pool(db) => db.get_database_backend(),
+            Unflushing::Kept(_) => DbBackend::Postgres,
+        }
     }
 
     /// Runs `stmt` for its effect, observed like every other statement.
     pub async fn execute(&self, stmt: Statement) -> Result<(), DbErr> {
-        let Some(kept) = &self.kept else {
-            return self.db.execute_raw(stmt).await.map(|_| ());
+        let kept = match &self.to {
+            Unflushing::Pool(db) => return db.execute_raw(stmt).await.map(|_| ()),
+            Unflushing::Kept(kept) => kept,
         };
         let mut taken = kept.take().await?;
         let started = Instant::now();
@@ -377,14 +389,10 @@ impl Unflushed {
 /// The [`Unflushed`] writer of `db`'s database. Without the ping before use: a dead connection
 /// fails its statement and is replaced.
 pub fn unflushed(db: &DatabaseConnection) -> Unflushed {
-    // Spans when traces are exported; the request pool's other observers (tests' statement
-    // counts) do not see the audit's batches.
-    let observers = Observers::default().with_traces();
     if db.get_database_backend() != DbBackend::Postgres {
         return Unflushed {
-            db: db.clone(),
-            kept: None,
-            observers,
+            to: Unflushing::Pool(db.clone()),
+            observers: Observers::default(),
         };
     }
     let main = db.get_postgres_connection_pool();
@@ -402,9 +410,8 @@ pub fn unflushed(db: &DatabaseConnection) -> Unflushed {
         })
         .connect_lazy_with((*main.connect_options()).clone());
     Unflushed {
-        db: sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone()),
-        kept: Some(kept::Kept::new(pool, 1)),
-        observers,
+        to: Unflushing::Kept(kept::Kept::new(pool, 1)),
+        observers: Observers::default().with_traces(),
     }
 }
 

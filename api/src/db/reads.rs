@@ -93,7 +93,9 @@ impl ReadPool {
         let kept = (db.get_database_backend() == DbBackend::Postgres).then(|| {
             let pool = db.get_postgres_connection_pool().clone();
             let most = pool.options().get_max_connections() as usize / 2;
-            Arc::new(Kept::new(pool, most))
+            let kept = Arc::new(Kept::new(pool, most));
+            Kept::sweep_while_alive(&kept);
+            kept
         });
         ReadPool {
             db: db.clone(),

@@ -188,8 +188,12 @@ fn value_at(row: &QueryResult, place: usize, like: &Value) -> Result<Value, DbEr
 /// The text at `place` of `row`. On PostgreSQL its bytes are checked as UTF-8 by `simdutf8`:
 /// sqlx's `String` decode uses the standard library's check, which leaves its fast path at
 /// every byte outside ASCII, so at every Vietnamese diacritic. Those checks were 4.5 % of the
-/// server's CPU on a page of cases with subjects and seizures (issue 11). The column's type is
-/// checked as sqlx checks it, and a value that is not UTF-8 is refused as sqlx refuses it.
+/// server's CPU on a page of cases with subjects and seizures (issue 11; `perf`, before this
+/// change and the kept connections, which were measured together). simdutf8 checks text of 64
+/// bytes and more with SIMD (titles, names with diacritics) and hands shorter text to the
+/// standard library. The column's type is checked as sqlx checks it, `NULL` is `None` before
+/// that as in sqlx, and a value that is not UTF-8 is refused (PostgreSQL checks the encoding
+/// itself, so this is a guard, not a path).
 fn text_at(row: &QueryResult, place: usize) -> Result<Option<String>, DbErr> {
     use sea_orm::sqlx::postgres::Postgres;
     use sea_orm::sqlx::{Row, Type, TypeInfo, ValueRef};

@@ -26,15 +26,25 @@ async fn pool_of(size: u32) -> (DatabaseConnection, tempfile::TempDir) {
     (api::db::connect(&settings).await.expect("connect"), dir)
 }
 
-/// A pool of `size` and reads over it without observers; `None` on SQLite, where nothing is
-/// held.
-async fn postgres_reads(size: u32) -> Option<(DatabaseConnection, tempfile::TempDir, Reads)> {
+/// A pool of `size`, the read pool over it without observers, and one request's reads; `None`
+/// on SQLite, where nothing is held.
+async fn postgres_reads(
+    size: u32,
+) -> Option<(DatabaseConnection, tempfile::TempDir, ReadPool, Reads)> {
     if backend() == Backend::Sqlite {
         return None;
     }
     let (db, dir) = pool_of(size).await;
-    let reads = ReadPool::new(&db, &Observers::default()).reads();
-    Some((db, dir, reads))
+    let pool = ReadPool::new(&db, &Observers::default());
+    let reads = pool.reads();
+    Some((db, dir, pool, reads))
+}
+
+/// The connection another request's hold reads on: the kept one, when one is kept.
+async fn next_hold_reads_on(pool: &ReadPool) -> i64 {
+    let reads = pool.reads();
+    let _hold = reads.hold();
+    number(&reads, BACKEND_PID).await
 }
 
 /// The connections checked out of the pool now.
@@ -136,16 +146,16 @@ async fn held_reads_share_one_connection_and_keep_it_for_the_next_hold() {
         "observed once, by sea-orm's callback"
     );
     // The next request's hold takes the kept connection: no check-out, no ping.
-    let next = pool.reads();
-    let hold = next.hold();
-    assert_eq!(number(&next, BACKEND_PID).await, first);
-    drop(hold);
+    assert_eq!(next_hold_reads_on(&pool).await, first);
     assert!(settled_to(&db, 1).await);
+    // Closing gives it back (the pool's close waits for every connection checked out).
+    pool.close();
+    assert!(settled(&db).await, "a kept connection outlived close");
 }
 
 #[tokio::test]
 async fn a_connection_whose_read_failed_is_not_kept() {
-    let Some((db, _dir, reads)) = postgres_reads(4).await else {
+    let Some((db, _dir, pool, reads)) = postgres_reads(4).await else {
         return; // nothing is held on SQLite
     };
     let hold = reads.hold();
@@ -157,19 +167,20 @@ async fn a_connection_whose_read_failed_is_not_kept() {
         settled(&db).await,
         "the connection of a failed read went back to the pool"
     );
-    // The next hold checks a connection out of the pool again (possibly the same one, pinged).
+    // The next hold checks a connection out of the pool again (possibly the same one, pinged),
+    // and keeps that one: the hold after it reads on it.
     let hold = reads.hold();
-    assert!(number(&reads, BACKEND_PID).await > 0);
+    let checked_out = number(&reads, BACKEND_PID).await;
     drop(hold);
-    assert!(settled_to(&db, 1).await, "and keeps that one");
+    assert_eq!(next_hold_reads_on(&pool).await, checked_out);
+    assert!(settled_to(&db, 1).await);
 }
 
 #[tokio::test]
 async fn no_more_than_half_the_pool_is_kept() {
-    let Some((db, _dir, _)) = postgres_reads(4).await else {
+    let Some((db, _dir, pool, _)) = postgres_reads(4).await else {
         return; // nothing is held on SQLite
     };
-    let pool = ReadPool::new(&db, &Observers::default());
     // Three requests hold a connection each at once; when they end, two are kept.
     let all: Vec<Reads> = (0..3).map(|_| pool.reads()).collect();
     let holds: Vec<_> = all.iter().map(|r| r.hold()).collect();
@@ -183,7 +194,7 @@ async fn no_more_than_half_the_pool_is_kept() {
 
 #[tokio::test]
 async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
-    let Some((db, _dir, reads)) = postgres_reads(4).await else {
+    let Some((db, _dir, _, reads)) = postgres_reads(4).await else {
         return; // nothing is held on SQLite
     };
     let hold = reads.hold();
@@ -213,7 +224,7 @@ async fn a_held_read_cancelled_half_way_does_not_spoil_the_next() {
 #[tokio::test]
 async fn a_held_connection_is_not_in_the_pool_until_the_hold_ends() {
     // A pool of one: while the hold keeps the connection, the pool has nothing to give.
-    let Some((db, _dir, reads)) = postgres_reads(1).await else {
+    let Some((db, _dir, _, reads)) = postgres_reads(1).await else {
         return; // nothing is held on SQLite
     };
     let hold = reads.hold();
@@ -230,13 +241,17 @@ async fn a_held_connection_is_not_in_the_pool_until_the_hold_ends() {
 
 #[tokio::test]
 async fn a_hold_that_ends_during_a_read_gives_the_connection_back() {
-    let Some((db, _dir, reads)) = postgres_reads(4).await else {
+    let Some((db, _dir, pool, reads)) = postgres_reads(4).await else {
         return; // nothing is held on SQLite
     };
     let hold = reads.hold();
     let running = reads.clone();
     let read = tokio::spawn(async move {
-        number(&running, "SELECT CAST(5 AS BIGINT) FROM pg_sleep(0.5)").await
+        number(
+            &running,
+            "SELECT CAST(pg_backend_pid() AS BIGINT) FROM pg_sleep(0.5)",
+        )
+        .await
     });
     // The read has its connection; the hold ends while it runs.
     for _ in 0..500 {
@@ -246,14 +261,11 @@ async fn a_hold_that_ends_during_a_read_gives_the_connection_back() {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     drop(hold);
-    assert_eq!(read.await.expect("the read"), 5);
+    let ran_on = read.await.expect("the read");
     assert!(
         settled_to(&db, 1).await,
         "the connection was given back (and kept) after the read"
     );
-    // Kept, not lost: the next hold reads on it.
-    let hold = reads.hold();
-    assert_eq!(number(&reads, "SELECT CAST(6 AS BIGINT)").await, 6);
-    drop(hold);
-    assert!(settled_to(&db, 1).await);
+    // Given back, not left with the request: another request's hold reads on it.
+    assert_eq!(next_hold_reads_on(&pool).await, ran_on);
 }
