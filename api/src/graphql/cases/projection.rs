@@ -787,14 +787,7 @@ mod tests {
         days.extend(start.iter_days().take(731));
         assert_eq!(days.len(), 12 + 731);
         for day in days {
-            let mut out = Vec::new();
-            assert_eq!(date(day, &mut out), Some(()));
-            let want = serde_json::to_string(&day.to_value()).expect("json");
-            assert_eq!(
-                String::from_utf8(out).as_deref(),
-                Ok(want.as_str()),
-                "{day:?}"
-            );
+            assert_eq!(written(|o| date(day, o)), json(day.to_value()), "{day:?}");
         }
     }
 
