@@ -19,8 +19,9 @@
 //!   such requests as the pool has connections, wait for ever.
 //!
 //! The price: reads under one hold run one after another. The case list's prefetch issues its
-//! relations' reads together; held, they queue on the one connection (two statements for the
-//! benchmark's page; more for a page that selects every relation).
+//! relations' reads together; held, they queue on the one connection (one statement for the
+//! benchmark's page, whose subjects and seizures are read together; more for a page that
+//! selects every relation).
 //!
 //! sea-orm's statement callback does not see statements it does not run, so the callbacks
 //! (tests count statements, OpenTelemetry makes spans) are kept here as [`Observers`] and

@@ -4,17 +4,21 @@
 //! communes: public, changed a few times a year), kept for the whole process by the
 //! [`Directory`](crate::service::viewer::Directory).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_graphql::SelectionField;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::{ColumnTrait, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, QueryFilter,
+    QueryOrder, Select, TryIntoModel,
+};
 
 use entity::*;
 
 use crate::db::Reads;
 use crate::error::{AppError, AppResult};
+use crate::service::rows::{Narrowed, Side};
 
 /// Loader errors must be `Clone`; the database error is shared.
 pub type LoadError = Arc<sea_orm::DbErr>;
@@ -152,11 +156,153 @@ fn snake_case(name: &str) -> String {
     out
 }
 
-/// [`children_loader!`] keyed by the parent *and* the [`Columns`] its selection reads: one
-/// statement per batch, reading the columns its keys read together.
+/// A loader of children keyed by the parent *and* the [`Columns`] its selection reads: one
+/// statement per batch, reading the columns its keys read together. Written once for every
+/// such relation ([`narrowed_children_loader!`] says which table, key and order), so that
+/// [`both`] can read two of them in one statement.
+pub trait NarrowedChildren {
+    type Entity: EntityTrait;
+
+    /// The read of a batch: every column any of its keys reads, and the parent key (the rows
+    /// are grouped by it).
+    fn read(columns: Columns) -> Narrowed<Self::Entity>;
+
+    /// The batch's conditions: the parents', and the relation's own.
+    fn narrow(query: Select<Self::Entity>, parents: BTreeSet<i64>) -> Select<Self::Entity>;
+
+    /// The column a parent's children are listed by.
+    fn order() -> <Self::Entity as EntityTrait>::Column;
+
+    fn parent(child: &<Self::Entity as EntityTrait>::Model) -> i64;
+}
+
+type Children<T> =
+    HashMap<(i64, Columns), Vec<Arc<<<T as NarrowedChildren>::Entity as EntityTrait>::Model>>>;
+
+/// The read of a batch of `keys` of `T` (one statement's worth), and how to group its rows.
+struct Batch<T: NarrowedChildren> {
+    read: Narrowed<T::Entity>,
+    parents: BTreeSet<i64>,
+}
+
+impl<T: NarrowedChildren> Batch<T>
+where
+    <T::Entity as EntityTrait>::Model: IntoActiveModel<<T::Entity as EntityTrait>::ActiveModel>,
+    <T::Entity as EntityTrait>::ActiveModel:
+        ActiveModelTrait<Entity = T::Entity> + TryIntoModel<<T::Entity as EntityTrait>::Model>,
+{
+    fn of(keys: &[(i64, Columns)]) -> Self {
+        // Every column any key reads: rows with more columns answer a narrower key as well,
+        // and every key then sees the same rows. (Two selections of one relation under one
+        // response key — fragments colocated by a client — are merged item by item; two reads
+        // could disagree on the items.)
+        let columns = keys
+            .iter()
+            .fold(Columns::default(), |all, (_, c)| all.and(*c));
+        Batch {
+            read: T::read(columns),
+            parents: keys.iter().map(|(parent, _)| *parent).collect(),
+        }
+    }
+
+    /// One side of a read of two relations in one statement.
+    fn side(
+        &self,
+    ) -> Side<'_, T::Entity, impl FnOnce(Select<T::Entity>) -> Select<T::Entity> + use<'_, T>> {
+        let parents = self.parents.clone();
+        Side {
+            read: &self.read,
+            narrow: move |query| T::narrow(query, parents),
+            order: T::order(),
+        }
+    }
+
+    async fn load(self, db: &Reads, keys: &[(i64, Columns)]) -> Result<Children<T>, LoadError> {
+        let rows = self
+            .read
+            .all(db, |query| {
+                T::narrow(query, self.parents).order_by_asc(T::order())
+            })
+            .await
+            .map_err(Arc::new)?;
+        Ok(grouped::<T>(rows, keys))
+    }
+}
+
+/// `rows` under each of `keys` whose parent they belong to, in their order.
+fn grouped<T: NarrowedChildren>(
+    rows: Vec<<T::Entity as EntityTrait>::Model>,
+    keys: &[(i64, Columns)],
+) -> Children<T> {
+    let mut children: HashMap<i64, Vec<Arc<_>>> = HashMap::new();
+    for row in rows {
+        children
+            .entry(T::parent(&row))
+            .or_default()
+            .push(Arc::new(row));
+    }
+    keys.iter()
+        .map(|key| (*key, children.get(&key.0).cloned().unwrap_or_default()))
+        .collect()
+}
+
+/// The batches `a` and `b` of two narrowed relations, read in one statement
+/// ([`crate::service::rows::both`]) instead of one each.
+pub async fn both<A, B>(
+    db: &Reads,
+    a: &[(i64, Columns)],
+    b: &[(i64, Columns)],
+) -> Result<(Children<A>, Children<B>), LoadError>
+where
+    A: NarrowedChildren,
+    B: NarrowedChildren,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<<A::Entity as EntityTrait>::ActiveModel>,
+    <A::Entity as EntityTrait>::ActiveModel:
+        ActiveModelTrait<Entity = A::Entity> + TryIntoModel<<A::Entity as EntityTrait>::Model>,
+    <B::Entity as EntityTrait>::Model: IntoActiveModel<<B::Entity as EntityTrait>::ActiveModel>,
+    <B::Entity as EntityTrait>::ActiveModel:
+        ActiveModelTrait<Entity = B::Entity> + TryIntoModel<<B::Entity as EntityTrait>::Model>,
+{
+    let (batch_a, batch_b) = (Batch::<A>::of(a), Batch::<B>::of(b));
+    let (rows_a, rows_b) = crate::service::rows::both(db, batch_a.side(), batch_b.side())
+        .await
+        .map_err(Arc::new)?;
+    Ok((grouped::<A>(rows_a, a), grouped::<B>(rows_b, b)))
+}
+
+/// A [`NarrowedChildren`] loader of `$module`'s rows by `$key` (column `$key_col`), listed by
+/// `$order`, with the relation's own condition `$extra`.
 macro_rules! narrowed_children_loader {
     ($name:ident, $module:ident, $key:ident, $key_col:ident, $order:ident, $extra:expr) => {
         pub struct $name(pub Reads);
+
+        impl NarrowedChildren for $name {
+            type Entity = $module::Entity;
+
+            fn read(columns: Columns) -> Narrowed<$module::Entity> {
+                Narrowed::new(|c| {
+                    columns.has::<$module::Entity>(c)
+                        || c.as_str() == $module::Column::$key_col.as_str()
+                })
+            }
+
+            fn narrow(
+                query: Select<$module::Entity>,
+                parents: BTreeSet<i64>,
+            ) -> Select<$module::Entity> {
+                query
+                    .filter($module::Column::$key_col.is_in(parents))
+                    .filter($extra)
+            }
+
+            fn order() -> $module::Column {
+                $module::Column::$order
+            }
+
+            fn parent(child: &$module::Model) -> i64 {
+                child.$key
+            }
+        }
 
         impl Loader<(i64, Columns)> for $name {
             type Value = Vec<Arc<$module::Model>>;
@@ -166,39 +312,7 @@ macro_rules! narrowed_children_loader {
                 &self,
                 keys: &[(i64, Columns)],
             ) -> Result<HashMap<(i64, Columns), Self::Value>, Self::Error> {
-                // One statement for the whole batch, reading every column any of its keys
-                // reads: rows with more columns answer a narrower key as well, and every key
-                // then sees the same rows. (Two selections of one relation under one response
-                // key — fragments colocated by a client — are merged item by item; two reads
-                // could disagree on the items.)
-                let columns = keys
-                    .iter()
-                    .fold(Columns::default(), |all, (_, c)| all.and(*c));
-                let parents: std::collections::BTreeSet<i64> =
-                    keys.iter().map(|(parent, _)| *parent).collect();
-                // The parent key too: the rows are grouped by it below.
-                let read = crate::service::rows::Narrowed::<$module::Entity>::new(|c| {
-                    columns.has::<$module::Entity>(c)
-                        || sea_orm::IdenStatic::as_str(&c)
-                            == sea_orm::IdenStatic::as_str(&$module::Column::$key_col)
-                });
-                let rows = read
-                    .all(&self.0, |query| {
-                        query
-                            .filter($module::Column::$key_col.is_in(parents))
-                            .filter($extra)
-                            .order_by_asc($module::Column::$order)
-                    })
-                    .await
-                    .map_err(Arc::new)?;
-                let mut children: HashMap<i64, Self::Value> = HashMap::new();
-                for row in rows {
-                    children.entry(row.$key).or_default().push(Arc::new(row));
-                }
-                Ok(keys
-                    .iter()
-                    .map(|key| (*key, children.get(&key.0).cloned().unwrap_or_default()))
-                    .collect())
+                Batch::<Self>::of(keys).load(&self.0, keys).await
             }
         }
     };
