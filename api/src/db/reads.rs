@@ -3,8 +3,8 @@
 //! Why (issue 11): sea-orm checks a connection out of the pool for every statement, and sqlx
 //! pings each connection as it goes back (a `Sync` and a `ReadyForQuery`, in a task of its
 //! own: `sqlx-core` 0.9 `PoolConnection::return_to_pool`; no option turns it off, and it is
-//! what flushes a connection whose statement was cancelled half-way). A case list's three reads
-//! cost three check-outs and three pings. Inside a [`Reads::hold`] they share one check-out.
+//! what flushes a connection whose statement was cancelled half-way). Each of a case list's
+//! reads cost a check-out and a ping. Inside a [`Reads::hold`] they share one check-out.
 //! When the hold ends, a connection whose last read ended cleanly is kept for the next hold,
 //! without the ping ([`super::kept`], which says why that is safe); any other goes back to the
 //! pool and its ping.

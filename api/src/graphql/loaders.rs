@@ -9,16 +9,13 @@ use std::sync::Arc;
 
 use async_graphql::SelectionField;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, QueryFilter,
-    QueryOrder, Select, TryIntoModel,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder};
 
 use entity::*;
 
 use crate::db::Reads;
 use crate::error::{AppError, AppResult};
-use crate::service::rows::{Narrowed, Side};
+use crate::service::rows::{Narrowed, Readable, Side};
 
 /// Loader errors must be `Clone`; the database error is shared.
 pub type LoadError = Arc<sea_orm::DbErr>;
@@ -161,14 +158,14 @@ fn snake_case(name: &str) -> String {
 /// such relation ([`narrowed_children_loader!`] says which table, key and order), so that
 /// [`both`] can read two of them in one statement.
 pub trait NarrowedChildren {
-    type Entity: EntityTrait;
+    type Entity: Readable;
 
     /// The read of a batch: every column any of its keys reads, and the parent key (the rows
     /// are grouped by it).
     fn read(columns: Columns) -> Narrowed<Self::Entity>;
 
     /// The batch's conditions: the parents', and the relation's own.
-    fn narrow(query: Select<Self::Entity>, parents: BTreeSet<i64>) -> Select<Self::Entity>;
+    fn condition(parents: BTreeSet<i64>) -> Condition;
 
     /// The column a parent's children are listed by.
     fn order() -> <Self::Entity as EntityTrait>::Column;
@@ -185,12 +182,7 @@ struct Batch<T: NarrowedChildren> {
     parents: BTreeSet<i64>,
 }
 
-impl<T: NarrowedChildren> Batch<T>
-where
-    <T::Entity as EntityTrait>::Model: IntoActiveModel<<T::Entity as EntityTrait>::ActiveModel>,
-    <T::Entity as EntityTrait>::ActiveModel:
-        ActiveModelTrait<Entity = T::Entity> + TryIntoModel<<T::Entity as EntityTrait>::Model>,
-{
+impl<T: NarrowedChildren> Batch<T> {
     fn of(keys: &[(i64, Columns)]) -> Self {
         // Every column any key reads: rows with more columns answer a narrower key as well,
         // and every key then sees the same rows. (Two selections of one relation under one
@@ -206,23 +198,19 @@ where
     }
 
     /// One side of a read of two relations in one statement.
-    fn side(
-        &self,
-    ) -> Side<'_, T::Entity, impl FnOnce(Select<T::Entity>) -> Select<T::Entity> + use<'_, T>> {
-        let parents = self.parents.clone();
+    fn side(&self) -> Side<'_, T::Entity> {
         Side {
             read: &self.read,
-            narrow: move |query| T::narrow(query, parents),
+            condition: T::condition(self.parents.clone()),
             order: T::order(),
         }
     }
 
     async fn load(self, db: &Reads, keys: &[(i64, Columns)]) -> Result<Children<T>, LoadError> {
+        let condition = T::condition(self.parents);
         let rows = self
             .read
-            .all(db, |query| {
-                T::narrow(query, self.parents).order_by_asc(T::order())
-            })
+            .all(db, |query| query.filter(condition).order_by_asc(T::order()))
             .await
             .map_err(Arc::new)?;
         Ok(grouped::<T>(rows, keys))
@@ -248,21 +236,11 @@ fn grouped<T: NarrowedChildren>(
 
 /// The batches `a` and `b` of two narrowed relations, read in one statement
 /// ([`crate::service::rows::both`]) instead of one each.
-pub async fn both<A, B>(
+pub async fn both<A: NarrowedChildren, B: NarrowedChildren>(
     db: &Reads,
     a: &[(i64, Columns)],
     b: &[(i64, Columns)],
-) -> Result<(Children<A>, Children<B>), LoadError>
-where
-    A: NarrowedChildren,
-    B: NarrowedChildren,
-    <A::Entity as EntityTrait>::Model: IntoActiveModel<<A::Entity as EntityTrait>::ActiveModel>,
-    <A::Entity as EntityTrait>::ActiveModel:
-        ActiveModelTrait<Entity = A::Entity> + TryIntoModel<<A::Entity as EntityTrait>::Model>,
-    <B::Entity as EntityTrait>::Model: IntoActiveModel<<B::Entity as EntityTrait>::ActiveModel>,
-    <B::Entity as EntityTrait>::ActiveModel:
-        ActiveModelTrait<Entity = B::Entity> + TryIntoModel<<B::Entity as EntityTrait>::Model>,
-{
+) -> Result<(Children<A>, Children<B>), LoadError> {
     let (batch_a, batch_b) = (Batch::<A>::of(a), Batch::<B>::of(b));
     let (rows_a, rows_b) = crate::service::rows::both(db, batch_a.side(), batch_b.side())
         .await
@@ -286,13 +264,10 @@ macro_rules! narrowed_children_loader {
                 })
             }
 
-            fn narrow(
-                query: Select<$module::Entity>,
-                parents: BTreeSet<i64>,
-            ) -> Select<$module::Entity> {
-                query
-                    .filter($module::Column::$key_col.is_in(parents))
-                    .filter($extra)
+            fn condition(parents: BTreeSet<i64>) -> Condition {
+                Condition::all()
+                    .add($module::Column::$key_col.is_in(parents))
+                    .add($extra)
             }
 
             fn order() -> $module::Column {

@@ -4,9 +4,9 @@
 
 use sea_orm::sea_query::{Expr, Order, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic,
-    IntoActiveModel, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, QueryResult, QuerySelect,
-    QueryTrait, Select, Statement, TryIntoModel, Value,
+    ActiveModelTrait, ActiveValue, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    IdenStatic, IntoActiveModel, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, QueryFilter,
+    QueryResult, QuerySelect, QueryTrait, Select, Statement, TryIntoModel, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -180,74 +180,103 @@ where
     }
 }
 
-/// One side of [`both`]: a narrowed read, its conditions (no order, limit, offset or
-/// locking: the statement's order is [`both`]'s), and the kept column its rows are ordered by.
-pub struct Side<'a, E: EntityTrait, F> {
+/// An entity whose models a [`Narrowed`] read can build: sea-orm's bounds for it, named once.
+pub trait Readable:
+    EntityTrait<
+        Model: IntoActiveModel<Self::ActiveModel>,
+        ActiveModel: ActiveModelTrait<Entity = Self> + TryIntoModel<Self::Model>,
+    >
+{
+}
+
+impl<E> Readable for E
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model>,
+{
+}
+
+/// One side of [`both`]: a narrowed read, its conditions, and the kept column its rows are
+/// ordered by. The conditions are a [`Condition`], not a closure over the select, so that no
+/// side can bring an order, a limit or a lock of its own: written into a compound select, they
+/// would cut or break the whole statement.
+pub struct Side<'a, E: EntityTrait> {
     pub read: &'a Narrowed<E>,
-    pub narrow: F,
+    pub condition: Condition,
     pub order: E::Column,
 }
 
-/// Two narrowed reads in one statement: `SELECT 0, a…, NULL… FROM a … UNION ALL SELECT 1,
-/// NULL…, b… FROM b …`, ordered by side and then by each side's column.
+/// Two narrowed reads in one statement: `SELECT 0, a…, NULL… FROM a WHERE … UNION ALL SELECT
+/// 1, NULL…, b… FROM b WHERE …`, ordered by side and then by each side's column.
 ///
 /// Why (issue 11): a case page's subjects and seizures were two statements, so two round trips
 /// to PostgreSQL where one carries both. On one machine's loopback a round trip is cheap (the
 /// CPU per case list hardly moved); with PostgreSQL on another host, as in production, each is
-/// a network round trip, and the case list made three before its audit. With 0.5 ms each way
-/// put between the server and PostgreSQL (`scripts/bench/distance.py`), one fewer took a case
-/// list from 11.4 to 9.0 ms.
+/// a network round trip, and the case list made three before its audit. Through
+/// `scripts/bench/distance.py`, where a round trip took about 2.4 ms, one fewer took a case list
+/// from 11.4 to 9.0 ms.
 ///
 /// Each row starts with its side's number; a side's places hold its kept columns (decoded by
 /// place as [`Narrowed`] decodes them) and `NULL` where the other side's columns stand.
-/// PostgreSQL takes each column's type from the side that has a value there; SQLite has no
-/// column types to take.
-pub async fn both<A, B, C, FA, FB>(
+/// PostgreSQL takes each column's type from the side that has a value there. SQLite takes the
+/// first side's declared types, and a value decodes by its own storage class all the same.
+///
+/// The statement's text depends on both sides' columns and parameter counts, so the
+/// connections' statement caches see the product of the two sides' variants, not their sum.
+pub async fn both<A: Readable, B: Readable, C: ConnectionTrait>(
     conn: &C,
-    a: Side<'_, A, FA>,
-    b: Side<'_, B, FB>,
-) -> Result<(Vec<A::Model>, Vec<B::Model>), DbErr>
-where
-    A: EntityTrait,
-    A::Model: IntoActiveModel<A::ActiveModel>,
-    A::ActiveModel: ActiveModelTrait<Entity = A> + TryIntoModel<A::Model>,
-    B: EntityTrait,
-    B::Model: IntoActiveModel<B::ActiveModel>,
-    B::ActiveModel: ActiveModelTrait<Entity = B> + TryIntoModel<B::Model>,
-    C: ConnectionTrait,
-    FA: FnOnce(Select<A>) -> Select<A>,
-    FB: FnOnce(Select<B>) -> Select<B>,
-{
-    let (width_a, width_b) = (a.read.kept.len(), b.read.kept.len());
-    let unordered = |column: &str| DbErr::Custom(format!("{column}: not a kept column"));
-    let order_a = a
-        .read
-        .place(a.order)
-        .ok_or_else(|| unordered(a.order.as_str()))?;
-    let order_b = b
-        .read
-        .place(b.order)
-        .ok_or_else(|| unordered(b.order.as_str()))?;
-    let mut query = (a.narrow)(a.read.side(0, 0, width_b)).into_query();
-    query.union(
-        UnionType::All,
-        (b.narrow)(b.read.side(1, width_a, 0)).into_query(),
-    );
-    // By place: a compound select is ordered by its output columns (the side's number is
-    // the first, then the sides' columns).
-    for place in [0, 1 + order_a, 1 + width_a + order_b] {
-        query.order_by_expr(Expr::cust((place + 1).to_string()), Order::Asc);
-    }
-    let backend = conn.get_database_backend();
-    let rows = conn.query_all_raw(backend.build(&query)).await?;
+    a: Side<'_, A>,
+    b: Side<'_, B>,
+) -> Result<(Vec<A::Model>, Vec<B::Model>), DbErr> {
+    let width_a = a.read.kept.len();
+    let statement = both_statement(&a, &b, conn.get_database_backend())?;
+    let rows = conn.query_all_raw(statement).await?;
     let (mut left, mut right) = (vec![], vec![]);
     for row in &rows {
         match row.try_get_by_index::<i32>(0)? {
             0 => left.push(a.read.decode(row, 1)?),
-            _ => right.push(b.read.decode(row, 1 + width_a)?),
+            1 => right.push(b.read.decode(row, 1 + width_a)?),
+            other => return Err(DbErr::Type(format!("no side {other} in a read of two"))),
         }
     }
     Ok((left, right))
+}
+
+/// The statement of [`both`].
+fn both_statement<A: Readable, B: Readable>(
+    a: &Side<'_, A>,
+    b: &Side<'_, B>,
+    backend: DbBackend,
+) -> Result<Statement, DbErr> {
+    let (width_a, width_b) = (a.read.kept.len(), b.read.kept.len());
+    let not_kept = |column: &str| DbErr::Custom(format!("{column}: not a kept column"));
+    let order_a = a
+        .read
+        .place(a.order)
+        .ok_or_else(|| not_kept(a.order.as_str()))?;
+    let order_b = b
+        .read
+        .place(b.order)
+        .ok_or_else(|| not_kept(b.order.as_str()))?;
+    let mut query = a
+        .read
+        .side(0, 0, width_b)
+        .filter(a.condition.clone())
+        .into_query();
+    query.union(
+        UnionType::All,
+        b.read
+            .side(1, width_a, 0)
+            .filter(b.condition.clone())
+            .into_query(),
+    );
+    // By place, counted from 1: a compound select is ordered by its output columns (the side's
+    // number, then side A's columns, then side B's).
+    for place in [1, 2 + order_a, 2 + width_a + order_b] {
+        query.order_by_expr(Expr::cust(place.to_string()), Order::Asc);
+    }
+    Ok(backend.build(&query))
 }
 
 /// Whether `column` is (part of) `E`'s primary key: every read keeps it.
@@ -302,4 +331,58 @@ fn text_at(row: &QueryResult, place: usize) -> Result<Option<String>, DbErr> {
     let bytes = value.as_bytes().map_err(|e| refused(e.to_string()))?;
     let text = simdutf8::basic::from_utf8(bytes).map_err(|_| refused("not UTF-8".into()))?;
     Ok(Some(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::{seizures, subjects};
+    use sea_orm::ColumnTrait;
+
+    /// The read of two: side A's columns then side B's, each padded with `NULL` where the other
+    /// side's stand, and the statement ordered by side, then A's order column, then B's — by
+    /// their places in the output, the one order a compound select takes on both databases.
+    #[test]
+    fn a_read_of_two_orders_each_side_by_its_own_column() {
+        // Subjects keep id, case_id, full_name (3 places); seizures id, case_id, item.
+        let people =
+            Narrowed::<subjects::Entity>::new(|c| ["case_id", "full_name"].contains(&c.as_str()));
+        let goods =
+            Narrowed::<seizures::Entity>::new(|c| ["case_id", "item"].contains(&c.as_str()));
+        assert_eq!((people.kept().len(), goods.kept().len()), (3, 3));
+        let side_a = Side {
+            read: &people,
+            condition: Condition::all().add(subjects::Column::CaseId.is_in([1, 2])),
+            order: subjects::Column::Id,
+        };
+        let side_b = Side {
+            read: &goods,
+            condition: Condition::all().add(seizures::Column::CaseId.is_in([3])),
+            order: seizures::Column::Id,
+        };
+        let id_a = 2 + people.place(subjects::Column::Id).unwrap();
+        let id_b = 2 + 3 + goods.place(seizures::Column::Id).unwrap();
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let sql = both_statement(&side_a, &side_b, backend)
+                .unwrap()
+                .to_string();
+            let (first, second) = sql.split_once(" UNION ALL ").expect("a compound select");
+            assert!(first.starts_with("SELECT 0, "), "{sql}");
+            assert_eq!(first.matches("NULL").count(), 3, "{sql}");
+            assert!(first.contains(r#""subjects"."full_name""#), "{sql}");
+            assert!(!first.contains("seizures"), "{sql}");
+            assert!(second.contains("SELECT 1, NULL, NULL, NULL, "), "{sql}");
+            assert!(second.contains(r#""seizures"."item""#), "{sql}");
+            assert!(
+                sql.ends_with(&format!("ORDER BY 1 ASC, {id_a} ASC, {id_b} ASC")),
+                "{sql}"
+            );
+            // Each side's own conditions, and only its own.
+            assert!(
+                first.contains("IN (1, 2)") && !first.contains("IN (3)"),
+                "{sql}"
+            );
+            assert!(second.contains("IN (3)"), "{sql}");
+        }
+    }
 }

@@ -724,6 +724,64 @@ async fn a_case_pages_subjects_and_seizures_read_each_field_as_a_full_read_does(
     }
 }
 
+/// A page where the viewer reads some cases' subjects and not others (customs and border guard
+/// officers read the police compartment of their own agency's cases only). Beside seizures the
+/// page reads both in one statement (`rows::both`), and its subjects answer as they do alone:
+/// the same values, and the same refusals at the same paths.
+#[tokio::test]
+async fn subjects_beside_seizures_answer_as_alone_where_only_some_are_readable() {
+    let app = TestApp::spawn().await;
+    for role in [Role::Customs, Role::Officer] {
+        let token = app.token_for(role);
+        let page =
+            |relations: &str| format!("{{ cases(first: 100) {{ nodes {{ id {relations} }} }} }}");
+        let alone = app
+            .query(Some(&token), &page("subjects { id fullName role }"))
+            .await;
+        let beside = app
+            .query(
+                Some(&token),
+                &page("seizures { id item } subjects { id fullName role }"),
+            )
+            .await;
+        let nodes = |r: &Value| {
+            r["data"]["cases"]["nodes"]
+                .as_array()
+                .cloned()
+                .expect("a page")
+        };
+        let (alone_nodes, beside_nodes) = (nodes(&alone), nodes(&beside));
+        let read = alone_nodes
+            .iter()
+            .filter(|n| n["subjects"].as_array().is_some_and(|s| !s.is_empty()))
+            .count();
+        let refused = alone_nodes
+            .iter()
+            .filter(|n| n["subjects"].is_null())
+            .count();
+        assert!(
+            read > 0 && refused > 0,
+            "{role:?}: {read} read, {refused} refused"
+        );
+        assert_eq!(alone_nodes.len(), beside_nodes.len());
+        for (a, b) in alone_nodes.iter().zip(&beside_nodes) {
+            assert_eq!(
+                (&a["id"], &a["subjects"]),
+                (&b["id"], &b["subjects"]),
+                "{role:?}"
+            );
+        }
+        let paths = |r: &Value| -> Vec<Value> {
+            r["errors"]
+                .as_array()
+                .map(|errors| errors.iter().map(|e| e["path"].clone()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(paths(&alone).len(), refused, "{alone}");
+        assert_eq!(paths(&alone), paths(&beside));
+    }
+}
+
 /// A page's `nodes` (or the page itself) selected twice under one response key answers as one
 /// selection of both: async-graphql resolves each and merges the values, which a page written
 /// directly as JSON text must not escape.

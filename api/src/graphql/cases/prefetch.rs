@@ -197,7 +197,8 @@ pub async fn prefetch(
         AppResult::Ok(())
     };
     // Subjects and seizures, when both are asked for (the benchmark's page, a case list's
-    // usual shape), share one statement: one round trip fewer ([`loaders::both`]).
+    // usual shape) and the viewer reads some of the page's subjects, share one statement: one
+    // round trip fewer ([`loaders::both`]).
     let subjects_and_seizures = async {
         let seizures = wants("seizures").then(|| {
             let keys = columns::<entity::seizures::Entity>(&sel, "seizures");
