@@ -9,13 +9,16 @@ use std::sync::Arc;
 
 use async_graphql::SelectionField;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic, Iterable, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable,
+    QueryFilter, QueryOrder,
+};
 
 use entity::*;
 
 use crate::db::Reads;
 use crate::error::{AppError, AppResult};
-use crate::service::rows::{Narrowed, Readable, Side};
+use crate::service::rows::{Narrowed, Readable, Side, among};
 
 /// Loader errors must be `Clone`; the database error is shared.
 pub type LoadError = Arc<sea_orm::DbErr>;
@@ -164,8 +167,8 @@ pub trait NarrowedChildren {
     /// are grouped by it).
     fn read(columns: Columns) -> Narrowed<Self::Entity>;
 
-    /// The batch's conditions: the parents', and the relation's own.
-    fn condition(parents: BTreeSet<i64>) -> Condition;
+    /// The batch's conditions: the parents' ([`among`]), and the relation's own.
+    fn condition(parents: BTreeSet<i64>, backend: DbBackend) -> Condition;
 
     /// The column a parent's children are listed by.
     fn order() -> <Self::Entity as EntityTrait>::Column;
@@ -179,11 +182,11 @@ type Children<T> =
 /// The read of a batch of `keys` of `T` (one statement's worth), and how to group its rows.
 struct Batch<T: NarrowedChildren> {
     read: Narrowed<T::Entity>,
-    parents: BTreeSet<i64>,
+    condition: Condition,
 }
 
 impl<T: NarrowedChildren> Batch<T> {
-    fn of(keys: &[(i64, Columns)]) -> Self {
+    fn of(keys: &[(i64, Columns)], backend: DbBackend) -> Self {
         // Every column any key reads: rows with more columns answer a narrower key as well,
         // and every key then sees the same rows. (Two selections of one relation under one
         // response key — fragments colocated by a client — are merged item by item; two reads
@@ -191,9 +194,10 @@ impl<T: NarrowedChildren> Batch<T> {
         let columns = keys
             .iter()
             .fold(Columns::default(), |all, (_, c)| all.and(*c));
+        let parents = keys.iter().map(|(parent, _)| *parent).collect();
         Batch {
             read: T::read(columns),
-            parents: keys.iter().map(|(parent, _)| *parent).collect(),
+            condition: T::condition(parents, backend),
         }
     }
 
@@ -201,16 +205,17 @@ impl<T: NarrowedChildren> Batch<T> {
     fn side(&self) -> Side<'_, T::Entity> {
         Side {
             read: &self.read,
-            condition: T::condition(self.parents.clone()),
+            condition: self.condition.clone(),
             order: T::order(),
         }
     }
 
     async fn load(self, db: &Reads, keys: &[(i64, Columns)]) -> Result<Children<T>, LoadError> {
-        let condition = T::condition(self.parents);
         let rows = self
             .read
-            .all(db, |query| query.filter(condition).order_by_asc(T::order()))
+            .all(db, |query| {
+                query.filter(self.condition).order_by_asc(T::order())
+            })
             .await
             .map_err(Arc::new)?;
         Ok(grouped::<T>(rows, keys))
@@ -241,7 +246,8 @@ pub async fn both<A: NarrowedChildren, B: NarrowedChildren>(
     a: &[(i64, Columns)],
     b: &[(i64, Columns)],
 ) -> Result<(Children<A>, Children<B>), LoadError> {
-    let (batch_a, batch_b) = (Batch::<A>::of(a), Batch::<B>::of(b));
+    let backend = db.get_database_backend();
+    let (batch_a, batch_b) = (Batch::<A>::of(a, backend), Batch::<B>::of(b, backend));
     let (rows_a, rows_b) = crate::service::rows::both(db, batch_a.side(), batch_b.side())
         .await
         .map_err(Arc::new)?;
@@ -264,9 +270,9 @@ macro_rules! narrowed_children_loader {
                 })
             }
 
-            fn condition(parents: BTreeSet<i64>) -> Condition {
+            fn condition(parents: BTreeSet<i64>, backend: DbBackend) -> Condition {
                 Condition::all()
-                    .add($module::Column::$key_col.is_in(parents))
+                    .add(among($module::Column::$key_col, parents, backend))
                     .add($extra)
             }
 
@@ -287,7 +293,9 @@ macro_rules! narrowed_children_loader {
                 &self,
                 keys: &[(i64, Columns)],
             ) -> Result<HashMap<(i64, Columns), Self::Value>, Self::Error> {
-                Batch::<Self>::of(keys).load(&self.0, keys).await
+                Batch::<Self>::of(keys, self.0.get_database_backend())
+                    .load(&self.0, keys)
+                    .await
             }
         }
     };

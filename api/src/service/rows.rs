@@ -2,11 +2,13 @@
 //! (the first step of most writes); a select that reads only the columns a reader needs; and
 //! two such selects in one statement.
 
+use std::collections::BTreeSet;
+
 use sea_orm::sea_query::{Expr, Order, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    IdenStatic, IntoActiveModel, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, QueryFilter,
-    QueryResult, QuerySelect, QueryTrait, Select, Statement, TryIntoModel, Value,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
+    EntityTrait, IdenStatic, IntoActiveModel, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
+    QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Statement, TryIntoModel, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -180,6 +182,21 @@ where
     }
 }
 
+/// `column` is one of `ids`: on PostgreSQL `column = ANY($1)` with the ids as one array, so the
+/// statement's text is the same whatever their number; elsewhere `column IN (…)`.
+///
+/// Why: a statement is prepared once per connection and text (sqlx keeps 100 per connection);
+/// each new text costs a round trip to prepare it and a plan. With `IN ($1, …, $n)`, every count
+/// of ids is a text of its own, and a read of two relations in one statement ([`both`]) has the
+/// product of both sides' counts: for a viewer who reads some cases' subjects and not others,
+/// each count of readable cases on a page is a text of its own, for each page size.
+pub fn among<C: ColumnTrait>(column: C, ids: BTreeSet<i64>, backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Postgres => column.eq_any(ids),
+        _ => column.is_in(ids),
+    }
+}
+
 /// An entity whose models a [`Narrowed`] read can build: sea-orm's bounds for it, named once.
 pub trait Readable:
     EntityTrait<
@@ -338,6 +355,32 @@ mod tests {
     use super::*;
     use entity::{seizures, subjects};
     use sea_orm::ColumnTrait;
+
+    /// On PostgreSQL the ids are one array parameter: another count, the same statement text
+    /// (so the same prepared statement); SQLite has no arrays and lists them.
+    #[test]
+    fn ids_are_one_array_on_postgres() {
+        let text = |ids: &[i64], backend| {
+            subjects::Entity::find()
+                .filter(among(
+                    subjects::Column::CaseId,
+                    ids.iter().copied().collect(),
+                    backend,
+                ))
+                .build(backend)
+                .sql
+        };
+        let (two, three) = (
+            text(&[1, 2], DbBackend::Postgres),
+            text(&[1, 2, 3], DbBackend::Postgres),
+        );
+        assert_eq!(two, three);
+        assert!(
+            two.ends_with(r#"WHERE "subjects"."case_id" = ANY($1)"#),
+            "{two}"
+        );
+        assert!(text(&[1, 2], DbBackend::Sqlite).ends_with(r#""case_id" IN (?, ?)"#));
+    }
 
     /// The read of two: side A's columns then side B's, each padded with `NULL` where the other
     /// side's stand, and the statement ordered by side, then A's order column, then B's — by
