@@ -179,7 +179,7 @@ pub trait NarrowedChildren {
 type Children<T> =
     HashMap<(i64, Columns), Vec<Arc<<<T as NarrowedChildren>::Entity as EntityTrait>::Model>>>;
 
-/// The read of a batch of `keys` of `T` (one statement's worth), and how to group its rows.
+/// The read of a batch of keys of `T` (one statement's worth): the columns and the conditions.
 struct Batch<T: NarrowedChildren> {
     read: Narrowed<T::Entity>,
     condition: Condition,
