@@ -261,8 +261,7 @@ impl TestApp {
         observers.push(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
             if let Ok(mut l) = log2.lock() {
-                let sql = info.statement.sql.clone();
-                l.push(sql.chars().take(90).collect::<String>());
+                l.push(info.statement.sql.clone());
             }
         });
         let config = Config {
@@ -457,6 +456,14 @@ impl TestApp {
 
     /// The statements run since the last reset (first 90 characters of each).
     pub fn statement_log(&self) -> Vec<String> {
+        self.statement_texts()
+            .into_iter()
+            .map(|sql| sql.chars().take(90).collect())
+            .collect()
+    }
+
+    /// The statements run since the last reset, whole (with placeholders, not values).
+    pub fn statement_texts(&self) -> Vec<String> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 

@@ -1,6 +1,8 @@
 //! Recording and progressing cases: happy paths, refusals, the status machine, races,
 //! idempotent retries and failed writes that leave no trace.
 
+use std::collections::BTreeSet;
+
 use api::auth::Role;
 use hub389_tests::{TestApp, agency_viewer, ok, refusal_codes, refused};
 use serde_json::{Value, json};
@@ -779,6 +781,46 @@ async fn subjects_beside_seizures_answer_as_alone_where_only_some_are_readable()
         };
         assert_eq!(paths(&alone).len(), refused, "{alone}");
         assert_eq!(paths(&alone), paths(&beside));
+    }
+}
+
+/// Pages whose viewer reads the subjects of different numbers of their cases (a border guard
+/// officer reads only their own agency's) read their subjects and seizures with one statement
+/// text on PostgreSQL, the parent ids being one array (`rows::among`): a statement is prepared
+/// once per connection and text, and each new text costs a round trip. SQLite lists the ids.
+#[tokio::test]
+async fn pages_with_other_counts_of_readable_cases_read_with_one_statement_text() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Officer);
+    let query = "query($after: String) { cases(first: 7, after: $after) { \
+        pageInfo { endCursor hasNextPage } nodes { id subjects { id } seizures { id } } } }";
+    let (mut after, mut counts, mut texts) = (Value::Null, BTreeSet::new(), BTreeSet::new());
+    loop {
+        app.reset_statements();
+        let r = app
+            .gql(Some(&token), query, json!({ "after": after }))
+            .await;
+        let unions: Vec<String> = app
+            .statement_texts()
+            .into_iter()
+            .filter(|sql| sql.contains("UNION ALL"))
+            .collect();
+        let nodes = r["data"]["cases"]["nodes"].as_array().expect("a page");
+        let readable = nodes.iter().filter(|n| !n["subjects"].is_null()).count();
+        if !unions.is_empty() {
+            counts.insert(readable);
+            texts.extend(unions);
+        }
+        let info = &r["data"]["cases"]["pageInfo"];
+        if info["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = info["endCursor"].clone();
+    }
+    assert!(counts.len() >= 2, "readable cases per page: {counts:?}");
+    match hub389_tests::backend() {
+        hub389_tests::Backend::Postgres => assert_eq!(texts.len(), 1, "{texts:#?}"),
+        hub389_tests::Backend::Sqlite => assert!(texts.len() >= 2, "{texts:#?}"),
     }
 }
 
