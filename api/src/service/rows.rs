@@ -239,8 +239,9 @@ pub struct Side<'a, E: EntityTrait> {
 /// PostgreSQL takes each column's type from the side that has a value there. SQLite takes the
 /// first side's declared types, and a value decodes by its own storage class all the same.
 ///
-/// The statement's text depends on both sides' columns and parameter counts, so the
-/// connections' statement caches see the product of the two sides' variants, not their sum.
+/// The statement's text depends on both sides' columns, and so do the connections' statement
+/// caches: one text per pair of column sets, whatever the ids when they are given by [`among`]
+/// (on PostgreSQL).
 pub async fn both<A: Readable, B: Readable, C: ConnectionTrait>(
     conn: &C,
     a: Side<'_, A>,
