@@ -372,13 +372,9 @@ impl Unflushed {
             Unflushing::Kept(kept) => kept,
         };
         let mut taken = kept.take().await?;
-        let started = Instant::now();
-        let done = kept::execute(&mut taken.conn, &stmt).await;
-        self.observers.notify(&sea_orm::metric::Info {
-            elapsed: started.elapsed(),
-            statement: &stmt,
-            failed: done.is_err(),
-        });
+        let done = (self.observers)
+            .observed(&stmt, kept::execute(&mut taken.conn, &stmt))
+            .await;
         // A failed insert may have left the connection dead: back to the pool, whose ping
         // closes a dead one; the next statement then opens a new one.
         kept.give_back(taken, done.is_ok());

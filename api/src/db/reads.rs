@@ -75,6 +75,23 @@ impl Observers {
             observer(info);
         }
     }
+
+    /// Runs `run` (the statement `stmt` on a connection sea-orm does not see) and tells every
+    /// observer how long it took and whether it failed, as sea-orm's callback would.
+    pub(super) async fn observed<T>(
+        &self,
+        stmt: &Statement,
+        run: impl std::future::Future<Output = Result<T, DbErr>>,
+    ) -> Result<T, DbErr> {
+        let started = Instant::now();
+        let done = run.await;
+        self.notify(&Info {
+            elapsed: started.elapsed(),
+            statement: stmt,
+            failed: done.is_err(),
+        });
+        done
+    }
 }
 
 /// The process's side of every request's reads, made once: the pool, the statement observers,
@@ -225,14 +242,10 @@ impl Reads {
             }),
         };
         checked.busy = true;
-        let started = Instant::now();
-        let rows = kept::fetch(&mut checked.taken.conn, stmt).await;
+        let rows = (self.0.pool.observers)
+            .observed(stmt, kept::fetch(&mut checked.taken.conn, stmt))
+            .await;
         checked.busy = false;
-        self.0.pool.observers.notify(&Info {
-            elapsed: started.elapsed(),
-            statement: stmt,
-            failed: rows.is_err(),
-        });
         if rows.is_err() {
             // A failed statement may have left the connection dead: not kept, but back to the
             // pool, as sea-orm's own path would (the release ping closes a dead one).
