@@ -82,6 +82,15 @@ pub enum Reach {
     All,
 }
 
+/// The cases on which a viewer reads a compartment ([`Viewer::case_compartment_readers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseReaders {
+    All,
+    /// The cases this agency leads.
+    LeadAgency(i64),
+    Nobody,
+}
+
 /// The matrix's restricted rows.
 pub fn reach(role: Role, compartment: Compartment) -> Reach {
     match (role, compartment) {
@@ -110,10 +119,20 @@ impl Viewer {
 
     /// May this viewer read `compartment` on a case led by `lead_agency_id`?
     pub fn reads_case_compartment(&self, compartment: Compartment, lead_agency_id: i64) -> bool {
-        match reach(self.role, compartment) {
-            Reach::All => true,
-            Reach::OwnAgency => self.agency_id == Some(lead_agency_id),
-            Reach::None => false,
+        match self.case_compartment_readers(compartment) {
+            CaseReaders::All => true,
+            CaseReaders::LeadAgency(agency) => agency == lead_agency_id,
+            CaseReaders::Nobody => false,
+        }
+    }
+
+    /// On which cases this viewer reads `compartment`: [`Viewer::reads_case_compartment`] for
+    /// every case at once, which a query writes as a condition on the lead agency.
+    pub fn case_compartment_readers(&self, compartment: Compartment) -> CaseReaders {
+        match (reach(self.role, compartment), self.agency_id) {
+            (Reach::All, _) => CaseReaders::All,
+            (Reach::OwnAgency, Some(agency)) => CaseReaders::LeadAgency(agency),
+            (Reach::OwnAgency, None) | (Reach::None, _) => CaseReaders::Nobody,
         }
     }
 

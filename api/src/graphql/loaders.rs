@@ -4,7 +4,7 @@
 //! communes: public, changed a few times a year), kept for the whole process by the
 //! [`Directory`](crate::service::viewer::Directory).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::SelectionField;
@@ -18,7 +18,7 @@ use entity::*;
 
 use crate::db::Reads;
 use crate::error::{AppError, AppResult};
-use crate::service::rows::{Narrowed, Readable, Side, among};
+use crate::service::rows::{Narrowed, Parents, Readable, Side};
 
 /// Loader errors must be `Clone`; the database error is shared.
 pub type LoadError = Arc<sea_orm::DbErr>;
@@ -158,8 +158,8 @@ fn snake_case(name: &str) -> String {
 
 /// A loader of children keyed by the parent *and* the [`Columns`] its selection reads: one
 /// statement per batch, reading the columns its keys read together. Written once for every
-/// such relation ([`narrowed_children_loader!`] says which table, key and order), so that
-/// [`both`] can read two of them in one statement.
+/// such relation ([`narrowed_children_loader!`] says which table, key and order), so that a
+/// page can read them in its own statement ([`Beside`]).
 pub trait NarrowedChildren {
     type Entity: Readable;
 
@@ -167,8 +167,8 @@ pub trait NarrowedChildren {
     /// are grouped by it).
     fn read(columns: Columns) -> Narrowed<Self::Entity>;
 
-    /// The batch's conditions: the parents' ([`among`]), and the relation's own.
-    fn condition(parents: BTreeSet<i64>, backend: DbBackend) -> Condition;
+    /// The batch's conditions: the parents' ([`Parents::of`]), and the relation's own.
+    fn condition(parents: Parents, backend: DbBackend) -> Condition;
 
     /// The column a parent's children are listed by.
     fn order() -> <Self::Entity as EntityTrait>::Column;
@@ -187,26 +187,10 @@ struct Batch<T: NarrowedChildren> {
 
 impl<T: NarrowedChildren> Batch<T> {
     fn of(keys: &[(i64, Columns)], backend: DbBackend) -> Self {
-        // Every column any key reads: rows with more columns answer a narrower key as well,
-        // and every key then sees the same rows. (Two selections of one relation under one
-        // response key — fragments colocated by a client — are merged item by item; two reads
-        // could disagree on the items.)
-        let columns = keys
-            .iter()
-            .fold(Columns::default(), |all, (_, c)| all.and(*c));
         let parents = keys.iter().map(|(parent, _)| *parent).collect();
         Batch {
-            read: T::read(columns),
-            condition: T::condition(parents, backend),
-        }
-    }
-
-    /// One side of a read of two relations in one statement.
-    fn side(&self) -> Side<'_, T::Entity> {
-        Side {
-            read: &self.read,
-            condition: self.condition.clone(),
-            order: T::order(),
+            read: T::read(every(keys.iter().map(|(_, columns)| columns))),
+            condition: T::condition(Parents::Ids(parents), backend),
         }
     }
 
@@ -220,6 +204,15 @@ impl<T: NarrowedChildren> Batch<T> {
             .map_err(Arc::new)?;
         Ok(grouped::<T>(rows, keys))
     }
+}
+
+/// Every column any of `keys` reads: rows with more columns answer a narrower key as well, and
+/// every key then sees the same rows. (Two selections of one relation under one response key —
+/// fragments colocated by a client — are merged item by item; two reads could disagree on the
+/// items.)
+fn every<'a>(keys: impl IntoIterator<Item = &'a Columns>) -> Columns {
+    keys.into_iter()
+        .fold(Columns::default(), |all, columns| all.and(*columns))
 }
 
 /// `rows` under each of `keys` whose parent they belong to, in their order.
@@ -239,19 +232,57 @@ fn grouped<T: NarrowedChildren>(
         .collect()
 }
 
-/// The batches `a` and `b` of two narrowed relations, read in one statement
-/// ([`crate::service::rows::both`]) instead of one each.
-pub async fn both<A: NarrowedChildren, B: NarrowedChildren>(
-    db: &Reads,
-    a: &[(i64, Columns)],
-    b: &[(i64, Columns)],
-) -> Result<(Children<A>, Children<B>), LoadError> {
-    let backend = db.get_database_backend();
-    let (batch_a, batch_b) = (Batch::<A>::of(a, backend), Batch::<B>::of(b, backend));
-    let (rows_a, rows_b) = crate::service::rows::both(db, batch_a.side(), batch_b.side())
-        .await
-        .map_err(Arc::new)?;
-    Ok((grouped::<A>(rows_a, a), grouped::<B>(rows_b, b)))
+/// The children in `T` of a page's rows, read in the page's own statement
+/// ([`crate::service::rows::page_beside`]) rather than by the loader after it: the columns of
+/// every selection of the relation (`keys`, one per alias or fragment), for the page's rows
+/// that meet `parents` (a condition on the page, [`Parents::OfPage`]).
+pub struct Beside<T: NarrowedChildren> {
+    batch: Batch<T>,
+    keys: Vec<Columns>,
+}
+
+impl<T: NarrowedChildren> Beside<T>
+where
+    T: Loader<
+            (i64, Columns),
+            Value = Vec<Arc<<T::Entity as EntityTrait>::Model>>,
+            Error = LoadError,
+        >,
+{
+    pub fn new(keys: Vec<Columns>, parents: Condition, backend: DbBackend) -> Self {
+        Beside {
+            batch: Batch {
+                read: T::read(every(&keys)),
+                condition: T::condition(Parents::OfPage(parents), backend),
+            },
+            keys,
+        }
+    }
+
+    /// The side of the page's statement.
+    pub fn side(&self) -> Side<'_, T::Entity> {
+        Side {
+            read: &self.batch.read,
+            condition: self.batch.condition.clone(),
+            order: T::order(),
+        }
+    }
+
+    /// Feeds `loader` the `rows` the side read, under each key for each of `parents` (those of
+    /// the page's rows the side's condition takes: they answer with no children where none
+    /// were read). Rows of other parents are dropped.
+    pub async fn feed(
+        &self,
+        loader: &Dl<T>,
+        rows: Vec<<T::Entity as EntityTrait>::Model>,
+        parents: impl IntoIterator<Item = i64>,
+    ) {
+        let keys: Vec<(i64, Columns)> = parents
+            .into_iter()
+            .flat_map(|parent| self.keys.iter().map(move |key| (parent, *key)))
+            .collect();
+        loader.feed_many(grouped::<T>(rows, &keys)).await;
+    }
 }
 
 /// A [`NarrowedChildren`] loader of `$module`'s rows by `$key` (column `$key_col`), listed by
@@ -270,9 +301,9 @@ macro_rules! narrowed_children_loader {
                 })
             }
 
-            fn condition(parents: BTreeSet<i64>, backend: DbBackend) -> Condition {
+            fn condition(parents: Parents, backend: DbBackend) -> Condition {
                 Condition::all()
-                    .add(among($module::Column::$key_col, parents, backend))
+                    .add(parents.of($module::Column::$key_col, backend))
                     .add($extra)
             }
 

@@ -1,10 +1,10 @@
 //! Case queries: scoping, filters, folded search and keyset pagination, as SQL.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, LikeExpr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, LikeExpr, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter,
 };
 
 use entity::{
@@ -12,11 +12,11 @@ use entity::{
 };
 
 use crate::auth::Viewer;
-use crate::domain::access::{CaseScope, Compartment, Reach, case_scope, reach};
+use crate::domain::access::{CaseReaders, CaseScope, Compartment, Reach, case_scope, reach};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::paging::{after_date_cursor, date_cursor, split_page};
-use crate::service::rows::Narrowed;
+use crate::service::rows::{Narrowed, PAGE, Page, Readable, Side, page_beside};
 use crate::text::{fold, like_escape, nfc};
 
 /// Case filters in service terms (the GraphQL input maps onto this).
@@ -328,22 +328,54 @@ pub fn case_condition(
     Ok(cond)
 }
 
+/// A page of cases and what was read beside it.
+pub struct CasePage<A, B> {
+    pub rows: Vec<cases::Model>,
+    pub has_next: bool,
+    /// The rows of the page's relations read beside it ([`list`]'s sides), in each side's
+    /// order; children of the row read only to tell that a next page exists included.
+    pub beside: (Vec<A>, Vec<B>),
+}
+
 /// One page of cases, newest detection first, after the given cursor. `wanted`: the optional
-/// columns (see [`optional`]) the caller will read; the others are not fetched.
-pub async fn list<C: ConnectionTrait>(
+/// columns (see [`optional`]) the caller will read; the others are not fetched. `a` and `b`:
+/// relations to read in the same statement ([`page_beside`]), their parents named as
+/// [`Parents::OfPage`](crate::service::rows::Parents::OfPage).
+pub async fn list<A: Readable, B: Readable, C: ConnectionTrait>(
     db: &C,
     cond: Condition,
     after: Option<&str>,
     size: u64,
     wanted: &[cases::Column],
-) -> AppResult<(Vec<cases::Model>, bool)> {
+    a: Option<Side<'_, A>>,
+    b: Option<Side<'_, B>>,
+) -> AppResult<CasePage<A::Model, B::Model>> {
     let reads = |c: cases::Column| !optional(c) || wanted.iter().any(|w| w.as_str() == c.as_str());
     let read = Narrowed::<cases::Entity>::new(reads);
-    let cond = page_condition(cond, after)?;
-    let rows = read
-        .first(db, |query| in_page_order(query.filter(cond)), size + 1)
-        .await?;
-    Ok(split_page(rows, size))
+    let page = Page {
+        read: &read,
+        condition: page_condition(cond, after)?,
+        order: page_order(),
+        rows: size + 1,
+    };
+    let (rows, left, right) = page_beside(db, page, a, b).await?;
+    let (rows, has_next) = split_page(rows, size);
+    Ok(CasePage {
+        rows,
+        has_next,
+        beside: (left, right),
+    })
+}
+
+/// The cases of a page read by [`list`] whose `compartment` the viewer reads, as a condition
+/// on the page's rows ([`PAGE`]); `None` when it reads it on none.
+pub fn readable_on_page(viewer: &Viewer, compartment: Compartment) -> Option<Condition> {
+    let lead = Expr::col((Alias::new(PAGE), cases::Column::LeadAgencyId));
+    match viewer.case_compartment_readers(compartment) {
+        CaseReaders::All => Some(Condition::all()),
+        CaseReaders::LeadAgency(agency) => Some(Condition::all().add(lead.eq(agency))),
+        CaseReaders::Nobody => None,
+    }
 }
 
 /// Whether a read of a page may leave this column of a case out (as a stand-in of
@@ -392,10 +424,11 @@ fn page_condition(cond: Condition, after: Option<&str>) -> AppResult<Condition> 
 }
 
 /// The order of [`list`]'s pages: the index's (the caller takes the first `size + 1` rows).
-fn in_page_order(query: sea_orm::Select<cases::Entity>) -> sea_orm::Select<cases::Entity> {
-    query
-        .order_by_desc(cases::Column::DetectedOn)
-        .order_by_desc(cases::Column::Id)
+fn page_order() -> Vec<(cases::Column, Order)> {
+    vec![
+        (cases::Column::DetectedOn, Order::Desc),
+        (cases::Column::Id, Order::Desc),
+    ]
 }
 
 pub fn cursor_of(case: &cases::Model) -> String {
@@ -477,11 +510,17 @@ mod tests {
         let cursor = date_cursor(NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(), 900_000);
         let read = Narrowed::<cases::Entity>::new(|c| !optional(c));
         let cond = page_condition(Condition::all(), Some(&cursor)).unwrap();
-        let statement = read.first_statement(
-            |query| in_page_order(query.filter(cond)),
-            51,
-            sea_orm::DbBackend::Postgres,
-        );
+        let page = Page {
+            read: &read,
+            condition: cond,
+            order: page_order(),
+            rows: 51,
+        };
+        let statement = crate::service::rows::page_statement(&page, sea_orm::DbBackend::Postgres);
+        assert!(statement.values.as_ref().is_none_or(|v| {
+            v.0.iter()
+                .all(|v| !matches!(v, sea_orm::Value::BigUnsigned(_)))
+        }));
         // The row count is written as a number, not bound: a plan PostgreSQL can keep.
         assert!(statement.sql.ends_with(" LIMIT 51"), "{}", statement.sql);
         let sql = statement.to_string();

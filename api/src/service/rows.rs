@@ -1,14 +1,20 @@
 //! Row reads every service shares: one row by id, or `NOT_FOUND` naming what was looked for
-//! (the first step of most writes); a select that reads only the columns a reader needs; and
-//! two such selects in one statement.
+//! (the first step of most writes); a select that reads only the columns a reader needs; and a
+//! page of such a select with its rows' children, in one statement.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
-use sea_orm::sea_query::{Expr, Order, UnionType};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, DynIden, Expr, IntoIden, MysqlQueryBuilder, Order,
+    PostgresQueryBuilder, Query, QueryBuilder, QueryStatementWriter, SelectStatement, SqlWriter,
+    SqlWriterValues, SqliteQueryBuilder, UnionType, WithClause,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
     EntityTrait, IdenStatic, IntoActiveModel, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
-    QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Statement, TryIntoModel, Value,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Statement,
+    StatementBuilder, TryIntoModel, Value,
 };
 
 use crate::error::{AppError, AppResult};
@@ -25,7 +31,14 @@ where
         .ok_or_else(|| AppError::NotFound(format!("no such {what}")))
 }
 
-/// The statement of `query` limited to its first `rows` rows, the count written as a number.
+/// The statement of `query` limited to its first `rows` rows, the count written as a number
+/// ([`statement`]).
+pub fn limited<E: EntityTrait>(query: Select<E>, rows: u64, backend: DbBackend) -> Statement {
+    statement(&query.limit(rows).into_query(), backend)
+}
+
+/// `query`'s statement for `backend`, as sea-query builds it but for its row counts (`LIMIT`),
+/// which are written into the text as numbers instead of bound.
 ///
 /// PostgreSQL plans a prepared statement once for all executions (a generic plan) only when
 /// that plan is not dearer than the plans made for the parameters of each call. With the row
@@ -33,12 +46,62 @@ where
 /// table, so every execution of a page was planned again: after eight runs of the case page,
 /// `pg_prepared_statements` counted 8 custom plans and no generic one (issue 11). A number
 /// there — a page size, bounded by the caller — makes one statement per page size whose plan
-/// is kept. `LIMIT` is the last clause of these selects: `query` must have no limit, offset
-/// or locking clause of its own (a second `LIMIT` is an SQL error, never a wrong page).
-pub fn limited<E: EntityTrait>(query: Select<E>, rows: u64, backend: DbBackend) -> Statement {
-    let mut statement = query.build(backend);
-    statement.sql.push_str(&format!(" LIMIT {rows}"));
-    statement
+/// is kept. sea-query has no way to write a number there itself, so [`CountsWritten`] is the
+/// writer it builds into.
+pub fn statement<Q>(query: &Q, backend: DbBackend) -> Statement
+where
+    Q: QueryStatementWriter + StatementBuilder,
+{
+    fn build(
+        query: &impl QueryStatementWriter,
+        builder: impl QueryBuilder,
+    ) -> (String, sea_orm::sea_query::Values) {
+        let (placeholder, numbered) = builder.placeholder();
+        let mut sql = CountsWritten(SqlWriterValues::new(placeholder, numbered));
+        query.build_collect_into(builder, &mut sql);
+        sql.0.into_parts()
+    }
+    let (sql, values) = match backend {
+        DbBackend::Postgres => build(query, PostgresQueryBuilder),
+        DbBackend::Sqlite => build(query, SqliteQueryBuilder),
+        DbBackend::MySql => build(query, MysqlQueryBuilder),
+        // A backend sea-orm adds later: its own build, the count bound.
+        _ => return backend.build(query),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// sea-query's writer of a statement and its bound values, except that a `u64` is written into
+/// the text as a number: sea-query holds `LIMIT` and `OFFSET` as `u64`, and nothing else here
+/// is one (ids, amounts and counts of the tables are `i64` and `i32`; a unit test checks that a
+/// page's statement binds none).
+struct CountsWritten(SqlWriterValues);
+
+impl std::fmt::Write for CountsWritten {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write_str(s)
+    }
+}
+
+impl std::fmt::Display for CountsWritten {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl SqlWriter for CountsWritten {
+    fn push_param<T: QueryBuilder>(&mut self, value: Value, query_builder: &T) {
+        match value {
+            Value::BigUnsigned(Some(count)) => {
+                let _ = write!(self.0, "{count}");
+            }
+            value => self.0.push_param(value, query_builder),
+        }
+    }
+
+    fn as_writer(&mut self) -> &mut dyn std::fmt::Write {
+        self
+    }
 }
 
 /// A read of `E` that asks the table only for the columns `reads` keeps, and its primary key.
@@ -110,13 +173,52 @@ where
             .fold(query, |query, column| query.column(*column))
     }
 
-    /// The select of one side of [`both`]: the side's number, `before` empty places (the
-    /// other side's columns when this is the second side), the kept columns, `after` empty
-    /// places.
-    fn side(&self, number: u8, before: usize, after: usize) -> Select<E> {
-        let nulls = |query: Select<E>, n| (0..n).fold(query, |q, _| q.expr(Expr::cust("NULL")));
-        let query = E::find().select_only().expr(Expr::cust(number.to_string()));
-        nulls(self.columns(nulls(query, before)), after)
+    /// The select of one member of a [`page_beside`] statement, from `table` (`E`'s own, or
+    /// the page's name there): the member's number, the `before` places (the [`Narrowed::nulls`]
+    /// of the members before it), the kept columns, the `after` places.
+    fn member(
+        &self,
+        table: DynIden,
+        number: u8,
+        before: &[Expr],
+        after: &[Expr],
+    ) -> SelectStatement {
+        let mut query = Query::select();
+        query.expr(Expr::cust(number.to_string()));
+        query.exprs(before.iter().cloned());
+        for column in &self.kept {
+            query.column((table.clone(), *column));
+        }
+        query.exprs(after.iter().cloned());
+        query.from(table);
+        query
+    }
+
+    /// A `NULL` for each kept column, cast to the column's type, to stand in other members'
+    /// rows where its values stand in this one's. PostgreSQL types a compound select's columns
+    /// member by member, from the left: two untyped `NULL`s make `text`, which a third member's
+    /// number then cannot join. The type is the SQL one of the column's Rust type (its stand-in);
+    /// SQLite casts a `NULL` to `NULL` whatever the type.
+    fn nulls(&self) -> Vec<Expr> {
+        self.shapes
+            .iter()
+            .map(|shape| {
+                let ty = match shape {
+                    Some(Value::Bool(_)) => "boolean",
+                    Some(Value::SmallInt(_)) => "smallint",
+                    Some(Value::Int(_)) => "integer",
+                    Some(Value::BigInt(_)) => "bigint",
+                    Some(Value::Float(_)) => "real",
+                    Some(Value::Double(_)) => "double precision",
+                    Some(Value::String(_)) => "text",
+                    Some(Value::ChronoDate(_)) => "date",
+                    Some(Value::ChronoDateTimeUtc(_)) => "timestamptz",
+                    // Not a type `decode` reads: the read fails there, loudly.
+                    _ => return Expr::cust("NULL"),
+                };
+                Expr::cust(format!("CAST(NULL AS {ty})"))
+            })
+            .collect()
     }
 
     /// The place of `column` among the kept ones.
@@ -144,17 +246,6 @@ where
     ) -> Result<Vec<E::Model>, DbErr> {
         let statement = limited(narrow(self.select()), rows, conn.get_database_backend());
         self.run(conn, statement).await
-    }
-
-    /// The SQL of [`Narrowed::first`], for tests of its shape.
-    #[cfg(test)]
-    pub(crate) fn first_statement(
-        &self,
-        narrow: impl FnOnce(Select<E>) -> Select<E>,
-        rows: u64,
-        backend: DbBackend,
-    ) -> Statement {
-        limited(narrow(self.select()), rows, backend)
     }
 
     async fn run<C: ConnectionTrait>(
@@ -187,13 +278,41 @@ where
 ///
 /// Why: a statement is prepared once per connection and text (sqlx keeps 100 per connection);
 /// each new text costs a round trip to prepare it and a plan. With `IN ($1, …, $n)`, every count
-/// of ids is a text of its own, and a read of two relations in one statement ([`both`]) has the
-/// product of both sides' counts: for a viewer who reads some cases' subjects and not others,
-/// each count of readable cases on a page is a text of its own, for each page size.
+/// of ids is a text of its own. (A page's own relations name their parents inside its
+/// statement, [`Parents::OfPage`], and send no ids at all.)
 pub fn among<C: ColumnTrait>(column: C, ids: BTreeSet<i64>, backend: DbBackend) -> Expr {
     match backend {
         DbBackend::Postgres => column.eq_any(ids),
         _ => column.is_in(ids),
+    }
+}
+
+/// Whose children a read of a relation asks for: the parents' ids as a condition on the
+/// children's `column`.
+pub enum Parents {
+    /// These ids ([`among`]).
+    Ids(BTreeSet<i64>),
+    /// The rows of the page read in the same statement ([`page_beside`]) that meet this
+    /// condition, written on the page's columns as `(PAGE, column)`: their `id`s.
+    OfPage(Condition),
+}
+
+/// The name the page bears inside a [`page_beside`] statement.
+pub const PAGE: &str = "page";
+
+impl Parents {
+    /// `column` holds one of the parents' ids.
+    pub fn of<C: ColumnTrait>(self, column: C, backend: DbBackend) -> Expr {
+        match self {
+            Parents::Ids(ids) => among(column, ids, backend),
+            Parents::OfPage(condition) => column.in_subquery(
+                Query::select()
+                    .column((Alias::new(PAGE), Alias::new("id")))
+                    .from(Alias::new(PAGE))
+                    .cond_where(condition)
+                    .to_owned(),
+            ),
+        }
     }
 }
 
@@ -214,87 +333,152 @@ where
 {
 }
 
-/// One side of [`both`]: a narrowed read, its conditions, and the kept column its rows are
-/// ordered by. The conditions are a [`Condition`], not a closure over the select, so that no
-/// side can bring an order, a limit or a lock of its own: written into a compound select, they
-/// would cut or break the whole statement.
+/// A page of `E`'s rows: a narrowed read, its conditions, its order (the columns, each kept,
+/// and their directions) and how many rows.
+pub struct Page<'a, E: EntityTrait> {
+    pub read: &'a Narrowed<E>,
+    pub condition: Condition,
+    pub order: Vec<(E::Column, Order)>,
+    pub rows: u64,
+}
+
+/// A relation's read beside a [`Page`]: a narrowed read, its conditions (its parents as
+/// [`Parents::OfPage`], and its own), and the kept column its rows are ordered by. The
+/// conditions are a [`Condition`], not a closure over the select, so that no side can bring an
+/// order, a limit or a lock of its own: written into a compound select, they would cut or break
+/// the whole statement.
 pub struct Side<'a, E: EntityTrait> {
     pub read: &'a Narrowed<E>,
     pub condition: Condition,
     pub order: E::Column,
 }
 
-/// Two narrowed reads in one statement: `SELECT 0, a…, NULL… FROM a WHERE … UNION ALL SELECT
-/// 1, NULL…, b… FROM b WHERE …`, ordered by side and then by each side's column.
+/// A page's rows and their children in two relations, in one statement:
 ///
-/// Why (issue 11): a case page's subjects and seizures were two statements, so two round trips
-/// to PostgreSQL where one carries both. On one machine's loopback a round trip is cheap (the
-/// CPU per case list hardly moved); with PostgreSQL on another host, as in production, each is
-/// a network round trip, and the case list made three before its audit. Through
+/// ```sql
+/// WITH page AS (SELECT … FROM p WHERE … ORDER BY … LIMIT n)
+/// SELECT 0, page.…, NULL…       FROM page
+/// UNION ALL SELECT 1, NULL…, a.…, NULL… FROM a WHERE a.parent IN (SELECT id FROM page …) …
+/// UNION ALL SELECT 2, NULL…, b.… FROM b WHERE …
+/// ORDER BY 1, the page's order, then each side's column
+/// ```
+///
+/// Why (issue 11): a case page, its subjects and its seizures were three statements, then two
+/// (the relations together, their parents' ids sent back from the page). Each is a round trip
+/// to PostgreSQL, which in production is on another host: through
 /// `scripts/bench/distance.py`, where a round trip took about 2.4 ms, one fewer took a case list
-/// from 11.4 to 9.0 ms.
+/// from 11.4 to 9.0 ms. Here the relations name the page's rows inside the statement, so the
+/// ids never travel, and the page and its children are read in one snapshot.
 ///
-/// Each row starts with its side's number; a side's places hold its kept columns (decoded by
-/// place as [`Narrowed`] decodes them) and `NULL` where the other side's columns stand.
-/// PostgreSQL takes each column's type from the side that has a value there. SQLite takes the
-/// first side's declared types, and a value decodes by its own storage class all the same.
+/// Each row starts with its member's number; a member's places hold its kept columns (decoded
+/// by place as [`Narrowed`] decodes them) and `NULL` where the others' columns stand.
+/// PostgreSQL takes each column's type from the member that has a value there; SQLite takes
+/// the first member's declared types, and a value decodes by its own storage class all the
+/// same. PostgreSQL keeps a page referred to three times as one materialised result.
 ///
-/// The statement's text depends on both sides' columns, and so do the connections' statement
-/// caches: one text per pair of column sets, whatever the ids when they are given by [`among`]
-/// (on PostgreSQL).
-pub async fn both<A: Readable, B: Readable, C: ConnectionTrait>(
+/// Without a side, this is the page's own select. The statement's text depends on the page's
+/// conditions and columns and on each side's, never on the ids read.
+pub async fn page_beside<P: Readable, A: Readable, B: Readable, C: ConnectionTrait>(
     conn: &C,
-    a: Side<'_, A>,
-    b: Side<'_, B>,
-) -> Result<(Vec<A::Model>, Vec<B::Model>), DbErr> {
-    let width_a = a.read.kept.len();
-    let statement = both_statement(&a, &b, conn.get_database_backend())?;
+    page: Page<'_, P>,
+    a: Option<Side<'_, A>>,
+    b: Option<Side<'_, B>>,
+) -> Result<(Vec<P::Model>, Vec<A::Model>, Vec<B::Model>), DbErr> {
+    let backend = conn.get_database_backend();
+    if a.is_none() && b.is_none() {
+        let rows = page
+            .read
+            .first(conn, |q| ordered(q, &page), page.rows)
+            .await?;
+        return Ok((rows, vec![], vec![]));
+    }
+    let statement = page_beside_statement(&page, a.as_ref(), b.as_ref(), backend)?;
     let rows = conn.query_all_raw(statement).await?;
-    let (mut left, mut right) = (vec![], vec![]);
+    let width = |read: Option<usize>| read.unwrap_or(0);
+    let width_p = page.read.kept.len();
+    let width_a = width(a.as_ref().map(|a| a.read.kept.len()));
+    let (mut p, mut left, mut right) = (vec![], vec![], vec![]);
     for row in &rows {
-        match row.try_get_by_index::<i32>(0)? {
-            0 => left.push(a.read.decode(row, 1)?),
-            1 => right.push(b.read.decode(row, 1 + width_a)?),
-            other => return Err(DbErr::Type(format!("no side {other} in a read of two"))),
+        match (row.try_get_by_index::<i32>(0)?, &a, &b) {
+            (0, _, _) => p.push(page.read.decode(row, 1)?),
+            (1, Some(a), _) => left.push(a.read.decode(row, 1 + width_p)?),
+            (2, _, Some(b)) => right.push(b.read.decode(row, 1 + width_p + width_a)?),
+            (other, _, _) => return Err(DbErr::Type(format!("no member {other} in a page read"))),
         }
     }
-    Ok((left, right))
+    Ok((p, left, right))
 }
 
-/// The statement of [`both`].
-fn both_statement<A: Readable, B: Readable>(
-    a: &Side<'_, A>,
-    b: &Side<'_, B>,
+/// The statement of [`page_beside`] without a side, for tests of its shape.
+#[cfg(test)]
+pub(crate) fn page_statement<P: Readable>(page: &Page<'_, P>, backend: DbBackend) -> Statement {
+    limited(ordered(page.read.select(), page), page.rows, backend)
+}
+
+/// `query` with the page's conditions, in the page's order.
+fn ordered<E: EntityTrait>(query: Select<E>, page: &Page<'_, E>) -> Select<E> {
+    page.order.iter().fold(
+        query.filter(page.condition.clone()),
+        |q, (column, order)| q.order_by(*column, order.clone()),
+    )
+}
+
+/// The statement of [`page_beside`] with at least one side.
+fn page_beside_statement<P: Readable, A: Readable, B: Readable>(
+    page: &Page<'_, P>,
+    a: Option<&Side<'_, A>>,
+    b: Option<&Side<'_, B>>,
     backend: DbBackend,
 ) -> Result<Statement, DbErr> {
-    let (width_a, width_b) = (a.read.kept.len(), b.read.kept.len());
-    let not_kept = |column: &str| DbErr::Custom(format!("{column}: not a kept column"));
-    let order_a = a
-        .read
-        .place(a.order)
-        .ok_or_else(|| not_kept(a.order.as_str()))?;
-    let order_b = b
-        .read
-        .place(b.order)
-        .ok_or_else(|| not_kept(b.order.as_str()))?;
-    let mut query = a
-        .read
-        .side(0, 0, width_b)
-        .filter(a.condition.clone())
-        .into_query();
-    query.union(
-        UnionType::All,
-        b.read
-            .side(1, width_a, 0)
-            .filter(b.condition.clone())
-            .into_query(),
-    );
-    // By place, counted from 1: a compound select is ordered by its output columns (the side's
-    // number, then side A's columns, then side B's).
-    for place in [1, 2 + order_a, 2 + width_a + order_b] {
-        query.order_by_expr(Expr::cust(place.to_string()), Order::Asc);
+    fn place<E: Readable>(read: &Narrowed<E>, column: E::Column) -> Result<usize, DbErr> {
+        read.place(column)
+            .ok_or_else(|| DbErr::Custom(format!("{}: not a kept column", column.as_str())))
     }
-    Ok(backend.build(&query))
+    let nulls = |read: Option<Vec<Expr>>| read.unwrap_or_default();
+    let nulls_p = page.read.nulls();
+    let nulls_a = nulls(a.map(|a| a.read.nulls()));
+    let nulls_b = nulls(b.map(|b| b.read.nulls()));
+    let (width_p, width_a) = (nulls_p.len(), nulls_a.len());
+    let name = Alias::new(PAGE).into_iden();
+    // By place, counted from 1: a compound select is ordered by its output columns (the
+    // member's number, then the page's columns, then side A's, then side B's).
+    let mut order = vec![(1, Order::Asc)];
+    for (column, direction) in &page.order {
+        order.push((2 + place(page.read, *column)?, direction.clone()));
+    }
+    let others = [nulls_a.as_slice(), &nulls_b].concat();
+    let mut query = page.read.member(name.clone(), 0, &[], &others);
+    if let Some(a) = a {
+        let mut member = a
+            .read
+            .member(A::default().into_iden(), 1, &nulls_p, &nulls_b);
+        query.union(
+            UnionType::All,
+            member.cond_where(a.condition.clone()).to_owned(),
+        );
+        order.push((2 + width_p + place(a.read, a.order)?, Order::Asc));
+    }
+    if let Some(b) = b {
+        let before = [nulls_p.as_slice(), &nulls_a].concat();
+        let mut member = b.read.member(B::default().into_iden(), 2, &before, &[]);
+        query.union(
+            UnionType::All,
+            member.cond_where(b.condition.clone()).to_owned(),
+        );
+        order.push((2 + width_p + width_a + place(b.read, b.order)?, Order::Asc));
+    }
+    for (place, direction) in order {
+        query.order_by_expr(Expr::cust(place.to_string()), direction);
+    }
+    let rows = ordered(page.read.select(), page)
+        .limit(page.rows)
+        .into_query();
+    let cte = CommonTableExpression::new()
+        .query(rows)
+        .table_name(name)
+        .to_owned();
+    let with = WithClause::new().cte(cte).to_owned();
+    Ok(statement(&query.with(with), backend))
 }
 
 /// Whether `column` is (part of) `E`'s primary key: every read keeps it.
@@ -356,6 +540,7 @@ mod tests {
     use super::*;
     use entity::{seizures, subjects};
     use sea_orm::ColumnTrait;
+    use sea_orm::sea_query::ExprTrait;
 
     /// On PostgreSQL the ids are one array parameter: another count, the same statement text
     /// (so the same prepared statement); SQLite has no arrays and lists them.
@@ -383,50 +568,113 @@ mod tests {
         assert!(text(&[1, 2], DbBackend::Sqlite).ends_with(r#""case_id" IN (?, ?)"#));
     }
 
-    /// The read of two: side A's columns then side B's, each padded with `NULL` where the other
-    /// side's stand, and the statement ordered by side, then A's order column, then B's — by
-    /// their places in the output, the one order a compound select takes on both databases.
+    /// A page read with two relations: the page as a `WITH` whose row count is a number; its
+    /// columns, then side A's, then side B's, each member padded with `NULL` where the others'
+    /// stand; each side's parents named from the page; the statement ordered by member, then
+    /// by the page's order, then A's column, then B's — by their places in the output, the one
+    /// order a compound select takes on both databases.
     #[test]
-    fn a_read_of_two_orders_each_side_by_its_own_column() {
-        // Subjects keep id, case_id, full_name (3 places); seizures id, case_id, item.
+    fn a_page_read_with_two_relations_orders_each_member_by_its_own_columns() {
+        use entity::cases;
+        // Cases keep id, lead_agency_id, detected_on (3 places); subjects id, case_id,
+        // full_name; seizures id, case_id, item.
+        let page_read = Narrowed::<cases::Entity>::new(|c| {
+            ["lead_agency_id", "detected_on"].contains(&c.as_str())
+        });
         let people =
             Narrowed::<subjects::Entity>::new(|c| ["case_id", "full_name"].contains(&c.as_str()));
         let goods =
             Narrowed::<seizures::Entity>::new(|c| ["case_id", "item"].contains(&c.as_str()));
-        assert_eq!((people.kept().len(), goods.kept().len()), (3, 3));
+        let widths = (
+            page_read.kept().len(),
+            people.kept().len(),
+            goods.kept().len(),
+        );
+        assert_eq!(widths, (3, 3, 3));
+        let page = Page {
+            read: &page_read,
+            condition: Condition::all().add(cases::Column::Status.eq("DETECTED")),
+            order: vec![
+                (cases::Column::DetectedOn, Order::Desc),
+                (cases::Column::Id, Order::Desc),
+            ],
+            rows: 51,
+        };
+        let readable =
+            Condition::all().add(Expr::col((Alias::new(PAGE), cases::Column::LeadAgencyId)).eq(7));
         let side_a = Side {
             read: &people,
-            condition: Condition::all().add(subjects::Column::CaseId.is_in([1, 2])),
+            condition: Condition::all()
+                .add(Parents::OfPage(readable).of(subjects::Column::CaseId, DbBackend::Postgres)),
             order: subjects::Column::Id,
         };
         let side_b = Side {
             read: &goods,
-            condition: Condition::all().add(seizures::Column::CaseId.is_in([3])),
+            condition: Condition::all().add(seizures::Column::Item.ne("x")),
             order: seizures::Column::Id,
         };
-        let id_a = 2 + people.place(subjects::Column::Id).unwrap();
-        let id_b = 2 + 3 + goods.place(seizures::Column::Id).unwrap();
+        let place = |base: usize, at: Option<usize>| base + at.expect("a kept column");
+        let detected = place(2, page_read.place(cases::Column::DetectedOn));
+        let case_id = place(2, page_read.place(cases::Column::Id));
+        let id_a = place(2 + 3, people.place(subjects::Column::Id));
+        let id_b = place(2 + 3 + 3, goods.place(seizures::Column::Id));
         for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            let sql = both_statement(&side_a, &side_b, backend)
-                .unwrap()
-                .to_string();
-            let (first, second) = sql.split_once(" UNION ALL ").expect("a compound select");
-            assert!(first.starts_with("SELECT 0, "), "{sql}");
-            assert_eq!(first.matches("NULL").count(), 3, "{sql}");
-            assert!(first.contains(r#""subjects"."full_name""#), "{sql}");
-            assert!(!first.contains("seizures"), "{sql}");
-            assert!(second.contains("SELECT 1, NULL, NULL, NULL, "), "{sql}");
-            assert!(second.contains(r#""seizures"."item""#), "{sql}");
+            let statement =
+                page_beside_statement(&page, Some(&side_a), Some(&side_b), backend).unwrap();
+            let bound = statement.values.as_ref().map_or(0, |v| v.0.len());
+            assert_eq!(bound, 3, "status, agency, item: {statement:?}");
+            let sql = statement.to_string();
+            let (with, rest) = sql.split_once(r#") SELECT 0, "page"."#).expect("a WITH");
             assert!(
-                sql.ends_with(&format!("ORDER BY 1 ASC, {id_a} ASC, {id_b} ASC")),
+                with.starts_with(r#"WITH "page" AS (SELECT "cases"."id""#),
                 "{sql}"
             );
-            // Each side's own conditions, and only its own.
             assert!(
-                first.contains("IN (1, 2)") && !first.contains("IN (3)"),
+                with.ends_with(
+                    r#"ORDER BY "cases"."detected_on" DESC, "cases"."id" DESC LIMIT 51"#
+                ),
                 "{sql}"
             );
-            assert!(second.contains("IN (3)"), "{sql}");
+            // PostgreSQL's members after the first are parenthesised; SQLite's may not be.
+            let members: Vec<&str> = rest
+                .split(" UNION ALL ")
+                .map(|m| m.strip_prefix('(').unwrap_or(m))
+                .collect();
+            assert_eq!(members.len(), 3, "{sql}");
+            assert_eq!(members[0].matches("CAST(NULL AS ").count(), 6, "{sql}");
+            assert!(members[0].ends_with(r#"FROM "page""#), "{sql}");
+            // Typed: `CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(NULL AS date)` for the
+            // page's id, lead agency and detection date.
+            assert!(
+                members[1].starts_with(
+                    "SELECT 1, CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(NULL AS date), "
+                ),
+                "{sql}"
+            );
+            assert!(members[1].contains(r#""subjects"."full_name""#), "{sql}");
+            assert!(
+                members[1].contains(
+                    r#"IN (SELECT "page"."id" FROM "page" WHERE "page"."lead_agency_id" = 7)"#
+                ),
+                "{sql}"
+            );
+            assert!(!members[1].contains("seizures"), "{sql}");
+            assert!(
+                members[2].starts_with("SELECT 2, CAST(NULL AS bigint), "),
+                "{sql}"
+            );
+            assert_eq!(members[2].matches("CAST(NULL AS ").count(), 6, "{sql}");
+            assert!(
+                members[2].contains(r#"CAST(NULL AS text), "seizures"."id""#),
+                "{sql}"
+            );
+            assert!(members[2].contains(r#""seizures"."item" <> 'x'"#), "{sql}");
+            assert!(
+                sql.ends_with(&format!(
+                    "ORDER BY 1 ASC, {detected} DESC, {case_id} DESC, {id_a} ASC, {id_b} ASC"
+                )),
+                "{sql}"
+            );
         }
     }
 }

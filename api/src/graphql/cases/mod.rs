@@ -104,15 +104,16 @@ impl CaseQuery {
         // The page and every relation's read on one connection (`db/reads.rs`): nothing
         // between here and the prefetch's end writes.
         let _held = loaders.reads.hold();
-        let (rows, has_next) = service::list(
-            &loaders.reads,
+        let (rows, has_next) = prefetch::page(
+            ctx,
+            viewer,
+            loaders,
             cond.clone(),
             after.as_deref(),
             size,
             &wanted,
         )
         .await?;
-        prefetch::prefetch(ctx, viewer, loaders, &rows).await?;
         Ok(CaseConnection {
             rows,
             has_next,

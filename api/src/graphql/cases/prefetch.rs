@@ -1,13 +1,14 @@
-//! Loads, for a whole page of cases, every relation the query selects — one statement per
-//! relation (and level), subjects and seizures together in one — issued before the page's
-//! fields resolve. The per-request loader caches then answer each case's fields without
-//! touching the database, so the statement count of a `cases` request depends on what is
-//! selected, never on the page size or on scheduling.
+//! Reads a page of cases and, for the whole page, every relation the query selects — subjects
+//! and seizures in the page's own statement, then one statement per other relation (and
+//! level) — before the page's fields resolve. The per-request loader caches then answer each
+//! case's fields without touching the database, so the statement count of a `cases` request
+//! depends on what is selected, never on the page size or on scheduling.
 
 use std::collections::BTreeSet;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Lookahead};
+use sea_orm::ConnectionTrait;
 
 use entity::cases;
 
@@ -15,8 +16,9 @@ use crate::auth::Viewer;
 use crate::domain::access::Compartment;
 use crate::error::AppResult;
 use crate::graphql::loaders::{
-    self, Columns, Dl, LoadError, Loaders, SeizuresByCase, SubjectsByCase,
+    Beside, Columns, Dl, LoadError, Loaders, SeizuresByCase, SubjectsByCase,
 };
+use crate::service::cases as service;
 
 /// Loads the rows of `ids` straight into the request's cache, and returns what `then` takes
 /// from them (the keys of the next level) — the rows themselves are moved into the cache, not
@@ -56,56 +58,84 @@ where
     Ok(())
 }
 
-/// What a loader keyed by the columns its selection reads is asked for: each id once, with the
-/// columns every key (`keys`: each selection of the relation) reads.
-fn narrowed_ids(ids: impl IntoIterator<Item = i64>, keys: &[Columns]) -> Vec<(i64, Columns)> {
-    let all = keys.iter().fold(Columns::default(), |all, k| all.and(*k));
-    ids.into_iter()
-        .collect::<BTreeSet<i64>>()
-        .into_iter()
-        .map(|id| (id, all))
-        .collect()
+/// The look-ahead of a page's cases: each selection of a case, under `nodes` and `edges.node`.
+fn case_selections<'a>(ctx: &'a Context<'_>) -> [Lookahead<'a>; 2] {
+    let la = ctx.look_ahead();
+    [la.field("nodes"), la.field("edges").field("node")]
 }
 
-/// Feeds the rows `read` for [`narrowed_ids`] under each of `keys`, so every selection of the
-/// relation answers from the same rows (and no resolver asks again).
-async fn feed_narrowed<T, V>(
-    loader: &Dl<T>,
-    read: std::collections::HashMap<(i64, Columns), Vec<V>>,
-    keys: &[Columns],
-) where
-    T: Loader<(i64, Columns), Value = Vec<V>, Error = LoadError>,
-    V: Send + Sync + Clone + 'static,
-{
-    let mut fed = Vec::with_capacity(read.len() * keys.len());
-    for ((id, _), rows) in read {
-        for key in keys {
-            fed.push(((id, *key), rows.clone()));
-        }
+/// The columns of `E` each selection of the relation `a` reads (one per alias or fragment that
+/// selects it, under `nodes` or `edges.node`): the keys `Case`'s resolver of `a` asks the
+/// loader for.
+fn columns<E: sea_orm::EntityTrait>(sel: &[Lookahead<'_>], a: &str) -> Vec<Columns> {
+    let mut keys: Vec<Columns> = sel
+        .iter()
+        .flat_map(|s| s.field(a).selection_fields())
+        .map(|f| Columns::read_by::<E>(f.selection_set()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// A page of cases, with the subjects and seizures it selects read in the page's own statement
+/// (`service::rows::page_beside`: one round trip for the three) and fed to their loaders; then
+/// every other relation it selects ([`prefetch`]). Subjects are read only for the cases whose
+/// police compartment the viewer reads, as `Case.subjects` checks.
+pub async fn page(
+    ctx: &Context<'_>,
+    viewer: &Viewer,
+    l: &Loaders,
+    cond: sea_orm::Condition,
+    after: Option<&str>,
+    size: u64,
+    wanted: &[cases::Column],
+) -> AppResult<(Vec<cases::Model>, bool)> {
+    let sel = case_selections(ctx);
+    let wants = |a: &str| sel.iter().any(|s| s.field(a).exists());
+    let backend = l.reads.get_database_backend();
+    let subjects = wants("subjects")
+        .then(|| service::readable_on_page(viewer, Compartment::Police))
+        .flatten()
+        .map(|readable| {
+            let keys = columns::<entity::subjects::Entity>(&sel, "subjects");
+            Beside::<SubjectsByCase>::new(keys, readable, backend)
+        });
+    let seizures = wants("seizures").then(|| {
+        let keys = columns::<entity::seizures::Entity>(&sel, "seizures");
+        Beside::<SeizuresByCase>::new(keys, sea_orm::Condition::all(), backend)
+    });
+    let page = service::list(
+        &l.reads,
+        cond,
+        after,
+        size,
+        wanted,
+        subjects.as_ref().map(Beside::side),
+        seizures.as_ref().map(Beside::side),
+    )
+    .await?;
+    let (subject_rows, seizure_rows) = page.beside;
+    let rows = page.rows;
+    if let Some(subjects) = subjects {
+        let readable = rows
+            .iter()
+            .filter(|c| viewer.reads_case_compartment(Compartment::Police, c.lead_agency_id))
+            .map(|c| c.id);
+        subjects.feed(&l.subjects, subject_rows, readable).await;
     }
-    loader.feed_many(fed).await;
-}
-
-/// [`load`] for a loader keyed by the columns its selection reads: one read of the columns
-/// every key reads (`ids`, from [`narrowed_ids`]), fed under each key.
-async fn load_narrowed<T, V>(
-    loader: &Dl<T>,
-    ids: &[(i64, Columns)],
-    keys: &[Columns],
-) -> AppResult<()>
-where
-    T: Loader<(i64, Columns), Value = Vec<V>, Error = LoadError>,
-    V: Send + Sync + Clone + 'static,
-{
-    if ids.is_empty() {
-        return Ok(());
+    if let Some(seizures) = seizures {
+        seizures
+            .feed(&l.seizures, seizure_rows, rows.iter().map(|c| c.id))
+            .await;
     }
-    let read = loader.loader().load(ids).await?;
-    feed_narrowed(loader, read, keys).await;
-    Ok(())
+    prefetch(ctx, viewer, l, &rows).await?;
+    Ok((rows, page.has_next))
 }
 
-pub async fn prefetch(
+/// Loads every relation of the page's `rows` that the query selects but subjects and seizures
+/// ([`page`] reads those).
+async fn prefetch(
     ctx: &Context<'_>,
     viewer: &Viewer,
     l: &Loaders,
@@ -114,23 +144,9 @@ pub async fn prefetch(
     if rows.is_empty() {
         return Ok(());
     }
-    let la = ctx.look_ahead();
-    let sel = [la.field("nodes"), la.field("edges").field("node")];
+    let sel = case_selections(ctx);
     let wants = |a: &str| sel.iter().any(|s| s.field(a).exists());
     let wants2 = |a: &str, b: &str| sel.iter().any(|s| s.field(a).field(b).exists());
-    // The columns of `E` each selection of the relation `a` reads (one per alias or fragment
-    // that selects it, under `nodes` or `edges.node`): the keys `Case`'s resolver of `a` asks
-    // the loader for.
-    fn columns<E: sea_orm::EntityTrait>(sel: &[Lookahead<'_>], a: &str) -> Vec<Columns> {
-        let mut keys: Vec<Columns> = sel
-            .iter()
-            .flat_map(|s| s.field(a).selection_fields())
-            .map(|f| Columns::read_by::<E>(f.selection_set()))
-            .collect();
-        keys.sort();
-        keys.dedup();
-        keys
-    }
     let ids = || rows.iter().map(|c| c.id);
     let readable = |comp: Compartment| {
         rows.iter()
@@ -196,42 +212,6 @@ pub async fn prefetch(
         }
         AppResult::Ok(())
     };
-    // Subjects and seizures, when both are asked for (the benchmark's page, a case list's
-    // usual shape) and the viewer reads some of the page's subjects, share one statement: one
-    // round trip fewer ([`loaders::both`]).
-    let subjects_and_seizures = async {
-        let seizures = wants("seizures").then(|| {
-            let keys = columns::<entity::seizures::Entity>(&sel, "seizures");
-            (narrowed_ids(ids(), &keys), keys)
-        });
-        let subjects = wants("subjects").then(|| {
-            let keys = columns::<entity::subjects::Entity>(&sel, "subjects");
-            (narrowed_ids(readable(Compartment::Police), &keys), keys)
-        });
-        match (subjects, seizures) {
-            (Some((subject_ids, subject_keys)), Some((seizure_ids, seizure_keys)))
-                if !subject_ids.is_empty() =>
-            {
-                let (subjects, seizures) = loaders::both::<SubjectsByCase, SeizuresByCase>(
-                    &l.reads,
-                    &subject_ids,
-                    &seizure_ids,
-                )
-                .await?;
-                feed_narrowed(&l.subjects, subjects, &subject_keys).await;
-                feed_narrowed(&l.seizures, seizures, &seizure_keys).await;
-            }
-            (subjects, seizures) => {
-                if let Some((ids, keys)) = subjects {
-                    load_narrowed(&l.subjects, &ids, &keys).await?;
-                }
-                if let Some((ids, keys)) = seizures {
-                    load_narrowed(&l.seizures, &ids, &keys).await?;
-                }
-            }
-        }
-        AppResult::Ok(())
-    };
     let investigation = async {
         if wants("investigation") {
             let agencies = load_then(&l.investigation, readable(Compartment::Police), |records| {
@@ -260,7 +240,6 @@ pub async fn prefetch(
         commune,
         gate,
         campaigns,
-        subjects_and_seizures,
         investigation,
         customs
     )?;
