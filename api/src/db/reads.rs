@@ -10,7 +10,8 @@
 //! pool and its ping.
 //!
 //! What is held, and for how long, is kept narrow on purpose:
-//! - only reads: statements that begin with `SELECT`; everything else, `INSERT … RETURNING`
+//! - only reads: statements that begin with `SELECT`, and those a caller declares reads
+//!   ([`Reads::read_all`]: the case page's `WITH`); everything else, `INSERT … RETURNING`
 //!   included (sea-orm runs it as a query), goes to the pool;
 //! - only on PostgreSQL, where the ping is a network round trip (SQLite's pool, with its own
 //!   release check in `db/mod.rs`, is left as it is);
@@ -20,8 +21,8 @@
 //!
 //! The price: reads under one hold run one after another. The case list's prefetch issues its
 //! relations' reads together; held, they queue on the one connection (one statement for the
-//! benchmark's page, whose subjects and seizures are read together; more for a page that
-//! selects every relation).
+//! benchmark's page, read with its subjects and seizures; more for a page that selects every
+//! relation).
 //!
 //! sea-orm's statement callback does not see statements it does not run, so the callbacks
 //! (tests count statements, OpenTelemetry makes spans) are kept here as [`Observers`] and
@@ -207,19 +208,36 @@ impl Reads {
         }
     }
 
-    /// Where to take the held connection from, when `stmt` is a read under a hold.
-    fn held(&self, stmt: &Statement) -> Option<&Kept> {
-        self.0.pool.kept.as_deref().filter(|_| {
-            self.0.holds.load(Ordering::SeqCst) > 0 && stmt.sql.trim_start().starts_with("SELECT")
-        })
+    /// The rows of `stmt`, which its caller declares a read: it writes nothing, however it
+    /// begins. Under a hold it runs on the held connection as a `SELECT` does. For the case
+    /// page's one statement, which begins `WITH` (`service::rows::page_beside`): the first
+    /// word of a `WITH` does not tell a read from a write (`WITH … INSERT`), so only a caller
+    /// that built the statement can say.
+    pub async fn read_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self.held_rows(&stmt, true).await {
+            Some(rows) => Ok(rows?.collect()),
+            None => self.0.pool.db.query_all_raw(stmt).await,
+        }
+    }
+
+    /// Where to take the held connection from, when `stmt` is a read under a hold: a `SELECT`,
+    /// or a statement its caller `declared` a read ([`Reads::read_all`]).
+    fn held(&self, stmt: &Statement, declared: bool) -> Option<&Kept> {
+        let read = declared || stmt.sql.trim_start().starts_with("SELECT");
+        self.0
+            .pool
+            .kept
+            .as_deref()
+            .filter(|_| read && self.0.holds.load(Ordering::SeqCst) > 0)
     }
 
     /// `stmt`'s rows from the held connection; `None` when it is not held (the pool answers).
     async fn held_rows(
         &self,
         stmt: &Statement,
+        declared: bool,
     ) -> Option<Result<impl Iterator<Item = QueryResult> + use<>, DbErr>> {
-        let kept = self.held(stmt)?;
+        let kept = self.held(stmt, declared)?;
         Some(
             self.fetch_held(kept, stmt)
                 .await
@@ -272,14 +290,14 @@ impl ConnectionTrait for Reads {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self.held_rows(&stmt).await {
+        match self.held_rows(&stmt, false).await {
             Some(rows) => Ok(rows?.next()),
             None => self.0.pool.db.query_one_raw(stmt).await,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.held_rows(&stmt).await {
+        match self.held_rows(&stmt, false).await {
             Some(rows) => Ok(rows?.collect()),
             None => self.0.pool.db.query_all_raw(stmt).await,
         }

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, LikeExpr, Order, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic,
-    PaginatorTrait, QueryFilter,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, PaginatorTrait,
+    QueryFilter,
 };
 
 use entity::{
@@ -12,6 +12,7 @@ use entity::{
 };
 
 use crate::auth::Viewer;
+use crate::db::Reads;
 use crate::domain::access::{CaseReaders, CaseScope, Compartment, Reach, case_scope, reach};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
@@ -341,8 +342,8 @@ pub struct CasePage<A, B> {
 /// columns (see [`optional`]) the caller will read; the others are not fetched. `a` and `b`:
 /// relations to read in the same statement ([`page_beside`]), their parents named as
 /// [`Parents::OfPage`](crate::service::rows::Parents::OfPage).
-pub async fn list<A: Readable, B: Readable, C: ConnectionTrait>(
-    db: &C,
+pub async fn list<A: Readable, B: Readable>(
+    db: &Reads,
     cond: Condition,
     after: Option<&str>,
     size: u64,
@@ -517,10 +518,6 @@ mod tests {
             rows: 51,
         };
         let statement = crate::service::rows::page_statement(&page, sea_orm::DbBackend::Postgres);
-        assert!(statement.values.as_ref().is_none_or(|v| {
-            v.0.iter()
-                .all(|v| !matches!(v, sea_orm::Value::BigUnsigned(_)))
-        }));
         // The row count is written as a number, not bound: a plan PostgreSQL can keep.
         assert!(statement.sql.ends_with(" LIMIT 51"), "{}", statement.sql);
         let sql = statement.to_string();

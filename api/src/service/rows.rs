@@ -17,6 +17,7 @@ use sea_orm::{
     StatementBuilder, TryIntoModel, Value,
 };
 
+use crate::db::Reads;
 use crate::error::{AppError, AppResult};
 
 pub async fn by_id<E, C>(conn: &C, id: i64, what: &str) -> AppResult<E::Model>
@@ -57,9 +58,12 @@ where
         builder: impl QueryBuilder,
     ) -> (String, sea_orm::sea_query::Values) {
         let (placeholder, numbered) = builder.placeholder();
-        let mut sql = CountsWritten(SqlWriterValues::new(placeholder, numbered));
+        let mut sql = CountsWritten {
+            sql: SqlWriterValues::new(placeholder, numbered),
+            after_count: false,
+        };
         query.build_collect_into(builder, &mut sql);
-        sql.0.into_parts()
+        sql.sql.into_parts()
     }
     let (sql, values) = match backend {
         DbBackend::Postgres => build(query, PostgresQueryBuilder),
@@ -71,32 +75,37 @@ where
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// sea-query's writer of a statement and its bound values, except that a `u64` is written into
-/// the text as a number: sea-query holds `LIMIT` and `OFFSET` as `u64`, and nothing else here
-/// is one (ids, amounts and counts of the tables are `i64` and `i32`; a unit test checks that a
-/// page's statement binds none).
-struct CountsWritten(SqlWriterValues);
+/// sea-query's writer of a statement and its bound values, except that the value it writes
+/// right after `LIMIT` or `OFFSET` (a `u64`, as sea-query holds them) goes into the text as a
+/// number. Every other value is bound, a `u64` included.
+struct CountsWritten {
+    sql: SqlWriterValues,
+    /// The last text written was ` LIMIT ` or ` OFFSET `, as sea-query writes them.
+    after_count: bool,
+}
 
 impl std::fmt::Write for CountsWritten {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.write_str(s)
+        self.after_count = matches!(s, " LIMIT " | " OFFSET ");
+        self.sql.write_str(s)
     }
 }
 
 impl std::fmt::Display for CountsWritten {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        self.sql.fmt(f)
     }
 }
 
 impl SqlWriter for CountsWritten {
     fn push_param<T: QueryBuilder>(&mut self, value: Value, query_builder: &T) {
         match value {
-            Value::BigUnsigned(Some(count)) => {
-                let _ = write!(self.0, "{count}");
+            Value::BigUnsigned(Some(count)) if self.after_count => {
+                let _ = write!(self.sql, "{count}");
             }
-            value => self.0.push_param(value, query_builder),
+            value => self.sql.push_param(value, query_builder),
         }
+        self.after_count = false;
     }
 
     fn as_writer(&mut self) -> &mut dyn std::fmt::Write {
@@ -293,7 +302,9 @@ pub enum Parents {
     /// These ids ([`among`]).
     Ids(BTreeSet<i64>),
     /// The rows of the page read in the same statement ([`page_beside`]) that meet this
-    /// condition, written on the page's columns as `(PAGE, column)`: their `id`s.
+    /// condition, written on the page's columns as `(PAGE, column)`: their `id`s. Only a side
+    /// of [`page_beside`] can name them (elsewhere there is no `page`, and the statement
+    /// fails).
     OfPage(Condition),
 }
 
@@ -334,7 +345,8 @@ where
 }
 
 /// A page of `E`'s rows: a narrowed read, its conditions, its order (the columns, each kept,
-/// and their directions) and how many rows.
+/// and their directions; the last one `E`'s key, so that the order is total and the page one
+/// set of rows however often the statement names it) and how many rows.
 pub struct Page<'a, E: EntityTrait> {
     pub read: &'a Narrowed<E>,
     pub condition: Condition,
@@ -374,12 +386,13 @@ pub struct Side<'a, E: EntityTrait> {
 /// by place as [`Narrowed`] decodes them) and `NULL` where the others' columns stand.
 /// PostgreSQL takes each column's type from the member that has a value there; SQLite takes
 /// the first member's declared types, and a value decodes by its own storage class all the
-/// same. PostgreSQL keeps a page referred to three times as one materialised result.
+/// same. PostgreSQL keeps a page that the statement names more than once as one materialised
+/// result.
 ///
 /// Without a side, this is the page's own select. The statement's text depends on the page's
 /// conditions and columns and on each side's, never on the ids read.
-pub async fn page_beside<P: Readable, A: Readable, B: Readable, C: ConnectionTrait>(
-    conn: &C,
+pub async fn page_beside<P: Readable, A: Readable, B: Readable>(
+    conn: &Reads,
     page: Page<'_, P>,
     a: Option<Side<'_, A>>,
     b: Option<Side<'_, B>>,
@@ -393,20 +406,20 @@ pub async fn page_beside<P: Readable, A: Readable, B: Readable, C: ConnectionTra
         return Ok((rows, vec![], vec![]));
     }
     let statement = page_beside_statement(&page, a.as_ref(), b.as_ref(), backend)?;
-    let rows = conn.query_all_raw(statement).await?;
-    let width = |read: Option<usize>| read.unwrap_or(0);
+    // It begins `WITH`: declared a read, so that a hold keeps it on its connection.
+    let rows = conn.read_all(statement).await?;
     let width_p = page.read.kept.len();
-    let width_a = width(a.as_ref().map(|a| a.read.kept.len()));
-    let (mut p, mut left, mut right) = (vec![], vec![], vec![]);
+    let width_a = a.as_ref().map_or(0, |a| a.read.kept.len());
+    let (mut page_rows, mut a_rows, mut b_rows) = (vec![], vec![], vec![]);
     for row in &rows {
         match (row.try_get_by_index::<i32>(0)?, &a, &b) {
-            (0, _, _) => p.push(page.read.decode(row, 1)?),
-            (1, Some(a), _) => left.push(a.read.decode(row, 1 + width_p)?),
-            (2, _, Some(b)) => right.push(b.read.decode(row, 1 + width_p + width_a)?),
+            (0, _, _) => page_rows.push(page.read.decode(row, 1)?),
+            (1, Some(a), _) => a_rows.push(a.read.decode(row, 1 + width_p)?),
+            (2, _, Some(b)) => b_rows.push(b.read.decode(row, 1 + width_p + width_a)?),
             (other, _, _) => return Err(DbErr::Type(format!("no member {other} in a page read"))),
         }
     }
-    Ok((p, left, right))
+    Ok((page_rows, a_rows, b_rows))
 }
 
 /// The statement of [`page_beside`] without a side, for tests of its shape.
@@ -434,10 +447,9 @@ fn page_beside_statement<P: Readable, A: Readable, B: Readable>(
         read.place(column)
             .ok_or_else(|| DbErr::Custom(format!("{}: not a kept column", column.as_str())))
     }
-    let nulls = |read: Option<Vec<Expr>>| read.unwrap_or_default();
     let nulls_p = page.read.nulls();
-    let nulls_a = nulls(a.map(|a| a.read.nulls()));
-    let nulls_b = nulls(b.map(|b| b.read.nulls()));
+    let nulls_a = a.map(|a| a.read.nulls()).unwrap_or_default();
+    let nulls_b = b.map(|b| b.read.nulls()).unwrap_or_default();
     let (width_p, width_a) = (nulls_p.len(), nulls_a.len());
     let name = Alias::new(PAGE).into_iden();
     // By place, counted from 1: a compound select is ordered by its output columns (the
@@ -541,6 +553,34 @@ mod tests {
     use entity::{seizures, subjects};
     use sea_orm::ColumnTrait;
     use sea_orm::sea_query::ExprTrait;
+
+    /// The values written right after `LIMIT` and `OFFSET` go into the text as numbers; any
+    /// other value is bound, a `u64` too.
+    #[test]
+    fn only_row_counts_are_written_as_numbers() {
+        let mut query = Query::select();
+        query
+            .expr(Expr::val(5u64))
+            .from(subjects::Entity)
+            .and_where(subjects::Column::Id.gt(7u64))
+            .limit(51)
+            .offset(3);
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let statement = statement(&query, backend);
+            assert!(
+                statement.sql.ends_with(" LIMIT 51 OFFSET 3"),
+                "{}",
+                statement.sql
+            );
+            let values = statement.values.expect("bound values").0;
+            assert_eq!(
+                values,
+                vec![Value::BigUnsigned(Some(5)), Value::BigUnsigned(Some(7))],
+                "{}",
+                statement.sql
+            );
+        }
+    }
 
     /// On PostgreSQL the ids are one array parameter: another count, the same statement text
     /// (so the same prepared statement); SQLite has no arrays and lists them.

@@ -128,6 +128,14 @@ async fn held_reads_share_one_connection_and_keep_it_for_the_next_hold() {
     )
     .await;
     assert_ne!(other, first, "a statement other than a SELECT was held");
+    // Unless its caller declares it a read (the case page's `WITH`): then it is held.
+    let declared = Statement::from_string(
+        reads.get_database_backend(),
+        "WITH p AS (SELECT pg_backend_pid() AS p) SELECT CAST(p AS BIGINT) FROM p",
+    );
+    let rows = reads.read_all(declared).await.expect("a read");
+    let pid = rows[0].try_get_by_index::<i64>(0).expect("a number");
+    assert_eq!(pid, first, "a declared read was not held");
     drop(hold);
     assert!(
         settled_to(&db, 1).await,
@@ -142,7 +150,7 @@ async fn held_reads_share_one_connection_and_keep_it_for_the_next_hold() {
     assert_eq!(number(&reads, "SELECT CAST(7 AS BIGINT)").await, 7);
     assert_eq!(
         seen.load(Ordering::SeqCst),
-        5,
+        6,
         "observed once, by sea-orm's callback"
     );
     // The next request's hold takes the kept connection: no check-out, no ping.

@@ -5,8 +5,8 @@
 //! async-graphql resolves each field of each object as a boxed future that it runs through the
 //! schema's extension, after finding the field's type in the registry by name. A page of 50
 //! cases with those relations has about 1,100 fields, and that machinery cost more CPU than
-//! the page's three statements (issue 11). Yet every such field is a column of a row that the
-//! page's read or its prefetch already holds. [`CaseList`] writes those fields itself.
+//! reading the page and its relations (issue 11). Yet every such field is a column of a row
+//! that the page's read or its prefetch already holds. [`CaseList`] writes those fields itself.
 //!
 //! It is a shortcut to the executor's answer, not a second set of rules:
 //! - [`plan`] takes a selection only when every field in it is one the tables below know, with
