@@ -313,16 +313,32 @@ pub const PAGE: &str = "page";
 
 impl Parents {
     /// `column` holds one of the parents' ids.
+    ///
+    /// The page's ids are `= ANY(ARRAY(SELECT id FROM page …))` on PostgreSQL: it makes them one
+    /// array, once, and scans the children's index for all of them in one pass, as it does for
+    /// ids the server sends ([`among`]). Written `IN (SELECT …)`, it hashes the page and scans
+    /// the index once per case, and a case list cost it about a fifth more CPU (pgbench, one
+    /// client, alternated: 760 against 980 statements a second). SQLite has no arrays.
     pub fn of<C: ColumnTrait>(self, column: C, backend: DbBackend) -> Expr {
         match self {
             Parents::Ids(ids) => among(column, ids, backend),
-            Parents::OfPage(condition) => column.in_subquery(
-                Query::select()
+            Parents::OfPage(condition) => {
+                let ids = Query::select()
                     .column((Alias::new(PAGE), Alias::new("id")))
                     .from(Alias::new(PAGE))
                     .cond_where(condition)
-                    .to_owned(),
-            ),
+                    .to_owned();
+                match backend {
+                    DbBackend::Postgres => Expr::cust_with_exprs(
+                        "$1 = ANY(ARRAY($2))",
+                        [
+                            column.into_expr(),
+                            Expr::SubQuery(None, Box::new(ids.into())),
+                        ],
+                    ),
+                    _ => column.in_subquery(ids),
+                }
+            }
         }
     }
 }
@@ -642,10 +658,10 @@ mod tests {
         };
         let readable =
             Condition::all().add(Expr::col((Alias::new(PAGE), cases::Column::LeadAgencyId)).eq(7));
-        let side_a = Side {
+        let side_a = |backend| Side {
             read: &people,
             condition: Condition::all()
-                .add(Parents::OfPage(readable).of(subjects::Column::CaseId, DbBackend::Postgres)),
+                .add(Parents::OfPage(readable.clone()).of(subjects::Column::CaseId, backend)),
             order: subjects::Column::Id,
         };
         let side_b = Side {
@@ -659,6 +675,7 @@ mod tests {
         let id_a = place(2 + 3, people.place(subjects::Column::Id));
         let id_b = place(2 + 3 + 3, goods.place(seizures::Column::Id));
         for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let side_a = side_a(backend);
             let statement =
                 page_beside_statement(&page, Some(&side_a), Some(&side_b), backend).unwrap();
             let bound = statement.values.as_ref().map_or(0, |v| v.0.len());
@@ -692,12 +709,15 @@ mod tests {
                 "{sql}"
             );
             assert!(members[1].contains(r#""subjects"."full_name""#), "{sql}");
-            assert!(
-                members[1].contains(
-                    r#"IN (SELECT "page"."id" FROM "page" WHERE "page"."lead_agency_id" = 7)"#
-                ),
-                "{sql}"
-            );
+            let parents = match backend {
+                DbBackend::Postgres => {
+                    r#""subjects"."case_id" = ANY(ARRAY((SELECT "page"."id" FROM "page" WHERE "page"."lead_agency_id" = 7)))"#
+                }
+                _ => {
+                    r#""subjects"."case_id" IN (SELECT "page"."id" FROM "page" WHERE "page"."lead_agency_id" = 7)"#
+                }
+            };
+            assert!(members[1].contains(parents), "{sql}");
             assert!(!members[1].contains("seizures"), "{sql}");
             assert!(
                 members[2].starts_with("SELECT 2, CAST(NULL AS bigint), "),
