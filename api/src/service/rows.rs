@@ -394,8 +394,8 @@ pub struct Side<'a, E: EntityTrait> {
 /// (the relations together, their parents' ids sent back from the page). Each is a round trip
 /// to PostgreSQL, which in production is on another host. Here the relations name the page's
 /// rows inside the statement, so the ids never travel, and the page and its children are read
-/// in one snapshot. Through `scripts/bench/distance.py` (a round trip of 2.7 ms), a case list
-/// took 8.2 / 8.4 ms against 10.6 / 10.0 ms with two statements.
+/// in one snapshot. Through `scripts/bench/distance.py` (a round trip of 2.5 ms), a case list
+/// took 6.8 / 7.4 ms against 9.7 / 9.6 ms with two statements.
 ///
 /// Each row starts with its member's number; a member's places hold its kept columns (decoded
 /// by place as [`Narrowed`] decodes them) and `NULL` where the others' columns stand.
