@@ -317,8 +317,9 @@ impl Parents {
     /// The page's ids are `= ANY(ARRAY(SELECT id FROM page …))` on PostgreSQL: it makes them one
     /// array, once, and scans the children's index for all of them in one pass, as it does for
     /// ids the server sends ([`among`]). Written `IN (SELECT …)`, it hashes the page and scans
-    /// the index once per case, and a case list cost it about a fifth more CPU (pgbench, one
-    /// client, alternated: 760 against 980 statements a second). SQLite has no arrays.
+    /// the index once per case: pgbench ran the case page's statement about a fifth fewer
+    /// times a second that way (one client, alternated: 760 against 980). SQLite has no
+    /// arrays.
     pub fn of<C: ColumnTrait>(self, column: C, backend: DbBackend) -> Expr {
         match self {
             Parents::Ids(ids) => among(column, ids, backend),
@@ -450,9 +451,10 @@ pub async fn page_beside<P: Readable, A: Readable, B: Readable>(
     Ok((page_rows, a_rows, b_rows))
 }
 
-/// Sorts `rows` as `ORDER BY` sorts by `order`'s columns, of the kinds a narrowed read
-/// decodes; `NULL` as PostgreSQL sorts it, after every value going up (first going down). Text
-/// by its bytes, where PostgreSQL's collation may differ: no order column here is text.
+/// Sorts `rows` as `ORDER BY` sorts by `order`'s columns, each up or down, of the kinds
+/// [`sorted_kind`] takes; `NULL` as PostgreSQL sorts it, after every value going up (first
+/// going down). Text by its bytes, where PostgreSQL's collation may differ: no order column
+/// here is text.
 fn sort_by<M: ModelTrait>(rows: &mut [M], order: &[(<M::Entity as EntityTrait>::Column, Order)]) {
     use std::cmp::Ordering;
     fn nulls_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
@@ -472,7 +474,7 @@ fn sort_by<M: ModelTrait>(rows: &mut [M], order: &[(<M::Entity as EntityTrait>::
             (Value::String(a), Value::String(b)) => nulls_last(a, b),
             (Value::ChronoDate(a), Value::ChronoDate(b)) => nulls_last(a, b),
             (Value::ChronoDateTimeUtc(a), Value::ChronoDateTimeUtc(b)) => nulls_last(a, b),
-            // No order column here is of another kind (floats have no total order).
+            // Refused before the read ([`sorted_kind`]): floats have no total order.
             _ => Ordering::Equal,
         }
     }
@@ -505,6 +507,21 @@ fn ordered<E: EntityTrait>(query: Select<E>, page: &Page<'_, E>) -> Select<E> {
     )
 }
 
+/// Whether [`sort_by`] orders values of this kind (a column's stand-in): the integers, dates,
+/// times, booleans and text — not floats, which have no total order.
+fn sorted_kind(shape: &Value) -> bool {
+    matches!(
+        shape,
+        Value::Bool(_)
+            | Value::SmallInt(_)
+            | Value::Int(_)
+            | Value::BigInt(_)
+            | Value::String(_)
+            | Value::ChronoDate(_)
+            | Value::ChronoDateTimeUtc(_)
+    )
+}
+
 /// The statement of [`page_beside`] with at least one side.
 fn page_beside_statement<P: Readable, A: Readable, B: Readable>(
     page: &Page<'_, P>,
@@ -512,15 +529,33 @@ fn page_beside_statement<P: Readable, A: Readable, B: Readable>(
     b: Option<&Side<'_, B>>,
     backend: DbBackend,
 ) -> Result<Statement, DbErr> {
-    // The rows are ordered after they are read (`sort_by`), by these columns' stand-ins if
-    // they were not kept: refuse that.
-    fn kept<E: Readable>(read: &Narrowed<E>, column: E::Column) -> Result<(), DbErr> {
-        read.place(column)
-            .map(|_| ())
-            .ok_or_else(|| DbErr::Custom(format!("{}: not a kept column", column.as_str())))
+    // The rows are put in order after they are read (`sort_by`): refuse an order `sort_by`
+    // cannot give — a column not kept (its stand-in would sort), of a kind it does not
+    // compare, or a direction other than up or down — and a page order that does not end
+    // with the key (ties would make the row dropped after the page an arbitrary one).
+    fn sortable<E: Readable>(
+        read: &Narrowed<E>,
+        column: E::Column,
+        direction: &Order,
+    ) -> Result<(), DbErr> {
+        let refused = |why: &str| DbErr::Custom(format!("{}: {why}", column.as_str()));
+        let place = read
+            .place(column)
+            .ok_or_else(|| refused("not a kept column"))?;
+        if !matches!(read.shapes[place].as_ref(), Some(shape) if sorted_kind(shape)) {
+            return Err(refused("not a kind the read sorts"));
+        }
+        if !matches!(direction, Order::Asc | Order::Desc) {
+            return Err(refused("not ordered up or down"));
+        }
+        Ok(())
     }
-    for (column, _) in &page.order {
-        kept(page.read, *column)?;
+    for (column, direction) in &page.order {
+        sortable(page.read, *column, direction)?;
+    }
+    match page.order.last() {
+        Some((column, _)) if is_key::<P>(*column) => {}
+        _ => return Err(DbErr::Custom("a page's order must end with its key".into())),
     }
     let nulls_p = page.read.nulls();
     let nulls_a = a.map(|a| a.read.nulls()).unwrap_or_default();
@@ -529,7 +564,7 @@ fn page_beside_statement<P: Readable, A: Readable, B: Readable>(
     let others = [nulls_a.as_slice(), &nulls_b].concat();
     let mut query = page.read.member(name.clone(), 0, &[], &others);
     if let Some(a) = a {
-        kept(a.read, a.order)?;
+        sortable(a.read, a.order, &Order::Asc)?;
         let mut member = a
             .read
             .member(A::default().into_iden(), 1, &nulls_p, &nulls_b);
@@ -539,7 +574,7 @@ fn page_beside_statement<P: Readable, A: Readable, B: Readable>(
         );
     }
     if let Some(b) = b {
-        kept(b.read, b.order)?;
+        sortable(b.read, b.order, &Order::Asc)?;
         let before = [nulls_p.as_slice(), &nulls_a].concat();
         let mut member = b.read.member(B::default().into_iden(), 2, &before, &[]);
         query.union(
@@ -723,6 +758,20 @@ mod tests {
                 page_beside_statement(&page, Some(&side_a), Some(&side_b), backend).unwrap();
             let bound = statement.values.as_ref().map_or(0, |v| v.0.len());
             assert_eq!(bound, 3, "status, agency, item: {statement:?}");
+            if backend == DbBackend::Postgres {
+                // Bound in the order they are written: the page's first, then each side's.
+                for placed in [
+                    r#""cases"."status" = $1"#,
+                    r#""page"."lead_agency_id" = $2"#,
+                    r#""seizures"."item" <> $3"#,
+                ] {
+                    assert!(
+                        statement.sql.contains(placed),
+                        "{placed}: {}",
+                        statement.sql
+                    );
+                }
+            }
             let sql = statement.to_string();
             let (with, rest) = sql.split_once(r#") SELECT 0, "page"."#).expect("a WITH");
             assert!(
@@ -780,13 +829,27 @@ mod tests {
             condition: Condition::all(),
             order: seizures::Column::Unit,
         };
-        let refused = page_beside_statement(
-            &page,
-            None::<&Side<'_, subjects::Entity>>,
-            Some(&unkept),
-            DbBackend::Postgres,
-        );
-        assert!(refused.is_err());
+        let none = None::<&Side<'_, subjects::Entity>>;
+        let refused = |page: &Page<'_, cases::Entity>, side: &Side<'_, seizures::Entity>| {
+            page_beside_statement(page, none, Some(side), DbBackend::Postgres).is_err()
+        };
+        assert!(refused(&page, &unkept));
+        // So would a float (no total order), and a page order that leaves ties.
+        let with_quantity = Narrowed::<seizures::Entity>::new(|c| c.as_str() == "quantity");
+        let by_quantity = Side {
+            read: &with_quantity,
+            condition: Condition::all(),
+            order: seizures::Column::Quantity,
+        };
+        assert!(refused(&page, &by_quantity));
+        let by_day = Page {
+            read: &page_read,
+            condition: Condition::all(),
+            order: vec![(cases::Column::DetectedOn, Order::Desc)],
+            rows: 51,
+        };
+        assert!(refused(&by_day, &side_b));
+        assert!(!refused(&page, &side_b));
     }
 
     /// Rows read without `ORDER BY` are put in the order `ORDER BY` gives: each column in its
