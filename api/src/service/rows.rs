@@ -2,6 +2,7 @@
 //! (the first step of most writes); a select that reads only the columns a reader needs; and a
 //! page of such a select with its rows' children, in one statement.
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -452,37 +453,14 @@ pub async fn page_beside<P: Readable, A: Readable, B: Readable>(
 }
 
 /// Sorts `rows` as `ORDER BY` sorts by `order`'s columns, each up or down, of the kinds
-/// [`sorted_kind`] takes; `NULL` as PostgreSQL sorts it, after every value going up (first
-/// going down). Text by its bytes, where PostgreSQL's collation may differ: no order column
-/// here is text.
+/// [`compare`] orders.
 fn sort_by<M: ModelTrait>(rows: &mut [M], order: &[(<M::Entity as EntityTrait>::Column, Order)]) {
-    use std::cmp::Ordering;
-    fn nulls_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
-        match (a, b) {
-            (Some(a), Some(b)) => a.cmp(b),
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(_), None) => Ordering::Less,
-        }
-    }
-    fn compare(a: &Value, b: &Value) -> Ordering {
-        match (a, b) {
-            (Value::Bool(a), Value::Bool(b)) => nulls_last(a, b),
-            (Value::SmallInt(a), Value::SmallInt(b)) => nulls_last(a, b),
-            (Value::Int(a), Value::Int(b)) => nulls_last(a, b),
-            (Value::BigInt(a), Value::BigInt(b)) => nulls_last(a, b),
-            (Value::String(a), Value::String(b)) => nulls_last(a, b),
-            (Value::ChronoDate(a), Value::ChronoDate(b)) => nulls_last(a, b),
-            (Value::ChronoDateTimeUtc(a), Value::ChronoDateTimeUtc(b)) => nulls_last(a, b),
-            // Refused before the read ([`sorted_kind`]): floats have no total order.
-            _ => Ordering::Equal,
-        }
-    }
     rows.sort_by(|x, y| {
         order
             .iter()
             .map(|(column, direction)| {
-                let by = compare(&x.get(*column), &y.get(*column));
+                // Other kinds are refused before the read (`page_beside_statement`).
+                let by = compare(&x.get(*column), &y.get(*column)).unwrap_or(Ordering::Equal);
                 match direction {
                     Order::Desc => by.reverse(),
                     _ => by,
@@ -491,6 +469,29 @@ fn sort_by<M: ModelTrait>(rows: &mut [M], order: &[(<M::Entity as EntityTrait>::
             .find(|by| by.is_ne())
             .unwrap_or(Ordering::Equal)
     });
+}
+
+/// The order of two values of a column as PostgreSQL and SQLite give it, `NULL` after every
+/// value going up; `None` for a kind whose order the server cannot reproduce: floats (no total
+/// order) and text (the database's collation), and what a narrowed read does not decode.
+fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    fn nulls_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+        }
+    }
+    Some(match (a, b) {
+        (Value::Bool(a), Value::Bool(b)) => nulls_last(a, b),
+        (Value::SmallInt(a), Value::SmallInt(b)) => nulls_last(a, b),
+        (Value::Int(a), Value::Int(b)) => nulls_last(a, b),
+        (Value::BigInt(a), Value::BigInt(b)) => nulls_last(a, b),
+        (Value::ChronoDate(a), Value::ChronoDate(b)) => nulls_last(a, b),
+        (Value::ChronoDateTimeUtc(a), Value::ChronoDateTimeUtc(b)) => nulls_last(a, b),
+        _ => return None,
+    })
 }
 
 /// The statement of [`page_beside`] without a side, for tests of its shape.
@@ -504,21 +505,6 @@ fn ordered<E: EntityTrait>(query: Select<E>, page: &Page<'_, E>) -> Select<E> {
     page.order.iter().fold(
         query.filter(page.condition.clone()),
         |q, (column, order)| q.order_by(*column, order.clone()),
-    )
-}
-
-/// Whether [`sort_by`] orders values of this kind (a column's stand-in): the integers, dates,
-/// times, booleans and text — not floats, which have no total order.
-fn sorted_kind(shape: &Value) -> bool {
-    matches!(
-        shape,
-        Value::Bool(_)
-            | Value::SmallInt(_)
-            | Value::Int(_)
-            | Value::BigInt(_)
-            | Value::String(_)
-            | Value::ChronoDate(_)
-            | Value::ChronoDateTimeUtc(_)
     )
 }
 
@@ -542,7 +528,7 @@ fn page_beside_statement<P: Readable, A: Readable, B: Readable>(
         let place = read
             .place(column)
             .ok_or_else(|| refused("not a kept column"))?;
-        if !matches!(read.shapes[place].as_ref(), Some(shape) if sorted_kind(shape)) {
+        if !matches!(read.shapes[place].as_ref(), Some(shape) if compare(shape, shape).is_some()) {
             return Err(refused("not a kind the read sorts"));
         }
         if !matches!(direction, Order::Asc | Order::Desc) {
