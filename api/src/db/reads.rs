@@ -214,7 +214,13 @@ impl Reads {
     /// word of a `WITH` does not tell a read from a write (`WITH … INSERT`), so only a caller
     /// that built the statement can say.
     pub async fn read_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.held_rows(&stmt, true).await {
+        self.all_rows(stmt, true).await
+    }
+
+    /// `stmt`'s rows, from the held connection when it is a read under a hold (`declared`:
+    /// [`Reads::held`]), else from the pool.
+    async fn all_rows(&self, stmt: Statement, declared: bool) -> Result<Vec<QueryResult>, DbErr> {
+        match self.held_rows(&stmt, declared).await {
             Some(rows) => Ok(rows?.collect()),
             None => self.0.pool.db.query_all_raw(stmt).await,
         }
@@ -297,10 +303,7 @@ impl ConnectionTrait for Reads {
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.held_rows(&stmt, false).await {
-            Some(rows) => Ok(rows?.collect()),
-            None => self.0.pool.db.query_all_raw(stmt).await,
-        }
+        self.all_rows(stmt, false).await
     }
 
     fn support_returning(&self) -> bool {
