@@ -17,30 +17,53 @@
 //! The cache is bounded by the size of the texts it keeps (a parsed tree is some ten times its
 //! text): 1 MiB of documents, far above what the frontends send, so a client sending a new
 //! document with every request evicts others but cannot grow the process.
+//!
+//! **Validations kept too.** async-graphql validates every request's document against the
+//! schema (its 22 rules, then the complexity our cost is charged by): 3.5 % of the server's CPU
+//! on the case list (issue 11, stop 29). That check is a function of the schema, the document,
+//! the operation's name and the variables' values alone, so its result is kept under those
+//! (with the viewer, as above) and a request that matches all of them is given it instead of a
+//! new run. Only a passed validation is kept; the cost is still charged and the unseen fields
+//! still reported for every request (`pipeline.rs`). Variables of more than
+//! [`MAX_VARIABLES_BYTES`] as JSON are not kept (a key that size is rare and would crowd
+//! others); the keys count against their own 1 MiB.
 
 use std::sync::Arc;
 
-use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Request, ValidationResult};
 use moka::future::Cache;
 
 use crate::graphql::context::RequestCtx;
 
-/// The bytes of document text the cache holds at most.
+/// The bytes of document text the cache holds at most (and of validation keys, apart).
 const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 
-/// The process's parsed documents, by viewer and text (one cache for every request).
+/// The largest variables, as JSON text, whose validation is kept.
+pub const MAX_VARIABLES_BYTES: usize = 1024;
+
+/// The process's parsed documents, by viewer and text, and their validations, by viewer, text,
+/// operation and variables (one of each for every request).
 #[derive(Clone)]
-pub struct Documents(Cache<String, Arc<ExecutableDocument>>);
+pub struct Documents {
+    parsed: Cache<String, Arc<ExecutableDocument>>,
+    validated: Cache<String, ValidationResult>,
+}
+
+/// A cache weighed by its keys' bytes, at most [`MAX_TEXT_BYTES`] of them.
+fn bounded<V: Clone + Send + Sync + 'static>() -> Cache<String, V> {
+    Cache::builder()
+        .weigher(|key: &String, _| u32::try_from(key.len()).unwrap_or(u32::MAX))
+        .max_capacity(MAX_TEXT_BYTES)
+        .build()
+}
 
 impl Default for Documents {
     fn default() -> Self {
-        Self(
-            Cache::builder()
-                .weigher(|key: &String, _| u32::try_from(key.len()).unwrap_or(u32::MAX))
-                .max_capacity(MAX_TEXT_BYTES)
-                .build(),
-        )
+        Self {
+            parsed: bounded(),
+            validated: bounded(),
+        }
     }
 }
 
@@ -65,7 +88,7 @@ impl Documents {
         let Some(key) = key(request) else {
             return false;
         };
-        match self.0.get(&key).await {
+        match self.parsed.get(&key).await {
             Some(doc) => {
                 request.set_parsed_query(ExecutableDocument::clone(&doc));
                 true
@@ -85,8 +108,36 @@ impl Documents {
         };
         if let Ok(doc) = request.parsed_query() {
             let doc = Arc::new(doc.clone());
-            self.0.insert(key, doc).await;
+            self.parsed.insert(key, doc).await;
         }
+    }
+
+    /// The key of the request's validation: its document's key, operation name and variables;
+    /// `None` when it is not kept (anonymous, or variables over [`MAX_VARIABLES_BYTES`]).
+    pub fn validation_key(request: &Request) -> Option<String> {
+        let document = key(request)?;
+        let variables = serde_json::to_string(&request.variables).ok()?;
+        if variables.len() > MAX_VARIABLES_BYTES {
+            return None;
+        }
+        // The operation name is length-prefixed like the subject (a name cannot run into the
+        // variables); the text may hold anything, so it ends the key, after a length.
+        let operation = request.operation_name.as_deref().unwrap_or("");
+        Some(format!(
+            "{} {operation} {variables}\n{} {document}",
+            operation.len(),
+            document.len()
+        ))
+    }
+
+    /// The validation kept under `key`, if any.
+    pub async fn validated(&self, key: &str) -> Option<ValidationResult> {
+        self.validated.get(key).await
+    }
+
+    /// Keeps a validation the request passed.
+    pub async fn keep_validated(&self, key: String, result: ValidationResult) {
+        self.validated.insert(key, result).await;
     }
 }
 
@@ -152,6 +203,69 @@ mod tests {
         }
         docs.keep(&mut request(text, None)).await;
         assert!(!docs.lend(&mut request(text, None)).await, "anonymous");
+    }
+
+    /// A kept validation answers only the same viewer, text, operation and variables.
+    #[tokio::test]
+    async fn a_validation_is_kept_per_viewer_text_operation_and_variables() {
+        use async_graphql::{CacheControl, ValidationResult, Variables};
+        use serde_json::json;
+        let docs = Documents::default();
+        let text = "query A($n: Int) { a(n: $n) } query B { b }";
+        let alice = Some(("alice", Role::Police));
+        let ask = |text: &str, viewer, op: Option<&str>, vars: serde_json::Value| {
+            let r = request(text, viewer).variables(Variables::from_json(vars));
+            match op {
+                Some(op) => r.operation_name(op),
+                None => r,
+            }
+        };
+        let key = Documents::validation_key(&ask(text, alice, Some("A"), json!({ "n": 1 })))
+            .expect("a viewer's request with small variables has a key");
+        let passed = ValidationResult {
+            cache_control: CacheControl::default(),
+            complexity: 7,
+            depth: 2,
+        };
+        docs.keep_validated(key.clone(), passed).await;
+        let kept = docs.validated(&key).await.expect("kept");
+        assert_eq!((kept.complexity, kept.depth), (7, 2));
+        let same = Documents::validation_key(&ask(text, alice, Some("A"), json!({ "n": 1 })));
+        assert_eq!(same.as_deref(), Some(key.as_str()));
+        for other in [
+            ask(text, alice, Some("A"), json!({ "n": 2 })),
+            ask(text, alice, Some("A"), json!({})),
+            ask(text, alice, Some("B"), json!({ "n": 1 })),
+            ask(text, alice, None, json!({ "n": 1 })),
+            ask(
+                text,
+                Some(("bob", Role::Police)),
+                Some("A"),
+                json!({ "n": 1 }),
+            ),
+            ask(
+                text,
+                Some(("alice", Role::Customs)),
+                Some("A"),
+                json!({ "n": 1 }),
+            ),
+            ask(
+                "query A($n: Int) { a(n: $n) }",
+                alice,
+                Some("A"),
+                json!({ "n": 1 }),
+            ),
+        ] {
+            let k = Documents::validation_key(&other).expect("a key");
+            assert_ne!(k, key);
+            assert!(docs.validated(&k).await.is_none(), "{k}");
+        }
+        // Anonymous requests and large variables are never kept.
+        assert!(
+            Documents::validation_key(&ask(text, None, Some("A"), json!({ "n": 1 }))).is_none()
+        );
+        let large = json!({ "n": 1, "s": "x".repeat(super::MAX_VARIABLES_BYTES) });
+        assert!(Documents::validation_key(&ask(text, alice, Some("A"), large)).is_none());
     }
 
     #[tokio::test]

@@ -220,7 +220,8 @@ fn grouped<T: NarrowedChildren>(
     rows: Vec<<T::Entity as EntityTrait>::Model>,
     keys: &[(i64, Columns)],
 ) -> Children<T> {
-    let mut children: HashMap<i64, Vec<Arc<_>>> = HashMap::new();
+    // foldhash, as the caches below (the map handed back is std's: `Loader` fixes its type).
+    let mut children: HashMap<i64, Vec<Arc<_>>, foldhash::fast::RandomState> = HashMap::default();
     for row in rows {
         children
             .entry(T::parent(&row))

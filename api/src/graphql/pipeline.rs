@@ -11,11 +11,13 @@
 //!   ([`limits`]), then the fields its role does not see ([`visibility`]);
 //! - once parsed: the operation's label ([`operation`]) and the document for key order
 //!   ([`spec`]);
+//! - validation: a kept result of the same document, operation and variables
+//!   ([`documents`]), or async-graphql's run, whose passed result is then kept;
 //! - after validation: the cost charged to the caller ([`cost`]), then the unseen fields
 //!   reported with validation's own errors ([`visibility`]);
 //! - around execution and each field: the response as the spec says ([`spec`]).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -48,6 +50,7 @@ impl ExtensionFactory for Pipeline {
             documents: self.documents.clone(),
             hidden: HiddenFields::new(self.views.clone()),
             spec: SpecResponse::default(),
+            validation_key: Mutex::new(None),
         })
     }
 }
@@ -58,6 +61,8 @@ pub struct PipelineExt {
     documents: Documents,
     hidden: HiddenFields,
     spec: SpecResponse,
+    /// Where this request's validation is kept ([`Documents::validation_key`]).
+    validation_key: Mutex<Option<String>>,
 }
 
 #[async_trait::async_trait]
@@ -74,6 +79,9 @@ impl Extension for PipelineExt {
             self.documents.keep(&mut request).await;
         }
         self.hidden.find(ctx, &mut request);
+        if let Ok(mut key) = self.validation_key.lock() {
+            *key = Documents::validation_key(&request);
+        }
         next.run(ctx, request).await
     }
 
@@ -95,8 +103,22 @@ impl Extension for PipelineExt {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.and_then(|r| cost::charge(ctx, r));
-        self.hidden.merge(result)
+        let key = self.validation_key.lock().ok().and_then(|mut k| k.take());
+        let kept = match &key {
+            Some(k) => self.documents.validated(k).await,
+            None => None,
+        };
+        let result = match kept {
+            Some(passed) => Ok(passed),
+            None => {
+                let result = next.run(ctx).await;
+                if let (Ok(passed), Some(k)) = (&result, key) {
+                    self.documents.keep_validated(k, *passed).await;
+                }
+                result
+            }
+        };
+        self.hidden.merge(result.and_then(|r| cost::charge(ctx, r)))
     }
 
     async fn execute(

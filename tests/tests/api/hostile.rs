@@ -696,6 +696,48 @@ async fn wrongly_typed_input_is_bad_user_input() {
     }
 }
 
+/// A passed validation is kept by document, operation and variables (`graphql/documents.rs`):
+/// the same text with other variables is validated again, and its cost follows them.
+#[tokio::test]
+async fn a_kept_validation_serves_only_the_same_variables() {
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        max_cost: 500,
+        ..hub389_tests::test_limits()
+    })
+    .await;
+    let police = app.token_for(Role::Police);
+    let q = "query List($f: CaseFilter, $n: Int) { cases(filter: $f, first: $n) { nodes { code seizures { item } } } }";
+    let few = json!({ "f": { "status": "DETECTED" }, "n": 5 });
+    let bad_input = |r: &serde_json::Value| {
+        let codes = error_codes(r);
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
+            "{r}"
+        );
+    };
+    for _ in 0..2 {
+        ok(app.gql(Some(&police), q, few.clone()).await);
+        // A wrongly typed variable, then a costlier page: refused each time, though the text
+        // passed with the first variables.
+        bad_input(
+            &app.gql(Some(&police), q, json!({ "f": { "status": 7 }, "n": 5 }))
+                .await,
+        );
+        let costly = app
+            .gql(Some(&police), q, json!({ "f": null, "n": 100 }))
+            .await;
+        assert_refused(&costly, "BAD_USER_INPUT", "too complex");
+    }
+    // Another operation name for the same text is validated on its own.
+    let r = app
+        .post(
+            Some(&police),
+            json!({ "query": q, "variables": few, "operationName": "Other" }),
+        )
+        .await;
+    bad_input(&r);
+}
+
 /// `tipStatus` answers a few lookups per address per minute, found or not.
 #[tokio::test]
 async fn tip_status_is_rate_limited() {
