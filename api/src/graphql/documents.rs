@@ -25,8 +25,9 @@
 //! (with the viewer, as above) and a request that matches all of them is given it instead of a
 //! new run. Only a passed validation is kept; the cost is still charged and the unseen fields
 //! still reported for every request (`pipeline.rs`). Variables of more than
-//! [`MAX_VARIABLES_BYTES`] as JSON are not kept (a key that size is rare and would crowd
-//! others); the keys count against their own 1 MiB.
+//! [`MAX_VARIABLES_BYTES`] as JSON, or an operation name over [`MAX_OPERATION_NAME_BYTES`], are
+//! not kept (a key that size is rare and would crowd others); the keys count against their own
+//! 1 MiB.
 
 use std::sync::Arc;
 
@@ -41,6 +42,9 @@ const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 
 /// The largest variables, as JSON text, whose validation is kept.
 pub const MAX_VARIABLES_BYTES: usize = 1024;
+
+/// The longest operation name whose validation is kept (a frontend's are a few words).
+pub const MAX_OPERATION_NAME_BYTES: usize = 128;
 
 /// The process's parsed documents, by viewer and text, and their validations, by viewer, text,
 /// operation and variables (one of each for every request).
@@ -113,19 +117,27 @@ impl Documents {
     }
 
     /// The key of the request's validation: its document's key, operation name and variables;
-    /// `None` when it is not kept (anonymous, or variables over [`MAX_VARIABLES_BYTES`]).
+    /// `None` when it is not kept (anonymous, variables over [`MAX_VARIABLES_BYTES`], or an
+    /// operation name over [`MAX_OPERATION_NAME_BYTES`]).
     pub fn validation_key(request: &Request) -> Option<String> {
         let document = key(request)?;
         let variables = serde_json::to_string(&request.variables).ok()?;
         if variables.len() > MAX_VARIABLES_BYTES {
             return None;
         }
-        // The operation name is length-prefixed like the subject (a name cannot run into the
-        // variables); the text may hold anything, so it ends the key, after a length.
-        let operation = request.operation_name.as_deref().unwrap_or("");
+        // No operation name and an empty one validate differently (async-graphql checks
+        // variables only in the operation it will run, and `""` names none), so they differ
+        // here: `-` for none, else the name after its length (a name cannot run into the
+        // variables). The text may hold anything, so it ends the key, after its length.
+        let operation = match request.operation_name.as_deref() {
+            None => "-".to_string(),
+            Some(name) if name.len() <= MAX_OPERATION_NAME_BYTES => {
+                format!("{} {name}", name.len())
+            }
+            Some(_) => return None,
+        };
         Some(format!(
-            "{} {operation} {variables}\n{} {document}",
-            operation.len(),
+            "{operation} {variables}\n{} {document}",
             document.len()
         ))
     }
@@ -237,6 +249,7 @@ mod tests {
             ask(text, alice, Some("A"), json!({})),
             ask(text, alice, Some("B"), json!({ "n": 1 })),
             ask(text, alice, None, json!({ "n": 1 })),
+            ask(text, alice, Some(""), json!({ "n": 1 })),
             ask(
                 text,
                 Some(("bob", Role::Police)),
@@ -266,6 +279,13 @@ mod tests {
         );
         let large = json!({ "n": 1, "s": "x".repeat(super::MAX_VARIABLES_BYTES) });
         assert!(Documents::validation_key(&ask(text, alice, Some("A"), large)).is_none());
+        let long = "A".repeat(super::MAX_OPERATION_NAME_BYTES + 1);
+        assert!(Documents::validation_key(&ask(text, alice, Some(&long), json!({}))).is_none());
+        // No operation name and an empty one are not the same request.
+        assert_ne!(
+            Documents::validation_key(&ask(text, alice, None, json!({}))),
+            Documents::validation_key(&ask(text, alice, Some(""), json!({})))
+        );
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@
 //!   ([`limits`]), then the fields its role does not see ([`visibility`]);
 //! - once parsed: the operation's label ([`operation`]) and the document for key order
 //!   ([`spec`]);
-//! - validation: a kept result of the same document, operation and variables
+//! - validation: a kept result of the same viewer, document, operation and variables
 //!   ([`documents`]), or async-graphql's run, whose passed result is then kept;
 //! - after validation: the cost charged to the caller ([`cost`]), then the unseen fields
 //!   reported with validation's own errors ([`visibility`]);
