@@ -566,8 +566,24 @@ fn date(value: chrono::NaiveDate, out: &mut Out) -> Option<()> {
     Some(())
 }
 
+/// A string as serde_json writes it. Most text needs no escape, and serde_json looks each byte
+/// up in its escape table one at a time (6 % of a case list's instructions by callgrind, stop
+/// 29): text with none of the bytes it escapes (control characters, `"` and `\`) is
+/// copied as it is, after a check with no early exit (so the compiler may vectorise it).
+/// Anything else goes through serde_json.
 fn text(value: &str, out: &mut Out) -> Option<()> {
-    serde_json::to_writer(out, value).ok()
+    let plain = !value.bytes().fold(false, |escape, b| {
+        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.reserve(value.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+        Some(())
+    } else {
+        serde_json::to_writer(out, value).ok()
+    }
 }
 
 /// An optional value: `null` when absent.
@@ -725,6 +741,14 @@ mod tests {
         ] {
             assert_eq!(written(|o| text(s, o)), json(s.into()), "{s:?}");
         }
+        // Every character below U+0100, alone and inside plain text, and a long plain text.
+        for c in (0u32..0x100).filter_map(char::from_u32) {
+            for s in [c.to_string(), format!("Hồ sơ {c} vụ việc")] {
+                assert_eq!(written(|o| text(&s, o)), json(s.as_str().into()), "{s:?}");
+            }
+        }
+        let long = "Vận chuyển hàng cấm qua biên giới ".repeat(20);
+        assert_eq!(written(|o| text(&long, o)), json(long.as_str().into()));
         assert_eq!(
             written(|o| scalar(1.5f64, o)),
             json(ScalarType::to_value(&1.5f64))
