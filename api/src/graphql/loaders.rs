@@ -260,11 +260,14 @@ where
         }
     }
 
-    /// The side of the page's statement.
-    pub fn side(&self) -> Side<'_, T::Entity> {
+    /// The side of the page's statement. The conditions move into it (a copy of them, their
+    /// subquery of the page included, was most of a side's cost to build): a second side of
+    /// the same `Beside` reads nothing (an empty `any`, `FALSE`).
+    pub fn side(&mut self) -> Side<'_, T::Entity> {
+        let condition = std::mem::replace(&mut self.batch.condition, Condition::any());
         Side {
             read: &self.batch.read,
-            condition: self.batch.condition.clone(),
+            condition,
             order: T::order(),
         }
     }

@@ -94,14 +94,14 @@ pub async fn page(
     let sel = case_selections(ctx);
     let wants = |a: &str| sel.iter().any(|s| s.field(a).exists());
     let backend = l.reads.get_database_backend();
-    let subjects = wants("subjects")
+    let mut subjects = wants("subjects")
         .then(|| service::readable_on_page(viewer, Compartment::Police))
         .flatten()
         .map(|readable| {
             let keys = columns::<entity::subjects::Entity>(&sel, "subjects");
             Beside::<SubjectsByCase>::new(keys, readable, backend)
         });
-    let seizures = wants("seizures").then(|| {
+    let mut seizures = wants("seizures").then(|| {
         let keys = columns::<entity::seizures::Entity>(&sel, "seizures");
         Beside::<SeizuresByCase>::new(keys, sea_orm::Condition::all(), backend)
     });
@@ -111,8 +111,8 @@ pub async fn page(
         after,
         size,
         wanted,
-        subjects.as_ref().map(Beside::side),
-        seizures.as_ref().map(Beside::side),
+        subjects.as_mut().map(Beside::side),
+        seizures.as_mut().map(Beside::side),
     )
     .await?;
     let (subject_rows, seizure_rows) = page.beside;
