@@ -104,7 +104,9 @@ impl CaseQuery {
         // The page and every relation's read on one connection (`db/reads.rs`): nothing
         // between here and the prefetch's end writes.
         let _held = loaders.reads.hold();
-        let (rows, has_next) = prefetch::page(
+        // Boxed: the prefetch's state (its reads and loaders, all inline) would make this
+        // resolver's future some kilobytes for async-graphql to copy into its box.
+        let (rows, has_next) = Box::pin(prefetch::page(
             ctx,
             viewer,
             loaders,
@@ -112,7 +114,7 @@ impl CaseQuery {
             after.as_deref(),
             size,
             &wanted,
-        )
+        ))
         .await?;
         Ok(CaseConnection {
             rows,

@@ -79,14 +79,17 @@ impl<const EDGES: bool> OutputType for CaseList<'_, EDGES> {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         let (set, fragments) = (&field.node.selection_set.node, &ctx.query_env.fragments);
+        // Each read and write below is boxed: inline, their state made this future some
+        // kilobytes, which async-graphql copies each time it moves it into a box of its own
+        // (1.7 % of a case list's instructions in `memcpy`, callgrind, stop 30).
         let direct = if EDGES {
             match edge_plan(set, fragments) {
-                Some(mut plan) => direct_edges(ctx, &mut plan, self.0).await,
+                Some(mut plan) => Box::pin(direct_edges(ctx, &mut plan, self.0)).await,
                 None => None,
             }
         } else {
             match plan(set, fragments) {
-                Some(mut plan) => direct(ctx, &mut plan, self.0).await,
+                Some(mut plan) => Box::pin(direct(ctx, &mut plan, self.0)).await,
                 None => None,
             }
         };
@@ -97,10 +100,16 @@ impl<const EDGES: bool> OutputType for CaseList<'_, EDGES> {
         let len = Some(self.0.len());
         if EDGES {
             let edges = self.0.iter().map(CaseEdge::of);
-            async_graphql::resolver_utils::resolve_list(ctx, field, edges, len).await
+            Box::pin(async_graphql::resolver_utils::resolve_list(
+                ctx, field, edges, len,
+            ))
+            .await
         } else {
             let nodes = self.0.iter().cloned().map(Case);
-            async_graphql::resolver_utils::resolve_list(ctx, field, nodes, len).await
+            Box::pin(async_graphql::resolver_utils::resolve_list(
+                ctx, field, nodes, len,
+            ))
+            .await
         }
     }
 }
