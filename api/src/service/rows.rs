@@ -137,8 +137,12 @@ pub struct Narrowed<E: EntityTrait> {
     /// Each kept column's stand-in, in the same order: the shape its value decodes into
     /// (`None` for a type without a default, which this read cannot decode).
     shapes: Vec<Option<Value>>,
-    /// Every column at its stand-in (`Default` of its Rust type).
-    template: E::ActiveModel,
+    /// A model with every column at its stand-in (`Default` of its Rust type), which each
+    /// row's kept columns are set on; `None` when a column has no stand-in (then `decode`
+    /// refuses every row). Setting them on a model, not on an active model turned into one
+    /// afterwards, saves a copy of every column per row (2 % of a case list's instructions,
+    /// callgrind, stop 30).
+    template: Option<E::Model>,
 }
 
 impl<E: EntityTrait> Narrowed<E>
@@ -161,7 +165,7 @@ where
         Self {
             kept,
             shapes,
-            template,
+            template: template.try_into_model().ok(),
         }
     }
 
@@ -269,17 +273,33 @@ where
 
     /// The model in `row`, whose kept columns start at place `from`.
     fn decode(&self, row: &QueryResult, from: usize) -> Result<E::Model, DbErr> {
-        let mut model = self.template.clone();
+        let no_default = |column: &E::Column| {
+            DbErr::Type(format!(
+                "{}: no default value to decode into",
+                column.as_str()
+            ))
+        };
+        let mut model = match &self.template {
+            Some(template) => template.clone(),
+            None => {
+                let column = self
+                    .kept
+                    .iter()
+                    .zip(&self.shapes)
+                    .find(|(_, s)| s.is_none());
+                return Err(column.map_or_else(
+                    || DbErr::Type("no model of stand-ins".into()),
+                    |(column, _)| no_default(column),
+                ));
+            }
+        };
         for (place, (column, shape)) in self.kept.iter().zip(&self.shapes).enumerate() {
             let Some(shape) = shape else {
-                return Err(DbErr::Type(format!(
-                    "{}: no default value to decode into",
-                    column.as_str()
-                )));
+                return Err(no_default(column));
             };
             model.try_set(*column, value_at(row, from + place, shape)?)?;
         }
-        model.try_into_model()
+        Ok(model)
     }
 }
 
@@ -614,7 +634,30 @@ fn is_key<E: EntityTrait>(column: E::Column) -> bool {
 }
 
 /// The value at `place` of `row`, of the same type as `like`.
+///
+/// On PostgreSQL the kinds a case list reads (integers, dates, times, text) are decoded here
+/// ([`pg_at`], [`pg_text`]) rather than through sea-orm's `try_get_by_index`, which turns
+/// every `NULL` into an error and back and has sqlx compare the column's type with the Rust
+/// type's by value for every cell: 2 % of a case list's instructions (callgrind, stop 30).
 fn value_at(row: &QueryResult, place: usize, like: &Value) -> Result<Value, DbErr> {
+    use sea_orm::sqlx::postgres::types::Oid;
+    // The OIDs of PostgreSQL's built-in types (fixed in its catalogue, `pg_type.dat`).
+    const INT4: Oid = Oid(23);
+    const INT8: Oid = Oid(20);
+    const DATE: Oid = Oid(1082);
+    const TIMESTAMPTZ: Oid = Oid(1184);
+    if let Some(pg) = row.try_as_pg_row() {
+        match like {
+            Value::Int(_) => return Ok(Value::Int(pg_at(pg, place, INT4)?)),
+            Value::BigInt(_) => return Ok(Value::BigInt(pg_at(pg, place, INT8)?)),
+            Value::ChronoDate(_) => return Ok(Value::ChronoDate(pg_at(pg, place, DATE)?)),
+            Value::ChronoDateTimeUtc(_) => {
+                return Ok(Value::ChronoDateTimeUtc(pg_at(pg, place, TIMESTAMPTZ)?));
+            }
+            Value::String(_) => return Ok(Value::String(pg_text(pg, place)?)),
+            _ => {}
+        }
+    }
     Ok(match like {
         Value::Bool(_) => Value::Bool(row.try_get_by_index(place)?),
         Value::SmallInt(_) => Value::SmallInt(row.try_get_by_index(place)?),
@@ -622,7 +665,7 @@ fn value_at(row: &QueryResult, place: usize, like: &Value) -> Result<Value, DbEr
         Value::BigInt(_) => Value::BigInt(row.try_get_by_index(place)?),
         Value::Float(_) => Value::Float(row.try_get_by_index(place)?),
         Value::Double(_) => Value::Double(row.try_get_by_index(place)?),
-        Value::String(_) => Value::String(text_at(row, place)?),
+        Value::String(_) => Value::String(row.try_get_by_index(place)?),
         Value::ChronoDate(_) => Value::ChronoDate(row.try_get_by_index(place)?),
         Value::ChronoDateTimeUtc(_) => Value::ChronoDateTimeUtc(row.try_get_by_index(place)?),
         other => {
@@ -633,35 +676,69 @@ fn value_at(row: &QueryResult, place: usize, like: &Value) -> Result<Value, DbEr
     })
 }
 
-/// The text at `place` of `row`. On PostgreSQL its bytes are checked as UTF-8 by `simdutf8`:
-/// sqlx's `String` decode uses the standard library's check, which leaves its fast path at
-/// every byte outside ASCII, so at every Vietnamese diacritic. Those checks were 4.5 % of the
-/// server's CPU on a page of cases with subjects and seizures (issue 11; `perf`, before this
-/// change and the kept connections, which were measured together). simdutf8 checks text of 64
-/// bytes and more with SIMD (titles, names with diacritics) and hands shorter text to the
-/// standard library. The column's type is checked as sqlx checks it, `NULL` is `None` before
-/// that as in sqlx, and a value that is not UTF-8 is refused (PostgreSQL checks the encoding
-/// itself, so this is a guard, not a path).
-fn text_at(row: &QueryResult, place: usize) -> Result<Option<String>, DbErr> {
-    use sea_orm::sqlx::postgres::Postgres;
-    use sea_orm::sqlx::postgres::types::Oid;
-    use sea_orm::sqlx::{Row, Type, TypeInfo, ValueRef};
-    let Some(pg) = row.try_as_pg_row() else {
-        return Ok(row.try_get_by_index(place)?);
-    };
+/// The raw value at `place` of a PostgreSQL row, `None` for `NULL` (as sqlx decodes an
+/// `Option`), once its column's type is known to fit `T`: one of `oids` first (the types `T`
+/// is read from), then sqlx's own check for any other type, so what is accepted is what sqlx
+/// accepts.
+fn pg_raw<'r, T: sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>>(
+    pg: &'r sea_orm::sqlx::postgres::PgRow,
+    place: usize,
+    oids: &[sea_orm::sqlx::postgres::types::Oid],
+) -> Result<Option<sea_orm::sqlx::postgres::PgValueRef<'r>>, DbErr> {
+    use sea_orm::sqlx::{Row, TypeInfo, ValueRef};
     let refused = |why: String| DbErr::Type(format!("column {place}: {why}"));
     let value = pg.try_get_raw(place).map_err(|e| refused(e.to_string()))?;
     if value.is_null() {
         return Ok(None);
     }
     let kind = value.type_info();
-    // `text` and `varchar` by their OIDs first (fixed in PostgreSQL's catalogue): sqlx's check
-    // compares the type with six others, one of them built by name, for every value — 4 % of
-    // a case list's instructions (callgrind, stop 29). Any other type gets sqlx's check.
-    let plain = matches!(kind.oid(), Some(Oid(25 | 1043)));
-    if !plain && !<String as Type<Postgres>>::compatible(&kind) {
-        return Err(refused(format!("{} is not text", kind.name())));
+    let known = kind.oid().is_some_and(|oid| oids.contains(&oid));
+    if !known && !kind.is_null() && !T::compatible(&kind) {
+        return Err(refused(format!(
+            "{} is not {}",
+            kind.name(),
+            T::type_info().name()
+        )));
     }
+    Ok(Some(value))
+}
+
+/// The `T` at `place` of a PostgreSQL row ([`pg_raw`], then sqlx's decoding of `T`).
+fn pg_at<'r, T>(
+    pg: &'r sea_orm::sqlx::postgres::PgRow,
+    place: usize,
+    oid: sea_orm::sqlx::postgres::types::Oid,
+) -> Result<Option<T>, DbErr>
+where
+    T: sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>
+        + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>,
+{
+    match pg_raw::<T>(pg, place, &[oid])? {
+        None => Ok(None),
+        Some(value) => T::decode(value)
+            .map(Some)
+            .map_err(|e| DbErr::Type(format!("column {place}: {e}"))),
+    }
+}
+
+/// The text at `place` of a PostgreSQL row. Its bytes are checked as UTF-8 by `simdutf8`:
+/// sqlx's `String` decode uses the standard library's check, which leaves its fast path at
+/// every byte outside ASCII, so at every Vietnamese diacritic. Those checks were 4.5 % of the
+/// server's CPU on a page of cases with subjects and seizures (issue 11; `perf`, before this
+/// change and the kept connections, which were measured together). simdutf8 checks text of 64
+/// bytes and more with SIMD (titles, names with diacritics) and hands shorter text to the
+/// standard library. `text` and `varchar` are taken by their OIDs ([`pg_raw`]) before sqlx's
+/// check, which compared the type with six others, one of them built by name,
+/// for every value (4 % of a case list's instructions, callgrind, stop 29). A value that is
+/// not UTF-8 is refused (PostgreSQL checks the encoding itself, so this is a guard, not a
+/// path).
+fn pg_text(pg: &sea_orm::sqlx::postgres::PgRow, place: usize) -> Result<Option<String>, DbErr> {
+    use sea_orm::sqlx::postgres::types::Oid;
+    const TEXT_AND_VARCHAR: [Oid; 2] = [Oid(25), Oid(1043)];
+    let refused = |why: String| DbErr::Type(format!("column {place}: {why}"));
+    let Some(value) = pg_raw::<String>(pg, place, &TEXT_AND_VARCHAR)? else {
+        return Ok(None);
+    };
     let bytes = value.as_bytes().map_err(|e| refused(e.to_string()))?;
     let text = simdutf8::basic::from_utf8(bytes).map_err(|_| refused("not UTF-8".into()))?;
     Ok(Some(text.to_owned()))
@@ -915,7 +992,6 @@ mod tests {
         // A case at every column's stand-in.
         let blank = Narrowed::<cases::Entity>::new(|_| false)
             .template
-            .try_into_model()
             .expect("a model");
         let case = |id, detected_on| cases::Model {
             id,
