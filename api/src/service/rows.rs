@@ -635,10 +635,11 @@ fn is_key<E: EntityTrait>(column: E::Column) -> bool {
 
 /// The value at `place` of `row`, of the same type as `like`.
 ///
-/// On PostgreSQL the kinds a case list reads (integers, dates, times, text) are decoded here
-/// ([`pg_at`], [`pg_text`]) rather than through sea-orm's `try_get_by_index`, which turns
-/// every `NULL` into an error and back and has sqlx compare the column's type with the Rust
-/// type's by value for every cell: 2 % of a case list's instructions (callgrind, stop 30).
+/// On PostgreSQL the kinds a case list reads (`int4`, `int8`, `date`, `timestamptz`, text) are
+/// decoded here ([`pg_at`], [`pg_text`]) rather than through sea-orm's `try_get_by_index`,
+/// which turns every `NULL` into an error and back and has sqlx compare the column's type with
+/// the Rust type's by value for every cell: 2 % of a case list's instructions (callgrind, stop
+/// 30). Other kinds (`boolean`, `smallint`, floats) keep sea-orm's path.
 fn value_at(row: &QueryResult, place: usize, like: &Value) -> Result<Value, DbErr> {
     use sea_orm::sqlx::postgres::types::Oid;
     // The OIDs of PostgreSQL's built-in types (fixed in its catalogue, `pg_type.dat`).
