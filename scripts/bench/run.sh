@@ -107,6 +107,19 @@ count_statements "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_M
 count_statements "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR"
 kill "${PIDS[0]}"; PIDS=()
 
+# The raw-SQL floor of the case list (pgbench), measured before the load and again after it:
+# on a shared machine it spreads by ±20 % from one run to the next (stop 30), so a ratio taken
+# against one floor alone can be off by as much. Both are printed; quote the ratio against each.
+floor() {  # when
+    [ $PG = 1 ] || return 0
+    for c in $CONNS; do
+        pgbench -n -M prepared -c "$c" -j "$c" -T "$SECONDS_" -f $HERE/case-list.sql "$DATABASE_URL" 2>/dev/null \
+            | awk -v c="$c" -v when="$1" '/latency average/ {lat=$4} /^tps/ {tps=$3} END {print "case list floor, " c " connections, " when ": " tps " tps, mean " lat " ms"}'
+    done
+}
+echo "== bare SQL before the load"
+floor "before the load"
+
 echo "== load ($PROFILE server, $SECONDS_ s after $WARMUP s warm-up per run)"
 serve $LOAD_PORT RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0  # throughput, not the per-user budget
 SERVER=${PIDS[0]}
@@ -129,10 +142,5 @@ fi
 echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status)"
 
 echo "== bare SQL, same data"
-if [ $PG = 1 ]; then
-    for c in $CONNS; do
-        pgbench -n -M prepared -c "$c" -j "$c" -T "$SECONDS_" -f $HERE/case-list.sql "$DATABASE_URL" 2>/dev/null \
-            | awk -v c="$c" '/latency average/ {lat=$4} /^tps/ {tps=$3} END {print "case list floor, " c " connections: " tps " tps, mean " lat " ms"}'
-    done
-fi
+floor "after the load"
 python3 $HERE/bare.py "$DATABASE_URL" "$YEAR" "$MONTH"
