@@ -18,37 +18,11 @@ HERE=scripts/bench
 . $HERE/lib.sh
 BENCH_DIR=${BENCH_DIR:-/tmp/hub389-bench}
 CONNS="4 16" SECONDS_=15 WARMUP=3 ROUNDS=2 PEER=http://127.0.0.1:5679/graphql
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --connections) CONNS=$2; shift 2 ;;
-        --seconds) SECONDS_=$2; shift 2 ;;
-        --warmup) WARMUP=$2; shift 2 ;;
-        --rounds) ROUNDS=$2; shift 2 ;;
-        --peer) PEER=$2; shift 2 ;;
-        *) echo "unknown option $1" >&2; exit 2 ;;
-    esac
-done
+parse_options "--connections CONNS --seconds SECONDS_ --warmup WARMUP --rounds ROUNDS --peer PEER" "$@"
 : "${DATABASE_URL:?DATABASE_URL names the PostgreSQL database both servers read}"
 DATABASE_URL=$(plain_url "$DATABASE_URL")
-PROFILE=${BENCH_PROFILE:-release}
-TARGET=${CARGO_TARGET_DIR:-target}
-if [ -n "${BENCH_BIN:-}" ]; then
-    BIN=$BENCH_BIN
-else
-    cargo build --profile "$PROFILE" -q -p api
-    BIN=$TARGET/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
-fi
-[ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
-export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
-
-env HUB389_BIND=127.0.0.1:18390 HUB389_DEMO_DATA=false RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0 \
-    $BIN serve >"$BENCH_DIR/server-peer-run.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-    curl -fs http://127.0.0.1:18390/readyz >/dev/null 2>&1 && break
-    sleep 0.2
-done
+bench_bin
+serve 18390 RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0
 TOKEN=$($BIN token --role police --agency CA --ttl 2h)
 
 PEER_PID=$(pgrep -f "postgraphile/dist/cli-run.js" | head -n 1 || true)

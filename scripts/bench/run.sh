@@ -21,30 +21,9 @@ BENCH_DIR=${BENCH_DIR:-/tmp/hub389-bench}
 mkdir -p "$BENCH_DIR"
 export DATABASE_URL=${DATABASE_URL:-sqlite://$BENCH_DIR/bench.db}
 CASES=0 SECONDS_=20 WARMUP=5 CONNS="4 16" DEEP=0 YEAR=2026 MONTH=11
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --cases) CASES=$2; shift 2 ;;
-        --seconds) SECONDS_=$2; shift 2 ;;
-        --warmup) WARMUP=$2; shift 2 ;;
-        --connections) CONNS=$2; shift 2 ;;
-        --deep) DEEP=1; shift ;;
-        --year) YEAR=$2; shift 2 ;;
-        --month) MONTH=$2; shift 2 ;;
-        *) echo "unknown option $1" >&2; exit 2 ;;
-    esac
-done
+parse_options "--cases CASES --seconds SECONDS_ --warmup WARMUP --connections CONNS --deep DEEP=1 --year YEAR --month MONTH" "$@"
 
-# BENCH_PROFILE=dev builds and measures the debug binary (a quick check of the script only);
-# BENCH_BIN=path measures that binary instead of building one (two builds, one data set).
-PROFILE=${BENCH_PROFILE:-release}
-if [ -n "${BENCH_BIN:-}" ]; then
-    BIN=$BENCH_BIN
-else
-    cargo build --profile "$PROFILE" -q -p api
-    BIN=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/hub389
-fi
-[ -f "$BENCH_DIR/keys/hub389.jwt-secret" ] || $BIN keys generate --dir "$BENCH_DIR/keys" >/dev/null
-export HUB389_JWT_SECRET_FILE=$BENCH_DIR/keys/hub389.jwt-secret HUB389_DATA_KEY_FILE=$BENCH_DIR/keys/hub389.data-key
+bench_bin
 PG=0; case "$DATABASE_URL" in postgres*) PG=1; DATABASE_URL=$(plain_url "$DATABASE_URL") ;; esac
 
 sql() {  # one scalar from the bench database
@@ -67,22 +46,6 @@ echo "== $(sql "SELECT count(*) FROM cases") cases, $(sql "SELECT count(*) FROM 
 # BENCH_PORT (18390) and the port after it: another run's servers on the same ports would answer
 # /readyz for ours (and reject our tokens), so a second run at once needs other ports.
 LOAD_PORT=${BENCH_PORT:-18390} COUNT_PORT=$((${BENCH_PORT:-18390} + 1))
-PIDS=()
-serve() {  # port, extra env...; waits for /readyz
-    local port=$1; shift
-    if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
-        echo "port $port already answers: another server is running there; set BENCH_PORT"; exit 1
-    fi
-    env HUB389_BIND=127.0.0.1:$port HUB389_DEMO_DATA=false "$@" $BIN serve >"$BENCH_DIR/server-$port.log" 2>&1 &
-    PIDS+=($!)
-    for _ in $(seq 1 300); do
-        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    echo "server on $port did not start:"; tail -20 "$BENCH_DIR/server-$port.log"; exit 1
-}
-trap 'kill ${PIDS[@]} 2>/dev/null || true' EXIT
-
 TOKEN=$($BIN token --role police --agency CA --ttl 2h)
 LEADER=$($BIN token --role leader --ttl 2h)
 STATS_YEAR="{\"kind\": \"YEAR\", \"year\": $YEAR}"
@@ -105,24 +68,18 @@ count_statements() {  # label, token, query file, variables
 count_statements "case list" "$TOKEN" $HERE/case-list.graphql "{}"
 count_statements "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_MONTH"
 count_statements "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR"
-kill "${PIDS[0]}"; PIDS=()
+stop
 
-# The raw-SQL floor of the case list (pgbench), measured before the load and again after it:
-# on a shared machine it spreads by ±20 % from one run to the next (stop 30), so a ratio taken
-# against one floor alone can be off by as much. Both are printed; quote the ratio against each.
-floor() {  # when
+# The raw-SQL floor (lib.sh), before the load and again after it: quote the ratio against each.
+floors() {  # when
     [ $PG = 1 ] || return 0
-    for c in $CONNS; do
-        pgbench -n -M prepared -c "$c" -j "$c" -T "$SECONDS_" -f $HERE/case-list.sql "$DATABASE_URL" 2>/dev/null \
-            | awk -v c="$c" -v when="$1" '/latency average/ {lat=$4} /^tps/ {tps=$3} END {print "case list floor, " c " connections, " when ": " tps " tps, mean " lat " ms"}'
-    done
+    for c in $CONNS; do floor "$c" "$SECONDS_" "$1"; done
 }
 echo "== bare SQL before the load"
-floor "before the load"
+floors "before the load"
 
-echo "== load ($PROFILE server, $SECONDS_ s after $WARMUP s warm-up per run)"
+echo "== load ($BIN, $SECONDS_ s after $WARMUP s warm-up per run)"
 serve $LOAD_PORT RUST_LOG=warn HUB389_COST_BUDGET_PER_MINUTE=0  # throughput, not the per-user budget
-SERVER=${PIDS[0]}
 run() {  # label, token, query, variables, connections, seconds, warmup
     load "$1" http://127.0.0.1:$LOAD_PORT/graphql "$2" "$3" "$4" "$5" "$6" "$7"
 }
@@ -142,5 +99,5 @@ fi
 echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER/status)"
 
 echo "== bare SQL, same data"
-floor "after the load"
+floors "after the load"
 python3 $HERE/bare.py "$DATABASE_URL" "$YEAR" "$MONTH"
