@@ -984,13 +984,13 @@ pub fn sign(role: Role, agency: Option<&str>, commune: Option<&str>) -> String {
         .expect("sign")
 }
 
-/// The row id behind an `id` the API returned (a global id, see `api::graphql::node`).
+/// The row id behind an `id` the API returned: a global id of any kind (see
+/// `api::graphql::node`), or a record's plain row number.
 pub fn row_id(id: &str) -> i64 {
-    api::graphql::node::parse_id(&async_graphql_id(id)).expect("an id of this server")
-}
-
-fn async_graphql_id(id: &str) -> api::graphql::node::GqlId {
-    api::graphql::node::GqlId::from(id)
+    match api::graphql::node::parse_global_id(id) {
+        Some((_, row)) => row,
+        None => id.parse().expect("an id of this server"),
+    }
 }
 
 /// Inserts agencies as a test's fixture: (id, code, name, kind, level, commune), no parent;

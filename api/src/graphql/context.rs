@@ -80,6 +80,13 @@ impl ScalarType for Vnd {
         }
     }
 
+    /// Checked during validation, before anything runs: async-graphql parses a scalar only when
+    /// its field resolves, so without this a mutation's earlier fields would commit before a
+    /// later one's amount was refused.
+    fn is_valid(value: &Value) -> bool {
+        <Self as ScalarType>::parse(value.clone()).is_ok()
+    }
+
     fn to_value(&self) -> Value {
         Value::Number(self.0.into())
     }

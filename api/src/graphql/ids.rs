@@ -44,6 +44,22 @@ impl NodeKind {
         })
     }
 
+    /// The kind's name in messages, as its GraphQL type reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Case => "Case",
+            NodeKind::Directive => "Directive",
+            NodeKind::Task => "Task",
+            NodeKind::Campaign => "Campaign",
+            NodeKind::Tip => "Tip",
+            NodeKind::Publication => "Publication",
+            NodeKind::PeriodicReport => "PeriodicReport",
+            NodeKind::Agency => "Agency",
+            NodeKind::Commune => "Commune",
+            NodeKind::Watch => "Watch",
+        }
+    }
+
     fn from_u8(k: u8) -> Option<NodeKind> {
         use NodeKind::*;
         [
@@ -74,14 +90,25 @@ pub fn parse_global_id(id: &str) -> Option<(NodeKind, i64)> {
     Some((NodeKind::from_u8(k)?, id))
 }
 
-/// Parses an id argument into a row id: a global id (what every `id` field returns), or a
-/// plain row number (accepted for scripts that read ids from exports). Anything else is
-/// `BAD_USER_INPUT`. Each lookup applies its own scope, so an id of another kind finds
-/// nothing it could not find by number.
-pub fn parse_id(id: &ID) -> AppResult<i64> {
-    if let Some((_, row)) = parse_global_id(id) {
-        return Ok(row);
+/// Parses an id argument of `kind` into a row id: its global id (what every `id` field of that
+/// kind returns), or a plain row number (accepted for scripts that read ids from exports).
+/// A global id of another kind is refused, not read as a number: a client that passes a
+/// tip's id where a case's is asked must not change the case with the tip's row number.
+/// Anything else is `BAD_USER_INPUT`.
+pub fn parse_id(id: &ID, kind: NodeKind) -> AppResult<i64> {
+    match parse_global_id(id) {
+        Some((k, row)) if k == kind => Ok(row),
+        Some(_) => Err(AppError::bad_input(format!(
+            "not the id of a {}",
+            kind.name()
+        ))),
+        None => parse_row(id),
     }
+}
+
+/// Parses the id of a record without a global id (a subject, a seizure, a customs or
+/// investigation record): its row number, as its `id` field gives it.
+pub fn parse_row(id: &ID) -> AppResult<i64> {
     id.parse::<i64>()
         .map_err(|_| AppError::bad_input("not a valid id"))
 }

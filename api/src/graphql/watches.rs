@@ -96,6 +96,8 @@ impl WatchMutation {
     /// Stops watching (the entry is archived).
     #[graphql(visible = "crate::graphql::guards::watches_visible")]
     async fn unwatch(&self, ctx: &Context<'_>, id: ID) -> Result<Watch> {
-        Ok(Watch(svc::remove(&writer(ctx)?, parse_id(&id)?).await?))
+        Ok(Watch(
+            svc::remove(&writer(ctx)?, parse_id(&id, NodeKind::Watch)?).await?,
+        ))
     }
 }

@@ -264,7 +264,7 @@ pub async fn load_for_write<C: ConnectionTrait>(
         .ok_or_else(|| AppError::NotFound("no such tip".into()))?;
     if tip.version != version {
         return Err(AppError::Conflict(format!(
-            "tip {id} was changed by someone else (expected version {version}); reload and retry"
+            "this tip was changed by someone else (expected version {version}); reload and retry"
         )));
     }
     Ok(tip)

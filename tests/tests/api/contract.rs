@@ -403,3 +403,103 @@ async fn http_errors_are_json_with_a_code() {
     let r = get("query=mutation%20%7B%20x%20%7D").await;
     assert_eq!(r.status(), 405);
 }
+
+/// A wrongly typed amount in a later field of a mutation is refused before anything runs, as
+/// validation refuses a wrong `Int`: the earlier fields do not commit behind a `data: null`
+/// (found by the contract review of stop 31: `Vnd` was only checked when its field ran).
+#[tokio::test]
+async fn a_bad_amount_anywhere_in_a_mutation_runs_nothing() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer);
+    let before = app.count::<entity::cases::Entity>().await;
+    let case = |fine: Value| {
+        json!({
+            "title": "Thử giá trị sai", "violationType": "SMUGGLING",
+            "commodityGroup": "FROZEN_FOOD", "channel": "BORDER_TRAIL", "commune": "DONG_DANG",
+            "detectedOn": "2026-11-20", "goodsSummary": "hàng", "fineAmount": fine
+        })
+    };
+    let two = "mutation($good: NewCaseInput!, $bad: NewCaseInput!) {
+        a: createCase(input: $good) { id } b: createCase(input: $bad) { id } }";
+    for bad in [
+        json!(-5),
+        json!(1.5),
+        json!("12"),
+        json!(10_000_000_000_000_000i64),
+    ] {
+        let r = app
+            .gql(
+                Some(&officer),
+                two,
+                json!({ "good": case(json!(1)), "bad": case(bad) }),
+            )
+            .await;
+        assert!(r["data"].is_null(), "{r}");
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    }
+    let literal = |fine: i64| {
+        format!(
+            "{{ title: \"Thử\", violationType: SMUGGLING, commodityGroup: FROZEN_FOOD,
+               channel: BORDER_TRAIL, commune: \"DONG_DANG\", detectedOn: \"2026-11-20\",
+               goodsSummary: \"hàng\", fineAmount: {fine} }}"
+        )
+    };
+    let r = app
+        .query(
+            Some(&officer),
+            &format!(
+                "mutation {{ a: createCase(input: {}) {{ id }} b: createCase(input: {}) {{ id }} }}",
+                literal(1),
+                literal(-5)
+            ),
+        )
+        .await;
+    assert!(r["data"].is_null(), "{r}");
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(app.count::<entity::cases::Entity>().await, before);
+}
+
+/// An id of another kind is refused, never read as the row number of the kind asked for: a
+/// tip's id given to `updateCase` changed the case with the tip's number (stop 31's review).
+/// The case's own id, and its plain row number, still address it.
+#[tokio::test]
+async fn an_id_of_another_kind_is_refused() {
+    let app = TestApp::spawn().await;
+    let [officer, police] = app.tokens_for([Role::Officer, Role::Police]);
+    let tips = ok(app
+        .query(Some(&police), "{ tips(first: 1) { nodes { id } } }")
+        .await);
+    let tip = tips["data"]["tips"]["nodes"][0]["id"].clone();
+    let update = "mutation($id: ID!, $v: Int!) { updateCase(id: $id, version: $v, patch: { title: \"Đổi tên\" }) { code version } }";
+    let r = app
+        .gql(Some(&officer), update, json!({ "id": tip, "v": 1 }))
+        .await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not the id of a Case"),
+        "{r}"
+    );
+    let read = "query($id: ID!) { case(id: $id) { code } }";
+    let r = app.gql(Some(&police), read, json!({ "id": tip })).await;
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let case = app
+        .create_case(
+            &officer,
+            json!({ "title": "Vụ của BĐBP", "violationType": "SMUGGLING",
+                    "commodityGroup": "FROZEN_FOOD", "channel": "BORDER_TRAIL",
+                    "detectedOn": "2026-11-20", "goodsSummary": "hàng" }),
+        )
+        .await;
+    let r = ok(app
+        .gql(Some(&officer), update, json!({ "id": case, "v": 1 }))
+        .await);
+    assert_eq!(r["data"]["updateCase"]["version"], 2, "{r}");
+    let row = hub389_tests::row_id(case.as_str());
+    let r = ok(app
+        .gql(Some(&police), read, json!({ "id": row.to_string() }))
+        .await);
+    assert!(r["data"]["case"]["code"].is_string(), "{r}");
+}

@@ -943,3 +943,44 @@ async fn nothing_starts_after_the_deadline() {
     }
     assert_eq!(app.count::<entity::tips::Entity>().await, before);
 }
+
+/// A text search is charged as the scan it is (`cost::COUNT`, as the README says): three
+/// searches in one request pass a limit three plain pages pass only when they are not
+/// charged (stop 31's review found the charge written but never applied).
+#[tokio::test]
+async fn a_search_is_charged_as_a_scan() {
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        cost_budget_per_minute: 0,
+        max_cost: 250,
+        ..hub389_tests::test_limits()
+    })
+    .await;
+    let police = app.token_for(Role::Police);
+    let three = |search: &str| -> String {
+        let args = if search.is_empty() {
+            String::new()
+        } else {
+            format!(", search: \"{search}\"")
+        };
+        (0..3)
+            .map(|i| format!(" a{i}: cases(first: 1{args}) {{ nodes {{ code }} }}"))
+            .collect()
+    };
+    ok(app
+        .query(Some(&police), &format!("{{{} }}", three("")))
+        .await);
+    let r = app
+        .query(Some(&police), &format!("{{{} }}", three("dong dang")))
+        .await;
+    assert_refused(&r, "BAD_USER_INPUT", "too complex");
+    // A blank search scans nothing and costs nothing; one search fits.
+    ok(app
+        .query(Some(&police), &format!("{{{} }}", three("  ")))
+        .await);
+    ok(app
+        .query(
+            Some(&police),
+            "{ cases(first: 1, search: \"dong dang\") { nodes { code } } }",
+        )
+        .await);
+}

@@ -16,7 +16,7 @@ use crate::domain::access::Compartment;
 use crate::domain::vocab::*;
 use crate::graphql::context::{Vnd, db, linked, loaders, viewer};
 use crate::graphql::directives::Campaign;
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::loaders::{Columns, children, many, one};
 use crate::graphql::pagination::{PageInfo, page_size};
 use crate::graphql::reference::{Agency, BorderGate, Commune};
@@ -83,7 +83,7 @@ impl CaseQuery {
     /// Cases in the viewer's scope, newest detection first (keyset pagination, `first` ≤ 100).
     #[graphql(
         visible = "crate::graphql::guards::not_press_visible",
-        complexity = "crate::graphql::cost::page(first, child_complexity)"
+        complexity = "crate::graphql::cost::page(first, child_complexity) + crate::graphql::cost::search(&search)"
     )]
     async fn cases(
         &self,
@@ -128,7 +128,7 @@ impl CaseQuery {
     #[graphql(name = "case", visible = "crate::graphql::guards::not_press_visible")]
     async fn case_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Case>> {
         let viewer = viewer(ctx)?;
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Case)?;
         match service::get(db(ctx)?, viewer, id).await? {
             Some(case) => Ok(Some(Case(case))),
             None => Err(crate::error::AppError::NotFound("no such case".into()).into()),

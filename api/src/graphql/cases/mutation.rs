@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
 use crate::domain::vocab::*;
 use crate::graphql::context::Vnd;
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id, parse_row};
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_records::{
     self as records, CustomsDetails, InvestigationDetails, NewSeizure, RecordKind, SeizureRow,
@@ -256,7 +256,7 @@ impl CaseMutation {
         patch: CasePatch,
     ) -> Result<Case> {
         let w = writer(ctx)?;
-        let case = svc::update(&w, parse_id(&id)?, version, patch.into()).await?;
+        let case = svc::update(&w, parse_id(&id, NodeKind::Case)?, version, patch.into()).await?;
         Ok(Case(case))
     }
 
@@ -274,7 +274,7 @@ impl CaseMutation {
         >,
     ) -> Result<Case> {
         let w = writer(ctx)?;
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Case)?;
         let case = svc::change_status(&w, id, version, status, handled_on).await?;
         Ok(Case(case))
     }
@@ -294,7 +294,7 @@ impl CaseMutation {
         police_code: String,
     ) -> Result<Case> {
         let w = writer(ctx)?;
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Case)?;
         let case = svc::transfer_to_police(&w, id, version, &police_code).await?;
         Ok(Case(case))
     }
@@ -309,7 +309,7 @@ impl CaseMutation {
         archived: bool,
     ) -> Result<Case> {
         let w = writer(ctx)?;
-        let case = svc::set_archived(&w, parse_id(&id)?, version, archived).await?;
+        let case = svc::set_archived(&w, parse_id(&id, NodeKind::Case)?, version, archived).await?;
         Ok(Case(case))
     }
 
@@ -324,7 +324,7 @@ impl CaseMutation {
         linked: bool,
     ) -> Result<Case> {
         let w = writer(ctx)?;
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Case)?;
         let case = svc::set_campaign(&w, id, version, &campaign, linked).await?;
         Ok(Case(case))
     }
@@ -339,7 +339,7 @@ impl CaseMutation {
         idempotency_key: Option<String>,
     ) -> Result<Subject> {
         let w = writer(ctx)?;
-        let case_id = parse_id(&case_id)?;
+        let case_id = parse_id(&case_id, NodeKind::Case)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addSubject")?;
         let s = records::add_subject(&w, case_id, input.into(), keyed).await?;
         Ok(Subject(s.into()))
@@ -355,7 +355,7 @@ impl CaseMutation {
         input: SubjectInput,
     ) -> Result<Subject> {
         let w = writer(ctx)?;
-        let s = records::update_subject(&w, parse_id(&id)?, version, input.into()).await?;
+        let s = records::update_subject(&w, parse_row(&id)?, version, input.into()).await?;
         Ok(Subject(s.into()))
     }
 
@@ -369,7 +369,7 @@ impl CaseMutation {
         idempotency_key: Option<String>,
     ) -> Result<Seizure> {
         let w = writer(ctx)?;
-        let case_id = parse_id(&case_id)?;
+        let case_id = parse_id(&case_id, NodeKind::Case)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addSeizure")?;
         let row = records::add_seizure(&w, case_id, input.into(), keyed).await?;
         Ok(seizure(row))
@@ -386,7 +386,7 @@ impl CaseMutation {
         status: DisposalStatus,
     ) -> Result<Seizure> {
         let w = writer(ctx)?;
-        let row = records::set_disposal_status(&w, parse_id(&id)?, version, status).await?;
+        let row = records::set_disposal_status(&w, parse_row(&id)?, version, status).await?;
         Ok(seizure(row))
     }
 
@@ -401,7 +401,7 @@ impl CaseMutation {
         reference: String,
     ) -> Result<Seizure> {
         let w = writer(ctx)?;
-        let id = parse_id(&id)?;
+        let id = parse_row(&id)?;
         let row = records::approve_disposal(&w, id, version, approved_on, &reference).await?;
         Ok(seizure(row))
     }
@@ -416,7 +416,7 @@ impl CaseMutation {
         idempotency_key: Option<String>,
     ) -> Result<CustomsRecord> {
         let w = writer(ctx)?;
-        let case_id = parse_id(&case_id)?;
+        let case_id = parse_id(&case_id, NodeKind::Case)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addCustomsRecord")?;
         let r = records::add_customs_record(&w, case_id, input.into(), keyed).await?;
         Ok(CustomsRecord(r.into()))
@@ -432,7 +432,7 @@ impl CaseMutation {
         input: CustomsRecordInput,
     ) -> Result<CustomsRecord> {
         let w = writer(ctx)?;
-        let id = parse_id(&id)?;
+        let id = parse_row(&id)?;
         let r = records::update_customs_record(&w, id, version, input.into()).await?;
         Ok(CustomsRecord(r.into()))
     }
@@ -447,7 +447,7 @@ impl CaseMutation {
         input: InvestigationInput,
     ) -> Result<InvestigationRecord> {
         let w = writer(ctx)?;
-        let case_id = parse_id(&case_id)?;
+        let case_id = parse_id(&case_id, NodeKind::Case)?;
         let r = records::set_investigation(&w, case_id, version, input.into()).await?;
         Ok(InvestigationRecord(r.into()))
     }
@@ -464,7 +464,7 @@ impl CaseMutation {
     ) -> Result<i32> {
         let w = writer(ctx)?;
         let kind = RecordKind::from(kind);
-        let id = parse_id(&id)?;
+        let id = parse_row(&id)?;
         Ok(records::set_record_archived(&w, kind, id, version, archived).await?)
     }
 }

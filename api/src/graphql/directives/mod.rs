@@ -21,7 +21,7 @@ use crate::domain::access::{DirectiveScope, directive_scope};
 use crate::domain::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, loaders, viewer};
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::loaders::{children, many, one};
 use crate::graphql::pagination::{
     add_range, date_cursor, decode_date_cursor, fetch_page, keyset_after, newest_first, page_size,
@@ -178,7 +178,7 @@ impl DirectiveQuery {
     #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn directive(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Directive>> {
         let cond = directive_scope_condition(viewer(ctx)?)?;
-        let row = directives::Entity::find_by_id(parse_id(&id)?)
+        let row = directives::Entity::find_by_id(parse_id(&id, NodeKind::Directive)?)
             .filter(cond)
             .one(db(ctx)?)
             .await
@@ -224,7 +224,7 @@ impl DirectiveQuery {
             cond = cond.add(commune_task_ids(agency.id));
         }
         if let Some(id) = f.directive {
-            cond = cond.add(tasks::Column::DirectiveId.eq(parse_id(&id)?));
+            cond = cond.add(tasks::Column::DirectiveId.eq(parse_id(&id, NodeKind::Directive)?));
         }
         let today = crate::time::today();
         match f.overdue {

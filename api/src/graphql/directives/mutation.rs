@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use super::{Campaign, Directive, Task};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::directives::{
     self as svc, CampaignChanges, DirectiveChanges, NewCampaign, NewDirective, NewTask, TaskChanges,
@@ -113,9 +113,11 @@ pub struct CampaignPatch {
     pub description: MaybeUndefined<String>,
 }
 
-/// The row ids of a list of global ids.
-fn row_ids(ids: &[ID]) -> AppResult<Vec<i64>> {
-    ids.iter().map(parse_id).collect()
+/// The row ids of a list of directives' ids.
+fn directive_ids(ids: &[ID]) -> AppResult<Vec<i64>> {
+    ids.iter()
+        .map(|id| parse_id(id, NodeKind::Directive))
+        .collect()
 }
 
 impl TryFrom<NewDirectiveInput> for NewDirective {
@@ -129,7 +131,7 @@ impl TryFrom<NewDirectiveInput> for NewDirective {
             title: i.title,
             valid_from: i.valid_from,
             valid_until: i.valid_until,
-            cites: row_ids(i.cites.as_deref().unwrap_or_default())?,
+            cites: directive_ids(i.cites.as_deref().unwrap_or_default())?,
         })
     }
 }
@@ -138,7 +140,7 @@ impl TryFrom<DirectivePatch> for DirectiveChanges {
     type Error = AppError;
 
     fn try_from(p: DirectivePatch) -> AppResult<DirectiveChanges> {
-        let cites = p.cites.as_deref().map(row_ids).transpose()?;
+        let cites = p.cites.as_deref().map(directive_ids).transpose()?;
         Ok(DirectiveChanges {
             symbol: p.symbol,
             issuer_name: p.issuer_name,
@@ -156,7 +158,7 @@ impl TryFrom<NewTaskInput> for NewTask {
 
     fn try_from(i: NewTaskInput) -> AppResult<NewTask> {
         Ok(NewTask {
-            directive: parse_id(&i.directive)?,
+            directive: parse_id(&i.directive, NodeKind::Directive)?,
             text: i.text,
             lead_agency: i.lead_agency,
             coordinating_agencies: i.coordinating_agencies.unwrap_or_default(),
@@ -188,7 +190,11 @@ impl TryFrom<NewCampaignInput> for NewCampaign {
             name: i.name,
             starts_on: i.starts_on,
             ends_on: i.ends_on,
-            directive: i.directive.as_ref().map(parse_id).transpose()?,
+            directive: i
+                .directive
+                .as_ref()
+                .map(|d| parse_id(d, NodeKind::Directive))
+                .transpose()?,
             focus_commodity_groups: i.focus_commodity_groups,
             focus_violation_types: i.focus_violation_types,
             description: i.description,
@@ -203,7 +209,7 @@ impl TryFrom<CampaignPatch> for CampaignChanges {
         let directive = match p.directive {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(d) => Some(Some(parse_id(&d)?)),
+            MaybeUndefined::Value(d) => Some(Some(parse_id(&d, NodeKind::Directive)?)),
         };
         Ok(CampaignChanges {
             name: p.name,
@@ -243,7 +249,7 @@ impl DirectiveMutation {
         version: i32,
         input: DirectivePatch,
     ) -> Result<Directive> {
-        let (id, input) = (parse_id(&id)?, input.try_into()?);
+        let (id, input) = (parse_id(&id, NodeKind::Directive)?, input.try_into()?);
         let d = svc::update_directive(&writer(ctx)?, id, version, input).await?;
         Ok(Directive(d))
     }
@@ -258,7 +264,7 @@ impl DirectiveMutation {
         version: i32,
         archived: bool,
     ) -> Result<Directive> {
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Directive)?;
         let d = svc::set_directive_archived(&writer(ctx)?, id, version, archived).await?;
         Ok(Directive(d))
     }
@@ -287,7 +293,13 @@ impl DirectiveMutation {
         version: i32,
         input: TaskPatch,
     ) -> Result<Task> {
-        let t = svc::update_task(&writer(ctx)?, parse_id(&id)?, version, input.into()).await?;
+        let t = svc::update_task(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Task)?,
+            version,
+            input.into(),
+        )
+        .await?;
         Ok(Task(t.into()))
     }
 
@@ -300,7 +312,7 @@ impl DirectiveMutation {
         version: i32,
         archived: bool,
     ) -> Result<Task> {
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Task)?;
         let t = svc::set_task_archived(&writer(ctx)?, id, version, archived).await?;
         Ok(Task(t.into()))
     }
@@ -316,7 +328,7 @@ impl DirectiveMutation {
         #[graphql(desc = "Progress, 0 to 100")] progress_percent: Option<i32>,
         idempotency_key: Option<String>,
     ) -> Result<Task> {
-        let id = parse_id(&task_id)?;
+        let id = parse_id(&task_id, NodeKind::Task)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "postTaskUpdate")?;
         let w = writer(ctx)?;
         let t = svc::post_task_update(&w, id, &note, progress_percent, keyed).await?;
@@ -333,7 +345,7 @@ impl DirectiveMutation {
         version: i32,
         completed_on: Option<NaiveDate>,
     ) -> Result<Task> {
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Task)?;
         let t = svc::complete_task(&writer(ctx)?, id, version, completed_on).await?;
         Ok(Task(t.into()))
     }
@@ -360,7 +372,7 @@ impl DirectiveMutation {
         version: i32,
         input: CampaignPatch,
     ) -> Result<Campaign> {
-        let (id, input) = (parse_id(&id)?, input.try_into()?);
+        let (id, input) = (parse_id(&id, NodeKind::Campaign)?, input.try_into()?);
         let c = svc::update_campaign(&writer(ctx)?, id, version, input).await?;
         Ok(Campaign(c))
     }
@@ -375,7 +387,7 @@ impl DirectiveMutation {
         version: i32,
         archived: bool,
     ) -> Result<Campaign> {
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Campaign)?;
         let c = svc::set_campaign_archived(&writer(ctx)?, id, version, archived).await?;
         Ok(Campaign(c))
     }

@@ -4,7 +4,7 @@
 use super::Publication;
 use crate::error::AppResult;
 use crate::graphql::context::services;
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::publications::{self as svc, Checks, Text};
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -57,7 +57,7 @@ impl PublicationMutation {
         idempotency_key: Option<String>,
     ) -> Result<Publication> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "draftPublication")?;
-        let case_id = parse_id(&case_id)?;
+        let case_id = parse_id(&case_id, NodeKind::Case)?;
         let p = svc::draft(&writer(ctx)?, &checks(ctx)?, case_id, input.into(), keyed).await?;
         Ok(Publication(p))
     }
@@ -73,7 +73,14 @@ impl PublicationMutation {
         input: PublicationInput,
     ) -> Result<Publication> {
         let (w, c) = (writer(ctx)?, checks(ctx)?);
-        let p = svc::update(&w, &c, parse_id(&id)?, version, input.into()).await?;
+        let p = svc::update(
+            &w,
+            &c,
+            parse_id(&id, NodeKind::Publication)?,
+            version,
+            input.into(),
+        )
+        .await?;
         Ok(Publication(p))
     }
 
@@ -88,7 +95,7 @@ impl PublicationMutation {
     ) -> Result<Publication> {
         let (w, c) = (writer(ctx)?, checks(ctx)?);
         Ok(Publication(
-            svc::approve(&w, &c, parse_id(&id)?, version).await?,
+            svc::approve(&w, &c, parse_id(&id, NodeKind::Publication)?, version).await?,
         ))
     }
 
@@ -104,7 +111,7 @@ impl PublicationMutation {
     ) -> Result<Publication> {
         let (w, c) = (writer(ctx)?, checks(ctx)?);
         Ok(Publication(
-            svc::pass_review(&w, &c, parse_id(&id)?, version).await?,
+            svc::pass_review(&w, &c, parse_id(&id, NodeKind::Publication)?, version).await?,
         ))
     }
 
@@ -117,7 +124,13 @@ impl PublicationMutation {
         version: i32,
         reason: String,
     ) -> Result<Publication> {
-        let p = svc::reject(&writer(ctx)?, parse_id(&id)?, version, &reason).await?;
+        let p = svc::reject(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Publication)?,
+            version,
+            &reason,
+        )
+        .await?;
         Ok(Publication(p))
     }
 
@@ -131,7 +144,7 @@ impl PublicationMutation {
         version: i32,
         reason: Option<String>,
     ) -> Result<Publication> {
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Publication)?;
         let p = svc::withdraw(&writer(ctx)?, id, version, reason.as_deref()).await?;
         Ok(Publication(p))
     }
@@ -146,7 +159,13 @@ impl PublicationMutation {
         version: i32,
         archived: bool,
     ) -> Result<Publication> {
-        let p = svc::set_archived(&writer(ctx)?, parse_id(&id)?, version, archived).await?;
+        let p = svc::set_archived(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Publication)?,
+            version,
+            archived,
+        )
+        .await?;
         Ok(Publication(p))
     }
 }

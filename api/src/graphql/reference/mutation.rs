@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::{Agency, Commune};
 use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::reference::{
     self as svc, AgencyChanges, CommuneChanges, NewAgency, NewCommune,
@@ -146,7 +146,13 @@ impl ReferenceMutation {
         version: i32,
         input: AgencyPatch,
     ) -> Result<Agency> {
-        let a = svc::update_agency(&writer(ctx)?, parse_id(&id)?, version, input.into()).await?;
+        let a = svc::update_agency(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Agency)?,
+            version,
+            input.into(),
+        )
+        .await?;
         Ok(Agency(a))
     }
 
@@ -173,7 +179,13 @@ impl ReferenceMutation {
         version: i32,
         input: CommunePatch,
     ) -> Result<Commune> {
-        let c = svc::update_commune(&writer(ctx)?, parse_id(&id)?, version, input.into()).await?;
+        let c = svc::update_commune(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Commune)?,
+            version,
+            input.into(),
+        )
+        .await?;
         Ok(Commune(c))
     }
 
@@ -187,7 +199,7 @@ impl ReferenceMutation {
         version: i32,
         established_on: Option<NaiveDate>,
     ) -> Result<Commune> {
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, NodeKind::Commune)?;
         let c = svc::set_commune_committee(&writer(ctx)?, id, version, established_on).await?;
         Ok(Commune(c))
     }

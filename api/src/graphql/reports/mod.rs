@@ -21,7 +21,7 @@ use crate::domain::report_period::Period;
 use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{Vnd, db, loaders, services, viewer};
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{date_cursor, newest_first, page_size};
 use crate::graphql::reference::Agency;
@@ -260,7 +260,14 @@ impl ReportMutation {
     ) -> Result<PeriodicReport> {
         let w = writer(ctx)?;
         let fixes = self::corrections(&corrections);
-        let r = svc::correct(&w, parse_id(&id)?, version, fixes, &reason).await?;
+        let r = svc::correct(
+            &w,
+            parse_id(&id, NodeKind::PeriodicReport)?,
+            version,
+            fixes,
+            &reason,
+        )
+        .await?;
         Ok(PeriodicReport(r))
     }
 }

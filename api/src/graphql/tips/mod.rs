@@ -121,7 +121,7 @@ impl TipQuery {
     #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn tip(&self, ctx: &Context<'_>, id: ID) -> Result<Tip> {
         let v = viewer(ctx)?;
-        let id = crate::graphql::ids::parse_id(&id)?;
+        let id = crate::graphql::ids::parse_id(&id, crate::graphql::ids::NodeKind::Tip)?;
         let t = tips::Entity::find_by_id(id)
             .filter(scope_condition(tip_scope(v)?))
             .one(db(ctx)?)

@@ -11,7 +11,7 @@ use super::Tip;
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::AppResult;
 use crate::graphql::context::{RequestCtx, services};
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{any_writer, key_of, request, writer};
 use crate::limiter::ClientKey;
 use crate::service::tips::{self as svc, TipSubmission};
@@ -111,16 +111,25 @@ impl TipMutation {
         version: i32,
         #[graphql(desc = "Agency code")] agency: String,
     ) -> Result<Tip> {
-        let tip = svc::forward(&writer(ctx)?, parse_id(&id)?, version, &agency).await?;
+        let tip = svc::forward(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Tip)?,
+            version,
+            &agency,
+        )
+        .await?;
         Ok(Tip(tip))
     }
 
     /// The assigned agency starts verifying a forwarded tip.
     #[graphql(visible = "crate::graphql::guards::tips_visible")]
     async fn verify_tip(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Tip> {
-        Ok(Tip(
-            svc::verify(&writer(ctx)?, parse_id(&id)?, version).await?
-        ))
+        Ok(Tip(svc::verify(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Tip)?,
+            version,
+        )
+        .await?))
     }
 
     /// The assigned agency links a verified tip to the case it led to (a case the agency can
@@ -133,7 +142,10 @@ impl TipMutation {
         version: i32,
         case_id: ID,
     ) -> Result<Tip> {
-        let (id, case_id) = (parse_id(&id)?, parse_id(&case_id)?);
+        let (id, case_id) = (
+            parse_id(&id, NodeKind::Tip)?,
+            parse_id(&case_id, NodeKind::Case)?,
+        );
         Ok(Tip(
             svc::link_to_case(&writer(ctx)?, id, version, case_id).await?
         ))
@@ -149,7 +161,13 @@ impl TipMutation {
         version: i32,
         reason: String,
     ) -> Result<Tip> {
-        let tip = svc::dismiss(&writer(ctx)?, parse_id(&id)?, version, &reason).await?;
+        let tip = svc::dismiss(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Tip)?,
+            version,
+            &reason,
+        )
+        .await?;
         Ok(Tip(tip))
     }
 
@@ -163,7 +181,13 @@ impl TipMutation {
         version: i32,
         archived: bool,
     ) -> Result<Tip> {
-        let tip = svc::set_archived(&writer(ctx)?, parse_id(&id)?, version, archived).await?;
+        let tip = svc::set_archived(
+            &writer(ctx)?,
+            parse_id(&id, NodeKind::Tip)?,
+            version,
+            archived,
+        )
+        .await?;
         Ok(Tip(tip))
     }
 }
