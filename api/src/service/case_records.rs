@@ -220,15 +220,23 @@ async fn case_for<R: CaseRecord>(
     }
 }
 
-/// Record `id` of kind `R`, if the viewer may write it.
+/// Record `id` of kind `R`, if the viewer may write it. A record of a compartment the viewer
+/// does not read on its case is answered as one that does not exist: `FORBIDDEN` there would
+/// tell an agency which ids of other agencies' police or customs records exist, and when new
+/// ones appear. (Core records, seizures, are readable on every case the viewer sees.)
 async fn writable<R: CaseRecord>(
     txn: &DatabaseTransaction,
     v: &Viewer,
     id: i64,
 ) -> AppResult<R::Model> {
     let r = by_id::<R, _>(txn, id, R::WHAT).await?;
-    case_for::<R>(txn, v, R::case_id(&r)).await?;
-    Ok(r)
+    match case_for::<R>(txn, v, R::case_id(&r)).await {
+        Ok(_) => Ok(r),
+        Err(AppError::Forbidden(_)) if R::COMPARTMENT.is_some() => {
+            Err(AppError::NotFound(format!("no such {}", R::WHAT)))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The versioned update of record `id` of kind `R`.

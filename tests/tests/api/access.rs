@@ -552,3 +552,46 @@ async fn press_reads_approved_publications_without_restricted_data() {
         );
     }
 }
+
+/// A record of a compartment the viewer does not read on its case is answered, by every write
+/// that names it, as one that does not exist: `FORBIDDEN` there told an agency which ids of
+/// other agencies' police records exist, and when new ones appeared (stop 31's review).
+#[tokio::test]
+async fn hidden_records_are_not_found_for_writes() {
+    let app = TestApp::spawn().await;
+    let [police, officer] = app.tokens_for([Role::Police, Role::Officer]);
+    let case = app
+        .create_case(
+            &police,
+            json!({ "title": "Vụ của công an", "violationType": "SMUGGLING",
+                    "commodityGroup": "FROZEN_FOOD", "channel": "BORDER_TRAIL",
+                    "detectedOn": "2026-11-20", "goodsSummary": "hàng" }),
+        )
+        .await;
+    let person = json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Văn A" });
+    let r = ok(app
+        .gql(
+            Some(&police),
+            hub389_tests::docs::ADD_SUBJECT,
+            json!({ "case": case, "input": person }),
+        )
+        .await);
+    let subject = r["data"]["addSubject"]["id"].clone();
+    let update = "mutation($id: ID!) { updateSubject(id: $id, version: 1,
+        input: { kind: PERSON, role: CARRIER, fullName: \"Trần Thị B\" }) { id } }";
+    let archive = "mutation($id: ID!) {
+        setCaseRecordArchived(kind: SUBJECT, id: $id, version: 1, archived: true) }";
+    for q in [update, archive] {
+        let hidden = app.gql(Some(&officer), q, json!({ "id": subject })).await;
+        let missing = app.gql(Some(&officer), q, json!({ "id": "999999" })).await;
+        assert_eq!(refusal_codes(&hidden), ["NOT_FOUND"], "{hidden}");
+        assert_eq!(
+            hidden["errors"][0]["message"], missing["errors"][0]["message"],
+            "{hidden} {missing}"
+        );
+    }
+    // The police, who read the compartment, still write it.
+    ok(app
+        .gql(Some(&police), archive, json!({ "id": subject }))
+        .await);
+}
