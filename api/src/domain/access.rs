@@ -517,6 +517,22 @@ pub fn statistics_scope(v: &Viewer) -> AppResult<StatisticsScope> {
     }
 }
 
+/// Whether a viewer reads, in statistics over cases led by `lead_agency` (an agency code;
+/// `None`: any agency's), the figures drawn from the police compartment — subjects counted,
+/// prosecutions, defendants — as they are: where it reads that compartment on every case
+/// counted. Anyone else gets them only as statistics that cannot single out a case
+/// (`graphql::statistics::police_withheld`): a count narrowed to one case is that case's
+/// datum, and the police compartment holds prosecution details.
+pub fn reads_police_figures(v: &Viewer, lead_agency: Option<&str>) -> bool {
+    match v.case_compartment_readers(Compartment::Police) {
+        CaseReaders::All => true,
+        CaseReaders::LeadAgency(_) => {
+            lead_agency.is_some() && lead_agency == v.agency_code.as_deref()
+        }
+        CaseReaders::Nobody => false,
+    }
+}
+
 /// Task and report compliance is for leaders and the standing office.
 pub fn check_compliance(v: &Viewer) -> AppResult<()> {
     match v.role {

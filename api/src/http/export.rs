@@ -19,6 +19,7 @@ use crate::graphql::statistics::{
     Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
 };
 use crate::http::state::{AppState, authenticate};
+use crate::service::cases::CaseFilterParams;
 use crate::service::statistics::{Figures, Via};
 
 #[derive(Deserialize)]
@@ -37,6 +38,10 @@ pub struct ExportParams {
 /// The export's figures: header, value, whether the press may read it, and whether it is
 /// money (shown in millions of đồng in the workbook, whole đồng in the CSV).
 type Column = (&'static str, fn(&Figures) -> i64, bool, bool);
+
+/// The figures drawn from the police compartment, left out where the statistics withhold them
+/// (`graphql::statistics::police_withheld`).
+const POLICE: [&str; 3] = ["Số đối tượng", "Số vụ khởi tố", "Số bị can"];
 
 const FIGURES: [Column; 10] = [
     ("Số vụ phát hiện", |f| f.cases_detected, true, false),
@@ -61,11 +66,13 @@ const FIGURES: [Column; 10] = [
     ("Trị giá hàng hóa", |f| f.goods_value, true, true),
 ];
 
-/// The columns a viewer's export has.
-fn columns(press: bool) -> Vec<Column> {
+/// The columns a viewer's export has: the public ones for the press, and not the police
+/// figures where they are withheld.
+fn columns(press: bool, police: bool) -> Vec<Column> {
     FIGURES
         .into_iter()
         .filter(|(_, _, public, _)| *public || !press)
+        .filter(|(header, ..)| police || !POLICE.contains(header))
         .collect()
 }
 const SUB: [&str; 5] = [
@@ -510,6 +517,7 @@ async fn build(
         lead_agency: Some(a),
         ..Default::default()
     });
+    let params = filter.clone().map(CaseFilterParams::from);
     let cond = statistics_condition(&viewer, &[], filter)?;
     crate::graphql::statistics::check_press_period(&viewer, &period)?;
     // Charged to the caller's budget like the statistics query it is, and bounded in time.
@@ -549,7 +557,14 @@ async fn build(
                 state.request_timeout.as_secs()
             ))
         })??;
-    let cols = columns(press);
+    let withheld = crate::graphql::statistics::police_withheld(
+        &viewer,
+        period.kind,
+        params.as_ref(),
+        &computed,
+        state.small_cell_k,
+    );
+    let cols = columns(press, withheld.is_none());
     let with_previous = !spec_previous_is_last_year;
     let subs = sub(with_previous);
     let (period_line, rows) = table(&computed, &cols, with_previous);

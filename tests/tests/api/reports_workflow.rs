@@ -546,7 +546,9 @@ async fn report_prefill_equals_statistics_for_random_data() {
         .map(|a| (a.id, a))
         .collect();
     let leads: std::collections::BTreeSet<i64> = cases.iter().map(|c| c.lead_agency_id).collect();
-    let leader = app.token_for(Role::Leader);
+    // The police read every figure of every case (a leader gets the police figures only where
+    // they cannot single out a case: no filter, `statistics::police_figures_are_withheld_where_a_case_could_be_singled_out`).
+    let leader = app.token_for(Role::Police);
     let q = r#"query($y: Int!, $m: Int!, $lead: String!) { statistics(period: { kind: MONTH, year: $y, month: $m },
         groupBy: [OFFICIAL_GROUP], filter: { leadAgency: $lead }) { period { from to }
         officialGroups { officialGroup figures {

@@ -263,7 +263,9 @@ async fn figures_match_an_independent_oracle_for_every_period_kind() {
     for seed in [7u64, 389] {
         let app = TestApp::spawn_with(false).await;
         let data = generate(&app, seed, 500).await;
-        let leader = app.token_for(Role::Leader);
+        // The police read every figure of every case; see
+        // `police_figures_are_withheld_where_a_case_could_be_singled_out` for the others.
+        let leader = app.token_for(Role::Police);
         // (period input, current, previous, same period last year): the cut written out by hand.
         let periods: Vec<(Value, Range, Range, Range)> = vec![
             (
@@ -675,4 +677,90 @@ async fn the_export_names_its_scope() {
         title.contains("Hải quan") && title.contains("15/06/2026"),
         "{title}"
     );
+}
+
+/// The police figures (subjects counted, prosecutions, defendants) of statistics that could
+/// single out a case are `null` with `FORBIDDEN` for a viewer who does not read the police
+/// compartment on every case counted; the other figures stay. A security review (stop 31)
+/// read one case's defendants as an officer of another agency through a one-day `RANGE` and a
+/// lead agency, which `investigation { defendants }` refuses it; and a leader's and a commune
+/// user's through small cells. The police, and an agency over its own cases, read them all;
+/// the export leaves the three columns out where they are withheld.
+#[tokio::test]
+async fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
+    let app = TestApp::spawn().await;
+    let [police, officer, leader, commune] =
+        app.tokens_for([Role::Police, Role::Officer, Role::Leader, Role::Commune]);
+    let q = "query($p: PeriodInput!, $f: CaseFilter) { statistics(period: $p, filter: $f) {
+        total { casesDetected { value } subjectCount { value } prosecutedCases { value }
+                defendants { value } } } }";
+    let one_case = app
+        .query(
+            Some(&police),
+            "{ cases(first: 1, filter: { leadAgency: \"CA\" }) { nodes { detectedOn } } }",
+        )
+        .await;
+    let day = one_case["data"]["cases"]["nodes"][0]["detectedOn"].clone();
+    let range = json!({ "kind": "RANGE", "from": day, "to": day });
+    let ca = json!({ "leadAgency": "CA" });
+    let police_figures = ["subjectCount", "prosecutedCases", "defendants"];
+    for (token, filter) in [(&officer, &ca), (&leader, &ca), (&commune, &Value::Null)] {
+        let r = app
+            .gql(Some(token), q, json!({ "p": range, "f": filter }))
+            .await;
+        let total = &r["data"]["statistics"]["total"];
+        assert!(total["casesDetected"]["value"].is_i64(), "{r}");
+        for field in police_figures {
+            assert!(total[field].is_null(), "{field}: {r}");
+        }
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
+    }
+    // The police read them; so does an agency over the cases it leads.
+    let r = ok(app
+        .gql(Some(&police), q, json!({ "p": range, "f": ca }))
+        .await);
+    for field in police_figures {
+        assert!(
+            r["data"]["statistics"]["total"][field]["value"].is_i64(),
+            "{r}"
+        );
+    }
+    let own = json!({ "leadAgency": "BDBP" });
+    let r = ok(app
+        .gql(Some(&officer), q, json!({ "p": range, "f": own }))
+        .await);
+    assert!(
+        r["data"]["statistics"]["total"]["defendants"]["value"].is_i64(),
+        "{r}"
+    );
+    // The export: no police columns for the officer's one-day range of another agency.
+    let csv = app
+        .get(
+            &format!(
+                "/export/statistics.csv?kind=RANGE&from={0}&to={0}&leadAgency=CA",
+                day.as_str().unwrap()
+            ),
+            Some(&officer),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("Số vụ phát hiện") && !csv.contains("Số bị can"),
+        "{csv}"
+    );
+    let csv = app
+        .get(
+            &format!(
+                "/export/statistics.csv?kind=RANGE&from={0}&to={0}&leadAgency=CA",
+                day.as_str().unwrap()
+            ),
+            Some(&police),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("Số bị can"), "{csv}");
 }

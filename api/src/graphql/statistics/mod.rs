@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use entity::campaigns;
 
 use crate::auth::Viewer;
-use crate::domain::access::{StatisticsScope, statistics_scope};
+use crate::domain::access::{StatisticsScope, reads_police_figures, statistics_scope};
 use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
@@ -153,6 +153,8 @@ pub struct Computed {
     pub total: [Figures; 3],
     /// Cells were withheld ([`compute_public`]).
     pub suppressed: bool,
+    /// Why the police figures are withheld from this viewer, if they are ([`police_withheld`]).
+    pub police_withheld: Option<&'static str>,
 }
 
 /// The press's statistics: public, and built so that no case can be singled out.
@@ -197,6 +199,7 @@ pub async fn compute_public(
         groups: vec![],
         total: [Figures::default(); 3],
         suppressed: false,
+        police_withheld: None,
     };
     let mut groups: std::collections::BTreeMap<Key, [Figures; 3]> = Default::default();
     for g in OfficialGroup::ALL {
@@ -266,6 +269,58 @@ fn public_figures(f: &Figures) -> Figures {
     }
 }
 
+/// Why the figures drawn from the police compartment (subjects counted, prosecutions,
+/// defendants) are withheld from `computed`, if they are: for a viewer who does not read that
+/// compartment on every case counted ([`reads_police_figures`]), unless the statistics are of
+/// an official period, without filters, and every cell with cases counts at least `k` of them.
+///
+/// A security review (stop 31) narrowed `statistics` to one case with a one-day `RANGE` and a
+/// lead agency and commune, and read its defendants and prosecution as an officer of another
+/// agency, a leader or a commune user, none of whom may read its investigation record. An
+/// arbitrary range, a campaign's dates (set by the standing office) or a filter can each
+/// narrow to one case, or to two sets one case apart; a small cell is one case's figures
+/// outright, and shown beside a total, the total less the other cells. So one cell below `k`
+/// withholds the three figures from the whole response. Not covered, as for the press
+/// (`compute_public`): figures that change between two reads by one case recorded or updated
+/// late, and a coarser period less the months of it read one by one.
+pub fn police_withheld(
+    viewer: &crate::auth::Viewer,
+    kind: StatisticsPeriodKind,
+    filter: Option<&CaseFilterParams>,
+    computed: &Computed,
+    k: i64,
+) -> Option<&'static str> {
+    let lead = filter.and_then(|f| f.lead_agency.as_deref());
+    if reads_police_figures(viewer, lead) {
+        return None;
+    }
+    if matches!(
+        kind,
+        StatisticsPeriodKind::Range | StatisticsPeriodKind::Campaign
+    ) {
+        return Some(
+            "figures from the police compartment are given to your role for official periods only (month, quarter, six or nine months, year)",
+        );
+    }
+    if filter.is_some() {
+        return Some(
+            "figures from the police compartment are given to your role without filters only",
+        );
+    }
+    let cells = computed
+        .rows
+        .iter()
+        .chain(&computed.groups)
+        .map(|(_, f)| f)
+        .chain(std::iter::once(&computed.total));
+    let small = cells
+        .flatten()
+        .any(|f| f.cases_detected > 0 && f.cases_detected < k);
+    small.then_some(
+        "figures from the police compartment are withheld where a figure would rest on fewer cases than the smallest published cell",
+    )
+}
+
 /// Computes rows, official groups and totals for a period (`via`: see [`Via`]).
 pub async fn compute(
     db: &sea_orm::DatabaseConnection,
@@ -305,6 +360,7 @@ pub async fn compute(
         groups,
         total,
         suppressed: false,
+        police_withheld: None,
     })
 }
 
@@ -343,21 +399,23 @@ impl StatisticsQuery {
     ) -> Result<Statistics> {
         let v = viewer(ctx)?;
         let dims = check_dims(&group_by)?;
-        if let Some(f) = &filter {
-            let params = crate::service::cases::CaseFilterParams::from(f.clone());
-            crate::graphql::cases::note_restricted_filter(ctx, "statisticsSearch", &params);
+        let params = filter.clone().map(CaseFilterParams::from);
+        if let Some(params) = &params {
+            crate::graphql::cases::note_restricted_filter(ctx, "statisticsSearch", params);
         }
         let cond = statistics_condition(v, &dims, filter)?;
         check_press_period(v, &period)?;
         let db = db(ctx)?;
         let spec = period_spec(db, &period).await?;
+        let k = crate::graphql::context::services(ctx)?
+            .workflow
+            .small_cell_k;
         let computed = if statistics_scope(v)? == StatisticsScope::Public {
-            let k = crate::graphql::context::services(ctx)?
-                .workflow
-                .small_cell_k;
             compute_public(db, spec, dims, k, Via::Auto).await?
         } else {
-            compute(db, cond, spec, dims, Via::Auto).await?
+            let mut c = compute(db, cond, spec, dims, Via::Auto).await?;
+            c.police_withheld = police_withheld(v, period.kind, params.as_ref(), &c, k);
+            c
         };
         Ok(Statistics(computed))
     }
@@ -406,7 +464,7 @@ impl Statistics {
             .map(|(k, f)| StatisticsRow {
                 dims: self.0.dims.clone(),
                 key: k.clone(),
-                figures: *f,
+                figures: StatisticsFigures(*f, self.0.police_withheld),
             })
             .collect()
     }
@@ -418,13 +476,13 @@ impl Statistics {
             .map(|(k, f)| StatisticsRow {
                 dims: vec![Dimension::OfficialGroup],
                 key: k.clone(),
-                figures: *f,
+                figures: StatisticsFigures(*f, self.0.police_withheld),
             })
             .collect()
     }
     /// Grand totals.
     async fn total(&self) -> StatisticsFigures {
-        StatisticsFigures(self.0.total)
+        StatisticsFigures(self.0.total, self.0.police_withheld)
     }
     /// Whether cells counting fewer than k cases were withheld from the figures (the press's
     /// figures are sums of the reporting-month × group cells shown; see `compute_public`).
@@ -436,7 +494,7 @@ impl Statistics {
 pub struct StatisticsRow {
     dims: Vec<Dimension>,
     key: Key,
-    figures: [Figures; 3],
+    figures: StatisticsFigures,
 }
 
 impl StatisticsRow {
@@ -501,13 +559,25 @@ impl StatisticsRow {
         self.id(Dimension::Month)
             .map(|m| format!("{:04}-{:02}", m / 100, m % 100))
     }
-    async fn figures(&self) -> StatisticsFigures {
-        StatisticsFigures(self.figures)
+    async fn figures(&self) -> &StatisticsFigures {
+        &self.figures
     }
 }
 
-/// Figures of the period with their comparisons.
-pub struct StatisticsFigures(pub [Figures; 3]);
+/// Figures of the period with their comparisons, and why the police figures are withheld
+/// from this viewer, if they are ([`police_withheld`]).
+#[derive(Clone, Copy)]
+pub struct StatisticsFigures(pub [Figures; 3], pub Option<&'static str>);
+
+impl StatisticsFigures {
+    /// A figure drawn from the police compartment: `null` with `FORBIDDEN` where withheld.
+    fn police(&self, pick: fn(&Figures) -> i64) -> Result<Option<Figure>> {
+        match self.1 {
+            Some(why) => Err(AppError::forbidden(why).into()),
+            None => Ok(Some(figure(&self.0, pick))),
+        }
+    }
+}
 
 /// Change in percent from `base` to `value`; `null` where the base is zero.
 pub fn change(value: i64, base: i64) -> Option<f64> {
@@ -576,17 +646,21 @@ impl StatisticsFigures {
     }
     /// Persons and organisations involved (a count only: no identity leaves the police
     /// compartment through statistics).
+    ///
+    /// `null` with `FORBIDDEN`, as the two below, where a viewer who does not read the police
+    /// compartment on every case counted could single out a case by it (a `RANGE` or
+    /// `CAMPAIGN` period, a filter, or a cell of fewer than k cases).
     #[graphql(visible = "crate::graphql::guards::not_press_visible")]
-    async fn subject_count(&self) -> Figure {
-        figure(&self.0, |f| f.subjects)
+    async fn subject_count(&self) -> Result<Option<Figure>> {
+        self.police(|f| f.subjects)
     }
     #[graphql(visible = "crate::graphql::guards::not_press_visible")]
-    async fn prosecuted_cases(&self) -> Figure {
-        figure(&self.0, |f| f.prosecuted_cases)
+    async fn prosecuted_cases(&self) -> Result<Option<Figure>> {
+        self.police(|f| f.prosecuted_cases)
     }
     #[graphql(visible = "crate::graphql::guards::not_press_visible")]
-    async fn defendants(&self) -> Figure {
-        figure(&self.0, |f| f.defendants)
+    async fn defendants(&self) -> Result<Option<Figure>> {
+        self.police(|f| f.defendants)
     }
     async fn fines(&self) -> MoneyFigure {
         money(&self.0, |f| f.fines)
@@ -608,6 +682,71 @@ impl StatisticsFigures {
 #[cfg(test)]
 mod public_tests {
     use super::*;
+
+    fn computed(cases: &[i64]) -> Computed {
+        let cell = |n: i64| {
+            let f = Figures {
+                cases_detected: n,
+                ..Figures::default()
+            };
+            [f, f, f]
+        };
+        let range = DateRange {
+            from: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 2, 14).unwrap(),
+        };
+        Computed {
+            dims: vec![Dimension::Agency],
+            range,
+            previous: range,
+            last_year: range,
+            rows: cases
+                .iter()
+                .map(|n| (vec![KeyPart::Id(Some(*n))], cell(*n)))
+                .collect(),
+            groups: vec![],
+            total: cell(cases.iter().sum()),
+            suppressed: false,
+            police_withheld: None,
+        }
+    }
+
+    /// The police figures reach a viewer who does not read the compartment on every case only
+    /// for official periods, without filters, and where no cell with cases has fewer than k;
+    /// those who read it get them always.
+    #[test]
+    fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
+        use crate::auth::{Role, Viewer};
+        use StatisticsPeriodKind::*;
+        let leader = Viewer::in_agency(Role::Leader, None);
+        let police = Viewer::in_agency(Role::Police, Some(1));
+        let mut officer = Viewer::in_agency(Role::Officer, Some(2));
+        officer.agency_code = Some("BDBP".into());
+        let own = CaseFilterParams {
+            lead_agency: Some("BDBP".into()),
+            ..Default::default()
+        };
+        let other = CaseFilterParams {
+            lead_agency: Some("CA".into()),
+            ..Default::default()
+        };
+        let big = computed(&[0, 3, 7]);
+        let small = computed(&[0, 2, 7]);
+        let withheld = |v: &Viewer, kind, filter: Option<&CaseFilterParams>, c: &Computed| {
+            police_withheld(v, kind, filter, c, 3).is_some()
+        };
+        assert!(!withheld(&leader, Month, None, &big));
+        assert!(!withheld(&leader, Year, None, &big));
+        assert!(withheld(&leader, Month, None, &small));
+        assert!(withheld(&leader, Range, None, &big));
+        assert!(withheld(&leader, Campaign, None, &big));
+        assert!(withheld(&leader, Month, Some(&other), &big));
+        assert!(withheld(&officer, Range, Some(&other), &big));
+        assert!(!withheld(&officer, Month, None, &big));
+        assert!(withheld(&officer, Month, None, &small));
+        assert!(!withheld(&officer, Range, Some(&own), &small));
+        assert!(!withheld(&police, Range, Some(&other), &small));
+    }
 
     #[test]
     fn a_cell_is_public_when_each_count_is_zero_or_at_least_k() {
