@@ -12,6 +12,7 @@ pub mod enums;
 pub mod error;
 pub mod guards;
 pub mod ids;
+pub mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod node;

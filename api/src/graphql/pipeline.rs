@@ -8,7 +8,8 @@
 //! calls them:
 //!
 //! - before parsing: a kept parse of the same text ([`documents`]), the document's bounds
-//!   ([`limits`]), then the fields its role does not see ([`visibility`]);
+//!   ([`limits`]), its dates ([`inputs`], answered after validation), then the fields its
+//!   role does not see ([`visibility`]);
 //! - once parsed: the operation's label ([`operation`]) and the document for key order
 //!   ([`spec`]);
 //! - validation: a kept result of the same viewer, document, operation and variables
@@ -32,7 +33,7 @@ use crate::graphql::documents::Documents;
 use crate::graphql::limits::DepthLimit;
 use crate::graphql::spec::{FieldShape, SpecResponse};
 use crate::graphql::visibility::{HiddenFields, RoleViews};
-use crate::graphql::{cost, operation};
+use crate::graphql::{cost, inputs, operation};
 
 /// Registers [`PipelineExt`] per request.
 pub struct Pipeline {
@@ -51,6 +52,7 @@ impl ExtensionFactory for Pipeline {
             hidden: HiddenFields::new(self.views.clone()),
             spec: SpecResponse::default(),
             validation_key: Mutex::new(None),
+            bad_date: Mutex::new(None),
         })
     }
 }
@@ -63,6 +65,8 @@ pub struct PipelineExt {
     spec: SpecResponse,
     /// Where this request's validation is kept ([`Documents::validation_key`]).
     validation_key: Mutex<Option<String>>,
+    /// A malformed date found before parsing ([`inputs`]), answered once validation passes.
+    bad_date: Mutex<Option<ServerError>>,
 }
 
 #[async_trait::async_trait]
@@ -78,6 +82,16 @@ impl Extension for PipelineExt {
         if !kept {
             self.documents.keep(&mut request).await;
         }
+        // Dates as validation would check them, had async-graphql's scalars said how; the
+        // refusal waits for validation, which speaks first of fields the role does not see.
+        let variables = std::mem::take(&mut request.variables);
+        if let Ok(doc) = request.parsed_query()
+            && let Err(e) = inputs::check(&ctx.schema_env.registry, doc, &variables)
+            && let Ok(mut bad) = self.bad_date.lock()
+        {
+            *bad = Some(e);
+        }
+        request.variables = variables;
         self.hidden.find(ctx, &mut request);
         if let Ok(mut key) = self.validation_key.lock() {
             *key = Documents::validation_key(&request);
@@ -118,6 +132,11 @@ impl Extension for PipelineExt {
                 result
             }
         };
+        let bad_date = self.bad_date.lock().ok().and_then(|mut bad| bad.take());
+        let result = result.and_then(|passed| match bad_date {
+            Some(e) => Err(vec![e]),
+            None => Ok(passed),
+        });
         self.hidden.merge(result.and_then(|r| cost::charge(ctx, r)))
     }
 

@@ -503,3 +503,67 @@ async fn an_id_of_another_kind_is_refused() {
         .await);
     assert!(r["data"]["case"]["code"].is_string(), "{r}");
 }
+
+/// A malformed date anywhere in a request — a variable, a literal, inside an input object, in a
+/// later field of a mutation, or in a read's filter — refuses the whole request before it runs,
+/// as validation refuses a wrong `Int` (chrono's scalars leave `is_valid` open; see
+/// `graphql::inputs`). Stop 31's contract review created cases through a mutation whose second
+/// field had `detectedOn: "2026-13-45"`.
+#[tokio::test]
+async fn a_bad_date_anywhere_runs_nothing() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer);
+    let before = app.count::<entity::cases::Entity>().await;
+    let case = |day: &str| {
+        json!({
+            "title": "Thử ngày sai", "violationType": "SMUGGLING",
+            "commodityGroup": "FROZEN_FOOD", "channel": "BORDER_TRAIL",
+            "detectedOn": day, "goodsSummary": "hàng"
+        })
+    };
+    let two = "mutation($good: NewCaseInput!, $bad: NewCaseInput!) {
+        a: createCase(input: $good) { id } b: createCase(input: $bad) { id } }";
+    for bad in ["2026-13-45", "20/11/2026", ""] {
+        let r = app
+            .gql(
+                Some(&officer),
+                two,
+                json!({ "good": case("2026-11-20"), "bad": case(bad) }),
+            )
+            .await;
+        assert!(r["data"].is_null(), "{r}");
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    }
+    let literal = "mutation { a: createCase(input: { title: \"Thử\", violationType: SMUGGLING,
+        commodityGroup: FROZEN_FOOD, channel: BORDER_TRAIL, detectedOn: \"2026-11-20\",
+        goodsSummary: \"hàng\" }) { id }
+      b: createCase(input: { title: \"Thử\", violationType: SMUGGLING,
+        commodityGroup: FROZEN_FOOD, channel: BORDER_TRAIL, detectedOn: \"2026-02-30\",
+        goodsSummary: \"hàng\" }) { id } }";
+    let r = app.query(Some(&officer), literal).await;
+    assert!(r["data"].is_null(), "{r}");
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(app.count::<entity::cases::Entity>().await, before);
+    // A read: a request error (400 and no `data` for graphql-response+json), as a wrong `Int`.
+    let resp = app
+        .graphql_request(Some(&officer))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "query($d: NaiveDate) { me { role } cases(first: 1, filter: { detectedFrom: $d }) { nodes { code } } }",
+                       "variables": { "d": "garbage" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let r: Value = resp.json().await.unwrap();
+    assert!(r.get("data").is_none(), "{r}");
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // Well-formed dates still run.
+    ok(app
+        .gql(
+            Some(&officer),
+            two,
+            json!({ "good": case("2026-11-20"), "bad": case("2026-11-21") }),
+        )
+        .await);
+    assert_eq!(app.count::<entity::cases::Entity>().await, before + 2);
+}

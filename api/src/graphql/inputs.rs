@@ -1,0 +1,162 @@
+//! Values of the scalars whose validity async-graphql leaves to execution, checked before
+//! anything runs.
+//!
+//! Validation checks every argument against its type, calling each scalar's
+//! `ScalarType::is_valid`; chrono's `NaiveDate` and `DateTime<Utc>` are async-graphql's own
+//! impls and leave it at its default (everything valid), so a malformed date was found only
+//! when its field resolved. In a mutation of two fields, the first had then committed before
+//! the second's `detectedOn: "2026-13-45"` was refused, under a `data: null` (the contract
+//! review of stop 31). Our own scalars say it themselves (`Vnd::is_valid`); for these two the
+//! request's document is walked here — each argument against the registry's type of it, input
+//! objects and lists included — and a malformed value refuses the request as validation
+//! would, with nothing run.
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{Selection, SelectionSet};
+use async_graphql::registry::{MetaType, Registry};
+use async_graphql::{Positioned, ScalarType, ServerError, Value as ConstValue, Variables};
+
+/// Deeper than any document the depth limit lets run: fragments that spread each other are
+/// refused by validation, and the walk stops here rather than follow them.
+const MAX_DEPTH: usize = 64;
+
+/// Whether `value` is one of the scalar `name`'s, for the scalars async-graphql does not check.
+fn scalar_valid(name: &str, value: &ConstValue) -> Option<bool> {
+    match name {
+        "NaiveDate" => Some(<chrono::NaiveDate as ScalarType>::parse(value.clone()).is_ok()),
+        "DateTime" => {
+            Some(<chrono::DateTime<chrono::Utc> as ScalarType>::parse(value.clone()).is_ok())
+        }
+        _ => None,
+    }
+}
+
+/// Refuses the request if an argument of any of its operations holds a malformed date
+/// (variables the request does not give are left to validation).
+pub fn check(
+    registry: &Registry,
+    doc: &ExecutableDocument,
+    variables: &Variables,
+) -> Result<(), ServerError> {
+    let walk = Walk {
+        registry,
+        doc,
+        variables,
+    };
+    let operations: Vec<_> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(ops) => ops.values().collect(),
+    };
+    for op in operations {
+        let root = match op.node.ty {
+            OperationType::Query => Some(registry.query_type.as_str()),
+            OperationType::Mutation => registry.mutation_type.as_deref(),
+            OperationType::Subscription => registry.subscription_type.as_deref(),
+        };
+        if let Some(root) = root {
+            walk.selection_set(root, &op.node.selection_set, 0)?;
+        }
+    }
+    Ok(())
+}
+
+struct Walk<'a> {
+    registry: &'a Registry,
+    doc: &'a ExecutableDocument,
+    variables: &'a Variables,
+}
+
+impl Walk<'_> {
+    fn selection_set(
+        &self,
+        ty: &str,
+        set: &Positioned<SelectionSet>,
+        depth: usize,
+    ) -> Result<(), ServerError> {
+        if depth > MAX_DEPTH {
+            return Ok(());
+        }
+        for selection in &set.node.items {
+            match &selection.node {
+                Selection::Field(f) => {
+                    let Some(field) = self
+                        .registry
+                        .types
+                        .get(ty)
+                        .and_then(|t| t.field_by_name(&f.node.name.node))
+                    else {
+                        continue; // unknown here: validation says so
+                    };
+                    for (name, value) in &f.node.arguments {
+                        let Some(arg) = field.args.get(name.node.as_str()) else {
+                            continue;
+                        };
+                        let given = value
+                            .node
+                            .clone()
+                            .into_const_with(|v| self.variables.get(&v).cloned().ok_or(()));
+                        if let Ok(given) = given
+                            && !self.valid(&arg.ty, &given)
+                        {
+                            return Err(ServerError::new(
+                                format!(
+                                    "Invalid value for argument \"{}\", expected type \"{}\"",
+                                    name.node, arg.ty
+                                ),
+                                Some(name.pos),
+                            ));
+                        }
+                    }
+                    let inner = field.ty.trim_matches(|c| matches!(c, '[' | ']' | '!'));
+                    self.selection_set(inner, &f.node.selection_set, depth + 1)?;
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = self.doc.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        let on = fragment.node.type_condition.node.on.node.as_str();
+                        self.selection_set(on, &fragment.node.selection_set, depth + 1)?;
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(ty, |c| c.node.on.node.as_str());
+                    self.selection_set(on, &inline.node.selection_set, depth + 1)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `value` fits the type `ty` (as the registry writes it: `[NaiveDate!]!`) as far
+    /// as the unchecked scalars go; everything else is validation's.
+    fn valid(&self, ty: &str, value: &ConstValue) -> bool {
+        if let Some(inner) = ty.strip_suffix('!') {
+            return self.valid(inner, value);
+        }
+        if matches!(value, ConstValue::Null) {
+            return true;
+        }
+        if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            return match value {
+                ConstValue::List(items) => items.iter().all(|item| self.valid(inner, item)),
+                single => self.valid(inner, single),
+            };
+        }
+        if let Some(valid) = scalar_valid(ty, value) {
+            return valid;
+        }
+        match (self.registry.types.get(ty), value) {
+            (Some(MetaType::InputObject { input_fields, .. }), ConstValue::Object(fields)) => {
+                fields.iter().all(|(name, v)| {
+                    input_fields
+                        .get(name.as_str())
+                        .is_none_or(|f| self.valid(&f.ty, v))
+                })
+            }
+            _ => true,
+        }
+    }
+}
