@@ -51,15 +51,37 @@ pub enum Wants {
     Json,
 }
 
+/// The quality (`q`, 0 to 1) the `Accept` headers give `media` (`type/subtype`, lower case),
+/// by its own entry only; 0 when absent. Media types and parameter names are
+/// case-insensitive (RFC 9110 §8.3.1, §12.4.2): a substring test took
+/// `application/graphql-response+json;q=0` for a request of it (stop 31's review).
+pub fn quality(headers: &HeaderMap, media: &str) -> f32 {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| {
+            let mut parts = entry.split(';');
+            let ty = parts.next()?.trim();
+            if !ty.eq_ignore_ascii_case(media) {
+                return None;
+            }
+            let q = parts
+                .filter_map(|p| p.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .map_or(Some(1.0), |(_, q)| q.trim().parse::<f32>().ok())?;
+            Some(q.clamp(0.0, 1.0))
+        })
+        .fold(0.0, f32::max)
+}
+
 impl Wants {
+    /// `application/graphql-response+json` when the client accepts it at least as much as
+    /// `application/json`; otherwise (no `Accept`, `*/*`, or JSON preferred) the legacy type.
     pub fn of(headers: &HeaderMap) -> Wants {
-        let accept = headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",");
-        if accept.contains(GRAPHQL_RESPONSE) {
+        let response = quality(headers, GRAPHQL_RESPONSE);
+        if response > 0.0 && response >= quality(headers, JSON) {
             Wants::GraphqlResponse
         } else {
             Wants::Json
@@ -195,6 +217,10 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
             header::RETRY_AFTER,
             HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
         );
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 9110 §15.5.2: a 401 names the scheme it wants.
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     resp
 }
@@ -560,7 +586,17 @@ pub async fn post(
             return http_error(status, wants, AppError::bad_input(msg));
         }
     };
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
+    // By the body's first byte: serde reads a struct from an array too, so `[]` and
+    // `["{ me { role } }"]` were taken for one request and answered with an object.
+    let batch = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => {
+            serde_json::from_slice::<Vec<async_graphql::Request>>(&body).map(BatchRequest::Batch)
+        }
+        Some(b'{') => serde_json::from_slice(&body).map(BatchRequest::Single),
+        _ => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+            .map(|_| BatchRequest::Batch(vec![])),
+    };
+    let batch: BatchRequest = match batch {
         Ok(b) => b,
         Err(e) => {
             return http_error(
@@ -584,15 +620,11 @@ pub async fn get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let wants = Wants::of(&headers);
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let wants_html = accept.contains("text/html")
-        && !accept.contains(JSON)
-        && !accept.contains(GRAPHQL_RESPONSE);
+    let html = quality(&headers, "text/html");
+    let wants_html =
+        html > 0.0 && html > quality(&headers, JSON).max(quality(&headers, GRAPHQL_RESPONSE));
     let raw = raw.unwrap_or_default();
-    if wants_html || (raw.is_empty() && accept.contains("text/html")) {
+    if wants_html || (raw.is_empty() && html > 0.0) {
         return super::graphiql::page().await;
     }
     let req = match async_graphql::http::parse_query_string(&raw) {

@@ -567,3 +567,89 @@ async fn a_bad_date_anywhere_runs_nothing() {
         .await);
     assert_eq!(app.count::<entity::cases::Entity>().await, before + 2);
 }
+
+/// GraphQL over HTTP as the HTTP specs say it (stop 31's contract review): `Accept` is read by
+/// its qualities and case-insensitively; a 401 names its scheme; a JSON array is a batch, even
+/// an empty one or one of strings, never a single request.
+#[tokio::test]
+async fn accept_qualities_401_and_arrays() {
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let bad = json!({ "query": "{ me { nope } }" });
+    for (accept, status, media) in [
+        (
+            "application/graphql-response+json",
+            400,
+            "application/graphql-response+json",
+        ),
+        (
+            "Application/GraphQL-Response+JSON",
+            400,
+            "application/graphql-response+json",
+        ),
+        (
+            "application/graphql-response+json;q=0, application/json",
+            200,
+            "application/json",
+        ),
+        (
+            "application/json;q=1, application/graphql-response+json;q=0.1",
+            200,
+            "application/json",
+        ),
+        (
+            "application/json;q=0.5, application/graphql-response+json",
+            400,
+            "application/graphql-response+json",
+        ),
+        ("*/*", 200, "application/json"),
+    ] {
+        let resp = app
+            .graphql_request(Some(&police))
+            .header("accept", accept)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{accept}");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with(media), "{accept}: {ct}");
+    }
+    let resp = app
+        .graphql_request(Some("abc.def.ghi"))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ me { role } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+    // An empty batch is refused as a batch (answered with an array); an array of strings is
+    // not a request at all.
+    let resp = app.post_raw(Some(&police), "application/json", "[]").await;
+    let r: Value = resp.json().await.unwrap();
+    assert_eq!(error_codes(&r[0]), ["BAD_USER_INPUT"], "{r}");
+    assert!(
+        r[0]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 to 10"),
+        "{r}"
+    );
+    let resp = app
+        .post_raw(Some(&police), "application/json", "[\"{ me { role } }\"]")
+        .await;
+    assert_eq!(resp.status(), 400);
+    let r: Value = resp.json().await.unwrap();
+    assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert!(r["data"].is_null(), "{r}");
+    let resp = app
+        .post_raw(
+            Some(&police),
+            "application/json",
+            "[{\"query\": \"{ me { role } }\"}]",
+        )
+        .await;
+    let r: Value = resp.json().await.unwrap();
+    assert_eq!(r[0]["data"]["me"]["role"], "POLICE", "{r}");
+}
