@@ -249,17 +249,17 @@ pub struct NewCase {
     pub campaigns: Vec<String>,
 }
 
-/// Changes to a case's core facts: `None` keeps a field; `coordinating_agencies` replaces
-/// the list.
+/// Changes to a case's core facts: `None` keeps a field, and for the clearable ones
+/// `Some(None)` clears it; `coordinating_agencies` replaces the list.
 #[derive(Default)]
 pub struct CaseChanges {
     pub title: Option<String>,
     pub violation_type: Option<ViolationType>,
     pub commodity_group: Option<CommodityGroup>,
     pub channel: Option<Channel>,
-    pub platform: Option<Platform>,
-    pub commune: Option<String>,
-    pub border_gate: Option<String>,
+    pub platform: Option<Option<Platform>>,
+    pub commune: Option<Option<String>>,
+    pub border_gate: Option<Option<String>>,
     pub detected_on: Option<NaiveDate>,
     pub goods_summary: Option<String>,
     pub fine_amount: Option<Vnd>,
@@ -475,7 +475,7 @@ pub async fn update(
             .map(Ok)
             .unwrap_or_else(|| Channel::from_db(&case.channel))?;
         let platform = match c.platform {
-            Some(p) => Some(p),
+            Some(p) => p,
             None => case
                 .platform
                 .as_deref()
@@ -487,13 +487,13 @@ pub async fn update(
             am.channel = Set(ch.as_str().into());
         }
         if let Some(p) = c.platform {
-            am.platform = Set(Some(p.as_str().into()));
+            am.platform = Set(p.map(|p| p.as_str().into()));
         }
-        if c.commune.is_some() {
-            am.commune_id = Set(commune_id(txn, c.commune.as_deref()).await?);
+        if let Some(code) = &c.commune {
+            am.commune_id = Set(commune_id(txn, code.as_deref()).await?);
         }
-        if c.border_gate.is_some() {
-            am.border_gate_id = Set(gate_id(txn, c.border_gate.as_deref()).await?);
+        if let Some(code) = &c.border_gate {
+            am.border_gate_id = Set(gate_id(txn, code.as_deref()).await?);
         }
         if let Some(d) = c.detected_on {
             check_past_date("detectedOn", d)?;

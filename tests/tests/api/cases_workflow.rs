@@ -1013,3 +1013,53 @@ async fn the_direct_case_page_answers_as_the_executor() {
         );
     }
 }
+
+/// `null` clears a case's platform, commune and border gate; absent keeps them. A case recorded
+/// as e-commerce could never move to another channel, since its stored platform was always
+/// carried into the check (stop 31's contract review).
+#[tokio::test]
+async fn a_patch_clears_platform_commune_and_gate_with_null() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer);
+    let mut input = new_case("Bán hàng giả trên sàn");
+    input["channel"] = json!("E_COMMERCE");
+    input["platform"] = json!("SHOPEE");
+    let r = ok(app
+        .gql(Some(&officer), CREATE, json!({ "input": input }))
+        .await);
+    let id = r["data"]["createCase"]["id"].clone();
+    let update = "mutation($id: ID!, $v: Int!, $p: CasePatch!) { updateCase(id: $id, version: $v, patch: $p) { version channel platform commune { code } } }";
+    // Absent keeps.
+    let r = ok(app
+        .gql(
+            Some(&officer),
+            update,
+            json!({ "id": id, "v": 1, "p": { "title": "Bán hàng giả" } }),
+        )
+        .await);
+    let c = &r["data"]["updateCase"];
+    assert_eq!(
+        (c["platform"].as_str(), c["commune"]["code"].as_str()),
+        (Some("SHOPEE"), Some("DONG_DANG")),
+        "{r}"
+    );
+    // Moving off e-commerce without clearing the platform is refused; with `null`, it moves.
+    let refused = app
+        .gql(
+            Some(&officer),
+            update,
+            json!({ "id": id, "v": 2, "p": { "channel": "WAREHOUSE" } }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&refused), ["BAD_USER_INPUT"], "{refused}");
+    let r = ok(app
+        .gql(
+            Some(&officer),
+            update,
+            json!({ "id": id, "v": 2, "p": { "channel": "WAREHOUSE", "platform": null, "commune": null } }),
+        )
+        .await);
+    let c = &r["data"]["updateCase"];
+    assert_eq!(c["channel"], "WAREHOUSE", "{r}");
+    assert!(c["platform"].is_null() && c["commune"].is_null(), "{r}");
+}

@@ -303,11 +303,15 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
                 }
                 if rng.bool() {
                     changes.channel = Some(Channel::SocialNetwork);
-                    changes.platform = Some(Platform::Facebook);
+                    changes.platform = Some(Some(Platform::Facebook));
                 }
                 if rng.bool() {
-                    changes.commune =
-                        Some(if rng.bool() { "DONG_DANG" } else { "TAN_THANH" }.into());
+                    // Cleared too: a case's commune is part of its rollup key.
+                    changes.commune = Some(match rng.usize(0..3) {
+                        0 => None,
+                        1 => Some("DONG_DANG".into()),
+                        _ => Some("TAN_THANH".into()),
+                    });
                 }
                 if rng.bool() {
                     changes.detected_on = Some(dates[rng.usize(0..dates.len())]);

@@ -2,7 +2,7 @@
 //! [`crate::service::case_write`] (the case) or [`crate::service::case_records`] (what hangs
 //! off it); updates carry the version the client read (stale → `CONFLICT`).
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::NaiveDate;
 
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
@@ -43,16 +43,20 @@ pub struct NewCaseInput {
     pub campaigns: Option<Vec<String>>,
 }
 
-/// Changes to a case's core facts; absent fields stay as they are.
+/// Changes to a case's core facts; absent fields stay as they are, and `null` clears
+/// `platform`, `commune` and `borderGate` (the others cannot be cleared).
 #[derive(InputObject, Default)]
 pub struct CasePatch {
     pub title: Option<String>,
     pub violation_type: Option<ViolationType>,
     pub commodity_group: Option<CommodityGroup>,
     pub channel: Option<Channel>,
-    pub platform: Option<Platform>,
-    pub commune: Option<String>,
-    pub border_gate: Option<String>,
+    /// `null` clears it (a case moved off e-commerce and social networks must).
+    pub platform: MaybeUndefined<Platform>,
+    /// Commune code; `null` clears it.
+    pub commune: MaybeUndefined<String>,
+    /// Border gate code; `null` clears it.
+    pub border_gate: MaybeUndefined<String>,
     pub detected_on: Option<NaiveDate>,
     pub goods_summary: Option<String>,
     pub fine_amount: Option<Vnd>,
@@ -154,9 +158,9 @@ impl From<CasePatch> for CaseChanges {
             violation_type: p.violation_type,
             commodity_group: p.commodity_group,
             channel: p.channel,
-            platform: p.platform,
-            commune: p.commune,
-            border_gate: p.border_gate,
+            platform: p.platform.into(),
+            commune: p.commune.into(),
+            border_gate: p.border_gate.into(),
             detected_on: p.detected_on,
             goods_summary: p.goods_summary,
             fine_amount: p.fine_amount,
