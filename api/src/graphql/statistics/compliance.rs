@@ -10,7 +10,7 @@ use sea_orm::{
 
 use entity::{agencies, campaigns, communes};
 
-use super::{Statistics, compute, statistics_condition};
+use super::{Statistics, StatisticsPeriodKind, compute, police_withheld, statistics_condition};
 use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::CaseFilter;
@@ -18,6 +18,7 @@ use crate::graphql::context::{db, loaders, services, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::loaders::one;
 use crate::graphql::reference::{Agency, Commune};
+use crate::service::cases::CaseFilterParams;
 use crate::service::statistics::Via;
 
 #[derive(Default)]
@@ -279,18 +280,24 @@ impl ComplianceQuery {
             .all(db)
             .await
             .map_err(AppError::from)?;
+        let k = services(ctx)?.workflow.small_cell_k;
         let mut out = vec![];
         for c in running {
             let filter = CaseFilter {
                 campaign: Some(c.code.clone()),
                 ..Default::default()
             };
+            let params = CaseFilterParams::from(filter.clone());
             let cond = statistics_condition(v, &[], Some(filter))?;
             let spec = PeriodSpec::Range(DateRange {
                 from: c.starts_on,
                 to: today,
             });
-            let stats = compute(db, cond, spec, vec![], Via::Auto).await?;
+            let mut stats = compute(db, cond, spec, vec![], Via::Auto).await?;
+            // A campaign's span to date is a range of the standing office's choosing: its
+            // police figures follow the statistics' rule.
+            stats.police_withheld =
+                police_withheld(v, StatisticsPeriodKind::Campaign, Some(&params), &stats, k);
             out.push(RunningCampaign {
                 campaign: Campaign(c),
                 statistics: Statistics(stats),
