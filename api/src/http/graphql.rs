@@ -405,7 +405,7 @@ async fn execute_one(
     // Checked again now that a registered document's text is known: a hash in a GET's URL
     // must not run a mutation (any page could make its visitors' browsers submit tips).
     if method == Method::Get && is_mutation(&req) {
-        return request_error(AppError::bad_input("mutations are sent with POST"));
+        return request_error(AppError::bad_input(GET_MUTATION));
     }
     let reads = Arc::new(ReadTrail::default());
     let req = req
@@ -505,6 +505,16 @@ async fn execute(
     let (out, operations) = match batch {
         BatchRequest::Single(r) => {
             let a = execute_counted(&call, r).await;
+            // A registered document named by its hash in a GET's URL is known to be a
+            // mutation only once admitted: refused as the text of one is, 405.
+            if method == Method::Get
+                && a.resp
+                    .errors
+                    .first()
+                    .is_some_and(|e| e.message == GET_MUTATION)
+            {
+                return get_mutation(wants);
+            }
             (BatchResponse::Single(a.resp), vec![a.operation])
         }
         BatchRequest::Batch(items) => {
@@ -543,6 +553,21 @@ fn answer(
         role,
         outcome: Some(outcome),
     });
+    resp
+}
+
+/// Why a mutation sent by GET is refused (any page could make its visitors' browsers send one).
+const GET_MUTATION: &str = "mutations are sent with POST";
+
+/// The answer to a mutation sent by GET: 405 with `Allow: POST`, as GraphQL over HTTP says.
+fn get_mutation(wants: Wants) -> Response {
+    let mut resp = http_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        wants,
+        AppError::bad_input(GET_MUTATION),
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
     resp
 }
 
@@ -651,14 +676,7 @@ pub async fn get(
         }
     };
     if is_mutation(&req) {
-        let mut resp = http_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            wants,
-            AppError::bad_input("mutations are sent with POST"),
-        );
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return resp;
+        return get_mutation(wants);
     }
     execute(
         &state,

@@ -871,15 +871,11 @@ async fn a_persisted_mutation_does_not_run_by_get() {
         urlencode(&ext),
         urlencode(&vars)
     );
-    let r: serde_json::Value = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let resp = app.client.get(&url).send().await.unwrap();
+    // 405 with `Allow: POST`, as for the text of a mutation in a GET (stop 31's review).
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "POST");
+    let r: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     assert_eq!(app.count::<entity::tips::Entity>().await, before);
 }
@@ -983,4 +979,24 @@ async fn a_search_is_charged_as_a_scan() {
             "{ cases(first: 1, search: \"dong dang\") { nodes { code } } }",
         )
         .await);
+}
+
+/// Fragments that spread themselves many times are refused by validation, and nothing before
+/// it walks them exponentially: the limits count a cycle as nothing, and the date check walks
+/// each fragment once (`graphql::inputs`).
+#[tokio::test]
+async fn self_spreading_fragments_are_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let spreads = " ...F".repeat(40);
+    let q = format!(
+        "query {{ ...F }} fragment F on Query {{ {spreads} cases(first: 1, filter: {{ detectedFrom: \"2026-01-01\" }}) {{ nodes {{ code }} }} }}"
+    );
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        app.query(Some(&police), &q),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(error_codes(&r)[0], "BAD_USER_INPUT", "{r}");
 }
