@@ -464,7 +464,10 @@ pub async fn page_beside<P: Readable, A: Readable, B: Readable>(
     let width_a = read_a.map_or(0, |(read, _)| read.kept.len());
     // Each vector sized once: a model is some hundreds of bytes, and growing by pushes copied
     // every row of a page several times over (2 % of the server's instructions per case list).
-    let members = rows.iter().map(member_of).collect::<Result<Vec<_>, _>>()?;
+    let members = rows
+        .iter()
+        .map(|row| row.try_get_by_index::<i32>(0))
+        .collect::<Result<Vec<_>, _>>()?;
     let count = |m: i32| members.iter().filter(|&&n| n == m).count();
     let (mut page_rows, mut a_rows, mut b_rows) = (
         Vec::with_capacity(count(0)),
@@ -488,16 +491,6 @@ pub async fn page_beside<P: Readable, A: Readable, B: Readable>(
         sort_by(&mut b_rows, &[(order, Order::Asc)]);
     }
     Ok((page_rows, a_rows, b_rows))
-}
-
-/// Which part of a page read a row is (0 the page, 1 and 2 its sides), in its first column;
-/// decoded as [`value_at`] decodes any `int4` (sea-orm's path for it was 2.4 % of a case
-/// list's instructions).
-fn member_of(row: &QueryResult) -> Result<i32, DbErr> {
-    match value_at(row, 0, &Value::Int(None))? {
-        Value::Int(Some(member)) => Ok(member),
-        _ => Err(DbErr::Type("a page read's row without its member".into())),
-    }
 }
 
 /// Sorts `rows` as `ORDER BY` sorts by `order`'s columns, each up or down, of the kinds
