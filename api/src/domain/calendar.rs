@@ -74,6 +74,13 @@ fn month_start(year: i32, month: u32) -> AppResult<NaiveDate> {
 /// The years any period may fall in.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
+/// The years of any date the hub takes: birth dates from 1900 ([`crate::domain::types::BirthDate`]),
+/// deadlines and periods to 2100. A date outside is a client's mistake, and worse than an
+/// odd value: SQLite's date functions give `NULL` for a year before 0, which made the task
+/// compliance table fail as an internal error once the fuzzer had stored a deadline in year
+/// −1 (stop 31).
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
 pub fn check_year(year: i32) -> AppResult<()> {
     if YEARS.contains(&year) {
         Ok(())

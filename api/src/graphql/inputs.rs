@@ -8,27 +8,34 @@
 //! the second's `detectedOn: "2026-13-45"` was refused, under a `data: null` (the contract
 //! review of stop 31). Our own scalars say it themselves (`Vnd::is_valid`); for these two the
 //! request's document is walked here — each argument against the registry's type of it, input
-//! objects and lists included — and a malformed value refuses the request as validation
-//! would, with nothing run.
+//! objects and lists included — and a malformed value, or a date outside
+//! [`DATE_YEARS`], refuses the request as validation would, with nothing run.
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::parser::types::{Selection, SelectionSet};
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Positioned, ScalarType, ServerError, Value as ConstValue, Variables};
 
+use crate::domain::calendar::DATE_YEARS;
+
 /// Deeper than any document the depth limit lets run (a guard: the walk is bounded by the
 /// document's size, each fragment being walked once).
 const MAX_DEPTH: usize = 64;
 
-/// Whether `value` is one of the scalar `name`'s, for the scalars async-graphql does not check.
+/// Whether `value` is one of the scalar `name`'s, for the scalars async-graphql does not check:
+/// a date in [`DATE_YEARS`] as well.
 fn scalar_valid(name: &str, value: &ConstValue) -> Option<bool> {
-    match name {
-        "NaiveDate" => Some(<chrono::NaiveDate as ScalarType>::parse(value.clone()).is_ok()),
-        "DateTime" => {
-            Some(<chrono::DateTime<chrono::Utc> as ScalarType>::parse(value.clone()).is_ok())
-        }
-        _ => None,
-    }
+    use chrono::Datelike;
+    let year = match name {
+        "NaiveDate" => <chrono::NaiveDate as ScalarType>::parse(value.clone())
+            .ok()
+            .map(|d| d.year()),
+        "DateTime" => <chrono::DateTime<chrono::Utc> as ScalarType>::parse(value.clone())
+            .ok()
+            .map(|d| d.year()),
+        _ => return None,
+    };
+    Some(year.is_some_and(|y| DATE_YEARS.contains(&y)))
 }
 
 /// Whether a request could hold a date at all: dates are strings, so a query text without a

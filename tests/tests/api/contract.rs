@@ -523,7 +523,15 @@ async fn a_bad_date_anywhere_runs_nothing() {
     };
     let two = "mutation($good: NewCaseInput!, $bad: NewCaseInput!) {
         a: createCase(input: $good) { id } b: createCase(input: $bad) { id } }";
-    for bad in ["2026-13-45", "20/11/2026", ""] {
+    // Outside 1900–2100 too: a deadline in year −1 broke SQLite's date arithmetic.
+    for bad in [
+        "2026-13-45",
+        "20/11/2026",
+        "",
+        "-0001-04-15",
+        "1899-12-31",
+        "2101-01-01",
+    ] {
         let r = app
             .gql(
                 Some(&officer),
