@@ -480,6 +480,13 @@ pub mod docs {
     pub const ADD_SUBJECT: &str = r#"mutation($case: ID!, $input: SubjectInput!) { addSubject(caseId: $case, input: $input) { id } }"#;
 }
 
+/// The least a new case takes (`NewCaseInput`): a border-trail smuggling case of frozen food
+/// detected on 2026-11-20, with no commune, amounts or links.
+pub fn minimal_case(title: &str) -> Value {
+    json!({ "title": title, "violationType": "SMUGGLING", "commodityGroup": "FROZEN_FOOD",
+            "channel": "BORDER_TRAIL", "detectedOn": "2026-11-20", "goodsSummary": "hàng" })
+}
+
 /// The agency and commune of each role's user in the demo data.
 pub fn home(role: Role) -> (Option<&'static str>, Option<&'static str>) {
     match role {

@@ -561,12 +561,7 @@ async fn hidden_records_are_not_found_for_writes() {
     let app = TestApp::spawn().await;
     let [police, officer] = app.tokens_for([Role::Police, Role::Officer]);
     let case = app
-        .create_case(
-            &police,
-            json!({ "title": "Vụ của công an", "violationType": "SMUGGLING",
-                    "commodityGroup": "FROZEN_FOOD", "channel": "BORDER_TRAIL",
-                    "detectedOn": "2026-11-20", "goodsSummary": "hàng" }),
-        )
+        .create_case(&police, hub389_tests::minimal_case("Vụ của công an"))
         .await;
     let person = json!({ "kind": "PERSON", "role": "CARRIER", "fullName": "Nguyễn Văn A" });
     let r = ok(app

@@ -486,12 +486,7 @@ async fn an_id_of_another_kind_is_refused() {
     let r = app.gql(Some(&police), read, json!({ "id": tip })).await;
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     let case = app
-        .create_case(
-            &officer,
-            json!({ "title": "Vụ của BĐBP", "violationType": "SMUGGLING",
-                    "commodityGroup": "FROZEN_FOOD", "channel": "BORDER_TRAIL",
-                    "detectedOn": "2026-11-20", "goodsSummary": "hàng" }),
-        )
+        .create_case(&officer, hub389_tests::minimal_case("Vụ của BĐBP"))
         .await;
     let r = ok(app
         .gql(Some(&officer), update, json!({ "id": case, "v": 1 }))
