@@ -272,7 +272,9 @@ fn public_figures(f: &Figures) -> Figures {
 /// Why the figures drawn from the police compartment (subjects counted, prosecutions,
 /// defendants) are withheld from `computed`, if they are: for a viewer who does not read that
 /// compartment on every case counted ([`reads_police_figures`]), unless the statistics are of
-/// an official period, without filters, and every cell with cases counts at least `k` of them.
+/// an official period, without filters, and every cell with cases counts at least `k` of them
+/// and at least `k` prosecuted cases if any. An agency that reads the compartment on the
+/// cases it leads gets them for those only.
 ///
 /// A security review (stop 31) narrowed `statistics` to one case with a one-day `RANGE` and a
 /// lead agency and commune, and read its defendants and prosecution as an officer of another
@@ -294,6 +296,17 @@ pub fn police_withheld(
     if reads_police_figures(viewer, lead) {
         return None;
     }
+    // An agency that reads the compartment on the cases it leads reads its own figures (with
+    // its own `leadAgency`); beside them, any other figures would give the other agencies'
+    // by subtraction, whatever the cells' sizes (the review of this rule, stop 31).
+    if matches!(
+        viewer.case_compartment_readers(crate::domain::access::Compartment::Police),
+        crate::domain::access::CaseReaders::LeadAgency(_)
+    ) {
+        return Some(
+            "figures from the police compartment are given to your role for the cases your agency leads (`leadAgency`: your agency)",
+        );
+    }
     if matches!(
         kind,
         StatisticsPeriodKind::Range | StatisticsPeriodKind::Campaign
@@ -313,9 +326,13 @@ pub fn police_withheld(
         .chain(&computed.groups)
         .map(|(_, f)| f)
         .chain(std::iter::once(&computed.total));
-    let small = cells
-        .flatten()
-        .any(|f| f.cases_detected > 0 && f.cases_detected < k);
+    // Cases, and prosecuted cases too: defendants are counted on prosecuted cases only, and
+    // which cases are prosecuted, the status says.
+    let small = cells.flatten().any(|f| {
+        [f.cases_detected, f.prosecuted_cases]
+            .into_iter()
+            .any(|n| n > 0 && n < k)
+    });
     small.then_some(
         "figures from the police compartment are withheld where a figure would rest on fewer cases than the smallest published cell",
     )
@@ -737,13 +754,17 @@ mod public_tests {
         };
         assert!(!withheld(&leader, Month, None, &big));
         assert!(!withheld(&leader, Year, None, &big));
+        // Three cases, one of them prosecuted: its defendants would be that case's.
+        let mut one_prosecuted = computed(&[0, 3, 7]);
+        one_prosecuted.rows[1].1[0].prosecuted_cases = 1;
+        assert!(withheld(&leader, Month, None, &one_prosecuted));
         assert!(withheld(&leader, Month, None, &small));
         assert!(withheld(&leader, Range, None, &big));
         assert!(withheld(&leader, Campaign, None, &big));
         assert!(withheld(&leader, Month, Some(&other), &big));
         assert!(withheld(&officer, Range, Some(&other), &big));
-        assert!(!withheld(&officer, Month, None, &big));
-        assert!(withheld(&officer, Month, None, &small));
+        // An officer would subtract its own cases from any other figures.
+        assert!(withheld(&officer, Month, None, &big));
         assert!(!withheld(&officer, Range, Some(&own), &small));
         assert!(!withheld(&police, Range, Some(&other), &small));
     }
