@@ -85,14 +85,20 @@ impl Extension for PipelineExt {
         // Dates as validation would check them, had async-graphql's scalars said how; the
         // refusal waits for validation, which speaks first of fields the role does not see.
         let variables = std::mem::take(&mut request.variables);
-        if inputs::may_hold_dates(&request.query, &variables)
-            && let Ok(doc) = request.parsed_query()
-            && let Err(e) = inputs::check(&ctx.schema_env.registry, doc, &variables)
+        let operation = request.operation_name.take();
+        if let Ok(doc) = request.parsed_query()
+            && let Err(e) = inputs::check(
+                &ctx.schema_env.registry,
+                doc,
+                operation.as_deref(),
+                &variables,
+            )
             && let Ok(mut bad) = self.bad_date.lock()
         {
             *bad = Some(e);
         }
         request.variables = variables;
+        request.operation_name = operation;
         self.hidden.find(ctx, &mut request);
         if let Ok(mut key) = self.validation_key.lock() {
             *key = Documents::validation_key(&request);
@@ -133,12 +139,12 @@ impl Extension for PipelineExt {
                 result
             }
         };
-        let bad_date = self.bad_date.lock().ok().and_then(|mut bad| bad.take());
-        let result = result.and_then(|passed| match bad_date {
-            Some(e) => Err(vec![e]),
-            None => Ok(passed),
-        });
-        self.hidden.merge(result.and_then(|r| cost::charge(ctx, r)))
+        // The fields the role does not see first: a date error must not name one of them.
+        let passed = self.hidden.merge(result)?;
+        if let Some(e) = self.bad_date.lock().ok().and_then(|mut bad| bad.take()) {
+            return Err(vec![e]);
+        }
+        cost::charge(ctx, passed)
     }
 
     async fn execute(

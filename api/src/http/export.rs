@@ -403,6 +403,13 @@ pub(crate) fn error(e: AppError) -> Response {
     }
     let body = serde_json::json!({ "errors": [{ "message": e.message(), "extensions": { "code": e.code() } }] });
     let mut resp = (e.http_status(), axum::Json(body)).into_response();
+    if matches!(e, AppError::Unauthenticated(_)) {
+        // RFC 9110 §15.5.2, as /graphql's 401.
+        resp.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+    }
     if matches!(e, AppError::RateLimited(_)) {
         resp.headers_mut().insert(
             axum::http::header::RETRY_AFTER,

@@ -546,7 +546,48 @@ async fn a_bad_date_anywhere_runs_nothing() {
     let r = app.query(Some(&officer), literal).await;
     assert!(r["data"].is_null(), "{r}");
     assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // Not a string at all; a variable's default; a variable left out beside one given, in
+    // one input object (found by the review of this check).
+    let inline = |date: &str| {
+        format!(
+            "{{ title: \"Thử\", violationType: SMUGGLING, commodityGroup: FROZEN_FOOD,
+               channel: BORDER_TRAIL, detectedOn: {date}, goodsSummary: $g }}"
+        )
+    };
+    for (definitions, date, variables) in [
+        ("$g: String!", "20261120", json!({ "g": "hàng" })),
+        (
+            "$g: String!, $d: NaiveDate = \"-0001-04-15\"",
+            "$d",
+            json!({ "g": "hàng" }),
+        ),
+        (
+            "$g: String, $d: NaiveDate!",
+            "$d",
+            json!({ "d": "2026-13-01" }),
+        ),
+    ] {
+        let q = format!(
+            "mutation({definitions}) {{ a: createCase(input: {}) {{ id }} b: createCase(input: {}) {{ id }} }}",
+            inline("\"2026-11-20\""),
+            inline(date)
+        );
+        let r = app.gql(Some(&officer), &q, variables).await;
+        assert!(r["data"].is_null(), "{q}: {r}");
+        assert_eq!(error_codes(&r), ["BAD_USER_INPUT"], "{q}: {r}");
+    }
     assert_eq!(app.count::<entity::cases::Entity>().await, before);
+    // Only the operation that runs is checked: another's variable of the same name is not a date.
+    let two_operations =
+        "query A($d: NaiveDate) { cases(first: 1, filter: { detectedFrom: $d }) { totalCount } }
+        query B($d: String) { me { role } search: cases(first: 1, search: $d) { totalCount } }";
+    let r = ok(app
+        .post(
+            Some(&officer),
+            json!({ "query": two_operations, "operationName": "B", "variables": { "d": "không phải ngày" } }),
+        )
+        .await);
+    assert!(r["data"]["me"]["role"].is_string(), "{r}");
     // A read: a request error (400 and no `data` for graphql-response+json), as a wrong `Int`.
     let resp = app
         .graphql_request(Some(&officer))

@@ -44,7 +44,9 @@ pub struct NewCaseInput {
 }
 
 /// Changes to a case's core facts; absent fields stay as they are, and `null` clears
-/// `platform`, `commune` and `borderGate` (the others cannot be cleared).
+/// `platform`, `commune` and `borderGate` (the others cannot be cleared). A variable the
+/// request leaves out is `null` in GraphQL, so a document writing `commune: $commune` clears
+/// the commune when `$commune` is not sent: send the whole patch as one variable.
 #[derive(InputObject, Default)]
 pub struct CasePatch {
     pub title: Option<String>,
