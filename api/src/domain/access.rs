@@ -517,19 +517,33 @@ pub fn statistics_scope(v: &Viewer) -> AppResult<StatisticsScope> {
     }
 }
 
-/// Whether a viewer reads, in statistics over cases led by `lead_agency` (an agency code;
-/// `None`: any agency's), the figures drawn from the police compartment — subjects counted,
-/// prosecutions, defendants — as they are: where it reads that compartment on every case
-/// counted. Anyone else gets them only as statistics that cannot single out a case
-/// (`graphql::statistics::police_withheld`): a count narrowed to one case is that case's
-/// datum, and the police compartment holds prosecution details.
-pub fn reads_police_figures(v: &Viewer, lead_agency: Option<&str>) -> bool {
+/// How statistics give a viewer the figures drawn from the police compartment — subjects
+/// counted, prosecutions, defendants. A count narrowed to one case is that case's datum, and
+/// the police compartment holds prosecution details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoliceFigures {
+    /// As they are: the viewer reads the compartment on every case counted.
+    AsTheyAre,
+    /// Not at all: the viewer reads the compartment on the cases its agency leads only, and
+    /// these statistics count others; beside its own figures, any others would give the
+    /// other agencies' by subtraction.
+    OwnCasesOnly,
+    /// Only where no case can be singled out (`graphql::statistics::police_withheld`).
+    WhereNoCaseStandsOut,
+}
+
+/// [`PoliceFigures`] of statistics over cases led by `lead_agency` (an agency code; `None`:
+/// any agency's).
+pub fn police_figures(v: &Viewer, lead_agency: Option<&str>) -> PoliceFigures {
     match v.case_compartment_readers(Compartment::Police) {
-        CaseReaders::All => true,
-        CaseReaders::LeadAgency(_) => {
-            lead_agency.is_some() && lead_agency == v.agency_code.as_deref()
+        CaseReaders::All => PoliceFigures::AsTheyAre,
+        CaseReaders::LeadAgency(_)
+            if lead_agency.is_some() && lead_agency == v.agency_code.as_deref() =>
+        {
+            PoliceFigures::AsTheyAre
         }
-        CaseReaders::Nobody => false,
+        CaseReaders::LeadAgency(_) => PoliceFigures::OwnCasesOnly,
+        CaseReaders::Nobody => PoliceFigures::WhereNoCaseStandsOut,
     }
 }
 
@@ -768,6 +782,40 @@ mod tests {
                     "{role:?} watches {kind:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_police_figures_of_statistics() {
+        use PoliceFigures::*;
+        let viewer = |role, agency: Option<&str>| {
+            let mut v = Viewer::in_agency(role, agency.map(|_| 7));
+            v.agency_code = agency.map(str::to_string);
+            v
+        };
+        // (role, its agency, the statistics' lead agency) → how the figures are given.
+        for (role, agency, lead, expected) in [
+            (Role::Police, Some("CA"), None, AsTheyAre),
+            (Role::Police, Some("CA"), Some("BDBP"), AsTheyAre),
+            (Role::Officer, Some("BDBP"), Some("BDBP"), AsTheyAre),
+            (Role::Customs, Some("HQ"), Some("HQ"), AsTheyAre),
+            (Role::Officer, Some("BDBP"), None, OwnCasesOnly),
+            (Role::Officer, Some("BDBP"), Some("CA"), OwnCasesOnly),
+            (Role::Customs, Some("HQ"), Some("hq"), OwnCasesOnly),
+            (Role::Leader, None, None, WhereNoCaseStandsOut),
+            (
+                Role::StandingOffice,
+                Some("QLTT"),
+                Some("QLTT"),
+                WhereNoCaseStandsOut,
+            ),
+            (Role::Commune, Some("UBND"), None, WhereNoCaseStandsOut),
+        ] {
+            assert_eq!(
+                police_figures(&viewer(role, agency), lead),
+                expected,
+                "{role:?} of {agency:?} over {lead:?}"
+            );
         }
     }
 

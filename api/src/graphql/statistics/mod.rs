@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use entity::campaigns;
 
 use crate::auth::Viewer;
-use crate::domain::access::{StatisticsScope, reads_police_figures, statistics_scope};
+use crate::domain::access::{PoliceFigures, StatisticsScope, police_figures, statistics_scope};
 use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
@@ -271,7 +271,7 @@ fn public_figures(f: &Figures) -> Figures {
 
 /// Why the figures drawn from the police compartment (subjects counted, prosecutions,
 /// defendants) are withheld from `computed`, if they are: for a viewer who does not read that
-/// compartment on every case counted ([`reads_police_figures`]), unless the statistics are of
+/// compartment on every case counted ([`police_figures`]), unless the statistics are of
 /// an official period, without filters, and every cell with cases counts at least `k` of them
 /// and at least `k` prosecuted cases if any. An agency that reads the compartment on the
 /// cases it leads gets them for those only.
@@ -292,20 +292,14 @@ pub fn police_withheld(
     computed: &Computed,
     k: i64,
 ) -> Option<&'static str> {
-    let lead = filter.and_then(|f| f.lead_agency.as_deref());
-    if reads_police_figures(viewer, lead) {
-        return None;
-    }
-    // An agency that reads the compartment on the cases it leads reads its own figures (with
-    // its own `leadAgency`); beside them, any other figures would give the other agencies'
-    // by subtraction, whatever the cells' sizes (the review of this rule, stop 31).
-    if matches!(
-        viewer.case_compartment_readers(crate::domain::access::Compartment::Police),
-        crate::domain::access::CaseReaders::LeadAgency(_)
-    ) {
-        return Some(
-            "figures from the police compartment are given to your role for the cases your agency leads (`leadAgency`: your agency)",
-        );
+    match police_figures(viewer, filter.and_then(|f| f.lead_agency.as_deref())) {
+        PoliceFigures::AsTheyAre => return None,
+        PoliceFigures::OwnCasesOnly => {
+            return Some(
+                "figures from the police compartment are given to your role for the cases your agency leads (`leadAgency`: your agency)",
+            );
+        }
+        PoliceFigures::WhereNoCaseStandsOut => {}
     }
     if matches!(
         kind,
@@ -665,8 +659,7 @@ impl StatisticsFigures {
     /// compartment through statistics).
     ///
     /// `null` with `FORBIDDEN`, as the two below, where a viewer who does not read the police
-    /// compartment on every case counted could single out a case by it (a `RANGE` or
-    /// `CAMPAIGN` period, a filter, or a cell of fewer than k cases).
+    /// compartment on every case counted could single out a case by it ([`police_withheld`]).
     #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn subject_count(&self) -> Result<Option<Figure>> {
         self.police(|f| f.subjects)
