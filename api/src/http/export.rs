@@ -35,44 +35,70 @@ pub struct ExportParams {
     lead_agency: Option<String>,
 }
 
-/// The export's figures: header, value, whether the press may read it, and whether it is
-/// money (shown in millions of đồng in the workbook, whole đồng in the CSV).
-type Column = (&'static str, fn(&Figures) -> i64, bool, bool);
+/// Who reads a column of the export.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Readers {
+    /// Everyone with statistics, the press included.
+    Public,
+    /// Every reader of statistics but the press.
+    Staff,
+    /// Drawn from the police compartment: left out where the statistics withhold it
+    /// (`graphql::statistics::police_withheld`).
+    Police,
+}
 
-/// The figures drawn from the police compartment, left out where the statistics withhold them
-/// (`graphql::statistics::police_withheld`).
-const POLICE: [&str; 3] = ["Số đối tượng", "Số vụ khởi tố", "Số bị can"];
+/// The export's figures: header, value, who reads it, and whether it is money (shown in
+/// millions of đồng in the workbook, whole đồng in the CSV).
+type Column = (&'static str, fn(&Figures) -> i64, Readers, bool);
 
 const FIGURES: [Column; 10] = [
-    ("Số vụ phát hiện", |f| f.cases_detected, true, false),
+    (
+        "Số vụ phát hiện",
+        |f| f.cases_detected,
+        Readers::Public,
+        false,
+    ),
     (
         "Số vụ xử lý hành chính",
         |f| f.handled_administratively,
-        true,
+        Readers::Public,
         false,
     ),
-    ("Số vụ xử lý hình sự", |f| f.handled_criminally, true, false),
-    ("Số đối tượng", |f| f.subjects, false, false),
-    ("Số vụ khởi tố", |f| f.prosecuted_cases, false, false),
-    ("Số bị can", |f| f.defendants, false, false),
-    ("Tiền phạt", |f| f.fines, true, true),
-    ("Truy thu thuế", |f| f.tax_arrears, false, true),
+    (
+        "Số vụ xử lý hình sự",
+        |f| f.handled_criminally,
+        Readers::Public,
+        false,
+    ),
+    ("Số đối tượng", |f| f.subjects, Readers::Police, false),
+    (
+        "Số vụ khởi tố",
+        |f| f.prosecuted_cases,
+        Readers::Police,
+        false,
+    ),
+    ("Số bị can", |f| f.defendants, Readers::Police, false),
+    ("Tiền phạt", |f| f.fines, Readers::Public, true),
+    ("Truy thu thuế", |f| f.tax_arrears, Readers::Staff, true),
     (
         "Thu nộp ngân sách nhà nước",
         |f| f.budget_collected,
-        false,
+        Readers::Staff,
         true,
     ),
-    ("Trị giá hàng hóa", |f| f.goods_value, true, true),
+    ("Trị giá hàng hóa", |f| f.goods_value, Readers::Public, true),
 ];
 
-/// The columns a viewer's export has: the public ones for the press, and not the police
-/// figures where they are withheld.
+/// The columns a viewer's export has: the public ones for the press; for others, the police
+/// figures only where they are not withheld.
 fn columns(press: bool, police: bool) -> Vec<Column> {
     FIGURES
         .into_iter()
-        .filter(|(_, _, public, _)| *public || !press)
-        .filter(|(header, ..)| police || !POLICE.contains(header))
+        .filter(|(_, _, readers, _)| match readers {
+            Readers::Public => true,
+            Readers::Staff => !press,
+            Readers::Police => !press && police,
+        })
         .collect()
 }
 const SUB: [&str; 5] = [
