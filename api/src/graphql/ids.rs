@@ -44,22 +44,6 @@ impl NodeKind {
         })
     }
 
-    /// The kind's name in messages, as its GraphQL type reads.
-    pub fn name(self) -> &'static str {
-        match self {
-            NodeKind::Case => "Case",
-            NodeKind::Directive => "Directive",
-            NodeKind::Task => "Task",
-            NodeKind::Campaign => "Campaign",
-            NodeKind::Tip => "Tip",
-            NodeKind::Publication => "Publication",
-            NodeKind::PeriodicReport => "PeriodicReport",
-            NodeKind::Agency => "Agency",
-            NodeKind::Commune => "Commune",
-            NodeKind::Watch => "Watch",
-        }
-    }
-
     fn from_u8(k: u8) -> Option<NodeKind> {
         use NodeKind::*;
         [
@@ -98,10 +82,8 @@ pub fn parse_global_id(id: &str) -> Option<(NodeKind, i64)> {
 pub fn parse_id(id: &ID, kind: NodeKind) -> AppResult<i64> {
     match parse_global_id(id) {
         Some((k, row)) if k == kind => Ok(row),
-        Some(_) => Err(AppError::bad_input(format!(
-            "not the id of a {}",
-            kind.name()
-        ))),
+        // The variants are named as their GraphQL types.
+        Some(_) => Err(AppError::bad_input(format!("not the id of a {kind:?}"))),
         None => parse_row(id),
     }
 }

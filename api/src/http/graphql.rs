@@ -617,9 +617,8 @@ pub async fn post(
         Some(b'[') => {
             serde_json::from_slice::<Vec<async_graphql::Request>>(&body).map(BatchRequest::Batch)
         }
-        Some(b'{') => serde_json::from_slice(&body).map(BatchRequest::Single),
-        _ => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
-            .map(|_| BatchRequest::Batch(vec![])),
+        // An object, or anything else for serde's own error.
+        _ => serde_json::from_slice(&body).map(BatchRequest::Single),
     };
     let batch: BatchRequest = match batch {
         Ok(b) => b,
