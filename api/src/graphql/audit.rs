@@ -4,13 +4,13 @@
 //! (the database refuses to, see migration 2).
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition};
 
 use entity::audit_events;
 
 use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
+use crate::graphql::context::Timestamp;
 use crate::graphql::context::{db, viewer};
 use crate::graphql::pagination::{
     add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
@@ -34,9 +34,9 @@ pub struct AuditFilter {
     /// The operation: `read`, `createCase`, `registerDirective`…
     pub operation: Option<String>,
     /// From this instant (inclusive).
-    pub from: Option<DateTime<Utc>>,
+    pub from: Option<Timestamp>,
     /// Up to this instant (exclusive).
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<Timestamp>,
 }
 
 const CURSOR_KEY: &str = "audit";
@@ -68,7 +68,7 @@ fn condition(filter: AuditFilter) -> AppResult<Condition> {
     if let Some(o) = &filter.operation {
         cond = cond.add(audit_events::Column::Operation.eq(text("operation", o)?));
     }
-    let range = [filter.from, filter.to];
+    let range = [filter.from.map(|t| t.0), filter.to.map(|t| t.0)];
     add_range(
         cond,
         audit_events::Column::OccurredAt,
@@ -139,8 +139,8 @@ impl AuditEvent {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> Timestamp {
+        self.0.occurred_at.into()
     }
     /// The token subject (user id), or `anonymous`.
     async fn subject(&self) -> &str {

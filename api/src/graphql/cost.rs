@@ -88,7 +88,7 @@ pub fn months(period: &PeriodInput) -> usize {
         StatisticsPeriodKind::NineMonths => 9,
         StatisticsPeriodKind::Year | StatisticsPeriodKind::Campaign => 12,
         StatisticsPeriodKind::Range => match (period.from, period.to) {
-            (Some(f), Some(t)) if t >= f => ((t - f).num_days() as usize / 30).clamp(1, 120),
+            (Some(f), Some(t)) if t >= f => ((t.0 - f.0).num_days() as usize / 30).clamp(1, 120),
             _ => 1,
         },
     }
@@ -162,8 +162,8 @@ mod tests {
         assert_eq!(search(&Some("thuốc lá".into())), COUNT);
         assert_eq!(search(&Some("  ".into())), 0);
         let mut range = period(StatisticsPeriodKind::Range);
-        range.from = chrono::NaiveDate::from_ymd_opt(2020, 1, 1);
-        range.to = chrono::NaiveDate::from_ymd_opt(2026, 1, 1);
+        range.from = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).map(Into::into);
+        range.to = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).map(Into::into);
         assert_eq!(months(&range), 73);
     }
 }

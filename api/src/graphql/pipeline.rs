@@ -8,8 +8,8 @@
 //! calls them:
 //!
 //! - before parsing: a kept parse of the same text ([`documents`]), the document's bounds
-//!   ([`limits`]), its dates ([`inputs`], answered after validation), then the fields its
-//!   role does not see ([`visibility`]);
+//!   ([`limits`]), the variables as execution will read them ([`inputs`], a refusal answered
+//!   after validation), then the fields its role does not see ([`visibility`]);
 //! - once parsed: the operation's label ([`operation`]) and the document for key order
 //!   ([`spec`]);
 //! - validation: a kept result of the same viewer, document, operation and variables
@@ -52,7 +52,7 @@ impl ExtensionFactory for Pipeline {
             hidden: HiddenFields::new(self.views.clone()),
             spec: SpecResponse::default(),
             validation_key: Mutex::new(None),
-            bad_date: Mutex::new(None),
+            bad_variable: Mutex::new(None),
         })
     }
 }
@@ -65,8 +65,9 @@ pub struct PipelineExt {
     spec: SpecResponse,
     /// Where this request's validation is kept ([`Documents::validation_key`]).
     validation_key: Mutex<Option<String>>,
-    /// A malformed date found before parsing ([`inputs`]), answered once validation passes.
-    bad_date: Mutex<Option<ServerError>>,
+    /// A variable of a non-null type left without a value ([`inputs`]), answered once
+    /// validation passes.
+    bad_variable: Mutex<Option<ServerError>>,
 }
 
 #[async_trait::async_trait]
@@ -82,18 +83,13 @@ impl Extension for PipelineExt {
         if !kept {
             self.documents.keep(&mut request).await;
         }
-        // Dates as validation would check them, had async-graphql's scalars said how; the
-        // refusal waits for validation, which speaks first of fields the role does not see.
-        let variables = std::mem::take(&mut request.variables);
+        // Every variable as execution will read it, so that validation checks each argument
+        // whole; a refusal waits for validation, which speaks first of unseen fields.
+        let mut variables = std::mem::take(&mut request.variables);
         let operation = request.operation_name.take();
         if let Ok(doc) = request.parsed_query()
-            && let Err(e) = inputs::check(
-                &ctx.schema_env.registry,
-                doc,
-                operation.as_deref(),
-                &variables,
-            )
-            && let Ok(mut bad) = self.bad_date.lock()
+            && let Err(e) = inputs::complete(doc, operation.as_deref(), &mut variables)
+            && let Ok(mut bad) = self.bad_variable.lock()
         {
             *bad = Some(e);
         }
@@ -139,9 +135,8 @@ impl Extension for PipelineExt {
                 result
             }
         };
-        // The fields the role does not see first: a date error must not name one of them.
         let passed = self.hidden.merge(result)?;
-        if let Some(e) = self.bad_date.lock().ok().and_then(|mut bad| bad.take()) {
+        if let Some(e) = self.bad_variable.lock().ok().and_then(|mut bad| bad.take()) {
             return Err(vec![e]);
         }
         cost::charge(ctx, passed)

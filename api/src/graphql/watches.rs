@@ -3,13 +3,13 @@
 //! from — are `service::watches`.
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 
 use entity::watches;
 
 use crate::domain::access::watched_compartments;
 use crate::domain::vocab::WatchKind;
 use crate::graphql::cases::Case;
+use crate::graphql::context::Timestamp;
 use crate::graphql::context::{db, viewer};
 use crate::graphql::ids::{NodeKind, global_id, parse_id};
 use crate::graphql::workflow::{note_read, writer};
@@ -31,12 +31,12 @@ impl Watch {
     async fn value(&self) -> &str {
         &self.0.value
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// Set once the agency stopped watching it.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<Timestamp> {
+        self.0.archived_at.map(Into::into)
     }
 }
 

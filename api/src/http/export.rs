@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::domain::vocab::OfficialGroup;
 use crate::error::AppError;
 use crate::graphql::cases::CaseFilter;
+use crate::graphql::context::Date;
 use crate::graphql::statistics::{
     Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
 };
@@ -29,8 +30,8 @@ pub struct ExportParams {
     month: Option<i32>,
     quarter: Option<i32>,
     campaign: Option<String>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
+    from: Option<Date>,
+    to: Option<Date>,
     #[serde(rename = "leadAgency")]
     lead_agency: Option<String>,
 }

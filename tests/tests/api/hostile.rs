@@ -982,8 +982,8 @@ async fn a_search_is_charged_as_a_scan() {
 }
 
 /// Fragments that spread themselves many times are refused by validation, and nothing before
-/// it walks them exponentially: the limits count a cycle as nothing, and the date check walks
-/// each fragment once (`graphql::inputs`).
+/// it walks them exponentially: the limits count a cycle as nothing, and validation visits each
+/// fragment once (the dates in it included: `graphql::context::Date`).
 #[tokio::test]
 async fn self_spreading_fragments_are_refused_at_once() {
     let app = TestApp::spawn().await;

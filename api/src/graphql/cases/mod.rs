@@ -8,12 +8,12 @@ mod projection;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
 use crate::domain::access::Compartment;
 use crate::domain::vocab::*;
+use crate::graphql::context::Date;
 use crate::graphql::context::{Vnd, db, linked, loaders, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::ids::{NodeKind, parse_id};
@@ -38,8 +38,8 @@ pub struct CaseFilter {
     pub commune: Option<String>,
     /// Campaign code.
     pub campaign: Option<String>,
-    pub detected_from: Option<NaiveDate>,
-    pub detected_to: Option<NaiveDate>,
+    pub detected_from: Option<Date>,
+    pub detected_to: Option<Date>,
     /// A subject's name, with or without diacritics (police compartment).
     #[graphql(visible = "crate::graphql::guards::police_visible")]
     pub subject_name: Option<String>,
@@ -65,8 +65,8 @@ impl From<CaseFilter> for CaseFilterParams {
             lead_agency: f.lead_agency,
             commune: f.commune,
             campaign: f.campaign,
-            detected_from: f.detected_from,
-            detected_to: f.detected_to,
+            detected_from: f.detected_from.map(Into::into),
+            detected_to: f.detected_to.map(Into::into),
             subject_name: f.subject_name,
             subject_id_number: f.subject_id_number,
             declaration_number: f.declaration_number,
@@ -289,11 +289,11 @@ impl Case {
             .transpose()?)
     }
     /// Local date (Asia/Ho_Chi_Minh) the violation was detected.
-    async fn detected_on(&self) -> NaiveDate {
-        self.0.detected_on
+    async fn detected_on(&self) -> Date {
+        self.0.detected_on.into()
     }
-    async fn handled_on(&self) -> Option<NaiveDate> {
-        self.0.handled_on
+    async fn handled_on(&self) -> Option<Date> {
+        self.0.handled_on.map(Into::into)
     }
     async fn lead_agency(&self, ctx: &Context<'_>) -> Result<Agency> {
         one(&loaders(ctx)?.lead_agency, self.0.lead_agency_id)
@@ -464,8 +464,8 @@ impl Seizure {
         Ok(DisposalStatus::from_db(&self.m.disposal_status)?)
     }
     /// Date the finance department approved the disposal.
-    async fn disposal_approved_on(&self) -> Option<NaiveDate> {
-        self.m.disposal_approved_on
+    async fn disposal_approved_on(&self) -> Option<Date> {
+        self.m.disposal_approved_on.map(Into::into)
     }
     async fn disposal_approval_ref(&self) -> Option<&str> {
         self.m.disposal_approval_ref.as_deref()
@@ -497,8 +497,8 @@ impl Subject {
     async fn id_number(&self) -> Option<&str> {
         self.0.id_number.as_deref()
     }
-    async fn date_of_birth(&self) -> Option<NaiveDate> {
-        self.0.date_of_birth
+    async fn date_of_birth(&self) -> Option<Date> {
+        self.0.date_of_birth.map(Into::into)
     }
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
@@ -529,8 +529,8 @@ impl InvestigationRecord {
     async fn prosecution_decision(&self) -> Option<&str> {
         self.0.prosecution_decision.as_deref()
     }
-    async fn prosecuted_on(&self) -> Option<NaiveDate> {
-        self.0.prosecuted_on
+    async fn prosecuted_on(&self) -> Option<Date> {
+        self.0.prosecuted_on.map(Into::into)
     }
     /// Number of defendants (bị can).
     async fn defendants(&self) -> i32 {
@@ -560,8 +560,8 @@ impl CustomsRecord {
     async fn declaration_number(&self) -> &str {
         &self.0.declaration_number
     }
-    async fn declared_on(&self) -> NaiveDate {
-        self.0.declared_on
+    async fn declared_on(&self) -> Date {
+        self.0.declared_on.into()
     }
     /// Customs regime (loại hình), e.g. tạm nhập tái xuất.
     async fn regime(&self) -> &str {

@@ -3,10 +3,10 @@
 //! off it); updates carry the version the client read (stale → `CONFLICT`).
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
-use chrono::NaiveDate;
 
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
 use crate::domain::vocab::*;
+use crate::graphql::context::Date;
 use crate::graphql::context::Vnd;
 use crate::graphql::ids::{NodeKind, parse_id, parse_row};
 use crate::graphql::workflow::{key_of, writer};
@@ -31,7 +31,7 @@ pub struct NewCaseInput {
     pub commune: Option<String>,
     /// Border gate code.
     pub border_gate: Option<String>,
-    pub detected_on: NaiveDate,
+    pub detected_on: Date,
     pub goods_summary: String,
     pub fine_amount: Option<Vnd>,
     pub tax_arrears: Option<Vnd>,
@@ -59,7 +59,7 @@ pub struct CasePatch {
     pub commune: MaybeUndefined<String>,
     /// Border gate code; `null` clears it.
     pub border_gate: MaybeUndefined<String>,
-    pub detected_on: Option<NaiveDate>,
+    pub detected_on: Option<Date>,
     pub goods_summary: Option<String>,
     pub fine_amount: Option<Vnd>,
     pub tax_arrears: Option<Vnd>,
@@ -77,7 +77,7 @@ pub struct SubjectInput {
     pub full_name: String,
     /// Citizen ID (CCCD, 12 digits) or old ID card (9 digits).
     pub id_number: Option<String>,
-    pub date_of_birth: Option<NaiveDate>,
+    pub date_of_birth: Option<Date>,
     pub address: Option<String>,
     pub nationality: Option<String>,
     /// Tax code: 10 digits, or 10-3 for a branch.
@@ -104,7 +104,7 @@ pub struct SeizureInput {
 #[graphql(visible = "crate::graphql::guards::customs_visible")]
 pub struct CustomsRecordInput {
     pub declaration_number: String,
-    pub declared_on: NaiveDate,
+    pub declared_on: Date,
     pub regime: String,
     pub hs_codes: Vec<String>,
     pub importer_tax_code: Option<String>,
@@ -117,7 +117,7 @@ pub struct CustomsRecordInput {
 pub struct InvestigationInput {
     pub notes: String,
     pub prosecution_decision: Option<String>,
-    pub prosecuted_on: Option<NaiveDate>,
+    pub prosecuted_on: Option<Date>,
     pub defendants: i32,
 }
 
@@ -141,7 +141,7 @@ impl From<NewCaseInput> for NewCase {
             platform: i.platform,
             commune: i.commune,
             border_gate: i.border_gate,
-            detected_on: i.detected_on,
+            detected_on: i.detected_on.into(),
             goods_summary: i.goods_summary,
             fine_amount: i.fine_amount,
             tax_arrears: i.tax_arrears,
@@ -163,7 +163,7 @@ impl From<CasePatch> for CaseChanges {
             platform: p.platform.into(),
             commune: p.commune.into(),
             border_gate: p.border_gate.into(),
-            detected_on: p.detected_on,
+            detected_on: p.detected_on.map(Into::into),
             goods_summary: p.goods_summary,
             fine_amount: p.fine_amount,
             tax_arrears: p.tax_arrears,
@@ -181,7 +181,7 @@ impl From<SubjectInput> for SubjectDetails {
             role: i.role,
             full_name: i.full_name,
             id_number: i.id_number,
-            date_of_birth: i.date_of_birth,
+            date_of_birth: i.date_of_birth.map(Into::into),
             address: i.address,
             nationality: i.nationality,
             tax_code: i.tax_code,
@@ -209,7 +209,7 @@ impl From<CustomsRecordInput> for CustomsDetails {
     fn from(i: CustomsRecordInput) -> CustomsDetails {
         CustomsDetails {
             declaration_number: i.declaration_number,
-            declared_on: i.declared_on,
+            declared_on: i.declared_on.into(),
             regime: i.regime,
             hs_codes: i.hs_codes,
             importer_tax_code: i.importer_tax_code,
@@ -224,7 +224,7 @@ impl From<InvestigationInput> for InvestigationDetails {
         InvestigationDetails {
             notes: i.notes,
             prosecution_decision: i.prosecution_decision,
-            prosecuted_on: i.prosecuted_on,
+            prosecuted_on: i.prosecuted_on.map(Into::into),
             defendants: i.defendants,
         }
     }
@@ -275,13 +275,11 @@ impl CaseMutation {
         id: ID,
         version: i32,
         status: CaseStatus,
-        #[graphql(desc = "Date handled (defaults to today in Vietnam)")] handled_on: Option<
-            NaiveDate,
-        >,
+        #[graphql(desc = "Date handled (defaults to today in Vietnam)")] handled_on: Option<Date>,
     ) -> Result<Case> {
         let w = writer(ctx)?;
         let id = parse_id(&id, NodeKind::Case)?;
-        let case = svc::change_status(&w, id, version, status, handled_on).await?;
+        let case = svc::change_status(&w, id, version, status, handled_on.map(Into::into)).await?;
         Ok(Case(case))
     }
 
@@ -403,12 +401,13 @@ impl CaseMutation {
         ctx: &Context<'_>,
         id: ID,
         version: i32,
-        approved_on: NaiveDate,
+        approved_on: Date,
         reference: String,
     ) -> Result<Seizure> {
         let w = writer(ctx)?;
         let id = parse_row(&id)?;
-        let row = records::approve_disposal(&w, id, version, approved_on, &reference).await?;
+        let row =
+            records::approve_disposal(&w, id, version, approved_on.into(), &reference).await?;
         Ok(seizure(row))
     }
 

@@ -8,7 +8,7 @@ pub mod mutation;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
@@ -20,6 +20,7 @@ use crate::auth::Viewer;
 use crate::domain::access::{DirectiveScope, directive_scope};
 use crate::domain::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
+use crate::graphql::context::{Date, Timestamp};
 use crate::graphql::context::{db, loaders, viewer};
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::loaders::{children, many, one};
@@ -40,8 +41,8 @@ pub struct TaskFilter {
     pub directive: Option<ID>,
     /// Only tasks past their due date and not done (or only those that are not).
     pub overdue: Option<bool>,
-    pub due_from: Option<NaiveDate>,
-    pub due_to: Option<NaiveDate>,
+    pub due_from: Option<Date>,
+    pub due_to: Option<Date>,
     /// Include archived tasks (default: no).
     pub include_archived: Option<bool>,
 }
@@ -243,7 +244,7 @@ impl DirectiveQuery {
             }
             None => {}
         }
-        let due = [f.due_from, f.due_to];
+        let due = [f.due_from.map(|d| d.0), f.due_to.map(|d| d.0)];
         cond = add_range(cond, tasks::Column::DueOn, due, ["dueFrom", "dueTo"], true)?;
         // Tasks without a due date sort last; the cursor carries the due date or, for
         // those, the greatest date, so one row-value comparison pages through both.
@@ -354,8 +355,8 @@ impl Directive {
         self.0.version
     }
     /// When it was archived (`null` while current).
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<Timestamp> {
+        self.0.archived_at.map(Into::into)
     }
     /// The symbol as written, e.g. `341/TB-VPCP`.
     async fn symbol(&self) -> &str {
@@ -379,8 +380,8 @@ impl Directive {
     async fn drafting_unit(&self) -> Option<&str> {
         self.0.drafting_unit.as_deref()
     }
-    async fn issued_on(&self) -> NaiveDate {
-        self.0.issued_on
+    async fn issued_on(&self) -> Date {
+        self.0.issued_on.into()
     }
     async fn year(&self) -> i32 {
         self.0.year
@@ -388,11 +389,11 @@ impl Directive {
     async fn title(&self) -> &str {
         &self.0.title
     }
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
+    async fn valid_from(&self) -> Option<Date> {
+        self.0.valid_from.map(Into::into)
     }
-    async fn valid_until(&self) -> Option<NaiveDate> {
-        self.0.valid_until
+    async fn valid_until(&self) -> Option<Date> {
+        self.0.valid_until.map(Into::into)
     }
     /// Directives this one cites (căn cứ).
     #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
@@ -452,8 +453,8 @@ impl Task {
         self.0.version
     }
     /// When it was archived (`null` while current).
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<Timestamp> {
+        self.0.archived_at.map(Into::into)
     }
     async fn text(&self) -> &str {
         &self.0.text
@@ -485,35 +486,35 @@ impl Task {
             .collect())
     }
     /// Deadline ("chậm nhất ngày …"); `null` for a recurring task.
-    async fn due_on(&self) -> Option<NaiveDate> {
-        self.0.due_on
+    async fn due_on(&self) -> Option<Date> {
+        self.0.due_on.map(Into::into)
     }
     /// For a monthly task: the day of the month it is due before (e.g. 17).
     async fn recurrence_day(&self) -> Option<i32> {
         self.0.recurrence_day
     }
     /// The next deadline of a recurring task, from today in Vietnam.
-    async fn next_due_on(&self) -> Option<NaiveDate> {
+    async fn next_due_on(&self) -> Option<Date> {
         let day = self.0.recurrence_day? as u32;
         let today = crate::time::today();
         let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), day);
         match this_month {
-            Some(d) if d >= today => Some(d),
+            Some(d) if d >= today => Some(d.into()),
             _ => {
                 let (y, m) = if today.month() == 12 {
                     (today.year() + 1, 1)
                 } else {
                     (today.year(), today.month() + 1)
                 };
-                NaiveDate::from_ymd_opt(y, m, day)
+                NaiveDate::from_ymd_opt(y, m, day).map(Into::into)
             }
         }
     }
     async fn status(&self) -> Result<TaskStatus> {
         Ok(TaskStatus::from_db(&self.0.status)?)
     }
-    async fn completed_on(&self) -> Option<NaiveDate> {
-        self.0.completed_on
+    async fn completed_on(&self) -> Option<Date> {
+        self.0.completed_on.map(Into::into)
     }
     /// Past its due date and not done: derived from today's date, never stored.
     async fn overdue(&self) -> bool {
@@ -553,8 +554,8 @@ impl TaskUpdate {
             .await?
             .map(Agency))
     }
-    async fn posted_at(&self) -> DateTime<Utc> {
-        self.0.posted_at
+    async fn posted_at(&self) -> Timestamp {
+        self.0.posted_at.into()
     }
     async fn note(&self) -> &str {
         &self.0.note
@@ -585,8 +586,8 @@ impl Campaign {
         self.0.version
     }
     /// When it was archived (`null` while current).
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<Timestamp> {
+        self.0.archived_at.map(Into::into)
     }
     async fn code(&self) -> &str {
         &self.0.code
@@ -594,11 +595,11 @@ impl Campaign {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn starts_on(&self) -> NaiveDate {
-        self.0.starts_on
+    async fn starts_on(&self) -> Date {
+        self.0.starts_on.into()
     }
-    async fn ends_on(&self) -> NaiveDate {
-        self.0.ends_on
+    async fn ends_on(&self) -> Date {
+        self.0.ends_on.into()
     }
     /// Running today (in Vietnam).
     async fn in_progress(&self) -> bool {

@@ -4,11 +4,11 @@
 //! idempotency key, the writer) and calls the write, which carries the rules.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use chrono::NaiveDate;
 
 use super::{Campaign, Directive, Task};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
+use crate::graphql::context::Date;
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::directives::{
@@ -28,11 +28,11 @@ pub struct NewDirectiveInput {
     /// The issuer's full name, e.g. "Văn phòng Chính phủ".
     pub issuer_name: String,
     /// Date of issue; its year is part of the directive's key.
-    pub issued_on: NaiveDate,
+    pub issued_on: Date,
     pub title: String,
-    pub valid_from: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
     /// Last day in force (a plan "runs until 14/12/2025").
-    pub valid_until: Option<NaiveDate>,
+    pub valid_until: Option<Date>,
     /// Directives it cites (căn cứ), by id.
     pub cites: Option<Vec<ID>>,
 }
@@ -43,10 +43,10 @@ pub struct NewDirectiveInput {
 pub struct DirectivePatch {
     pub symbol: Option<String>,
     pub issuer_name: Option<String>,
-    pub issued_on: Option<NaiveDate>,
+    pub issued_on: Option<Date>,
     pub title: Option<String>,
-    pub valid_from: MaybeUndefined<NaiveDate>,
-    pub valid_until: MaybeUndefined<NaiveDate>,
+    pub valid_from: MaybeUndefined<Date>,
+    pub valid_until: MaybeUndefined<Date>,
     /// Replaces the directives it cites.
     pub cites: Option<Vec<ID>>,
 }
@@ -64,7 +64,7 @@ pub struct NewTaskInput {
     /// Codes of the coordinating agencies (phối hợp).
     pub coordinating_agencies: Option<Vec<String>>,
     /// Deadline ("chậm nhất ngày 22/5/2026").
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     /// For a monthly task: the day of the month it is due before (1 to 28).
     pub recurrence_day: Option<i32>,
 }
@@ -78,7 +78,7 @@ pub struct TaskPatch {
     pub lead_agency: Option<String>,
     /// Replaces the coordinating agencies (codes).
     pub coordinating_agencies: Option<Vec<String>>,
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     pub recurrence_day: Option<i32>,
     /// OPEN, IN_PROGRESS or CANCELLED (DONE is `completeTask`, by the lead agency).
     pub status: Option<TaskStatus>,
@@ -91,8 +91,8 @@ pub struct NewCampaignInput {
     /// Upper-case code, e.g. `SHTT_2026`.
     pub code: String,
     pub name: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
+    pub starts_on: Date,
+    pub ends_on: Date,
     /// The directive launching it.
     pub directive: Option<ID>,
     pub focus_commodity_groups: Vec<CommodityGroup>,
@@ -105,8 +105,8 @@ pub struct NewCampaignInput {
 #[graphql(visible = "crate::graphql::guards::not_press_visible")]
 pub struct CampaignPatch {
     pub name: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
     pub directive: MaybeUndefined<ID>,
     pub focus_commodity_groups: Option<Vec<CommodityGroup>>,
     pub focus_violation_types: Option<Vec<ViolationType>>,
@@ -127,10 +127,10 @@ impl TryFrom<NewDirectiveInput> for NewDirective {
         Ok(NewDirective {
             symbol: i.symbol,
             issuer_name: i.issuer_name,
-            issued_on: i.issued_on,
+            issued_on: i.issued_on.into(),
             title: i.title,
-            valid_from: i.valid_from,
-            valid_until: i.valid_until,
+            valid_from: i.valid_from.map(Into::into),
+            valid_until: i.valid_until.map(Into::into),
             cites: directive_ids(i.cites.as_deref().unwrap_or_default())?,
         })
     }
@@ -144,10 +144,10 @@ impl TryFrom<DirectivePatch> for DirectiveChanges {
         Ok(DirectiveChanges {
             symbol: p.symbol,
             issuer_name: p.issuer_name,
-            issued_on: p.issued_on,
+            issued_on: p.issued_on.map(Into::into),
             title: p.title,
-            valid_from: p.valid_from.into(),
-            valid_until: p.valid_until.into(),
+            valid_from: p.valid_from.map_value(Into::into).into(),
+            valid_until: p.valid_until.map_value(Into::into).into(),
             cites,
         })
     }
@@ -162,7 +162,7 @@ impl TryFrom<NewTaskInput> for NewTask {
             text: i.text,
             lead_agency: i.lead_agency,
             coordinating_agencies: i.coordinating_agencies.unwrap_or_default(),
-            due_on: i.due_on,
+            due_on: i.due_on.map(Into::into),
             recurrence_day: i.recurrence_day,
         })
     }
@@ -174,7 +174,7 @@ impl From<TaskPatch> for TaskChanges {
             text: p.text,
             lead_agency: p.lead_agency,
             coordinating_agencies: p.coordinating_agencies,
-            due_on: p.due_on,
+            due_on: p.due_on.map(Into::into),
             recurrence_day: p.recurrence_day,
             status: p.status,
         }
@@ -188,8 +188,8 @@ impl TryFrom<NewCampaignInput> for NewCampaign {
         Ok(NewCampaign {
             code: i.code,
             name: i.name,
-            starts_on: i.starts_on,
-            ends_on: i.ends_on,
+            starts_on: i.starts_on.into(),
+            ends_on: i.ends_on.into(),
             directive: i
                 .directive
                 .as_ref()
@@ -213,8 +213,8 @@ impl TryFrom<CampaignPatch> for CampaignChanges {
         };
         Ok(CampaignChanges {
             name: p.name,
-            starts_on: p.starts_on,
-            ends_on: p.ends_on,
+            starts_on: p.starts_on.map(Into::into),
+            ends_on: p.ends_on.map(Into::into),
             directive,
             focus_commodity_groups: p.focus_commodity_groups,
             focus_violation_types: p.focus_violation_types,
@@ -343,10 +343,11 @@ impl DirectiveMutation {
         ctx: &Context<'_>,
         id: ID,
         version: i32,
-        completed_on: Option<NaiveDate>,
+        completed_on: Option<Date>,
     ) -> Result<Task> {
         let id = parse_id(&id, NodeKind::Task)?;
-        let t = svc::complete_task(&writer(ctx)?, id, version, completed_on).await?;
+        let t =
+            svc::complete_task(&writer(ctx)?, id, version, completed_on.map(Into::into)).await?;
         Ok(Task(t.into()))
     }
 

@@ -7,7 +7,7 @@ pub mod mutation;
 pub use mutation::PublicationMutation;
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{cases, publications};
@@ -16,6 +16,7 @@ use crate::domain::access::{CaseScope, PublicationScope, case_scope, publication
 use crate::domain::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
+use crate::graphql::context::{Date, Timestamp};
 use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
@@ -174,17 +175,17 @@ impl Publication {
     async fn review_reason(&self) -> Option<&str> {
         self.0.review_reason.as_deref()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<Timestamp> {
+        self.0.archived_at.map(Into::into)
     }
-    async fn approved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.approved_at
+    async fn approved_at(&self) -> Option<Timestamp> {
+        self.0.approved_at.map(Into::into)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     async fn drafted_by(&self, ctx: &Context<'_>) -> Result<Option<Agency>> {
         Ok(one(&loaders(ctx)?.agency, self.0.drafted_by_agency_id)
@@ -255,8 +256,8 @@ impl PublishedCase {
     async fn body(&self) -> &str {
         &self.0.body
     }
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.approved_at
+    async fn published_at(&self) -> Option<Timestamp> {
+        self.0.approved_at.map(Into::into)
     }
     async fn violation_type(&self, ctx: &Context<'_>) -> Result<Option<ViolationType>> {
         let read = |c: &cases::Model| ViolationType::from_db(&c.violation_type);
@@ -270,8 +271,9 @@ impl PublishedCase {
         let read = |c: &cases::Model| CaseStatus::from_db(&c.status);
         self.fact(ctx, "status", read).await
     }
-    async fn detected_on(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
-        self.fact(ctx, "detected_on", |c| Ok(c.detected_on)).await
+    async fn detected_on(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        self.fact(ctx, "detected_on", |c| Ok(c.detected_on.into()))
+            .await
     }
     async fn fine_amount(&self, ctx: &Context<'_>) -> Result<Option<Vnd>> {
         self.fact(ctx, "fine_amount", |c| Ok(Vnd(c.fine_amount)))

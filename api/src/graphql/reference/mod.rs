@@ -4,12 +4,12 @@
 pub mod mutation;
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use entity::{agencies, border_gates, communes};
 
 use crate::auth::Role;
 use crate::domain::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
+use crate::graphql::context::Date;
 use crate::graphql::context::{db, linked, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::service::reference::all_by_code;
@@ -132,8 +132,8 @@ impl Commune {
         self.0.is_border
     }
     /// Date its 389 committee was set up; `null` when not yet.
-    async fn committee_established_on(&self) -> Option<NaiveDate> {
-        self.0.committee_established_on
+    async fn committee_established_on(&self) -> Option<Date> {
+        self.0.committee_established_on.map(Into::into)
     }
 }
 

@@ -2,10 +2,10 @@
 //! by the administrator).
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use chrono::NaiveDate;
 
 use super::{Agency, Commune};
 use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
+use crate::graphql::context::Date;
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::reference::{
@@ -57,7 +57,7 @@ pub struct NewCommuneInput {
     pub kind: CommuneKind,
     pub is_border: bool,
     /// Date its 389 committee was set up; absent when not yet.
-    pub committee_established_on: Option<NaiveDate>,
+    pub committee_established_on: Option<Date>,
 }
 
 /// Changes to a commune; absent fields stay as they are. Its committee date is
@@ -106,7 +106,7 @@ impl From<NewCommuneInput> for NewCommune {
             name: i.name,
             kind: i.kind,
             is_border: i.is_border,
-            committee_established_on: i.committee_established_on,
+            committee_established_on: i.committee_established_on.map(Into::into),
         }
     }
 }
@@ -197,10 +197,12 @@ impl ReferenceMutation {
         ctx: &Context<'_>,
         id: ID,
         version: i32,
-        established_on: Option<NaiveDate>,
+        established_on: Option<Date>,
     ) -> Result<Commune> {
         let id = parse_id(&id, NodeKind::Commune)?;
-        let c = svc::set_commune_committee(&writer(ctx)?, id, version, established_on).await?;
+        let c =
+            svc::set_commune_committee(&writer(ctx)?, id, version, established_on.map(Into::into))
+                .await?;
         Ok(Commune(c))
     }
 }

@@ -10,7 +10,7 @@
 pub mod figures;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{agencies, periodic_reports};
@@ -20,6 +20,7 @@ use crate::domain::report_figures::Correction;
 use crate::domain::report_period::Period;
 use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
+use crate::graphql::context::{Date, Timestamp};
 use crate::graphql::context::{Vnd, db, loaders, services, viewer};
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::loaders::one;
@@ -277,19 +278,19 @@ impl ReportMutation {
 #[graphql(visible = "crate::graphql::guards::reports_visible")]
 pub struct ReportPeriod {
     pub kind: PeriodKind,
-    pub start: NaiveDate,
-    pub end: NaiveDate,
+    pub start: Date,
+    pub end: Date,
     /// Due before this date: a report filed on it or later is late.
-    pub due_on: NaiveDate,
+    pub due_on: Date,
 }
 
 impl From<&Period> for ReportPeriod {
     fn from(p: &Period) -> Self {
         ReportPeriod {
             kind: p.kind,
-            start: p.start,
-            end: p.end,
-            due_on: p.due,
+            start: p.start.into(),
+            end: p.end.into(),
+            due_on: p.due.into(),
         }
     }
 }
@@ -350,18 +351,18 @@ impl PeriodicReport {
     async fn period_kind(&self) -> Result<PeriodKind> {
         Ok(PeriodKind::from_db(&self.0.period_kind)?)
     }
-    async fn period_start(&self) -> NaiveDate {
-        self.0.period_start
+    async fn period_start(&self) -> Date {
+        self.0.period_start.into()
     }
-    async fn period_end(&self) -> NaiveDate {
-        self.0.period_end
+    async fn period_end(&self) -> Date {
+        self.0.period_end.into()
     }
     /// Due before this date: filed on it or later, the report is late.
-    async fn due_on(&self) -> NaiveDate {
-        self.0.due_on
+    async fn due_on(&self) -> Date {
+        self.0.due_on.into()
     }
-    async fn filed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.filed_at
+    async fn filed_at(&self) -> Option<Timestamp> {
+        self.0.filed_at.map(Into::into)
     }
     async fn is_late(&self) -> bool {
         self.0.is_late
@@ -386,8 +387,8 @@ impl PeriodicReport {
     async fn correction_reason(&self) -> Option<&str> {
         self.0.correction_reason.as_deref()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// The agency's report for the period before (previous month or quarter; the same
     /// cumulative period of the year before), for comparison.

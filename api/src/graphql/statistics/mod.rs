@@ -16,6 +16,7 @@ use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::domain::vocab::*;
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::CaseFilter;
+use crate::graphql::context::Date;
 use crate::graphql::context::{Vnd, db, loaders, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::loaders::one;
@@ -45,8 +46,8 @@ pub struct PeriodInput {
     pub month: Option<i32>,
     pub quarter: Option<i32>,
     pub campaign: Option<String>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
 }
 
 fn need<T>(v: Option<T>, name: &str) -> AppResult<T> {
@@ -80,8 +81,8 @@ pub async fn period_spec(
             year: need(p.year, "year")?,
         },
         K::Range => PeriodSpec::Range(DateRange {
-            from: need(p.from, "from")?,
-            to: need(p.to, "to")?,
+            from: need(p.from, "from")?.into(),
+            to: need(p.to, "to")?.into(),
         }),
         K::Campaign => {
             let code = need(p.campaign.clone(), "campaign")?;
@@ -434,15 +435,15 @@ impl StatisticsQuery {
 
 #[derive(SimpleObject, Clone, Copy)]
 pub struct Period {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    pub from: Date,
+    pub to: Date,
 }
 
 impl From<DateRange> for Period {
     fn from(r: DateRange) -> Self {
         Period {
-            from: r.from,
-            to: r.to,
+            from: r.from.into(),
+            to: r.to.into(),
         }
     }
 }

@@ -5,7 +5,6 @@
 pub mod mutation;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use entity::{agencies, tips};
@@ -15,6 +14,7 @@ use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
+use crate::graphql::context::Timestamp;
 use crate::graphql::context::{db, linked, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
@@ -31,8 +31,8 @@ pub struct TipFilter {
     pub channel: Option<Vec<TipChannel>>,
     /// Assigned agency (code).
     pub assigned_agency: Option<String>,
-    pub received_from: Option<DateTime<Utc>>,
-    pub received_to: Option<DateTime<Utc>>,
+    pub received_from: Option<Timestamp>,
+    pub received_to: Option<Timestamp>,
     /// `true` lists only archived tips (to restore one); by default they are left out.
     pub archived: Option<bool>,
 }
@@ -72,7 +72,7 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
             ),
         );
     }
-    let received = [f.received_from, f.received_to];
+    let received = [f.received_from.map(|t| t.0), f.received_to.map(|t| t.0)];
     let fields = ["receivedFrom", "receivedTo"];
     add_range(cond, tips::Column::ReceivedAt, received, fields, true)
 }
@@ -82,8 +82,8 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
 #[derive(SimpleObject)]
 pub struct TipTracking {
     pub status: TipStatus,
-    pub received_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub received_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// The object itself is visible to everyone: `tipStatus` is public; `tips` and `tip` carry
@@ -111,8 +111,8 @@ impl TipQuery {
         let t = crate::service::tips::track(db(ctx)?, &tracking_code).await?;
         Ok(TipTracking {
             status: TipStatus::from_db(&t.status)?,
-            received_at: t.received_at,
-            updated_at: t.updated_at,
+            received_at: t.received_at.into(),
+            updated_at: t.updated_at.into(),
         })
     }
 
@@ -178,19 +178,19 @@ impl Tip {
     pub async fn id(&self) -> ID {
         crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Tip, self.0.id)
     }
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    async fn received_at(&self) -> Timestamp {
+        self.0.received_at.into()
     }
     /// Pass it back with any change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// When the standing office archived it (`null` while it is active).
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<Timestamp> {
+        self.0.archived_at.map(Into::into)
     }
     async fn channel(&self) -> Result<TipChannel> {
         Ok(TipChannel::from_db(&self.0.channel)?)

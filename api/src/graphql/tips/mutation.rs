@@ -3,13 +3,13 @@
 //! staff steps carry the version the client read (stale → `CONFLICT`).
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use entity::tips;
 
 use super::Tip;
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::AppResult;
+use crate::graphql::context::Timestamp;
 use crate::graphql::context::{RequestCtx, services};
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{any_writer, key_of, request, writer};
@@ -53,7 +53,7 @@ pub fn reporter_input_visible(ctx: &Context<'_>) -> bool {
 pub struct TipReceipt {
     pub tracking_code: String,
     pub status: TipStatus,
-    pub received_at: DateTime<Utc>,
+    pub received_at: Timestamp,
 }
 
 impl TipReceipt {
@@ -61,7 +61,7 @@ impl TipReceipt {
         Ok(TipReceipt {
             tracking_code: t.tracking_code.clone(),
             status: TipStatus::from_db(&t.status)?,
-            received_at: t.received_at,
+            received_at: t.received_at.into(),
         })
     }
 }
