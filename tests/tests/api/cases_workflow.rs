@@ -1062,4 +1062,19 @@ async fn a_patch_clears_platform_commune_and_gate_with_null() {
     let c = &r["data"]["updateCase"];
     assert_eq!(c["channel"], "WAREHOUSE", "{r}");
     assert!(c["platform"].is_null() && c["commune"].is_null(), "{r}");
+    // An empty patch changes nothing, not even the version, and leaves no audit event.
+    let events = app.count::<entity::audit_events::Entity>().await;
+    let empty = app
+        .gql(Some(&officer), update, json!({ "id": id, "v": 3, "p": {} }))
+        .await;
+    assert_eq!(refusal_codes(&empty), ["BAD_USER_INPUT"], "{empty}");
+    assert_eq!(app.count::<entity::audit_events::Entity>().await, events);
+    let r = ok(app
+        .gql(
+            Some(&officer),
+            update,
+            json!({ "id": id, "v": 3, "p": { "title": "Bán hàng giả (kho)" } }),
+        )
+        .await);
+    assert_eq!(r["data"]["updateCase"]["version"], 4, "{r}");
 }
