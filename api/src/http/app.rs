@@ -354,14 +354,11 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
             .map(str::trim)
             .unwrap_or("");
         if !same_secret(sent.as_bytes(), expected.expose()) {
-            let mut resp = crate::http::graphql::http_error(
+            return crate::http::graphql::http_error(
                 StatusCode::UNAUTHORIZED,
                 crate::http::graphql::Wants::Json,
                 AppError::Unauthenticated("`/metrics` needs the metrics token".into()),
             );
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return resp;
         }
     }
     if let Some((size, idle, max)) = crate::db::pool_use(&state.db) {

@@ -428,28 +428,7 @@ pub(crate) fn error(e: AppError) -> Response {
     if let AppError::Internal(inner) = &e {
         tracing::error!(error = ?inner, "export failed");
     }
-    let body = serde_json::json!({ "errors": [{ "message": e.message(), "extensions": { "code": e.code() } }] });
-    let mut resp = (e.http_status(), axum::Json(body)).into_response();
-    if matches!(e, AppError::Unauthenticated(_)) {
-        // RFC 9110 §15.5.2, as /graphql's 401.
-        resp.headers_mut().insert(
-            axum::http::header::WWW_AUTHENTICATE,
-            axum::http::HeaderValue::from_static("Bearer"),
-        );
-    }
-    if matches!(e, AppError::RateLimited(_)) {
-        resp.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from(60u32),
-        );
-    }
-    if matches!(e, AppError::Unavailable(_)) {
-        resp.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
-        );
-    }
-    resp
+    crate::http::graphql::http_error(e.http_status(), crate::http::graphql::Wants::Json, e)
 }
 
 /// What the export covers, for its title and file name: the lead agency asked for, a commune

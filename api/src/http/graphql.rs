@@ -102,12 +102,30 @@ pub fn request_error(err: AppError) -> GqlResponse {
     GqlResponse::from_errors(vec![err.into_server_error()])
 }
 
-/// An error answered before any GraphQL ran, as JSON with its code.
+/// The headers an error status calls for, set in this one place for every HTTP answer: a 401
+/// names the scheme it wants (RFC 9110 §15.5.2); a 429 (a budget: the next minute) and a 503
+/// (a moment) say when to retry.
+pub fn error_headers(headers: &mut HeaderMap, status: StatusCode) {
+    let (name, value) = match status {
+        StatusCode::UNAUTHORIZED => (header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")),
+        StatusCode::TOO_MANY_REQUESTS => (header::RETRY_AFTER, HeaderValue::from(60u32)),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            header::RETRY_AFTER,
+            HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+        ),
+        _ => return,
+    };
+    headers.insert(name, value);
+}
+
+/// An error answered before any GraphQL ran (or outside GraphQL: the exports, the feed,
+/// `/metrics`), as JSON with its code and the headers its status calls for.
 pub fn http_error(status: StatusCode, wants: Wants, err: AppError) -> Response {
     let body = serde_json::json!({ "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }] });
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, wants.content_type());
+    error_headers(resp.headers_mut(), status);
     resp.extensions_mut().insert(AccessInfo {
         outcome: Some(err.code()),
         ..Default::default()
@@ -209,19 +227,7 @@ pub fn respond(batch: BatchResponse, wants: Wants) -> Response {
     let mut resp = (status, body).into_response();
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, wants.content_type());
-    if rate_limited {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(60u32));
-    }
-    if unavailable {
-        headers.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
-        );
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        // RFC 9110 §15.5.2: a 401 names the scheme it wants.
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
+    error_headers(headers, status);
     resp
 }
 
@@ -306,7 +312,13 @@ enum Method {
 struct Answered {
     resp: GqlResponse,
     operation: String,
+    /// Refused as a mutation sent by GET (answered 405 when it is the request's only one).
+    get_mutation: bool,
 }
+
+/// A registered document named by its hash in a GET's URL turned out to be a mutation: known
+/// only once it is admitted, and refused as the text of one is.
+struct GetMutation;
 
 /// What every operation of one HTTP request shares.
 struct Call<'a> {
@@ -323,10 +335,14 @@ struct Call<'a> {
 async fn execute_counted(call: &Call<'_>, req: async_graphql::Request) -> Answered {
     let started = std::time::Instant::now();
     let mut slot = Arc::new(OperationSlot::default());
-    let resp = execute_one(call, req, &mut slot).await;
+    let (resp, get_mutation) = match execute_one(call, req, &mut slot).await {
+        Ok(resp) => (resp, false),
+        Err(GetMutation) => (request_error(AppError::bad_input(GET_MUTATION)), true),
+    };
     let answered = Answered {
         operation: slot.label().to_string(),
         resp,
+        get_mutation,
     };
     metrics::graphql_operation(
         &answered.operation,
@@ -367,7 +383,7 @@ async fn execute_one(
     call: &Call<'_>,
     mut req: async_graphql::Request,
     slot: &mut Arc<OperationSlot>,
-) -> GqlResponse {
+) -> Result<GqlResponse, GetMutation> {
     let Call {
         state,
         method,
@@ -380,15 +396,15 @@ async fn execute_one(
     // polls its future once before looking at the clock, so a late mutation could otherwise
     // run, even commit, and still be reported as stopped).
     if tokio::time::Instant::now() >= deadline {
-        return timed_out(state, request_id);
+        return Ok(timed_out(state, request_id));
     }
     // A bound on the document's text before anything parses it (the body limit allows it
     // room for variables).
     if req.query.len() > MAX_QUERY_BYTES {
-        return request_error(AppError::bad_input(format!(
+        return Ok(request_error(AppError::bad_input(format!(
             "the query text is longer than {} KB",
             MAX_QUERY_BYTES / 1024
-        )));
+        ))));
     }
     let role = viewer.as_ref().map(|v| v.role);
     let registered = match state
@@ -397,7 +413,7 @@ async fn execute_one(
         .await
     {
         Ok(registered) => registered,
-        Err(e) => return request_error(e),
+        Err(e) => return Ok(request_error(e)),
     };
     // Known only now: whether the document is a registered one (its name then always keeps
     // its metrics label). Until here the slot says `unparsed`.
@@ -405,7 +421,7 @@ async fn execute_one(
     // Checked again now that a registered document's text is known: a hash in a GET's URL
     // must not run a mutation (any page could make its visitors' browsers submit tips).
     if method == Method::Get && is_mutation(&req) {
-        return request_error(AppError::bad_input(GET_MUTATION));
+        return Err(GetMutation);
     }
     let reads = Arc::new(ReadTrail::default());
     let req = req
@@ -423,7 +439,7 @@ async fn execute_one(
     // its worker thread, but nothing more of the request runs.
     let mut resp = match tokio::time::timeout_at(deadline, state.schema.execute(req)).await {
         Ok(resp) => resp,
-        Err(_) => return timed_out(state, request_id),
+        Err(_) => return Ok(timed_out(state, request_id)),
     };
     normalise_errors(&mut resp);
     // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
@@ -431,15 +447,15 @@ async fn execute_one(
         crate::service::audit::flush_reads(&state.read_audit, viewer.as_ref(), request_id, &reads)
             .await
     {
-        return request_error(match e {
+        return Ok(request_error(match e {
             AppError::Unavailable(m) => AppError::Unavailable(m),
             other => AppError::internal(anyhow::anyhow!(
                 "writing the read audit failed: {}",
                 other.message()
             )),
-        });
+        }));
     }
-    resp
+    Ok(resp)
 }
 
 /// Authenticates once, then runs each operation of the batch in turn.
@@ -505,14 +521,7 @@ async fn execute(
     let (out, operations) = match batch {
         BatchRequest::Single(r) => {
             let a = execute_counted(&call, r).await;
-            // A registered document named by its hash in a GET's URL is known to be a
-            // mutation only once admitted: refused as the text of one is, 405.
-            if method == Method::Get
-                && a.resp
-                    .errors
-                    .first()
-                    .is_some_and(|e| e.message == GET_MUTATION)
-            {
+            if a.get_mutation {
                 return get_mutation(wants);
             }
             (BatchResponse::Single(a.resp), vec![a.operation])

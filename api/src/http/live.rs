@@ -101,16 +101,11 @@ pub async fn get(
         return crate::http::graphql::get(State(state), ConnectInfo(peer), headers, raw).await;
     };
     let Some(socket) = Socket::take() else {
-        let mut resp = http_error(
+        return http_error(
             StatusCode::SERVICE_UNAVAILABLE,
             Wants::of(&headers),
             AppError::Unavailable("this instance holds as many live connections as it may".into()),
         );
-        resp.headers_mut().insert(
-            header::RETRY_AFTER,
-            axum::http::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
-        );
-        return resp;
     };
     match protocol {
         Ok(protocol) => upgrade(state, peer, &headers, ws, protocol, socket),
