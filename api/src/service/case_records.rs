@@ -12,7 +12,7 @@ use sea_orm::{
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
 use crate::auth::{Role, Viewer};
-use crate::domain::access::Compartment;
+use crate::domain::access::{CaseReaders, Compartment};
 use crate::domain::lifecycle::check_move;
 use crate::domain::types::{
     BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, VehiclePlate, Vnd,
@@ -223,20 +223,42 @@ async fn case_for<R: CaseRecord>(
 /// Record `id` of kind `R`, if the viewer may write it. A record of a compartment the viewer
 /// does not read on its case is answered as one that does not exist: `FORBIDDEN` there would
 /// tell an agency which ids of other agencies' police or customs records exist, and when new
-/// ones appear. (Core records, seizures, are readable on every case the viewer sees.)
+/// ones appear. It is looked up with the viewer's reach as a condition of the same statement,
+/// so a hidden record also costs what a missing one does (one statement, then `NOT_FOUND`):
+/// read first and refused after, it took a second statement, for its case, and the time
+/// told the two apart. (Core records, seizures, are readable on every case the viewer sees.)
 async fn writable<R: CaseRecord>(
     txn: &DatabaseTransaction,
     v: &Viewer,
     id: i64,
 ) -> AppResult<R::Model> {
-    let r = by_id::<R, _>(txn, id, R::WHAT).await?;
-    match case_for::<R>(txn, v, R::case_id(&r)).await {
-        Ok(_) => Ok(r),
-        Err(AppError::Forbidden(_)) if R::COMPARTMENT.is_some() => {
-            Err(AppError::NotFound(format!("no such {}", R::WHAT)))
+    let Some(compartment) = R::COMPARTMENT else {
+        let r = by_id::<R, _>(txn, id, R::WHAT).await?;
+        case_for::<R>(txn, v, R::case_id(&r)).await?;
+        return Ok(r);
+    };
+    let hidden = || AppError::NotFound(format!("no such {}", R::WHAT));
+    let mut query = R::find_by_id(id);
+    match v.case_compartment_readers(compartment) {
+        CaseReaders::All => {}
+        CaseReaders::LeadAgency(agency) => {
+            query = query.filter(
+                R::CASE_ID.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(cases::Column::Id)
+                        .from(cases::Entity)
+                        .and_where(cases::Column::LeadAgencyId.eq(agency))
+                        .to_owned(),
+                ),
+            );
         }
-        Err(e) => Err(e),
+        // Reads it nowhere: whatever the id, nothing to look up.
+        CaseReaders::Nobody => return Err(hidden()),
     }
+    let r = query.one(txn).await?.ok_or_else(hidden)?;
+    // Its case's own rules (an archived case takes no change); its reach holds already.
+    case_for::<R>(txn, v, R::case_id(&r)).await?;
+    Ok(r)
 }
 
 /// The versioned update of record `id` of kind `R`.
