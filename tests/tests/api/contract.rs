@@ -499,6 +499,62 @@ async fn an_id_of_another_kind_is_refused() {
     assert!(r["data"]["case"]["code"].is_string(), "{r}");
 }
 
+/// An `Int` outside 32 bits, a named operation sent without its name, a non-null variable not
+/// sent: each refuses the whole mutation before its first field commits (stop 32's review
+/// committed `a` in each case).
+#[tokio::test]
+async fn int_overflow_and_lone_named_operations_run_nothing() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer);
+    let before = app.count::<entity::cases::Entity>().await;
+    let a = "a: createCase(input: { title: \"Thử\", violationType: SMUGGLING,
+        commodityGroup: FROZEN_FOOD, channel: BORDER_TRAIL, detectedOn: \"2026-11-20\",
+        goodsSummary: \"hàng\" }) { id }";
+    for (q, variables) in [
+        (
+            format!(
+                "mutation {{ {a} b: updateCase(id: \"1\", version: 2147483648, patch: {{ title: \"x\" }}) {{ id }} }}"
+            ),
+            json!({}),
+        ),
+        (
+            format!(
+                "mutation($v: Int!) {{ {a} b: updateCase(id: \"1\", version: $v, patch: {{ title: \"x\" }}) {{ id }} }}"
+            ),
+            json!({ "v": -2147483649i64 }),
+        ),
+        (
+            format!(
+                "mutation M($d: NaiveDate!) {{ {a} b: updateCase(id: \"1\", version: 1, patch: {{ detectedOn: $d }}) {{ id }} }}"
+            ),
+            json!({}),
+        ),
+        (
+            format!(
+                "mutation M($c: String, $m: Vnd = -5) {{ {a} b: updateCase(id: \"1\", version: 1, patch: {{ commune: $c, fineAmount: $m }}) {{ id }} }}"
+            ),
+            json!({}),
+        ),
+    ] {
+        let r = app.gql(Some(&officer), &q, variables).await;
+        assert!(r["data"].is_null(), "{q}: {r}");
+        let codes = error_codes(&r);
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
+            "{q}: {r}"
+        );
+    }
+    assert_eq!(app.count::<entity::cases::Entity>().await, before);
+    // The largest `Int` still runs (and is then a stale version).
+    let r = app
+        .query(
+            Some(&officer),
+            "mutation { updateCase(id: \"1\", version: 2147483647, patch: { title: \"x\" }) { id } }",
+        )
+        .await;
+    assert_ne!(error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
+
 /// A malformed date anywhere in a request — a variable, a literal, inside an input object, in a
 /// later field of a mutation, or in a read's filter — refuses the whole request before it runs,
 /// as validation refuses a wrong `Int` (chrono's scalars leave `is_valid` open, so the API's
