@@ -250,7 +250,7 @@ pub fn normalise_errors(resp: &mut GqlResponse) {
             .map(|c| c.to_string());
         if code.as_deref() == Some("\"BAD_USER_INPUT\"") {
             client += 1;
-            client_sample.get_or_insert_with(|| err.message.chars().take(200).collect());
+            client_sample.get_or_insert_with(|| log_sample(&err.message));
         }
         let has_code = err
             .extensions
@@ -271,7 +271,7 @@ pub fn normalise_errors(resp: &mut GqlResponse) {
             || err.message.starts_with("Variable ");
         let code = if input_error {
             client += 1;
-            client_sample.get_or_insert_with(|| err.message.chars().take(200).collect());
+            client_sample.get_or_insert_with(|| log_sample(&err.message));
             "BAD_USER_INPUT"
         } else {
             internal += 1;
@@ -290,6 +290,30 @@ pub fn normalise_errors(resp: &mut GqlResponse) {
     if let Some(sample) = client_sample {
         tracing::warn!(count = client, sample = %sample, "client errors");
     }
+}
+
+/// What the log keeps of a client's error: its first line up to any value it names (`found
+/// …`), every quoted part blanked. A syntax error's message goes on with the document's line
+/// around the error, and a wrongly typed value is named whole, so the text could carry what
+/// the client sent (a subject's name in a filter, an ID number); the logs carry no data.
+fn log_sample(message: &str) -> String {
+    let line = message.trim_start().lines().next().unwrap_or_default();
+    let line = line.split(" found ").next().unwrap_or_default();
+    let mut out = String::new();
+    for (i, part) in line
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .split('"')
+        .enumerate()
+    {
+        if i > 0 {
+            out.push('"');
+        }
+        // Odd parts are inside quotes.
+        out.push_str(if i % 2 == 1 { "…" } else { part });
+    }
+    out
 }
 
 /// The answer to an operation stopped at, or not started after, the request's deadline.
@@ -660,7 +684,7 @@ pub async fn get(
     if wants_html || (raw.is_empty() && html > 0.0) {
         return super::graphiql::page().await;
     }
-    let req = match async_graphql::http::parse_query_string(&raw) {
+    let req = match request_of_url(&raw) {
         Ok(r)
             if !r.query.is_empty()
                 || r.extensions.contains_key("persistedQuery")
@@ -697,6 +721,36 @@ pub async fn get(
     .await
 }
 
+/// The request a GET's query string holds, as GraphQL over HTTP names its parameters:
+/// `query`, `operationName`, and `variables` and `extensions` as JSON. async-graphql's
+/// `parse_query_string` reads `operation_name` instead, so a client naming one operation of
+/// several by `operationName` had it ignored (a document of two then failed, and a document of
+/// one named operation ran without the checks that need its name); that spelling is still
+/// accepted.
+fn request_of_url(raw: &str) -> Result<async_graphql::Request, String> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        #[serde(rename = "operationName", alias = "operation_name")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let p: Params = serde_urlencoded::from_str(raw).map_err(|e| e.to_string())?;
+    let mut req = async_graphql::Request::new(p.query);
+    req.operation_name = p.operation_name;
+    if let Some(text) = p.variables {
+        req.variables =
+            serde_json::from_str(&text).map_err(|e| format!("invalid variables: {e}"))?;
+    }
+    if let Some(text) = p.extensions {
+        req.extensions =
+            serde_json::from_str(&text).map_err(|e| format!("invalid extensions: {e}"))?;
+    }
+    Ok(req)
+}
+
 /// Whether the operation a GET would run is a mutation (or subscription). A document that
 /// does not parse is left to the executor, which reports the syntax error.
 fn is_mutation(req: &async_graphql::Request) -> bool {
@@ -715,5 +769,36 @@ pub fn operation_type(req: &async_graphql::Request) -> Option<OperationType> {
             .values()
             .map(|op| op.node.ty)
             .find(|t| *t != OperationType::Query),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_no_value_a_client_sent() {
+        let syntax = " --> 1:84\n  |\n1 | { cases(filter: { subjectName: \"Hoàng Minh Nam\" }) { nodes } \n  |   ^---";
+        assert_eq!(log_sample(syntax), "--> 1:84");
+        assert_eq!(
+            log_sample("Expected input type \"String\", found 12345678901."),
+            "Expected input type \"…\","
+        );
+        assert_eq!(
+            log_sample("Invalid value for argument \"input.fullName\", expected type \"String\""),
+            "Invalid value for argument \"…\", expected type \"…\""
+        );
+    }
+
+    #[test]
+    fn a_get_names_its_operation_as_the_spec_does() {
+        let req =
+            request_of_url("query=query%20A%7Bx%7D&operationName=A&variables=%7B%22d%22%3A1%7D")
+                .expect("a request");
+        assert_eq!(req.operation_name.as_deref(), Some("A"));
+        assert_eq!(req.variables.get("d"), Some(&async_graphql::Value::from(1)));
+        let old = request_of_url("query=x&operation_name=B").expect("a request");
+        assert_eq!(old.operation_name.as_deref(), Some("B"));
+        assert!(request_of_url("query=x&variables=%7B").is_err());
     }
 }
