@@ -17,6 +17,7 @@ use sea_orm::{
 use entity::{campaigns, directive_citations, directives, task_coordinators, task_updates, tasks};
 
 use crate::domain::access::{Action, acting_agency};
+use crate::domain::calendar::DateRange;
 use crate::domain::symbol::{ParsedSymbol, parse_symbol};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
@@ -772,6 +773,17 @@ pub async fn complete_task(
     .await
 }
 
+/// A campaign's dates: a window, and a period the statistics can read (its `CAMPAIGN` period).
+fn check_campaign_window(starts: NaiveDate, ends: NaiveDate) -> AppResult<()> {
+    check_window("startsOn`/`endsOn", Some(starts), Some(ends))?;
+    DateRange {
+        from: starts,
+        to: ends,
+    }
+    .checked()
+    .map(|_| ())
+}
+
 /// Creates a peak campaign (standing office); its code must be new (`CONFLICT`).
 pub async fn create_campaign(
     w: &Writer<'_>,
@@ -786,11 +798,7 @@ pub async fn create_campaign(
         load_campaign,
         async |txn| {
             let code = campaign_code(&input.code)?;
-            check_window(
-                "startsOn`/`endsOn",
-                Some(input.starts_on),
-                Some(input.ends_on),
-            )?;
+            check_campaign_window(input.starts_on, input.ends_on)?;
             let directive = match input.directive {
                 Some(d) => Some(live_directive(txn, d).await?.id),
                 None => None,
@@ -845,7 +853,7 @@ pub async fn update_campaign(
         let c = load_campaign(txn, id).await?;
         let starts = input.starts_on.unwrap_or(c.starts_on);
         let ends = input.ends_on.unwrap_or(c.ends_on);
-        check_window("startsOn`/`endsOn", Some(starts), Some(ends))?;
+        check_campaign_window(starts, ends)?;
         let mut am = campaigns::ActiveModel {
             starts_on: Set(starts),
             ends_on: Set(ends),

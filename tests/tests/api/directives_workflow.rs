@@ -566,6 +566,12 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
             "BAD_USER_INPUT",
         ),
         (changed(json!({ "code": "hang gia" })), "BAD_USER_INPUT"),
+        // Longer than any period the statistics read: it once made `runningCampaigns` fail
+        // for every leader (stop 32's review).
+        (
+            changed(json!({ "code": "MAI_MAI", "startsOn": "1990-01-01", "endsOn": "2100-12-31" })),
+            "BAD_USER_INPUT",
+        ),
     ] {
         let r = app
             .gql(Some(&so), CREATE_CAMPAIGN, json!({ "input": bad }))
