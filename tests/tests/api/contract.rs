@@ -499,6 +499,16 @@ async fn an_id_of_another_kind_is_refused() {
     assert!(r["data"]["case"]["code"].is_string(), "{r}");
 }
 
+/// Refused whole as the client's mistake: no data, and every error `BAD_USER_INPUT`.
+fn refused_before_running(r: &Value, sent: &str) {
+    assert!(r["data"].is_null(), "{sent}: {r}");
+    let codes = error_codes(r);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
+        "{sent}: {r}"
+    );
+}
+
 /// An `Int` outside 32 bits, a named operation sent without its name, a non-null variable not
 /// sent: each refuses the whole mutation before its first field commits (stop 32's review
 /// committed `a` in each case).
@@ -536,13 +546,7 @@ async fn int_overflow_and_lone_named_operations_run_nothing() {
             json!({}),
         ),
     ] {
-        let r = app.gql(Some(&officer), &q, variables).await;
-        assert!(r["data"].is_null(), "{q}: {r}");
-        let codes = error_codes(&r);
-        assert!(
-            !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
-            "{q}: {r}"
-        );
+        refused_before_running(&app.gql(Some(&officer), &q, variables).await, &q);
     }
     assert_eq!(app.count::<entity::cases::Entity>().await, before);
     // The largest `Int` still runs (and is then a stale version).
@@ -628,13 +632,7 @@ async fn a_bad_date_anywhere_runs_nothing() {
             inline("\"2026-11-20\""),
             inline(date)
         );
-        let r = app.gql(Some(&officer), &q, variables).await;
-        assert!(r["data"].is_null(), "{q}: {r}");
-        let codes = error_codes(&r);
-        assert!(
-            !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
-            "{q}: {r}"
-        );
+        refused_before_running(&app.gql(Some(&officer), &q, variables).await, &q);
     }
     // `a` is valid whole; `b`'s input holds a variable left out (`$c`, nullable: a commune
     // of `null`) beside a bad one, or a non-null variable is not sent at all. async-graphql's
@@ -652,12 +650,7 @@ async fn a_bad_date_anywhere_runs_nothing() {
         json!({ "d": null }),
     ] {
         let r = app.gql(Some(&officer), q, variables.clone()).await;
-        assert!(r["data"].is_null(), "{variables}: {r}");
-        let codes = error_codes(&r);
-        assert!(
-            !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
-            "{variables}: {r}"
-        );
+        refused_before_running(&r, &variables.to_string());
     }
     assert_eq!(app.count::<entity::cases::Entity>().await, before);
     // Only the operation that runs is checked: another's variable of the same name is not a date.
