@@ -293,25 +293,34 @@ pub fn normalise_errors(resp: &mut GqlResponse) {
 }
 
 /// What the log keeps of a client's error: its first line up to any value it names (`found
-/// …`), every quoted part blanked. A syntax error's message goes on with the document's line
-/// around the error, and a wrongly typed value is named whole, so the text could carry what
-/// the client sent (a subject's name in a filter, an ID number); the logs carry no data.
+/// …`), every part in double quotes or backquotes blanked, no control character. A syntax
+/// error's message goes on with the document's line around the error, a wrongly typed value is
+/// named whole, and the domain's refusals quote what they were sent (`unknown agency code
+/// `…``), so the text could carry a subject's name or an ID number typed into any field; the
+/// logs carry no data (and a control character would reach the terminal of whoever tails them).
 fn log_sample(message: &str) -> String {
     let line = message.trim_start().lines().next().unwrap_or_default();
     let line = line.split(" found ").next().unwrap_or_default();
     let mut out = String::new();
-    for (i, part) in line
-        .chars()
-        .take(200)
-        .collect::<String>()
-        .split('"')
-        .enumerate()
-    {
-        if i > 0 {
-            out.push('"');
+    let mut open: Option<char> = None;
+    for c in line.chars().take(200).filter(|c| !c.is_control()) {
+        match open {
+            Some(q) if c == q => {
+                out.push_str("…");
+                out.push(c);
+                open = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    open = Some(c);
+                }
+            }
         }
-        // Odd parts are inside quotes.
-        out.push_str(if i % 2 == 1 { "…" } else { part });
+    }
+    if open.is_some() {
+        out.push('…');
     }
     out
 }
@@ -788,6 +797,12 @@ mod tests {
             log_sample("Invalid value for argument \"input.fullName\", expected type \"String\""),
             "Invalid value for argument \"…\", expected type \"…\""
         );
+        assert_eq!(
+            log_sample("unknown agency code `Hoàng Minh Nam 020080804601`"),
+            "unknown agency code `…`"
+        );
+        assert_eq!(log_sample("cut \"Hoàng\u{1b}[2J"), "cut \"…");
+        assert_eq!(log_sample("a\u{1b}[2Jb"), "a[2Jb");
     }
 
     #[test]
