@@ -12,11 +12,11 @@
 //! variable of a non-null type that is not sent, or sent as `null`, refuses the request as the
 //! spec's coercion of variable values does — before anything runs.
 //!
-//! One check validation leaves out whatever the values: an `Int` must fit in 32 bits (the
+//! Two checks validation leaves out whatever the values: an `Int` must fit in 32 bits (the
 //! spec's `Int`), and async-graphql's `is_valid` for it asks only whether the number fits in
-//! 64, so `version: 2147483648` in a later field was refused only when that field ran.
-//! [`check_ints`] walks the operation's arguments, variables read as completed, against the
-//! registry's types.
+//! 64, so `version: 2147483648` in a later field was refused only when that field ran; and
+//! an input object must be an object (validation takes `input: "x"` as valid). [`check_values`]
+//! walks the operation's arguments, variables read as completed, against the registry's types.
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
@@ -83,8 +83,9 @@ fn running<'a>(
 }
 
 /// Refuses the request if an argument of the operation that runs holds an `Int` outside 32
-/// bits, literally or through a variable (read as [`complete`] left it).
-pub fn check_ints(
+/// bits or anything but an object for an input object, literally or through a variable (read
+/// as [`complete`] left it).
+pub fn check_values(
     registry: &Registry,
     doc: &ExecutableDocument,
     operation: Option<&str>,
@@ -227,7 +228,8 @@ impl<'a> Walk<'a> {
     }
 
     /// Whether `value` fits the type `ty` (as the registry writes it: `[Int!]!`) as far as
-    /// `Int`'s 32 bits go; everything else is validation's.
+    /// validation leaves it unchecked: an `Int`'s 32 bits, an input object's being an object;
+    /// everything else is validation's.
     fn valid(&self, ty: &str, value: &Value) -> bool {
         if let Some(inner) = ty.strip_suffix('!') {
             return self.valid(inner, value);
@@ -255,6 +257,9 @@ impl<'a> Walk<'a> {
                         .is_none_or(|f| self.valid(&f.ty, v))
                 })
             }
+            // async-graphql's validation takes any value that is not an object for an input
+            // object as valid ("x", 5, an enum, a list of them), and only execution refused it.
+            (Some(MetaType::InputObject { .. }), _) => false,
             _ => true,
         }
     }

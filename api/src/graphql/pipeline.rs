@@ -8,9 +8,9 @@
 //! calls them:
 //!
 //! - before parsing: a kept parse of the same text ([`documents`]), the document's bounds
-//!   ([`limits`]), the variables as execution will read them and the `Int`s' 32 bits
-//!   ([`inputs`], a refusal answered after validation), then the fields its role does not
-//!   see ([`visibility`]);
+//!   ([`limits`]), the variables as execution will read them and what validation leaves
+//!   unchecked in their values ([`inputs`], a refusal answered after validation), then the
+//!   fields its role does not see ([`visibility`]);
 //! - once parsed: the operation's label ([`operation`]) and the document for key order
 //!   ([`spec`]);
 //! - validation: a kept result of the same viewer, document, operation and variables
@@ -66,8 +66,8 @@ pub struct PipelineExt {
     spec: SpecResponse,
     /// Where this request's validation is kept ([`Documents::validation_key`]).
     validation_key: Mutex<Option<String>>,
-    /// A variable of a non-null type left without a value, or an `Int` outside 32 bits
-    /// ([`inputs`]), answered once validation passes.
+    /// A variable of a non-null type left without a value, an `Int` outside 32 bits, an input
+    /// object that is not an object ([`inputs`]), answered once validation passes.
     bad_variable: Mutex<Option<ServerError>>,
 }
 
@@ -90,8 +90,10 @@ impl Extension for PipelineExt {
         let operation = request.operation_name.take();
         if let Ok(doc) = request.parsed_query() {
             let registry = &ctx.schema_env.registry;
-            let checked = inputs::complete(doc, operation.as_deref(), &mut variables)
-                .and_then(|()| inputs::check_ints(registry, doc, operation.as_deref(), &variables));
+            let checked =
+                inputs::complete(doc, operation.as_deref(), &mut variables).and_then(|()| {
+                    inputs::check_values(registry, doc, operation.as_deref(), &variables)
+                });
             if let (Err(e), Ok(mut bad)) = (checked, self.bad_variable.lock()) {
                 *bad = Some(e);
             }

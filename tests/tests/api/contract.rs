@@ -510,8 +510,8 @@ fn refused_before_running(r: &Value, sent: &str) {
 }
 
 /// An `Int` outside 32 bits, a named operation sent without its name, a non-null variable not
-/// sent: each refuses the whole mutation before its first field commits (stop 32's review
-/// committed `a` in each case).
+/// sent, a value that is not an object for an input object: each refuses the whole mutation
+/// before its first field commits (stop 32's reviews committed `a` in each case).
 #[tokio::test]
 async fn int_overflow_and_lone_named_operations_run_nothing() {
     let app = TestApp::spawn().await;
@@ -544,6 +544,19 @@ async fn int_overflow_and_lone_named_operations_run_nothing() {
                 "mutation M($c: String, $m: Vnd = -5) {{ {a} b: updateCase(id: \"1\", version: 1, patch: {{ commune: $c, fineAmount: $m }}) {{ id }} }}"
             ),
             json!({}),
+        ),
+        // Not an object where an input object is asked for: validation took it as valid.
+        (
+            format!(
+                "mutation {{ {a} b: updateCase(id: \"1\", version: 1, patch: \"x\") {{ id }} }}"
+            ),
+            json!({}),
+        ),
+        (
+            format!(
+                "mutation($p: CasePatch!) {{ {a} b: updateCase(id: \"1\", version: 1, patch: $p) {{ id }} }}"
+            ),
+            json!({ "p": [5] }),
         ),
     ] {
         refused_before_running(&app.gql(Some(&officer), &q, variables).await, &q);
