@@ -22,7 +22,7 @@ use crate::domain::vocab::{
 };
 use crate::error::{AppError, AppResult};
 use crate::service::rows::by_id;
-use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
+use crate::service::write::{Changes, Done, Keyed, Writer, check_not_archived, write, write_once};
 use crate::text::{fold, nfc};
 
 /// The case, if the viewer's agency leads it (else `NOT_FOUND` or `FORBIDDEN`).
@@ -269,40 +269,22 @@ pub struct CaseChanges {
     pub coordinating_agencies: Option<Vec<String>>,
 }
 
-impl CaseChanges {
-    fn is_empty(&self) -> bool {
-        let CaseChanges {
-            title,
-            violation_type,
-            commodity_group,
-            channel,
-            platform,
-            commune,
-            border_gate,
-            detected_on,
-            goods_summary,
-            fine_amount,
-            tax_arrears,
-            goods_value,
-            budget_collected,
-            coordinating_agencies,
-        } = self;
-        // Destructured, so a field added later must be named here too.
-        title.is_none()
-            && violation_type.is_none()
-            && commodity_group.is_none()
-            && channel.is_none()
-            && platform.is_none()
-            && commune.is_none()
-            && border_gate.is_none()
-            && detected_on.is_none()
-            && goods_summary.is_none()
-            && [fine_amount, tax_arrears, goods_value, budget_collected]
-                .iter()
-                .all(|a| a.is_none())
-            && coordinating_agencies.is_none()
-    }
-}
+crate::changes!(CaseChanges {
+    title,
+    violation_type,
+    commodity_group,
+    channel,
+    platform,
+    commune,
+    border_gate,
+    detected_on,
+    goods_summary,
+    fine_amount,
+    tax_arrears,
+    goods_value,
+    budget_collected,
+    coordinating_agencies,
+});
 
 /// Replaces a case's coordinating agencies (codes; never the lead agency).
 async fn set_coordinators<C: ConnectionTrait>(
@@ -492,13 +474,7 @@ pub async fn update(
     version: i32,
     changes: CaseChanges,
 ) -> AppResult<cases::Model> {
-    // An empty patch would still bump the version and write an audit event of a change that
-    // did not happen: it is the client's mistake, said before anything is read.
-    if changes.is_empty() {
-        return Err(AppError::bad_input(
-            "the patch changes nothing: name at least one field",
-        ));
-    }
+    changes.check_not_empty()?;
     lead_step(w, "updateCase", id, version, true, async |txn, _, case| {
         not_archived(&case)?;
         let c = changes;

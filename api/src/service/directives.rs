@@ -25,7 +25,7 @@ use crate::service::case_write::{agency_by_code, check_past_date, optional_text,
 use crate::service::events::Announced;
 use crate::service::reference::{check_code_free, upper_case_code};
 use crate::service::write::{
-    Done, Keyed, Writer, change, check_not_archived, create, write, write_once,
+    Changes, Done, Keyed, Writer, change, check_not_archived, create, write, write_once,
 };
 use crate::versioned_update;
 
@@ -59,6 +59,16 @@ pub struct DirectiveChanges {
     pub cites: Option<Vec<i64>>,
 }
 
+crate::changes!(DirectiveChanges {
+    symbol,
+    issuer_name,
+    issued_on,
+    title,
+    valid_from,
+    valid_until,
+    cites
+});
+
 /// A task assigned by a directive: a deadline or a monthly recurrence day, exactly one.
 pub struct NewTask {
     /// The directive assigning it (row id).
@@ -87,6 +97,15 @@ pub struct TaskChanges {
     pub status: Option<TaskStatus>,
 }
 
+crate::changes!(TaskChanges {
+    text,
+    lead_agency,
+    coordinating_agencies,
+    due_on,
+    recurrence_day,
+    status
+});
+
 /// A peak campaign (đợt cao điểm) to create.
 pub struct NewCampaign {
     /// Upper-case code, e.g. `SHTT_2026`.
@@ -112,6 +131,16 @@ pub struct CampaignChanges {
     pub focus_violation_types: Option<Vec<ViolationType>>,
     pub description: Option<Option<String>>,
 }
+
+crate::changes!(CampaignChanges {
+    name,
+    starts_on,
+    ends_on,
+    directive,
+    focus_commodity_groups,
+    focus_violation_types,
+    description
+});
 
 async fn load_directive<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<directives::Model> {
     crate::service::rows::by_id::<directives::Entity, _>(conn, id, "directive").await
@@ -463,6 +492,7 @@ pub async fn update_directive(
     version: i32,
     input: DirectiveChanges,
 ) -> AppResult<directives::Model> {
+    input.check_not_empty()?;
     change(w, MANAGE, "updateDirective", async |txn| {
         let d = load_directive(txn, id).await?;
         let issued_on = input.issued_on.unwrap_or(d.issued_on);
@@ -602,6 +632,7 @@ pub async fn update_task(
     version: i32,
     input: TaskChanges,
 ) -> AppResult<tasks::Model> {
+    input.check_not_empty()?;
     change(w, MANAGE, "updateTask", async |txn| {
         let t = load_task(txn, id).await?;
         check_not_archived("task", t.archived_at)?;
@@ -849,6 +880,7 @@ pub async fn update_campaign(
     version: i32,
     input: CampaignChanges,
 ) -> AppResult<campaigns::Model> {
+    input.check_not_empty()?;
     change(w, MANAGE, "updateCampaign", async |txn| {
         let c = load_campaign(txn, id).await?;
         let starts = input.starts_on.unwrap_or(c.starts_on);

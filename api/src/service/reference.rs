@@ -17,7 +17,7 @@ use crate::domain::access::{Action, check_reference};
 use crate::domain::vocab::{AgencyKind, AgencyLevel, CommuneKind};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, commune_by_code, required_text};
-use crate::service::write::{Keyed, Writer, change, create};
+use crate::service::write::{Changes, Keyed, Writer, change, create};
 
 /// A table every signed-in role reads whole (its access rule is [`check_reference`]): only
 /// these can be listed by [`all_by_code`], so no other table is ever read under that rule.
@@ -80,6 +80,16 @@ pub struct AgencyChanges {
     pub is_member: Option<bool>,
 }
 
+crate::changes!(AgencyChanges {
+    name,
+    short_name,
+    kind,
+    level,
+    parent,
+    commune,
+    is_member
+});
+
 /// A new commune, ward or special zone.
 pub struct NewCommune {
     pub code: String,
@@ -96,6 +106,12 @@ pub struct CommuneChanges {
     pub kind: Option<CommuneKind>,
     pub is_border: Option<bool>,
 }
+
+crate::changes!(CommuneChanges {
+    name,
+    kind,
+    is_border
+});
 
 /// A reference code: upper-case ASCII letters, digits and `_`, starting with a letter.
 pub fn reference_code(code: &str) -> AppResult<String> {
@@ -234,6 +250,7 @@ pub async fn update_agency(
     version: i32,
     input: AgencyChanges,
 ) -> AppResult<agencies::Model> {
+    input.check_not_empty()?;
     change(w, WRITE, "updateAgency", async |txn| {
         let a = load_agency(txn, id).await?;
         let mut am = <agencies::ActiveModel as Default>::default();
@@ -317,6 +334,7 @@ pub async fn update_commune(
     version: i32,
     input: CommuneChanges,
 ) -> AppResult<communes::Model> {
+    input.check_not_empty()?;
     change(w, WRITE, "updateCommune", async |txn| {
         load_commune(txn, id).await?;
         let mut am = <communes::ActiveModel as Default>::default();

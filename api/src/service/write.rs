@@ -296,6 +296,37 @@ pub async fn update_at_version<E: EntityTrait, C: ConnectionTrait>(
     Ok(())
 }
 
+/// The changes a patch asks of a record, each field `None` to keep it. A patch must change
+/// something: an empty one would bump the version and write an audit event of a change that did
+/// not happen (stop 31's contract review; stop 32's for every patch but the case's).
+pub trait Changes {
+    fn is_empty(&self) -> bool;
+
+    /// `BAD_USER_INPUT` for an empty patch, said before anything is read.
+    fn check_not_empty(&self) -> AppResult<()> {
+        if self.is_empty() {
+            return Err(AppError::bad_input(
+                "the patch changes nothing: name at least one field",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// [`Changes`] for a struct of `Option` fields, naming every field: the pattern is exhaustive,
+/// so a field added later fails to compile until it is named here too.
+#[macro_export]
+macro_rules! changes {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::service::write::Changes for $ty {
+            fn is_empty(&self) -> bool {
+                let $ty { $($field),* } = self;
+                true $(&& $field.is_none())*
+            }
+        }
+    };
+}
+
 /// [`update_at_version`] of a row of `entity::$module`, by its `Id` and `Version` columns.
 #[macro_export]
 macro_rules! versioned_update {

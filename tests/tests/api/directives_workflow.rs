@@ -600,6 +600,11 @@ async fn campaigns_are_created_and_updated_by_the_standing_office() {
         update(&app, &so, upd, id, 1, json!({ "name": "cũ" })).await,
         "CONFLICT",
     );
+    // An empty patch changes nothing, not even the version (every patch: `service::write::Changes`).
+    refused(
+        update(&app, &so, upd, id, 2, json!({})).await,
+        "BAD_USER_INPUT",
+    );
     let r = update(&app, &so, upd, id, 2, json!({ "startsOn": "2026-11-01" })).await;
     assert_eq!(
         refusal_codes(&r),
