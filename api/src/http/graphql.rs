@@ -295,8 +295,8 @@ pub fn normalise_errors(resp: &mut GqlResponse) {
 /// What the log keeps of a client's error: its first line up to any value it names (`found
 /// …`), every part in double quotes or backquotes blanked, no control character. A syntax
 /// error's message goes on with the document's line around the error, a wrongly typed value is
-/// named whole, and the domain's refusals quote what they were sent (`unknown agency code
-/// `…``), so the text could carry a subject's name or an ID number typed into any field; the
+/// named whole, and the domain's refusals quote what they were sent (unknown agency code
+/// `…`), so the text could carry a subject's name or an ID number typed into any field; the
 /// logs carry no data (and a control character would reach the terminal of whoever tails them).
 fn log_sample(message: &str) -> String {
     let line = message.trim_start().lines().next().unwrap_or_default();
