@@ -10,8 +10,7 @@ use entity::audit_events;
 
 use crate::domain::access::{Action, check};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::Timestamp;
-use crate::graphql::context::{db, viewer};
+use crate::graphql::context::{Timestamp, db, viewer};
 use crate::graphql::pagination::{
     add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
 };

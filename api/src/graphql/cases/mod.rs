@@ -13,8 +13,7 @@ use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
 use crate::domain::access::Compartment;
 use crate::domain::vocab::*;
-use crate::graphql::context::Date;
-use crate::graphql::context::{Vnd, db, linked, loaders, viewer};
+use crate::graphql::context::{Date, Vnd, db, linked, loaders, viewer};
 use crate::graphql::directives::Campaign;
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::loaders::{Columns, children, many, one};

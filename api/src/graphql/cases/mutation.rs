@@ -6,8 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Resu
 
 use super::{Case, CustomsRecord, InvestigationRecord, Seizure, Subject};
 use crate::domain::vocab::*;
-use crate::graphql::context::Date;
-use crate::graphql::context::Vnd;
+use crate::graphql::context::{Date, Vnd};
 use crate::graphql::ids::{NodeKind, parse_id, parse_row};
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_records::{

@@ -20,8 +20,7 @@ use crate::auth::Viewer;
 use crate::domain::access::{DirectiveScope, directive_scope};
 use crate::domain::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::{Date, Timestamp};
-use crate::graphql::context::{db, loaders, viewer};
+use crate::graphql::context::{Date, Timestamp, db, loaders, viewer};
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::loaders::{children, many, one};
 use crate::graphql::pagination::{

@@ -16,8 +16,7 @@ use crate::domain::access::{CaseScope, PublicationScope, case_scope, publication
 use crate::domain::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
-use crate::graphql::context::{Date, Timestamp};
-use crate::graphql::context::{Vnd, db, loaders, viewer};
+use crate::graphql::context::{Date, Timestamp, Vnd, db, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
     decode_cursor, encode_cursor, fetch_page, keyset_after, newest_id_first, page_size,

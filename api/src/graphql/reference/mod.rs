@@ -9,8 +9,7 @@ use entity::{agencies, border_gates, communes};
 
 use crate::auth::Role;
 use crate::domain::vocab::{AgencyKind, AgencyLevel, BorderGateKind, CommuneKind};
-use crate::graphql::context::Date;
-use crate::graphql::context::{db, linked, loaders, viewer};
+use crate::graphql::context::{Date, db, linked, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::service::reference::all_by_code;
 

@@ -14,8 +14,7 @@ use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
-use crate::graphql::context::Timestamp;
-use crate::graphql::context::{db, linked, loaders, viewer};
+use crate::graphql::context::{Timestamp, db, linked, loaders, viewer};
 use crate::graphql::loaders::one;
 use crate::graphql::pagination::{
     add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
