@@ -19,11 +19,12 @@
 //! walks the operation's arguments, variables read as completed, against the registry's types.
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
-    SelectionSet,
+    ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Positioned, ServerError, Value, Variables};
+
+use crate::graphql::operation;
 
 /// Deeper than any document the depth limit lets run (a guard: the walk is bounded by the
 /// document's size, each fragment being walked once).
@@ -65,21 +66,12 @@ pub fn complete(
     Ok(())
 }
 
-/// The operation a request runs, as async-graphql picks it; `None` when there is none to pick
-/// (validation says why).
+/// The operation a request runs ([`operation::chosen`]).
 fn running<'a>(
     doc: &'a ExecutableDocument,
     operation: Option<&str>,
 ) -> Option<&'a Positioned<OperationDefinition>> {
-    match (&doc.operations, operation) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        // The parser files any named operation under `Multiple`, one alone included, and
-        // async-graphql runs that one when no name is given: so must this (a named mutation
-        // sent without `operationName` went unchecked, stop 32's review).
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
+    operation::chosen(doc, operation).map(|(_, op)| op)
 }
 
 /// Refuses the request if an argument of the operation that runs holds an `Int` outside 32

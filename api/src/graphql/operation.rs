@@ -5,8 +5,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use async_graphql::Positioned;
 use async_graphql::extensions::ExtensionContext;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
 
 /// Where the handler finds the label once the document is parsed (in the request's data).
 #[derive(Debug, Default)]
@@ -36,14 +37,19 @@ impl OperationSlot {
     }
 }
 
-/// The operation of `doc` that runs: `Some(None)` for an unnamed one, `Some(Some(name))` for a
-/// named one, `None` when the request does not choose one (the executor refuses it).
-fn chosen<'a>(doc: &'a ExecutableDocument, requested: Option<&str>) -> Option<Option<&'a str>> {
+/// The operation of `doc` a request runs, as async-graphql picks it — the one named, else the
+/// only one — with its name (`None` for an unnamed one); `None` when the request does not
+/// choose one (the executor refuses it). The one rule for the label here, the input checks
+/// ([`crate::graphql::inputs`]) and the response's key order ([`crate::graphql::spec`]).
+pub fn chosen<'a>(
+    doc: &'a ExecutableDocument,
+    requested: Option<&str>,
+) -> Option<(Option<&'a str>, &'a Positioned<OperationDefinition>)> {
     match &doc.operations {
-        DocumentOperations::Single(_) => Some(None),
+        DocumentOperations::Single(op) => Some((None, op)),
         DocumentOperations::Multiple(ops) => match requested {
-            Some(r) => ops.get_key_value(r).map(|(k, _)| Some(k.as_str())),
-            None if ops.len() == 1 => ops.keys().next().map(|k| Some(k.as_str())),
+            Some(r) => ops.get_key_value(r).map(|(k, op)| (Some(k.as_str()), op)),
+            None if ops.len() == 1 => ops.iter().next().map(|(k, op)| (Some(k.as_str()), op)),
             None => None,
         },
     }
@@ -55,7 +61,7 @@ fn chosen<'a>(doc: &'a ExecutableDocument, requested: Option<&str>) -> Option<Op
 pub fn label(ctx: &ExtensionContext<'_>, doc: &ExecutableDocument) {
     if let Some(slot) = ctx.data_opt::<Arc<OperationSlot>>() {
         let label = match chosen(doc, slot.requested.as_deref()) {
-            Some(name) => crate::telemetry::metrics::operation_label(name, slot.trusted),
+            Some((name, _)) => crate::telemetry::metrics::operation_label(name, slot.trusted),
             // Not a choice the executor accepts: one label for all such requests.
             None => crate::telemetry::metrics::OTHER.to_string(),
         };
@@ -67,16 +73,20 @@ pub fn label(ctx: &ExtensionContext<'_>, doc: &ExecutableDocument) {
 mod tests {
     use super::*;
 
+    fn name<'a>(doc: &'a ExecutableDocument, requested: Option<&str>) -> Option<Option<&'a str>> {
+        chosen(doc, requested).map(|(name, _)| name)
+    }
+
     #[test]
     fn the_document_names_the_operation() {
         let parse = |q| async_graphql::parser::parse_query(q).unwrap();
         let one = parse("query CaseList { __typename }");
-        assert_eq!(chosen(&one, None), Some(Some("CaseList")));
+        assert_eq!(name(&one, None), Some(Some("CaseList")));
         // The requested name chooses, it does not name: one the document lacks chooses nothing.
-        assert_eq!(chosen(&one, Some("Invented")), None);
+        assert_eq!(name(&one, Some("Invented")), None);
         let two = parse("query A { __typename } query B { __typename }");
-        assert_eq!(chosen(&two, Some("B")), Some(Some("B")));
-        assert_eq!(chosen(&two, None), None);
-        assert_eq!(chosen(&parse("{ __typename }"), Some("X")), Some(None));
+        assert_eq!(name(&two, Some("B")), Some(Some("B")));
+        assert_eq!(name(&two, None), None);
+        assert_eq!(name(&parse("{ __typename }"), Some("X")), Some(None));
     }
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::ResolveInfo;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet,
+    ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet,
 };
 use async_graphql::{
     ContextSelectionSet, Name, PathSegment, Positioned, QueryPathNode, QueryPathSegment, Response,
@@ -392,13 +392,7 @@ impl SpecResponse {
         if root_poisoned {
             resp.data = Value::Null;
         } else if let Some(doc) = self.fragments() {
-            let operation = match &doc.operations {
-                DocumentOperations::Single(op) => Some(op),
-                DocumentOperations::Multiple(ops) => operation_name
-                    .and_then(|n| ops.get(n))
-                    .or_else(|| (ops.len() == 1).then(|| ops.values().next()).flatten()),
-            };
-            if let Some(op) = operation {
+            if let Some((_, op)) = crate::graphql::operation::chosen(&doc, operation_name) {
                 let keys = response_keys(&op.node.selection_set.node, &doc.fragments);
                 reorder(&mut resp.data, &keys);
             }
