@@ -10,54 +10,25 @@ use crate::domain::vocab::OfficialGroup;
 use crate::error::{AppError, AppResult};
 use crate::text::nfc;
 
-/// A figure of a periodic report.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ReportField {
-    CasesDetected,
-    CasesHandledAdministrative,
-    CasesHandledCriminal,
-    SubjectCount,
-    ProsecutedCases,
-    Defendants,
-    Fines,
-    TaxArrears,
-    ConfiscatedSales,
-    BudgetCollected,
-    GoodsValue,
-}
+crate::db_enum!(
+    /// A figure of a periodic report.
+    ReportField {
+        CasesDetected = "cases_detected",
+        CasesHandledAdministrative = "cases_handled_administrative",
+        CasesHandledCriminal = "cases_handled_criminal",
+        /// Subjects (persons and organisations) of the cases: a count, never who.
+        SubjectCount = "subjects",
+        ProsecutedCases = "prosecuted_cases",
+        Defendants = "defendants",
+        Fines = "fines",
+        TaxArrears = "tax_arrears",
+        ConfiscatedSales = "confiscated_sales",
+        BudgetCollected = "budget_collected",
+        GoodsValue = "goods_value",
+    }
+);
 
 impl ReportField {
-    pub const ALL: [ReportField; 11] = [
-        ReportField::CasesDetected,
-        ReportField::CasesHandledAdministrative,
-        ReportField::CasesHandledCriminal,
-        ReportField::SubjectCount,
-        ReportField::ProsecutedCases,
-        ReportField::Defendants,
-        ReportField::Fines,
-        ReportField::TaxArrears,
-        ReportField::ConfiscatedSales,
-        ReportField::BudgetCollected,
-        ReportField::GoodsValue,
-    ];
-
-    /// The key in the stored JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportField::CasesDetected => "cases_detected",
-            ReportField::CasesHandledAdministrative => "cases_handled_administrative",
-            ReportField::CasesHandledCriminal => "cases_handled_criminal",
-            ReportField::SubjectCount => "subjects",
-            ReportField::ProsecutedCases => "prosecuted_cases",
-            ReportField::Defendants => "defendants",
-            ReportField::Fines => "fines",
-            ReportField::TaxArrears => "tax_arrears",
-            ReportField::ConfiscatedSales => "confiscated_sales",
-            ReportField::BudgetCollected => "budget_collected",
-            ReportField::GoodsValue => "goods_value",
-        }
-    }
-
     /// An amount in whole đồng (else a count).
     pub fn is_money(self) -> bool {
         matches!(

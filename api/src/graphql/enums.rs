@@ -10,11 +10,12 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use async_graphql::Value;
 use async_graphql::registry::{MetaEnumValue, MetaType, MetaTypeId, Registry};
 use async_graphql::resolver_utils::EnumItem;
+use async_graphql::{Context, Value};
 
 use crate::domain::access::Role;
+use crate::domain::report_figures::ReportField;
 use crate::domain::vocab::*;
 use crate::service::statistics::Dimension;
 
@@ -65,7 +66,12 @@ fn items<T: Vocabulary>(cell: &'static OnceLock<Vec<EnumItem<T>>>) -> &'static [
     })
 }
 
-fn register<T: Vocabulary + async_graphql::InputType>(registry: &mut Registry) -> String {
+/// Registers the enum; `visible` hides it from roles that may not see it (as the derive's
+/// `visible` does).
+fn register<T: Vocabulary + async_graphql::InputType>(
+    registry: &mut Registry,
+    visible: Option<MetaVisibleFn>,
+) -> String {
     registry.create_input_type::<T, _>(MetaTypeId::Enum, |_| MetaType::Enum {
         name: T::NAME.to_string(),
         description: description(T::DOC),
@@ -85,7 +91,7 @@ fn register<T: Vocabulary + async_graphql::InputType>(registry: &mut Registry) -
                 (name, value)
             })
             .collect(),
-        visible: None,
+        visible,
         inaccessible: false,
         tags: vec![],
         rust_typename: Some(std::any::type_name::<T>()),
@@ -94,8 +100,21 @@ fn register<T: Vocabulary + async_graphql::InputType>(registry: &mut Registry) -
     })
 }
 
+/// async-graphql's `MetaVisibleFn`, which it does not export.
+type MetaVisibleFn = fn(&Context<'_>) -> bool;
+
+/// The `visible` function of an enum, if it names one.
+macro_rules! visible {
+    () => {
+        None
+    };
+    ($visible:path) => {
+        Some($visible as MetaVisibleFn)
+    };
+}
+
 macro_rules! graphql_enums {
-    ($($t:ty),+ $(,)?) => {$(
+    ($($t:ty $([visible = $visible:path])?),+ $(,)?) => {$(
         impl async_graphql::resolver_utils::EnumType for $t {
             fn items() -> &'static [EnumItem<$t>] {
                 static ITEMS: OnceLock<Vec<EnumItem<$t>>> = OnceLock::new();
@@ -109,7 +128,7 @@ macro_rules! graphql_enums {
                 Cow::Borrowed(<$t as Vocabulary>::NAME)
             }
             fn create_type_info(registry: &mut Registry) -> String {
-                register::<$t>(registry)
+                register::<$t>(registry, visible!($($visible)?))
             }
             fn parse(value: Option<Value>) -> async_graphql::InputValueResult<Self> {
                 async_graphql::resolver_utils::parse_enum(value.unwrap_or_default())
@@ -127,7 +146,7 @@ macro_rules! graphql_enums {
                 Cow::Borrowed(<$t as Vocabulary>::NAME)
             }
             fn create_type_info(registry: &mut Registry) -> String {
-                register::<$t>(registry)
+                register::<$t>(registry, visible!($($visible)?))
             }
             async fn resolve(
                 &self,
@@ -169,6 +188,7 @@ graphql_enums!(
     PeriodKind,
     Role,
     Dimension,
+    ReportField[visible = crate::graphql::guards::reports_visible],
 );
 
 #[cfg(test)]

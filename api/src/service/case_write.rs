@@ -249,42 +249,26 @@ pub struct NewCase {
     pub campaigns: Vec<String>,
 }
 
-/// Changes to a case's core facts: `None` keeps a field, and for the clearable ones
-/// `Some(None)` clears it; `coordinating_agencies` replaces the list.
-#[derive(Default)]
-pub struct CaseChanges {
-    pub title: Option<String>,
-    pub violation_type: Option<ViolationType>,
-    pub commodity_group: Option<CommodityGroup>,
-    pub channel: Option<Channel>,
-    pub platform: Option<Option<Platform>>,
-    pub commune: Option<Option<String>>,
-    pub border_gate: Option<Option<String>>,
-    pub detected_on: Option<NaiveDate>,
-    pub goods_summary: Option<String>,
-    pub fine_amount: Option<Vnd>,
-    pub tax_arrears: Option<Vnd>,
-    pub goods_value: Option<Vnd>,
-    pub budget_collected: Option<Vnd>,
-    pub coordinating_agencies: Option<Vec<String>>,
+crate::changes! {
+    /// Changes to a case's core facts: `None` keeps a field, and for the clearable ones
+    /// `Some(None)` clears it; `coordinating_agencies` replaces the list.
+    pub struct CaseChanges {
+        pub title: Option<String>,
+        pub violation_type: Option<ViolationType>,
+        pub commodity_group: Option<CommodityGroup>,
+        pub channel: Option<Channel>,
+        pub platform: Option<Option<Platform>>,
+        pub commune: Option<Option<String>>,
+        pub border_gate: Option<Option<String>>,
+        pub detected_on: Option<NaiveDate>,
+        pub goods_summary: Option<String>,
+        pub fine_amount: Option<Vnd>,
+        pub tax_arrears: Option<Vnd>,
+        pub goods_value: Option<Vnd>,
+        pub budget_collected: Option<Vnd>,
+        pub coordinating_agencies: Option<Vec<String>>,
+    }
 }
-
-crate::changes!(CaseChanges {
-    title,
-    violation_type,
-    commodity_group,
-    channel,
-    platform,
-    commune,
-    border_gate,
-    detected_on,
-    goods_summary,
-    fine_amount,
-    tax_arrears,
-    goods_value,
-    budget_collected,
-    coordinating_agencies,
-});
 
 /// Replaces a case's coordinating agencies (codes; never the lead agency).
 async fn set_coordinators<C: ConnectionTrait>(

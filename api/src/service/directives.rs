@@ -46,28 +46,19 @@ pub struct NewDirective {
     pub cites: Vec<i64>,
 }
 
-/// Changes to a directive: `None` keeps a field; for the clearable ones `Some(None)` clears it.
-#[derive(Default)]
-pub struct DirectiveChanges {
-    pub symbol: Option<String>,
-    pub issuer_name: Option<String>,
-    pub issued_on: Option<NaiveDate>,
-    pub title: Option<String>,
-    pub valid_from: Option<Option<NaiveDate>>,
-    pub valid_until: Option<Option<NaiveDate>>,
-    /// Replaces the directives it cites (row ids).
-    pub cites: Option<Vec<i64>>,
+crate::changes! {
+    /// Changes to a directive: `None` keeps a field; for the clearable ones `Some(None)` clears it.
+    pub struct DirectiveChanges {
+        pub symbol: Option<String>,
+        pub issuer_name: Option<String>,
+        pub issued_on: Option<NaiveDate>,
+        pub title: Option<String>,
+        pub valid_from: Option<Option<NaiveDate>>,
+        pub valid_until: Option<Option<NaiveDate>>,
+        /// Replaces the directives it cites (row ids).
+        pub cites: Option<Vec<i64>>,
+    }
 }
-
-crate::changes!(DirectiveChanges {
-    symbol,
-    issuer_name,
-    issued_on,
-    title,
-    valid_from,
-    valid_until,
-    cites
-});
 
 /// A task assigned by a directive: a deadline or a monthly recurrence day, exactly one.
 pub struct NewTask {
@@ -83,28 +74,20 @@ pub struct NewTask {
     pub recurrence_day: Option<i32>,
 }
 
-/// Changes to a task: `None` keeps a field. A deadline makes the task a one-off, a
-/// recurrence day makes it monthly.
-#[derive(Default)]
-pub struct TaskChanges {
-    pub text: Option<String>,
-    pub lead_agency: Option<String>,
-    /// Replaces the coordinating agencies (codes).
-    pub coordinating_agencies: Option<Vec<String>>,
-    pub due_on: Option<NaiveDate>,
-    pub recurrence_day: Option<i32>,
-    /// OPEN, IN_PROGRESS or CANCELLED (DONE is [`complete_task`], by the lead agency).
-    pub status: Option<TaskStatus>,
+crate::changes! {
+    /// Changes to a task: `None` keeps a field. A deadline makes the task a one-off, a
+    /// recurrence day makes it monthly.
+    pub struct TaskChanges {
+        pub text: Option<String>,
+        pub lead_agency: Option<String>,
+        /// Replaces the coordinating agencies (codes).
+        pub coordinating_agencies: Option<Vec<String>>,
+        pub due_on: Option<NaiveDate>,
+        pub recurrence_day: Option<i32>,
+        /// OPEN, IN_PROGRESS or CANCELLED (DONE is [`complete_task`], by the lead agency).
+        pub status: Option<TaskStatus>,
+    }
 }
-
-crate::changes!(TaskChanges {
-    text,
-    lead_agency,
-    coordinating_agencies,
-    due_on,
-    recurrence_day,
-    status
-});
 
 /// A peak campaign (đợt cao điểm) to create.
 pub struct NewCampaign {
@@ -120,27 +103,18 @@ pub struct NewCampaign {
     pub description: Option<String>,
 }
 
-/// Changes to a campaign: `None` keeps a field; for the clearable ones `Some(None)` clears it.
-#[derive(Default)]
-pub struct CampaignChanges {
-    pub name: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
-    pub directive: Option<Option<i64>>,
-    pub focus_commodity_groups: Option<Vec<CommodityGroup>>,
-    pub focus_violation_types: Option<Vec<ViolationType>>,
-    pub description: Option<Option<String>>,
+crate::changes! {
+    /// Changes to a campaign: `None` keeps a field; for the clearable ones `Some(None)` clears it.
+    pub struct CampaignChanges {
+        pub name: Option<String>,
+        pub starts_on: Option<NaiveDate>,
+        pub ends_on: Option<NaiveDate>,
+        pub directive: Option<Option<i64>>,
+        pub focus_commodity_groups: Option<Vec<CommodityGroup>>,
+        pub focus_violation_types: Option<Vec<ViolationType>>,
+        pub description: Option<Option<String>>,
+    }
 }
-
-crate::changes!(CampaignChanges {
-    name,
-    starts_on,
-    ends_on,
-    directive,
-    focus_commodity_groups,
-    focus_violation_types,
-    description
-});
 
 async fn load_directive<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<directives::Model> {
     crate::service::rows::by_id::<directives::Entity, _>(conn, id, "directive").await

@@ -68,27 +68,18 @@ pub struct NewAgency {
     pub is_member: bool,
 }
 
-/// Changes to an agency: `None` keeps a field; for the clearable ones `Some(None)` clears it.
-#[derive(Default)]
-pub struct AgencyChanges {
-    pub name: Option<String>,
-    pub short_name: Option<Option<String>>,
-    pub kind: Option<AgencyKind>,
-    pub level: Option<AgencyLevel>,
-    pub parent: Option<Option<String>>,
-    pub commune: Option<Option<String>>,
-    pub is_member: Option<bool>,
+crate::changes! {
+    /// Changes to an agency: `None` keeps a field; for the clearable ones `Some(None)` clears it.
+    pub struct AgencyChanges {
+        pub name: Option<String>,
+        pub short_name: Option<Option<String>>,
+        pub kind: Option<AgencyKind>,
+        pub level: Option<AgencyLevel>,
+        pub parent: Option<Option<String>>,
+        pub commune: Option<Option<String>>,
+        pub is_member: Option<bool>,
+    }
 }
-
-crate::changes!(AgencyChanges {
-    name,
-    short_name,
-    kind,
-    level,
-    parent,
-    commune,
-    is_member
-});
 
 /// A new commune, ward or special zone.
 pub struct NewCommune {
@@ -99,19 +90,14 @@ pub struct NewCommune {
     pub committee_established_on: Option<NaiveDate>,
 }
 
-/// Changes to a commune; `None` keeps a field.
-#[derive(Default)]
-pub struct CommuneChanges {
-    pub name: Option<String>,
-    pub kind: Option<CommuneKind>,
-    pub is_border: Option<bool>,
+crate::changes! {
+    /// Changes to a commune; `None` keeps a field.
+    pub struct CommuneChanges {
+        pub name: Option<String>,
+        pub kind: Option<CommuneKind>,
+        pub is_border: Option<bool>,
+    }
 }
-
-crate::changes!(CommuneChanges {
-    name,
-    kind,
-    is_border
-});
 
 /// A reference code: upper-case ASCII letters, digits and `_`, starting with a letter.
 pub fn reference_code(code: &str) -> AppResult<String> {

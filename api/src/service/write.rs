@@ -313,11 +313,23 @@ pub trait Changes {
     }
 }
 
-/// [`Changes`] for a struct of `Option` fields, naming every field: the pattern is exhaustive,
-/// so a field added later fails to compile until it is named here too.
+/// Declares a patch: a struct of `Option` fields (with `Default`, every field `None`) and its
+/// [`Changes`]. The fields are written once, here, and `is_empty` destructures them all: a
+/// field added later is covered without anything else to remember.
 #[macro_export]
 macro_rules! changes {
-    ($ty:ident { $($field:ident),* $(,)? }) => {
+    (
+        $(#[$meta:meta])*
+        pub struct $ty:ident {
+            $($(#[$field_meta:meta])* pub $field:ident: $field_ty:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Default)]
+        pub struct $ty {
+            $($(#[$field_meta])* pub $field: $field_ty),*
+        }
+
         impl $crate::service::write::Changes for $ty {
             fn is_empty(&self) -> bool {
                 let $ty { $($field),* } = self;

@@ -483,6 +483,16 @@ async fn invisible_fields_do_not_exist_for_the_role() {
         )
         .await;
     assert_eq!(r["errors"][0]["message"], "Unknown type \"Subject\"", "{r}");
+    // An enum of the vocabulary table hidden from a role (the report figures: not the
+    // communes') is not in its schema either; a role that files reports sees it whole.
+    let [commune, customs] = app.tokens_for([Role::Commune, Role::Customs]);
+    let report_field = "{ __type(name: \"ReportField\") { enumValues { name } } }";
+    let r = app.query(Some(&commune), report_field).await;
+    assert!(r["data"]["__type"].is_null(), "{r}");
+    let r = app.query(Some(&customs), report_field).await;
+    let values = r["data"]["__type"]["enumValues"].as_array().unwrap();
+    assert_eq!(values.len(), 11, "{r}");
+    assert_eq!(values[3]["name"], "SUBJECT_COUNT", "{r}");
     // The police see them.
     let police = app.token_for(Role::Police);
     ok(app

@@ -2,33 +2,12 @@
 //! [`crate::domain::report_figures`] (what a report's figures are, how corrections apply) and
 //! of [`crate::service::reports::compute`] (how they are computed).
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::SimpleObject;
 use serde_json::Value as Json;
 
 use crate::domain::report_figures::{ReportField as Field, stored};
 use crate::domain::vocab::OfficialGroup;
 use crate::graphql::context::Vnd;
-
-/// A figure of a periodic report.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(
-    visible = "crate::graphql::guards::reports_visible",
-    remote = "crate::domain::report_figures::ReportField"
-)]
-pub enum ReportField {
-    CasesDetected,
-    CasesHandledAdministrative,
-    CasesHandledCriminal,
-    /// Subjects (persons and organisations) of the cases: a count, never who.
-    SubjectCount,
-    ProsecutedCases,
-    Defendants,
-    Fines,
-    TaxArrears,
-    ConfiscatedSales,
-    BudgetCollected,
-    GoodsValue,
-}
 
 /// The figures of one official group, as the API shows them.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]

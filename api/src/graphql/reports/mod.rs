@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use entity::{agencies, periodic_reports};
 
 use crate::domain::access::{ReportScope, report_scope};
-use crate::domain::report_figures::Correction;
+use crate::domain::report_figures::{Correction, ReportField};
 use crate::domain::report_period::Period;
 use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
@@ -28,7 +28,7 @@ use crate::graphql::reference::Agency;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::agency_by_code;
 use crate::service::reports::{self as svc, Filing, find_for};
-use figures::{GroupFigures, ReportField};
+use figures::GroupFigures;
 
 fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
     Ok(services(ctx)?.workflow.report_due_day)
@@ -82,7 +82,7 @@ impl ReportCorrectionInput {
     fn correction(&self) -> Correction {
         Correction {
             group: self.group,
-            field: self.field.into(),
+            field: self.field,
             value: self.value.0,
         }
     }
