@@ -5,7 +5,7 @@
 //! may not see answers `null`, exactly like an id that does not exist (no oracle).
 
 use async_graphql::{Context, ID, Interface, Object, Result};
-use sea_orm::{Condition, DatabaseConnection, EntityTrait, PrimaryKeyTrait, QueryFilter};
+use sea_orm::{Condition, DatabaseConnection};
 
 use entity::{
     agencies, campaigns, communes, directives, periodic_reports, publications, tasks, tips,
@@ -16,14 +16,12 @@ use crate::domain::access::{check_reference, publication_scope, report_scope, ti
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
 use crate::graphql::context::{db, viewer};
-use crate::graphql::directives::{
-    Campaign, Directive, Task, campaign_scope_condition, directive_scope_condition,
-    task_scope_condition,
-};
+use crate::graphql::directives::{Campaign, Directive, Task};
 use crate::graphql::publications::Publication;
 use crate::graphql::reference::{Agency, Commune};
 use crate::graphql::reports::PeriodicReport;
 use crate::graphql::tips::Tip;
+use crate::service::scopes::{self, within};
 
 pub use crate::graphql::ids::*;
 
@@ -60,60 +58,42 @@ async fn load(
         NodeKind::Case => crate::service::cases::get(db, v, id)
             .await?
             .map(|m| Node::Case(Case(m))),
-        NodeKind::Directive => within::<directives::Entity>(db, directive_scope_condition(v), id)
+        NodeKind::Directive => within::<directives::Entity, _>(db, scopes::directives(v), id)
             .await?
             .map(|m| Node::Directive(Directive(m))),
-        NodeKind::Task => within::<tasks::Entity>(db, task_scope_condition(v), id)
+        NodeKind::Task => within::<tasks::Entity, _>(db, scopes::tasks(v), id)
             .await?
             .map(|m| Node::Task(Task(m.into()))),
-        NodeKind::Campaign => within::<campaigns::Entity>(db, campaign_scope_condition(v), id)
+        NodeKind::Campaign => within::<campaigns::Entity, _>(db, scopes::campaigns(v), id)
             .await?
             .map(|m| Node::Campaign(Campaign(m))),
         NodeKind::Tip => {
-            let scope = tip_scope(v).map(crate::graphql::tips::scope_condition);
-            within::<tips::Entity>(db, scope, id)
+            let scope = tip_scope(v).map(scopes::tips);
+            within::<tips::Entity, _>(db, scope, id)
                 .await?
                 .map(|m| Node::Tip(Tip(m)))
         }
         NodeKind::Publication => {
-            let scope = publication_scope(v).map(crate::graphql::publications::scope_condition);
-            within::<publications::Entity>(db, scope, id)
+            let scope = publication_scope(v).map(scopes::publications);
+            within::<publications::Entity, _>(db, scope, id)
                 .await?
                 .map(|m| Node::Publication(Publication(m)))
         }
         NodeKind::PeriodicReport => {
-            let scope = report_scope(v).map(crate::graphql::reports::scope_condition);
-            within::<periodic_reports::Entity>(db, scope, id)
+            let scope = report_scope(v).map(scopes::reports);
+            within::<periodic_reports::Entity, _>(db, scope, id)
                 .await?
                 .map(|m| Node::PeriodicReport(PeriodicReport(m)))
         }
-        NodeKind::Agency => within::<agencies::Entity>(db, everything(v), id)
+        NodeKind::Agency => within::<agencies::Entity, _>(db, everything(v), id)
             .await?
             .map(|m| Node::Agency(Agency(m))),
-        NodeKind::Commune => within::<communes::Entity>(db, everything(v), id)
+        NodeKind::Commune => within::<communes::Entity, _>(db, everything(v), id)
             .await?
             .map(|m| Node::Commune(Commune(m))),
         // An agency's watch-list is read whole through `watches`.
         NodeKind::Watch => None,
     })
-}
-
-/// Row `id` of `E` within `scope`, the viewer's scope of its list; `None` when absent, or when
-/// the scope refuses the whole kind (e.g. tips for the press: the same `null` as absence).
-async fn within<E: EntityTrait>(
-    db: &DatabaseConnection,
-    scope: AppResult<Condition>,
-    id: i64,
-) -> AppResult<Option<E::Model>>
-where
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
-{
-    let cond = match scope {
-        Ok(cond) => cond,
-        Err(AppError::Forbidden(_)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    Ok(E::find_by_id(id).filter(cond).one(db).await?)
 }
 
 /// The scope of reference data: every row, for whoever may read it.

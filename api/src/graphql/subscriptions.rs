@@ -26,12 +26,13 @@ use crate::domain::vocab::{PublicationStatus, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::{Case, CaseFilter, restricted_filters};
 use crate::graphql::context::{RequestCtx, db, services, viewer};
-use crate::graphql::directives::{Task, task_scope_condition};
-use crate::graphql::publications::{Publication, PublishedCase, scope_condition};
+use crate::graphql::directives::Task;
+use crate::graphql::publications::{Publication, PublishedCase};
 use crate::graphql::tips::Tip;
 use crate::graphql::watches::WatchHit;
 use crate::service::cases::{CaseFilterParams, case_condition};
 use crate::service::events::DomainEvent;
+use crate::service::scopes;
 
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -204,7 +205,7 @@ impl SubscriptionRoot {
         #[graphql(default = 3)] within_days: i32,
     ) -> Result<impl Stream<Item = Result<TaskDeadline>>> {
         let v = viewer(ctx)?;
-        let scope = task_scope_condition(v)?;
+        let scope = scopes::tasks(v)?;
         let agency = v.agency_id.ok_or_else(|| {
             AppError::forbidden("tasks are an agency's, and your token names none")
         })?;
@@ -255,7 +256,7 @@ impl SubscriptionRoot {
         let v = viewer(ctx)?;
         check_published_cases(v)?;
         // `None`: the viewer reads no drafts (the press).
-        let scope = publication_scope(v).ok().map(scope_condition);
+        let scope = publication_scope(v).ok().map(scopes::publications);
         let db = db(ctx)?.clone();
         deliver(ctx, move |event| {
             let (db, scope) = (db.clone(), scope.clone());

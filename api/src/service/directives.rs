@@ -16,7 +16,7 @@ use sea_orm::{
 
 use entity::{campaigns, directive_citations, directives, task_coordinators, task_updates, tasks};
 
-use crate::domain::access::{Action, acting_agency};
+use crate::domain::access::{Action, Viewer, acting_agency};
 use crate::domain::calendar::DateRange;
 use crate::domain::symbol::{ParsedSymbol, parse_symbol};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
@@ -24,6 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
 use crate::service::events::Announced;
 use crate::service::reference::{check_code_free, upper_case_code};
+use crate::service::scopes;
 use crate::service::write::{
     Changes, Done, Keyed, Writer, change, check_not_archived, create, write, write_once,
 };
@@ -122,6 +123,16 @@ async fn load_directive<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<dire
 
 async fn load_task<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<tasks::Model> {
     crate::service::rows::by_id::<tasks::Entity, _>(conn, id, "task").await
+}
+
+/// The task an agency reports on or completes, if its viewer reads it ([`scopes::tasks`]): a
+/// commune user's task out of its scope is `NOT_FOUND` like a missing id.
+async fn load_task_for_write<C: ConnectionTrait>(
+    conn: &C,
+    v: &Viewer,
+    id: i64,
+) -> AppResult<tasks::Model> {
+    scopes::for_write::<tasks::Entity, _>(conn, scopes::tasks(v)?, id, "task").await
 }
 
 async fn load_campaign<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<campaigns::Model> {
@@ -675,19 +686,20 @@ pub async fn post_task_update(
     progress_percent: Option<i32>,
     keyed: Option<Keyed>,
 ) -> AppResult<tasks::Model> {
-    let agency = acting_agency(w.signed_in()?, Action::ReportOnTasks)?;
+    let v = w.signed_in()?;
+    let agency = acting_agency(v, Action::ReportOnTasks)?;
     let id = task_id;
     write(
         w,
         "postTaskUpdate",
         keyed,
         async |txn, _| {
-            let t = load_task(txn, id).await?;
+            let t = load_task_for_write(txn, v, id).await?;
             check_reporter(txn, &t, agency).await?;
             Ok(t)
         },
         async |txn| {
-            let t = load_task(txn, id).await?;
+            let t = load_task_for_write(txn, v, id).await?;
             check_reporter(txn, &t, agency).await?;
             check_not_archived("task", t.archived_at)?;
             if !is_open(&t) {
@@ -744,9 +756,10 @@ pub async fn complete_task(
     version: i32,
     completed_on: Option<NaiveDate>,
 ) -> AppResult<tasks::Model> {
-    let agency = acting_agency(w.signed_in()?, Action::ReportOnTasks)?;
+    let v = w.signed_in()?;
+    let agency = acting_agency(v, Action::ReportOnTasks)?;
     write_once(w, "completeTask", async |txn| {
-        let t = load_task(txn, id).await?;
+        let t = load_task_for_write(txn, v, id).await?;
         if t.lead_agency_id != agency {
             return Err(AppError::forbidden("only the lead agency completes a task"));
         }

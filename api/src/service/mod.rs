@@ -16,6 +16,7 @@ pub mod reference;
 pub mod reports;
 pub mod rollups;
 pub mod rows;
+pub mod scopes;
 pub mod statistics;
 pub mod tips;
 pub mod viewer;

@@ -15,7 +15,7 @@ use entity::{agencies, cases, publications};
 
 use crate::auth::Viewer;
 use crate::crypto::DataKey;
-use crate::domain::access::{Action, acting_agency, check};
+use crate::domain::access::{Action, acting_agency, check, publication_scope};
 use crate::domain::lifecycle::check_move;
 use crate::domain::vocab::{CaseStatus, PUBLIC_FACTS, PublicationStatus};
 use crate::error::{AppError, AppResult};
@@ -24,6 +24,7 @@ use crate::service::audit::{Audit, audit};
 use crate::service::case_write::{optional_text, required_text};
 use crate::service::events::Announced;
 use crate::service::publication_check::{Finding, Restricted, finding_error, restricted_of_case};
+use crate::service::scopes;
 use crate::service::write::{Done, Keyed, Writer, check_not_archived, write, write_once};
 
 /// What the text checks need beside the writer: the key that opens informant data, and the
@@ -87,6 +88,18 @@ async fn load_case(txn: &DatabaseTransaction, id: i64) -> AppResult<cases::Model
 
 async fn load(txn: &DatabaseTransaction, id: i64) -> AppResult<publications::Model> {
     crate::service::rows::by_id::<publications::Entity, _>(txn, id, "publication").await
+}
+
+/// The publication a write names, if the writer reads it ([`scopes::publications`]): one it
+/// may not read is `NOT_FOUND` like a missing id, so ids cannot be probed; roles that read no
+/// publication are refused before anything is read.
+async fn load_for_write(
+    txn: &DatabaseTransaction,
+    v: &Viewer,
+    id: i64,
+) -> AppResult<publications::Model> {
+    let cond = scopes::publications(publication_scope(v)?);
+    scopes::for_write::<publications::Entity, _>(txn, cond, id, "publication").await
 }
 
 /// A case can be published only once its outcome is known, and not when archived.
@@ -422,7 +435,7 @@ pub async fn update(
     let v = w.signed_in()?;
     let agency = acting_agency(v, Action::DraftPublications)?;
     write_once_checked(w, c, "updatePublication", async |txn, refusals| {
-        let p = load(txn, id).await?;
+        let p = load_for_write(txn, v, id).await?;
         if p.drafted_by_agency_id != agency {
             return Err(AppError::forbidden(
                 "only the drafting agency revises a publication",
@@ -461,9 +474,10 @@ pub async fn approve(
     id: i64,
     version: i32,
 ) -> AppResult<publications::Model> {
-    check(w.signed_in()?, Action::ApprovePublications)?;
+    let v = w.signed_in()?;
+    check(v, Action::ApprovePublications)?;
     write_once_checked(w, c, "approvePublication", async |txn, refusals| {
-        let p = load(txn, id).await?;
+        let p = load_for_write(txn, v, id).await?;
         not_archived(&p)?;
         check_move(
             PublicationStatus::from_db(&p.status)?,
@@ -498,7 +512,7 @@ pub async fn pass_review(
 ) -> AppResult<publications::Model> {
     let v = w.signed_in()?;
     write_once_checked(w, c, "passPublicationReview", async |txn, refusals| {
-        let p = load(txn, id).await?;
+        let p = load_for_write(txn, v, id).await?;
         not_archived(&p)?;
         if !is_reviewer(v, &p) {
             return Err(AppError::forbidden(
@@ -536,7 +550,7 @@ pub async fn reject(
     let v = w.signed_in()?;
     let reason = required_text("reason", reason, REASON_MAX)?;
     write_once(w, "rejectPublication", async |txn| {
-        let p = load(txn, id).await?;
+        let p = load_for_write(txn, v, id).await?;
         if !is_reviewer(v, &p) {
             check(v, Action::ApprovePublications)?;
         }
@@ -557,7 +571,7 @@ pub async fn withdraw(
     let v = w.signed_in()?;
     let reason = optional_text("reason", reason, REASON_MAX)?;
     write_once(w, "withdrawPublication", async |txn| {
-        let p = load(txn, id).await?;
+        let p = load_for_write(txn, v, id).await?;
         crate::domain::access::check_withdraw(v, p.drafted_by_agency_id)?;
         let p = move_to(txn, &p, version, PublicationStatus::Withdrawn, reason).await?;
         Ok(Done::of(p))
@@ -573,14 +587,15 @@ pub async fn set_archived(
     version: i32,
     archived: bool,
 ) -> AppResult<publications::Model> {
-    let agency = acting_agency(w.signed_in()?, Action::DraftPublications)?;
+    let v = w.signed_in()?;
+    let agency = acting_agency(v, Action::DraftPublications)?;
     let operation = if archived {
         "archivePublication"
     } else {
         "restorePublication"
     };
     write_once(w, operation, async |txn| {
-        let p = load(txn, id).await?;
+        let p = load_for_write(txn, v, id).await?;
         if p.drafted_by_agency_id != agency {
             return Err(AppError::forbidden(
                 "only the drafting agency archives or restores a publication",

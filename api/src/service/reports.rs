@@ -12,7 +12,7 @@ use serde_json::{Map, Value as Json, json};
 
 use entity::periodic_reports;
 
-use crate::domain::access::{Action, acting_agency};
+use crate::domain::access::{Action, acting_agency, report_scope};
 use crate::domain::calendar::DateRange;
 use crate::domain::report_figures::{
     Correction, ReportField, apply, check_corrections, correction_reason, zeros,
@@ -20,6 +20,7 @@ use crate::domain::report_figures::{
 use crate::domain::report_period::Period;
 use crate::domain::vocab::PeriodKind;
 use crate::error::{AppError, AppResult};
+use crate::service::scopes;
 use crate::service::statistics::{Dimension, KeyPart, aggregate};
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
 use crate::versioned_update;
@@ -177,19 +178,17 @@ pub async fn correct(
     corrections: Vec<Correction>,
     reason: &str,
 ) -> AppResult<periodic_reports::Model> {
-    let agency = acting_agency(w.signed_in()?, Action::FileReports)?;
+    let v = w.signed_in()?;
+    acting_agency(v, Action::FileReports)?;
     let fixes = check_corrections(corrections)?;
     if fixes.is_empty() {
         return Err(AppError::bad_input("`corrections` is empty"));
     }
     let reason = correction_reason(&fixes, Some(reason))?.unwrap_or_default();
     write_once(w, "correctReport", async |txn| {
-        let r = load(txn, id).await?;
-        if r.agency_id != agency {
-            return Err(AppError::forbidden(
-                "only the filing agency corrects its report",
-            ));
-        }
+        // An agency reads only its own reports: another's is `NOT_FOUND`, like a missing id.
+        let cond = scopes::reports(report_scope(v)?);
+        let r = scopes::for_write::<periodic_reports::Entity, _>(txn, cond, id, "report").await?;
         let reasons = match &r.correction_reason {
             Some(earlier) => format!("{earlier}\n{reason}"),
             None => reason,

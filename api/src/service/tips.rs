@@ -13,7 +13,7 @@ use entity::{agencies, cases, tips};
 use crate::auth::{Role, Viewer};
 use crate::crypto::DataKey;
 use crate::domain::access::{Action, check};
-use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
+use crate::domain::access::{CaseScope, case_scope, tip_scope};
 use crate::domain::lifecycle::check_move;
 use crate::domain::vocab::{AgencyKind, TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
@@ -253,15 +253,8 @@ pub async fn load_for_write<C: ConnectionTrait>(
     id: i64,
     version: i32,
 ) -> AppResult<tips::Model> {
-    let scope = tip_scope(viewer)?;
-    let tip = tips::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .filter(|t| match scope {
-            TipScope::All => true,
-            TipScope::AssignedTo(a) => t.assigned_agency_id == Some(a),
-        })
-        .ok_or_else(|| AppError::NotFound("no such tip".into()))?;
+    let cond = crate::service::scopes::tips(tip_scope(viewer)?);
+    let tip = crate::service::scopes::for_write::<tips::Entity, _>(conn, cond, id, "tip").await?;
     if tip.version != version {
         return Err(AppError::Conflict(format!(
             "this tip was changed by someone else (expected version {version}); reload and retry"

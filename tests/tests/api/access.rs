@@ -599,3 +599,126 @@ async fn hidden_records_are_not_found_for_writes() {
         .gql(Some(&police), archive, json!({ "id": subject }))
         .await);
 }
+
+/// A publication, a periodic report or (for a commune user) a task the writer does not read is
+/// answered, by the writes that name it, as a missing id: same code, same message, same
+/// statements. `FORBIDDEN` there let anyone count other agencies' drafts and reports (the ids
+/// are dense) and watch new ones appear (stop 32's review).
+#[tokio::test]
+async fn rows_out_of_the_writers_scope_are_not_found() {
+    use api::graphql::ids::{NodeKind, global_id};
+    use entity::{periodic_reports, publications, task_coordinators, tasks};
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = TestApp::spawn().await;
+    let db = &app.db;
+    let agency = async |code: &str| {
+        entity::agencies::Entity::find()
+            .filter(entity::agencies::Column::Code.eq(code))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (hq, commune_agency) = (agency("HQ").await, agency("UBND_DONG_DANG").await);
+    // Another agency's publication, another agency's report, and a task the commune's
+    // agency neither leads nor coordinates.
+    let publication = publications::Entity::find()
+        .filter(publications::Column::DraftedByAgencyId.ne(hq))
+        .filter(
+            publications::Column::ReviewAgencyId
+                .ne(hq)
+                .or(publications::Column::ReviewAgencyId.is_null()),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo has publications");
+    let report = periodic_reports::Entity::find()
+        .filter(periodic_reports::Column::AgencyId.ne(hq))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo has reports");
+    let coordinated: Vec<i64> = task_coordinators::Entity::find()
+        .filter(task_coordinators::Column::AgencyId.eq(commune_agency))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.task_id)
+        .collect();
+    let task = tasks::Entity::find()
+        .filter(tasks::Column::LeadAgencyId.ne(commune_agency))
+        .filter(tasks::Column::Id.is_not_in(coordinated))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo has tasks");
+
+    let [customs, commune] = app.tokens_for([Role::Customs, Role::Commune]);
+    let gid = |kind, id| json!(global_id(kind, id).to_string());
+    let fix = json!([{ "group": "SMUGGLING_AND_PROHIBITED", "field": "FINES", "value": 1 }]);
+    let cases = [
+        (
+            &customs,
+            "mutation($id: ID!) { withdrawPublication(id: $id, version: 1) { id } }",
+            NodeKind::Publication,
+            publication.id,
+            json!({}),
+        ),
+        (
+            &customs,
+            "mutation($id: ID!) { rejectPublication(id: $id, version: 1, reason: \"x\") { id } }",
+            NodeKind::Publication,
+            publication.id,
+            json!({}),
+        ),
+        (
+            &customs,
+            "mutation($id: ID!, $c: [ReportCorrectionInput!]!) {
+                correctReport(id: $id, version: 1, corrections: $c, reason: \"x\") { id } }",
+            NodeKind::PeriodicReport,
+            report.id,
+            json!({ "c": fix }),
+        ),
+        (
+            &commune,
+            "mutation($id: ID!) { postTaskUpdate(taskId: $id, note: \"x\") { id } }",
+            NodeKind::Task,
+            task.id,
+            json!({}),
+        ),
+        (
+            &commune,
+            "mutation($id: ID!) { completeTask(id: $id, version: 1) { id } }",
+            NodeKind::Task,
+            task.id,
+            json!({}),
+        ),
+    ];
+    // Each viewer's agency is then in the directory's cache, so both answers find it alike.
+    for token in [&customs, &commune] {
+        ok(app.query(Some(token), "{ me { role } }").await);
+    }
+    for (token, doc, kind, row, extra) in cases {
+        let vars = |id: i64| {
+            let mut v = extra.clone();
+            v["id"] = gid(kind, id);
+            v
+        };
+        app.reset_statements();
+        let hidden = app.gql(Some(token), doc, vars(row)).await;
+        let hidden_statements = app.statement_texts();
+        app.reset_statements();
+        let missing = app.gql(Some(token), doc, vars(999_999)).await;
+        assert_eq!(refusal_codes(&hidden), ["NOT_FOUND"], "{doc}: {hidden}");
+        assert_eq!(
+            hidden["errors"][0]["message"], missing["errors"][0]["message"],
+            "{doc}: {hidden} {missing}"
+        );
+        assert_eq!(hidden_statements, app.statement_texts(), "{doc}");
+    }
+}

@@ -290,18 +290,24 @@ async fn a_task_is_assigned_reported_on_by_its_agencies_and_completed_by_the_lea
     assert_eq!(updates[0]["progressPercent"], 40);
     assert_eq!(updates[1]["agency"]["code"], "CA");
 
-    // Unrelated agencies, and roles without an agency of the task, may not.
-    for (role, agency, commune) in [
-        (Role::Officer, Some("STC"), None),
-        (Role::Commune, Some("UBND_DONG_DANG"), Some("DONG_DANG")),
-        (Role::Leader, None, None),
-        (Role::Press, Some("BAO_LS"), None),
+    // Unrelated agencies, and roles without an agency of the task, may not. A commune user
+    // does not read a task its agency has no part in: not found, as a missing id.
+    for (role, agency, commune, code) in [
+        (Role::Officer, Some("STC"), None, "FORBIDDEN"),
+        (
+            Role::Commune,
+            Some("UBND_DONG_DANG"),
+            Some("DONG_DANG"),
+            "NOT_FOUND",
+        ),
+        (Role::Leader, None, None, "FORBIDDEN"),
+        (Role::Press, Some("BAO_LS"), None, "FORBIDDEN"),
     ] {
         let token = app.token(role, agency, commune);
         let r = app
             .gql(Some(&token), POST, json!({ "id": id, "note": "x" }))
             .await;
-        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?} {agency:?}: {r}");
+        assert_eq!(refusal_codes(&r), [code], "{role:?} {agency:?}: {r}");
     }
     refused(
         app.gql(

@@ -384,8 +384,9 @@ async fn refusals_name_the_problem_never_the_datum() {
         "BAD_USER_INPUT",
     );
     failed(step(&app, &office, APPROVE, &id, 3).await, "BAD_USER_INPUT");
-    // Another agency cannot withdraw it; the drafting agency can.
-    failed(step(&app, &bdbp, WITHDRAW, &id, 3).await, "FORBIDDEN");
+    // Another agency cannot withdraw it (it does not read the draft, so it is not found for
+    // it, as a missing id); the drafting agency can.
+    failed(step(&app, &bdbp, WITHDRAW, &id, 3).await, "NOT_FOUND");
     let r = step(&app, &police, WITHDRAW, &id, 3).await;
     assert_eq!(
         r["data"]["withdrawPublication"]["status"], "WITHDRAWN",

@@ -270,12 +270,13 @@ async fn corrections_need_a_reason_and_a_period_is_filed_once() {
       correctReport(id: $id, version: $v, corrections: $c, reason: $r) { version correctionReason figures { group casesDetected fines } } }"#;
     let fix2 =
         json!([{ "group": "SMUGGLING_AND_PROHIBITED", "field": "CASES_DETECTED", "value": 42 }]);
-    // Refused: no reason, a stale version, another agency.
+    // Refused: no reason, a stale version, another agency (which does not read the report:
+    // not found, as a missing id).
     let hq = app.token_for(Role::Customs);
     for (token, v, reason, code) in [
         (&qltt, 1, "", "BAD_USER_INPUT"),
         (&qltt, 7, "Thêm vụ", "CONFLICT"),
-        (&hq, 1, "Thêm vụ", "FORBIDDEN"),
+        (&hq, 1, "Thêm vụ", "NOT_FOUND"),
     ] {
         let vars = json!({ "id": id, "v": v, "c": fix2, "r": reason });
         failed(app.gql(Some(token), CORRECT, vars).await, code);

@@ -9,14 +9,10 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{Datelike, NaiveDate};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
-use entity::{
-    campaigns, case_campaigns, cases, directives, task_coordinators, task_updates, tasks,
-};
+use entity::{campaigns, directives, task_updates, tasks};
 
-use crate::auth::Viewer;
 use crate::domain::access::{DirectiveScope, directive_scope};
 use crate::domain::vocab::{CommodityGroup, DirectiveType, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
@@ -27,6 +23,7 @@ use crate::graphql::pagination::{
     add_range, date_cursor, decode_date_cursor, fetch_page, keyset_after, newest_first, page_size,
 };
 use crate::graphql::reference::Agency;
+use crate::service::scopes;
 
 #[derive(Default)]
 pub struct DirectiveQuery;
@@ -46,30 +43,6 @@ pub struct TaskFilter {
     pub include_archived: Option<bool>,
 }
 
-/// Tasks a commune user may see: its agency leads or coordinates them.
-fn commune_task_ids(agency_id: i64) -> Condition {
-    Condition::any()
-        .add(tasks::Column::LeadAgencyId.eq(agency_id))
-        .add(
-            tasks::Column::Id.in_subquery(
-                Query::select()
-                    .column(task_coordinators::Column::TaskId)
-                    .from(task_coordinators::Entity)
-                    .and_where(task_coordinators::Column::AgencyId.eq(agency_id))
-                    .to_owned(),
-            ),
-        )
-}
-
-pub(crate) fn task_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
-    Ok(match directive_scope(viewer)? {
-        DirectiveScope::All => Condition::all(),
-        DirectiveScope::CommuneAgency { agency_id, .. } => {
-            Condition::all().add(commune_task_ids(agency_id))
-        }
-    })
-}
-
 /// Keeps the directive ids the viewer may see: all of them, or for a commune user only those
 /// in its scope (one statement), so the citation graph cannot be walked out of scope.
 async fn visible_directives(ctx: &Context<'_>, ids: Vec<i64>) -> AppResult<Vec<i64>> {
@@ -78,7 +51,7 @@ async fn visible_directives(ctx: &Context<'_>, ids: Vec<i64>) -> AppResult<Vec<i
         return Ok(ids);
     }
     let allowed: Vec<i64> = directives::Entity::find()
-        .filter(directive_scope_condition(v)?)
+        .filter(scopes::directives(v)?)
         .filter(directives::Column::Id.is_in(ids.clone()))
         .all(db(ctx)?)
         .await?
@@ -94,41 +67,6 @@ async fn visible_list(ctx: &Context<'_>, ids: Vec<i64>) -> Result<Vec<Directive>
     let ids = visible_directives(ctx, ids).await?;
     let rows = many(&loaders(ctx)?.directive, ids).await?;
     Ok(rows.into_iter().map(Directive).collect())
-}
-
-pub(crate) fn directive_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
-    Ok(match directive_scope(viewer)? {
-        DirectiveScope::All => Condition::all(),
-        DirectiveScope::CommuneAgency { agency_id, .. } => Condition::all().add(
-            directives::Column::Id.in_subquery(
-                Query::select()
-                    .column(tasks::Column::DirectiveId)
-                    .from(tasks::Entity)
-                    .cond_where(commune_task_ids(agency_id))
-                    .to_owned(),
-            ),
-        ),
-    })
-}
-
-pub(crate) fn campaign_scope_condition(viewer: &Viewer) -> AppResult<Condition> {
-    Ok(match directive_scope(viewer)? {
-        DirectiveScope::All => Condition::all(),
-        DirectiveScope::CommuneAgency { commune_id, .. } => Condition::all().add(
-            campaigns::Column::Id.in_subquery(
-                Query::select()
-                    .column(case_campaigns::Column::CampaignId)
-                    .from(case_campaigns::Entity)
-                    .inner_join(
-                        cases::Entity,
-                        Expr::col((cases::Entity, cases::Column::Id))
-                            .equals((case_campaigns::Entity, case_campaigns::Column::CaseId)),
-                    )
-                    .and_where(Expr::col((cases::Entity, cases::Column::CommuneId)).eq(commune_id))
-                    .to_owned(),
-            ),
-        ),
-    })
 }
 
 const OPEN: [&str; 2] = ["open", "in_progress"];
@@ -152,7 +90,7 @@ impl DirectiveQuery {
         after: Option<String>,
     ) -> Result<DirectiveConnection> {
         let size = page_size(first)?;
-        let mut cond = directive_scope_condition(viewer(ctx)?)?;
+        let mut cond = scopes::directives(viewer(ctx)?)?;
         if include_archived != Some(true) {
             cond = cond.add(directives::Column::ArchivedAt.is_null());
         }
@@ -177,7 +115,7 @@ impl DirectiveQuery {
     /// One directive by id (`NOT_FOUND` outside the viewer's scope).
     #[graphql(visible = "crate::graphql::guards::not_press_visible")]
     async fn directive(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Directive>> {
-        let cond = directive_scope_condition(viewer(ctx)?)?;
+        let cond = scopes::directives(viewer(ctx)?)?;
         let row = directives::Entity::find_by_id(parse_id(&id, NodeKind::Directive)?)
             .filter(cond)
             .one(db(ctx)?)
@@ -202,7 +140,7 @@ impl DirectiveQuery {
         after: Option<String>,
     ) -> Result<TaskConnection> {
         let size = page_size(first)?;
-        let mut cond = task_scope_condition(viewer(ctx)?)?;
+        let mut cond = scopes::tasks(viewer(ctx)?)?;
         let f = filter.unwrap_or_default();
         if f.include_archived != Some(true) {
             cond = cond.add(tasks::Column::ArchivedAt.is_null());
@@ -221,7 +159,7 @@ impl DirectiveQuery {
                 let none = Condition::all().add(tasks::Column::Id.lt(0));
                 return Ok(TaskConnection::page((vec![], false), &after, none));
             };
-            cond = cond.add(commune_task_ids(agency.id));
+            cond = cond.add(scopes::agency_tasks(agency.id));
         }
         if let Some(id) = f.directive {
             cond = cond.add(tasks::Column::DirectiveId.eq(parse_id(&id, NodeKind::Directive)?));
@@ -293,7 +231,7 @@ impl DirectiveQuery {
         after: Option<String>,
     ) -> Result<CampaignConnection> {
         let size = page_size(first)?;
-        let mut cond = campaign_scope_condition(viewer(ctx)?)?;
+        let mut cond = scopes::campaigns(viewer(ctx)?)?;
         if include_archived != Some(true) {
             cond = cond.add(campaigns::Column::ArchivedAt.is_null());
         }

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{cases, publications};
 
-use crate::domain::access::{CaseScope, PublicationScope, case_scope, publication_scope};
+use crate::domain::access::{CaseScope, case_scope, publication_scope};
 use crate::domain::vocab::{CaseStatus, CommodityGroup, PublicationStatus, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
@@ -22,6 +22,7 @@ use crate::graphql::pagination::{
     decode_cursor, encode_cursor, fetch_page, keyset_after, newest_id_first, page_size,
 };
 use crate::graphql::reference::Agency;
+use crate::service::scopes;
 
 #[derive(Default)]
 pub struct PublicationQuery;
@@ -50,7 +51,7 @@ impl PublicationQuery {
         } else {
             publications::Column::ArchivedAt.is_null()
         });
-        cond = cond.add(scope_condition(publication_scope(v)?));
+        cond = cond.add(scopes::publications(publication_scope(v)?));
         if let Some(s) = status.filter(|s| !s.is_empty()) {
             cond = cond.add(publications::Column::Status.is_in(s.iter().map(|x| x.as_str())));
         }
@@ -100,17 +101,6 @@ impl PublicationQuery {
             .order_by_desc(publications::Column::Id);
         let page = fetch_page(db(ctx)?, query, size).await?;
         Ok(PublishedCaseConnection::page(page, &after, cond))
-    }
-}
-
-/// The publications a scope reads: an agency reads those it drafted and those waiting for its
-/// review (the case holds informant data of a tip assigned to it).
-pub fn scope_condition(scope: PublicationScope) -> Condition {
-    match scope {
-        PublicationScope::All => Condition::all(),
-        PublicationScope::OwnAgency(agency) => Condition::any()
-            .add(publications::Column::DraftedByAgencyId.eq(agency))
-            .add(publications::Column::ReviewAgencyId.eq(agency)),
     }
 }
 

@@ -11,7 +11,7 @@ pub mod figures;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::{agencies, periodic_reports};
 
@@ -28,6 +28,7 @@ use crate::graphql::reference::Agency;
 use crate::graphql::workflow::{key_of, writer};
 use crate::service::case_write::agency_by_code;
 use crate::service::reports::{self as svc, Filing, find_for};
+use crate::service::scopes;
 use figures::GroupFigures;
 
 fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
@@ -92,16 +93,6 @@ fn corrections(list: &[ReportCorrectionInput]) -> Vec<Correction> {
     list.iter().map(ReportCorrectionInput::correction).collect()
 }
 
-/// The reports a scope reads: every agency's, or one agency's own.
-pub(crate) fn scope_condition(scope: ReportScope) -> Condition {
-    match scope {
-        ReportScope::All => Condition::all(),
-        ReportScope::OwnAgency(agency) => {
-            Condition::all().add(periodic_reports::Column::AgencyId.eq(agency))
-        }
-    }
-}
-
 #[derive(Default)]
 pub struct ReportQuery;
 
@@ -125,7 +116,7 @@ impl ReportQuery {
         let size = page_size(first)?;
         let f = filter.unwrap_or_default();
         let conn = db(ctx)?;
-        let mut cond = scope_condition(scope);
+        let mut cond = scopes::reports(scope);
         if let Some(code) = &f.agency {
             let a = agency_by_code(conn, code).await?;
             if scope != ReportScope::All && scope != ReportScope::OwnAgency(a.id) {

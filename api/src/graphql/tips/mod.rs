@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use entity::{agencies, tips};
 
 use crate::auth::Viewer;
-use crate::domain::access::{CaseScope, TipScope, case_scope, tip_scope};
+use crate::domain::access::{CaseScope, case_scope, tip_scope};
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::Case;
@@ -20,6 +20,7 @@ use crate::graphql::pagination::{
     add_range, decode_cursor, encode_cursor, newest_id_first, page_size,
 };
 use crate::graphql::reference::Agency;
+use crate::service::scopes;
 
 #[derive(Default)]
 pub struct TipQuery;
@@ -36,16 +37,6 @@ pub struct TipFilter {
     pub archived: Option<bool>,
 }
 
-/// The tips a scope reads: all, or those assigned to one agency.
-pub(crate) fn scope_condition(scope: TipScope) -> Condition {
-    match scope {
-        TipScope::All => Condition::all(),
-        TipScope::AssignedTo(agency) => {
-            Condition::all().add(tips::Column::AssignedAgencyId.eq(agency))
-        }
-    }
-}
-
 fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     let mut cond = Condition::all();
     cond = cond.add(if f.archived == Some(true) {
@@ -53,7 +44,7 @@ fn tip_condition(viewer: &Viewer, f: &TipFilter) -> AppResult<Condition> {
     } else {
         tips::Column::ArchivedAt.is_null()
     });
-    cond = cond.add(scope_condition(tip_scope(viewer)?));
+    cond = cond.add(scopes::tips(tip_scope(viewer)?));
     if let Some(s) = f.status.as_ref().filter(|s| !s.is_empty()) {
         cond = cond.add(tips::Column::Status.is_in(s.iter().map(|x| x.as_str())));
     }
@@ -122,7 +113,7 @@ impl TipQuery {
         let v = viewer(ctx)?;
         let id = crate::graphql::ids::parse_id(&id, crate::graphql::ids::NodeKind::Tip)?;
         let t = tips::Entity::find_by_id(id)
-            .filter(scope_condition(tip_scope(v)?))
+            .filter(scopes::tips(tip_scope(v)?))
             .one(db(ctx)?)
             .await
             .map_err(AppError::from)?
