@@ -46,6 +46,9 @@ enum Readers {
     /// Drawn from the police compartment: left out where the statistics withhold it
     /// (`graphql::statistics::police_withheld`).
     Police,
+    /// The split of the cases handled: the press's (built from cells of at least k cases), and
+    /// for others withheld with the police figures (a closed case's split is its prosecution).
+    Handled,
 }
 
 /// The export's figures: header, value, who reads it, and whether it is money (shown in
@@ -62,13 +65,13 @@ const FIGURES: [Column; 10] = [
     (
         "Số vụ xử lý hành chính",
         |f| f.handled_administratively,
-        Readers::Public,
+        Readers::Handled,
         false,
     ),
     (
         "Số vụ xử lý hình sự",
         |f| f.handled_criminally,
-        Readers::Public,
+        Readers::Handled,
         false,
     ),
     ("Số đối tượng", |f| f.subjects, Readers::Police, false),
@@ -99,6 +102,7 @@ fn columns(press: bool, police: bool) -> Vec<Column> {
             Readers::Public => true,
             Readers::Staff => !press,
             Readers::Police => !press && police,
+            Readers::Handled => press || police,
         })
         .collect()
 }
@@ -531,7 +535,7 @@ async fn build(
         ..Default::default()
     });
     let params = filter.clone().map(CaseFilterParams::from);
-    let cond = statistics_condition(&viewer, &[], filter)?;
+    let counted = statistics_condition(&viewer, &[], filter)?;
     crate::graphql::statistics::check_press_period(&viewer, &period)?;
     // Charged to the caller's budget like the statistics query it is, and bounded in time.
     let cost = crate::graphql::cost::statistics(&period, 1, 0);
@@ -559,7 +563,7 @@ async fn build(
             )
             .await
         } else {
-            compute(&state.db, cond, spec, vec![], Via::Auto).await
+            compute(&state.db, counted.clone(), spec, vec![], Via::Auto).await
         }
     };
     let computed = tokio::time::timeout(state.request_timeout, work)
@@ -570,13 +574,21 @@ async fn build(
                 state.request_timeout.as_secs()
             ))
         })??;
-    let withheld = crate::graphql::statistics::police_withheld(
-        &viewer,
-        period.kind,
-        params.as_ref(),
-        &computed,
-        state.small_cell_k,
-    );
+    // The press's figures are public cells already (`compute_public`); its columns are fixed.
+    let withheld = if press {
+        None
+    } else {
+        crate::graphql::statistics::police_withheld_in_months(
+            &state.db,
+            &viewer,
+            period.kind,
+            params.as_ref(),
+            &counted,
+            &computed,
+            state.small_cell_k,
+        )
+        .await?
+    };
     let cols = columns(press, withheld.is_none());
     let with_previous = !spec_previous_is_last_year;
     let subs = sub(with_previous);

@@ -685,7 +685,10 @@ async fn the_export_names_its_scope() {
 /// read one case's defendants as an officer of another agency through a one-day `RANGE` and a
 /// lead agency, which `investigation { defendants }` refuses it; and a leader's and a commune
 /// user's through small cells. The police, and an agency over its own cases, read them all;
-/// the export leaves the three columns out where they are withheld.
+/// the export leaves the three columns out where they are withheld. The split of the cases
+/// handled goes with them: a closed case is handled criminally when its investigation record
+/// carries a prosecution, so a one-case split told whether it was prosecuted (stop 33's
+/// review).
 #[tokio::test]
 async fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
     let app = TestApp::spawn().await;
@@ -693,7 +696,8 @@ async fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
         app.tokens_for([Role::Police, Role::Officer, Role::Leader, Role::Commune]);
     let q = "query($p: PeriodInput!, $f: CaseFilter) { statistics(period: $p, filter: $f) {
         total { casesDetected { value } subjectCount { value } prosecutedCases { value }
-                defendants { value } } } }";
+                defendants { value } casesHandledAdministratively { value }
+                casesHandledCriminally { value } } } }";
     let one_case = app
         .query(
             Some(&police),
@@ -703,7 +707,13 @@ async fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
     let day = one_case["data"]["cases"]["nodes"][0]["detectedOn"].clone();
     let range = json!({ "kind": "RANGE", "from": day, "to": day });
     let ca = json!({ "leadAgency": "CA" });
-    let police_figures = ["subjectCount", "prosecutedCases", "defendants"];
+    let police_figures = [
+        "subjectCount",
+        "prosecutedCases",
+        "defendants",
+        "casesHandledAdministratively",
+        "casesHandledCriminally",
+    ];
     for (token, filter) in [(&officer, &ca), (&leader, &ca), (&commune, &Value::Null)] {
         let r = app
             .gql(Some(token), q, json!({ "p": range, "f": filter }))
@@ -713,7 +723,11 @@ async fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
         for field in police_figures {
             assert!(total[field].is_null(), "{field}: {r}");
         }
-        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
+        assert!(
+            refusal_codes(&r).iter().all(|c| c == "FORBIDDEN")
+                && r["errors"].as_array().unwrap().len() == police_figures.len(),
+            "{r}"
+        );
     }
     // The police read them; so does an agency over the cases it leads.
     let r = ok(app
@@ -744,9 +758,77 @@ async fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
     };
     let csv = export(officer.clone()).await;
     assert!(
-        csv.contains("Số vụ phát hiện") && !csv.contains("Số bị can"),
+        csv.contains("Số vụ phát hiện")
+            && !csv.contains("Số bị can")
+            && !csv.contains("Số vụ xử lý hình sự"),
         "{csv}"
     );
     let csv = export(police.clone()).await;
-    assert!(csv.contains("Số bị can"), "{csv}");
+    assert!(
+        csv.contains("Số bị can") && csv.contains("Số vụ xử lý hình sự"),
+        "{csv}"
+    );
+}
+
+/// Official periods are made of whole reporting months, so two of them differ by a sum of
+/// month cells: a stop 33 review read a leader's withheld quarter cell (two prosecutions) as
+/// the year less its nine months, both of whose cells were large enough. The police figures
+/// are given to a viewer who reads the compartment on no case only where every reporting
+/// month × official group cell of the three periods is empty or rests on at least k cases and
+/// prosecuted cases.
+#[tokio::test]
+async fn police_figures_are_withheld_where_months_would_single_out_a_case() {
+    let app = TestApp::spawn().await;
+    let [police, leader] = app.tokens_for([Role::Police, Role::Leader]);
+    let year = json!({ "kind": "YEAR", "year": 2025 });
+    let small = |n: i64| n > 0 && n < 3;
+    let cells_small = |r: &Value| {
+        r["data"]["statistics"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| ["casesDetected", "prosecutedCases"].map(|f| row["figures"][f].clone()))
+            .any(|f| {
+                ["value", "previous", "lastYear"]
+                    .iter()
+                    .any(|p| small(f[*p].as_i64().unwrap()))
+            })
+    };
+    let q = "query($p: PeriodInput!, $g: [Dimension!]!) { statistics(period: $p, groupBy: $g) {
+        rows { figures { casesDetected { value previous lastYear }
+          prosecutedCases { value previous lastYear } } }
+        total { prosecutedCases { value } } } }";
+    // The police's true cells: the year's groups are large enough, some of its months not.
+    let groups = ok(app
+        .gql(
+            Some(&police),
+            q,
+            json!({ "p": year, "g": ["OFFICIAL_GROUP"] }),
+        )
+        .await);
+    let months = ok(app
+        .gql(
+            Some(&police),
+            q,
+            json!({ "p": year, "g": ["MONTH", "OFFICIAL_GROUP"] }),
+        )
+        .await);
+    assert!(
+        !cells_small(&groups) && cells_small(&months),
+        "{groups} {months}"
+    );
+    // So the leader does not get them, by group or in all; neither their months.
+    for g in [json!(["OFFICIAL_GROUP"]), json!([]), json!(["MONTH"])] {
+        let r = app
+            .gql(Some(&leader), q, json!({ "p": year, "g": g }))
+            .await;
+        assert!(
+            r["data"]["statistics"]["total"]["prosecutedCases"].is_null(),
+            "{g}: {r}"
+        );
+        assert!(
+            refusal_codes(&r).iter().all(|c| c == "FORBIDDEN"),
+            "{g}: {r}"
+        );
+    }
 }

@@ -270,7 +270,8 @@ fn public_figures(f: &Figures) -> Figures {
 }
 
 /// Why the figures drawn from the police compartment (subjects counted, prosecutions,
-/// defendants) are withheld from `computed`, if they are: for a viewer who does not read that
+/// defendants, and the split of the cases handled between administrative and criminal) are
+/// withheld from `computed`, if they are: for a viewer who does not read that
 /// compartment on every case counted ([`police_figures`]), unless the statistics are of
 /// an official period, without filters, and every cell with cases counts at least `k` of them
 /// and at least `k` prosecuted cases if any. An agency that reads the compartment on the
@@ -282,9 +283,16 @@ fn public_figures(f: &Figures) -> Figures {
 /// arbitrary range, a campaign's dates (set by the standing office) or a filter can each
 /// narrow to one case, or to two sets one case apart; a small cell is one case's figures
 /// outright, and shown beside a total, the total less the other cells. So one cell below `k`
-/// withholds the three figures from the whole response. Not covered, as for the press
-/// (`compute_public`): figures that change between two reads by one case recorded or updated
-/// late, and a coarser period less the months of it read one by one.
+/// withholds the figures from the whole response.
+///
+/// The split of the cases handled is one of them (stop 33's review): a closed case counts as
+/// handled criminally when its investigation record carries a prosecution, so with a one-case
+/// query the split told whether that case was prosecuted. It says no more than the prosecuted
+/// cases do (the rest of it is the statuses, core data), so it is given and withheld with them.
+///
+/// Not covered here: a coarser period less the months of it ([`police_withheld_in_months`]
+/// checks that); figures that change between two reads by one case recorded or updated late,
+/// as for the press (`compute_public`).
 pub fn police_withheld(
     viewer: &crate::auth::Viewer,
     kind: StatisticsPeriodKind,
@@ -320,16 +328,64 @@ pub fn police_withheld(
         .chain(&computed.groups)
         .map(|(_, f)| f)
         .chain(std::iter::once(&computed.total));
-    // Cases, and prosecuted cases too: defendants are counted on prosecuted cases only, and
-    // which cases are prosecuted, the status says.
-    let small = cells.flatten().any(|f| {
-        [f.cases_detected, f.prosecuted_cases]
-            .into_iter()
-            .any(|n| n > 0 && n < k)
-    });
-    small.then_some(
-        "figures from the police compartment are withheld where a figure would rest on fewer cases than the smallest published cell",
-    )
+    let small = cells.flatten().any(|f| small_cell(f, k));
+    small.then_some(SMALL_CELL)
+}
+
+const SMALL_CELL: &str = "figures from the police compartment are withheld where a figure would rest on fewer cases than the smallest published cell";
+
+/// Whether a cell's police figures would rest on fewer than `k` cases: its cases, and its
+/// prosecuted cases too (defendants are counted on prosecuted cases only, and which cases are
+/// prosecuted, the status says).
+fn small_cell(f: &Figures, k: i64) -> bool {
+    [f.cases_detected, f.prosecuted_cases]
+        .into_iter()
+        .any(|n| n > 0 && n < k)
+}
+
+/// [`police_withheld`], then, where that gives the police figures to a viewer who reads the
+/// compartment on no case, the same rule cell by cell over the reporting months: every
+/// official period is made of whole reporting months, so two of them differ by a sum of
+/// month cells (a year less its nine months is its last quarter), and each cell must rest on
+/// none or at least `k` cases and prosecuted cases. A security review (stop 33) read a
+/// quarter's withheld cell of two prosecutions that way. The cells are the months by the
+/// response's dimensions and by official group (`officialGroups` is always there), for the
+/// three periods, read from the rollups like the statistics themselves.
+pub async fn police_withheld_in_months(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    kind: StatisticsPeriodKind,
+    filter: Option<&CaseFilterParams>,
+    counted: &Counted,
+    computed: &Computed,
+    k: i64,
+) -> AppResult<Option<&'static str>> {
+    if let Some(why) = police_withheld(viewer, kind, filter, computed, k) {
+        return Ok(Some(why));
+    }
+    let lead = filter.and_then(|f| f.lead_agency.as_deref());
+    if police_figures(viewer, lead) != PoliceFigures::WhereNoCaseStandsOut {
+        return Ok(None);
+    }
+    let ranges = [computed.range, computed.previous, computed.last_year];
+    let mut by = vec![computed.dims.clone(), vec![Dimension::OfficialGroup]];
+    by.dedup();
+    for dims in by {
+        if dims.contains(&Dimension::Month) {
+            continue; // its cells are the response's, checked above
+        }
+        let months: Vec<Dimension> = std::iter::once(Dimension::Month).chain(dims).collect();
+        let cells = service::grouped(db, counted, ranges, &months, Via::Auto).await?;
+        if cells
+            .rows
+            .iter()
+            .flat_map(|(_, f)| f)
+            .any(|f| small_cell(f, k))
+        {
+            return Ok(Some(SMALL_CELL));
+        }
+    }
+    Ok(None)
 }
 
 /// Computes rows, official groups and totals for a period (`via`: see [`Via`]).
@@ -424,8 +480,10 @@ impl StatisticsQuery {
         let computed = if statistics_scope(v)? == StatisticsScope::Public {
             compute_public(db, spec, dims, k, Via::Auto).await?
         } else {
-            let mut c = compute(db, cond, spec, dims, Via::Auto).await?;
-            c.police_withheld = police_withheld(v, period.kind, params.as_ref(), &c, k);
+            let mut c = compute(db, cond.clone(), spec, dims, Via::Auto).await?;
+            c.police_withheld =
+                police_withheld_in_months(db, v, period.kind, params.as_ref(), &cond, &c, k)
+                    .await?;
             c
         };
         Ok(Statistics(computed))
@@ -648,12 +706,17 @@ impl StatisticsFigures {
     async fn cases_detected(&self) -> Figure {
         figure(&self.0, |f| f.cases_detected)
     }
-    async fn cases_handled_administratively(&self) -> Figure {
-        figure(&self.0, |f| f.handled_administratively)
+    /// Handled administratively, or closed without a prosecution.
+    ///
+    /// `null` with `FORBIDDEN` where the police figures are: whether a closed case was
+    /// prosecuted is police data ([`police_withheld`]).
+    async fn cases_handled_administratively(&self) -> Result<Option<Figure>> {
+        self.police(|f| f.handled_administratively)
     }
-    /// Transferred to the police, prosecuted, or closed after prosecution.
-    async fn cases_handled_criminally(&self) -> Figure {
-        figure(&self.0, |f| f.handled_criminally)
+    /// Transferred to the police, prosecuted, or closed after prosecution. `null` with
+    /// `FORBIDDEN` where the police figures are.
+    async fn cases_handled_criminally(&self) -> Result<Option<Figure>> {
+        self.police(|f| f.handled_criminally)
     }
     /// Persons and organisations involved (a count only: no identity leaves the police
     /// compartment through statistics).
