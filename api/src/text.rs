@@ -3,10 +3,47 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::error::{AppError, AppResult};
+
 /// Normalises to NFC and trims, so that the same name typed with combining marks (common on
 /// some Vietnamese keyboards) or precomposed characters is stored identically.
 pub fn nfc(s: &str) -> String {
     s.trim().nfc().collect()
+}
+
+/// Text a client writes, as stored: [`nfc`], and refused (`BAD_USER_INPUT`) when it holds a
+/// control character other than a line break or a tab (NUL cannot be stored by PostgreSQL;
+/// the others corrupt exports and logs) or a bidirectional override or isolate (which makes a
+/// name display as another, "Trojan Source"). `None` when nothing visible is left: a reason
+/// or a name of zero-width spaces alone is as empty as one of spaces (a review of stop 33
+/// filed `\u{200B}` as a report's correction reason).
+pub fn client_text(field: &str, value: &str) -> AppResult<Option<String>> {
+    let v = nfc(value);
+    if v.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }) {
+        return Err(AppError::bad_input(format!(
+            "`{field}` contains control characters"
+        )));
+    }
+    Ok((!v.chars().all(invisible)).then_some(v))
+}
+
+/// White space, and the format characters that show nothing (zero-width space, joiners, word
+/// joiner, byte order mark, soft hyphen, Mongolian vowel separator, combining grapheme joiner,
+/// invisible operators).
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}'
+                | '\u{00AD}'
+                | '\u{180E}'
+                | '\u{034F}'
+        )
 }
 
 /// Folds text for search: transliterates to ASCII with `deunicode` (which maps đ/Đ to d/D and
@@ -47,6 +84,36 @@ mod tests {
         assert_eq!(fold("Hữu Nghị"), "huu nghi");
         // Decomposed input (combining marks) folds the same as precomposed.
         assert_eq!(fold("Thuo\u{0302}\u{0301}c"), "thuoc");
+    }
+
+    #[test]
+    fn client_text_refuses_controls_and_reads_invisible_text_as_empty() {
+        assert_eq!(
+            client_text("f", " Thuo\u{0302}\u{0301}c\n giả ").unwrap(),
+            Some("Thuốc\n giả".to_string())
+        );
+        for blank in [
+            "",
+            "   ",
+            "\u{200B}",
+            " \u{200B}\u{200D}\u{FEFF} ",
+            "\u{00AD}",
+        ] {
+            assert_eq!(client_text("f", blank).unwrap(), None, "{blank:?}");
+        }
+        for bad in [
+            "a\u{0}b",
+            "a\u{7}b",
+            "a\u{1b}[31mb",
+            "a\u{7f}",
+            "a\u{85}b",
+            "x\u{202E}y",
+            "x\u{2066}y",
+        ] {
+            assert!(client_text("f", bad).is_err(), "{bad:?}");
+        }
+        // Joiners inside a word are kept (some scripts need them).
+        assert!(client_text("f", "a\u{200D}b").unwrap().is_some());
     }
 
     #[test]

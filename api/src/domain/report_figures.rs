@@ -8,7 +8,6 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::domain::vocab::OfficialGroup;
 use crate::error::{AppError, AppResult};
-use crate::text::nfc;
 
 crate::db_enum!(
     /// A figure of a periodic report.
@@ -80,7 +79,10 @@ pub fn correction_reason(
     corrections: &[Correction],
     reason: Option<&str>,
 ) -> AppResult<Option<String>> {
-    let reason = reason.map(nfc).filter(|r| !r.is_empty());
+    let reason = reason
+        .map(|r| crate::text::client_text("correctionReason", r))
+        .transpose()?
+        .flatten();
     match (corrections.is_empty(), reason) {
         (true, None) => Ok(None),
         (true, Some(_)) => Err(AppError::bad_input(

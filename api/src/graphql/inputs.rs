@@ -15,7 +15,8 @@
 //! Two checks validation leaves out whatever the values: an `Int` must fit in 32 bits (the
 //! spec's `Int`), and async-graphql's `is_valid` for it asks only whether the number fits in
 //! 64, so `version: 2147483648` in a later field was refused only when that field ran; and
-//! an input object must be an object (validation takes `input: "x"` as valid). [`check_values`]
+//! an input object must be an object (validation takes `input: "x"` as valid); and a string may
+//! not hold NUL. [`check_values`]
 //! walks the operation's arguments, variables read as completed, against the registry's types.
 
 use async_graphql::parser::types::{
@@ -75,8 +76,8 @@ fn running<'a>(
 }
 
 /// Refuses the request if an argument of the operation that runs holds an `Int` outside 32
-/// bits or anything but an object for an input object, literally or through a variable (read
-/// as [`complete`] left it).
+/// bits, anything but an object for an input object or a string with NUL, literally or
+/// through a variable (read as [`complete`] left it).
 pub fn check_values(
     registry: &Registry,
     doc: &ExecutableDocument,
@@ -220,14 +221,18 @@ impl<'a> Walk<'a> {
     }
 
     /// Whether `value` fits the type `ty` (as the registry writes it: `[Int!]!`) as far as
-    /// validation leaves it unchecked: an `Int`'s 32 bits, an input object's being an object;
+    /// validation leaves it unchecked: an `Int`'s 32 bits, an input object's being an object,
+    /// and no string holding NUL (U+0000, which JSON allows and PostgreSQL cannot take: a
+    /// search or a name with one failed as `INTERNAL` there, and was stored on SQLite);
     /// everything else is validation's.
     fn valid(&self, ty: &str, value: &Value) -> bool {
         if let Some(inner) = ty.strip_suffix('!') {
             return self.valid(inner, value);
         }
-        if matches!(value, Value::Null) {
-            return true;
+        match value {
+            Value::Null => return true,
+            Value::String(s) if s.contains('\0') => return false,
+            _ => {}
         }
         if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
             return match value {

@@ -23,7 +23,7 @@ use crate::domain::vocab::{
 use crate::error::{AppError, AppResult};
 use crate::service::rows::by_id;
 use crate::service::write::{Changes, Done, Keyed, Writer, check_not_archived, write, write_once};
-use crate::text::{fold, nfc};
+use crate::text::fold;
 
 /// The case, if the viewer's agency leads it (else `NOT_FOUND` or `FORBIDDEN`).
 pub async fn case_led_by_viewer<C: ConnectionTrait>(
@@ -78,10 +78,9 @@ pub fn not_archived(case: &cases::Model) -> AppResult<()> {
 
 /// Required text: trimmed, NFC, 1..=max characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> {
-    let v = nfc(value);
-    if v.is_empty() {
+    let Some(v) = crate::text::client_text(field, value)? else {
         return Err(AppError::bad_input(format!("`{field}` must not be empty")));
-    }
+    };
     if v.chars().count() > max {
         return Err(AppError::bad_input(format!(
             "`{field}` is longer than {max} characters"
@@ -91,7 +90,11 @@ pub fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> 
 }
 
 pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
-    match value.map(nfc).filter(|v| !v.is_empty()) {
+    match value
+        .map(|v| crate::text::client_text(field, v))
+        .transpose()?
+        .flatten()
+    {
         None => Ok(None),
         Some(v) if v.chars().count() > max => Err(AppError::bad_input(format!(
             "`{field}` is longer than {max} characters"

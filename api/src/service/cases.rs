@@ -18,7 +18,7 @@ use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, Violat
 use crate::error::{AppError, AppResult};
 use crate::service::paging::{after_date_cursor, date_cursor, split_page};
 use crate::service::rows::{Narrowed, PAGE, Page, Readable, Side, page_beside};
-use crate::text::{fold, like_escape, nfc};
+use crate::text::{fold, like_escape};
 
 /// Case filters in service terms (the GraphQL input maps onto this).
 #[derive(Debug, Default, Clone)]
@@ -53,15 +53,15 @@ fn contains(
 }
 
 fn text_arg(name: &str, value: &Option<String>) -> AppResult<Option<String>> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.trim().is_empty() => {
-            Err(AppError::bad_input(format!("`{name}` must not be empty")))
-        }
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    match crate::text::client_text(name, v)? {
+        None => Err(AppError::bad_input(format!("`{name}` must not be empty"))),
         Some(v) if v.chars().count() > MAX_TEXT => Err(AppError::bad_input(format!(
             "`{name}` is longer than {MAX_TEXT} characters"
         ))),
-        Some(v) => Ok(Some(nfc(v))),
+        Some(v) => Ok(Some(v)),
     }
 }
 

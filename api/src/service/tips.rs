@@ -19,7 +19,7 @@ use crate::domain::vocab::{AgencyKind, TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
-use crate::text::nfc;
+use crate::text::client_text;
 
 // ---------------------------------------------------------------------------------------------
 // Submission
@@ -123,7 +123,12 @@ fn is_phone(v: &str) -> bool {
 /// An optional field about the reporter: NFC, absent when empty, at most `max` characters,
 /// no control characters.
 fn reporter_field(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
-    let Some(v) = value.as_deref().map(nfc).filter(|v| !v.is_empty()) else {
+    let Some(v) = value
+        .as_deref()
+        .map(|v| client_text(field, v))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(None);
     };
     if v.chars().count() > max {
@@ -145,16 +150,14 @@ pub fn validate(tip: TipSubmission, anonymous: bool, max_bytes: usize) -> AppRes
             "a tip sent without signing in comes through the online form: `channel` must be ONLINE_FORM",
         ));
     }
-    let content = nfc(&tip.content);
-    if content.is_empty() {
+    let Some(content) = client_text("content", &tip.content)? else {
         return Err(AppError::bad_input("`content` must not be empty"));
-    }
+    };
     if content.len() > max_bytes {
         return Err(AppError::bad_input(format!(
             "`content` is longer than {max_bytes} bytes"
         )));
     }
-    no_controls("content", &content, true)?;
     let reporter_name = reporter_field("reporterName", tip.reporter_name, NAME_MAX_CHARS)?;
     let reporter_contact =
         reporter_field("reporterContact", tip.reporter_contact, CONTACT_MAX_CHARS)?;

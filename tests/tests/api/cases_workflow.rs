@@ -219,6 +219,12 @@ async fn bad_input_is_refused_and_changes_nothing() {
         ("campaigns", json!(["NOPE"])),
         ("platform", json!("SHOPEE")),
         ("fineAmount", json!(-5)),
+        // NUL (which PostgreSQL cannot store: it failed there as INTERNAL), other controls,
+        // a bidirectional override, and a title of zero-width spaces alone (stop 33).
+        ("title", json!("Vụ\u{0}x")),
+        ("goodsSummary", json!("hàng \u{1b}[31m")),
+        ("title", json!("Vụ \u{202E}x")),
+        ("title", json!("\u{200B}\u{200B}")),
     ] {
         let mut input = new_case("Vụ hợp lệ");
         input[field] = value;
@@ -231,6 +237,14 @@ async fn bad_input_is_refused_and_changes_nothing() {
         assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{input}: {r}");
     }
     assert_eq!(total(&app).await, before, "no half-written case");
+    // A search with NUL is the client's mistake too, on both databases.
+    let r = app
+        .query(
+            Some(&qltt),
+            "{ cases(search: \"a\\u0000\") { totalCount } }",
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     assert_eq!(
         audit_count(&app).await,
         audits,

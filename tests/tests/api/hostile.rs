@@ -629,7 +629,10 @@ async fn the_press_cannot_single_out_a_case() {
             lead["data"]["statistics"]["total"]["casesDetected"]["value"].is_i64(),
             "{lead}"
         );
-        assert!(refusal_codes(&lead).iter().all(|c| c == "FORBIDDEN"), "{lead}");
+        assert!(
+            refusal_codes(&lead).iter().all(|c| c == "FORBIDDEN"),
+            "{lead}"
+        );
         months.push(r);
     }
     for group in [
