@@ -124,6 +124,7 @@ impl Application {
         let state = AppState {
             schema: build_schema(db.clone(), &config.limits, services).await?,
             read_audit: crate::service::audit::ReadAuditWriter::start(&db),
+            live_sockets: Default::default(),
             db,
             keys: Arc::new(keys.jwt),
             max_batch: config.limits.max_batch,

@@ -12,6 +12,11 @@
 //! - **Only subscriptions** run over the socket; queries and mutations are refused with
 //!   `BAD_USER_INPUT` and go to `POST /graphql`, where deadlines, batches and idempotency live.
 //!   At most [`MAX_SUBSCRIPTIONS`] run at once on one connection.
+//! - **Sockets** are bounded per instance ([`MAX_SOCKETS`]), per client address
+//!   ([`MAX_SOCKETS_PER_ADDRESS`], signed in or not: 429 past it) and per user
+//!   ([`MAX_SOCKETS_PER_USER`]: `connection_init` refused with 4403 past it), so neither a
+//!   client that never initialises its sockets nor one token can take every slot, and one
+//!   user's subscriptions — each read again for every event — stay few.
 //! - **Every event's response** goes through what a query's goes through: the trusted
 //!   documents policy (at subscription), error codes from the one small set, and the audit of
 //!   restricted reads, written before the event is sent.
@@ -55,8 +60,51 @@ pub const MAX_SUBSCRIPTIONS: usize = 32;
 /// it may deliver, so their number bounds that work. Past it, an upgrade is refused (503).
 pub const MAX_SOCKETS: usize = 1000;
 
+/// Sockets one client address may hold at once, before `connection_init` or after: a review
+/// (stop 33) held all [`MAX_SOCKETS`] of an instance from one address, re-opening sockets that
+/// never initialised as each timed out. The address is the client's behind trusted proxies.
+pub const MAX_SOCKETS_PER_ADDRESS: usize = 64;
+
+/// Sockets one user (the token's subject) may hold at once: a few tabs. The same review held
+/// 230 sockets of 32 subscriptions with one token, and every write then read the database
+/// 7,360 times, slowing everyone's writes to seconds.
+pub const MAX_SOCKETS_PER_USER: usize = 8;
+
 /// Sockets open on this instance.
 static OPEN_SOCKETS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sockets held per client address and per user, by the server's state.
+#[derive(Clone, Default)]
+pub struct Holders(Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>);
+
+impl Holders {
+    /// Counts one more socket against `key` (`address:…`, `user:…`), unless it holds `max`.
+    fn take(&self, key: String, max: usize) -> Option<Held> {
+        let mut held = self.0.lock().ok()?;
+        let n = held.entry(key.clone()).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Held(self.clone(), key))
+    }
+}
+
+/// One socket counted against a key while it lives.
+pub struct Held(Holders, String);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Ok(mut held) = (self.0).0.lock()
+            && let Some(n) = held.get_mut(&self.1)
+        {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.1);
+            }
+        }
+    }
+}
 
 /// One open socket, counted while it lives.
 struct Socket;
@@ -100,6 +148,19 @@ pub async fn get(
     let Ok(ws) = upgrade_request else {
         return crate::http::graphql::get(State(state), ConnectInfo(peer), headers, raw).await;
     };
+    let client = state.trusted_proxies.client(peer.ip(), &headers);
+    let address = state
+        .live_sockets
+        .take(format!("address:{client}"), MAX_SOCKETS_PER_ADDRESS);
+    let Some(address) = address else {
+        return http_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            Wants::of(&headers),
+            AppError::RateLimited(format!(
+                "at most {MAX_SOCKETS_PER_ADDRESS} live connections from one address"
+            )),
+        );
+    };
     let Some(socket) = Socket::take() else {
         return http_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -108,7 +169,7 @@ pub async fn get(
         );
     };
     match protocol {
-        Ok(protocol) => upgrade(state, peer, &headers, ws, protocol, socket),
+        Ok(protocol) => upgrade(state, peer, &headers, ws, protocol, (socket, address)),
         Err(_) => http_error(
             StatusCode::BAD_REQUEST,
             Wants::of(&headers),
@@ -126,7 +187,7 @@ fn upgrade(
     headers: &HeaderMap,
     ws: WebSocketUpgrade,
     protocol: GraphQLProtocol,
-    socket: Socket,
+    socket: (Socket, Held),
 ) -> Response {
     let request_id = headers
         .get(&REQUEST_ID)
@@ -196,6 +257,8 @@ fn token_of(payload: &serde_json::Value) -> Option<String> {
 struct Session {
     viewer: Viewer,
     expires: Instant,
+    /// The socket counted against its user.
+    _user: Held,
 }
 
 /// Runs the operations of one connection: a fresh executor per socket, holding its session.
@@ -221,9 +284,19 @@ impl LiveExecutor {
         })?;
         let (viewer, exp) = authenticate_token(&self.state, &token).await?;
         let left = exp.saturating_sub(chrono::Utc::now().timestamp()).max(0);
+        let user = self
+            .state
+            .live_sockets
+            .take(format!("user:{}", viewer.sub), MAX_SOCKETS_PER_USER)
+            .ok_or_else(|| {
+                AppError::RateLimited(format!(
+                    "at most {MAX_SOCKETS_PER_USER} live connections per user: close one first"
+                ))
+            })?;
         let session = Session {
             viewer,
             expires: Instant::now() + Duration::from_secs(left.unsigned_abs()),
+            _user: user,
         };
         self.session
             .set(session)

@@ -47,6 +47,8 @@ pub struct AppState {
     /// Every request's reads: the pool, what is told of every SQL statement, the connections
     /// kept between requests (see [`crate::db::Reads`]).
     pub reads: crate::db::ReadPool,
+    /// Live sockets held per client address and per user ([`crate::http::live`]).
+    pub live_sockets: crate::http::live::Holders,
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for

@@ -775,3 +775,83 @@ async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
         "{refused} {restricted_read}"
     );
 }
+
+/// One user holds at most `MAX_SOCKETS_PER_USER` sockets, and one address at most
+/// `MAX_SOCKETS_PER_ADDRESS`, initialised or not: a review (stop 33) held every slot of an
+/// instance from one address with sockets that never sent `connection_init`, and with one
+/// token ran 7,360 subscriptions that every write then read the database for.
+#[tokio::test]
+async fn one_user_or_one_address_cannot_take_every_socket() {
+    use api::http::live::{MAX_SOCKETS_PER_ADDRESS, MAX_SOCKETS_PER_USER};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let mut held = vec![];
+    for _ in 0..MAX_SOCKETS_PER_USER {
+        held.push(Live::connect(&app.base, &police).await);
+    }
+    let refused = |mut live: Live| async move {
+        match live.next().await {
+            Received::Closed(code, reason) => (code, reason),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    };
+    let token = json!({ "Authorization": format!("Bearer {police}") });
+    let (code, reason) = refused(Live::open(&app.base, token.clone()).await).await;
+    assert_eq!(code, Some(4403), "{reason}");
+    assert!(reason.contains("live connections per user"), "{reason}");
+    // Another user is not affected; the user gets a socket again once one is closed (the
+    // server counts it off when it sees the close).
+    let other = app
+        .keys
+        .sign(
+            "another-user",
+            Role::Customs,
+            Some("HQ"),
+            None,
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let _other = Live::connect(&app.base, &other).await;
+    drop(held.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        let mut live = Live::open(&app.base, token.clone()).await;
+        if let Received::Json(m) = live.next().await
+            && m["type"] == "connection_ack"
+        {
+            again = Some(live);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(again.is_some(), "a closed socket frees its user's slot");
+    drop((held, again));
+
+    // Sockets that never send `connection_init` count against their address.
+    let request = || {
+        let url = format!("{}/graphql", app.base.replacen("http://", "ws://", 1));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        req
+    };
+    let mut silent = vec![];
+    let mut refusal = None;
+    for _ in 0..=MAX_SOCKETS_PER_ADDRESS {
+        match tokio_tungstenite::connect_async(request()).await {
+            Ok((socket, _)) => silent.push(socket),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                refusal = Some(resp.status().as_u16());
+                break;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // The address's other sockets (the customs user's) count too.
+    assert!(silent.len() < MAX_SOCKETS_PER_ADDRESS, "{}", silent.len());
+    assert_eq!(refusal, Some(429));
+}
