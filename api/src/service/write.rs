@@ -149,6 +149,19 @@ pub async fn save_response<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Who owns an idempotency key: the token's subject, role, agency and commune. The role is
+/// written as the token names it and the ids as numbers, so read from the right no two owners
+/// spell the same text.
+fn key_owner(v: &Viewer) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        v.sub,
+        v.role.as_str(),
+        v.agency_id.unwrap_or(0),
+        v.commune_id.unwrap_or(0)
+    )
+}
+
 /// Runs a write: begins the transaction (`BEGIN IMMEDIATE` on SQLite), replays a keyed
 /// creation already made, else runs `body`, saves the key, appends the audit event, commits,
 /// and only then publishes the domain event. Any error rolls everything back (the transaction
@@ -160,18 +173,21 @@ pub async fn write<T>(
     replay: impl AsyncFnOnce(&DatabaseTransaction, i64) -> AppResult<T>,
     body: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<Done<T>>,
 ) -> AppResult<T> {
-    // Keys are kept per signed-in user: a key without a token has no owner.
+    // Keys are kept per signed-in user acting as one role for one agency (and commune): a key
+    // without a token has no owner. The same user under another agency (an identity provider's
+    // claim changed, a seconded officer) replayed the first agency's record, one it may not
+    // read, and had its own write acknowledged without it happening (stop 33's review).
     let subject = match (&keyed, w.viewer) {
         (Some(_), None) => {
             return Err(AppError::bad_input(
                 "`idempotencyKey` needs a token; anonymous requests take none",
             ));
         }
-        (_, v) => v.map(|v| v.sub.as_str()).unwrap_or_default(),
+        (_, v) => v.map(key_owner).unwrap_or_default(),
     };
     let txn = crate::db::begin_write(w.db).await?;
     if let Some(k) = &keyed
-        && let NextAction::Replay(id) = try_processing(&txn, subject, k, operation).await?
+        && let NextAction::Replay(id) = try_processing(&txn, &subject, k, operation).await?
     {
         let value = replay(&txn, id).await?;
         txn.commit().await?;
@@ -179,7 +195,7 @@ pub async fn write<T>(
     }
     let done = body(&txn).await?;
     if let Some(k) = &keyed {
-        save_response(&txn, subject, k, operation, done.entity, done.id).await?;
+        save_response(&txn, &subject, k, operation, done.entity, done.id).await?;
     }
     audit(
         &txn,

@@ -259,12 +259,30 @@ async fn retries_with_the_same_idempotency_key_create_nothing_new() {
     let before = total(&app).await;
     let vars = json!({ "input": new_case("Sữa bột giả"), "key": "2b9f7d0e-retry-key" });
     let a = app.gql(Some(&qltt), CREATE, vars.clone()).await;
-    let b = app.gql(Some(&qltt), CREATE, vars).await;
+    let b = app.gql(Some(&qltt), CREATE, vars.clone()).await;
     assert_eq!(
         a["data"]["createCase"]["id"], b["data"]["createCase"]["id"],
         "{a} {b}"
     );
     assert_eq!(total(&app).await, before + 1);
+    // The same user (the token's subject) acting for another agency owns other keys: its
+    // request runs, and the first agency's case is not handed to it (stop 33's review).
+    let bdbp = app
+        .keys
+        .sign(
+            "tester",
+            Role::Officer,
+            Some("BDBP"),
+            None,
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let c = app.gql(Some(&bdbp), CREATE, vars.clone()).await;
+    assert_ne!(
+        c["data"]["createCase"]["id"], a["data"]["createCase"]["id"],
+        "{c}"
+    );
+    assert_eq!(total(&app).await, before + 2);
     // The same key for another operation is a conflict.
     refused(app
         .gql(
