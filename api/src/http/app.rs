@@ -310,6 +310,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
             refuse_declared_oversize,
         ))
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
+        // A body must arrive within the request's deadline: a review (stop 33) held requests
+        // open for minutes by sending a declared body a few bytes at a time. (Headers sent
+        // halfway and idle connections are the reverse proxy's to time out: `axum::serve` runs
+        // hyper without a timer, so its header timeout does not apply; see the README.)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            config.limits.request_timeout,
+        ))
         .service(routes);
     Router::new().fallback_service(stack)
 }

@@ -1020,3 +1020,39 @@ async fn self_spreading_fragments_are_refused_at_once() {
     .expect("answered");
     assert_eq!(error_codes(&r)[0], "BAD_USER_INPUT", "{r}");
 }
+
+/// A body that does not arrive within the request's deadline is not waited for: a review
+/// (stop 33) held requests open for minutes by declaring a body and sending a few bytes of it.
+#[tokio::test]
+async fn a_body_sent_too_slowly_is_not_waited_for() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        request_timeout: std::time::Duration::from_millis(300),
+        ..hub389_tests::test_limits()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    conn.write_all(
+        format!(
+            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: 1000\r\n\r\n{{\"query\": \"{{"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // The server answers (or closes) on its own; the client never sends the rest.
+    let mut answer = vec![];
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        conn.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "still waiting for the body after 30 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+}
