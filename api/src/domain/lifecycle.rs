@@ -102,6 +102,23 @@ impl Lifecycle for DisposalStatus {
     }
 }
 
+/// The status seized goods may be recorded with: not destroyed or auctioned, which only the
+/// finance department's approval of a recorded seizure leads to (`approveDisposal`, then
+/// `setDisposalStatus`). A review (stop 33) recorded goods as destroyed with no approval.
+pub fn check_initial_disposal(status: DisposalStatus) -> AppResult<()> {
+    if matches!(
+        status,
+        DisposalStatus::Destroyed | DisposalStatus::Auctioned
+    ) {
+        return Err(AppError::bad_input(
+            "seized goods are recorded as HELD, CONFISCATED or RETURNED; destroying or auctioning \
+             them needs the finance department's approval first (approveDisposal, then \
+             setDisposalStatus)",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

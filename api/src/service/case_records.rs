@@ -402,11 +402,11 @@ pub async fn add_seizure(
                     input.storage_place.as_deref(),
                     500,
                 )?),
-                disposal_status: Set(input
-                    .disposal_status
-                    .unwrap_or(DisposalStatus::Held)
-                    .as_str()
-                    .into()),
+                disposal_status: Set({
+                    let status = input.disposal_status.unwrap_or(DisposalStatus::Held);
+                    crate::domain::lifecycle::check_initial_disposal(status)?;
+                    status.as_str().into()
+                }),
                 version: Set(1),
                 ..Default::default()
             }

@@ -337,6 +337,17 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
     let s = &r["data"]["addSeizure"];
     assert_eq!(s["disposalStatus"], "HELD", "{r}");
     let sid = s["id"].as_str().unwrap();
+    // Nor are goods recorded as destroyed or auctioned in the first place (stop 33's review).
+    for status in ["DESTROYED", "AUCTIONED"] {
+        let r = app
+            .gql(
+                Some(&qltt),
+                "mutation($id: ID!, $s: DisposalStatus!) { addSeizure(caseId: $id, input: { item: \"Pháo\", commodityGroup: OTHER, quantity: 1, unit: \"kg\", estimatedValue: 1, disposalStatus: $s }) { id } }",
+                json!({ "id": id, "s": status }),
+            )
+            .await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{status}: {r}");
+    }
     let destroy = "mutation($id: ID!, $v: Int!) { setDisposalStatus(id: $id, version: $v, status: DESTROYED) { disposalStatus } }";
     let r = app
         .gql(Some(&qltt), destroy, json!({ "id": sid, "v": 1 }))

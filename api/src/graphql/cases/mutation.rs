@@ -96,6 +96,8 @@ pub struct SeizureInput {
     /// A seized vehicle's plate, as written (`29A-123.45`).
     pub vehicle_plate: Option<String>,
     pub storage_place: Option<String>,
+    /// HELD (the default), CONFISCATED or RETURNED; goods are destroyed or auctioned only
+    /// after the finance department's `approveDisposal`, through `setDisposalStatus`.
     pub disposal_status: Option<DisposalStatus>,
 }
 
