@@ -115,6 +115,18 @@ pub fn check_past_date(field: &str, d: NaiveDate) -> AppResult<()> {
     Ok(())
 }
 
+/// A case is handled on or after the day it was detected (a review, stop 33, handled one
+/// before it was detected, through either date).
+fn check_handled_after(detected_on: NaiveDate, handled_on: Option<NaiveDate>) -> AppResult<()> {
+    match handled_on {
+        Some(h) if h < detected_on => Err(AppError::bad_input(format!(
+            "a case is handled on or after the day it was detected: `handledOn` {h} is before \
+             `detectedOn` {detected_on}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Platforms belong to online channels only.
 pub fn check_platform(channel: Channel, platform: Option<Platform>) -> AppResult<()> {
     if platform.is_some() && !matches!(channel, Channel::ECommerce | Channel::SocialNetwork) {
@@ -502,6 +514,7 @@ pub async fn update(
         }
         if let Some(d) = c.detected_on {
             check_past_date("detectedOn", d)?;
+            check_handled_after(d, case.handled_on)?;
             am.detected_on = Set(d);
         }
         if let Some(g) = &c.goods_summary {
@@ -557,6 +570,7 @@ pub async fn change_status(
             if handles && case.handled_on.is_none() {
                 let d = handled_on.unwrap_or_else(crate::time::today);
                 check_past_date("handledOn", d)?;
+                check_handled_after(case.detected_on, Some(d))?;
                 am.handled_on = Set(Some(d));
             }
             Ok(am)

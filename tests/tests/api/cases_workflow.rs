@@ -1121,3 +1121,33 @@ async fn a_patch_clears_platform_commune_and_gate_with_null() {
         .await);
     assert_eq!(r["data"]["updateCase"]["version"], 4, "{r}");
 }
+
+/// A case is handled on or after the day it was detected, whichever date is written last
+/// (stop 33's review handled one in 1990, and moved another's detection past its handling).
+#[tokio::test]
+async fn a_case_is_not_handled_before_it_is_detected() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let id = create(&app, &qltt, "Vụ xử lý trước khi phát hiện").await["id"].clone();
+    let handle = "mutation($id: ID!, $v: Int!, $d: NaiveDate) {
+        changeCaseStatus(id: $id, version: $v, status: HANDLED_ADMINISTRATIVELY, handledOn: $d) {
+            handledOn version } }";
+    ok(change_status(&app, &qltt, id.as_str().unwrap(), 1, "VERIFYING").await);
+    for early in ["1990-01-01", "2026-11-19"] {
+        let r = app
+            .gql(Some(&qltt), handle, json!({ "id": id, "v": 2, "d": early }))
+            .await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{early}: {r}");
+    }
+    let r = ok(app
+        .gql(
+            Some(&qltt),
+            handle,
+            json!({ "id": id, "v": 2, "d": "2026-11-20" }),
+        )
+        .await);
+    assert_eq!(r["data"]["changeCaseStatus"]["handledOn"], "2026-11-20");
+    let later = "mutation($id: ID!) { updateCase(id: $id, version: 3, patch: { detectedOn: \"2026-11-21\" }) { id } }";
+    let r = app.gql(Some(&qltt), later, json!({ "id": id })).await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
