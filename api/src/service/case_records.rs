@@ -149,6 +149,7 @@ pub(crate) trait CaseRecord:
     const IN_FIGURES: bool = false;
     fn id(row: &Self::Model) -> i64;
     fn case_id(row: &Self::Model) -> i64;
+    fn archived_at(row: &Self::Model) -> Option<chrono::DateTime<chrono::Utc>>;
 }
 
 /// The [`CaseRecord`] of table `$module` (whose columns are named alike), optionally setting
@@ -169,6 +170,9 @@ macro_rules! case_record {
             }
             fn case_id(row: &$module::Model) -> i64 {
                 row.case_id
+            }
+            fn archived_at(row: &$module::Model) -> Option<chrono::DateTime<chrono::Utc>> {
+                row.archived_at
             }
         }
     };
@@ -647,7 +651,13 @@ async fn archive<R: CaseRecord>(
     version: i32,
     archived_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> AppResult<Done<i32>> {
-    let case_id = R::case_id(&writable::<R>(txn, v, id).await?);
+    let row = writable::<R>(txn, v, id).await?;
+    crate::service::write::check_archive_move(
+        R::WHAT,
+        R::archived_at(&row),
+        archived_at.is_some(),
+    )?;
+    let case_id = R::case_id(&row);
     let mut am = <R::ActiveModel as ActiveModelTrait>::default();
     am.set(R::ARCHIVED_AT, archived_at.into());
     if R::IN_FIGURES {

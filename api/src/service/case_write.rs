@@ -637,7 +637,8 @@ pub async fn set_archived(
     } else {
         "restoreCase"
     };
-    let case = lead_step(w, op, id, version, false, async |_, _, _| {
+    let case = lead_step(w, op, id, version, false, async |_, _, case| {
+        crate::service::write::check_archive_move("case", case.archived_at, archived)?;
         let mut am = touch();
         am.archived_at = Set(archived.then(chrono::Utc::now));
         Ok(am)

@@ -26,7 +26,8 @@ use crate::service::events::Announced;
 use crate::service::reference::{check_code_free, upper_case_code};
 use crate::service::scopes;
 use crate::service::write::{
-    Changes, Done, Keyed, Writer, change, check_not_archived, create, write, write_once,
+    Changes, Done, Keyed, Writer, change, check_archive_move, check_not_archived, create, write,
+    write_once,
 };
 use crate::versioned_update;
 
@@ -523,19 +524,24 @@ pub async fn update_directive(
 
 /// Archives (`archived: true`) or restores a record of the standing office under the version
 /// check: the skeleton of the directive, task and campaign archive writes. `operations` names
-/// the archive and the restore; `stamp` writes the archive time (`None` restores).
+/// the archive and the restore, `what` the record; `stamp` writes the archive time (`None`
+/// restores).
 async fn set_archived<T: Announced>(
     w: &Writer<'_>,
-    operations: [&'static str; 2],
+    (what, operations): (&str, [&'static str; 2]),
     archived: bool,
     id: i64,
-    load: impl AsyncFn(&DatabaseTransaction, i64) -> AppResult<T>,
+    (load, archived_at): (
+        impl AsyncFn(&DatabaseTransaction, i64) -> AppResult<T>,
+        fn(&T) -> Option<DateTime<Utc>>,
+    ),
     stamp: impl AsyncFnOnce(&DatabaseTransaction, Option<DateTime<Utc>>) -> AppResult<()>,
 ) -> AppResult<T> {
     let [archive, restore] = operations;
     let op = if archived { archive } else { restore };
     change(w, MANAGE, op, async |txn| {
-        load(txn, id).await?;
+        let row = load(txn, id).await?;
+        check_archive_move(what, archived_at(&row), archived)?;
         stamp(txn, archived.then(chrono::Utc::now)).await?;
         load(txn, id).await
     })
@@ -546,7 +552,7 @@ async fn set_archived<T: Announced>(
 /// versioned stamp of `archived_at` (plus any column the table keeps current, such as
 /// `updated_at`). A macro because the three differ only in table, loader and names.
 macro_rules! archive_write {
-    ($(#[$doc:meta])* $name:ident, $module:ident, $load:ident, $ops:expr $(, $field:ident = $value:expr)?) => {
+    ($(#[$doc:meta])* $name:ident, $module:ident, $what:literal, $load:ident, $ops:expr $(, $field:ident = $value:expr)?) => {
         $(#[$doc])*
         pub async fn $name(
             w: &Writer<'_>,
@@ -554,7 +560,8 @@ macro_rules! archive_write {
             version: i32,
             archived: bool,
         ) -> AppResult<$module::Model> {
-            set_archived(w, $ops, archived, id, $load, async |txn, at| {
+            let archived_at: fn(&$module::Model) -> Option<DateTime<Utc>> = |m| m.archived_at;
+            set_archived(w, ($what, $ops), archived, id, ($load, archived_at), async |txn, at| {
                 let am = $module::ActiveModel {
                     archived_at: Set(at),
                     $($field: Set($value),)?
@@ -570,7 +577,8 @@ macro_rules! archive_write {
 archive_write!(
     /// Archives (`archived: true`) or restores a directive (standing office). Nothing is
     /// deleted; an archived directive leaves the lists and takes no new tasks.
-    set_directive_archived, directives, load_directive, ["archiveDirective", "restoreDirective"]
+    set_directive_archived, directives, "directive", load_directive,
+    ["archiveDirective", "restoreDirective"]
 );
 
 /// Assigns a task from a directive (standing office): a lead agency, coordinating agencies,
@@ -673,7 +681,7 @@ pub async fn update_task(
 
 archive_write!(
     /// Archives (`archived: true`) or restores a task (standing office). Nothing is deleted.
-    set_task_archived, tasks, load_task, ["archiveTask", "restoreTask"],
+    set_task_archived, tasks, "task", load_task, ["archiveTask", "restoreTask"],
     updated_at = chrono::Utc::now()
 );
 
@@ -906,7 +914,8 @@ pub async fn update_campaign(
 archive_write!(
     /// Archives (`archived: true`) or restores a campaign (standing office). Cases keep their
     /// link to it.
-    set_campaign_archived, campaigns, load_campaign, ["archiveCampaign", "restoreCampaign"]
+    set_campaign_archived, campaigns, "campaign", load_campaign,
+    ["archiveCampaign", "restoreCampaign"]
 );
 
 #[cfg(test)]

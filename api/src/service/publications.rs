@@ -601,6 +601,7 @@ pub async fn set_archived(
                 "only the drafting agency archives or restores a publication",
             ));
         }
+        crate::service::write::check_archive_move("publication", p.archived_at, archived)?;
         let am = publications::ActiveModel {
             archived_at: Set(archived.then(chrono::Utc::now)),
             updated_at: Set(chrono::Utc::now()),

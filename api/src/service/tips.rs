@@ -508,7 +508,8 @@ pub async fn set_archived(
 ) -> AppResult<tips::Model> {
     check(w.signed_in()?, Action::ArchiveTips)?;
     let operation = if archived { "archiveTip" } else { "restoreTip" };
-    staff_step(w, operation, id, version, async |_, _, _| {
+    staff_step(w, operation, id, version, async |_, _, tip| {
+        crate::service::write::check_archive_move("tip", tip.archived_at, archived)?;
         Ok(tips::ActiveModel {
             archived_at: Set(archived.then(chrono::Utc::now)),
             updated_at: Set(chrono::Utc::now()),

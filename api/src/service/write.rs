@@ -268,6 +268,24 @@ pub async fn change<T: Announced>(
     write_once(w, operation, async |txn| Ok(Done::of(body(txn).await?))).await
 }
 
+/// Archiving an archived record, or restoring one that is not archived, is refused: it would
+/// change nothing but the version (a spurious `CONFLICT` for everyone holding the record), the
+/// audit log and the time it was archived (a review of stop 33 archived one twice). One rule
+/// for every archivable record; `what` names it in the message.
+pub fn check_archive_move(
+    what: &str,
+    archived_at: Option<chrono::DateTime<chrono::Utc>>,
+    archived: bool,
+) -> AppResult<()> {
+    match (archived_at.is_some(), archived) {
+        (true, true) => Err(AppError::bad_input(format!(
+            "the {what} is archived already"
+        ))),
+        (false, false) => Err(AppError::bad_input(format!("the {what} is not archived"))),
+        _ => Ok(()),
+    }
+}
+
 /// An archived record takes no change until it is restored; `what` names it in the message
 /// ("the case is archived; restore it first"). One rule for every archivable record.
 pub fn check_not_archived(

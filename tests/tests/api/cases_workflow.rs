@@ -423,6 +423,14 @@ async fn archived_cases_leave_the_listings_and_come_back_on_restore() {
         app.query(Some(&qltt), find).await["data"]["cases"]["totalCount"],
         0
     );
+    // Archiving it again changes nothing, so it is refused: no new version, no audit event,
+    // the time it was archived kept (stop 33's review).
+    let audits = audit_count(&app).await;
+    let r = app
+        .gql(Some(&qltt), arch, json!({ "id": id, "v": 2, "a": true }))
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    assert_eq!(audit_count(&app).await, audits);
     ok(app
         .gql(Some(&qltt), arch, json!({ "id": id, "v": 2, "a": false }))
         .await);
@@ -551,15 +559,19 @@ async fn kept_subject_counts_equal_a_recount_after_random_writes() {
             subjects.push((s["id"].clone(), s["version"].as_i64().unwrap(), false));
         } else {
             let i = next(subjects.len() as u64) as usize;
-            // Archiving an archived subject (or restoring a live one) is allowed and changes
-            // nothing of the count; a stale version is refused and changes nothing at all.
+            // Archiving an archived subject (or restoring a live one) is refused, whatever
+            // the version, as is a stale version; either changes nothing at all.
             let stale = next(5) == 0;
-            let (id, version, _) = subjects[i].clone();
+            let (id, version, archived) = subjects[i].clone();
             let to = next(2) == 0;
             let v = if stale { version - 1 } else { version };
             let r = app
                 .gql(Some(&police), archive, json!({ "id": id, "v": v, "a": to }))
                 .await;
+            if to == archived {
+                assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+                continue;
+            }
             if stale && version > 1 {
                 assert_eq!(refusal_codes(&r), ["CONFLICT"], "{r}");
                 continue;
