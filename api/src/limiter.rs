@@ -36,6 +36,9 @@ pub enum ClientKey {
     User(String),
     /// An anonymous client whose address the server could not see (all share one allowance).
     Unknown,
+    /// An agency as a whole, by row id: what one of its users does shows only to another
+    /// (a drafting agency's texts refused at the standing office's approval).
+    Agency(i64),
 }
 
 impl ClientKey {

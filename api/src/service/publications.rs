@@ -161,8 +161,12 @@ enum Refused {
     /// so it cannot probe: not counted.
     Reviewer,
     /// The standing office at approval: it reads none of the compartments, so it is only told
-    /// to send the text back.
-    Approver,
+    /// to send the text back. The text then holds a datum its drafting agency may not read
+    /// (what it may read, its own check refused), and the agency sees the text sent back: an
+    /// answer to a guess, one approval at a time (a review of stop 33 confirmed an informant's
+    /// name so). These refusals are counted per drafting agency like the drafter's own, and
+    /// past the same bound each one is audited as an alert.
+    Approver { drafter: i64 },
 }
 
 /// Records a refused text after its write was rolled back (the attempt touched restricted
@@ -195,13 +199,29 @@ async fn refuse(w: &Writer<'_>, c: &Checks<'_>, refusal: Refusal) -> AppError {
             )
         }
         Refused::Drafter | Refused::Reviewer => ("publicationTextRefused", finding_error(finding)),
-        Refused::Approver => (
-            "publicationTextRefused",
-            AppError::bad_input(
-                "the text contains restricted data of the case; reject it so that the drafting \
-                 agency revises it",
-            ),
-        ),
+        Refused::Approver { drafter } => {
+            let probing = !c
+                .refusals
+                .check(&crate::limiter::ClientKey::Agency(drafter));
+            if probing {
+                tracing::warn!(
+                    drafting_agency = drafter,
+                    case_id,
+                    "repeated publication texts refused at approval"
+                );
+            }
+            (
+                if probing {
+                    "publicationRefusalsAlert"
+                } else {
+                    "publicationTextRefused"
+                },
+                AppError::bad_input(
+                    "the text contains restricted data of the case; reject it so that the \
+                     drafting agency revises it",
+                ),
+            )
+        }
     };
     let logged = audit(
         w.db,
@@ -494,7 +514,13 @@ pub async fn approve(
             .await?
             .scan(&[&p.headline, &p.body])
         {
-            return Err(refusals.refuse(p.case_id, f, Refused::Approver));
+            return Err(refusals.refuse(
+                p.case_id,
+                f,
+                Refused::Approver {
+                    drafter: p.drafted_by_agency_id,
+                },
+            ));
         }
         move_to(txn, &p, version, PublicationStatus::Approved, None).await
     })

@@ -310,6 +310,67 @@ async fn repeated_refusals_are_limited_and_alerted() {
     assert_eq!(alerts, 1);
 }
 
+/// A text refused at approval holds a datum its drafting agency may not read (what it reads,
+/// its own check refuses), and the agency sees its text sent back: an answer to a guess. A
+/// review (stop 33) confirmed an informant's name so, through a tip held by an agency that
+/// reads no informant (so nobody reviews the text). These refusals count against the drafting
+/// agency, and past the bound each is audited as an alert.
+#[tokio::test]
+async fn texts_refused_at_approval_count_against_the_drafting_agency() {
+    use sea_orm::{
+        ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+        Set,
+    };
+    let app = TestApp::spawn_with_workflow(api::config::WorkflowSettings {
+        publication_refusals_per_hour: 1,
+        ..Default::default()
+    })
+    .await;
+    let office = app.token_for(Role::StandingOffice);
+    let (case, name, customs, _) = customs_case_with_police_informant(&app).await;
+    // The tip is with customs, which reads no informant: nobody reviews the text.
+    let hq = entity::agencies::Entity::find()
+        .filter(entity::agencies::Column::Code.eq("HQ"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let tip = entity::tips::Entity::find()
+        .filter(entity::tips::Column::CaseId.eq(hub389_tests::row_id(&case)))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut am = tip.into_active_model();
+    am.assigned_agency_id = Set(Some(hq.id));
+    am.update(&app.db).await.unwrap();
+    let approve =
+        r#"mutation($id: ID!, $v: Int!) { approvePublication(id: $id, version: $v) { status } }"#;
+    let alerts = async || {
+        entity::audit_events::Entity::find()
+            .filter(entity::audit_events::Column::Operation.eq("publicationRefusalsAlert"))
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    for expected_alerts in [0, 1] {
+        let r = draft(
+            &app,
+            &customs,
+            &case,
+            &format!("{BODY} Người báo tin: {name}."),
+        )
+        .await;
+        let p = &r["data"]["draftPublication"];
+        assert_eq!(p["awaitingReview"], false, "{r}");
+        failed(
+            step(&app, &office, approve, p, &p["version"]).await,
+            "BAD_USER_INPUT",
+        );
+        assert_eq!(alerts().await, expected_alerts);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cost, budgets, trusted documents, visibility, claims, small cells, typed input
 // ---------------------------------------------------------------------------------------------

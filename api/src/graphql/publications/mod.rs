@@ -155,7 +155,8 @@ impl Publication {
     /// Whether the text waits for a review by the agency that may read restricted data of the
     /// case its drafter may not (the informants of tips linked to the case); the standing office
     /// approves only after that review. Decided from the linked tips, never from the text, so
-    /// it reveals nothing the drafter may not read.
+    /// it says nothing of what the text holds; it does tell the drafter that a tip the police
+    /// hold is linked to its case (never who sent it), which the review needs it to know.
     async fn awaiting_review(&self) -> bool {
         self.0.review_agency_id.is_some() && self.0.reviewed_at.is_none()
     }
