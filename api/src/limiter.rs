@@ -205,6 +205,41 @@ impl Limiters {
     }
 }
 
+/// Things held at once per key, bounded: the live sockets of each client address and each
+/// user ([`crate::http::live`]). Kept in the server's state, so instances (and test servers)
+/// count their own.
+#[derive(Clone, Default)]
+pub struct Holders(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>);
+
+impl Holders {
+    /// Counts one more socket against `key` (`address:…`, `user:…`), unless it holds `max`.
+    pub fn take(&self, key: String, max: usize) -> Option<Held> {
+        let mut held = self.0.lock().ok()?;
+        let n = held.entry(key.clone()).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Held(self.clone(), key))
+    }
+}
+
+/// One thing counted against a key while it lives.
+pub struct Held(Holders, String);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Ok(mut held) = (self.0).0.lock()
+            && let Some(n) = held.get_mut(&self.1)
+        {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.1);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,7 @@ use crate::http::graphql::{
     MAX_QUERY_BYTES, Wants, http_error, normalise_errors, operation_type, request_error,
 };
 use crate::http::state::{AppState, REQUEST_ID, authenticate_token};
+use crate::limiter::Held;
 use crate::service::audit::ReadTrail;
 
 /// How long a new socket may wait before its `connection_init`.
@@ -72,39 +73,6 @@ pub const MAX_SOCKETS_PER_USER: usize = 8;
 
 /// Sockets open on this instance.
 static OPEN_SOCKETS: AtomicUsize = AtomicUsize::new(0);
-
-/// Sockets held per client address and per user, by the server's state.
-#[derive(Clone, Default)]
-pub struct Holders(Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>);
-
-impl Holders {
-    /// Counts one more socket against `key` (`address:…`, `user:…`), unless it holds `max`.
-    fn take(&self, key: String, max: usize) -> Option<Held> {
-        let mut held = self.0.lock().ok()?;
-        let n = held.entry(key.clone()).or_default();
-        if *n >= max {
-            return None;
-        }
-        *n += 1;
-        Some(Held(self.clone(), key))
-    }
-}
-
-/// One socket counted against a key while it lives.
-pub struct Held(Holders, String);
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if let Ok(mut held) = (self.0).0.lock()
-            && let Some(n) = held.get_mut(&self.1)
-        {
-            *n -= 1;
-            if *n == 0 {
-                held.remove(&self.1);
-            }
-        }
-    }
-}
 
 /// One open socket, counted while it lives.
 struct Socket;

@@ -48,7 +48,7 @@ pub struct AppState {
     /// kept between requests (see [`crate::db::Reads`]).
     pub reads: crate::db::ReadPool,
     /// Live sockets held per client address and per user ([`crate::http::live`]).
-    pub live_sockets: crate::http::live::Holders,
+    pub live_sockets: crate::limiter::Holders,
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for
