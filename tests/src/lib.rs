@@ -309,8 +309,20 @@ impl TestApp {
 
     /// A token for a role; `agency`/`commune` as the role needs.
     pub fn token(&self, role: Role, agency: Option<&str>, commune: Option<&str>) -> String {
+        self.token_as("tester", role, agency, commune)
+    }
+
+    /// A token of another user (subject `sub`), valid for an hour: the tests' usual tokens
+    /// all name the subject `tester`.
+    pub fn token_as(
+        &self,
+        sub: &str,
+        role: Role,
+        agency: Option<&str>,
+        commune: Option<&str>,
+    ) -> String {
         self.keys
-            .sign("tester", role, agency, commune, chrono::Duration::hours(1))
+            .sign(sub, role, agency, commune, chrono::Duration::hours(1))
             .expect("sign token")
     }
 

@@ -21,9 +21,7 @@ fn signed(
     agency: Option<&str>,
     commune: Option<&str>,
 ) -> String {
-    app.keys
-        .sign(sub, role, agency, commune, chrono::Duration::hours(1))
-        .expect("sign")
+    app.token_as(sub, role, agency, commune)
 }
 
 fn admin(app: &TestApp) -> String {

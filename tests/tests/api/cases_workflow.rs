@@ -267,16 +267,7 @@ async fn retries_with_the_same_idempotency_key_create_nothing_new() {
     assert_eq!(total(&app).await, before + 1);
     // The same user (the token's subject) acting for another agency owns other keys: its
     // request runs, and the first agency's case is not handed to it (stop 33's review).
-    let bdbp = app
-        .keys
-        .sign(
-            "tester",
-            Role::Officer,
-            Some("BDBP"),
-            None,
-            chrono::Duration::hours(1),
-        )
-        .unwrap();
+    let bdbp = app.token(Role::Officer, Some("BDBP"), None);
     let c = app.gql(Some(&bdbp), CREATE, vars.clone()).await;
     assert_ne!(
         c["data"]["createCase"]["id"], a["data"]["createCase"]["id"],

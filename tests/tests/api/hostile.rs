@@ -434,16 +434,7 @@ async fn cost_budget_per_subject() {
     let r: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(error_codes(&r), ["RATE_LIMITED"], "{r}");
     // Another user is not affected.
-    let customs = app
-        .keys
-        .sign(
-            "another-user",
-            Role::Customs,
-            Some("HQ"),
-            None,
-            chrono::Duration::hours(1),
-        )
-        .unwrap();
+    let customs = app.token_as("another-user", Role::Customs, Some("HQ"), None);
     ok(app.query(Some(&customs), q).await);
 }
 

@@ -803,16 +803,7 @@ async fn one_user_or_one_address_cannot_take_every_socket() {
     assert!(reason.contains("live connections per user"), "{reason}");
     // Another user is not affected; the user gets a socket again once one is closed (the
     // server counts it off when it sees the close).
-    let other = app
-        .keys
-        .sign(
-            "another-user",
-            Role::Customs,
-            Some("HQ"),
-            None,
-            chrono::Duration::hours(1),
-        )
-        .unwrap();
+    let other = app.token_as("another-user", Role::Customs, Some("HQ"), None);
     let _other = Live::connect(&app.base, &other).await;
     drop(held.pop());
     let mut again = None;
