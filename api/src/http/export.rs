@@ -437,6 +437,21 @@ pub(crate) fn error(e: AppError) -> Response {
 
 /// What the export covers, for its title and file name: the lead agency asked for, a commune
 /// user's commune, or the whole province. Codes are our own (ASCII), safe in a file name.
+/// A code in the URL (a campaign's, an agency's): letters, digits and `_`, checked before it
+/// reaches a statement. The GraphQL arguments have their check for NUL (`graphql::inputs`);
+/// the URL's did not, and NUL in `campaign` would fail on PostgreSQL as `INTERNAL` (a review,
+/// stop 33, also had escape sequences echoed back in the refusal).
+fn code_param(name: &str, value: &str) -> Result<(), AppError> {
+    let v = value.trim();
+    if !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "`{name}` is a code: letters, digits and `_`"
+        )))
+    }
+}
+
 async fn scope(
     state: &AppState,
     viewer: &crate::auth::Viewer,
@@ -520,6 +535,11 @@ async fn build(
             ));
         }
     };
+    for (name, value) in [("campaign", &p.campaign), ("leadAgency", &p.lead_agency)] {
+        if let Some(v) = value {
+            code_param(name, v)?;
+        }
+    }
     let period = PeriodInput {
         kind,
         year: p.year,
