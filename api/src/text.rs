@@ -30,19 +30,31 @@ pub fn client_text(field: &str, value: &str) -> AppResult<Option<String>> {
     Ok((!v.chars().all(invisible)).then_some(v))
 }
 
-/// White space, and the format characters that show nothing (zero-width space, joiners, word
-/// joiner, byte order mark, soft hyphen, Mongolian vowel separator, combining grapheme joiner,
-/// invisible operators).
+/// White space, Unicode's default-ignorable code points (DerivedCoreProperties: zero-width
+/// spaces and joiners, direction marks, soft hyphen, Hangul fillers, variation selectors, tag
+/// characters…, which show nothing) and the Braille blank, which shows as a space.
 fn invisible(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '\u{200B}'..='\u{200D}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{FEFF}'
-                | '\u{00AD}'
-                | '\u{180E}'
+            '\u{00AD}'
                 | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
         )
 }
 
@@ -98,6 +110,11 @@ mod tests {
             "\u{200B}",
             " \u{200B}\u{200D}\u{FEFF} ",
             "\u{00AD}",
+            "\u{200E}",
+            "\u{3164}\u{115F}",
+            "\u{2800}",
+            "\u{E0041}\u{E007F}",
+            "\u{FE0F}",
         ] {
             assert_eq!(client_text("f", blank).unwrap(), None, "{blank:?}");
         }

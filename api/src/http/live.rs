@@ -116,10 +116,13 @@ pub async fn get(
     let Ok(ws) = upgrade_request else {
         return crate::http::graphql::get(State(state), ConnectInfo(peer), headers, raw).await;
     };
-    let client = state.trusted_proxies.client(peer.ip(), &headers);
+    // Keyed as the rate limits key an address: an IPv6 client by its /64, which it usually
+    // holds whole (a review, stop 33, rotated addresses within one to pass the bound).
+    let client =
+        crate::limiter::ClientKey::address(Some(state.trusted_proxies.client(peer.ip(), &headers)));
     let address = state
         .live_sockets
-        .take(format!("address:{client}"), MAX_SOCKETS_PER_ADDRESS);
+        .take(format!("address:{client:?}"), MAX_SOCKETS_PER_ADDRESS);
     let Some(address) = address else {
         return http_error(
             StatusCode::TOO_MANY_REQUESTS,
