@@ -310,12 +310,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
             refuse_declared_oversize,
         ))
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
-        // A body must arrive within the request's deadline: a review (stop 33) held requests
-        // open for minutes by sending a declared body a few bytes at a time. (Headers sent
-        // halfway and idle connections are the reverse proxy's to time out: `axum::serve` runs
-        // hyper without a timer, so its header timeout does not apply; see the README.)
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        // A body must arrive whole within the request's deadline (headers sent halfway and
+        // idle connections are the reverse proxy's to time out: `axum::serve` runs hyper
+        // without a timer, so its header timeout does not apply; see the README).
+        .layer(axum::middleware::from_fn_with_state(
             config.limits.request_timeout,
+            body_deadline,
         ))
         .service(routes);
     Router::new().fallback_service(stack)
@@ -440,6 +440,40 @@ async fn refuse_declared_oversize(
         return resp;
     }
     next.run(req).await
+}
+
+/// Gives the request's body a deadline for all of it: the time of the request, from its
+/// headers. A review (stop 33) held requests open for minutes by sending a declared body a few
+/// bytes at a time, first past a deadline for the body as a whole, then past tower-http's
+/// `RequestBodyTimeoutLayer`, which waits that long for each chunk. Past the deadline the
+/// body ends in an error, which the handler answers as any body it cannot read.
+async fn body_deadline(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    use async_graphql::futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + limit;
+    let (parts, body) = req.into_parts();
+    let chunks = async_graphql::futures_util::stream::unfold(
+        Some(body.into_data_stream()),
+        move |state| async move {
+            let mut data = state?;
+            match tokio::time::timeout_at(deadline, data.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(data))),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(axum::Error::new("the request body did not arrive in time")),
+                    None,
+                )),
+            }
+        },
+    );
+    next.run(Request::from_parts(
+        parts,
+        axum::body::Body::from_stream(chunks),
+    ))
+    .await
 }
 
 /// A header every response carries unless it set its own (the GraphiQL page has its own CSP,

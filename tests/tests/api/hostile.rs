@@ -1073,8 +1073,9 @@ async fn self_spreading_fragments_are_refused_at_once() {
     assert_eq!(error_codes(&r)[0], "BAD_USER_INPUT", "{r}");
 }
 
-/// A body that does not arrive within the request's deadline is not waited for: a review
-/// (stop 33) held requests open for minutes by declaring a body and sending a few bytes of it.
+/// A body that does not arrive whole within the request's deadline is not waited for: a
+/// review (stop 33) held requests open for minutes by declaring a body and sending a few bytes
+/// of it, then (past a deadline for each chunk) a byte every two seconds.
 #[tokio::test]
 async fn a_body_sent_too_slowly_is_not_waited_for() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -1084,27 +1085,45 @@ async fn a_body_sent_too_slowly_is_not_waited_for() {
     })
     .await;
     let addr = app.base.trim_start_matches("http://").to_string();
-    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    conn.write_all(
-        format!(
-            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-             Content-Length: 1000\r\n\r\n{{\"query\": \"{{"
+    for trickle in [false, true] {
+        let conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let (mut read, mut write) = conn.into_split();
+        write
+            .write_all(
+                format!(
+                    "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+                     Content-Length: 1000\r\n\r\n{{\"query\": \"{{"
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        // The client never sends the whole body: it stops, or sends a byte every 100 ms,
+        // each well within the deadline.
+        let writer = tokio::spawn(async move {
+            for _ in 0..300 {
+                if !trickle {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                if write.write_all(b" ").await.is_err() {
+                    break;
+                }
+            }
+            write
+        });
+        let mut answer = vec![];
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            read.read_to_end(&mut answer),
         )
-        .as_bytes(),
-    )
-    .await
-    .unwrap();
-    // The server answers (or closes) on its own; the client never sends the rest.
-    let mut answer = vec![];
-    let read = tokio::time::timeout(
-        std::time::Duration::from_secs(30),
-        conn.read_to_end(&mut answer),
-    )
-    .await;
-    assert!(read.is_ok(), "still waiting for the body after 30 s");
-    let answer = String::from_utf8_lossy(&answer);
-    assert!(
-        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
-        "{answer}"
-    );
+        .await;
+        writer.abort();
+        assert!(read.is_ok(), "trickle {trickle}: still waiting after 20 s");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+            "{answer}"
+        );
+    }
 }
