@@ -12,7 +12,7 @@ use sea_orm::{
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
 use crate::auth::{Role, Viewer};
-use crate::domain::access::{CaseReaders, Compartment};
+use crate::domain::access::{Action, CaseReaders, Compartment, acting_agency};
 use crate::domain::lifecycle::check_move;
 use crate::domain::types::{
     BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, VehiclePlate, Vnd,
@@ -237,6 +237,10 @@ async fn writable<R: CaseRecord>(
     id: i64,
 ) -> AppResult<R::Model> {
     let Some(compartment) = R::COMPARTMENT else {
+        // Who may write a case's core records at all, before anything is read: a role that
+        // may not (a commune user) was told `FORBIDDEN` for a record and `NOT_FOUND` for a
+        // missing id (stop 33's review). Those who may read every case's core data.
+        acting_agency(v, Action::RecordCases)?;
         let r = by_id::<R, _>(txn, id, R::WHAT).await?;
         case_for::<R>(txn, v, R::case_id(&r)).await?;
         return Ok(r);
@@ -441,6 +445,8 @@ pub async fn set_disposal_status(
     status: DisposalStatus,
 ) -> AppResult<SeizureRow> {
     let v = w.signed_in()?;
+    // The role first, as for every core record ([`writable`]).
+    acting_agency(v, Action::RecordCases)?;
     write_once(w, "setDisposalStatus", async |txn| {
         let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
         let case = case_led_by_viewer(txn, v, m.case_id).await?;

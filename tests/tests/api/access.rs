@@ -721,4 +721,25 @@ async fn rows_out_of_the_writers_scope_are_not_found() {
         );
         assert_eq!(hidden_statements, app.statement_texts(), "{doc}");
     }
+    // A role that writes no case records is refused before anything is read: the same
+    // answer for a seizure and a missing id.
+    let seizure = entity::seizures::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo has seizures");
+    for doc in [
+        "mutation($id: ID!) { setDisposalStatus(id: $id, version: 1, status: CONFISCATED) { id } }",
+        "mutation($id: ID!) { setCaseRecordArchived(kind: SEIZURE, id: $id, version: 1, archived: true) }",
+    ] {
+        let answer = async |id: i64| {
+            let r = app
+                .gql(Some(&commune), doc, json!({ "id": id.to_string() }))
+                .await;
+            (refusal_codes(&r), r["errors"][0]["message"].clone())
+        };
+        let (hidden, missing) = (answer(seizure.id).await, answer(999_999).await);
+        assert_eq!(hidden.0, ["FORBIDDEN"], "{doc}");
+        assert_eq!(hidden, missing, "{doc}");
+    }
 }
