@@ -239,7 +239,8 @@ async fn writable<R: CaseRecord>(
     let Some(compartment) = R::COMPARTMENT else {
         // Who may write a case's core records at all, before anything is read: a role that
         // may not (a commune user) was told `FORBIDDEN` for a record and `NOT_FOUND` for a
-        // missing id (stop 33's review). Those who may read every case's core data.
+        // missing id (stop 33's review). Those who may, read every case's core data, so a
+        // refusal after the read tells them nothing new.
         acting_agency(v, Action::RecordCases)?;
         let r = by_id::<R, _>(txn, id, R::WHAT).await?;
         case_for::<R>(txn, v, R::case_id(&r)).await?;
