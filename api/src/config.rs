@@ -119,6 +119,12 @@ pub struct Limits {
     /// `HUB389_TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client (see
     /// [`crate::limiter::TrustedProxies`]).
     pub trusted_proxies: crate::limiter::TrustedProxies,
+    /// `HUB389_LIVE_SOCKETS_PER_ADDRESS` (default 64, at most 1000): live sockets one client
+    /// address (an IPv6 /64) holds at once; raise it for an office whose staff share one
+    /// address. See [`crate::http::live`].
+    pub live_sockets_per_address: usize,
+    /// `HUB389_LIVE_SOCKETS_PER_USER` (default 8, at most 1000): live sockets one user holds.
+    pub live_sockets_per_user: usize,
 }
 
 impl Default for Limits {
@@ -135,6 +141,8 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(15),
             trusted_only: TrustedPolicy::default(),
             trusted_proxies: crate::limiter::TrustedProxies::default(),
+            live_sockets_per_address: 64,
+            live_sockets_per_user: 8,
         }
     }
 }
@@ -317,6 +325,14 @@ fn secret_env(name: &str, raw_is_base64: bool) -> anyhow::Result<Option<(Secret,
     }
 }
 
+/// A bound of live sockets: 1 to 1000 (the instance's own bound).
+fn sockets_env(name: &str, default: usize) -> anyhow::Result<usize> {
+    match parse_env::<usize>(name, default)? {
+        n @ 1..=1000 => Ok(n),
+        n => anyhow::bail!("{name} is 1 to 1000 (got {n})"),
+    }
+}
+
 fn bool_env(name: &str, default: bool) -> anyhow::Result<bool> {
     match env(name).as_deref().map(str::trim) {
         None => Ok(default),
@@ -386,6 +402,8 @@ impl Config {
                 trusted_proxies: crate::limiter::TrustedProxies::parse(
                     &env("HUB389_TRUSTED_PROXIES").unwrap_or_default(),
                 )?,
+                live_sockets_per_address: sockets_env("HUB389_LIVE_SOCKETS_PER_ADDRESS", 64)?,
+                live_sockets_per_user: sockets_env("HUB389_LIVE_SOCKETS_PER_USER", 8)?,
                 ..Limits::default()
             },
             statement_timeout: duration_env("HUB389_STATEMENT_TIMEOUT", Duration::from_secs(10))?,
@@ -522,6 +540,21 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_bounds_are_one_to_a_thousand() {
+        // Variable names unique to this test, so parallel tests cannot interfere.
+        // SAFETY: no other thread reads these variables.
+        unsafe {
+            std::env::set_var("HUB389_T_SOCKETS_ZERO", "0");
+            std::env::set_var("HUB389_T_SOCKETS_MANY", "5000");
+            std::env::set_var("HUB389_T_SOCKETS_OK", "200");
+        }
+        assert!(sockets_env("HUB389_T_SOCKETS_ZERO", 64).is_err());
+        assert!(sockets_env("HUB389_T_SOCKETS_MANY", 64).is_err());
+        assert_eq!(sockets_env("HUB389_T_SOCKETS_OK", 64).unwrap(), 200);
+        assert_eq!(sockets_env("HUB389_T_SOCKETS_UNSET", 64).unwrap(), 64);
+    }
 
     #[test]
     fn key_files_are_read_and_named_when_bad() {

@@ -125,6 +125,10 @@ impl Application {
             schema: build_schema(db.clone(), &config.limits, services).await?,
             read_audit: crate::service::audit::ReadAuditWriter::start(&db),
             live_sockets: Default::default(),
+            live_bounds: (
+                config.limits.live_sockets_per_address,
+                config.limits.live_sockets_per_user,
+            ),
             db,
             keys: Arc::new(keys.jwt),
             max_batch: config.limits.max_batch,

@@ -13,8 +13,8 @@
 //!   `BAD_USER_INPUT` and go to `POST /graphql`, where deadlines, batches and idempotency live.
 //!   At most [`MAX_SUBSCRIPTIONS`] run at once on one connection.
 //! - **Sockets** are bounded per instance ([`MAX_SOCKETS`]), per client address
-//!   ([`MAX_SOCKETS_PER_ADDRESS`], signed in or not: 429 past it) and per user
-//!   ([`MAX_SOCKETS_PER_USER`]: `connection_init` refused with 4403 past it), so neither a
+//!   (`HUB389_LIVE_SOCKETS_PER_ADDRESS`, signed in or not: 429 past it) and per user
+//!   (`HUB389_LIVE_SOCKETS_PER_USER`: `connection_init` refused with 4403 past it), so neither a
 //!   client that never initialises its sockets nor one token can take every slot, and one
 //!   user's subscriptions — each read again for every event — stay few.
 //! - **Every event's response** goes through what a query's goes through: the trusted
@@ -61,15 +61,11 @@ pub const MAX_SUBSCRIPTIONS: usize = 32;
 /// it may deliver, so their number bounds that work. Past it, an upgrade is refused (503).
 pub const MAX_SOCKETS: usize = 1000;
 
-/// Sockets one client address may hold at once, before `connection_init` or after: a review
-/// (stop 33) held all [`MAX_SOCKETS`] of an instance from one address, re-opening sockets that
-/// never initialised as each timed out. The address is the client's behind trusted proxies.
-pub const MAX_SOCKETS_PER_ADDRESS: usize = 64;
-
-/// Sockets one user (the token's subject) may hold at once: a few tabs. The same review held
-/// 230 sockets of 32 subscriptions with one token, and every write then read the database
-/// 7,360 times, slowing everyone's writes to seconds.
-pub const MAX_SOCKETS_PER_USER: usize = 8;
+// The bounds per client address and per user (`Limits::live_sockets_per_address`, `…_user`):
+// a review (stop 33) held all `MAX_SOCKETS` of an instance from one address, re-opening
+// sockets that never initialised as each timed out; and with one token held 230 sockets of
+// 32 subscriptions, so that every write read the database 7,360 times, slowing everyone's
+// writes to seconds. The address is the client's behind trusted proxies.
 
 /// Sockets open on this instance.
 static OPEN_SOCKETS: AtomicUsize = AtomicUsize::new(0);
@@ -120,15 +116,16 @@ pub async fn get(
     // holds whole (a review, stop 33, rotated addresses within one to pass the bound).
     let client =
         crate::limiter::ClientKey::address(Some(state.trusted_proxies.client(peer.ip(), &headers)));
+    let per_address = state.live_bounds.0;
     let address = state
         .live_sockets
-        .take(format!("address:{client:?}"), MAX_SOCKETS_PER_ADDRESS);
+        .take(format!("address:{client:?}"), per_address);
     let Some(address) = address else {
         return http_error(
             StatusCode::TOO_MANY_REQUESTS,
             Wants::of(&headers),
             AppError::RateLimited(format!(
-                "at most {MAX_SOCKETS_PER_ADDRESS} live connections from one address"
+                "at most {per_address} live connections from one address"
             )),
         );
     };
@@ -255,13 +252,14 @@ impl LiveExecutor {
         })?;
         let (viewer, exp) = authenticate_token(&self.state, &token).await?;
         let left = exp.saturating_sub(chrono::Utc::now().timestamp()).max(0);
+        let per_user = self.state.live_bounds.1;
         let user = self
             .state
             .live_sockets
-            .take(format!("user:{}", viewer.sub), MAX_SOCKETS_PER_USER)
+            .take(format!("user:{}", viewer.sub), per_user)
             .ok_or_else(|| {
                 AppError::RateLimited(format!(
-                    "at most {MAX_SOCKETS_PER_USER} live connections per user: close one first"
+                    "at most {per_user} live connections per user: close one first"
                 ))
             })?;
         let session = Session {

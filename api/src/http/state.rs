@@ -49,6 +49,8 @@ pub struct AppState {
     pub reads: crate::db::ReadPool,
     /// Live sockets held per client address and per user ([`crate::http::live`]).
     pub live_sockets: crate::limiter::Holders,
+    /// How many each may hold: (per address, per user).
+    pub live_bounds: (usize, usize),
 }
 
 /// Reads the bearer token, verifies it and resolves its agency and commune codes (the same for

@@ -776,19 +776,23 @@ async fn every_role_hears_of_a_case_exactly_what_it_reads_of_it() {
     );
 }
 
-/// One user holds at most `MAX_SOCKETS_PER_USER` sockets, and one address at most
-/// `MAX_SOCKETS_PER_ADDRESS`, initialised or not: a review (stop 33) held every slot of an
+/// One user holds at most `HUB389_LIVE_SOCKETS_PER_USER` sockets, and one address at most
+/// `HUB389_LIVE_SOCKETS_PER_ADDRESS`, initialised or not: a review (stop 33) held every slot of an
 /// instance from one address with sockets that never sent `connection_init`, and with one
 /// token ran 7,360 subscriptions that every write then read the database for.
 #[tokio::test]
 async fn one_user_or_one_address_cannot_take_every_socket() {
-    use api::http::live::{MAX_SOCKETS_PER_ADDRESS, MAX_SOCKETS_PER_USER};
+    let defaults = api::config::Limits::default();
+    let (per_address, per_user) = (
+        defaults.live_sockets_per_address,
+        defaults.live_sockets_per_user,
+    );
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     let app = TestApp::spawn().await;
     let police = app.token_for(Role::Police);
     let mut held = vec![];
-    for _ in 0..MAX_SOCKETS_PER_USER {
+    for _ in 0..per_user {
         held.push(Live::connect(&app.base, &police).await);
     }
     let refused = |mut live: Live| async move {
@@ -832,7 +836,7 @@ async fn one_user_or_one_address_cannot_take_every_socket() {
     };
     let mut silent = vec![];
     let mut refusal = None;
-    for _ in 0..=MAX_SOCKETS_PER_ADDRESS {
+    for _ in 0..=per_address {
         match tokio_tungstenite::connect_async(request()).await {
             Ok((socket, _)) => silent.push(socket),
             Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
@@ -843,6 +847,6 @@ async fn one_user_or_one_address_cannot_take_every_socket() {
         }
     }
     // The address's other sockets (the customs user's) count too.
-    assert!(silent.len() < MAX_SOCKETS_PER_ADDRESS, "{}", silent.len());
+    assert!(silent.len() < per_address, "{}", silent.len());
     assert_eq!(refusal, Some(429));
 }
