@@ -133,7 +133,8 @@ async fn load_task_for_write<C: ConnectionTrait>(
     v: &Viewer,
     id: i64,
 ) -> AppResult<tasks::Model> {
-    scopes::for_write::<tasks::Entity, _>(conn, scopes::tasks(v)?, id, "task").await
+    crate::service::rows::by_id_within::<tasks::Entity, _>(conn, scopes::tasks(v)?, id, "task")
+        .await
 }
 
 async fn load_campaign<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<campaigns::Model> {

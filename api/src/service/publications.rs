@@ -99,7 +99,8 @@ async fn load_for_write(
     id: i64,
 ) -> AppResult<publications::Model> {
     let cond = scopes::publications(publication_scope(v)?);
-    scopes::for_write::<publications::Entity, _>(txn, cond, id, "publication").await
+    crate::service::rows::by_id_within::<publications::Entity, _>(txn, cond, id, "publication")
+        .await
 }
 
 /// A case can be published only once its outcome is known, and not when archived.

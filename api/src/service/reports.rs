@@ -188,7 +188,10 @@ pub async fn correct(
     write_once(w, "correctReport", async |txn| {
         // An agency reads only its own reports: another's is `NOT_FOUND`, like a missing id.
         let cond = scopes::reports(report_scope(v)?);
-        let r = scopes::for_write::<periodic_reports::Entity, _>(txn, cond, id, "report").await?;
+        let r = crate::service::rows::by_id_within::<periodic_reports::Entity, _>(
+            txn, cond, id, "report",
+        )
+        .await?;
         let reasons = match &r.correction_reason {
             Some(earlier) => format!("{earlier}\n{reason}"),
             None => reason,

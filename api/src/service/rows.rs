@@ -27,7 +27,24 @@ where
     C: ConnectionTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
+    by_id_within::<E, C>(conn, Condition::all(), id, what).await
+}
+
+/// Row `id` of `E` within `cond` (a viewer's scope, [`crate::service::scopes`]): `NOT_FOUND`
+/// ("no such `what`") when it is absent or out of scope alike, in one statement either way.
+pub async fn by_id_within<E, C>(
+    conn: &C,
+    cond: Condition,
+    id: i64,
+    what: &str,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
     E::find_by_id(id)
+        .filter(cond)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no such {what}")))

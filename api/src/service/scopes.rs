@@ -1,8 +1,9 @@
 //! The rows each viewer reads, as conditions of the query: the scopes of
 //! [`crate::domain::access`] (which rows of a kind a role reads) written as SQL once, for every
 //! path that reaches a row — a list, `node(id)`, a subscription, and the load of a row a write
-//! names. A write loads its row within the writer's scope, so a row the writer may not read is
-//! `NOT_FOUND` exactly as a missing id, in the same one statement; `FORBIDDEN` is kept for a
+//! names. A write loads its row within the writer's scope ([`crate::service::rows::by_id_within`]),
+//! so a row the writer may not read is `NOT_FOUND` exactly as a missing id, in the same one
+//! statement; `FORBIDDEN` is kept for a
 //! row the writer reads but may not change (a refusal that reveals nothing it could not read).
 //! Cases and their records have their own, finer rules ([`crate::service::cases`],
 //! [`crate::service::case_records`]).
@@ -133,20 +134,4 @@ where
         Err(e) => return Err(e),
     };
     Ok(E::find_by_id(id).filter(cond).one(conn).await?)
-}
-
-/// Row `id` of `E` within `cond`, for a write: `NOT_FOUND` ("no such `what`", the words of
-/// [`crate::service::rows::by_id`]) when it is absent or out of scope alike, in one statement
-/// either way.
-pub async fn for_write<E, C>(conn: &C, cond: Condition, id: i64, what: &str) -> AppResult<E::Model>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
-{
-    E::find_by_id(id)
-        .filter(cond)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no such {what}")))
 }

@@ -80,13 +80,10 @@ impl ValidTip {
 const NAME_MAX_CHARS: usize = 200;
 const CONTACT_MAX_CHARS: usize = 254;
 
-/// Refuses control characters (other than line breaks and tabs in free text): PostgreSQL
-/// cannot store NUL, and nothing a person types needs the others.
-fn no_controls(field: &str, v: &str, multiline: bool) -> AppResult<()> {
-    let bad = v
-        .chars()
-        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
-    if bad {
+/// The reporter's name and contact are one line: [`client_text`] lets line breaks and tabs
+/// through (free text has them); these fields refuse them, as it refuses other controls.
+fn no_controls(field: &str, v: &str) -> AppResult<()> {
+    if v.chars().any(char::is_control) {
         Err(AppError::bad_input(format!(
             "`{field}` contains control characters"
         )))
@@ -136,7 +133,7 @@ fn reporter_field(field: &str, value: Option<String>, max: usize) -> AppResult<O
             "`{field}` is longer than {max} characters"
         )));
     }
-    no_controls(field, &v, false)?;
+    no_controls(field, &v)?;
     Ok(Some(v))
 }
 
@@ -257,7 +254,7 @@ pub async fn load_for_write<C: ConnectionTrait>(
     version: i32,
 ) -> AppResult<tips::Model> {
     let cond = crate::service::scopes::tips(tip_scope(viewer)?);
-    let tip = crate::service::scopes::for_write::<tips::Entity, _>(conn, cond, id, "tip").await?;
+    let tip = crate::service::rows::by_id_within::<tips::Entity, _>(conn, cond, id, "tip").await?;
     if tip.version != version {
         return Err(AppError::Conflict(format!(
             "this tip was changed by someone else (expected version {version}); reload and retry"
