@@ -1136,6 +1136,11 @@ pub mod live {
                 .await;
         }
 
+        /// Ends a subscription from the client's side.
+        pub async fn complete(&mut self, id: &str) {
+            self.send(json!({ "id": id, "type": "complete" })).await;
+        }
+
         /// The next message (pings answered), or a panic after [`PATIENCE`].
         pub async fn next(&mut self) -> Received {
             loop {

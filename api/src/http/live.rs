@@ -98,6 +98,20 @@ const MAX_SILENCED: usize = 1024;
 const FORBIDDEN: u16 = 4403;
 /// `graphql-ws`'s "Connection initialisation timeout".
 const INIT_TIMED_OUT: u16 = 4408;
+/// `graphql-ws`'s "Invalid message" (and the like).
+const INVALID_MESSAGE: u16 = 4400;
+/// `graphql-ws`'s "Subscriber for <id> already exists".
+const SUBSCRIBER_EXISTS: u16 = 4409;
+
+/// A close frame's reason holds at most 123 bytes (RFC 6455: 125 with the code); a long id
+/// would otherwise make the frame invalid.
+fn truncated(reason: &str) -> &str {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
+}
 
 /// `GET /graphql`: a websocket upgrade starts a GraphQL websocket; anything else is
 /// [`graphql::get`](crate::http::graphql::get).
@@ -401,10 +415,11 @@ impl async_graphql::Executor for LiveExecutor {
     }
 }
 
+/// A close frame; its reason cut to what a frame holds ([`truncated`]).
 fn close(code: u16, reason: &str) -> Message {
     Message::Close(Some(CloseFrame {
         code,
-        reason: reason.into(),
+        reason: truncated(reason).into(),
     }))
 }
 
@@ -418,16 +433,24 @@ async fn serve(
     transport_ws: bool,
     header_token: Option<String>,
 ) {
-    // Operations whose `complete` is not sent: those answered with `error`, and those the
-    // client completed itself (the protocol has nothing follow either).
-    let silenced: Silenced = Arc::default();
+    let ops: Operations = Arc::default();
+    let duplicate = Arc::new(tokio::sync::Notify::new());
     let (mut socket_out, socket_in) = socket.split();
     let socket_in = {
-        let silenced = silenced.clone();
-        socket_in.inspect(move |msg| {
-            if transport_ws && let Ok(Message::Text(text)) = msg {
-                note_client_complete(text, &silenced);
-            }
+        let (ops, duplicate) = (ops.clone(), duplicate.clone());
+        // A reused id never reaches async-graphql: the socket closes instead.
+        socket_in.filter(move |msg| {
+            let pass = match msg {
+                Ok(Message::Text(text)) if transport_ws => match note_client_message(text, &ops) {
+                    Incoming::Pass => true,
+                    Incoming::Duplicate(_) => {
+                        duplicate.notify_one();
+                        false
+                    }
+                },
+                _ => true,
+            };
+            std::future::ready(pass)
         })
     };
     let (tx, mut outgoing) = tokio::sync::mpsc::channel::<Message>(16);
@@ -462,10 +485,22 @@ async fn serve(
                     let _ = socket_out.send(close(FORBIDDEN, &reason)).await;
                     break;
                 }
+                // async-graphql closes a `graphql-transport-ws` socket on a message it cannot
+                // read with 1002 and the parser's words, which ran past a close frame's 125
+                // bytes (Node's `ws` then saw a broken frame: 1006). The protocol says 4400.
+                Some(Message::Close(Some(frame))) => {
+                    let code = if transport_ws && frame.code == 1002 {
+                        INVALID_MESSAGE
+                    } else {
+                        frame.code
+                    };
+                    let _ = socket_out.send(close(code, &frame.reason)).await;
+                    break;
+                }
                 Some(msg) => {
                     let msg = match msg {
                         Message::Text(text) if transport_ws => {
-                            match as_error_message(&text, &silenced) {
+                            match as_error_message(&text, &ops) {
                                 Relay::Send(Some(t)) => Message::Text(t.into()),
                                 Relay::Send(None) => Message::Text(text),
                                 Relay::Drop => continue,
@@ -479,6 +514,12 @@ async fn serve(
                 }
                 None => break,
             },
+            () = duplicate.notified() => {
+                let id = ops.lock().ok().and_then(|o| o.duplicate.clone()).unwrap_or_default();
+                let reason = format!("Subscriber for {id} already exists");
+                let _ = socket_out.send(close(SUBSCRIBER_EXISTS, &reason)).await;
+                break;
+            }
             () = tokio::time::sleep_until(deadline) => {
                 let frame = if executor.session.get().is_some() {
                     close(FORBIDDEN, "token expired")
@@ -493,23 +534,63 @@ async fn serve(
     protocol_task.abort();
 }
 
-/// The operations whose `complete` the relay drops.
-type Silenced = Arc<std::sync::Mutex<HashSet<String>>>;
+/// What the relay knows of a `graphql-transport-ws` connection's operations, from the
+/// messages passing both ways (async-graphql keeps its own map and shows it to no one).
+#[derive(Default)]
+struct OperationsState {
+    /// Ids with a subscription running, as the client sees it: from its `subscribe` to the
+    /// `complete` or `error` either side sends.
+    running: HashSet<String>,
+    /// Operations whose `complete` is not sent: those answered with `error`, and those the
+    /// client completed itself (the protocol has nothing follow either).
+    silenced: HashSet<String>,
+    /// A `subscribe` reused a running id: the socket closes with 4409.
+    duplicate: Option<String>,
+}
 
-/// A `complete` from the client ends an operation on its side: the server's own `complete`
-/// for it, which async-graphql sends back, is dropped.
-fn note_client_complete(text: &str, silenced: &Silenced) {
-    if !text.contains(r#""complete""#) {
-        return;
+type Operations = Arc<std::sync::Mutex<OperationsState>>;
+
+/// What the relay does with a client's message before async-graphql reads it.
+#[derive(Debug, PartialEq, Eq)]
+enum Incoming {
+    Pass,
+    /// A `subscribe` with the id of a running operation: the protocol closes the socket with
+    /// 4409 ("Subscriber for <id> already exists"); async-graphql would silently replace the
+    /// running one.
+    Duplicate(String),
+}
+
+/// Notes a client's `subscribe` and `complete`.
+fn note_client_message(text: &str, ops: &Operations) -> Incoming {
+    if !text.contains(r#""subscribe""#) && !text.contains(r#""complete""#) {
+        return Incoming::Pass;
     }
-    if let Ok(msg) = serde_json::from_str::<serde_json::Value>(text)
-        && msg["type"] == "complete"
-        && let Some(id) = msg["id"].as_str()
-        && let Ok(mut ids) = silenced.lock()
-        && ids.len() < MAX_SILENCED
-    {
-        ids.insert(id.to_string());
+    let Ok(msg) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Incoming::Pass;
+    };
+    let (Some(id), Ok(mut ops)) = (msg["id"].as_str(), ops.lock()) else {
+        return Incoming::Pass;
+    };
+    match msg["type"].as_str() {
+        Some("subscribe") => {
+            if ops.running.contains(id) {
+                ops.duplicate = Some(id.to_string());
+                return Incoming::Duplicate(id.to_string());
+            }
+            // Bounded like `silenced`: past it a reused id is not caught (async-graphql's
+            // own map replaces the operation, as before).
+            if ops.running.len() < MAX_SILENCED {
+                ops.running.insert(id.to_string());
+            }
+        }
+        // A `complete` from the client ends an operation on its side: the server's own
+        // `complete` for it, which async-graphql sends back, is dropped.
+        Some("complete") if ops.running.remove(id) && ops.silenced.len() < MAX_SILENCED => {
+            ops.silenced.insert(id.to_string());
+        }
+        _ => {}
     }
+    Incoming::Pass
 }
 
 /// What the relay does with one outgoing message.
@@ -522,7 +603,8 @@ enum Relay {
 /// `graphql-transport-ws` answers an operation that never ran (a document that does not
 /// validate, a refused one) with an `error` message and nothing after it; async-graphql sends
 /// `next` with the errors, then `complete`. This rewrites the first and drops the second.
-fn as_error_message(text: &str, silenced: &Silenced) -> Relay {
+/// Either ends the operation: its id may be subscribed again.
+fn as_error_message(text: &str, ops: &Operations) -> Relay {
     // Only such messages have a null `data`; events never do.
     if !text.contains(r#""data":null"#) && !text.contains(r#""type":"complete""#) {
         return Relay::Send(None);
@@ -531,11 +613,18 @@ fn as_error_message(text: &str, silenced: &Silenced) -> Relay {
         return Relay::Send(None);
     };
     let id = msg["id"].as_str().unwrap_or_default().to_string();
-    let Ok(mut silenced) = silenced.lock() else {
+    let Ok(mut ops) = ops.lock() else {
         return Relay::Send(None);
     };
     match msg["type"].as_str() {
-        Some("complete") if silenced.remove(&id) => Relay::Drop,
+        Some("complete") => {
+            ops.running.remove(&id);
+            if ops.silenced.remove(&id) {
+                Relay::Drop
+            } else {
+                Relay::Send(None)
+            }
+        }
         Some("next")
             if msg["payload"]["data"].is_null()
                 && msg["payload"]["errors"].as_array().is_some_and(|e| {
@@ -547,7 +636,8 @@ fn as_error_message(text: &str, silenced: &Silenced) -> Relay {
                 "type": "error",
                 "payload": msg["payload"]["errors"],
             });
-            silenced.insert(id);
+            ops.running.remove(&id);
+            ops.silenced.insert(id);
             Relay::Send(Some(rewritten.to_string()))
         }
         _ => Relay::Send(None),
@@ -560,43 +650,77 @@ mod tests {
 
     #[test]
     fn an_operation_that_never_ran_is_an_error_message_without_complete() {
-        let refused: Silenced = Arc::default();
+        let ops: Operations = Arc::default();
         let next = r#"{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"Unknown field","extensions":{"code":"BAD_USER_INPUT"}}]}}"#;
-        let Relay::Send(Some(rewritten)) = as_error_message(next, &refused) else {
+        let Relay::Send(Some(rewritten)) = as_error_message(next, &ops) else {
             panic!("not rewritten");
         };
         let v: serde_json::Value = serde_json::from_str(&rewritten).unwrap();
         assert_eq!(v["type"], "error");
         assert_eq!(v["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert!(matches!(
-            as_error_message(r#"{"id":"1","type":"complete"}"#, &refused),
+            as_error_message(r#"{"id":"1","type":"complete"}"#, &ops),
             Relay::Drop
         ));
         // Another operation's completion, and an event with a field error, pass unchanged.
         assert!(matches!(
-            as_error_message(r#"{"id":"2","type":"complete"}"#, &refused),
+            as_error_message(r#"{"id":"2","type":"complete"}"#, &ops),
             Relay::Send(None)
         ));
         let event = r#"{"id":"3","type":"next","payload":{"data":null,"errors":[{"message":"no","path":["caseChanged"]}]}}"#;
+        assert!(matches!(as_error_message(event, &ops), Relay::Send(None)));
+    }
+
+    #[test]
+    fn the_client_completing_an_operation_gets_no_complete_back() {
+        let ops: Operations = Arc::default();
+        let sub = r#"{"id":"7","type":"subscribe","payload":{"query":"subscription { x }"}}"#;
+        assert_eq!(note_client_message(sub, &ops), Incoming::Pass);
+        note_client_message(r#"{"id":"7","type":"complete"}"#, &ops);
         assert!(matches!(
-            as_error_message(event, &refused),
+            as_error_message(r#"{"type":"complete","id":"7"}"#, &ops),
+            Relay::Drop
+        ));
+        // Once: a later operation with that id completes as usual.
+        assert_eq!(note_client_message(sub, &ops), Incoming::Pass);
+        assert!(matches!(
+            as_error_message(r#"{"type":"complete","id":"7"}"#, &ops),
+            Relay::Send(None)
+        ));
+        // Completing an operation that already ended silences nothing: the next one with
+        // that id still gets its `complete`.
+        note_client_message(r#"{"id":"7","type":"complete"}"#, &ops);
+        assert_eq!(note_client_message(sub, &ops), Incoming::Pass);
+        assert!(matches!(
+            as_error_message(r#"{"type":"complete","id":"7"}"#, &ops),
             Relay::Send(None)
         ));
     }
 
     #[test]
-    fn the_client_completing_an_operation_gets_no_complete_back() {
-        let silenced: Silenced = Arc::default();
-        note_client_complete(r#"{"id":"7","type":"complete"}"#, &silenced);
-        assert!(matches!(
-            as_error_message(r#"{"type":"complete","id":"7"}"#, &silenced),
-            Relay::Drop
-        ));
-        // Once: a later operation with that id completes as usual.
-        assert!(matches!(
-            as_error_message(r#"{"type":"complete","id":"7"}"#, &silenced),
-            Relay::Send(None)
-        ));
+    fn a_running_id_subscribed_again_is_a_duplicate_until_it_ends() {
+        let ops: Operations = Arc::default();
+        let sub = |id: &str| {
+            format!(
+                r#"{{"id":"{id}","type":"subscribe","payload":{{"query":"subscription {{ x }}"}}}}"#
+            )
+        };
+        assert_eq!(note_client_message(&sub("a"), &ops), Incoming::Pass);
+        assert_eq!(note_client_message(&sub("b"), &ops), Incoming::Pass);
+        assert_eq!(
+            note_client_message(&sub("a"), &ops),
+            Incoming::Duplicate("a".into())
+        );
+        // Ended by the server (`complete`), by an `error`, or by the client: free again.
+        let _ = as_error_message(r#"{"id":"a","type":"complete"}"#, &ops);
+        assert_eq!(note_client_message(&sub("a"), &ops), Incoming::Pass);
+        let error =
+            r#"{"id":"a","type":"next","payload":{"data":null,"errors":[{"message":"no"}]}}"#;
+        let _ = as_error_message(error, &ops);
+        assert_eq!(note_client_message(&sub("a"), &ops), Incoming::Pass);
+        note_client_message(r#"{"id":"b","type":"complete"}"#, &ops);
+        assert_eq!(note_client_message(&sub("b"), &ops), Incoming::Pass);
+        assert_eq!(truncated(&"é".repeat(100)).len(), 122);
     }
 
     #[test]

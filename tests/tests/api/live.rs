@@ -519,6 +519,45 @@ async fn a_connection_without_a_valid_token_is_refused_and_queries_go_to_post() 
     assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
 }
 
+/// graphql-transport-ws: a `subscribe` reusing the id of a running operation closes the
+/// socket with 4409 (async-graphql alone replaced the running one silently); once the
+/// client completed it, the id may be used again.
+#[tokio::test]
+async fn a_running_subscription_id_used_again_closes_the_socket_with_4409() {
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let mut live = Live::connect(&app.base, &police).await;
+    live.subscribe("a", CASE_CHANGED, json!({})).await;
+    live.complete("a").await;
+    live.subscribe("a", CASE_CHANGED, json!({})).await;
+    live.subscribe("a", CASE_CHANGED, json!({})).await;
+    match live.next().await {
+        Received::Closed(code, reason) => {
+            assert_eq!(code, Some(4409), "{reason}");
+            assert_eq!(reason, "Subscriber for a already exists");
+        }
+        other => panic!("expected the socket to close, got {other:?}"),
+    }
+}
+
+/// A message the protocol does not know closes the socket with 4400 and a reason a close
+/// frame can hold (async-graphql's 1002 carried 160 bytes of parser words; Node's `ws` read
+/// the frame as broken).
+#[tokio::test]
+async fn an_unknown_message_closes_the_socket_with_4400_in_a_valid_frame() {
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let mut live = Live::connect(&app.base, &police).await;
+    live.send(json!({ "type": "foo" })).await;
+    match live.next().await {
+        Received::Closed(code, reason) => {
+            assert_eq!(code, Some(4400), "{reason}");
+            assert!(!reason.is_empty() && reason.len() <= 123, "{reason}");
+        }
+        other => panic!("expected the socket to close, got {other:?}"),
+    }
+}
+
 /// Inserts an open task of `agency` due `in_days` from today (Vietnam); returns its text.
 async fn insert_task(app: &TestApp, agency: &str, text: &str, in_days: i64) {
     use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
