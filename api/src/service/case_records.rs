@@ -345,7 +345,7 @@ pub async fn add_subject(
     input: SubjectDetails,
     keyed: Option<Keyed>,
 ) -> AppResult<subjects::Model> {
-    let fields = subject_fields(&input);
+    let fields = SUBJECT_FIELDS.to_vec();
     let model = || subject_model(&input);
     add_record::<subjects::Entity>(w, "addSubject", case_id, keyed, model, fields).await
 }
@@ -357,7 +357,7 @@ pub async fn update_subject(
     version: i32,
     input: SubjectDetails,
 ) -> AppResult<subjects::Model> {
-    let fields = subject_fields(&input);
+    let fields = SUBJECT_FIELDS.to_vec();
     let model = || subject_model(&input);
     replace_record::<subjects::Entity>(w, "updateSubject", id, version, model, fields).await
 }
@@ -711,21 +711,11 @@ pub async fn recount_all(db: &sea_orm::DatabaseConnection) -> AppResult<()> {
     Ok(())
 }
 
-/// The restricted fields a subject write carries (for the audit trail).
-fn subject_fields(input: &SubjectDetails) -> Vec<&'static str> {
-    let mut f = vec!["fullName"];
-    for (present, field) in [
-        (input.id_number.is_some(), "idNumber"),
-        (input.date_of_birth.is_some(), "dateOfBirth"),
-        (input.address.is_some(), "address"),
-        (input.tax_code.is_some(), "taxCode"),
-    ] {
-        if present {
-            f.push(field);
-        }
-    }
-    f
-}
+/// The restricted fields a subject write names in the audit trail: all of them, whatever was
+/// given, as for every record. Which details the police hold on a subject (an ID number, a
+/// tax code) is police data, and the administrator reading the audit log may not know it (a
+/// review of stop 34 read it from events that named only the fields given).
+const SUBJECT_FIELDS: [&str; 5] = ["fullName", "idNumber", "dateOfBirth", "address", "taxCode"];
 
 /// A subject's validated columns: NFC name with its folded search key, ID number, birth date
 /// (never in the future, no earlier than 1900), tax code.

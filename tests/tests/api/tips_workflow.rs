@@ -184,13 +184,15 @@ async fn an_anonymous_tip_is_tracked_without_a_token_and_shows_no_content() {
     assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{r}");
     hub389_tests::assert_unknown_to_caller(&r);
 
-    // The submission is audited as anonymous, naming no informant field (none was given).
+    // The submission is audited as anonymous. It names both informant fields though none was
+    // given, as a named one does (below): which were given would tell the administrator
+    // whether the tipster stayed anonymous.
     let id = tip_id(&app, &code).await;
     let events = audits(&app, "submitTip", &id).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].subject, "anonymous");
     assert_eq!(events[0].role, "anonymous");
-    assert_eq!(events[0].restricted_fields, "");
+    assert_eq!(events[0].restricted_fields, "reporterName,reporterContact");
 
     // Without a token only the online form is a channel, and no idempotency key is taken.
     for vars in [
