@@ -569,7 +569,7 @@ async fn build(
     }
     // Resolved first: an unknown agency is the client's mistake, not an empty report.
     let (scope, scope_code) = scope(state, &viewer, lead_agency.as_deref()).await?;
-    let spec = period_spec(&state.db, &period).await?;
+    let spec = period_spec(&state.db, &viewer, &period).await?;
     let spec_previous_is_last_year = spec.previous_is_last_year();
     let press = viewer.role == crate::auth::Role::Press;
     let work = async {

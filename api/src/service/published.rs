@@ -34,6 +34,32 @@ pub fn condition() -> Condition {
         )
 }
 
+/// The cases whose fine or goods value has been public: a publication of theirs declaring
+/// either was approved at some time (withdrawn since or not: the press has read it). The
+/// press's statistics must not let a cell less these cases single out the others
+/// (`graphql::statistics::compute_public`). Counting a case here that declared only one of
+/// the two withholds more, never less.
+pub fn money_disclosed() -> Condition {
+    let declares = |fact: &str| {
+        Expr::col((publications::Entity, publications::Column::PublicFacts))
+            .like(format!("%{fact}%"))
+    };
+    Condition::all().add(
+        cases::Column::Id.in_subquery(
+            Query::select()
+                .column(publications::Column::CaseId)
+                .from(publications::Entity)
+                .and_where(publications::Column::ApprovedAt.is_not_null())
+                .cond_where(
+                    Condition::any()
+                        .add(declares("fine_amount"))
+                        .add(declares("goods_value")),
+                )
+                .to_owned(),
+        ),
+    )
+}
+
 /// The facts a publication declared public, as stored (comma-separated names).
 pub fn declared(public_facts: &str) -> impl Iterator<Item = &str> {
     public_facts

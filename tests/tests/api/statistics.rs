@@ -855,3 +855,48 @@ async fn police_figures_are_withheld_where_months_would_single_out_a_case() {
         );
     }
 }
+
+/// A campaign out of the viewer's scope is an unknown code as a period too: a commune user
+/// read the dates of campaigns hidden from its list, and learnt which codes exist, by asking
+/// for their statistics (stop 34's review).
+#[tokio::test]
+async fn a_campaign_the_viewer_may_not_list_is_an_unknown_period() {
+    let app = TestApp::spawn().await;
+    let so = app.token_for(Role::StandingOffice);
+    ok(app
+        .gql(
+            Some(&so),
+            r#"mutation($input: NewCampaignInput!) { createCampaign(input: $input) { id } }"#,
+            json!({ "input": {
+                "code": "KHUAT_2026", "name": "Đợt không có vụ nào", "startsOn": "2026-07-01",
+                "endsOn": "2026-07-31", "focusCommodityGroups": ["SUGAR"],
+                "focusViolationTypes": ["SMUGGLING"],
+            } }),
+        )
+        .await);
+    let q = "query($c: String!) { statistics(period: { kind: CAMPAIGN, campaign: $c }) { period { from to } } }";
+    let commune = app.token_for(Role::Commune);
+    let listed = app
+        .query(
+            Some(&commune),
+            "{ campaigns(first: 100) { nodes { code } } }",
+        )
+        .await;
+    assert!(!listed.to_string().contains("KHUAT_2026"), "{listed}");
+    let hidden = app
+        .gql(Some(&commune), q, json!({ "c": "KHUAT_2026" }))
+        .await;
+    let missing = app.gql(Some(&commune), q, json!({ "c": "NO_SUCH" })).await;
+    assert_eq!(refusal_codes(&hidden), ["BAD_USER_INPUT"], "{hidden}");
+    assert_eq!(
+        hidden["errors"][0]["message"]
+            .as_str()
+            .map(|m| m.replace("KHUAT_2026", "?")),
+        missing["errors"][0]["message"]
+            .as_str()
+            .map(|m| m.replace("NO_SUCH", "?")),
+    );
+    // The standing office, which lists it, gets its dates.
+    let r = ok(app.gql(Some(&so), q, json!({ "c": "KHUAT_2026" })).await);
+    assert_eq!(r["data"]["statistics"]["period"]["from"], "2026-07-01");
+}

@@ -53,9 +53,12 @@ fn need<T>(v: Option<T>, name: &str) -> AppResult<T> {
     v.ok_or_else(|| AppError::bad_input(format!("this period kind needs `{name}`")))
 }
 
-/// Resolves a period input (a campaign's dates come from the database).
+/// Resolves a period input. A campaign's dates come from the database, within the viewer's
+/// campaign scope: one it may not list is an unknown code (a review of stop 34 read the
+/// dates of campaigns hidden from a commune user, and learnt which codes exist, here).
 pub async fn period_spec(
     db: &sea_orm::DatabaseConnection,
+    viewer: &Viewer,
     p: &PeriodInput,
 ) -> AppResult<PeriodSpec> {
     use StatisticsPeriodKind as K;
@@ -87,6 +90,7 @@ pub async fn period_spec(
             let code = need(p.campaign.clone(), "campaign")?;
             let c = campaigns::Entity::find()
                 .filter(campaigns::Column::Code.eq(code.as_str()))
+                .filter(crate::service::scopes::campaigns(viewer)?)
                 .one(db)
                 .await?
                 .ok_or_else(|| AppError::bad_input(format!("unknown campaign code `{code}`")))?;
@@ -201,6 +205,16 @@ pub async fn compute_public(
         suppressed: false,
         police_withheld: None,
     };
+    // The same cells counting only the cases whose money a publication made public.
+    let disclosed = service::aggregate(
+        db,
+        Counted::province()
+            .cond
+            .add(crate::service::published::money_disclosed()),
+        ranges,
+        &[Dimension::Month, Dimension::OfficialGroup],
+    )
+    .await?;
     let mut groups: std::collections::BTreeMap<Key, [Figures; 3]> = Default::default();
     for g in OfficialGroup::ALL {
         groups.insert(
@@ -226,7 +240,8 @@ pub async fn compute_public(
             if !ended {
                 continue;
             }
-            if !public_cell(f, k) {
+            let published = disclosed.get(&key).map_or(0, |d| d[p].cases_detected);
+            if !public_cell(f, published, k) {
                 c.suppressed = true;
                 continue;
             }
@@ -246,15 +261,25 @@ pub async fn compute_public(
     Ok(c)
 }
 
-/// Whether a cell's counts are all 0 or at least `k`.
-fn public_cell(f: &Figures, k: i64) -> bool {
+/// Whether a cell may be shown to the press: each count it rests on is 0 or at least `k`;
+/// where any case was handled criminally, at least `k` were not (a cell all of whose cases
+/// were, says so of each, as the police figures' rule has it); and the cases whose money is
+/// not public (`published` of them is, by their summaries) are none or at least `k`.
+///
+/// The last one (a review of stop 34): the press reads the fine and goods value a published
+/// summary declares, so a cell of three cases, two of them published so, less those two
+/// gave the third case's fine and goods value exactly.
+fn public_cell(f: &Figures, published: i64, k: i64) -> bool {
+    let unpublished = f.cases_detected - published;
     [
         f.cases_detected,
         f.handled_administratively,
         f.handled_criminally,
+        unpublished,
     ]
     .into_iter()
     .all(|n| n == 0 || n >= k)
+        && (f.handled_criminally == 0 || f.cases_detected - f.handled_criminally >= k)
 }
 
 /// The public figures of a cell (the others are not the press's).
@@ -344,11 +369,21 @@ const SMALL_CELL: &str = "figures from the police compartment are withheld where
 
 /// Whether a cell's police figures would rest on fewer than `k` cases: its cases, and its
 /// prosecuted cases too (defendants are counted on prosecuted cases only, and which cases are
-/// prosecuted, the status says).
+/// prosecuted, the status says); and, where any case was prosecuted, the cases that were not.
+///
+/// The last one (a review of stop 34): a case is prosecuted when its investigation record
+/// carries a prosecution, whatever its status, so a cell's prosecutions less its cases whose
+/// status is `PROSECUTED` (which the viewer lists) count the closed or transferred cases that
+/// were prosecuted — one closed case, and that it was prosecuted. A prosecution the status
+/// does not show must hide among at least `k` cases that were not prosecuted; the figures
+/// hold no count of statuses, so every cell with a prosecution asks it. (That a cell's cases
+/// were none of them prosecuted is left to be read: it is what most closed cases are.)
 fn small_cell(f: &Figures, k: i64) -> bool {
+    let not_prosecuted = f.cases_detected - f.prosecuted_cases;
     [f.cases_detected, f.prosecuted_cases]
         .into_iter()
         .any(|n| n > 0 && n < k)
+        || (f.prosecuted_cases > 0 && not_prosecuted < k)
 }
 
 /// [`police_withheld`], then, where that gives the police figures to a viewer who reads the
@@ -492,7 +527,7 @@ impl StatisticsQuery {
         let cond = statistics_condition(v, &dims, filter)?;
         check_press_period(v, &period)?;
         let db = db(ctx)?;
-        let spec = period_spec(db, &period).await?;
+        let spec = period_spec(db, v, &period).await?;
         let k = crate::graphql::context::services(ctx)?
             .workflow
             .small_cell_k;
@@ -850,6 +885,24 @@ mod public_tests {
     }
 
     #[test]
+    fn a_prosecution_hides_among_at_least_k_cases_not_prosecuted() {
+        let f = |d, p| Figures {
+            cases_detected: d,
+            prosecuted_cases: p,
+            ..Figures::default()
+        };
+        assert!(!small_cell(&f(10, 0), 3));
+        assert!(!small_cell(&f(10, 3), 3));
+        assert!(small_cell(&f(10, 2), 3), "two prosecutions");
+        assert!(
+            small_cell(&f(4, 3), 3),
+            "four cases, three prosecuted: one closed case's prosecution, by the statuses"
+        );
+        assert!(small_cell(&f(3, 3), 3), "each case prosecuted");
+        assert!(!small_cell(&f(6, 3), 3));
+    }
+
+    #[test]
     fn a_cell_is_public_when_each_count_is_zero_or_at_least_k() {
         let f = |d, a, c| Figures {
             cases_detected: d,
@@ -857,13 +910,30 @@ mod public_tests {
             handled_criminally: c,
             ..Figures::default()
         };
-        assert!(public_cell(&f(5, 3, 0), 3));
+        assert!(public_cell(&f(5, 3, 0), 0, 3));
         assert!(
-            !public_cell(&f(5, 1, 0), 3),
+            !public_cell(&f(5, 1, 0), 0, 3),
             "one administrative case would show its fine"
         );
-        assert!(!public_cell(&f(2, 0, 0), 3));
-        assert!(public_cell(&f(0, 0, 0), 3));
+        assert!(!public_cell(&f(2, 0, 0), 0, 3));
+        assert!(public_cell(&f(0, 0, 0), 0, 3));
+        // Cases whose money a summary made public: the rest must be none or at least k.
+        assert!(public_cell(&f(5, 3, 0), 2, 3));
+        assert!(
+            !public_cell(&f(3, 3, 0), 2, 3),
+            "the cell less two published cases is the third case's fine"
+        );
+        assert!(public_cell(&f(3, 3, 0), 3, 3));
+        // Where cases were handled criminally, at least k were not.
+        assert!(public_cell(&f(6, 3, 3), 0, 3));
+        assert!(
+            !public_cell(&f(4, 0, 3), 0, 3),
+            "one case short of all handled criminally"
+        );
+        assert!(
+            !public_cell(&f(3, 0, 3), 0, 3),
+            "each case handled criminally"
+        );
         let p = public_figures(&Figures {
             subjects: 4,
             defendants: 2,
