@@ -213,7 +213,7 @@ impl Action {
     ];
 
     /// What a viewer who may not is told.
-    fn refusal(self) -> &'static str {
+    pub fn refusal(self) -> &'static str {
         match self {
             Action::RecordCases => "only an agency's officers record cases",
             Action::DraftPublications => "only the case's lead agency drafts its publication",
@@ -288,6 +288,16 @@ pub fn may_watch(role: Role, kind: WatchKind) -> bool {
         && watched_compartments(kind)
             .iter()
             .any(|c| c.is_none_or(|c| ever_reads(role, c)))
+}
+
+/// Whether an agency of `kind` can do `action` through some role its users may hold
+/// ([`role_fits_agency`]). A task led or shared by an agency that cannot report on tasks (the
+/// newspaper), or a case coordinated by one that cannot record cases, would stand undone for
+/// ever (a review of stop 34 gave both to the newspaper).
+pub fn agency_may(kind: AgencyKind, action: Action) -> bool {
+    Role::ALL
+        .iter()
+        .any(|r| role_fits_agency(*r, kind) && may(*r, action))
 }
 
 /// `FORBIDDEN` unless the viewer may do `action`.

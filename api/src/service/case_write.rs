@@ -172,6 +172,26 @@ pub async fn agency_by_code<C: ConnectionTrait>(
     by_code::<agencies::Entity, _>(conn, agencies::Column::Code, code, "agency").await
 }
 
+/// The agency of `code`, which must be able to do `action` ([`access::agency_may`]): named
+/// to lead or share work, it has to be able to do it.
+pub async fn agency_that_may<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+    action: crate::domain::access::Action,
+) -> AppResult<agencies::Model> {
+    let a = agency_by_code(conn, code).await?;
+    let kind = crate::domain::vocab::AgencyKind::from_db(&a.kind)?;
+    if crate::domain::access::agency_may(kind, action) {
+        Ok(a)
+    } else {
+        Err(AppError::bad_input(format!(
+            "agency `{}` cannot take this part: {}",
+            a.code,
+            action.refusal()
+        )))
+    }
+}
+
 pub async fn campaign_by_code<C: ConnectionTrait>(
     conn: &C,
     code: &str,
@@ -303,7 +323,7 @@ async fn set_coordinators<C: ConnectionTrait>(
         .await?;
     let mut ids = vec![];
     for code in codes {
-        let a = agency_by_code(conn, code).await?;
+        let a = agency_that_may(conn, code, crate::domain::access::Action::RecordCases).await?;
         if a.id == lead {
             return Err(AppError::bad_input(
                 "the lead agency cannot also coordinate",
@@ -334,11 +354,30 @@ async fn commune_id<C: ConnectionTrait>(conn: &C, code: Option<&str>) -> AppResu
     })
 }
 
-async fn gate_id<C: ConnectionTrait>(conn: &C, code: Option<&str>) -> AppResult<Option<i64>> {
+async fn gate<C: ConnectionTrait>(
+    conn: &C,
+    code: Option<&str>,
+) -> AppResult<Option<border_gates::Model>> {
     Ok(match code {
-        Some(c) => Some(gate_by_code(conn, c).await?.id),
+        Some(c) => Some(gate_by_code(conn, c).await?),
         None => None,
     })
+}
+
+/// The commune of a case at `gate`: the gate's. A case named at a gate of another commune
+/// is refused, and one named at a gate without a commune takes the gate's (a review of stop
+/// 34 recorded cases at a gate of Mẫu Sơn in Đồng Đăng, or in no commune, which the Mẫu Sơn
+/// committee then never saw).
+fn commune_at(commune: Option<i64>, gate: Option<&border_gates::Model>) -> AppResult<Option<i64>> {
+    match (commune, gate) {
+        (_, None) => Ok(commune),
+        (None, Some(g)) => Ok(Some(g.commune_id)),
+        (Some(c), Some(g)) if c == g.commune_id => Ok(commune),
+        (Some(_), Some(g)) => Err(AppError::bad_input(format!(
+            "border gate `{}` lies in another commune than `commune`",
+            g.code
+        ))),
+    }
 }
 
 async fn load_case<C: ConnectionTrait>(conn: &C, id: i64) -> AppResult<cases::Model> {
@@ -362,6 +401,7 @@ pub async fn create(
             let goods = required_text("goodsSummary", &input.goods_summary, 5000)?;
             check_past_date("detectedOn", input.detected_on)?;
             check_platform(input.channel, input.platform)?;
+            let gate = gate(txn, input.border_gate.as_deref()).await?;
             let now = chrono::Utc::now();
             let temp_code = format!("NEW-{}", uuid::Uuid::new_v4().simple());
             let inserted = cases::ActiveModel {
@@ -372,8 +412,11 @@ pub async fn create(
                 channel: Set(input.channel.as_str().into()),
                 platform: Set(input.platform.map(|p| p.as_str().into())),
                 lead_agency_id: Set(lead),
-                commune_id: Set(commune_id(txn, input.commune.as_deref()).await?),
-                border_gate_id: Set(gate_id(txn, input.border_gate.as_deref()).await?),
+                commune_id: Set(commune_at(
+                    commune_id(txn, input.commune.as_deref()).await?,
+                    gate.as_ref(),
+                )?),
+                border_gate_id: Set(gate.as_ref().map(|g| g.id)),
                 detected_on: Set(input.detected_on),
                 status: Set(CaseStatus::Detected.as_str().into()),
                 goods_summary: Set(goods),
@@ -506,11 +549,22 @@ pub async fn update(
         if let Some(p) = c.platform {
             am.platform = Set(p.map(|p| p.as_str().into()));
         }
-        if let Some(code) = &c.commune {
-            am.commune_id = Set(commune_id(txn, code.as_deref()).await?);
-        }
-        if let Some(code) = &c.border_gate {
-            am.border_gate_id = Set(gate_id(txn, code.as_deref()).await?);
+        if c.commune.is_some() || c.border_gate.is_some() {
+            let commune = match &c.commune {
+                Some(code) => commune_id(txn, code.as_deref()).await?,
+                None => case.commune_id,
+            };
+            let gate = match &c.border_gate {
+                Some(code) => gate(txn, code.as_deref()).await?,
+                None => match case.border_gate_id {
+                    Some(id) => {
+                        Some(by_id::<border_gates::Entity, _>(txn, id, "border gate").await?)
+                    }
+                    None => None,
+                },
+            };
+            am.commune_id = Set(commune_at(commune, gate.as_ref())?);
+            am.border_gate_id = Set(gate.map(|g| g.id));
         }
         if let Some(d) = c.detected_on {
             check_past_date("detectedOn", d)?;

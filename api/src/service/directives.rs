@@ -21,7 +21,7 @@ use crate::domain::calendar::DateRange;
 use crate::domain::symbol::{ParsedSymbol, parse_symbol};
 use crate::domain::vocab::{CommodityGroup, TaskStatus, ViolationType};
 use crate::error::{AppError, AppResult};
-use crate::service::case_write::{agency_by_code, check_past_date, optional_text, required_text};
+use crate::service::case_write::{agency_that_may, check_past_date, optional_text, required_text};
 use crate::service::events::Announced;
 use crate::service::reference::{check_code_free, upper_case_code};
 use crate::service::scopes;
@@ -354,7 +354,7 @@ async fn set_task_coordinators<C: ConnectionTrait>(
     }
     let mut ids = vec![];
     for code in codes {
-        let a = agency_by_code(conn, code.trim()).await?;
+        let a = agency_that_may(conn, code.trim(), Action::ReportOnTasks).await?;
         if a.id == lead {
             return Err(AppError::bad_input(
                 "the lead agency cannot also coordinate",
@@ -593,7 +593,7 @@ pub async fn assign_task(
         let directive = live_directive(txn, input.directive).await?;
         check_schedule(input.due_on, input.recurrence_day, &directive)?;
         let text = required_text("text", &input.text, 5000)?;
-        let lead = agency_by_code(txn, input.lead_agency.trim()).await?;
+        let lead = agency_that_may(txn, input.lead_agency.trim(), Action::ReportOnTasks).await?;
         let now = chrono::Utc::now();
         let t = tasks::ActiveModel {
             directive_id: Set(directive.id),
@@ -645,7 +645,9 @@ pub async fn update_task(
         }
         let mut lead = t.lead_agency_id;
         if let Some(code) = &input.lead_agency {
-            lead = agency_by_code(txn, code.trim()).await?.id;
+            lead = agency_that_may(txn, code.trim(), Action::ReportOnTasks)
+                .await?
+                .id;
             am.lead_agency_id = Set(lead);
         }
         if let Some(status) = input.status {

@@ -8,7 +8,7 @@ use hub389_tests::{TestApp, agency_viewer, ok, refusal_codes, refused};
 use serde_json::{Value, json};
 
 const CREATE: &str = r#"mutation($input: NewCaseInput!, $key: String) {
-  createCase(input: $input, idempotencyKey: $key) { id code version status title leadAgency { code } coordinatingAgencies { code } campaigns { code } commune { code } } }"#;
+  createCase(input: $input, idempotencyKey: $key) { id code version status title leadAgency { code } coordinatingAgencies { code } campaigns { code } commune { code } borderGate { code } } }"#;
 
 fn new_case(title: &str) -> Value {
     json!({
@@ -225,6 +225,10 @@ async fn bad_input_is_refused_and_changes_nothing() {
         ("goodsSummary", json!("hàng \u{1b}[31m")),
         ("title", json!("Vụ \u{202E}x")),
         ("title", json!("\u{200B}\u{200B}")),
+        // A border gate of another commune (Chi Ma is in Mẫu Sơn), and the newspaper as a
+        // coordinator: it records no case (stop 34's review).
+        ("borderGate", json!("CHI_MA")),
+        ("coordinatingAgencies", json!(["BAO_LS"])),
     ] {
         let mut input = new_case("Vụ hợp lệ");
         input[field] = value;
@@ -250,6 +254,46 @@ async fn bad_input_is_refused_and_changes_nothing() {
         audits,
         "no audit event for a refused write"
     );
+}
+
+/// A case at a border gate is in the gate's commune: named without a commune, it takes the
+/// gate's (so that commune's committee sees it); a patch cannot part the two.
+#[tokio::test]
+async fn a_case_at_a_border_gate_is_in_the_gates_commune() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let mut input = new_case("Vụ tại cửa khẩu Chi Ma");
+    input["commune"] = Value::Null;
+    input["borderGate"] = json!("CHI_MA");
+    let c = create_with(&app, &qltt, input).await;
+    assert_eq!(c["commune"]["code"], "MAU_SON", "{c}");
+    let patch = |v: &Value, p: Value| json!({ "id": v["id"], "v": v["version"], "p": p });
+    const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $p: CasePatch!) {
+      updateCase(id: $id, version: $v, patch: $p) { version commune { code } borderGate { code } } }"#;
+    let r = app
+        .gql(
+            Some(&qltt),
+            UPDATE,
+            patch(&c, json!({ "commune": "DONG_DANG" })),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = ok(app
+        .gql(
+            Some(&qltt),
+            UPDATE,
+            patch(&c, json!({ "commune": "DONG_DANG", "borderGate": null })),
+        )
+        .await);
+    assert_eq!(r["data"]["updateCase"]["commune"]["code"], "DONG_DANG");
+    assert!(r["data"]["updateCase"]["borderGate"].is_null());
+}
+
+async fn create_with(app: &TestApp, token: &str, input: Value) -> Value {
+    let r = ok(app
+        .gql(Some(token), CREATE, json!({ "input": input }))
+        .await);
+    r["data"]["createCase"].clone()
 }
 
 #[tokio::test]

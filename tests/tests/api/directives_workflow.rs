@@ -398,10 +398,17 @@ async fn a_task_has_a_deadline_or_a_monthly_day_but_not_both() {
     assert_eq!(t["recurrenceDay"], 17);
     assert_eq!(t["overdue"], false);
     assert!(t["nextDueOn"].as_str().unwrap().ends_with("-17"));
-    // An unknown agency is named as such.
+    // An unknown agency is named as such; the newspaper, which reports on no task, can
+    // neither lead nor coordinate one (it would stand undone for ever).
     let mut bad = input(Value::Null, json!(17));
     bad["input"]["leadAgency"] = json!("NOPE");
     refused(app.gql(Some(&so), ASSIGN, bad).await, "BAD_USER_INPUT");
+    let mut press = input(Value::Null, json!(17));
+    press["input"]["leadAgency"] = json!("BAO_LS");
+    refused(app.gql(Some(&so), ASSIGN, press).await, "BAD_USER_INPUT");
+    let mut press = input(Value::Null, json!(17));
+    press["input"]["coordinatingAgencies"] = json!(["BAO_LS"]);
+    refused(app.gql(Some(&so), ASSIGN, press).await, "BAD_USER_INPUT");
 }
 
 /// `mutation($id: ID!, $v: Int!, $input: …Patch!)`: updates record `id` at version `v`.
