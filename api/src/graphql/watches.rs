@@ -88,15 +88,15 @@ impl WatchMutation {
     /// hold it). Watching a value already watched returns that entry. A kind whose
     /// compartment the role never reads is refused.
     #[graphql(visible = "crate::graphql::guards::watches_visible")]
-    async fn watch(&self, ctx: &Context<'_>, kind: WatchKind, value: String) -> Result<Watch> {
-        Ok(Watch(svc::add(&writer(ctx)?, kind, &value).await?))
+    async fn watch(&self, ctx: &Context<'_>, kind: WatchKind, value: String) -> Result<Option<Watch>> {
+        Ok(Some(Watch(svc::add(&writer(ctx)?, kind, &value).await?)))
     }
 
     /// Stops watching (the entry is archived).
     #[graphql(visible = "crate::graphql::guards::watches_visible")]
-    async fn unwatch(&self, ctx: &Context<'_>, id: ID) -> Result<Watch> {
-        Ok(Watch(
+    async fn unwatch(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Watch>> {
+        Ok(Some(Watch(
             svc::remove(&writer(ctx)?, parse_id(&id, NodeKind::Watch)?).await?,
-        ))
+        )))
     }
 }

@@ -12,6 +12,37 @@ fn keys(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Mutation results are nullable: in a document of two writes, a refused second one is `null`
+/// with its error at its path, and the first one's result stays. With non-null results
+/// (before stop 34) the refusal nulled the whole `data`, hiding the case the first write had
+/// committed: the client saw no id, and a retry without a key recorded it twice.
+#[tokio::test]
+async fn a_refused_write_leaves_the_result_of_the_write_before_it() {
+    let app = TestApp::spawn().await;
+    let officer = app.token(Role::Officer, Some("QLTT"), None);
+    let case = |title: &str| {
+        json!({
+            "title": title, "violationType": "SMUGGLING", "commodityGroup": "SUGAR",
+            "channel": "BORDER_TRAIL", "detectedOn": "2026-11-20", "goodsSummary": "đường cát",
+        })
+    };
+    let r = app
+        .gql(
+            Some(&officer),
+            r#"mutation($a: NewCaseInput!, $b: NewCaseInput!) {
+              first: createCase(input: $a) { code title }
+              second: createCase(input: $b) { code title } }"#,
+            json!({ "a": case("Vụ thứ nhất"), "b": case("   ") }),
+        )
+        .await;
+    assert_eq!(r["data"]["first"]["title"], "Vụ thứ nhất", "{r}");
+    assert!(r["data"]["first"]["code"].is_string(), "{r}");
+    assert!(r["data"]["second"].is_null(), "{r}");
+    assert_eq!(keys(&r["data"]), ["first", "second"]);
+    assert_eq!(r["errors"][0]["path"], json!(["second"]), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{r}");
+}
+
 /// A refused field is present and `null`, with `FORBIDDEN` at its exact path; the node keeps
 /// its other fields; keys come in selection order, aliases and fragments included.
 #[tokio::test]

@@ -247,10 +247,10 @@ impl CaseMutation {
         ctx: &Context<'_>,
         input: NewCaseInput,
         idempotency_key: Option<String>,
-    ) -> Result<Case> {
+    ) -> Result<Option<Case>> {
         let w = writer(ctx)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "createCase")?;
-        Ok(Case(svc::create(&w, input.into(), keyed).await?))
+        Ok(Some(Case(svc::create(&w, input.into(), keyed).await?)))
     }
 
     /// Changes a case's core facts (lead agency only).
@@ -261,10 +261,10 @@ impl CaseMutation {
         id: ID,
         version: i32,
         patch: CasePatch,
-    ) -> Result<Case> {
+    ) -> Result<Option<Case>> {
         let w = writer(ctx)?;
         let case = svc::update(&w, parse_id(&id, NodeKind::Case)?, version, patch.into()).await?;
-        Ok(Case(case))
+        Ok(Some(Case(case)))
     }
 
     /// Moves a case along its lifecycle (lead agency only). An illegal transition is
@@ -277,11 +277,11 @@ impl CaseMutation {
         version: i32,
         status: CaseStatus,
         #[graphql(desc = "Date handled (defaults to today in Vietnam)")] handled_on: Option<Date>,
-    ) -> Result<Case> {
+    ) -> Result<Option<Case>> {
         let w = writer(ctx)?;
         let id = parse_id(&id, NodeKind::Case)?;
         let case = svc::change_status(&w, id, version, status, handled_on.map(Into::into)).await?;
-        Ok(Case(case))
+        Ok(Some(Case(case)))
     }
 
     /// Transfers a case under verification to the investigating police: the police agency
@@ -297,11 +297,11 @@ impl CaseMutation {
             desc = "Code of the investigating police agency"
         )]
         police_code: String,
-    ) -> Result<Case> {
+    ) -> Result<Option<Case>> {
         let w = writer(ctx)?;
         let id = parse_id(&id, NodeKind::Case)?;
         let case = svc::transfer_to_police(&w, id, version, &police_code).await?;
-        Ok(Case(case))
+        Ok(Some(Case(case)))
     }
 
     /// Archives (`archived: true`) or restores a case (lead agency only). Nothing is deleted.
@@ -312,10 +312,10 @@ impl CaseMutation {
         id: ID,
         version: i32,
         archived: bool,
-    ) -> Result<Case> {
+    ) -> Result<Option<Case>> {
         let w = writer(ctx)?;
         let case = svc::set_archived(&w, parse_id(&id, NodeKind::Case)?, version, archived).await?;
-        Ok(Case(case))
+        Ok(Some(Case(case)))
     }
 
     /// Links (`linked: true`) or unlinks a campaign (lead agency only).
@@ -327,11 +327,11 @@ impl CaseMutation {
         version: i32,
         campaign: String,
         linked: bool,
-    ) -> Result<Case> {
+    ) -> Result<Option<Case>> {
         let w = writer(ctx)?;
         let id = parse_id(&id, NodeKind::Case)?;
         let case = svc::set_campaign(&w, id, version, &campaign, linked).await?;
-        Ok(Case(case))
+        Ok(Some(Case(case)))
     }
 
     /// Adds a subject (police data: the police or the lead agency).
@@ -342,12 +342,12 @@ impl CaseMutation {
         case_id: ID,
         input: SubjectInput,
         idempotency_key: Option<String>,
-    ) -> Result<Subject> {
+    ) -> Result<Option<Subject>> {
         let w = writer(ctx)?;
         let case_id = parse_id(&case_id, NodeKind::Case)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addSubject")?;
         let s = records::add_subject(&w, case_id, input.into(), keyed).await?;
-        Ok(Subject(s.into()))
+        Ok(Some(Subject(s.into())))
     }
 
     /// Replaces a subject's details (police data: the police or the lead agency).
@@ -358,10 +358,10 @@ impl CaseMutation {
         id: ID,
         version: i32,
         input: SubjectInput,
-    ) -> Result<Subject> {
+    ) -> Result<Option<Subject>> {
         let w = writer(ctx)?;
         let s = records::update_subject(&w, parse_row(&id)?, version, input.into()).await?;
-        Ok(Subject(s.into()))
+        Ok(Some(Subject(s.into())))
     }
 
     /// Adds seized goods (lead agency).
@@ -372,12 +372,12 @@ impl CaseMutation {
         case_id: ID,
         input: SeizureInput,
         idempotency_key: Option<String>,
-    ) -> Result<Seizure> {
+    ) -> Result<Option<Seizure>> {
         let w = writer(ctx)?;
         let case_id = parse_id(&case_id, NodeKind::Case)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addSeizure")?;
         let row = records::add_seizure(&w, case_id, input.into(), keyed).await?;
-        Ok(seizure(row))
+        Ok(Some(seizure(row)))
     }
 
     /// Changes what became of seized goods (lead agency). Destroying or auctioning needs the
@@ -389,10 +389,10 @@ impl CaseMutation {
         id: ID,
         version: i32,
         status: DisposalStatus,
-    ) -> Result<Seizure> {
+    ) -> Result<Option<Seizure>> {
         let w = writer(ctx)?;
         let row = records::set_disposal_status(&w, parse_row(&id)?, version, status).await?;
-        Ok(seizure(row))
+        Ok(Some(seizure(row)))
     }
 
     /// The finance department approves the disposal of seized goods.
@@ -404,12 +404,12 @@ impl CaseMutation {
         version: i32,
         approved_on: Date,
         reference: String,
-    ) -> Result<Seizure> {
+    ) -> Result<Option<Seizure>> {
         let w = writer(ctx)?;
         let id = parse_row(&id)?;
         let row =
             records::approve_disposal(&w, id, version, approved_on.into(), &reference).await?;
-        Ok(seizure(row))
+        Ok(Some(seizure(row)))
     }
 
     /// Adds a customs record (customs data: customs or the lead agency).
@@ -420,12 +420,12 @@ impl CaseMutation {
         case_id: ID,
         input: CustomsRecordInput,
         idempotency_key: Option<String>,
-    ) -> Result<CustomsRecord> {
+    ) -> Result<Option<CustomsRecord>> {
         let w = writer(ctx)?;
         let case_id = parse_id(&case_id, NodeKind::Case)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "addCustomsRecord")?;
         let r = records::add_customs_record(&w, case_id, input.into(), keyed).await?;
-        Ok(CustomsRecord(r.into()))
+        Ok(Some(CustomsRecord(r.into())))
     }
 
     /// Replaces a customs record (customs or the lead agency).
@@ -436,11 +436,11 @@ impl CaseMutation {
         id: ID,
         version: i32,
         input: CustomsRecordInput,
-    ) -> Result<CustomsRecord> {
+    ) -> Result<Option<CustomsRecord>> {
         let w = writer(ctx)?;
         let id = parse_row(&id)?;
         let r = records::update_customs_record(&w, id, version, input.into()).await?;
-        Ok(CustomsRecord(r.into()))
+        Ok(Some(CustomsRecord(r.into())))
     }
 
     /// Creates or (with `version`) replaces the case's investigation record (police data).
@@ -451,11 +451,11 @@ impl CaseMutation {
         case_id: ID,
         version: Option<i32>,
         input: InvestigationInput,
-    ) -> Result<InvestigationRecord> {
+    ) -> Result<Option<InvestigationRecord>> {
         let w = writer(ctx)?;
         let case_id = parse_id(&case_id, NodeKind::Case)?;
         let r = records::set_investigation(&w, case_id, version, input.into()).await?;
-        Ok(InvestigationRecord(r.into()))
+        Ok(Some(InvestigationRecord(r.into())))
     }
 
     /// Archives or restores a record of a case, by whoever may write it. Returns the new version.
@@ -467,10 +467,10 @@ impl CaseMutation {
         id: ID,
         version: i32,
         archived: bool,
-    ) -> Result<i32> {
+    ) -> Result<Option<i32>> {
         let w = writer(ctx)?;
         let kind = RecordKind::from(kind);
         let id = parse_row(&id)?;
-        Ok(records::set_record_archived(&w, kind, id, version, archived).await?)
+        Ok(Some(records::set_record_archived(&w, kind, id, version, archived).await?))
     }
 }

@@ -233,10 +233,10 @@ impl DirectiveMutation {
         ctx: &Context<'_>,
         input: NewDirectiveInput,
         idempotency_key: Option<String>,
-    ) -> Result<Directive> {
+    ) -> Result<Option<Directive>> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "registerDirective")?;
         let d = svc::register_directive(&writer(ctx)?, input.try_into()?, keyed).await?;
-        Ok(Directive(d))
+        Ok(Some(Directive(d)))
     }
 
     /// Corrects a directive (standing office). A new symbol or date is re-parsed and must stay
@@ -248,10 +248,10 @@ impl DirectiveMutation {
         id: ID,
         version: i32,
         input: DirectivePatch,
-    ) -> Result<Directive> {
+    ) -> Result<Option<Directive>> {
         let (id, input) = (parse_id(&id, NodeKind::Directive)?, input.try_into()?);
         let d = svc::update_directive(&writer(ctx)?, id, version, input).await?;
-        Ok(Directive(d))
+        Ok(Some(Directive(d)))
     }
 
     /// Archives (`archived: true`) or restores a directive (standing office). Nothing is
@@ -263,10 +263,10 @@ impl DirectiveMutation {
         id: ID,
         version: i32,
         archived: bool,
-    ) -> Result<Directive> {
+    ) -> Result<Option<Directive>> {
         let id = parse_id(&id, NodeKind::Directive)?;
         let d = svc::set_directive_archived(&writer(ctx)?, id, version, archived).await?;
-        Ok(Directive(d))
+        Ok(Some(Directive(d)))
     }
 
     /// Assigns a task from a directive (standing office): a lead agency, coordinating
@@ -277,10 +277,10 @@ impl DirectiveMutation {
         ctx: &Context<'_>,
         input: NewTaskInput,
         idempotency_key: Option<String>,
-    ) -> Result<Task> {
+    ) -> Result<Option<Task>> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "assignTask")?;
         let t = svc::assign_task(&writer(ctx)?, input.try_into()?, keyed).await?;
-        Ok(Task(t.into()))
+        Ok(Some(Task(t.into())))
     }
 
     /// Changes a task (standing office): text, agencies, schedule, or its status (reopen,
@@ -292,7 +292,7 @@ impl DirectiveMutation {
         id: ID,
         version: i32,
         input: TaskPatch,
-    ) -> Result<Task> {
+    ) -> Result<Option<Task>> {
         let t = svc::update_task(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Task)?,
@@ -300,7 +300,7 @@ impl DirectiveMutation {
             input.into(),
         )
         .await?;
-        Ok(Task(t.into()))
+        Ok(Some(Task(t.into())))
     }
 
     /// Archives (`archived: true`) or restores a task (standing office). Nothing is deleted.
@@ -311,10 +311,10 @@ impl DirectiveMutation {
         id: ID,
         version: i32,
         archived: bool,
-    ) -> Result<Task> {
+    ) -> Result<Option<Task>> {
         let id = parse_id(&id, NodeKind::Task)?;
         let t = svc::set_task_archived(&writer(ctx)?, id, version, archived).await?;
-        Ok(Task(t.into()))
+        Ok(Some(Task(t.into())))
     }
 
     /// Reports progress on a task, by an agency that leads or coordinates it. The first
@@ -327,12 +327,12 @@ impl DirectiveMutation {
         note: String,
         #[graphql(desc = "Progress, 0 to 100")] progress_percent: Option<i32>,
         idempotency_key: Option<String>,
-    ) -> Result<Task> {
+    ) -> Result<Option<Task>> {
         let id = parse_id(&task_id, NodeKind::Task)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "postTaskUpdate")?;
         let w = writer(ctx)?;
         let t = svc::post_task_update(&w, id, &note, progress_percent, keyed).await?;
-        Ok(Task(t.into()))
+        Ok(Some(Task(t.into())))
     }
 
     /// Marks a task done, by its lead agency. `completedOn` defaults to today in Vietnam and
@@ -344,11 +344,11 @@ impl DirectiveMutation {
         id: ID,
         version: i32,
         completed_on: Option<Date>,
-    ) -> Result<Task> {
+    ) -> Result<Option<Task>> {
         let id = parse_id(&id, NodeKind::Task)?;
         let t =
             svc::complete_task(&writer(ctx)?, id, version, completed_on.map(Into::into)).await?;
-        Ok(Task(t.into()))
+        Ok(Some(Task(t.into())))
     }
 
     /// Creates a peak campaign (standing office).
@@ -358,10 +358,10 @@ impl DirectiveMutation {
         ctx: &Context<'_>,
         input: NewCampaignInput,
         idempotency_key: Option<String>,
-    ) -> Result<Campaign> {
+    ) -> Result<Option<Campaign>> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "createCampaign")?;
         let c = svc::create_campaign(&writer(ctx)?, input.try_into()?, keyed).await?;
-        Ok(Campaign(c))
+        Ok(Some(Campaign(c)))
     }
 
     /// Changes a campaign (standing office). Its code, used by cases, stays.
@@ -372,10 +372,10 @@ impl DirectiveMutation {
         id: ID,
         version: i32,
         input: CampaignPatch,
-    ) -> Result<Campaign> {
+    ) -> Result<Option<Campaign>> {
         let (id, input) = (parse_id(&id, NodeKind::Campaign)?, input.try_into()?);
         let c = svc::update_campaign(&writer(ctx)?, id, version, input).await?;
-        Ok(Campaign(c))
+        Ok(Some(Campaign(c)))
     }
 
     /// Archives (`archived: true`) or restores a campaign (standing office). Cases keep their
@@ -387,9 +387,9 @@ impl DirectiveMutation {
         id: ID,
         version: i32,
         archived: bool,
-    ) -> Result<Campaign> {
+    ) -> Result<Option<Campaign>> {
         let id = parse_id(&id, NodeKind::Campaign)?;
         let c = svc::set_campaign_archived(&writer(ctx)?, id, version, archived).await?;
-        Ok(Campaign(c))
+        Ok(Some(Campaign(c)))
     }
 }

@@ -55,11 +55,11 @@ impl PublicationMutation {
         case_id: ID,
         input: PublicationInput,
         idempotency_key: Option<String>,
-    ) -> Result<Publication> {
+    ) -> Result<Option<Publication>> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "draftPublication")?;
         let case_id = parse_id(&case_id, NodeKind::Case)?;
         let p = svc::draft(&writer(ctx)?, &checks(ctx)?, case_id, input.into(), keyed).await?;
-        Ok(Publication(p))
+        Ok(Some(Publication(p)))
     }
 
     /// Revises a draft or a rejected publication (the drafting agency); a rejected one goes
@@ -71,7 +71,7 @@ impl PublicationMutation {
         id: ID,
         version: i32,
         input: PublicationInput,
-    ) -> Result<Publication> {
+    ) -> Result<Option<Publication>> {
         let (w, c) = (writer(ctx)?, checks(ctx)?);
         let p = svc::update(
             &w,
@@ -81,7 +81,7 @@ impl PublicationMutation {
             input.into(),
         )
         .await?;
-        Ok(Publication(p))
+        Ok(Some(Publication(p)))
     }
 
     /// Approves a draft for publication (the standing office). The text is checked once more
@@ -92,11 +92,11 @@ impl PublicationMutation {
         ctx: &Context<'_>,
         id: ID,
         version: i32,
-    ) -> Result<Publication> {
+    ) -> Result<Option<Publication>> {
         let (w, c) = (writer(ctx)?, checks(ctx)?);
-        Ok(Publication(
+        Ok(Some(Publication(
             svc::approve(&w, &c, parse_id(&id, NodeKind::Publication)?, version).await?,
-        ))
+        )))
     }
 
     /// Passes a text waiting for review (the agency that reviews it: the police agency holding
@@ -108,11 +108,11 @@ impl PublicationMutation {
         ctx: &Context<'_>,
         id: ID,
         version: i32,
-    ) -> Result<Publication> {
+    ) -> Result<Option<Publication>> {
         let (w, c) = (writer(ctx)?, checks(ctx)?);
-        Ok(Publication(
+        Ok(Some(Publication(
             svc::pass_review(&w, &c, parse_id(&id, NodeKind::Publication)?, version).await?,
-        ))
+        )))
     }
 
     /// Rejects a draft (the standing office, or the agency reviewing it), saying why.
@@ -123,7 +123,7 @@ impl PublicationMutation {
         id: ID,
         version: i32,
         reason: String,
-    ) -> Result<Publication> {
+    ) -> Result<Option<Publication>> {
         let p = svc::reject(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Publication)?,
@@ -131,7 +131,7 @@ impl PublicationMutation {
             &reason,
         )
         .await?;
-        Ok(Publication(p))
+        Ok(Some(Publication(p)))
     }
 
     /// Withdraws a published summary (the standing office or the drafting agency); it
@@ -143,10 +143,10 @@ impl PublicationMutation {
         id: ID,
         version: i32,
         reason: Option<String>,
-    ) -> Result<Publication> {
+    ) -> Result<Option<Publication>> {
         let id = parse_id(&id, NodeKind::Publication)?;
         let p = svc::withdraw(&writer(ctx)?, id, version, reason.as_deref()).await?;
-        Ok(Publication(p))
+        Ok(Some(Publication(p)))
     }
 
     /// Archives (`archived: true`) or restores a publication (the drafting agency). An
@@ -158,7 +158,7 @@ impl PublicationMutation {
         id: ID,
         version: i32,
         archived: bool,
-    ) -> Result<Publication> {
+    ) -> Result<Option<Publication>> {
         let p = svc::set_archived(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Publication)?,
@@ -166,6 +166,6 @@ impl PublicationMutation {
             archived,
         )
         .await?;
-        Ok(Publication(p))
+        Ok(Some(Publication(p)))
     }
 }

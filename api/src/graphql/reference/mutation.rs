@@ -130,11 +130,11 @@ impl ReferenceMutation {
         ctx: &Context<'_>,
         input: NewAgencyInput,
         idempotency_key: Option<String>,
-    ) -> Result<Agency> {
+    ) -> Result<Option<Agency>> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "createAgency")?;
-        Ok(Agency(
+        Ok(Some(Agency(
             svc::create_agency(&writer(ctx)?, input.into(), keyed).await?,
-        ))
+        )))
     }
 
     /// Changes an agency (admin). Its code stays.
@@ -145,7 +145,7 @@ impl ReferenceMutation {
         id: ID,
         version: i32,
         input: AgencyPatch,
-    ) -> Result<Agency> {
+    ) -> Result<Option<Agency>> {
         let a = svc::update_agency(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Agency)?,
@@ -153,7 +153,7 @@ impl ReferenceMutation {
             input.into(),
         )
         .await?;
-        Ok(Agency(a))
+        Ok(Some(Agency(a)))
     }
 
     /// Adds a commune, ward or special zone (admin).
@@ -163,11 +163,11 @@ impl ReferenceMutation {
         ctx: &Context<'_>,
         input: NewCommuneInput,
         idempotency_key: Option<String>,
-    ) -> Result<Commune> {
+    ) -> Result<Option<Commune>> {
         let keyed = key_of(ctx, idempotency_key.as_deref(), "createCommune")?;
-        Ok(Commune(
+        Ok(Some(Commune(
             svc::create_commune(&writer(ctx)?, input.into(), keyed).await?,
-        ))
+        )))
     }
 
     /// Changes a commune's name, kind or border flag (admin). Its code stays.
@@ -178,7 +178,7 @@ impl ReferenceMutation {
         id: ID,
         version: i32,
         input: CommunePatch,
-    ) -> Result<Commune> {
+    ) -> Result<Option<Commune>> {
         let c = svc::update_commune(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Commune)?,
@@ -186,7 +186,7 @@ impl ReferenceMutation {
             input.into(),
         )
         .await?;
-        Ok(Commune(c))
+        Ok(Some(Commune(c)))
     }
 
     /// Records the date a commune's 389 committee was set up, or `null` when it has none
@@ -198,11 +198,11 @@ impl ReferenceMutation {
         id: ID,
         version: i32,
         established_on: Option<Date>,
-    ) -> Result<Commune> {
+    ) -> Result<Option<Commune>> {
         let id = parse_id(&id, NodeKind::Commune)?;
         let c =
             svc::set_commune_committee(&writer(ctx)?, id, version, established_on.map(Into::into))
                 .await?;
-        Ok(Commune(c))
+        Ok(Some(Commune(c)))
     }
 }

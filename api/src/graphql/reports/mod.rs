@@ -222,7 +222,7 @@ impl ReportMutation {
         ctx: &Context<'_>,
         input: FileReportInput,
         idempotency_key: Option<String>,
-    ) -> Result<PeriodicReport> {
+    ) -> Result<Option<PeriodicReport>> {
         let w = writer(ctx)?;
         let keyed = key_of(ctx, idempotency_key.as_deref(), "fileReport")?;
         let filing = Filing {
@@ -233,9 +233,9 @@ impl ReportMutation {
             corrections: corrections(input.corrections.as_deref().unwrap_or_default()),
             correction_reason: input.correction_reason,
         };
-        Ok(PeriodicReport(
+        Ok(Some(PeriodicReport(
             svc::file(&w, due_day(ctx)?, filing, keyed).await?,
-        ))
+        )))
     }
 
     /// Corrects figures of a filed report (the filing agency), with a reason (kept with the
@@ -248,7 +248,7 @@ impl ReportMutation {
         version: i32,
         corrections: Vec<ReportCorrectionInput>,
         reason: String,
-    ) -> Result<PeriodicReport> {
+    ) -> Result<Option<PeriodicReport>> {
         let w = writer(ctx)?;
         let fixes = self::corrections(&corrections);
         let r = svc::correct(
@@ -259,7 +259,7 @@ impl ReportMutation {
             &reason,
         )
         .await?;
-        Ok(PeriodicReport(r))
+        Ok(Some(PeriodicReport(r)))
     }
 }
 

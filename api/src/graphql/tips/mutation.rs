@@ -77,7 +77,7 @@ impl TipMutation {
         ctx: &Context<'_>,
         input: NewTipInput,
         idempotency_key: Option<String>,
-    ) -> Result<TipReceipt> {
+    ) -> Result<Option<TipReceipt>> {
         let req = request(ctx)?;
         let v = req.viewer.as_ref();
         let services = services(ctx)?;
@@ -97,7 +97,7 @@ impl TipMutation {
             services.limiters.tips.check(&client)
         })
         .await?;
-        Ok(TipReceipt::of(&stored)?)
+        Ok(Some(TipReceipt::of(&stored)?))
     }
 
     /// Forwards a tip to the agency that should verify it (standing office, or the police for a
@@ -109,7 +109,7 @@ impl TipMutation {
         id: ID,
         version: i32,
         #[graphql(desc = "Agency code")] agency: String,
-    ) -> Result<Tip> {
+    ) -> Result<Option<Tip>> {
         let tip = svc::forward(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Tip)?,
@@ -117,18 +117,18 @@ impl TipMutation {
             &agency,
         )
         .await?;
-        Ok(Tip(tip))
+        Ok(Some(Tip(tip)))
     }
 
     /// The assigned agency starts verifying a forwarded tip.
     #[graphql(visible = "crate::graphql::guards::tips_visible")]
-    async fn verify_tip(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Tip> {
-        Ok(Tip(svc::verify(
+    async fn verify_tip(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Option<Tip>> {
+        Ok(Some(Tip(svc::verify(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Tip)?,
             version,
         )
-        .await?))
+        .await?)))
     }
 
     /// The assigned agency links a verified tip to the case it led to (a case the agency can
@@ -140,14 +140,14 @@ impl TipMutation {
         id: ID,
         version: i32,
         case_id: ID,
-    ) -> Result<Tip> {
+    ) -> Result<Option<Tip>> {
         let (id, case_id) = (
             parse_id(&id, NodeKind::Tip)?,
             parse_id(&case_id, NodeKind::Case)?,
         );
-        Ok(Tip(
+        Ok(Some(Tip(
             svc::link_to_case(&writer(ctx)?, id, version, case_id).await?
-        ))
+        )))
     }
 
     /// Dismisses a tip that did not hold up (the assigned agency or the standing office); the
@@ -159,7 +159,7 @@ impl TipMutation {
         id: ID,
         version: i32,
         reason: String,
-    ) -> Result<Tip> {
+    ) -> Result<Option<Tip>> {
         let tip = svc::dismiss(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Tip)?,
@@ -167,7 +167,7 @@ impl TipMutation {
             &reason,
         )
         .await?;
-        Ok(Tip(tip))
+        Ok(Some(Tip(tip)))
     }
 
     /// Archives (hides from `tips`) or restores a tip; standing office only. Nothing is
@@ -179,7 +179,7 @@ impl TipMutation {
         id: ID,
         version: i32,
         archived: bool,
-    ) -> Result<Tip> {
+    ) -> Result<Option<Tip>> {
         let tip = svc::set_archived(
             &writer(ctx)?,
             parse_id(&id, NodeKind::Tip)?,
@@ -187,6 +187,6 @@ impl TipMutation {
             archived,
         )
         .await?;
-        Ok(Tip(tip))
+        Ok(Some(Tip(tip)))
     }
 }
