@@ -538,8 +538,9 @@ pub enum PoliceFigures {
     /// these statistics count others; beside its own figures, any others would give the
     /// other agencies' by subtraction.
     OwnCasesOnly,
-    /// Only where no case can be singled out (`graphql::statistics::police_withheld`).
-    WhereNoCaseStandsOut,
+    /// Never: the viewer reads the compartment on no case (`graphql::statistics::
+    /// police_withheld` says why no rule on the figures could give them safely).
+    Never,
 }
 
 /// [`PoliceFigures`] of statistics over cases led by `lead_agency` (an agency code; `None`:
@@ -553,7 +554,7 @@ pub fn police_figures(v: &Viewer, lead_agency: Option<&str>) -> PoliceFigures {
             PoliceFigures::AsTheyAre
         }
         CaseReaders::LeadAgency(_) => PoliceFigures::OwnCasesOnly,
-        CaseReaders::Nobody => PoliceFigures::WhereNoCaseStandsOut,
+        CaseReaders::Nobody => PoliceFigures::Never,
     }
 }
 
@@ -812,14 +813,9 @@ mod tests {
             (Role::Officer, Some("BDBP"), None, OwnCasesOnly),
             (Role::Officer, Some("BDBP"), Some("CA"), OwnCasesOnly),
             (Role::Customs, Some("HQ"), Some("hq"), OwnCasesOnly),
-            (Role::Leader, None, None, WhereNoCaseStandsOut),
-            (
-                Role::StandingOffice,
-                Some("QLTT"),
-                Some("QLTT"),
-                WhereNoCaseStandsOut,
-            ),
-            (Role::Commune, Some("UBND"), None, WhereNoCaseStandsOut),
+            (Role::Leader, None, None, Never),
+            (Role::StandingOffice, Some("QLTT"), Some("QLTT"), Never),
+            (Role::Commune, Some("UBND"), None, Never),
         ] {
             assert_eq!(
                 police_figures(&viewer(role, agency), lead),

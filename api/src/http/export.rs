@@ -598,16 +598,7 @@ async fn build(
     let withheld = if press {
         None
     } else {
-        crate::graphql::statistics::police_withheld_in_months(
-            &state.db,
-            &viewer,
-            period.kind,
-            params.as_ref(),
-            &counted,
-            &computed,
-            state.small_cell_k,
-        )
-        .await?
+        crate::graphql::statistics::police_withheld(&viewer, params.as_ref())
     };
     let cols = columns(press, withheld.is_none());
     let with_previous = !spec_previous_is_last_year;

@@ -34,27 +34,17 @@ pub fn condition() -> Condition {
         )
 }
 
-/// The cases whose fine or goods value has been public: a publication of theirs declaring
-/// either was approved at some time (withdrawn since or not: the press has read it). The
-/// press's statistics must not let a cell less these cases single out the others
-/// (`graphql::statistics::compute_public`). Counting a case here that declared only one of
-/// the two withholds more, never less.
-pub fn money_disclosed() -> Condition {
-    let declares = |fact: &str| {
-        Expr::col((publications::Entity, publications::Column::PublicFacts))
-            .like(format!("%{fact}%"))
-    };
+/// The cases a summary has made public at some time: one of their publications was approved
+/// (withdrawn since or not: the press has read it), whatever facts it declared — its fine and
+/// goods value, or its status. The press's statistics must not let a cell less these cases
+/// single out the others (`graphql::statistics::compute_public`).
+pub fn ever_published() -> Condition {
     Condition::all().add(
         cases::Column::Id.in_subquery(
             Query::select()
                 .column(publications::Column::CaseId)
                 .from(publications::Entity)
                 .and_where(publications::Column::ApprovedAt.is_not_null())
-                .cond_where(
-                    Condition::any()
-                        .add(declares("fine_amount"))
-                        .add(declares("goods_value")),
-                )
                 .to_owned(),
         ),
     )

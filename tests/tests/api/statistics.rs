@@ -746,6 +746,19 @@ async fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
             "{r}"
         );
     }
+    // Nor do leaders, the standing office or commune users over a whole year without a
+    // filter: the statuses they list beside the prosecutions named a closed case that was
+    // prosecuted, however large the cell (stop 34's review).
+    let so = app.token_for(Role::StandingOffice);
+    let year = json!({ "kind": "YEAR", "year": 2026 });
+    for token in [&leader, &so, &commune] {
+        let r = app.gql(Some(token), q, json!({ "p": year })).await;
+        let total = &r["data"]["statistics"]["total"];
+        assert!(total["casesDetected"]["value"].as_i64() > Some(3), "{r}");
+        for field in police_figures {
+            assert!(total[field].is_null(), "{field}: {r}");
+        }
+    }
     // The police read them; so does an agency over the cases it leads.
     let r = ok(app
         .gql(Some(&police), q, json!({ "p": range, "f": ca }))

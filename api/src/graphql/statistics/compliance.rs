@@ -10,7 +10,7 @@ use sea_orm::{
 
 use entity::{agencies, campaigns, communes};
 
-use super::{Statistics, StatisticsPeriodKind, compute, police_withheld, statistics_condition};
+use super::{Statistics, compute, police_withheld, statistics_condition};
 use crate::domain::calendar::{DateRange, PeriodSpec};
 use crate::error::{AppError, AppResult};
 use crate::graphql::cases::CaseFilter;
@@ -280,7 +280,6 @@ impl ComplianceQuery {
             .all(db)
             .await
             .map_err(AppError::from)?;
-        let k = services(ctx)?.workflow.small_cell_k;
         let mut out = vec![];
         for c in running {
             let filter = CaseFilter {
@@ -294,10 +293,8 @@ impl ComplianceQuery {
                 to: today,
             });
             let mut stats = compute(db, cond, spec, vec![], Via::Auto).await?;
-            // A campaign's span to date is a range of the standing office's choosing: its
-            // police figures follow the statistics' rule.
-            stats.police_withheld =
-                police_withheld(v, StatisticsPeriodKind::Campaign, Some(&params), &stats, k);
+            // Its police figures follow the statistics' rule.
+            stats.police_withheld = police_withheld(v, Some(&params));
             out.push(RunningCampaign {
                 campaign: Campaign(c),
                 statistics: Statistics(stats),

@@ -205,12 +205,12 @@ pub async fn compute_public(
         suppressed: false,
         police_withheld: None,
     };
-    // The same cells counting only the cases whose money a publication made public.
+    // The same cells counting only the cases a summary made public.
     let disclosed = service::aggregate(
         db,
         Counted::province()
             .cond
-            .add(crate::service::published::money_disclosed()),
+            .add(crate::service::published::ever_published()),
         ranges,
         &[Dimension::Month, Dimension::OfficialGroup],
     )
@@ -263,12 +263,12 @@ pub async fn compute_public(
 
 /// Whether a cell may be shown to the press: each count it rests on is 0 or at least `k`;
 /// where any case was handled criminally, at least `k` were not (a cell all of whose cases
-/// were, says so of each, as the police figures' rule has it); and the cases whose money is
-/// not public (`published` of them is, by their summaries) are none or at least `k`.
+/// were, says so of each); and the cases no approved summary made public (`published` of
+/// them were) are none or at least `k`.
 ///
-/// The last one (a review of stop 34): the press reads the fine and goods value a published
-/// summary declares, so a cell of three cases, two of them published so, less those two
-/// gave the third case's fine and goods value exactly.
+/// The last one (a review of stop 34): the press reads what a published summary declares —
+/// the fine, the goods value, the status — so a cell of three cases, two of them published,
+/// less those two gave the third case's fine and goods value exactly.
 fn public_cell(f: &Figures, published: i64, k: i64) -> bool {
     let unpublished = f.cases_detected - published;
     [
@@ -296,150 +296,34 @@ fn public_figures(f: &Figures) -> Figures {
 
 /// Why the figures drawn from the police compartment (subjects counted, prosecutions,
 /// defendants, and the split of the cases handled between administrative and criminal) are
-/// withheld from `computed`, if they are: for a viewer who does not read that
-/// compartment on every case counted ([`police_figures`]), unless the statistics are of
-/// an official period, without filters, and every cell with cases counts at least `k` of them
-/// and at least `k` prosecuted cases if any. An agency that reads the compartment on the
-/// cases it leads gets them for those only.
+/// withheld from a viewer, if they are ([`police_figures`]): from one that reads the
+/// compartment on the cases its agency leads only, unless the statistics count only those
+/// (`filter: { leadAgency: <its own> }`; beside its own, any others would give the other
+/// agencies' by subtraction), and always from one that reads it on no case (leaders, the
+/// standing office, commune users).
 ///
-/// A security review (stop 31) narrowed `statistics` to one case with a one-day `RANGE` and a
-/// lead agency and commune, and read its defendants and prosecution as an officer of another
-/// agency, a leader or a commune user, none of whom may read its investigation record. An
-/// arbitrary range, a campaign's dates (set by the standing office) or a filter can each
-/// narrow to one case, or to two sets one case apart; a small cell is one case's figures
-/// outright, and shown beside a total, the total less the other cells. So one cell below `k`
-/// withholds the figures from the whole response.
-///
-/// The split of the cases handled is one of them (stop 33's review): a closed case counts as
-/// handled criminally when its investigation record carries a prosecution, so with a one-case
-/// query the split told whether that case was prosecuted. It says no more than the prosecuted
-/// cases do (the rest of it is the statuses, core data), so it is given and withheld with them.
-///
-/// Not covered here: a coarser period less the months of it ([`police_withheld_in_months`]
-/// checks that); figures that change between two reads by one case recorded or updated late,
-/// as for the press (`compute_public`).
+/// The last rule was a small-cell rule until stop 34: the figures were given to those viewers
+/// where every cell of the response, and every reporting month of it, counted none or at
+/// least `k` cases and prosecuted cases. Four reviews (stops 31 to 34) each read one case's
+/// prosecution through it: a one-day range, a year less its nine months, rows by campaign
+/// that overlap, and last the statuses the viewer lists — a cell's prosecutions less its
+/// `PROSECUTED` cases named the closed case that was prosecuted, whatever the size of the
+/// cell. What a figure reveals beside the statuses depends on data the viewer may not read,
+/// so no rule on the figures alone can hold. DOMAIN.md gives these roles no part of the
+/// police compartment; the figures reach them as each agency reports them (periodic reports).
 pub fn police_withheld(
     viewer: &crate::auth::Viewer,
-    kind: StatisticsPeriodKind,
     filter: Option<&CaseFilterParams>,
-    computed: &Computed,
-    k: i64,
 ) -> Option<&'static str> {
     match police_figures(viewer, filter.and_then(|f| f.lead_agency.as_deref())) {
-        PoliceFigures::AsTheyAre => return None,
-        PoliceFigures::OwnCasesOnly => {
-            return Some(
-                "figures from the police compartment are given to your role for the cases your agency leads (`leadAgency`: your agency)",
-            );
-        }
-        PoliceFigures::WhereNoCaseStandsOut => {}
+        PoliceFigures::AsTheyAre => None,
+        PoliceFigures::OwnCasesOnly => Some(
+            "figures from the police compartment are given to your role for the cases your agency leads (`leadAgency`: your agency)",
+        ),
+        PoliceFigures::Never => Some(
+            "figures from the police compartment are given to those who read it; agencies' periodic reports carry the figures they report",
+        ),
     }
-    if matches!(
-        kind,
-        StatisticsPeriodKind::Range | StatisticsPeriodKind::Campaign
-    ) {
-        return Some(
-            "figures from the police compartment are given to your role for official periods only (month, quarter, six or nine months, year)",
-        );
-    }
-    if filter.is_some() {
-        return Some(
-            "figures from the police compartment are given to your role without filters only",
-        );
-    }
-    // The one dimension whose rows overlap: a case in two campaigns is counted in both rows
-    // and once in the total, so the rows less the total are that case's figures (a review of
-    // stop 33 read one case's subjects and prosecution so).
-    if computed.dims.contains(&Dimension::Campaign) {
-        return Some(
-            "figures from the police compartment are given to your role without grouping by campaign (a case of two campaigns is counted in each)",
-        );
-    }
-    let cells = computed
-        .rows
-        .iter()
-        .chain(&computed.groups)
-        .map(|(_, f)| f)
-        .chain(std::iter::once(&computed.total));
-    let small = cells.flatten().any(|f| small_cell(f, k));
-    small.then_some(SMALL_CELL)
-}
-
-const SMALL_CELL: &str = "figures from the police compartment are withheld where a figure would rest on fewer cases than the smallest published cell";
-
-/// Whether a cell's police figures would rest on fewer than `k` cases: its cases, and its
-/// prosecuted cases too (defendants are counted on prosecuted cases only, and which cases are
-/// prosecuted, the status says); and, where any case was prosecuted, the cases that were not.
-///
-/// The last one (a review of stop 34): a case is prosecuted when its investigation record
-/// carries a prosecution, whatever its status, so a cell's prosecutions less its cases whose
-/// status is `PROSECUTED` (which the viewer lists) count the closed or transferred cases that
-/// were prosecuted — one closed case, and that it was prosecuted. A prosecution the status
-/// does not show must hide among at least `k` cases that were not prosecuted; the figures
-/// hold no count of statuses, so every cell with a prosecution asks it. (That a cell's cases
-/// were none of them prosecuted is left to be read: it is what most closed cases are.)
-fn small_cell(f: &Figures, k: i64) -> bool {
-    let not_prosecuted = f.cases_detected - f.prosecuted_cases;
-    [f.cases_detected, f.prosecuted_cases]
-        .into_iter()
-        .any(|n| n > 0 && n < k)
-        || (f.prosecuted_cases > 0 && not_prosecuted < k)
-}
-
-/// [`police_withheld`], then, where that gives the police figures to a viewer who reads the
-/// compartment on no case, the same rule cell by cell over the reporting months: every
-/// official period is made of whole reporting months, so two of them differ by a sum of
-/// month cells (a year less its nine months is its last quarter), and each cell must rest on
-/// none or at least `k` cases and prosecuted cases. A security review (stop 33) read a
-/// quarter's withheld cell of two prosecutions that way. The cells are the months by the
-/// response's dimensions and by official group (`officialGroups` is always there), for the
-/// three periods, read from the rollups like the statistics themselves.
-pub async fn police_withheld_in_months(
-    db: &sea_orm::DatabaseConnection,
-    viewer: &crate::auth::Viewer,
-    kind: StatisticsPeriodKind,
-    filter: Option<&CaseFilterParams>,
-    counted: &Counted,
-    computed: &Computed,
-    k: i64,
-) -> AppResult<Option<&'static str>> {
-    if let Some(why) = police_withheld(viewer, kind, filter, computed, k) {
-        return Ok(Some(why));
-    }
-    let lead = filter.and_then(|f| f.lead_agency.as_deref());
-    if police_figures(viewer, lead) != PoliceFigures::WhereNoCaseStandsOut {
-        return Ok(None);
-    }
-    let ranges = [computed.range, computed.previous, computed.last_year];
-    // A sum of cells that are each empty or at least k is so too: the month cells by official
-    // group cover the month totals, and the month cells by the response's dimensions cover
-    // those by official group when the dimensions include it. So one read where it suffices.
-    let dims = &computed.dims;
-    let by: Vec<Vec<Dimension>> = if dims.is_empty() || dims.contains(&Dimension::OfficialGroup) {
-        vec![if dims.is_empty() {
-            vec![Dimension::OfficialGroup]
-        } else {
-            dims.clone()
-        }]
-    } else {
-        vec![dims.clone(), vec![Dimension::OfficialGroup]]
-    };
-    for dims in by {
-        if dims.contains(&Dimension::Month) {
-            continue; // its cells are the response's, checked above
-        }
-        let months: Vec<Dimension> = std::iter::once(Dimension::Month).chain(dims).collect();
-        let cells = service::grouped(db, counted, ranges, &months, Via::Auto).await?;
-        if cells
-            .rows
-            .iter()
-            .flat_map(|(_, f)| f)
-            .any(|f| small_cell(f, k))
-        {
-            return Ok(Some(SMALL_CELL));
-        }
-    }
-    Ok(None)
 }
 
 /// Computes rows, official groups and totals for a period (`via`: see [`Via`]).
@@ -534,10 +418,8 @@ impl StatisticsQuery {
         let computed = if statistics_scope(v)? == StatisticsScope::Public {
             compute_public(db, spec, dims, k, Via::Auto).await?
         } else {
-            let mut c = compute(db, cond.clone(), spec, dims, Via::Auto).await?;
-            c.police_withheld =
-                police_withheld_in_months(db, v, period.kind, params.as_ref(), &cond, &c, k)
-                    .await?;
+            let mut c = compute(db, cond, spec, dims, Via::Auto).await?;
+            c.police_withheld = police_withheld(v, params.as_ref());
             c
         };
         Ok(Statistics(computed))
@@ -810,42 +692,11 @@ impl StatisticsFigures {
 mod public_tests {
     use super::*;
 
-    fn computed(cases: &[i64]) -> Computed {
-        let cell = |n: i64| {
-            let f = Figures {
-                cases_detected: n,
-                ..Figures::default()
-            };
-            [f, f, f]
-        };
-        let range = DateRange {
-            from: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
-            to: NaiveDate::from_ymd_opt(2026, 2, 14).unwrap(),
-        };
-        Computed {
-            dims: vec![Dimension::Agency],
-            range,
-            previous: range,
-            last_year: range,
-            rows: cases
-                .iter()
-                .map(|n| (vec![KeyPart::Id(Some(*n))], cell(*n)))
-                .collect(),
-            groups: vec![],
-            total: cell(cases.iter().sum()),
-            suppressed: false,
-            police_withheld: None,
-        }
-    }
-
-    /// The police figures reach a viewer who does not read the compartment on every case only
-    /// for official periods, without filters, and where no cell with cases has fewer than k;
-    /// those who read it get them always.
+    /// The police figures reach the police, and an agency over the cases it leads only; a
+    /// viewer who reads the compartment on no case never gets them, whatever the period.
     #[test]
-    fn police_figures_are_withheld_where_a_case_could_be_singled_out() {
+    fn police_figures_reach_those_who_read_the_compartment() {
         use crate::auth::{Role, Viewer};
-        use StatisticsPeriodKind::*;
-        let leader = Viewer::in_agency(Role::Leader, None);
         let police = Viewer::in_agency(Role::Police, Some(1));
         let mut officer = Viewer::in_agency(Role::Officer, Some(2));
         officer.agency_code = Some("BDBP".into());
@@ -857,49 +708,17 @@ mod public_tests {
             lead_agency: Some("CA".into()),
             ..Default::default()
         };
-        let big = computed(&[0, 3, 7]);
-        let small = computed(&[0, 2, 7]);
-        let withheld = |v: &Viewer, kind, filter: Option<&CaseFilterParams>, c: &Computed| {
-            police_withheld(v, kind, filter, c, 3).is_some()
-        };
-        assert!(!withheld(&leader, Month, None, &big));
-        assert!(!withheld(&leader, Year, None, &big));
-        // By campaign the rows overlap (a case of two campaigns is in both): withheld.
-        let mut by_campaign = computed(&[0, 3, 7]);
-        by_campaign.dims = vec![Dimension::Campaign];
-        assert!(withheld(&leader, Month, None, &by_campaign));
-        assert!(!withheld(&police, Month, None, &by_campaign));
-        // Three cases, one of them prosecuted: its defendants would be that case's.
-        let mut one_prosecuted = computed(&[0, 3, 7]);
-        one_prosecuted.rows[1].1[0].prosecuted_cases = 1;
-        assert!(withheld(&leader, Month, None, &one_prosecuted));
-        assert!(withheld(&leader, Month, None, &small));
-        assert!(withheld(&leader, Range, None, &big));
-        assert!(withheld(&leader, Campaign, None, &big));
-        assert!(withheld(&leader, Month, Some(&other), &big));
-        assert!(withheld(&officer, Range, Some(&other), &big));
+        assert!(police_withheld(&police, None).is_none());
+        assert!(police_withheld(&police, Some(&other)).is_none());
+        assert!(police_withheld(&officer, Some(&own)).is_none());
         // An officer would subtract its own cases from any other figures.
-        assert!(withheld(&officer, Month, None, &big));
-        assert!(!withheld(&officer, Range, Some(&own), &small));
-        assert!(!withheld(&police, Range, Some(&other), &small));
-    }
-
-    #[test]
-    fn a_prosecution_hides_among_at_least_k_cases_not_prosecuted() {
-        let f = |d, p| Figures {
-            cases_detected: d,
-            prosecuted_cases: p,
-            ..Figures::default()
-        };
-        assert!(!small_cell(&f(10, 0), 3));
-        assert!(!small_cell(&f(10, 3), 3));
-        assert!(small_cell(&f(10, 2), 3), "two prosecutions");
-        assert!(
-            small_cell(&f(4, 3), 3),
-            "four cases, three prosecuted: one closed case's prosecution, by the statuses"
-        );
-        assert!(small_cell(&f(3, 3), 3), "each case prosecuted");
-        assert!(!small_cell(&f(6, 3), 3));
+        assert!(police_withheld(&officer, None).is_some());
+        assert!(police_withheld(&officer, Some(&other)).is_some());
+        for role in [Role::Leader, Role::StandingOffice, Role::Commune] {
+            let v = Viewer::in_agency(role, Some(3));
+            assert!(police_withheld(&v, None).is_some(), "{role:?}");
+            assert!(police_withheld(&v, Some(&own)).is_some(), "{role:?}");
+        }
     }
 
     #[test]
