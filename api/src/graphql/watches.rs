@@ -88,7 +88,12 @@ impl WatchMutation {
     /// hold it). Watching a value already watched returns that entry. A kind whose
     /// compartment the role never reads is refused.
     #[graphql(visible = "crate::graphql::guards::watches_visible")]
-    async fn watch(&self, ctx: &Context<'_>, kind: WatchKind, value: String) -> Result<Option<Watch>> {
+    async fn watch(
+        &self,
+        ctx: &Context<'_>,
+        kind: WatchKind,
+        value: String,
+    ) -> Result<Option<Watch>> {
         Ok(Some(Watch(svc::add(&writer(ctx)?, kind, &value).await?)))
     }
 

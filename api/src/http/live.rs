@@ -98,6 +98,8 @@ const MAX_SILENCED: usize = 1024;
 const FORBIDDEN: u16 = 4403;
 /// `graphql-ws`'s "Connection initialisation timeout".
 const INIT_TIMED_OUT: u16 = 4408;
+/// `graphql-ws`'s "Unauthorized" (an operation before `connection_init`).
+const UNAUTHORIZED: u16 = 4401;
 /// `graphql-ws`'s "Invalid message" (and the like).
 const INVALID_MESSAGE: u16 = 4400;
 /// `graphql-ws`'s "Subscriber for <id> already exists".
@@ -489,10 +491,12 @@ async fn serve(
                 // read with 1002 and the parser's words, which ran past a close frame's 125
                 // bytes (Node's `ws` then saw a broken frame: 1006). The protocol says 4400.
                 Some(Message::Close(Some(frame))) => {
-                    let code = if transport_ws && frame.code == 1002 {
-                        INVALID_MESSAGE
-                    } else {
-                        frame.code
+                    // And a `subscribe` before `connection_init` is 4401 there, where
+                    // async-graphql says 1011.
+                    let code = match u16::from(frame.code) {
+                        1002 if transport_ws => INVALID_MESSAGE,
+                        1011 if transport_ws => UNAUTHORIZED,
+                        other => other,
                     };
                     let _ = socket_out.send(close(code, &frame.reason)).await;
                     break;

@@ -20,8 +20,8 @@ use crate::domain::types::{
 use crate::domain::vocab::{AgencyKind, CommodityGroup, DisposalStatus, SubjectKind, SubjectRole};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{
-    case_for_compartment_write, case_led_by_viewer, check_past_date, not_archived, optional_text,
-    required_text,
+    case_for_compartment_write, case_led_by_viewer, check_not_before_detection, check_past_date,
+    not_archived, optional_text, required_text,
 };
 use crate::service::events::DomainEvent;
 use crate::service::rollups;
@@ -235,7 +235,7 @@ async fn writable<R: CaseRecord>(
     txn: &DatabaseTransaction,
     v: &Viewer,
     id: i64,
-) -> AppResult<R::Model> {
+) -> AppResult<(R::Model, cases::Model)> {
     let Some(compartment) = R::COMPARTMENT else {
         // Who may write a case's core records at all, before anything is read: a role that
         // may not (a commune user) was told `FORBIDDEN` for a record and `NOT_FOUND` for a
@@ -243,8 +243,8 @@ async fn writable<R: CaseRecord>(
         // refusal after the read tells them nothing new.
         acting_agency(v, Action::RecordCases)?;
         let r = by_id::<R, _>(txn, id, R::WHAT).await?;
-        case_for::<R>(txn, v, R::case_id(&r)).await?;
-        return Ok(r);
+        let case = case_for::<R>(txn, v, R::case_id(&r)).await?;
+        return Ok((r, case));
     };
     let hidden = || AppError::NotFound(format!("no such {}", R::WHAT));
     let mut query = R::find_by_id(id);
@@ -266,8 +266,8 @@ async fn writable<R: CaseRecord>(
     }
     let r = query.one(txn).await?.ok_or_else(hidden)?;
     // Its case's own rules (an archived case takes no change); its reach holds already.
-    case_for::<R>(txn, v, R::case_id(&r)).await?;
-    Ok(r)
+    let case = case_for::<R>(txn, v, R::case_id(&r)).await?;
+    Ok((r, case))
 }
 
 /// The versioned update of record `id` of kind `R`.
@@ -287,7 +287,7 @@ async fn add_record<R: CaseRecord>(
     operation: &'static str,
     case_id: i64,
     keyed: Option<Keyed>,
-    model: impl FnOnce() -> AppResult<R::ActiveModel>,
+    model: impl FnOnce(&cases::Model) -> AppResult<R::ActiveModel>,
     fields: Vec<&'static str>,
 ) -> AppResult<R::Model>
 where
@@ -303,8 +303,8 @@ where
             by_id::<R, _>(txn, id, R::WHAT).await
         },
         async |txn| {
-            case_for::<R>(txn, v, case_id).await?;
-            let mut am = model()?;
+            let case = case_for::<R>(txn, v, case_id).await?;
+            let mut am = model(&case)?;
             am.set(R::CASE_ID, case_id.into());
             am.set(R::VERSION, 1.into());
             let r = am.insert(txn).await?;
@@ -324,13 +324,13 @@ async fn replace_record<R: CaseRecord>(
     operation: &'static str,
     id: i64,
     version: i32,
-    model: impl FnOnce() -> AppResult<R::ActiveModel>,
+    model: impl FnOnce(&cases::Model) -> AppResult<R::ActiveModel>,
     fields: Vec<&'static str>,
 ) -> AppResult<R::Model> {
     let v = w.signed_in()?;
     write_once(w, operation, async |txn| {
-        writable::<R>(txn, v, id).await?;
-        update_record::<R>(txn, model()?, id, version).await?;
+        let (_, case) = writable::<R>(txn, v, id).await?;
+        update_record::<R>(txn, model(&case)?, id, version).await?;
         let r = by_id::<R, _>(txn, id, R::WHAT).await?;
         let case_id = R::case_id(&r);
         Ok(record_done(R::ENTITY, id, case_id, fields, r))
@@ -346,7 +346,7 @@ pub async fn add_subject(
     keyed: Option<Keyed>,
 ) -> AppResult<subjects::Model> {
     let fields = SUBJECT_FIELDS.to_vec();
-    let model = || subject_model(&input);
+    let model = |case: &cases::Model| subject_model(&input, case.detected_on);
     add_record::<subjects::Entity>(w, "addSubject", case_id, keyed, model, fields).await
 }
 
@@ -358,7 +358,7 @@ pub async fn update_subject(
     input: SubjectDetails,
 ) -> AppResult<subjects::Model> {
     let fields = SUBJECT_FIELDS.to_vec();
-    let model = || subject_model(&input);
+    let model = |case: &cases::Model| subject_model(&input, case.detected_on);
     replace_record::<subjects::Entity>(w, "updateSubject", id, version, model, fields).await
 }
 
@@ -421,11 +421,9 @@ pub async fn add_seizure(
             }
             .insert(txn)
             .await?;
-            let fields = if input.hs_code.is_some() {
-                vec!["hsCode"]
-            } else {
-                vec![]
-            };
+            // Always named, given or not: whether a seizure has an HS code is customs data
+            // (as for the subjects' and tips' fields, `SUBJECT_FIELDS`).
+            let fields = vec!["hsCode"];
             let id = seizure.id;
             let row = SeizureRow {
                 seizure,
@@ -513,6 +511,7 @@ pub async fn approve_disposal(
         let case = cases::Entity::find_by_id(m.case_id).one(txn).await?;
         if let Some(case) = &case {
             not_archived(case)?;
+            check_not_before_detection("approvedOn", case.detected_on, approved_on)?;
         }
         let am = seizures::ActiveModel {
             disposal_approved_on: Set(Some(approved_on)),
@@ -532,7 +531,10 @@ pub async fn add_customs_record(
     input: CustomsDetails,
     keyed: Option<Keyed>,
 ) -> AppResult<customs_records::Model> {
-    let (model, fields) = (|| customs_model(&input), CUSTOMS_FIELDS.to_vec());
+    let (model, fields) = (
+        |_: &cases::Model| customs_model(&input),
+        CUSTOMS_FIELDS.to_vec(),
+    );
     add_record::<customs_records::Entity>(w, "addCustomsRecord", case_id, keyed, model, fields)
         .await
 }
@@ -544,7 +546,10 @@ pub async fn update_customs_record(
     version: i32,
     input: CustomsDetails,
 ) -> AppResult<customs_records::Model> {
-    let (model, fields) = (|| customs_model(&input), CUSTOMS_FIELDS.to_vec());
+    let (model, fields) = (
+        |_: &cases::Model| customs_model(&input),
+        CUSTOMS_FIELDS.to_vec(),
+    );
     replace_record::<customs_records::Entity>(w, "updateCustomsRecord", id, version, model, fields)
         .await
 }
@@ -567,6 +572,7 @@ pub async fn set_investigation(
         }
         if let Some(d) = input.prosecuted_on {
             check_past_date("prosecutedOn", d)?;
+            check_not_before_detection("prosecutedOn", case.detected_on, d)?;
         }
         rollups::retract(txn, &[case_id]).await?;
         let existing = investigation_records::Entity::find()
@@ -658,7 +664,7 @@ async fn archive<R: CaseRecord>(
     version: i32,
     archived_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> AppResult<Done<i32>> {
-    let row = writable::<R>(txn, v, id).await?;
+    let (row, _) = writable::<R>(txn, v, id).await?;
     crate::service::write::check_archive_move(
         R::WHAT,
         R::archived_at(&row),
@@ -719,10 +725,20 @@ const SUBJECT_FIELDS: [&str; 5] = ["fullName", "idNumber", "dateOfBirth", "addre
 
 /// A subject's validated columns: NFC name with its folded search key, ID number, birth date
 /// (never in the future, no earlier than 1900), tax code.
-fn subject_model(input: &SubjectDetails) -> AppResult<subjects::ActiveModel> {
+fn subject_model(
+    input: &SubjectDetails,
+    detected_on: NaiveDate,
+) -> AppResult<subjects::ActiveModel> {
     let name = required_text("fullName", &input.full_name, 200)?;
     if let Some(d) = input.date_of_birth {
         BirthDate::parse(d)?;
+        // Nobody is involved in a case before they were born (a review of stop 34 stored a
+        // suspect born after the case was detected).
+        if d > detected_on {
+            return Err(AppError::bad_input(format!(
+                "`dateOfBirth` {d} is after the case was detected ({detected_on})"
+            )));
+        }
     }
     Ok(subjects::ActiveModel {
         kind: Set(input.kind.as_str().into()),

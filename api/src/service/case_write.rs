@@ -119,12 +119,68 @@ pub fn check_past_date(field: &str, d: NaiveDate) -> AppResult<()> {
 /// before it was detected, through either date).
 fn check_handled_after(detected_on: NaiveDate, handled_on: Option<NaiveDate>) -> AppResult<()> {
     match handled_on {
-        Some(h) if h < detected_on => Err(AppError::bad_input(format!(
-            "a case is handled on or after the day it was detected: `handledOn` {h} is before \
-             `detectedOn` {detected_on}"
-        ))),
-        _ => Ok(()),
+        Some(h) => check_not_before_detection("handledOn", detected_on, h),
+        None => Ok(()),
     }
+}
+
+/// What happens to a case (handling, prosecution, approval of a disposal) happens on or after
+/// the day it was detected (a review of stop 34 recorded a prosecution and a disposal
+/// approved six years before their case was detected).
+pub fn check_not_before_detection(
+    field: &str,
+    detected_on: NaiveDate,
+    d: NaiveDate,
+) -> AppResult<()> {
+    if d < detected_on {
+        return Err(AppError::bad_input(format!(
+            "`{field}` {d} is before the case was detected (`detectedOn` {detected_on})"
+        )));
+    }
+    Ok(())
+}
+
+/// A case's detection moved to `detected_on` must still precede what its records say
+/// happened after it (a prosecution, a disposal approved) and follow its subjects' births,
+/// whichever date is written last.
+async fn check_records_after<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+    detected_on: NaiveDate,
+) -> AppResult<()> {
+    use entity::{investigation_records as ir, seizures, subjects};
+    use sea_orm::QueryOrder;
+    let prosecuted = ir::Entity::find()
+        .filter(ir::Column::CaseId.eq(case_id))
+        .filter(ir::Column::ArchivedAt.is_null())
+        .filter(ir::Column::ProsecutedOn.lt(detected_on))
+        .one(conn)
+        .await?;
+    if let Some(d) = prosecuted.and_then(|r| r.prosecuted_on) {
+        check_not_before_detection("prosecutedOn", detected_on, d)?;
+    }
+    let approved = seizures::Entity::find()
+        .filter(seizures::Column::CaseId.eq(case_id))
+        .filter(seizures::Column::ArchivedAt.is_null())
+        .filter(seizures::Column::DisposalApprovedOn.lt(detected_on))
+        .one(conn)
+        .await?;
+    if let Some(d) = approved.and_then(|s| s.disposal_approved_on) {
+        check_not_before_detection("approvedOn", detected_on, d)?;
+    }
+    let born = subjects::Entity::find()
+        .filter(subjects::Column::CaseId.eq(case_id))
+        .filter(subjects::Column::ArchivedAt.is_null())
+        .filter(subjects::Column::DateOfBirth.gt(detected_on))
+        .order_by_desc(subjects::Column::DateOfBirth)
+        .one(conn)
+        .await?;
+    if let Some(d) = born.and_then(|s| s.date_of_birth) {
+        return Err(AppError::bad_input(format!(
+            "`detectedOn` {detected_on} is before a subject of the case was born ({d})"
+        )));
+    }
+    Ok(())
 }
 
 /// Platforms belong to online channels only.
@@ -563,12 +619,19 @@ pub async fn update(
                     None => None,
                 },
             };
+            if matches!(c.commune, Some(None)) && gate.is_some() {
+                // Taking the gate's commune back would change nothing and bump the version.
+                return Err(AppError::bad_input(
+                    "a case at a border gate is in the gate's commune: clear `borderGate` to clear `commune`",
+                ));
+            }
             am.commune_id = Set(commune_at(commune, gate.as_ref())?);
             am.border_gate_id = Set(gate.map(|g| g.id));
         }
         if let Some(d) = c.detected_on {
             check_past_date("detectedOn", d)?;
             check_handled_after(d, case.handled_on)?;
+            check_records_after(txn, id, d).await?;
             am.detected_on = Set(d);
         }
         if let Some(g) = &c.goods_summary {

@@ -156,6 +156,17 @@ fn symbol_parts(symbol: &str, issued_on: NaiveDate) -> AppResult<ParsedSymbol> {
 }
 
 /// A validity or campaign window: within the calendar, and not ending before it starts.
+/// A directive is in force until a day on or after its issue (a review of stop 34 registered
+/// one that expired six years before it was issued).
+fn check_in_force_after_issue(issued_on: NaiveDate, until: Option<NaiveDate>) -> AppResult<()> {
+    match until {
+        Some(u) if u < issued_on => Err(AppError::bad_input(format!(
+            "`validUntil` {u} is before the directive was issued (`issuedOn` {issued_on})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn check_window(field: &str, from: Option<NaiveDate>, until: Option<NaiveDate>) -> AppResult<()> {
     // Within the calendar's years, so statistics over the window can always be computed.
     for d in [from, until].into_iter().flatten() {
@@ -439,6 +450,7 @@ pub async fn register_directive(
                 input.valid_from,
                 input.valid_until,
             )?;
+            check_in_force_after_issue(input.issued_on, input.valid_until)?;
             let issuer_name = required_text("issuerName", &input.issuer_name, 300)?;
             let title = required_text("title", &input.title, 2000)?;
             let year = input.issued_on.year();
@@ -506,6 +518,7 @@ pub async fn update_directive(
         let valid_from = input.valid_from.unwrap_or(d.valid_from);
         let valid_until = input.valid_until.unwrap_or(d.valid_until);
         check_window("validFrom`/`validUntil", valid_from, valid_until)?;
+        check_in_force_after_issue(issued_on, valid_until)?;
         if input.valid_from.is_some() {
             am.valid_from = Set(valid_from);
         }

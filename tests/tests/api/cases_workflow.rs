@@ -270,14 +270,13 @@ async fn a_case_at_a_border_gate_is_in_the_gates_commune() {
     let patch = |v: &Value, p: Value| json!({ "id": v["id"], "v": v["version"], "p": p });
     const UPDATE: &str = r#"mutation($id: ID!, $v: Int!, $p: CasePatch!) {
       updateCase(id: $id, version: $v, patch: $p) { version commune { code } borderGate { code } } }"#;
-    let r = app
-        .gql(
-            Some(&qltt),
-            UPDATE,
-            patch(&c, json!({ "commune": "DONG_DANG" })),
-        )
-        .await;
-    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    for p in [
+        json!({ "commune": "DONG_DANG" }),
+        json!({ "commune": null }),
+    ] {
+        let r = app.gql(Some(&qltt), UPDATE, patch(&c, p.clone())).await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{p}: {r}");
+    }
     let r = ok(app
         .gql(
             Some(&qltt),
@@ -1197,4 +1196,71 @@ async fn a_case_is_not_handled_before_it_is_detected() {
     let later = "mutation($id: ID!) { updateCase(id: $id, version: 3, patch: { detectedOn: \"2026-11-21\" }) { id } }";
     let r = app.gql(Some(&qltt), later, json!({ "id": id })).await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
+
+/// Nothing recorded on a case happens before it was detected — a prosecution, a disposal
+/// approved — and nobody involved was born after it, whichever date is written last (stop
+/// 34's review stored a prosecution and an approval of 2020 on a case of November 2026, and
+/// a suspect born after the case).
+#[tokio::test]
+async fn a_cases_records_do_not_precede_its_detection() {
+    let app = TestApp::spawn().await;
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    let case = create(&app, &qltt, "Vụ có ngày tháng mâu thuẫn").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let investigate = "mutation($id: ID!, $d: NaiveDate) { setInvestigation(caseId: $id, input: {
+        notes: \"Khởi tố\", prosecutedOn: $d, defendants: 1 }) { prosecutedOn } }";
+    let r = app
+        .gql(
+            Some(&qltt),
+            investigate,
+            json!({ "id": id, "d": "2020-01-01" }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let subject = "mutation($id: ID!, $d: NaiveDate) { addSubject(caseId: $id, input: {
+        kind: PERSON, role: CARRIER, fullName: \"Nguyễn Văn A\", dateOfBirth: $d }) { id } }";
+    let r = app
+        .gql(Some(&qltt), subject, json!({ "id": id, "d": "2026-11-25" }))
+        .await;
+    assert_eq!(
+        refusal_codes(&r),
+        ["BAD_USER_INPUT"],
+        "born after the case: {r}"
+    );
+    ok(app
+        .gql(Some(&qltt), subject, json!({ "id": id, "d": "2026-11-20" }))
+        .await);
+    ok(app
+        .gql(
+            Some(&qltt),
+            investigate,
+            json!({ "id": id, "d": "2026-11-22" }),
+        )
+        .await);
+    // The detection moved past the prosecution, or before the subject's birth: refused.
+    let moved = "mutation($id: ID!, $d: NaiveDate!) { updateCase(id: $id, version: 1, patch: { detectedOn: $d }) { id } }";
+    for d in ["2026-11-23", "2026-11-19"] {
+        let r = app
+            .gql(Some(&qltt), moved, json!({ "id": id, "d": d }))
+            .await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{d}: {r}");
+    }
+    ok(app
+        .gql(Some(&qltt), moved, json!({ "id": id, "d": "2026-11-21" }))
+        .await);
+    // A disposal approved before the detection.
+    let seize = "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Đường cát\", commodityGroup: SUGAR,
+        quantity: 10, unit: \"tấn\", estimatedValue: 1000000, disposalStatus: CONFISCATED }) { id } }";
+    let r = ok(app.gql(Some(&qltt), seize, json!({ "id": id })).await);
+    let sid = r["data"]["addSeizure"]["id"].clone();
+    let approve = "mutation($id: ID!, $d: NaiveDate!) { approveDisposal(id: $id, version: 1, approvedOn: $d, reference: \"512/QĐ-STC\") { disposalApprovedOn } }";
+    let stc = app.token(Role::Officer, Some("STC"), None);
+    let r = app
+        .gql(Some(&stc), approve, json!({ "id": sid, "d": "2020-01-01" }))
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    ok(app
+        .gql(Some(&stc), approve, json!({ "id": sid, "d": "2026-11-21" }))
+        .await);
 }

@@ -40,7 +40,10 @@ async fn a_refused_write_leaves_the_result_of_the_write_before_it() {
     assert!(r["data"]["second"].is_null(), "{r}");
     assert_eq!(keys(&r["data"]), ["first", "second"]);
     assert_eq!(r["errors"][0]["path"], json!(["second"]), "{r}");
-    assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{r}");
+    assert_eq!(
+        r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{r}"
+    );
 }
 
 /// A refused field is present and `null`, with `FORBIDDEN` at its exact path; the node keeps

@@ -558,6 +558,39 @@ async fn an_unknown_message_closes_the_socket_with_4400_in_a_valid_frame() {
     }
 }
 
+/// A `subscribe` before `connection_init` closes the socket with 4401 (async-graphql: 1011).
+#[tokio::test]
+async fn a_subscription_before_connection_init_closes_with_4401() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/graphql", app.base.replacen("http://", "ws://", 1));
+    let mut req =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    use futures_util::{SinkExt, StreamExt};
+    let sub = json!({ "id": "a", "type": "subscribe", "payload": { "query": CASE_CHANGED } });
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            sub.to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let code = loop {
+        match socket.next().await {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(f))) => {
+                break f.map(|f| u16::from(f.code));
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(4401));
+}
+
 /// Inserts an open task of `agency` due `in_days` from today (Vietnam); returns its text.
 async fn insert_task(app: &TestApp, agency: &str, text: &str, in_days: i64) {
     use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};

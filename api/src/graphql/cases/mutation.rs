@@ -471,6 +471,8 @@ impl CaseMutation {
         let w = writer(ctx)?;
         let kind = RecordKind::from(kind);
         let id = parse_row(&id)?;
-        Ok(Some(records::set_record_archived(&w, kind, id, version, archived).await?))
+        Ok(Some(
+            records::set_record_archived(&w, kind, id, version, archived).await?,
+        ))
     }
 }

@@ -145,9 +145,13 @@ impl TipMutation {
             parse_id(&id, NodeKind::Tip)?,
             parse_id(&case_id, NodeKind::Case)?,
         );
-        Ok(Some(Tip(
-            svc::link_to_case(&writer(ctx)?, id, version, case_id).await?
-        )))
+        Ok(Some(Tip(svc::link_to_case(
+            &writer(ctx)?,
+            id,
+            version,
+            case_id,
+        )
+        .await?)))
     }
 
     /// Dismisses a tip that did not hold up (the assigned agency or the standing office); the
