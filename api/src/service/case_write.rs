@@ -149,38 +149,54 @@ async fn check_records_after<C: ConnectionTrait>(
     detected_on: NaiveDate,
 ) -> AppResult<()> {
     use entity::{investigation_records as ir, seizures, subjects};
-    use sea_orm::QueryOrder;
-    let prosecuted = ir::Entity::find()
-        .filter(ir::Column::CaseId.eq(case_id))
-        .filter(ir::Column::ArchivedAt.is_null())
-        .filter(ir::Column::ProsecutedOn.lt(detected_on))
-        .one(conn)
-        .await?;
+    let prosecuted = record_dated::<ir::Entity, _>(
+        conn,
+        [ir::Column::CaseId, ir::Column::ArchivedAt],
+        case_id,
+        ir::Column::ProsecutedOn.lt(detected_on),
+    )
+    .await?;
     if let Some(d) = prosecuted.and_then(|r| r.prosecuted_on) {
         check_not_before_detection("prosecutedOn", detected_on, d)?;
     }
-    let approved = seizures::Entity::find()
-        .filter(seizures::Column::CaseId.eq(case_id))
-        .filter(seizures::Column::ArchivedAt.is_null())
-        .filter(seizures::Column::DisposalApprovedOn.lt(detected_on))
-        .one(conn)
-        .await?;
+    let approved = record_dated::<seizures::Entity, _>(
+        conn,
+        [seizures::Column::CaseId, seizures::Column::ArchivedAt],
+        case_id,
+        seizures::Column::DisposalApprovedOn.lt(detected_on),
+    )
+    .await?;
     if let Some(d) = approved.and_then(|s| s.disposal_approved_on) {
         check_not_before_detection("approvedOn", detected_on, d)?;
     }
-    let born = subjects::Entity::find()
-        .filter(subjects::Column::CaseId.eq(case_id))
-        .filter(subjects::Column::ArchivedAt.is_null())
-        .filter(subjects::Column::DateOfBirth.gt(detected_on))
-        .order_by_desc(subjects::Column::DateOfBirth)
-        .one(conn)
-        .await?;
+    let born = record_dated::<subjects::Entity, _>(
+        conn,
+        [subjects::Column::CaseId, subjects::Column::ArchivedAt],
+        case_id,
+        subjects::Column::DateOfBirth.gt(detected_on),
+    )
+    .await?;
     if let Some(d) = born.and_then(|s| s.date_of_birth) {
         return Err(AppError::bad_input(format!(
             "`detectedOn` {detected_on} is before a subject of the case was born ({d})"
         )));
     }
     Ok(())
+}
+
+/// One current record of case `case_id` (`[case id, archived at]` columns) meeting `date`.
+async fn record_dated<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    [case, archived]: [E::Column; 2],
+    case_id: i64,
+    date: sea_orm::sea_query::SimpleExpr,
+) -> AppResult<Option<E::Model>> {
+    Ok(E::find()
+        .filter(case.eq(case_id))
+        .filter(archived.is_null())
+        .filter(date)
+        .one(conn)
+        .await?)
 }
 
 /// Platforms belong to online channels only.
