@@ -385,8 +385,12 @@ pub async fn add_seizure(
         async |txn| {
             let case = case_led_by_viewer(txn, v, case_id).await?;
             not_archived(&case)?;
-            if !(input.quantity.is_finite() && input.quantity > 0.0) {
-                return Err(AppError::bad_input("`quantity` must be a positive number"));
+            // From a thousandth (a gram of a kilo) to a thousand million of the unit: a
+            // review of stop 34 stored 1e308 and 1e-300.
+            if !(input.quantity.is_finite() && (0.001..=1e9).contains(&input.quantity)) {
+                return Err(AppError::bad_input(
+                    "`quantity` must be a number from 0.001 to 1 000 000 000",
+                ));
             }
             let seizure = seizures::ActiveModel {
                 case_id: Set(case_id),
@@ -771,11 +775,15 @@ fn customs_model(input: &CustomsDetails) -> AppResult<customs_records::ActiveMod
     if input.hs_codes.is_empty() || input.hs_codes.len() > 50 {
         return Err(AppError::bad_input("`hsCodes` takes 1 to 50 codes"));
     }
-    let codes = input
-        .hs_codes
-        .iter()
-        .map(|c| HsCode::parse("hsCodes", c).map(HsCode::into_inner))
-        .collect::<AppResult<Vec<_>>>()?;
+    let mut codes = Vec::with_capacity(input.hs_codes.len());
+    for c in &input.hs_codes {
+        // Each code once, in the order first given, as every other list input (a review of
+        // stop 34 stored `2402` twice).
+        let code = HsCode::parse("hsCodes", c)?.into_inner();
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
     let tax_code = |field, v: &Option<String>| {
         TaxCode::parse_optional(field, v.as_deref()).map(|t| t.map(TaxCode::into_inner))
     };

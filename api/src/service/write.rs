@@ -304,8 +304,9 @@ pub fn check_not_archived(
 /// Updates one row only if its version is still `expected`, bumping the version; otherwise
 /// `CONFLICT` and nothing changes. The check and the write are one statement, so two editors
 /// racing on one record cannot both win. `id` and `version` are the table's columns of those
-/// names; the table is named in the conflict, the row's number is not (ids are opaque: a
-/// conflict must not turn one into its number).
+/// names; neither the table (an internal name: a review of stop 34 read "this cases row") nor
+/// the row's number is named in the conflict (ids are opaque: a conflict must not turn one
+/// into its number).
 pub async fn update_at_version<E: EntityTrait, C: ConnectionTrait>(
     conn: &C,
     active: E::ActiveModel,
@@ -323,8 +324,7 @@ pub async fn update_at_version<E: EntityTrait, C: ConnectionTrait>(
         .await?;
     if result.rows_affected != 1 {
         return Err(AppError::Conflict(format!(
-            "this {} row was changed by someone else (expected version {expected}); reload and retry",
-            E::default().table_name()
+            "this record was changed by someone else (expected version {expected}); reload and retry"
         )));
     }
     Ok(())

@@ -183,7 +183,8 @@ async fn writes_are_refused_to_other_agencies_and_roles() {
             );
         }
     }
-    let record = json!({ "declarationNumber": "105123456789", "declaredOn": "2026-11-01", "regime": "Kinh doanh", "hsCodes": ["2402.20"], "importerTaxCode": "4900123456", "inspectionResult": "Phân luồng đỏ" });
+    // The same code twice, as typed two ways, is stored once.
+    let record = json!({ "declarationNumber": "105123456789", "declaredOn": "2026-11-01", "regime": "Kinh doanh", "hsCodes": ["2402.20", "240220"], "importerTaxCode": "4900123456", "inspectionResult": "Phân luồng đỏ" });
     let add_record = "mutation($id: ID!, $c: CustomsRecordInput!) { addCustomsRecord(caseId: $id, input: $c) { id hsCodes } }";
     for (role, agency, ok) in [
         (Role::Customs, "HQ", true),
@@ -196,7 +197,11 @@ async fn writes_are_refused_to_other_agencies_and_roles() {
             .gql(Some(&t), add_record, json!({ "id": id, "c": record }))
             .await;
         if ok {
-            assert_eq!(r["data"]["addCustomsRecord"]["hsCodes"][0], "240220", "{r}");
+            assert_eq!(
+                r["data"]["addCustomsRecord"]["hsCodes"],
+                json!(["240220"]),
+                "{r}"
+            );
         } else {
             assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "{role:?} {agency}");
         }
@@ -371,6 +376,17 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
     let s = &r["data"]["addSeizure"];
     assert_eq!(s["disposalStatus"], "HELD", "{r}");
     let sid = s["id"].as_str().unwrap();
+    // Quantities a scale could not weigh are refused (stop 34's review stored 1e308).
+    for q in [1e308, 1e-300, 0.0] {
+        let r = app
+            .gql(
+                Some(&qltt),
+                "mutation($id: ID!, $q: Float!) { addSeizure(caseId: $id, input: { item: \"Pháo\", commodityGroup: OTHER, quantity: $q, unit: \"kg\", estimatedValue: 1 }) { id } }",
+                json!({ "id": id, "q": q }),
+            )
+            .await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{q}: {r}");
+    }
     // Nor are goods recorded as destroyed or auctioned in the first place (stop 33's review).
     for status in ["DESTROYED", "AUCTIONED"] {
         let r = app
