@@ -44,11 +44,9 @@ enum Readers {
     /// Every reader of statistics but the press.
     Staff,
     /// Drawn from the police compartment: left out where the statistics withhold it
-    /// (`graphql::statistics::police_withheld`).
+    /// (`graphql::statistics::police_withheld`), and for the press. The split of the cases
+    /// handled is one (a closed case's split is its prosecution).
     Police,
-    /// The split of the cases handled: the press's (built from cells of at least k cases), and
-    /// for others withheld with the police figures (a closed case's split is its prosecution).
-    Handled,
 }
 
 /// The export's figures: header, value, who reads it, and whether it is money (shown in
@@ -65,13 +63,13 @@ const FIGURES: [Column; 10] = [
     (
         "Số vụ xử lý hành chính",
         |f| f.handled_administratively,
-        Readers::Handled,
+        Readers::Police,
         false,
     ),
     (
         "Số vụ xử lý hình sự",
         |f| f.handled_criminally,
-        Readers::Handled,
+        Readers::Police,
         false,
     ),
     ("Số đối tượng", |f| f.subjects, Readers::Police, false),
@@ -102,7 +100,6 @@ fn columns(press: bool, police: bool) -> Vec<Column> {
             Readers::Public => true,
             Readers::Staff => !press,
             Readers::Police => !press && police,
-            Readers::Handled => press || police,
         })
         .collect()
 }

@@ -668,7 +668,7 @@ async fn archive<R: CaseRecord>(
     version: i32,
     archived_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> AppResult<Done<i32>> {
-    let (row, _) = writable::<R>(txn, v, id).await?;
+    let (row, case) = writable::<R>(txn, v, id).await?;
     crate::service::write::check_archive_move(
         R::WHAT,
         R::archived_at(&row),
@@ -681,6 +681,11 @@ async fn archive<R: CaseRecord>(
         rollups::retract(txn, &[case_id]).await?;
     }
     update_record::<R>(txn, am, id, version).await?;
+    if archived_at.is_none() {
+        // A record restored after its case's detection moved must still fit it (a review of
+        // stop 34 archived a prosecution, moved the detection past it, and restored it).
+        crate::service::case_write::check_records_after(txn, case_id, case.detected_on).await?;
+    }
     if R::IN_FIGURES {
         rollups::apply(txn, &[case_id]).await?;
     }

@@ -143,7 +143,7 @@ pub fn check_not_before_detection(
 /// A case's detection moved to `detected_on` must still precede what its records say
 /// happened after it (a prosecution, a disposal approved) and follow its subjects' births,
 /// whichever date is written last.
-async fn check_records_after<C: ConnectionTrait>(
+pub async fn check_records_after<C: ConnectionTrait>(
     conn: &C,
     case_id: i64,
     detected_on: NaiveDate,

@@ -38,7 +38,8 @@ impl AccessLine<'_> {
             return o;
         }
         match self.status {
-            200..=399 => "OK",
+            // 101: a WebSocket upgrade (logged as INTERNAL until stop 34's review).
+            100..=399 => "OK",
             401 => "UNAUTHENTICATED",
             403 => "FORBIDDEN",
             404 => "NOT_FOUND",
@@ -101,6 +102,7 @@ mod tests {
         assert_eq!(line(415).outcome(), "BAD_USER_INPUT");
         assert_eq!(line(503).outcome(), "UNAVAILABLE");
         assert_eq!(line(500).outcome(), "INTERNAL");
+        assert_eq!(line(101).outcome(), "OK");
         assert_eq!(line(200).duration_ms(), 1.5);
         let told = AccessInfo {
             outcome: Some("FORBIDDEN"),

@@ -1244,9 +1244,10 @@ async fn a_cases_records_do_not_precede_its_detection() {
         ["BAD_USER_INPUT"],
         "born after the case: {r}"
     );
-    ok(app
+    let born = ok(app
         .gql(Some(&qltt), subject, json!({ "id": id, "d": "2026-11-20" }))
         .await);
+    let subject_id = born["data"]["addSubject"]["id"].clone();
     ok(app
         .gql(
             Some(&qltt),
@@ -1265,6 +1266,25 @@ async fn a_cases_records_do_not_precede_its_detection() {
     ok(app
         .gql(Some(&qltt), moved, json!({ "id": id, "d": "2026-11-21" }))
         .await);
+    // Archived, the subject no longer holds the detection back; restored, it must fit it.
+    let archive = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: $v, archived: $a) }";
+    ok(app
+        .gql(
+            Some(&qltt),
+            archive,
+            json!({ "id": subject_id, "v": 1, "a": true }),
+        )
+        .await);
+    let moved_again = "mutation($id: ID!) { updateCase(id: $id, version: 2, patch: { detectedOn: \"2026-11-19\" }) { id } }";
+    ok(app.gql(Some(&qltt), moved_again, json!({ "id": id })).await);
+    let r = app
+        .gql(
+            Some(&qltt),
+            archive,
+            json!({ "id": subject_id, "v": 2, "a": false }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "restored: {r}");
     // A disposal approved before the detection.
     let seize = "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Đường cát\", commodityGroup: SUGAR,
         quantity: 10, unit: \"tấn\", estimatedValue: 1000000, disposalStatus: CONFISCATED }) { id } }";

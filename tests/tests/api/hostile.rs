@@ -640,7 +640,7 @@ async fn the_press_cannot_single_out_a_case() {
     let [press, leader] = app.tokens_for([Role::Press, Role::Leader]);
     let q = r#"query($p: PeriodInput!) { statistics(period: $p, groupBy: [OFFICIAL_GROUP]) {
         suppressed rows { officialGroup figures { casesDetected { value previous lastYear }
-          casesHandledAdministratively { value } casesHandledCriminally { value } fines { value } goodsValue { value } } }
+          fines { value } goodsValue { value } } }
         total { casesDetected { value } goodsValue { value } } } }"#;
     let get = |r: &serde_json::Value, group: &str, figure: &str| -> i64 {
         r["data"]["statistics"]["rows"]
@@ -665,17 +665,11 @@ async fn the_press_cannot_single_out_a_case() {
         let r = ok(app.gql(Some(&press), q, vars.clone()).await);
         withheld |= r["data"]["statistics"]["suppressed"] == true;
         for row in r["data"]["statistics"]["rows"].as_array().unwrap() {
-            for f in [
-                "casesDetected",
-                "casesHandledAdministratively",
-                "casesHandledCriminally",
-            ] {
-                let n = row["figures"][f]["value"].as_i64().unwrap();
-                assert!(n == 0 || n >= 3, "2026-{m} {f}: {r}");
-            }
+            let n = row["figures"]["casesDetected"]["value"].as_i64().unwrap();
+            assert!(n == 0 || n >= 3, "2026-{m}: {r}");
         }
         // The leader sees the true figures, small cells included; the split of the cases
-        // handled goes with the police figures, withheld where a cell is small.
+        // handled goes with the police figures, which it never gets.
         let lead = app.gql(Some(&leader), q, vars).await;
         assert!(
             lead["data"]["statistics"]["total"]["casesDetected"]["value"].is_i64(),
@@ -687,6 +681,15 @@ async fn the_press_cannot_single_out_a_case() {
         );
         months.push(r);
     }
+    // Nor does the press: beside the statuses its summaries declare, the split named a closed
+    // case that was prosecuted (stop 34's review). It is not in the press's schema.
+    let r = app
+        .query(
+            Some(&press),
+            "{ statistics(period: { kind: YEAR, year: 2026 }) { total { casesHandledCriminally { value } } } }",
+        )
+        .await;
+    hub389_tests::assert_unknown_to_caller(&r);
     for group in [
         "SMUGGLING_AND_PROHIBITED",
         "TRADE_AND_TAX_FRAUD",

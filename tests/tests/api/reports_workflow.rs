@@ -203,8 +203,17 @@ async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
     assert!(total("subjectCount") > 0 && total("casesHandledAdministrative") > 0);
     assert!(total("casesHandledCriminal") > 0 && total("defendants") > 0);
 
-    // The same for an agency whose cases are not the police's.
-    let qltt = app.token_for(Role::StandingOffice);
+    // The same for an agency whose cases are not the police's, filed by its officers: not by
+    // the standing office it hosts, which reads no police figure (stop 34's review).
+    let so = app.token_for(Role::StandingOffice);
+    let r = file(
+        &app,
+        &so,
+        json!({ "periodKind": "QUARTER", "year": 2025, "quarter": 4 }),
+    )
+    .await;
+    assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
     let r = file(
         &app,
         &qltt,
@@ -221,7 +230,7 @@ async fn prefilled_figures_equal_a_count_of_the_agencys_cases() {
 #[tokio::test]
 async fn corrections_need_a_reason_and_a_period_is_filed_once() {
     let app = TestApp::spawn().await;
-    let qltt = app.token_for(Role::StandingOffice);
+    let qltt = app.token(Role::Officer, Some("QLTT"), None);
     let stored = || app.count::<entity::periodic_reports::Entity>();
     let before = stored().await;
     let fix = json!([{ "group": "COUNTERFEIT_AND_IP", "field": "FINES", "value": 123456789 }]);
