@@ -294,9 +294,9 @@ pub fn may_watch(role: Role, kind: WatchKind) -> bool {
 }
 
 /// Whether an agency of `kind` can do `action` through some role its users may hold
-/// ([`role_fits_agency`]). A task led or shared by an agency that cannot report on tasks (the
-/// newspaper), or a case coordinated by one that cannot record cases, would stand undone for
-/// ever (a review of stop 34 gave both to the newspaper).
+/// ([`role_fits_agency`]). A task led or shared, or a case coordinated, by an agency that
+/// cannot report on tasks — the newspaper — would stand undone for ever (a review of stop 34
+/// gave both to the newspaper).
 pub fn agency_may(kind: AgencyKind, action: Action) -> bool {
     Role::ALL
         .iter()

@@ -395,7 +395,10 @@ async fn set_coordinators<C: ConnectionTrait>(
         .await?;
     let mut ids = vec![];
     for code in codes {
-        let a = agency_that_may(conn, code, crate::domain::access::Action::RecordCases).await?;
+        // Coordinating a case asks nothing of the system but taking part in the committee's
+        // work, which reporting on tasks stands for: every member agency, a commune's
+        // committee included, but not the newspaper.
+        let a = agency_that_may(conn, code, crate::domain::access::Action::ReportOnTasks).await?;
         if a.id == lead {
             return Err(AppError::bad_input(
                 "the lead agency cannot also coordinate",

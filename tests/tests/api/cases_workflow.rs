@@ -267,6 +267,14 @@ async fn bad_input_is_refused_and_changes_nothing() {
 async fn a_case_at_a_border_gate_is_in_the_gates_commune() {
     let app = TestApp::spawn().await;
     let qltt = app.token(Role::Officer, Some("QLTT"), None);
+    // A commune's committee may coordinate (the newspaper may not: `bad_input_…`).
+    let mut with_commune = new_case("Vụ phối hợp với xã");
+    with_commune["coordinatingAgencies"] = json!(["UBND_DONG_DANG"]);
+    let c = create_with(&app, &qltt, with_commune).await;
+    assert_eq!(
+        c["coordinatingAgencies"][0]["code"], "UBND_DONG_DANG",
+        "{c}"
+    );
     let mut input = new_case("Vụ tại cửa khẩu Chi Ma");
     input["commune"] = Value::Null;
     input["borderGate"] = json!("CHI_MA");
