@@ -47,7 +47,8 @@ echo "== $(sql "SELECT count(*) FROM cases") cases, $(sql "SELECT count(*) FROM 
 # /readyz for ours (and reject our tokens), so a second run at once needs other ports.
 LOAD_PORT=${BENCH_PORT:-18390} COUNT_PORT=$((${BENCH_PORT:-18390} + 1))
 TOKEN=$($BIN token --role police --agency CA --ttl 2h)
-LEADER=$($BIN token --role leader --ttl 2h)
+# The dashboard as the police, who read every figure: since stop 34 leaders get no police
+# figure, and the statistics document asks for two.
 STATS_YEAR="{\"kind\": \"YEAR\", \"year\": $YEAR}"
 STATS_MONTH="{\"kind\": \"MONTH\", \"year\": $YEAR, \"month\": $MONTH}"
 
@@ -66,8 +67,8 @@ count_statements() {  # label, token, query file, variables
     echo "$1: $(python3 -c "print(($after - $before) / 10)") statements per request"
 }
 count_statements "case list" "$TOKEN" $HERE/case-list.graphql "{}"
-count_statements "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_MONTH"
-count_statements "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR"
+count_statements "statistics MONTH" "$TOKEN" $HERE/statistics.graphql "$STATS_MONTH"
+count_statements "statistics YEAR" "$TOKEN" $HERE/statistics.graphql "$STATS_YEAR"
 stop
 
 # The raw-SQL floor (lib.sh), before the load and again after it: quote the ratio against each.
@@ -89,8 +90,8 @@ python3 $HERE/cpu.py --url http://127.0.0.1:$LOAD_PORT/graphql --token "$TOKEN" 
 for c in $CONNS; do
     run "case list" "$TOKEN" $HERE/case-list.graphql "{}" "$c" "$SECONDS_" "$WARMUP"
 done
-run "statistics MONTH" "$LEADER" $HERE/statistics.graphql "$STATS_MONTH" 1 "$SECONDS_" 1
-run "statistics YEAR" "$LEADER" $HERE/statistics.graphql "$STATS_YEAR" 1 "$SECONDS_" 1
+run "statistics MONTH" "$TOKEN" $HERE/statistics.graphql "$STATS_MONTH" 1 "$SECONDS_" 1
+run "statistics YEAR" "$TOKEN" $HERE/statistics.graphql "$STATS_YEAR" 1 "$SECONDS_" 1
 if [ $DEEP = 1 ]; then
     CURSOR=$(python3 $HERE/deep.py http://127.0.0.1:$LOAD_PORT/graphql "$TOKEN" 900000)
     run "first page" "$TOKEN" $HERE/deep-page.graphql "{}" 1 "$SECONDS_" 1

@@ -303,6 +303,12 @@ pub fn agency_may(kind: AgencyKind, action: Action) -> bool {
         .any(|r| role_fits_agency(*r, kind) && may(*r, action))
 }
 
+/// Agency kinds that receive periodic reports or never file them (the provincial leadership
+/// reads them; the newspaper has no filing role): not counted as missing, in `missingReports`
+/// and `reportCompliance` alike (the second listed them as missing every month until a review
+/// of stop 34).
+pub const NOT_FILING: &[AgencyKind] = &[AgencyKind::ProvincialLeadership, AgencyKind::Press];
+
 /// `FORBIDDEN` unless the viewer may do `action`.
 pub fn check(viewer: &Viewer, action: Action) -> AppResult<()> {
     if may(viewer.role, action) && (!action.for_an_agency() || viewer.agency_id.is_some()) {

@@ -114,7 +114,7 @@ pub async fn compute<C: ConnectionTrait>(
 
 /// Files the writer's agency's report for a period (`due_day`: the day of the month reports
 /// are due before). Filing twice for one period is `CONFLICT` ([`correct`] changes a filed
-/// one); a period that has not started is `BAD_USER_INPUT`.
+/// one); a period that has not ended is `BAD_USER_INPUT`.
 pub async fn file(
     w: &Writer<'_>,
     due_day: u32,
@@ -131,8 +131,14 @@ pub async fn file(
             let f = filing;
             let p = Period::of(f.period_kind, f.year, f.month, f.quarter, due_day)?;
             let today = crate::time::today();
-            if p.start > today {
-                return Err(AppError::bad_input("the period has not started yet"));
+            // Filed once the period has ended: a report filed within it kept the figures of
+            // its first days, could not be filed again (CONFLICT), and counted as filed in
+            // the compliance views (a review of stop 34).
+            if p.end >= today {
+                return Err(AppError::bad_input(format!(
+                    "the period runs to {}: its report is filed once it has ended",
+                    p.end.format("%d/%m/%Y")
+                )));
             }
             let fixes = check_corrections(f.corrections)?;
             let reason = correction_reason(&fixes, f.correction_reason.as_deref())?;

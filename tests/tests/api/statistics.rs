@@ -526,6 +526,13 @@ async fn compliance_shows_who_is_late() {
     );
     let reports = d["reportCompliance"].as_array().unwrap();
     assert!(!reports.is_empty());
+    // Only agencies that file: not the newspaper, nor the provincial leadership (stop 34).
+    for code in ["BAO_LS", "UBND_TINH"] {
+        assert!(
+            reports.iter().all(|a| a["agency"]["code"] != code),
+            "{code} listed"
+        );
+    }
     for a in reports {
         let (due, filed, missing) = (
             a["due"].as_i64().unwrap(),

@@ -18,7 +18,7 @@ use entity::{agencies, periodic_reports};
 use crate::domain::access::{ReportScope, report_scope};
 use crate::domain::report_figures::{Correction, ReportField};
 use crate::domain::report_period::Period;
-use crate::domain::vocab::{AgencyKind, OfficialGroup, PeriodKind};
+use crate::domain::vocab::{OfficialGroup, PeriodKind};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{Date, Timestamp, Vnd, db, loaders, services, viewer};
 use crate::graphql::ids::{NodeKind, parse_id};
@@ -34,10 +34,6 @@ use figures::GroupFigures;
 fn due_day(ctx: &Context<'_>) -> AppResult<u32> {
     Ok(services(ctx)?.workflow.report_due_day)
 }
-
-/// Agency kinds that receive reports or never file them through this API (the provincial
-/// leadership reads them; the press has no filing role): not counted as missing.
-const NOT_FILING: &[AgencyKind] = &[AgencyKind::ProvincialLeadership, AgencyKind::Press];
 
 #[derive(InputObject, Default)]
 #[graphql(visible = "crate::graphql::guards::reports_visible")]
@@ -194,7 +190,10 @@ impl ReportQuery {
             .to_owned();
         let rows = agencies::Entity::find()
             .filter(agencies::Column::IsMember.eq(true))
-            .filter(agencies::Column::Kind.is_not_in(NOT_FILING.iter().map(|k| k.as_str())))
+            .filter(
+                agencies::Column::Kind
+                    .is_not_in(crate::domain::access::NOT_FILING.iter().map(|k| k.as_str())),
+            )
             .filter(agencies::Column::Id.not_in_subquery(filed))
             .order_by_asc(agencies::Column::Code)
             .all(db(ctx)?)
@@ -215,7 +214,9 @@ pub struct ReportMutation;
 impl ReportMutation {
     /// Files the viewer's agency's report for a period, prefilled with the figures computed
     /// from the cases it leads that were detected in the period. Figures may be corrected
-    /// with a reason. Filing twice for one period is `CONFLICT` (use `correctReport`).
+    /// with a reason. Filing twice for one period is `CONFLICT` (use `correctReport`); a
+    /// period is filed once it has ended (a month on the 15th), by the agency's police,
+    /// customs or officers.
     #[graphql(visible = "crate::graphql::guards::reports_visible")]
     async fn file_report(
         &self,

@@ -149,7 +149,7 @@ pub async fn task_lateness(
     Ok(out)
 }
 
-/// Monthly reports of member agencies in `year`, up to `today`: one statement lists what was
+/// Monthly reports of member agencies that file them in `year`, up to `today`: one statement lists what was
 /// filed (agency, month end, late); months due are derived from the due day.
 pub async fn report_compliance(
     db: &sea_orm::DatabaseConnection,
@@ -195,6 +195,10 @@ pub async fn report_compliance(
     }
     let members = agencies::Entity::find()
         .filter(agencies::Column::IsMember.eq(true))
+        .filter(
+            agencies::Column::Kind
+                .is_not_in(crate::domain::access::NOT_FILING.iter().map(|k| k.as_str())),
+        )
         .order_by_asc(agencies::Column::Code)
         .all(db)
         .await?;
