@@ -149,8 +149,8 @@ pub async fn task_lateness(
     Ok(out)
 }
 
-/// Monthly reports of member agencies that file them in `year`, up to `today`: one statement lists what was
-/// filed (agency, month end, late); months due are derived from the due day.
+/// Monthly reports of member agencies that file them in `year`, up to `today`: one statement
+/// lists what was filed (agency, month end, late); months due are derived from the due day.
 pub async fn report_compliance(
     db: &sea_orm::DatabaseConnection,
     year: i32,
