@@ -605,6 +605,20 @@ async fn the_table_downloads_as_excel_and_csv() {
         .get("/export/statistics.csv?kind=WEEK", Some(&leader))
         .await;
     assert_eq!(r.status(), 400);
+    // A parameter the export does not take is refused, not ignored (a leader's `commune=` got
+    // the province's figures: stop 34's review).
+    let r = app
+        .get(
+            "/export/statistics.csv?kind=YEAR&year=2026&commune=DONG_DANG",
+            Some(&leader),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("BAD_USER_INPUT") && body.contains("commune"),
+        "{body}"
+    );
     // Codes in the URL are codes: NUL (which failed on PostgreSQL as INTERNAL) and escape
     // sequences are refused before any statement, and not echoed (stop 33's review).
     for q in [
