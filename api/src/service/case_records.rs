@@ -684,7 +684,8 @@ async fn archive<R: CaseRecord>(
     if archived_at.is_none() {
         // A record restored after its case's detection moved must still fit it (a review of
         // stop 34 archived a prosecution, moved the detection past it, and restored it).
-        crate::service::case_write::check_records_after(txn, case_id, case.detected_on).await?;
+        use crate::service::case_write::{Dated, check_records_after};
+        check_records_after(txn, case_id, case.detected_on, Dated::Only(R::ENTITY)).await?;
     }
     if R::IN_FIGURES {
         rollups::apply(txn, &[case_id]).await?;

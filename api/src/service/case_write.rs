@@ -140,6 +140,26 @@ pub fn check_not_before_detection(
     Ok(())
 }
 
+/// Which of a case's dated records [`check_records_after`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dated {
+    /// All of them: the lead agency moving the detection (it reads every one on its case).
+    All,
+    /// Only the record of this entity (`subject`, `seizure`, `investigation_record`): one
+    /// restored from the archive. Its writer may not read the others (customs restoring a
+    /// record would otherwise learn of a subject's birth date, police data, from the refusal).
+    Only(&'static str),
+}
+
+impl Dated {
+    fn reads(self, entity: &str) -> bool {
+        match self {
+            Dated::All => true,
+            Dated::Only(e) => e == entity,
+        }
+    }
+}
+
 /// A case's detection moved to `detected_on` must still precede what its records say
 /// happened after it (a prosecution, a disposal approved) and follow its subjects' births,
 /// whichever date is written last.
@@ -147,27 +167,17 @@ pub async fn check_records_after<C: ConnectionTrait>(
     conn: &C,
     case_id: i64,
     detected_on: NaiveDate,
+    which: Dated,
 ) -> AppResult<()> {
-    use entity::{investigation_records as ir, seizures, subjects};
-    let prosecuted = record_dated::<ir::Entity, _>(
-        conn,
-        [ir::Column::CaseId, ir::Column::ArchivedAt],
-        case_id,
-        ir::Column::ProsecutedOn.lt(detected_on),
-    )
-    .await?;
-    if let Some(d) = prosecuted.and_then(|r| r.prosecuted_on) {
-        check_not_before_detection("prosecutedOn", detected_on, d)?;
+    use entity::subjects;
+    if which.reads("investigation_record") {
+        check_prosecution_after(conn, case_id, detected_on).await?;
     }
-    let approved = record_dated::<seizures::Entity, _>(
-        conn,
-        [seizures::Column::CaseId, seizures::Column::ArchivedAt],
-        case_id,
-        seizures::Column::DisposalApprovedOn.lt(detected_on),
-    )
-    .await?;
-    if let Some(d) = approved.and_then(|s| s.disposal_approved_on) {
-        check_not_before_detection("approvedOn", detected_on, d)?;
+    if which.reads("seizure") {
+        check_approval_after(conn, case_id, detected_on).await?;
+    }
+    if !which.reads("subject") {
+        return Ok(());
     }
     let born = record_dated::<subjects::Entity, _>(
         conn,
@@ -180,6 +190,44 @@ pub async fn check_records_after<C: ConnectionTrait>(
         return Err(AppError::bad_input(format!(
             "`detectedOn` {detected_on} is before a subject of the case was born ({d})"
         )));
+    }
+    Ok(())
+}
+
+async fn check_prosecution_after<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+    detected_on: NaiveDate,
+) -> AppResult<()> {
+    use entity::investigation_records as ir;
+    let prosecuted = record_dated::<ir::Entity, _>(
+        conn,
+        [ir::Column::CaseId, ir::Column::ArchivedAt],
+        case_id,
+        ir::Column::ProsecutedOn.lt(detected_on),
+    )
+    .await?;
+    if let Some(d) = prosecuted.and_then(|r| r.prosecuted_on) {
+        check_not_before_detection("prosecutedOn", detected_on, d)?;
+    }
+    Ok(())
+}
+
+async fn check_approval_after<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+    detected_on: NaiveDate,
+) -> AppResult<()> {
+    use entity::seizures;
+    let approved = record_dated::<seizures::Entity, _>(
+        conn,
+        [seizures::Column::CaseId, seizures::Column::ArchivedAt],
+        case_id,
+        seizures::Column::DisposalApprovedOn.lt(detected_on),
+    )
+    .await?;
+    if let Some(d) = approved.and_then(|s| s.disposal_approved_on) {
+        check_not_before_detection("approvedOn", detected_on, d)?;
     }
     Ok(())
 }
@@ -650,7 +698,7 @@ pub async fn update(
         if let Some(d) = c.detected_on {
             check_past_date("detectedOn", d)?;
             check_handled_after(d, case.handled_on)?;
-            check_records_after(txn, id, d).await?;
+            check_records_after(txn, id, d, Dated::All).await?;
             am.detected_on = Set(d);
         }
         if let Some(g) = &c.goods_summary {
