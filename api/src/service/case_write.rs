@@ -169,24 +169,41 @@ pub async fn check_records_after<C: ConnectionTrait>(
     detected_on: NaiveDate,
     which: Dated,
 ) -> AppResult<()> {
-    use entity::subjects;
-    if which.reads("investigation_record") {
-        check_prosecution_after(conn, case_id, detected_on).await?;
+    use entity::{investigation_records as ir, seizures, subjects};
+    if which.reads("investigation_record")
+        && let Some(d) = first_dated::<ir::Entity, _>(
+            conn,
+            [ir::Column::CaseId, ir::Column::ArchivedAt],
+            case_id,
+            ir::Column::ProsecutedOn.lt(detected_on),
+            |r| r.prosecuted_on,
+        )
+        .await?
+    {
+        check_not_before_detection("prosecutedOn", detected_on, d)?;
     }
-    if which.reads("seizure") {
-        check_approval_after(conn, case_id, detected_on).await?;
+    if which.reads("seizure")
+        && let Some(d) = first_dated::<seizures::Entity, _>(
+            conn,
+            [seizures::Column::CaseId, seizures::Column::ArchivedAt],
+            case_id,
+            seizures::Column::DisposalApprovedOn.lt(detected_on),
+            |s| s.disposal_approved_on,
+        )
+        .await?
+    {
+        check_not_before_detection("approvedOn", detected_on, d)?;
     }
-    if !which.reads("subject") {
-        return Ok(());
-    }
-    let born = record_dated::<subjects::Entity, _>(
-        conn,
-        [subjects::Column::CaseId, subjects::Column::ArchivedAt],
-        case_id,
-        subjects::Column::DateOfBirth.gt(detected_on),
-    )
-    .await?;
-    if let Some(d) = born.and_then(|s| s.date_of_birth) {
+    if which.reads("subject")
+        && let Some(d) = first_dated::<subjects::Entity, _>(
+            conn,
+            [subjects::Column::CaseId, subjects::Column::ArchivedAt],
+            case_id,
+            subjects::Column::DateOfBirth.gt(detected_on),
+            |s| s.date_of_birth,
+        )
+        .await?
+    {
         return Err(AppError::bad_input(format!(
             "`detectedOn` {detected_on} is before a subject of the case was born ({d})"
         )));
@@ -194,57 +211,22 @@ pub async fn check_records_after<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn check_prosecution_after<C: ConnectionTrait>(
-    conn: &C,
-    case_id: i64,
-    detected_on: NaiveDate,
-) -> AppResult<()> {
-    use entity::investigation_records as ir;
-    let prosecuted = record_dated::<ir::Entity, _>(
-        conn,
-        [ir::Column::CaseId, ir::Column::ArchivedAt],
-        case_id,
-        ir::Column::ProsecutedOn.lt(detected_on),
-    )
-    .await?;
-    if let Some(d) = prosecuted.and_then(|r| r.prosecuted_on) {
-        check_not_before_detection("prosecutedOn", detected_on, d)?;
-    }
-    Ok(())
-}
-
-async fn check_approval_after<C: ConnectionTrait>(
-    conn: &C,
-    case_id: i64,
-    detected_on: NaiveDate,
-) -> AppResult<()> {
-    use entity::seizures;
-    let approved = record_dated::<seizures::Entity, _>(
-        conn,
-        [seizures::Column::CaseId, seizures::Column::ArchivedAt],
-        case_id,
-        seizures::Column::DisposalApprovedOn.lt(detected_on),
-    )
-    .await?;
-    if let Some(d) = approved.and_then(|s| s.disposal_approved_on) {
-        check_not_before_detection("approvedOn", detected_on, d)?;
-    }
-    Ok(())
-}
-
-/// One current record of case `case_id` (`[case id, archived at]` columns) meeting `date`.
-async fn record_dated<E: EntityTrait, C: ConnectionTrait>(
+/// The date (`date_of`) of one current record of case `case_id` (`[case id, archived at]`
+/// columns) meeting `date`, if any.
+async fn first_dated<E: EntityTrait, C: ConnectionTrait>(
     conn: &C,
     [case, archived]: [E::Column; 2],
     case_id: i64,
     date: sea_orm::sea_query::SimpleExpr,
-) -> AppResult<Option<E::Model>> {
-    Ok(E::find()
+    date_of: fn(&E::Model) -> Option<NaiveDate>,
+) -> AppResult<Option<NaiveDate>> {
+    let row = E::find()
         .filter(case.eq(case_id))
         .filter(archived.is_null())
         .filter(date)
         .one(conn)
-        .await?)
+        .await?;
+    Ok(row.as_ref().and_then(date_of))
 }
 
 /// Platforms belong to online channels only.
