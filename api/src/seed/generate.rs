@@ -20,8 +20,8 @@ use super::templates::{
     MIDDLE_MALE, ROADS, STREETS, SURNAMES, Template, templates,
 };
 use super::util::{
-    date, digits, insert_chunked, local, lower_first, max_id, pick, quantity, rebuild_rollups,
-    sync_sequences, thousands, today, vn_date,
+    copy_rows, date, digits, insert_chunked, local, lower_first, max_id, pick, quantity,
+    rebuild_rollups, sync_sequences, thousands, today, vn_date,
 };
 use crate::domain::vocab::{
     BorderGateKind, CaseStatus, Channel, CommodityGroup, CommuneKind, DisposalStatus, Platform,
@@ -192,6 +192,21 @@ impl Batch {
         insert_chunked(conn, self.seizures).await?;
         insert_chunked(conn, self.customs).await?;
         insert_chunked(conn, self.investigations).await?;
+        Ok(())
+    }
+
+    /// [`Batch::insert`] by `COPY`, for a load on PostgreSQL ([`copy_rows`]), in one
+    /// transaction of its own.
+    async fn copy(self, pool: &sea_orm::sqlx::PgPool) -> anyhow::Result<()> {
+        let mut txn = pool.begin().await?;
+        copy_rows(&mut txn, &self.cases).await?;
+        copy_rows(&mut txn, &self.coordinators).await?;
+        copy_rows(&mut txn, &self.campaign_links).await?;
+        copy_rows(&mut txn, &self.subjects).await?;
+        copy_rows(&mut txn, &self.seizures).await?;
+        copy_rows(&mut txn, &self.customs).await?;
+        copy_rows(&mut txn, &self.investigations).await?;
+        txn.commit().await?;
         Ok(())
     }
 }
@@ -1365,7 +1380,9 @@ pub(super) async fn generate_with(
                 .await?;
         }
     }
+    let started = std::time::Instant::now();
     let loaded = load(db, n, seed).await;
+    tracing::info!(elapsed = ?started.elapsed(), "cases written");
     // Then, each on a connection of its own, the search indexes (even after a failed load, so
     // the search never stays without them) and the rollups: a GIN build and the rollups' sums
     // each keep a core busy, for about a minute at a million cases.
@@ -1375,15 +1392,20 @@ pub(super) async fn generate_with(
         }
         let builds = migration::SEARCH_INDEXES.map(|(_, create)| build_index(db, create));
         let [cases, subjects] = builds;
-        tokio::try_join!(cases, subjects).map(|_| ())
+        let started = std::time::Instant::now();
+        tokio::try_join!(cases, subjects)?;
+        tracing::info!(elapsed = ?started.elapsed(), "search indexes built");
+        anyhow::Ok(())
     };
     let rollups = async {
         let done = loaded?;
         sync_sequences(db, CASE_TABLES).await?;
         // Reads every case: without the pool's statement timeout at a million cases.
         let txn = crate::db::begin_unbounded(db).await?;
+        let started = std::time::Instant::now();
         rebuild_rollups(&txn).await?;
         txn.commit().await?;
+        tracing::info!(elapsed = ?started.elapsed(), "rollups rebuilt");
         anyhow::Ok(done)
     };
     let (indexes, done) = tokio::join!(indexes, rollups);
@@ -1442,6 +1464,9 @@ async fn load(db: &DatabaseConnection, n: u64, seed: u64) -> anyhow::Result<u64>
         }
         let db = db.clone();
         writing.push_back(tokio::spawn(async move {
+            if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+                return batch.copy(db.get_postgres_connection_pool()).await;
+            }
             let txn = db.begin().await?;
             batch.insert(&txn).await?;
             txn.commit().await?;

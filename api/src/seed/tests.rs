@@ -327,18 +327,37 @@ async fn bench_generate() {
     eprintln!("generated {n} cases in {:?}", started.elapsed());
 }
 
-/// Against PostgreSQL: `SEED_TEST_PG_URL=postgres://… cargo test -p api --lib seed::tests::postgres -- --ignored`
-/// on an empty database. Checks the bulk inserts, that the search indexes a bulk load drops are
-/// there again after it, and that sequences continue after seeded ids.
+/// A fresh PostgreSQL database for this test, when the suite runs on PostgreSQL
+/// (`HUB389_TEST_BACKEND=postgres`, `HUB389_TEST_PG_URL` as in the `tests` crate), else none.
+/// `.ci/run` drops the `hub389_t_*` databases it leaves.
+async fn fresh_pg(name: &str) -> Option<DatabaseConnection> {
+    if std::env::var("HUB389_TEST_BACKEND").as_deref() != Ok("postgres") {
+        eprintln!("HUB389_TEST_BACKEND is not postgres; skipping");
+        return None;
+    }
+    let admin = std::env::var("HUB389_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let server = Database::connect(admin.as_str()).await.expect("connect");
+    let db_name = format!("hub389_t_seed_{name}_{}", uuid::Uuid::new_v4().simple());
+    server
+        .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
+        .await
+        .expect("create database");
+    let (base, _) = admin.rsplit_once('/').expect("a database in the URL");
+    let db = Database::connect(format!("{base}/{db_name}"))
+        .await
+        .expect("connect");
+    migration::Migrator::up(&db, None).await.expect("migrate");
+    Some(db)
+}
+
+/// The bulk load on PostgreSQL (rows by `COPY`, the search indexes dropped and built again,
+/// sequences continued after the seeded ids). Runs with the PostgreSQL suite.
 #[tokio::test]
-#[ignore]
 async fn postgres_load() {
-    let Ok(url) = std::env::var("SEED_TEST_PG_URL") else {
-        eprintln!("SEED_TEST_PG_URL not set; skipping");
+    let Some(db) = fresh_pg("load").await else {
         return;
     };
-    let db = Database::connect(url).await.expect("connect");
-    migration::Migrator::up(&db, None).await.expect("migrate");
     let s = super::load_demo(&db, &key()).await.expect("load_demo");
     assert_eq!(s.cases, 300);
     // As a bulk load: the search indexes dropped, then built again at the end.
@@ -376,4 +395,67 @@ async fn postgres_load() {
     .await
     .expect("insert tip");
     assert_eq!(tip.id, 41);
+}
+
+/// What `COPY` stores reads back as the model it was given, text that needs escaping included.
+#[tokio::test]
+async fn postgres_copy_round_trip() {
+    let Some(db) = fresh_pg("copy").await else {
+        return;
+    };
+    super::load_demo(&db, &key()).await.expect("load_demo");
+    let mut case = entity::cases::Entity::find()
+        .one(&db)
+        .await
+        .expect("read")
+        .expect("a case");
+    case.id = 900_001;
+    case.code = "VV-COPY-0001".to_owned();
+    case.title = "Tab\there, line\nbreak, CR\r, back\\slash \\N, Đường Lạng Sơn".to_owned();
+    case.handled_on = None;
+    case.archived_at = Some(chrono::Utc::now());
+    let mut subject = entity::subjects::Entity::find()
+        .one(&db)
+        .await
+        .expect("read")
+        .expect("a subject");
+    subject.id = 900_001;
+    subject.case_id = case.id;
+    subject.address = Some("\\N".to_owned());
+    subject.date_of_birth = None;
+    let mut seizure = entity::seizures::Entity::find()
+        .one(&db)
+        .await
+        .expect("read")
+        .expect("a seizure");
+    seizure.id = 900_001;
+    seizure.case_id = case.id;
+    seizure.quantity = 0.001;
+    let pool = db.get_postgres_connection_pool();
+    let mut conn = pool.acquire().await.expect("acquire");
+    super::util::copy_rows(&mut conn, std::slice::from_ref(&case))
+        .await
+        .expect("copy case");
+    super::util::copy_rows(&mut conn, std::slice::from_ref(&subject))
+        .await
+        .expect("copy subject");
+    super::util::copy_rows(&mut conn, std::slice::from_ref(&seizure))
+        .await
+        .expect("copy seizure");
+    drop(conn);
+    let c = entity::cases::Entity::find_by_id(case.id).one(&db).await;
+    let s = entity::subjects::Entity::find_by_id(subject.id)
+        .one(&db)
+        .await;
+    let z = entity::seizures::Entity::find_by_id(seizure.id)
+        .one(&db)
+        .await;
+    let mut expected = case.clone();
+    // PostgreSQL keeps microseconds.
+    expected.archived_at = case
+        .archived_at
+        .map(|t| chrono::SubsecRound::trunc_subsecs(t, 6));
+    assert_eq!(c.expect("read").expect("copied case"), expected);
+    assert_eq!(s.expect("read").expect("copied subject"), subject);
+    assert_eq!(z.expect("read").expect("copied seizure"), seizure);
 }
