@@ -30,6 +30,16 @@ pub fn client_text(field: &str, value: &str) -> AppResult<Option<String>> {
     Ok((!v.chars().all(invisible)).then_some(v))
 }
 
+/// Invisible characters that show as a blank: white space, the Hangul fillers and the Braille
+/// blank. The other [`invisible`] ones show nothing at all.
+fn shows_blank(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{115F}' | '\u{1160}' | '\u{2800}' | '\u{3164}' | '\u{FFA0}'
+        )
+}
+
 /// White space, Unicode's default-ignorable code points (DerivedCoreProperties: zero-width
 /// spaces and joiners, direction marks, soft hyphen, Hangul fillers, variation selectors, tag
 /// characters…, which show nothing) and the Braille blank, which shows as a space.
@@ -59,9 +69,20 @@ fn invisible(c: char) -> bool {
 }
 
 /// Folds text for search: transliterates to ASCII with `deunicode` (which maps đ/Đ to d/D and
-/// drops Vietnamese tone and vowel marks), lower-cases and collapses whitespace.
+/// drops Vietnamese tone and vowel marks), lower-cases and collapses whitespace. Invisible
+/// characters ([`invisible`]) go first: those that show as a blank become a space, the
+/// zero-width ones nothing, so a name stored with a zero-width space inside ("Qu\u{200B}ang")
+/// is found as it reads ("quang"); it hid the name from every search (a review, stop 35).
 pub fn fold(s: &str) -> String {
-    let ascii = deunicode::deunicode(&nfc(s));
+    let visible: String = nfc(s)
+        .chars()
+        .filter_map(|c| match c {
+            c if shows_blank(c) => Some(' '),
+            c if invisible(c) => None,
+            c => Some(c),
+        })
+        .collect();
+    let ascii = deunicode::deunicode(&visible);
     let mut out = String::with_capacity(ascii.len());
     for word in ascii.split_whitespace() {
         if !out.is_empty() {
@@ -96,6 +117,10 @@ mod tests {
         assert_eq!(fold("Hữu Nghị"), "huu nghi");
         // Decomposed input (combining marks) folds the same as precomposed.
         assert_eq!(fold("Thuo\u{0302}\u{0301}c"), "thuoc");
+        // Zero-width characters inside a word vanish; blank-looking ones separate words.
+        assert_eq!(fold("Chu Văn Qu\u{200B}ang"), "chu van quang");
+        assert_eq!(fold("Qu\u{E0041}a\u{180E}n\u{FEFF}g\u{00AD}"), "quang");
+        assert_eq!(fold("Chu\u{3164}Văn\u{2800}Quang"), "chu van quang");
     }
 
     #[test]
