@@ -10,6 +10,7 @@ mod m20261205_000005_case_subject_count;
 mod m20261206_000006_case_rollups;
 mod m20261206_000007_watches;
 mod m20261206_000008_case_rollups_by_agency;
+mod m20261207_000009_hs_codes_digits;
 
 /// Lifts PostgreSQL's `statement_timeout` for the rest of the current transaction (`LOCAL`:
 /// never the pooled connection afterwards). For the one-off statements that read every case —
@@ -125,6 +126,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_case_rollups::Migration),
             Box::new(m20261206_000007_watches::Migration),
             Box::new(m20261206_000008_case_rollups_by_agency::Migration),
+            Box::new(m20261207_000009_hs_codes_digits::Migration),
         ]
     }
 }

@@ -27,9 +27,10 @@ impl Vnd {
 
 /// Only ASCII digits, of one of the lengths.
 fn digits_of(field: &str, v: &str, lens: &[usize]) -> AppResult<String> {
-    let v = v.trim();
+    // Spaces and dots are how the digits are grouped when typed ("001 234 567 890").
+    let v: String = v.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
     if v.chars().all(|c| c.is_ascii_digit()) && lens.contains(&v.len()) {
-        Ok(v.to_string())
+        Ok(v)
     } else {
         Err(AppError::bad_input(format!(
             "`{field}` must be {} digits",
@@ -185,6 +186,20 @@ impl BirthDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_typed_in_groups_are_their_digits() {
+        let id = |v: &str| IdNumber::parse("n", v).map(IdNumber::into_inner);
+        assert_eq!(id("001 234 567 890").unwrap(), "001234567890");
+        assert_eq!(id("001.234.567").unwrap(), "001234567");
+        assert!(id("00123456789x").is_err() && id("0012345678").is_err());
+        assert_eq!(
+            DeclarationNumber::parse("n", "105 123 456 789")
+                .unwrap()
+                .into_inner(),
+            "105123456789"
+        );
+    }
 
     #[test]
     fn a_plate_typed_any_way_is_one_plate() {

@@ -211,6 +211,14 @@ impl Batch {
     }
 }
 
+/// A template's HS code ("2402.20", as the nomenclature prints it) in the form every write
+/// stores: digits only ([`crate::domain::types::HsCode`]).
+fn hs_code(code: &str) -> anyhow::Result<String> {
+    crate::domain::types::HsCode::parse("hs", code)
+        .map(crate::domain::types::HsCode::into_inner)
+        .map_err(|e| anyhow::anyhow!("template HS code {code}: {e:?}"))
+}
+
 /// Why a case slot is forced: the demo's tests need some shapes to exist for sure, whatever
 /// the random draws (a fixed rotation over case numbers guarantees them in any run of 60+).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -965,7 +973,7 @@ impl<'a> Generator<'a> {
                 quantity: d.qty,
                 unit: d.goods.unit.to_owned(),
                 estimated_value: d.value,
-                hs_code: d.hs.map(str::to_owned),
+                hs_code: d.hs.map(hs_code).transpose()?,
                 vehicle_plate: None,
                 storage_place: Some(storage.clone()),
                 disposal_status: disposal.as_str().to_owned(),
@@ -1061,9 +1069,10 @@ impl<'a> Generator<'a> {
                 && channel != Channel::BorderTrail
                 && self.percent() < 50)
             || (t.imported && channel == Channel::Warehouse && self.percent() < 20);
-        let hs_codes: Vec<&str> = {
-            let mut v: Vec<&str> = Vec::new();
+        let hs_codes: Vec<String> = {
+            let mut v: Vec<String> = Vec::new();
             for h in drafts.iter().filter_map(|d| d.hs) {
+                let h = hs_code(h)?;
                 if !v.contains(&h) {
                     v.push(h);
                 }

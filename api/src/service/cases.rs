@@ -14,6 +14,7 @@ use entity::{
 use crate::auth::Viewer;
 use crate::db::Reads;
 use crate::domain::access::{CaseReaders, CaseScope, Compartment, Reach, case_scope, reach};
+use crate::domain::types::{DeclarationNumber, IdNumber};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::paging::{after_date_cursor, date_cursor, split_page};
@@ -275,12 +276,18 @@ pub fn case_condition(
         cond = restricted_filter(viewer, Compartment::Police, "subjectName", cond)?
             .add(current_subjects(matches));
     }
+    // The numbers and codes below are compared in the form writes store them (digits), so
+    // one typed with spaces or dots finds its record, and one that cannot be a number is the
+    // client's mistake, not an empty page (a review, stop 35). What is refused depends on
+    // the text alone, never on the data.
     if let Some(number) = text_arg("subjectIdNumber", &filter.subject_id_number)? {
+        let number = IdNumber::parse("subjectIdNumber", &number)?.into_inner();
         let matches = subjects::Column::IdNumber.eq(number);
         cond = restricted_filter(viewer, Compartment::Police, "subjectIdNumber", cond)?
             .add(current_subjects(matches));
     }
     if let Some(number) = text_arg("declarationNumber", &filter.declaration_number)? {
+        let number = DeclarationNumber::parse("declarationNumber", &number)?.into_inner();
         let matches = customs_records::Column::DeclarationNumber.eq(number);
         cond = restricted_filter(viewer, Compartment::Customs, "declarationNumber", cond)?.add(
             has_current_record::<customs_records::Entity>(
@@ -291,21 +298,33 @@ pub fn case_condition(
         );
     }
     if let Some(code) = text_arg("hsCode", &filter.hs_code)? {
-        if !code.chars().all(|c| c.is_ascii_digit() || c == '.') {
-            return Err(AppError::bad_input("`hsCode` takes digits (and dots) only"));
+        // A prefix of a code: its first digits, dots and spaces as one types them left out.
+        let code: String = code.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
+        if code.is_empty() || code.len() > 10 || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(AppError::bad_input(
+                "`hsCode` is an HS code or its first digits (dots and spaces allowed)",
+            ));
         }
         let in_seizures = Query::select()
             .column(seizures::Column::CaseId)
             .from(seizures::Entity)
-            .and_where(
-                Expr::col(seizures::Column::HsCode)
-                    .like(LikeExpr::new(format!("{}%", like_escape(&code))).escape('\\')),
-            )
+            .and_where(Expr::col(seizures::Column::HsCode).like(LikeExpr::new(format!("{code}%"))))
             .to_owned();
         let in_customs = Query::select()
             .column(customs_records::Column::CaseId)
             .from(customs_records::Entity)
-            .and_where(contains(customs_records::Column::HsCodes, &code))
+            // A comma-separated list: the code begins the list or follows a comma.
+            .cond_where(
+                Condition::any()
+                    .add(
+                        Expr::col(customs_records::Column::HsCodes)
+                            .like(LikeExpr::new(format!("{code}%"))),
+                    )
+                    .add(
+                        Expr::col(customs_records::Column::HsCodes)
+                            .like(LikeExpr::new(format!("%,{code}%"))),
+                    ),
+            )
             .to_owned();
         cond = restricted_filter(viewer, Compartment::Customs, "hsCode", cond)?.add(
             Condition::any()

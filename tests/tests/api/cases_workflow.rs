@@ -369,6 +369,120 @@ async fn two_officers_editing_one_case_exactly_one_wins() {
     assert_eq!(r["data"]["case"]["version"], 2);
 }
 
+/// Codes and numbers are found however they are typed: an HS code with or without its dots
+/// (the demo kept them, writes did not, and a filter by one form missed the other), an ID
+/// number in groups; one that cannot be a code is the client's mistake (a review, stop 35).
+#[tokio::test]
+async fn filters_compare_codes_and_numbers_as_stored() {
+    let app = TestApp::spawn().await;
+    let hq = app.token(Role::Customs, Some("HQ"), None);
+    let id = app
+        .create_case(&hq, new_case("Thuốc lá điếu nhập lậu"))
+        .await;
+    let r = app
+        .gql(
+            Some(&hq),
+            "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Thuốc lá\", commodityGroup: CIGARETTES, quantity: 500, unit: \"bao\", estimatedValue: 15000000, hsCode: \"2402.20.90\" }) { hsCode } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r["data"]["addSeizure"]["hsCode"], "24022090", "{r}");
+    let found = async |filter: Value| {
+        let r = app
+            .gql(
+                Some(&hq),
+                "query($f: CaseFilter) { cases(first: 100, filter: $f) { nodes { id } } }",
+                json!({ "f": filter }),
+            )
+            .await;
+        r
+    };
+    for typed in ["2402.20.90", "24022090", "2402.20", "2402", " 2402 20 "] {
+        let r = found(json!({ "hsCode": typed })).await;
+        let ids: Vec<&str> = r["data"]["cases"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{typed}: {r}"))
+            .iter()
+            .filter_map(|n| n["id"].as_str())
+            .collect();
+        assert!(ids.contains(&id.as_str()), "{typed}: {r}");
+    }
+    // The demo's codes are stored as writes store them: digits only.
+    let r = found(json!({ "hsCode": "2402.20" })).await;
+    assert!(
+        r["data"]["cases"]["nodes"].as_array().unwrap().len() > 1,
+        "{r}"
+    );
+    let r = app
+        .query(
+            Some(&hq),
+            "{ cases(first: 100) { nodes { seizures { hsCode } customsRecords { hsCodes } } } }",
+        )
+        .await;
+    assert!(!dotted_code(&r.to_string()), "{r}");
+    for bad in ["24x", "", "12345678901"] {
+        let r = found(json!({ "hsCode": bad })).await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{bad}: {r}");
+    }
+    // An ID number typed in groups is the number; a malformed one is refused whoever asks
+    // (what is refused depends on the text alone).
+    let ca = app.token(Role::Police, Some("CA"), None);
+    let r = app
+        .query(
+            Some(&ca),
+            "{ cases(first: 100) { nodes { subjects { idNumber } } } }",
+        )
+        .await;
+    let number = r["data"]["cases"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["subjects"].as_array().cloned().unwrap_or_default())
+        .find_map(|s| {
+            s["idNumber"]
+                .as_str()
+                .filter(|n| n.len() == 12)
+                .map(str::to_owned)
+        })
+        .expect("a subject with a CCCD");
+    let grouped = format!(
+        "{} {} {} {}",
+        &number[..3],
+        &number[3..6],
+        &number[6..9],
+        &number[9..]
+    );
+    let count = async |token: &str, n: &str| {
+        app.gql(
+            Some(token),
+            "query($f: CaseFilter) { cases(first: 100, filter: $f) { totalCount } }",
+            json!({ "f": { "subjectIdNumber": n } }),
+        )
+        .await
+    };
+    let plain = count(&ca, &number).await;
+    assert!(
+        plain["data"]["cases"]["totalCount"].as_i64().unwrap() >= 1,
+        "{plain}"
+    );
+    assert_eq!(count(&ca, &grouped).await["data"], plain["data"]);
+    for token in [&ca, &hq] {
+        let r = count(token, "00123456789x").await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    }
+}
+
+/// Whether `text` (JSON) holds an HS code written with dots ("2402.20") as a string.
+fn dotted_code(text: &str) -> bool {
+    text.split('"').any(|s| {
+        s.len() >= 6
+            && s.contains('.')
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+            && s.chars().next().is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
 #[tokio::test]
 async fn seizures_need_the_finance_departments_approval_before_destruction() {
     let app = TestApp::spawn().await;
