@@ -428,7 +428,11 @@ impl Config {
                     10,
                 )?,
                 small_cell_k: parse_env("HUB389_SMALL_CELL_K", 3)?,
-                province: env("HUB389_PROVINCE").unwrap_or_else(|| "Lạng Sơn".into()),
+                // NFC like every name we print: set in decomposed form it went out so in the
+                // export's heading and the feed (a review, stop 35).
+                province: env("HUB389_PROVINCE")
+                    .map(|p| crate::text::nfc(&p))
+                    .unwrap_or_else(|| "Lạng Sơn".into()),
                 deadline_scan: duration_env("HUB389_DEADLINE_SCAN", Duration::from_secs(60))?,
             },
             db_timeout: duration_env("HUB389_DB_TIMEOUT", Duration::from_secs(3))?,

@@ -163,6 +163,23 @@ impl PeriodSpec {
         }
     }
 
+    /// The period's name as a Vietnamese report titles it ("Quý III năm 2026", "6 tháng đầu
+    /// năm 2026"); `None` for a range, which only its dates name.
+    pub fn name_vi(&self) -> Option<String> {
+        Some(match *self {
+            PeriodSpec::Month { year, month } => format!("Tháng {month} năm {year}"),
+            PeriodSpec::Quarter { year, quarter } => {
+                let roman = ["I", "II", "III", "IV"];
+                let q = roman.get(quarter.checked_sub(1)? as usize)?;
+                format!("Quý {q} năm {year}")
+            }
+            PeriodSpec::SixMonths { year } => format!("6 tháng đầu năm {year}"),
+            PeriodSpec::NineMonths { year } => format!("9 tháng năm {year}"),
+            PeriodSpec::Year { year } => format!("Năm {year}"),
+            PeriodSpec::Range(_) => return None,
+        })
+    }
+
     /// Whether the previous period is the same period last year (six months, nine months and
     /// the year, which are cumulative; see the module doc).
     pub fn previous_is_last_year(&self) -> bool {
@@ -296,6 +313,46 @@ mod tests {
             from: d(from.0, from.1, from.2),
             to: d(to.0, to.1, to.2),
         }
+    }
+
+    #[test]
+    fn periods_are_named_as_reports_name_them() {
+        let named = |p: PeriodSpec| p.name_vi();
+        assert_eq!(
+            named(PeriodSpec::Month {
+                year: 2026,
+                month: 3
+            })
+            .as_deref(),
+            Some("Tháng 3 năm 2026")
+        );
+        assert_eq!(
+            named(PeriodSpec::Quarter {
+                year: 2026,
+                quarter: 3
+            })
+            .as_deref(),
+            Some("Quý III năm 2026")
+        );
+        assert_eq!(
+            named(PeriodSpec::Quarter {
+                year: 2026,
+                quarter: 5
+            }),
+            None
+        );
+        assert_eq!(
+            named(PeriodSpec::SixMonths { year: 2026 }).as_deref(),
+            Some("6 tháng đầu năm 2026")
+        );
+        assert_eq!(
+            named(PeriodSpec::NineMonths { year: 2026 }).as_deref(),
+            Some("9 tháng năm 2026")
+        );
+        assert_eq!(
+            named(PeriodSpec::Year { year: 2026 }).as_deref(),
+            Some("Năm 2026")
+        );
     }
 
     #[test]

@@ -110,9 +110,9 @@ fn columns(press: bool, police: bool) -> Vec<Column> {
 const SUB: [&str; 5] = [
     "Kỳ này",
     "Kỳ trước",
-    "So kỳ trước (%)",
+    "Tăng, giảm so kỳ trước (%)",
     "Cùng kỳ năm trước",
-    "So cùng kỳ (%)",
+    "Tăng, giảm so cùng kỳ (%)",
 ];
 
 /// The sub-columns of each figure: for six months, nine months and the year the previous period
@@ -145,12 +145,7 @@ enum Cell {
     Pct(Option<f64>),
 }
 
-fn table(c: &Computed, cols: &[Column], with_previous: bool) -> (String, Vec<Vec<Cell>>) {
-    let title = format!(
-        "Từ ngày {} đến ngày {}",
-        c.range.from.format("%d/%m/%Y"),
-        c.range.to.format("%d/%m/%Y")
-    );
+fn table(c: &Computed, cols: &[Column], with_previous: bool) -> Vec<Vec<Cell>> {
     let mut rows = vec![];
     let groups = c.groups.iter().map(|(k, f)| {
         let g = match k.first() {
@@ -172,19 +167,117 @@ fn table(c: &Computed, cols: &[Column], with_previous: bool) -> (String, Vec<Vec
         }
         rows.push(row);
     }
-    (title, rows)
+    rows
 }
 
 /// What the report is about and who issues it, for its heading and file name.
 struct Heading {
     /// "Lạng Sơn".
     province: String,
+    /// Who issues it, as the heading's left block names it (the superior body first, the
+    /// issuing one last): the viewer's own agency or commune ([`issuer`]).
+    issuer: Vec<String>,
+    /// Who signs it, over "(Ký tên, đóng dấu)".
+    signer: String,
     /// The scope: "toàn tỉnh", an agency's name, or a commune's.
     scope: String,
-    /// The period, "Từ ngày … đến ngày …".
+    /// The period: its name and dates ([`period_line`]).
     period: String,
+    /// Said under the table: the press's figures leave out withheld cells.
+    note: Option<String>,
     /// The date of issue.
     today: NaiveDate,
+}
+
+/// The period as the title names it: "Quý III năm 2026 (từ ngày 15/06/2026 đến ngày
+/// 14/09/2026)", a campaign by its name, a range by its dates; a period not yet ended says
+/// to which day its figures run.
+fn period_line(name: Option<String>, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> String {
+    let (from, to_text) = (from.format("%d/%m/%Y"), to.format("%d/%m/%Y"));
+    let mut line = match name {
+        Some(name) => format!("{name} (từ ngày {from} đến ngày {to_text})"),
+        None => format!("Từ ngày {from} đến ngày {to_text}"),
+    };
+    if to >= today {
+        line.push_str(&format!(
+            "; số liệu tính đến ngày {}",
+            today.format("%d/%m/%Y")
+        ));
+    }
+    line
+}
+
+/// The place and date line of an official document: a day under 10 and the months 1 and 2
+/// written with a leading zero, other months without (Nghị định 30/2020/NĐ-CP, annex I):
+/// "ngày 05 tháng 3 năm 2026", "ngày 15 tháng 02 năm 2026".
+fn dated(province: &str, d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let month = if d.month() <= 2 {
+        format!("{:02}", d.month())
+    } else {
+        d.month().to_string()
+    };
+    format!(
+        "{province}, ngày {:02} tháng {month} năm {}",
+        d.day(),
+        d.year()
+    )
+}
+
+/// Who issues the export and who signs it: the standing office for the provincial
+/// leadership and itself (it prepares the committee's reports); a commune user's people's
+/// committee; otherwise the viewer's agency under its parent. Every export carried the
+/// standing office's heading and signature, a police export too (a review, stop 35).
+async fn issuer(
+    state: &AppState,
+    viewer: &crate::auth::Viewer,
+) -> Result<(Vec<String>, String), AppError> {
+    use crate::auth::Role;
+    use sea_orm::EntityTrait;
+    let upper = |s: &str| s.to_uppercase();
+    let office = || {
+        (
+            vec![
+                format!("BAN CHỈ ĐẠO 389 TỈNH {}", upper(&state.province)),
+                "CƠ QUAN THƯỜNG TRỰC".to_owned(),
+            ],
+            "THỦ TRƯỞNG CƠ QUAN THƯỜNG TRỰC".to_owned(),
+        )
+    };
+    if matches!(viewer.role, Role::Leader | Role::StandingOffice) {
+        return Ok(office());
+    }
+    if let Some(id) = viewer.commune_id
+        && let Some(c) = entity::communes::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+    {
+        let name = crate::domain::vocab::commune_display(&c.kind, &c.name);
+        return Ok((
+            vec![format!("ỦY BAN NHÂN DÂN {}", upper(&name))],
+            "TM. ỦY BAN NHÂN DÂN".to_owned(),
+        ));
+    }
+    let Some(id) = viewer.agency_id else {
+        return Ok(office());
+    };
+    let Some(agency) = entity::agencies::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(office());
+    };
+    let mut lines = vec![];
+    if let Some(parent) = agency.parent_id {
+        if let Some(p) = entity::agencies::Entity::find_by_id(parent)
+            .one(&state.db)
+            .await?
+        {
+            lines.push(upper(&p.name));
+        }
+    }
+    lines.push(upper(&agency.name));
+    Ok((lines, "THỦ TRƯỞNG ĐƠN VỊ".to_owned()))
 }
 
 const TITLE: &str = "BÁO CÁO KẾT QUẢ ĐẤU TRANH CHỐNG BUÔN LẬU, GIAN LẬN THƯƠNG MẠI VÀ HÀNG GIẢ";
@@ -228,34 +321,28 @@ fn xlsx(
     let pct = cell.clone().set_num_format("0.0");
 
     let last = subs.len() as u16; // columns 0..=last
+    // The heading's two blocks: the issuer over the label column, the national motto, place
+    // and date over the figures' columns, which are widened when there are few of them (the
+    // year's three) so the motto fits on its line.
     let left = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, text: &str, f: &Format| {
-        ws.merge_range(r, 0, r, 1, text, f).map(|_| ())
+        ws.write_string_with_format(r, 0, text, f).map(|_| ())
     };
     let right = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, text: &str, f: &Format| {
-        ws.merge_range(r, 2, r, last, text, f).map(|_| ())
+        ws.merge_range(r, 1, r, last, text, f).map(|_| ())
     };
-    // The official heading.
-    left(
-        ws,
-        0,
-        &format!("BAN CHỈ ĐẠO 389 TỈNH {}", h.province.to_uppercase()),
-        &center,
-    )?;
-    left(ws, 1, "CƠ QUAN THƯỜNG TRỰC", &motto)?;
+    // The official heading: the issuing body underlined, the superior one above it.
+    let issuer_rows = h.issuer.len().max(1);
+    for (i, line) in h.issuer.iter().enumerate() {
+        let f = if i + 1 == issuer_rows {
+            &motto
+        } else {
+            &center
+        };
+        left(ws, i as u32, line, f)?;
+    }
     right(ws, 0, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", &bold_center)?;
     right(ws, 1, "Độc lập - Tự do - Hạnh phúc", &motto)?;
-    right(
-        ws,
-        2,
-        &format!(
-            "{}, ngày {} tháng {} năm {}",
-            h.province,
-            h.today.format("%d"),
-            h.today.format("%m"),
-            h.today.format("%Y")
-        ),
-        &italic_center,
-    )?;
+    right(ws, 2, &dated(&h.province, h.today), &italic_center)?;
     // Title, scope, period, units.
     ws.merge_range(4, 0, 4, last, TITLE, &title)?;
     ws.set_row_height(4, 36)?;
@@ -284,8 +371,9 @@ fn xlsx(
     }
     ws.set_row_height(hr, 36)?;
     ws.set_column_width(0, 62)?;
+    let width = (66.0 / f64::from(last)).max(16.0);
     for col in 1..=last {
-        ws.set_column_width(col, 16)?;
+        ws.set_column_width(col, width)?;
     }
     // One block per figure: its total, then the official groups.
     let groups: Vec<(&str, &[Figures; 3])> = c
@@ -348,30 +436,52 @@ fn xlsx(
             r += 1;
         }
     }
-    // Signature block.
+    // What the figures leave out (the press's withheld cells), under the table.
+    if let Some(note) = &h.note {
+        r += 1;
+        ws.merge_range(
+            r,
+            0,
+            r,
+            last,
+            note,
+            &base.clone().set_italic().set_text_wrap(),
+        )?;
+        ws.set_row_height(r, 32)?;
+    }
+    // Signature block: each title and its caption in one cell, so a page break never parts
+    // them (the year's export printed the captions alone on a second page).
+    // The title bold, the caption in italics, as signatures are laid out.
     let sign = r + 2;
-    ws.write_string_with_format(sign, 0, "NGƯỜI LẬP BIỂU", &bold_center)?;
-    ws.write_string_with_format(sign + 1, 0, "(Ký, ghi rõ họ tên)", &italic_center)?;
-    ws.merge_range(
+    let signature = center.clone().set_align(FormatAlign::Top);
+    let (title_part, caption_part) = (base.clone().set_bold(), base.clone().set_italic());
+    let signer = format!("{}\n", h.signer);
+    ws.write_rich_string_with_format(
+        sign,
+        0,
+        &[
+            (&title_part, "NGƯỜI LẬP BIỂU\n"),
+            (&caption_part, "(Ký, ghi rõ họ tên)"),
+        ],
+        &signature,
+    )?;
+    ws.merge_range(sign, 1, sign, last, "", &signature)?;
+    ws.write_rich_string_with_format(
         sign,
         1,
-        sign,
-        last,
-        "THỦ TRƯỞNG CƠ QUAN THƯỜNG TRỰC",
-        &bold_center,
+        &[
+            (&title_part, signer.as_str()),
+            (&caption_part, "(Ký tên, đóng dấu)"),
+        ],
+        &signature,
     )?;
-    ws.merge_range(
-        sign + 1,
-        1,
-        sign + 1,
-        last,
-        "(Ký tên, đóng dấu)",
-        &italic_center,
-    )?;
-    // Printing: landscape A4, one page wide, headers repeated, frozen on screen.
+    ws.set_row_height(sign, 36)?;
+    // Printing: landscape A4 fitted to the page width; a report of the figures the leaders
+    // read (up to about forty rows) on one page with its signatures, a longer one (the
+    // police's ten figures) on as many pages as it needs, its headers repeated.
     ws.set_landscape();
     ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_fit_to_pages(1, if sign <= 44 { 1 } else { 0 });
     ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
     ws.set_repeat_rows(hr, hr)?;
     ws.set_freeze_panes(hr + 1, 1)?;
@@ -397,6 +507,7 @@ fn csv_bytes(
     cols: &[Column],
     subs: &[&str],
     rows: &[Vec<Cell>],
+    note: Option<&str>,
 ) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
     w.write_record([title])?;
@@ -418,6 +529,9 @@ fn csv_bytes(
             })
             .collect();
         w.write_record(&rec)?;
+    }
+    if let Some(note) = note {
+        w.write_record([note])?;
     }
     // UTF-8 with BOM so Excel opens the Vietnamese headers correctly.
     let mut out = "\u{feff}".as_bytes().to_vec();
@@ -483,6 +597,25 @@ async fn scope(
         return Ok(("toàn tỉnh".into(), None));
     }
     Ok((parts.join(", "), Some(codes.join("-"))))
+}
+
+/// The name of the campaign a `CAMPAIGN` export covers, within the viewer's campaign scope
+/// ([`period_spec`] has refused a code outside it).
+async fn campaign_name(
+    state: &AppState,
+    viewer: &crate::auth::Viewer,
+    period: &PeriodInput,
+) -> Result<Option<String>, AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (StatisticsPeriodKind::Campaign, Some(code)) = (period.kind, &period.campaign) else {
+        return Ok(None);
+    };
+    Ok(entity::campaigns::Entity::find()
+        .filter(entity::campaigns::Column::Code.eq(code.as_str()))
+        .filter(crate::service::scopes::campaigns(viewer)?)
+        .one(&state.db)
+        .await?
+        .map(|c| c.name))
 }
 
 /// `GET /export/statistics.{xlsx|csv}`.
@@ -572,6 +705,7 @@ async fn build(
     let (scope, scope_code) = scope(state, &viewer, lead_agency.as_deref()).await?;
     let spec = period_spec(&state.db, &viewer, &period).await?;
     let spec_previous_is_last_year = spec.previous_is_last_year();
+    let campaign = campaign_name(state, &viewer, &period).await?;
     let press = viewer.role == crate::auth::Role::Press;
     let work = async {
         if press {
@@ -604,12 +738,28 @@ async fn build(
     let cols = columns(press, withheld.is_none());
     let with_previous = !spec_previous_is_last_year;
     let subs = sub(with_previous);
-    let (period_line, rows) = table(&computed, &cols, with_previous);
+    let rows = table(&computed, &cols, with_previous);
+    let today = crate::time::today();
+    let name = match &campaign {
+        Some(name) => Some(format!("Đợt cao điểm “{name}”")),
+        None => spec.name_vi(),
+    };
+    let (issuer, signer) = issuer(state, &viewer).await?;
     let heading = Heading {
         province: state.province.clone(),
+        issuer,
+        signer,
         scope,
-        period: period_line,
-        today: crate::time::today(),
+        period: period_line(name, computed.range.from, computed.range.to, today),
+        note: computed.suppressed.then(|| {
+            format!(
+                "Số liệu công khai: chỉ gồm các tháng đã kết thúc và các nhóm có từ {} vụ trở lên \
+                 (hoặc không có vụ nào); các ô ít hơn không công bố, nên số liệu có thể thấp hơn \
+                 số liệu đầy đủ.",
+                state.small_cell_k
+            )
+        }),
+        today,
     };
     let (bytes, content_type) = if format == "xlsx" {
         (
@@ -619,7 +769,8 @@ async fn build(
     } else {
         let title = format!("{TITLE} — {} — {}", heading.scope, heading.period);
         (
-            csv_bytes(&title, &cols, &subs, &rows).map_err(AppError::internal)?,
+            csv_bytes(&title, &cols, &subs, &rows, heading.note.as_deref())
+                .map_err(AppError::internal)?,
             "text/csv; charset=utf-8",
         )
     };
@@ -636,4 +787,47 @@ async fn build(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn documents_are_dated_as_the_decree_says() {
+        assert_eq!(
+            dated("Lạng Sơn", d(2026, 3, 5)),
+            "Lạng Sơn, ngày 05 tháng 3 năm 2026"
+        );
+        assert_eq!(
+            dated("Lạng Sơn", d(2026, 2, 15)),
+            "Lạng Sơn, ngày 15 tháng 02 năm 2026"
+        );
+        assert_eq!(
+            dated("Lạng Sơn", d(2026, 12, 1)),
+            "Lạng Sơn, ngày 01 tháng 12 năm 2026"
+        );
+    }
+
+    #[test]
+    fn a_period_is_named_and_a_running_one_says_so() {
+        let today = d(2026, 12, 7);
+        assert_eq!(
+            period_line(
+                Some("Quý III năm 2026".into()),
+                d(2026, 6, 15),
+                d(2026, 9, 14),
+                today
+            ),
+            "Quý III năm 2026 (từ ngày 15/06/2026 đến ngày 14/09/2026)"
+        );
+        assert_eq!(
+            period_line(None, d(2026, 11, 15), d(2026, 12, 14), today),
+            "Từ ngày 15/11/2026 đến ngày 14/12/2026; số liệu tính đến ngày 07/12/2026"
+        );
+    }
 }

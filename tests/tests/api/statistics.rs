@@ -593,7 +593,7 @@ async fn the_table_downloads_as_excel_and_csv() {
         "{total_line}"
     );
     assert!(text.contains("(3) Hàng giả, xâm phạm quyền sở hữu trí tuệ"));
-    assert!(text.contains("Số vụ phát hiện - So cùng kỳ (%)"));
+    assert!(text.contains("Số vụ phát hiện - Tăng, giảm so cùng kỳ (%)"));
     let r = get("statistics.xlsx", Some(&leader)).await;
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
@@ -665,6 +665,85 @@ async fn the_export_shows_each_comparison_once() {
         quarter.contains("Kỳ trước") && quarter.contains("Cùng kỳ năm trước"),
         "{quarter}"
     );
+}
+
+/// The text of an .xlsx's cells (its shared strings), in order.
+fn xlsx_strings(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut xml = String::new();
+    zip.by_name("xl/sharedStrings.xml")
+        .expect("shared strings")
+        .read_to_string(&mut xml)
+        .expect("read");
+    xml
+}
+
+/// The export is issued by whoever downloads it (the police export carried the standing
+/// office's heading and signature), names its period as reports do, dates itself as official
+/// documents are dated, and the press's says its figures leave withheld cells out (a review,
+/// stop 35).
+#[tokio::test]
+async fn the_export_names_its_issuer_period_and_what_it_withholds() {
+    let app = TestApp::spawn().await;
+    let xlsx = async |token: &str, q: &str| {
+        let r = app
+            .get(&format!("/export/statistics.xlsx?{q}"), Some(token))
+            .await;
+        assert_eq!(r.status(), 200, "{q}");
+        xlsx_strings(&r.bytes().await.unwrap())
+    };
+    let police = app.token_for(Role::Police);
+    let text = xlsx(&police, "kind=QUARTER&year=2026&quarter=3").await;
+    assert!(text.contains("CÔNG AN TỈNH LẠNG SƠN"), "{text}");
+    assert!(text.contains("THỦ TRƯỞNG ĐƠN VỊ"), "{text}");
+    assert!(!text.contains("THƯỜNG TRỰC"), "{text}");
+    assert!(
+        text.contains("Quý III năm 2026 (từ ngày 15/06/2026 đến ngày 14/09/2026)"),
+        "{text}"
+    );
+    let leader = app.token_for(Role::Leader);
+    let text = xlsx(&leader, "kind=SIX_MONTHS&year=2026").await;
+    assert!(
+        text.contains("CƠ QUAN THƯỜNG TRỰC") && text.contains("6 tháng đầu năm 2026"),
+        "{text}"
+    );
+    // The date line: "ngày 05 tháng 3", months 1 and 2 with a zero.
+    let today = api::time::today();
+    let month = match chrono::Datelike::month(&today) {
+        m @ 1..=2 => format!("{m:02}"),
+        m => m.to_string(),
+    };
+    let dated = format!("ngày {} tháng {month} năm", today.format("%d"));
+    assert!(text.contains(&dated), "{dated} in {text}");
+    let text = xlsx(&leader, "kind=CAMPAIGN&campaign=SHTT_2026").await;
+    assert!(text.contains("Đợt cao điểm"), "{text}");
+    // The press's figures leave small cells out, and say so.
+    let press = app.token_for(Role::Press);
+    let csv = app
+        .get("/export/statistics.csv?kind=YEAR&year=2026", Some(&press))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let statistics = app
+        .query(
+            Some(&press),
+            "{ statistics(period: { kind: YEAR, year: 2026 }) { suppressed } }",
+        )
+        .await;
+    let suppressed = statistics["data"]["statistics"]["suppressed"]
+        .as_bool()
+        .unwrap();
+    assert!(suppressed, "the demo has cells under k");
+    assert!(csv.contains("Số liệu công khai"), "{csv}");
+    let leader_csv = app
+        .get("/export/statistics.csv?kind=YEAR&year=2026", Some(&leader))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!leader_csv.contains("Số liệu công khai"), "{leader_csv}");
 }
 
 /// The export names its scope: the lead agency asked for is in the title and the file name.
