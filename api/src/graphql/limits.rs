@@ -118,6 +118,200 @@ pub fn document_aliases(doc: &ExecutableDocument) -> usize {
         .sum()
 }
 
+/// Lists of `__Type` an introspection path may pass once: each multiplies what it selects by
+/// a type's members, and through `type` or `ofType` a member's type has members again
+/// (`types { fields { type { fields { type { fields … } } } } }`).
+const TYPE_MEMBERS: [&str; 5] = [
+    "fields",
+    "inputFields",
+    "enumValues",
+    "interfaces",
+    "possibleTypes",
+];
+
+/// How deep introspection may go: the standard query of graphql-js nests `ofType` nine times
+/// below `__schema { types { fields { args { type …`.
+const INTROSPECTION_DEPTH: usize = 24;
+
+/// `__type(name:)` lookups in one operation.
+const TYPE_LOOKUPS: usize = 20;
+
+/// The bounds of introspection, which the depth limit leaves out ([`depth`]): the whole
+/// schema is one answer, so an operation asks for it once (`__schema` once, `__type` up to
+/// [`TYPE_LOOKUPS`] times); inside it no alias (the same list twice under two names) and each
+/// path passes at most one of a type's member lists ([`TYPE_MEMBERS`]) and one `args`. The
+/// standard introspection query of GraphiQL, graphql-js and codegen tools asks exactly that;
+/// an 8-alias document nesting `fields { type { ofType … } }` answered 13 MB for 26 KB, a
+/// batch of three 40 MB (a review, stop 35). The document's expanded size was bounded first,
+/// so walking its fragments in place is bounded too.
+fn introspection(doc: &ExecutableDocument) -> Result<(), String> {
+    #[derive(Default)]
+    struct Roots {
+        schema: usize,
+        types: usize,
+    }
+    fn roots<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        found: &mut Roots,
+        open: &mut Vec<&'a Name>,
+    ) -> Result<(), String> {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    if name == "__schema" {
+                        found.schema += 1;
+                    } else if name == "__type" {
+                        found.types += 1;
+                    } else {
+                        continue;
+                    }
+                    inside(&f.node.selection_set.node, doc, 1, false, false, open)?;
+                }
+                Selection::InlineFragment(inline) => {
+                    roots(&inline.node.selection_set.node, doc, found, open)?
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if let Some(fragment) = doc.fragments.get(name)
+                        && !open.contains(&name)
+                    {
+                        open.push(name);
+                        roots(&fragment.node.selection_set.node, doc, found, open)?;
+                        open.pop();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+    fn inside<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        depth: usize,
+        members: bool,
+        args: bool,
+        open: &mut Vec<&'a Name>,
+    ) -> Result<(), String> {
+        if depth > INTROSPECTION_DEPTH {
+            return Err(format!(
+                "introspection is nested too deep: at most {INTROSPECTION_DEPTH} levels"
+            ));
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    if f.node.alias.is_some() {
+                        return Err("introspection takes no aliases".into());
+                    }
+                    let name = f.node.name.node.as_str();
+                    let member = TYPE_MEMBERS.contains(&name);
+                    if (member && members) || (name == "args" && args) {
+                        return Err(format!(
+                            "introspection lists `{name}` once on a path: a type's members                              are read once, from `__schema {{ types }}` or `__type`"
+                        ));
+                    }
+                    let (members, args) = (members || member, args || name == "args");
+                    inside(
+                        &f.node.selection_set.node,
+                        doc,
+                        depth + 1,
+                        members,
+                        args,
+                        open,
+                    )?;
+                }
+                Selection::InlineFragment(inline) => inside(
+                    &inline.node.selection_set.node,
+                    doc,
+                    depth,
+                    members,
+                    args,
+                    open,
+                )?,
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if let Some(fragment) = doc.fragments.get(name)
+                        && !open.contains(&name)
+                    {
+                        open.push(name);
+                        let set = &fragment.node.selection_set.node;
+                        inside(set, doc, depth, members, args, open)?;
+                        open.pop();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+    for (_, op) in doc.operations.iter() {
+        let mut found = Roots::default();
+        roots(&op.node.selection_set.node, doc, &mut found, &mut vec![])?;
+        if found.schema > 1 {
+            return Err("an operation asks for `__schema` once".into());
+        }
+        if found.types > TYPE_LOOKUPS {
+            return Err(format!(
+                "an operation looks up `__type` at most {TYPE_LOOKUPS} times"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A subscription selects exactly one root field, and not an introspection one (GraphQL,
+/// "Single root field"). async-graphql ran each: 50 aliases of `caseChanged` in one
+/// subscription delivered 50 events and wrote 50 audit rows per case write (a review, stop
+/// 35). Counted by response key, through fragments, as the spec's `CollectFields`.
+fn subscription_roots(doc: &ExecutableDocument) -> Result<(), String> {
+    /// The response keys of a root selection, and whether any is an introspection field.
+    fn keys<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        out: &mut (Vec<&'a str>, bool),
+        open: &mut Vec<&'a Name>,
+    ) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let key = f.node.response_key().node.as_str();
+                    if !out.0.contains(&key) {
+                        out.0.push(key);
+                    }
+                    out.1 |= f.node.name.node.starts_with("__");
+                }
+                Selection::InlineFragment(inline) => {
+                    keys(&inline.node.selection_set.node, doc, out, open)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if let Some(fragment) = doc.fragments.get(name)
+                        && !open.contains(&name)
+                    {
+                        open.push(name);
+                        keys(&fragment.node.selection_set.node, doc, out, open);
+                        open.pop();
+                    }
+                }
+            }
+        }
+    }
+    for (_, op) in doc.operations.iter() {
+        if op.node.ty != async_graphql::parser::types::OperationType::Subscription {
+            continue;
+        }
+        let mut found = (vec![], false);
+        keys(&op.node.selection_set.node, doc, &mut found, &mut vec![]);
+        if found.0.len() != 1 || found.1 {
+            return Err(
+                "a subscription selects exactly one root field, not an introspection field".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
 fn refusal(message: String) -> ServerError {
     crate::error::AppError::BadInput(message).into_server_error()
 }
@@ -179,6 +373,8 @@ impl DepthLimit {
                     self.max_depth
                 )));
             }
+            introspection(doc).map_err(refusal)?;
+            subscription_roots(doc).map_err(refusal)?;
         }
         Ok(())
     }
@@ -186,7 +382,57 @@ impl DepthLimit {
 
 #[cfg(test)]
 mod tests {
-    use super::document_depth;
+    use super::{document_depth, introspection, subscription_roots};
+
+    fn doc(q: &str) -> async_graphql::parser::types::ExecutableDocument {
+        async_graphql::parser::parse_query(q).expect("parses")
+    }
+
+    #[test]
+    fn introspection_is_asked_once_per_path_and_without_aliases() {
+        let standard = "query I { __schema { queryType { name } types { ...T } directives { name args { ...V } } } }
+            fragment T on __Type { kind name fields(includeDeprecated: true) { name args { ...V } type { ...R } }
+              inputFields { ...V } interfaces { ...R } enumValues(includeDeprecated: true) { name } possibleTypes { ...R } }
+            fragment V on __InputValue { name type { ...R } defaultValue }
+            fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType {
+              kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }";
+        assert_eq!(introspection(&doc(standard)), Ok(()));
+        assert_eq!(
+            introspection(&doc(
+                "{ __type(name: \"Case\") { fields { name } } a: __type(name: \"Tip\") { name } }"
+            )),
+            Ok(())
+        );
+        for refused in [
+            "{ __schema { types { name } } b: __schema { types { name } } }",
+            "{ __schema { types { a: fields { name } b: fields { name } } } }",
+            "{ __schema { types { fields { type { fields { name } } } } } }",
+            "{ __schema { types { interfaces { possibleTypes { name } } } } }",
+            "{ __schema { directives { args { type { fields { args { name } } } } } } }",
+            "{ __schema { types { ...F } } } fragment F on __Type { fields { type { ...G } } } fragment G on __Type { inputFields { name } }",
+        ] {
+            assert!(introspection(&doc(refused)).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_subscription_selects_one_root_field() {
+        for ok in [
+            "subscription { caseChanged { id } }",
+            "subscription { ...F } fragment F on Subscription { caseChanged { id } caseChanged { code } }",
+            "query { a: me { role } b: me { role } }",
+        ] {
+            assert_eq!(subscription_roots(&doc(ok)), Ok(()), "{ok}");
+        }
+        for refused in [
+            "subscription { a: caseChanged { id } b: caseChanged { id } }",
+            "subscription { caseChanged { id } ... on Subscription { taskDue { id } } }",
+            "subscription { __typename }",
+            "subscription { caseChanged { id } __typename }",
+        ] {
+            assert!(subscription_roots(&doc(refused)).is_err(), "{refused}");
+        }
+    }
 
     fn depth_of(q: &str) -> usize {
         document_depth(&async_graphql::parser::parse_query(q).expect("parses"))

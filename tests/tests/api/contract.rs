@@ -388,6 +388,20 @@ async fn http_errors_are_json_with_a_code() {
         .await;
     assert_eq!(r.status(), 415);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
+    // A body in an encoding the server does not decode (stop 35's review).
+    for encoding in ["gzip", "br"] {
+        let r = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(r#"{"query":"{ me { role } }"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 415, "{encoding}");
+        assert_eq!(code(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
+    }
     let big = format!(
         r#"{{"query":"{{ me {{ role }} }}","variables":{{"x":"{}"}}}}"#,
         "x".repeat(600 * 1024)

@@ -1130,3 +1130,57 @@ async fn a_body_sent_too_slowly_is_not_waited_for() {
         );
     }
 }
+
+/// Introspection is bounded like any query: the schema once per operation, no aliases, a
+/// type's members read once per path (an 8-alias document answered 13 MB); and a document
+/// repeating one mistake gets twenty errors and a count, not sixteen thousand (a review,
+/// stop 35).
+#[tokio::test]
+async fn introspection_and_error_lists_are_bounded() {
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let fanned = format!(
+        "{{ {} }}",
+        (0..8)
+            .map(|i| format!("s{i}: __schema {{ types {{ name }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for q in [
+        fanned.as_str(),
+        "{ __schema { types { a: fields { name } b: fields { name } } } }",
+        "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
+    ] {
+        let r = app.query(Some(&police), q).await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{q}: {r}");
+        assert!(r["data"].is_null(), "{r}");
+    }
+    // The standard query's shape still answers.
+    let r = app
+        .query(
+            Some(&police),
+            "{ __schema { types { name fields { name args { name type { name ofType { name } } } } } } }",
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert!(r["data"]["__schema"]["types"].as_array().unwrap().len() > 10);
+    let repeated = format!(
+        "{{ me({}) {{ role }} }}",
+        (0..500).map(|_| "a: 1").collect::<Vec<_>>().join(", ")
+    );
+    let r = app.query(Some(&police), &repeated).await;
+    let errors = r["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 21, "{r}");
+    assert!(
+        errors[20]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more errors"),
+        "{r}"
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["extensions"]["code"] == "BAD_USER_INPUT")
+    );
+}

@@ -239,6 +239,33 @@ async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_pa
     assert!(!warm.is_empty());
 }
 
+/// A subscription has one root field: aliases of `caseChanged` multiplied every case write's
+/// deliveries and audit rows (a review, stop 35).
+#[tokio::test]
+async fn a_subscription_of_several_root_fields_is_refused() {
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    for query in [
+        "subscription { a: caseChanged { code } b: caseChanged { code } }",
+        "subscription { caseChanged { code } __typename }",
+    ] {
+        let mut live = Live::connect(&app.base, &police).await;
+        live.subscribe("x", query, json!({})).await;
+        let (errors, msg) = live.next_errors().await;
+        assert_eq!(
+            errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {msg}"
+        );
+        assert!(
+            errors[0]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("exactly one root field"),
+            "{msg}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn roles_that_may_not_read_a_subscriptions_records_are_refused_at_once() {
     let app = TestApp::spawn().await;
