@@ -136,6 +136,12 @@ const INTROSPECTION_DEPTH: usize = 24;
 /// `__type(name:)` lookups in one operation.
 const TYPE_LOOKUPS: usize = 20;
 
+/// What introspection costs against the caller's budget per minute: the whole schema, read
+/// type by type, as a few hundred rows (a full `__schema` answers about as much as a page of
+/// a hundred cases); one `__type` as a page's row.
+const SCHEMA_COST: usize = 2_500;
+const TYPE_COST: usize = 25;
+
 /// The bounds of introspection, which the depth limit leaves out ([`depth`]): the whole
 /// schema is one answer, so an operation asks for it once (`__schema` once, `__type` up to
 /// [`TYPE_LOOKUPS`] times); inside it no alias (the same list twice under two names) and each
@@ -143,8 +149,10 @@ const TYPE_LOOKUPS: usize = 20;
 /// standard introspection query of GraphiQL, graphql-js and codegen tools asks exactly that;
 /// an 8-alias document nesting `fields { type { ofType … } }` answered 13 MB for 26 KB, a
 /// batch of three 40 MB (a review, stop 35). The document's expanded size was bounded first,
-/// so walking its fragments in place is bounded too.
-fn introspection(doc: &ExecutableDocument) -> Result<(), String> {
+/// so walking its fragments in place is bounded too. Returns what the document's
+/// introspection costs ([`SCHEMA_COST`], [`TYPE_COST`]): the cost analysis counts a meta-field
+/// as nothing, and a caller past its budget could still read the schema again and again.
+fn introspection(doc: &ExecutableDocument) -> Result<usize, String> {
     #[derive(Default)]
     struct Roots {
         schema: usize,
@@ -245,6 +253,7 @@ fn introspection(doc: &ExecutableDocument) -> Result<(), String> {
         }
         Ok(())
     }
+    let mut cost = 0usize;
     for (_, op) in doc.operations.iter() {
         let mut found = Roots::default();
         roots(&op.node.selection_set.node, doc, &mut found, &mut vec![])?;
@@ -256,8 +265,9 @@ fn introspection(doc: &ExecutableDocument) -> Result<(), String> {
                 "an operation looks up `__type` at most {TYPE_LOOKUPS} times"
             ));
         }
+        cost = cost.max(found.schema * SCHEMA_COST + found.types * TYPE_COST);
     }
-    Ok(())
+    Ok(cost)
 }
 
 /// A subscription selects exactly one root field, and not an introspection one (GraphQL,
@@ -348,8 +358,9 @@ impl DepthLimit {
     /// Runs before async-graphql parses the request: its own parse step also checks the
     /// recursion depth and directives by walking fragments in place (exponential for
     /// fragments that spread each other), so the bounds must be checked first. The parsed
-    /// document is kept on the request, so the query is parsed once.
-    pub fn check(&self, request: &mut Request) -> ServerResult<()> {
+    /// document is kept on the request, so the query is parsed once. Returns what its
+    /// introspection costs, for the caller's budget ([`introspection`]).
+    pub fn check(&self, request: &mut Request) -> ServerResult<usize> {
         // A syntax error is reported by the normal parse step, with its usual message.
         if let Ok(doc) = request.parsed_query() {
             let fields = document_expanded_fields(doc);
@@ -373,10 +384,11 @@ impl DepthLimit {
                     self.max_depth
                 )));
             }
-            introspection(doc).map_err(refusal)?;
+            let cost = introspection(doc).map_err(refusal)?;
             subscription_roots(doc).map_err(refusal)?;
+            return Ok(cost);
         }
-        Ok(())
+        Ok(0)
     }
 }
 
@@ -396,13 +408,14 @@ mod tests {
             fragment V on __InputValue { name type { ...R } defaultValue }
             fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType {
               kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }";
-        assert_eq!(introspection(&doc(standard)), Ok(()));
+        assert_eq!(introspection(&doc(standard)), Ok(super::SCHEMA_COST));
         assert_eq!(
             introspection(&doc(
                 "{ __type(name: \"Case\") { fields { name } } a: __type(name: \"Tip\") { name } }"
             )),
-            Ok(())
+            Ok(2 * super::TYPE_COST)
         );
+        assert_eq!(introspection(&doc("{ me { role } }")), Ok(0));
         for refused in [
             "{ __schema { types { name } } b: __schema { types { name } } }",
             "{ __schema { types { a: fields { name } b: fields { name } } } }",

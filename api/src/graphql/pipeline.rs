@@ -54,6 +54,7 @@ impl ExtensionFactory for Pipeline {
             spec: SpecResponse::default(),
             validation_key: Mutex::new(None),
             bad_variable: Mutex::new(None),
+            introspection: Mutex::new(0),
         })
     }
 }
@@ -69,6 +70,9 @@ pub struct PipelineExt {
     /// A variable of a non-null type left without a value, an `Int` outside 32 bits, an input
     /// object that is not an object ([`inputs`]), answered once validation passes.
     bad_variable: Mutex<Option<ServerError>>,
+    /// What the document's introspection costs, charged with the rest
+    /// ([`DepthLimit::check`]).
+    introspection: Mutex<usize>,
 }
 
 #[async_trait::async_trait]
@@ -80,7 +84,10 @@ impl Extension for PipelineExt {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         let kept = self.documents.lend(&mut request).await;
-        self.limits.check(&mut request)?;
+        let introspection = self.limits.check(&mut request)?;
+        if let Ok(mut cost) = self.introspection.lock() {
+            *cost = introspection;
+        }
         if !kept {
             self.documents.keep(&mut request).await;
         }
@@ -140,10 +147,12 @@ impl Extension for PipelineExt {
                 result
             }
         };
-        let passed = self.hidden.merge(result)?;
+        let mut passed = self.hidden.merge(result)?;
         if let Some(e) = self.bad_variable.lock().ok().and_then(|mut bad| bad.take()) {
             return Err(vec![e]);
         }
+        let introspection = self.introspection.lock().map_or(0, |c| *c);
+        passed.complexity = passed.complexity.saturating_add(introspection);
         cost::charge(ctx, passed)
     }
 

@@ -438,6 +438,25 @@ async fn cost_budget_per_subject() {
     ok(app.query(Some(&customs), q).await);
 }
 
+/// Introspection is charged to the budget too: the cost analysis counts meta-fields as
+/// nothing, and a user past its budget still read the whole schema (a review, stop 35).
+#[tokio::test]
+async fn introspection_is_charged_to_the_budget() {
+    let app = TestApp::spawn_with_limits(api::config::Limits {
+        cost_budget_per_minute: 6_000,
+        max_cost: 5_000,
+        ..hub389_tests::test_limits()
+    })
+    .await;
+    let police = app.token_for(Role::Police);
+    let q = "{ __schema { types { name } } }";
+    for _ in 0..2 {
+        ok(app.query(Some(&police), q).await);
+    }
+    let r = app.query(Some(&police), q).await;
+    assert_eq!(error_codes(&r), ["RATE_LIMITED"], "{r}");
+}
+
 /// With the default policy the press and anonymous callers run registered documents only (the
 /// server's own are registered at start); other roles run anything.
 #[tokio::test]
