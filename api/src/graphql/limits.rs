@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
 use async_graphql::{Name, Request, ServerError, ServerResult};
 
 /// The bounds of one document, checked first of all by the schema's
@@ -138,9 +138,10 @@ const TYPE_LOOKUPS: usize = 20;
 
 /// What introspection costs against the caller's budget per minute: the whole schema, read
 /// type by type, as a few hundred rows (a full `__schema` answers about as much as a page of
-/// a hundred cases); one `__type` as a page's row.
+/// a hundred cases); one `__type` as a tenth of it (the mutation root's type alone answers
+/// 36 KB: twenty of them were 721 KB charged 500, a review of stop 35).
 const SCHEMA_COST: usize = 2_500;
-const TYPE_COST: usize = 25;
+const TYPE_COST: usize = 250;
 
 /// The bounds of introspection, which the depth limit leaves out ([`depth`]): the whole
 /// schema is one answer, so an operation asks for it once (`__schema` once, `__type` up to
@@ -153,53 +154,13 @@ const TYPE_COST: usize = 25;
 /// introspection costs ([`SCHEMA_COST`], [`TYPE_COST`]): the cost analysis counts a meta-field
 /// as nothing, and a caller past its budget could still read the schema again and again.
 fn introspection(doc: &ExecutableDocument) -> Result<usize, String> {
-    #[derive(Default)]
-    struct Roots {
-        schema: usize,
-        types: usize,
-    }
-    fn roots<'a>(
-        set: &'a SelectionSet,
-        doc: &'a ExecutableDocument,
-        found: &mut Roots,
-        open: &mut Vec<&'a Name>,
-    ) -> Result<(), String> {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => {
-                    let name = f.node.name.node.as_str();
-                    if name == "__schema" {
-                        found.schema += 1;
-                    } else if name == "__type" {
-                        found.types += 1;
-                    } else {
-                        continue;
-                    }
-                    inside(&f.node.selection_set.node, doc, 1, false, false, open)?;
-                }
-                Selection::InlineFragment(inline) => {
-                    roots(&inline.node.selection_set.node, doc, found, open)?
-                }
-                Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    if let Some(fragment) = doc.fragments.get(name)
-                        && !open.contains(&name)
-                    {
-                        open.push(name);
-                        roots(&fragment.node.selection_set.node, doc, found, open)?;
-                        open.pop();
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
+    /// Checks an introspection selection `depth` levels down, `members` and `args` telling
+    /// whether the path has passed a type's member list or an `args` already.
     fn inside<'a>(
         set: &'a SelectionSet,
         doc: &'a ExecutableDocument,
         depth: usize,
-        members: bool,
-        args: bool,
+        (members, args): (bool, bool),
         open: &mut Vec<&'a Name>,
     ) -> Result<(), String> {
         if depth > INTROSPECTION_DEPTH {
@@ -207,115 +168,105 @@ fn introspection(doc: &ExecutableDocument) -> Result<usize, String> {
                 "introspection is nested too deep: at most {INTROSPECTION_DEPTH} levels"
             ));
         }
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => {
-                    if f.node.alias.is_some() {
-                        return Err("introspection takes no aliases".into());
-                    }
-                    let name = f.node.name.node.as_str();
-                    let member = TYPE_MEMBERS.contains(&name);
-                    if (member && members) || (name == "args" && args) {
-                        return Err(format!(
-                            "introspection lists `{name}` once on a path: a type's members                              are read once, from `__schema {{ types }}` or `__type`"
-                        ));
-                    }
-                    let (members, args) = (members || member, args || name == "args");
-                    inside(
-                        &f.node.selection_set.node,
-                        doc,
-                        depth + 1,
-                        members,
-                        args,
-                        open,
-                    )?;
-                }
-                Selection::InlineFragment(inline) => inside(
-                    &inline.node.selection_set.node,
-                    doc,
-                    depth,
-                    members,
-                    args,
-                    open,
-                )?,
-                Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    if let Some(fragment) = doc.fragments.get(name)
-                        && !open.contains(&name)
-                    {
-                        open.push(name);
-                        let set = &fragment.node.selection_set.node;
-                        inside(set, doc, depth, members, args, open)?;
-                        open.pop();
-                    }
-                }
+        each_field(set, doc, open, &mut |f, open| {
+            if f.alias.is_some() {
+                return Err("introspection takes no aliases".into());
             }
-        }
-        Ok(())
+            let name = f.name.node.as_str();
+            let member = TYPE_MEMBERS.contains(&name);
+            if (member && members) || (name == "args" && args) {
+                return Err(format!(
+                    "introspection lists `{name}` once on a path: a type's members are read \
+                     once, from `__schema {{ types }}` or `__type`"
+                ));
+            }
+            let passed = (members || member, args || name == "args");
+            inside(&f.selection_set.node, doc, depth + 1, passed, open)
+        })
     }
     let mut cost = 0usize;
     for (_, op) in doc.operations.iter() {
-        let mut found = Roots::default();
-        roots(&op.node.selection_set.node, doc, &mut found, &mut vec![])?;
-        if found.schema > 1 {
+        let (mut schema, mut types) = (0, 0);
+        each_field(
+            &op.node.selection_set.node,
+            doc,
+            &mut vec![],
+            &mut |f, open| {
+                match f.name.node.as_str() {
+                    "__schema" => schema += 1,
+                    "__type" => types += 1,
+                    _ => return Ok(()),
+                }
+                inside(&f.selection_set.node, doc, 1, (false, false), open)
+            },
+        )?;
+        if schema > 1 {
             return Err("an operation asks for `__schema` once".into());
         }
-        if found.types > TYPE_LOOKUPS {
+        if types > TYPE_LOOKUPS {
             return Err(format!(
                 "an operation looks up `__type` at most {TYPE_LOOKUPS} times"
             ));
         }
-        cost = cost.max(found.schema * SCHEMA_COST + found.types * TYPE_COST);
+        cost = cost.max(schema * SCHEMA_COST + types * TYPE_COST);
     }
     Ok(cost)
 }
 
-/// A subscription selects exactly one root field, and not an introspection one (GraphQL,
-/// "Single root field"). async-graphql ran each: 50 aliases of `caseChanged` in one
-/// subscription delivered 50 events and wrote 50 audit rows per case write (a review, stop
-/// 35). Counted by response key, through fragments, as the spec's `CollectFields`.
-fn subscription_roots(doc: &ExecutableDocument) -> Result<(), String> {
-    /// The response keys of a root selection, and whether any is an introspection field.
-    fn keys<'a>(
-        set: &'a SelectionSet,
-        doc: &'a ExecutableDocument,
-        out: &mut (Vec<&'a str>, bool),
-        open: &mut Vec<&'a Name>,
-    ) {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => {
-                    let key = f.node.response_key().node.as_str();
-                    if !out.0.contains(&key) {
-                        out.0.push(key);
-                    }
-                    out.1 |= f.node.name.node.starts_with("__");
-                }
-                Selection::InlineFragment(inline) => {
-                    keys(&inline.node.selection_set.node, doc, out, open)
-                }
-                Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    if let Some(fragment) = doc.fragments.get(name)
-                        && !open.contains(&name)
-                    {
-                        open.push(name);
-                        keys(&fragment.node.selection_set.node, doc, out, open);
-                        open.pop();
-                    }
+/// Calls `visit` on each field a selection set selects at its own level, through inline
+/// fragments and fragment spreads (a fragment already open on the way is skipped: a cycle,
+/// which validation refuses afterwards). The walk is in place, so it is bounded by the
+/// document's expanded size, checked before.
+fn each_field<'a>(
+    set: &'a SelectionSet,
+    doc: &'a ExecutableDocument,
+    open: &mut Vec<&'a Name>,
+    visit: &mut impl FnMut(&'a Field, &mut Vec<&'a Name>) -> Result<(), String>,
+) -> Result<(), String> {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => visit(&f.node, open)?,
+            Selection::InlineFragment(inline) => {
+                each_field(&inline.node.selection_set.node, doc, open, visit)?
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                if let Some(fragment) = doc.fragments.get(name)
+                    && !open.contains(&name)
+                {
+                    open.push(name);
+                    each_field(&fragment.node.selection_set.node, doc, open, visit)?;
+                    open.pop();
                 }
             }
         }
     }
+    Ok(())
+}
+
+/// A subscription selects one root field, written directly: not two (even under one
+/// response key, which the spec would merge), not in a fragment, not an introspection field.
+/// async-graphql runs each root selection of a subscription as a stream of its own and does
+/// not merge them: 50 aliases of `caseChanged`, then 40 unaliased copies, delivered 50 and
+/// 40 events and audit rows per case write; and a root field inside a fragment was answered
+/// `complete` at once, never delivering (reviews of stop 35).
+fn subscription_roots(doc: &ExecutableDocument) -> Result<(), String> {
     for (_, op) in doc.operations.iter() {
         if op.node.ty != async_graphql::parser::types::OperationType::Subscription {
             continue;
         }
-        let mut found = (vec![], false);
-        keys(&op.node.selection_set.node, doc, &mut found, &mut vec![]);
-        if found.0.len() != 1 || found.1 {
+        let one = match op.node.selection_set.node.items.as_slice() {
+            [only] => match &only.node {
+                Selection::Field(f) => !f.node.name.node.starts_with("__"),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !one {
             return Err(
-                "a subscription selects exactly one root field, not an introspection field".into(),
+                "a subscription selects exactly one root field, written directly \
+                        (not in a fragment) and not an introspection field"
+                    .into(),
             );
         }
     }
@@ -432,7 +383,7 @@ mod tests {
     fn a_subscription_selects_one_root_field() {
         for ok in [
             "subscription { caseChanged { id } }",
-            "subscription { ...F } fragment F on Subscription { caseChanged { id } caseChanged { code } }",
+            "subscription S { c: caseChanged(filter: { status: OPEN }) { id code } }",
             "query { a: me { role } b: me { role } }",
         ] {
             assert_eq!(subscription_roots(&doc(ok)), Ok(()), "{ok}");
@@ -442,6 +393,9 @@ mod tests {
             "subscription { caseChanged { id } ... on Subscription { taskDue { id } } }",
             "subscription { __typename }",
             "subscription { caseChanged { id } __typename }",
+            "subscription { caseChanged { id } caseChanged { id } }",
+            "subscription { ...F } fragment F on Subscription { caseChanged { id } }",
+            "subscription { ... on Subscription { caseChanged { id } } }",
         ] {
             assert!(subscription_roots(&doc(refused)).is_err(), "{refused}");
         }

@@ -239,8 +239,8 @@ async fn a_restricted_field_of_a_delivered_case_is_null_with_forbidden_at_its_pa
     assert!(!warm.is_empty());
 }
 
-/// A subscription has one root field: aliases of `caseChanged` multiplied every case write's
-/// deliveries and audit rows (a review, stop 35).
+/// A subscription has one root field, written directly: aliases or copies of `caseChanged`
+/// multiplied every case write's deliveries and audit rows (reviews, stop 35).
 #[tokio::test]
 async fn a_subscription_of_several_root_fields_is_refused() {
     let app = TestApp::spawn().await;
@@ -248,6 +248,10 @@ async fn a_subscription_of_several_root_fields_is_refused() {
     for query in [
         "subscription { a: caseChanged { code } b: caseChanged { code } }",
         "subscription { caseChanged { code } __typename }",
+        // One response key, yet async-graphql ran each copy as a stream of its own.
+        "subscription { caseChanged { code } caseChanged { code } }",
+        // Answered `complete` at once, never delivering.
+        "subscription { ...F } fragment F on SubscriptionRoot { caseChanged { code } }",
     ] {
         let mut live = Live::connect(&app.base, &police).await;
         live.subscribe("x", query, json!({})).await;
