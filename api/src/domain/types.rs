@@ -27,8 +27,12 @@ impl Vnd {
 
 /// Only ASCII digits, of one of the lengths.
 fn digits_of(field: &str, v: &str, lens: &[usize]) -> AppResult<String> {
-    // Spaces and dots are how the digits are grouped when typed ("001 234 567 890").
-    let v: String = v.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
+    // Spaces and dots are how the digits are grouped when typed ("001 234 567 890"); white
+    // space around them (a pasted line's end) as before.
+    let v: String = v
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.')
+        .collect();
     if v.chars().all(|c| c.is_ascii_digit()) && lens.contains(&v.len()) {
         Ok(v)
     } else {
@@ -111,7 +115,12 @@ pub struct HsCode(String);
 
 impl HsCode {
     pub fn parse(field: &str, v: &str) -> AppResult<HsCode> {
-        let v: String = v.trim().chars().filter(|c| *c != '.').collect();
+        // Dots and spaces as the nomenclature groups the digits ("2402.20.90", "8517 12"),
+        // as the cases' filter reads them.
+        let v: String = v
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '.')
+            .collect();
         if (4..=10).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
             Ok(HsCode(v))
         } else {
@@ -191,6 +200,11 @@ mod tests {
     fn numbers_typed_in_groups_are_their_digits() {
         let id = |v: &str| IdNumber::parse("n", v).map(IdNumber::into_inner);
         assert_eq!(id("001 234 567 890").unwrap(), "001234567890");
+        assert_eq!(id("001234567890\n").unwrap(), "001234567890");
+        assert_eq!(
+            HsCode::parse("h", " 8517 12 ").unwrap().into_inner(),
+            "851712"
+        );
         assert_eq!(id("001.234.567").unwrap(), "001234567");
         assert!(id("00123456789x").is_err() && id("0012345678").is_err());
         assert_eq!(

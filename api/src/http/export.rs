@@ -330,6 +330,19 @@ fn xlsx(
     let right = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, text: &str, f: &Format| {
         ws.merge_range(r, 1, r, last, text, f).map(|_| ())
     };
+    // A wrapped cell's row made tall enough for its text, at `per_line` characters a line:
+    // spreadsheet programs do not grow a row for a merged cell, and a long agency or
+    // campaign name showed its last line only, over the next row (a review, stop 35).
+    let label_width = 62.0;
+    let width = (66.0 / f64::from(last)).max(16.0);
+    let across = (label_width + width * f64::from(last)) as usize;
+    let fit = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, text: &str, per_line: usize| {
+        let lines = text.chars().count().div_ceil(per_line.max(1)).max(1);
+        if lines > 1 {
+            ws.set_row_height(row, 16.0 * lines as f64)?;
+        }
+        Ok::<_, rust_xlsxwriter::XlsxError>(())
+    };
     // The official heading: the issuing body underlined, the superior one above it.
     let issuer_rows = h.issuer.len().max(1);
     for (i, line) in h.issuer.iter().enumerate() {
@@ -339,6 +352,8 @@ fn xlsx(
             &center
         };
         left(ws, i as u32, line, f)?;
+        // Capitals of 12 points: about 45 to the label column's line.
+        fit(ws, i as u32, line, 45)?;
     }
     right(ws, 0, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", &bold_center)?;
     right(ws, 1, "Độc lập - Tự do - Hạnh phúc", &motto)?;
@@ -355,6 +370,8 @@ fn xlsx(
         &bold_center,
     )?;
     ws.merge_range(6, 0, 6, last, &h.period, &italic_center)?;
+    fit(ws, 5, &format!("Phạm vi: {}", h.scope), across * 4 / 5)?;
+    fit(ws, 6, &h.period, across * 4 / 5)?;
     ws.merge_range(
         7,
         0,
@@ -370,8 +387,7 @@ fn xlsx(
         ws.write_string_with_format(hr, 1 + j as u16, *s, &head)?;
     }
     ws.set_row_height(hr, 36)?;
-    ws.set_column_width(0, 62)?;
-    let width = (66.0 / f64::from(last)).max(16.0);
+    ws.set_column_width(0, label_width)?;
     for col in 1..=last {
         ws.set_column_width(col, width)?;
     }
