@@ -25,14 +25,17 @@ impl Vnd {
     }
 }
 
+/// A number or code as typed, without what groups its digits: spaces and dots ("001 234 567
+/// 890", "2402.20.90"), and white space around it (a pasted line's end).
+fn ungrouped(v: &str) -> String {
+    v.chars()
+        .filter(|c| !c.is_whitespace() && *c != '.')
+        .collect()
+}
+
 /// Only ASCII digits, of one of the lengths.
 fn digits_of(field: &str, v: &str, lens: &[usize]) -> AppResult<String> {
-    // Spaces and dots are how the digits are grouped when typed ("001 234 567 890"); white
-    // space around them (a pasted line's end) as before.
-    let v: String = v
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '.')
-        .collect();
+    let v = ungrouped(v);
     if v.chars().all(|c| c.is_ascii_digit()) && lens.contains(&v.len()) {
         Ok(v)
     } else {
@@ -115,12 +118,7 @@ pub struct HsCode(String);
 
 impl HsCode {
     pub fn parse(field: &str, v: &str) -> AppResult<HsCode> {
-        // Dots and spaces as the nomenclature groups the digits ("2402.20.90", "8517 12"),
-        // as the cases' filter reads them.
-        let v: String = v
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '.')
-            .collect();
+        let v = ungrouped(v);
         if (4..=10).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
             Ok(HsCode(v))
         } else {
@@ -131,6 +129,18 @@ impl HsCode {
     }
     pub fn into_inner(self) -> String {
         self.0
+    }
+
+    /// The first digits of a code, as a filter takes them: 1 to 10 digits once ungrouped.
+    pub fn prefix(field: &str, v: &str) -> AppResult<String> {
+        let v = ungrouped(v);
+        if (1..=10).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit()) {
+            Ok(v)
+        } else {
+            Err(AppError::bad_input(format!(
+                "`{field}` is an HS code or its first digits (dots and spaces allowed)"
+            )))
+        }
     }
 }
 

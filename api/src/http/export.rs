@@ -17,7 +17,8 @@ use crate::error::AppError;
 use crate::graphql::cases::CaseFilter;
 use crate::graphql::context::Date;
 use crate::graphql::statistics::{
-    Computed, PeriodInput, StatisticsPeriodKind, change, compute, period_spec, statistics_condition,
+    Computed, PeriodInput, StatisticsPeriodKind, campaign_in_scope, change, compute, period_spec,
+    statistics_condition,
 };
 use crate::http::state::{AppState, authenticate};
 use crate::service::cases::CaseFilterParams;
@@ -233,7 +234,6 @@ async fn issuer(
     viewer: &crate::auth::Viewer,
 ) -> Result<(Vec<String>, String), AppError> {
     use crate::auth::Role;
-    use sea_orm::EntityTrait;
     let upper = |s: &str| s.to_uppercase();
     let office = || {
         (
@@ -247,10 +247,13 @@ async fn issuer(
     if matches!(viewer.role, Role::Leader | Role::StandingOffice) {
         return Ok(office());
     }
+    // The directory keeps agencies and communes for a minute: no statement here.
+    let directory = &state.directory;
     if let Some(id) = viewer.commune_id
-        && let Some(c) = entity::communes::Entity::find_by_id(id)
-            .one(&state.db)
+        && let Some(c) = directory
+            .communes_by_id(&state.db, &[id])
             .await?
+            .remove(&id)
     {
         let name = crate::domain::vocab::commune_display(&c.kind, &c.name);
         return Ok((
@@ -261,20 +264,21 @@ async fn issuer(
     let Some(id) = viewer.agency_id else {
         return Ok(office());
     };
-    let Some(agency) = entity::agencies::Entity::find_by_id(id)
-        .one(&state.db)
+    let Some(agency) = directory
+        .agencies_by_id(&state.db, &[id])
         .await?
+        .remove(&id)
     else {
         return Ok(office());
     };
     let mut lines = vec![];
-    if let Some(parent) = agency.parent_id {
-        if let Some(p) = entity::agencies::Entity::find_by_id(parent)
-            .one(&state.db)
+    if let Some(parent) = agency.parent_id
+        && let Some(p) = directory
+            .agencies_by_id(&state.db, &[parent])
             .await?
-        {
-            lines.push(upper(&p.name));
-        }
+            .remove(&parent)
+    {
+        lines.push(upper(&p.name));
     }
     lines.push(upper(&agency.name));
     Ok((lines, "THỦ TRƯỞNG ĐƠN VỊ".to_owned()))
@@ -602,9 +606,11 @@ async fn scope(
     }
     // A commune user's figures are its commune's, whatever else it asks.
     if let Some(id) = viewer.commune_id
-        && let Some(c) = entity::communes::Entity::find_by_id(id)
-            .one(&state.db)
+        && let Some(c) = state
+            .directory
+            .communes_by_id(&state.db, &[id])
             .await?
+            .remove(&id)
     {
         parts.push(crate::domain::vocab::commune_display(&c.kind, &c.name));
         codes.push(c.code);
@@ -615,23 +621,17 @@ async fn scope(
     Ok((parts.join(", "), Some(codes.join("-"))))
 }
 
-/// The name of the campaign a `CAMPAIGN` export covers, within the viewer's campaign scope
-/// ([`period_spec`] has refused a code outside it).
+/// The name of the campaign a `CAMPAIGN` export covers ([`campaign_in_scope`], the rule
+/// [`period_spec`] has applied).
 async fn campaign_name(
     state: &AppState,
     viewer: &crate::auth::Viewer,
     period: &PeriodInput,
 ) -> Result<Option<String>, AppError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let (StatisticsPeriodKind::Campaign, Some(code)) = (period.kind, &period.campaign) else {
         return Ok(None);
     };
-    Ok(entity::campaigns::Entity::find()
-        .filter(entity::campaigns::Column::Code.eq(code.as_str()))
-        .filter(crate::service::scopes::campaigns(viewer)?)
-        .one(&state.db)
-        .await?
-        .map(|c| c.name))
+    Ok(Some(campaign_in_scope(&state.db, viewer, code).await?.name))
 }
 
 /// `GET /export/statistics.{xlsx|csv}`.

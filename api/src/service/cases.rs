@@ -14,7 +14,7 @@ use entity::{
 use crate::auth::Viewer;
 use crate::db::Reads;
 use crate::domain::access::{CaseReaders, CaseScope, Compartment, Reach, case_scope, reach};
-use crate::domain::types::{DeclarationNumber, IdNumber};
+use crate::domain::types::{DeclarationNumber, HsCode, IdNumber};
 use crate::domain::vocab::{CaseStatus, Channel, CommodityGroup, Platform, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::paging::{after_date_cursor, date_cursor, split_page};
@@ -298,13 +298,7 @@ pub fn case_condition(
         );
     }
     if let Some(code) = text_arg("hsCode", &filter.hs_code)? {
-        // A prefix of a code: its first digits, dots and spaces as one types them left out.
-        let code: String = code.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
-        if code.is_empty() || code.len() > 10 || !code.chars().all(|c| c.is_ascii_digit()) {
-            return Err(AppError::bad_input(
-                "`hsCode` is an HS code or its first digits (dots and spaces allowed)",
-            ));
-        }
+        let code = HsCode::prefix("hsCode", &code)?;
         let in_seizures = Query::select()
             .column(seizures::Column::CaseId)
             .from(seizures::Entity)

@@ -53,6 +53,21 @@ fn need<T>(v: Option<T>, name: &str) -> AppResult<T> {
     v.ok_or_else(|| AppError::bad_input(format!("this period kind needs `{name}`")))
 }
 
+/// The campaign `code` names, within the viewer's campaign scope: one it may not list is an
+/// unknown code, as one that does not exist.
+pub async fn campaign_in_scope(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &Viewer,
+    code: &str,
+) -> AppResult<campaigns::Model> {
+    campaigns::Entity::find()
+        .filter(campaigns::Column::Code.eq(code))
+        .filter(crate::service::scopes::campaigns(viewer)?)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input(format!("unknown campaign code `{code}`")))
+}
+
 /// Resolves a period input. A campaign's dates come from the database, within the viewer's
 /// campaign scope: one it may not list is an unknown code (a review of stop 34 read the
 /// dates of campaigns hidden from a commune user, and learnt which codes exist, here).
@@ -88,12 +103,7 @@ pub async fn period_spec(
         }),
         K::Campaign => {
             let code = need(p.campaign.clone(), "campaign")?;
-            let c = campaigns::Entity::find()
-                .filter(campaigns::Column::Code.eq(code.as_str()))
-                .filter(crate::service::scopes::campaigns(viewer)?)
-                .one(db)
-                .await?
-                .ok_or_else(|| AppError::bad_input(format!("unknown campaign code `{code}`")))?;
+            let c = campaign_in_scope(db, viewer, &code).await?;
             PeriodSpec::Range(DateRange {
                 from: c.starts_on,
                 to: c.ends_on,
