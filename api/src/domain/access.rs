@@ -293,14 +293,15 @@ pub fn may_watch(role: Role, kind: WatchKind) -> bool {
             .any(|c| c.is_none_or(|c| ever_reads(role, c)))
 }
 
-/// Whether an agency of `kind` can do `action` through some role its users may hold
+/// Whether `agency` can do `action` through some role its users may hold
 /// ([`role_fits_agency`]). A task led or shared, or a case coordinated, by an agency that
-/// cannot report on tasks — the newspaper — would stand undone for ever (a review of stop 34
-/// gave both to the newspaper).
-pub fn agency_may(kind: AgencyKind, action: Action) -> bool {
+/// cannot report on tasks — the newspaper, the provincial leadership, an organisation outside
+/// the committee — would stand undone for ever (a review of stop 34 gave tasks to the
+/// newspaper and to the leadership).
+pub fn agency_may(agency: Standing, action: Action) -> bool {
     Role::ALL
         .iter()
-        .any(|r| role_fits_agency(*r, kind) && may(*r, action))
+        .any(|r| role_fits_agency(*r, agency) && may(*r, action))
 }
 
 /// Agency kinds that receive periodic reports or never file them (the provincial leadership
@@ -326,33 +327,67 @@ pub fn acting_agency(viewer: &Viewer, action: Action) -> AppResult<i64> {
         .ok_or_else(|| AppError::forbidden(action.refusal()))
 }
 
-/// Whether a token of `role` may name an agency of `kind`: a police token names a police
-/// agency, a customs token the customs, a press token the newspaper, a commune token its
-/// commune's committee (its commune is checked by the caller); an officer or the standing
-/// office is a member agency other than those; a leader or an administrator may name any.
-/// Without this, a `police` token naming the customs agency would read both compartments.
-pub fn role_fits_agency(role: Role, kind: AgencyKind) -> bool {
+/// Where an agency stands towards the committee: its kind, and whether it sits on it — a
+/// member (`agencies.is_member`), or a unit of a member other than the provincial leadership
+/// (the forest rangers under the agriculture department, Team 389 under market management).
+/// The leadership's own units — its office, the communes' committees — do not sit on it by
+/// being under it, nor does an organisation outside it (the Fatherland Front).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub kind: AgencyKind,
+    pub in_committee: bool,
+}
+
+impl Standing {
+    /// An agency of `kind`, a member or not, under `parent` (its kind and membership).
+    pub fn of(kind: AgencyKind, is_member: bool, parent: Option<(AgencyKind, bool)>) -> Standing {
+        let under_member = parent.is_some_and(|(parent_kind, parent_member)| {
+            parent_member && parent_kind != AgencyKind::ProvincialLeadership
+        });
+        Standing {
+            kind,
+            in_committee: is_member || under_member,
+        }
+    }
+}
+
+/// Whether a token of `role` may name `agency`: a police token names a police agency, a
+/// customs token the customs, a press token the newspaper, a commune token its commune's
+/// committee (its commune is checked by the caller); an officer or the standing office is an
+/// agency of the committee ([`Standing`]) other than those and the provincial leadership
+/// (DOMAIN.md: "`officer` is a member agency other than police and customs" — an officer
+/// token naming the Fatherland Front filed reports for it, one naming the leadership made it
+/// a task's lead: a review of stop 34); a leader names the leadership (or no agency); an
+/// administrator any. Without this, a `police` token naming the customs agency would read
+/// both compartments.
+pub fn role_fits_agency(role: Role, agency: Standing) -> bool {
     use AgencyKind as K;
-    let special = matches!(kind, K::Police | K::Customs | K::Press | K::Commune);
+    let kind = agency.kind;
+    let not_a_committee_member = matches!(kind, K::Press | K::Commune | K::ProvincialLeadership);
     match role {
         Role::Police => kind == K::Police,
         Role::Customs => kind == K::Customs,
         Role::Press => kind == K::Press,
         Role::Commune => kind == K::Commune,
         // In some provinces the police or customs hold the standing office of Committee 389.
-        Role::StandingOffice => !matches!(kind, K::Press | K::Commune),
-        Role::Officer => !special,
-        Role::Leader | Role::Admin => true,
+        Role::StandingOffice => agency.in_committee && !not_a_committee_member,
+        Role::Officer => {
+            agency.in_committee
+                && !not_a_committee_member
+                && !matches!(kind, K::Police | K::Customs)
+        }
+        Role::Leader => kind == K::ProvincialLeadership,
+        Role::Admin => true,
     }
 }
 
-/// Whether an agency of `kind` holds a role that reads informants (of the tips assigned to
+/// Whether `agency` holds a role that reads informants (of the tips assigned to
 /// it): who may review a publication for them.
-pub fn reads_informants_as(kind: AgencyKind) -> bool {
+pub fn reads_informants_as(agency: Standing) -> bool {
     Role::ALL
         .iter()
         .copied()
-        .any(|r| reach(r, Compartment::Informant) != Reach::None && role_fits_agency(r, kind))
+        .any(|r| reach(r, Compartment::Informant) != Reach::None && role_fits_agency(r, agency))
 }
 
 /// Which cases a viewer sees at all.
@@ -851,28 +886,72 @@ mod tests {
     #[test]
     fn roles_fit_only_their_kind_of_agency() {
         use AgencyKind as K;
-        let table: &[(Role, AgencyKind, bool)] = &[
-            (Role::Police, K::Police, true),
-            (Role::Police, K::Customs, false),
-            (Role::Police, K::BorderGuard, false),
-            (Role::Customs, K::Customs, true),
-            (Role::Customs, K::Police, false),
-            (Role::Officer, K::BorderGuard, true),
-            (Role::Officer, K::MarketManagement, true),
-            (Role::Officer, K::Police, false),
-            (Role::Officer, K::Customs, false),
-            (Role::Officer, K::Press, false),
-            (Role::Press, K::Press, true),
-            (Role::Press, K::Police, false),
-            (Role::Commune, K::Commune, true),
-            (Role::Commune, K::Police, false),
-            (Role::StandingOffice, K::MarketManagement, true),
-            (Role::StandingOffice, K::Police, true),
-            (Role::StandingOffice, K::Press, false),
-            (Role::Leader, K::ProvincialLeadership, true),
+        // (role, kind, on the committee, fits)
+        let table: &[(Role, AgencyKind, bool, bool)] = &[
+            (Role::Police, K::Police, true, true),
+            (Role::Police, K::Customs, true, false),
+            (Role::Police, K::BorderGuard, true, false),
+            (Role::Customs, K::Customs, true, true),
+            (Role::Customs, K::Police, true, false),
+            (Role::Officer, K::BorderGuard, true, true),
+            (Role::Officer, K::MarketManagement, true, true),
+            (Role::Officer, K::Team389, true, true),
+            (Role::Officer, K::Police, true, false),
+            (Role::Officer, K::Customs, true, false),
+            (Role::Officer, K::Press, true, false),
+            (Role::Officer, K::ProvincialLeadership, true, false),
+            (Role::Officer, K::FatherlandFront, false, false),
+            (Role::Officer, K::Other, false, false),
+            (Role::Press, K::Press, false, true),
+            (Role::Press, K::Police, true, false),
+            (Role::Commune, K::Commune, false, true),
+            (Role::Commune, K::Police, true, false),
+            (Role::StandingOffice, K::MarketManagement, true, true),
+            (Role::StandingOffice, K::Police, true, true),
+            (Role::StandingOffice, K::Press, true, false),
+            (Role::StandingOffice, K::ProvincialLeadership, true, false),
+            (Role::StandingOffice, K::Other, false, false),
+            (Role::Leader, K::ProvincialLeadership, true, true),
+            (Role::Leader, K::Police, true, false),
+            (Role::Admin, K::Other, false, true),
         ];
-        for (role, kind, fits) in table {
-            assert_eq!(role_fits_agency(*role, *kind), *fits, "{role:?} / {kind:?}");
+        for (role, kind, in_committee, fits) in table {
+            let agency = Standing {
+                kind: *kind,
+                in_committee: *in_committee,
+            };
+            assert_eq!(
+                role_fits_agency(*role, agency),
+                *fits,
+                "{role:?} / {agency:?}"
+            );
         }
+    }
+
+    #[test]
+    fn units_of_members_sit_on_the_committee_but_not_the_leaderships_own() {
+        use AgencyKind as K;
+        let member = |k| Some((k, true));
+        // The forest rangers under the agriculture department; Team 389 under market management.
+        assert!(Standing::of(K::AgricultureEnv, false, member(K::AgricultureEnv)).in_committee);
+        assert!(Standing::of(K::Team389, false, member(K::MarketManagement)).in_committee);
+        // The leadership's office; an organisation outside; a unit of a non-member.
+        assert!(!Standing::of(K::Other, false, member(K::ProvincialLeadership)).in_committee);
+        assert!(!Standing::of(K::FatherlandFront, false, None).in_committee);
+        assert!(!Standing::of(K::Other, false, Some((K::Other, false))).in_committee);
+        assert!(Standing::of(K::Tax, true, None).in_committee);
+        // Tasks go to those who can report on them: not the leadership, not an outsider.
+        let on = |kind, in_committee| Standing { kind, in_committee };
+        assert!(!agency_may(
+            on(K::ProvincialLeadership, true),
+            Action::ReportOnTasks
+        ));
+        assert!(!agency_may(
+            on(K::FatherlandFront, false),
+            Action::ReportOnTasks
+        ));
+        assert!(!agency_may(on(K::Press, true), Action::ReportOnTasks));
+        assert!(agency_may(on(K::Commune, false), Action::ReportOnTasks));
+        assert!(agency_may(on(K::Health, true), Action::ReportOnTasks));
     }
 }

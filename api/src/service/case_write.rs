@@ -14,7 +14,7 @@ use entity::{
 };
 
 use crate::auth::Viewer;
-use crate::domain::access::{Action, Compartment, acting_agency};
+use crate::domain::access::{Action, Compartment, Standing, acting_agency};
 use crate::domain::lifecycle::check_move;
 use crate::domain::types::Vnd;
 use crate::domain::vocab::{
@@ -274,6 +274,25 @@ pub async fn agency_by_code<C: ConnectionTrait>(
     by_code::<agencies::Entity, _>(conn, agencies::Column::Code, code, "agency").await
 }
 
+/// Where an agency stands towards the committee ([`Standing`]), given its parent's row
+/// (needed only when it is not a member itself: [`parent_for_standing`]).
+pub fn standing(a: &agencies::Model, parent: Option<&agencies::Model>) -> AppResult<Standing> {
+    let parent = match parent {
+        Some(p) => Some((AgencyKind::from_db(&p.kind)?, p.is_member)),
+        None => None,
+    };
+    Ok(Standing::of(
+        AgencyKind::from_db(&a.kind)?,
+        a.is_member,
+        parent,
+    ))
+}
+
+/// The id of the parent whose row [`standing`] needs: none for a member.
+pub fn parent_for_standing(a: &agencies::Model) -> Option<i64> {
+    a.parent_id.filter(|_| !a.is_member)
+}
+
 /// The agency of `code`, which must be able to do `action` ([`access::agency_may`]): named
 /// to lead or share work, it has to be able to do it.
 pub async fn agency_that_may<C: ConnectionTrait>(
@@ -282,8 +301,11 @@ pub async fn agency_that_may<C: ConnectionTrait>(
     action: crate::domain::access::Action,
 ) -> AppResult<agencies::Model> {
     let a = agency_by_code(conn, code).await?;
-    let kind = crate::domain::vocab::AgencyKind::from_db(&a.kind)?;
-    if crate::domain::access::agency_may(kind, action) {
+    let parent = match parent_for_standing(&a) {
+        Some(id) => agencies::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    if crate::domain::access::agency_may(standing(&a, parent.as_ref())?, action) {
         Ok(a)
     } else {
         Err(AppError::bad_input(format!(
@@ -451,6 +473,34 @@ async fn set_coordinators<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A commune's committee coordinates only cases in its commune (its users read no other case,
+/// so one elsewhere would stand in its work undone — a review of stop 34). Checked once a
+/// case's coordinators and commune are both set, whichever of them changed.
+async fn check_commune_coordinators<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+    commune: Option<i64>,
+) -> AppResult<()> {
+    let coordinators = sea_orm::sea_query::Query::select()
+        .column(case_coordinators::Column::AgencyId)
+        .from(case_coordinators::Entity)
+        .and_where(case_coordinators::Column::CaseId.eq(case_id))
+        .to_owned();
+    let mut elsewhere = agencies::Entity::find()
+        .filter(agencies::Column::Kind.eq(AgencyKind::Commune.as_str()))
+        .filter(agencies::Column::Id.in_subquery(coordinators));
+    if let Some(commune) = commune {
+        elsewhere = elsewhere.filter(agencies::Column::CommuneId.ne(commune));
+    }
+    match elsewhere.one(conn).await? {
+        Some(a) => Err(AppError::bad_input(format!(
+            "`{}` is a commune's committee: it coordinates only cases in its commune",
+            a.code
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The id of the commune or border gate named by `code`, if any.
 async fn commune_id<C: ConnectionTrait>(conn: &C, code: Option<&str>) -> AppResult<Option<i64>> {
     Ok(match code {
@@ -547,6 +597,7 @@ pub async fn create(
                 .exec(txn)
                 .await?;
             set_coordinators(txn, inserted.id, lead, &input.coordinating_agencies).await?;
+            check_commune_coordinators(txn, inserted.id, inserted.commune_id).await?;
             let mut campaign_codes = input.campaigns.clone();
             campaign_codes.sort();
             campaign_codes.dedup();
@@ -698,6 +749,13 @@ pub async fn update(
         }
         if let Some(codes) = &c.coordinating_agencies {
             set_coordinators(txn, id, case.lead_agency_id, codes).await?;
+        }
+        if c.coordinating_agencies.is_some() || c.commune.is_some() || c.border_gate.is_some() {
+            let commune = match &am.commune_id {
+                sea_orm::ActiveValue::Set(c) | sea_orm::ActiveValue::Unchanged(c) => *c,
+                sea_orm::ActiveValue::NotSet => case.commune_id,
+            };
+            check_commune_coordinators(txn, id, commune).await?;
         }
         Ok(am)
     })

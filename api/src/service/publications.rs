@@ -142,9 +142,10 @@ async fn review_agency(
         .all(txn)
         .await?
         .into_iter()
+        // Only the police read informants, by their kind alone: no parent row is needed.
         .filter(|a| {
-            crate::domain::vocab::AgencyKind::parse(&a.kind)
-                .is_some_and(crate::domain::access::reads_informants_as)
+            crate::service::case_write::standing(a, None)
+                .is_ok_and(crate::domain::access::reads_informants_as)
         })
         .map(|a| a.id)
         .collect::<Vec<_>>();

@@ -238,8 +238,12 @@ pub async fn resolve(
         None => None,
     };
     if let Some(a) = &agency {
-        let kind = crate::domain::vocab::AgencyKind::parse(&a.kind);
-        if !kind.is_some_and(|k| crate::domain::access::role_fits_agency(claims.role, k)) {
+        let parent = match crate::service::case_write::parent_for_standing(a) {
+            Some(id) => directory.agencies_by_id(db, &[id]).await?.remove(&id),
+            None => None,
+        };
+        let standing = crate::service::case_write::standing(a, parent.as_ref());
+        if !standing.is_ok_and(|s| crate::domain::access::role_fits_agency(claims.role, s)) {
             return Err(AppError::Unauthenticated(
                 "the token's role does not fit its agency".into(),
             ));

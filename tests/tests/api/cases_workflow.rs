@@ -234,6 +234,11 @@ async fn bad_input_is_refused_and_changes_nothing() {
         // coordinator: it records no case (stop 34's review).
         ("borderGate", json!("CHI_MA")),
         ("coordinatingAgencies", json!(["BAO_LS"])),
+        // The leadership and organisations outside the committee do not coordinate; a
+        // commune's committee only cases in its commune (this one is in Đồng Đăng).
+        ("coordinatingAgencies", json!(["UBND_TINH"])),
+        ("coordinatingAgencies", json!(["MTTQ"])),
+        ("coordinatingAgencies", json!(["UBND_TAN_THANH"])),
     ] {
         let mut input = new_case("Vụ hợp lệ");
         input[field] = value;
@@ -275,6 +280,25 @@ async fn a_case_at_a_border_gate_is_in_the_gates_commune() {
         c["coordinatingAgencies"][0]["code"], "UBND_DONG_DANG",
         "{c}"
     );
+    // ... in its commune only: the case cannot move away from it, nor take another's.
+    let move_to = |p: Value| json!({ "id": c["id"], "v": c["version"], "p": p });
+    const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $p: CasePatch!) {
+      updateCase(id: $id, version: $v, patch: $p) { version } }"#;
+    for p in [
+        json!({ "commune": "TAN_THANH" }),
+        json!({ "coordinatingAgencies": ["UBND_TAN_THANH"] }),
+        json!({ "borderGate": "CHI_MA" }),
+    ] {
+        let r = app.gql(Some(&qltt), MOVE, move_to(p.clone())).await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{p}: {r}");
+    }
+    ok(app
+        .gql(
+            Some(&qltt),
+            MOVE,
+            move_to(json!({ "commune": "TAN_THANH", "coordinatingAgencies": ["CA"] })),
+        )
+        .await);
     let mut input = new_case("Vụ tại cửa khẩu Chi Ma");
     input["commune"] = Value::Null;
     input["borderGate"] = json!("CHI_MA");

@@ -409,6 +409,13 @@ async fn a_task_has_a_deadline_or_a_monthly_day_but_not_both() {
     let mut press = input(Value::Null, json!(17));
     press["input"]["coordinatingAgencies"] = json!(["BAO_LS"]);
     refused(app.gql(Some(&so), ASSIGN, press).await, "BAD_USER_INPUT");
+    // Nor can the leadership, which directs and files nothing, nor an organisation outside
+    // the committee (stop 34's review made the leadership lead a task).
+    for code in ["UBND_TINH", "MTTQ", "VP_UBND"] {
+        let mut other = input(Value::Null, json!(17));
+        other["input"]["leadAgency"] = json!(code);
+        refused(app.gql(Some(&so), ASSIGN, other).await, "BAD_USER_INPUT");
+    }
 }
 
 /// `mutation($id: ID!, $v: Int!, $input: …Patch!)`: updates record `id` at version `v`.

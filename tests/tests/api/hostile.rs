@@ -586,6 +586,16 @@ async fn role_and_agency_must_fit() {
         (Role::Press, "CA", None),
         (Role::Officer, "CA", None),
         (Role::Commune, "UBND_DONG_DANG", Some("TAN_THANH")),
+        // An officer is an agency of the committee (stop 34's review filed reports for the
+        // Fatherland Front and made the leadership lead a task): not an organisation outside
+        // it, not the leadership nor its office; a leader is the leadership.
+        (Role::Officer, "MTTQ", None),
+        (Role::Officer, "UBND_TINH", None),
+        (Role::Officer, "VP_UBND", None),
+        (Role::Officer, "SXD", None),
+        (Role::StandingOffice, "UBND_TINH", None),
+        (Role::StandingOffice, "MTTQ", None),
+        (Role::Leader, "CA", None),
     ] {
         let t = app.token(role, Some(agency), commune);
         let r = app.query(Some(&t), "{ me { role } }").await;
@@ -598,6 +608,16 @@ async fn role_and_agency_must_fit() {
     let t = app.token_for(Role::Police);
     let r = app.query(Some(&t), "{ me { role } }").await;
     assert_eq!(r["data"]["me"]["role"], "POLICE", "{r}");
+    // A unit of a member agency sits on the committee with it: the forest rangers under the
+    // agriculture department, Team 389 under market management.
+    for (role, agency) in [
+        (Role::Officer, "KIEMLAM"),
+        (Role::Officer, "DOI389"),
+        (Role::Leader, "UBND_TINH"),
+    ] {
+        let t = app.token(role, Some(agency), None);
+        ok(app.query(Some(&t), "{ me { role } }").await);
+    }
 }
 
 /// Tokens' agencies are kept in memory for a minute, but a change of an agency on this
