@@ -29,6 +29,30 @@ pub fn check_move<T: Lifecycle>(from: T, to: T) -> AppResult<()> {
     }
 }
 
+/// Whether a case at `status` may take the prosecution `gets` (its date) on its investigation
+/// record, which had `had`. A prosecution comes once the case is with the investigating police
+/// (transferred, then prosecuted: the lifecycle above); a closed case keeps the one it has. A
+/// border guard's case still `DETECTED` took a prosecution, and counted as prosecuted but not
+/// as handled criminally (a review of stop 35).
+pub fn check_prosecution(
+    status: CaseStatus,
+    had: Option<chrono::NaiveDate>,
+    gets: Option<chrono::NaiveDate>,
+) -> AppResult<()> {
+    let with_the_police = matches!(
+        status,
+        CaseStatus::TransferredToPolice | CaseStatus::Prosecuted
+    );
+    if gets.is_none() || with_the_police || (status == CaseStatus::Closed && had == gets) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "a case {} takes no prosecution: it comes once the case is with the investigating police (TRANSFERRED_TO_POLICE or PROSECUTED)",
+            status.stored().to_uppercase()
+        )))
+    }
+}
+
 /// A case: detected → verifying → handled administratively | transferred to the
 /// investigating police → prosecuted → closed; verifying → dropped.
 impl Lifecycle for CaseStatus {
@@ -122,6 +146,26 @@ pub fn check_initial_disposal(status: DisposalStatus) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prosecution_comes_with_the_police_and_stays_once_closed() {
+        use CaseStatus as S;
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d);
+        for &status in S::ALL {
+            // No prosecution is always fine (notes of a look into an administrative case).
+            assert!(check_prosecution(status, None, None).is_ok());
+            let with_police = matches!(status, S::TransferredToPolice | S::Prosecuted);
+            assert_eq!(
+                check_prosecution(status, None, day(3)).is_ok(),
+                with_police,
+                "{status:?}"
+            );
+        }
+        // A closed case keeps its prosecution, and cannot take another or a new date.
+        assert!(check_prosecution(S::Closed, day(3), day(3)).is_ok());
+        assert!(check_prosecution(S::Closed, day(3), day(4)).is_err());
+        assert!(check_prosecution(S::Closed, day(3), None).is_ok());
+    }
 
     /// Every pair of statuses is checked against the moves written out by hand.
     fn exactly<T: Lifecycle + std::fmt::Debug>(all: &[T], legal: &[(T, T)]) {

@@ -17,11 +17,13 @@ use crate::domain::lifecycle::check_move;
 use crate::domain::types::{
     BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, VehiclePlate, Vnd,
 };
-use crate::domain::vocab::{AgencyKind, CommodityGroup, DisposalStatus, SubjectKind, SubjectRole};
+use crate::domain::vocab::{
+    AgencyKind, CaseStatus, CommodityGroup, DisposalStatus, SubjectKind, SubjectRole,
+};
 use crate::error::{AppError, AppResult};
 use crate::service::case_write::{
     case_for_compartment_write, case_led_by_viewer, check_not_before_detection, check_past_date,
-    not_archived, optional_text, required_text,
+    not_archived, optional_text, required_text, unless_hidden,
 };
 use crate::service::events::DomainEvent;
 use crate::service::rollups;
@@ -243,7 +245,9 @@ async fn writable<R: CaseRecord>(
         // refusal after the read tells them nothing new.
         acting_agency(v, Action::RecordCases)?;
         let r = by_id::<R, _>(txn, id, R::WHAT).await?;
-        let case = case_for::<R>(txn, v, R::case_id(&r)).await?;
+        let case = case_for::<R>(txn, v, R::case_id(&r))
+            .await
+            .map_err(|e| missing_as::<R>(e))?;
         return Ok((r, case));
     };
     let hidden = || AppError::NotFound(format!("no such {}", R::WHAT));
@@ -266,8 +270,19 @@ async fn writable<R: CaseRecord>(
     }
     let r = query.one(txn).await?.ok_or_else(hidden)?;
     // Its case's own rules (an archived case takes no change); its reach holds already.
-    let case = case_for::<R>(txn, v, R::case_id(&r)).await?;
+    let case = case_for::<R>(txn, v, R::case_id(&r))
+        .await
+        .map_err(|e| missing_as::<R>(e))?;
     Ok((r, case))
+}
+
+/// A record on a case the writer cannot know ([`unless_hidden`]) is a missing record, in the
+/// same words as one.
+fn missing_as<R: CaseRecord>(e: AppError) -> AppError {
+    match e {
+        AppError::NotFound(_) => AppError::NotFound(format!("no such {}", R::WHAT)),
+        other => other,
+    }
 }
 
 /// The versioned update of record `id` of kind `R`.
@@ -511,19 +526,30 @@ pub async fn approve_disposal(
         crate::domain::access::check_disposal_approver(v, kind)?;
         check_past_date("approvedOn", approved_on)?;
         let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
-        check_not_archived("seizure", m.archived_at)?;
         let case = cases::Entity::find_by_id(m.case_id).one(txn).await?;
-        if let Some(case) = &case {
-            not_archived(case)?;
-            check_not_before_detection("approvedOn", case.detected_on, approved_on)?;
+        let case = unless_hidden(case, v).map_err(missing_as::<seizures::Entity>)?;
+        check_not_archived("seizure", m.archived_at)?;
+        not_archived(&case)?;
+        check_not_before_detection("approvedOn", case.detected_on, approved_on)?;
+        // Once the goods are disposed of, the approval that let it is the record of it: a
+        // later one would replace it with a date after the act (a review of stop 35). Until
+        // then the finance department may correct its approval.
+        let status = DisposalStatus::from_db(&m.disposal_status)?;
+        if matches!(
+            status,
+            DisposalStatus::Destroyed | DisposalStatus::Auctioned | DisposalStatus::Returned
+        ) {
+            return Err(AppError::bad_input(format!(
+                "the goods are {} already: their disposal can no longer be approved",
+                status.as_str()
+            )));
         }
         let am = seizures::ActiveModel {
             disposal_approved_on: Set(Some(approved_on)),
             disposal_approval_ref: Set(Some(required_text("reference", reference, 100)?)),
             ..Default::default()
         };
-        let lead = case.map_or(0, |c| c.lead_agency_id);
-        seizure_updated(txn, am, id, version, m.case_id, lead).await
+        seizure_updated(txn, am, id, version, m.case_id, case.lead_agency_id).await
     })
     .await
 }
@@ -578,18 +604,36 @@ pub async fn set_investigation(
             check_past_date("prosecutedOn", d)?;
             check_not_before_detection("prosecutedOn", case.detected_on, d)?;
         }
-        rollups::retract(txn, &[case_id]).await?;
+        let decision = optional_text(
+            "prosecutionDecision",
+            input.prosecution_decision.as_deref(),
+            200,
+        )?;
+        // A prosecution is a decision and its date; defendants come with it (the figures
+        // count them for prosecuted cases only, and a decision without a date counted none).
+        if decision.is_some() != input.prosecuted_on.is_some() {
+            return Err(AppError::bad_input(
+                "a prosecution is a decision and its date: give `prosecutionDecision` and `prosecutedOn` together",
+            ));
+        }
+        if input.defendants > 0 && input.prosecuted_on.is_none() {
+            return Err(AppError::bad_input(
+                "defendants come with a prosecution: give its `prosecutionDecision` and `prosecutedOn`",
+            ));
+        }
         let existing = investigation_records::Entity::find()
             .filter(investigation_records::Column::CaseId.eq(case_id))
             .one(txn)
             .await?;
+        crate::domain::lifecycle::check_prosecution(
+            CaseStatus::from_db(&case.status)?,
+            existing.as_ref().and_then(|r| r.prosecuted_on),
+            input.prosecuted_on,
+        )?;
+        rollups::retract(txn, &[case_id]).await?;
         let mut am = investigation_records::ActiveModel {
             notes: Set(required_text("notes", &input.notes, 20_000)?),
-            prosecution_decision: Set(optional_text(
-                "prosecutionDecision",
-                input.prosecution_decision.as_deref(),
-                200,
-            )?),
+            prosecution_decision: Set(decision),
             prosecuted_on: Set(input.prosecuted_on),
             defendants: Set(input.defendants),
             ..Default::default()

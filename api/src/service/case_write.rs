@@ -32,10 +32,8 @@ pub async fn case_led_by_viewer<C: ConnectionTrait>(
     id: i64,
 ) -> AppResult<cases::Model> {
     let agency = acting_agency(viewer, Action::RecordCases)?;
-    let case = cases::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such case".into()))?;
+    let case = cases::Entity::find_by_id(id).one(conn).await?;
+    let case = unless_hidden(case, viewer)?;
     if case.lead_agency_id != agency {
         return Err(AppError::forbidden("only the lead agency changes a case"));
     }
@@ -50,10 +48,8 @@ pub async fn case_for_compartment_write<C: ConnectionTrait>(
     id: i64,
     compartment: Compartment,
 ) -> AppResult<cases::Model> {
-    let case = cases::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such case".into()))?;
+    let case = cases::Entity::find_by_id(id).one(conn).await?;
+    let case = unless_hidden(case, viewer)?;
     // Writes follow the reads of the matrix: whoever reads the compartment on this case
     // (the lead agency; the police everywhere for police data, the customs for customs data).
     if viewer.reads_case_compartment(compartment, case.lead_agency_id) {
@@ -68,6 +64,18 @@ pub async fn case_for_compartment_write<C: ConnectionTrait>(
                 Compartment::Informant => "the police agency the tip is assigned to",
             }
         )))
+    }
+}
+
+/// The case a write names, unless the writer cannot know it: a missing id, or an archived case
+/// (every read answers one as missing) of another agency. Its lead agency, which archived it
+/// and may restore it, is told it is archived ([`not_archived`]); anyone else gets the
+/// `NOT_FOUND` of a missing id (a review of stop 34 told archived ids from missing ones by
+/// writing to them).
+pub fn unless_hidden(case: Option<cases::Model>, viewer: &Viewer) -> AppResult<cases::Model> {
+    match case {
+        Some(c) if c.archived_at.is_none() || viewer.agency_id == Some(c.lead_agency_id) => Ok(c),
+        _ => Err(AppError::NotFound("no such case".into())),
     }
 }
 

@@ -597,6 +597,128 @@ async fn seizures_need_the_finance_departments_approval_before_destruction() {
     let back = "mutation($id: ID!) { setDisposalStatus(id: $id, version: 4, status: HELD) { disposalStatus } }";
     let r = app.gql(Some(&qltt), back, json!({ "id": sid })).await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "destroyed is final");
+    // The approval that let the goods be destroyed stands: a later one would replace it with
+    // a date after the act (stop 35's review).
+    let again = "mutation($id: ID!) { approveDisposal(id: $id, version: 4, approvedOn: \"2026-11-22\", reference: \"513/QĐ-STC\") { disposalApprovedOn } }";
+    let r = app
+        .gql(
+            Some(&app.token(Role::Officer, Some("STC"), None)),
+            again,
+            json!({ "id": sid }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
+
+/// A prosecution comes once the case is with the investigating police, as a decision with its
+/// date, and defendants with it (stop 35's review: a border guard's case still `DETECTED`
+/// took a prosecution and counted as prosecuted, not handled criminally).
+#[tokio::test]
+async fn a_prosecution_comes_with_the_police() {
+    let app = TestApp::spawn().await;
+    let [bdbp, ca] = app.tokens_for([Role::Officer, Role::Police]);
+    let case = create(&app, &bdbp, "Vụ chưa chuyển công an").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let investigate = "mutation($id: ID!, $input: InvestigationInput!) {
+        setInvestigation(caseId: $id, input: $input) { prosecutedOn defendants } }";
+    let prosecution = json!({ "notes": "Khởi tố", "prosecutionDecision": "01/QĐ-KTVA",
+        "prosecutedOn": "2026-11-25", "defendants": 2 });
+    for token in [&bdbp, &ca] {
+        let r = app
+            .gql(Some(token), investigate, json!({ "id": id, "input": prosecution }))
+            .await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "still detected: {r}");
+    }
+    ok(change_status(&app, &bdbp, &id, 1, "VERIFYING").await);
+    ok(app
+        .gql(
+            Some(&bdbp),
+            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
+            json!({ "id": id }),
+        )
+        .await);
+    // With the police: a decision without its date, or defendants without a prosecution, no.
+    for bad in [
+        json!({ "notes": "Khởi tố", "prosecutionDecision": "01/QĐ-KTVA", "defendants": 1 }),
+        json!({ "notes": "Khởi tố", "prosecutedOn": "2026-11-25" }),
+        json!({ "notes": "Đang xác minh", "defendants": 1 }),
+    ] {
+        let r = app
+            .gql(Some(&ca), investigate, json!({ "id": id, "input": bad }))
+            .await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{bad}: {r}");
+    }
+    let r = ok(app
+        .gql(Some(&ca), investigate, json!({ "id": id, "input": prosecution }))
+        .await);
+    assert_eq!(r["data"]["setInvestigation"]["defendants"], 2);
+}
+
+/// An archived case is read by nobody, so a write naming it is, to any agency but its lead,
+/// the `NOT_FOUND` of a missing id, in the same words; its lead, which may restore it, is told
+/// it is archived (stop 35's review told archived ids from missing ones by writing to them).
+#[tokio::test]
+async fn an_archived_case_is_missing_to_other_writers() {
+    let app = TestApp::spawn().await;
+    let [bdbp, ca] = app.tokens_for([Role::Officer, Role::Police]);
+    let [hq, stc] = [
+        app.token_for(Role::Customs),
+        app.token(Role::Officer, Some("STC"), None),
+    ];
+    let case = create(&app, &bdbp, "Vụ sẽ lưu trữ").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let seize = "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Đường\", commodityGroup: SUGAR,
+        quantity: 1, unit: \"tấn\", estimatedValue: 1000000, disposalStatus: CONFISCATED }) { id } }";
+    let sid = ok(app.gql(Some(&bdbp), seize, json!({ "id": id })).await)["data"]["addSeizure"]["id"]
+        .clone();
+    let subject = "mutation($id: ID!) { addSubject(caseId: $id, input: { kind: PERSON, role: CARRIER, fullName: \"Lê Văn B\" }) { id } }";
+    let pid = ok(app.gql(Some(&ca), subject, json!({ "id": id })).await)["data"]["addSubject"]["id"]
+        .clone();
+    ok(app
+        .gql(
+            Some(&bdbp),
+            "mutation($id: ID!) { setCaseArchived(id: $id, version: 1, archived: true) { version } }",
+            json!({ "id": id }),
+        )
+        .await);
+    let missing = "999999";
+    let writes: [(&str, &str, &str, Value); 6] = [
+        (&ca, "updateCase", "mutation($id: ID!) { updateCase(id: $id, version: 2, patch: { title: \"x y\" }) { id } }", json!(null)),
+        (&hq, "setCaseArchived", "mutation($id: ID!) { setCaseArchived(id: $id, version: 2, archived: false) { id } }", json!(null)),
+        (&ca, "addSubject", subject, json!(null)),
+        (&ca, "updateSubject", "mutation($id: ID!) { updateSubject(id: $id, version: 1, input: { kind: PERSON, role: CARRIER, fullName: \"Lê Văn C\" }) { id } }", pid.clone()),
+        (&stc, "approveDisposal", "mutation($id: ID!) { approveDisposal(id: $id, version: 1, approvedOn: \"2026-11-21\", reference: \"1/QĐ-STC\") { id } }", sid.clone()),
+        (&ca, "setCaseRecordArchived", "mutation($id: ID!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: 1, archived: true) }", pid.clone()),
+    ];
+    let answer = |r: &Value| {
+        (
+            refusal_codes(r),
+            r["errors"][0]["message"].as_str().map(str::to_string),
+        )
+    };
+    for (token, name, m, record) in writes {
+        let target = if record.is_null() { json!(id) } else { record };
+        let archived = app.gql(Some(token), m, json!({ "id": target })).await;
+        let absent = app.gql(Some(token), m, json!({ "id": missing })).await;
+        assert_eq!(answer(&archived), answer(&absent), "{name}: {archived} / {absent}");
+        assert_eq!(refusal_codes(&absent), ["NOT_FOUND"], "{name}: {absent}");
+    }
+    // The lead agency is told, and may restore it.
+    let r = app
+        .gql(
+            Some(&bdbp),
+            "mutation($id: ID!) { updateCase(id: $id, version: 2, patch: { title: \"x y\" }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    ok(app
+        .gql(
+            Some(&bdbp),
+            "mutation($id: ID!) { setCaseArchived(id: $id, version: 2, archived: false) { version } }",
+            json!({ "id": id }),
+        )
+        .await);
 }
 
 #[tokio::test]
@@ -1370,11 +1492,21 @@ async fn a_cases_records_do_not_precede_its_detection() {
     let qltt = app.token(Role::Officer, Some("QLTT"), None);
     let case = create(&app, &qltt, "Vụ có ngày tháng mâu thuẫn").await;
     let id = case["id"].as_str().unwrap().to_string();
-    let investigate = "mutation($id: ID!, $d: NaiveDate) { setInvestigation(caseId: $id, input: {
-        notes: \"Khởi tố\", prosecutedOn: $d, defendants: 1 }) { prosecutedOn } }";
-    let r = app
+    // A prosecution comes once the case is with the police, who lead it from then on.
+    ok(change_status(&app, &qltt, &id, 1, "VERIFYING").await);
+    ok(app
         .gql(
             Some(&qltt),
+            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
+            json!({ "id": id }),
+        )
+        .await);
+    let ca = app.token_for(Role::Police);
+    let investigate = "mutation($id: ID!, $d: NaiveDate) { setInvestigation(caseId: $id, input: {
+        notes: \"Khởi tố\", prosecutionDecision: \"01/QĐ-KTVA\", prosecutedOn: $d, defendants: 1 }) { prosecutedOn } }";
+    let r = app
+        .gql(
+            Some(&ca),
             investigate,
             json!({ "id": id, "d": "2020-01-01" }),
         )
@@ -1383,7 +1515,7 @@ async fn a_cases_records_do_not_precede_its_detection() {
     let subject = "mutation($id: ID!, $d: NaiveDate) { addSubject(caseId: $id, input: {
         kind: PERSON, role: CARRIER, fullName: \"Nguyễn Văn A\", dateOfBirth: $d }) { id } }";
     let r = app
-        .gql(Some(&qltt), subject, json!({ "id": id, "d": "2026-11-25" }))
+        .gql(Some(&ca), subject, json!({ "id": id, "d": "2026-11-25" }))
         .await;
     assert_eq!(
         refusal_codes(&r),
@@ -1391,41 +1523,41 @@ async fn a_cases_records_do_not_precede_its_detection() {
         "born after the case: {r}"
     );
     let born = ok(app
-        .gql(Some(&qltt), subject, json!({ "id": id, "d": "2026-11-20" }))
+        .gql(Some(&ca), subject, json!({ "id": id, "d": "2026-11-20" }))
         .await);
     let subject_id = born["data"]["addSubject"]["id"].clone();
     ok(app
         .gql(
-            Some(&qltt),
+            Some(&ca),
             investigate,
             json!({ "id": id, "d": "2026-11-22" }),
         )
         .await);
     // The detection moved past the prosecution, or before the subject's birth: refused.
-    let moved = "mutation($id: ID!, $d: NaiveDate!) { updateCase(id: $id, version: 1, patch: { detectedOn: $d }) { id } }";
+    let moved = "mutation($id: ID!, $d: NaiveDate!) { updateCase(id: $id, version: 3, patch: { detectedOn: $d }) { id } }";
     for d in ["2026-11-23", "2026-11-19"] {
         let r = app
-            .gql(Some(&qltt), moved, json!({ "id": id, "d": d }))
+            .gql(Some(&ca), moved, json!({ "id": id, "d": d }))
             .await;
         assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{d}: {r}");
     }
     ok(app
-        .gql(Some(&qltt), moved, json!({ "id": id, "d": "2026-11-21" }))
+        .gql(Some(&ca), moved, json!({ "id": id, "d": "2026-11-21" }))
         .await);
     // Archived, the subject no longer holds the detection back; restored, it must fit it.
     let archive = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: $v, archived: $a) }";
     ok(app
         .gql(
-            Some(&qltt),
+            Some(&ca),
             archive,
             json!({ "id": subject_id, "v": 1, "a": true }),
         )
         .await);
-    let moved_again = "mutation($id: ID!) { updateCase(id: $id, version: 2, patch: { detectedOn: \"2026-11-19\" }) { id } }";
-    ok(app.gql(Some(&qltt), moved_again, json!({ "id": id })).await);
+    let moved_again = "mutation($id: ID!) { updateCase(id: $id, version: 4, patch: { detectedOn: \"2026-11-19\" }) { id } }";
+    ok(app.gql(Some(&ca), moved_again, json!({ "id": id })).await);
     let r = app
         .gql(
-            Some(&qltt),
+            Some(&ca),
             archive,
             json!({ "id": subject_id, "v": 2, "a": false }),
         )
@@ -1434,7 +1566,7 @@ async fn a_cases_records_do_not_precede_its_detection() {
     // A disposal approved before the detection.
     let seize = "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Đường cát\", commodityGroup: SUGAR,
         quantity: 10, unit: \"tấn\", estimatedValue: 1000000, disposalStatus: CONFISCATED }) { id } }";
-    let r = ok(app.gql(Some(&qltt), seize, json!({ "id": id })).await);
+    let r = ok(app.gql(Some(&ca), seize, json!({ "id": id })).await);
     let sid = r["data"]["addSeizure"]["id"].clone();
     let approve = "mutation($id: ID!, $d: NaiveDate!) { approveDisposal(id: $id, version: 1, approvedOn: $d, reference: \"512/QĐ-STC\") { disposalApprovedOn } }";
     let stc = app.token(Role::Officer, Some("STC"), None);

@@ -181,8 +181,12 @@ struct Written {
     /// Led by the police after a transfer (who may then write it).
     police_leads: bool,
     archived: bool,
-    subjects: Vec<(i64, i32)>,
-    investigation: Option<(i64, i32)>,
+    /// Each subject's id, version and whether it is archived.
+    subjects: Vec<(i64, i32, bool)>,
+    /// The investigation record's id, version and whether it is archived.
+    investigation: Option<(i64, i32, bool)>,
+    /// The prosecution date its investigation record carries.
+    prosecuted: Option<chrono::NaiveDate>,
 }
 
 fn subject(n: usize) -> SubjectDetails {
@@ -288,6 +292,7 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
                     archived: false,
                     subjects: vec![],
                     investigation: None,
+                    prosecuted: None,
                 });
             }
             1 | 2 => {
@@ -367,7 +372,7 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
             4 => {
                 let c = &mut cases[i];
                 match case_records::add_subject(&wp, c.id, subject(step), None).await {
-                    Ok(s) => c.subjects.push((s.id, s.version)),
+                    Ok(s) => c.subjects.push((s.id, s.version, false)),
                     Err(e) => {
                         assert!(c.archived, "{e:?}");
                         refusals += 1;
@@ -380,17 +385,17 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
                     continue;
                 }
                 let j = rng.usize(0..c.subjects.len());
-                let (id, version) = c.subjects[j];
+                let (id, version, archived) = c.subjects[j];
                 match case_records::set_record_archived(
                     &wp,
                     RecordKind::Subject,
                     id,
                     version,
-                    rng.bool(),
+                    !archived,
                 )
                 .await
                 {
-                    Ok(v) => c.subjects[j].1 = v,
+                    Ok(v) => c.subjects[j] = (id, v, !archived),
                     Err(e) => {
                         assert!(c.archived, "{e:?}");
                         refusals += 1;
@@ -400,24 +405,38 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
             6 => {
                 // The investigation record, with or without a prosecution.
                 let c = &mut cases[i];
+                let prosecuted = rng.bool().then_some(day(2026, 11, 1));
                 let input = InvestigationDetails {
                     notes: "Điều tra".into(),
-                    prosecution_decision: None,
-                    prosecuted_on: rng.bool().then_some(day(2026, 11, 1)),
-                    defendants: rng.i32(0..4),
+                    prosecution_decision: prosecuted.map(|_| "01/QĐ-KTVA".into()),
+                    prosecuted_on: prosecuted,
+                    defendants: if prosecuted.is_some() { rng.i32(0..4) } else { 0 },
                 };
-                let version = c.investigation.map(|(_, v)| v);
+                // A prosecution comes with the police; a closed case keeps the one it has.
+                let with_police = matches!(
+                    c.status,
+                    CaseStatus::TransferredToPolice | CaseStatus::Prosecuted
+                );
+                let may = prosecuted.is_none()
+                    || with_police
+                    || (c.status == CaseStatus::Closed && c.prosecuted == prosecuted);
+                let version = c.investigation.map(|(_, v, _)| v);
                 match case_records::set_investigation(&wp, c.id, version, input).await {
-                    Ok(r) => c.investigation = Some((r.id, r.version)),
+                    Ok(r) => {
+                        assert!(may && !c.archived, "{:?} took a prosecution", c.status);
+                        let archived = c.investigation.is_some_and(|(_, _, a)| a);
+                        c.investigation = Some((r.id, r.version, archived));
+                        c.prosecuted = prosecuted;
+                    }
                     Err(e) => {
-                        assert!(c.archived, "{e:?}");
+                        assert!(c.archived || !may, "{e:?}");
                         refusals += 1;
                     }
                 }
             }
             7 => {
                 let c = &mut cases[i];
-                let Some((id, version)) = c.investigation else {
+                let Some((id, version, archived)) = c.investigation else {
                     continue;
                 };
                 match case_records::set_record_archived(
@@ -425,11 +444,11 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
                     RecordKind::Investigation,
                     id,
                     version,
-                    rng.bool(),
+                    !archived,
                 )
                 .await
                 {
-                    Ok(v) => c.investigation = Some((id, v)),
+                    Ok(v) => c.investigation = Some((id, v, !archived)),
                     Err(e) => {
                         assert!(c.archived, "{e:?}");
                         refusals += 1;
@@ -468,18 +487,33 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
     assert_rollups_match(db, "after the random writes").await;
     // Writers of one case at once (separate connections on PostgreSQL): each subtracts what
     // the one before it committed, never a stale contribution.
-    let live = cases.iter().find(|c| !c.archived).expect("a live case");
+    let live = cases
+        .iter()
+        .filter(|c| !c.archived)
+        .max_by_key(|c| {
+            matches!(
+                c.status,
+                CaseStatus::TransferredToPolice | CaseStatus::Prosecuted
+            )
+        })
+        .expect("a live case");
     let lead = if live.police_leads { &wp } else { &wb };
     let changes = CaseChanges {
         fine_amount: Some(Vnd(7_000_000)),
         detected_on: Some(day(2026, 11, 15)),
         ..Default::default()
     };
+    // A prosecution if the case is with the police (else the record's notes alone).
+    let prosecuted = matches!(
+        live.status,
+        CaseStatus::TransferredToPolice | CaseStatus::Prosecuted
+    )
+    .then_some(day(2026, 11, 20));
     let investigation = InvestigationDetails {
         notes: "Khởi tố".into(),
-        prosecution_decision: None,
-        prosecuted_on: Some(day(2026, 11, 20)),
-        defendants: 2,
+        prosecution_decision: prosecuted.map(|_| "02/QĐ-KTVA".into()),
+        prosecuted_on: prosecuted,
+        defendants: if prosecuted.is_some() { 2 } else { 0 },
     };
     let (a, b, c, d, e) = tokio::join!(
         case_records::add_subject(&wp, live.id, subject(1001), None),
@@ -489,7 +523,7 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
         case_records::set_investigation(
             &wp,
             live.id,
-            live.investigation.map(|(_, v)| v),
+            live.investigation.map(|(_, v, _)| v),
             investigation
         ),
     );
