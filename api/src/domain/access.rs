@@ -627,6 +627,16 @@ pub fn ever_reads(role: Role, compartment: Compartment) -> bool {
 }
 
 /// Roles that may read some tips' contents (not only count them).
+/// Whether `agency` can take a forwarded tip: its users may hold a role that verifies the tips
+/// assigned to their agency ([`tip_scope`]: police, customs, officers). Not the press, a
+/// commune's committee, the leadership, nor an organisation outside the committee, where a
+/// tip would wait for ever (a review of stop 35 forwarded tips to the Fatherland Front).
+pub fn handles_tips(agency: Standing) -> bool {
+    [Role::Police, Role::Customs, Role::Officer]
+        .into_iter()
+        .any(|r| role_fits_agency(r, agency))
+}
+
 pub fn reads_tip_contents(role: Role) -> bool {
     matches!(
         role,
@@ -953,5 +963,17 @@ mod tests {
         assert!(!agency_may(on(K::Press, true), Action::ReportOnTasks));
         assert!(agency_may(on(K::Commune, false), Action::ReportOnTasks));
         assert!(agency_may(on(K::Health, true), Action::ReportOnTasks));
+        // Tips go to those who verify them.
+        assert!(handles_tips(on(K::Police, true)));
+        assert!(handles_tips(on(K::AgricultureEnv, true)));
+        for outside in [
+            on(K::FatherlandFront, false),
+            on(K::Other, false),
+            on(K::ProvincialLeadership, true),
+            on(K::Commune, false),
+            on(K::Press, true),
+        ] {
+            assert!(!handles_tips(outside), "{outside:?}");
+        }
     }
 }

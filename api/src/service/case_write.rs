@@ -296,6 +296,18 @@ pub fn standing(a: &agencies::Model, parent: Option<&agencies::Model>) -> AppRes
     ))
 }
 
+/// Where `a` stands, its parent read from `conn` when needed.
+pub async fn standing_read<C: ConnectionTrait>(
+    conn: &C,
+    a: &agencies::Model,
+) -> AppResult<Standing> {
+    let parent = match parent_for_standing(a) {
+        Some(id) => agencies::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    standing(a, parent.as_ref())
+}
+
 /// The id of the parent whose row [`standing`] needs: none for a member.
 pub fn parent_for_standing(a: &agencies::Model) -> Option<i64> {
     a.parent_id.filter(|_| !a.is_member)
@@ -309,11 +321,7 @@ pub async fn agency_that_may<C: ConnectionTrait>(
     action: crate::domain::access::Action,
 ) -> AppResult<agencies::Model> {
     let a = agency_by_code(conn, code).await?;
-    let parent = match parent_for_standing(&a) {
-        Some(id) => agencies::Entity::find_by_id(id).one(conn).await?,
-        None => None,
-    };
-    if crate::domain::access::agency_may(standing(&a, parent.as_ref())?, action) {
+    if crate::domain::access::agency_may(standing_read(conn, &a).await?, action) {
         Ok(a)
     } else {
         Err(AppError::bad_input(format!(

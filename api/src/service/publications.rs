@@ -630,6 +630,14 @@ pub async fn set_archived(
             ));
         }
         crate::service::write::check_archive_move("publication", p.archived_at, archived)?;
+        // A published summary is withdrawn first: archived, the standing office could no
+        // longer withdraw it and its drafter could restore it, live again, at will (a review
+        // of stop 35).
+        if archived && PublicationStatus::from_db(&p.status)? == PublicationStatus::Approved {
+            return Err(AppError::bad_input(
+                "the summary is published: withdraw it before archiving it",
+            ));
+        }
         let am = publications::ActiveModel {
             archived_at: Set(archived.then(chrono::Utc::now)),
             updated_at: Set(chrono::Utc::now()),

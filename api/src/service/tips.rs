@@ -15,7 +15,7 @@ use crate::crypto::DataKey;
 use crate::domain::access::{Action, check};
 use crate::domain::access::{CaseScope, case_scope, tip_scope};
 use crate::domain::lifecycle::check_move;
-use crate::domain::vocab::{AgencyKind, TipChannel, TipStatus};
+use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::{AppError, AppResult};
 use crate::service::events::DomainEvent;
 use crate::service::write::{Done, Keyed, Writer, write, write_once};
@@ -268,20 +268,19 @@ pub fn status(tip: &tips::Model) -> AppResult<TipStatus> {
     TipStatus::from_db(&tip.status)
 }
 
-/// The agency a tip may be forwarded to: one whose officers can read tips (not the press, a
-/// commune committee or the provincial leadership, which read no tip content), and not the
-/// one it is already with.
+/// The agency a tip may be forwarded to: one that handles tips ([`handles_tips`]: not the
+/// press, a commune committee, the leadership or an organisation outside the committee), and
+/// not the one it is already with.
+///
+/// [`handles_tips`]: crate::domain::access::handles_tips
 pub async fn forward_target<C: ConnectionTrait>(
     conn: &C,
     tip: &tips::Model,
     code: &str,
 ) -> AppResult<agencies::Model> {
     let a = crate::service::case_write::agency_by_code(conn, code).await?;
-    let kind = AgencyKind::parse(&a.kind);
-    if matches!(
-        kind,
-        Some(AgencyKind::Press | AgencyKind::Commune | AgencyKind::ProvincialLeadership)
-    ) {
+    let standing = crate::service::case_write::standing_read(conn, &a).await?;
+    if !crate::domain::access::handles_tips(standing) {
         return Err(AppError::bad_input(format!(
             "`{code}` does not handle tips; forward to a member agency"
         )));

@@ -625,7 +625,11 @@ async fn a_prosecution_comes_with_the_police() {
         "prosecutedOn": "2026-11-25", "defendants": 2 });
     for token in [&bdbp, &ca] {
         let r = app
-            .gql(Some(token), investigate, json!({ "id": id, "input": prosecution }))
+            .gql(
+                Some(token),
+                investigate,
+                json!({ "id": id, "input": prosecution }),
+            )
             .await;
         assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "still detected: {r}");
     }
@@ -649,7 +653,11 @@ async fn a_prosecution_comes_with_the_police() {
         assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{bad}: {r}");
     }
     let r = ok(app
-        .gql(Some(&ca), investigate, json!({ "id": id, "input": prosecution }))
+        .gql(
+            Some(&ca),
+            investigate,
+            json!({ "id": id, "input": prosecution }),
+        )
         .await);
     assert_eq!(r["data"]["setInvestigation"]["defendants"], 2);
 }
@@ -669,11 +677,13 @@ async fn an_archived_case_is_missing_to_other_writers() {
     let id = case["id"].as_str().unwrap().to_string();
     let seize = "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Đường\", commodityGroup: SUGAR,
         quantity: 1, unit: \"tấn\", estimatedValue: 1000000, disposalStatus: CONFISCATED }) { id } }";
-    let sid = ok(app.gql(Some(&bdbp), seize, json!({ "id": id })).await)["data"]["addSeizure"]["id"]
-        .clone();
+    let sid =
+        ok(app.gql(Some(&bdbp), seize, json!({ "id": id })).await)["data"]["addSeizure"]["id"]
+            .clone();
     let subject = "mutation($id: ID!) { addSubject(caseId: $id, input: { kind: PERSON, role: CARRIER, fullName: \"Lê Văn B\" }) { id } }";
-    let pid = ok(app.gql(Some(&ca), subject, json!({ "id": id })).await)["data"]["addSubject"]["id"]
-        .clone();
+    let pid =
+        ok(app.gql(Some(&ca), subject, json!({ "id": id })).await)["data"]["addSubject"]["id"]
+            .clone();
     ok(app
         .gql(
             Some(&bdbp),
@@ -683,12 +693,37 @@ async fn an_archived_case_is_missing_to_other_writers() {
         .await);
     let missing = "999999";
     let writes: [(&str, &str, &str, Value); 6] = [
-        (&ca, "updateCase", "mutation($id: ID!) { updateCase(id: $id, version: 2, patch: { title: \"x y\" }) { id } }", json!(null)),
-        (&hq, "setCaseArchived", "mutation($id: ID!) { setCaseArchived(id: $id, version: 2, archived: false) { id } }", json!(null)),
+        (
+            &ca,
+            "updateCase",
+            "mutation($id: ID!) { updateCase(id: $id, version: 2, patch: { title: \"x y\" }) { id } }",
+            json!(null),
+        ),
+        (
+            &hq,
+            "setCaseArchived",
+            "mutation($id: ID!) { setCaseArchived(id: $id, version: 2, archived: false) { id } }",
+            json!(null),
+        ),
         (&ca, "addSubject", subject, json!(null)),
-        (&ca, "updateSubject", "mutation($id: ID!) { updateSubject(id: $id, version: 1, input: { kind: PERSON, role: CARRIER, fullName: \"Lê Văn C\" }) { id } }", pid.clone()),
-        (&stc, "approveDisposal", "mutation($id: ID!) { approveDisposal(id: $id, version: 1, approvedOn: \"2026-11-21\", reference: \"1/QĐ-STC\") { id } }", sid.clone()),
-        (&ca, "setCaseRecordArchived", "mutation($id: ID!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: 1, archived: true) }", pid.clone()),
+        (
+            &ca,
+            "updateSubject",
+            "mutation($id: ID!) { updateSubject(id: $id, version: 1, input: { kind: PERSON, role: CARRIER, fullName: \"Lê Văn C\" }) { id } }",
+            pid.clone(),
+        ),
+        (
+            &stc,
+            "approveDisposal",
+            "mutation($id: ID!) { approveDisposal(id: $id, version: 1, approvedOn: \"2026-11-21\", reference: \"1/QĐ-STC\") { id } }",
+            sid.clone(),
+        ),
+        (
+            &ca,
+            "setCaseRecordArchived",
+            "mutation($id: ID!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: 1, archived: true) }",
+            pid.clone(),
+        ),
     ];
     let answer = |r: &Value| {
         (
@@ -700,7 +735,11 @@ async fn an_archived_case_is_missing_to_other_writers() {
         let target = if record.is_null() { json!(id) } else { record };
         let archived = app.gql(Some(token), m, json!({ "id": target })).await;
         let absent = app.gql(Some(token), m, json!({ "id": missing })).await;
-        assert_eq!(answer(&archived), answer(&absent), "{name}: {archived} / {absent}");
+        assert_eq!(
+            answer(&archived),
+            answer(&absent),
+            "{name}: {archived} / {absent}"
+        );
         assert_eq!(refusal_codes(&absent), ["NOT_FOUND"], "{name}: {absent}");
     }
     // The lead agency is told, and may restore it.
@@ -1536,9 +1575,7 @@ async fn a_cases_records_do_not_precede_its_detection() {
     // The detection moved past the prosecution, or before the subject's birth: refused.
     let moved = "mutation($id: ID!, $d: NaiveDate!) { updateCase(id: $id, version: 3, patch: { detectedOn: $d }) { id } }";
     for d in ["2026-11-23", "2026-11-19"] {
-        let r = app
-            .gql(Some(&ca), moved, json!({ "id": id, "d": d }))
-            .await;
+        let r = app.gql(Some(&ca), moved, json!({ "id": id, "d": d })).await;
         assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{d}: {r}");
     }
     ok(app

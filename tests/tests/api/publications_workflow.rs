@@ -148,6 +148,16 @@ async fn drafted_approved_published_for_the_press_then_withdrawn() {
     assert!(mine["fineAmount"].is_null());
     assert!(mine["status"].is_null());
 
+    // Published, it is withdrawn, not archived: archived, the standing office could no
+    // longer withdraw it, and its drafter could restore it at will (stop 35's review).
+    let r = app
+        .gql(
+            Some(&police),
+            "mutation($id: ID!) { setPublicationArchived(id: $id, version: 2, archived: true) { version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    failed(r, "BAD_USER_INPUT");
     let r = step(&app, &office, WITHDRAW, &id, 2).await;
     assert_eq!(
         r["data"]["withdrawPublication"]["status"], "WITHDRAWN",

@@ -410,7 +410,11 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
                     notes: "Điều tra".into(),
                     prosecution_decision: prosecuted.map(|_| "01/QĐ-KTVA".into()),
                     prosecuted_on: prosecuted,
-                    defendants: if prosecuted.is_some() { rng.i32(0..4) } else { 0 },
+                    defendants: if prosecuted.is_some() {
+                        rng.i32(0..4)
+                    } else {
+                        0
+                    },
                 };
                 // A prosecution comes with the police; a closed case keeps the one it has.
                 let with_police = matches!(

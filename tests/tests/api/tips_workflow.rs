@@ -286,6 +286,11 @@ async fn refusals_of_the_staff_workflow() {
     // Unknown or non-handling agencies.
     refused(&app, &so, &id, Step::Forward(1, "NOPE"), "BAD_USER_INPUT").await;
     refused(&app, &so, &id, Step::Forward(1, "BAO_LS"), "BAD_USER_INPUT").await;
+    // Nor to an organisation outside the committee or the leadership's office, where it
+    // would wait for ever (stop 35's review forwarded tips to the Fatherland Front).
+    for code in ["MTTQ", "VP_UBND", "UBND_TINH", "UBND_DONG_DANG"] {
+        refused(&app, &so, &id, Step::Forward(1, code), "BAD_USER_INPUT").await;
+    }
 
     // The police forward a new tip to customs.
     let t = ok(&app, &police, &id, Step::Forward(1, "HQ")).await;
