@@ -621,7 +621,10 @@ pub fn refusal_codes(resp: &Value) -> Vec<String> {
                     let msg = e["message"].as_str().unwrap_or("");
                     let unknown = msg.starts_with("Unknown field")
                         || msg.starts_with("Unknown argument")
-                        || msg.starts_with("Unknown type");
+                        || msg.starts_with("Unknown type")
+                        // An input object's field, or an enum's value.
+                        || msg.contains(", unknown field \"")
+                        || msg.contains("does not contain the value");
                     if code == "BAD_USER_INPUT" && unknown {
                         "FORBIDDEN".to_string()
                     } else {

@@ -188,6 +188,11 @@ pub enum Action {
     ReforwardTips,
     /// Archive or restore tips.
     ArchiveTips,
+    /// Verify, link or dismiss the tips assigned to its agency.
+    VerifyTips,
+    /// Approve the disposal of seized goods (an officer of the finance department: its
+    /// agency's kind is checked on top, [`check_disposal_approver`]).
+    ApproveDisposals,
     /// Write reference data (agencies, communes, border gates).
     WriteReferenceData,
     /// Read the audit log.
@@ -197,7 +202,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::RecordCases,
         Action::DraftPublications,
         Action::ApprovePublications,
@@ -207,6 +212,8 @@ impl Action {
         Action::ForwardTips,
         Action::ReforwardTips,
         Action::ArchiveTips,
+        Action::VerifyTips,
+        Action::ApproveDisposals,
         Action::WriteReferenceData,
         Action::ReadAuditLog,
         Action::KeepWatchList,
@@ -228,6 +235,8 @@ impl Action {
             Action::ForwardTips => "only the standing office or the police forward tips",
             Action::ReforwardTips => "only the standing office forwards a tip again",
             Action::ArchiveTips => "only the standing office archives or restores tips",
+            Action::VerifyTips => "only the agency the tip is assigned to does this",
+            Action::ApproveDisposals => "only the finance department approves disposals",
             Action::WriteReferenceData => "only the administrator writes reference data",
             Action::ReadAuditLog => "only the administrator reads the audit log",
             Action::KeepWatchList => "only an agency that reads cases keeps a watch-list",
@@ -242,6 +251,8 @@ impl Action {
                 | Action::DraftPublications
                 | Action::ReportOnTasks
                 | Action::FileReports
+                | Action::VerifyTips
+                | Action::ApproveDisposals
                 | Action::KeepWatchList
         )
     }
@@ -266,6 +277,8 @@ pub fn may(role: Role, action: Action) -> bool {
         // of stop 34).
         Action::FileReports => matches!(role, Police | Customs | Officer),
         Action::ForwardTips => matches!(role, StandingOffice | Police),
+        Action::VerifyTips => matches!(role, Police | Customs | Officer),
+        Action::ApproveDisposals => role == Officer,
         Action::WriteReferenceData | Action::ReadAuditLog => role == Admin,
         Action::KeepWatchList => {
             matches!(role, StandingOffice | Police | Customs | Officer | Commune)
@@ -513,12 +526,10 @@ pub fn check_withdraw(v: &Viewer, drafted_by_agency: i64) -> AppResult<()> {
 /// Approving the disposal (destruction, auction) of seized goods: an officer of the finance
 /// department (`kind` is the kind of the viewer's agency).
 pub fn check_disposal_approver(v: &Viewer, kind: Option<AgencyKind>) -> AppResult<()> {
-    if v.role == Role::Officer && kind == Some(AgencyKind::Finance) {
+    if may(v.role, Action::ApproveDisposals) && kind == Some(AgencyKind::Finance) {
         Ok(())
     } else {
-        Err(AppError::forbidden(
-            "only the finance department approves disposals",
-        ))
+        Err(AppError::forbidden(Action::ApproveDisposals.refusal()))
     }
 }
 
@@ -602,23 +613,41 @@ pub fn police_figures(v: &Viewer, lead_agency: Option<&str>) -> PoliceFigures {
     }
 }
 
+/// Whether `role` reads task and report compliance (who is late, which reports are missing):
+/// leaders and the standing office (DOMAIN.md).
+pub fn reads_compliance(role: Role) -> bool {
+    matches!(role, Role::Leader | Role::StandingOffice)
+}
+
 /// Task and report compliance is for leaders and the standing office.
 pub fn check_compliance(v: &Viewer) -> AppResult<()> {
-    match v.role {
-        Role::Leader | Role::StandingOffice => Ok(()),
-        _ => Err(AppError::forbidden(
+    if reads_compliance(v.role) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
             "compliance is for leaders and the standing office",
-        )),
+        ))
     }
 }
 
-/// Published case summaries are read by every signed-in role but commune users (whose
+/// Whether `role` reads published case summaries: every role but commune users (whose
 /// column of the matrix has no publications).
+pub fn reads_published_cases(role: Role) -> bool {
+    role != Role::Commune
+}
+
+/// Published case summaries are read by every signed-in role but commune users.
 pub fn check_published_cases(v: &Viewer) -> AppResult<()> {
-    if v.role == Role::Commune {
+    if !reads_published_cases(v.role) {
         return Err(AppError::forbidden("your role may not read publications"));
     }
     Ok(())
+}
+
+/// Whether `role` reads publications of any status through `publications` (drafts and
+/// decisions): [`publication_scope`] for some agency.
+pub fn reads_publication_drafts(role: Role) -> bool {
+    !matches!(role, Role::Commune | Role::Press)
 }
 
 /// Whether a role can ever read a compartment: drives what introspection shows it.
@@ -632,9 +661,7 @@ pub fn ever_reads(role: Role, compartment: Compartment) -> bool {
 /// commune's committee, the leadership, nor an organisation outside the committee, where a
 /// tip would wait for ever (a review of stop 35 forwarded tips to the Fatherland Front).
 pub fn handles_tips(agency: Standing) -> bool {
-    [Role::Police, Role::Customs, Role::Officer]
-        .into_iter()
-        .any(|r| role_fits_agency(r, agency))
+    agency_may(agency, Action::VerifyTips)
 }
 
 pub fn reads_tip_contents(role: Role) -> bool {
@@ -659,6 +686,18 @@ mod tests {
         Role::Commune,
         Role::Press,
     ];
+
+    #[test]
+    fn publication_scope_is_given_to_the_roles_that_read_drafts() {
+        for role in Role::ALL.iter().copied() {
+            let v = Viewer::in_agency(role, Some(1));
+            assert_eq!(
+                publication_scope(&v).is_ok(),
+                reads_publication_drafts(role),
+                "{role:?}"
+            );
+        }
+    }
 
     /// THE WRITE TABLE, transcribed from DOMAIN.md ("writes follow the same lines").
     #[test]
@@ -713,6 +752,14 @@ mod tests {
             (
                 Action::KeepWatchList,
                 [false, false, true, true, true, true, true, false],
+            ),
+            (
+                Action::VerifyTips,
+                [false, false, false, true, true, true, false, false],
+            ),
+            (
+                Action::ApproveDisposals,
+                [false, false, false, false, false, true, false, false],
             ),
         ];
         assert_eq!(table.len(), Action::ALL.len());

@@ -10,13 +10,14 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use async_graphql::Value;
 use async_graphql::registry::{MetaEnumValue, MetaType, MetaTypeId, Registry};
 use async_graphql::resolver_utils::EnumItem;
-use async_graphql::{Context, Value};
 
 use crate::domain::access::Role;
 use crate::domain::report_figures::ReportField;
 use crate::domain::vocab::*;
+use crate::graphql::guards::MetaVisibleFn;
 use crate::service::statistics::Dimension;
 
 /// `InProgress` → `IN_PROGRESS`, `Team389` → `TEAM_389`, `ECommerce` → `E_COMMERCE`: the
@@ -67,10 +68,11 @@ fn items<T: Vocabulary>(cell: &'static OnceLock<Vec<EnumItem<T>>>) -> &'static [
 }
 
 /// Registers the enum; `visible` hides it from roles that may not see it (as the derive's
-/// `visible` does).
+/// `visible` does), and `values` each of its values from roles that may not use it.
 fn register<T: Vocabulary + async_graphql::InputType>(
     registry: &mut Registry,
     visible: Option<MetaVisibleFn>,
+    values: Option<fn(T) -> Option<MetaVisibleFn>>,
 ) -> String {
     registry.create_input_type::<T, _>(MetaTypeId::Enum, |_| MetaType::Enum {
         name: T::NAME.to_string(),
@@ -83,7 +85,7 @@ fn register<T: Vocabulary + async_graphql::InputType>(
                     name: name.clone(),
                     description: description(t.doc),
                     deprecation: Default::default(),
-                    visible: None,
+                    visible: values.and_then(|f| f(t.value)),
                     inaccessible: false,
                     tags: vec![],
                     directive_invocations: vec![],
@@ -100,9 +102,6 @@ fn register<T: Vocabulary + async_graphql::InputType>(
     })
 }
 
-/// async-graphql's `MetaVisibleFn`, which it does not export.
-type MetaVisibleFn = fn(&Context<'_>) -> bool;
-
 /// The `visible` function of an enum, if it names one.
 macro_rules! visible {
     () => {
@@ -113,8 +112,18 @@ macro_rules! visible {
     };
 }
 
+/// The `visible` function of each value of an enum, if it names one.
+macro_rules! values {
+    () => {
+        None
+    };
+    ($values:path) => {
+        Some($values as fn(_) -> Option<MetaVisibleFn>)
+    };
+}
+
 macro_rules! graphql_enums {
-    ($($t:ty $([visible = $visible:path])?),+ $(,)?) => {$(
+    ($($t:ty $([visible = $visible:path])? $([values = $values:path])?),+ $(,)?) => {$(
         impl async_graphql::resolver_utils::EnumType for $t {
             fn items() -> &'static [EnumItem<$t>] {
                 static ITEMS: OnceLock<Vec<EnumItem<$t>>> = OnceLock::new();
@@ -128,7 +137,7 @@ macro_rules! graphql_enums {
                 Cow::Borrowed(<$t as Vocabulary>::NAME)
             }
             fn create_type_info(registry: &mut Registry) -> String {
-                register::<$t>(registry, visible!($($visible)?))
+                register::<$t>(registry, visible!($($visible)?), values!($($values)?))
             }
             fn parse(value: Option<Value>) -> async_graphql::InputValueResult<Self> {
                 async_graphql::resolver_utils::parse_enum(value.unwrap_or_default())
@@ -146,7 +155,7 @@ macro_rules! graphql_enums {
                 Cow::Borrowed(<$t as Vocabulary>::NAME)
             }
             fn create_type_info(registry: &mut Registry) -> String {
-                register::<$t>(registry, visible!($($visible)?))
+                register::<$t>(registry, visible!($($visible)?), values!($($values)?))
             }
             async fn resolve(
                 &self,
@@ -184,7 +193,7 @@ graphql_enums!(
     TipChannel,
     TipStatus,
     PublicationStatus,
-    WatchKind,
+    WatchKind[values = crate::graphql::guards::watch_kind_visible],
     PeriodKind,
     Role,
     Dimension,

@@ -33,7 +33,7 @@ use async_graphql::{
 use crate::graphql::documents::Documents;
 use crate::graphql::limits::DepthLimit;
 use crate::graphql::spec::{FieldShape, SpecResponse};
-use crate::graphql::visibility::{HiddenFields, RoleViews};
+use crate::graphql::visibility::{HiddenNames, RoleViews};
 use crate::graphql::{cost, inputs, operation};
 
 /// Registers [`PipelineExt`] per request.
@@ -50,7 +50,7 @@ impl ExtensionFactory for Pipeline {
         Arc::new(PipelineExt {
             limits: self.limits,
             documents: self.documents.clone(),
-            hidden: HiddenFields::new(self.views.clone()),
+            hidden: HiddenNames::new(self.views.clone()),
             spec: SpecResponse::default(),
             validation_key: Mutex::new(None),
             bad_variable: Mutex::new(None),
@@ -63,7 +63,7 @@ impl ExtensionFactory for Pipeline {
 pub struct PipelineExt {
     limits: DepthLimit,
     documents: Documents,
-    hidden: HiddenFields,
+    hidden: HiddenNames,
     spec: SpecResponse,
     /// Where this request's validation is kept ([`Documents::validation_key`]).
     validation_key: Mutex<Option<String>>,
@@ -89,6 +89,8 @@ impl Extension for PipelineExt {
             *cost = introspection;
         }
         if !kept {
+            // Renamed before it is kept: a kept document is renamed for its role once.
+            self.hidden.hide_document(ctx, &mut request);
             self.documents.keep(&mut request).await;
         }
         // Every variable as execution will read it, so that validation checks each argument
@@ -107,7 +109,7 @@ impl Extension for PipelineExt {
         }
         request.variables = variables;
         request.operation_name = operation;
-        self.hidden.find(ctx, &mut request);
+        self.hidden.hide_variables(ctx, &mut request);
         if let Ok(mut key) = self.validation_key.lock() {
             *key = Documents::validation_key(&request);
         }

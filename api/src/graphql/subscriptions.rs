@@ -249,6 +249,7 @@ impl SubscriptionRoot {
     /// and, once it is no longer published, the id to take down; staff also get the
     /// publication itself when it is in their scope. Drafts, reviews and rejections are not
     /// announced.
+    #[graphql(visible = "crate::graphql::guards::published_cases_visible")]
     async fn publication_changed(
         &self,
         ctx: &Context<'_>,

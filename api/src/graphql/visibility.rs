@@ -1,46 +1,99 @@
-//! Fields a role can never read fail validation for that role exactly as if they did not exist.
+//! What a role can never read or use does not exist for it: not in its introspection, and
+//! named in a request, it fails validation exactly as a name that does not exist does.
 //!
-//! async-graphql hides invisible types, fields and arguments from introspection only; its
-//! validation still accepts them, and our resolvers refuse them with `FORBIDDEN` — which tells
-//! a caller that the field exists. Here, before validation, every field, argument, type
-//! condition and input-object field of the document is checked against what the caller's role
-//! sees, and an unseen one gets the very error async-graphql gives a field that does not
-//! exist (`Unknown field "subjects" on type "Case".`). Input fields are not checked: what a
-//! role may *write* is not what it may read (the standing office records a hotline caller's
-//! name it can never read back), and filters on restricted data are refused by the resolvers.
+//! async-graphql hides invisible types, fields, arguments, input fields and enum values from
+//! introspection only; its validation still checks a document against the whole schema. A
+//! hidden field then answered `FORBIDDEN` at run time, and validation looked inside it — a
+//! misspelt field under a hidden one was named on its hidden type, so any role could rebuild
+//! the hidden schema from error messages (a review of stop 35). So before validation every
+//! name of the document the caller's role does not see — a field, an argument, a type in a
+//! fragment or a variable's type, an input object's field, an enum value, in the document and
+//! in the variables' values — is *renamed* to a name no schema holds (its own followed by
+//! [`MARK`]), and validation, which then finds nothing by that name, answers exactly as for a
+//! name that does not exist: the same errors, as many, in the same places. The mark is taken
+//! out of the messages ([`HiddenNames::merge`]). A renamed document never runs (it cannot
+//! pass validation).
+//!
+//! A role's input fields are what it sees as inputs: a role may *write* what it cannot read
+//! (anyone submits a tip with its sender's name), and those fields are shown to it.
 //!
 //! What a role sees is read once, at start-up, from the schema's own introspection run as that
 //! role (and as a caller without a token), so the `visible` functions of the access matrix stay
 //! the only place that decides — nothing here restates them.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::extensions::ExtensionContext;
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::registry::{MetaTypeName, Registry};
-use async_graphql::{
-    ObjectType, Pos, Request, Schema, ServerError, SubscriptionType, ValidationResult,
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
 };
+use async_graphql::registry::{MetaType, MetaTypeName, Registry};
+use async_graphql::{
+    Name, ObjectType, Request, Schema, ServerError, SubscriptionType, ValidationResult,
+    Value as ConstValue,
+};
+use async_graphql_value::Value;
 
 use crate::auth::{Role, Viewer};
 use crate::graphql::context::RequestCtx;
 
-/// What one role sees of the schema.
+/// What follows a hidden name: a private-use character, which no GraphQL name may hold.
+const MARK: char = '\u{E000}';
+
+/// What one role sees of one named type.
 #[derive(Debug, Default)]
-struct View {
-    types: HashSet<String>,
-    /// (type, field) of objects and interfaces.
-    fields: HashSet<(String, String)>,
-    /// (type, field, argument).
-    args: HashSet<(String, String, String)>,
+struct TypeView {
+    /// Fields of an object or interface, each with its arguments.
+    fields: HashMap<String, HashSet<String>>,
+    /// Fields of an input object.
+    input_fields: HashSet<String>,
+    /// Values of an enum.
+    enum_values: HashSet<String>,
+}
+
+/// What one role sees of the schema: its types, by name.
+#[derive(Debug, Default)]
+struct View(HashMap<String, TypeView>);
+
+impl View {
+    fn has_type(&self, ty: &str) -> bool {
+        self.0.contains_key(ty)
+    }
+
+    fn has_field(&self, ty: &str, field: &str) -> bool {
+        self.0.get(ty).is_some_and(|t| t.fields.contains_key(field))
+    }
+
+    fn has_arg(&self, ty: &str, field: &str, arg: &str) -> bool {
+        self.0
+            .get(ty)
+            .and_then(|t| t.fields.get(field))
+            .is_some_and(|args| args.contains(arg))
+    }
+
+    fn has_input_field(&self, ty: &str, field: &str) -> bool {
+        self.0
+            .get(ty)
+            .is_some_and(|t| t.input_fields.contains(field))
+    }
+
+    fn has_enum_value(&self, ty: &str, value: &str) -> bool {
+        self.0
+            .get(ty)
+            .is_some_and(|t| t.enum_values.contains(value))
+    }
 }
 
 /// Each role's view, and the anonymous caller's (`None`).
 #[derive(Debug, Default)]
 pub struct RoleViews(HashMap<Option<Role>, View>);
 
-const VIEW_QUERY: &str = "{ __schema { types { name fields(includeDeprecated: true) { name args(includeDeprecated: true) { name } } } } }";
+const VIEW_QUERY: &str = "{ __schema { types { name \
+    fields(includeDeprecated: true) { name args(includeDeprecated: true) { name } } \
+    inputFields(includeDeprecated: true) { name } \
+    enumValues(includeDeprecated: true) { name } } } }";
 
 impl RoleViews {
     /// Runs the introspection query as every role. Generic over the schema's roots so this
@@ -79,7 +132,6 @@ impl RoleViews {
 }
 
 fn view_of(json: &serde_json::Value) -> View {
-    let mut v = View::default();
     let names = |x: &serde_json::Value| -> Vec<String> {
         x.as_array()
             .into_iter()
@@ -87,203 +139,320 @@ fn view_of(json: &serde_json::Value) -> View {
             .filter_map(|i| i["name"].as_str().map(str::to_string))
             .collect()
     };
+    let mut view = View::default();
     for t in json["__schema"]["types"].as_array().into_iter().flatten() {
         let Some(name) = t["name"].as_str() else {
             continue;
         };
-        v.types.insert(name.to_string());
+        let mut ty = TypeView::default();
         for f in t["fields"].as_array().into_iter().flatten() {
-            let Some(field) = f["name"].as_str() else {
-                continue;
-            };
-            v.fields.insert((name.to_string(), field.to_string()));
-            for a in names(&f["args"]) {
-                v.args.insert((name.to_string(), field.to_string(), a));
+            if let Some(field) = f["name"].as_str() {
+                let args = names(&f["args"]).into_iter().collect();
+                ty.fields.insert(field.to_string(), args);
             }
         }
+        ty.input_fields = names(&t["inputFields"]).into_iter().collect();
+        ty.enum_values = names(&t["enumValues"]).into_iter().collect();
+        view.0.insert(name.to_string(), ty);
     }
-    v
+    view
 }
 
-/// The fields a request names that its role does not see, found before validation and
-/// reported with validation's own errors; one per request, held by the schema's
-/// [`Pipeline`](crate::graphql::pipeline::Pipeline).
-pub struct HiddenFields {
+/// Renames, in each request, the names its role does not see (see the module's header); held
+/// by the schema's [`Pipeline`](crate::graphql::pipeline::Pipeline).
+pub struct HiddenNames {
     views: Arc<OnceLock<RoleViews>>,
-    found: Mutex<Vec<ServerError>>,
 }
 
-impl HiddenFields {
+impl HiddenNames {
     pub fn new(views: Arc<OnceLock<RoleViews>>) -> Self {
-        HiddenFields {
-            views,
-            found: Mutex::new(Vec::new()),
+        HiddenNames { views }
+    }
+
+    /// The request's role's view and the schema's registry, once the views exist (while they
+    /// are being computed, at start-up, nothing is renamed).
+    fn hider<'a>(&'a self, ctx: &'a ExtensionContext<'_>, request: &Request) -> Option<Hider<'a>> {
+        let views = self.views.get()?;
+        let role = RequestCtx::of(request).map(|r| r.viewer.as_ref().map(|v| v.role))?;
+        Some(Hider {
+            registry: &ctx.schema_env.registry,
+            view: views.0.get(&role)?,
+            hid: false,
+        })
+    }
+
+    /// Renames the hidden names of the request's document: call it on a document as parsed,
+    /// before it is kept for the role ([`crate::graphql::documents`]), so that a kept document
+    /// is renamed once, not per request.
+    pub fn hide_document(&self, ctx: &ExtensionContext<'_>, request: &mut Request) {
+        let Some(mut hider) = self.hider(ctx, request) else {
+            return;
+        };
+        let Ok(doc) = request.parsed_query() else {
+            return;
+        };
+        // Cloned only to be changed: the document is nearly always seen whole.
+        let mut doc = doc.clone();
+        hider.document(&mut doc);
+        if hider.hid {
+            request.set_parsed_query(doc);
         }
     }
 
-    /// Checks the request's document against its role's view, before validation.
-    pub fn find(&self, ctx: &ExtensionContext<'_>, request: &mut Request) {
-        // Before the views exist (while they are being computed) nothing is checked.
-        if let Some(views) = self.views.get() {
-            let role = RequestCtx::of(request).map(|r| r.viewer.as_ref().map(|v| v.role));
-            if let Some(role) = role
-                && let Some(view) = views.0.get(&role)
-                && let Ok(doc) = request.parsed_query()
-            {
-                let checker = Checker {
-                    registry: &ctx.schema_env.registry,
-                    view,
-                    doc,
-                    found: Vec::new(),
-                };
-                let found = checker.document();
-                if let Ok(mut h) = self.found.lock() {
-                    *h = found;
-                }
+    /// Renames the hidden input fields and enum values in the request's variables (per
+    /// request: they change while a kept document does not).
+    pub fn hide_variables(&self, ctx: &ExtensionContext<'_>, request: &mut Request) {
+        let Some(mut hider) = self.hider(ctx, request) else {
+            return;
+        };
+        let Ok(doc) = request.parsed_query() else {
+            return;
+        };
+        let types: Vec<(Name, String)> = doc
+            .operations
+            .iter()
+            .flat_map(|(_, op)| op.node.variable_definitions.iter())
+            .map(|v| (v.node.name.node.clone(), v.node.var_type.node.to_string()))
+            .collect();
+        let mut variables = std::mem::take(&mut request.variables);
+        for (name, ty) in types {
+            if let Some(value) = variables.get_mut(&name) {
+                hider.value(&ty, value);
             }
         }
+        request.variables = variables;
     }
 
-    /// Reports the unseen fields together with whatever else validation finds, in document
-    /// order, so the answer has the shape of one for fields that do not exist (a request with
-    /// one unseen and one misspelt field gets two errors, like one with two misspelt fields).
+    /// Takes the mark out of validation's messages, so that a hidden name reads as it was
+    /// written: the message of a name that does not exist. (A kept document was renamed when
+    /// first seen: every failed validation is looked at.)
     pub fn merge(
         &self,
         result: Result<ValidationResult, Vec<ServerError>>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let hidden = self
-            .found
-            .lock()
-            .map(|mut h| std::mem::take(&mut *h))
-            .unwrap_or_default();
-        if hidden.is_empty() {
-            return result;
-        }
-        let mut errors = match result {
-            Ok(_) => hidden,
-            Err(others) => {
-                // What validation says at the place of an unseen field or type ("fragment
-                // cannot be spread here…") would not be said of one that does not exist.
-                let at: Vec<_> = hidden.iter().flat_map(|e| e.locations.clone()).collect();
-                let mut merged: Vec<ServerError> = others
-                    .into_iter()
-                    .filter(|e| !e.locations.iter().any(|l| at.contains(l)))
-                    .collect();
-                merged.extend(hidden);
-                merged
-            }
-        };
-        errors.sort_by_key(|e| e.locations.first().map(|p| (p.line, p.column)));
-        Err(errors)
+        result.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.message.contains(MARK) {
+                        e.message = e.message.replace(MARK, "");
+                    }
+                    e
+                })
+                .collect()
+        })
     }
 }
 
-struct Checker<'a> {
+/// The operations of a document, to change.
+fn operations_mut(
+    doc: &mut ExecutableDocument,
+) -> Vec<&mut async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    match &mut doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(ops) => ops.values_mut().collect(),
+    }
+}
+
+/// A name no schema holds: `name` and [`MARK`].
+fn hidden(name: &str) -> Name {
+    Name::new(format!("{name}{MARK}"))
+}
+
+/// The parts of an input value the renaming looks into, for literals ([`Value`]) and the
+/// variables' values ([`ConstValue`]) alike.
+enum Parts<'a, V> {
+    Object(&'a mut IndexMap<Name, V>),
+    List(&'a mut Vec<V>),
+    Enum(&'a mut Name),
+    /// A variable's enum value arrives as JSON text.
+    Text(&'a mut String),
+    Other,
+}
+
+trait Input: Sized {
+    fn parts(&mut self) -> Parts<'_, Self>;
+}
+
+impl Input for Value {
+    fn parts(&mut self) -> Parts<'_, Self> {
+        match self {
+            Value::Object(m) => Parts::Object(m),
+            Value::List(l) => Parts::List(l),
+            Value::Enum(n) => Parts::Enum(n),
+            _ => Parts::Other,
+        }
+    }
+}
+
+impl Input for ConstValue {
+    fn parts(&mut self) -> Parts<'_, Self> {
+        match self {
+            ConstValue::Object(m) => Parts::Object(m),
+            ConstValue::List(l) => Parts::List(l),
+            ConstValue::Enum(n) => Parts::Enum(n),
+            ConstValue::String(s) => Parts::Text(s),
+            _ => Parts::Other,
+        }
+    }
+}
+
+/// Renames what one role does not see. Names not in the schema at all are left alone (the
+/// validation says so itself), as is anything under a renamed name (validation does not look
+/// below a name it does not know).
+struct Hider<'a> {
     registry: &'a Registry,
     view: &'a View,
-    doc: &'a ExecutableDocument,
-    found: Vec<ServerError>,
+    hid: bool,
 }
 
-fn unknown(message: String, pos: Pos) -> ServerError {
-    ServerError::new(message, Some(pos))
-}
-
-impl Checker<'_> {
-    /// Every unseen field, argument and type of the document.
-    fn document(mut self) -> Vec<ServerError> {
-        for (_, op) in self.doc.operations.iter() {
+impl Hider<'_> {
+    fn document(&mut self, doc: &mut ExecutableDocument) {
+        for op in operations_mut(doc) {
             let root = match op.node.ty {
-                OperationType::Query => Some(self.registry.query_type.as_str()),
-                OperationType::Mutation => self.registry.mutation_type.as_deref(),
-                OperationType::Subscription => self.registry.subscription_type.as_deref(),
+                OperationType::Query => Some(self.registry.query_type.clone()),
+                OperationType::Mutation => self.registry.mutation_type.clone(),
+                OperationType::Subscription => self.registry.subscription_type.clone(),
             };
-            if let Some(root) = root {
-                self.selection_set(root, &op.node.selection_set.node);
-            }
-            for var in &op.node.variable_definitions {
-                let ty = MetaTypeName::concrete_typename(&var.node.var_type.node.to_string())
-                    .to_string();
-                if !self.view.types.contains(&ty) && self.registry.types.contains_key(&ty) {
-                    self.found
-                        .push(unknown(format!("Unknown type \"{ty}\""), var.pos));
+            for var in &mut op.node.variable_definitions {
+                let ty = var.node.var_type.node.to_string();
+                if let Some(default) = &mut var.node.default_value {
+                    self.value(&ty, &mut default.node);
                 }
+                self.var_type(&mut var.node.var_type.node);
+            }
+            if let Some(root) = root {
+                self.selection_set(&root, &mut op.node.selection_set.node);
             }
         }
-        for (_, fragment) in self.doc.fragments.iter() {
-            let ty = fragment.node.type_condition.node.on.node.as_str();
-            if self.registry.types.contains_key(ty) && !self.view.types.contains(ty) {
-                self.found
-                    .push(unknown(format!("Unknown type \"{ty}\""), fragment.pos));
+        for (_, fragment) in doc.fragments.iter_mut() {
+            let on = &mut fragment.node.type_condition.node.on.node;
+            if let Some(renamed) = self.unseen_type(on) {
+                *on = renamed;
                 continue;
             }
-            self.selection_set(ty, &fragment.node.selection_set.node);
+            let on = on.to_string();
+            self.selection_set(&on, &mut fragment.node.selection_set.node);
         }
-        self.found
     }
 
-    /// Checks a selection set on `ty`; fragment spreads are checked once, as definitions.
-    fn selection_set(&mut self, ty: &str, set: &SelectionSet) {
-        for item in &set.items {
-            match &item.node {
+    /// The hidden name of `ty` when it is a type of the schema the role does not see.
+    fn unseen_type(&mut self, ty: &str) -> Option<Name> {
+        let unseen = self.registry.types.contains_key(ty) && !self.view.has_type(ty);
+        self.hid |= unseen;
+        unseen.then(|| hidden(ty))
+    }
+
+    fn var_type(&mut self, ty: &mut Type) {
+        match &mut ty.base {
+            BaseType::Named(name) => {
+                if let Some(renamed) = self.unseen_type(name) {
+                    *name = renamed;
+                }
+            }
+            BaseType::List(inner) => self.var_type(inner),
+        }
+    }
+
+    fn selection_set(&mut self, ty: &str, set: &mut SelectionSet) {
+        for item in &mut set.items {
+            match &mut item.node {
                 Selection::Field(f) => {
-                    let name = f.node.name.node.as_str();
+                    let name = f.node.name.node.clone();
                     if name.starts_with("__") {
+                        // Introspection: bounded and shown as each role sees it elsewhere.
                         continue;
                     }
-                    let Some(meta) = self.registry.types.get(ty) else {
+                    let Some(field) = self
+                        .registry
+                        .types
+                        .get(ty)
+                        .and_then(|meta| meta.field_by_name(&name))
+                    else {
+                        // Not in the schema at all (or `__typename`): validation speaks.
                         continue;
                     };
-                    let Some(field) = meta.field_by_name(name) else {
-                        // Not in the schema at all: validation says so itself.
-                        continue;
-                    };
-                    if !self
-                        .view
-                        .fields
-                        .contains(&(ty.to_string(), name.to_string()))
-                    {
-                        // Like a field that does not exist: reported, not descended into.
-                        self.found.push(unknown(
-                            format!("Unknown field \"{name}\" on type \"{ty}\"."),
-                            f.pos,
-                        ));
+                    if !self.view.has_field(ty, &name) {
+                        f.node.name.node = hidden(&name);
+                        self.hid = true;
                         continue;
                     }
-                    for (arg, value) in &f.node.arguments {
-                        let arg = arg.node.as_str();
-                        if !field.args.contains_key(arg) {
+                    for (arg, value) in &mut f.node.arguments {
+                        let Some(meta) = field.args.get(arg.node.as_str()) else {
+                            continue;
+                        };
+                        if !self.view.has_arg(ty, &name, &arg.node) {
+                            arg.node = hidden(&arg.node);
+                            self.hid = true;
                             continue;
                         }
-                        let key = (ty.to_string(), name.to_string(), arg.to_string());
-                        if !self.view.args.contains(&key) {
-                            self.found.push(unknown(
-                                format!(
-                                    "Unknown argument \"{arg}\" on field \"{name}\" of type \"{ty}\"."
-                                ),
-                                value.pos,
-                            ));
-                        }
+                        self.value(&meta.ty, &mut value.node);
                     }
-                    let child = MetaTypeName::concrete_typename(&field.ty);
-                    self.selection_set(child, &f.node.selection_set.node);
+                    let child = MetaTypeName::concrete_typename(&field.ty).to_string();
+                    self.selection_set(&child, &mut f.node.selection_set.node);
                 }
                 Selection::InlineFragment(inline) => {
-                    let on = inline
-                        .node
-                        .type_condition
-                        .as_ref()
-                        .map(|c| c.node.on.node.as_str())
-                        .unwrap_or(ty);
-                    if self.registry.types.contains_key(on) && !self.view.types.contains(on) {
-                        self.found
-                            .push(unknown(format!("Unknown type \"{on}\""), inline.pos));
-                        continue;
-                    }
-                    self.selection_set(on, &inline.node.selection_set.node);
+                    let on = match &mut inline.node.type_condition {
+                        Some(c) => {
+                            if let Some(renamed) = self.unseen_type(&c.node.on.node) {
+                                c.node.on.node = renamed;
+                                continue;
+                            }
+                            c.node.on.node.to_string()
+                        }
+                        None => ty.to_string(),
+                    };
+                    self.selection_set(&on, &mut inline.node.selection_set.node);
                 }
                 Selection::FragmentSpread(_) => {}
             }
+        }
+    }
+
+    /// An input value of type `ty` (as the schema writes it: `[CaseFilter!]`).
+    fn value<V: Input>(&mut self, ty: &str, value: &mut V) {
+        let base = MetaTypeName::concrete_typename(ty);
+        let Some(meta) = self.registry.types.get(base) else {
+            return;
+        };
+        match (meta, value.parts()) {
+            (_, Parts::List(items)) => {
+                for item in items {
+                    self.value(base, item);
+                }
+            }
+            (MetaType::InputObject { input_fields, .. }, Parts::Object(fields)) => {
+                let keys: Vec<Name> = fields.keys().cloned().collect();
+                for key in keys {
+                    let Some(field) = input_fields.get(key.as_str()) else {
+                        continue;
+                    };
+                    if self.view.has_input_field(base, &key) {
+                        if let Some(v) = fields.get_mut(&key) {
+                            self.value(&field.ty, v);
+                        }
+                    } else if let Some((i, _, v)) = fields.shift_remove_full(&key) {
+                        let (end, _) = fields.insert_full(hidden(&key), v);
+                        fields.move_index(end, i);
+                        self.hid = true;
+                    }
+                }
+            }
+            (MetaType::Enum { enum_values, .. }, Parts::Enum(name)) => {
+                if enum_values.contains_key(name.as_str()) && !self.view.has_enum_value(base, name)
+                {
+                    *name = hidden(name);
+                    self.hid = true;
+                }
+            }
+            (MetaType::Enum { enum_values, .. }, Parts::Text(text)) => {
+                if enum_values.contains_key(text.as_str()) && !self.view.has_enum_value(base, text)
+                {
+                    text.push(MARK);
+                    self.hid = true;
+                }
+            }
+            _ => {}
         }
     }
 }

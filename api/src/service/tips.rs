@@ -295,7 +295,7 @@ pub async fn forward_target<C: ConnectionTrait>(
 
 /// Is the viewer an officer of the agency the tip is assigned to?
 pub fn is_assigned_agency(viewer: &Viewer, tip: &tips::Model) -> bool {
-    matches!(viewer.role, Role::Police | Role::Customs | Role::Officer)
+    crate::domain::access::may(viewer.role, crate::domain::access::Action::VerifyTips)
         && viewer.agency_id.is_some()
         && viewer.agency_id == tip.assigned_agency_id
 }
@@ -305,7 +305,7 @@ pub fn check_assigned_agency(viewer: &Viewer, tip: &tips::Model) -> AppResult<()
         Ok(())
     } else {
         Err(AppError::forbidden(
-            "only the agency the tip is assigned to does this",
+            crate::domain::access::Action::VerifyTips.refusal(),
         ))
     }
 }

@@ -251,12 +251,10 @@ async fn the_informant_oracle_is_closed() {
     let v = r["data"]["passPublicationReview"]["version"].clone();
     let r = step(&app, &office, approve, fake, &v).await;
     assert_eq!(r["data"]["approvePublication"]["status"], "APPROVED", "{r}");
-    // Another agency cannot pass the review: it does not read the text at all, so the text
-    // is not found for it, as a missing id.
+    // An agency of a role that reviews nothing has no such mutation at all.
     let border = app.token_for(Role::Officer);
-    failed(
-        step(&app, &border, review, real, &real["version"]).await,
-        "NOT_FOUND",
+    hub389_tests::assert_unknown_to_caller(
+        &step(&app, &border, review, real, &real["version"]).await,
     );
 }
 
@@ -505,6 +503,109 @@ async fn trusted_documents_for_the_press_and_anonymous() {
         .post(None, json!({ "query": status_doc, "variables": { "trackingCode": "TB-AAAA-BBBB-CCCC-DDDD" } }))
         .await;
     assert_eq!(error_codes(&r), ["NOT_FOUND"], "{r}");
+}
+
+/// What a role does not see fails as a name that does not exist, whole: the same errors, as
+/// many, in the same places — not only at the top. Validation looked inside a hidden field, a
+/// fragment on a hidden type or a hidden input object, so a misspelt name there was reported on
+/// its hidden type (the rest confirmed by silence), a hidden type in a fragment or a variable
+/// gave another count of errors than a made-up one, and a hidden filter ran to a `FORBIDDEN`
+/// naming its compartment (stop 35's review). Each pair below differs only by a hidden name
+/// against a made-up one; with that name swapped, the two answers are the same text.
+#[tokio::test]
+async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
+    let app = TestApp::spawn().await;
+    let [leader, commune] = app.tokens_for([Role::Leader, Role::Commune]);
+    let pairs: [(&str, &str, serde_json::Value, &str, &str); 9] = [
+        (
+            &leader,
+            "{ cases(first: 1) { nodes { subjects { fullName passportNumber } } } }",
+            json!({}),
+            "subjects",
+            "foos",
+        ),
+        (
+            &leader,
+            "{ cases(first: 1) { nodes { code subjects(x: 1) { fullName } } } }",
+            json!({}),
+            "subjects",
+            "foos",
+        ),
+        (
+            &leader,
+            "{ node(id: \"x\") { ...S } } fragment S on Subject { fullName bogus }",
+            json!({}),
+            "Subject",
+            "Foo",
+        ),
+        (
+            &leader,
+            "{ me { role } } fragment S on Subject { fullName }",
+            json!({}),
+            "Subject",
+            "Foo",
+        ),
+        (
+            &leader,
+            "{ me { role } ... on Subject { fullName } }",
+            json!({}),
+            "Subject",
+            "Foo",
+        ),
+        (
+            &leader,
+            "query($s: SubjectInput) { me { role } }",
+            json!({}),
+            "SubjectInput",
+            "FooInput",
+        ),
+        (
+            &leader,
+            "{ cases(first: 1, filter: { subjectName: \"Nam\" }) { totalCount } }",
+            json!({}),
+            "subjectName",
+            "fooName",
+        ),
+        (
+            &leader,
+            "query($f: CaseFilter) { cases(first: 1, filter: $f) { totalCount } }",
+            json!({ "f": { "subjectName": "Nam" } }),
+            "subjectName",
+            "fooName",
+        ),
+        (
+            &commune,
+            "mutation($k: WatchKind!) { watch(kind: $k, value: \"020090168682\") { id } }",
+            json!({ "k": "ID_NUMBER" }),
+            "ID_NUMBER",
+            "FOO_NUMBER",
+        ),
+    ];
+    for (token, doc, vars, hidden, made_up) in pairs {
+        let swap = |v: &serde_json::Value| {
+            serde_json::from_str::<serde_json::Value>(&v.to_string().replace(hidden, made_up))
+                .unwrap()
+        };
+        let seen = app.gql(Some(token), doc, vars.clone()).await;
+        let unknown = app
+            .gql(Some(token), &doc.replace(hidden, made_up), swap(&vars))
+            .await;
+        assert!(
+            seen["data"].is_null() && !seen["errors"].as_array().unwrap().is_empty(),
+            "{seen}"
+        );
+        assert_eq!(swap(&seen), unknown, "{doc}");
+    }
+    // The literal enum value too, and a hidden value beside a made-up one in one request.
+    let doc = "mutation { watch(kind: ID_NUMBER, value: \"020090168682\") { id } }";
+    let seen = app.query(Some(&commune), doc).await;
+    let unknown = app
+        .query(Some(&commune), &doc.replace("ID_NUMBER", "FOO"))
+        .await;
+    assert_eq!(
+        seen.to_string().replace("ID_NUMBER", "FOO"),
+        unknown.to_string()
+    );
 }
 
 /// A field a role can never read fails validation for it exactly as a field that does not

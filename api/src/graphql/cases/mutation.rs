@@ -241,7 +241,7 @@ fn seizure(r: SeizureRow) -> Seizure {
 #[Object]
 impl CaseMutation {
     /// Records a new case led by the viewer's agency.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn create_case(
         &self,
         ctx: &Context<'_>,
@@ -254,7 +254,7 @@ impl CaseMutation {
     }
 
     /// Changes a case's core facts (lead agency only).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn update_case(
         &self,
         ctx: &Context<'_>,
@@ -269,7 +269,7 @@ impl CaseMutation {
 
     /// Moves a case along its lifecycle (lead agency only). An illegal transition is
     /// `BAD_USER_INPUT` naming both states; transfer to the police has its own mutation.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn change_case_status(
         &self,
         ctx: &Context<'_>,
@@ -286,7 +286,7 @@ impl CaseMutation {
 
     /// Transfers a case under verification to the investigating police: the police agency
     /// becomes its lead (and sees it as its own); the former lead coordinates.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn transfer_case_to_police(
         &self,
         ctx: &Context<'_>,
@@ -305,7 +305,7 @@ impl CaseMutation {
     }
 
     /// Archives (`archived: true`) or restores a case (lead agency only). Nothing is deleted.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn set_case_archived(
         &self,
         ctx: &Context<'_>,
@@ -319,7 +319,7 @@ impl CaseMutation {
     }
 
     /// Links (`linked: true`) or unlinks a campaign (lead agency only).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn set_case_campaign(
         &self,
         ctx: &Context<'_>,
@@ -365,7 +365,7 @@ impl CaseMutation {
     }
 
     /// Adds seized goods (lead agency).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn add_seizure(
         &self,
         ctx: &Context<'_>,
@@ -382,7 +382,7 @@ impl CaseMutation {
 
     /// Changes what became of seized goods (lead agency). Destroying or auctioning needs the
     /// finance department's approval first (`approveDisposal`).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn set_disposal_status(
         &self,
         ctx: &Context<'_>,
@@ -396,7 +396,7 @@ impl CaseMutation {
     }
 
     /// The finance department approves the disposal of seized goods.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::approves_disposals_visible")]
     async fn approve_disposal(
         &self,
         ctx: &Context<'_>,
@@ -459,7 +459,7 @@ impl CaseMutation {
     }
 
     /// Archives or restores a record of a case, by whoever may write it. Returns the new version.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::records_cases_visible")]
     async fn set_case_record_archived(
         &self,
         ctx: &Context<'_>,

@@ -227,7 +227,7 @@ impl TryFrom<CampaignPatch> for CampaignChanges {
 impl DirectiveMutation {
     /// Registers a directing document (standing office). The symbol is parsed into number,
     /// type, issuer and drafting unit; issuer, year, number and type must be new (`CONFLICT`).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn register_directive(
         &self,
         ctx: &Context<'_>,
@@ -241,7 +241,7 @@ impl DirectiveMutation {
 
     /// Corrects a directive (standing office). A new symbol or date is re-parsed and must stay
     /// unique; `cites` replaces the citations.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn update_directive(
         &self,
         ctx: &Context<'_>,
@@ -256,7 +256,7 @@ impl DirectiveMutation {
 
     /// Archives (`archived: true`) or restores a directive (standing office). Nothing is
     /// deleted; an archived directive leaves the lists and takes no new tasks.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn set_directive_archived(
         &self,
         ctx: &Context<'_>,
@@ -271,7 +271,7 @@ impl DirectiveMutation {
 
     /// Assigns a task from a directive (standing office): a lead agency, coordinating
     /// agencies, and a deadline or a monthly recurrence.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn assign_task(
         &self,
         ctx: &Context<'_>,
@@ -285,7 +285,7 @@ impl DirectiveMutation {
 
     /// Changes a task (standing office): text, agencies, schedule, or its status (reopen,
     /// cancel). Completing is the lead agency's `completeTask`.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn update_task(
         &self,
         ctx: &Context<'_>,
@@ -304,7 +304,7 @@ impl DirectiveMutation {
     }
 
     /// Archives (`archived: true`) or restores a task (standing office). Nothing is deleted.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn set_task_archived(
         &self,
         ctx: &Context<'_>,
@@ -319,7 +319,7 @@ impl DirectiveMutation {
 
     /// Reports progress on a task, by an agency that leads or coordinates it. The first
     /// report moves an open task to IN_PROGRESS.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::reports_on_tasks_visible")]
     async fn post_task_update(
         &self,
         ctx: &Context<'_>,
@@ -337,7 +337,7 @@ impl DirectiveMutation {
 
     /// Marks a task done, by its lead agency. `completedOn` defaults to today in Vietnam and
     /// may not be in the future.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::reports_on_tasks_visible")]
     async fn complete_task(
         &self,
         ctx: &Context<'_>,
@@ -352,7 +352,7 @@ impl DirectiveMutation {
     }
 
     /// Creates a peak campaign (standing office).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn create_campaign(
         &self,
         ctx: &Context<'_>,
@@ -365,7 +365,7 @@ impl DirectiveMutation {
     }
 
     /// Changes a campaign (standing office). Its code, used by cases, stays.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,
@@ -380,7 +380,7 @@ impl DirectiveMutation {
 
     /// Archives (`archived: true`) or restores a campaign (standing office). Cases keep their
     /// link to it.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::manages_directives_visible")]
     async fn set_campaign_archived(
         &self,
         ctx: &Context<'_>,

@@ -32,7 +32,7 @@ impl PublicationQuery {
     /// Publications of any status in the viewer's scope (standing office, leaders, admin: all;
     /// agencies: those on cases they lead). Newest first.
     #[graphql(
-        visible = "crate::graphql::guards::not_press_visible",
+        visible = "crate::graphql::guards::publication_drafts_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn publications(
@@ -69,7 +69,10 @@ impl PublicationQuery {
 
     /// Approved case summaries for the press, most recently approved first. Withdrawn,
     /// archived ones and those of archived cases are not listed.
-    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
+    #[graphql(
+        visible = "crate::graphql::guards::published_cases_visible",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn published_cases(
         &self,
         ctx: &Context<'_>,

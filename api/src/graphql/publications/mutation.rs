@@ -48,7 +48,7 @@ impl PublicationMutation {
     /// Drafts the public summary of a case (the case's lead agency). Only cases handled
     /// administratively, prosecuted or closed can be published, and the text must not contain
     /// any restricted datum of the case.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::drafts_publications_visible")]
     async fn draft_publication(
         &self,
         ctx: &Context<'_>,
@@ -64,7 +64,7 @@ impl PublicationMutation {
 
     /// Revises a draft or a rejected publication (the drafting agency); a rejected one goes
     /// back to draft. The text is checked again.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::drafts_publications_visible")]
     async fn update_publication(
         &self,
         ctx: &Context<'_>,
@@ -86,7 +86,7 @@ impl PublicationMutation {
 
     /// Approves a draft for publication (the standing office). The text is checked once more
     /// against the case's restricted data, which may have grown since it was drafted.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::approves_publications_visible")]
     async fn approve_publication(
         &self,
         ctx: &Context<'_>,
@@ -102,7 +102,7 @@ impl PublicationMutation {
     /// Passes a text waiting for review (the agency that reviews it: the police agency holding
     /// the informant data of a tip linked to the case). The text is checked against every datum
     /// of the case this agency may read; a hit is named, and the text should then be rejected.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::informant_visible")]
     async fn pass_publication_review(
         &self,
         ctx: &Context<'_>,
@@ -116,7 +116,7 @@ impl PublicationMutation {
     }
 
     /// Rejects a draft (the standing office, or the agency reviewing it), saying why.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::rejects_publications_visible")]
     async fn reject_publication(
         &self,
         ctx: &Context<'_>,
@@ -136,7 +136,7 @@ impl PublicationMutation {
 
     /// Withdraws a published summary (the standing office or the drafting agency); it
     /// disappears from `publishedCases`.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::withdraws_publications_visible")]
     async fn withdraw_publication(
         &self,
         ctx: &Context<'_>,
@@ -151,7 +151,7 @@ impl PublicationMutation {
 
     /// Archives (`archived: true`) or restores a publication (the drafting agency). An
     /// archived publication is never listed, published or changed. Nothing is deleted.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::drafts_publications_visible")]
     async fn set_publication_archived(
         &self,
         ctx: &Context<'_>,

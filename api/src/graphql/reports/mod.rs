@@ -165,7 +165,7 @@ impl ReportQuery {
     /// (standing office and leaders). The provincial leadership and the press, which do not
     /// file, are left out.
     #[graphql(
-        visible = "crate::graphql::guards::reports_visible",
+        visible = "crate::graphql::guards::compliance_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn missing_reports(
@@ -217,7 +217,7 @@ impl ReportMutation {
     /// with a reason. Filing twice for one period is `CONFLICT` (use `correctReport`); a
     /// period is filed once it has ended (a month on the 15th), by the agency's police,
     /// customs or officers.
-    #[graphql(visible = "crate::graphql::guards::reports_visible")]
+    #[graphql(visible = "crate::graphql::guards::files_reports_visible")]
     async fn file_report(
         &self,
         ctx: &Context<'_>,
@@ -241,7 +241,7 @@ impl ReportMutation {
 
     /// Corrects figures of a filed report (the filing agency), with a reason (kept with the
     /// earlier ones).
-    #[graphql(visible = "crate::graphql::guards::reports_visible")]
+    #[graphql(visible = "crate::graphql::guards::files_reports_visible")]
     async fn correct_report(
         &self,
         ctx: &Context<'_>,

@@ -226,7 +226,7 @@ pub async fn report_compliance(
 impl ComplianceQuery {
     /// Overdue and late tasks by lead agency (leaders and the standing office).
     #[graphql(
-        visible = "crate::graphql::guards::not_press_visible",
+        visible = "crate::graphql::guards::compliance_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn task_compliance(&self, ctx: &Context<'_>) -> Result<Vec<TaskLateness>> {
@@ -236,7 +236,7 @@ impl ComplianceQuery {
 
     /// Monthly reports due, filed, late and missing by member agency for a year.
     #[graphql(
-        visible = "crate::graphql::guards::not_press_visible",
+        visible = "crate::graphql::guards::compliance_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn report_compliance(
@@ -252,7 +252,7 @@ impl ComplianceQuery {
 
     /// Communes and wards that have not set up their 389 committee.
     #[graphql(
-        visible = "crate::graphql::guards::not_press_visible",
+        visible = "crate::graphql::guards::compliance_visible",
         complexity = "crate::graphql::cost::REPORT"
     )]
     async fn communes_without_committee(&self, ctx: &Context<'_>) -> Result<Vec<Commune>> {
@@ -268,7 +268,7 @@ impl ComplianceQuery {
 
     /// Campaigns running today with their figures so far.
     #[graphql(
-        visible = "crate::graphql::guards::not_press_visible",
+        visible = "crate::graphql::guards::compliance_visible",
         complexity = "crate::graphql::cost::RUNNING_CAMPAIGNS"
     )]
     async fn running_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<RunningCampaign>> {

@@ -654,13 +654,13 @@ impl StatisticsFigures {
     /// `null` with `FORBIDDEN` where the police figures are: whether a closed case was
     /// prosecuted is police data ([`police_withheld`]). Not the press's: beside the statuses
     /// its summaries declare, it named a closed case that was prosecuted (stop 34's review).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn cases_handled_administratively(&self) -> Result<Option<Figure>> {
         self.police(|f| f.handled_administratively)
     }
     /// Transferred to the police, prosecuted, or closed after prosecution. `null` with
     /// `FORBIDDEN` where the police figures are.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn cases_handled_criminally(&self) -> Result<Option<Figure>> {
         self.police(|f| f.handled_criminally)
     }
@@ -669,15 +669,15 @@ impl StatisticsFigures {
     ///
     /// `null` with `FORBIDDEN`, as the two below, where a viewer who does not read the police
     /// compartment on every case counted could single out a case by it ([`police_withheld`]).
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn subject_count(&self) -> Result<Option<Figure>> {
         self.police(|f| f.subjects)
     }
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn prosecuted_cases(&self) -> Result<Option<Figure>> {
         self.police(|f| f.prosecuted_cases)
     }
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::police_visible")]
     async fn defendants(&self) -> Result<Option<Figure>> {
         self.police(|f| f.defendants)
     }

@@ -9,7 +9,7 @@ use entity::tips;
 use super::Tip;
 use crate::domain::vocab::{TipChannel, TipStatus};
 use crate::error::AppResult;
-use crate::graphql::context::{RequestCtx, Timestamp, services};
+use crate::graphql::context::{Timestamp, services};
 use crate::graphql::ids::{NodeKind, parse_id};
 use crate::graphql::workflow::{any_writer, key_of, request, writer};
 use crate::limiter::ClientKey;
@@ -26,24 +26,11 @@ pub struct NewTipInput {
     /// What the citizen reports (places, goods, times), at most the configured size in bytes.
     pub content: String,
     /// Who sends it (encrypted at rest; read only by the police agency the tip goes to).
-    #[graphql(visible = "reporter_input_visible")]
+    /// Shown to every role: anyone may send a tip with its sender's name, staff entering a
+    /// hotline caller's too, though most roles can never read one back.
     pub reporter_name: Option<String>,
     /// A phone number or email address to reach the sender (encrypted at rest, like the name).
-    #[graphql(visible = "reporter_input_visible")]
     pub reporter_contact: Option<String>,
-}
-
-/// Introspection visibility of the sender's name and contact in `NewTipInput`: shown to the
-/// citizen (no token) and to roles that may ever read the informant compartment; hidden, like
-/// every informant field, from roles that never can. Staff entering a hotline caller's tip may
-/// still send them (visibility shapes introspection, not what a request may carry).
-pub fn reporter_input_visible(ctx: &Context<'_>) -> bool {
-    match ctx.data_opt::<RequestCtx>() {
-        Some(req) => req.viewer.as_ref().is_none_or(|v| {
-            crate::domain::access::ever_reads(v.role, crate::domain::access::Compartment::Informant)
-        }),
-        None => true,
-    }
 }
 
 /// What the sender gets back: the tracking code is the only way to follow the tip, so it is
@@ -102,7 +89,7 @@ impl TipMutation {
 
     /// Forwards a tip to the agency that should verify it (standing office, or the police for a
     /// new tip). A forwarded tip may be forwarded again by the standing office.
-    #[graphql(visible = "crate::graphql::guards::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::forwards_tips_visible")]
     async fn forward_tip(
         &self,
         ctx: &Context<'_>,
@@ -121,7 +108,7 @@ impl TipMutation {
     }
 
     /// The assigned agency starts verifying a forwarded tip.
-    #[graphql(visible = "crate::graphql::guards::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::verifies_tips_visible")]
     async fn verify_tip(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Option<Tip>> {
         Ok(Some(Tip(svc::verify(
             &writer(ctx)?,
@@ -133,7 +120,7 @@ impl TipMutation {
 
     /// The assigned agency links a verified tip to the case it led to (a case the agency can
     /// see).
-    #[graphql(visible = "crate::graphql::guards::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::verifies_tips_visible")]
     async fn link_tip_to_case(
         &self,
         ctx: &Context<'_>,
@@ -156,7 +143,7 @@ impl TipMutation {
 
     /// Dismisses a tip that did not hold up (the assigned agency or the standing office); the
     /// reason is required.
-    #[graphql(visible = "crate::graphql::guards::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::dismisses_tips_visible")]
     async fn dismiss_tip(
         &self,
         ctx: &Context<'_>,
@@ -176,7 +163,7 @@ impl TipMutation {
 
     /// Archives (hides from `tips`) or restores a tip; standing office only. Nothing is
     /// deleted.
-    #[graphql(visible = "crate::graphql::guards::tips_visible")]
+    #[graphql(visible = "crate::graphql::guards::archives_tips_visible")]
     async fn set_tip_archived(
         &self,
         ctx: &Context<'_>,
