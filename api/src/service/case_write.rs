@@ -624,7 +624,7 @@ pub async fn create(
             }
             for code in campaign_codes {
                 let c = campaign_by_code(txn, &code).await?;
-                link_campaign(txn, inserted.id, c.id).await?;
+                link_campaign(txn, inserted.id, input.detected_on, &c).await?;
             }
             crate::service::rollups::apply(txn, &[inserted.id]).await?;
             Ok(Done::of(refresh_search_key(txn, inserted.id).await?))
@@ -633,18 +633,60 @@ pub async fn create(
     .await
 }
 
+/// Links a case detected on `detected_on` to campaign `c`: a campaign counts the cases
+/// detected while it runs (its `CAMPAIGN` period), and an archived one takes no new case. A
+/// review of stop 35 linked cases of November to the campaign of Tết.
 async fn link_campaign<C: ConnectionTrait>(
     conn: &C,
     case_id: i64,
-    campaign_id: i64,
+    detected_on: NaiveDate,
+    c: &campaigns::Model,
 ) -> AppResult<()> {
+    check_not_archived("campaign", c.archived_at)?;
+    check_in_campaign(detected_on, c)?;
     case_campaigns::Entity::insert(case_campaigns::ActiveModel {
         case_id: Set(case_id),
-        campaign_id: Set(campaign_id),
+        campaign_id: Set(c.id),
     })
     .exec(conn)
     .await?;
     Ok(())
+}
+
+/// A case detected on `detected_on` belongs to campaign `c` only if it was detected while the
+/// campaign ran.
+pub fn check_in_campaign(detected_on: NaiveDate, c: &campaigns::Model) -> AppResult<()> {
+    if (c.starts_on..=c.ends_on).contains(&detected_on) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "a case detected on {detected_on} is not in campaign `{}`, which ran from {} to {}",
+            c.code, c.starts_on, c.ends_on
+        )))
+    }
+}
+
+/// The campaigns a case is linked to, checked against its detection moved to `detected_on`.
+async fn check_campaigns_hold<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i64,
+    detected_on: NaiveDate,
+) -> AppResult<()> {
+    let linked = campaigns::Entity::find()
+        .filter(
+            campaigns::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(case_campaigns::Column::CampaignId)
+                    .from(case_campaigns::Entity)
+                    .and_where(case_campaigns::Column::CaseId.eq(case_id))
+                    .to_owned(),
+            ),
+        )
+        .all(conn)
+        .await?;
+    linked
+        .iter()
+        .try_for_each(|c| check_in_campaign(detected_on, c))
 }
 
 /// A step of the lead agency on its case at the version it read: `change` checks the step,
@@ -748,6 +790,7 @@ pub async fn update(
             check_past_date("detectedOn", d)?;
             check_handled_after(d, case.handled_on)?;
             check_records_after(txn, id, d, Dated::All).await?;
+            check_campaigns_hold(txn, id, d).await?;
             am.detected_on = Set(d);
         }
         if let Some(g) = &c.goods_summary {
@@ -938,7 +981,7 @@ pub async fn set_campaign(
                 .exec(txn)
                 .await?;
             if linked {
-                link_campaign(txn, id, c.id).await?;
+                link_campaign(txn, id, case.detected_on, &c).await?;
             }
             Ok(touch())
         },

@@ -11,10 +11,13 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseTransaction, DeleteMany, EntityTrait, QueryFilter,
+    DatabaseTransaction, DeleteMany, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
-use entity::{campaigns, directive_citations, directives, task_coordinators, task_updates, tasks};
+use entity::{
+    campaigns, case_campaigns, cases, directive_citations, directives, task_coordinators,
+    task_updates, tasks,
+};
 
 use crate::domain::access::{Action, Viewer, acting_agency};
 use crate::domain::calendar::DateRange;
@@ -826,6 +829,37 @@ fn check_campaign_window(starts: NaiveDate, ends: NaiveDate) -> AppResult<()> {
     .map(|_| ())
 }
 
+/// Moving a campaign's dates may not leave out a case linked to it (a campaign counts the
+/// cases detected while it runs): unlink those first.
+async fn check_cases_in_window(
+    txn: &DatabaseTransaction,
+    c: &campaigns::Model,
+    starts: NaiveDate,
+    ends: NaiveDate,
+) -> AppResult<()> {
+    let linked = sea_orm::sea_query::Query::select()
+        .column(case_campaigns::Column::CaseId)
+        .from(case_campaigns::Entity)
+        .and_where(case_campaigns::Column::CampaignId.eq(c.id))
+        .to_owned();
+    let outside = cases::Entity::find()
+        .filter(cases::Column::Id.in_subquery(linked))
+        .filter(
+            cases::Column::DetectedOn
+                .lt(starts)
+                .or(cases::Column::DetectedOn.gt(ends)),
+        )
+        .count(txn)
+        .await?;
+    if outside > 0 {
+        return Err(AppError::bad_input(format!(
+            "{outside} case(s) linked to campaign `{}` were detected outside {starts}–{ends}: unlink them first",
+            c.code
+        )));
+    }
+    Ok(())
+}
+
 /// Creates a peak campaign (standing office); its code must be new (`CONFLICT`).
 pub async fn create_campaign(
     w: &Writer<'_>,
@@ -897,6 +931,7 @@ pub async fn update_campaign(
         let starts = input.starts_on.unwrap_or(c.starts_on);
         let ends = input.ends_on.unwrap_or(c.ends_on);
         check_campaign_window(starts, ends)?;
+        check_cases_in_window(txn, &c, starts, ends).await?;
         let mut am = campaigns::ActiveModel {
             starts_on: Set(starts),
             ends_on: Set(ends),

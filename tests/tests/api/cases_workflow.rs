@@ -1615,3 +1615,79 @@ async fn a_cases_records_do_not_precede_its_detection() {
         .gql(Some(&stc), approve, json!({ "id": sid, "d": "2026-11-21" }))
         .await);
 }
+
+/// A campaign counts the cases detected while it runs: a case is linked only to a campaign it
+/// was detected in, and neither its detection nor the campaign's dates may move apart from it
+/// after; an archived campaign takes no new case (stop 35's review linked cases of November to
+/// the campaign of Tết).
+#[tokio::test]
+async fn a_case_belongs_only_to_campaigns_it_was_detected_in() {
+    let app = TestApp::spawn().await;
+    let [bdbp, so] = app.tokens_for([Role::Officer, Role::StandingOffice]);
+    let mut november = new_case("Vụ tháng mười một");
+    november["campaigns"] = json!(["TET_2026"]);
+    let r = app
+        .gql(Some(&bdbp), CREATE, json!({ "input": november }))
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let mut tet = new_case("Vụ dịp Tết");
+    tet["detectedOn"] = json!("2026-02-10");
+    tet["campaigns"] = json!(["TET_2026"]);
+    let case = create_with(&app, &bdbp, tet).await;
+    let id = case["id"].clone();
+    assert_eq!(case["campaigns"][0]["code"], "TET_2026", "{case}");
+    let link = "mutation($id: ID!, $v: Int!, $c: String!) { setCaseCampaign(id: $id, version: $v, campaign: $c, linked: true) { version } }";
+    let r = app
+        .gql(
+            Some(&bdbp),
+            link,
+            json!({ "id": id, "v": 1, "c": "SHTT_2026" }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let moved = "mutation($id: ID!, $d: NaiveDate!) { updateCase(id: $id, version: 1, patch: { detectedOn: $d }) { version } }";
+    let r = app
+        .gql(Some(&bdbp), moved, json!({ "id": id, "d": "2026-04-01" }))
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    ok(app
+        .gql(Some(&bdbp), moved, json!({ "id": id, "d": "2026-03-01" }))
+        .await);
+    // The campaign cannot end before the case it counts.
+    let campaigns = ok(app
+        .query(Some(&so), "{ campaigns { nodes { id code version } } }")
+        .await);
+    let find = |code: &str| {
+        campaigns["data"]["campaigns"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let t = find("TET_2026");
+    let shorten = "mutation($id: ID!, $v: Int!) { updateCampaign(id: $id, version: $v, input: { endsOn: \"2026-02-20\" }) { version } }";
+    let r = app
+        .gql(
+            Some(&so),
+            shorten,
+            json!({ "id": t["id"], "v": t["version"] }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // An archived campaign takes no new case.
+    let c = find("CD65_2025");
+    ok(app
+        .gql(
+            Some(&so),
+            "mutation($id: ID!, $v: Int!) { setCampaignArchived(id: $id, version: $v, archived: true) { version } }",
+            json!({ "id": c["id"], "v": c["version"] }),
+        )
+        .await);
+    let mut old = new_case("Vụ năm trước");
+    old["detectedOn"] = json!("2025-05-20");
+    old["campaigns"] = json!(["CD65_2025"]);
+    let r = app.gql(Some(&bdbp), CREATE, json!({ "input": old })).await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+}
