@@ -624,7 +624,9 @@ pub fn refusal_codes(resp: &Value) -> Vec<String> {
                         || msg.starts_with("Unknown type")
                         // An input object's field, or an enum's value.
                         || msg.contains(", unknown field \"")
-                        || msg.contains("does not contain the value");
+                        || msg.contains("does not contain the value")
+                        // The same value of a variable, as its type's parser words it.
+                        || msg.contains("does not contain value");
                     if code == "BAD_USER_INPUT" && unknown {
                         "FORBIDDEN".to_string()
                     } else {

@@ -571,11 +571,21 @@ pub enum StatisticsScope {
     Cases,
 }
 
+/// Whether `role` reads statistics at all, and whether over the cases of its scope (filters,
+/// any grouping and period) rather than the press's public figures: [`statistics_scope`].
+pub fn statistics_of(role: Role) -> Option<StatisticsScope> {
+    match role {
+        Role::Admin => None,
+        Role::Press => Some(StatisticsScope::Public),
+        _ => Some(StatisticsScope::Cases),
+    }
+}
+
 pub fn statistics_scope(v: &Viewer) -> AppResult<StatisticsScope> {
-    match v.role {
-        Role::Admin => Err(AppError::forbidden("your role may not read statistics")),
-        Role::Press => Ok(StatisticsScope::Public),
-        _ => {
+    match statistics_of(v.role) {
+        None => Err(AppError::forbidden("your role may not read statistics")),
+        Some(StatisticsScope::Public) => Ok(StatisticsScope::Public),
+        Some(StatisticsScope::Cases) => {
             case_scope(v)?;
             Ok(StatisticsScope::Cases)
         }

@@ -196,7 +196,7 @@ graphql_enums!(
     WatchKind[values = crate::graphql::guards::watch_kind_visible],
     PeriodKind,
     Role,
-    Dimension,
+    Dimension[values = crate::graphql::guards::dimension_visible],
     ReportField[visible = crate::graphql::guards::reports_visible],
 );
 

@@ -4,10 +4,12 @@
 use async_graphql::Context;
 
 use crate::domain::access::{
-    Action, Compartment, Role, ever_reads, may, may_watch, reads_compliance,
+    Action, Compartment, Role, StatisticsScope, ever_reads, may, may_watch, reads_compliance,
     reads_publication_drafts, reads_published_cases, reads_reports, reads_tip_contents,
+    statistics_of,
 };
 use crate::domain::vocab::WatchKind;
+use crate::service::statistics::Dimension;
 
 /// async-graphql's `MetaVisibleFn`, which it does not export: what decides whether a role sees
 /// a type, a field or an enum value.
@@ -69,6 +71,17 @@ pub fn publication_drafts_visible(ctx: &Context<'_>) -> bool {
 /// Introspection visibility: published case summaries.
 pub fn published_cases_visible(ctx: &Context<'_>) -> bool {
     visible_for(ctx, reads_published_cases)
+}
+
+/// Introspection visibility: statistics, for the roles that read them.
+pub fn statistics_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| statistics_of(r).is_some())
+}
+
+/// Introspection visibility: what statistics take beyond the press's public figures (filters,
+/// groupings other than the official group, campaign and free periods).
+pub fn case_statistics_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, |r| statistics_of(r) == Some(StatisticsScope::Cases))
 }
 
 /// Introspection visibility of writes, one function an [`Action`]: shown to the roles that may
@@ -134,6 +147,12 @@ pub fn watch_kind_visible(kind: WatchKind) -> Option<MetaVisibleFn> {
         K::CommodityGroup => |ctx| visible_for(ctx, |r| may_watch(r, K::CommodityGroup)),
     };
     Some(visible)
+}
+
+/// Introspection visibility of each statistics dimension: the official group for every reader
+/// of statistics, the others for those who read them over their cases.
+pub fn dimension_visible(dimension: Dimension) -> Option<MetaVisibleFn> {
+    (dimension != Dimension::OfficialGroup).then_some(case_statistics_visible as MetaVisibleFn)
 }
 
 fn visible_for(ctx: &Context<'_>, allowed: impl Fn(Role) -> bool) -> bool {

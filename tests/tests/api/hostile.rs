@@ -515,8 +515,8 @@ async fn trusted_documents_for_the_press_and_anonymous() {
 #[tokio::test]
 async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
     let app = TestApp::spawn().await;
-    let [leader, commune] = app.tokens_for([Role::Leader, Role::Commune]);
-    let pairs: [(&str, &str, serde_json::Value, &str, &str); 9] = [
+    let [leader, commune, press] = app.tokens_for([Role::Leader, Role::Commune, Role::Press]);
+    let pairs: [(&str, &str, serde_json::Value, &str, &str); 11] = [
         (
             &leader,
             "{ cases(first: 1) { nodes { subjects { fullName passportNumber } } } }",
@@ -579,6 +579,21 @@ async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
             json!({ "k": "ID_NUMBER" }),
             "ID_NUMBER",
             "FOO_NUMBER",
+        ),
+        // The press: official groups and periods only.
+        (
+            &press,
+            "query($g: [Dimension!]!) { statistics(period: { kind: YEAR, year: 2026 }, groupBy: $g) { total { casesDetected { value } } } }",
+            json!({ "g": ["AGENCY"] }),
+            "AGENCY",
+            "AGENXY",
+        ),
+        (
+            &press,
+            "{ statistics(period: { kind: RANGE, from: \"2026-05-07\", to: \"2026-05-07\" }) { total { casesDetected { value } } } }",
+            json!({}),
+            "RANGE",
+            "RANGX",
         ),
     ];
     for (token, doc, vars, hidden, made_up) in pairs {

@@ -458,7 +458,7 @@ async fn statistics_are_scoped_by_role() {
     assert!(shown > 0 && shown <= want, "{shown} of {want}: {r}");
     for g in [json!(["AGENCY"]), json!(["COMMUNE"]), json!(["MONTH"])] {
         let r = app.gql(Some(&press), q, json!({ "g": g })).await;
-        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press groupBy {g}");
+        assert_eq!(refusal_codes(&r), ["FORBIDDEN"], "press groupBy {g}: {r}");
     }
     refused(app
         .query(Some(&press), "{ statistics(period: { kind: YEAR, year: 2026 }, filter: { leadAgency: \"CA\" }) { total { casesDetected { value } } } }")

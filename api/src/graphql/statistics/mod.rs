@@ -31,8 +31,10 @@ pub enum StatisticsPeriodKind {
     NineMonths,
     Year,
     /// A campaign's own dates (`campaign` code).
+    #[graphql(visible = "crate::graphql::guards::case_statistics_visible")]
     Campaign,
     /// Any range (`from`, `to`).
+    #[graphql(visible = "crate::graphql::guards::case_statistics_visible")]
     Range,
 }
 
@@ -44,8 +46,11 @@ pub struct PeriodInput {
     pub year: Option<i32>,
     pub month: Option<i32>,
     pub quarter: Option<i32>,
+    #[graphql(visible = "crate::graphql::guards::case_statistics_visible")]
     pub campaign: Option<String>,
+    #[graphql(visible = "crate::graphql::guards::case_statistics_visible")]
     pub from: Option<Date>,
+    #[graphql(visible = "crate::graphql::guards::case_statistics_visible")]
     pub to: Option<Date>,
 }
 
@@ -400,6 +405,7 @@ impl StatisticsQuery {
     /// Figures for a reporting period grouped by `groupBy`, each with the previous period's
     /// value, the same period last year's and the change in percent.
     #[graphql(
+        visible = "crate::graphql::guards::statistics_visible",
         complexity = "crate::graphql::cost::statistics(&period, group_by.len(), child_complexity)"
     )]
     async fn statistics(
@@ -407,7 +413,9 @@ impl StatisticsQuery {
         ctx: &Context<'_>,
         period: PeriodInput,
         #[graphql(default)] group_by: Vec<Dimension>,
-        filter: Option<CaseFilter>,
+        #[graphql(visible = "crate::graphql::guards::case_statistics_visible")] filter: Option<
+            CaseFilter,
+        >,
     ) -> Result<Statistics> {
         let v = viewer(ctx)?;
         let dims = check_dims(&group_by)?;
