@@ -341,8 +341,9 @@ pub fn acting_agency(viewer: &Viewer, action: Action) -> AppResult<i64> {
 }
 
 /// Where an agency stands towards the committee: its kind, and whether it sits on it — a
-/// member (`agencies.is_member`), or a unit of a member other than the provincial leadership
-/// (the forest rangers under the agriculture department, Team 389 under market management).
+/// member (`agencies.is_member`), or a unit of a member other than the provincial leadership,
+/// the newspaper or a commune's committee (the forest rangers under the agriculture
+/// department, Team 389 under market management).
 /// The leadership's own units — its office, the communes' committees — do not sit on it by
 /// being under it, nor does an organisation outside it (the Fatherland Front).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,8 +355,15 @@ pub struct Standing {
 impl Standing {
     /// An agency of `kind`, a member or not, under `parent` (its kind and membership).
     pub fn of(kind: AgencyKind, is_member: bool, parent: Option<(AgencyKind, bool)>) -> Standing {
+        // Not a unit of the leadership, the newspaper or a commune's committee: none of them
+        // sits on the committee as an agency that acts (a review of stop 35 made a unit of
+        // the newspaper an officer).
         let under_member = parent.is_some_and(|(parent_kind, parent_member)| {
-            parent_member && parent_kind != AgencyKind::ProvincialLeadership
+            parent_member
+                && !matches!(
+                    parent_kind,
+                    AgencyKind::ProvincialLeadership | AgencyKind::Press | AgencyKind::Commune
+                )
         });
         Standing {
             kind,
@@ -364,8 +372,8 @@ impl Standing {
     }
 }
 
-/// Whether a token of `role` may name `agency`: a police token names a police agency, a
-/// customs token the customs, a press token the newspaper, a commune token its commune's
+/// Whether a token of `role` may name `agency`: a police token names a police agency of the
+/// committee, a customs token the customs of the committee, a press token the newspaper, a commune token its commune's
 /// committee (its commune is checked by the caller); an officer or the standing office is an
 /// agency of the committee ([`Standing`]) other than those and the provincial leadership
 /// (DOMAIN.md: "`officer` is a member agency other than police and customs" — an officer
@@ -378,8 +386,11 @@ pub fn role_fits_agency(role: Role, agency: Standing) -> bool {
     let kind = agency.kind;
     let not_a_committee_member = matches!(kind, K::Press | K::Commune | K::ProvincialLeadership);
     match role {
-        Role::Police => kind == K::Police,
-        Role::Customs => kind == K::Customs,
+        // Not a police or customs body outside the committee (another province's, or one an
+        // administrator filed under the Fatherland Front): the police read every case's
+        // police data and the informants of their tips (a review of stop 35).
+        Role::Police => kind == K::Police && agency.in_committee,
+        Role::Customs => kind == K::Customs && agency.in_committee,
         Role::Press => kind == K::Press,
         Role::Commune => kind == K::Commune,
         // In some provinces the police or customs hold the standing office of Committee 389.
@@ -409,6 +420,12 @@ pub enum CaseScope {
     All,
     /// Cases in one commune (commune users).
     Commune(i64),
+}
+
+/// Whether `role` reads cases at all (each in its [`case_scope`]): not the administrator, who
+/// manages reference data, nor the press, which reads published summaries.
+pub fn reads_cases(role: Role) -> bool {
+    !matches!(role, Role::Admin | Role::Press)
 }
 
 pub fn case_scope(viewer: &Viewer) -> AppResult<CaseScope> {
@@ -698,6 +715,15 @@ mod tests {
     ];
 
     #[test]
+    fn case_scope_is_given_to_the_roles_that_read_cases() {
+        for role in Role::ALL.iter().copied() {
+            let mut v = Viewer::in_agency(role, Some(1));
+            v.commune_id = Some(1);
+            assert_eq!(case_scope(&v).is_ok(), reads_cases(role), "{role:?}");
+        }
+    }
+
+    #[test]
     fn publication_scope_is_given_to_the_roles_that_read_drafts() {
         for role in Role::ALL.iter().copied() {
             let v = Viewer::in_agency(role, Some(1));
@@ -956,6 +982,8 @@ mod tests {
         // (role, kind, on the committee, fits)
         let table: &[(Role, AgencyKind, bool, bool)] = &[
             (Role::Police, K::Police, true, true),
+            (Role::Police, K::Police, false, false),
+            (Role::Customs, K::Customs, false, false),
             (Role::Police, K::Customs, true, false),
             (Role::Police, K::BorderGuard, true, false),
             (Role::Customs, K::Customs, true, true),
@@ -1004,6 +1032,7 @@ mod tests {
         assert!(Standing::of(K::Team389, false, member(K::MarketManagement)).in_committee);
         // The leadership's office; an organisation outside; a unit of a non-member.
         assert!(!Standing::of(K::Other, false, member(K::ProvincialLeadership)).in_committee);
+        assert!(!Standing::of(K::Other, false, member(K::Press)).in_committee);
         assert!(!Standing::of(K::FatherlandFront, false, None).in_committee);
         assert!(!Standing::of(K::Other, false, Some((K::Other, false))).in_committee);
         assert!(Standing::of(K::Tax, true, None).in_committee);

@@ -29,28 +29,55 @@ pub fn check_move<T: Lifecycle>(from: T, to: T) -> AppResult<()> {
     }
 }
 
-/// Whether a case at `status` may take the prosecution `gets` (its date) on its investigation
-/// record, which had `had`. A prosecution comes once the case is with the investigating police
-/// (transferred, then prosecuted: the lifecycle above); a closed case keeps the one it has. A
-/// border guard's case still `DETECTED` took a prosecution, and counted as prosecuted but not
-/// as handled criminally (a review of stop 35).
+/// A prosecution as a case's investigation record carries it: the decision, its date and the
+/// defendants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prosecution {
+    pub decision: String,
+    pub on: chrono::NaiveDate,
+    pub defendants: i32,
+}
+
+/// Whether a case at `status`, whose investigation record carried the prosecution `had`, may
+/// carry `gets` instead. A prosecution comes once the case is with the investigating police
+/// (transferred, then prosecuted: the lifecycle below); a closed case keeps the one it was
+/// closed with, neither dropped (it counted as prosecuted and handled criminally, then
+/// administratively for good) nor changed. A border guard's case still `DETECTED` took a
+/// prosecution, and counted as prosecuted but not as handled criminally (a review of stop
+/// 35).
 pub fn check_prosecution(
     status: CaseStatus,
-    had: Option<chrono::NaiveDate>,
-    gets: Option<chrono::NaiveDate>,
+    had: Option<&Prosecution>,
+    gets: Option<&Prosecution>,
 ) -> AppResult<()> {
-    let with_the_police = matches!(
-        status,
-        CaseStatus::TransferredToPolice | CaseStatus::Prosecuted
-    );
-    if gets.is_none() || with_the_police || (status == CaseStatus::Closed && had == gets) {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(format!(
+    let allowed = match status {
+        CaseStatus::TransferredToPolice | CaseStatus::Prosecuted => true,
+        CaseStatus::Closed => had == gets,
+        _ => gets.is_none(),
+    };
+    match (allowed, status) {
+        (true, _) => Ok(()),
+        (false, CaseStatus::Closed) => Err(AppError::bad_input(
+            "a CLOSED case keeps the prosecution it was closed with",
+        )),
+        (false, _) => Err(AppError::bad_input(format!(
             "a case {} takes no prosecution: it comes once the case is with the investigating police (TRANSFERRED_TO_POLICE or PROSECUTED)",
             status.stored().to_uppercase()
-        )))
+        ))),
     }
+}
+
+/// Closing a prosecuted case: its prosecution must be on record first, for a closed case counts
+/// as prosecuted and handled criminally by its record (`hub389_figures`); closed without one,
+/// it dropped to handled administratively for good (a review of stop 35). `recorded`: the
+/// case's investigation record, not archived, carries a prosecution.
+pub fn check_close(from: CaseStatus, to: CaseStatus, recorded: bool) -> AppResult<()> {
+    if from == CaseStatus::Prosecuted && to == CaseStatus::Closed && !recorded {
+        return Err(AppError::bad_input(
+            "record the prosecution (setInvestigation: its decision and date) before closing a prosecuted case",
+        ));
+    }
+    Ok(())
 }
 
 /// A case: detected → verifying → handled administratively | transferred to the
@@ -150,21 +177,31 @@ mod tests {
     #[test]
     fn a_prosecution_comes_with_the_police_and_stays_once_closed() {
         use CaseStatus as S;
-        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d);
+        let p = |d, n| Prosecution {
+            decision: "01/QĐ-KTVA".into(),
+            on: chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default(),
+            defendants: n,
+        };
+        let (a, b) = (p(3, 2), p(4, 2));
         for &status in S::ALL {
             // No prosecution is always fine (notes of a look into an administrative case).
             assert!(check_prosecution(status, None, None).is_ok());
             let with_police = matches!(status, S::TransferredToPolice | S::Prosecuted);
             assert_eq!(
-                check_prosecution(status, None, day(3)).is_ok(),
+                check_prosecution(status, None, Some(&a)).is_ok(),
                 with_police,
                 "{status:?}"
             );
         }
-        // A closed case keeps its prosecution, and cannot take another or a new date.
-        assert!(check_prosecution(S::Closed, day(3), day(3)).is_ok());
-        assert!(check_prosecution(S::Closed, day(3), day(4)).is_err());
-        assert!(check_prosecution(S::Closed, day(3), None).is_ok());
+        // A closed case keeps its prosecution: not another date, defendants or none at all.
+        assert!(check_prosecution(S::Closed, Some(&a), Some(&a)).is_ok());
+        assert!(check_prosecution(S::Closed, Some(&a), Some(&b)).is_err());
+        assert!(check_prosecution(S::Closed, Some(&a), Some(&p(3, 3))).is_err());
+        assert!(check_prosecution(S::Closed, Some(&a), None).is_err());
+        // Closing a prosecuted case needs its prosecution on record.
+        assert!(check_close(S::Prosecuted, S::Closed, false).is_err());
+        assert!(check_close(S::Prosecuted, S::Closed, true).is_ok());
+        assert!(check_close(S::HandledAdministratively, S::Closed, false).is_ok());
     }
 
     /// Every pair of statuses is checked against the moves written out by hand.

@@ -4,9 +4,9 @@
 use async_graphql::Context;
 
 use crate::domain::access::{
-    Action, Compartment, Role, StatisticsScope, ever_reads, may, may_watch, reads_compliance,
-    reads_publication_drafts, reads_published_cases, reads_reports, reads_tip_contents,
-    statistics_of,
+    Action, Compartment, Role, StatisticsScope, ever_reads, may, may_watch, reads_cases,
+    reads_compliance, reads_publication_drafts, reads_published_cases, reads_reports,
+    reads_tip_contents, statistics_of,
 };
 use crate::domain::vocab::WatchKind;
 use crate::service::statistics::Dimension;
@@ -58,6 +58,11 @@ pub fn admin_visible(ctx: &Context<'_>) -> bool {
     visible_for(ctx, |r| r == Role::Admin)
 }
 
+/// Introspection visibility: cases, for the roles that read some.
+pub fn cases_visible(ctx: &Context<'_>) -> bool {
+    visible_for(ctx, reads_cases)
+}
+
 /// Introspection visibility: task and report compliance, for the roles that read it.
 pub fn compliance_visible(ctx: &Context<'_>) -> bool {
     visible_for(ctx, reads_compliance)
@@ -71,6 +76,20 @@ pub fn publication_drafts_visible(ctx: &Context<'_>) -> bool {
 /// Introspection visibility: published case summaries.
 pub fn published_cases_visible(ctx: &Context<'_>) -> bool {
     visible_for(ctx, reads_published_cases)
+}
+
+/// Introspection visibility of `publicationChanged`: as [`published_cases_visible`], and
+/// shown to a caller without a token too (it is answered `UNAUTHENTICATED`, a prompt to sign
+/// in), whose subscription root would otherwise be empty — a schema graphql-js refuses
+/// ("Type SubscriptionRoot must define one or more fields").
+pub fn publication_changes_visible(ctx: &Context<'_>) -> bool {
+    signed_out(ctx) || published_cases_visible(ctx)
+}
+
+/// Whether the request has no token (or there is no request: the SDL export).
+fn signed_out(ctx: &Context<'_>) -> bool {
+    ctx.data_opt::<crate::graphql::context::RequestCtx>()
+        .is_none_or(|req| req.viewer.is_none())
 }
 
 /// Introspection visibility: statistics, for the roles that read them.

@@ -98,7 +98,7 @@ impl SubscriptionRoot {
     /// commune's cases) and matches `filter` — the filter of `cases`, with the same rules: a
     /// filter on a compartment the role lacks is refused, one it reads only on its own
     /// agency's cases is narrowed to those, and each delivery is audited as a search.
-    #[graphql(visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(visible = "crate::graphql::guards::cases_visible")]
     async fn case_changed(
         &self,
         ctx: &Context<'_>,
@@ -249,7 +249,7 @@ impl SubscriptionRoot {
     /// and, once it is no longer published, the id to take down; staff also get the
     /// publication itself when it is in their scope. Drafts, reviews and rejections are not
     /// announced.
-    #[graphql(visible = "crate::graphql::guards::published_cases_visible")]
+    #[graphql(visible = "crate::graphql::guards::publication_changes_visible")]
     async fn publication_changed(
         &self,
         ctx: &Context<'_>,

@@ -183,18 +183,22 @@ impl HiddenNames {
 
     /// Renames the hidden names of the request's document: call it on a document as parsed,
     /// before it is kept for the role ([`crate::graphql::documents`]), so that a kept document
-    /// is renamed once, not per request.
+    /// is renamed once, not per request. Also drops the default values of variables of types
+    /// the schema does not have ([`drop_unknown_defaults`]).
     pub fn hide_document(&self, ctx: &ExtensionContext<'_>, request: &mut Request) {
-        let Some(mut hider) = self.hider(ctx, request) else {
-            return;
-        };
+        let hider = self.hider(ctx, request);
         let Ok(doc) = request.parsed_query() else {
             return;
         };
         // Cloned only to be changed: the document is nearly always seen whole.
         let mut doc = doc.clone();
-        hider.document(&mut doc);
-        if hider.hid {
+        let mut changed = false;
+        if let Some(mut hider) = hider {
+            hider.document(&mut doc);
+            changed = hider.hid;
+        }
+        changed |= drop_unknown_defaults(&ctx.schema_env.registry, &mut doc);
+        if changed {
             request.set_parsed_query(doc);
         }
     }
@@ -205,13 +209,20 @@ impl HiddenNames {
         let Some(mut hider) = self.hider(ctx, request) else {
             return;
         };
+        let requested = request.operation_name.clone();
         let Ok(doc) = request.parsed_query() else {
             return;
         };
-        let types: Vec<(Name, String)> = doc
-            .operations
+        // Only the operation that runs gives the variables their types (another may name the
+        // same variable with another type: a review of stop 35 had a `String` renamed as an
+        // enum value of the other, which told which values are hidden).
+        let Some((_, op)) = crate::graphql::operation::chosen(doc, requested.as_deref()) else {
+            return;
+        };
+        let types: Vec<(Name, String)> = op
+            .node
+            .variable_definitions
             .iter()
-            .flat_map(|(_, op)| op.node.variable_definitions.iter())
             .map(|v| (v.node.name.node.clone(), v.node.var_type.node.to_string()))
             .collect();
         let mut variables = std::mem::take(&mut request.variables);
@@ -254,6 +265,33 @@ fn operations_mut(
     }
 }
 
+/// Drops the default value of every variable whose type the schema does not have (made up, or
+/// renamed here): async-graphql 7.2 validates the default of a list of an unknown type by
+/// looking the type up and panicking ("Type `X` not defined", `validation/utils.rs`), so a
+/// 45-byte request without a token (`query($v: [X] = [1]) { __typename }`) killed its
+/// handler (a review of stop 35). Validation says the type is unknown all the same. Whether
+/// anything was dropped.
+fn drop_unknown_defaults(registry: &Registry, doc: &mut ExecutableDocument) -> bool {
+    fn named(ty: &Type) -> &str {
+        match &ty.base {
+            BaseType::Named(name) => name.as_str(),
+            BaseType::List(inner) => named(inner),
+        }
+    }
+    let mut dropped = false;
+    for op in operations_mut(doc) {
+        for var in &mut op.node.variable_definitions {
+            if var.node.default_value.is_some()
+                && !registry.types.contains_key(named(&var.node.var_type.node))
+            {
+                var.node.default_value = None;
+                dropped = true;
+            }
+        }
+    }
+    dropped
+}
+
 /// A name no schema holds: `name` and [`MARK`].
 fn hidden(name: &str) -> Name {
     Name::new(format!("{name}{MARK}"))
@@ -265,7 +303,8 @@ enum Parts<'a, V> {
     Object(&'a mut IndexMap<Name, V>),
     List(&'a mut Vec<V>),
     Enum(&'a mut Name),
-    /// A variable's enum value arrives as JSON text.
+    /// Text where an enum value is due: a variable's arrives as JSON text, and validation
+    /// takes a string literal as the value of that name.
     Text(&'a mut String),
     Other,
 }
@@ -280,6 +319,9 @@ impl Input for Value {
             Value::Object(m) => Parts::Object(m),
             Value::List(l) => Parts::List(l),
             Value::Enum(n) => Parts::Enum(n),
+            // Validation takes a string where an enum value is due, as a value by that name
+            // (a review of stop 35 ran a hidden one written `"ID_NUMBER"`).
+            Value::String(s) => Parts::Text(s),
             _ => Parts::Other,
         }
     }

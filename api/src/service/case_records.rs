@@ -5,14 +5,15 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, PrimaryKeyTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, PrimaryKeyTrait, QueryFilter,
 };
 
 use entity::{cases, customs_records, investigation_records, seizures, subjects};
 
 use crate::auth::{Role, Viewer};
 use crate::domain::access::{Action, CaseReaders, Compartment, acting_agency};
+use crate::domain::lifecycle::Prosecution;
 use crate::domain::lifecycle::check_move;
 use crate::domain::types::{
     BirthDate, DeclarationNumber, HsCode, IdNumber, TaxCode, VehiclePlate, Vnd,
@@ -226,54 +227,70 @@ async fn case_for<R: CaseRecord>(
     }
 }
 
-/// Record `id` of kind `R`, if the viewer may write it. A record of a compartment the viewer
-/// does not read on its case is answered as one that does not exist: `FORBIDDEN` there would
-/// tell an agency which ids of other agencies' police or customs records exist, and when new
-/// ones appear. It is looked up with the viewer's reach as a condition of the same statement,
-/// so a hidden record also costs what a missing one does (one statement, then `NOT_FOUND`):
-/// read first and refused after, it took a second statement, for its case, and the time
-/// told the two apart. (Core records, seizures, are readable on every case the viewer sees.)
+/// Record `id` of kind `R`, if the viewer may write it, with its case. A record the viewer
+/// cannot know — of a compartment it does not read on its case, or on an archived case of
+/// another agency ([`unless_hidden`]) — is answered as one that does not exist: `FORBIDDEN`
+/// there would tell an agency which ids of other agencies' police or customs records exist,
+/// and when new ones appear. Both rules are conditions of the statement that looks the record
+/// up, so a hidden record costs what a missing one does (one statement, then `NOT_FOUND`):
+/// read first and refused after, it took a second statement, for its case, and the time told
+/// the two apart (stop 33's review, and stop 35's for archived cases). A record on an archived
+/// case, or archived itself, takes no change until restored; its lead is told so.
 async fn writable<R: CaseRecord>(
     txn: &DatabaseTransaction,
     v: &Viewer,
     id: i64,
 ) -> AppResult<(R::Model, cases::Model)> {
-    let Some(compartment) = R::COMPARTMENT else {
+    let hidden = || AppError::NotFound(format!("no such {}", R::WHAT));
+    let mut query = R::find_by_id(id).filter(in_known_cases(R::CASE_ID, v));
+    match R::COMPARTMENT {
         // Who may write a case's core records at all, before anything is read: a role that
         // may not (a commune user) was told `FORBIDDEN` for a record and `NOT_FOUND` for a
-        // missing id (stop 33's review). Those who may, read every case's core data, so a
-        // refusal after the read tells them nothing new.
-        acting_agency(v, Action::RecordCases)?;
-        let r = by_id::<R, _>(txn, id, R::WHAT).await?;
-        let case = case_for::<R>(txn, v, R::case_id(&r))
-            .await
-            .map_err(|e| missing_as::<R>(e))?;
-        return Ok((r, case));
-    };
-    let hidden = || AppError::NotFound(format!("no such {}", R::WHAT));
-    let mut query = R::find_by_id(id);
-    match v.case_compartment_readers(compartment) {
-        CaseReaders::All => {}
-        CaseReaders::LeadAgency(agency) => {
-            query = query.filter(
-                R::CASE_ID.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(cases::Column::Id)
-                        .from(cases::Entity)
-                        .and_where(cases::Column::LeadAgencyId.eq(agency))
-                        .to_owned(),
-                ),
-            );
+        // missing id (stop 33's review). Those who may, read every live case's core data, so
+        // a refusal after the read tells them nothing new.
+        None => {
+            acting_agency(v, Action::RecordCases)?;
         }
-        // Reads it nowhere: whatever the id, nothing to look up.
-        CaseReaders::Nobody => return Err(hidden()),
+        Some(compartment) => match v.case_compartment_readers(compartment) {
+            CaseReaders::All => {}
+            CaseReaders::LeadAgency(agency) => {
+                query = query.filter(
+                    R::CASE_ID.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(cases::Column::Id)
+                            .from(cases::Entity)
+                            .and_where(cases::Column::LeadAgencyId.eq(agency))
+                            .to_owned(),
+                    ),
+                );
+            }
+            // Reads it nowhere: whatever the id, nothing to look up.
+            CaseReaders::Nobody => return Err(hidden()),
+        },
     }
     let r = query.one(txn).await?.ok_or_else(hidden)?;
-    // Its case's own rules (an archived case takes no change); its reach holds already.
+    // Its case's own rules; its reach holds already.
     let case = case_for::<R>(txn, v, R::case_id(&r))
         .await
         .map_err(|e| missing_as::<R>(e))?;
+    not_archived(&case)?;
     Ok((r, case))
+}
+
+/// `column` (a record's case) names a case the viewer may know: not archived, or led by the
+/// viewer's agency ([`unless_hidden`], as a condition of the record's own statement).
+fn in_known_cases(column: impl ColumnTrait, v: &Viewer) -> sea_orm::sea_query::SimpleExpr {
+    let mut known = Condition::any().add(cases::Column::ArchivedAt.is_null());
+    if let Some(agency) = v.agency_id {
+        known = known.add(cases::Column::LeadAgencyId.eq(agency));
+    }
+    column.in_subquery(
+        sea_orm::sea_query::Query::select()
+            .column(cases::Column::Id)
+            .from(cases::Entity)
+            .cond_where(known)
+            .to_owned(),
+    )
 }
 
 /// A record on a case the writer cannot know ([`unless_hidden`]) is a missing record, in the
@@ -344,7 +361,8 @@ async fn replace_record<R: CaseRecord>(
 ) -> AppResult<R::Model> {
     let v = w.signed_in()?;
     write_once(w, operation, async |txn| {
-        let (_, case) = writable::<R>(txn, v, id).await?;
+        let (row, case) = writable::<R>(txn, v, id).await?;
+        check_not_archived(R::WHAT, R::archived_at(&row))?;
         update_record::<R>(txn, model(&case)?, id, version).await?;
         let r = by_id::<R, _>(txn, id, R::WHAT).await?;
         let case_id = R::case_id(&r);
@@ -466,9 +484,7 @@ pub async fn set_disposal_status(
     // The role first, as for every core record ([`writable`]).
     acting_agency(v, Action::RecordCases)?;
     write_once(w, "setDisposalStatus", async |txn| {
-        let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
-        let case = case_led_by_viewer(txn, v, m.case_id).await?;
-        not_archived(&case)?;
+        let (m, case) = writable::<seizures::Entity>(txn, v, id).await?;
         check_not_archived("seizure", m.archived_at)?;
         let from = DisposalStatus::from_db(&m.disposal_status)?;
         check_move(from, status)?;
@@ -525,7 +541,11 @@ pub async fn approve_disposal(
         let kind = agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind));
         crate::domain::access::check_disposal_approver(v, kind)?;
         check_past_date("approvedOn", approved_on)?;
-        let m = by_id::<seizures::Entity, _>(txn, id, "seizure").await?;
+        let m = seizures::Entity::find_by_id(id)
+            .filter(in_known_cases(seizures::Column::CaseId, v))
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
         let case = cases::Entity::find_by_id(m.case_id).one(txn).await?;
         let case = unless_hidden(case, v).map_err(missing_as::<seizures::Entity>)?;
         check_not_archived("seizure", m.archived_at)?;
@@ -625,10 +645,18 @@ pub async fn set_investigation(
             .filter(investigation_records::Column::CaseId.eq(case_id))
             .one(txn)
             .await?;
+        if let Some(r) = &existing {
+            check_not_archived("investigation record", r.archived_at)?;
+        }
+        let gets = input.prosecuted_on.map(|on| Prosecution {
+            decision: decision.clone().unwrap_or_default(),
+            on,
+            defendants: input.defendants,
+        });
         crate::domain::lifecycle::check_prosecution(
             CaseStatus::from_db(&case.status)?,
-            existing.as_ref().and_then(|r| r.prosecuted_on),
-            input.prosecuted_on,
+            existing.as_ref().and_then(prosecution).as_ref(),
+            gets.as_ref(),
         )?;
         rollups::retract(txn, &[case_id]).await?;
         let mut am = investigation_records::ActiveModel {
@@ -667,6 +695,15 @@ pub async fn set_investigation(
         Ok(record_done("investigation_record", id, case_id, fields, r))
     })
     .await
+}
+
+/// The prosecution an investigation record carries, if any.
+pub fn prosecution(r: &investigation_records::Model) -> Option<Prosecution> {
+    r.prosecuted_on.map(|on| Prosecution {
+        decision: r.prosecution_decision.clone().unwrap_or_default(),
+        on,
+        defendants: r.defendants,
+    })
 }
 
 fn investigator(v: &Viewer, case: &cases::Model) -> i64 {
@@ -718,6 +755,20 @@ async fn archive<R: CaseRecord>(
         R::archived_at(&row),
         archived_at.is_some(),
     )?;
+    if R::ENTITY == "investigation_record" {
+        // Archived, a record's prosecution is not counted: a closed case keeps its own.
+        let carried = investigation_records::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .as_ref()
+            .and_then(prosecution);
+        let counted = |archived: bool| carried.clone().filter(|_| !archived);
+        crate::domain::lifecycle::check_prosecution(
+            CaseStatus::from_db(&case.status)?,
+            counted(R::archived_at(&row).is_some()).as_ref(),
+            counted(archived_at.is_some()).as_ref(),
+        )?;
+    }
     let case_id = R::case_id(&row);
     let mut am = <R::ActiveModel as ActiveModelTrait>::default();
     am.set(R::ARCHIVED_AT, archived_at.into());

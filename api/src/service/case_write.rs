@@ -836,9 +836,20 @@ pub async fn change_status(
         id,
         version,
         false,
-        async |_, _, case| {
+        async |txn, _, case| {
             not_archived(&case)?;
-            check_move(CaseStatus::from_db(&case.status)?, status)?;
+            let from = CaseStatus::from_db(&case.status)?;
+            check_move(from, status)?;
+            if from == CaseStatus::Prosecuted {
+                let recorded = entity::investigation_records::Entity::find()
+                    .filter(entity::investigation_records::Column::CaseId.eq(id))
+                    .filter(entity::investigation_records::Column::ArchivedAt.is_null())
+                    .filter(entity::investigation_records::Column::ProsecutedOn.is_not_null())
+                    .one(txn)
+                    .await?
+                    .is_some();
+                crate::domain::lifecycle::check_close(from, status, recorded)?;
+            }
             if status == CaseStatus::TransferredToPolice {
                 return Err(AppError::bad_input(
                     "use transferCaseToPolice to name the investigating police agency",

@@ -136,19 +136,18 @@ async fn review_agency(
     if candidates.is_empty() {
         return Ok(None);
     }
-    // An agency whose kind fits a role that reads informants (the access matrix decides).
-    let readers = agencies::Entity::find()
+    // An agency that fits a role that reads informants (the access matrix decides).
+    let agencies = agencies::Entity::find()
         .filter(agencies::Column::Id.is_in(candidates.clone()))
         .all(txn)
-        .await?
-        .into_iter()
-        // Only the police read informants, by their kind alone: no parent row is needed.
-        .filter(|a| {
-            crate::service::case_write::standing(a, None)
-                .is_ok_and(crate::domain::access::reads_informants_as)
-        })
-        .map(|a| a.id)
-        .collect::<Vec<_>>();
+        .await?;
+    let mut readers = Vec::with_capacity(agencies.len());
+    for a in agencies {
+        let standing = crate::service::case_write::standing_read(txn, &a).await?;
+        if crate::domain::access::reads_informants_as(standing) {
+            readers.push(a.id);
+        }
+    }
     Ok(candidates.into_iter().find(|c| readers.contains(c)))
 }
 
@@ -409,7 +408,9 @@ pub async fn draft(
         keyed,
         async |txn, id| load(txn, id).await,
         async |txn| {
-            let case = load_case(txn, case_id).await?;
+            // An archived case of another agency is a missing one to it (stop 35's review).
+            let case = cases::Entity::find_by_id(case_id).one(txn).await?;
+            let case = crate::service::case_write::unless_hidden(case, v)?;
             if case.lead_agency_id != agency {
                 return Err(AppError::forbidden(
                     "only the case's lead agency drafts its publication",

@@ -82,8 +82,34 @@ async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     let r = change_status(&app, &police, &id, 3, "PROSECUTED").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "PROSECUTED", "{r}");
     assert!(r["data"]["changeCaseStatus"]["handledOn"].is_string());
+    // A prosecuted case is closed once its prosecution is on record (a closed case counts as
+    // prosecuted by its record).
+    let r = change_status(&app, &police, &id, 4, "CLOSED").await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    ok(app
+        .gql(
+            Some(&police),
+            "mutation($id: ID!) { setInvestigation(caseId: $id, input: { notes: \"Khởi tố\",
+                prosecutionDecision: \"01/QĐ-KTVA\", prosecutedOn: \"2026-11-21\", defendants: 1 }) { id } }",
+            json!({ "id": id }),
+        )
+        .await);
     let r = change_status(&app, &police, &id, 4, "CLOSED").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "CLOSED", "{r}");
+    // Closed, it keeps that prosecution: not dropped, not changed.
+    for input in [
+        json!({ "notes": "Không khởi tố" }),
+        json!({ "notes": "Khởi tố", "prosecutionDecision": "01/QĐ-KTVA", "prosecutedOn": "2026-11-21", "defendants": 2 }),
+    ] {
+        let r = app
+            .gql(
+                Some(&police),
+                "mutation($id: ID!, $i: InvestigationInput!) { setInvestigation(caseId: $id, version: 1, input: $i) { id } }",
+                json!({ "id": id, "i": input }),
+            )
+            .await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{input}: {r}");
+    }
 }
 
 #[tokio::test]
@@ -692,7 +718,7 @@ async fn an_archived_case_is_missing_to_other_writers() {
         )
         .await);
     let missing = "999999";
-    let writes: [(&str, &str, &str, Value); 6] = [
+    let writes: [(&str, &str, &str, Value); 8] = [
         (
             &ca,
             "updateCase",
@@ -724,6 +750,18 @@ async fn an_archived_case_is_missing_to_other_writers() {
             "mutation($id: ID!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: 1, archived: true) }",
             pid.clone(),
         ),
+        (
+            &hq,
+            "draftPublication",
+            "mutation($id: ID!) { draftPublication(caseId: $id, input: { headline: \"Tin\", body: \"Nội dung\" }) { id } }",
+            json!(null),
+        ),
+        (
+            &ca,
+            "setDisposalStatus",
+            "mutation($id: ID!) { setDisposalStatus(id: $id, version: 1, status: CONFISCATED) { id } }",
+            sid.clone(),
+        ),
     ];
     let answer = |r: &Value| {
         (
@@ -731,10 +769,19 @@ async fn an_archived_case_is_missing_to_other_writers() {
             r["errors"][0]["message"].as_str().map(str::to_string),
         )
     };
+    // Each writer's agency is then in the directory's cache, so both answers find it alike.
+    for token in [&ca, &hq, &stc] {
+        ok(app.query(Some(token), "{ me { role } }").await);
+    }
     for (token, name, m, record) in writes {
         let target = if record.is_null() { json!(id) } else { record };
+        app.reset_statements();
         let archived = app.gql(Some(token), m, json!({ "id": target })).await;
+        let archived_statements = app.statement_texts();
+        app.reset_statements();
         let absent = app.gql(Some(token), m, json!({ "id": missing })).await;
+        // The same work too: the time of the answer tells nothing either.
+        assert_eq!(archived_statements, app.statement_texts(), "{name}");
         assert_eq!(
             answer(&archived),
             answer(&absent),
@@ -751,6 +798,15 @@ async fn an_archived_case_is_missing_to_other_writers() {
         )
         .await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // Nor do the records of its archived case change, the lead's own seizures included.
+    let r = app
+        .gql(
+            Some(&bdbp),
+            "mutation($id: ID!) { setCaseRecordArchived(kind: SEIZURE, id: $id, version: 1, archived: true) }",
+            json!({ "id": sid }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     ok(app
         .gql(
             Some(&bdbp),
@@ -758,6 +814,22 @@ async fn an_archived_case_is_missing_to_other_writers() {
             json!({ "id": id }),
         )
         .await);
+    // An archived record takes no change until it is restored.
+    ok(app
+        .gql(
+            Some(&ca),
+            "mutation($id: ID!) { setCaseRecordArchived(kind: SUBJECT, id: $id, version: 1, archived: true) }",
+            json!({ "id": pid }),
+        )
+        .await);
+    let r = app
+        .gql(
+            Some(&ca),
+            "mutation($id: ID!) { updateSubject(id: $id, version: 2, input: { kind: PERSON, role: CARRIER, fullName: \"Lê Văn C\" }) { id } }",
+            json!({ "id": pid }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
 }
 
 #[tokio::test]

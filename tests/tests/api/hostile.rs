@@ -611,15 +611,42 @@ async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
         );
         assert_eq!(swap(&seen), unknown, "{doc}");
     }
-    // The literal enum value too, and a hidden value beside a made-up one in one request.
-    let doc = "mutation { watch(kind: ID_NUMBER, value: \"020090168682\") { id } }";
-    let seen = app.query(Some(&commune), doc).await;
-    let unknown = app
-        .query(Some(&commune), &doc.replace("ID_NUMBER", "FOO"))
-        .await;
+    // The literal enum value too, and written as a string, which validation takes for the
+    // value of that name (stop 35's second review ran it into the resolver).
+    for doc in [
+        "mutation { watch(kind: ID_NUMBER, value: \"020090168682\") { id } }",
+        "mutation { watch(kind: \"ID_NUMBER\", value: \"020090168682\") { id } }",
+    ] {
+        let seen = app.query(Some(&commune), doc).await;
+        let unknown = app
+            .query(Some(&commune), &doc.replace("ID_NUMBER", "FOO"))
+            .await;
+        assert_eq!(
+            seen.to_string().replace("ID_NUMBER", "FOO"),
+            unknown.to_string()
+        );
+    }
+    // A variable takes its type from the operation that runs, not from another one of the
+    // document naming it too (a `String` was renamed as the other's hidden enum value).
+    let so = app.token_for(Role::StandingOffice);
+    let doc = "query A($k: String!) { statistics(period: { kind: CAMPAIGN, campaign: $k }) { total { casesDetected { value } } } }
+        query B($k: WatchKind!) { watches { id } }";
+    let run = async |k: &str| {
+        let body = json!({ "query": doc, "operationName": "A", "variables": { "k": k } });
+        app.post(Some(&so), body).await.to_string()
+    };
+    let seen = run("ID_NUMBER").await;
+    assert!(!seen.contains('\u{E000}'), "{seen}");
     assert_eq!(
-        seen.to_string().replace("ID_NUMBER", "FOO"),
-        unknown.to_string()
+        seen.replace("ID_NUMBER", "ID_NUMBEQ"),
+        run("ID_NUMBEQ").await
+    );
+    // A default value of a list of an unknown type once killed its request's handler
+    // (async-graphql looked the type up and panicked): now an error like any other.
+    let r = app.query(None, "query($v: [X] = [1]) { __typename }").await;
+    assert!(
+        r["errors"][0]["message"] == "Unknown type \"X\"" && r["data"].is_null(),
+        "{r}"
     );
 }
 

@@ -90,16 +90,20 @@ async fn metrics_need_the_token_and_show_the_pool() {
 async fn operations_are_counted_by_their_name_and_outcome() {
     let app = TestApp::spawn().await;
     let u = suffix();
-    let [police, admin] = app.tokens_for([Role::Police, Role::Admin]);
+    let police = app.token_for(Role::Police);
 
     let ok = format!("ObsOk_{u}");
     let r = run_registered(&app, &police, &format!("query {ok} {{ me {{ role }} }}")).await;
     assert!(r["errors"].is_null(), "{r}");
     let forbidden = format!("ObsForbidden_{u}");
+    // Customs read the police compartment only on the cases they lead.
+    let customs = app.token_for(Role::Customs);
     let r = run_registered(
         &app,
-        &admin,
-        &format!("query {forbidden} {{ cases {{ totalCount }} }}"),
+        &customs,
+        &format!(
+            "query {forbidden} {{ cases(first: 1, filter: {{ leadAgency: \"CA\" }}) {{ nodes {{ subjects {{ fullName }} }} }} }}"
+        ),
     )
     .await;
     assert_eq!(error_codes(&r), ["FORBIDDEN"], "{r}");

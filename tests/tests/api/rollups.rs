@@ -352,11 +352,23 @@ async fn rollups_equal_a_rebuild_and_answer_as_the_cases_do_after_random_writes(
                     CaseStatus::Closed | CaseStatus::Dropped => None,
                 };
                 let Some(next) = next else { continue };
+                // A prosecuted case closes once its prosecution is on record.
+                let recorded = c.prosecuted.is_some()
+                    && c.investigation.is_some_and(|(_, _, archived)| !archived);
+                let may = c.status != CaseStatus::Prosecuted || recorded;
                 let r = if next == CaseStatus::TransferredToPolice {
                     case_write::transfer_to_police(w, c.id, c.version, "CA").await
                 } else {
                     case_write::change_status(w, c.id, c.version, next, None).await
                 };
+                assert!(
+                    may || r.is_err(),
+                    "a prosecuted case closed without its prosecution"
+                );
+                if r.is_err() && !may && !c.archived {
+                    refusals += 1;
+                    continue;
+                }
                 match r {
                     Ok(m) => {
                         c.version = m.version;

@@ -81,7 +81,7 @@ pub struct CaseQuery;
 impl CaseQuery {
     /// Cases in the viewer's scope, newest detection first (keyset pagination, `first` ≤ 100).
     #[graphql(
-        visible = "crate::graphql::guards::not_press_visible",
+        visible = "crate::graphql::guards::cases_visible",
         complexity = "crate::graphql::cost::page(first, child_complexity) + crate::graphql::cost::search(&search)"
     )]
     async fn cases(
@@ -124,7 +124,7 @@ impl CaseQuery {
     }
 
     /// One case by id; `null` with `NOT_FOUND` when it does not exist or is outside the scope.
-    #[graphql(name = "case", visible = "crate::graphql::guards::not_press_visible")]
+    #[graphql(name = "case", visible = "crate::graphql::guards::cases_visible")]
     async fn case_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Case>> {
         let viewer = viewer(ctx)?;
         let id = parse_id(&id, NodeKind::Case)?;

@@ -133,7 +133,7 @@ fn facts(p: &publications::Model) -> Vec<String> {
 /// A publication in its workflow (for the staff who draft and approve it).
 pub struct Publication(pub publications::Model);
 
-#[Object(visible = "crate::graphql::guards::not_press_visible")]
+#[Object(visible = "crate::graphql::guards::publication_drafts_visible")]
 impl Publication {
     pub async fn id(&self) -> ID {
         crate::graphql::ids::global_id(crate::graphql::ids::NodeKind::Publication, self.0.id)
@@ -186,6 +186,7 @@ impl Publication {
             .map(Agency))
     }
     /// The case, for roles that may read it (the admin, for one, may not).
+    #[graphql(visible = "crate::graphql::guards::cases_visible")]
     async fn case(&self, ctx: &Context<'_>) -> Result<Option<Case>> {
         let scope = case_scope(viewer(ctx)?)?;
         let case = one(&loaders(ctx)?.case, self.0.case_id).await?;
