@@ -8,7 +8,9 @@
 //!   used. A connection without a valid token is closed with 4403; one that sends no
 //!   `connection_init` within [`INIT_TIMEOUT`] with 4408.
 //! - **Expiry:** the socket is closed with 4403 ("token expired") the moment the token
-//!   expires, whatever is subscribed; the client reconnects with a fresh token.
+//!   expires, whatever is subscribed; the client reconnects with a fresh token. It closes with
+//!   4403 too once the token's agency or commune no longer fits it, as every request of that
+//!   token is then refused ([`LiveExecutor::still_valid`]).
 //! - **Only subscriptions** run over the socket; queries and mutations are refused with
 //!   `BAD_USER_INPUT` and go to `POST /graphql`, where deadlines, batches and idempotency live.
 //!   At most [`MAX_SUBSCRIPTIONS`] run at once on one connection.
@@ -241,9 +243,21 @@ fn token_of(payload: &serde_json::Value) -> Option<String> {
 struct Session {
     viewer: Viewer,
     expires: Instant,
+    /// The token, to resolve its agency and commune again ([`LiveExecutor::still_valid`]).
+    token: String,
+    /// When the viewer was last resolved, and under which count of reference writes.
+    resolved: std::sync::Mutex<(Instant, u64)>,
     /// The socket counted against its user.
     _user: Held,
 }
+
+/// How often a live connection resolves its viewer again though no agency or commune was
+/// written on this instance (a write through another instance of the fleet): as long as the
+/// directory keeps a row.
+const RESOLVE_AGAIN: Duration = Duration::from_secs(60);
+
+/// How often the socket checks whether its viewer still holds.
+const CHECK_EVERY: Duration = Duration::from_secs(2);
 
 /// Runs the operations of one connection: a fresh executor per socket, holding its session.
 #[derive(Clone)]
@@ -281,11 +295,42 @@ impl LiveExecutor {
         let session = Session {
             viewer,
             expires: Instant::now() + Duration::from_secs(left.unsigned_abs()),
+            token,
+            resolved: std::sync::Mutex::new((Instant::now(), self.state.directory.generation())),
             _user: user,
         };
         self.session
             .set(session)
             .map_err(|_| AppError::bad_input("the connection is initialised already"))
+    }
+
+    /// Whether the connection's viewer still holds: resolved again from its token when an
+    /// agency or a commune was written on this instance since, or a minute has passed. A
+    /// socket authenticated once held its agency's rights until its token expired, after the
+    /// agency had left the committee and its token was refused everywhere else (a review of
+    /// stop 35): now the socket closes, and the client signs in again.
+    async fn still_valid(&self) -> Result<(), AppError> {
+        let Some(session) = self.session.get() else {
+            return Ok(());
+        };
+        let generation = self.state.directory.generation();
+        let stale = session.resolved.lock().map_or(true, |r| {
+            r.0.elapsed() >= RESOLVE_AGAIN || r.1 != generation
+        });
+        if !stale {
+            return Ok(());
+        }
+        let (now, _) = authenticate_token(&self.state, &session.token).await?;
+        let was = &session.viewer;
+        if (now.role, now.agency_id, now.commune_id) != (was.role, was.agency_id, was.commune_id) {
+            return Err(AppError::Unauthenticated(
+                "the token's agency or commune changed: sign in again".into(),
+            ));
+        }
+        if let Ok(mut r) = session.resolved.lock() {
+            *r = (Instant::now(), generation);
+        }
+        Ok(())
     }
 
     async fn start(self, mut req: async_graphql::Request) -> BoxStream<'static, GqlResponse> {
@@ -295,6 +340,9 @@ impl LiveExecutor {
                 "send connection_init first".into(),
             ));
         };
+        if let Err(e) = self.still_valid().await {
+            return refuse(e);
+        }
         let viewer = session.viewer.clone();
         if req.query.len() > MAX_QUERY_BYTES {
             return refuse(AppError::bad_input(format!(
@@ -478,9 +526,20 @@ async fn serve(
             .serve(),
     );
     let init_deadline = Instant::now() + INIT_TIMEOUT;
+    let mut check = tokio::time::interval(CHECK_EVERY);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let deadline = executor.session.get().map_or(init_deadline, |s| s.expires);
         tokio::select! {
+            _ = check.tick() => match executor.still_valid().await {
+                Err(AppError::Unauthenticated(m)) => {
+                    let _ = socket_out.send(close(FORBIDDEN, &m)).await;
+                    break;
+                }
+                // The database unavailable a moment: the viewer is checked again next tick.
+                Err(e) => tracing::warn!(error = %e.message(), "could not resolve a live connection's viewer again"),
+                Ok(()) => {}
+            },
             msg = outgoing.recv() => match msg {
                 Some(Message::Close(frame)) if refused.load(Ordering::SeqCst) => {
                     let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();

@@ -82,6 +82,12 @@ impl Directory {
         now
     }
 
+    /// The count of agency and commune writes published on this instance: a viewer resolved
+    /// under another count may have changed (a live connection resolves its own again).
+    pub fn generation(&self) -> u64 {
+        self.published.load(Ordering::SeqCst)
+    }
+
     fn keep(&self, generation: u64) -> bool {
         self.published.load(Ordering::SeqCst) == generation
     }

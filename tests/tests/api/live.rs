@@ -10,7 +10,7 @@
 
 use api::auth::Role;
 use hub389_tests::live::{Live, Received};
-use hub389_tests::{Backend, TestApp, docs, graphql_request, ok};
+use hub389_tests::{Backend, TestApp, docs, failed, graphql_request, ok};
 use serde_json::{Value, json};
 
 const CREATE: &str =
@@ -952,4 +952,53 @@ async fn one_user_or_one_address_cannot_take_every_socket() {
     // The address's other sockets (the customs user's) count too.
     assert!(silent.len() < per_address, "{}", silent.len());
     assert_eq!(refusal, Some(429));
+}
+
+/// A live connection holds only while its token does: once its agency leaves the committee,
+/// the socket closes with 4403 (it once kept the agency's rights until the token expired,
+/// while every other request of that token was refused: stop 35's review), and a
+/// subscription sent meanwhile is refused.
+#[tokio::test]
+async fn a_socket_closes_when_its_agency_no_longer_fits_its_token() {
+    let app = TestApp::spawn().await;
+    let rangers = app.token(Role::Officer, Some("KIEMLAM"), None);
+    let mut live = Live::connect(&app.base, &rangers).await;
+    live.subscribe("1", "subscription { caseChanged { code } }", json!({}))
+        .await;
+    // The forest rangers sit on the committee as a unit of the agriculture department: no
+    // longer, once that department is not a member.
+    let admin = app.token_for(Role::Admin);
+    let r = ok(app
+        .query(Some(&admin), "{ agencies { id code version } }")
+        .await);
+    let snnmt = r["data"]["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "SNNMT")
+        .unwrap()
+        .clone();
+    ok(app
+        .gql(
+            Some(&admin),
+            "mutation($id: ID!, $v: Int!) { updateAgency(id: $id, version: $v, input: { isMember: false }) { isMember } }",
+            json!({ "id": snnmt["id"], "v": snnmt["version"] }),
+        )
+        .await);
+    failed(
+        app.query(Some(&rangers), "{ me { role } }").await,
+        "UNAUTHENTICATED",
+    );
+    live.subscribe("2", "subscription { caseChanged { code } }", json!({}))
+        .await;
+    loop {
+        match live.next().await {
+            Received::Closed(code, reason) => {
+                assert_eq!(code, Some(4403), "{reason}");
+                break;
+            }
+            // The second subscription refused, if it came before the close.
+            Received::Json(msg) => assert!(msg["id"] == "2" && msg["type"] == "error", "{msg}"),
+        }
+    }
 }
