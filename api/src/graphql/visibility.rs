@@ -292,6 +292,38 @@ fn drop_unknown_defaults(registry: &Registry, doc: &mut ExecutableDocument) -> b
     dropped
 }
 
+/// Refuses a request whose text or variables hold [`MARK`] itself: the mark is taken out of
+/// validation's messages, so a client's own U+E000 (a private-use character no text needs)
+/// would have made them read falsely — a visible field named unknown, a value quoted without
+/// it (a review of stop 35).
+pub fn refuse_marks(request: &Request) -> Result<(), ServerError> {
+    fn holds(v: &ConstValue) -> bool {
+        match v {
+            ConstValue::String(s) => s.contains(MARK),
+            ConstValue::Enum(n) => n.contains(MARK),
+            ConstValue::List(items) => items.iter().any(holds),
+            ConstValue::Object(fields) => fields.iter().any(|(k, v)| k.contains(MARK) || holds(v)),
+            _ => false,
+        }
+    }
+    let marked = request.query.contains(MARK)
+        || request
+            .operation_name
+            .as_deref()
+            .is_some_and(|n| n.contains(MARK))
+        || request
+            .variables
+            .iter()
+            .any(|(k, v)| k.contains(MARK) || holds(v));
+    if marked {
+        return Err(crate::error::AppError::bad_input(
+            "the request holds U+E000, a private-use character the server does not take",
+        )
+        .into_server_error());
+    }
+    Ok(())
+}
+
 /// A name no schema holds: `name` and [`MARK`].
 fn hidden(name: &str) -> Name {
     Name::new(format!("{name}{MARK}"))

@@ -641,6 +641,33 @@ async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
         seen.replace("ID_NUMBER", "ID_NUMBEQ"),
         run("ID_NUMBEQ").await
     );
+    // The mark itself is not taken from clients: stripped from the messages, it made them
+    // read falsely (a visible field named unknown).
+    let leader_filter = "query($f: CaseFilter) { cases(first: 1, filter: $f) { totalCount } }";
+    for (doc, vars) in [
+        (
+            leader_filter,
+            json!({ "f": { "status\u{E000}": "CLOSED" } }),
+        ),
+        (
+            leader_filter,
+            json!({ "f": { "status": ["CLOSED\u{E000}"] } }),
+        ),
+        (
+            "{ cases(first: 1, search: \"a\u{E000}b\") { totalCount } }",
+            json!({}),
+        ),
+    ] {
+        let r = app.gql(Some(&leader), doc, vars).await;
+        assert_eq!(hub389_tests::error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+        assert!(
+            r["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("U+E000"),
+            "{r}"
+        );
+    }
     // A default value of a list of an unknown type once killed its request's handler
     // (async-graphql looked the type up and panicked): now an error like any other.
     let r = app.query(None, "query($v: [X] = [1]) { __typename }").await;
