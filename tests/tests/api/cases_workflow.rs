@@ -1763,3 +1763,34 @@ async fn a_case_belongs_only_to_campaigns_it_was_detected_in() {
     let r = app.gql(Some(&bdbp), CREATE, json!({ "input": old })).await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
 }
+
+/// A retry of `createCase` answers with the case as its writer may know it now: transferred to
+/// the police and archived by them since, it is a missing case (it was read back whole).
+#[tokio::test]
+async fn a_retry_does_not_read_back_a_case_archived_since() {
+    let app = TestApp::spawn().await;
+    let [qltt, ca] = [
+        app.token(Role::Officer, Some("QLTT"), None),
+        app.token_for(Role::Police),
+    ];
+    let vars = json!({ "input": new_case("Vụ sẽ chuyển công an"), "key": "retry-after-archive-1" });
+    let first = ok(app.gql(Some(&qltt), CREATE, vars.clone()).await);
+    let id = first["data"]["createCase"]["id"].clone();
+    ok(change_status(&app, &qltt, id.as_str().unwrap(), 1, "VERIFYING").await);
+    ok(app
+        .gql(
+            Some(&qltt),
+            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
+            json!({ "id": id }),
+        )
+        .await);
+    ok(app
+        .gql(
+            Some(&ca),
+            "mutation($id: ID!) { setCaseArchived(id: $id, version: 3, archived: true) { version } }",
+            json!({ "id": id }),
+        )
+        .await);
+    let again = app.gql(Some(&qltt), CREATE, vars).await;
+    assert_eq!(refusal_codes(&again), ["NOT_FOUND"], "{again}");
+}
