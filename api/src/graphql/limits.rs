@@ -24,6 +24,68 @@ pub struct DepthLimit {
     pub max_aliases: usize,
 }
 
+/// The deepest a request's text may nest brackets (`{`, `[`, `(`, outside strings and
+/// comments): far beyond what a query within [`DepthLimit`] needs (the standard introspection
+/// query nests 13 deep), far below what parsing and walking a document can recurse through.
+pub const MAX_NESTING: usize = 64;
+
+/// Whether `text` nests brackets deeper than [`MAX_NESTING`], read as GraphQL source (strings,
+/// block strings and comments skipped) before anything parses it. Nothing bounded how deeply a
+/// literal value nests: `tipStatus(trackingCode: [[[…]]])` 650 lists deep, 1.4 KB without a
+/// token, overflowed the stack of the walk over argument values and aborted the whole process
+/// (1 270 deep, async-graphql's parser itself: a review of stop 35). Linear in the text.
+pub fn too_deep(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    // An escaped triple quote inside a block string.
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return true;
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Refuses a request whose text nests too deep ([`too_deep`]), before it is parsed.
+pub fn check_nesting(query: &str) -> ServerResult<()> {
+    if too_deep(query) {
+        return Err(refusal(format!(
+            "the query nests brackets more than {MAX_NESTING} deep"
+        )));
+    }
+    Ok(())
+}
+
 /// What is known of each fragment while measuring a document: its measure once computed;
 /// `None` while it is being computed.
 type Memo = HashMap<Name, Option<usize>>;
@@ -340,6 +402,36 @@ impl DepthLimit {
             return Ok(cost);
         }
         Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::*;
+
+    #[test]
+    fn brackets_count_outside_strings_and_comments() {
+        let deep = |n: usize| format!("{{ a(b: {}1{}) }}", "[".repeat(n), "]".repeat(n));
+        assert!(!too_deep(&deep(MAX_NESTING - 3)));
+        assert!(too_deep(&deep(MAX_NESTING)));
+        assert!(too_deep(&deep(650)));
+        // Brackets inside strings, block strings (an escaped triple quote included) and
+        // comments are text.
+        let inside = "[".repeat(200);
+        for text in [
+            format!("{{ a(b: \"{inside}\") }}"),
+            format!("{{ a(b: \"\\\"{inside}\") }}"),
+            format!("{{ a(b: \"\"\"x \\\"\"\" {inside}\"\"\") }}"),
+            format!("# {inside}\n{{ a }}"),
+        ] {
+            assert!(!too_deep(&text), "{text}");
+        }
+        // Unbalanced closing brackets do not make room for deeper nesting.
+        assert!(too_deep(&format!(
+            "{}{}",
+            "]".repeat(100),
+            "[".repeat(MAX_NESTING + 1)
+        )));
     }
 }
 

@@ -83,6 +83,7 @@ impl Extension for PipelineExt {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        crate::graphql::limits::check_nesting(&request.query)?;
         crate::graphql::visibility::refuse_marks(&request)?;
         let kept = self.documents.lend(&mut request).await;
         let introspection = self.limits.check(&mut request)?;

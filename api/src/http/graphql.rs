@@ -822,6 +822,10 @@ fn is_mutation(req: &async_graphql::Request) -> bool {
 /// without a name, the first that is not a query (the executor refuses the request anyway).
 /// `None` when the document does not parse or names no such operation.
 pub fn operation_type(req: &async_graphql::Request) -> Option<OperationType> {
+    // Not parsed at all when it nests too deep: the schema refuses it ([`limits::too_deep`]).
+    if crate::graphql::limits::too_deep(&req.query) {
+        return None;
+    }
     let doc = async_graphql::parser::parse_query(&req.query).ok()?;
     match (&doc.operations, req.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),

@@ -668,6 +668,27 @@ async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
             "{r}"
         );
     }
+    // Nothing bounded how deeply a literal nests: 650 lists deep, without a token, aborted the
+    // whole process (stack overflow). Refused before parsing, by POST and GET; the server
+    // answers the next request.
+    let deep = format!(
+        "{{ tipStatus(trackingCode: {}1{}) {{ __typename }} }}",
+        "[".repeat(700),
+        "]".repeat(700)
+    );
+    let r = app.query(None, &deep).await;
+    assert_eq!(hub389_tests::error_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let r = app
+        .client
+        .get(format!("{}/graphql", app.base))
+        .query(&[("query", deep.as_str())])
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(r.status(), 200);
+    let r: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(hub389_tests::error_codes(&r), ["BAD_USER_INPUT"], "{r}");
     // A default value of a list of an unknown type once killed its request's handler
     // (async-graphql looked the type up and panicked): now an error like any other.
     let r = app.query(None, "query($v: [X] = [1]) { __typename }").await;
