@@ -242,7 +242,10 @@ async fn writable<R: CaseRecord>(
     id: i64,
 ) -> AppResult<(R::Model, cases::Model)> {
     let hidden = || AppError::NotFound(format!("no such {}", R::WHAT));
-    let mut query = R::find_by_id(id).filter(in_known_cases(R::CASE_ID, v));
+    // Both rules on the record's case, as one condition looked up by the case's key (a
+    // subquery over the cases' conditions scanned every case when the record existed and
+    // nothing when it did not: 75 ms against 1.5 ms at 200 000 cases, a review of stop 35).
+    let mut on_case = known_case(v);
     match R::COMPARTMENT {
         // Who may write a case's core records at all, before anything is read: a role that
         // may not (a commune user) was told `FORBIDDEN` for a record and `NOT_FOUND` for a
@@ -254,20 +257,13 @@ async fn writable<R: CaseRecord>(
         Some(compartment) => match v.case_compartment_readers(compartment) {
             CaseReaders::All => {}
             CaseReaders::LeadAgency(agency) => {
-                query = query.filter(
-                    R::CASE_ID.in_subquery(
-                        sea_orm::sea_query::Query::select()
-                            .column(cases::Column::Id)
-                            .from(cases::Entity)
-                            .and_where(cases::Column::LeadAgencyId.eq(agency))
-                            .to_owned(),
-                    ),
-                );
+                on_case = on_case.add(cases::Column::LeadAgencyId.eq(agency));
             }
             // Reads it nowhere: whatever the id, nothing to look up.
             CaseReaders::Nobody => return Err(hidden()),
         },
     }
+    let query = R::find_by_id(id).filter(case_where::<R>(on_case));
     let r = query.one(txn).await?.ok_or_else(hidden)?;
     // Its case's own rules; its reach holds already.
     let case = case_for::<R>(txn, v, R::case_id(&r))
@@ -277,18 +273,26 @@ async fn writable<R: CaseRecord>(
     Ok((r, case))
 }
 
-/// `column` (a record's case) names a case the viewer may know: not archived, or led by the
-/// viewer's agency ([`unless_hidden`], as a condition of the record's own statement).
-fn in_known_cases(column: impl ColumnTrait, v: &Viewer) -> sea_orm::sea_query::SimpleExpr {
+/// A case the viewer may know: not archived, or led by the viewer's agency
+/// ([`unless_hidden`], as a condition for a record's own statement: [`case_where`]).
+fn known_case(v: &Viewer) -> Condition {
     let mut known = Condition::any().add(cases::Column::ArchivedAt.is_null());
     if let Some(agency) = v.agency_id {
         known = known.add(cases::Column::LeadAgencyId.eq(agency));
     }
-    column.in_subquery(
-        sea_orm::sea_query::Query::select()
-            .column(cases::Column::Id)
+    Condition::all().add(known)
+}
+
+/// A record of kind `R` whose case meets `cond`: `EXISTS` over the case by its key, so that
+/// the statement costs the same whether it finds the record or not.
+fn case_where<R: CaseRecord>(cond: Condition) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
             .from(cases::Entity)
-            .cond_where(known)
+            .and_where(Expr::col((cases::Entity, cases::Column::Id)).equals((R::default(), R::CASE_ID)))
+            .cond_where(cond)
             .to_owned(),
     )
 }
@@ -542,7 +546,7 @@ pub async fn approve_disposal(
         crate::domain::access::check_disposal_approver(v, kind)?;
         check_past_date("approvedOn", approved_on)?;
         let m = seizures::Entity::find_by_id(id)
-            .filter(in_known_cases(seizures::Column::CaseId, v))
+            .filter(case_where::<seizures::Entity>(known_case(v)))
             .one(txn)
             .await?
             .ok_or_else(|| AppError::NotFound("no such seizure".into()))?;
