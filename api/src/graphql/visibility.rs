@@ -433,22 +433,22 @@ impl Hider<'_> {
             match &mut item.node {
                 Selection::Field(f) => {
                     let name = f.node.name.node.clone();
-                    if name.starts_with("__") {
-                        // Introspection: bounded and shown as each role sees it elsewhere.
-                        continue;
-                    }
-                    let Some(field) = self
+                    let field = self
                         .registry
                         .types
                         .get(ty)
-                        .and_then(|meta| meta.field_by_name(&name))
-                    else {
-                        // Not in the schema at all (or `__typename`): validation speaks.
+                        .and_then(|meta| meta.field_by_name(&name));
+                    // Introspection (shown as each role sees it elsewhere), a field not in the
+                    // schema (validation speaks), or one hidden: what is below has no type, but
+                    // validation still reads an inline fragment's own type condition there.
+                    let Some(field) = field.filter(|_| !name.starts_with("__")) else {
+                        self.untyped(&mut f.node.selection_set.node);
                         continue;
                     };
                     if !self.view.has_field(ty, &name) {
                         f.node.name.node = hidden(&name);
                         self.hid = true;
+                        self.untyped(&mut f.node.selection_set.node);
                         continue;
                     }
                     for (arg, value) in &mut f.node.arguments {
@@ -478,6 +478,30 @@ impl Hider<'_> {
                     };
                     self.selection_set(&on, &mut inline.node.selection_set.node);
                 }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+
+    /// A selection set under a field without a type (unknown, hidden or introspection):
+    /// validation reads nothing of it but the inline fragments that name their type, which are
+    /// checked as on that type (`{ bogus { ... on Subject { idNumbex } } }` named the hidden
+    /// type's fields, a review of stop 35).
+    fn untyped(&mut self, set: &mut SelectionSet) {
+        for item in &mut set.items {
+            match &mut item.node {
+                Selection::Field(f) => self.untyped(&mut f.node.selection_set.node),
+                Selection::InlineFragment(inline) => match &mut inline.node.type_condition {
+                    Some(c) => {
+                        if let Some(renamed) = self.unseen_type(&c.node.on.node) {
+                            c.node.on.node = renamed;
+                            continue;
+                        }
+                        let on = c.node.on.node.to_string();
+                        self.selection_set(&on, &mut inline.node.selection_set.node);
+                    }
+                    None => self.untyped(&mut inline.node.selection_set.node),
+                },
                 Selection::FragmentSpread(_) => {}
             }
         }

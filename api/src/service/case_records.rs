@@ -291,7 +291,9 @@ fn case_where<R: CaseRecord>(cond: Condition) -> sea_orm::sea_query::SimpleExpr 
         Query::select()
             .expr(Expr::val(1))
             .from(cases::Entity)
-            .and_where(Expr::col((cases::Entity, cases::Column::Id)).equals((R::default(), R::CASE_ID)))
+            .and_where(
+                Expr::col((cases::Entity, cases::Column::Id)).equals((R::default(), R::CASE_ID)),
+            )
             .cond_where(cond)
             .to_owned(),
     )

@@ -516,7 +516,22 @@ async fn trusted_documents_for_the_press_and_anonymous() {
 async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
     let app = TestApp::spawn().await;
     let [leader, commune, press] = app.tokens_for([Role::Leader, Role::Commune, Role::Press]);
-    let pairs: [(&str, &str, serde_json::Value, &str, &str); 11] = [
+    let pairs: [(&str, &str, serde_json::Value, &str, &str); 13] = [
+        // Under a field without a type, validation still reads an inline fragment's type.
+        (
+            &leader,
+            "{ bogus { ... on Subject { idNumbex } } }",
+            json!({}),
+            "Subject",
+            "Foo",
+        ),
+        (
+            &leader,
+            "{ me { role } cases(first: 1) { nodes { subjects { ... on Case { code nope } } } } }",
+            json!({}),
+            "subjects",
+            "subjectz",
+        ),
         (
             &leader,
             "{ cases(first: 1) { nodes { subjects { fullName passportNumber } } } }",
