@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseTransaction, DeleteMany, EntityTrait, PaginatorTrait, QueryFilter,
+    DatabaseTransaction, DeleteMany, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 use entity::{
@@ -927,7 +927,13 @@ pub async fn update_campaign(
 ) -> AppResult<campaigns::Model> {
     input.check_not_empty()?;
     change(w, MANAGE, "updateCampaign", async |txn| {
-        let c = load_campaign(txn, id).await?;
+        // Locked before its linked cases are checked: a link made meanwhile waits (it holds a
+        // share lock on the campaign), or is seen.
+        let c = campaigns::Entity::find_by_id(id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such campaign".into()))?;
         let starts = input.starts_on.unwrap_or(c.starts_on);
         let ends = input.ends_on.unwrap_or(c.ends_on);
         check_campaign_window(starts, ends)?;

@@ -1794,3 +1794,42 @@ async fn a_retry_does_not_read_back_a_case_archived_since() {
     let again = app.gql(Some(&qltt), CREATE, vars).await;
     assert_eq!(refusal_codes(&again), ["NOT_FOUND"], "{again}");
 }
+
+/// Closing a prosecuted case and dropping its prosecution, at the same moment, cannot both
+/// pass: each checks the other's row, so the case is locked for the write (on PostgreSQL two
+/// such writes both committed, leaving a closed case that counted as handled administratively:
+/// stop 35's review).
+#[tokio::test]
+async fn closing_and_dropping_the_prosecution_at_once_cannot_both_pass() {
+    let app = TestApp::spawn().await;
+    let [bdbp, ca] = app.tokens_for([Role::Officer, Role::Police]);
+    for round in 0..6 {
+        let case = create(&app, &bdbp, &format!("Vụ chạy đua {round}")).await;
+        let id = case["id"].as_str().unwrap().to_string();
+        ok(change_status(&app, &bdbp, &id, 1, "VERIFYING").await);
+        ok(app
+            .gql(
+                Some(&bdbp),
+                "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
+                json!({ "id": id }),
+            )
+            .await);
+        ok(app
+            .gql(
+                Some(&ca),
+                "mutation($id: ID!) { setInvestigation(caseId: $id, input: { notes: \"Khởi tố\",
+                    prosecutionDecision: \"01/QĐ-KTVA\", prosecutedOn: \"2026-11-21\", defendants: 1 }) { id } }",
+                json!({ "id": id }),
+            )
+            .await);
+        ok(change_status(&app, &ca, &id, 3, "PROSECUTED").await);
+        let drop = app.gql(
+            Some(&ca),
+            "mutation($id: ID!) { setInvestigation(caseId: $id, version: 1, input: { notes: \"Không khởi tố\" }) { id } }",
+            json!({ "id": id }),
+        );
+        let (closed, dropped) = tokio::join!(change_status(&app, &ca, &id, 4, "CLOSED"), drop);
+        let passed = |r: &Value| r["errors"].is_null();
+        assert!(!(passed(&closed) && passed(&dropped)), "{closed} {dropped}");
+    }
+}
