@@ -18,9 +18,18 @@
 //! an input object must be an object (validation takes `input: "x"` as valid); and a string may
 //! not hold NUL. [`check_values`]
 //! walks the operation's arguments, variables read as completed, against the registry's types.
+//!
+//! And where a variable is used, its declared type must fit the place ([`check_positions`],
+//! the spec's "All Variable Usages Are Allowed"): async-graphql 7.2 has the rule but never
+//! runs it (its visitor does not pass input values to it), so `$k: String` went into an enum
+//! argument, and a value hidden from the role there reached the resolver where a made-up one
+//! failed validation (a review of stop 35).
+
+use std::collections::HashMap;
 
 use async_graphql::parser::types::{
     ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+    VariableDefinition,
 };
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Positioned, ServerError, Value, Variables};
@@ -91,6 +100,7 @@ pub fn check_values(
         registry,
         doc,
         variables,
+        positions: None,
         walked: Default::default(),
         scanned: Default::default(),
     };
@@ -105,12 +115,85 @@ pub fn check_values(
     }
 }
 
+/// Refuses the request if a variable of the operation that runs is used where its declared
+/// type does not fit (graphql-js's words: `Variable "$k" of type "String" used in position
+/// expecting type "WatchKind!".`), before validation. A variable of a type the schema does not
+/// have is left to validation ("Unknown type").
+pub fn check_positions(
+    registry: &Registry,
+    doc: &ExecutableDocument,
+    operation: Option<&str>,
+) -> Result<(), ServerError> {
+    let Some(op) = running(doc, operation) else {
+        return Ok(());
+    };
+    let definitions = op
+        .node
+        .variable_definitions
+        .iter()
+        .map(|d| (d.node.name.node.as_str(), d))
+        .collect();
+    let none = Variables::default();
+    let walk = Walk {
+        registry,
+        doc,
+        variables: &none,
+        positions: Some(definitions),
+        walked: Default::default(),
+        scanned: Default::default(),
+    };
+    let root = match op.node.ty {
+        OperationType::Query => Some(registry.query_type.as_str()),
+        OperationType::Mutation => registry.mutation_type.as_deref(),
+        OperationType::Subscription => registry.subscription_type.as_deref(),
+    };
+    match root {
+        Some(root) => walk.selection_set(root, &op.node.selection_set, 0),
+        None => Ok(()),
+    }
+}
+
+/// Whether a variable of type `var` (with a default that is not `null`: `var_default`) may be
+/// used where `place` is expected (with a default of its own: `place_default`): the spec's
+/// `IsVariableUsageAllowed`, types as the registry writes them (`[Int!]!`).
+fn usage_allowed(var: &str, var_default: bool, place: &str, place_default: bool) -> bool {
+    match place.strip_suffix('!') {
+        Some(inner) if !var.ends_with('!') => {
+            (var_default || place_default) && sub_type(var, inner)
+        }
+        _ => sub_type(var, place),
+    }
+}
+
+/// The spec's `AreTypesCompatible` for input types.
+fn sub_type(sub: &str, of: &str) -> bool {
+    let list = |t: &str| {
+        t.strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .map(str::to_string)
+    };
+    if let Some(of) = of.strip_suffix('!') {
+        return sub.strip_suffix('!').is_some_and(|sub| sub_type(sub, of));
+    }
+    if let Some(sub) = sub.strip_suffix('!') {
+        return sub_type(sub, of);
+    }
+    match (list(sub), list(of)) {
+        (Some(sub), Some(of)) => sub_type(&sub, &of),
+        (None, None) => sub == of,
+        _ => false,
+    }
+}
+
 /// A walk of the operation that runs, each argument against its type in the registry.
 struct Walk<'a> {
     registry: &'a Registry,
     doc: &'a ExecutableDocument,
     /// The request's variables, completed ([`complete`]).
     variables: &'a Variables,
+    /// Set: the walk checks where the operation's variables are used ([`check_positions`])
+    /// instead of the arguments' values.
+    positions: Option<HashMap<&'a str, &'a Positioned<VariableDefinition>>>,
     /// Whether a fragment's selections hold an argument anywhere ([`Walk::has_arguments`]).
     scanned: std::cell::RefCell<std::collections::HashMap<&'a str, bool>>,
     /// The fragments walked already. A fragment's fields are those of its own type condition
@@ -151,6 +234,11 @@ impl<'a> Walk<'a> {
                         let Some(arg) = field.args.get(name.node.as_str()) else {
                             continue;
                         };
+                        if self.positions.is_some() {
+                            let has_default = arg.default_value.is_some();
+                            self.usages(&arg.ty, has_default, &value.node, value.pos)?;
+                            continue;
+                        }
                         let given = value.node.clone().into_const_with(|v| {
                             Ok::<_, ()>(self.variables.get(&v).cloned().unwrap_or(Value::Null))
                         });
@@ -220,6 +308,74 @@ impl<'a> Walk<'a> {
             })
     }
 
+    /// Checks each variable in `value`, a literal where `place` is expected (with a default of
+    /// its own: `place_default`), against its declared type ([`usage_allowed`]).
+    fn usages(
+        &self,
+        place: &str,
+        place_default: bool,
+        value: &async_graphql_value::Value,
+        pos: async_graphql::Pos,
+    ) -> Result<(), ServerError> {
+        use async_graphql_value::Value as Literal;
+        let Some(definitions) = &self.positions else {
+            return Ok(());
+        };
+        match value {
+            Literal::Variable(name) => {
+                let Some(def) = definitions.get(name.as_str()) else {
+                    return Ok(()); // undefined: validation says so
+                };
+                let declared = def.node.var_type.node.to_string();
+                let named = declared.trim_matches(|c| matches!(c, '[' | ']' | '!'));
+                if !self.registry.types.contains_key(named) {
+                    return Ok(()); // an unknown type: validation says so
+                }
+                let var_default = def
+                    .node
+                    .default_value
+                    .as_ref()
+                    .is_some_and(|d| d.node != Value::Null);
+                if !usage_allowed(&declared, var_default, place, place_default) {
+                    let mut e = ServerError::new(
+                        format!(
+                            "Variable \"${name}\" of type \"{declared}\" used in position expecting type \"{place}\"."
+                        ),
+                        Some(def.pos),
+                    );
+                    e.locations.push(pos);
+                    return Err(e);
+                }
+                Ok(())
+            }
+            Literal::List(items) => {
+                let inner = place.trim_end_matches('!');
+                let inner = inner
+                    .strip_prefix('[')
+                    .and_then(|t| t.strip_suffix(']'))
+                    .unwrap_or(inner);
+                items
+                    .iter()
+                    .try_for_each(|item| self.usages(inner, false, item, pos))
+            }
+            Literal::Object(fields) => {
+                let named = place.trim_matches(|c| matches!(c, '[' | ']' | '!'));
+                let Some(MetaType::InputObject { input_fields, .. }) =
+                    self.registry.types.get(named)
+                else {
+                    return Ok(());
+                };
+                fields
+                    .iter()
+                    .try_for_each(|(key, v)| match input_fields.get(key.as_str()) {
+                        Some(f) => self.usages(&f.ty, f.default_value.is_some(), v, pos),
+                        None => Ok(()),
+                    })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether `value` fits the type `ty` (as the registry writes it: `[Int!]!`) as far as
     /// validation leaves it unchecked: an `Int`'s 32 bits, an input object's being an object,
     /// and no string holding NUL (U+0000, which JSON allows and PostgreSQL cannot take: a
@@ -258,6 +414,34 @@ impl<'a> Walk<'a> {
             // object as valid ("x", 5, an enum, a list of them), and only execution refused it.
             (Some(MetaType::InputObject { .. }), _) => false,
             _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod usage_tests {
+    use super::*;
+
+    #[test]
+    fn variables_fit_their_places_as_the_spec_says() {
+        for (var, var_default, place, place_default, allowed) in [
+            ("String", false, "String", false, true),
+            ("String", false, "WatchKind!", false, false),
+            ("WatchKind", false, "WatchKind!", false, false),
+            ("WatchKind", true, "WatchKind!", false, true),
+            ("WatchKind", false, "WatchKind!", true, true),
+            ("WatchKind!", false, "WatchKind", false, true),
+            ("[Int!]!", false, "[Int]", false, true),
+            ("[Int]", false, "[Int!]", false, false),
+            ("Int", false, "[Int]", false, false),
+            ("[Int]", false, "Int", false, false),
+            ("ID", false, "String", false, false),
+        ] {
+            assert_eq!(
+                usage_allowed(var, var_default, place, place_default),
+                allowed,
+                "{var} ({var_default}) in {place} ({place_default})"
+            );
         }
     }
 }

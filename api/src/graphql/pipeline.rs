@@ -101,6 +101,11 @@ impl Extension for PipelineExt {
         let operation = request.operation_name.take();
         if let Ok(doc) = request.parsed_query() {
             let registry = &ctx.schema_env.registry;
+            if let Err(e) = inputs::check_positions(registry, doc, operation.as_deref()) {
+                request.operation_name = operation;
+                request.variables = variables;
+                return Err(e);
+            }
             let checked =
                 inputs::complete(doc, operation.as_deref(), &mut variables).and_then(|()| {
                     inputs::check_values(registry, doc, operation.as_deref(), &variables)

@@ -516,7 +516,16 @@ async fn trusted_documents_for_the_press_and_anonymous() {
 async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
     let app = TestApp::spawn().await;
     let [leader, commune, press] = app.tokens_for([Role::Leader, Role::Commune, Role::Press]);
-    let pairs: [(&str, &str, serde_json::Value, &str, &str); 13] = [
+    let pairs: [(&str, &str, serde_json::Value, &str, &str); 14] = [
+        // A variable declared with another type than its place (async-graphql never checked
+        // it: the hidden value reached the resolver).
+        (
+            &commune,
+            "mutation($k: String) { watch(kind: $k, value: \"020090168682\") { id } }",
+            json!({ "k": "ID_NUMBER" }),
+            "ID_NUMBER",
+            "ID_NUMBEX",
+        ),
         // Under a field without a type, validation still reads an inline fragment's type.
         (
             &leader,
