@@ -104,15 +104,7 @@ pub fn check_values(
         walked: Default::default(),
         scanned: Default::default(),
     };
-    let root = match op.node.ty {
-        OperationType::Query => Some(registry.query_type.as_str()),
-        OperationType::Mutation => registry.mutation_type.as_deref(),
-        OperationType::Subscription => registry.subscription_type.as_deref(),
-    };
-    match root {
-        Some(root) => walk.selection_set(root, &op.node.selection_set, 0),
-        None => Ok(()),
-    }
+    walk.operation(op)
 }
 
 /// Refuses the request if a variable of the operation that runs is used where its declared
@@ -142,15 +134,7 @@ pub fn check_positions(
         walked: Default::default(),
         scanned: Default::default(),
     };
-    let root = match op.node.ty {
-        OperationType::Query => Some(registry.query_type.as_str()),
-        OperationType::Mutation => registry.mutation_type.as_deref(),
-        OperationType::Subscription => registry.subscription_type.as_deref(),
-    };
-    match root {
-        Some(root) => walk.selection_set(root, &op.node.selection_set, 0),
-        None => Ok(()),
-    }
+    walk.operation(op)
 }
 
 /// Whether a variable of type `var` (with a default that is not `null`: `var_default`) may be
@@ -204,6 +188,20 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
+    /// Walks operation `op` from its root type.
+    fn operation(&self, op: &'a Positioned<OperationDefinition>) -> Result<(), ServerError> {
+        let registry = self.registry;
+        let root = match op.node.ty {
+            OperationType::Query => Some(registry.query_type.as_str()),
+            OperationType::Mutation => registry.mutation_type.as_deref(),
+            OperationType::Subscription => registry.subscription_type.as_deref(),
+        };
+        match root {
+            Some(root) => self.selection_set(root, &op.node.selection_set, 0),
+            None => Ok(()),
+        }
+    }
+
     fn selection_set(
         &self,
         ty: &str,

@@ -48,6 +48,30 @@ async fn audit_count(app: &TestApp) -> i64 {
 const STATUS: &str = r#"mutation($id: ID!, $v: Int!, $s: CaseStatus!) { changeCaseStatus(id: $id, version: $v, status: $s) { status version handledOn } }"#;
 
 /// Asks, as `token`, to move case `id` at version `v` to status `s`; returns the response.
+/// Moves a new case (version 1) of `token`'s agency to verification, then to the police (CA).
+async fn to_the_police(app: &TestApp, token: &str, id: &str) {
+    ok(change_status(app, token, id, 1, "VERIFYING").await);
+    ok(app
+        .gql(
+            Some(token),
+            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
+            json!({ "id": id }),
+        )
+        .await);
+}
+
+/// Records a prosecution of 21/11/2026 with one defendant on case `id` (a new record).
+async fn prosecute(app: &TestApp, token: &str, id: &str) {
+    ok(app
+        .gql(
+            Some(token),
+            "mutation($id: ID!) { setInvestigation(caseId: $id, input: { notes: \"Khởi tố\",
+                prosecutionDecision: \"01/QĐ-KTVA\", prosecutedOn: \"2026-11-21\", defendants: 1 }) { id } }",
+            json!({ "id": id }),
+        )
+        .await);
+}
+
 async fn change_status(app: &TestApp, token: &str, id: &str, v: i64, s: &str) -> Value {
     app.gql(Some(token), STATUS, json!({ "id": id, "v": v, "s": s }))
         .await
@@ -86,14 +110,7 @@ async fn a_case_from_detection_to_closure_with_a_transfer_to_the_police() {
     // prosecuted by its record).
     let r = change_status(&app, &police, &id, 4, "CLOSED").await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
-    ok(app
-        .gql(
-            Some(&police),
-            "mutation($id: ID!) { setInvestigation(caseId: $id, input: { notes: \"Khởi tố\",
-                prosecutionDecision: \"01/QĐ-KTVA\", prosecutedOn: \"2026-11-21\", defendants: 1 }) { id } }",
-            json!({ "id": id }),
-        )
-        .await);
+    prosecute(&app, &police, &id).await;
     let r = change_status(&app, &police, &id, 4, "CLOSED").await;
     assert_eq!(r["data"]["changeCaseStatus"]["status"], "CLOSED", "{r}");
     // Closed, it keeps that prosecution: not dropped, not changed.
@@ -659,14 +676,7 @@ async fn a_prosecution_comes_with_the_police() {
             .await;
         assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "still detected: {r}");
     }
-    ok(change_status(&app, &bdbp, &id, 1, "VERIFYING").await);
-    ok(app
-        .gql(
-            Some(&bdbp),
-            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
-            json!({ "id": id }),
-        )
-        .await);
+    to_the_police(&app, &bdbp, &id).await;
     // With the police: a decision without its date, or defendants without a prosecution, no.
     for bad in [
         json!({ "notes": "Khởi tố", "prosecutionDecision": "01/QĐ-KTVA", "defendants": 1 }),
@@ -1604,14 +1614,7 @@ async fn a_cases_records_do_not_precede_its_detection() {
     let case = create(&app, &qltt, "Vụ có ngày tháng mâu thuẫn").await;
     let id = case["id"].as_str().unwrap().to_string();
     // A prosecution comes once the case is with the police, who lead it from then on.
-    ok(change_status(&app, &qltt, &id, 1, "VERIFYING").await);
-    ok(app
-        .gql(
-            Some(&qltt),
-            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
-            json!({ "id": id }),
-        )
-        .await);
+    to_the_police(&app, &qltt, &id).await;
     let ca = app.token_for(Role::Police);
     let investigate = "mutation($id: ID!, $d: NaiveDate) { setInvestigation(caseId: $id, input: {
         notes: \"Khởi tố\", prosecutionDecision: \"01/QĐ-KTVA\", prosecutedOn: $d, defendants: 1 }) { prosecutedOn } }";
@@ -1776,14 +1779,7 @@ async fn a_retry_does_not_read_back_a_case_archived_since() {
     let vars = json!({ "input": new_case("Vụ sẽ chuyển công an"), "key": "retry-after-archive-1" });
     let first = ok(app.gql(Some(&qltt), CREATE, vars.clone()).await);
     let id = first["data"]["createCase"]["id"].clone();
-    ok(change_status(&app, &qltt, id.as_str().unwrap(), 1, "VERIFYING").await);
-    ok(app
-        .gql(
-            Some(&qltt),
-            "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
-            json!({ "id": id }),
-        )
-        .await);
+    to_the_police(&app, &qltt, id.as_str().unwrap()).await;
     ok(app
         .gql(
             Some(&ca),
@@ -1806,22 +1802,8 @@ async fn closing_and_dropping_the_prosecution_at_once_cannot_both_pass() {
     for round in 0..6 {
         let case = create(&app, &bdbp, &format!("Vụ chạy đua {round}")).await;
         let id = case["id"].as_str().unwrap().to_string();
-        ok(change_status(&app, &bdbp, &id, 1, "VERIFYING").await);
-        ok(app
-            .gql(
-                Some(&bdbp),
-                "mutation($id: ID!) { transferCaseToPolice(id: $id, version: 2, policeAgency: \"CA\") { status } }",
-                json!({ "id": id }),
-            )
-            .await);
-        ok(app
-            .gql(
-                Some(&ca),
-                "mutation($id: ID!) { setInvestigation(caseId: $id, input: { notes: \"Khởi tố\",
-                    prosecutionDecision: \"01/QĐ-KTVA\", prosecutedOn: \"2026-11-21\", defendants: 1 }) { id } }",
-                json!({ "id": id }),
-            )
-            .await);
+        to_the_police(&app, &bdbp, &id).await;
+        prosecute(&app, &ca, &id).await;
         ok(change_status(&app, &ca, &id, 3, "PROSECUTED").await);
         let drop = app.gql(
             Some(&ca),
