@@ -547,8 +547,17 @@ pub async fn approve_disposal(
         let kind = agency.as_ref().and_then(|a| AgencyKind::parse(&a.kind));
         crate::domain::access::check_disposal_approver(v, kind)?;
         check_past_date("approvedOn", approved_on)?;
+        // An archived seizure is read by nobody but its case's lead (who may restore it): to
+        // the finance department it is a missing one, in the same statement.
+        let mut seen = Condition::any().add(seizures::Column::ArchivedAt.is_null());
+        if let Some(agency) = v.agency_id {
+            seen = seen.add(case_where::<seizures::Entity>(
+                Condition::all().add(cases::Column::LeadAgencyId.eq(agency)),
+            ));
+        }
         let m = seizures::Entity::find_by_id(id)
             .filter(case_where::<seizures::Entity>(known_case(v)))
+            .filter(seen)
             .one(txn)
             .await?
             .ok_or_else(|| AppError::NotFound("no such seizure".into()))?;

@@ -955,8 +955,13 @@ pub async fn set_archived(
     } else {
         "restoreCase"
     };
-    let case = lead_step(w, op, id, version, false, async |_, _, case| {
+    let case = lead_step(w, op, id, version, false, async |txn, _, case| {
         crate::service::write::check_archive_move("case", case.archived_at, archived)?;
+        if !archived {
+            // Its campaigns' dates may have moved while it was archived (they do not count
+            // archived cases: `updateCampaign` told of others' archived cases so).
+            check_campaigns_hold(txn, id, case.detected_on).await?;
+        }
         let mut am = touch();
         am.archived_at = Set(archived.then(chrono::Utc::now));
         Ok(am)

@@ -842,8 +842,12 @@ async fn check_cases_in_window(
         .from(case_campaigns::Entity)
         .and_where(case_campaigns::Column::CampaignId.eq(c.id))
         .to_owned();
+    // Archived cases are not counted, and the standing office does not know them (a refusal
+    // counting them told another agency's archived case and its day); one restored must fit
+    // its campaigns again (`case_write::set_archived`).
     let outside = cases::Entity::find()
         .filter(cases::Column::Id.in_subquery(linked))
+        .filter(cases::Column::ArchivedAt.is_null())
         .filter(
             cases::Column::DetectedOn
                 .lt(starts)

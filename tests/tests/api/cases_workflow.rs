@@ -773,31 +773,35 @@ async fn an_archived_case_is_missing_to_other_writers() {
             sid.clone(),
         ),
     ];
-    let answer = |r: &Value| {
-        (
-            refusal_codes(r),
-            r["errors"][0]["message"].as_str().map(str::to_string),
-        )
-    };
     // Each writer's agency is then in the directory's cache, so both answers find it alike.
     for token in [&ca, &hq, &stc] {
         ok(app.query(Some(token), "{ me { role } }").await);
     }
-    for (token, name, m, record) in writes {
-        let target = if record.is_null() { json!(id) } else { record };
+    // A write naming `target` answers as one naming a missing id: same code and words, and
+    // the same work too (the time of the answer tells nothing either).
+    let as_missing = async |token: &str, name: &str, m: &str, target: Value| {
+        let answer = |r: &Value| {
+            (
+                refusal_codes(r),
+                r["errors"][0]["message"].as_str().map(str::to_string),
+            )
+        };
         app.reset_statements();
-        let archived = app.gql(Some(token), m, json!({ "id": target })).await;
-        let archived_statements = app.statement_texts();
+        let hidden = app.gql(Some(token), m, json!({ "id": target })).await;
+        let hidden_statements = app.statement_texts();
         app.reset_statements();
         let absent = app.gql(Some(token), m, json!({ "id": missing })).await;
-        // The same work too: the time of the answer tells nothing either.
-        assert_eq!(archived_statements, app.statement_texts(), "{name}");
+        assert_eq!(hidden_statements, app.statement_texts(), "{name}");
         assert_eq!(
-            answer(&archived),
+            answer(&hidden),
             answer(&absent),
-            "{name}: {archived} / {absent}"
+            "{name}: {hidden} / {absent}"
         );
         assert_eq!(refusal_codes(&absent), ["NOT_FOUND"], "{name}: {absent}");
+    };
+    for (token, name, m, record) in writes {
+        let target = if record.is_null() { json!(id) } else { record };
+        as_missing(token, name, m, target).await;
     }
     // The lead agency is told, and may restore it.
     let r = app
@@ -840,6 +844,17 @@ async fn an_archived_case_is_missing_to_other_writers() {
         )
         .await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // An archived seizure is read by nobody but its lead: to the finance department it is a
+    // missing one, with the same work.
+    ok(app
+        .gql(
+            Some(&bdbp),
+            "mutation($id: ID!) { setCaseRecordArchived(kind: SEIZURE, id: $id, version: 1, archived: true) }",
+            json!({ "id": sid }),
+        )
+        .await);
+    let approve = "mutation($id: ID!) { approveDisposal(id: $id, version: 2, approvedOn: \"2026-11-21\", reference: \"1/QĐ-STC\") { id } }";
+    as_missing(&stc, "approveDisposal", approve, sid).await;
 }
 
 #[tokio::test]
@@ -1726,7 +1741,7 @@ async fn a_case_belongs_only_to_campaigns_it_was_detected_in() {
         .await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
     ok(app
-        .gql(Some(&bdbp), moved, json!({ "id": id, "d": "2026-03-01" }))
+        .gql(Some(&bdbp), moved, json!({ "id": id, "d": "2026-03-15" }))
         .await);
     // The campaign cannot end before the case it counts.
     let campaigns = ok(app
@@ -1742,12 +1757,33 @@ async fn a_case_belongs_only_to_campaigns_it_was_detected_in() {
             .clone()
     };
     let t = find("TET_2026");
-    let shorten = "mutation($id: ID!, $v: Int!) { updateCampaign(id: $id, version: $v, input: { endsOn: \"2026-02-20\" }) { version } }";
+    let shorten = "mutation($id: ID!, $v: Int!) { updateCampaign(id: $id, version: $v, input: { endsOn: \"2026-03-14\" }) { version } }";
     let r = app
         .gql(
             Some(&so),
             shorten,
             json!({ "id": t["id"], "v": t["version"] }),
+        )
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    // An archived case does not hold it back (the standing office does not know it: counted,
+    // the refusal told of it), but it is restored only into campaigns it still fits.
+    let archive = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseArchived(id: $id, version: $v, archived: $a) { version } }";
+    ok(app
+        .gql(Some(&bdbp), archive, json!({ "id": id, "v": 2, "a": true }))
+        .await);
+    ok(app
+        .gql(
+            Some(&so),
+            shorten,
+            json!({ "id": t["id"], "v": t["version"] }),
+        )
+        .await);
+    let r = app
+        .gql(
+            Some(&bdbp),
+            archive,
+            json!({ "id": id, "v": 3, "a": false }),
         )
         .await;
     assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
