@@ -101,6 +101,16 @@ impl Extension for PipelineExt {
         let operation = request.operation_name.take();
         if let Ok(doc) = request.parsed_query() {
             let registry = &ctx.schema_env.registry;
+            // No operation to run: async-graphql says so only after validating every
+            // operation, whose variables were renamed for none (a hidden value then passed
+            // where a made-up one failed: a review of stop 35). Said first, in its words.
+            if crate::graphql::operation::chosen(doc, operation.as_deref()).is_none() {
+                let message = match &operation {
+                    Some(name) => format!(r#"Unknown operation named "{name}""#),
+                    None => "Operation name required in request.".to_string(),
+                };
+                return Err(ServerError::new(message, None));
+            }
             if let Err(e) = inputs::check_positions(registry, doc, operation.as_deref()) {
                 request.operation_name = operation;
                 request.variables = variables;

@@ -665,6 +665,19 @@ async fn hidden_names_fail_whole_as_names_that_do_not_exist() {
         seen.replace("ID_NUMBER", "ID_NUMBEQ"),
         run("ID_NUMBEQ").await
     );
+    // Without an operation chosen, nothing runs, whatever the values: said before validation.
+    let doc =
+        "query A($k: WatchKind!) { watches { id } } query B($k: WatchKind!) { watches { id } }";
+    let none = async |k: &str| {
+        let body = json!({ "query": doc, "variables": { "k": k } });
+        app.post(Some(&commune), body).await
+    };
+    let (seen, unknown) = (none("ID_NUMBER").await, none("ID_NUMBEQ").await);
+    assert_eq!(seen, unknown);
+    assert_eq!(
+        seen["errors"][0]["message"], "Operation name required in request.",
+        "{seen}"
+    );
     // The mark itself is not taken from clients: stripped from the messages, it made them
     // read falsely (a visible field named unknown).
     let leader_filter = "query($f: CaseFilter) { cases(first: 1, filter: $f) { totalCount } }";
