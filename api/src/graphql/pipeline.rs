@@ -111,11 +111,7 @@ impl Extension for PipelineExt {
                 };
                 return Err(ServerError::new(message, None));
             }
-            if let Err(e) = inputs::check_positions(registry, doc, operation.as_deref()) {
-                request.operation_name = operation;
-                request.variables = variables;
-                return Err(e);
-            }
+            inputs::check_positions(registry, doc, operation.as_deref())?;
             let checked =
                 inputs::complete(doc, operation.as_deref(), &mut variables).and_then(|()| {
                     inputs::check_values(registry, doc, operation.as_deref(), &variables)
