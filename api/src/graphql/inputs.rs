@@ -116,8 +116,9 @@ pub fn check_positions(
     doc: &ExecutableDocument,
     operation: Option<&str>,
 ) -> Result<(), ServerError> {
-    let Some(op) = running(doc, operation) else {
-        return Ok(());
+    let Some(op) = running(doc, operation).filter(|op| !op.node.variable_definitions.is_empty())
+    else {
+        return Ok(()); // no variable, nothing misplaced: no walk
     };
     let definitions = op
         .node

@@ -162,7 +162,7 @@ impl Extension for PipelineExt {
                 result
             }
         };
-        let mut passed = self.hidden.merge(result)?;
+        let mut passed = self.hidden.unmark(result)?;
         if let Some(e) = self.bad_variable.lock().ok().and_then(|mut bad| bad.take()) {
             return Err(vec![e]);
         }

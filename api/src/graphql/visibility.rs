@@ -11,7 +11,7 @@
 //! in the variables' values — is *renamed* to a name no schema holds (its own followed by
 //! [`MARK`]), and validation, which then finds nothing by that name, answers exactly as for a
 //! name that does not exist: the same errors, as many, in the same places. The mark is taken
-//! out of the messages ([`HiddenNames::merge`]). A renamed document never runs (it cannot
+//! out of the messages ([`HiddenNames::unmark`]). A renamed document never runs (it cannot
 //! pass validation).
 //!
 //! A role's input fields are what it sees as inputs: a role may *write* what it cannot read
@@ -206,6 +206,10 @@ impl HiddenNames {
     /// Renames the hidden input fields and enum values in the request's variables (per
     /// request: they change while a kept document does not).
     pub fn hide_variables(&self, ctx: &ExtensionContext<'_>, request: &mut Request) {
+        // Most requests send none (defaults are in by now): nothing to look up.
+        if request.variables.is_empty() {
+            return;
+        }
         let Some(mut hider) = self.hider(ctx, request) else {
             return;
         };
@@ -237,7 +241,7 @@ impl HiddenNames {
     /// Takes the mark out of validation's messages, so that a hidden name reads as it was
     /// written: the message of a name that does not exist. (A kept document was renamed when
     /// first seen: every failed validation is looked at.)
-    pub fn merge(
+    pub fn unmark(
         &self,
         result: Result<ValidationResult, Vec<ServerError>>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
