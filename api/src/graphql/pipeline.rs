@@ -136,7 +136,10 @@ impl Extension for PipelineExt {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
+        let doc = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(syntax_error)?;
         operation::label(ctx, &doc);
         self.spec.keep(&doc);
         Ok(doc)
@@ -193,6 +196,65 @@ impl Extension for PipelineExt {
     }
 }
 
+/// The parser's error in one line, as graphql-js words it (`Syntax Error: Expected …`).
+///
+/// async-graphql hands on pest's rendering: the line of the query drawn with a caret under it
+/// over five lines, then `= expected selection`, in the grammar's rule names. Clients show the
+/// message as it is, and the position is in `locations` already, so the message keeps only
+/// what was expected, named as a reader of the spec would name it.
+fn syntax_error(mut error: ServerError) -> ServerError {
+    let Some(found) = error
+        .message
+        .lines()
+        .last()
+        .and_then(|l| l.trim().strip_prefix("= "))
+    else {
+        return error;
+    };
+    let name = |rule: &str| match rule.trim() {
+        "EOI" => "the end of the document",
+        "executable_definition" => "an operation or a fragment",
+        "selection" | "selection_set" => "a field or a fragment",
+        "value" | "const_value" | "default_value" => "a value",
+        "type_" | "named_type" | "list_type" | "non_null_type" => "a type",
+        "name" | "alias" => "a name",
+        "variable" => "a variable",
+        "arguments" | "argument" => "an argument",
+        "directive" | "directives" => "a directive",
+        "fragment_spread" | "inline_fragment" => "a fragment",
+        "variable_definitions" | "variable_definition" => "a variable definition",
+        "type_condition" => "a type condition",
+        "operation_type" => "query, mutation or subscription",
+        _ => "",
+    };
+    let says = |list: &str| -> Option<String> {
+        let names: Vec<&str> = list
+            .split([',', ' '])
+            .filter(|w| !w.is_empty() && *w != "or")
+            .map(name)
+            .collect();
+        if names.iter().any(|n| n.is_empty()) {
+            return None;
+        }
+        let mut unique: Vec<&str> = Vec::new();
+        for n in names {
+            if !unique.contains(&n) {
+                unique.push(n);
+            }
+        }
+        Some(unique.join(" or "))
+    };
+    let line = if let Some(rest) = found.strip_prefix("expected ") {
+        says(rest).map(|s| format!("Syntax Error: Expected {s}."))
+    } else if let Some(rest) = found.strip_prefix("unexpected ") {
+        says(rest).map(|s| format!("Syntax Error: Unexpected {s}."))
+    } else {
+        None
+    };
+    error.message = line.unwrap_or_else(|| format!("Syntax Error: {found}."));
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::Pipeline;
@@ -247,6 +309,41 @@ mod tests {
             })
             .finish();
         serde_json::to_value(schema.execute(q).await).expect("json")
+    }
+
+    #[tokio::test]
+    async fn syntax_errors_say_in_one_line_what_was_expected() {
+        for (q, says, at) in [
+            (
+                "",
+                "Syntax Error: Expected an operation or a fragment.",
+                [1, 1],
+            ),
+            ("{", "Syntax Error: Expected a field or a fragment.", [1, 2]),
+            (
+                "{ obj(x: ) { good } }",
+                "Syntax Error: Expected a value.",
+                [1, 10],
+            ),
+            (
+                "{ obj { good } } }",
+                "Syntax Error: Expected the end of the document or an operation or a fragment.",
+                [1, 18],
+            ),
+            (
+                "query Q($x: ) { obj { good } }",
+                "Syntax Error: Expected a type.",
+                [1, 13],
+            ),
+        ] {
+            let r = run(q).await;
+            let e = &r["errors"][0];
+            assert_eq!(e["message"], says, "{q:?}: {r}");
+            assert_eq!(
+                e["locations"],
+                serde_json::json!([{ "line": at[0], "column": at[1] }])
+            );
+        }
     }
 
     #[tokio::test]
