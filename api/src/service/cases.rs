@@ -299,32 +299,27 @@ pub fn case_condition(
     }
     if let Some(code) = text_arg("hsCode", &filter.hs_code)? {
         let code = HsCode::prefix("hsCode", &code)?;
-        let in_seizures = Query::select()
-            .column(seizures::Column::CaseId)
-            .from(seizures::Entity)
-            .and_where(Expr::col(seizures::Column::HsCode).like(LikeExpr::new(format!("{code}%"))))
-            .to_owned();
-        let in_customs = Query::select()
-            .column(customs_records::Column::CaseId)
-            .from(customs_records::Entity)
-            // A comma-separated list: the code begins the list or follows a comma.
-            .cond_where(
-                Condition::any()
-                    .add(
-                        Expr::col(customs_records::Column::HsCodes)
-                            .like(LikeExpr::new(format!("{code}%"))),
-                    )
-                    .add(
-                        Expr::col(customs_records::Column::HsCodes)
-                            .like(LikeExpr::new(format!("%,{code}%"))),
-                    ),
-            )
-            .to_owned();
-        cond = restricted_filter(viewer, Compartment::Customs, "hsCode", cond)?.add(
-            Condition::any()
-                .add(cases::Column::Id.in_subquery(in_seizures))
-                .add(cases::Column::Id.in_subquery(in_customs)),
+        let in_seizures = has_current_record::<seizures::Entity>(
+            seizures::Column::CaseId,
+            seizures::Column::ArchivedAt,
+            Expr::col(seizures::Column::HsCode).like(LikeExpr::new(format!("{code}%"))),
         );
+        // A comma-separated list: the code begins the list or follows a comma.
+        let listed = Condition::any()
+            .add(
+                Expr::col(customs_records::Column::HsCodes).like(LikeExpr::new(format!("{code}%"))),
+            )
+            .add(
+                Expr::col(customs_records::Column::HsCodes)
+                    .like(LikeExpr::new(format!("%,{code}%"))),
+            );
+        let in_customs = has_current_record::<customs_records::Entity>(
+            customs_records::Column::CaseId,
+            customs_records::Column::ArchivedAt,
+            listed.into(),
+        );
+        cond = restricted_filter(viewer, Compartment::Customs, "hsCode", cond)?
+            .add(Condition::any().add(in_seizures).add(in_customs));
     }
     if let Some(search) = search {
         if search.chars().count() > MAX_TEXT {

@@ -976,6 +976,71 @@ async fn case_writes_are_services_callable_without_graphql() {
     assert_eq!(audited, 1, "one audited write, nothing for the refusals");
 }
 
+/// An archived seizure or customs record no longer finds its case by its HS code, as archived
+/// subjects and declarations do not by theirs (a review found the code searched every row).
+#[tokio::test]
+async fn archived_records_no_longer_find_their_case_by_hs_code() {
+    let app = TestApp::spawn().await;
+    let border = app.token(Role::Officer, Some("BDBP"), None);
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let id = create(&app, &border, "Vụ tang vật có mã HS").await["id"].clone();
+    let found = |code: &'static str| {
+        let (app, customs) = (&app, &customs);
+        async move {
+            let r = ok(app
+                .gql(
+                    Some(customs),
+                    "query($c: String!) { cases(first: 1, filter: { hsCode: $c }) { totalCount } }",
+                    json!({ "c": code }),
+                )
+                .await);
+            r["data"]["cases"]["totalCount"].as_u64().unwrap()
+        }
+    };
+    let (seized, declared) = (found("0106.90").await, found("9705.21").await);
+    let r = ok(app
+        .gql(
+            Some(&border),
+            "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Tê tê\", commodityGroup: FOREST_PRODUCTS, quantity: 2, unit: \"con\", estimatedValue: 1000000, hsCode: \"0106.90\" }) { id } }",
+            json!({ "id": id }),
+        )
+        .await);
+    let seizure = r["data"]["addSeizure"]["id"].clone();
+    let record = json!({ "declarationNumber": "105123456700", "declaredOn": "2026-11-01", "regime": "Kinh doanh", "hsCodes": ["4202.21", "9705.21"], "importerTaxCode": "4900123456", "inspectionResult": "Phân luồng đỏ" });
+    let r = ok(app
+        .gql(
+            Some(&customs),
+            "mutation($id: ID!, $c: CustomsRecordInput!) { addCustomsRecord(caseId: $id, input: $c) { id } }",
+            json!({ "id": id, "c": record }),
+        )
+        .await);
+    let declaration = r["data"]["addCustomsRecord"]["id"].clone();
+    assert_eq!(found("0106.90").await, seized + 1);
+    assert_eq!(found("9705.21").await, declared + 1);
+
+    let archive = "mutation($k: CaseRecordKind!, $id: ID!) { setCaseRecordArchived(kind: $k, id: $id, version: 1, archived: true) }";
+    ok(app
+        .gql(
+            Some(&border),
+            archive,
+            json!({ "k": "SEIZURE", "id": seizure }),
+        )
+        .await);
+    ok(app
+        .gql(
+            Some(&customs),
+            archive,
+            json!({ "k": "CUSTOMS_RECORD", "id": declaration }),
+        )
+        .await);
+    assert_eq!(found("0106.90").await, seized, "an archived seizure");
+    assert_eq!(
+        found("9705.21").await,
+        declared,
+        "an archived customs record"
+    );
+}
+
 /// Each case's kept count of subjects (which the statistics read) equals a recount from the
 /// subjects table after random subject writes: additions, archives and restores, some of them
 /// refused.
