@@ -3,7 +3,7 @@
 //! statement, alters or removes an event.
 
 use api::auth::Role;
-use hub389_tests::{TestApp, nodes, ok, refusal_codes, refused, strings};
+use hub389_tests::{TestApp, minimal_case, nodes, ok, refusal_codes, refused, strings};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
@@ -124,18 +124,23 @@ async fn a_mutation_writes_an_event_naming_who_what_and_the_request() {
 }
 
 /// Whether the page is written directly (`graphql::cases::projection`) or, with `id` selected
-/// twice, by the executor, the read is audited alike.
+/// twice, by the executor, the read is audited alike: every case whose subjects were read, with
+/// or without any (naming only the cases with subjects told the admin which cases have them).
 #[tokio::test]
 async fn a_police_read_of_subjects_writes_a_read_event_naming_fields_and_cases() {
     let app = TestApp::spawn().await;
+    // The newest case, without subjects (every demo case has some).
+    let border = app.token(Role::Officer, Some("BDBP"), None);
+    app.create_case(&border, minimal_case("Vụ chưa có đối tượng"))
+        .await;
     for (reader, query) in [
         (
             "police-reader",
-            "{ cases(first: 5) { nodes { id subjects { fullName idNumber } } } }",
+            "{ cases(first: 20) { nodes { id subjects { fullName idNumber } } } }",
         ),
         (
             "police-reader-2",
-            "{ cases(first: 5) { nodes { id id subjects { fullName idNumber } } } }",
+            "{ cases(first: 20) { nodes { id id subjects { fullName idNumber } } } }",
         ),
     ] {
         read_of_subjects_is_audited(&app, reader, query).await;
@@ -156,6 +161,7 @@ async fn read_of_subjects_is_audited(app: &TestApp, reader: &str, query: &str) {
         .map(|n| n["id"].as_str().unwrap().to_string())
         .collect();
     assert!(!with_subjects.is_empty(), "the demo data has subjects: {r}");
+    assert!(with_subjects.len() < read.len(), "and cases without: {r}");
 
     let found = events(app, json!({ "subject": reader, "operation": "read" })).await;
     let subject_reads: Vec<&Value> = found
@@ -175,16 +181,11 @@ async fn read_of_subjects_is_audited(app: &TestApp, reader: &str, query: &str) {
     assert_eq!(e["role"], "police");
     assert_eq!(e["agencyCode"], "CA");
     assert!(e["requestId"].is_string());
-    let ids = strings(&e["entityIds"]);
-    for id in &with_subjects {
-        assert!(
-            ids.contains(id),
-            "case {id} read with subjects is named: {e}"
-        );
-    }
-    for id in &ids {
-        assert!(read.contains(id), "only cases actually read are named: {e}");
-    }
+    let mut ids = strings(&e["entityIds"]);
+    ids.sort();
+    let mut read = read;
+    read.sort();
+    assert_eq!(ids, read, "every case read is named, and only those: {e}");
     // Names of fields, never their values.
     let text = e.to_string();
     for n in nodes {
@@ -194,9 +195,61 @@ async fn read_of_subjects_is_audited(app: &TestApp, reader: &str, query: &str) {
     }
 }
 
+/// A read of a case's investigation record or customs records is audited for every case read,
+/// whether it has one or none: the admin reads no case, and an event naming only the cases with
+/// a record told it which cases have one (a review of stop 37).
+#[tokio::test]
+async fn reads_of_missing_records_are_audited_as_reads_of_present_ones() {
+    let app = TestApp::spawn().await;
+    let police = signed(&app, "police-records", Role::Police, Some("CA"), None);
+    let r = ok(app
+        .query(
+            Some(&police),
+            r#"{ cases(first: 30, filter: { leadAgency: "CA" }) { nodes { id investigation { prosecutedOn } customsRecords { id } } } }"#,
+        )
+        .await);
+    let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
+    let mut read: Vec<String> = nodes
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    read.sort();
+    let without = |field: &str| {
+        nodes
+            .iter()
+            .filter(|n| n[field].is_null() || n[field].as_array().is_some_and(Vec::is_empty))
+            .count()
+    };
+    assert!(without("investigation") > 0, "cases without a record: {r}");
+    assert!(without("customsRecords") > 0, "cases without a record: {r}");
+    assert!(
+        without("investigation") < nodes.len(),
+        "and cases with one: {r}"
+    );
+    let found = events(
+        &app,
+        json!({ "subject": "police-records", "operation": "read" }),
+    )
+    .await;
+    assert_eq!(found.len(), 1, "one read event for the request: {found:?}");
+    let mut fields = strings(&found[0]["restrictedFields"]);
+    fields.sort();
+    assert_eq!(fields, ["customsRecords", "investigation"], "{found:?}");
+    let mut ids = strings(&found[0]["entityIds"]);
+    ids.sort();
+    assert_eq!(
+        ids, read,
+        "every case read, with a record or none: {found:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_customs_read_of_hs_codes_is_audited_too() {
     let app = TestApp::spawn().await;
+    // The newest case, without seizures (every demo case has some).
+    let border = app.token(Role::Officer, Some("BDBP"), None);
+    app.create_case(&border, minimal_case("Vụ chưa có tang vật"))
+        .await;
     let customs = signed(&app, "customs-reader", Role::Customs, Some("HQ"), None);
     let r = ok(app
         .query(
@@ -204,14 +257,17 @@ async fn a_customs_read_of_hs_codes_is_audited_too() {
             "{ cases(first: 20) { nodes { id seizures { hsCode } } } }",
         )
         .await);
-    let read: Vec<String> = r["data"]["cases"]["nodes"]
-        .as_array()
-        .unwrap()
+    let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
+    let mut read: Vec<String> = nodes
         .iter()
-        .filter(|n| !n["seizures"].as_array().unwrap().is_empty())
         .map(|n| n["id"].as_str().unwrap().to_string())
         .collect();
-    assert!(!read.is_empty());
+    assert!(
+        nodes
+            .iter()
+            .any(|n| n["seizures"].as_array().unwrap().is_empty()),
+        "the page has cases without seizures: {r}"
+    );
     let found = events(
         &app,
         json!({ "subject": "customs-reader", "entity": "case" }),
@@ -224,8 +280,12 @@ async fn a_customs_read_of_hs_codes_is_audited_too() {
             .iter()
             .any(|f| f.contains("hsCode"))
     );
-    let ids = strings(&found[0]["entityIds"]);
-    assert!(ids.iter().all(|i| read.contains(i)), "{found:?}");
+    // Every case read, with seizures or none: naming only those with seizures told the
+    // admin, who reads no case, which cases have them.
+    let mut ids = strings(&found[0]["entityIds"]);
+    ids.sort();
+    read.sort();
+    assert_eq!(ids, read, "{found:?}");
 }
 
 #[tokio::test]

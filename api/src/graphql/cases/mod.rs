@@ -357,6 +357,14 @@ impl Case {
     async fn seizures(&self, ctx: &Context<'_>) -> Result<Vec<Seizure>> {
         let columns = Columns::read_by::<seizures::Entity>(ctx.field().selection_set());
         let rows = children(&loaders(ctx)?.seizures, (self.0.id, columns)).await?;
+        // A customs read of the HS codes is audited here, for the case whether it has seizures
+        // or none (noted only by each seizure's `hsCode`, the audit log told which cases have
+        // seizures); a seizure read by another path is noted by its `hsCode`.
+        if ctx.look_ahead().field("hsCode").exists()
+            && viewer(ctx)?.reads_case_compartment(Compartment::Customs, self.0.lead_agency_id)
+        {
+            crate::graphql::workflow::note_read(ctx, "case", self.0.id, "seizures.hsCode");
+        }
         Ok(rows
             .into_iter()
             .map(|m| Seizure {
@@ -378,9 +386,9 @@ impl Case {
         )?;
         let columns = Columns::read_by::<subjects::Entity>(ctx.field().selection_set());
         let rows = children(&loaders(ctx)?.subjects, (self.0.id, columns)).await?;
-        if !rows.is_empty() {
-            crate::graphql::workflow::note_read(ctx, "case", self.0.id, "subjects");
-        }
+        // Audited whatever the answer: an event for only the cases with records would tell
+        // the audit log's reader (the admin) which cases have them.
+        crate::graphql::workflow::note_read(ctx, "case", self.0.id, "subjects");
         Ok(Some(rows.into_iter().map(Subject).collect()))
     }
     /// The police investigation record, if any (police compartment).
@@ -392,9 +400,7 @@ impl Case {
             "investigation",
         )?;
         let rows = children(&loaders(ctx)?.investigation, self.0.id).await?;
-        if !rows.is_empty() {
-            crate::graphql::workflow::note_read(ctx, "case", self.0.id, "investigation");
-        }
+        crate::graphql::workflow::note_read(ctx, "case", self.0.id, "investigation");
         Ok(rows.into_iter().next().map(InvestigationRecord))
     }
     /// Customs declarations on the case (customs compartment).
@@ -409,9 +415,7 @@ impl Case {
             "customsRecords",
         )?;
         let rows = children(&loaders(ctx)?.customs, self.0.id).await?;
-        if !rows.is_empty() {
-            crate::graphql::workflow::note_read(ctx, "case", self.0.id, "customsRecords");
-        }
+        crate::graphql::workflow::note_read(ctx, "case", self.0.id, "customsRecords");
         Ok(Some(rows.into_iter().map(CustomsRecord).collect()))
     }
 }

@@ -411,26 +411,26 @@ fn write_case(
             None => null(out),
         },
         CaseField::Subjects(r) => {
-            let rows = r.list(case.id)?;
-            if !rows.is_empty() {
-                read.push(case.id);
-            }
-            r.write(rows, out)
+            // Noted whether the case has subjects or none: an audit of only the cases with
+            // some would tell the audit log's reader which cases have them.
+            read.push(case.id);
+            r.write(r.list(case.id)?, out)
         }
         CaseField::Seizures(r) => r.write(r.list(case.id)?, out),
     })
 }
 
-/// The written list as the response's value; the subjects it holds are then noted for the
-/// read audit (a list left to the executor, when this is `None`, is noted by its resolvers).
+/// The written list as the response's value; the cases whose subjects it read are then noted
+/// for the read audit (a list left to the executor, when this is `None`, is noted by its
+/// resolvers).
 fn finish(
     ctx: &ContextSelectionSet<'_>,
     request: &RequestCtx,
     out: Out,
-    cases_with_subjects: Vec<i64>,
+    subjects_read: Vec<i64>,
 ) -> Option<Value> {
     let value = crate::graphql::spec::raw_json(ctx, out)?;
-    for id in cases_with_subjects {
+    for id in subjects_read {
         request.reads.note("case", id, "subjects");
     }
     Some(value)
