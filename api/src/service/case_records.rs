@@ -246,13 +246,23 @@ async fn writable<R: CaseRecord>(
     // subquery over the cases' conditions scanned every case when the record existed and
     // nothing when it did not: 75 ms against 1.5 ms at 200 000 cases, a review of stop 35).
     let mut on_case = known_case(v);
+    let mut seen = Condition::all();
     match R::COMPARTMENT {
         // Who may write a case's core records at all, before anything is read: a role that
         // may not (a commune user) was told `FORBIDDEN` for a record and `NOT_FOUND` for a
-        // missing id (stop 33's review). Those who may, read every live case's core data, so
-        // a refusal after the read tells them nothing new.
+        // missing id (stop 33's review). Those who may, read every live record's core data,
+        // so a refusal after the read tells them nothing new; an archived record is read by
+        // its case's lead alone (who may restore it), so to any other agency it is missing
+        // (it was `FORBIDDEN`, a missing id `NOT_FOUND`: a review of stop 37).
         None => {
-            acting_agency(v, Action::RecordCases)?;
+            let agency = acting_agency(v, Action::RecordCases)?;
+            seen = seen.add(
+                Condition::any()
+                    .add(R::ARCHIVED_AT.is_null())
+                    .add(case_where::<R>(
+                        Condition::all().add(cases::Column::LeadAgencyId.eq(agency)),
+                    )),
+            );
         }
         Some(compartment) => match v.case_compartment_readers(compartment) {
             CaseReaders::All => {}
@@ -263,7 +273,9 @@ async fn writable<R: CaseRecord>(
             CaseReaders::Nobody => return Err(hidden()),
         },
     }
-    let query = R::find_by_id(id).filter(case_where::<R>(on_case));
+    let query = R::find_by_id(id)
+        .filter(case_where::<R>(on_case))
+        .filter(seen);
     let r = query.one(txn).await?.ok_or_else(hidden)?;
     // Its case's own rules; its reach holds already.
     let case = case_for::<R>(txn, v, R::case_id(&r))

@@ -976,6 +976,69 @@ async fn case_writes_are_services_callable_without_graphql() {
     assert_eq!(audited, 1, "one audited write, nothing for the refusals");
 }
 
+/// An archived seizure of a live case is read by the case's lead alone: to another agency a
+/// write naming it answers as one naming a missing id (it was `FORBIDDEN`, so enumerating ids
+/// told archived seizures from missing ones; a review of stop 37).
+#[tokio::test]
+async fn an_archived_seizure_is_missing_to_other_agencies() {
+    let app = TestApp::spawn().await;
+    let [bdbp, hq] = app.tokens_for([Role::Officer, Role::Customs]);
+    let stc = app.token(Role::Officer, Some("STC"), None);
+    let id = create(&app, &bdbp, "Vụ có tang vật lưu trữ").await["id"].clone();
+    let seize = "mutation($id: ID!) { addSeizure(caseId: $id, input: { item: \"Đường\", commodityGroup: SUGAR,
+        quantity: 1, unit: \"tấn\", estimatedValue: 1000000, disposalStatus: CONFISCATED }) { id } }";
+    let sid =
+        ok(app.gql(Some(&bdbp), seize, json!({ "id": id })).await)["data"]["addSeizure"]["id"]
+            .clone();
+    let archive = "mutation($id: ID!, $v: Int!, $a: Boolean!) { setCaseRecordArchived(kind: SEIZURE, id: $id, version: $v, archived: $a) }";
+    ok(app
+        .gql(
+            Some(&bdbp),
+            archive,
+            json!({ "id": sid, "v": 1, "a": true }),
+        )
+        .await);
+    for token in [&hq, &stc] {
+        ok(app.query(Some(token), "{ me { role } }").await);
+    }
+    let writes = [
+        (
+            &hq,
+            "mutation($id: ID!) { setDisposalStatus(id: $id, version: 2, status: DESTROYED) { id } }",
+            json!({}),
+        ),
+        (&hq, archive, json!({ "v": 2, "a": false })),
+        (
+            &stc,
+            "mutation($id: ID!) { approveDisposal(id: $id, version: 2, approvedOn: \"2026-11-21\", reference: \"1/QĐ-STC\") { id } }",
+            json!({}),
+        ),
+    ];
+    for (token, m, vars) in writes {
+        let with = |target: &Value| {
+            let mut v = vars.clone();
+            v["id"] = target.clone();
+            v
+        };
+        app.reset_statements();
+        let hidden = app.gql(Some(token), m, with(&sid)).await;
+        let hidden_statements = app.statement_texts();
+        app.reset_statements();
+        let absent = app.gql(Some(token), m, with(&json!("999999"))).await;
+        assert_eq!(hidden_statements, app.statement_texts(), "{m}");
+        assert_eq!(refusal_codes(&absent), ["NOT_FOUND"], "{m}: {absent}");
+        assert_eq!(hidden["errors"], absent["errors"], "{m}");
+    }
+    // Its lead restores it.
+    ok(app
+        .gql(
+            Some(&bdbp),
+            archive,
+            json!({ "id": sid, "v": 2, "a": false }),
+        )
+        .await);
+}
+
 /// An archived seizure or customs record no longer finds its case by its HS code, as archived
 /// subjects and declarations do not by theirs (a review found the code searched every row).
 #[tokio::test]
