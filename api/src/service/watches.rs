@@ -29,7 +29,10 @@ use crate::service::write::{Done, Writer, write_once};
 /// The longest value accepted before it is parsed.
 const MAX_VALUE: usize = 100;
 
-/// Entries one agency may watch at once (each case write matches against all of them).
+/// Entries one agency may watch at once of the kinds a role may watch (each case write
+/// matches against all of them): counted among the entries the viewer sees, since a count of
+/// all told a standing office how many ID numbers its agency's officers watch (a review of
+/// stop 37). An agency thus holds at most this many per distinct set of kinds its roles watch.
 pub const MAX_PER_AGENCY: u64 = 500;
 
 /// The kinds a viewer's role may watch, as stored: an agency's list is shared by its users,
@@ -68,12 +71,14 @@ pub async fn add(w: &Writer<'_>, kind: WatchKind, value: &str) -> AppResult<watc
             None => {
                 let held = watches::Entity::find()
                     .filter(watches::Column::AgencyId.eq(agency))
+                    .filter(watches::Column::Kind.is_in(kinds_of(v)))
                     .filter(watches::Column::ArchivedAt.is_null())
                     .count(txn)
                     .await?;
                 if held >= MAX_PER_AGENCY {
                     return Err(AppError::bad_input(format!(
-                        "an agency watches at most {MAX_PER_AGENCY} values; unwatch some first"
+                        "an agency watches at most {MAX_PER_AGENCY} values of the kinds your role \
+                         watches; unwatch some first"
                     )));
                 }
                 watches::ActiveModel {

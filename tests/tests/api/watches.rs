@@ -239,3 +239,50 @@ async fn who_may_watch_what_and_values_as_the_records_hold_them() {
     let r = app.query(Some(&press), "{ watches { id } }").await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
 }
+
+/// The bound on an agency's list counts the entries the viewer's role sees: counted over all,
+/// a standing office watching plates learned how many ID numbers its agency's officers watch
+/// (500 less the plates it could add; a review of stop 37).
+#[tokio::test]
+async fn the_bound_counts_only_the_entries_the_role_sees() {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let app = TestApp::spawn().await;
+    let officer = app.token(Role::Officer, Some("QLTT"), None);
+    let office = app.token(Role::StandingOffice, Some("QLTT"), None);
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let first = watch(&app, &officer, "ID_NUMBER", ID_NUMBER).await;
+    assert!(first["errors"].is_null(), "{first}");
+    let agency = entity::agencies::Entity::find()
+        .filter(entity::agencies::Column::Code.eq("QLTT"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // The officers fill the list with ID numbers (written directly: 499 writes would only be
+    // slower).
+    let rows = (1..500).map(|i| entity::watches::ActiveModel {
+        agency_id: Set(agency),
+        kind: Set("id_number".into()),
+        value: Set(format!("{:012}", 1_000_000 + i)),
+        created_by: Set("officer".into()),
+        created_at: Set(chrono::Utc::now()),
+        archived_at: Set(None),
+        ..Default::default()
+    });
+    entity::watches::Entity::insert_many(rows)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let r = watch(&app, &officer, "ID_NUMBER", "001198099999").await;
+    assert_eq!(
+        refusal_codes(&r),
+        ["BAD_USER_INPUT"],
+        "the officers' bound: {r}"
+    );
+    let r = watch(&app, &office, "VEHICLE_PLATE", "12A00000").await;
+    assert!(
+        r["errors"].is_null(),
+        "none of the office's kinds is held: {r}"
+    );
+}
