@@ -141,6 +141,21 @@ pub const CASE_ROW: Columns<'static> = Columns {
     goods_value: "\"cases\".\"goods_value\"",
 };
 
+/// `SUM(value)` over a group as a 64-bit integer that cannot fail: past `i64::MAX` it stays
+/// there. A figure's sum has no bound of its own (each case's amount is at most 10^15 đồng, the
+/// cases are many), and on overflow SQLite's `SUM` raises an error and PostgreSQL's cast of its
+/// `NUMERIC` sum does, so one agency's absurd amounts failed every viewer's statistics of the
+/// month. SQLite sums with `TOTAL` (floating point, exact while the sum is under 2^53 — nine
+/// thousand trillion đồng — and the cast of a larger one saturates); PostgreSQL's `NUMERIC` sum
+/// is exact and capped before the cast.
+pub fn bounded_sum(postgres: bool, value: &str) -> String {
+    if postgres {
+        format!("CAST(LEAST(COALESCE(SUM({value}), 0), 9223372036854775807) AS BIGINT)")
+    } else {
+        format!("CAST(TOTAL({value}) AS INTEGER)")
+    }
+}
+
 /// The reporting month of the date column `date` as a `YYYYMM` integer (the 15th and later
 /// belong to the next month: `api::domain::calendar::reporting_month` in SQL).
 pub fn reporting_month_sql(date: &str, postgres: bool) -> String {

@@ -19,7 +19,7 @@ use entity::{case_campaigns, cases, investigation_records};
 use crate::auth::Viewer;
 use crate::domain::calendar::{DateRange, whole_months};
 use crate::domain::figures::rollup::{self, Rollup};
-use crate::domain::figures::{CASE_ROW, Figure, reporting_month_sql};
+use crate::domain::figures::{CASE_ROW, Figure, bounded_sum, reporting_month_sql};
 use crate::domain::vocab::{OfficialGroup, ViolationType};
 use crate::error::AppResult;
 use crate::service::cases::{CaseFilterParams, case_condition, commune_scope, key_condition};
@@ -138,6 +138,7 @@ pub fn statement(
     ranges: [DateRange; 3],
     dims: &[Dimension],
 ) -> SelectStatement {
+    let postgres = backend == DatabaseBackend::Postgres;
     let mut q = Query::select();
     q.from(cases::Entity)
         .join(
@@ -185,14 +186,10 @@ pub fn statement(
     for (p, r) in ranges.iter().enumerate() {
         let when = in_period(backend, *r);
         for f in Figure::ALL {
-            // The figure's row value counts only for cases of this period. CAST: PostgreSQL
-            // sums BIGINT into NUMERIC; both sides read back a 64-bit integer.
-            let sql = format!(
-                "SUM(CASE WHEN {when} THEN {} ELSE 0 END)",
-                f.per_case(&CASE_ROW)
-            );
+            // The figure's row value counts only for cases of this period.
+            let value = format!("CASE WHEN {when} THEN {} ELSE 0 END", f.per_case(&CASE_ROW));
             q.expr_as(
-                Expr::cust(format!("CAST(COALESCE({sql}, 0) AS BIGINT)")),
+                Expr::cust(bounded_sum(postgres, &value)),
                 Alias::new(format!("p{p}_{}", f.name())),
             );
         }
@@ -257,18 +254,25 @@ fn figures_at(row: &QueryResult, prefix: &str) -> AppResult<Figures> {
     })
 }
 
+/// Sums stop at `i64::MAX`, as the statements' sums do ([`bounded_sum`]): one
+/// agency's absurd amounts (9 250 cases at 10^15 đồng) overflowed the sum of two groups and
+/// panicked the request of every viewer of the month (a review of stop 37).
 impl std::ops::AddAssign for Figures {
     fn add_assign(&mut self, f: Figures) {
-        self.cases_detected += f.cases_detected;
-        self.handled_administratively += f.handled_administratively;
-        self.handled_criminally += f.handled_criminally;
-        self.subjects += f.subjects;
-        self.prosecuted_cases += f.prosecuted_cases;
-        self.defendants += f.defendants;
-        self.fines += f.fines;
-        self.tax_arrears += f.tax_arrears;
-        self.budget_collected += f.budget_collected;
-        self.goods_value += f.goods_value;
+        let add = |a: &mut i64, b: i64| *a = a.saturating_add(b);
+        add(&mut self.cases_detected, f.cases_detected);
+        add(
+            &mut self.handled_administratively,
+            f.handled_administratively,
+        );
+        add(&mut self.handled_criminally, f.handled_criminally);
+        add(&mut self.subjects, f.subjects);
+        add(&mut self.prosecuted_cases, f.prosecuted_cases);
+        add(&mut self.defendants, f.defendants);
+        add(&mut self.fines, f.fines);
+        add(&mut self.tax_arrears, f.tax_arrears);
+        add(&mut self.budget_collected, f.budget_collected);
+        add(&mut self.goods_value, f.goods_value);
     }
 }
 
@@ -439,10 +443,12 @@ fn read_columns(counted: &Counted, grouped: &[&'static str]) -> Vec<&'static str
 /// period: ten sums a row instead of thirty conditional ones, and a month may count in two
 /// periods (a year's previous period is also last year's); the periods are summed here.
 fn rollup_statement(
+    backend: DatabaseBackend,
     counted: &Counted,
     months: [(i64, i64); 3],
     columns: &[&'static str],
 ) -> AppResult<SelectStatement> {
+    let postgres = backend == DatabaseBackend::Postgres;
     let rollup = Rollup::covering(&read_columns(counted, columns));
     let table = || Alias::new(rollup.table());
     let col = |c: &str| Expr::col((table(), Alias::new(c)));
@@ -466,13 +472,9 @@ fn rollup_statement(
         q.add_group_by([col(c)]);
     }
     for f in Figure::ALL {
-        // CAST: PostgreSQL sums BIGINT into NUMERIC.
+        let column = format!("\"{}\".\"{}\"", rollup.table(), f.name());
         q.expr_as(
-            Expr::cust(format!(
-                "CAST(SUM(\"{}\".\"{}\") AS BIGINT)",
-                rollup.table(),
-                f.name()
-            )),
+            Expr::cust(bounded_sum(postgres, &column)),
             Alias::new(f.name()),
         );
     }
@@ -493,7 +495,7 @@ async fn from_rollups<C: ConnectionTrait>(
         }
     }
     let backend = db.get_database_backend();
-    let q = rollup_statement(counted, months, &columns)?;
+    let q = rollup_statement(backend, counted, months, &columns)?;
     let mut out = Grouped::default();
     for row in db.query_all_raw(backend.build(&q)).await? {
         let mut values = Vec::with_capacity(columns.len());

@@ -599,12 +599,15 @@ impl StatisticsFigures {
     }
 }
 
-/// Change in percent from `base` to `value`; `null` where the base is zero.
+/// Change in percent from `base` to `value`, to a tenth; `null` where the base is zero.
+/// Worked in floating point (`value - base` in integers overflowed at the bounds of a sum), and
+/// a change that rounds to nothing is `0.0`, never `-0.0`.
 pub fn change(value: i64, base: i64) -> Option<f64> {
     if base == 0 {
         None
     } else {
-        Some(((value - base) as f64 / base as f64 * 1000.0).round() / 10.0)
+        let tenths = ((value as f64 - base as f64) / base as f64 * 1000.0).round();
+        Some(tenths / 10.0 + 0.0)
     }
 }
 
@@ -709,6 +712,25 @@ impl StatisticsFigures {
 #[cfg(test)]
 mod public_tests {
     use super::*;
+
+    /// To a tenth, half away from zero; nothing from a zero base; never `-0.0`, and no
+    /// overflow at the bounds of a sum.
+    #[test]
+    fn changes_in_percent() {
+        assert_eq!(change(5, 0), None);
+        assert_eq!(change(15, 10), Some(50.0));
+        assert_eq!(change(0, 7), Some(-100.0));
+        assert_eq!(change(2, 3), Some(-33.3));
+        let small = change(9_999, 10_000).expect("a change");
+        assert_eq!(small, 0.0);
+        assert!(small.is_sign_positive(), "not -0.0: {small:?}");
+        assert_eq!(change(i64::MAX, 1).map(f64::is_finite), Some(true));
+        assert_eq!(change(0, i64::MAX), Some(-100.0));
+        assert_eq!(
+            change(i64::MIN + 1, i64::MAX).map(f64::is_finite),
+            Some(true)
+        );
+    }
 
     /// The police figures reach the police, and an agency over the cases it leads only; a
     /// viewer who reads the compartment on no case never gets them, whatever the period.
