@@ -2,7 +2,9 @@
 //! report, the Excel export and the rollups): the `hub389-figures` crate, where the migration
 //! that backfills the rollups reads it too. See that crate for the decisions.
 
-pub use hub389_figures::{CASE_ROW, Columns, Figure, bounded_sum, reporting_month_sql, rollup};
+pub use hub389_figures::{
+    CASE_ROW, Columns, Figure, bounded_sum, confiscated_sales, reporting_month_sql, rollup,
+};
 
 #[cfg(test)]
 mod tests {

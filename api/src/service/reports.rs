@@ -14,11 +14,12 @@ use entity::periodic_reports;
 
 use crate::domain::access::{Action, acting_agency, report_scope};
 use crate::domain::calendar::DateRange;
+use crate::domain::figures::{CASE_ROW, bounded_sum, confiscated_sales};
 use crate::domain::report_figures::{
     Correction, ReportField, apply, check_corrections, correction_reason, zeros,
 };
 use crate::domain::report_period::Period;
-use crate::domain::vocab::PeriodKind;
+use crate::domain::vocab::{PeriodKind, ViolationType};
 use crate::error::{AppError, AppResult};
 use crate::service::scopes;
 use crate::service::statistics::{Dimension, KeyPart, aggregate};
@@ -58,8 +59,8 @@ pub async fn find_for<C: ConnectionTrait>(
 /// Computes an agency's figures for a period: the very statement `statistics` runs
 /// ([`aggregate`], figures defined once in `domain::figures`), over the cases the agency
 /// leads, grouped by official group — so a report's prefill and the dashboard's row for the
-/// agency cannot differ. `confiscated_sales` (what the budget collected beyond fines and tax
-/// arrears: the sale of confiscated goods) is derived here.
+/// agency cannot differ. `confiscated_sales`, a report's own figure, is summed per case
+/// ([`confiscated_sales`]) by one more grouped statement over the same cases.
 pub async fn compute<C: ConnectionTrait>(
     conn: &C,
     agency_id: i64,
@@ -75,11 +76,12 @@ pub async fn compute<C: ConnectionTrait>(
     };
     let rows = aggregate(
         conn,
-        cond,
+        cond.clone(),
         [range, range, range],
         &[Dimension::OfficialGroup],
     )
     .await?;
+    let sales = sales_by_group(conn, cond, range).await?;
     let mut out = zeros();
     for (key, [f, _, _]) in rows {
         let Some(KeyPart::Text(Some(group))) = key.first() else {
@@ -87,7 +89,7 @@ pub async fn compute<C: ConnectionTrait>(
                 "a case has an unknown violation type"
             )));
         };
-        let sales = (f.budget_collected - f.fines - f.tax_arrears).max(0);
+        let sales = sales.get(group.as_str()).copied().unwrap_or(0);
         let fields: Map<String, Json> = [
             (ReportField::CasesDetected, f.cases_detected),
             (
@@ -110,6 +112,43 @@ pub async fn compute<C: ConnectionTrait>(
         out.insert(group.clone(), Json::Object(fields));
     }
     Ok(Json::Object(out))
+}
+
+/// The sale of confiscated goods of the cases meeting `cond` detected in `range`, by official
+/// group.
+async fn sales_by_group<C: ConnectionTrait>(
+    conn: &C,
+    cond: Condition,
+    range: DateRange,
+) -> AppResult<std::collections::HashMap<&'static str, i64>> {
+    use entity::cases;
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    let backend = conn.get_database_backend();
+    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
+    let q = Query::select()
+        .column(cases::Column::ViolationType)
+        .expr_as(
+            Expr::cust(bounded_sum(postgres, &confiscated_sales(&CASE_ROW))),
+            Alias::new("sales"),
+        )
+        .from(cases::Entity)
+        .cond_where(cond.add(cases::Column::DetectedOn.between(range.from, range.to)))
+        .group_by_col(cases::Column::ViolationType)
+        .to_owned();
+    let mut out = std::collections::HashMap::new();
+    for row in conn.query_all_raw(backend.build(&q)).await? {
+        let kind: String = row.try_get("", "violation_type")?;
+        let n: i64 = row.try_get("", "sales")?;
+        let group = ViolationType::parse(&kind)
+            .ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("a case has an unknown violation type"))
+            })?
+            .official_group()
+            .as_str();
+        let sum: &mut i64 = out.entry(group).or_insert(0);
+        *sum = sum.saturating_add(n);
+    }
+    Ok(out)
 }
 
 /// Files the writer's agency's report for a period (`due_day`: the day of the month reports
