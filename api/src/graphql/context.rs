@@ -222,6 +222,8 @@ pub struct Services {
     pub limiters: std::sync::Arc<crate::limiter::Limiters>,
     /// Domain events, published after each write commits.
     pub events: crate::service::events::Events,
+    /// Agencies and communes, kept for a minute (codes checked without a statement).
+    pub directory: std::sync::Arc<crate::service::viewer::Directory>,
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Services> {

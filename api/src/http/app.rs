@@ -119,6 +119,7 @@ impl Application {
             limiters: limiters.clone(),
             events,
             workflow: config.workflow.clone(),
+            directory: directory.clone(),
         };
         let reads = crate::db::ReadPool::new(&db, &observers);
         let state = AppState {

@@ -14,7 +14,6 @@ use serde::Deserialize;
 
 use crate::domain::vocab::OfficialGroup;
 use crate::error::AppError;
-use crate::graphql::cases::CaseFilter;
 use crate::graphql::context::Date;
 use crate::graphql::statistics::{
     Computed, PeriodInput, StatisticsPeriodKind, campaign_in_scope, change, compute, period_spec,
@@ -699,13 +698,15 @@ async fn build(
         from: p.from,
         to: p.to,
     };
-    let lead_agency = p.lead_agency.clone();
-    let filter = p.lead_agency.map(|a| CaseFilter {
+    let mut params = p.lead_agency.map(|a| CaseFilterParams {
         lead_agency: Some(a),
         ..Default::default()
     });
-    let params = filter.clone().map(CaseFilterParams::from);
-    let counted = statistics_condition(&viewer, &[], filter)?;
+    if let Some(params) = &mut params {
+        crate::service::cases::known_codes(&state.db, &state.directory, params).await?;
+    }
+    let lead_agency = params.as_ref().and_then(|p| p.lead_agency.clone());
+    let counted = statistics_condition(&viewer, &[], params.clone())?;
     crate::graphql::statistics::check_press_period(&viewer, &period)?;
     // Charged to the caller's budget like the statistics query it is, and bounded in time.
     let cost = crate::graphql::cost::statistics(&period, 1, 0);

@@ -104,6 +104,31 @@ fn distinct<T: Copy + PartialEq>(v: &[T]) -> Vec<T> {
     out
 }
 
+/// The codes of a figures filter as they are meant: trimmed (as the listing reads them, so
+/// the rule on police figures compares the code the count uses), and each naming an agency or
+/// commune that exists — a typo is the client's mistake, not a dashboard of zeros (`statistics`
+/// and the export answer alike; a review of stop 37 found one refusing and one counting
+/// nothing). Agencies and communes are reference data every role reads: refusing tells nothing.
+pub async fn known_codes(
+    db: &sea_orm::DatabaseConnection,
+    directory: &crate::service::viewer::Directory,
+    filter: &mut CaseFilterParams,
+) -> AppResult<()> {
+    if let Some(code) = text_arg("leadAgency", &filter.lead_agency)? {
+        if directory.agency(db, &code).await?.is_none() {
+            return Err(AppError::bad_input("`leadAgency`: no agency has this code"));
+        }
+        filter.lead_agency = Some(code);
+    }
+    if let Some(code) = text_arg("commune", &filter.commune)? {
+        if directory.commune(db, &code).await?.is_none() {
+            return Err(AppError::bad_input("`commune`: no commune has this code"));
+        }
+        filter.commune = Some(code);
+    }
+    Ok(())
+}
+
 /// The viewer's commune, when it sees the cases of one commune only.
 pub fn commune_scope(viewer: &Viewer) -> AppResult<Option<i64>> {
     Ok(match case_scope(viewer)? {

@@ -92,7 +92,8 @@ impl Directory {
         self.published.load(Ordering::SeqCst) == generation
     }
 
-    async fn agency(
+    /// The agency of this code, if any (kept for a minute).
+    pub async fn agency(
         &self,
         db: &DatabaseConnection,
         code: &str,
@@ -108,7 +109,8 @@ impl Directory {
         .await
     }
 
-    async fn commune(
+    /// The commune of this code, if any (kept for a minute).
+    pub async fn commune(
         &self,
         db: &DatabaseConnection,
         code: &str,

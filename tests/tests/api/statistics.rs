@@ -1084,3 +1084,87 @@ async fn sums_past_sixty_four_bits_stop_at_the_bound_and_never_fail() {
         );
     }
 }
+
+/// A filter's codes mean the same on every path: an agency or commune code that does not exist
+/// is `BAD_USER_INPUT` in `statistics` as in the export (the dashboard said 0 cases where the
+/// export refused), and a code written with spaces is the agency's own for the rule on police
+/// figures as for the count (a review of stop 37).
+#[tokio::test]
+async fn a_filter_code_means_the_same_to_the_count_the_rule_and_the_export() {
+    let app = TestApp::spawn().await;
+    let customs = app.token(Role::Customs, Some("HQ"), None);
+    let q = "query($f: CaseFilter!) { statistics(period: { kind: YEAR, year: 2026 }, filter: $f) {
+               total { casesDetected { value } prosecutedCases { value } } } }";
+    for f in [
+        json!({ "leadAgency": "NOPE" }),
+        json!({ "leadAgency": "hq" }),
+        json!({ "commune": "NOPE" }),
+    ] {
+        let r = app.gql(Some(&customs), q, json!({ "f": f })).await;
+        assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{f}: {r}");
+    }
+    let csv = app
+        .get(
+            "/export/statistics.csv?kind=YEAR&year=2026&leadAgency=NOPE",
+            Some(&customs),
+        )
+        .await;
+    assert_eq!(csv.status(), 400);
+    let own = ok(app
+        .gql(Some(&customs), q, json!({ "f": { "leadAgency": "HQ" } }))
+        .await);
+    let spaced = ok(app
+        .gql(Some(&customs), q, json!({ "f": { "leadAgency": " HQ " } }))
+        .await);
+    assert_eq!(own, spaced);
+    assert!(
+        own["data"]["statistics"]["total"]["prosecutedCases"]["value"].is_i64(),
+        "{own}"
+    );
+}
+
+/// A running campaign's figures are the statistics of its period: the cases detected in its
+/// dates, compared with as many days before (counted by linked cases, they disagreed with
+/// `statistics(period: CAMPAIGN)` and their comparisons were always 0).
+#[tokio::test]
+async fn a_running_campaign_counts_as_its_period() {
+    let app = TestApp::spawn().await;
+    let [office, leader] = app.tokens_for([Role::StandingOffice, Role::Leader]);
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let starts = today - chrono::Duration::days(40);
+    let ends = today + chrono::Duration::days(20);
+    ok(app
+        .gql(
+            Some(&office),
+            "mutation($i: NewCampaignInput!) { createCampaign(input: $i) { code } }",
+            json!({ "i": { "code": "RV_TEST", "name": "Đợt cao điểm thử", "startsOn": starts.to_string(),
+                           "endsOn": ends.to_string(), "focusCommodityGroups": ["MEDICINE"],
+                           "focusViolationTypes": ["SMUGGLING"] } }),
+        )
+        .await);
+    let border = app.token(Role::Officer, Some("BDBP"), None);
+    for days in [1, 50] {
+        let mut case = hub389_tests::minimal_case("Vụ trong và trước đợt");
+        case["detectedOn"] = json!((today - chrono::Duration::days(days)).to_string());
+        app.create_case(&border, case).await;
+    }
+    let figures = "total { casesDetected { value previous } fines { value previous } }";
+    let r = ok(app
+        .query(
+            Some(&leader),
+            &format!("{{ runningCampaigns {{ campaign {{ code }} statistics {{ {figures} }} }}
+                        statistics(period: {{ kind: CAMPAIGN, campaign: \"RV_TEST\" }}) {{ {figures} }} }}"),
+        )
+        .await);
+    let running = r["data"]["runningCampaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["campaign"]["code"] == "RV_TEST")
+        .cloned()
+        .expect("the campaign runs");
+    assert_eq!(running["statistics"], r["data"]["statistics"], "{r}");
+    let detected = &running["statistics"]["total"]["casesDetected"];
+    assert!(detected["value"].as_i64().unwrap() >= 1, "{r}");
+    assert!(detected["previous"].as_i64().unwrap() >= 1, "{r}");
+}

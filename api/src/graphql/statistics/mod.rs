@@ -122,7 +122,7 @@ pub async fn period_spec(
 pub fn statistics_condition(
     viewer: &Viewer,
     dims: &[Dimension],
-    filter: Option<CaseFilter>,
+    filter: Option<CaseFilterParams>,
 ) -> AppResult<Counted> {
     match statistics_scope(viewer)? {
         StatisticsScope::Public => {
@@ -138,10 +138,7 @@ pub fn statistics_condition(
             }
             Ok(Counted::province())
         }
-        StatisticsScope::Cases => {
-            let params: CaseFilterParams = filter.map(Into::into).unwrap_or_default();
-            Counted::cases(viewer, params)
-        }
+        StatisticsScope::Cases => Counted::cases(viewer, filter.unwrap_or_default()),
     }
 }
 
@@ -419,13 +416,15 @@ impl StatisticsQuery {
     ) -> Result<Statistics> {
         let v = viewer(ctx)?;
         let dims = check_dims(&group_by)?;
-        let params = filter.clone().map(CaseFilterParams::from);
-        if let Some(params) = &params {
+        let db = db(ctx)?;
+        let mut params = filter.map(CaseFilterParams::from);
+        if let Some(params) = &mut params {
+            let directory = &crate::graphql::context::services(ctx)?.directory;
+            crate::service::cases::known_codes(db, directory, params).await?;
             crate::graphql::cases::note_restricted_filter(ctx, "statisticsSearch", params);
         }
-        let cond = statistics_condition(v, &dims, filter)?;
+        let cond = statistics_condition(v, &dims, params.clone())?;
         check_press_period(v, &period)?;
-        let db = db(ctx)?;
         let spec = period_spec(db, v, &period).await?;
         let k = crate::graphql::context::services(ctx)?
             .workflow
