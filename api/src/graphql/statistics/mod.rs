@@ -589,7 +589,9 @@ impl StatisticsRow {
 pub struct StatisticsFigures(pub [Figures; 3], pub Option<&'static str>);
 
 impl StatisticsFigures {
-    /// A figure drawn from the police compartment: `null` with `FORBIDDEN` where withheld.
+    /// A figure drawn from the police compartment: `null` with `FORBIDDEN` where withheld
+    /// from a viewer that reads the compartment on some cases; not in the schema of a role
+    /// that reads it on none (`guards::police_visible`).
     fn police(&self, pick: fn(&Figures) -> i64) -> Result<Option<Figure>> {
         match self.1 {
             Some(why) => Err(AppError::forbidden(why).into()),
