@@ -285,6 +285,18 @@ pub fn month_key((year, month): (i32, u32)) -> i64 {
     i64::from(year) * 100 + i64::from(month)
 }
 
+/// The reporting months (`YYYYMM`) a range touches, in order.
+pub fn months_of(r: DateRange) -> Vec<i64> {
+    let (mut y, mut m) = reporting_month(r.from);
+    let last = reporting_month(r.to);
+    let mut out = vec![];
+    while (y, m) <= last {
+        out.push(month_key((y, m)));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    out
+}
+
 /// The first and last reporting months (`YYYYMM`) of a range made of whole reporting months,
 /// or `None` when it starts or ends inside one (a range, a campaign's dates).
 pub fn whole_months(r: DateRange) -> Option<(i64, i64)> {

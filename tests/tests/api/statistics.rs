@@ -1168,3 +1168,58 @@ async fn a_running_campaign_counts_as_its_period() {
     assert!(detected["value"].as_i64().unwrap() >= 1, "{r}");
     assert!(detected["previous"].as_i64().unwrap() >= 1, "{r}");
 }
+
+/// Rows by month are the months of the period, each compared with its place in the previous
+/// period and with the same month last year, as the MONTH period of each compares (a quarter had
+/// nine rows: its own three without comparisons and six of the other periods at −100 %).
+#[tokio::test]
+async fn rows_by_month_are_the_periods_months_with_their_comparisons() {
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let q = "query($p: PeriodInput!, $g: [Dimension!]!) { statistics(period: $p, groupBy: $g) {
+               rows { month agency { code } figures { casesDetected { value previous lastYear } } }
+               total { casesDetected { value previous lastYear } } } }";
+    let (app, police) = (&app, &police);
+    let month = |m: u32| async move {
+        let r = ok(app
+            .gql(
+                Some(police),
+                q,
+                json!({ "p": { "kind": "MONTH", "year": 2026, "month": m }, "g": [] }),
+            )
+            .await);
+        r["data"]["statistics"]["total"]["casesDetected"].clone()
+    };
+    let r = ok(app
+        .gql(
+            Some(police),
+            q,
+            json!({ "p": { "kind": "QUARTER", "year": 2026, "quarter": 3 }, "g": ["MONTH"] }),
+        )
+        .await);
+    let rows = r["data"]["statistics"]["rows"].as_array().unwrap().clone();
+    let months: Vec<&str> = rows.iter().map(|r| r["month"].as_str().unwrap()).collect();
+    assert_eq!(months, ["2026-07", "2026-08", "2026-09"], "{r}");
+    let mut any = 0;
+    for (row, m) in rows.iter().zip([7, 8, 9]) {
+        let alone = month(m).await;
+        let previous = month(m - 3).await;
+        let c = &row["figures"]["casesDetected"];
+        assert_eq!(c["value"], alone["value"], "{m}");
+        assert_eq!(c["lastYear"], alone["lastYear"], "{m}");
+        assert_eq!(c["previous"], previous["value"], "{m}: three months before");
+        any += c["previous"].as_i64().unwrap() + c["lastYear"].as_i64().unwrap();
+    }
+    assert!(any > 0, "the demo data has cases to compare with: {r}");
+    // With another dimension, each month's rows likewise.
+    let r = ok(app
+        .gql(
+            Some(police),
+            q,
+            json!({ "p": { "kind": "MONTH", "year": 2026, "month": 11 }, "g": ["MONTH", "AGENCY"] }),
+        )
+        .await);
+    for row in r["data"]["statistics"]["rows"].as_array().unwrap() {
+        assert_eq!(row["month"], "2026-11", "{r}");
+    }
+}

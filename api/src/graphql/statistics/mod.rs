@@ -345,8 +345,11 @@ pub async fn compute(
 ) -> AppResult<Computed> {
     let ranges = [spec.range()?, spec.previous()?, spec.last_year()?];
     let grouped = service::grouped(db, &counted, ranges, &dims, via).await?;
-    let (rows, mut groups, total) = (
-        grouped.rows.into_iter().collect(),
+    let rows = match dims.iter().position(|d| *d == Dimension::Month) {
+        Some(at) => by_month_of_period(grouped.rows, at, ranges),
+        None => grouped.rows.into_iter().collect(),
+    };
+    let (mut groups, total) = (
         grouped.groups.into_iter().collect::<Vec<_>>(),
         grouped.total,
     );
@@ -376,6 +379,46 @@ pub async fn compute(
         suppressed: false,
         police_withheld: None,
     })
+}
+
+/// Rows by reporting month (the key's part `at`) for the months of the period only, each with
+/// its comparisons: the month at the same place in the previous period (for a month the month
+/// before, for a quarter three months before, for six or nine months and the year — whose
+/// previous period is last year's — the same month last year) and the same month a year
+/// earlier. Keyed by month as the other
+/// dimensions are, a quarter had nine rows — its own three with no comparison, and six of the
+/// other periods' months at 0 and −100 % (a review of stop 37).
+fn by_month_of_period(
+    rows: std::collections::BTreeMap<Key, [Figures; 3]>,
+    at: usize,
+    ranges: [DateRange; 3],
+) -> Vec<(Key, [Figures; 3])> {
+    use crate::domain::calendar::months_of;
+    let current = months_of(ranges[0]);
+    let previous = months_of(ranges[1]);
+    let mut out: std::collections::BTreeMap<Key, [Figures; 3]> = Default::default();
+    for (key, figures) in rows {
+        let Some(KeyPart::Id(Some(month))) = key.get(at).cloned() else {
+            continue;
+        };
+        let mut put = |month: i64, p: usize| {
+            let mut k = key.clone();
+            k[at] = KeyPart::Id(Some(month));
+            out.entry(k).or_default()[p] += figures[p];
+        };
+        if current.contains(&month) {
+            put(month, 0);
+        }
+        if let Some(i) = previous.iter().position(|m| *m == month)
+            && let Some(m) = current.get(i)
+        {
+            put(*m, 1);
+        }
+        if current.contains(&(month + 100)) {
+            put(month + 100, 2);
+        }
+    }
+    out.into_iter().collect()
 }
 
 #[derive(Default)]
