@@ -1257,3 +1257,41 @@ async fn rows_by_month_are_the_periods_months_with_their_comparisons() {
         assert_eq!(row["month"], "2026-11", "{r}");
     }
 }
+
+/// The press's figures leave out the reporting month still running, and with it its places in
+/// the previous period and last year: a running month against a whole one read "0 cases,
+/// −100 %" (a review of stop 37). `suppressed` says the figures are partial.
+#[tokio::test]
+async fn the_press_compares_ended_months_with_their_like() {
+    let app = TestApp::spawn().await;
+    let press = app.token_for(Role::Press);
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let (year, month) = hub389_tests::reporting_month(today);
+    let q = "query($p: PeriodInput!) { statistics(period: $p) { suppressed
+               total { casesDetected { value previous lastYear changeFromPrevious } } } }";
+    let get = |p: Value| {
+        let (app, press) = (&app, &press);
+        async move {
+            let r = ok(app.gql(Some(press), q, json!({ "p": p })).await);
+            r["data"]["statistics"].clone()
+        }
+    };
+    let running = get(json!({ "kind": "MONTH", "year": year, "month": month })).await;
+    assert_eq!(running["suppressed"], true, "{running}");
+    assert_eq!(
+        running["total"]["casesDetected"],
+        json!({ "value": 0, "previous": 0, "lastYear": 0, "changeFromPrevious": null }),
+        "{running}"
+    );
+    let whole = get(json!({ "kind": "YEAR", "year": year })).await;
+    let mut last_year = 0;
+    for m in 1..month {
+        let r = get(json!({ "kind": "MONTH", "year": year - 1, "month": m })).await;
+        last_year += r["total"]["casesDetected"]["value"].as_i64().unwrap();
+    }
+    assert_eq!(
+        whole["total"]["casesDetected"]["previous"].as_i64(),
+        Some(last_year),
+        "last year's months at the places of this year's ended ones: {whole}"
+    );
+}

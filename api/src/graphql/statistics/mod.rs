@@ -234,22 +234,36 @@ pub async fn compute_public(
             [Figures::default(); 3],
         );
     }
+    // A reporting month still running is left out until it ends (YYYYMM; it ends on the
+    // 14th): its figures change with every case, and the change would be that case. Its
+    // places in the previous period and last year are left out with it, so the comparisons
+    // are of like with like (a running month against a whole one read "0 cases, −100 %" in
+    // a review), and `suppressed` says the figures are partial.
+    let ended = |ym: i64| {
+        NaiveDate::from_ymd_opt((ym / 100) as i32, (ym % 100) as u32, 14)
+            .is_some_and(|end| end < today)
+    };
+    let current = crate::domain::calendar::months_of(ranges[0]);
+    let previous = crate::domain::calendar::months_of(ranges[1]);
+    let mut left_out: [Vec<i64>; 3] = Default::default();
+    for (i, m) in current.iter().enumerate() {
+        if !ended(*m) {
+            left_out[0].push(*m);
+            left_out[1].extend(previous.get(i));
+            left_out[2].push(m - 100);
+            c.suppressed = true;
+        }
+    }
     for (key, figures) in cells {
         let group = key[1..].to_vec();
-        // A reporting month still running is left out until it ends (YYYYMM; it ends on the
-        // 14th): its figures change with every case, and the change would be that case.
-        let ended = match key.first() {
-            Some(KeyPart::Id(Some(ym))) => {
-                NaiveDate::from_ymd_opt((*ym / 100) as i32, (*ym % 100) as u32, 14)
-                    .is_some_and(|end| end < today)
-            }
-            _ => false,
+        let Some(KeyPart::Id(Some(ym))) = key.first() else {
+            continue;
         };
         for (p, f) in figures.iter().enumerate() {
             if f.cases_detected == 0 {
                 continue;
             }
-            if !ended {
+            if !ended(*ym) || left_out[p].contains(ym) {
                 continue;
             }
             let published = disclosed.get(&key).map_or(0, |d| d[p].cases_detected);
