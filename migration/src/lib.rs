@@ -20,6 +20,9 @@ pub async fn lift_statement_timeout<C: ConnectionTrait>(db: &C) -> Result<(), Db
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         db.execute_unprepared("SET LOCAL statement_timeout = 0")
             .await?;
+        // Nor the bound on waiting for a lock (`HUB389_DB_TIMEOUT`): a migration or a rebuild
+        // waits its turn behind the requests holding the tables it changes.
+        db.execute_unprepared("SET LOCAL lock_timeout = 0").await?;
     }
     Ok(())
 }

@@ -423,6 +423,68 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
     server.shutdown().await.expect("shutdown");
 }
 
+/// A write held up by another's lock waits no longer than `HUB389_DB_TIMEOUT`, then is told
+/// `UNAVAILABLE` (503, `Retry-After`) and changes nothing; the lock gone, the same key writes
+/// once. On PostgreSQL that is `lock_timeout` (55P03): before it, the write waited for the
+/// statement timeout, and past the request timeout it was answered `BAD_USER_INPUT` (a fault
+/// review of stop 37, with a statement timeout longer than the request's, as here).
+#[tokio::test]
+async fn a_write_held_up_by_a_lock_is_unavailable_after_the_database_timeout() {
+    let (_dir, url, config) = fresh_server_config().await;
+    let config = Config {
+        db_timeout: Duration::from_secs(1),
+        statement_timeout: Duration::from_secs(120),
+        limits: api::config::Limits {
+            request_timeout: Duration::from_secs(60),
+            ..config.limits.clone()
+        },
+        ..config
+    };
+    let server = Server::start(&config, None).await.expect("start");
+    let side = api::db::connect(&DbSettings::new(&url))
+        .await
+        .expect("side");
+    let client = reqwest::Client::new();
+    let token = sign(Role::Officer, Some("QLTT"), None);
+    let lock = api::db::begin_write(&side).await.expect("begin");
+    if side.get_database_backend() == sea_orm::DbBackend::Postgres {
+        lock.execute_unprepared("LOCK TABLE cases IN EXCLUSIVE MODE")
+            .await
+            .expect("lock");
+    } else {
+        lock.execute_unprepared("UPDATE agencies SET name = name WHERE id = 1")
+            .await
+            .expect("lock");
+    }
+    let vars = json!({ "k": "held-key", "t": "held by a lock" });
+    let (status, retry, body) = server
+        .post(&client, Some(&token), CREATE_CASE, vars.clone())
+        .await
+        .expect("an answer");
+    assert_eq!(status, 503, "{body}");
+    assert!(retry.is_some(), "Retry-After");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
+    lock.rollback().await.expect("release the lock");
+    let (status, _, body) = server
+        .post(&client, Some(&token), CREATE_CASE, vars)
+        .await
+        .expect("an answer");
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["createCase"]["id"].is_string(), "{body}");
+    assert_eq!(
+        scalar(
+            &side,
+            "SELECT COUNT(*) FROM cases WHERE title = 'held by a lock'"
+        )
+        .await,
+        1
+    );
+    server.shutdown().await.expect("stops");
+}
+
 /// Graceful shutdown: readiness goes red, requests already in flight all complete, then the
 /// server returns. The requests are held in flight by a lock the test owns.
 #[tokio::test]

@@ -129,16 +129,27 @@ pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection
             .statement_timeout
             .filter(|t| !t.is_zero())
             .map(|t| t.as_millis());
+        // A lock waited for no longer than a connection (`HUB389_DB_TIMEOUT`), as on SQLite
+        // (`busy_timeout`): a write held up by another's lock is `UNAVAILABLE` then (55P03),
+        // not after the whole statement timeout.
+        let lock_timeout_ms = Some(settings.timeout)
+            .filter(|t| !t.is_zero())
+            .map(|t| t.as_millis());
         opts.max_connections(settings.pool_size.unwrap_or(POSTGRES_POOL))
             .map_sqlx_postgres_pool_opts(move |p| {
                 p.after_connect(move |conn, _meta| {
                     Box::pin(async move {
-                        if let Some(ms) = statement_timeout_ms {
-                            // An integer we formatted ourselves: safe to inline.
-                            let sql = format!("SET statement_timeout = {ms}");
-                            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                                .execute(&mut *conn)
-                                .await?;
+                        for (setting, ms) in [
+                            ("statement_timeout", statement_timeout_ms),
+                            ("lock_timeout", lock_timeout_ms),
+                        ] {
+                            if let Some(ms) = ms {
+                                // Integers we formatted ourselves: safe to inline.
+                                let sql = format!("SET {setting} = {ms}");
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                                    .execute(&mut *conn)
+                                    .await?;
+                            }
                         }
                         Ok(())
                     })
@@ -299,7 +310,8 @@ fn postgres_unavailable(code: &str) -> bool {
     // 08 connection exception, 53 insufficient resources (disk full, out of memory, too many
     // connections), 57 operator intervention (shutdown, cannot connect now), 58 system error,
     // 25006 read-only transaction (a standby), 40001/40P01 serialization failure and deadlock
-    // (worth a retry).
+    // (worth a retry), 55P03 a lock not had within `lock_timeout`, 25P03 a connection closed
+    // for idling inside a transaction (both answered `INTERNAL` before a fault review).
     code.starts_with("08")
         || code.starts_with("53")
         || code.starts_with("57")
@@ -307,6 +319,8 @@ fn postgres_unavailable(code: &str) -> bool {
         || code == "25006"
         || code == "40001"
         || code == "40P01"
+        || code == "55P03"
+        || code == "25P03"
 }
 
 /// A one-line cause for start-up messages (the driver's own words, no URL).
@@ -551,6 +565,11 @@ mod tests {
         assert!(postgres_unavailable("57P01"));
         assert!(postgres_unavailable("53100"));
         assert!(postgres_unavailable("08006"));
+        assert!(postgres_unavailable("55P03"), "lock_timeout");
+        assert!(
+            postgres_unavailable("25P03"),
+            "idle_in_transaction_session_timeout"
+        );
         assert!(!postgres_unavailable("23505"));
         assert!(!postgres_unavailable("22021"));
     }

@@ -356,13 +356,38 @@ fn log_sample(message: &str) -> String {
 }
 
 /// The answer to an operation stopped at, or not started after, the request's deadline.
-fn timed_out(state: &AppState, request_id: &str) -> GqlResponse {
-    tracing::warn!(request_id, "request stopped after the request timeout");
+///
+/// A write is small by construction (its input is bounded), so one that ran out of time was
+/// kept waiting by the database — locks, or a database that stopped answering — and is
+/// `UNAVAILABLE`, to be retried with its idempotency key (it may even have committed as it was
+/// stopped). A read that ran out of time is the client's to make smaller, unless the database
+/// does not answer a ping either. Both were `BAD_USER_INPUT`, which a client does not retry,
+/// for a write blocked by a lock or a frozen PostgreSQL (a fault review of stop 37).
+async fn timed_out(state: &AppState, request_id: &str, mutation: bool) -> GqlResponse {
+    tracing::warn!(
+        request_id,
+        mutation,
+        "request stopped after the request timeout"
+    );
+    if mutation {
+        return request_error(AppError::Unavailable(
+            "the write did not finish in time (the database is busy or not answering); retry it with the same idempotency key".into(),
+        ));
+    }
+    let answers = tokio::time::timeout(DB_PING, state.db.ping()).await;
+    if !matches!(answers, Ok(Ok(()))) {
+        return request_error(AppError::Unavailable(
+            "the database is not answering; retry later".into(),
+        ));
+    }
     request_error(AppError::bad_input(format!(
         "the request took longer than {} s and was stopped; ask for fewer rows or a shorter period",
         state.request_timeout.as_secs()
     )))
 }
+
+/// How long a timed-out read waits for the database to answer a ping.
+const DB_PING: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How the request came: a GET may only read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -459,7 +484,7 @@ async fn execute_one(
     // polls its future once before looking at the clock, so a late mutation could otherwise
     // run, even commit, and still be reported as stopped).
     if tokio::time::Instant::now() >= deadline {
-        return Ok(timed_out(state, request_id));
+        return Ok(timed_out(state, request_id, is_mutation(&req)).await);
     }
     // A bound on the document's text before anything parses it (the body limit allows it
     // room for variables).
@@ -486,6 +511,7 @@ async fn execute_one(
     if method == Method::Get && is_mutation(&req) {
         return Err(GetMutation);
     }
+    let mutation = is_mutation(&req);
     let reads = Arc::new(ReadTrail::default());
     let req = req
         .data(RequestCtx {
@@ -502,7 +528,7 @@ async fn execute_one(
     // its worker thread, but nothing more of the request runs.
     let mut resp = match tokio::time::timeout_at(deadline, state.schema.execute(req)).await {
         Ok(resp) => resp,
-        Err(_) => return Ok(timed_out(state, request_id)),
+        Err(_) => return Ok(timed_out(state, request_id, mutation).await),
     };
     normalise_errors(&mut resp);
     // Restricted data leaves only with its audit event written; if that fails, nothing leaves.
