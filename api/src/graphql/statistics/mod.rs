@@ -399,9 +399,9 @@ pub async fn compute(
 /// its comparisons: the month at the same place in the previous period (for a month the month
 /// before, for a quarter three months before, for six or nine months and the year — whose
 /// previous period is last year's — the same month last year) and the same month a year
-/// earlier. Keyed by month as the other
-/// dimensions are, a quarter had nine rows — its own three with no comparison, and six of the
-/// other periods' months at 0 and −100 % (a review of stop 37).
+/// earlier. Keyed by month as the other dimensions are, a quarter had nine rows — its own three
+/// with no comparison, and six of the other periods' months at 0 and −100 % (a review of
+/// stop 37).
 fn by_month_of_period(
     rows: std::collections::BTreeMap<Key, [Figures; 3]>,
     at: usize,
