@@ -423,6 +423,19 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
     server.shutdown().await.expect("shutdown");
 }
 
+/// A transaction on `side` that holds up the server's case writes until it ends: the write
+/// lock on SQLite, the `cases` table's on PostgreSQL.
+async fn hold_write_lock(side: &DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    let lock = api::db::begin_write(side).await.expect("begin");
+    let sql = if side.get_database_backend() == sea_orm::DbBackend::Postgres {
+        "LOCK TABLE cases IN EXCLUSIVE MODE"
+    } else {
+        "UPDATE agencies SET name = name WHERE id = 1"
+    };
+    lock.execute_unprepared(sql).await.expect("lock");
+    lock
+}
+
 /// A write held up by another's lock waits no longer than `HUB389_DB_TIMEOUT`, then is told
 /// `UNAVAILABLE` (503, `Retry-After`) and changes nothing; the lock gone, the same key writes
 /// once. On PostgreSQL that is `lock_timeout` (55P03): before it, the write waited for the
@@ -446,16 +459,7 @@ async fn a_write_held_up_by_a_lock_is_unavailable_after_the_database_timeout() {
         .expect("side");
     let client = reqwest::Client::new();
     let token = sign(Role::Officer, Some("QLTT"), None);
-    let lock = api::db::begin_write(&side).await.expect("begin");
-    if side.get_database_backend() == sea_orm::DbBackend::Postgres {
-        lock.execute_unprepared("LOCK TABLE cases IN EXCLUSIVE MODE")
-            .await
-            .expect("lock");
-    } else {
-        lock.execute_unprepared("UPDATE agencies SET name = name WHERE id = 1")
-            .await
-            .expect("lock");
-    }
+    let lock = hold_write_lock(&side).await;
     let vars = json!({ "k": "held-key", "t": "held by a lock" });
     let (status, retry, body) = server
         .post(&client, Some(&token), CREATE_CASE, vars.clone())
@@ -515,16 +519,7 @@ async fn shutdown_finishes_requests_in_flight() {
         .expect("a page of cases");
     assert_eq!(status, 200, "{page}");
     // Hold the write lock so the 16 writes below wait inside the server.
-    let lock = api::db::begin_write(&side).await.expect("begin");
-    if side.get_database_backend() == sea_orm::DbBackend::Postgres {
-        lock.execute_unprepared("LOCK TABLE cases IN EXCLUSIVE MODE")
-            .await
-            .expect("lock");
-    } else {
-        lock.execute_unprepared("UPDATE agencies SET name = name WHERE id = 1")
-            .await
-            .expect("lock");
-    }
+    let lock = hold_write_lock(&side).await;
     let server_ref = Arc::new(server.base.clone());
     let mut inflight = tokio::task::JoinSet::new();
     for i in 0..16 {

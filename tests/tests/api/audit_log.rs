@@ -209,11 +209,7 @@ async fn reads_of_missing_records_are_audited_as_reads_of_present_ones() {
         )
         .await);
     let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
-    let mut read: Vec<String> = nodes
-        .iter()
-        .map(|n| n["id"].as_str().unwrap().to_string())
-        .collect();
-    read.sort();
+    let read = ids_of(nodes);
     let without = |field: &str| {
         nodes
             .iter()
@@ -229,6 +225,16 @@ async fn reads_of_missing_records_are_audited_as_reads_of_present_ones() {
     let (fields, ids) = the_read_by(&app, "police-records").await;
     assert_eq!(fields, ["customsRecords", "investigation"]);
     assert_eq!(ids, read, "every case read, with a record or none");
+}
+
+/// The ids of a page's nodes, sorted.
+fn ids_of(nodes: &[Value]) -> Vec<String> {
+    let mut ids: Vec<String> = nodes
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
 }
 
 /// The one read event of `subject`'s request: its restricted fields and its ids, sorted.
@@ -261,10 +267,7 @@ async fn a_customs_read_of_hs_codes_is_audited_too() {
         )
         .await);
     let nodes = r["data"]["cases"]["nodes"].as_array().unwrap();
-    let mut read: Vec<String> = nodes
-        .iter()
-        .map(|n| n["id"].as_str().unwrap().to_string())
-        .collect();
+    let read = ids_of(nodes);
     assert!(
         nodes
             .iter()
@@ -275,7 +278,6 @@ async fn a_customs_read_of_hs_codes_is_audited_too() {
     assert_eq!(fields, ["seizures.hsCode"]);
     // Every case read, with seizures or none: naming only those with seizures told the
     // admin, who reads no case, which cases have them.
-    read.sort();
     assert_eq!(ids, read);
 }
 
