@@ -290,14 +290,25 @@ async fn acknowledged_writes_survive_a_full_disk() {
     }
 }
 
-/// A TCP proxy in front of PostgreSQL that the test can cut and restore: an outage as the
-/// server sees it, without touching the shared database server. The listener stays bound for
-/// the whole test (a cut closes every connection and each new one at once): giving the port
+/// A TCP proxy in front of PostgreSQL that the test can cut, freeze and restore: an outage as
+/// the server sees it, without touching the shared database server. The listener stays bound
+/// for the whole test (a cut closes every connection and each new one at once): giving the port
 /// back and binding it again raced with other tests' ephemeral ports (`AddrInUse` in CI).
 struct Proxy {
     port: u16,
-    up: tokio::sync::watch::Sender<bool>,
+    line: tokio::sync::watch::Sender<Line>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// What the proxy does with its connections.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Line {
+    Up,
+    /// Every connection closed, and each new one at once.
+    Cut,
+    /// Every connection kept open and silent, new ones too: a database host that froze, or a
+    /// network that drops packets without a reset.
+    Frozen,
 }
 
 impl Proxy {
@@ -306,37 +317,47 @@ impl Proxy {
             .await
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let (up, watching) = tokio::sync::watch::channel(true);
+        let (line, watching) = tokio::sync::watch::channel(Line::Up);
         let target = target.to_string();
         let task = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
             while let Ok((mut inbound, _)) = listener.accept().await {
-                if !*watching.borrow() {
+                let now = *watching.borrow();
+                if now == Line::Cut {
                     drop(inbound);
                     continue;
                 }
                 let target = target.clone();
                 let mut down = watching.clone();
                 conns.spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    if now == Line::Up
+                        && let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await
+                    {
                         tokio::select! {
                             _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                            _ = down.wait_for(|up| !*up) => {}
+                            _ = down.wait_for(|l| *l != Line::Up) => {}
                         }
                     }
+                    // Frozen: the connection stays open and says nothing until the line is
+                    // cut or restored (then it is closed: what was in flight is lost).
+                    let _ = down.wait_for(|l| *l != Line::Frozen).await;
+                    drop(inbound);
                 });
             }
         });
-        Proxy { port, up, task }
+        Proxy { port, line, task }
     }
 
-    /// Closes every proxied connection, and each new one as soon as it is accepted.
     fn cut(&self) {
-        self.up.send_replace(false);
+        self.line.send_replace(Line::Cut);
+    }
+
+    fn freeze(&self) {
+        self.line.send_replace(Line::Frozen);
     }
 
     fn restore(&self) {
-        self.up.send_replace(true);
+        self.line.send_replace(Line::Up);
     }
 }
 
@@ -346,15 +367,8 @@ impl Drop for Proxy {
     }
 }
 
-/// PostgreSQL unreachable: requests fail with `UNAVAILABLE`, HTTP 503 and `Retry-After`
-/// (not a 200 with `INTERNAL`), readiness is red, and both recover on their own.
-#[tokio::test]
-async fn a_database_outage_is_told_as_such_and_recovers() {
-    if backend() != Backend::Postgres {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(dir.path()).await;
+/// A proxy in front of the PostgreSQL database at `url`, and the URL that goes through it.
+async fn behind_proxy(url: &str) -> (Proxy, String) {
     // postgres://user@HOST:PORT/db → the proxy in front of HOST:PORT.
     let (scheme, rest) = url.split_once("://").expect("URL");
     let (authority, path) = rest.split_once('/').expect("URL with a database");
@@ -371,6 +385,84 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
         format!("{user}@")
     };
     let proxied = format!("{scheme}://{at}127.0.0.1:{}/{path}", proxy.port);
+    (proxy, proxied)
+}
+
+/// PostgreSQL that stops answering without closing its connections (a frozen host): a read or
+/// a write still waiting at the request's deadline is `UNAVAILABLE` (503, `Retry-After`), not
+/// `BAD_USER_INPUT` "ask for fewer rows", which a client does not retry (a fault review of
+/// stop 37); nothing is written, and the same key writes once when the database is back.
+#[tokio::test]
+async fn a_database_that_stops_answering_is_unavailable_not_the_clients_doing() {
+    if backend() != Backend::Postgres {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = fresh_database_url(dir.path()).await;
+    let (proxy, proxied) = behind_proxy(&url).await;
+    let config = test_config(&proxied, dir.path());
+    let config = Config {
+        limits: api::config::Limits {
+            request_timeout: Duration::from_secs(2),
+            ..config.limits.clone()
+        },
+        ..config
+    };
+    let server = Server::start(&config, None).await.expect("start");
+    let client = reqwest::Client::new();
+    let token = sign(Role::Officer, Some("QLTT"), None);
+    let list = "{ cases(first: 1) { totalCount } }";
+    let (status, _, body) = server
+        .post(&client, Some(&token), list, json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(status, 200, "{body}");
+
+    proxy.freeze();
+    let vars = json!({ "k": "frozen-key", "t": "frozen" });
+    for (query, vars) in [(list, json!({})), (CREATE_CASE, vars.clone())] {
+        let (status, retry, body) = server
+            .post(&client, Some(&token), query, vars)
+            .await
+            .expect("answer");
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(retry.as_deref(), Some("5"));
+        assert_eq!(error_codes(&body), ["UNAVAILABLE"], "{body}");
+    }
+    proxy.restore();
+    let mut written = None;
+    for _ in 0..100 {
+        let (status, _, body) = server
+            .post(&client, Some(&token), CREATE_CASE, vars.clone())
+            .await
+            .expect("answer");
+        if status == 200 {
+            written = Some(body);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let body = written.expect("writes resume without a restart");
+    assert!(body["data"]["createCase"]["id"].is_string(), "{body}");
+    let side = api::db::connect(&DbSettings::new(&url))
+        .await
+        .expect("side");
+    assert_eq!(
+        scalar(&side, "SELECT COUNT(*) FROM cases WHERE title = 'frozen'").await,
+        1
+    );
+    server.shutdown().await.expect("shutdown");
+}
+
+/// PostgreSQL unreachable: requests fail with `UNAVAILABLE`, HTTP 503 and `Retry-After`
+/// (not a 200 with `INTERNAL`), readiness is red, and both recover on their own.
+#[tokio::test]
+async fn a_database_outage_is_told_as_such_and_recovers() {
+    if backend() != Backend::Postgres {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (proxy, proxied) = behind_proxy(&fresh_database_url(dir.path()).await).await;
     let config = test_config(&proxied, dir.path());
     let server = Server::start(&config, None).await.expect("start");
     let client = reqwest::Client::new();
