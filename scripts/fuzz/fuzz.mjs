@@ -680,7 +680,7 @@ class Gen {
       case 'DateTime':
         return V.str(edge ? rng.pick(EDGE_DATETIMES) : `${this.date()}T${String(rng.int(0, 23)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}:00${rng.pick(['Z', '+07:00', '.123Z'])}`);
       case 'Vnd':
-        return V.num(edge ? rng.pick(['0', '1', '1000000000000000', '999999999999999', '1000000000000001', '-1']) : String(rng.int(0, 2000) * 100000));
+        return V.num(edge ? rng.pick(['0', '1', '10000000000000', '9999999999999', '10000000000001', '-1']) : String(rng.int(0, 2000) * 100000));
       case 'String':
       default:
         return V.str(this.stringFor(h, edge));

@@ -75,7 +75,7 @@ impl ScalarType for Vnd {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::Number(n) => n.as_i64().and_then(|v| Vnd::parse(v).ok()).ok_or_else(|| {
-                InputValueError::custom("an amount in VND is a whole number from 0 to 10^15")
+                InputValueError::custom("an amount in VND is a whole number from 0 to 10^13")
             }),
             _ => Err(InputValueError::expected_type(value)),
         }

@@ -352,8 +352,8 @@ async fn figures_match_an_independent_oracle_for_every_period_kind() {
                     }
                 };
                 // By month, a row is a month of the period: a case of the previous period
-                // counts on the month at its month's place there, one of last year on the
-                // same month a year later.
+                // counts on the month at its month's place there (from the end), one of last
+                // year on the same month a year later.
                 let months = |(from, to): Range| {
                     let mut out: Vec<String> = vec![];
                     for day in from.iter_days().take_while(|day| *day <= to) {
@@ -372,10 +372,13 @@ async fn figures_match_an_independent_oracle_for_every_period_kind() {
                     }
                     match i {
                         0 => Some(key),
+                        // Places counted from the end of each period.
                         1 => prev_months
                             .iter()
                             .position(|m| *m == key)
-                            .and_then(|at| cur_months.get(at).cloned()),
+                            .map(|at| prev_months.len() - at)
+                            .and_then(|from_end| cur_months.len().checked_sub(from_end))
+                            .map(|j| cur_months[j].clone()),
                         _ => {
                             let (y, m) = key.split_once('-').unwrap();
                             let later = format!("{:04}-{m}", y.parse::<i32>().unwrap() + 1);
@@ -1137,6 +1140,18 @@ async fn a_filter_code_means_the_same_to_the_count_the_rule_and_the_export() {
         let r = app.gql(Some(&customs), q, json!({ "f": f })).await;
         assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{f}: {r}");
     }
+    // A campaign too, as a filter as as a period, and its code trimmed in both.
+    let r = app
+        .gql(Some(&customs), q, json!({ "f": { "campaign": "NOPE" } }))
+        .await;
+    assert_eq!(refusal_codes(&r), ["BAD_USER_INPUT"], "{r}");
+    let by_period = ok(app
+        .query(
+            Some(&customs),
+            r#"{ statistics(period: { kind: CAMPAIGN, campaign: " TET_2026 " }) { total { casesDetected { value } } } }"#,
+        )
+        .await);
+    assert!(by_period["data"]["statistics"]["total"]["casesDetected"]["value"].is_i64());
     let csv = app
         .get(
             "/export/statistics.csv?kind=YEAR&year=2026&leadAgency=NOPE",
@@ -1245,6 +1260,19 @@ async fn rows_by_month_are_the_periods_months_with_their_comparisons() {
         any += c["previous"].as_i64().unwrap() + c["lastYear"].as_i64().unwrap();
     }
     assert!(any > 0, "the demo data has cases to compare with: {r}");
+    // A range of one whole month is compared with as many days before it, a day of one month
+    // and the whole month before: its row takes the whole month, as its total does.
+    let r = ok(app
+        .gql(
+            Some(police),
+            q,
+            json!({ "p": { "kind": "RANGE", "from": "2026-10-15", "to": "2026-11-14" }, "g": ["MONTH"] }),
+        )
+        .await);
+    let s = &r["data"]["statistics"];
+    assert_eq!(s["rows"].as_array().map(Vec::len), Some(1), "{r}");
+    let row = &s["rows"][0]["figures"]["casesDetected"];
+    assert_eq!(row, &s["total"]["casesDetected"], "{r}");
     // With another dimension, each month's rows likewise.
     let r = ok(app
         .gql(

@@ -65,6 +65,7 @@ pub async fn campaign_in_scope(
     viewer: &Viewer,
     code: &str,
 ) -> AppResult<campaigns::Model> {
+    let code = code.trim();
     campaigns::Entity::find()
         .filter(campaigns::Column::Code.eq(code))
         .filter(crate::service::scopes::campaigns(viewer)?)
@@ -396,7 +397,7 @@ pub async fn compute(
 }
 
 /// Rows by reporting month (the key's part `at`) for the months of the period only, each with
-/// its comparisons: the month at the same place in the previous period (for a month the month
+/// its comparisons: the month at the same place from the end in the previous period (for a month the month
 /// before, for a quarter three months before, for six or nine months and the year — whose
 /// previous period is last year's — the same month last year) and the same month a year
 /// earlier. Keyed by month as the other dimensions are, a quarter had nine rows — its own three
@@ -416,6 +417,10 @@ fn by_month_of_period(
             continue;
         };
         let mut put = |month: i64, p: usize| {
+            // Nothing of this period here: no row made of zeros alone.
+            if figures[p] == Figures::default() {
+                return;
+            }
             let mut k = key.clone();
             k[at] = KeyPart::Id(Some(month));
             out.entry(k).or_default()[p] += figures[p];
@@ -423,10 +428,14 @@ fn by_month_of_period(
         if current.contains(&month) {
             put(month, 0);
         }
+        // Places counted from the end: the previous period ends where this one starts, and
+        // a range of one whole month has, as many days before it, a day of one month and the
+        // whole next (aligned from the start, its month was compared with that one day).
         if let Some(i) = previous.iter().position(|m| *m == month)
-            && let Some(m) = current.get(i)
+            && let Some(at_end) = (previous.len() - i).checked_sub(1)
+            && let Some(m) = current.len().checked_sub(at_end + 1).map(|j| current[j])
         {
-            put(*m, 1);
+            put(m, 1);
         }
         if current.contains(&(month + 100)) {
             put(month + 100, 2);
@@ -478,6 +487,10 @@ impl StatisticsQuery {
         if let Some(params) = &mut params {
             let directory = &crate::graphql::context::services(ctx)?.directory;
             crate::service::cases::known_codes(db, directory, params).await?;
+            // A campaign as a filter is checked as one as a period (it counted nothing).
+            if let Some(code) = params.campaign.take() {
+                params.campaign = Some(campaign_in_scope(db, v, &code).await?.code);
+            }
             crate::graphql::cases::note_restricted_filter(ctx, "statisticsSearch", params);
         }
         let cond = statistics_condition(v, &dims, params.clone())?;
