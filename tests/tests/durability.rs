@@ -391,7 +391,8 @@ async fn behind_proxy(url: &str) -> (Proxy, String) {
 /// PostgreSQL that stops answering without closing its connections (a frozen host): a read or
 /// a write still waiting at the request's deadline is `UNAVAILABLE` (503, `Retry-After`), not
 /// `BAD_USER_INPUT` "ask for fewer rows", which a client does not retry (a fault review of
-/// stop 37); nothing is written, and the same key writes once when the database is back.
+/// stop 37), as is one whose token's agency must be read first; nothing is written, and the
+/// same key writes once when the database is back.
 #[tokio::test]
 async fn a_database_that_stops_answering_is_unavailable_not_the_clients_doing() {
     if backend() != Backend::Postgres {
@@ -419,6 +420,20 @@ async fn a_database_that_stops_answering_is_unavailable_not_the_clients_doing() 
     assert_eq!(status, 200, "{body}");
 
     proxy.freeze();
+    // First, while the pool still holds its silent connections: a token whose agency is not
+    // kept yet is resolved from the database within the request's bound too (it waited for the
+    // database to come back: a review of stop 37). The guard only keeps a regression from
+    // hanging the test run.
+    let other = sign(Role::Officer, Some("BDBP"), None);
+    let answer = tokio::time::timeout(
+        Duration::from_secs(60),
+        server.post(&client, Some(&other), list, json!({})),
+    )
+    .await
+    .expect("an answer while the database is silent")
+    .expect("answer");
+    assert_eq!(answer.0, 503, "{}", answer.2);
+    assert_eq!(error_codes(&answer.2), ["UNAVAILABLE"], "{}", answer.2);
     let vars = json!({ "k": "frozen-key", "t": "frozen" });
     for (query, vars) in [(list, json!({})), (CREATE_CASE, vars.clone())] {
         let (status, retry, body) = server

@@ -124,9 +124,12 @@ impl SubscriptionRoot {
                     .one(&db)
                     .await?
                     .filter(|c| reads_event(&v, compartment, c));
-                if let Some(c) = &case {
+                // The search is audited as one over HTTP is: which fields, not which cases (a
+                // case's row id here told the admin which case a police search by ID number
+                // matched: a review of stop 37).
+                if case.is_some() {
                     for field in searched {
-                        reads.note("caseSearch", c.id, field);
+                        reads.note_search("caseSearch", field);
                     }
                 }
                 Ok(case.map(Case))

@@ -137,6 +137,7 @@ impl Application {
             trusted: Arc::default(),
             trusted_policy: config.limits.trusted_only.clone(),
             request_timeout: config.limits.request_timeout,
+            db_timeout: config.db_timeout,
             small_cell_k: config.workflow.small_cell_k,
             limiters,
             trusted_proxies: config.limits.trusted_proxies.clone(),

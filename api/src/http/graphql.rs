@@ -359,10 +359,12 @@ fn log_sample(message: &str) -> String {
 ///
 /// A write is small by construction (its input is bounded), so one that ran out of time was
 /// kept waiting by the database — locks, or a database that stopped answering — and is
-/// `UNAVAILABLE`, to be retried with its idempotency key (it may even have committed as it was
-/// stopped). A read that ran out of time is the client's to make smaller, unless the database
-/// does not answer a ping either. Both were `BAD_USER_INPUT`, which a client does not retry,
-/// for a write blocked by a lock or a frozen PostgreSQL (a fault review of stop 37).
+/// `UNAVAILABLE`, to be retried with its idempotency keys (a document of several writes keeps
+/// those it made: each is its own transaction; the one stopped may even have committed as it
+/// was). A read that ran out of time is the client's to make smaller, unless the database does
+/// not answer a ping within `HUB389_DB_TIMEOUT` (the wait for a connection: a shorter one took
+/// a busy pool for a dead database). Both were `BAD_USER_INPUT`, which a client does not
+/// retry, for a write blocked by a lock or a frozen PostgreSQL (a fault review of stop 37).
 async fn timed_out(state: &AppState, request_id: &str, mutation: bool) -> GqlResponse {
     tracing::warn!(
         request_id,
@@ -371,10 +373,10 @@ async fn timed_out(state: &AppState, request_id: &str, mutation: bool) -> GqlRes
     );
     if mutation {
         return request_error(AppError::Unavailable(
-            "the write did not finish in time (the database is busy or not answering); retry it with the same idempotency key".into(),
+            "the request ran past its deadline and was stopped (the database is busy or not answering); writes it made before stay: retry with the same idempotency keys".into(),
         ));
     }
-    let answers = tokio::time::timeout(DB_PING, state.db.ping()).await;
+    let answers = tokio::time::timeout(state.db_timeout, state.db.ping()).await;
     if !matches!(answers, Ok(Ok(()))) {
         return request_error(AppError::Unavailable(
             "the database is not answering; retry later".into(),
@@ -385,9 +387,6 @@ async fn timed_out(state: &AppState, request_id: &str, mutation: bool) -> GqlRes
         state.request_timeout.as_secs()
     )))
 }
-
-/// How long a timed-out read waits for the database to answer a ping.
-const DB_PING: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How the request came: a GET may only read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,6 +30,8 @@ pub struct AppState {
     pub trusted_policy: crate::graphql::trusted::TrustedPolicy,
     /// A GraphQL request still running after this is stopped (`HUB389_REQUEST_TIMEOUT`).
     pub request_timeout: Duration,
+    /// `HUB389_DB_TIMEOUT`: the longest wait for the database (a ping after a read timed out).
+    pub db_timeout: Duration,
     /// Small-cell threshold of the press's statistics and exports (`HUB389_SMALL_CELL_K`).
     pub small_cell_k: i64,
     /// The rate limits and cost budgets, shared with the GraphQL services (the export is
@@ -84,6 +86,14 @@ pub async fn authenticate(
 pub async fn authenticate_token(state: &AppState, token: &str) -> Result<(Viewer, i64), AppError> {
     let claims = state.keys.verify(token)?;
     let expires = claims.exp;
-    let viewer = crate::service::viewer::resolve(&state.db, &state.directory, claims).await?;
+    // Bounded like the request it opens: an agency not yet kept is read from the database,
+    // and a database that stopped answering held the request until it came back (a fault
+    // review of stop 37: 30 s and more, past every timeout).
+    let resolving = crate::service::viewer::resolve(&state.db, &state.directory, claims);
+    let viewer = tokio::time::timeout(state.request_timeout, resolving)
+        .await
+        .map_err(|_| {
+            AppError::Unavailable("the database is not answering; retry later".into())
+        })??;
     Ok((viewer, expires))
 }

@@ -1002,3 +1002,53 @@ async fn a_socket_closes_when_its_agency_no_longer_fits_its_token() {
         }
     }
 }
+
+/// A restricted search delivered live is audited as one over HTTP is: the fields searched, not
+/// the cases matched (a case's row id in the event told the admin which case a police search by
+/// ID number matched: a review of stop 37).
+#[tokio::test]
+async fn a_search_delivered_live_is_audited_as_one_over_http() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let police = app.token_for(Role::Police);
+    let mut live = Live::connect(&app.base, &police).await;
+    live.subscribe(
+        "s",
+        "subscription { caseChanged(filter: { subjectName: \"Trần Kiểm\" }) { code } }",
+        json!({}),
+    )
+    .await;
+    let mut heard = false;
+    for n in 0..50 {
+        let case = app
+            .create_case(
+                &police,
+                new_case(&format!("Vụ tìm theo tên {n}"), "DONG_DANG"),
+            )
+            .await;
+        app.add_subject(
+            &police,
+            &case,
+            json!({ "kind": "PERSON", "role": "CARRIER", "fullName": format!("Trần Kiểm {n}") }),
+        )
+        .await;
+        if tokio::time::timeout(std::time::Duration::from_millis(300), live.next_json())
+            .await
+            .is_ok()
+        {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "the search was delivered");
+    let events = entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::Entity.eq("caseSearch"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!events.is_empty(), "the delivery's search is audited");
+    for e in events {
+        assert_eq!(e.entity_ids, "", "no case named: {e:?}");
+        assert!(e.restricted_fields.contains("subjects.fullName"), "{e:?}");
+    }
+}
