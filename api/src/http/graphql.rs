@@ -378,6 +378,7 @@ async fn timed_out(state: &AppState, request_id: &str, mutation: bool) -> GqlRes
     }
     let answers = tokio::time::timeout(state.db_timeout, state.db.ping()).await;
     if !matches!(answers, Ok(Ok(()))) {
+        tracing::warn!(request_id, ping = ?answers, "the database did not answer a ping");
         return request_error(AppError::Unavailable(
             "the database is not answering; retry later".into(),
         ));

@@ -86,11 +86,11 @@ pub async fn authenticate(
 pub async fn authenticate_token(state: &AppState, token: &str) -> Result<(Viewer, i64), AppError> {
     let claims = state.keys.verify(token)?;
     let expires = claims.exp;
-    // Bounded like the request it opens: an agency not yet kept is read from the database,
-    // and a database that stopped answering held the request until it came back (a fault
-    // review of stop 37: 30 s and more, past every timeout).
+    // Bounded as any wait for the database (`HUB389_DB_TIMEOUT`): an agency not yet kept is
+    // read from it, and one that stopped answering held the request until it came back (a
+    // fault review of stop 37: 30 s and more, past every timeout).
     let resolving = crate::service::viewer::resolve(&state.db, &state.directory, claims);
-    let viewer = tokio::time::timeout(state.request_timeout, resolving)
+    let viewer = tokio::time::timeout(state.db_timeout, resolving)
         .await
         .map_err(|_| {
             AppError::Unavailable("the database is not answering; retry later".into())
