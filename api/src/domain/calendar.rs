@@ -297,6 +297,22 @@ pub fn months_of(r: DateRange) -> Vec<i64> {
     out
 }
 
+/// Each reporting month of `current` with the month at its place in `previous`, counted from
+/// the end: the previous period ends where the current one starts, and a range of one whole
+/// month has, as many days before it, a day of one month and the whole next (counted from the
+/// start, its month was paired with that one day). The months of a longer `previous` left
+/// over at its start have no place.
+pub fn month_places(current: DateRange, previous: DateRange) -> Vec<(i64, i64)> {
+    let (current, previous) = (months_of(current), months_of(previous));
+    current
+        .iter()
+        .rev()
+        .zip(previous.iter().rev())
+        .map(|(c, p)| (*c, *p))
+        .rev()
+        .collect()
+}
+
 /// The first and last reporting months (`YYYYMM`) of a range made of whole reporting months,
 /// or `None` when it starts or ends inside one (a range, a campaign's dates).
 pub fn whole_months(r: DateRange) -> Option<(i64, i64)> {
@@ -317,6 +333,23 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// Places pair months from the end: a range of one whole month takes the whole month
+    /// before, not the one day of the month before that.
+    #[test]
+    fn months_take_their_places_from_the_end() {
+        let r = |a: NaiveDate, b: NaiveDate| DateRange { from: a, to: b };
+        let month = r(d(2026, 10, 15), d(2026, 11, 14));
+        let before = r(d(2026, 9, 14), d(2026, 10, 14));
+        assert_eq!(months_of(before), [202609, 202610]);
+        assert_eq!(month_places(month, before), [(202611, 202610)]);
+        let q3 = r(d(2026, 6, 15), d(2026, 9, 14));
+        let q2 = r(d(2026, 3, 15), d(2026, 6, 14));
+        assert_eq!(
+            month_places(q3, q2),
+            [(202607, 202604), (202608, 202605), (202609, 202606)]
+        );
     }
 
     /// The range from `from` to `to`, each as (year, month, day).

@@ -244,13 +244,12 @@ pub async fn compute_public(
         NaiveDate::from_ymd_opt((ym / 100) as i32, (ym % 100) as u32, 14)
             .is_some_and(|end| end < today)
     };
-    let current = crate::domain::calendar::months_of(ranges[0]);
-    let previous = crate::domain::calendar::months_of(ranges[1]);
+    let places = crate::domain::calendar::month_places(ranges[0], ranges[1]);
     let mut left_out: [Vec<i64>; 3] = Default::default();
-    for (i, m) in current.iter().enumerate() {
-        if !ended(*m) {
-            left_out[0].push(*m);
-            left_out[1].extend(previous.get(i));
+    for m in crate::domain::calendar::months_of(ranges[0]) {
+        if !ended(m) {
+            left_out[0].push(m);
+            left_out[1].extend(places.iter().filter(|(c, _)| *c == m).map(|(_, p)| *p));
             left_out[2].push(m - 100);
             c.suppressed = true;
         }
@@ -397,10 +396,10 @@ pub async fn compute(
 }
 
 /// Rows by reporting month (the key's part `at`) for the months of the period only, each with
-/// its comparisons: the month at the same place from the end in the previous period (for a month the month
-/// before, for a quarter three months before, for six or nine months and the year — whose
-/// previous period is last year's — the same month last year) and the same month a year
-/// earlier. Keyed by month as the other dimensions are, a quarter had nine rows — its own three
+/// its comparisons: the month at its place in the previous period
+/// ([`crate::domain::calendar::month_places`]: for a month the month before, for a quarter
+/// three months before, for six or nine months and the year — whose previous period is last
+/// year's — the same month last year) and the same month a year earlier. Keyed by month as the other dimensions are, a quarter had nine rows — its own three
 /// with no comparison, and six of the other periods' months at 0 and −100 % (a review of
 /// stop 37).
 fn by_month_of_period(
@@ -408,9 +407,9 @@ fn by_month_of_period(
     at: usize,
     ranges: [DateRange; 3],
 ) -> Vec<(Key, [Figures; 3])> {
-    use crate::domain::calendar::months_of;
+    use crate::domain::calendar::{month_places, months_of};
     let current = months_of(ranges[0]);
-    let previous = months_of(ranges[1]);
+    let places = month_places(ranges[0], ranges[1]);
     let mut out: std::collections::BTreeMap<Key, [Figures; 3]> = Default::default();
     for (key, figures) in rows {
         let Some(KeyPart::Id(Some(month))) = key.get(at).cloned() else {
@@ -428,14 +427,8 @@ fn by_month_of_period(
         if current.contains(&month) {
             put(month, 0);
         }
-        // Places counted from the end: the previous period ends where this one starts, and
-        // a range of one whole month has, as many days before it, a day of one month and the
-        // whole next (aligned from the start, its month was compared with that one day).
-        if let Some(i) = previous.iter().position(|m| *m == month)
-            && let Some(at_end) = (previous.len() - i).checked_sub(1)
-            && let Some(m) = current.len().checked_sub(at_end + 1).map(|j| current[j])
-        {
-            put(m, 1);
+        if let Some((m, _)) = places.iter().find(|(_, p)| *p == month) {
+            put(*m, 1);
         }
         if current.contains(&(month + 100)) {
             put(month + 100, 2);
