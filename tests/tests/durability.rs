@@ -367,6 +367,18 @@ impl Drop for Proxy {
     }
 }
 
+/// A read every signed-in role may make.
+const LIST: &str = "{ cases(first: 1) { totalCount } }";
+
+/// Checks the server answers [`LIST`] (and so holds pooled connections to its database).
+async fn answers(server: &Server, client: &reqwest::Client, token: &str) {
+    let (status, _, body) = server
+        .post(client, Some(token), LIST, json!({}))
+        .await
+        .expect("an answer");
+    assert_eq!(status, 200, "{body}");
+}
+
 /// A proxy in front of the PostgreSQL database at `url`, and the URL that goes through it.
 async fn behind_proxy(url: &str) -> (Proxy, String) {
     // postgres://user@HOST:PORT/db → the proxy in front of HOST:PORT.
@@ -412,12 +424,8 @@ async fn a_database_that_stops_answering_is_unavailable_not_the_clients_doing() 
     let server = Server::start(&config, None).await.expect("start");
     let client = reqwest::Client::new();
     let token = sign(Role::Officer, Some("QLTT"), None);
-    let list = "{ cases(first: 1) { totalCount } }";
-    let (status, _, body) = server
-        .post(&client, Some(&token), list, json!({}))
-        .await
-        .expect("ok");
-    assert_eq!(status, 200, "{body}");
+    let list = LIST;
+    answers(&server, &client, &token).await;
 
     proxy.freeze();
     // First, while the pool still holds its silent connections: a token whose agency is not
@@ -482,12 +490,8 @@ async fn a_database_outage_is_told_as_such_and_recovers() {
     let server = Server::start(&config, None).await.expect("start");
     let client = reqwest::Client::new();
     let token = sign(Role::Officer, Some("QLTT"), None);
-    let list = "{ cases(first: 1) { totalCount } }";
-    let (status, _, body) = server
-        .post(&client, Some(&token), list, json!({}))
-        .await
-        .expect("ok");
-    assert_eq!(status, 200, "{body}");
+    let list = LIST;
+    answers(&server, &client, &token).await;
     assert_eq!(server.ready(&client).await, 200);
 
     proxy.cut();
